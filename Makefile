@@ -1,0 +1,38 @@
+# DiffRay: two commands do all set-up on a fresh Debian 12 machine with Swift 6.3.
+#   make demo   installs what is missing, builds in release, renders the default scene into renders/
+#   make test   installs what is missing, runs the whole suite (release build)
+SWIFT   ?= swift
+APT_PKGS = libpng-dev libopenexr-dev pkg-config
+DIFFRAY  = .build/release/diffray
+
+.PHONY: deps build demo test test-package bench clean
+
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product diffray
+
+demo: build
+	@mkdir -p renders
+	$(DIFFRAY) render scenes/cornell-box.xml --spp 256 -o renders/cornell-box.png
+
+test: deps
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
+	$(MAKE) test-package
+
+# The README's promise: a separate package that depends on DiffRay by path compiles and prints 32.0.
+test-package:
+	@cd examples/gradient-hello && out=$$($(SWIFT) run -q 2>&1 | tail -n 1) && echo "examples/gradient-hello printed: $$out" && [ "$$out" = "32.0" ]
+
+bench: build
+	$(DIFFRAY) bench ad
+
+clean:
+	rm -rf .build
