@@ -1,5 +1,8 @@
 import ArgumentParser
 import DiffRay
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `diffray` command: one subcommand a file (`RenderCommand.swift`, ...).
 struct DiffRayCommand: ParsableCommand {
@@ -7,7 +10,22 @@ struct DiffRayCommand: ParsableCommand {
         commandName: "diffray",
         abstract: "A differentiable path tracer: render Mitsuba 3 scenes, differentiate them, train controllers from pixels.",
         subcommands: [
-            // one line each, keep sorted by workflow
+            // one line each
         ])
 }
-DiffRayCommand.main()
+
+/// Every failure, from a bad flag to a malformed scene file, ends as one line
+/// on standard error and exit status 2; help and version exit 0.
+do {
+    var command = try DiffRayCommand.parseAsRoot()
+    try command.run()
+} catch {
+    let code = DiffRayCommand.exitCode(for: error)
+    if code == .success {
+        DiffRayCommand.exit(withError: error)
+    }
+    let message = DiffRayCommand.message(for: error)
+        .split(separator: "\n").first.map(String.init) ?? "\(error)"
+    FileHandle.standardErrorWrite("diffray: \(message)\n")
+    exit(2)
+}
