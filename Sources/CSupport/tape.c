@@ -1,4 +1,4 @@
 #include "CSupport.h"
-static _Thread_local void *current_tape = 0;
-void *diffray_tape_get(void) { return current_tape; }
-void diffray_tape_set(void *tape) { current_tape = tape; }
+/// The current thread's tape storage (owned by a Swift `Tape`), or null
+/// before the thread's first reverse-mode operation.
+_Thread_local void *diffray_current_tape = 0;

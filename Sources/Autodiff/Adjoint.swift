@@ -1,0 +1,115 @@
+/// A reverse-mode number: a primal value and the index of the operation that
+/// produced it on the current thread's tape (`Tape.current`).
+///
+/// An index below zero means a constant: operations whose operands are all
+/// constants are not recorded, so constant sub-expressions cost as much as
+/// plain `Double` arithmetic. Make inputs with `Tape.current.variable(_:)`,
+/// run the generic code, then call `backward` on the tape and read
+/// `adjoint(of:)`; or use `gradient(at:of:)`.
+///
+/// An `Adjoint` belongs to the thread (and tape contents) it was made on:
+/// don't send one to another thread or keep it across `Tape.reset()`.
+/// Comparisons and equality look at the primal value only.
+@frozen
+public struct Adjoint: Real {
+    /// The primal value.
+    public var value: Double
+    /// The index of this number's operation on the tape; < 0 for a constant.
+    public var index: Int32
+
+    @inlinable @inline(__always)
+    public init(value: Double, index: Int32) {
+        self.value = value
+        self.index = index
+    }
+
+    /// A constant (not recorded).
+    @inlinable @inline(__always)
+    public init(_ value: Double) {
+        self.value = value
+        self.index = -1
+    }
+
+    /// Whether this number is a constant (no derivative flows through it).
+    @inlinable @inline(__always)
+    public var isConstant: Bool { index < 0 }
+
+    @inlinable @inline(__always)
+    public var primal: Double { value }
+
+    // MARK: Chain-rule primitives
+
+    @inlinable @inline(__always)
+    public func lifted(value: Double, derivative: Double) -> Adjoint {
+        if index < 0 { return Adjoint(value: value, index: -1) }
+        return Adjoint(value: value, index: Tape.record(index, derivative, -1, 0))
+    }
+
+    @inlinable @inline(__always)
+    public static func lifted(_ a: Adjoint, _ b: Adjoint, value: Double, da: Double, db: Double) -> Adjoint {
+        if (a.index & b.index) < 0 { return Adjoint(value: value, index: -1) }  // both constant
+        return Adjoint(value: value, index: Tape.record(a.index, da, b.index, db))
+    }
+
+    // MARK: Arithmetic (specialised: no call through the generic primitives)
+
+    @inlinable @inline(__always)
+    public static func + (lhs: Adjoint, rhs: Adjoint) -> Adjoint {
+        let v = lhs.value + rhs.value
+        if (lhs.index & rhs.index) < 0 { return Adjoint(value: v, index: -1) }
+        return Adjoint(value: v, index: Tape.record(lhs.index, 1, rhs.index, 1))
+    }
+
+    @inlinable @inline(__always)
+    public static func - (lhs: Adjoint, rhs: Adjoint) -> Adjoint {
+        let v = lhs.value - rhs.value
+        if (lhs.index & rhs.index) < 0 { return Adjoint(value: v, index: -1) }
+        return Adjoint(value: v, index: Tape.record(lhs.index, 1, rhs.index, -1))
+    }
+
+    @inlinable @inline(__always)
+    public static func * (lhs: Adjoint, rhs: Adjoint) -> Adjoint {
+        let v = lhs.value * rhs.value
+        if (lhs.index & rhs.index) < 0 { return Adjoint(value: v, index: -1) }
+        return Adjoint(value: v, index: Tape.record(lhs.index, rhs.value, rhs.index, lhs.value))
+    }
+
+    @inlinable @inline(__always)
+    public static func / (lhs: Adjoint, rhs: Adjoint) -> Adjoint {
+        let r = 1 / rhs.value
+        let q = lhs.value * r
+        if (lhs.index & rhs.index) < 0 { return Adjoint(value: q, index: -1) }
+        return Adjoint(value: q, index: Tape.record(lhs.index, r, rhs.index, -q * r))
+    }
+
+    @inlinable @inline(__always)
+    public static prefix func - (x: Adjoint) -> Adjoint {
+        if x.index < 0 { return Adjoint(value: -x.value, index: -1) }
+        return Adjoint(value: -x.value, index: Tape.record(x.index, -1, -1, 0))
+    }
+
+    @inlinable @inline(__always)
+    public static func += (lhs: inout Adjoint, rhs: Adjoint) { lhs = lhs + rhs }
+    @inlinable @inline(__always)
+    public static func -= (lhs: inout Adjoint, rhs: Adjoint) { lhs = lhs - rhs }
+
+    @inlinable @inline(__always)
+    public static var zero: Adjoint { Adjoint(value: 0, index: -1) }
+
+    // MARK: Comparison on primal values
+
+    @inlinable @inline(__always)
+    public static func == (lhs: Adjoint, rhs: Adjoint) -> Bool { lhs.value == rhs.value }
+    @inlinable @inline(__always)
+    public static func < (lhs: Adjoint, rhs: Adjoint) -> Bool { lhs.value < rhs.value }
+    @inlinable @inline(__always)
+    public static func <= (lhs: Adjoint, rhs: Adjoint) -> Bool { lhs.value <= rhs.value }
+    @inlinable @inline(__always)
+    public static func > (lhs: Adjoint, rhs: Adjoint) -> Bool { lhs.value > rhs.value }
+    @inlinable @inline(__always)
+    public static func >= (lhs: Adjoint, rhs: Adjoint) -> Bool { lhs.value >= rhs.value }
+}
+
+extension Adjoint: CustomStringConvertible {
+    public var description: String { index < 0 ? "\(value)" : "\(value) @\(index)" }
+}

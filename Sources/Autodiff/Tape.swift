@@ -1,0 +1,243 @@
+import CSupport
+
+/// One recorded operation: up to two parents (index < 0: none) and the local
+/// partial derivative of the result with respect to each.
+@frozen @usableFromInline
+struct TapeEntry {
+    @usableFromInline var a: Int32
+    @usableFromInline var b: Int32
+    @usableFromInline var da: Double
+    @usableFromInline var db: Double
+
+    @inlinable @inline(__always)
+    init(a: Int32, da: Double, b: Int32, db: Double) {
+        self.a = a
+        self.b = b
+        self.da = da
+        self.db = db
+    }
+}
+
+/// The tape's flat arrays, kept behind a raw pointer so that recording an
+/// operation costs no reference counting and no exclusivity check: the
+/// thread-local pointer in CSupport points at one of these.
+@frozen @usableFromInline
+struct TapeStorage {
+    @usableFromInline var entries: UnsafeMutablePointer<TapeEntry>
+    @usableFromInline var adjoints: UnsafeMutablePointer<Double>
+    @usableFromInline var count: Int
+    @usableFromInline var capacity: Int
+    @usableFromInline var owner: Unmanaged<Tape>
+
+    /// Appends one entry and returns its index.
+    @inlinable @inline(__always)
+    mutating func push(_ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Int32 {
+        let i = count
+        if _slowPath(i == capacity) { grow(minimum: i + 1) }
+        entries[i] = TapeEntry(a: a, da: da, b: b, db: db)
+        count = i + 1
+        return Int32(truncatingIfNeeded: i)
+    }
+
+    @usableFromInline @inline(never)
+    mutating func grow(minimum: Int) {
+        precondition(minimum <= Int(Int32.max), "Tape: more than \(Int32.max) operations recorded on one thread")
+        let newCapacity = Swift.min(Swift.max(minimum, capacity * 2, 1024), Int(Int32.max))
+        let newEntries = UnsafeMutablePointer<TapeEntry>.allocate(capacity: newCapacity)
+        newEntries.moveInitialize(from: entries, count: count)
+        entries.deallocate()
+        let newAdjoints = UnsafeMutablePointer<Double>.allocate(capacity: newCapacity)
+        newAdjoints.moveInitialize(from: adjoints, count: capacity)
+        (newAdjoints + capacity).initialize(repeating: 0, count: newCapacity - capacity)
+        adjoints.deallocate()
+        entries = newEntries
+        adjoints = newAdjoints
+        capacity = newCapacity
+    }
+}
+
+/// A reverse-mode tape: the operations performed on `Adjoint` numbers by one
+/// thread, each as (parent indices, local partials) in flat arrays.
+///
+/// Every thread has its own tape (`Tape.current`), found through a C
+/// thread-local pointer, so several threads can differentiate at once.
+/// `reset()` and `truncate(to:)` forget operations but keep the memory, so a
+/// loop that records, propagates and resets allocates nothing after its
+/// first iteration.
+///
+/// Typical use (one path of a path-replay pass):
+/// ```swift
+/// let tape = Tape.current
+/// tape.reset()
+/// let albedo = tape.variable(0.5)
+/// let (r, g, b) = shade(albedo)                  // generic code on Adjoint
+/// tape.backward(seeds: [(r, dR), (g, dG), (b, dB)])
+/// gradient += tape.adjoint(of: albedo)
+/// ```
+public final class Tape {
+    @usableFromInline let storage: UnsafeMutablePointer<TapeStorage>
+
+    /// An empty tape with room for `capacity` operations. Usually you want
+    /// `Tape.current` instead: only the current thread's tape records.
+    public init(capacity: Int = 4096) {
+        let capacity = Swift.max(capacity, 16)
+        storage = .allocate(capacity: 1)
+        let adjoints = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+        adjoints.initialize(repeating: 0, count: capacity)
+        storage.initialize(to: TapeStorage(
+            entries: .allocate(capacity: capacity), adjoints: adjoints,
+            count: 0, capacity: capacity, owner: .passUnretained(self)))
+    }
+
+    deinit {
+        if diffray_tape_get() == UnsafeMutableRawPointer(storage) { diffray_tape_set(nil) }
+        storage.pointee.entries.deallocate()
+        storage.pointee.adjoints.deallocate()
+        storage.deinitialize(count: 1)
+        storage.deallocate()
+    }
+
+    /// The calling thread's tape, created on first use; it lives as long as
+    /// the thread.
+    public static var current: Tape {
+        if let p = diffray_tape_get() {
+            return p.assumingMemoryBound(to: TapeStorage.self).pointee.owner.takeUnretainedValue()
+        }
+        return makeCurrent()
+    }
+
+    @usableFromInline @inline(never)
+    static func makeCurrent() -> Tape {
+        let tape = Tape()
+        _ = Unmanaged.passRetained(tape)  // owned by the thread from now on
+        diffray_tape_set(UnsafeMutableRawPointer(tape.storage))
+        return tape
+    }
+
+    /// The current thread's storage, for the hot path of `Adjoint`.
+    @inlinable @inline(__always)
+    static var currentStorage: UnsafeMutablePointer<TapeStorage> {
+        if let p = diffray_tape_get() { return p.assumingMemoryBound(to: TapeStorage.self) }
+        return makeCurrent().storage
+    }
+
+    /// Records one operation on the current thread's tape; returns its index.
+    @inlinable @inline(__always)
+    static func record(_ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Int32 {
+        currentStorage.pointee.push(a, da, b, db)
+    }
+
+    // MARK: Size and memory
+
+    /// Operations recorded (leaves included). Indices of the next ones start here.
+    public var count: Int { storage.pointee.count }
+    /// Operations the tape holds without allocating.
+    public var capacity: Int { storage.pointee.capacity }
+    /// Bytes held by the tape's arrays.
+    public var memoryFootprint: Int {
+        capacity * (MemoryLayout<TapeEntry>.stride + MemoryLayout<Double>.stride)
+    }
+
+    /// Makes room for `capacity` operations in all.
+    public func reserveCapacity(_ capacity: Int) {
+        if capacity > storage.pointee.capacity { storage.pointee.grow(minimum: capacity) }
+    }
+
+    /// Forgets every operation, keeping the memory for the next ones.
+    /// Adjoint numbers recorded before must not be used afterwards.
+    public func reset() { storage.pointee.count = 0 }
+
+    /// Forgets the operations from index `count` on, keeping the memory.
+    public func truncate(to count: Int) {
+        precondition(count >= 0 && count <= storage.pointee.count,
+                     "Tape.truncate: \(count) outside 0...\(storage.pointee.count)")
+        storage.pointee.count = count
+    }
+
+    // MARK: Recording
+
+    /// A new independent variable (a leaf) with the given value, recorded on
+    /// this tape; its adjoint starts at 0.
+    ///
+    /// Only the current thread's tape records operations: call this on
+    /// `Tape.current`.
+    public func variable(_ value: Double) -> Adjoint {
+        precondition(diffray_tape_get() == UnsafeMutableRawPointer(storage),
+                     "Tape.variable: only the current thread's tape (Tape.current) records")
+        let i = storage.pointee.push(-1, 0, -1, 0)
+        storage.pointee.adjoints[Int(i)] = 0
+        return Adjoint(value: value, index: i)
+    }
+
+    // MARK: Backward pass
+
+    /// Sets the adjoints of the operations from `mark` on to zero.
+    public func zeroAdjoints(from mark: Int = 0) {
+        let s = storage.pointee
+        if s.count > mark { (s.adjoints + mark).update(repeating: 0, count: s.count - mark) }
+    }
+
+    /// Adds `seed` to the adjoint of `output` (nothing for a constant).
+    @inlinable
+    public func seed(_ output: Adjoint, _ seed: Double) {
+        let i = Int(output.index)
+        if i >= 0 && i < storage.pointee.count { storage.pointee.adjoints[i] += seed }
+    }
+
+    /// Propagates adjoints backwards through the operations from the last one
+    /// down to index `mark`. Operations below `mark` only receive (their
+    /// adjoints add up over several calls); they are not propagated further.
+    public func propagate(from mark: Int = 0) {
+        let s = storage.pointee
+        let entries = s.entries, adj = s.adjoints
+        var i = s.count - 1
+        while i >= mark {
+            let g = adj[i]
+            if g != 0 {
+                let e = entries[i]
+                if e.a >= 0 { adj[Int(e.a)] += e.da * g }
+                if e.b >= 0 { adj[Int(e.b)] += e.db * g }
+            }
+            i -= 1
+        }
+    }
+
+    /// The reverse pass: zeroes the adjoints from `mark` on, adds each seed to
+    /// its output's adjoint and propagates down to `mark`. Read the results
+    /// with `adjoint(of:)`. With `mark` > 0, leaves created before `mark`
+    /// accumulate their adjoints over several calls (path replay: one call a
+    /// path, `truncate(to: mark)` in between).
+    public func backward<S: Sequence>(seeds: S, from mark: Int = 0) where S.Element == (Adjoint, Double) {
+        zeroAdjoints(from: mark)
+        for (output, s) in seeds { seed(output, s) }
+        propagate(from: mark)
+    }
+
+    /// The reverse pass for one output seeded with `seed`.
+    public func backward(_ output: Adjoint, seed s: Double = 1, from mark: Int = 0) {
+        zeroAdjoints(from: mark)
+        seed(output, s)
+        propagate(from: mark)
+    }
+
+    /// The reverse pass for three outputs (a colour), without allocating.
+    public func backward(_ r: Adjoint, _ g: Adjoint, _ b: Adjoint,
+                         seeds sr: Double, _ sg: Double, _ sb: Double, from mark: Int = 0) {
+        zeroAdjoints(from: mark)
+        seed(r, sr)
+        seed(g, sg)
+        seed(b, sb)
+        propagate(from: mark)
+    }
+
+    /// The adjoint of `x` after a backward pass: ∂(Σ seed·output)/∂x.
+    /// 0 for constants.
+    @inlinable
+    public func adjoint(of x: Adjoint) -> Double {
+        let i = Int(x.index)
+        return i >= 0 && i < storage.pointee.count ? storage.pointee.adjoints[i] : 0
+    }
+
+    /// The adjoints of several numbers, in order.
+    public func adjoints(of xs: [Adjoint]) -> [Double] { xs.map { adjoint(of: $0) } }
+}
