@@ -1,0 +1,58 @@
+/// A typed property value as written in the scene file (after `$name`
+/// substitution, old-name mapping and validation).
+///
+/// - `rgb`: one value in the file means grey (`<rgb value="0.5"/>` = (0.5, 0.5, 0.5)).
+/// - `spectrum`: DiffRay renders in RGB, so a spectrum is a constant grey:
+///   `value="0.5"` gives 0.5; `value="400:0.1, 500:0.3, 600:0.5"` (wavelength:value
+///   pairs) gives the plain mean of the values, 0.3.
+/// - `transform`: the composed 4×4 matrix of a `<transform>` element.
+/// - `reference`: an id named by `<ref name="..." id="..."/>`; the referenced
+///   object is also resolved into `SceneObject.children` (with that name).
+public enum Property: Sendable, Hashable {
+    case integer(Int)
+    case float(Double)
+    case boolean(Bool)
+    case string(String)
+    case point(Double3)
+    case vector(Double3)
+    case rgb(Double3)
+    case spectrum(Double)
+    case transform(Matrix4)
+    case reference(String)
+
+    /// The element name used in the file (`integer`, `float`, `rgb`, ...).
+    public var kindName: String {
+        switch self {
+        case .integer: "integer"
+        case .float: "float"
+        case .boolean: "boolean"
+        case .string: "string"
+        case .point: "point"
+        case .vector: "vector"
+        case .rgb: "rgb"
+        case .spectrum: "spectrum"
+        case .transform: "transform"
+        case .reference: "ref"
+        }
+    }
+
+    /// The value as a Double: `float`, or `integer` converted.
+    public var doubleValue: Double? {
+        switch self {
+        case .float(let v): v
+        case .integer(let v): Double(v)
+        default: nil
+        }
+    }
+
+    /// The value as an RGB colour: `rgb`; `spectrum`, `float` or `integer` as grey.
+    public var colorValue: Double3? {
+        switch self {
+        case .rgb(let c): c
+        case .spectrum(let v): Double3(repeating: v)
+        case .float(let v): Double3(repeating: v)
+        case .integer(let v): Double3(repeating: Double(v))
+        default: nil
+        }
+    }
+}

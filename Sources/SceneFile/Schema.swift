@@ -1,0 +1,327 @@
+/// What a property of a plugin accepts.
+public enum ValueKind: Sendable, Hashable {
+    case integer
+    /// `<float>`; `<integer>` is accepted and converted.
+    case float
+    case boolean
+    case string
+    case point
+    case vector
+    case transform
+    /// A colour: `<rgb>`, `<spectrum>`, `<float>` (grey), or a nested or
+    /// referenced `<texture name="...">`.
+    case texture
+    /// A constant colour: `<rgb>`, `<spectrum>` or `<float>` (no texture).
+    case color
+    /// An index of refraction: `<float>`, or `<string>` naming a material in
+    /// `Schema.iorTable` (stored as the `<float>` it names).
+    case ior
+    /// A `<string>` among the listed values.
+    case choice([String])
+    /// A `<string>` path, resolved against the folder of the file that
+    /// contains it and stored resolved; the file must exist.
+    case filename
+
+    public var summary: String {
+        switch self {
+        case .integer: "integer"
+        case .float: "float"
+        case .boolean: "boolean"
+        case .string: "string"
+        case .point: "point"
+        case .vector: "vector"
+        case .transform: "transform"
+        case .texture: "rgb, spectrum, float or texture"
+        case .color: "rgb, spectrum or float"
+        case .ior: "float or string (material name)"
+        case .choice(let names): "string (one of " + names.joined(separator: ", ") + ")"
+        case .filename: "string (file name)"
+        }
+    }
+}
+
+/// A numeric constraint checked at parse time.
+public enum ValueConstraint: Sendable, Hashable {
+    case none
+    /// > 0
+    case positive
+    /// ≥ 0
+    case nonNegative
+    /// ≥ the bound
+    case atLeast(Double)
+    /// strictly between the bounds
+    case openRange(Double, Double)
+}
+
+/// One property of a plugin: its name, what it accepts and Mitsuba's default.
+public struct PropertySpec: Sendable, Hashable {
+    public var name: String
+    public var kind: ValueKind
+    /// Mitsuba's default (nil: required, or optional without a constant default,
+    /// see `Schema.defaultValue(of:for:)` for derived ones).
+    public var defaultValue: Property?
+    public var constraint: ValueConstraint
+    public var required: Bool
+
+    public init(_ name: String, _ kind: ValueKind, _ defaultValue: Property? = nil,
+                _ constraint: ValueConstraint = .none, required: Bool = false) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.constraint = constraint
+        self.required = required
+    }
+}
+
+/// One plugin DiffRay supports: its category, name, properties and which
+/// objects may nest in it.
+public struct PluginSpec: Sendable, Hashable {
+    public var category: ObjectCategory
+    public var type: String
+    public var properties: [PropertySpec]
+    /// Categories of nested objects allowed, with the largest count of each.
+    /// (Textures nest under the name of a `.texture` property instead.)
+    public var children: [ObjectCategory: Int]
+    /// Where DiffRay departs from Mitsuba, if anywhere.
+    public var note: String?
+
+    public init(_ category: ObjectCategory, _ type: String, _ properties: [PropertySpec],
+                children: [ObjectCategory: Int] = [:], note: String? = nil) {
+        self.category = category
+        self.type = type
+        self.properties = properties
+        self.children = children
+        self.note = note
+    }
+
+    public func property(_ name: String) -> PropertySpec? { properties.first { $0.name == name } }
+}
+
+/// The table of everything DiffRay reads from a scene file, with Mitsuba 3's
+/// defaults: the one place the renderer takes defaults from.
+public enum Schema {
+    /// Named indices of refraction from Mitsuba 3 (`ior.h`), for `int_ior`/`ext_ior`.
+    /// Mitsuba has no "glass": use "bk7" (1.5046) or a number.
+    public static let iorTable: [String: Double] = [
+        "vacuum": 1.0, "helium": 1.000036, "hydrogen": 1.000132, "air": 1.000277,
+        "carbon dioxide": 1.00045, "water": 1.3330, "acetone": 1.36, "ethanol": 1.361,
+        "carbon tetrachloride": 1.461, "glycerol": 1.4729, "benzene": 1.501,
+        "silicone oil": 1.52045, "bromine": 1.661, "water ice": 1.31, "fused quartz": 1.458,
+        "pyrex": 1.470, "acrylic glass": 1.49, "polypropylene": 1.49, "bk7": 1.5046,
+        "sodium chloride": 1.544, "amber": 1.55, "pet": 1.5750, "diamond": 2.419,
+    ]
+
+    /// Conductor `material` names DiffRay supports. Only "none" (use eta/k,
+    /// by default eta 0, k 1: a perfect mirror): Mitsuba's measured metals
+    /// ("Au", "Cu", ...) need spectral data DiffRay does not carry.
+    public static let conductorMaterials = ["none"]
+
+    /// AOV types accepted in `<string name="aovs" value="name:type,...">`.
+    public static let aovTypes = ["depth", "position", "uv", "geo_normal", "sh_normal", "albedo"]
+
+    static let shapeCommon: [PropertySpec] = [
+        PropertySpec("to_world", .transform, .transform(.identity)),
+        PropertySpec("flip_normals", .boolean, .boolean(false)),
+    ]
+    static let shapeChildren: [ObjectCategory: Int] = [.bsdf: 1, .emitter: 1]
+    static let distributions = ValueKind.choice(["beckmann", "ggx"])
+    static let one = Property.rgb(Double3(repeating: 1))
+
+    /// Every supported plugin.
+    public static let plugins: [PluginSpec] = [
+        // Shapes.
+        PluginSpec(.shape, "sphere", shapeCommon + [
+            PropertySpec("center", .point, .point(.zero)),
+            PropertySpec("radius", .float, .float(1), .positive),
+        ], children: shapeChildren),
+        PluginSpec(.shape, "rectangle", shapeCommon, children: shapeChildren,
+                   note: "[-1,1]^2 in the z=0 plane, normal +Z"),
+        PluginSpec(.shape, "cube", shapeCommon, children: shapeChildren, note: "[-1,1]^3"),
+        PluginSpec(.shape, "disk", shapeCommon, children: shapeChildren, note: "unit disk at z=0, normal +Z"),
+        PluginSpec(.shape, "obj", shapeCommon + [
+            PropertySpec("filename", .filename, required: true),
+            PropertySpec("face_normals", .boolean, .boolean(false)),
+            PropertySpec("flip_tex_coords", .boolean, .boolean(true)),
+        ], children: shapeChildren),
+        PluginSpec(.shape, "ply", shapeCommon + [
+            PropertySpec("filename", .filename, required: true),
+            PropertySpec("face_normals", .boolean, .boolean(false)),
+            PropertySpec("flip_tex_coords", .boolean, .boolean(false)),
+        ], children: shapeChildren),
+
+        // BSDFs.
+        PluginSpec(.bsdf, "diffuse", [
+            PropertySpec("reflectance", .texture, .rgb(Double3(repeating: 0.5))),
+        ]),
+        PluginSpec(.bsdf, "conductor", [
+            PropertySpec("material", .choice(conductorMaterials), .string("none")),
+            PropertySpec("eta", .texture, .rgb(.zero)),
+            PropertySpec("k", .texture, one),
+            PropertySpec("specular_reflectance", .texture, one),
+        ], note: "material \"none\" with eta 0, k 1 is a perfect mirror"),
+        PluginSpec(.bsdf, "roughconductor", [
+            PropertySpec("material", .choice(conductorMaterials), .string("none")),
+            PropertySpec("eta", .texture, .rgb(.zero)),
+            PropertySpec("k", .texture, one),
+            PropertySpec("specular_reflectance", .texture, one),
+            PropertySpec("distribution", distributions, .string("beckmann")),
+            PropertySpec("alpha", .texture, .float(0.1)),
+            PropertySpec("sample_visible", .boolean, .boolean(true)),
+        ], note: "isotropic alpha only (alpha_u/alpha_v are not supported)"),
+        PluginSpec(.bsdf, "dielectric", [
+            PropertySpec("int_ior", .ior, .float(1.5046), .positive),
+            PropertySpec("ext_ior", .ior, .float(1.000277), .positive),
+            PropertySpec("specular_reflectance", .texture, one),
+            PropertySpec("specular_transmittance", .texture, one),
+        ]),
+        PluginSpec(.bsdf, "thindielectric", [
+            PropertySpec("int_ior", .ior, .float(1.5046), .positive),
+            PropertySpec("ext_ior", .ior, .float(1.000277), .positive),
+            PropertySpec("specular_reflectance", .texture, one),
+            PropertySpec("specular_transmittance", .texture, one),
+        ]),
+        PluginSpec(.bsdf, "roughdielectric", [
+            PropertySpec("int_ior", .ior, .float(1.5046), .positive),
+            PropertySpec("ext_ior", .ior, .float(1.000277), .positive),
+            PropertySpec("specular_reflectance", .texture, one),
+            PropertySpec("specular_transmittance", .texture, one),
+            PropertySpec("distribution", distributions, .string("beckmann")),
+            PropertySpec("alpha", .texture, .float(0.1)),
+            PropertySpec("sample_visible", .boolean, .boolean(true)),
+        ], note: "isotropic alpha only (alpha_u/alpha_v are not supported)"),
+        PluginSpec(.bsdf, "plastic", [
+            PropertySpec("diffuse_reflectance", .texture, .rgb(Double3(repeating: 0.5))),
+            PropertySpec("specular_reflectance", .texture, one),
+            PropertySpec("int_ior", .ior, .float(1.49), .positive),
+            PropertySpec("ext_ior", .ior, .float(1.000277), .positive),
+            PropertySpec("nonlinear", .boolean, .boolean(false)),
+        ]),
+        PluginSpec(.bsdf, "twosided", [], children: [.bsdf: 2],
+                   note: "one nested bsdf for both sides, or two (front, back)"),
+
+        // Textures.
+        PluginSpec(.texture, "bitmap", [
+            PropertySpec("filename", .filename, required: true),
+            PropertySpec("filter_type", .choice(["bilinear", "nearest"]), .string("bilinear")),
+            PropertySpec("wrap_mode", .choice(["repeat", "mirror", "clamp"]), .string("repeat")),
+            PropertySpec("raw", .boolean, .boolean(false)),
+            PropertySpec("to_uv", .transform, .transform(.identity)),
+        ]),
+        PluginSpec(.texture, "checkerboard", [
+            PropertySpec("color0", .texture, .rgb(Double3(repeating: 0.4))),
+            PropertySpec("color1", .texture, .rgb(Double3(repeating: 0.2))),
+            PropertySpec("to_uv", .transform, .transform(.identity)),
+        ]),
+
+        // Emitters.
+        PluginSpec(.emitter, "area", [
+            PropertySpec("radiance", .texture, required: true),
+        ], note: "only inside a <shape>; emits on the side the normal points to"),
+        PluginSpec(.emitter, "point", [
+            PropertySpec("intensity", .color, one),
+            PropertySpec("position", .point),
+            PropertySpec("to_world", .transform, .transform(.identity)),
+        ], note: "position, if given, replaces to_world's translation"),
+        PluginSpec(.emitter, "spot", [
+            PropertySpec("intensity", .color, one),
+            PropertySpec("cutoff_angle", .float, .float(20), .openRange(0, 180)),
+            PropertySpec("beam_width", .float, nil, .openRange(0, 180)),
+            PropertySpec("to_world", .transform, .transform(.identity)),
+        ], note: "beam_width defaults to 3/4 of cutoff_angle (degrees); shines down +Z"),
+        PluginSpec(.emitter, "directional", [
+            PropertySpec("irradiance", .color, one),
+            PropertySpec("direction", .vector),
+            PropertySpec("to_world", .transform, .transform(.identity)),
+        ], note: "direction, if given, replaces to_world (default direction +Z in local space)"),
+        PluginSpec(.emitter, "constant", [
+            PropertySpec("radiance", .color, one),
+        ]),
+        PluginSpec(.emitter, "envmap", [
+            PropertySpec("filename", .filename, required: true),
+            PropertySpec("scale", .float, .float(1), .nonNegative),
+            PropertySpec("to_world", .transform, .transform(.identity)),
+        ], note: "equirectangular"),
+
+        // Sensor, film, filters, samplers.
+        PluginSpec(.sensor, "perspective", [
+            PropertySpec("fov", .float, nil, .openRange(0, 180)),
+            PropertySpec("fov_axis", .choice(["x", "y", "diagonal", "smaller", "larger"]), .string("x")),
+            PropertySpec("focal_length", .string),
+            PropertySpec("near_clip", .float, .float(0.01), .positive),
+            PropertySpec("far_clip", .float, .float(10000), .positive),
+            PropertySpec("to_world", .transform, .transform(.identity)),
+        ], children: [.film: 1, .sampler: 1],
+           note: "fov or focal_length (default \"50mm\", diagonal of a 36x24 mm frame); see SceneObject.horizontalFOV"),
+        PluginSpec(.film, "hdrfilm", [
+            PropertySpec("width", .integer, .integer(768), .positive),
+            PropertySpec("height", .integer, .integer(576), .positive),
+            PropertySpec("pixel_format", .choice(["rgb", "rgba", "luminance", "luminance_alpha"]), .string("rgb")),
+            PropertySpec("component_format", .choice(["float16", "float32"]), .string("float32")),
+        ], children: [.rfilter: 1], note: "rfilter defaults to gaussian"),
+        PluginSpec(.rfilter, "box", []),
+        PluginSpec(.rfilter, "tent", [PropertySpec("radius", .float, .float(1), .positive)]),
+        PluginSpec(.rfilter, "gaussian", [PropertySpec("stddev", .float, .float(0.5), .positive)]),
+        PluginSpec(.sampler, "independent", [
+            PropertySpec("sample_count", .integer, .integer(4), .positive),
+            PropertySpec("seed", .integer, .integer(0)),
+        ]),
+        PluginSpec(.sampler, "stratified", [
+            PropertySpec("sample_count", .integer, .integer(4), .positive),
+            PropertySpec("seed", .integer, .integer(0)),
+            PropertySpec("jitter", .boolean, .boolean(true)),
+        ], note: "rendered as independent (same sample_count and seed)"),
+        PluginSpec(.sampler, "multijitter", [
+            PropertySpec("sample_count", .integer, .integer(4), .positive),
+            PropertySpec("seed", .integer, .integer(0)),
+            PropertySpec("jitter", .boolean, .boolean(true)),
+        ], note: "rendered as independent (same sample_count and seed)"),
+
+        // Integrators.
+        PluginSpec(.integrator, "path", [
+            PropertySpec("max_depth", .integer, .integer(-1), .atLeast(-1)),
+            PropertySpec("rr_depth", .integer, .integer(5), .positive),
+            PropertySpec("hide_emitters", .boolean, .boolean(false)),
+        ], note: "max_depth -1 is unlimited"),
+        PluginSpec(.integrator, "direct", [
+            PropertySpec("shading_samples", .integer, .integer(1), .nonNegative),
+            PropertySpec("emitter_samples", .integer, nil, .nonNegative),
+            PropertySpec("bsdf_samples", .integer, nil, .nonNegative),
+            PropertySpec("hide_emitters", .boolean, .boolean(false)),
+        ], note: "emitter_samples and bsdf_samples default to shading_samples (1)"),
+        PluginSpec(.integrator, "aov", [
+            PropertySpec("aovs", .string, required: true),
+        ], children: [.integrator: 1],
+           note: "aovs \"name:type,...\" with types depth, position, uv, geo_normal, sh_normal, albedo; see SceneObject.aovs"),
+    ]
+
+    private static let index: [String: PluginSpec] = {
+        var d: [String: PluginSpec] = [:]
+        for p in plugins { d[p.category.rawValue + "/" + p.type] = p }
+        return d
+    }()
+
+    /// The spec of a plugin, or nil if DiffRay does not support it.
+    public static func plugin(_ category: ObjectCategory, _ type: String) -> PluginSpec? {
+        index[category.rawValue + "/" + type]
+    }
+
+    /// The supported plugin names of a category, in table order.
+    public static func pluginNames(_ category: ObjectCategory) -> [String] {
+        plugins.filter { $0.category == category }.map(\.type)
+    }
+
+    /// The default of a property for this object: the table's constant, or a
+    /// value derived from the object's other properties (spot `beam_width` =
+    /// 3/4 `cutoff_angle`; direct `emitter_samples`/`bsdf_samples` =
+    /// `shading_samples`). Nil if the property has no default.
+    public static func defaultValue(of name: String, for object: SceneObject) -> Property? {
+        switch (object.category, object.type, name) {
+        case (.emitter, "spot", "beam_width"):
+            return .float((object.float("cutoff_angle") ?? 20) * 0.75)
+        case (.integrator, "direct", "emitter_samples"), (.integrator, "direct", "bsdf_samples"):
+            return .integer(object.integer("shading_samples") ?? 1)
+        default:
+            return plugin(object.category, object.type)?.property(name)?.defaultValue
+        }
+    }
+}
