@@ -76,8 +76,9 @@ public struct Adjoint: Real {
 
     @inlinable @inline(__always)
     public static func / (lhs: Adjoint, rhs: Adjoint) -> Adjoint {
+        // q = a / b exactly as in Double, so the primal matches plain evaluation.
+        let q = lhs.value / rhs.value
         let r = 1 / rhs.value
-        let q = lhs.value * r
         if (lhs.index & rhs.index) < 0 { return Adjoint(value: q, index: -1) }
         return Adjoint(value: q, index: Tape.record(lhs.index, r, rhs.index, -q * r))
     }

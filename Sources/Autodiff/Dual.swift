@@ -88,8 +88,9 @@ public struct Dual<Partials: SIMD>: Real where Partials.Scalar == Double {
 
     @inlinable @inline(__always)
     public static func / (lhs: Dual, rhs: Dual) -> Dual {
+        // q = a / b exactly as in Double, so the primal matches plain evaluation.
+        let q = lhs.value / rhs.value
         let r = 1 / rhs.value
-        let q = lhs.value * r
         return Dual(value: q, partials: (lhs.partials - rhs.partials * q) * r)
     }
 
