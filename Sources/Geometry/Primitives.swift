@@ -1,0 +1,91 @@
+import Autodiff
+
+/// What the acceleration structure can hit: triangles of meshes, and the
+/// analytic sphere and disk.
+public enum PrimitiveKind: UInt8, Sendable { case triangle, sphere, disk }
+
+/// One primitive: its kind, the shape it belongs to and its index inside it.
+@frozen
+public struct Primitive: Sendable {
+    public var kind: PrimitiveKind
+    public var shape: Int32
+    public var index: Int32
+    @inlinable public init(kind: PrimitiveKind, shape: Int32, index: Int32) {
+        self.kind = kind; self.shape = shape; self.index = index
+    }
+}
+
+/// A ray hit from traversal, in plain doubles: the distance, the triangle's
+/// barycentrics (u, v) for p = (1−u−v) p0 + u p1 + v p2, and the primitive.
+@frozen
+public struct Hit: Sendable {
+    public var t: Double
+    public var u: Double, v: Double
+    public var primitive: Int32
+    @inlinable public init(t: Double, u: Double, v: Double, primitive: Int32) {
+        self.t = t; self.u = u; self.v = v; self.primitive = primitive
+    }
+}
+
+/// Triangle edges precomputed for Möller–Trumbore.
+@frozen
+public struct TriangleEdges: Sendable {
+    public var p0: Vec3, e1: Vec3, e2: Vec3
+    @inlinable public init(_ p0: Vec3, _ p1: Vec3, _ p2: Vec3) { self.p0 = p0; e1 = p1 - p0; e2 = p2 - p0 }
+
+    /// Möller–Trumbore; returns (t, u, v) for t in (tMin, tMax).
+    @inlinable @inline(__always)
+    public func intersect(o: Vec3, d: Vec3, tMin: Double, tMax: Double) -> (t: Double, u: Double, v: Double)? {
+        let pv = cross(d, e2)
+        let det = dot(e1, pv)
+        if det == 0 { return nil }
+        let inv = 1 / det
+        let tv = o - p0
+        let u = dot(tv, pv) * inv
+        if u < 0 || u > 1 { return nil }
+        let qv = cross(tv, e1)
+        let v = dot(d, qv) * inv
+        if v < 0 || u + v > 1 { return nil }
+        let t = dot(e2, qv) * inv
+        if t <= tMin || t >= tMax { return nil }
+        return (t, u, v)
+    }
+}
+
+/// Ray–triangle intersection generic over the scalar, for recomputing a hit
+/// found by traversal so that t, u, v carry derivatives.
+@inlinable @inline(__always)
+public func intersectTriangle<T>(_ ray: Ray<T>, _ p0: Vector3<T>, _ p1: Vector3<T>, _ p2: Vector3<T>)
+    -> (t: T, u: T, v: T) {
+    let e1 = p1 - p0, e2 = p2 - p0
+    let pv = cross(ray.d, e2)
+    let inv = 1 / dot(e1, pv)
+    let tv = ray.o - p0
+    let u = dot(tv, pv) * inv
+    let qv = cross(tv, e1)
+    let v = dot(ray.d, qv) * inv
+    let t = dot(e2, qv) * inv
+    return (t, u, v)
+}
+
+/// Ray–sphere intersection (nearest root above tMin), generic over the scalar.
+/// Branches on primal values.
+@inlinable @inline(__always)
+public func intersectSphere<T>(o: Vector3<T>, d: Vector3<T>, center: Vector3<T>, radius: T, tMin: Double, tMax: Double) -> T? {
+    let oc = o - center
+    let a = d.lengthSquared
+    let b = dot(oc, d)
+    // c computed as |oc|² − r² loses precision far away; use the
+    // (oc − (b/a) d) form (Hearn–Baker, as in Ray Tracing Gems ch. 7).
+    let l = oc - d * (b / a)
+    let disc = radius * radius - l.lengthSquared
+    if disc.primal < 0 { return nil }
+    let sq = T.sqrt(a * disc)
+    let q = b.primal > 0 ? -(b + sq) : -(b - sq)
+    let c = oc.lengthSquared - radius * radius
+    var t0 = c / q, t1 = q / a
+    if t0 > t1 { swap(&t0, &t1) }
+    if t0.primal > tMin && t0.primal < tMax { return t0 }
+    if t1.primal > tMin && t1.primal < tMax { return t1 }
+    return nil
+}

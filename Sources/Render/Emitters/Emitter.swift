@@ -1,0 +1,120 @@
+import Geometry
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A direct-illumination sample towards an emitter from a reference point.
+public struct EmitterSample<T: Real> {
+    /// Unit direction from the reference point towards the emitter (world).
+    public var wi: Vector3<T>
+    /// Distance to the sampled point (∞ for environment and directional light).
+    public var distance: Double
+    /// Emitted radiance divided by the sampling pdf (solid angle; for delta
+    /// lights, the incident radiance scale intensity / r² or irradiance).
+    /// Does not include the emitter-selection probability.
+    public var weight: RGB<T>
+    /// Solid-angle pdf of the sample (primal), 0 for delta lights.
+    public var pdf: Double
+    public var isDelta: Bool
+
+    @inlinable
+    public init(wi: Vector3<T>, distance: Double, weight: RGB<T>, pdf: Double, isDelta: Bool) {
+        self.wi = wi; self.distance = distance; self.weight = weight; self.pdf = pdf; self.isDelta = isDelta
+    }
+}
+
+/// The closed set of emitters, one struct a file named like its plugin.
+public enum Emitter<T: Real> {
+    case area(AreaLight<T>)
+    case point(PointLight<T>)
+    case spot(SpotLight<T>)
+    case directional(DirectionalLight<T>)
+    case constant(ConstantLight<T>)
+    case envmap(EnvironmentMap<T>)
+
+    /// Whether the emitter sits at infinity and is seen by escaping rays.
+    @inlinable public var isEnvironment: Bool {
+        switch self {
+        case .constant, .envmap: return true
+        default: return false
+        }
+    }
+
+    /// Radiance arriving along a ray that escapes the scene in direction `d`.
+    @inlinable
+    public func environmentRadiance(_ d: Vector3<T>) -> RGB<T> {
+        switch self {
+        case .constant(let e): return e.radiance
+        case .envmap(let e): return e.eval(d)
+        default: return .zero
+        }
+    }
+
+    /// Solid-angle pdf of sampling direction `d` towards an environment emitter.
+    @inlinable
+    public func environmentPdf(_ d: Vec3) -> Double {
+        switch self {
+        case .constant: return 1 / (4 * Double.pi)
+        case .envmap(let e): return e.pdf(d)
+        default: return 0
+        }
+    }
+}
+
+/// Mitsuba's `area` emitter: a shape that emits `radiance` on the side its
+/// normal points to.
+///
+/// ```xml
+/// <shape type="rectangle">
+///     <emitter type="area"><rgb name="radiance" value="18.4, 15.6, 8.0"/></emitter>
+/// </shape>
+/// ```
+public struct AreaLight<T: Real> {
+    public var shape: Int
+    public var radiance: RGB<T>
+    public init(shape: Int, radiance: RGB<T>) { self.shape = shape; self.radiance = radiance }
+}
+
+/// Mitsuba's `point` emitter: `intensity` (W/sr) at `position`.
+public struct PointLight<T: Real> {
+    public var position: Vector3<T>
+    public var intensity: RGB<T>
+    public init(position: Vector3<T>, intensity: RGB<T>) { self.position = position; self.intensity = intensity }
+}
+
+/// Mitsuba's `spot` emitter: a point light along its local +Z with a cone
+/// (`cutoff_angle`, `beam_width` in degrees) and a linear falloff in angle
+/// between them.
+public struct SpotLight<T: Real> {
+    public var toWorld: RigidFrame<T>
+    public var intensity: RGB<T>
+    public var cutoff: Double, beamWidth: Double
+    public init(toWorld: RigidFrame<T>, intensity: RGB<T>, cutoffDegrees: Double, beamWidthDegrees: Double) {
+        self.toWorld = toWorld; self.intensity = intensity
+        cutoff = cutoffDegrees * .pi / 180; beamWidth = beamWidthDegrees * .pi / 180
+    }
+    /// The falloff for a direction leaving the light, in world space.
+    @inlinable
+    public func falloff(_ dWorld: Vector3<T>) -> T {
+        let axis = toWorld.z.normalized
+        let c = dot(dWorld, axis)
+        let angle = T.acos(c)
+        if angle.primal >= cutoff { return 0 }
+        if angle.primal <= beamWidth { return 1 }
+        return (T(cutoff) - angle) / T(cutoff - beamWidth)
+    }
+}
+
+/// Mitsuba's `directional` emitter: `irradiance` arriving from infinity
+/// along `direction` (the direction light travels).
+public struct DirectionalLight<T: Real> {
+    public var direction: Vector3<T>
+    public var irradiance: RGB<T>
+    public init(direction: Vector3<T>, irradiance: RGB<T>) { self.direction = direction; self.irradiance = irradiance }
+}
+
+/// Mitsuba's `constant` emitter: uniform `radiance` from every direction.
+public struct ConstantLight<T: Real> {
+    public var radiance: RGB<T>
+    public init(radiance: RGB<T>) { self.radiance = radiance }
+}

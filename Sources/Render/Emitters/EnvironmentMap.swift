@@ -1,0 +1,129 @@
+import Geometry
+import ImageIO
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Mitsuba's `envmap`: an equirectangular (latitude–longitude) radiance
+/// map with +Y up in its local frame. A direction d maps to
+/// u = atan2(d.x, −d.z) / 2π, v = acos(d.y) / π (Mitsuba's convention);
+/// texels are interpolated bilinearly and sampled in proportion to their
+/// luminance times sin θ.
+///
+/// ```xml
+/// <emitter type="envmap">
+///     <string name="filename" value="sky.exr"/>
+///     <float name="scale" value="1.0"/>
+/// </emitter>
+/// ```
+public struct EnvironmentMap<T: Real> {
+    public let width: Int, height: Int
+    /// Linear RGB texels, row-major, top row first (v = 0 is straight up).
+    public let texels: [Float]
+    public var scale: T
+    /// World-to-local rotation (transpose of `to_world`'s linear part) and its inverse.
+    public let toLocal: Transform, toWorld: Transform
+    /// Row marginal CDF and per-row conditional CDFs (normalised).
+    let rowCDF: [Double], columnCDF: [Double]
+    let rowWeights: [Double], texelProb: [Double]
+
+    public init(image: Image, scale: T, toWorld: Transform) {
+        width = image.width; height = image.height; texels = image.pixels
+        self.scale = scale; self.toWorld = toWorld; self.toLocal = toWorld.inverse
+        var prob = [Double](repeating: 0, count: width * height)
+        var total = 0.0
+        for y in 0..<height {
+            let sinTheta = sin((Double(y) + 0.5) / Double(height) * .pi)
+            for x in 0..<width {
+                let i = (y * width + x) * 3
+                let lum = 0.212671 * Double(texels[i]) + 0.715160 * Double(texels[i + 1]) + 0.072169 * Double(texels[i + 2])
+                let w = max(lum, 0) * sinTheta + 1e-12
+                prob[y * width + x] = w
+                total += w
+            }
+        }
+        var rows = [Double](repeating: 0, count: height), rowCDF = [Double](repeating: 0, count: height)
+        var colCDF = [Double](repeating: 0, count: width * height)
+        var acc = 0.0
+        for y in 0..<height {
+            var rowSum = 0.0
+            for x in 0..<width { rowSum += prob[y * width + x]; colCDF[y * width + x] = rowSum }
+            for x in 0..<width { colCDF[y * width + x] /= rowSum }
+            rows[y] = rowSum / total
+            acc += rowSum / total
+            rowCDF[y] = acc
+        }
+        for i in 0..<prob.count { prob[i] /= total }
+        self.rowCDF = rowCDF; self.columnCDF = colCDF; self.rowWeights = rows; self.texelProb = prob
+    }
+
+    @inlinable
+    func uv(_ dLocal: Vec3) -> (Double, Double) {
+        var u = atan2(dLocal.x, -dLocal.z) / (2 * .pi)
+        if u < 0 { u += 1 }
+        let v = acos(min(max(dLocal.y, -1), 1)) / .pi
+        return (u, v)
+    }
+
+    /// Bilinear lookup at (u, v), wrapping in u and clamping in v.
+    @inlinable
+    func lookup(_ u: Double, _ v: Double) -> RGB<Double> {
+        let x = u * Double(width) - 0.5, y = v * Double(height) - 0.5
+        let x0 = Int(x.rounded(.down)), y0 = Int(y.rounded(.down))
+        let fx = x - Double(x0), fy = y - Double(y0)
+        var c = RGB<Double>.zero
+        for (dy, wy) in [(0, 1 - fy), (1, fy)] {
+            let yy = min(max(y0 + dy, 0), height - 1)
+            for (dx, wx) in [(0, 1 - fx), (1, fx)] {
+                var xx = (x0 + dx) % width
+                if xx < 0 { xx += width }
+                let i = (yy * width + xx) * 3
+                let w = wx * wy
+                c = c + RGB(Double(texels[i]), Double(texels[i + 1]), Double(texels[i + 2])) * w
+            }
+        }
+        return c
+    }
+
+    /// Radiance arriving from world direction `d`.
+    @inlinable
+    public func eval(_ d: Vector3<T>) -> RGB<T> {
+        let l = toLocal.vector(d.primal).normalized
+        let (u, v) = uv(l)
+        return RGB<T>(lookup(u, v)) * scale
+    }
+
+    /// Solid-angle pdf of `sample` returning world direction `d`.
+    public func pdf(_ d: Vec3) -> Double {
+        let l = toLocal.vector(d).normalized
+        let (u, v) = uv(l)
+        let sinTheta = (max(0, 1 - l.y * l.y)).squareRoot()
+        if sinTheta <= 0 { return 0 }
+        let x = min(Int(u * Double(width)), width - 1), y = min(Int(v * Double(height)), height - 1)
+        return texelProb[y * width + x] * Double(width * height) / (2 * .pi * .pi * sinTheta)
+    }
+
+    /// Samples a world direction in proportion to the map; returns it with its pdf.
+    public func sample(_ s: (Double, Double)) -> (Vec3, Double) {
+        func search(_ cdf: ArraySlice<Double>, _ u: Double) -> Int {
+            var lo = cdf.startIndex, hi = cdf.endIndex - 1
+            while lo < hi { let m = (lo + hi) / 2; if cdf[m] <= u { lo = m + 1 } else { hi = m } }
+            return lo - cdf.startIndex
+        }
+        let y = search(rowCDF[...], s.1 * rowCDF[height - 1])
+        let rowStart = y == 0 ? 0 : rowCDF[y - 1]
+        let fy = min(max((s.1 * rowCDF[height - 1] - rowStart) / max(rowWeights[y], 1e-300), 0), 1)
+        let row = columnCDF[(y * width)..<(y * width + width)]
+        let x = search(row, s.0)
+        let colStart = x == 0 ? 0 : row[row.startIndex + x - 1]
+        let colWidth = row[row.startIndex + x] - colStart
+        let fx = colWidth > 0 ? min(max((s.0 - colStart) / colWidth, 0), 1) : 0.5
+        let u = (Double(x) + fx) / Double(width), v = (Double(y) + fy) / Double(height)
+        let phi = u * 2 * .pi, theta = v * .pi
+        let st = sin(theta)
+        let local = Vec3(st * sin(phi), cos(theta), -st * cos(phi))
+        let d = toWorld.vector(local).normalized
+        if st <= 0 { return (d, 0) }
+        return (d, texelProb[y * width + x] * Double(width * height) / (2 * .pi * .pi * st))
+    }
+}

@@ -1,0 +1,132 @@
+import Geometry
+import ImageIO
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Mitsuba's reconstruction filters (`<rfilter type="box|tent|gaussian">`).
+/// Samples are splatted into every pixel whose centre lies within the
+/// filter's radius, weighted by the filter, and the film divides by the sum
+/// of weights, as Mitsuba's `ImageBlock` does.
+public enum ReconstructionFilter: Sendable, Equatable {
+    case box
+    case tent(radius: Double)
+    case gaussian(stddev: Double)
+
+    /// Half-width of the support, in pixels.
+    @inlinable public var radius: Double {
+        switch self {
+        case .box: return 0.5
+        case .tent(let r): return r
+        case .gaussian(let s): return 4 * s
+        }
+    }
+
+    @inlinable @inline(__always)
+    public func eval(_ x: Double) -> Double {
+        switch self {
+        case .box: return abs(x) <= 0.5 ? 1 : 0
+        case .tent(let r): return max(0, 1 - abs(x) / r)
+        case .gaussian(let s):
+            let alpha = -1 / (2 * s * s), r = 4 * s
+            return max(0, exp(alpha * x * x) - exp(alpha * r * r))
+        }
+    }
+}
+
+/// The film: resolution and filter (Mitsuba's `hdrfilm`).
+public struct Film: Sendable {
+    public var width: Int
+    public var height: Int
+    public var filter: ReconstructionFilter
+    public init(width: Int, height: Int, filter: ReconstructionFilter) {
+        self.width = width; self.height = height; self.filter = filter
+    }
+}
+
+/// A rectangular block of weighted RGB sums with a border for the filter's
+/// footprint: one per tile, merged into the film in tile order so that the
+/// result does not depend on which thread rendered which tile.
+public struct ImageBlock {
+    public let x0: Int, y0: Int, width: Int, height: Int, border: Int
+    /// r, g, b, weight per pixel of the bordered block.
+    public var data: [Double]
+    public let filter: ReconstructionFilter
+
+    public init(x0: Int, y0: Int, width: Int, height: Int, filter: ReconstructionFilter) {
+        self.border = filter == .box ? 0 : Int(filter.radius.rounded(.up))
+        self.x0 = x0 - border; self.y0 = y0 - border
+        self.width = width + 2 * border; self.height = height + 2 * border
+        self.filter = filter
+        data = [Double](repeating: 0, count: self.width * self.height * 4)
+    }
+
+    /// Adds radiance `c` at film position (fx, fy) (pixels, continuous).
+    @inlinable
+    public mutating func put(fx: Double, fy: Double, _ c: RGB<Double>) {
+        if case .box = filter {
+            let px = Int(fx) - x0, py = Int(fy) - y0
+            let i = (py * width + px) * 4
+            data[i] += c.r; data[i + 1] += c.g; data[i + 2] += c.b; data[i + 3] += 1
+            return
+        }
+        let r = filter.radius
+        // Pixel i's centre is i + 0.5; weight f(i + 0.5 − fx).
+        let xa = max(x0, Int((fx - r - 0.5).rounded(.up))), xb = min(x0 + width - 1, Int((fx + r - 0.5).rounded(.down)))
+        let ya = max(y0, Int((fy - r - 0.5).rounded(.up))), yb = min(y0 + height - 1, Int((fy + r - 0.5).rounded(.down)))
+        if xa > xb || ya > yb { return }
+        var wx = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        withUnsafeMutableBytes(of: &wx) { raw in
+            let w = raw.bindMemory(to: Double.self)
+            let n = min(16, xb - xa + 1)
+            for k in 0..<n { w[k] = filter.eval(Double(xa + k) + 0.5 - fx) }
+            data.withUnsafeMutableBufferPointer { d in
+                for y in ya...yb {
+                    let wy = filter.eval(Double(y) + 0.5 - fy)
+                    if wy == 0 { continue }
+                    var i = ((y - y0) * width + (xa - x0)) * 4
+                    for k in 0..<n {
+                        let ww = w[k] * wy
+                        d[i] += c.r * ww; d[i + 1] += c.g * ww; d[i + 2] += c.b * ww; d[i + 3] += ww
+                        i += 4
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Accumulates image blocks and develops the final image.
+public struct FilmAccumulator {
+    public let width: Int, height: Int
+    public var data: [Double]
+    public init(width: Int, height: Int) {
+        self.width = width; self.height = height
+        data = [Double](repeating: 0, count: width * height * 4)
+    }
+
+    public mutating func add(_ b: ImageBlock) {
+        for by in 0..<b.height {
+            let y = b.y0 + by
+            if y < 0 || y >= height { continue }
+            for bx in 0..<b.width {
+                let x = b.x0 + bx
+                if x < 0 || x >= width { continue }
+                let s = (by * b.width + bx) * 4, d = (y * width + x) * 4
+                data[d] += b.data[s]; data[d + 1] += b.data[s + 1]; data[d + 2] += b.data[s + 2]; data[d + 3] += b.data[s + 3]
+            }
+        }
+    }
+
+    /// Divides each pixel's sums by its weight.
+    public func develop() -> Image {
+        var px = [Float](repeating: 0, count: width * height * 3)
+        for i in 0..<width * height {
+            let w = data[i * 4 + 3]
+            if w > 0 {
+                px[i * 3] = Float(data[i * 4] / w); px[i * 3 + 1] = Float(data[i * 4 + 1] / w); px[i * 3 + 2] = Float(data[i * 4 + 2] / w)
+            }
+        }
+        return Image(width: width, height: height, pixels: px)
+    }
+}

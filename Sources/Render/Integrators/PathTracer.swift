@@ -1,0 +1,79 @@
+import Geometry
+
+extension Scene {
+    /// Radiance along a camera ray by unidirectional path tracing with
+    /// next-event estimation, multiple importance sampling (power heuristic)
+    /// and Russian roulette, following Mitsuba 3's `path` integrator: depth
+    /// counts path segments, `max_depth` 1 shows emitters only, Russian
+    /// roulette from `rr_depth` with probability min(max β · η², 0.95).
+    ///
+    /// Generic over the scalar: with `Double` it renders; with `Dual` or
+    /// `Adjoint` and the same sampler it replays the same path and carries
+    /// derivatives. Every branch is taken on primal values.
+    @inlinable
+    public func pathRadiance(_ cameraRay: Ray<T>, _ sampler: inout PathSampler) -> RGB<T> {
+        let maxDepth = integrator.kind == .direct ? 2 : (integrator.maxDepth < 0 ? Int.max : integrator.maxDepth)
+        if maxDepth == 0 { return .zero }
+        let hide = integrator.hideEmitters
+        var radiance = RGB<T>.zero
+        var beta = RGB<T>.one
+        var ray = cameraRay
+        var eta = 1.0
+        var depth = 0
+        var previousPdf = 1.0, previousDelta = true
+        var previousPoint = cameraRay.o.primal
+        while true {
+            guard let si = intersect(ray) else {
+                if !(depth == 0 && hide) {
+                    for k in environment {
+                        let le = emitters[k].environmentRadiance(ray.d)
+                        let w = previousDelta ? 1 : misWeight(previousPdf, environmentPdf(k, ray.d.primal))
+                        radiance += beta * le * T(w)
+                    }
+                }
+                break
+            }
+            let shape = shapes[si.shape]
+            // Emitted radiance, on the side the normal points to.
+            if let e = shape.emitter, !(depth == 0 && hide), case .area(let light) = emitters[e],
+               dot(si.ng.primal, ray.d.primal) < 0 {
+                let w = previousDelta ? 1 : misWeight(previousPdf, areaEmitterPdf(si, from: previousPoint, direction: ray.d.primal))
+                radiance += beta * light.radiance * T(w)
+            }
+            if depth + 1 >= maxDepth { break }
+            let bsdf = bsdfs[shape.bsdf]
+
+            // Next-event estimation.
+            let uSelect = sampler.next(), uLight = sampler.next2D()
+            if !bsdf.isDeltaOnly, let es = sampleEmitter(from: si, uSelect, uLight), !es.weight.isBlack {
+                let d = es.wi.primal
+                if !occluded(si, d, distance: es.distance) {
+                    let wo = si.toLocal(es.wi)
+                    let f = bsdf.eval(si, wo: wo)
+                    if !f.isBlack {
+                        let w = es.isDelta ? 1 : misWeight(es.pdf, bsdf.pdf(si, wo: wo))
+                        radiance += beta * f * es.weight * T(w)
+                    }
+                }
+            }
+
+            // Continue the path by sampling the BSDF.
+            let u1 = sampler.next(), u2 = sampler.next2D()
+            guard let bs = bsdf.sample(si, u1: u1, u2: u2) else { break }
+            beta *= bs.weight
+            eta *= bs.eta
+            previousPdf = bs.pdf
+            previousDelta = bs.isDelta
+            previousPoint = si.p.primal
+            ray = spawn(si, si.toWorld(bs.wo).normalized)
+            depth += 1
+            if beta.isBlack { break }
+            if depth >= integrator.rrDepth {
+                let q = Swift.min(beta.maxComponent.primal * eta * eta, 0.95)
+                if sampler.next() >= q { break }
+                beta = beta / T(q)
+            }
+        }
+        return radiance
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Geometry
+import ImageIO
+
+/// Options of one render.
+public struct RenderOptions: Sendable {
+    public var samplesPerPixel: Int
+    public var seed: UInt64
+    public var threads: Int
+    /// Called with the fraction done, from worker threads, at most ~100 times.
+    public var progress: (@Sendable (Double) -> Void)?
+    public init(samplesPerPixel: Int, seed: UInt64 = 0, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                progress: (@Sendable (Double) -> Void)? = nil) {
+        self.samplesPerPixel = samplesPerPixel; self.seed = seed; self.threads = max(1, threads); self.progress = progress
+    }
+}
+
+/// Statistics of a finished render.
+public struct RenderStatistics: Sendable {
+    public var seconds: Double
+    public var paths: Int
+    /// Samples whose radiance was NaN or infinite, dropped from the image.
+    public var invalidSamples: Int
+    public var pathsPerSecond: Double { Double(paths) / max(seconds, 1e-9) }
+}
+
+/// Square tiles of the film in row-major order: the unit of parallel work
+/// and of deterministic merging.
+public struct TileGrid: Sendable {
+    public static let size = 16
+    public let width: Int, height: Int
+    public var columns: Int { (width + TileGrid.size - 1) / TileGrid.size }
+    public var rows: Int { (height + TileGrid.size - 1) / TileGrid.size }
+    public var count: Int { columns * rows }
+    public init(width: Int, height: Int) { self.width = width; self.height = height }
+    public func bounds(_ i: Int) -> (x0: Int, y0: Int, x1: Int, y1: Int) {
+        let x0 = (i % columns) * TileGrid.size, y0 = (i / columns) * TileGrid.size
+        return (x0, y0, min(x0 + TileGrid.size, width), min(y0 + TileGrid.size, height))
+    }
+}
+
+/// Runs `body(tile)` for every tile on `threads` threads, each pulling the
+/// next tile from a shared counter.
+public func forEachTile(_ count: Int, threads: Int, progress: (@Sendable (Double) -> Void)?, _ body: (Int) -> Void) {
+    let lock = NSLock()
+    var next = 0, done = 0, lastReported = -1
+    func take() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        if next >= count { return nil }
+        next += 1
+        return next - 1
+    }
+    func finish() {
+        lock.lock()
+        done += 1
+        let percent = done * 100 / max(count, 1)
+        let report = percent != lastReported
+        if report { lastReported = percent }
+        lock.unlock()
+        if report { progress?(Double(percent) / 100) }
+    }
+    DispatchQueue.concurrentPerform(iterations: min(threads, max(count, 1))) { _ in
+        while let t = take() {
+            body(t)
+            finish()
+        }
+    }
+}
+
+extension Scene where T == Double {
+    /// Renders the scene: `samplesPerPixel` paths per pixel, splatted through
+    /// the film's filter. The image is bit-identical for a given seed whatever
+    /// the number of threads.
+    public func render(_ options: RenderOptions) -> (Image, RenderStatistics) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let grid = TileGrid(width: film.width, height: film.height)
+        var blocks = [ImageBlock?](repeating: nil, count: grid.count)
+        var invalid = [Int](repeating: 0, count: grid.count)
+        let spp = options.samplesPerPixel, seed = options.seed
+        blocks.withUnsafeMutableBufferPointer { blockBuffer in
+            invalid.withUnsafeMutableBufferPointer { invalidBuffer in
+                let blocksOut = blockBuffer, invalidOut = invalidBuffer
+                forEachTile(grid.count, threads: options.threads, progress: options.progress) { tile in
+                    let (x0, y0, x1, y1) = grid.bounds(tile)
+                    var block = ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter)
+                    var bad = 0
+                    for y in y0..<y1 {
+                        for x in x0..<x1 {
+                            let pixel = y * film.width + x
+                            for s in 0..<spp {
+                                var sampler = PathSampler(seed: seed, pixel: pixel, index: s)
+                                let (fx, fy) = sampler.next2D()
+                                let filmX = Double(x) + fx, filmY = Double(y) + fy
+                                let ray = camera.ray(filmX: filmX, filmY: filmY)
+                                let l = pathRadiance(ray, &sampler)
+                                if l.r.isFinite && l.g.isFinite && l.b.isFinite {
+                                    block.put(fx: filmX, fy: filmY, l)
+                                } else {
+                                    bad += 1
+                                }
+                            }
+                        }
+                    }
+                    blocksOut[tile] = block
+                    invalidOut[tile] = bad
+                }
+            }
+        }
+        var accumulator = FilmAccumulator(width: film.width, height: film.height)
+        for b in blocks { if let b { accumulator.add(b) } }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return (accumulator.develop(),
+                RenderStatistics(seconds: seconds, paths: film.width * film.height * spp, invalidSamples: invalid.reduce(0, +)))
+    }
+}

@@ -1,0 +1,111 @@
+import Geometry
+
+extension Scene {
+    /// Samples a point on shape `s` uniformly by area: the point and unit
+    /// normal in `T`, and the shape's area in `T` (1 / pdf, reparameterised so
+    /// that moving or resizing the shape moves the sample).
+    @inlinable
+    public func samplePoint(on s: Int, _ u: (Double, Double)) -> (p: Vector3<T>, n: Vector3<T>, area: T) {
+        let shape = shapes[s]
+        var p: Vector3<T>, n: Vector3<T>, area: T
+        switch shape.geometry {
+        case .mesh(let m):
+            let (tri, u0) = m.sampleTriangle(u.0)
+            let (b1, b2) = Warp.squareToUniformTriangle((u0, u.1))
+            let (a, b, c) = m.vertices(tri)
+            let p0 = shape.place(Vector3<T>(a)), p1 = shape.place(Vector3<T>(b)), p2 = shape.place(Vector3<T>(c))
+            p = p0 * T(1 - b1 - b2) + p1 * T(b1) + p2 * T(b2)
+            n = cross(p1 - p0, p2 - p0).normalized
+            area = T(m.area)
+        case .sphere:
+            let d = Warp.squareToUniformSphere(u)
+            n = Vector3<T>(d)
+            p = shape.center + n * shape.radius
+            area = 4 * T.pi * shape.radius * shape.radius
+        case .disk(let toWorld):
+            let (x, y) = Warp.squareToUniformDiskConcentric(u)
+            p = shape.place(toWorld.point(Vector3<T>(T(x), T(y), 0)))
+            let ax = shape.turn(toWorld.vector(Vector3<T>(1, 0, 0))), ay = shape.turn(toWorld.vector(Vector3<T>(0, 1, 0)))
+            let c = cross(ax, ay)
+            n = c.normalized
+            area = T.pi * c.length
+        }
+        if shape.flipNormals { n = -n }
+        return (p, n, area)
+    }
+
+    /// Next-event estimation: picks an emitter uniformly (as Mitsuba does) and
+    /// samples a direction towards it from `si`. The weight includes the
+    /// selection probability; the pdf too.
+    @inlinable
+    public func sampleEmitter(from si: SurfaceInteraction<T>, _ uSelect: Double, _ u: (Double, Double)) -> EmitterSample<T>? {
+        let count = emitters.count
+        if count == 0 { return nil }
+        let k = Swift.min(Int(uSelect * Double(count)), count - 1)
+        let scale = T(Double(count))
+        switch emitters[k] {
+        case .area(let a):
+            let (p, n, area) = samplePoint(on: a.shape, u)
+            let d = p - si.p
+            let dist2 = d.lengthSquared
+            let dist = T.sqrt(dist2)
+            let wi = d / dist
+            let cosL = -dot(n, wi)
+            if cosL.primal <= 0 || dist2.primal <= 0 { return nil }  // back side of the emitter
+            let pdf = dist2.primal / (cosL.primal * area.primal) / Double(count)
+            return EmitterSample(wi: wi, distance: dist.primal, weight: a.radiance * (cosL * area / dist2) * scale,
+                                 pdf: pdf, isDelta: false)
+        case .point(let l):
+            let d = l.position - si.p
+            let dist2 = d.lengthSquared
+            if dist2.primal <= 0 { return nil }
+            let dist = T.sqrt(dist2)
+            return EmitterSample(wi: d / dist, distance: dist.primal, weight: l.intensity * (scale / dist2), pdf: 0, isDelta: true)
+        case .spot(let l):
+            let d = l.toWorld.origin - si.p
+            let dist2 = d.lengthSquared
+            if dist2.primal <= 0 { return nil }
+            let dist = T.sqrt(dist2)
+            let wi = d / dist
+            let f = l.falloff(-wi)
+            if f.primal <= 0 { return nil }
+            return EmitterSample(wi: wi, distance: dist.primal, weight: l.intensity * (f * scale / dist2), pdf: 0, isDelta: true)
+        case .directional(let l):
+            return EmitterSample(wi: -l.direction.normalized, distance: .infinity, weight: l.irradiance * scale, pdf: 0, isDelta: true)
+        case .constant(let l):
+            let d = Warp.squareToUniformSphere(u)
+            let pdf = 1 / (4 * Double.pi)
+            return EmitterSample(wi: Vector3<T>(d), distance: .infinity, weight: l.radiance * T(1 / pdf) * scale,
+                                 pdf: pdf / Double(count), isDelta: false)
+        case .envmap(let e):
+            let (d, pdf) = e.sample(u)
+            if pdf <= 0 { return nil }
+            let wi = Vector3<T>(d)
+            return EmitterSample(wi: wi, distance: .infinity, weight: e.eval(wi) * T(1 / pdf) * scale,
+                                 pdf: pdf / Double(count), isDelta: false)
+        }
+    }
+
+    /// Solid-angle pdf with which `sampleEmitter` would have chosen the
+    /// direction from `from` to the area-light point `si`.
+    @inlinable
+    public func areaEmitterPdf(_ si: SurfaceInteraction<T>, from: Vec3, direction: Vec3) -> Double {
+        let dist2 = (si.p.primal - from).lengthSquared
+        let cosL = abs(dot(si.ng.primal, direction))
+        if cosL <= 0 { return 0 }
+        return dist2 / (cosL * shapes[si.shape].area) / Double(emitters.count)
+    }
+
+    /// Solid-angle pdf of sampling escaping direction `d` towards environment emitter `k`.
+    @inlinable
+    public func environmentPdf(_ k: Int, _ d: Vec3) -> Double {
+        emitters[k].environmentPdf(d) / Double(emitters.count)
+    }
+}
+
+/// The power heuristic with exponent 2 (Veach 1997), as Mitsuba's `mis_weight`.
+@inlinable @inline(__always)
+public func misWeight(_ a: Double, _ b: Double) -> Double {
+    let a2 = a * a, b2 = b * b
+    return a2 + b2 > 0 ? a2 / (a2 + b2) : 0
+}

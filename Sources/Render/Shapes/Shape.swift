@@ -1,0 +1,123 @@
+import Geometry
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The geometry of a shape, in world space and plain doubles.
+public enum ShapeGeometry: Sendable {
+    case mesh(TriangleMesh)
+    /// Mitsuba's `sphere` (center, radius after `to_world`).
+    case sphere(center: Vec3, radius: Double)
+    /// Mitsuba's `disk`: the unit disk of the local z = 0 plane, normal +Z.
+    case disk(toWorld: Transform)
+}
+
+/// A shape: geometry, material, optional area light, and the differentiable
+/// pose offset (`<id>.translate`, `<id>.rotate`, zero at load) and sphere
+/// parameters (`<id>.center`, `<id>.radius`).
+public struct Shape<T: Real> {
+    public var id: String
+    public var geometry: ShapeGeometry
+    /// Index into `Scene.bsdfs`.
+    public var bsdf: Int
+    /// Index into `Scene.emitters` of this shape's area light.
+    public var emitter: Int?
+    public var flipNormals: Bool
+    /// Rigid pose offset applied on top of the loaded geometry (identity when
+    /// its parameters are zero); `nil` when it is not being differentiated.
+    public var offset: RigidFrame<T>?
+    /// Differentiable sphere centre and radius.
+    public var center: Vector3<T>
+    public var radius: T
+    /// The point the `rotate` offset turns about (the shape's bounding-box centre).
+    public var pivot: Vec3
+
+    public init(id: String, geometry: ShapeGeometry, bsdf: Int, emitter: Int?, flipNormals: Bool, pivot: Vec3) {
+        self.id = id; self.geometry = geometry; self.bsdf = bsdf; self.emitter = emitter
+        self.flipNormals = flipNormals; self.offset = nil; self.pivot = pivot
+        if case .sphere(let c, let r) = geometry { center = Vector3(c); radius = T(r) } else { center = .zero; radius = 0 }
+    }
+
+    /// The root of the ray–sphere equation, in `T`, whose primal is the
+    /// traversal's hit distance `near` (the same root the traversal chose).
+    @inlinable
+    func sphereRoot(_ ray: Ray<T>, near: Double) -> T {
+        let oc = ray.o - center
+        let a = ray.d.lengthSquared, b = dot(oc, ray.d)
+        let l = oc - ray.d * (b / a)
+        let disc = radius * radius - l.lengthSquared
+        let sq = T.sqrt(Swift.max(disc, 0) * a)
+        let q = b.primal > 0 ? -(b + sq) : -(b - sq)
+        let c = oc.lengthSquared - radius * radius
+        let t0 = c / q, t1 = q / a
+        return abs(t0.primal - near) <= abs(t1.primal - near) ? t0 : t1
+    }
+
+    /// Surface area (primal), for area-light pdfs.
+    public var area: Double {
+        switch geometry {
+        case .mesh(let m): return m.area
+        case .sphere: return 4 * Double.pi * radius.primal * radius.primal
+        case .disk(let t):
+            let ax = t.vector(Vec3(1, 0, 0)), ay = t.vector(Vec3(0, 1, 0))
+            return Double.pi * cross(ax, ay).length
+        }
+    }
+
+    @inlinable @inline(__always)
+    func place(_ p: Vector3<T>) -> Vector3<T> { offset.map { $0.point(p) } ?? p }
+    @inlinable @inline(__always)
+    func turn(_ v: Vector3<T>) -> Vector3<T> { offset.map { $0.vector(v) } ?? v }
+
+    /// The surface interaction for a traversal hit, recomputed in `T` (split
+    /// tracing: traversal in doubles, the chosen hit differentiable).
+    @inlinable
+    public func interaction(ray: Ray<T>, hit: Hit, triangle: Int, shapeIndex: Int) -> SurfaceInteraction<T> {
+        var t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T)
+        switch geometry {
+        case .mesh(let m):
+            let (a, b, c) = m.vertices(triangle)
+            let p0 = place(Vector3<T>(a)), p1 = place(Vector3<T>(b)), p2 = place(Vector3<T>(c))
+            let (tt, u, v) = intersectTriangle(ray, p0, p1, p2)
+            let w = 1 - u - v
+            t = tt
+            p = p0 * w + p1 * u + p2 * v
+            ng = cross(p1 - p0, p2 - p0).normalized
+            if let normals = m.normals {
+                let i0 = Int(m.indices[3 * triangle]), i1 = Int(m.indices[3 * triangle + 1]), i2 = Int(m.indices[3 * triangle + 2])
+                ns = turn(Vector3<T>(normals[i0]) * w + Vector3<T>(normals[i1]) * u + Vector3<T>(normals[i2]) * v).normalized
+            } else {
+                ns = ng
+            }
+            if let uvs = m.uvs {
+                let i0 = Int(m.indices[3 * triangle]), i1 = Int(m.indices[3 * triangle + 1]), i2 = Int(m.indices[3 * triangle + 2])
+                uv = (w * T(uvs[i0].0) + u * T(uvs[i1].0) + v * T(uvs[i2].0),
+                      w * T(uvs[i0].1) + u * T(uvs[i1].1) + v * T(uvs[i2].1))
+            } else {
+                uv = (u, v)
+            }
+        case .sphere:
+            t = sphereRoot(ray, near: hit.t)
+            p = ray.at(t)
+            ng = (p - center) / radius
+            ns = ng
+            let local = (p - center).primal
+            let phi = atan2(local.y, local.x)
+            uv = (T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)),
+                  T(acos(min(max(local.z / radius.primal, -1), 1)) / Double.pi))
+        case .disk(let toWorld):
+            let c = place(toWorld.point(Vector3<T>.zero))
+            let ax = turn(toWorld.vector(Vector3<T>(1, 0, 0))), ay = turn(toWorld.vector(Vector3<T>(0, 1, 0)))
+            let n = cross(ax, ay)
+            t = dot(c - ray.o, n) / dot(ray.d, n)
+            p = ray.at(t)
+            ng = n.normalized
+            ns = ng
+            uv = (T(hit.u * 0.5 + 0.5), T(hit.v * 0.5 + 0.5))
+        }
+        if flipNormals { ng = -ng; ns = -ns }
+        let frame = Frame(normal: ns)
+        return SurfaceInteraction(t: t, p: p, ng: ng, shading: frame, uv: uv, wi: frame.toLocal(-ray.d),
+                                  shape: shapeIndex, primitive: Int(hit.primitive))
+    }
+}

@@ -1,0 +1,91 @@
+import Geometry
+
+/// World-space triangle data of a mesh shape (`obj`, `ply`, and the
+/// `rectangle` and `cube` that Mitsuba defines as meshes), shared by reference.
+public final class TriangleMesh: @unchecked Sendable {
+    public let positions: ContiguousArray<Vec3>
+    public let normals: ContiguousArray<Vec3>?
+    public let uvs: ContiguousArray<(Double, Double)>?
+    public let indices: ContiguousArray<UInt32>
+    /// Cumulative triangle areas, for sampling a point uniformly by area.
+    public let areaCDF: ContiguousArray<Double>
+    public let area: Double
+
+    public var triangleCount: Int { indices.count / 3 }
+
+    public init(positions: [Vec3], normals: [Vec3]?, uvs: [(Double, Double)]?, indices: [UInt32]) {
+        self.positions = ContiguousArray(positions)
+        self.normals = normals.map { ContiguousArray($0) }
+        self.uvs = uvs.map { ContiguousArray($0) }
+        self.indices = ContiguousArray(indices)
+        var cdf = ContiguousArray<Double>()
+        cdf.reserveCapacity(indices.count / 3)
+        var sum = 0.0
+        for t in 0..<indices.count / 3 {
+            let a = positions[Int(indices[3 * t])], b = positions[Int(indices[3 * t + 1])], c = positions[Int(indices[3 * t + 2])]
+            sum += 0.5 * cross(b - a, c - a).length
+            cdf.append(sum)
+        }
+        areaCDF = cdf
+        area = sum
+    }
+
+    @inlinable @inline(__always)
+    public func vertices(_ t: Int) -> (Vec3, Vec3, Vec3) {
+        (positions[Int(indices[3 * t])], positions[Int(indices[3 * t + 1])], positions[Int(indices[3 * t + 2])])
+    }
+
+    /// The triangle whose CDF interval holds `u·area`, and `u` rescaled to [0, 1).
+    @inlinable
+    public func sampleTriangle(_ u: Double) -> (Int, Double) {
+        let target = u * area
+        var lo = 0, hi = areaCDF.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if areaCDF[mid] <= target { lo = mid + 1 } else { hi = mid }
+        }
+        let start = lo == 0 ? 0 : areaCDF[lo - 1]
+        let width = areaCDF[lo] - start
+        return (lo, width > 0 ? min(max((target - start) / width, 0), 0.99999999) : 0.5)
+    }
+
+    /// A mesh from its plain triangles transformed to world space.
+    public static func transformed(positions: [Vec3], normals: [Vec3]?, uvs: [(Double, Double)]?, indices: [UInt32],
+                                   by toWorld: Transform, flipWinding: Bool = false) -> TriangleMesh {
+        let p = positions.map { toWorld.point($0) }
+        let n = normals.map { $0.map { toWorld.normal($0).normalized } }
+        var idx = indices
+        if flipWinding {
+            for t in 0..<idx.count / 3 { idx.swapAt(3 * t + 1, 3 * t + 2) }
+        }
+        return TriangleMesh(positions: p, normals: n, uvs: uvs, indices: idx)
+    }
+
+    /// Mitsuba's `rectangle`: [−1, 1]² in the z = 0 plane, normal +Z.
+    public static func rectangle(_ toWorld: Transform) -> TriangleMesh {
+        transformed(positions: [Vec3(-1, -1, 0), Vec3(1, -1, 0), Vec3(1, 1, 0), Vec3(-1, 1, 0)],
+                    normals: nil, uvs: [(0, 0), (1, 0), (1, 1), (0, 1)], indices: [0, 1, 2, 2, 3, 0], by: toWorld,
+                    flipWinding: toWorld.flipsHandedness)
+    }
+
+    /// Mitsuba's `cube`: [−1, 1]³ with outward faces, 24 vertices and 12 triangles.
+    public static func cube(_ toWorld: Transform) -> TriangleMesh {
+        var p = [Vec3](), uv = [(Double, Double)](), idx = [UInt32]()
+        // Each face: normal axis, sign; corners in counter-clockwise order seen from outside.
+        for axis in 0..<3 {
+            for sign in [-1.0, 1.0] {
+                let n = Vec3(axis == 0 ? sign : 0, axis == 1 ? sign : 0, axis == 2 ? sign : 0)
+                let a = Vec3(axis == 1 ? 1 : 0, axis == 2 ? 1 : 0, axis == 0 ? 1 : 0) // tangent
+                let b = cross(n, a)
+                let base = UInt32(p.count)
+                for (s, t) in [(-1.0, -1.0), (1, -1), (1, 1), (-1, 1)] {
+                    p.append(n + a * s + b * t)
+                    uv.append(((s + 1) / 2, (t + 1) / 2))
+                }
+                idx += [base, base + 1, base + 2, base + 2, base + 3, base]
+            }
+        }
+        return transformed(positions: p, normals: nil, uvs: uv, indices: idx, by: toWorld,
+                           flipWinding: toWorld.flipsHandedness)
+    }
+}

@@ -1,0 +1,51 @@
+import Geometry
+
+/// Where a path meets a surface, recomputed in `T` from the traversal's hit
+/// so that position, normals and texture coordinates carry derivatives.
+public struct SurfaceInteraction<T: Real> {
+    /// Distance along the ray.
+    public var t: T
+    /// World-space position.
+    public var p: Vector3<T>
+    /// Geometric normal (unit, oriented as the shape's surface: outward, or
+    /// flipped with `flip_normals`).
+    public var ng: Vector3<T>
+    /// Shading frame (interpolated normals when the mesh has them).
+    public var shading: Frame<T>
+    /// Texture coordinates.
+    public var uv: (T, T)
+    /// Direction towards where the path came from, in the local shading frame.
+    public var wi: Vector3<T>
+    /// Index of the shape hit in `Scene.shapes`.
+    public var shape: Int
+    /// Index of the primitive in the acceleration structure.
+    public var primitive: Int
+
+    @inlinable
+    public init(t: T, p: Vector3<T>, ng: Vector3<T>, shading: Frame<T>, uv: (T, T), wi: Vector3<T>, shape: Int, primitive: Int) {
+        self.t = t; self.p = p; self.ng = ng; self.shading = shading; self.uv = uv; self.wi = wi
+        self.shape = shape; self.primitive = primitive
+    }
+
+    @inlinable @inline(__always) public func toLocal(_ v: Vector3<T>) -> Vector3<T> { shading.toLocal(v) }
+    @inlinable @inline(__always) public func toWorld(_ v: Vector3<T>) -> Vector3<T> { shading.toWorld(v) }
+}
+
+/// The result of sampling a BSDF: the outgoing direction in the local shading
+/// frame, its pdf (detached: a plain double, in solid angle; 1 for a delta
+/// lobe), and the weight f · |cos θo| / pdf in `T` (Mitsuba's convention, so
+/// that differentiating the weight gives ∂f / pdf).
+public struct BSDFSample<T: Real> {
+    public var wo: Vector3<T>
+    public var pdf: Double
+    public var weight: RGB<T>
+    /// Relative index of refraction along `wo` (1 for reflection).
+    public var eta: Double
+    /// True for a delta (specular) lobe, which next-event estimation cannot sample.
+    public var isDelta: Bool
+
+    @inlinable
+    public init(wo: Vector3<T>, pdf: Double, weight: RGB<T>, eta: Double = 1, isDelta: Bool) {
+        self.wo = wo; self.pdf = pdf; self.weight = weight; self.eta = eta; self.isDelta = isDelta
+    }
+}
