@@ -78,3 +78,26 @@ extension SceneObject {
         (integer("width") ?? 768, integer("height") ?? 576)
     }
 }
+
+extension SceneObject {
+    /// Reads the mesh of an `obj` or `ply` shape (its `filename`, already
+    /// resolved against the scene file). For `obj`, `flip_tex_coords` (default
+    /// true, as Mitsuba) replaces v by 1 − v. Errors name the mesh file and line.
+    public func loadMesh() throws -> MeshData {
+        guard category == .shape, type == "obj" || type == "ply" else {
+            throw SceneFileError("<\(category) type=\"\(type)\"> is not a mesh (obj or ply)", at: location)
+        }
+        guard let path = string("filename") else {
+            throw SceneFileError("<shape type=\"\(type)\"> has no filename", at: location)
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SceneFileError("file not found: \(path)", at: location(of: "filename"))
+        }
+        var mesh = type == "obj" ? try MeshData.readOBJ(path: path) : try MeshData.readPLY(path: path)
+        if boolean("flip_tex_coords") == true, var uvs = mesh.uvs {
+            for i in stride(from: 1, to: uvs.count, by: 2) { uvs[i] = 1 - uvs[i] }
+            mesh.uvs = uvs
+        }
+        return mesh
+    }
+}
