@@ -48,6 +48,17 @@ private let formatColor: UInt32 = 0x02
 private let formatLinear: UInt32 = 0x04
 private let imageVersion: UInt32 = 1
 
+/// Whether `chunk` occurs in `bytes`, looked for from the end (where it normally is).
+private func containsSuffixChunk(_ bytes: [UInt8], _ chunk: [UInt8]) -> Bool {
+    if bytes.count < chunk.count { return false }
+    var start = bytes.count - chunk.count
+    while start >= 8 {
+        if bytes[start] == chunk[0] && Array(bytes[start..<(start + chunk.count)]) == chunk { return true }
+        start -= 1
+    }
+    return false
+}
+
 /// libpng's own message for the last failure of a `png_image` call.
 private func libpngMessage(_ image: inout png_image) -> String {
     let text = withUnsafeBytes(of: &image.message) { raw -> String in
@@ -65,6 +76,12 @@ extension PNGImage {
         if bytes.count < 8 || Array(bytes[0..<8]) != signature {
             throw ImageIOError(path: name, reason: bytes.isEmpty ? "not a PNG file (the file is empty)"
                                                                  : "not a PNG file (no PNG signature)")
+        }
+        // libpng stops reading after the last image row, so a file cut inside or after its
+        // final IDAT chunk would pass unnoticed: the IEND chunk marks a complete file.
+        let iend: [UInt8] = [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+        if !containsSuffixChunk(bytes, iend) {
+            throw ImageIOError(path: name, reason: "truncated PNG (no IEND chunk at the end)")
         }
         var image = png_image()
         image.version = imageVersion
