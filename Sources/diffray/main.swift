@@ -11,6 +11,7 @@ struct DiffRayCommand: ParsableCommand {
         abstract: "A differentiable path tracer: render Mitsuba 3 scenes, differentiate them, train controllers from pixels.",
         subcommands: [
             // one line each
+            BenchCommand.self,
         ])
 }
 
