@@ -1,0 +1,143 @@
+import Geometry
+
+/// The closed set of BSDFs, one struct a file named like its Mitsuba plugin.
+///
+/// Conventions (Mitsuba 3's): directions are in the local shading frame with
+/// the normal along +Z; `si.wi` points back along the path (towards the
+/// camera), `wo` away from the surface (towards the light); `eval` returns
+/// f(wi, wo) · |cos θo|; `pdf` is in solid angle; `sample` returns the weight
+/// f · |cos θo| / pdf. One-sided BSDFs return zero when `wi` is below the
+/// surface (use `twosided` for both sides), as Mitsuba does. Dielectrics are
+/// active on both sides.
+///
+/// Differentiation: `pdf` and the sampled directions of non-delta lobes are
+/// detached (plain doubles); `sample`'s weight is `eval / pdf` in `T`, so its
+/// derivative is ∂f / pdf. Delta lobes keep the derivatives of their
+/// directions (mirror, refraction) with respect to `wi` and `eta`.
+public indirect enum BSDF<T: Real> {
+    case diffuse(Diffuse<T>)
+    case conductor(Conductor<T>)
+    case roughConductor(RoughConductor<T>)
+    case dielectric(Dielectric<T>)
+    case thinDielectric(ThinDielectric<T>)
+    case roughDielectric(RoughDielectric<T>)
+    case plastic(Plastic<T>)
+    case twoSided(TwoSided<T>)
+
+    /// f(wi, wo) · |cos θo| (zero for delta lobes).
+    @inlinable
+    public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> {
+        switch self {
+        case .diffuse(let b): return b.eval(si, wo: wo)
+        case .conductor(let b): return b.eval(si, wo: wo)
+        case .roughConductor(let b): return b.eval(si, wo: wo)
+        case .dielectric(let b): return b.eval(si, wo: wo)
+        case .thinDielectric(let b): return b.eval(si, wo: wo)
+        case .roughDielectric(let b): return b.eval(si, wo: wo)
+        case .plastic(let b): return b.eval(si, wo: wo)
+        case .twoSided(let b): return b.eval(si, wo: wo)
+        }
+    }
+
+    /// The solid-angle density with which `sample` returns `wo` (zero for delta lobes).
+    @inlinable
+    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double {
+        switch self {
+        case .diffuse(let b): return b.pdf(si, wo: wo)
+        case .conductor(let b): return b.pdf(si, wo: wo)
+        case .roughConductor(let b): return b.pdf(si, wo: wo)
+        case .dielectric(let b): return b.pdf(si, wo: wo)
+        case .thinDielectric(let b): return b.pdf(si, wo: wo)
+        case .roughDielectric(let b): return b.pdf(si, wo: wo)
+        case .plastic(let b): return b.pdf(si, wo: wo)
+        case .twoSided(let b): return b.pdf(si, wo: wo)
+        }
+    }
+
+    /// Samples an outgoing direction with one uniform number for the lobe and
+    /// two for the direction; nil when no valid direction was sampled.
+    @inlinable
+    public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
+        switch self {
+        case .diffuse(let b): return b.sample(si, u1: u1, u2: u2)
+        case .conductor(let b): return b.sample(si, u1: u1, u2: u2)
+        case .roughConductor(let b): return b.sample(si, u1: u1, u2: u2)
+        case .dielectric(let b): return b.sample(si, u1: u1, u2: u2)
+        case .thinDielectric(let b): return b.sample(si, u1: u1, u2: u2)
+        case .roughDielectric(let b): return b.sample(si, u1: u1, u2: u2)
+        case .plastic(let b): return b.sample(si, u1: u1, u2: u2)
+        case .twoSided(let b): return b.sample(si, u1: u1, u2: u2)
+        }
+    }
+
+    /// Whether every lobe is a delta (mirror, smooth glass): next-event
+    /// estimation is skipped there.
+    @inlinable
+    public var isDeltaOnly: Bool {
+        switch self {
+        case .conductor, .dielectric, .thinDielectric: return true
+        case .diffuse, .roughConductor, .roughDielectric, .plastic: return false
+        case .twoSided(let b): return b.front.isDeltaOnly && (b.back?.isDeltaOnly ?? true)
+        }
+    }
+
+    /// Whether some lobe transmits light to the other side of the surface.
+    @inlinable
+    public var hasTransmission: Bool {
+        switch self {
+        case .dielectric, .thinDielectric, .roughDielectric: return true
+        case .diffuse, .conductor, .roughConductor, .plastic: return false
+        case .twoSided(let b): return b.front.hasTransmission || (b.back?.hasTransmission ?? false)
+        }
+    }
+
+    /// The diffuse colour the `aov` integrator's `albedo` reports, as
+    /// Mitsuba's `eval_diffuse_reflectance`: the (diffuse) reflectance for
+    /// diffuse and plastic, zero for smooth conductors and dielectrics,
+    /// π · eval(wi, +Z) for the rough ones.
+    @inlinable
+    public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> {
+        switch self {
+        case .diffuse(let b): return b.reflectance.eval(si.uv)
+        case .plastic(let b): return b.diffuseReflectance.eval(si.uv)
+        case .conductor, .dielectric, .thinDielectric: return .zero
+        case .roughConductor(let b): return b.eval(si, wo: Vector3(0, 0, 1)) * T.pi
+        case .roughDielectric(let b): return b.eval(si, wo: Vector3(0, 0, 1)) * T.pi
+        case .twoSided(let b):
+            // Branch on the primal value: which side wi is on.
+            if si.wi.z.primal >= 0 { return b.front.albedo(si) }
+            return (b.back ?? b.front).albedo(TwoSided.flipped(si))
+        }
+    }
+
+    /// The same BSDF over `U`, every parameter passed through `lifter` under
+    /// its `mi.traverse` key after `prefix` (the BSDF's id and a dot:
+    /// `"red."` gives `red.reflectance.value`).
+    @inlinable
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        switch self {
+        case .diffuse(let b): return .diffuse(b.lifted(lifter, prefix: prefix))
+        case .conductor(let b): return .conductor(b.lifted(lifter, prefix: prefix))
+        case .roughConductor(let b): return .roughConductor(b.lifted(lifter, prefix: prefix))
+        case .dielectric(let b): return .dielectric(b.lifted(lifter, prefix: prefix))
+        case .thinDielectric(let b): return .thinDielectric(b.lifted(lifter, prefix: prefix))
+        case .roughDielectric(let b): return .roughDielectric(b.lifted(lifter, prefix: prefix))
+        case .plastic(let b): return .plastic(b.lifted(lifter, prefix: prefix))
+        case .twoSided(let b): return .twoSided(b.lifted(lifter, prefix: prefix))
+        }
+    }
+
+    /// The differentiable parameters with their current values, keys as in `lifted`.
+    public func parameters(prefix: String) -> [ParameterInfo] {
+        switch self {
+        case .diffuse(let b): return b.parameters(prefix: prefix)
+        case .conductor(let b): return b.parameters(prefix: prefix)
+        case .roughConductor(let b): return b.parameters(prefix: prefix)
+        case .dielectric(let b): return b.parameters(prefix: prefix)
+        case .thinDielectric(let b): return b.parameters(prefix: prefix)
+        case .roughDielectric(let b): return b.parameters(prefix: prefix)
+        case .plastic(let b): return b.parameters(prefix: prefix)
+        case .twoSided(let b): return b.parameters(prefix: prefix)
+        }
+    }
+}

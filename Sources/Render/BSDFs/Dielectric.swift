@@ -1,0 +1,68 @@
+import Geometry
+
+/// A smooth dielectric interface (glass, water): reflection or refraction
+/// chosen with the Fresnel reflectance as probability. Refracted radiance
+/// is scaled by 1/η² (η the relative index along the path), as Mitsuba 3
+/// does for radiance transport. Both sides are active: a path inside the
+/// glass sees the inverted interface.
+///
+/// ```xml
+/// <bsdf type="dielectric">
+///     <string name="int_ior" value="bk7"/>   <!-- or a float; default 1.5046 -->
+///     <string name="ext_ior" value="air"/>   <!-- default 1.000277 -->
+/// </bsdf>
+/// ```
+///
+/// Parameters: `eta` (int_ior / ext_ior), and `specular_reflectance.value`,
+/// `specular_transmittance.value` when the scene gives them (as `mi.traverse`).
+public struct Dielectric<T: Real> {
+    /// Relative index of refraction, interior over exterior.
+    public var eta: T
+    public var specularReflectance: Texture<T>?
+    public var specularTransmittance: Texture<T>?
+
+    @inlinable
+    public init(eta: T, specularReflectance: Texture<T>? = nil, specularTransmittance: Texture<T>? = nil) {
+        self.eta = eta; self.specularReflectance = specularReflectance; self.specularTransmittance = specularTransmittance
+    }
+
+    @inlinable
+    public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> { .zero }
+
+    @inlinable
+    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double { 0 }
+
+    /// Reflection with probability F (weight specular_reflectance), else
+    /// refraction (weight specular_transmittance / η²).
+    @inlinable
+    public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
+        let wi = si.wi
+        let (r, cosT, etaIT, etaTI) = Fresnel.dielectric(cosThetaI: wi.z, eta: eta)
+        let rp = r.primal
+        // Branch on primal values: the lobe chosen by the Fresnel reflectance.
+        if u1 < rp {
+            // Weight r / r with the pdf detached: 1, derivative ∂r / r.
+            return BSDFSample(wo: Fresnel.reflect(wi), pdf: rp,
+                              weight: specularReflectance.evalOrOne(si.uv) * (r / T(rp)), eta: 1, isDelta: true)
+        }
+        let tp = 1 - rp
+        if !(tp > 0) { return nil }
+        let wo = Fresnel.refract(wi, cosThetaT: cosT, etaTI: etaTI)
+        let w = (1 - r) / T(tp) * etaTI * etaTI
+        return BSDFSample(wo: wo, pdf: tp, weight: specularTransmittance.evalOrOne(si.uv) * w,
+                          eta: etaIT.primal, isDelta: true)
+    }
+
+    @inlinable
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> Dielectric<U> {
+        Dielectric<U>(eta: lifter.scalar(prefix + "eta", eta.primal),
+                      specularReflectance: specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."),
+                      specularTransmittance: specularTransmittance?.lifted(lifter, prefix: prefix + "specular_transmittance."))
+    }
+
+    public func parameters(prefix: String) -> [ParameterInfo] {
+        [ParameterInfo(key: prefix + "eta", values: [eta.primal])]
+            + (specularReflectance?.parameters(prefix: prefix + "specular_reflectance.") ?? [])
+            + (specularTransmittance?.parameters(prefix: prefix + "specular_transmittance.") ?? [])
+    }
+}

@@ -1,0 +1,46 @@
+import Geometry
+
+/// The Lambertian BSDF.
+///
+/// ```xml
+/// <bsdf type="diffuse">
+///     <rgb name="reflectance" value="0.2, 0.25, 0.7"/>
+/// </bsdf>
+/// ```
+///
+/// Parameters: `reflectance.value` (or the texture's, e.g. `reflectance.data`).
+public struct Diffuse<T: Real> {
+    public var reflectance: Texture<T>
+
+    @inlinable public init(reflectance: Texture<T>) { self.reflectance = reflectance }
+
+    @inlinable
+    public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> {
+        // Branch on primal values: both directions above the surface.
+        if si.wi.z.primal <= 0 || wo.z.primal <= 0 { return .zero }
+        return reflectance.eval(si.uv) * (wo.z * T(1 / Double.pi))
+    }
+
+    @inlinable
+    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double {
+        if si.wi.z.primal <= 0 || wo.z.primal <= 0 { return 0 }
+        return wo.z.primal / Double.pi
+    }
+
+    @inlinable
+    public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
+        if si.wi.z.primal <= 0 { return nil }
+        let d = Warp.squareToCosineHemisphere(u2)
+        if d.z <= 0 { return nil }
+        return BSDFSample(wo: Vector3(d), pdf: d.z / Double.pi, weight: reflectance.eval(si.uv), isDelta: false)
+    }
+
+    @inlinable
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> Diffuse<U> {
+        Diffuse<U>(reflectance: reflectance.lifted(lifter, prefix: prefix + "reflectance."))
+    }
+
+    public func parameters(prefix: String) -> [ParameterInfo] {
+        reflectance.parameters(prefix: prefix + "reflectance.")
+    }
+}

@@ -1,0 +1,105 @@
+import Geometry
+
+/// A rough conductor: the Cook–Torrance microfacet BRDF of Walter et al.
+/// (2007) with Mitsuba 3's conventions, f = F(wi·m) D(m) G(wi, wo) / (4 cos θi cos θo),
+/// m the half vector, Smith shadowing, Beckmann (default) or GGX normals,
+/// visible-normal sampling by default.
+///
+/// ```xml
+/// <bsdf type="roughconductor">
+///     <string name="distribution" value="beckmann"/>   <!-- or ggx -->
+///     <float name="alpha" value="0.1"/>
+///     <string name="material" value="Al"/>             <!-- or eta/k, or neither: a perfect conductor -->
+///     <rgb name="specular_reflectance" value="1"/>
+///     <boolean name="sample_visible" value="true"/>
+/// </bsdf>
+/// ```
+///
+/// Parameters: `alpha.value` (or `alpha_u.value`, `alpha_v.value` when
+/// anisotropic), `eta.value`, `k.value`, and `specular_reflectance.value`
+/// when the scene gives one (as `mi.traverse`).
+public struct RoughConductor<T: Real> {
+    public var distribution: Microfacet<T>
+    public var eta: RGB<T>
+    public var k: RGB<T>
+    /// nil: 1 (and no parameter key, as Mitsuba when the property is absent).
+    public var specularReflectance: Texture<T>?
+
+    @inlinable
+    public init(distribution: Microfacet<T>, eta: RGB<T> = .zero, k: RGB<T> = .one,
+                specularReflectance: Texture<T>? = nil) {
+        self.distribution = distribution; self.eta = eta; self.k = k; self.specularReflectance = specularReflectance
+    }
+
+    @inlinable
+    public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> {
+        let wi = si.wi
+        // Branch on primal values: both directions above the surface.
+        if wi.z.primal <= 0 || wo.z.primal <= 0 { return .zero }
+        let m = (wi + wo).normalized
+        let d = distribution.eval(m)
+        if d.primal == 0 { return .zero }
+        let g = distribution.G(wi, wo, m)
+        let f = Fresnel.conductor(cosThetaI: dot(wi, m), eta: eta, k: k)
+        return f * specularReflectance.evalOrOne(si.uv) * (d * g / (4 * wi.z))
+    }
+
+    @inlinable
+    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double {
+        let wi = si.wi
+        if wi.z.primal <= 0 || wo.z.primal <= 0 { return 0 }
+        let m = (wi + wo).normalized
+        let dwo = dot(wo, m).primal
+        if dwo <= 0 { return 0 }
+        return distribution.pdf(wi: wi, m: m) / (4 * dwo)
+    }
+
+    @inlinable
+    public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
+        let wi = si.wi.primal
+        if wi.z <= 0 { return nil }
+        let (m, pdfM) = distribution.primal.sample(wi: wi, u: u2)
+        if !(pdfM > 0) { return nil }
+        let wo = Fresnel.reflect(wi, m)
+        if wo.z <= 0 { return nil }
+        let woT = Vector3<T>(wo)
+        let p = pdf(si, wo: woT)
+        if !(p > 0) || !p.isFinite { return nil }
+        // Weight f cos θo / pdf with the pdf detached (∂weight = ∂f / pdf).
+        return BSDFSample(wo: woT, pdf: p, weight: eval(si, wo: woT) / T(p), isDelta: false)
+    }
+
+    @inlinable
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> RoughConductor<U> {
+        RoughConductor<U>(distribution: distribution.lifted(lifter, prefix: prefix),
+                          eta: lifter.rgb(prefix + "eta.value", eta.primal), k: lifter.rgb(prefix + "k.value", k.primal),
+                          specularReflectance: specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."))
+    }
+
+    public func parameters(prefix: String) -> [ParameterInfo] {
+        distribution.parameters(prefix: prefix)
+            + [ParameterInfo(key: prefix + "eta.value", values: [eta.r.primal, eta.g.primal, eta.b.primal]),
+               ParameterInfo(key: prefix + "k.value", values: [k.r.primal, k.g.primal, k.b.primal])]
+            + (specularReflectance?.parameters(prefix: prefix + "specular_reflectance.") ?? [])
+    }
+}
+
+extension Microfacet {
+    /// The distribution over `U` with its roughness lifted under `alpha.value`
+    /// (`alpha_u.value` and `alpha_v.value` when anisotropic).
+    @inlinable
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> Microfacet<U> {
+        if alphaU.primal == alphaV.primal {
+            let a = lifter.scalar(prefix + "alpha.value", alphaU.primal)
+            return Microfacet<U>(type: type, alpha: a, sampleVisible: sampleVisible)
+        }
+        return Microfacet<U>(type: type, alphaU: lifter.scalar(prefix + "alpha_u.value", alphaU.primal),
+                             alphaV: lifter.scalar(prefix + "alpha_v.value", alphaV.primal), sampleVisible: sampleVisible)
+    }
+
+    public func parameters(prefix: String) -> [ParameterInfo] {
+        if alphaU.primal == alphaV.primal { return [ParameterInfo(key: prefix + "alpha.value", values: [alphaU.primal])] }
+        return [ParameterInfo(key: prefix + "alpha_u.value", values: [alphaU.primal]),
+                ParameterInfo(key: prefix + "alpha_v.value", values: [alphaV.primal])]
+    }
+}

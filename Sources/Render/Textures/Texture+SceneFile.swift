@@ -1,0 +1,140 @@
+import Geometry
+import ImageIO
+import SceneFile
+
+extension Texture where T == Double {
+    /// Builds the texture a `<texture type="bitmap|checkerboard">` object describes.
+    public init(_ object: SceneObject) throws {
+        guard object.category == .texture else {
+            throw SceneFileError("expected a texture, found a \(object.category) '\(object.type)'", at: object.location)
+        }
+        switch object.type {
+        case "bitmap":
+            self = .bitmap(try Bitmap(object))
+        case "checkerboard":
+            let c0 = try Texture.constantColor("color0", of: object, default: RGB(repeating: 0.4))
+            let c1 = try Texture.constantColor("color1", of: object, default: RGB(repeating: 0.2))
+            self = .checkerboard(Checkerboard(color0: c0, color1: c1, toUV: Texture.uvTransform(object)))
+        default:
+            throw SceneFileError("unsupported texture type '\(object.type)' (supported: bitmap, checkerboard)", at: object.location)
+        }
+    }
+
+    /// A texture-valued property (`reflectance`, `diffuse_reflectance`, ...):
+    /// a constant colour or a nested / referenced texture; `fallback` when
+    /// the object has neither (nor a schema default).
+    public static func property(_ name: String, of object: SceneObject, default fallback: RGB<Double>) throws -> Texture<Double> {
+        switch object.colorOrTexture(name) {
+        case .texture(let t)?: return try Texture(t)
+        case .constant(let c)?: return .constant(try checkedColor(c, name, object))
+        case nil: return .constant(fallback)
+        }
+    }
+
+    /// The texture-valued property if the file gives it, else nil (Mitsuba
+    /// exposes no parameter for it then).
+    public static func optionalProperty(_ name: String, of object: SceneObject) throws -> Texture<Double>? {
+        guard object.has(name) || object.texture(name) != nil else { return nil }
+        return try property(name, of: object, default: .one)
+    }
+
+    /// A colour property that must be constant (no texture).
+    public static func constantColor(_ name: String, of object: SceneObject, default fallback: RGB<Double>) throws -> RGB<Double> {
+        if object.texture(name) != nil {
+            throw SceneFileError("\(object.type): '\(name)' must be a constant colour (rgb, spectrum or float); textures are not supported there",
+                                 at: object.location(of: name))
+        }
+        guard let c = object.rgb(name) else { return fallback }
+        return try checkedColor(c, name, object)
+    }
+
+    /// A scalar property given as a float or grey colour (`alpha`), refusing
+    /// textures and non-grey colours.
+    public static func constantScalar(_ name: String, of object: SceneObject, default fallback: Double) throws -> Double {
+        let c = try constantColor(name, of: object, default: RGB(repeating: fallback))
+        guard c.r == c.g && c.g == c.b else {
+            throw SceneFileError("\(object.type): '\(name)' must be a single number, got \(c)", at: object.location(of: name))
+        }
+        return c.r
+    }
+
+    static func checkedColor(_ c: Double3, _ name: String, _ object: SceneObject) throws -> RGB<Double> {
+        guard c.isFinite else {
+            throw SceneFileError("\(object.type): '\(name)' must be finite, got \(c)", at: object.location(of: name))
+        }
+        return RGB(c.x, c.y, c.z)
+    }
+
+    static func uvTransform(_ object: SceneObject) -> UVTransform {
+        if let m = object.transform("to_uv") ?? object.transform("to_world") { return UVTransform(matrix4: m.elements) }
+        return .identity
+    }
+}
+
+extension Bitmap where T == Double {
+    /// Loads a `<texture type="bitmap">`: the image file (PNG or EXR) with
+    /// its `filter_type`, `wrap_mode`, `raw` and `to_uv`.
+    public init(_ object: SceneObject) throws {
+        guard let path = object.string("filename") else {
+            throw SceneFileError("bitmap: missing 'filename' (a .png or .exr file)", at: object.location)
+        }
+        let where_ = object.location(of: "filename")
+        let filterName = object.string("filter_type") ?? "bilinear"
+        guard let filter = BitmapFilter(rawValue: filterName) else {
+            throw SceneFileError("bitmap: unsupported filter_type '\(filterName)' (supported: bilinear, nearest)",
+                                 at: object.location(of: "filter_type"))
+        }
+        let wrapName = object.string("wrap_mode") ?? "repeat"
+        guard let wrap = BitmapWrapMode(rawValue: wrapName) else {
+            throw SceneFileError("bitmap: unsupported wrap_mode '\(wrapName)' (supported: repeat, mirror, clamp)",
+                                 at: object.location(of: "wrap_mode"))
+        }
+        let raw = object.boolean("raw") ?? false
+        let (w, h, data): (Int, Int, [Double])
+        do {
+            (w, h, data) = try Bitmap.readRGB(path: path, raw: raw)
+        } catch let e as SceneFileError {
+            throw e
+        } catch {
+            throw SceneFileError("bitmap: cannot read '\(path)': \(error)", at: where_)
+        }
+        guard w > 0, h > 0 else { throw SceneFileError("bitmap: '\(path)' is empty (\(w)x\(h))", at: where_) }
+        if let bad = data.firstIndex(where: { !$0.isFinite }) {
+            throw SceneFileError("bitmap: '\(path)' has a non-finite value at pixel \(bad / 3)", at: where_)
+        }
+        self.init(width: w, height: h, data: data, filter: filter, wrapMode: wrap, toUV: Texture<Double>.uvTransform(object))
+    }
+
+    /// Reads a PNG or EXR file as linear RGB, top row first. 8-bit PNG samples
+    /// are sRGB-decoded unless `raw` (then divided by 255); 16-bit PNG
+    /// samples are linear (divided by 65535); alpha is dropped; grey is
+    /// copied to the three channels.
+    public static func readRGB(path: String, raw: Bool) throws -> (width: Int, height: Int, data: [Double]) {
+        switch ImageFileFormat(path: path) {
+        case .png?:
+            let png = try PNGImage.read(from: path)
+            let n = png.width * png.height
+            var data = [Double](repeating: 0, count: n * 3)
+            let colour = png.isColor
+            for p in 0..<n {
+                for c in 0..<3 {
+                    let s = Double(png.samples[p * png.channels + (colour ? c : 0)])
+                    if png.bitDepth == 8 {
+                        data[3 * p + c] = raw ? s / 255 : SRGB.toLinear(s / 255)
+                    } else {
+                        data[3 * p + c] = s / 65535
+                    }
+                }
+            }
+            return (png.width, png.height, data)
+        case .exr?:
+            let image = try Image.read(from: path)
+            return (image.width, image.height, image.pixels.map { Double($0) })
+        case nil:
+            throw ImageIOErrorLike(description: "unknown image file extension; expected .png or .exr")
+        }
+    }
+}
+
+/// A plain one-line error for `Bitmap.readRGB`.
+struct ImageIOErrorLike: Error, CustomStringConvertible { var description: String }
