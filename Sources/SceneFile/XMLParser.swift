@@ -226,18 +226,17 @@ struct XMLReader {
     /// Character data between elements: only whitespace is meaningful in a
     /// scene file; entities are still checked so a bad one is reported.
     private mutating func text(in tag: String) throws {
-        let start = here
-        var sawText = false
+        var start: SourceLocation?
         while let b = peek(), b != UInt8(ascii: "<") {
             if b == UInt8(ascii: "&") {
+                if start == nil { start = here }
                 _ = try reference()
-                sawText = true
                 continue
             }
-            if !XMLReader.isSpace(b) { sawText = true }
+            if !XMLReader.isSpace(b), start == nil { start = here }
             advance()
         }
-        if sawText {
+        if let start {
             throw fail("unexpected text in <\(tag)> (values go in attributes, e.g. value=\"...\")", at: start)
         }
     }

@@ -1,0 +1,73 @@
+import Foundation
+import SceneFile
+import Testing
+
+/// A fresh temporary folder for one test, removed by the caller with `cleanup`.
+struct TempDir {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "/scenefile-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let p = path + "/" + name
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    @discardableResult
+    func write(_ name: String, bytes: [UInt8]) throws -> String {
+        let p = path + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: p))
+        return p
+    }
+
+    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Wraps objects in a version 3 scene.
+func scene(_ body: String, version: String = "3.0.0") -> String {
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<scene version=\"\(version)\">\n\(body)\n</scene>\n"
+}
+
+func parse(_ body: String, defines: [String: String] = [:], directory: String? = nil) throws -> SceneDescription {
+    try SceneDescription(xml: scene(body), file: "test.xml", directory: directory, defines: defines)
+}
+
+/// The error thrown by `body`, or nil.
+func error(_ body: () throws -> Void) -> SceneFileError? {
+    do {
+        try body()
+        return nil
+    } catch let e as SceneFileError {
+        return e
+    } catch {
+        Issue.record("unexpected error type \(type(of: error)): \(error)")
+        return nil
+    }
+}
+
+/// Expects a SceneFileError whose one-line description contains every fragment.
+func expectError(_ fragments: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation,
+                 _ body: () throws -> Void) {
+    guard let e = error(body) else {
+        Issue.record("expected an error containing \(fragments)", sourceLocation: sourceLocation)
+        return
+    }
+    let text = e.description
+    #expect(!text.contains("\n"), "error must be one line: \(text)", sourceLocation: sourceLocation)
+    for f in fragments {
+        #expect(text.contains(f), "\(text) should contain \(f)", sourceLocation: sourceLocation)
+    }
+}
+
+func close(_ a: Double3, _ b: Double3, _ tolerance: Double = 1e-9) -> Bool {
+    abs(a.x - b.x) <= tolerance && abs(a.y - b.y) <= tolerance && abs(a.z - b.z) <= tolerance
+}
+
+func close(_ a: Matrix4, _ b: Matrix4, _ tolerance: Double = 1e-9) -> Bool {
+    zip(a.elements, b.elements).allSatisfy { abs($0 - $1) <= tolerance }
+}
