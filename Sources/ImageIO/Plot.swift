@@ -157,7 +157,7 @@ public enum Plot {
     // MARK: Ticks
 
     /// A step of 1, 2 or 5 times a power of ten giving about `target` intervals over `span`.
-    static func niceStep(_ span: Double, target: Int) -> Double {
+    public static func niceStep(_ span: Double, target: Int) -> Double {
         let raw = span / Double(max(target, 1))
         let magnitude = pow(10, floor(log10(raw)))
         let f = raw / magnitude
@@ -194,14 +194,14 @@ public enum Plot {
         }
     }
 
-    static func powerOfTenLabel(_ e: Int) -> String {
+    public static func powerOfTenLabel(_ e: Int) -> String {
         if e >= 0 && e <= 4 { return String(Int(pow(10, Double(e)))) }
         if e < 0 && e >= -3 { return "0." + String(repeating: "0", count: -e - 1) + "1" }
         return "1E\(e)"
     }
 
     /// `v` with as many decimals as `step` needs; exponent form for very large or small values.
-    static func tickLabel(_ v: Double, step: Double) -> String {
+    public static func tickLabel(_ v: Double, step: Double) -> String {
         if v == 0 { return "0" }
         let a = abs(v)
         if a >= 1e5 || a < 1e-3 {
