@@ -501,7 +501,16 @@ struct SceneReader {
                     return Double3(v[0], v[1], v[2])
                 }
                 let origin = try vector("origin"), target = try vector("target")
-                let up = op.attribute("up") != nil ? try vector("up") : Double3(0, 1, 0)
+                var up = op.attribute("up") != nil ? try vector("up") : Double3.zero
+                if up.length == 0, (target - origin).length > 0 {
+                    // As Mitsuba: a missing or zero up is the first tangent of
+                    // coordinate_system(dir) (Duff et al. 2017).
+                    let n = (target - origin).normalized
+                    let sign: Double = n.z >= 0 ? 1 : -1
+                    let a = -1 / (sign + n.z)
+                    let b = n.x * n.y * a
+                    up = Double3(1 + sign * n.x * n.x * a, sign * b, -sign * n.x)
+                }
                 guard let look = Matrix4.lookAt(origin: origin, target: target, up: up) else {
                     throw SceneFileError("<lookat> is degenerate: origin equals target, or up is parallel to the view direction", at: op.location)
                 }

@@ -151,6 +151,14 @@ import Testing
         #expect(close(m.transformPoint(Double3(0, 0, 1)), Double3(0, 0, 4)))
         #expect(close(m.transformVector(Double3(1, 0, 0)), Double3(-1, 0, 0)))
         #expect(close(m.transformVector(Double3(0, 1, 0)), Double3(0, 1, 0)))
+        // Without up, Mitsuba takes a tangent of the view direction: still orthonormal.
+        let noUp = try parse("""
+            <sensor type="perspective"><transform name="to_world">
+            <lookat origin="1,2,3" target="2,2,3"/></transform></sensor>
+            """).sensor.toWorld
+        #expect(close(noUp.transformVector(Double3(0, 0, 1)), Double3(1, 0, 0)))
+        #expect(abs(noUp.transformVector(Double3(1, 0, 0)).dot(Double3(1, 0, 0))) < 1e-12)
+        #expect(abs(noUp.transformVector(Double3(0, 1, 0)).length - 1) < 1e-12)
         expectError(["test.xml:4:1:", "degenerate"]) {
             _ = try parse("""
                 <sensor type="perspective"><transform name="to_world">
