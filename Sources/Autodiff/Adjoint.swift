@@ -14,11 +14,20 @@
 public struct Adjoint: Real {
     /// The primal value.
     public var value: Double
-    /// The index of this number's operation on the tape; < 0 for a constant.
-    public var index: Int32
+    /// The index of this number's operation on the tape; −1 for a constant.
+    public let index: Int32
 
+    /// The number with primal `value` recorded at `index` on the current
+    /// thread's tape (any negative index: a constant).
     @inlinable @inline(__always)
     public init(value: Double, index: Int32) {
+        self.value = value
+        self.index = index < 0 ? -1 : index
+    }
+
+    /// `index` is −1 or the index of a recorded operation.
+    @inlinable @inline(__always)
+    init(_ value: Double, recorded index: Int32) {
         self.value = value
         self.index = index
     }
@@ -41,14 +50,14 @@ public struct Adjoint: Real {
 
     @inlinable @inline(__always)
     public func lifted(value: Double, derivative: Double) -> Adjoint {
-        if index < 0 { return Adjoint(value: value, index: -1) }
-        return Adjoint(value: value, index: Tape.record(index, derivative, -1, 0))
+        if index < 0 { return Adjoint(value, recorded: -1) }
+        return Adjoint(value, recorded: Tape.record(index, derivative))
     }
 
     @inlinable @inline(__always)
     public static func lifted(_ a: Adjoint, _ b: Adjoint, value: Double, da: Double, db: Double) -> Adjoint {
-        if (a.index & b.index) < 0 { return Adjoint(value: value, index: -1) }  // both constant
-        return Adjoint(value: value, index: Tape.record(a.index, da, b.index, db))
+        if (a.index & b.index) < 0 { return Adjoint(value, recorded: -1) }  // both constant
+        return Adjoint(value, recorded: Tape.record(a.index, da, b.index, db))
     }
 
     // MARK: Arithmetic (specialised: no call through the generic primitives)
@@ -56,22 +65,22 @@ public struct Adjoint: Real {
     @inlinable @inline(__always)
     public static func + (lhs: Adjoint, rhs: Adjoint) -> Adjoint {
         let v = lhs.value + rhs.value
-        if (lhs.index & rhs.index) < 0 { return Adjoint(value: v, index: -1) }
-        return Adjoint(value: v, index: Tape.record(lhs.index, 1, rhs.index, 1))
+        if (lhs.index & rhs.index) < 0 { return Adjoint(v, recorded: -1) }
+        return Adjoint(v, recorded: Tape.record(lhs.index, 1, rhs.index, 1))
     }
 
     @inlinable @inline(__always)
     public static func - (lhs: Adjoint, rhs: Adjoint) -> Adjoint {
         let v = lhs.value - rhs.value
-        if (lhs.index & rhs.index) < 0 { return Adjoint(value: v, index: -1) }
-        return Adjoint(value: v, index: Tape.record(lhs.index, 1, rhs.index, -1))
+        if (lhs.index & rhs.index) < 0 { return Adjoint(v, recorded: -1) }
+        return Adjoint(v, recorded: Tape.record(lhs.index, 1, rhs.index, -1))
     }
 
     @inlinable @inline(__always)
     public static func * (lhs: Adjoint, rhs: Adjoint) -> Adjoint {
         let v = lhs.value * rhs.value
-        if (lhs.index & rhs.index) < 0 { return Adjoint(value: v, index: -1) }
-        return Adjoint(value: v, index: Tape.record(lhs.index, rhs.value, rhs.index, lhs.value))
+        if (lhs.index & rhs.index) < 0 { return Adjoint(v, recorded: -1) }
+        return Adjoint(v, recorded: Tape.record(lhs.index, rhs.value, rhs.index, lhs.value))
     }
 
     @inlinable @inline(__always)
@@ -79,14 +88,14 @@ public struct Adjoint: Real {
         // q = a / b exactly as in Double, so the primal matches plain evaluation.
         let q = lhs.value / rhs.value
         let r = 1 / rhs.value
-        if (lhs.index & rhs.index) < 0 { return Adjoint(value: q, index: -1) }
-        return Adjoint(value: q, index: Tape.record(lhs.index, r, rhs.index, -q * r))
+        if (lhs.index & rhs.index) < 0 { return Adjoint(q, recorded: -1) }
+        return Adjoint(q, recorded: Tape.record(lhs.index, r, rhs.index, -q * r))
     }
 
     @inlinable @inline(__always)
     public static prefix func - (x: Adjoint) -> Adjoint {
-        if x.index < 0 { return Adjoint(value: -x.value, index: -1) }
-        return Adjoint(value: -x.value, index: Tape.record(x.index, -1, -1, 0))
+        if x.index < 0 { return Adjoint(-x.value, recorded: -1) }
+        return Adjoint(-x.value, recorded: Tape.record(x.index, -1))
     }
 
     @inlinable @inline(__always)
@@ -95,7 +104,7 @@ public struct Adjoint: Real {
     public static func -= (lhs: inout Adjoint, rhs: Adjoint) { lhs = lhs - rhs }
 
     @inlinable @inline(__always)
-    public static var zero: Adjoint { Adjoint(value: 0, index: -1) }
+    public static var zero: Adjoint { Adjoint(0, recorded: -1) }
 
     // MARK: Comparison on primal values
 

@@ -24,19 +24,41 @@ struct TapeEntry {
 @frozen @usableFromInline
 struct TapeStorage {
     @usableFromInline var entries: UnsafeMutablePointer<TapeEntry>
+    /// Points one past the start of its allocation: `adjoints[-1]` is a spare slot.
     @usableFromInline var adjoints: UnsafeMutablePointer<Double>
     @usableFromInline var count: Int
     @usableFromInline var capacity: Int
+    /// Adjoints at indices ≥ `dirtyEnd` are 0: `push` zeroes each new slot,
+    /// only a backward sweep dirties them (and `truncate` lowers this).
+    @usableFromInline var dirtyEnd: Int
     @usableFromInline var owner: Unmanaged<Tape>
 
-    /// Appends one entry and returns its index.
+    /// Appends one entry and returns its index. A missing parent (index < 0,
+    /// a constant) is recorded as the entry itself with partial 0, so the
+    /// backward sweep needs no branch and no shared dummy slot (which would
+    /// chain every iteration through one memory location).
     @inlinable @inline(__always)
     mutating func push(_ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Int32 {
         let i = count
         if _slowPath(i == capacity) { grow(minimum: i + 1) }
-        entries[i] = TapeEntry(a: a, da: da, b: b, db: db)
+        let me = Int32(truncatingIfNeeded: i)
+        entries[i] = TapeEntry(a: a < 0 ? me : a, da: a < 0 ? 0 : da,
+                               b: b < 0 ? me : b, db: b < 0 ? 0 : db)
+        adjoints[i] = 0
         count = i + 1
-        return Int32(truncatingIfNeeded: i)
+        return me
+    }
+
+    /// Appends an entry with one parent (`a` ≥ 0) and returns its index.
+    @inlinable @inline(__always)
+    mutating func push(_ a: Int32, _ da: Double) -> Int32 {
+        let i = count
+        if _slowPath(i == capacity) { grow(minimum: i + 1) }
+        let me = Int32(truncatingIfNeeded: i)
+        entries[i] = TapeEntry(a: a, da: da, b: me, db: 0)
+        adjoints[i] = 0
+        count = i + 1
+        return me
     }
 
     @usableFromInline @inline(never)
@@ -46,13 +68,24 @@ struct TapeStorage {
         let newEntries = UnsafeMutablePointer<TapeEntry>.allocate(capacity: newCapacity)
         newEntries.moveInitialize(from: entries, count: count)
         entries.deallocate()
-        let newAdjoints = UnsafeMutablePointer<Double>.allocate(capacity: newCapacity)
+        let newAdjoints = TapeStorage.allocateAdjoints(newCapacity)
         newAdjoints.moveInitialize(from: adjoints, count: capacity)
-        (newAdjoints + capacity).initialize(repeating: 0, count: newCapacity - capacity)
-        adjoints.deallocate()
+        TapeStorage.deallocateAdjoints(adjoints)
         entries = newEntries
         adjoints = newAdjoints
         capacity = newCapacity
+    }
+
+    /// Room for `capacity` adjoints, all 0, plus a spare slot at index −1
+    /// (robustness: nothing recorded by `push` refers to it).
+    static func allocateAdjoints(_ capacity: Int) -> UnsafeMutablePointer<Double> {
+        let base = UnsafeMutablePointer<Double>.allocate(capacity: capacity + 1)
+        base.initialize(repeating: 0, count: capacity + 1)
+        return base + 1
+    }
+
+    static func deallocateAdjoints(_ adjoints: UnsafeMutablePointer<Double>) {
+        (adjoints - 1).deallocate()
     }
 }
 
@@ -82,17 +115,16 @@ public final class Tape {
     public init(capacity: Int = 4096) {
         let capacity = Swift.max(capacity, 16)
         storage = .allocate(capacity: 1)
-        let adjoints = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
-        adjoints.initialize(repeating: 0, count: capacity)
+        let adjoints = TapeStorage.allocateAdjoints(capacity)
         storage.initialize(to: TapeStorage(
             entries: .allocate(capacity: capacity), adjoints: adjoints,
-            count: 0, capacity: capacity, owner: .passUnretained(self)))
+            count: 0, capacity: capacity, dirtyEnd: 0, owner: .passUnretained(self)))
     }
 
     deinit {
         if diffray_tape_get() == UnsafeMutableRawPointer(storage) { diffray_tape_set(nil) }
         storage.pointee.entries.deallocate()
-        storage.pointee.adjoints.deallocate()
+        TapeStorage.deallocateAdjoints(storage.pointee.adjoints)
         storage.deinitialize(count: 1)
         storage.deallocate()
     }
@@ -127,6 +159,12 @@ public final class Tape {
         currentStorage.pointee.push(a, da, b, db)
     }
 
+    /// Records a one-parent operation (`a` ≥ 0); returns its index.
+    @inlinable @inline(__always)
+    static func record(_ a: Int32, _ da: Double) -> Int32 {
+        currentStorage.pointee.push(a, da)
+    }
+
     // MARK: Size and memory
 
     /// Operations recorded (leaves included). Indices of the next ones start here.
@@ -145,13 +183,17 @@ public final class Tape {
 
     /// Forgets every operation, keeping the memory for the next ones.
     /// Adjoint numbers recorded before must not be used afterwards.
-    public func reset() { storage.pointee.count = 0 }
+    public func reset() {
+        storage.pointee.count = 0
+        storage.pointee.dirtyEnd = 0
+    }
 
     /// Forgets the operations from index `count` on, keeping the memory.
     public func truncate(to count: Int) {
         precondition(count >= 0 && count <= storage.pointee.count,
                      "Tape.truncate: \(count) outside 0...\(storage.pointee.count)")
         storage.pointee.count = count
+        storage.pointee.dirtyEnd = Swift.min(storage.pointee.dirtyEnd, count)
     }
 
     // MARK: Recording
@@ -164,8 +206,7 @@ public final class Tape {
     public func variable(_ value: Double) -> Adjoint {
         precondition(diffray_tape_get() == UnsafeMutableRawPointer(storage),
                      "Tape.variable: only the current thread's tape (Tape.current) records")
-        let i = storage.pointee.push(-1, 0, -1, 0)
-        storage.pointee.adjoints[Int(i)] = 0
+        let i = storage.pointee.push(-1, 0, -1, 0)  // both parents: itself, partial 0; adjoint 0
         return Adjoint(value: value, index: i)
     }
 
@@ -174,7 +215,9 @@ public final class Tape {
     /// Sets the adjoints of the operations from `mark` on to zero.
     public func zeroAdjoints(from mark: Int = 0) {
         let s = storage.pointee
-        if s.count > mark { (s.adjoints + mark).update(repeating: 0, count: s.count - mark) }
+        let end = Swift.min(s.dirtyEnd, s.count)  // slots above were zeroed when recorded
+        if end > mark { (s.adjoints + mark).update(repeating: 0, count: end - mark) }
+        storage.pointee.dirtyEnd = Swift.min(s.dirtyEnd, mark)
     }
 
     /// Adds `seed` to the adjoint of `output` (nothing for a constant).
@@ -191,15 +234,26 @@ public final class Tape {
         let s = storage.pointee
         let entries = s.entries, adj = s.adjoints
         var i = s.count - 1
+        // Contributions to the entry just below the current one (the usual
+        // case: an operation on the previous result) stay in a register
+        // (`carry`) instead of going through memory, which would chain every
+        // step through a store-to-load round trip. No branches: a missing
+        // parent was recorded as the entry itself with partial 0 (see `push`).
+        var carry = 0.0
         while i >= mark {
-            let g = adj[i]
-            if g != 0 {
-                let e = entries[i]
-                if e.a >= 0 { adj[Int(e.a)] += e.da * g }
-                if e.b >= 0 { adj[Int(e.b)] += e.db * g }
-            }
+            let g = adj[i] + carry
+            adj[i] = g
+            let e = entries[i]
+            let ca = e.da * g, cb = e.db * g
+            let previous = Int32(truncatingIfNeeded: i - 1)
+            let aPrevious = e.a == previous, bPrevious = e.b == previous
+            carry = (aPrevious ? ca : 0) + (bPrevious ? cb : 0)
+            adj[Int(e.a)] += aPrevious ? 0 : ca
+            adj[Int(e.b)] += bPrevious ? 0 : cb
             i -= 1
         }
+        if mark > 0 && mark <= s.count { adj[mark - 1] += carry }
+        storage.pointee.dirtyEnd = s.count
     }
 
     /// The reverse pass: zeroes the adjoints from `mark` on, adds each seed to
