@@ -6,8 +6,9 @@
 ///   `value="0.5"` gives 0.5; `value="400:0.1, 500:0.3, 600:0.5"` (wavelength:value
 ///   pairs) gives the plain mean of the values, 0.3.
 /// - `transform`: the composed 4×4 matrix of a `<transform>` element.
-/// - `reference`: an id named by `<ref name="..." id="..."/>`; the referenced
-///   object is also resolved into `SceneObject.children` (with that name).
+/// Object references (`<ref id="..."/>`, `<ref name="..." id="..."/>`) are not
+/// properties: the referenced object is resolved into `SceneObject.children`
+/// (with the ref's `name`, and `referencedID` set to the id).
 public enum Property: Sendable, Hashable {
     case integer(Int)
     case float(Double)
@@ -18,7 +19,6 @@ public enum Property: Sendable, Hashable {
     case rgb(Double3)
     case spectrum(Double)
     case transform(Matrix4)
-    case reference(String)
 
     /// The element name used in the file (`integer`, `float`, `rgb`, ...).
     public var kindName: String {
@@ -32,7 +32,6 @@ public enum Property: Sendable, Hashable {
         case .rgb: "rgb"
         case .spectrum: "spectrum"
         case .transform: "transform"
-        case .reference: "ref"
         }
     }
 
