@@ -11,7 +11,12 @@ struct DiffRayCommand: ParsableCommand {
         abstract: "A differentiable path tracer: render Mitsuba 3 scenes, differentiate them, train controllers from pixels.",
         subcommands: [
             // one line each
+            RenderCommand.self,
+            CompareCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
+            EvalCommand.self,
+            AimCommand.self,
         ])
 }
 

@@ -1,0 +1,54 @@
+import ArgumentParser
+import DiffRay
+import Foundation
+
+/// `diffray aim --wind W --target D`: aims the trebuchet at one target.
+struct AimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aim",
+        abstract: "Aim the trebuchet: Gauss–Newton on the simulator's gradients, or a trained network with --policy.")
+
+    @Option(help: "Wind speed (m/s, positive blows towards the target).")
+    var wind: Double
+
+    @Option(help: "Target distance (m).")
+    var target: Double
+
+    @Option(help: "A trebuchet model written by `diffray train trebuchet`.")
+    var policy: String?
+
+    @Flag(help: "Print one JSON object as the last line of standard output.")
+    var json = false
+
+    func validate() throws {
+        if !wind.isFinite || abs(wind) > 100 { throw ValidationError("--wind must be a finite speed within ±100 m/s, got \(wind)") }
+        if !target.isFinite || target <= 0 || target > 1000 { throw ValidationError("--target must be a distance in (0, 1000] m, got \(target)") }
+    }
+
+    func run() throws {
+        let angle: Double, weight: Double, seconds: Double, method: String
+        if let policy {
+            let network = try Network.load(from: policy, expecting: TrebuchetAimer.layers)
+            // Time many calls: one inference is far below the clock's resolution.
+            let n = 10_000
+            var a = (angle: 0.0, weight: 0.0)
+            let start = Date()
+            for _ in 0..<n { a = TrebuchetAimer.aim(network, wind: wind, target: target) }
+            seconds = Date().timeIntervalSince(start) / Double(n)
+            (angle, weight) = a
+            method = "network"
+        } else {
+            let start = Date()
+            let r = TrebuchetAimer.directAim(wind: wind, target: target)
+            seconds = Date().timeIntervalSince(start)
+            (angle, weight) = (r.angle, r.weight)
+            method = "Gauss–Newton, \(r.iterations) simulations"
+        }
+        let distance = Trebuchet.shoot(wind: wind, angle: angle, weight: weight)
+        print(String(format: "angle %.3f°, counterweight %.3f lb -> %.4f m (target %.4f m, miss %.4f m); %@ in %.3g s",
+                     angle, weight, distance, target, distance - target, method, seconds))
+        if json {
+            print("{\"angle\": \(angle), \"weight\": \(weight), \"distance\": \(distance), \"target\": \(target), \"seconds\": \(seconds)}")
+        }
+    }
+}

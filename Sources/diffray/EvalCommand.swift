@@ -1,0 +1,60 @@
+import ArgumentParser
+import DiffRay
+import Foundation
+
+/// `diffray eval ENV --policy MODEL.json`: evaluates a trained controller.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a controller: mean and std of the return over episodes (trebuchet: miss over random targets).")
+
+    @Argument(help: "trebuchet, cartpole or pendulum.")
+    var environment: String
+
+    @Option(help: "The model file written by `diffray train`.")
+    var policy: String
+
+    @Option(help: "Evaluation episodes (trebuchet: shots at random targets; default 100, trebuchet 1000).")
+    var episodes: Int?
+
+    @Option(help: "Seed of the start states (trebuchet: targets and winds).")
+    var seed: Int = 12345
+
+    @Flag(help: "Print one JSON object as the last line of standard output.")
+    var json = false
+
+    func validate() throws {
+        if let episodes, episodes <= 0 || episodes > 10_000_000 { throw ValidationError("--episodes must be in 1...10000000, got \(episodes)") }
+        if seed < 0 { throw ValidationError("--seed must be ≥ 0, got \(seed)") }
+    }
+
+    func run() throws {
+        let problem = try ControlProblem(name: environment)
+        let network = try Network.load(from: policy, expecting: problem.layers)
+        let start = Date()
+        switch problem {
+        case .trebuchet:
+            let n = episodes ?? 1000
+            let r = TrebuchetAimer.evaluate(network, count: n, seed: UInt64(seed))
+            let seconds = Date().timeIntervalSince(start)
+            print(String(format: "trebuchet: %d random targets, mean |miss| %.4f m, mean relative miss %.5f (%.3f%%), %.2f s",
+                         n, r.meanAbsMiss, r.meanRelativeMiss, 100 * r.meanRelativeMiss, seconds))
+            if json {
+                print("{\"environment\": \"trebuchet\", \"episodes\": \(n), \"mean_abs_miss_m\": \(r.meanAbsMiss), "
+                    + "\"mean_rel_miss\": \(r.meanRelativeMiss), \"seconds\": \(seconds)}")
+            }
+        case .cartpole, .pendulum:
+            let n = episodes ?? 100
+            let r = problem == .cartpole
+                ? evaluate(CartPoleDynamics.self, episodes: n, seed: UInt64(seed)) { network.predict($0)[0] }
+                : evaluate(PendulumDynamics.self, episodes: n, seed: UInt64(seed)) { PendulumDynamics.maxTorque * network.predict($0)[0] }
+            let seconds = Date().timeIntervalSince(start)
+            print(String(format: "%@: %d episodes, mean return %.2f ± %.2f (min %.1f, max %.1f), %.2f s",
+                         problem.rawValue, n, r.mean, r.std, r.returns.min()!, r.returns.max()!, seconds))
+            if json {
+                print("{\"environment\": \"\(problem.rawValue)\", \"episodes\": \(n), \"mean_reward\": \(r.mean), "
+                    + "\"std_reward\": \(r.std), \"seconds\": \(seconds)}")
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import DiffRay
+import Foundation
+
+/// `diffray train ENV`: trains a controller by backpropagation through the environment's physics.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a controller through the differentiable physics (trebuchet | cartpole | pendulum).",
+        discussion: """
+        Prints the training curve, writes MODEL.json, a plot MODEL.png and a checkpoint \
+        MODEL.checkpoint.json (for --resume). Cart-pole and pendulum stop at the first \
+        episode after which 100 evaluation episodes meet the bar (475; −200) unless --keep-going. \
+        For the trebuchet an episode is one simulated shot.
+        """)
+
+    @Argument(help: "trebuchet, cartpole or pendulum.")
+    var environment: String
+
+    @Option(help: "Training episodes (trebuchet: shots). Default: trebuchet 200000, cartpole 50, pendulum 20.")
+    var episodes: Int?
+
+    @Option(help: "Seed of the weights, start states and targets.")
+    var seed: Int = 0
+
+    @Option(name: .shortAndLong, help: "The model file to write (default ENV.json).")
+    var output: String?
+
+    @Flag(help: "Continue from MODEL.checkpoint.json.")
+    var resume = false
+
+    @Flag(help: "Train all the episodes even after the bar is met.")
+    var keepGoing = false
+
+    @Flag(help: "Print one JSON object as the last line of standard output.")
+    var json = false
+
+    func validate() throws {
+        if let episodes, episodes <= 0 || episodes > 100_000_000 { throw ValidationError("--episodes must be in 1...100000000, got \(episodes)") }
+        if seed < 0 { throw ValidationError("--seed must be ≥ 0, got \(seed)") }
+        if let output, !output.lowercased().hasSuffix(".json") { throw ValidationError("-o expects a .json file, got '\(output)'") }
+    }
+
+    func run() throws {
+        let problem = try ControlProblem(name: environment)
+        let model = output ?? "\(problem.rawValue).json"
+        let stem = model.hasSuffix(".json") ? String(model.dropLast(5)) : model
+        let checkpointPath = stem + ".checkpoint.json"
+        let plotPath = stem + ".png"
+        let total = episodes ?? problem.defaultEpisodes
+        var session = resume ? try TrainingRun.read(path: checkpointPath, problem: problem)
+                             : TrainingRun(problem: problem, seed: UInt64(seed))
+        if resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
+        let evalName = problem == .trebuchet ? "eval mean relative miss (200 targets)" : "eval mean return (100 episodes)"
+        let trainName = problem == .trebuchet ? "batch loss" : "train return"
+        print("episode  \(trainName)  \(evalName)")
+        try session.train(totalEpisodes: total, stopWhenSolved: !keepGoing, report: { p in
+            if problem == .trebuchet {
+                print(String(format: "%7d  %.3e  %.5f", p.episode, p.trainReturn, p.evaluation))
+            } else {
+                print(String(format: "%7d  %8.1f  %8.2f", p.episode, p.trainReturn, p.evaluation))
+            }
+        }, checkpoint: { try $0.write(path: checkpointPath) })
+
+        let network = try session.network.network(path: checkpointPath, expecting: problem.layers)
+        try network.save(to: model, metadata: [
+            "environment": problem.rawValue, "seed": String(session.seed), "episodes": String(session.episodes),
+            "environment_steps": String(session.environmentSteps),
+        ])
+        let xs = session.curve.map { Double($0.episode) }
+        let plot = Plot.lines(series: [session.curve.map(\.evaluation)] + (problem == .trebuchet ? [] : [session.curve.map(\.trainReturn)]),
+                              labels: problem == .trebuchet ? ["eval mean relative miss"] : ["eval mean return", "training episode return"],
+                              logY: problem == .trebuchet, x: xs, title: "diffray train \(problem.rawValue) (seed \(session.seed))",
+                              xLabel: problem == .trebuchet ? "shots" : "training episodes",
+                              yLabel: problem == .trebuchet ? "relative miss" : "return")
+        try plot.writePNG(to: plotPath)
+        let last = session.curve.last?.evaluation ?? .nan
+        let solved = session.solvedAt.map(String.init) ?? "not reached"
+        print("\(problem.rawValue): \(session.episodes) episodes, \(session.environmentSteps) environment steps, "
+            + String(format: "%.2f s", session.seconds) + (problem == .trebuchet ? "" : ", bar met after: \(solved)")
+            + " -> \(model), \(plotPath)")
+        if json {
+            let solvedJSON = session.solvedAt.map(String.init) ?? "null"
+            print("{\"environment\": \"\(problem.rawValue)\", \"episodes\": \(session.episodes), \"env_steps\": \(session.environmentSteps), "
+                + "\"seconds\": \(session.seconds), \"solved_at\": \(solvedJSON), \"final_evaluation\": \(last.isFinite ? String(last) : "null"), "
+                + "\"model\": \(jsonString(model)), \"plot\": \(jsonString(plotPath))}")
+        }
+    }
+}
