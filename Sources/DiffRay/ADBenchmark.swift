@@ -9,6 +9,10 @@ import Autodiff
 /// Parameters, in order: sphere centre x, y, z; sphere radius; albedo r, g, b;
 /// light position x. The differentiated output is Σ over rays of
 /// w · radiance with fixed colour weights w (a stand-in for pixel adjoints).
+///
+/// Two kernels: `full` runs everything, intersection included, in `T`;
+/// `scene` traces 16 spheres the way the renderer does (closest hit and
+/// shadow ray in `Double`, the chosen hit recomputed and shaded in `T`).
 public struct ADBenchmark {
     /// Number of differentiated scene parameters.
     public static let parameterCount = 8
@@ -58,25 +62,38 @@ public struct ADBenchmark {
     }
 
     /// The radiance (r, g, b) seen along `direction` from the camera, for
-    /// the scene parameters `p` (see the type's documentation).
+    /// the scene parameters `p` (see the type's documentation): everything,
+    /// intersection included, in `T`.
     @inlinable @inline(__always)
     public static func shade<T: Real>(direction: SIMD3<Double>, _ p: (T, T, T, T, T, T, T, T)) -> (T, T, T) {
+        shadeHit(direction: direction, centre: V(p.0, p.1, p.2), radius: p.3,
+                 albedo: (p.4, p.5, p.6), lightX: p.7, lit: true)
+    }
+
+    /// The background radiance.
+    @inlinable @inline(__always)
+    static func background<T: Real>() -> (T, T, T) { (T(0.02), T(0.02), T(0.03)) }
+
+    /// Intersects the ray with the sphere and shades the hit: Lambert plus
+    /// a Blinn–Phong lobe (exponent 32), lit by a point light of intensity 6
+    /// at (`lightX`, 1.8, −1.5) when `lit`, plus a small ambient term.
+    @inlinable @inline(__always)
+    static func shadeHit<T: Real>(direction: SIMD3<Double>, centre: V<T>, radius: T,
+                                  albedo: (T, T, T), lightX: T, lit: Bool) -> (T, T, T) {
         let o = V<T>(T(0), T(0), T(-3))
         let d = V<T>(T(direction.x), T(direction.y), T(direction.z))
-        let centre = V(p.0, p.1, p.2)
-        let radius = p.3
         // Ray–sphere intersection; branches on primal values.
         let oc = o - centre
         let b = oc.dot(d)
         let c = oc.dot(oc) - radius * radius
         let disc = b * b - c
-        if disc < 0 { return (T(0.02), T(0.02), T(0.03)) }  // background
+        if disc < 0 { return background() }
         let t = -b - sqrt(disc)
-        if t < 0 { return (T(0.02), T(0.02), T(0.03)) }
+        if t < 0 { return background() }
         let hit = o + d * t
         let n = (hit - centre).normalized()
-        // Point light of intensity 6 at (p.7, 1.8, −1.5).
-        let toLight = V(p.7, T(1.8), T(-1.5)) - hit
+        guard lit else { return (albedo.0 * T(0.05), albedo.1 * T(0.05), albedo.2 * T(0.05)) }
+        let toLight = V(lightX, T(1.8), T(-1.5)) - hit
         let dist2 = toLight.dot(toLight)
         let l = toLight * (1 / sqrt(dist2))
         let cosTheta = max(n.dot(l), T(0))
@@ -87,21 +104,94 @@ public struct ADBenchmark {
         let nh2 = nh * nh, nh4 = nh2 * nh2, nh8 = nh4 * nh4, nh16 = nh8 * nh8
         let specular = nh16 * nh16 * irradiance * T(0.25)
         let diffuse = irradiance * T(1 / Double.pi) + T(0.05)
-        return (p.4 * diffuse + specular, p.5 * diffuse + specular, p.6 * diffuse + specular)
+        return (albedo.0 * diffuse + specular, albedo.1 * diffuse + specular, albedo.2 * diffuse + specular)
+    }
+
+    // MARK: Split tracing, as the renderer does it
+
+    /// Fixed spheres around the parametrised one, as (centre, radius).
+    public static let otherSpheres: [(SIMD3<Double>, Double)] = (0..<15).map { k in
+        let a = Double(k) / 15 * 2 * Double.pi
+        return (SIMD3(1.25 * Double.cos(a), 1.25 * Double.sin(a), 2.0 + 0.1 * Double(k % 3)), 0.3)
+    }
+
+    /// The nearest positive hit distance of a ray with a sphere, or ∞ (Double).
+    @inlinable @inline(__always)
+    static func hitDistance(_ o: SIMD3<Double>, _ d: SIMD3<Double>, _ centre: SIMD3<Double>, _ radius: Double) -> Double {
+        let oc = o - centre
+        let b = (oc * d).sum()
+        let disc = b * b - ((oc * oc).sum() - radius * radius)
+        if disc < 0 { return .infinity }
+        let s = disc.squareRoot()
+        let t = -b - s
+        return t > 1e-6 ? t : (-b + s > 1e-6 ? -b + s : .infinity)
+    }
+
+    /// The radiance along `direction` in a scene of 16 spheres (the
+    /// parametrised one plus `otherSpheres`), traced as DiffRay's renderer
+    /// does (DESIGN.md, split tracing): the closest-hit search and the shadow
+    /// ray run in `Double` over all spheres and are not differentiated; the
+    /// hit on the chosen sphere is recomputed and shaded in `T`.
+    @inlinable @inline(__always)
+    public static func shadeScene<T: Real>(direction: SIMD3<Double>, _ p: (T, T, T, T, T, T, T, T),
+                                           others: UnsafeBufferPointer<(SIMD3<Double>, Double)>) -> (T, T, T) {
+        let o = SIMD3<Double>(0, 0, -3)
+        let centre0 = SIMD3(p.0.primal, p.1.primal, p.2.primal)
+        var best = hitDistance(o, direction, centre0, p.3.primal), chosen = -1
+        for k in 0..<others.count {
+            let t = hitDistance(o, direction, others[k].0, others[k].1)
+            if t < best { best = t; chosen = k }
+        }
+        if best == .infinity { return background() }
+        // Shadow ray towards the light, in Double.
+        let hit = o + direction * best
+        let light = SIMD3(p.7.primal, 1.8, -1.5)
+        let toLight = light - hit
+        let distance = (toLight * toLight).sum().squareRoot()
+        let l = toLight / distance
+        var lit = chosen == -1 || hitDistance(hit, l, centre0, p.3.primal) >= distance
+        for k in 0..<others.count where k != chosen && lit {
+            if hitDistance(hit, l, others[k].0, others[k].1) < distance { lit = false }
+        }
+        // The differentiable part.
+        if chosen == -1 {
+            return shadeHit(direction: direction, centre: V(p.0, p.1, p.2), radius: p.3,
+                            albedo: (p.4, p.5, p.6), lightX: p.7, lit: lit)
+        }
+        let (c, r) = others[chosen]
+        return shadeHit(direction: direction, centre: V(T(c.x), T(c.y), T(c.z)), radius: T(r),
+                        albedo: (T(0.6), T(0.6), T(0.6)), lightX: p.7, lit: lit)
     }
 
     // MARK: The three modes
 
+    /// Which kernel: everything in `T` (`full`), or split tracing with 16
+    /// spheres (`scene`).
+    public enum Kernel: String, CaseIterable, Sendable {
+        case full, scene
+    }
+
+    @inlinable @inline(__always)
+    static func run<T: Real>(_ kernel: Kernel, _ d: SIMD3<Double>, _ p: (T, T, T, T, T, T, T, T),
+                             _ others: UnsafeBufferPointer<(SIMD3<Double>, Double)>) -> (T, T, T) {
+        switch kernel {
+        case .full: return shade(direction: d, p)
+        case .scene: return shadeScene(direction: d, p, others: others)
+        }
+    }
+
     /// Σ w · radiance over all rays, in `Double`.
     @inlinable
-    public func primal() -> Double {
+    public func primal(_ kernel: Kernel = .full) -> Double {
         let q = Self.parameters
         let p = (q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7])
         let (wr, wg, wb) = Self.weights
         var sum = 0.0
-        for d in directions {
-            let (r, g, b) = Self.shade(direction: d, p)
-            sum += wr * r + wg * g + wb * b
+        Self.otherSpheres.withUnsafeBufferPointer { others in
+            for d in directions {
+                let (r, g, b) = Self.run(kernel, d, p, others)
+                sum += wr * r + wg * g + wb * b
+            }
         }
         return sum
     }
@@ -109,7 +199,7 @@ public struct ADBenchmark {
     /// The value and gradient of `primal()` by forward mode (Dual8, all 8
     /// parameters in one pass).
     @inlinable
-    public func forward() -> (value: Double, gradient: [Double]) {
+    public func forward(_ kernel: Kernel = .full) -> (value: Double, gradient: [Double]) {
         let q = Self.parameters
         let p = (Dual8(q[0], variable: 0), Dual8(q[1], variable: 1), Dual8(q[2], variable: 2),
                  Dual8(q[3], variable: 3), Dual8(q[4], variable: 4), Dual8(q[5], variable: 5),
@@ -117,10 +207,12 @@ public struct ADBenchmark {
         let (wr, wg, wb) = Self.weights
         var value = 0.0
         var partials = SIMD8<Double>()
-        for d in directions {
-            let (r, g, b) = Self.shade(direction: d, p)
-            value += wr * r.value + wg * g.value + wb * b.value
-            partials += wr * r.partials + wg * g.partials + wb * b.partials
+        Self.otherSpheres.withUnsafeBufferPointer { others in
+            for d in directions {
+                let (r, g, b) = Self.run(kernel, d, p, others)
+                value += wr * r.value + wg * g.value + wb * b.value
+                partials += wr * r.partials + wg * g.partials + wb * b.partials
+            }
         }
         return (value, (0..<8).map { partials[$0] })
     }
@@ -130,7 +222,7 @@ public struct ADBenchmark {
     /// recorded above them, propagated with the colour weights as seeds and
     /// forgotten (path replay), so the tape stays a ray long.
     @inlinable
-    public func reverse() -> (value: Double, gradient: [Double]) {
+    public func reverse(_ kernel: Kernel = .full) -> (value: Double, gradient: [Double]) {
         let tape = Tape.current
         let start = tape.count
         defer { tape.truncate(to: start) }
@@ -140,11 +232,13 @@ public struct ADBenchmark {
         let mark = tape.count
         let (wr, wg, wb) = Self.weights
         var value = 0.0
-        for d in directions {
-            let (r, g, b) = Self.shade(direction: d, p)
-            value += wr * r.value + wg * g.value + wb * b.value
-            tape.backward(r, g, b, seeds: wr, wg, wb, from: mark)
-            tape.truncate(to: mark)
+        Self.otherSpheres.withUnsafeBufferPointer { others in
+            for d in directions {
+                let (r, g, b) = Self.run(kernel, d, p, others)
+                value += wr * r.value + wg * g.value + wb * b.value
+                tape.backward(r, g, b, seeds: wr, wg, wb, from: mark)
+                tape.truncate(to: mark)
+            }
         }
         let leaves = [p.0, p.1, p.2, p.3, p.4, p.5, p.6, p.7]
         return (value, leaves.map { tape.adjoint(of: $0) })

@@ -13,9 +13,11 @@ struct BenchCommand: ParsableCommand {
 }
 
 /// `diffray bench ad`: the cost of forward (8 partials) and reverse mode
-/// relative to plain Double on the fixed ray–sphere shading kernel
-/// (`ADBenchmark`). Each run times the three modes back to back; the
-/// medians over the runs are reported.
+/// relative to plain Double on the fixed ray–sphere shading kernels
+/// (`ADBenchmark`): `full` (everything in T; its ratios are the headline
+/// `forward_ratio`/`reverse_ratio`) and `scene` (16 spheres traced as the
+/// renderer does, `scene_*`). Each run times the three modes back to back;
+/// the medians over the runs are reported.
 struct BenchAD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ad",
@@ -54,50 +56,67 @@ struct BenchAD: ParsableCommand {
         return ((now() - t0) / Double(repeats), sink)
     }
 
-    func run() throws {
-        let kernel = ADBenchmark(rays: rays)
+    /// Median seconds a pass of the three modes of one kernel, and the
+    /// largest relative difference between the forward and reverse gradients.
+    struct Timing {
+        var primal, forward, reverse, gradientDifference: Double
+        var repeats: Int
+    }
 
+    func measure(_ bench: ADBenchmark, _ kernel: ADBenchmark.Kernel) throws -> Timing {
         // Check first: the three modes agree, so the timings compare like with like.
-        let primalValue = kernel.primal()
-        let f = kernel.forward(), r = kernel.reverse()
+        let primalValue = bench.primal(kernel)
+        let f = bench.forward(kernel), r = bench.reverse(kernel)
         var maxDifference = 0.0
         for i in 0..<ADBenchmark.parameterCount {
             let scale = Swift.max(Swift.abs(f.gradient[i]), Swift.abs(r.gradient[i]), 1e-300)
             maxDifference = Swift.max(maxDifference, Swift.abs(f.gradient[i] - r.gradient[i]) / scale)
         }
         guard f.value == primalValue, r.value == primalValue, maxDifference < 1e-9 else {
-            throw ValidationError("bench ad: forward and reverse mode disagree (value \(primalValue) / \(f.value) / \(r.value), gradient relative difference \(maxDifference))")
+            throw ValidationError("bench ad: \(kernel) kernel: forward and reverse mode disagree (value \(primalValue) / \(f.value) / \(r.value), gradient relative difference \(maxDifference))")
         }
 
         // Enough passes a timing that the primal takes about 20 ms.
-        var one = Self.time(1) { kernel.primal() }.seconds
-        one = Swift.min(one, Self.time(3) { kernel.primal() }.seconds)
+        let one = Swift.min(Self.time(1) { bench.primal(kernel) }.seconds, Self.time(3) { bench.primal(kernel) }.seconds)
         let repeats = Swift.max(1, Int(0.02 / Swift.max(one, 1e-9)))
 
         var primal: [Double] = [], forward: [Double] = [], reverse: [Double] = []
         var sink = 0.0
         for _ in 0..<runs {
-            let p = Self.time(repeats) { kernel.primal() }
-            let f = Self.time(repeats) { kernel.forward().gradient[0] }
-            let r = Self.time(repeats) { kernel.reverse().gradient[0] }
+            let p = Self.time(repeats) { bench.primal(kernel) }
+            let f = Self.time(repeats) { bench.forward(kernel).gradient[0] }
+            let r = Self.time(repeats) { bench.reverse(kernel).gradient[0] }
             primal.append(p.seconds)
             forward.append(f.seconds)
             reverse.append(r.seconds)
             sink += p.sink + f.sink + r.sink
         }
-        let tp = Self.median(primal), tf = Self.median(forward), tr = Self.median(reverse)
-        let us = { (s: Double) in String(format6: s * 1e6) }
-        print("diffray bench ad: \(kernel.rayCount) rays, \(ADBenchmark.parameterCount) parameters, median of \(runs) runs × \(repeats) passes")
-        print("  primal (Double)         \(us(tp)) µs a pass   1.00×")
-        print("  forward (Dual8)         \(us(tf)) µs a pass   \(String(format6: tf / tp))×")
-        print("  reverse (Adjoint/tape)  \(us(tr)) µs a pass   \(String(format6: tr / tp))×")
-        print("  gradient: forward vs reverse max relative difference \(maxDifference)")
         if sink.isNaN { print("") }  // keeps the timed work observable
+        return Timing(primal: Self.median(primal), forward: Self.median(forward), reverse: Self.median(reverse),
+                      gradientDifference: maxDifference, repeats: repeats)
+    }
+
+    func run() throws {
+        let bench = ADBenchmark(rays: rays)
+        let full = try measure(bench, .full)
+        let scene = try measure(bench, .scene)
+        let us = { (s: Double) in String(format6: s * 1e6) }
+        print("diffray bench ad: \(bench.rayCount) rays, \(ADBenchmark.parameterCount) parameters, median of \(runs) runs (thread CPU time)")
+        for (name, t) in [("full kernel: intersection + shading all in T", full),
+                          ("scene kernel: 16 spheres, split tracing (traversal and shadow ray in Double, hit shading in T)", scene)] {
+            print("\(name), \(t.repeats) passes a run")
+            print("  primal (Double)         \(us(t.primal)) µs a pass   1.000×")
+            print("  forward (Dual8)         \(us(t.forward)) µs a pass   \(String(format6: t.forward / t.primal))×")
+            print("  reverse (Adjoint/tape)  \(us(t.reverse)) µs a pass   \(String(format6: t.reverse / t.primal))×")
+            print("  gradient: forward vs reverse max relative difference \(t.gradientDifference)")
+        }
         if json {
-            print("{\"primal_seconds\": \(tp), \"forward_seconds\": \(tf), \"reverse_seconds\": \(tr), "
-                + "\"forward_ratio\": \(tf / tp), \"reverse_ratio\": \(tr / tp), \"rays\": \(kernel.rayCount), "
-                + "\"parameters\": \(ADBenchmark.parameterCount), \"runs\": \(runs), \"passes_per_run\": \(repeats), "
-                + "\"gradient_max_relative_difference\": \(maxDifference)}")
+            print("{\"primal_seconds\": \(full.primal), \"forward_seconds\": \(full.forward), \"reverse_seconds\": \(full.reverse), "
+                + "\"forward_ratio\": \(full.forward / full.primal), \"reverse_ratio\": \(full.reverse / full.primal), "
+                + "\"scene_primal_seconds\": \(scene.primal), \"scene_forward_ratio\": \(scene.forward / scene.primal), "
+                + "\"scene_reverse_ratio\": \(scene.reverse / scene.primal), \"rays\": \(bench.rayCount), "
+                + "\"parameters\": \(ADBenchmark.parameterCount), \"runs\": \(runs), "
+                + "\"gradient_max_relative_difference\": \(Swift.max(full.gradientDifference, scene.gradientDifference))}")
         }
     }
 }
