@@ -29,21 +29,6 @@ public struct PerspectiveCamera<T: Real> {
         self.nearClip = nearClip; self.farClip = farClip
     }
 
-    /// The horizontal fov in degrees for Mitsuba's `fov` and `fov_axis`.
-    public static func xFov(fov: Double, axis: String, width: Int, height: Int) -> Double {
-        let aspect = Double(width) / Double(height)
-        func xFromY(_ f: Double) -> Double { 2 * atan(tan(f * .pi / 360) * aspect) * 180 / .pi }
-        switch axis {
-        case "y": return xFromY(fov)
-        case "diagonal":
-            let diag = 2 * atan(tan(fov * .pi / 360) / (1 + 1 / (aspect * aspect)).squareRoot())
-            return diag * 180 / .pi
-        case "smaller": return width <= height ? fov : xFromY(fov)
-        case "larger": return width >= height ? fov : xFromY(fov)
-        default: return fov
-        }
-    }
-
     /// The primary ray through film position (fx, fy) in pixels (0…width, 0…height, top row first).
     @inlinable @inline(__always)
     public func ray(filmX fx: Double, filmY fy: Double) -> Ray<T> {

@@ -1,0 +1,239 @@
+import Foundation
+import Geometry
+import ImageIO
+import SceneFile
+
+extension Vector3 where T == Double {
+    @inlinable public init(_ d: Double3) { self.init(d.x, d.y, d.z) }
+}
+
+extension RGB where T == Double {
+    @inlinable public init(_ d: Double3) { self.init(d.x, d.y, d.z) }
+}
+
+extension Transform {
+    /// The transform of a scene file's 4×4 matrix; singular matrices are an error.
+    public init(_ m: Matrix4, at location: SourceLocation) throws {
+        guard let t = Transform(matrix: m.elements) else {
+            throw SceneFileError("singular transform matrix", at: location)
+        }
+        self = t
+    }
+}
+
+extension RigidFrame where T == Double {
+    /// The affine frame of a `to_world` matrix: its three columns and origin.
+    public init(_ t: Transform) {
+        let m = t.m
+        self.init(x: Vec3(m[0], m[4], m[8]), y: Vec3(m[1], m[5], m[9]), z: Vec3(m[2], m[6], m[10]),
+                  origin: Vec3(m[3], m[7], m[11]))
+    }
+}
+
+extension Scene where T == Double {
+    /// Loads a Mitsuba 3 scene file; `defines` are the command line's `-D name=value`.
+    public static func load(path: String, defines: [String: String] = [:]) throws -> Scene<Double> {
+        try Scene(description: SceneDescription(path: path, defines: defines))
+    }
+
+    /// Builds a renderable scene from a parsed description.
+    public init(description d: SceneDescription) throws {
+        // Sensor, film, sampler.
+        let sensor = d.sensor
+        guard sensor.type == "perspective" else {
+            throw SceneFileError("unsupported sensor '\(sensor.type)'; supported: perspective", at: sensor.location)
+        }
+        let filmObject = sensor.child(.film)
+        let (width, height) = filmObject?.resolution ?? (768, 576)
+        var filter = ReconstructionFilter.gaussian(stddev: 0.5)
+        if let rf = filmObject?.child(.rfilter) {
+            switch rf.type {
+            case "box": filter = .box
+            case "tent": filter = .tent(radius: rf.float("radius") ?? 1)
+            case "gaussian": filter = .gaussian(stddev: rf.float("stddev") ?? 0.5)
+            default: throw SceneFileError("unsupported rfilter '\(rf.type)'; supported: box, tent, gaussian", at: rf.location)
+            }
+        }
+        let samplerObject = sensor.child(.sampler)
+        let sampleCount = samplerObject?.integer("sample_count") ?? 4
+        let seed = UInt64(max(0, samplerObject?.integer("seed") ?? 0))
+        let cameraToWorld = try Transform(sensor.toWorld, at: sensor.location(of: "to_world"))
+        let camera = PerspectiveCamera<Double>(
+            toWorld: RigidFrame(cameraToWorld),
+            xFov: sensor.horizontalFOV(aspect: Double(width) / Double(height)),
+            width: width, height: height,
+            nearClip: sensor.float("near_clip") ?? 0.01, farClip: sensor.float("far_clip") ?? 10000)
+
+        // Integrator.
+        let io = d.integrator
+        var settings = IntegratorSettings()
+        settings.maxDepth = io.integer("max_depth") ?? -1
+        settings.rrDepth = io.integer("rr_depth") ?? 5
+        settings.hideEmitters = io.boolean("hide_emitters") ?? false
+        switch io.type {
+        case "path": settings.kind = .path
+        case "direct": settings.kind = .direct
+        case "aov":
+            settings.kind = .aov(io.aovs.map { a in
+                AOV(name: a.name, kind: AOV.Kind(rawValue: a.type) ?? .albedo)
+            })
+        default:
+            throw SceneFileError("unsupported integrator '\(io.type)'; supported: path, direct, aov", at: io.location)
+        }
+
+        // Shapes, their materials and area lights.
+        var shapes = [Shape<Double>](), bsdfs = [BSDF<Double>](), emitters = [Emitter<Double>]()
+        var bsdfIndexByID = [String: Int]()
+        for (i, object) in d.shapes.enumerated() {
+            let toWorld = try Transform(object.toWorld, at: object.location(of: "to_world"))
+            let geometry = try Scene.geometry(of: object, toWorld: toWorld, directory: d.directory)
+            var bsdfIndex: Int
+            if let b = object.child(.bsdf) {
+                if let id = b.id, let k = bsdfIndexByID[id] {
+                    bsdfIndex = k
+                } else {
+                    bsdfs.append(try Scene.loadBSDF(b, directory: d.directory))
+                    bsdfIndex = bsdfs.count - 1
+                    if let id = b.id { bsdfIndexByID[id] = bsdfIndex }
+                }
+            } else {
+                bsdfs.append(.diffuse(Diffuse(reflectance: .constant(RGB(repeating: 0.5)))))
+                bsdfIndex = bsdfs.count - 1
+            }
+            var emitterIndex: Int? = nil
+            if let e = object.child(.emitter) {
+                guard e.type == "area" else {
+                    throw SceneFileError("a shape can only carry an 'area' emitter, not '\(e.type)'", at: e.location)
+                }
+                guard let radiance = e.rgb("radiance") else {
+                    throw SceneFileError("area emitter: 'radiance' must be a constant colour", at: e.location(of: "radiance"))
+                }
+                emitters.append(.area(AreaLight(shape: i, radiance: RGB(radiance))))
+                emitterIndex = emitters.count - 1
+            }
+            let bounds: Bounds3
+            switch geometry {
+            case .mesh(let m): bounds = m.positions.reduce(Bounds3.empty) { $0.union($1) }
+            case .sphere(let c, _): bounds = Bounds3(point: c)
+            case .disk(let t): bounds = Bounds3(point: t.point(Vec3.zero))
+            }
+            shapes.append(Shape(id: object.id ?? "_unnamed_\(i)", geometry: geometry, bsdf: bsdfIndex, emitter: emitterIndex,
+                                flipNormals: object.boolean("flip_normals") ?? false, pivot: bounds.centroid))
+        }
+
+        // Emitters that are not shapes.
+        for e in d.emitters {
+            emitters.append(try Scene.emitter(e, directory: d.directory))
+        }
+
+        let accel = Scene.buildAccelerator(shapes)
+        self.init(file: d.file, camera: camera, film: Film(width: width, height: height, filter: filter),
+                  integrator: settings, sampleCount: sampleCount, seed: seed, shapes: shapes, bsdfs: bsdfs,
+                  emitters: emitters, accel: accel)
+    }
+
+    static func path(_ name: String, relativeTo directory: String) -> String {
+        name.hasPrefix("/") ? name : (directory as NSString).appendingPathComponent(name)
+    }
+
+    static func geometry(of object: SceneObject, toWorld: Transform, directory: String) throws -> ShapeGeometry {
+        switch object.type {
+        case "sphere":
+            let c = toWorld.point(Vec3(object.point("center") ?? .zero))
+            let ax = toWorld.vector(Vec3(1, 0, 0)).length, ay = toWorld.vector(Vec3(0, 1, 0)).length,
+                az = toWorld.vector(Vec3(0, 0, 1)).length
+            if abs(ax - ay) > 1e-6 * ax || abs(ax - az) > 1e-6 * ax {
+                throw SceneFileError("sphere: to_world must scale uniformly (got \(ax), \(ay), \(az))", at: object.location(of: "to_world"))
+            }
+            let r = (object.float("radius") ?? 1) * ax
+            return .sphere(center: c, radius: r)
+        case "rectangle":
+            return .mesh(TriangleMesh.rectangle(toWorld))
+        case "cube":
+            return .mesh(TriangleMesh.cube(toWorld))
+        case "disk":
+            return .disk(toWorld: toWorld)
+        case "obj", "ply":
+            let data = try Scene.loadMeshData(object, directory: directory)
+            if data.triangleCount == 0 {
+                throw SceneFileError("\(object.type) mesh has no triangles", at: object.location(of: "filename"))
+            }
+            var positions = [Vec3](), normals: [Vec3]? = nil, uvs: [(Double, Double)]? = nil
+            positions.reserveCapacity(data.vertexCount)
+            for v in 0..<data.vertexCount {
+                positions.append(Vec3(data.positions[3 * v], data.positions[3 * v + 1], data.positions[3 * v + 2]))
+            }
+            if let n = data.normals, !(object.boolean("face_normals") ?? false) {
+                var list = [Vec3]()
+                list.reserveCapacity(data.vertexCount)
+                for v in 0..<data.vertexCount {
+                    let x: Double = n[3 * v], y: Double = n[3 * v + 1], z: Double = n[3 * v + 2]
+                    list.append(Vec3(x, y, z))
+                }
+                normals = list
+            }
+            if let t = data.uvs {
+                var list = [(Double, Double)]()
+                list.reserveCapacity(data.vertexCount)
+                for v in 0..<data.vertexCount {
+                    let a: Double = t[2 * v], b: Double = t[2 * v + 1]
+                    list.append((a, b))
+                }
+                uvs = list
+            }
+            return .mesh(TriangleMesh.transformed(positions: positions, normals: normals, uvs: uvs, indices: data.indices,
+                                                  by: toWorld, flipWinding: false))
+        default:
+            throw SceneFileError("unsupported shape '\(object.type)'; supported: sphere, rectangle, cube, disk, obj, ply",
+                                 at: object.location)
+        }
+    }
+
+    static func emitter(_ e: SceneObject, directory: String) throws -> Emitter<Double> {
+        let toWorld = try Transform(e.toWorld, at: e.location(of: "to_world"))
+        func color(_ name: String) throws -> RGB<Double> {
+            guard let c = e.rgb(name) else {
+                throw SceneFileError("\(e.type) emitter: '\(name)' must be a constant colour", at: e.location(of: name))
+            }
+            return RGB(c)
+        }
+        switch e.type {
+        case "point":
+            let p = e.point("position").map { Vec3($0) } ?? toWorld.point(Vec3.zero)
+            return .point(PointLight(position: p, intensity: try color("intensity")))
+        case "spot":
+            let cutoff = e.float("cutoff_angle") ?? 20
+            let beam = e.float("beam_width") ?? cutoff * 0.75
+            return .spot(SpotLight(toWorld: RigidFrame(toWorld), intensity: try color("intensity"),
+                                   cutoffDegrees: cutoff, beamWidthDegrees: beam))
+        case "directional":
+            let dir = e.vector("direction").map { Vec3($0) } ?? toWorld.vector(Vec3(0, 0, 1))
+            return .directional(DirectionalLight(direction: dir.normalized, irradiance: try color("irradiance")))
+        case "constant":
+            return .constant(ConstantLight(radiance: try color("radiance")))
+        case "envmap":
+            guard let name = e.string("filename") else {
+                throw SceneFileError("envmap: 'filename' is required", at: e.location)
+            }
+            let image = try Image.read(from: path(name, relativeTo: directory))
+            return .envmap(EnvironmentMap(image: image, scale: e.float("scale") ?? 1, toWorld: toWorld))
+        default:
+            throw SceneFileError("unsupported emitter '\(e.type)'; supported: area, point, spot, directional, constant, envmap",
+                                 at: e.location)
+        }
+    }
+}
+
+// Interim bridges while the BSDF loader and the PLY reader land in their modules.
+extension Scene where T == Double {
+    static func loadBSDF(_ b: SceneObject, directory: String) throws -> BSDF<Double> {
+        guard b.type == "diffuse", let c = b.rgb("reflectance") else {
+            throw SceneFileError("unsupported bsdf '\(b.type)'", at: b.location)
+        }
+        return .diffuse(Diffuse(reflectance: .constant(RGB(c))))
+    }
+    static func loadMeshData(_ object: SceneObject, directory: String) throws -> MeshData {
+        guard let name = object.string("filename") else { throw SceneFileError("filename required", at: object.location) }
+        return try MeshData.readOBJ(path: path(name, relativeTo: directory))
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import DiffRay
+import Foundation
+
+/// `diffray compare IMAGE REFERENCE`: the relative error metric the test suite
+/// uses against Mitsuba 3 references, |a − r| / max(|r|, floor), per channel.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare an image against a reference: mean and max relative error per channel.")
+
+    @Argument(help: "The image (EXR or PNG).") var image: String
+    @Argument(help: "The reference (EXR or PNG).") var reference: String
+    @Option(help: "Floor of the denominator.") var floor: Double = 0.02
+    @Flag(help: "Print one JSON object as the last line of standard output.") var json = false
+
+    func validate() throws {
+        if !(floor > 0) { throw ValidationError("--floor must be > 0") }
+    }
+
+    func run() throws {
+        let a = try Image.read(from: image), r = try Image.read(from: reference)
+        guard a.hasSameSize(as: r) else {
+            throw ValidationError("\(image) is \(a.width)x\(a.height) but \(reference) is \(r.width)x\(r.height)")
+        }
+        let e = ImageComparison(a, r, floor: floor)
+        let names = ["r", "g", "b"]
+        for c in 0..<3 {
+            print(String(format: "%@: mean relative error %.5f, max %.4f, mean image %.5f vs reference %.5f",
+                         names[c], e.meanRelative[c], e.maxRelative[c], e.mean[c], e.referenceMean[c]))
+        }
+        if json {
+            print("{\"mean_relative\": [\(e.meanRelative.map { "\($0)" }.joined(separator: ", "))], "
+                + "\"max_relative\": [\(e.maxRelative.map { "\($0)" }.joined(separator: ", "))], "
+                + "\"mean\": [\(e.mean.map { "\($0)" }.joined(separator: ", "))], "
+                + "\"reference_mean\": [\(e.referenceMean.map { "\($0)" }.joined(separator: ", "))]}")
+        }
+    }
+}

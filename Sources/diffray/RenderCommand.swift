@@ -1,0 +1,75 @@
+import ArgumentParser
+import DiffRay
+import Foundation
+
+/// `diffray render SCENE.xml`: renders a Mitsuba 3 scene file to PNG and/or EXR.
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render a Mitsuba 3 scene file to PNG (8-bit sRGB) and/or EXR (linear float).")
+
+    @Argument(help: "The scene file (Mitsuba 3 XML).")
+    var scene: String
+
+    @Option(name: .customShort("D"), help: ArgumentHelp("Set a scene default: -D name=value.", valueName: "name=value"))
+    var defines: [String] = []
+
+    @Option(help: "Samples per pixel (default: the scene's sampler).")
+    var spp: Int?
+
+    @Option(help: "Seed of the random numbers.")
+    var seed: Int = 0
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .shortAndLong, help: "Output PNG (8-bit sRGB).")
+    var output: String?
+
+    @Option(help: "Output EXR (linear, float32).")
+    var hdr: String?
+
+    @Option(help: "Exposure in stops for the PNG.")
+    var exposure: Double = 0
+
+    @Flag(help: "Print one JSON object as the last line of standard output.")
+    var json = false
+
+    func validate() throws {
+        if let spp, spp <= 0 || spp > 1 << 20 { throw ValidationError("--spp must be in 1...\(1 << 20), got \(spp)") }
+        if seed < 0 { throw ValidationError("--seed must be ≥ 0, got \(seed)") }
+        if threads <= 0 || threads > 1024 { throw ValidationError("--threads must be in 1...1024, got \(threads)") }
+        if !exposure.isFinite { throw ValidationError("--exposure must be finite") }
+        for path in [output, hdr].compactMap({ $0 }) {
+            let lower = path.lowercased()
+            if path == output && !lower.hasSuffix(".png") { throw ValidationError("-o expects a .png file, got '\(path)'") }
+            if path == hdr && !lower.hasSuffix(".exr") { throw ValidationError("--hdr expects a .exr file, got '\(path)'") }
+        }
+    }
+
+    func run() throws {
+        let loaded = try Scene.load(path: scene, defines: try parseDefines(defines))
+        let spp = self.spp ?? loaded.sampleCount
+        let bar = ProgressBar("rendering")
+        var png = output
+        if png == nil && hdr == nil {
+            png = ((scene as NSString).lastPathComponent as NSString).deletingPathExtension + ".png"
+        }
+        let options = RenderOptions(samplesPerPixel: spp, seed: UInt64(seed), threads: threads,
+                                    progress: { bar.update($0) })
+        let (image, stats) = loaded.render(options)
+        if let png { try image.write(to: png, exposure: exposure) }
+        if let hdr { try image.writeEXR(to: hdr) }
+        let outputs = [png, hdr].compactMap { $0 }
+        if stats.invalidSamples > 0 {
+            FileHandle.standardErrorWrite("warning: \(stats.invalidSamples) samples were NaN or infinite and were dropped\n")
+        }
+        print(String(format: "%@: %dx%d, %d spp in %.3f s (%.2f M paths/s) -> %@", scene, loaded.film.width, loaded.film.height,
+                     spp, stats.seconds, stats.pathsPerSecond / 1e6, outputs.joined(separator: ", ")))
+        if json {
+            print("{\"scene\": \(jsonString(scene)), \"seconds\": \(stats.seconds), \"spp\": \(spp), \"width\": \(loaded.film.width), "
+                + "\"height\": \(loaded.film.height), \"paths_per_second\": \(stats.pathsPerSecond), "
+                + "\"invalid_samples\": \(stats.invalidSamples), \"outputs\": [\(outputs.map(jsonString).joined(separator: ", "))]}")
+        }
+    }
+}
