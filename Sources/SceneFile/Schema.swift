@@ -111,10 +111,12 @@ public enum Schema {
         "sodium chloride": 1.544, "amber": 1.55, "pet": 1.5750, "diamond": 2.419,
     ]
 
-    /// Conductor `material` names DiffRay supports. Only "none" (use eta/k,
-    /// by default eta 0, k 1: a perfect mirror): Mitsuba's measured metals
-    /// ("Au", "Cu", ...) need spectral data DiffRay does not carry.
-    public static let conductorMaterials = ["none"]
+    /// Conductor `material` names DiffRay supports: "none" (use eta/k, by
+    /// default eta 0, k 1: a perfect mirror) and Mitsuba 3's named metals,
+    /// whose RGB eta/k Render's `Fresnel.namedConductors` holds.
+    public static let conductorMaterials = ["none", "a-C", "Ag", "Al", "AlAs", "AlAs_palik", "AlSb", "AlSb_palik", "Au", "Be",
+        "Cr", "CsI", "Cu", "Cu_palik", "Cu2O", "CuO", "d-C", "Hg", "HgTe", "Ir", "K", "Li", "MgO", "Mo", "Na_palik", "Nb",
+        "Ni_palik", "Rh", "Se", "SiC", "SnTe", "Ta", "Te", "ThF4", "TiC", "TiN", "TiO2", "VC", "V_palik", "VN", "W"]
 
     /// AOV types accepted in `<string name="aovs" value="name:type,...">`.
     public static let aovTypes = ["depth", "position", "uv", "geo_normal", "sh_normal", "albedo"]

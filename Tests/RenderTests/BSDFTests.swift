@@ -425,6 +425,23 @@ func chiSquare(_ bsdf: BSDF<Double>, wi: Vec3, samples n: Int = 100_000, thetaBi
         }
     }
 
+    @Test("named conductor materials use Mitsuba 3's RGB eta and k")
+    func namedMaterials() throws {
+        let wi = unit(0.3, 0.2, 0.9)
+        let au = try loadBSDF(#"<bsdf type="conductor" id="b"><string name="material" value="Au"/></bsdf>"#)
+        let s = try #require(au.sample(interaction(wi: wi), u1: 0.5, u2: (0.5, 0.5)))
+        // Mitsuba 3.9.1 scalar_rgb: conductor, material Au, the same wi.
+        let want = [0.9666067361831665, 0.8018901348114014, 0.32467490434646606]
+        for k in 0..<3 { #expect(close(s.weight[k], want[k], rel: 1e-5, abs: 0), "Au weight \(s.weight) vs \(want)") }
+        let al = try loadBSDF(#"<bsdf type="roughconductor" id="b"><string name="material" value="Al"/><float name="alpha" value="0.2"/></bsdf>"#)
+        let f = al.eval(interaction(wi: wi), wo: unit(-0.3, -0.2, 0.9))
+        let wantAl = [1.988566279411316, 1.9665837287902832, 1.9689794778823853]
+        for k in 0..<3 { #expect(close(f[k], wantAl[k], rel: 2e-4, abs: 0), "Al eval \(f) vs \(wantAl)") }
+        #expect(throws: (any Error).self) {
+            try loadBSDF(#"<bsdf type="conductor" id="b"><string name="material" value="Au"/><rgb name="eta" value="1"/></bsdf>"#)
+        }
+    }
+
     @Test("scene errors are one line and name the place")
     func loadingErrors() throws {
         let bad = [
