@@ -16,7 +16,27 @@ public struct BVH: Sendable {
         public var axis: UInt16
     }
 
+    /// The traversal's copy of a node: 32 bytes, bounds rounded outwards to
+    /// single precision, offset and count/axis in the fourth lanes.
+    @frozen
+    public struct PackedNode: Sendable {
+        public var lower: SIMD4<Float>
+        public var upper: SIMD4<Float>
+        @inlinable public var offset: Int { Int(lower.w.bitPattern) }
+        @inlinable public var count: Int { Int(upper.w.bitPattern & 0xFFFF) }
+        @inlinable public var axis: Int { Int(upper.w.bitPattern >> 16) }
+        init(_ n: Node) {
+            func down(_ v: Double) -> Float { let f = Float(v); return Double(f) > v ? f.nextDown : f }
+            func up(_ v: Double) -> Float { let f = Float(v); return Double(f) < v ? f.nextUp : f }
+            lower = SIMD4(down(n.bounds.lower.x), down(n.bounds.lower.y), down(n.bounds.lower.z),
+                          Float(bitPattern: UInt32(n.offset)))
+            upper = SIMD4(up(n.bounds.upper.x), up(n.bounds.upper.y), up(n.bounds.upper.z),
+                          Float(bitPattern: UInt32(n.count) | UInt32(n.axis) << 16))
+        }
+    }
+
     public var nodes: ContiguousArray<Node>
+    public var packed: ContiguousArray<PackedNode>
     /// Primitives in leaf order.
     public var primitives: ContiguousArray<Primitive>
     /// Triangle edges aligned with `primitives` (unused entries for analytic ones).
@@ -64,6 +84,7 @@ public struct BVH: Sendable {
             BVH.build(&nodes, &order, 0, input.count, bounds, centroids)
         }
         self.nodes = nodes
+        self.packed = ContiguousArray(nodes.map(PackedNode.init))
         self.primitives = ContiguousArray(order.map { input[$0] })
         self.triangles = ContiguousArray(order.map { tris[$0] })
     }
@@ -121,15 +142,16 @@ public struct BVH: Sendable {
 }
 
 extension BVH {
-    /// Slab test against a node's box with a precomputed inverse direction.
+    /// Slab test of a packed node in single precision; `tFar` is widened by a
+    /// few ulps so that rounding never culls a box the ray touches.
     @inlinable @inline(__always)
-    static func hitsBox(_ b: Bounds3, _ o: Vec3, _ invD: Vec3, _ tMax: Double) -> Bool {
-        let tx0 = (b.lower.x - o.x) * invD.x, tx1 = (b.upper.x - o.x) * invD.x
-        let ty0 = (b.lower.y - o.y) * invD.y, ty1 = (b.upper.y - o.y) * invD.y
-        let tz0 = (b.lower.z - o.z) * invD.z, tz1 = (b.upper.z - o.z) * invD.z
-        let tNear = Swift.max(Swift.max(Swift.min(tx0, tx1), Swift.min(ty0, ty1)), Swift.max(Swift.min(tz0, tz1), 0))
-        let tFar = Swift.min(Swift.min(Swift.max(tx0, tx1), Swift.max(ty0, ty1)), Swift.min(Swift.max(tz0, tz1), tMax))
-        return tNear <= tFar * (1 + 2e-15)
+    static func hits(_ n: PackedNode, _ o: SIMD4<Float>, _ invD: SIMD4<Float>, _ tMax: Float) -> Bool {
+        let t0 = (n.lower - o) * invD, t1 = (n.upper - o) * invD
+        // Lane-wise min/max spelled out: the generic `pointwiseMin` is not inlined.
+        let lo = t0.replacing(with: t1, where: t1 .< t0), hi = t0.replacing(with: t1, where: t1 .> t0)
+        let tNear = Swift.max(Swift.max(lo.x, lo.y), Swift.max(lo.z, 0))
+        let tFar = Swift.min(Swift.min(hi.x, hi.y), Swift.min(hi.z, tMax))
+        return tNear <= tFar * 1.000_000_4
     }
 
     @inlinable @inline(__always)
@@ -157,71 +179,79 @@ extension BVH {
     /// The closest hit along `o + t d` for t in (tMin, tMax).
     @inlinable
     public func intersect(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double = .infinity) -> Hit? {
-        if nodes.isEmpty { return nil }
-        let invD = Vec3(1 / d.x, 1 / d.y, 1 / d.z)
+        if packed.isEmpty { return nil }
+        let o4 = SIMD4<Float>(Float(o.x), Float(o.y), Float(o.z), 0)
+        let inv4 = SIMD4<Float>(Float(1 / d.x), Float(1 / d.y), Float(1 / d.z), 0)
         let negative = (d.x < 0, d.y < 0, d.z < 0)
-        var best: Hit? = nil
-        var tBest = tMax
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { stack in
-            var sp = 0
-            var current = 0
-            while true {
-                let node = nodes[current]
-                if BVH.hitsBox(node.bounds, o, invD, tBest) {
-                    if node.count > 0 {
-                        let first = Int(node.offset)
-                        for i in first..<first + Int(node.count) {
-                            if let h = intersectPrimitive(i, o, d, tMin, tBest) {
-                                tBest = h.t
-                                best = Hit(t: h.t, u: h.u, v: h.v, primitive: Int32(i))
+        var best = Hit(t: tMax, u: 0, v: 0, primitive: -1)
+        return packed.withUnsafeBufferPointer { nodes in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { stack in
+                var sp = 0
+                var current = 0
+                while true {
+                    let node = nodes[current]
+                    if BVH.hits(node, o4, inv4, Float(best.t)) {
+                        let count = node.count
+                        if count > 0 {
+                            let first = node.offset
+                            for i in first..<first + count {
+                                if let h = intersectPrimitive(i, o, d, tMin, best.t) {
+                                    best = Hit(t: h.t, u: h.u, v: h.v, primitive: Int32(i))
+                                }
+                            }
+                            if sp == 0 { break }
+                            sp -= 1; current = Int(stack[sp])
+                        } else {
+                            let axis = node.axis
+                            let dirNeg = axis == 0 ? negative.0 : (axis == 1 ? negative.1 : negative.2)
+                            if dirNeg {
+                                stack[sp] = Int32(current + 1); sp += 1
+                                current = node.offset
+                            } else {
+                                stack[sp] = Int32(node.offset); sp += 1
+                                current = current + 1
                             }
                         }
+                    } else {
                         if sp == 0 { break }
                         sp -= 1; current = Int(stack[sp])
-                    } else {
-                        let dirNeg = node.axis == 0 ? negative.0 : (node.axis == 1 ? negative.1 : negative.2)
-                        if dirNeg {
-                            stack[sp] = Int32(current + 1); sp += 1
-                            current = Int(node.offset)
-                        } else {
-                            stack[sp] = node.offset; sp += 1
-                            current = current + 1
-                        }
                     }
-                } else {
-                    if sp == 0 { break }
-                    sp -= 1; current = Int(stack[sp])
                 }
+                return best.primitive >= 0 ? best : nil
             }
-            return best
         }
     }
 
     /// Whether anything lies along `o + t d` for t in (tMin, tMax): shadow rays.
     @inlinable
     public func occluded(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double) -> Bool {
-        if nodes.isEmpty { return false }
-        let invD = Vec3(1 / d.x, 1 / d.y, 1 / d.z)
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { stack in
-            var sp = 0
-            var current = 0
-            while true {
-                let node = nodes[current]
-                if BVH.hitsBox(node.bounds, o, invD, tMax) {
-                    if node.count > 0 {
-                        let first = Int(node.offset)
-                        for i in first..<first + Int(node.count) where intersectPrimitive(i, o, d, tMin, tMax) != nil {
-                            return true
+        if packed.isEmpty { return false }
+        let o4 = SIMD4<Float>(Float(o.x), Float(o.y), Float(o.z), 0)
+        let inv4 = SIMD4<Float>(Float(1 / d.x), Float(1 / d.y), Float(1 / d.z), 0)
+        let tMaxF = tMax.isFinite ? Float(tMax) : .infinity
+        return packed.withUnsafeBufferPointer { nodes in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { stack in
+                var sp = 0
+                var current = 0
+                while true {
+                    let node = nodes[current]
+                    if BVH.hits(node, o4, inv4, tMaxF) {
+                        let count = node.count
+                        if count > 0 {
+                            let first = node.offset
+                            for i in first..<first + count where intersectPrimitive(i, o, d, tMin, tMax) != nil {
+                                return true
+                            }
+                            if sp == 0 { return false }
+                            sp -= 1; current = Int(stack[sp])
+                        } else {
+                            stack[sp] = Int32(node.offset); sp += 1
+                            current += 1
                         }
+                    } else {
                         if sp == 0 { return false }
                         sp -= 1; current = Int(stack[sp])
-                    } else {
-                        stack[sp] = node.offset; sp += 1
-                        current += 1
                     }
-                } else {
-                    if sp == 0 { return false }
-                    sp -= 1; current = Int(stack[sp])
                 }
             }
         }

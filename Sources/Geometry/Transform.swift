@@ -3,21 +3,22 @@ import Autodiff
 /// An affine transform as a row-major 4×4 matrix with its inverse, as
 /// Mitsuba's `to_world`. Applied to any scalar type by lifting its entries.
 public struct Transform: Sendable {
-    /// Row-major 4×4 entries.
-    public var m: [Double]
+    /// Row-major 4×4 entries (inline storage: copying a transform never touches the heap).
+    public var m: SIMD16<Double>
     /// Row-major 4×4 entries of the inverse.
-    public var inv: [Double]
+    public var inv: SIMD16<Double>
 
     public static let identity = Transform(uncheckedMatrix: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
                                            inverse: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1])
 
-    public init(uncheckedMatrix m: [Double], inverse: [Double]) { self.m = m; self.inv = inverse }
+    public init(uncheckedMatrix m: SIMD16<Double>, inverse: SIMD16<Double>) { self.m = m; self.inv = inverse }
+    public init(uncheckedMatrix m: [Double], inverse: [Double]) { self.m = SIMD16(m); self.inv = SIMD16(inverse) }
 
-    /// A transform from a row-major matrix; nil when it is singular.
+    /// A transform from a row-major matrix; nil when it is singular or not finite.
     public init?(matrix m: [Double]) {
         precondition(m.count == 16)
-        guard let inv = Transform.invert(m) else { return nil }
-        self.m = m; self.inv = inv
+        guard m.allSatisfy({ $0.isFinite }), let inv = Transform.invert(m) else { return nil }
+        self.m = SIMD16(m); self.inv = SIMD16(inv)
     }
 
     public static func translate(_ v: Vec3) -> Transform {
@@ -29,7 +30,7 @@ public struct Transform: Sendable {
 
     /// `self ∘ other`: apply `other` first.
     public static func * (a: Transform, b: Transform) -> Transform {
-        Transform(uncheckedMatrix: multiply(a.m, b.m), inverse: multiply(b.inv, a.inv))
+        Transform(uncheckedMatrix: multiply(a.m.array, b.m.array), inverse: multiply(b.inv.array, a.inv.array))
     }
 
     @inlinable @inline(__always)
@@ -86,4 +87,9 @@ public struct Transform: Sendable {
         }
         return inv
     }
+}
+
+extension SIMD16 where Scalar == Double {
+    /// The sixteen entries as an array.
+    public var array: [Double] { (0..<16).map { self[$0] } }
 }

@@ -32,7 +32,14 @@ public struct PerspectiveCamera<T: Real> {
     /// The primary ray through film position (fx, fy) in pixels (0…width, 0…height, top row first).
     @inlinable @inline(__always)
     public func ray(filmX fx: Double, filmY fy: Double) -> Ray<T> {
-        let tanX = T.tan(xFov * T(Double.pi / 360))
+        ray(filmX: fx, filmY: fy, tanHalfFov: tanHalfFov)
+    }
+
+    /// tan(xFov / 2), hoisted out of per-ray work by callers.
+    @inlinable public var tanHalfFov: T { T.tan(xFov * T(Double.pi / 360)) }
+
+    @inlinable @inline(__always)
+    public func ray(filmX fx: Double, filmY fy: Double, tanHalfFov tanX: T) -> Ray<T> {
         let aspect = Double(width) / Double(height)
         let sx = 1 - 2 * fx / Double(width)      // +1 at the left edge: camera +X is left
         let sy = (1 - 2 * fy / Double(height)) / aspect

@@ -52,8 +52,13 @@ public struct ImageBlock {
     /// r, g, b, weight per pixel of the bordered block.
     public var data: [Double]
     public let filter: ReconstructionFilter
+    /// The filter tabulated over [0, radius] (Mitsuba discretises it too).
+    @usableFromInline let table: [Double]
+    @usableFromInline static let tableSize = 512
 
     public init(x0: Int, y0: Int, width: Int, height: Int, filter: ReconstructionFilter) {
+        let n = ImageBlock.tableSize
+        self.table = (0...n).map { filter.eval(Double($0) / Double(n) * filter.radius) }
         self.border = filter == .box ? 0 : Int(filter.radius.rounded(.up))
         self.x0 = x0 - border; self.y0 = y0 - border
         self.width = width + 2 * border; self.height = height + 2 * border
@@ -71,6 +76,11 @@ public struct ImageBlock {
             return
         }
         let r = filter.radius
+        let scale = Double(ImageBlock.tableSize) / r
+        @inline(__always) func weight(_ x: Double) -> Double {
+            let k = Int((abs(x) * scale).rounded())
+            return k <= ImageBlock.tableSize ? table[k] : 0
+        }
         // Pixel i's centre is i + 0.5; weight f(i + 0.5 − fx).
         let xa = max(x0, Int((fx - r - 0.5).rounded(.up))), xb = min(x0 + width - 1, Int((fx + r - 0.5).rounded(.down)))
         let ya = max(y0, Int((fy - r - 0.5).rounded(.up))), yb = min(y0 + height - 1, Int((fy + r - 0.5).rounded(.down)))
@@ -79,10 +89,10 @@ public struct ImageBlock {
         withUnsafeMutableBytes(of: &wx) { raw in
             let w = raw.bindMemory(to: Double.self)
             let n = min(16, xb - xa + 1)
-            for k in 0..<n { w[k] = filter.eval(Double(xa + k) + 0.5 - fx) }
+            for k in 0..<n { w[k] = weight(Double(xa + k) + 0.5 - fx) }
             data.withUnsafeMutableBufferPointer { d in
                 for y in ya...yb {
-                    let wy = filter.eval(Double(y) + 0.5 - fy)
+                    let wy = weight(Double(y) + 0.5 - fy)
                     if wy == 0 { continue }
                     var i = ((y - y0) * width + (xa - x0)) * 4
                     for k in 0..<n {

@@ -80,6 +80,7 @@ extension Scene where T == Double {
         blocks.withUnsafeMutableBufferPointer { blockBuffer in
             invalid.withUnsafeMutableBufferPointer { invalidBuffer in
                 let blocksOut = blockBuffer, invalidOut = invalidBuffer
+                let tanX = camera.tanHalfFov
                 forEachTile(grid.count, threads: options.threads, progress: options.progress) { tile in
                     let (x0, y0, x1, y1) = grid.bounds(tile)
                     var block = ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter)
@@ -91,7 +92,7 @@ extension Scene where T == Double {
                                 var sampler = PathSampler(seed: seed, pixel: pixel, index: s)
                                 let (fx, fy) = sampler.next2D()
                                 let filmX = Double(x) + fx, filmY = Double(y) + fy
-                                let ray = camera.ray(filmX: filmX, filmY: filmY)
+                                let ray = camera.ray(filmX: filmX, filmY: filmY, tanHalfFov: tanX)
                                 let l = pathRadiance(ray, &sampler)
                                 if l.r.isFinite && l.g.isFinite && l.b.isFinite {
                                     block.put(fx: filmX, fy: filmY, l)

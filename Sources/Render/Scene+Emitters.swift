@@ -6,34 +6,11 @@ extension Scene {
     /// that moving or resizing the shape moves the sample).
     @inlinable
     public func samplePoint(on s: Int, _ u: (Double, Double)) -> (p: Vector3<T>, n: Vector3<T>, area: T) {
-        let shape = shapes[s]
-        var p: Vector3<T>, n: Vector3<T>, area: T
-        switch shape.geometry {
-        case .mesh(let m):
-            let (tri, u0) = m.sampleTriangle(u.0)
-            let (b1, b2) = Warp.squareToUniformTriangle((u0, u.1))
-            let (a, b, c) = m.vertices(tri)
-            let p0 = shape.place(Vector3<T>(a)), p1 = shape.place(Vector3<T>(b)), p2 = shape.place(Vector3<T>(c))
-            p = p0 * T(1 - b1 - b2) + p1 * T(b1) + p2 * T(b2)
-            n = cross(p1 - p0, p2 - p0).normalized
-            area = T(m.area)
-        case .sphere:
-            let d = Warp.squareToUniformSphere(u)
-            n = Vector3<T>(d)
-            p = shape.center + n * shape.radius
-            area = 4 * T.pi * shape.radius * shape.radius
-        case .disk(let toWorld):
-            let (x, y) = Warp.squareToUniformDiskConcentric(u)
-            p = shape.place(toWorld.point(Vector3<T>(T(x), T(y), 0)))
-            let ax = shape.turn(toWorld.vector(Vector3<T>(1, 0, 0))), ay = shape.turn(toWorld.vector(Vector3<T>(0, 1, 0)))
-            let c = cross(ax, ay)
-            n = c.normalized
-            area = T.pi * c.length
-        }
-        if shape.flipNormals { n = -n }
-        return (p, n, area)
+        shapes.withUnsafeBufferPointer { $0[s].samplePoint(u) }
     }
+}
 
+extension Scene {
     /// Next-event estimation: picks an emitter uniformly (as Mitsuba does) and
     /// samples a direction towards it from `si`. The weight includes the
     /// selection probability; the pdf too.
@@ -108,4 +85,37 @@ extension Scene {
 public func misWeight(_ a: Double, _ b: Double) -> Double {
     let a2 = a * a, b2 = b * b
     return a2 + b2 > 0 ? a2 / (a2 + b2) : 0
+}
+
+extension Shape {
+    /// A point sampled uniformly by area, its unit normal, and the area (1 / pdf).
+    @inlinable
+    public func samplePoint(_ u: (Double, Double)) -> (p: Vector3<T>, n: Vector3<T>, area: T) {
+        let shape = self
+        var p: Vector3<T>, n: Vector3<T>, area: T
+        switch shape.geometry {
+        case .mesh(let m):
+            let (tri, u0) = m.sampleTriangle(u.0)
+            let (b1, b2) = Warp.squareToUniformTriangle((u0, u.1))
+            let (a, b, c) = m.vertices(tri)
+            let p0 = shape.place(Vector3<T>(a)), p1 = shape.place(Vector3<T>(b)), p2 = shape.place(Vector3<T>(c))
+            p = p0 * T(1 - b1 - b2) + p1 * T(b1) + p2 * T(b2)
+            n = cross(p1 - p0, p2 - p0).normalized
+            area = T(m.area)
+        case .sphere:
+            let d = Warp.squareToUniformSphere(u)
+            n = Vector3<T>(d)
+            p = shape.center + n * shape.radius
+            area = 4 * T.pi * shape.radius * shape.radius
+        case .disk(let toWorld):
+            let (x, y) = Warp.squareToUniformDiskConcentric(u)
+            p = shape.place(toWorld.point(Vector3<T>(T(x), T(y), 0)))
+            let ax = shape.turn(toWorld.vector(Vector3<T>(1, 0, 0))), ay = shape.turn(toWorld.vector(Vector3<T>(0, 1, 0)))
+            let c = cross(ax, ay)
+            n = c.normalized
+            area = T.pi * c.length
+        }
+        if shape.flipNormals { n = -n }
+        return (p, n, area)
+    }
 }

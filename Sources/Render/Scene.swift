@@ -92,7 +92,10 @@ public struct Scene<T: Real> {
         let r = ray.primal
         guard let hit = accel.intersect(o: r.o, d: r.d) else { return nil }
         let prim = accel.primitives[Int(hit.primitive)]
-        return shapes[Int(prim.shape)].interaction(ray: ray, hit: hit, triangle: Int(prim.index), shapeIndex: Int(prim.shape))
+        // Borrow the shape in place: copying a generic `Shape` costs more than the hit itself.
+        return shapes.withUnsafeBufferPointer {
+            $0[Int(prim.shape)].interaction(ray: ray, hit: hit, triangle: Int(prim.index), shapeIndex: Int(prim.shape))
+        }
     }
 
     /// A ray leaving `si` in world direction `d`, its origin pushed off the surface.

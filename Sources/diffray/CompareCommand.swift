@@ -26,8 +26,8 @@ struct CompareCommand: ParsableCommand {
         let e = ImageComparison(a, r, floor: floor)
         let names = ["r", "g", "b"]
         for c in 0..<3 {
-            print(String(format: "%@: mean relative error %.5f, max %.4f, mean image %.5f vs reference %.5f",
-                         names[c], e.meanRelative[c], e.maxRelative[c], e.mean[c], e.referenceMean[c]))
+            print(names[c] + ": " + String(format: "mean relative error %.5f, max %.4f, mean image %.5f vs reference %.5f",
+                                           e.meanRelative[c], e.maxRelative[c], e.mean[c], e.referenceMean[c]))
         }
         if json {
             print("{\"mean_relative\": [\(e.meanRelative.map { "\($0)" }.joined(separator: ", "))], "

@@ -64,8 +64,8 @@ struct RenderCommand: ParsableCommand {
         if stats.invalidSamples > 0 {
             FileHandle.standardErrorWrite("warning: \(stats.invalidSamples) samples were NaN or infinite and were dropped\n")
         }
-        print(String(format: "%@: %dx%d, %d spp in %.3f s (%.2f M paths/s) -> %@", scene, loaded.film.width, loaded.film.height,
-                     spp, stats.seconds, stats.pathsPerSecond / 1e6, outputs.joined(separator: ", ")))
+        let timing = String(format: "%.3f s (%.2f M paths/s)", stats.seconds, stats.pathsPerSecond / 1e6)
+        print("\(scene): \(loaded.film.width)x\(loaded.film.height), \(spp) spp in \(timing) -> \(outputs.joined(separator: ", "))")
         if json {
             print("{\"scene\": \(jsonString(scene)), \"seconds\": \(stats.seconds), \"spp\": \(spp), \"width\": \(loaded.film.width), "
                 + "\"height\": \(loaded.film.height), \"paths_per_second\": \(stats.pathsPerSecond), "

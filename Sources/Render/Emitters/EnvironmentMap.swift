@@ -4,6 +4,22 @@ import ImageIO
 import Glibc
 #endif
 
+/// The map and its sampling tables, shared by reference (one retain a copy).
+public final class EnvironmentMapStorage: @unchecked Sendable {
+    public let width: Int, height: Int
+    /// World-to-local rotation and its inverse.
+    public var toLocal = Transform.identity, toWorld = Transform.identity
+    /// Linear RGB texels, row-major, top row first (v = 0 is straight up).
+    public let texels: [Float]
+    /// Row marginal CDF and per-row conditional CDFs (normalised).
+    let rowCDF: [Double], columnCDF: [Double]
+    let rowWeights: [Double], texelProb: [Double]
+    init(width: Int, height: Int, texels: [Float], rowCDF: [Double], columnCDF: [Double], rowWeights: [Double], texelProb: [Double]) {
+        self.width = width; self.height = height; self.texels = texels; self.rowCDF = rowCDF
+        self.columnCDF = columnCDF; self.rowWeights = rowWeights; self.texelProb = texelProb
+    }
+}
+
 /// Mitsuba's `envmap`: an equirectangular (latitude–longitude) radiance
 /// map with +Y up in its local frame. A direction d maps to
 /// u = atan2(d.x, −d.z) / 2π, v = acos(d.y) / π (Mitsuba's convention);
@@ -17,19 +33,26 @@ import Glibc
 /// </emitter>
 /// ```
 public struct EnvironmentMap<T: Real> {
-    public let width: Int, height: Int
-    /// Linear RGB texels, row-major, top row first (v = 0 is straight up).
-    public let texels: [Float]
+    public let storage: EnvironmentMapStorage
     public var scale: T
-    /// World-to-local rotation (transpose of `to_world`'s linear part) and its inverse.
-    public let toLocal: Transform, toWorld: Transform
-    /// Row marginal CDF and per-row conditional CDFs (normalised).
-    let rowCDF: [Double], columnCDF: [Double]
-    let rowWeights: [Double], texelProb: [Double]
+    @inlinable public var toLocal: Transform { storage.toLocal }
+    @inlinable public var toWorld: Transform { storage.toWorld }
+    @inlinable public var width: Int { storage.width }
+    @inlinable public var height: Int { storage.height }
+    @inlinable public var texels: [Float] { storage.texels }
+    var rowCDF: [Double] { storage.rowCDF }
+    var columnCDF: [Double] { storage.columnCDF }
+    var rowWeights: [Double] { storage.rowWeights }
+    var texelProb: [Double] { storage.texelProb }
+
+    /// The same map with another scalar type for `scale`.
+    public init<U: Real>(_ other: EnvironmentMap<U>, scale: T) {
+        storage = other.storage; self.scale = scale
+    }
 
     public init(image: Image, scale: T, toWorld: Transform) {
-        width = image.width; height = image.height; texels = image.pixels
-        self.scale = scale; self.toWorld = toWorld; self.toLocal = toWorld.inverse
+        let width = image.width, height = image.height, texels = image.pixels
+        self.scale = scale
         var prob = [Double](repeating: 0, count: width * height)
         var total = 0.0
         for y in 0..<height {
@@ -54,7 +77,10 @@ public struct EnvironmentMap<T: Real> {
             rowCDF[y] = acc
         }
         for i in 0..<prob.count { prob[i] /= total }
-        self.rowCDF = rowCDF; self.columnCDF = colCDF; self.rowWeights = rows; self.texelProb = prob
+        storage = EnvironmentMapStorage(width: width, height: height, texels: texels, rowCDF: rowCDF, columnCDF: colCDF,
+                          rowWeights: rows, texelProb: prob)
+        storage.toWorld = toWorld
+        storage.toLocal = toWorld.inverse
     }
 
     @inlinable

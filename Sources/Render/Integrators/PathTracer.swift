@@ -33,15 +33,15 @@ extension Scene {
                 }
                 break
             }
-            let shape = shapes[si.shape]
             // Emitted radiance, on the side the normal points to.
-            if let e = shape.emitter, !(depth == 0 && hide), case .area(let light) = emitters[e],
+            let (bsdfIndex, emitterIndex) = shapes.withUnsafeBufferPointer { ($0[si.shape].bsdf, $0[si.shape].emitter) }
+            if let e = emitterIndex, !(depth == 0 && hide), case .area(let light) = emitters[e],
                dot(si.ng.primal, ray.d.primal) < 0 {
                 let w = previousDelta ? 1 : misWeight(previousPdf, areaEmitterPdf(si, from: previousPoint, direction: ray.d.primal))
                 radiance += beta * light.radiance * T(w)
             }
             if depth + 1 >= maxDepth { break }
-            let bsdf = bsdfs[shape.bsdf]
+            let bsdf = bsdfs[bsdfIndex]
 
             // Next-event estimation.
             let uSelect = sampler.next(), uLight = sampler.next2D()

@@ -9,12 +9,14 @@ public enum ShapeGeometry: Sendable {
     /// Mitsuba's `sphere` (center, radius after `to_world`).
     case sphere(center: Vec3, radius: Double)
     /// Mitsuba's `disk`: the unit disk of the local z = 0 plane, normal +Z.
-    case disk(toWorld: Transform)
+    /// Boxed: a transform is 256 bytes, and shapes are copied on hot paths.
+    indirect case disk(toWorld: Transform)
 }
 
 /// A shape: geometry, material, optional area light, and the differentiable
 /// pose offset (`<id>.translate`, `<id>.rotate`, zero at load) and sphere
 /// parameters (`<id>.center`, `<id>.radius`).
+@frozen
 public struct Shape<T: Real> {
     public var id: String
     public var geometry: ShapeGeometry
