@@ -110,6 +110,33 @@ public struct BPTTTrainer<D: Dynamics, L: SurrogateLoss> {
         return (total, env.steps)
     }
 
+    /// One update from a window of `steps` steps simulated from `start`
+    /// (the whole window differentiated); returns the window's Gym return.
+    @discardableResult
+    public mutating func trainWindow(start: [Double], steps count: Int) -> Double {
+        var state = start
+        var steps = [LinearizedStep](), traces = [Network.Trace]()
+        var total = 0.0
+        for _ in 0..<count {
+            var trace = Network.Trace()
+            let a = actionScale * network.forward(D.observation(state), trace: &trace)[0]
+            let lin = LinearizedStep.at(D.self, L.self, state: state, action: a)
+            total += D.reward(state, action: a)
+            state = lin.next
+            steps.append(lin); traces.append(trace)
+            if D.isTerminal(state) { break }
+        }
+        environmentSteps += steps.count
+        var gradient = [Double](repeating: 0, count: network.parameterCount)
+        backward(steps, traces, &gradient)
+        if clipNorm > 0 {
+            let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if norm > clipNorm { for i in gradient.indices { gradient[i] *= clipNorm / norm } }
+        }
+        optimizer.update(&network.parameters, gradient: gradient)
+        return total
+    }
+
     /// The reverse sweep over a window: λ is ∂loss/∂state.
     func backward(_ steps: [LinearizedStep], _ traces: [Network.Trace], _ gradient: inout [Double]) {
         let n = D.stateSize

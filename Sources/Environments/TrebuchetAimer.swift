@@ -98,24 +98,42 @@ public enum TrebuchetAimer {
         }
     }
 
-    /// Direct aim of one shot by Gauss–Newton on the simulator: minimum-norm
-    /// steps in (angle / 45°, weight / 200 lb) from (45°, 200 lb), with the
-    /// gradient by forward mode. Angle kept in [5°, 85°], weight in [1, 5000] lb.
-    public static func directAim(wind: Double, target: Double, tolerance: Double = 1e-4, maxIterations: Int = 50)
+    /// Direct aim of one shot by damped Gauss–Newton on the simulator:
+    /// minimum-norm steps in (angle / 15°, weight / 200 lb) from (45°, 200 lb),
+    /// the gradient by forward mode, each step at most 0.3 long in those units
+    /// and halved until the miss shrinks. Angle kept in [5°, 85°], weight in
+    /// [1, 2000] lb. `iterations` counts simulations.
+    public static func directAim(wind: Double, target: Double, tolerance: Double = 1e-4, maxIterations: Int = 60)
         -> (angle: Double, weight: Double, distance: Double, iterations: Int) {
         var a = 45.0, m = 200.0
-        var d = 0.0
-        for i in 1...maxIterations {
-            let r = Trebuchet.shoot(wind: Dual2(wind), angle: Dual2(a, variable: 0), weight: Dual2(m, variable: 1))
-            d = r.value
-            let miss = d - target
-            if Swift.abs(miss) <= tolerance * target { return (a, m, d, i) }
-            let ga = r.partial(0) * 45, gm = r.partial(1) * 200
-            let g2 = ga * ga + gm * gm
-            if !(g2 > 0) { return (a, m, d, i) }
-            a = Swift.min(Swift.max(a - miss * ga / g2 * 45, 5), 85)
-            m = Swift.min(Swift.max(m - miss * gm / g2 * 200, 1), 5000)
+        var sims = 0
+        func shot(_ a: Double, _ m: Double) -> Dual2 {
+            sims += 1
+            return Trebuchet.shoot(wind: Dual2(wind), angle: Dual2(a, variable: 0), weight: Dual2(m, variable: 1))
         }
-        return (a, m, Trebuchet.shoot(wind: wind, angle: a, weight: m), maxIterations)
+        var r = shot(a, m)
+        while sims < maxIterations {
+            let miss = r.value - target
+            if Swift.abs(miss) <= tolerance * target { break }
+            let ga = r.partial(0) * 15, gm = r.partial(1) * 200
+            let g2 = ga * ga + gm * gm
+            if !(g2 > 0) { break }
+            var da = -miss * ga / g2, dm = -miss * gm / g2
+            let norm = (da * da + dm * dm).squareRoot()
+            if norm > 0.3 { da *= 0.3 / norm; dm *= 0.3 / norm }
+            var accepted = false
+            for _ in 0..<6 where sims < maxIterations {
+                let na = Swift.min(Swift.max(a + da * 15, 5), 85)
+                let nm = Swift.min(Swift.max(m + dm * 200, 1), 2000)
+                let nr = shot(na, nm)
+                if Swift.abs(nr.value - target) < Swift.abs(miss) {
+                    a = na; m = nm; r = nr; accepted = true
+                    break
+                }
+                da *= 0.5; dm *= 0.5
+            }
+            if !accepted { break }
+        }
+        return (a, m, r.value, sims)
     }
 }

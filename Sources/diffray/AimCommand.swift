@@ -8,10 +8,10 @@ struct AimCommand: ParsableCommand {
         commandName: "aim",
         abstract: "Aim the trebuchet: Gauss–Newton on the simulator's gradients, or a trained network with --policy.")
 
-    @Option(help: "Wind speed (m/s, positive blows towards the target).")
+    @Option(parsing: .unconditional, help: "Wind speed (m/s, positive blows towards the target; negative values work as --wind -2).")
     var wind: Double
 
-    @Option(help: "Target distance (m).")
+    @Option(parsing: .unconditional, help: "Target distance (m).")
     var target: Double
 
     @Option(help: "A trebuchet model written by `diffray train trebuchet`.")
