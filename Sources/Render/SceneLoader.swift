@@ -224,16 +224,12 @@ extension Scene where T == Double {
     }
 }
 
-// Interim bridges while the BSDF loader and the PLY reader land in their modules.
+// Bridges to the BSDF loader (BSDF+SceneFile.swift) and the mesh readers (SceneFile).
 extension Scene where T == Double {
     static func loadBSDF(_ b: SceneObject, directory: String) throws -> BSDF<Double> {
-        guard b.type == "diffuse", let c = b.rgb("reflectance") else {
-            throw SceneFileError("unsupported bsdf '\(b.type)'", at: b.location)
-        }
-        return .diffuse(Diffuse(reflectance: .constant(RGB(c))))
+        try BSDF(b)
     }
     static func loadMeshData(_ object: SceneObject, directory: String) throws -> MeshData {
-        guard let name = object.string("filename") else { throw SceneFileError("filename required", at: object.location) }
-        return try MeshData.readOBJ(path: path(name, relativeTo: directory))
+        try object.loadMesh()
     }
 }

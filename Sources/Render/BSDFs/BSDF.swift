@@ -14,7 +14,7 @@ import Geometry
 /// detached (plain doubles); `sample`'s weight is `eval / pdf` in `T`, so its
 /// derivative is ∂f / pdf. Delta lobes keep the derivatives of their
 /// directions (mirror, refraction) with respect to `wi` and `eta`.
-public indirect enum BSDF<T: Real> {
+public enum BSDF<T: Real> {
     case diffuse(Diffuse<T>)
     case conductor(Conductor<T>)
     case roughConductor(RoughConductor<T>)
@@ -22,7 +22,8 @@ public indirect enum BSDF<T: Real> {
     case thinDielectric(ThinDielectric<T>)
     case roughDielectric(RoughDielectric<T>)
     case plastic(Plastic<T>)
-    case twoSided(TwoSided<T>)
+    /// Boxed: it holds BSDFs itself.
+    indirect case twoSided(TwoSided<T>)
 
     /// f(wi, wo) · |cos θo| (zero for delta lobes).
     @inlinable
