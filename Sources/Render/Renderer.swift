@@ -71,7 +71,12 @@ extension Scene where T == Double {
     /// Renders the scene: `samplesPerPixel` paths per pixel, splatted through
     /// the film's filter. The image is bit-identical for a given seed whatever
     /// the number of threads.
+    /// For an `aov` integrator this is the first AOV (see `renderAOVs` for all).
     public func render(_ options: RenderOptions) -> (Image, RenderStatistics) {
+        if case .aov(let list) = integrator.kind {
+            let (images, stats) = renderAOVs(options, only: Array(list.prefix(1)))
+            return (images.first?.image ?? Image(width: film.width, height: film.height), stats)
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         let grid = TileGrid(width: film.width, height: film.height)
         var blocks = [ImageBlock?](repeating: nil, count: grid.count)

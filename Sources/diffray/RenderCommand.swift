@@ -57,10 +57,31 @@ struct RenderCommand: ParsableCommand {
         }
         let options = RenderOptions(samplesPerPixel: spp, seed: UInt64(seed), threads: threads,
                                     progress: { bar.update($0) })
-        let (image, stats) = loaded.render(options)
-        if let png { try image.write(to: png, exposure: exposure) }
-        if let hdr { try image.writeEXR(to: hdr) }
-        let outputs = [png, hdr].compactMap { $0 }
+        let stats: RenderStatistics
+        var outputs = [String]()
+        if loaded.aovs.isEmpty {
+            let (image, s) = loaded.render(options)
+            stats = s
+            if let png { try image.write(to: png, exposure: exposure) }
+            if let hdr { try image.writeEXR(to: hdr) }
+            outputs = [png, hdr].compactMap { $0 }
+        } else {
+            // The aov integrator: one image per AOV, named OUT-<aov>.png / .exr.
+            let (images, s) = loaded.renderAOVs(options)
+            stats = s
+            for (name, image) in images {
+                if let png {
+                    let path = RenderCommand.aovPath(png, name)
+                    try image.write(to: path, exposure: exposure)
+                    outputs.append(path)
+                }
+                if let hdr {
+                    let path = RenderCommand.aovPath(hdr, name)
+                    try image.writeEXR(to: path)
+                    outputs.append(path)
+                }
+            }
+        }
         if stats.invalidSamples > 0 {
             FileHandle.standardErrorWrite("warning: \(stats.invalidSamples) samples were NaN or infinite and were dropped\n")
         }
@@ -71,5 +92,11 @@ struct RenderCommand: ParsableCommand {
                 + "\"height\": \(loaded.film.height), \"paths_per_second\": \(stats.pathsPerSecond), "
                 + "\"invalid_samples\": \(stats.invalidSamples), \"outputs\": [\(outputs.map(jsonString).joined(separator: ", "))]}")
         }
+    }
+
+    /// `renders/out.png` with AOV `dd.y` → `renders/out-dd.y.png`.
+    static func aovPath(_ path: String, _ aov: String) -> String {
+        let ext = (path as NSString).pathExtension
+        return (path as NSString).deletingPathExtension + "-" + aov + "." + ext
     }
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Regenerates the Mitsuba 3 reference images of the render tests (Tests/RenderTests/MitsubaReferenceTests.swift):
+#   Tests/Fixtures/references/<name>.exr  for every Tests/Fixtures/scenes/<name>.xml
+#                                         and for the three scenes of scenes/ at small resolution.
+# Needs ../shared/tools/mitsuba-ref (Mitsuba 3.9.1, llvm_ad_rgb). The tests never call it.
+#   tools/make-references.sh            all references
+#   tools/make-references.sh NAME...    only these (e.g. bsdf-plastic materials)
+# Scenes are regenerated first by tools/make-test-scenes.py (pure Python).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MITSUBA=${MITSUBA_REF:-$(cd .. && pwd)/shared/tools/mitsuba-ref}
+[[ -x $MITSUBA ]] || MITSUBA=/work/shared/tools/mitsuba-ref
+SPP=${SPP:-16384}
+out=Tests/Fixtures/references
+mkdir -p "$out"
+python3 tools/make-test-scenes.py
+
+# name | scene file | -D overrides (the scenes of scenes/ at a small resolution)
+table() {
+  for f in Tests/Fixtures/scenes/*.xml; do
+    n=$(basename "$f" .xml)
+    echo "$n|$f|"
+  done
+  echo "cornell-box|scenes/cornell-box.xml|-D res=24 -D max_depth=8"
+  echo "materials|scenes/materials.xml|-D width=48 -D height=20"
+  echo "meshes|scenes/meshes.xml|-D width=32 -D height=24"
+}
+
+table | while IFS='|' read -r name file defines; do
+  if [[ $# -gt 0 ]] && [[ ! " $* " == *" $name "* ]]; then continue; fi
+  # shellcheck disable=SC2086
+  "$MITSUBA" render "$file" "$out/$name.exr.tmp.exr" --spp "$SPP" $defines >/dev/null
+  mv "$out/$name.exr.tmp.exr" "$out/$name.exr"
+  echo "$name: $(du -h "$out/$name.exr" | cut -f1)"
+done
