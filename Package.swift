@@ -4,7 +4,7 @@ import PackageDescription
 /// Release builds of the hot generic code need whole-module optimisation and
 /// inlining across modules; `@inlinable` does the latter (see DESIGN.md).
 let optimised: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .unsafeFlags(["-wmo"], .when(configuration: .release)),
 ]
 
 let package = Package(

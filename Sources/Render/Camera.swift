@@ -23,9 +23,14 @@ public struct PerspectiveCamera<T: Real> {
     public var xFov: T
     public var width: Int, height: Int
     public var nearClip: Double, farClip: Double
+    /// The loaded `to_world` (`<sensor>.to_world`) and the pose offset on top of
+    /// it (`<sensor>.translate`, `<sensor>.rotate` about the camera's origin).
+    public var baseToWorld: RigidFrame<T>
+    public var translate: Vector3<T> = .zero
+    public var rotate: Vector3<T> = .zero
 
     public init(toWorld: RigidFrame<T>, xFov: T, width: Int, height: Int, nearClip: Double, farClip: Double) {
-        self.toWorld = toWorld; self.xFov = xFov; self.width = width; self.height = height
+        self.toWorld = toWorld; self.baseToWorld = toWorld; self.xFov = xFov; self.width = width; self.height = height
         self.nearClip = nearClip; self.farClip = farClip
     }
 

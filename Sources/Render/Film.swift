@@ -106,6 +106,34 @@ public struct ImageBlock {
     }
 }
 
+extension ImageBlock {
+    /// Calls `body(x, y, w)` for every film pixel (x, y) within `0..<filmWidth`,
+    /// `0..<filmHeight` that a sample at (fx, fy) reaches, with the same
+    /// (tabulated) filter weight `put` uses. Gradient renderers splat and
+    /// pull back through it.
+    @inlinable
+    public func forEachWeight(fx: Double, fy: Double, filmWidth: Int, filmHeight: Int, _ body: (Int, Int, Double) -> Void) {
+        if case .box = filter { body(Int(fx), Int(fy), 1); return }
+        let r = filter.radius
+        let scale = Double(ImageBlock.tableSize) / r
+        @inline(__always) func weight(_ x: Double) -> Double {
+            let k = Int((abs(x) * scale).rounded())
+            return k <= ImageBlock.tableSize ? table[k] : 0
+        }
+        let xa = max(0, Int((fx - r - 0.5).rounded(.up))), xb = min(filmWidth - 1, Int((fx + r - 0.5).rounded(.down)))
+        let ya = max(0, Int((fy - r - 0.5).rounded(.up))), yb = min(filmHeight - 1, Int((fy + r - 0.5).rounded(.down)))
+        if xa > xb || ya > yb { return }
+        for y in ya...yb {
+            let wy = weight(Double(y) + 0.5 - fy)
+            if wy == 0 { continue }
+            for x in xa...xb {
+                let w = weight(Double(x) + 0.5 - fx) * wy
+                if w != 0 { body(x, y, w) }
+            }
+        }
+    }
+}
+
 /// Accumulates image blocks and develops the final image.
 public struct FilmAccumulator {
     public let width: Int, height: Int
@@ -127,6 +155,9 @@ public struct FilmAccumulator {
             }
         }
     }
+
+    /// The filter weight summed in each pixel (the film's normalisation).
+    public var weights: [Double] { (0..<width * height).map { data[$0 * 4 + 3] } }
 
     /// Divides each pixel's sums by its weight.
     public func develop() -> Image {

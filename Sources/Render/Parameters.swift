@@ -9,8 +9,14 @@ import Geometry
 public struct Lifter<U: Real> {
     /// Given a key and its plain components, returns the lifted components.
     public var lift: (_ key: String, _ values: [Double]) -> [U]
+    /// Whether a key is being differentiated (so structures that are skipped
+    /// when at rest, such as a zero pose offset, are kept).
+    public var differentiates: (_ key: String) -> Bool
 
-    public init(_ lift: @escaping (_ key: String, _ values: [Double]) -> [U]) { self.lift = lift }
+    public init(differentiates: @escaping (_ key: String) -> Bool = { _ in false },
+                _ lift: @escaping (_ key: String, _ values: [Double]) -> [U]) {
+        self.lift = lift; self.differentiates = differentiates
+    }
 
     /// Lifts every value to a constant.
     public static var constant: Lifter<U> { Lifter { _, values in values.map { U($0) } } }

@@ -97,8 +97,7 @@ extension Shape {
         case .mesh(let m):
             let (tri, u0) = m.sampleTriangle(u.0)
             let (b1, b2) = Warp.squareToUniformTriangle((u0, u.1))
-            let (a, b, c) = m.vertices(tri)
-            let p0 = shape.place(Vector3<T>(a)), p1 = shape.place(Vector3<T>(b)), p2 = shape.place(Vector3<T>(c))
+            let (p0, p1, p2) = shape.triangleVertices(m, tri)
             p = p0 * T(1 - b1 - b2) + p1 * T(b1) + p2 * T(b2)
             n = cross(p1 - p0, p2 - p0).normalized
             area = T(m.area)

@@ -47,7 +47,14 @@ public struct Scene<T: Real> {
     public var emitters: [Emitter<T>]
     /// Indices of `emitters` at infinity (constant, envmap).
     public var environment: [Int]
-    public let accel: BVH
+    public var accel: BVH
+    /// Parameter-key prefixes, as Mitsuba's `mi.traverse` names objects:
+    /// `red.` for a BSDF with an id, `light.bsdf.` for a nested one;
+    /// `light.emitter.` for an area light, `sun.` for a top-level emitter.
+    public var bsdfPrefixes: [String] = []
+    public var emitterPrefixes: [String] = []
+    /// The sensor's id (`sensor` when the file gives none).
+    public var sensorID = "sensor"
     /// Scene bounding sphere radius, for ray offsets.
     public let extent: Double
 
@@ -68,17 +75,19 @@ public struct Scene<T: Real> {
             switch shape.geometry {
             case .mesh(let m):
                 for t in 0..<m.triangleCount { prims.append(Primitive(kind: .triangle, shape: Int32(s), index: Int32(t))) }
-            case .sphere(let c, let r):
+            case .sphere:
                 prims.append(Primitive(kind: .sphere, shape: Int32(s), index: Int32(spheres.count)))
-                spheres.append((c, r))
+                spheres.append((shape.center, shape.radius))
             case .disk(let t):
                 prims.append(Primitive(kind: .disk, shape: Int32(s), index: Int32(disks.count)))
-                disks.append(t)
+                disks.append(shape.offset.map { Transform($0) * t } ?? t)
             }
         }
+        // Traversal sees the primal pose: offsets and overridden vertices applied.
         return BVH(primitives: prims, triangleVertices: { p in
-            guard case .mesh(let m) = shapes[Int(p.shape)].geometry else { return (.zero, .zero, .zero) }
-            return m.vertices(Int(p.index))
+            let shape = shapes[Int(p.shape)]
+            guard case .mesh(let m) = shape.geometry else { return (.zero, .zero, .zero) }
+            return shape.triangleVertices(m, Int(p.index))
         }, spheres: spheres, disks: disks)
     }
 

@@ -21,6 +21,15 @@ extension Transform {
     }
 }
 
+extension Transform {
+    /// The affine transform of a frame.
+    public init(_ f: RigidFrame<Double>) {
+        let m: [Double] = [f.x.x, f.y.x, f.z.x, f.origin.x, f.x.y, f.y.y, f.z.y, f.origin.y,
+                           f.x.z, f.y.z, f.z.z, f.origin.z, 0, 0, 0, 1]
+        self = Transform(matrix: m) ?? .identity
+    }
+}
+
 extension RigidFrame where T == Double {
     /// The affine frame of a `to_world` matrix: its three columns and origin.
     public init(_ t: Transform) {
@@ -84,20 +93,23 @@ extension Scene where T == Double {
         // Shapes, their materials and area lights.
         var shapes = [Shape<Double>](), bsdfs = [BSDF<Double>](), emitters = [Emitter<Double>]()
         var bsdfIndexByID = [String: Int]()
+        var bsdfPrefixes = [String](), emitterPrefixes = [String]()
         for (i, object) in d.shapes.enumerated() {
             let toWorld = try Transform(object.toWorld, at: object.location(of: "to_world"))
             let geometry = try Scene.geometry(of: object, toWorld: toWorld, directory: d.directory)
             var bsdfIndex: Int
             if let b = object.child(.bsdf) {
-                if let id = b.id, let k = bsdfIndexByID[id] {
+                if let id = b.id ?? b.referencedID, let k = bsdfIndexByID[id] {
                     bsdfIndex = k
                 } else {
                     bsdfs.append(try Scene.loadBSDF(b, directory: d.directory))
+                    bsdfPrefixes.append((b.id ?? b.referencedID).map { "\($0)." } ?? "\(object.id ?? "_unnamed_\(i)").bsdf.")
                     bsdfIndex = bsdfs.count - 1
-                    if let id = b.id { bsdfIndexByID[id] = bsdfIndex }
+                    if let id = b.id ?? b.referencedID { bsdfIndexByID[id] = bsdfIndex }
                 }
             } else {
                 bsdfs.append(.diffuse(Diffuse(reflectance: .constant(RGB(repeating: 0.5)))))
+                bsdfPrefixes.append("\(object.id ?? "_unnamed_\(i)").bsdf.")
                 bsdfIndex = bsdfs.count - 1
             }
             var emitterIndex: Int? = nil
@@ -109,6 +121,7 @@ extension Scene where T == Double {
                     throw SceneFileError("area emitter: 'radiance' must be a constant colour", at: e.location(of: "radiance"))
                 }
                 emitters.append(.area(AreaLight(shape: i, radiance: RGB(radiance))))
+                emitterPrefixes.append("\(object.id ?? "_unnamed_\(i)").emitter.")
                 emitterIndex = emitters.count - 1
             }
             let bounds: Bounds3
@@ -124,12 +137,16 @@ extension Scene where T == Double {
         // Emitters that are not shapes.
         for e in d.emitters {
             emitters.append(try Scene.emitter(e, directory: d.directory))
+            emitterPrefixes.append("\(e.id ?? "\(e.type)_\(emitterPrefixes.count)").")
         }
 
         let accel = Scene.buildAccelerator(shapes)
         self.init(file: d.file, camera: camera, film: Film(width: width, height: height, filter: filter),
                   integrator: settings, sampleCount: sampleCount, seed: seed, shapes: shapes, bsdfs: bsdfs,
                   emitters: emitters, accel: accel)
+        self.bsdfPrefixes = bsdfPrefixes
+        self.emitterPrefixes = emitterPrefixes
+        self.sensorID = sensor.id ?? "sensor"
     }
 
     static func path(_ name: String, relativeTo directory: String) -> String {

@@ -13,6 +13,8 @@ struct DiffRayCommand: ParsableCommand {
             // one line each
             RenderCommand.self,
             CompareCommand.self,
+            ParamsCommand.self,
+            GradCommand.self,
             BenchCommand.self,
             TrainCommand.self,
             EvalCommand.self,

@@ -91,10 +91,13 @@ public struct EnvironmentMap<T: Real> {
         return (u, v)
     }
 
-    /// Bilinear lookup at (u, v), wrapping in u and clamping in v.
+    /// Bilinear lookup at (u, v), wrapping in u and clamping in v. As
+    /// Mitsuba 3's envmap: column x is centred at u = (x + 0.5) / width, but
+    /// row y lies at v = y / (height − 1) (the first and last rows sit on the
+    /// poles), so v is scaled by height − 1, not height.
     @inlinable
     func lookup(_ u: Double, _ v: Double) -> RGB<Double> {
-        let x = u * Double(width) - 0.5, y = v * Double(height) - 0.5
+        let x = u * Double(width) - 0.5, y = v * Double(max(height - 1, 1))
         let x0 = Int(x.rounded(.down)), y0 = Int(y.rounded(.down))
         let fx = x - Double(x0), fy = y - Double(y0)
         var c = RGB<Double>.zero

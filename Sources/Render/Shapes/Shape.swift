@@ -33,6 +33,13 @@ public struct Shape<T: Real> {
     public var radius: T
     /// The point the `rotate` offset turns about (the shape's bounding-box centre).
     public var pivot: Vec3
+    /// The pose parameters behind `offset`: world-space translation and
+    /// axis-angle rotation (radians) about `pivot`, both zero at load.
+    public var translate: Vector3<T> = .zero
+    public var rotate: Vector3<T> = .zero
+    /// World-space vertex positions in `T` when `<id>.vertex_positions` is
+    /// differentiated (they replace the mesh's, which hold their primal values).
+    public var vertices: ContiguousArray<Vector3<T>>? = nil
 
     public init(id: String, geometry: ShapeGeometry, bsdf: Int, emitter: Int?, flipNormals: Bool, pivot: Vec3) {
         self.id = id; self.geometry = geometry; self.bsdf = bsdf; self.emitter = emitter
@@ -68,6 +75,17 @@ public struct Shape<T: Real> {
 
     @inlinable @inline(__always)
     func place(_ p: Vector3<T>) -> Vector3<T> { offset.map { $0.point(p) } ?? p }
+    /// Vertex `i` of the mesh in world space and in `T`.
+    @inlinable @inline(__always)
+    func vertex(_ m: TriangleMesh, _ i: Int) -> Vector3<T> {
+        if let v = vertices { return place(v[i]) }
+        return place(Vector3<T>(m.positions[i]))
+    }
+    /// The three vertices of triangle `t`.
+    @inlinable @inline(__always)
+    func triangleVertices(_ m: TriangleMesh, _ t: Int) -> (Vector3<T>, Vector3<T>, Vector3<T>) {
+        (vertex(m, Int(m.indices[3 * t])), vertex(m, Int(m.indices[3 * t + 1])), vertex(m, Int(m.indices[3 * t + 2])))
+    }
     @inlinable @inline(__always)
     func turn(_ v: Vector3<T>) -> Vector3<T> { offset.map { $0.vector(v) } ?? v }
 
@@ -78,8 +96,7 @@ public struct Shape<T: Real> {
         var t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T)
         switch geometry {
         case .mesh(let m):
-            let (a, b, c) = m.vertices(triangle)
-            let p0 = place(Vector3<T>(a)), p1 = place(Vector3<T>(b)), p2 = place(Vector3<T>(c))
+            let (p0, p1, p2) = triangleVertices(m, triangle)
             let (tt, u, v) = intersectTriangle(ray, p0, p1, p2)
             let w = 1 - u - v
             t = tt

@@ -1,0 +1,223 @@
+import Foundation
+import Geometry
+import ImageIO
+
+/// One differentiated scalar: a parameter key and a component of its value.
+public struct ParameterComponent: Sendable, Hashable {
+    public var key: String
+    public var index: Int
+    public init(key: String, index: Int) { self.key = key; self.index = index }
+    public var name: String { "\(key)[\(index)]" }
+}
+
+extension Scene {
+    /// Visits every sample of a tile in the order the primal renderer takes
+    /// them, with the sampler positioned after the film sample: a path is
+    /// replayed with exactly the random numbers its primal used.
+    @inlinable
+    public func forEachSample(x0: Int, y0: Int, x1: Int, y1: Int, spp: Int, seed: UInt64,
+                              _ body: (_ filmX: Double, _ filmY: Double, _ sampler: inout PathSampler) -> Void) {
+        for y in y0..<y1 {
+            for x in x0..<x1 {
+                let pixel = y * film.width + x
+                for s in 0..<spp {
+                    var sampler = PathSampler(seed: seed, pixel: pixel, index: s)
+                    let (fx, fy) = sampler.next2D()
+                    body(Double(x) + fx, Double(y) + fy, &sampler)
+                }
+            }
+        }
+    }
+}
+
+extension Scene where T == Double {
+    /// The components of the given keys, in order; throws on unknown keys.
+    public func components(of keys: [String]) throws -> [ParameterComponent] {
+        try validate(keys: keys)
+        let all = parameters()
+        return keys.flatMap { k in
+            (0..<all.first(where: { $0.key == k })!.values.count).map { ParameterComponent(key: k, index: $0) }
+        }
+    }
+
+    /// The filter weight each pixel accumulates for (spp, seed): the film's
+    /// normalisation, recomputed from the film samples without tracing.
+    public func filmWeights(spp: Int, seed: UInt64) -> [Double] {
+        if film.filter == .box { return [Double](repeating: Double(spp), count: film.width * film.height) }
+        var w = [Double](repeating: 0, count: film.width * film.height)
+        let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
+        forEachSample(x0: 0, y0: 0, x1: film.width, y1: film.height, spp: spp, seed: seed) { fx, fy, _ in
+            probe.forEachWeight(fx: fx, fy: fy, filmWidth: film.width, filmHeight: film.height) { x, y, wt in
+                w[y * film.width + x] += wt
+            }
+        }
+        return w
+    }
+
+    /// Forward mode: the image and its derivative with respect to each
+    /// component of `keys` (one image each), by dual numbers carrying 8
+    /// partials, in as many passes as there are chunks of 8 components.
+    public func renderForward(keys: [String], _ options: RenderOptions) throws
+        -> (image: Image, derivatives: [(component: ParameterComponent, image: Image)]) {
+        let comps = try components(of: keys)
+        var image: Image? = nil
+        var derivatives = [(component: ParameterComponent, image: Image)]()
+        var start = 0
+        repeat {
+            let chunk = Array(comps[start..<min(start + 8, comps.count)])
+            let (img, ders) = renderForwardChunk(chunk, options)
+            if image == nil { image = img }
+            for (k, c) in chunk.enumerated() { derivatives.append((c, ders[k])) }
+            start += 8
+        } while start < comps.count
+        return (image!, derivatives)
+    }
+
+    /// One forward pass with up to 8 components as the dual partials.
+    func renderForwardChunk(_ chunk: [ParameterComponent], _ options: RenderOptions) -> (Image, [Image]) {
+        typealias D = Dual<SIMD8<Double>>
+        var slot = [String: [Int: Int]]()
+        for (k, c) in chunk.enumerated() { slot[c.key, default: [:]][c.index] = k }
+        let dual = lifted(Lifter<D>(differentiates: { slot[$0] != nil }) { key, values in
+            values.enumerated().map { i, v in
+                if let k = slot[key]?[i] { return D(v, variable: k) }
+                return D(v)
+            }
+        })
+        return dual.renderDual(width: 8, options) { l in
+            (l.primal, (0..<8).map { k in (l.r.partials[k], l.g.partials[k], l.b.partials[k]) })
+        }
+    }
+}
+
+extension Scene {
+    /// Renders radiance and `width` derivative images in one pass over the
+    /// film; `split` turns a sample's radiance into its value and partials.
+    func renderDual(width k: Int, _ options: RenderOptions,
+                    split: (RGB<T>) -> (RGB<Double>, [(Double, Double, Double)])) -> (Image, [Image]) {
+        let grid = TileGrid(width: film.width, height: film.height)
+        let channels = 3 * (1 + k)
+        var blocks = [[Double]?](repeating: nil, count: grid.count)
+        let spp = options.samplesPerPixel, seed = options.seed
+        let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
+        let w = film.width, h = film.height
+        blocks.withUnsafeMutableBufferPointer { out in
+            let out = out
+            let tanX = camera.tanHalfFov
+            forEachTile(grid.count, threads: options.threads, progress: options.progress) { tile in
+                let (x0, y0, x1, y1) = grid.bounds(tile)
+                let b = probe.border
+                let bx0 = max(0, x0 - b), by0 = max(0, y0 - b), bx1 = min(w, x1 + b), by1 = min(h, y1 + b)
+                let bw = bx1 - bx0
+                var data = [Double](repeating: 0, count: bw * (by1 - by0) * channels)
+                forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
+                    let l = pathRadiance(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &sampler)
+                    let (v, d) = split(l)
+                    if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
+                    probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
+                        var i = ((y - by0) * bw + (x - bx0)) * channels
+                        data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
+                        for (dr, dg, db) in d {
+                            i += 3
+                            data[i] += dr * wt; data[i + 1] += dg * wt; data[i + 2] += db * wt
+                        }
+                    }
+                }
+                out[tile] = data
+            }
+        }
+        // Merge in tile order, then normalise by the film weights.
+        var sums = [Double](repeating: 0, count: w * h * channels)
+        for tile in 0..<grid.count {
+            let (x0, y0, x1, y1) = grid.bounds(tile)
+            let b = probe.border
+            let bx0 = max(0, x0 - b), by0 = max(0, y0 - b), bx1 = min(w, x1 + b), by1 = min(h, y1 + b)
+            let bw = bx1 - bx0
+            let data = blocks[tile]!
+            for y in by0..<by1 {
+                for x in bx0..<bx1 {
+                    let s = ((y - by0) * bw + (x - bx0)) * channels, d = (y * w + x) * channels
+                    for c in 0..<channels { sums[d + c] += data[s + c] }
+                }
+            }
+        }
+        let weights = plainScene.filmWeights(spp: spp, seed: seed)
+        var images = [[Float]](repeating: [Float](repeating: 0, count: w * h * 3), count: 1 + k)
+        for p in 0..<w * h where weights[p] > 0 {
+            for j in 0...k {
+                for c in 0..<3 { images[j][p * 3 + c] = Float(sums[p * channels + j * 3 + c] / weights[p]) }
+            }
+        }
+        let all = images.map { Image(width: w, height: h, pixels: $0) }
+        return (all[0], Array(all.dropFirst()))
+    }
+
+    /// The same scene with plain doubles (shares everything that matters for
+    /// the film: size, filter).
+    var plainScene: Scene<Double> { lifted(Lifter<Double>.constant) }
+}
+
+extension Scene where T == Double {
+    /// Reverse mode by path replay: given ∂loss/∂image (linear RGB, row-major,
+    /// `width·height·3` values), returns ∂loss/∂p for every component of
+    /// `keys`. Each path is re-traced with the random numbers of its primal
+    /// sample on a per-thread tape, seeded with its share of the pixel
+    /// adjoints (through the film filter), swept backwards, and the tape cut
+    /// back to the parameter leaves: memory does not grow with spp or depth.
+    /// Per-tile gradients are summed in tile order, so the result does not
+    /// depend on the number of threads.
+    public func renderReverse(keys: [String], imageAdjoint: [Double], _ options: RenderOptions) throws -> [Double] {
+        let comps = try components(of: keys)
+        let w = film.width, h = film.height
+        guard imageAdjoint.count == w * h * 3 else {
+            throw ParameterError("image adjoint has \(imageAdjoint.count) values, expected \(w)x\(h)x3 = \(w * h * 3)")
+        }
+        let spp = options.samplesPerPixel, seed = options.seed
+        let weights = filmWeights(spp: spp, seed: seed)
+        let grid = TileGrid(width: w, height: h)
+        var perTile = [[Double]](repeating: [], count: grid.count)
+        let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
+        let wanted = Set(keys)
+        perTile.withUnsafeMutableBufferPointer { out in
+            let out = out
+            forEachTile(grid.count, threads: options.threads, progress: options.progress) { tile in
+                let tape = Tape.current
+                tape.reset()
+                var leaves = [String: [Adjoint]]()
+                let scene = lifted(Lifter<Adjoint>(differentiates: { wanted.contains($0) }) { key, values in
+                    if wanted.contains(key) {
+                        let l = values.map { tape.variable($0) }
+                        leaves[key] = l
+                        return l
+                    }
+                    return values.map { Adjoint($0) }
+                })
+                let mark = tape.count
+                let tanX = scene.camera.tanHalfFov
+                let (x0, y0, x1, y1) = grid.bounds(tile)
+                forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
+                    var sr = 0.0, sg = 0.0, sb = 0.0
+                    probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
+                        let p = y * w + x
+                        let s = wt / weights[p]
+                        sr += imageAdjoint[3 * p] * s; sg += imageAdjoint[3 * p + 1] * s; sb += imageAdjoint[3 * p + 2] * s
+                    }
+                    if sr == 0 && sg == 0 && sb == 0 { return }
+                    let l = scene.pathRadiance(scene.camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &sampler)
+                    if l.r.value.isFinite && l.g.value.isFinite && l.b.value.isFinite {
+                        tape.backward(l.r, l.g, l.b, seeds: sr, sg, sb, from: mark)
+                    }
+                    tape.truncate(to: mark)
+                }
+                // Carry what reached the lifted scene's intermediate values
+                // (pose offsets built from the leaves) down to the leaves.
+                tape.propagate(from: 0)
+                out[tile] = comps.map { c in leaves[c.key].map { tape.adjoint(of: $0[c.index]) } ?? 0 }
+                tape.reset()
+            }
+        }
+        var total = [Double](repeating: 0, count: comps.count)
+        for g in perTile where !g.isEmpty { for i in total.indices { total[i] += g[i] } }
+        return total
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import DiffRay
+import Foundation
+
+enum ADMode: String, ExpressibleByArgument, CaseIterable { case forward, reverse }
+
+/// `diffray grad SCENE.xml --param KEY...`: the gradient of an image loss
+/// with respect to scene parameters, by forward or reverse mode.
+struct GradCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grad",
+        abstract: "Differentiate a loss of the rendered image with respect to scene parameters.")
+
+    @Argument(help: "The scene file.") var scene: String
+    @Option(name: .customLong("param"), help: "A parameter key (see `diffray params`); repeat for several.")
+    var params: [String] = []
+    @Option(name: .customLong("init"), help: ArgumentHelp("Start a parameter at a value: KEY=v1,v2,...", valueName: "KEY=v1,..."))
+    var inits: [String] = []
+    @Option(help: "forward (dual numbers, one image per component) or reverse (path replay).") var mode: ADMode = .reverse
+    @Option(help: "mean (Mitsuba's dr.mean over pixels and channels), l2, l1 or relative-l2 (need --target).")
+    var loss: String = "mean"
+    @Option(help: "Target image (EXR or PNG) for l2, l1, relative-l2.") var target: String?
+    @Option(help: "Samples per pixel (default: the scene's sampler).") var spp: Int?
+    @Option(help: "Seed of the random numbers (the same for the primal and the replay).") var seed: Int = 0
+    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Forward mode: folder for the derivative images (EXR and a diverging-colour PNG per component).")
+    var outDir: String?
+    @Option(name: .customShort("D"), help: ArgumentHelp("Set a scene default: -D name=value.", valueName: "name=value"))
+    var defines: [String] = []
+    @Flag(help: "Print one JSON object as the last line of standard output.") var json = false
+
+    func validate() throws {
+        if params.isEmpty { throw ValidationError("give at least one --param KEY (see `diffray params SCENE`)") }
+        if let spp, spp <= 0 || spp > 1 << 20 { throw ValidationError("--spp must be in 1...\(1 << 20), got \(spp)") }
+        if seed < 0 { throw ValidationError("--seed must be ≥ 0") }
+        if threads <= 0 || threads > 1024 { throw ValidationError("--threads must be in 1...1024") }
+        guard let l = ImageLoss(rawValue: loss) else {
+            throw ValidationError("--loss must be one of \(ImageLoss.allCases.map(\.rawValue).joined(separator: ", ")), got '\(loss)'")
+        }
+        if l.needsTarget && target == nil { throw ValidationError("--loss \(loss) needs --target IMG") }
+    }
+
+    func run() throws {
+        var s = try Scene.load(path: scene, defines: try parseDefines(defines))
+        try s.validate(keys: params)
+        var initial = [String: [Double]]()
+        for text in inits { let (k, v) = try parseParameterAssignment(text); initial[k] = v }
+        if !initial.isEmpty { s = try s.updated(initial) }
+        let lossKind = ImageLoss(rawValue: loss)!
+        let targetImage = try target.map { try loadTarget($0, width: s.film.width, height: s.film.height) }
+        let options = RenderOptions(samplesPerPixel: spp ?? s.sampleCount, seed: UInt64(seed), threads: threads)
+        let start = Date()
+        let comps = try s.components(of: params)
+        var gradient = [Double](repeating: 0, count: comps.count)
+        var lossValue = 0.0
+        switch mode {
+        case .forward:
+            let (image, derivatives) = try s.renderForward(keys: params, options)
+            let (value, adjoint) = lossKind.evaluate(image, target: targetImage)
+            lossValue = value
+            for (i, d) in derivatives.enumerated() {
+                var g = 0.0
+                for p in 0..<adjoint.count { g += adjoint[p] * Double(d.image.pixels[p]) }
+                gradient[i] = g
+                if let outDir {
+                    try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+                    let name = d.component.name.replacingOccurrences(of: "/", with: "_")
+                    try d.image.writeEXR(to: "\(outDir)/d_\(name).exr")
+                    try d.image.divergingColorMapped().image.write(to: "\(outDir)/d_\(name).png")
+                }
+            }
+        case .reverse:
+            let (image, _) = s.render(options)
+            let (value, adjoint) = lossKind.evaluate(image, target: targetImage)
+            lossValue = value
+            gradient = try s.renderReverse(keys: params, imageAdjoint: adjoint, options)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        print(String(format: "loss (%@) = %.8g", loss as NSString, lossValue))
+        var grouped = [(String, [Double])]()
+        for k in params {
+            grouped.append((k, comps.indices.filter { comps[$0].key == k }.map { gradient[$0] }))
+        }
+        for (k, g) in grouped { print("d loss / d \(k) = [\(g.map { String(format: "%.6g", $0) }.joined(separator: ", "))]") }
+        print(String(format: "%.3f s (%@ mode, %d spp)", seconds, mode.rawValue as NSString, options.samplesPerPixel))
+        if json {
+            let items = grouped.map { "\(jsonString($0.0)): [\($0.1.map { "\($0)" }.joined(separator: ", "))]" }
+            print("{\"loss\": \(lossValue), \"gradients\": {\(items.joined(separator: ", "))}, \"seconds\": \(seconds), "
+                + "\"mode\": \"\(mode.rawValue)\", \"spp\": \(options.samplesPerPixel)}")
+        }
+    }
+}
