@@ -15,6 +15,7 @@ struct DiffRayCommand: ParsableCommand {
             CompareCommand.self,
             ParamsCommand.self,
             GradCommand.self,
+            OptimizeCommand.self,
             BenchCommand.self,
             TrainCommand.self,
             EvalCommand.self,
