@@ -28,7 +28,7 @@ public enum ControlProblem: String, CaseIterable, Codable, Sendable {
         switch self {
         case .trebuchet: return 200_000
         case .cartpole: return 50
-        case .pendulum: return 20
+        case .pendulum: return 400
         }
     }
 }
@@ -40,11 +40,33 @@ public struct ControlError: Error, CustomStringConvertible, LocalizedError {
     public var errorDescription: String? { description }
 }
 
-/// The pendulum's training recipe (see `PendulumSurrogate`).
+/// The pendulum's swing-up recipe: BPTT through windows of 20 simulated steps
+/// started anywhere in the state space (`PendulumTrainingDynamics`), 5 windows
+/// an update, the loss `PendulumEnergySurrogate`, the gradient averaged over the
+/// steps and clipped to norm 1, a penalty 0.1·z² on the tanh output's
+/// pre-activation, Adam at 0.01. The policy is 2·tanh(network), so the torque
+/// never exceeds the ±2 N·m clamp. One training *episode* is two updates:
+/// 2 × 5 × 20 = 200 simulated steps, the length of one Gym episode.
 public enum PendulumTraining {
     public static let layers = Network.mlpLayers([3, 32, 32, 1], hidden: .tanh, output: .tanh)
-    public static let window = 10
+    public static let window = 20
+    public static let windowsPerUpdate = 5
+    public static let updatesPerEpisode = 2
     public static let learningRate = 0.01
+    public static let clipNorm = 1.0
+    public static let outputPenalty = 0.1
+
+    /// The network's input for a Gym observation `[cos θ, sin θ, θ̇]`: θ̇ scaled by 1/8.
+    @inlinable
+    public static func policyInput(_ observation: [Double]) -> [Double] {
+        [observation[0], observation[1], observation[2] / PendulumDynamics.maxSpeed]
+    }
+
+    /// The torque (N·m) of a trained network for a Gym observation.
+    @inlinable
+    public static func action(_ network: Network, _ observation: [Double]) -> Double {
+        PendulumDynamics.maxTorque * network.predict(policyInput(observation))[0]
+    }
 }
 
 /// One point of a training curve.
@@ -150,16 +172,23 @@ public struct TrainingRun: Codable {
             }
             net = trainer.network
         case .pendulum:
-            var trainer = BPTTTrainer<PendulumDynamics, PendulumSurrogate>(
-                network: net, optimizer: optimizer, actionScale: PendulumDynamics.maxTorque, window: PendulumTraining.window)
+            var trainer = BPTTTrainer<PendulumTrainingDynamics, PendulumEnergySurrogate>(
+                network: net, optimizer: optimizer, actionScale: PendulumDynamics.maxTorque,
+                window: PendulumTraining.window, clipNorm: PendulumTraining.clipNorm)
+            trainer.outputPenalty = PendulumTraining.outputPenalty
             trainer.environmentSteps = environmentSteps
             while episodes < totalEpisodes && !(stopWhenSolved && solvedAt != nil) {
-                let r = trainer.trainEpisode(start: PendulumDynamics.startState(&generator))
+                var r = 0.0
+                for _ in 0..<PendulumTraining.updatesPerEpisode {
+                    let starts = (0..<PendulumTraining.windowsPerUpdate).map { _ in PendulumTrainingDynamics.startState(&generator) }
+                    r += trainer.trainBatch(starts: starts, steps: PendulumTraining.window) / Double(PendulumTraining.updatesPerEpisode)
+                }
                 episodes += 1
                 let net = trainer.network
-                let e = evaluate(PendulumDynamics.self, episodes: 100, seed: trainingEvaluationSeed) { 2 * net.predict($0)[0] }
+                let e = evaluate(PendulumDynamics.self, episodes: 100, seed: trainingEvaluationSeed) { PendulumTraining.action(net, $0) }
                 if e.mean >= PendulumTraining.solvedMean && solvedAt == nil { solvedAt = episodes }
-                let p = CurvePoint(episode: episodes, trainReturn: r.reward, evaluation: e.mean)
+                // the training return: mean reward per simulated step, times 200 (an episode's worth)
+                let p = CurvePoint(episode: episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: e.mean)
                 curve.append(p)
                 network = NetworkFile(network: trainer.network); optimizer = trainer.optimizer
                 environmentSteps = trainer.environmentSteps; seconds = base + Date().timeIntervalSince(start)

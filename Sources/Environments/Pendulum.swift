@@ -60,3 +60,62 @@ extension Environment where D == PendulumDynamics {
     /// The pendulum's angle from upright (rad): what a scene builder needs.
     @inlinable public var angle: T { state[0] }
 }
+
+/// The pendulum as the swing-up trainer simulates and differentiates it.
+///
+/// The forward values are Gym's (`PendulumDynamics.step` and `reward`); two
+/// things differ, both documented surrogates for training only:
+/// - the clip of θ̇ to ±8 rad/s passes gradients straight through (its true
+///   derivative is 0 while clipped, which leaves a policy spinning at the speed
+///   limit with no gradient to slow it down);
+/// - the policy sees `[cos θ, sin θ, θ̇ / 8]` (see `PendulumTraining.policyInput`);
+/// and training windows start anywhere in the state space: θ ~ U(−π, π),
+/// θ̇ ~ U(−8, 8) (the simulator can be started in any state).
+public enum PendulumTrainingDynamics: Dynamics {
+    public static let name = "pendulum"
+    public static let stateSize = 2
+    public static let observationSize = 3
+    public static let maxSteps = 200
+
+    public static func startState(_ gen: inout SeededGenerator) -> [Double] {
+        [gen.uniform(-Double.pi, Double.pi), gen.uniform(-PendulumDynamics.maxSpeed, PendulumDynamics.maxSpeed)]
+    }
+
+    @inlinable
+    public static func step<T: Real>(_ s: [T], action: T) -> [T] {
+        typealias P = PendulumDynamics
+        let u = clamp(action, T(-P.maxTorque), T(P.maxTorque))
+        let th = s[0], thdot = s[1]
+        let free = thdot + (T(3 * P.g / (2 * P.l)) * sin(th) + T(3.0 / (P.m * P.l * P.l)) * u) * T(P.dt)
+        let newThdot = straightThrough(clamp(free, T(-P.maxSpeed), T(P.maxSpeed)), backward: free)
+        return [th + newThdot * T(P.dt), newThdot]
+    }
+
+    @inlinable
+    public static func reward<T: Real>(_ s: [T], action: T) -> T { PendulumDynamics.reward(s, action: action) }
+
+    @inlinable
+    public static func observation<T: Real>(_ s: [T]) -> [T] { [cos(s[0]), sin(s[0]), s[1] / T(PendulumDynamics.maxSpeed)] }
+
+    public static func isTerminal(_ s: [Double]) -> Bool { false }
+}
+
+/// The swing-up training loss: Gym's cost of the step (torque clamped) plus an
+/// energy term ((E′ − E*) / E*)² on the state reached, with
+/// E = ½ θ̇² + (3g / 2l) cos θ (per unit of inertia; E* = 3g / 2l, upright at rest).
+/// Its one-step gradient pumps energy in when E < E* and out when E > E*
+/// (dE/dt = 3 u θ̇ / (m l²)), which the true cost over a short window cannot
+/// see from the bottom; near the top the true cost dominates.
+public enum PendulumEnergySurrogate: SurrogateLoss {
+    @inlinable
+    public static func energy<T: Real>(_ s: [T]) -> T {
+        T(0.5) * s[1] * s[1] + T(3 * PendulumDynamics.g / (2 * PendulumDynamics.l)) * cos(s[0])
+    }
+
+    @inlinable
+    public static func loss<T: Real>(state: [T], action: T, next: [T]) -> T {
+        let target = 3 * PendulumDynamics.g / (2 * PendulumDynamics.l)
+        let e = (energy(next) - T(target)) / T(target)
+        return -PendulumDynamics.reward(state, action: action) + e * e
+    }
+}

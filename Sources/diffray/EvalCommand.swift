@@ -47,10 +47,10 @@ struct EvalCommand: ParsableCommand {
             let n = episodes ?? 100
             let r = problem == .cartpole
                 ? evaluate(CartPoleDynamics.self, episodes: n, seed: UInt64(seed)) { network.predict($0)[0] }
-                : evaluate(PendulumDynamics.self, episodes: n, seed: UInt64(seed)) { PendulumDynamics.maxTorque * network.predict($0)[0] }
+                : evaluate(PendulumDynamics.self, episodes: n, seed: UInt64(seed)) { PendulumTraining.action(network, $0) }
             let seconds = Date().timeIntervalSince(start)
-            print(String(format: "%@: %d episodes, mean return %.2f ± %.2f (min %.1f, max %.1f), %.2f s",
-                         problem.rawValue, n, r.mean, r.std, r.returns.min()!, r.returns.max()!, seconds))
+            print(problem.rawValue + String(format: ": %d episodes, mean return %.2f ± %.2f (min %.1f, max %.1f), %.2f s",
+                         n, r.mean, r.std, r.returns.min()!, r.returns.max()!, seconds))
             if json {
                 print("{\"environment\": \"\(problem.rawValue)\", \"episodes\": \(n), \"mean_reward\": \(r.mean), "
                     + "\"std_reward\": \(r.std), \"seconds\": \(seconds)}")

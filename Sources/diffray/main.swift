@@ -20,6 +20,7 @@ struct DiffRayCommand: ParsableCommand {
             TrainCommand.self,
             EvalCommand.self,
             AimCommand.self,
+            RolloutCommand.self,
         ])
 }
 

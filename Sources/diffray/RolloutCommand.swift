@@ -1,0 +1,104 @@
+import ArgumentParser
+import DiffRay
+import Foundation
+
+/// `diffray rollout ENV --policy MODEL.json --frames DIR`: renders an episode of a trained controller.
+struct RolloutCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollout",
+        abstract: "Render an episode of a trained controller with the path tracer: a PNG sequence and a contact sheet.",
+        discussion: """
+        Runs one episode (start state from --seed; trebuchet: one shot at a random target and wind) \
+        and renders every --every-th state from the environment's template scenes/ENV.xml \
+        into DIR/frame-NNNN.png, plus DIR/contact-sheet.png (at most 24 frames, evenly spaced).
+        """)
+
+    @Argument(help: "trebuchet, cartpole or pendulum.")
+    var environment: String
+
+    @Option(help: "The model file written by `diffray train`.")
+    var policy: String
+
+    @Option(help: "The folder for the frames (created if missing).")
+    var frames: String
+
+    @Option(help: "Environment steps to run (default: a whole episode; trebuchet: simulation steps of the shot).")
+    var steps: Int?
+
+    @Option(help: "Render every K-th state (default 1; trebuchet 6).")
+    var every: Int?
+
+    @Option(help: "Seed of the start state (trebuchet: target and wind).")
+    var seed: Int = 12345
+
+    @Option(help: "Frame size in pixels (square).")
+    var res: Int = 128
+
+    @Option(help: "Samples per pixel.")
+    var spp: Int = 16
+
+    @Option(help: "The folder holding the scene templates.")
+    var scenes: String = "scenes"
+
+    func validate() throws {
+        if let steps, steps <= 0 || steps > 100_000 { throw ValidationError("--steps must be in 1...100000, got \(steps)") }
+        if let every, every <= 0 { throw ValidationError("--every must be ≥ 1, got \(every)") }
+        if seed < 0 { throw ValidationError("--seed must be ≥ 0, got \(seed)") }
+        if res < 8 || res > 4096 { throw ValidationError("--res must be in 8...4096, got \(res)") }
+        if spp < 1 || spp > 65536 { throw ValidationError("--spp must be in 1...65536, got \(spp)") }
+    }
+
+    func run() throws {
+        let problem = try ControlProblem(name: environment)
+        let network = try Network.load(from: policy, expecting: problem.layers)
+        let template = try SceneTemplate(problem: problem, directory: scenes)
+        var g = SeededGenerator(seed: UInt64(seed))
+        var states = [[Double]]()
+        var summary: String
+        switch problem {
+        case .cartpole:
+            var env = CartPole<Double>(generator: &g)
+            var total = 0.0
+            states.append(env.state)
+            while !env.isDone && env.steps < (steps ?? Int.max) {
+                total += env.step(network.predict(env.observation)[0]); states.append(env.state)
+            }
+            summary = String(format: "cartpole: %d steps, return %.1f", env.steps, total)
+        case .pendulum:
+            var env = Pendulum<Double>(generator: &g)
+            var total = 0.0
+            states.append(env.state)
+            while !env.isDone && env.steps < (steps ?? Int.max) {
+                total += env.step(PendulumTraining.action(network, env.observation)); states.append(env.state)
+            }
+            summary = String(format: "pendulum: %d steps, return %.1f", env.steps, total)
+        case .trebuchet:
+            let (wind, target) = TrebuchetAimer.sample(&g)
+            let (angle, weight) = TrebuchetAimer.aim(network, wind: wind, target: target)
+            var path = [(Double, Double)]()
+            let shot = Trebuchet.simulate(wind: wind, angle: angle, weight: weight) { _, _, x, y in path.append((x, y)) }
+            if let steps { path = Array(path.prefix(steps)) }
+            states = [[wind, target, 0, -1]] + path.map { [wind, target, $0.0, $0.1 + Trebuchet.pivotHeight] }
+            summary = String(format: "trebuchet: wind %.2f m/s, target %.2f m, angle %.2f°, weight %.1f lb -> %.2f m (miss %.2f m)",
+                             wind, target, angle, weight, shot.distance, shot.distance - target)
+        }
+        let stride = every ?? (problem == .trebuchet ? 6 : 1)
+        var picked = Swift.stride(from: 0, to: states.count, by: stride).map { $0 }
+        if picked.last != states.count - 1 { picked.append(states.count - 1) }
+        try FileManager.default.createDirectory(atPath: frames, withIntermediateDirectories: true)
+        let start = Date()
+        var images = [Image]()
+        for (k, i) in picked.enumerated() {
+            let image = try template.render(state: states[i], resolution: res, samples: spp, seed: UInt64(i))
+            try image.write(to: (frames as NSString).appendingPathComponent(String(format: "frame-%04d.png", k)))
+            images.append(image)
+        }
+        let sheetCount = Swift.min(24, images.count)
+        let sheetImages = (0..<sheetCount).map { images[$0 * (images.count - 1) / Swift.max(sheetCount - 1, 1)] }
+        let sheetPath = (frames as NSString).appendingPathComponent("contact-sheet.png")
+        try Image.contactSheet(sheetImages, columns: 6).write(to: sheetPath)
+        print(summary)
+        print(String(format: "%d frames (%dx%d, %d spp) in %.2f s", images.count, res, res, spp, Date().timeIntervalSince(start))
+            + " -> \(frames)/frame-NNNN.png, \(sheetPath)")
+    }
+}
