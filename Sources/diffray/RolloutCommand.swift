@@ -25,7 +25,7 @@ struct RolloutCommand: ParsableCommand {
     @Option(help: "Environment steps to run (default: a whole episode; trebuchet: simulation steps of the shot).")
     var steps: Int?
 
-    @Option(help: "Render every K-th state (default 1; trebuchet 6).")
+    @Option(help: "Render every K-th state (default: cartpole 10, pendulum 5, trebuchet 6).")
     var every: Int?
 
     @Option(help: "Seed of the start state (trebuchet: target and wind).")
@@ -35,7 +35,7 @@ struct RolloutCommand: ParsableCommand {
     var res: Int = 128
 
     @Option(help: "Samples per pixel.")
-    var spp: Int = 16
+    var spp: Int = 8
 
     @Option(help: "The folder holding the scene templates.")
     var scenes: String = "scenes"
@@ -82,7 +82,7 @@ struct RolloutCommand: ParsableCommand {
             summary = String(format: "trebuchet: wind %.2f m/s, target %.2f m, angle %.2f°, weight %.1f lb -> %.2f m (miss %.2f m)",
                              wind, target, angle, weight, shot.distance, shot.distance - target)
         }
-        let stride = every ?? (problem == .trebuchet ? 6 : 1)
+        let stride = every ?? [.cartpole: 10, .pendulum: 5, .trebuchet: 6][problem]!
         var picked = Swift.stride(from: 0, to: states.count, by: stride).map { $0 }
         if picked.last != states.count - 1 { picked.append(states.count - 1) }
         try FileManager.default.createDirectory(atPath: frames, withIntermediateDirectories: true)
