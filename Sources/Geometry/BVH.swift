@@ -37,6 +37,8 @@ public struct BVH: Sendable {
 
     public var nodes: ContiguousArray<Node>
     public var packed: ContiguousArray<PackedNode>
+    /// True when every primitive is a triangle (no analytic shapes to switch on).
+    public var onlyTriangles: Bool
     /// Primitives in leaf order.
     public var primitives: ContiguousArray<Primitive>
     /// Triangle edges aligned with `primitives` (unused entries for analytic ones).
@@ -85,6 +87,7 @@ public struct BVH: Sendable {
         }
         self.nodes = nodes
         self.packed = ContiguousArray(nodes.map(PackedNode.init))
+        self.onlyTriangles = input.allSatisfy { $0.kind == .triangle }
         self.primitives = ContiguousArray(order.map { input[$0] })
         self.triangles = ContiguousArray(order.map { tris[$0] })
     }
@@ -184,7 +187,9 @@ extension BVH {
         let inv4 = SIMD4<Float>(Float(1 / d.x), Float(1 / d.y), Float(1 / d.z), 0)
         let negative = (d.x < 0, d.y < 0, d.z < 0)
         var best = Hit(t: tMax, u: 0, v: 0, primitive: -1)
+        let onlyTriangles = self.onlyTriangles
         return packed.withUnsafeBufferPointer { nodes in
+          triangles.withUnsafeBufferPointer { tris in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { stack in
                 var sp = 0
                 var current = 0
@@ -195,7 +200,9 @@ extension BVH {
                         if count > 0 {
                             let first = node.offset
                             for i in first..<first + count {
-                                if let h = intersectPrimitive(i, o, d, tMin, best.t) {
+                                let h = onlyTriangles ? tris[i].intersect(o: o, d: d, tMin: tMin, tMax: best.t)
+                                                      : intersectPrimitive(i, o, d, tMin, best.t)
+                                if let h {
                                     best = Hit(t: h.t, u: h.u, v: h.v, primitive: Int32(i))
                                 }
                             }
@@ -219,6 +226,7 @@ extension BVH {
                 }
                 return best.primitive >= 0 ? best : nil
             }
+          }
         }
     }
 
@@ -229,7 +237,9 @@ extension BVH {
         let o4 = SIMD4<Float>(Float(o.x), Float(o.y), Float(o.z), 0)
         let inv4 = SIMD4<Float>(Float(1 / d.x), Float(1 / d.y), Float(1 / d.z), 0)
         let tMaxF = tMax.isFinite ? Float(tMax) : .infinity
+        let onlyTriangles = self.onlyTriangles
         return packed.withUnsafeBufferPointer { nodes in
+          triangles.withUnsafeBufferPointer { tris in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { stack in
                 var sp = 0
                 var current = 0
@@ -239,8 +249,10 @@ extension BVH {
                         let count = node.count
                         if count > 0 {
                             let first = node.offset
-                            for i in first..<first + count where intersectPrimitive(i, o, d, tMin, tMax) != nil {
-                                return true
+                            for i in first..<first + count {
+                                let h = onlyTriangles ? tris[i].intersect(o: o, d: d, tMin: tMin, tMax: tMax)
+                                                      : intersectPrimitive(i, o, d, tMin, tMax)
+                                if h != nil { return true }
                             }
                             if sp == 0 { return false }
                             sp -= 1; current = Int(stack[sp])
@@ -254,6 +266,7 @@ extension BVH {
                     }
                 }
             }
+          }
         }
     }
 }

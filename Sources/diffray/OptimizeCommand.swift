@@ -19,6 +19,8 @@ struct OptimizeCommand: ParsableCommand {
     var inits: [String] = []
     @Option(help: "Iterations.") var iters: Int = 50
     @Option(help: "Learning rate.") var lr: Double = 0.05
+    @Option(help: "Factor the learning rate decays to by the last iteration (exponentially; 1 = constant).")
+    var lrDecay: Double = 0.1
     @Option(help: "Samples per pixel of each iteration's renders.") var spp: Int = 16
     @Option(help: "adam or sgd.") var optimizer: OptimizerKind = .adam
     @Option(help: "l2, l1 or relative-l2.") var loss: String = "l2"
@@ -35,6 +37,7 @@ struct OptimizeCommand: ParsableCommand {
         if params.isEmpty { throw ValidationError("give at least one --param KEY (see `diffray params SCENE`)") }
         if iters <= 0 || iters > 1_000_000 { throw ValidationError("--iters must be in 1...1000000, got \(iters)") }
         if !(lr > 0) || !lr.isFinite { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if !(lrDecay > 0 && lrDecay <= 1) { throw ValidationError("--lr-decay must be in (0, 1], got \(lrDecay)") }
         if spp <= 0 || spp > 1 << 16 { throw ValidationError("--spp must be in 1...65536, got \(spp)") }
         if pyramid < 1 || pyramid > 8 { throw ValidationError("--pyramid must be in 1...8") }
         if seed < 0 { throw ValidationError("--seed must be ≥ 0") }
@@ -88,6 +91,9 @@ struct OptimizeCommand: ParsableCommand {
             let gradient = try current.renderReverse(keys: params, imageAdjoint: adjoint, replay)
             if gradient.allSatisfy({ $0.isFinite }) {
                 var flat = params.flatMap { values[$0]! }
+                let rate = lr * pow(lrDecay, Double(iteration) / Double(max(iters - 1, 1)))
+                adam.learningRate = rate
+                sgd.learningRate = rate
                 switch optimizer {
                 case .adam: adam.update(&flat, gradient: gradient)
                 case .sgd: sgd.update(&flat, gradient: gradient)
