@@ -73,6 +73,12 @@ AREA_LIGHT = '''    <shape type="rectangle" id="light">
 SCENES = {
     # Shapes (with uv-dependent textures where the shape has uvs).
     'shape-sphere': scene(f'''    <shape type="sphere">
+        <transform name="to_world"><scale value="0.6"/><translate value="0, 0.6, 0"/></transform>
+        <bsdf type="diffuse">{checker(4)}</bsdf>
+    </shape>
+''' + SKY_LIGHT),
+    # Mitsuba computes a sphere's uv in object space (to_world's rotation turns the texture).
+    'shape-sphere-rotated': scene(f'''    <shape type="sphere">
         <transform name="to_world"><rotate x="1" angle="-70"/><scale value="0.6"/><translate value="0, 0.6, 0"/></transform>
         <bsdf type="diffuse">{checker(4)}</bsdf>
     </shape>
