@@ -108,7 +108,9 @@ extension Scene where T == Double {
                     if let id = b.id ?? b.referencedID { bsdfIndexByID[id] = bsdfIndex }
                 }
             } else {
-                bsdfs.append(.diffuse(Diffuse(reflectance: .constant(RGB(repeating: 0.5)))))
+                // Mitsuba's default: diffuse 0.5, but black on an area light (shape.cpp).
+                let albedo = object.child(.emitter) == nil ? 0.5 : 0.0
+                bsdfs.append(.diffuse(Diffuse(reflectance: .constant(RGB(repeating: albedo)))))
                 bsdfPrefixes.append("\(object.id ?? "_unnamed_\(i)").bsdf.")
                 bsdfIndex = bsdfs.count - 1
             }

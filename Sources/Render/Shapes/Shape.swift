@@ -132,7 +132,9 @@ public struct Shape<T: Real> {
             p = ray.at(t)
             ng = n.normalized
             ns = ng
-            uv = (T(hit.u * 0.5 + 0.5), T(hit.v * 0.5 + 0.5))
+            // Polar texture coordinates, as Mitsuba's disk: (r, φ / 2π).
+            let phi = atan2(hit.v, hit.u)
+            uv = (T((hit.u * hit.u + hit.v * hit.v).squareRoot()), T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)))
         }
         if flipNormals { ng = -ng; ns = -ns }
         let frame = Frame(normal: ns)
