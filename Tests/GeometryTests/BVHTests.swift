@@ -1,0 +1,83 @@
+import Testing
+import Geometry
+
+/// A small deterministic generator for test geometry.
+struct TestRNG {
+    var state: UInt64
+    mutating func next() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) / Double(1 << 53)
+    }
+    mutating func vector(_ scale: Double = 1) -> Vec3 { Vec3(next() * 2 - 1, next() * 2 - 1, next() * 2 - 1) * scale }
+}
+
+@Suite("BVH")
+struct BVHTests {
+    /// Random triangles and spheres; every ray's closest hit from the BVH
+    /// equals the brute-force closest hit, and occlusion agrees.
+    @Test func closestHitMatchesBruteForce() {
+        var rng = TestRNG(state: 42)
+        var prims = [Primitive](), tris = [(Vec3, Vec3, Vec3)](), spheres = [(center: Vec3, radius: Double)]()
+        for i in 0..<300 {
+            let c = rng.vector(3)
+            tris.append((c, c + rng.vector(0.4), c + rng.vector(0.4)))
+            prims.append(Primitive(kind: .triangle, shape: 0, index: Int32(i)))
+        }
+        for i in 0..<20 {
+            spheres.append((rng.vector(3), 0.05 + 0.2 * rng.next()))
+            prims.append(Primitive(kind: .sphere, shape: 1, index: Int32(i)))
+        }
+        let bvh = BVH(primitives: prims, triangleVertices: { tris[Int($0.index)] }, spheres: spheres, disks: [])
+        for _ in 0..<2000 {
+            let o = rng.vector(5), d = rng.vector().normalized
+            var best = Double.infinity
+            for t in tris {
+                if let h = TriangleEdges(t.0, t.1, t.2).intersect(o: o, d: d, tMin: 0, tMax: best) { best = h.t }
+            }
+            for s in spheres {
+                if let t = intersectSphere(o: o, d: d, center: s.center, radius: s.radius, tMin: 0, tMax: best) { best = t }
+            }
+            let hit = bvh.intersect(o: o, d: d)
+            if best.isFinite {
+                #expect(hit != nil)
+                #expect(abs((hit?.t ?? .infinity) - best) <= 1e-9 * max(1, best))
+            } else {
+                #expect(hit == nil)
+            }
+            #expect(bvh.occluded(o: o, d: d, tMax: 1e30) == best.isFinite)
+        }
+    }
+
+    @Test func transformInverseAndNormals() throws {
+        let t = try #require(Transform(matrix: [2, 0, 0, 1, 0, 0, -3, 2, 0, 1, 0, 3, 0, 0, 0, 1]))
+        let p = Vec3(0.3, -1.2, 2.5)
+        let back = t.inverse.point(t.point(p))
+        #expect((back - p).length < 1e-12)
+        // A normal stays perpendicular to transformed tangents.
+        let n = Vec3(0, 0, 1), a = Vec3(1, 0, 0), b = Vec3(0, 1, 0)
+        let tn = t.normal(n)
+        #expect(abs(dot(tn, t.vector(a))) < 1e-12 && abs(dot(tn, t.vector(b))) < 1e-12)
+        #expect(Transform(matrix: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]) == nil)
+    }
+
+    @Test func frameIsOrthonormal() {
+        var rng = TestRNG(state: 7)
+        for _ in 0..<1000 {
+            let n = rng.vector().normalized
+            let f = Frame(normal: n)
+            #expect(abs(dot(f.s, f.t)) < 1e-12 && abs(dot(f.s, f.n)) < 1e-12 && abs(dot(f.t, f.n)) < 1e-12)
+            #expect(abs(f.s.length - 1) < 1e-12 && abs(f.t.length - 1) < 1e-12)
+            let v = rng.vector()
+            #expect((f.toWorld(f.toLocal(v)) - v).length < 1e-12)
+        }
+    }
+
+    /// Differentiable recomputation of a hit agrees with the traversal's.
+    @Test func genericTriangleHitAgrees() {
+        let p0 = Vec3(0, 0, 0), p1 = Vec3(1, 0, 0), p2 = Vec3(0, 1, 0)
+        let ray = Ray(o: Vec3(0.2, 0.3, 1), d: Vec3(0, 0, -1))
+        let plain = TriangleEdges(p0, p1, p2).intersect(o: ray.o, d: ray.d, tMin: 0, tMax: .infinity)!
+        let g = intersectTriangle(ray, p0, p1, p2)
+        #expect(abs(g.t - plain.t) < 1e-15 && abs(g.u - plain.u) < 1e-15 && abs(g.v - plain.v) < 1e-15)
+    }
+}
