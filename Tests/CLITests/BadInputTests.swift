@@ -1,0 +1,238 @@
+import Foundation
+import Testing
+
+/// The built `diffray` binary: $DIFFRAY_BIN, else next to the test bundle,
+/// else the usual build folders. Nil (and the tests are skipped) when absent.
+enum DiffRayBinary {
+    static let path: String? = {
+        let fm = FileManager.default
+        var candidates = [String]()
+        if let env = ProcessInfo.processInfo.environment["DIFFRAY_BIN"] { candidates.append(env) }
+        let bundle = Bundle.main.bundleURL
+        candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("diffray").path)
+        candidates.append(bundle.appendingPathComponent("diffray").path)
+        let argv0 = URL(fileURLWithPath: CommandLine.arguments[0])
+        candidates.append(argv0.deletingLastPathComponent().appendingPathComponent("diffray").path)
+        // Tests/CLITests/<this file> → the package root.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        for build in [".build", ".build-rendertests"] {
+            candidates.append(root.appendingPathComponent("\(build)/release/diffray").path)
+            candidates.append(root.appendingPathComponent("\(build)/debug/diffray").path)
+        }
+        return candidates.first { fm.isExecutableFile(atPath: $0) }
+    }()
+}
+
+/// The result of one run of the command.
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var seconds: Double
+}
+
+/// Runs `diffray` with `arguments` in `directory`.
+func diffray(_ arguments: [String], in directory: String) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: DiffRayBinary.path!)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let start = Date()
+    try process.run()
+    // Read both pipes to the end before waiting, so a chatty process cannot block.
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+               stderr: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
+}
+
+/// A fresh folder holding the files of one bad-input case.
+struct CaseFolder {
+    let path: String
+    init(files: [String: [UInt8]]) throws {
+        path = NSTemporaryDirectory() + "/diffray-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (name, bytes) in files {
+            try Data(bytes).write(to: URL(fileURLWithPath: path + "/" + name))
+        }
+    }
+    var contents: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// One way a user gets it wrong: the files, the command line, and what the
+/// single error line must mention.
+struct BadInput: Sendable, CustomTestStringConvertible {
+    var name: String
+    var files: [String: String]
+    var binaryFiles: [String: [UInt8]] = [:]
+    var arguments: [String] = ["render", "scene.xml", "-o", "out.png", "--hdr", "out.exr"]
+    /// Substrings the error line must contain (file, place, what was expected).
+    var mentions: [String]
+    var testDescription: String { name }
+}
+
+/// A valid small scene around `body` (shapes, emitters) with these film, sampler settings.
+func sceneXML(_ body: String, width: String = "8", height: String = "8", spp: String = "4", prolog: String = "") -> String {
+    """
+    <?xml version="1.0"?>
+    \(prolog)<scene version="3.0.0">
+        <sensor type="perspective">
+            <float name="fov" value="40"/>
+            <transform name="to_world"><lookat origin="0, 0, 4" target="0, 0, 0" up="0, 1, 0"/></transform>
+            <film type="hdrfilm"><integer name="width" value="\(width)"/><integer name="height" value="\(height)"/></film>
+            <sampler type="independent"><integer name="sample_count" value="\(spp)"/></sampler>
+        </sensor>
+        <emitter type="constant"><rgb name="radiance" value="1"/></emitter>
+    \(body)
+    </scene>
+    """
+}
+
+let badInputs: [BadInput] = [
+    BadInput(name: "malformed XML", files: ["scene.xml": "<scene version=\"3.0.0\">\n  <shape type=\"sphere\">\n</scene>\n"],
+             mentions: ["scene.xml:3:"]),
+    BadInput(name: "unclosed attribute quote", files: ["scene.xml": "<scene version=\"3.0.0\">\n<shape type=\"sphere/>\n"],
+             mentions: ["scene.xml:"]),
+    BadInput(name: "unknown plugin", files: ["scene.xml": sceneXML("<shape type=\"teapot\"/>")],
+             mentions: ["scene.xml:", "teapot"]),
+    BadInput(name: "unknown property", files: ["scene.xml": sceneXML("<shape type=\"sphere\"><float name=\"radiu\" value=\"1\"/></shape>")],
+             mentions: ["scene.xml:", "radiu"]),
+    BadInput(name: "unknown id", files: ["scene.xml": sceneXML("<shape type=\"sphere\"><ref id=\"nowhere\"/></shape>")],
+             mentions: ["scene.xml:", "nowhere"]),
+    BadInput(name: "wrong value type (text for a float)",
+             files: ["scene.xml": sceneXML("<shape type=\"sphere\"><float name=\"radius\" value=\"big\"/></shape>")],
+             mentions: ["scene.xml:10:", "big"]),
+    BadInput(name: "wrong property type (string for a float)",
+             files: ["scene.xml": sceneXML("<shape type=\"sphere\"><string name=\"radius\" value=\"1\"/></shape>")],
+             mentions: ["scene.xml:", "radius"]),
+    BadInput(name: "missing mesh file",
+             files: ["scene.xml": sceneXML("<shape type=\"obj\"><string name=\"filename\" value=\"missing.obj\"/></shape>")],
+             mentions: ["missing.obj"]),
+    BadInput(name: "missing texture file",
+             files: ["scene.xml": sceneXML("""
+                 <shape type="sphere"><bsdf type="diffuse"><texture type="bitmap" name="reflectance">
+                 <string name="filename" value="missing.png"/></texture></bsdf></shape>
+                 """)],
+             mentions: ["missing.png"]),
+    BadInput(name: "missing envmap file",
+             files: ["scene.xml": sceneXML("<emitter type=\"envmap\"><string name=\"filename\" value=\"nosky.exr\"/></emitter>")],
+             mentions: ["nosky.exr"]),
+    BadInput(name: "NaN radius", files: ["scene.xml": sceneXML("<shape type=\"sphere\"><float name=\"radius\" value=\"nan\"/></shape>")],
+             mentions: ["scene.xml:10:", "nan"]),
+    BadInput(name: "infinite field of view",
+             files: ["scene.xml": sceneXML("<shape type=\"sphere\"/>").replacingOccurrences(of: "value=\"40\"", with: "value=\"inf\"")],
+             mentions: ["scene.xml:4:", "inf"]),
+    BadInput(name: "NaN colour",
+             files: ["scene.xml": sceneXML("<shape type=\"sphere\"><bsdf type=\"diffuse\"><rgb name=\"reflectance\" value=\"0.5, nan, 0.5\"/></bsdf></shape>")],
+             mentions: ["scene.xml:10:", "nan"]),
+    BadInput(name: "zero width", files: ["scene.xml": sceneXML("<shape type=\"sphere\"/>", width: "0")],
+             mentions: ["scene.xml:", "width"]),
+    BadInput(name: "negative height", files: ["scene.xml": sceneXML("<shape type=\"sphere\"/>", height: "-4")],
+             mentions: ["scene.xml:", "height"]),
+    BadInput(name: "zero sample_count", files: ["scene.xml": sceneXML("<shape type=\"sphere\"/>", spp: "0")],
+             mentions: ["scene.xml:", "sample_count"]),
+    BadInput(name: "--spp 0", files: ["scene.xml": sceneXML("<shape type=\"sphere\"/>")],
+             arguments: ["render", "scene.xml", "--spp", "0", "-o", "out.png"], mentions: ["spp"]),
+    BadInput(name: "--spp -3", files: ["scene.xml": sceneXML("<shape type=\"sphere\"/>")],
+             arguments: ["render", "scene.xml", "--spp=-3", "-o", "out.png"], mentions: ["spp"]),
+    BadInput(name: "resolution over the pixel cap",
+             files: ["scene.xml": sceneXML("<shape type=\"sphere\"/>", width: "100000", height: "100000")],
+             mentions: ["scene.xml:"]),
+    BadInput(name: "-D resolution over the pixel cap",
+             files: ["scene.xml": sceneXML("<shape type=\"sphere\"/>", width: "$res", height: "$res")
+                        .replacingOccurrences(of: "<scene version=\"3.0.0\">", with: "<scene version=\"3.0.0\"><default name=\"res\" value=\"8\"/>")],
+             arguments: ["render", "scene.xml", "-D", "res=70000", "-o", "out.png"], mentions: ["scene.xml:"]),
+    BadInput(name: "truncated OBJ (face of a missing vertex)",
+             files: ["scene.xml": sceneXML("<shape type=\"obj\"><string name=\"filename\" value=\"cut.obj\"/></shape>"),
+                     "cut.obj": "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 1 1 0\nf 1 2 3\nf 2 4 5\n"],
+             mentions: ["cut.obj"]),
+    BadInput(name: "truncated OBJ (vertex cut short)",
+             files: ["scene.xml": sceneXML("<shape type=\"obj\"><string name=\"filename\" value=\"cut.obj\"/></shape>"),
+                     "cut.obj": "v 0 0 0\nv 1 0 0\nv 0 1"],
+             mentions: ["cut.obj"]),
+    BadInput(name: "truncated ASCII PLY",
+             files: ["scene.xml": sceneXML("<shape type=\"ply\"><string name=\"filename\" value=\"cut.ply\"/></shape>"),
+                     "cut.ply": "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n"
+                        + "element face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n1 0 0\n"],
+             mentions: ["cut.ply"]),
+    BadInput(name: "truncated binary PLY",
+             files: ["scene.xml": sceneXML("<shape type=\"ply\"><string name=\"filename\" value=\"cut.ply\"/></shape>")],
+             binaryFiles: ["cut.ply": Array(("ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
+                                             + "property float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n").utf8)
+                                      + [UInt8](repeating: 0, count: 30)],
+             mentions: ["cut.ply"]),
+    BadInput(name: "XML external entity",
+             files: ["scene.xml": sceneXML("<shape type=\"obj\"><string name=\"filename\" value=\"&xxe;\"/></shape>",
+                                           prolog: "<!DOCTYPE scene [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n")],
+             mentions: ["scene.xml:"]),
+    BadInput(name: "scene file missing", files: [:], mentions: ["scene.xml"]),
+]
+
+@Suite("diffray with bad input")
+struct BadInputTests {
+    @Test("one line on stderr, exit status 2, no output file", arguments: badInputs)
+    func badInput(_ c: BadInput) throws {
+        guard DiffRayBinary.path != nil else {
+            print("skipped: no diffray binary found (build it with swift build -c release --product diffray, or set DIFFRAY_BIN)")
+            return
+        }
+        var files = c.files.mapValues { Array($0.utf8) }
+        files.merge(c.binaryFiles) { a, _ in a }
+        let folder = try CaseFolder(files: files)
+        defer { folder.remove() }
+        let before = folder.contents
+        let run = try diffray(c.arguments, in: folder.path)
+        #expect(run.status == 2, "\(c.name): exit status \(run.status); stderr: \(run.stderr)")
+        let lines = run.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+        #expect(lines.count == 1, "\(c.name): stderr has \(lines.count) lines: \(run.stderr)")
+        #expect(run.stderr.hasPrefix("diffray: "), "\(c.name): \(run.stderr)")
+        for m in c.mentions {
+            #expect(run.stderr.contains(m), "\(c.name): the error should mention '\(m)': \(run.stderr)")
+        }
+        // No output and no temporary file left behind.
+        #expect(folder.contents == before, "\(c.name): files after the run: \(folder.contents)")
+        #expect(!run.stderr.contains("root:"), "\(c.name): an external entity was expanded")
+        #expect(run.seconds < 20, "\(c.name): took \(run.seconds) s")
+    }
+
+    @Test("a resolution over the cap is refused at once (before any allocation)")
+    func pixelCapIsFast() throws {
+        guard DiffRayBinary.path != nil else { return }
+        let folder = try CaseFolder(files: ["scene.xml": Array(sceneXML("<shape type=\"sphere\"/>", width: "131072", height: "131072").utf8)])
+        defer { folder.remove() }
+        let run = try diffray(["render", "scene.xml", "-o", "out.png"], in: folder.path)
+        #expect(run.status == 2)
+        #expect(run.seconds < 5, "took \(run.seconds) s")
+    }
+
+    @Test("a good scene renders, with its JSON line, and the AOV files")
+    func goodScene() throws {
+        guard DiffRayBinary.path != nil else { return }
+        let folder = try CaseFolder(files: ["scene.xml": Array(sceneXML("<shape type=\"sphere\"/>").utf8),
+                                            "aov.xml": Array(sceneXML("<shape type=\"sphere\"/>")
+                                                .replacingOccurrences(of: "<sensor", with: "<integrator type=\"aov\"><string name=\"aovs\" value=\"dd.y:depth,nn:sh_normal\"/></integrator>\n<sensor")
+                                                .utf8)])
+        defer { folder.remove() }
+        let run = try diffray(["render", "scene.xml", "-o", "out.png", "--hdr", "out.exr", "--json"], in: folder.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(folder.contents == ["aov.xml", "out.exr", "out.png", "scene.xml"])
+        let last = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let json = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
+        for key in ["seconds", "spp", "width", "height", "paths_per_second"] {
+            #expect(json?[key] != nil, "JSON lacks \(key): \(last)")
+        }
+        // The aov integrator writes one file per AOV and does not path trace.
+        let aov = try diffray(["render", "aov.xml", "-o", "a.png", "--hdr", "a.exr"], in: folder.path)
+        #expect(aov.status == 0, "\(aov.stderr)")
+        for name in ["a-dd.y.png", "a-dd.y.exr", "a-nn.png", "a-nn.exr"] {
+            #expect(folder.contents.contains(name), "missing \(name): \(folder.contents)")
+        }
+        #expect(!folder.contents.contains("a.png") && !folder.contents.contains("a.exr"))
+    }
+}
