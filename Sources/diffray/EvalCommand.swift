@@ -23,6 +23,12 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object as the last line of standard output.")
     var json = false
 
+    @Flag(help: "Evaluate a pixel policy (written by `train --pixels`): each step is rendered and only the frames reach the policy.")
+    var pixels = false
+
+    @Option(help: "With --pixels: the folder holding the scene templates.")
+    var scenes: String = "scenes"
+
     func validate() throws {
         if let episodes, episodes <= 0 || episodes > 10_000_000 { throw ValidationError("--episodes must be in 1...10000000, got \(episodes)") }
         if seed < 0 { throw ValidationError("--seed must be ≥ 0, got \(seed)") }
@@ -30,6 +36,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let problem = try ControlProblem(name: environment)
+        if pixels { return try runPixels(problem) }
         let network = try Network.load(from: policy, expecting: problem.layers)
         let start = Date()
         switch problem {
@@ -55,6 +62,25 @@ struct EvalCommand: ParsableCommand {
                 print("{\"environment\": \"\(problem.rawValue)\", \"episodes\": \(n), \"mean_reward\": \(r.mean), "
                     + "\"std_reward\": \(r.std), \"seconds\": \(seconds)}")
             }
+        }
+    }
+
+    func runPixels(_ problem: ControlProblem) throws {
+        guard problem == .cartpole else {
+            throw ValidationError("eval --pixels: only cartpole has a pixel policy so far, got \(problem.rawValue)")
+        }
+        let (network, res, spp) = try PixelPolicy.load(path: policy, problem: problem)
+        let observer = try PixelObservation(problem: problem, directory: scenes, resolution: res, samples: spp)
+        let n = episodes ?? 100
+        let start = Date()
+        let r = try evaluatePixels(CartPoleDynamics.self, observer: observer, episodes: n, seed: UInt64(seed)) { network.predict($0)[0] }
+        let seconds = Date().timeIntervalSince(start)
+        let frames = Int(r.returns.reduce(0, +))
+        print(problem.rawValue + String(format: " from pixels (%dx%d, %d spp): %d episodes, mean return %.2f ± %.2f (min %.1f, max %.1f), %d frames, %.1f s",
+                                        res, res, spp, n, r.mean, r.std, r.returns.min()!, r.returns.max()!, frames, seconds))
+        if json {
+            print("{\"environment\": \"\(problem.rawValue)\", \"pixels\": true, \"episodes\": \(n), \"mean_reward\": \(r.mean), "
+                + "\"std_reward\": \(r.std), \"frames\": \(frames), \"seconds\": \(seconds)}")
         }
     }
 }

@@ -40,6 +40,9 @@ struct RolloutCommand: ParsableCommand {
     @Option(help: "The folder holding the scene templates.")
     var scenes: String = "scenes"
 
+    @Flag(help: "Run a pixel policy (from `train --pixels`): writes DIR/seen-NNNN.png (every frame the policy saw), the larger --res/--spp render DIR/frame-NNNN.png of every --every-th state, and a contact sheet of each.")
+    var pixels = false
+
     func validate() throws {
         if let steps, steps <= 0 || steps > 100_000 { throw ValidationError("--steps must be in 1...100000, got \(steps)") }
         if let every, every <= 0 { throw ValidationError("--every must be ≥ 1, got \(every)") }
@@ -50,6 +53,7 @@ struct RolloutCommand: ParsableCommand {
 
     func run() throws {
         let problem = try ControlProblem(name: environment)
+        if pixels { return try runPixels(problem) }
         let network = try Network.load(from: policy, expecting: problem.layers)
         let template = try SceneTemplate(problem: problem, directory: scenes)
         var g = SeededGenerator(seed: UInt64(seed))
@@ -100,5 +104,43 @@ struct RolloutCommand: ParsableCommand {
         print(summary)
         print(String(format: "%d frames (%dx%d, %d spp) in %.2f s", images.count, res, res, spp, Date().timeIntervalSince(start))
             + " -> \(frames)/frame-NNNN.png, \(sheetPath)")
+    }
+
+    func runPixels(_ problem: ControlProblem) throws {
+        guard problem == .cartpole else {
+            throw ValidationError("rollout --pixels: only cartpole has a pixel policy so far, got \(problem.rawValue)")
+        }
+        let (network, viewRes, viewSpp) = try PixelPolicy.load(path: policy, problem: problem)
+        let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
+        let template = try SceneTemplate(problem: problem, directory: scenes)
+        try FileManager.default.createDirectory(atPath: frames, withIntermediateDirectories: true)
+        var states = [[Double]](), seen = [Image]()
+        let start = Date()
+        let r = try evaluatePixels(CartPoleDynamics.self, observer: observer, episodes: 1, seed: UInt64(seed),
+                                   maxSteps: steps ?? CartPoleDynamics.maxSteps, policy: { network.predict($0)[0] }) { _, step, state, image in
+            states.append(state); seen.append(image)
+            try image.write(to: (frames as NSString).appendingPathComponent(String(format: "seen-%04d.png", step)))
+        }
+        let stride = every ?? 10
+        var picked = Swift.stride(from: 0, to: states.count, by: stride).map { $0 }
+        if picked.last != states.count - 1 { picked.append(states.count - 1) }
+        var big = [Image]()
+        for (k, i) in picked.enumerated() {
+            let image = try template.render(state: states[i], resolution: res, samples: spp, seed: UInt64(i))
+            try image.write(to: (frames as NSString).appendingPathComponent(String(format: "frame-%04d.png", k)))
+            big.append(image)
+        }
+        func sheet(_ images: [Image], scale: Int) -> Image {
+            let count = Swift.min(24, images.count)
+            let chosen = (0..<count).map { images[$0 * (images.count - 1) / Swift.max(count - 1, 1)] }
+            return Image.contactSheet(chosen.map { scale > 1 ? $0.resized(width: $0.width * scale, height: $0.height * scale, filter: .nearest) : $0 }, columns: 6)
+        }
+        let seenSheet = (frames as NSString).appendingPathComponent("seen-contact-sheet.png")
+        let bigSheet = (frames as NSString).appendingPathComponent("contact-sheet.png")
+        try sheet(seen, scale: Swift.max(1, 128 / viewRes)).write(to: seenSheet)
+        try sheet(big, scale: 1).write(to: bigSheet)
+        print(String(format: "cartpole from pixels: %d steps, return %.1f; %d frames seen (%dx%d, %d spp), %d rendered at %dx%d, %d spp, in %.1f s",
+                     states.count, r.mean, seen.count, viewRes, viewRes, viewSpp, big.count, res, res, spp, Date().timeIntervalSince(start)))
+        print("-> \(frames)/seen-NNNN.png, \(seenSheet), \(frames)/frame-NNNN.png, \(bigSheet)")
     }
 }

@@ -35,6 +35,18 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object as the last line of standard output.")
     var json = false
 
+    @Flag(help: "Train a pixel policy: the network sees only rendered frames; BPTT through physics, renderer and network (cartpole).")
+    var pixels = false
+
+    @Option(help: "With --pixels: the policy's view, square size in pixels.")
+    var viewRes: Int = PixelPolicy.resolution
+
+    @Option(help: "With --pixels: samples per pixel of the policy's view.")
+    var viewSpp: Int = PixelPolicy.samples
+
+    @Option(help: "With --pixels: the folder holding the scene templates.")
+    var scenes: String = "scenes"
+
     func validate() throws {
         if let episodes, episodes <= 0 || episodes > 100_000_000 { throw ValidationError("--episodes must be in 1...100000000, got \(episodes)") }
         if seed < 0 { throw ValidationError("--seed must be ≥ 0, got \(seed)") }
@@ -43,6 +55,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let problem = try ControlProblem(name: environment)
+        if pixels { return try runPixels(problem) }
         let model = output ?? "\(problem.rawValue).json"
         let stem = model.hasSuffix(".json") ? String(model.dropLast(5)) : model
         let checkpointPath = stem + ".checkpoint.json"
@@ -84,6 +97,49 @@ struct TrainCommand: ParsableCommand {
             print("{\"environment\": \"\(problem.rawValue)\", \"episodes\": \(session.episodes), \"env_steps\": \(session.environmentSteps), "
                 + "\"seconds\": \(session.seconds), \"solved_at\": \(solvedJSON), \"final_evaluation\": \(last.isFinite ? String(last) : "null"), "
                 + "\"model\": \(jsonString(model)), \"plot\": \(jsonString(plotPath))}")
+        }
+    }
+
+    /// `--pixels`: BPTT around physics → renderer → pixels → network → action.
+    func runPixels(_ problem: ControlProblem) throws {
+        guard problem == .cartpole else {
+            throw ValidationError("train --pixels: only cartpole has a pixel recipe so far, got \(problem.rawValue)")
+        }
+        guard !resume else { throw ValidationError("train --pixels: --resume is not supported") }
+        guard viewRes >= 4 && viewRes <= 256, viewSpp >= 1 && viewSpp <= 1024 else {
+            throw ValidationError("train --pixels: --view-res must be in 4...256 and --view-spp in 1...1024, got \(viewRes), \(viewSpp)")
+        }
+        let model = output ?? "\(problem.rawValue)-pixels.json"
+        let stem = model.hasSuffix(".json") ? String(model.dropLast(5)) : model
+        let total = episodes ?? 50
+        var g = SeededGenerator(seed: UInt64(seed))
+        let net = Network(layers: PixelPolicy.layers(resolution: viewRes), generator: &g)
+        let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
+        var trainer = PixelBPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(
+            network: net, optimizer: Adam(learningRate: PixelPolicy.learningRate), observer: observer,
+            window: PixelPolicy.cartPoleWindow, clipNorm: PixelPolicy.clipNorm)
+        let start = Date()
+        var returns = [Double]()
+        print("episode  return  frames  seconds   (policy view \(viewRes)x\(viewRes), \(viewSpp) spp)")
+        for e in 1...total {
+            let r = try trainer.trainEpisode(start: CartPoleDynamics.startState(&g))
+            returns.append(r.reward)
+            print(String(format: "%7d  %6.0f  %6d  %7.1f", e, r.reward, trainer.renderedFrames, Date().timeIntervalSince(start)))
+        }
+        let seconds = Date().timeIntervalSince(start)
+        try PixelPolicy.save(trainer.network, to: model, problem: problem, resolution: viewRes, samples: viewSpp, metadata: [
+            "seed": String(seed), "episodes": String(total), "environment_steps": String(trainer.environmentSteps),
+            "frames": String(trainer.renderedFrames),
+        ])
+        let plot = Plot.lines(series: [returns], labels: ["training episode return"], logY: false,
+                              x: returns.indices.map { Double($0 + 1) }, title: "diffray train \(problem.rawValue) --pixels (seed \(seed))",
+                              xLabel: "training episodes", yLabel: "return")
+        try plot.writePNG(to: stem + ".png")
+        print("\(problem.rawValue) from pixels: \(total) episodes, \(trainer.environmentSteps) environment steps, "
+            + "\(trainer.renderedFrames) frames with gradients, " + String(format: "%.1f s", seconds) + " -> \(model), \(stem).png")
+        if json {
+            print("{\"environment\": \"\(problem.rawValue)\", \"pixels\": true, \"episodes\": \(total), \"env_steps\": \(trainer.environmentSteps), "
+                + "\"frames\": \(trainer.renderedFrames), \"seconds\": \(seconds), \"model\": \(jsonString(model))}")
         }
     }
 }

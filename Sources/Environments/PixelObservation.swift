@@ -1,0 +1,193 @@
+import Foundation
+import Autodiff
+import ImageIO
+import Render
+
+/// A rendered frame of an environment state and its Jacobian with respect to the state.
+public struct PixelFrame: Sendable {
+    /// The path-traced image (linear RGB).
+    public var image: Image
+    /// ∂image/∂state: one `width·height·3` column per state variable, row-major
+    /// linear RGB like `image.pixels` (all zeros for variables the picture does not show,
+    /// such as velocities). Empty when the frame was rendered without derivatives.
+    public var jacobian: [[Float]]
+
+    public init(image: Image, jacobian: [[Float]]) { self.image = image; self.jacobian = jacobian }
+
+    /// The vector-Jacobian product: given ∂loss/∂image (linear RGB, `width·height·3`),
+    /// returns ∂loss/∂state (one value per state variable).
+    public func pullback(_ imageAdjoint: [Double]) -> [Double] {
+        precondition(imageAdjoint.count == image.pixels.count, "PixelFrame.pullback: adjoint has \(imageAdjoint.count) values, expected \(image.pixels.count)")
+        return jacobian.map { column in
+            var s = 0.0
+            column.withUnsafeBufferPointer { c in
+                imageAdjoint.withUnsafeBufferPointer { a in
+                    for i in 0..<a.count { s += Double(c[i]) * a[i] }
+                }
+            }
+            return s
+        }
+    }
+}
+
+/// The differentiable "render the state" step of the pixel controllers.
+///
+/// The environment's scene template (`scenes/ENV.xml`) is parsed ONCE at the
+/// rest pose; a state then only changes the rigid pose offsets of the moving
+/// shapes (`cart.translate`; `pole.translate`, `pole.rotate` about the pole's
+/// centroid, re-centred on the hinge; `rod.*`, `bob.translate` for the
+/// pendulum) through `Scene.updated(_:)`. The Jacobian ∂image/∂state comes from
+/// forward-mode rendering (`Scene.renderForward`, dual numbers, with the
+/// renderer's boundary (silhouette) term unless `boundary` is `.interiorOnly`)
+/// with respect to the pose parameters, chained with ∂pose/∂state computed by
+/// `Dual4` through `pose(_:state:)`.
+public struct PixelObservation: @unchecked Sendable {
+    public let problem: ControlProblem
+    /// The scene at the rest pose (all pose offsets zero).
+    public let rest: Scene<Double>
+    public let resolution: Int
+    public let samples: Int
+    public var boundary: BoundaryOptions
+    public var threads: Int
+
+    /// Loads `directory/ENV.xml` at `resolution`² pixels, `samples` per pixel and
+    /// path depth `depth` (2: direct lighting only). The trebuchet has no pose
+    /// keys (its picture is exogenous data: see `TrebuchetPixels`).
+    public init(problem: ControlProblem, directory: String = "scenes", resolution: Int = 32, samples: Int = 4,
+                depth: Int = 2, boundary: BoundaryOptions = .standard,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        guard problem != .trebuchet else {
+            throw ControlError("PixelObservation.init: the trebuchet has no moving parts to differentiate; expected cartpole or pendulum")
+        }
+        let template = try SceneTemplate(problem: problem, directory: directory)
+        var defines = template.defines(state: [0, 0, 0, 0], resolution: resolution, samples: samples)
+        defines["depth"] = String(depth)
+        rest = try Scene.load(path: template.path, defines: defines)
+        try rest.validate(keys: PixelObservation.poseKeys(problem))
+        self.problem = problem
+        self.resolution = resolution
+        self.samples = samples
+        self.boundary = boundary
+        self.threads = threads
+    }
+
+    public var stateSize: Int { problem == .cartpole ? CartPoleDynamics.stateSize : PendulumDynamics.stateSize }
+
+    /// The pose parameter keys a state sets.
+    public static func poseKeys(_ problem: ControlProblem) -> [String] {
+        switch problem {
+        case .cartpole: return ["cart.translate", "pole.translate", "pole.rotate"]
+        case .pendulum: return ["rod.translate", "rod.rotate", "bob.translate"]
+        case .trebuchet: return []
+        }
+    }
+
+    /// The pose parameters of a state, generic so that their derivatives with
+    /// respect to the state come from dual numbers. The values follow the
+    /// templates' geometry: cart-pole hinge 0.5 m below the pole's centre, pole
+    /// leaning to +x for θ > 0 (a rotation by −θ about z); pendulum pivot at the
+    /// origin, rod centre 0.5 m and bob 1 m from it, turned by +θ about z.
+    @inlinable
+    public static func pose<T: Real>(_ problem: ControlProblem, state s: [T]) -> [[T]] {
+        let z = T(0)
+        switch problem {
+        case .cartpole:
+            let x = s[0], th = s[2]
+            return [[x, z, z],
+                    [x + T(0.5) * sin(th), T(0.5) * cos(th) - T(0.5), z],
+                    [z, z, -th]]
+        case .pendulum:
+            let th = s[0]
+            return [[-T(0.5) * sin(th), T(0.5) * cos(th) - T(0.5), z],
+                    [z, z, th],
+                    [-sin(th), cos(th) - T(1), z]]
+        case .trebuchet:
+            return []
+        }
+    }
+
+    /// The scene posed in `state` (no XML parsing; the BVH is rebuilt).
+    public func scene(state: [Double]) throws -> Scene<Double> {
+        let keys = PixelObservation.poseKeys(problem)
+        let values = PixelObservation.pose(problem, state: state)
+        return try rest.updated(Dictionary(uniqueKeysWithValues: zip(keys, values)))
+    }
+
+    /// The image of `state` (primal only).
+    public func render(state: [Double], seed: UInt64 = 0) throws -> Image {
+        try scene(state: state).render(RenderOptions(samplesPerPixel: samples, seed: seed, threads: threads)).0
+    }
+
+    /// The image of `state` and ∂image/∂state (forward mode).
+    public func renderWithJacobian(state: [Double], seed: UInt64 = 0) throws -> PixelFrame {
+        let n = state.count
+        precondition(n <= 4, "PixelObservation: Dual4 takes at most 4 state variables")
+        let keys = PixelObservation.poseKeys(problem)
+        let posed = try scene(state: state)
+        let (image, derivatives) = try posed.renderForward(
+            keys: keys, RenderOptions(samplesPerPixel: samples, seed: seed, threads: threads), boundary: boundary)
+        // ∂pose/∂state by Dual4.
+        let dualState = (0..<n).map { Dual4(state[$0], variable: $0) }
+        let dualPose = PixelObservation.pose(problem, state: dualState)
+        var comps = [String: [Dual4]]()
+        for (k, v) in zip(keys, dualPose) { comps[k] = v }
+        let count = image.pixels.count
+        var jacobian = [[Float]](repeating: [Float](repeating: 0, count: count), count: n)
+        for (component, d) in derivatives {
+            let dp = comps[component.key]![component.index]
+            for j in 0..<n {
+                let c = Float(dp.partial(j))
+                if c == 0 { continue }
+                jacobian[j].withUnsafeMutableBufferPointer { col in
+                    d.pixels.withUnsafeBufferPointer { px in
+                        for i in 0..<count { col[i] += c * px[i] }
+                    }
+                }
+            }
+        }
+        return PixelFrame(image: image, jacobian: jacobian)
+    }
+}
+
+/// What a pixel policy sees: two stacked single-channel views of the
+/// current frame and the previous one (so velocities are observable).
+///
+/// The channel is the fixed colour contrast r − b of the linear image (the
+/// cart and the bob are blue, the pole and the rod orange, the backdrop
+/// grey: a contrast that needs no learned colour layer). The input is
+/// `[c(frame_t), gain · (c(frame_t) − c(frame_{t−1}))]`, `2·width·height` values.
+public enum PixelInput {
+    public static let differenceGain = 4.0
+
+    /// The contrast channel of an image.
+    @inlinable
+    public static func channel(_ image: Image) -> [Double] {
+        let n = image.width * image.height
+        var out = [Double](repeating: 0, count: n)
+        image.pixels.withUnsafeBufferPointer { p in
+            for i in 0..<n { out[i] = Double(p[3 * i] - p[3 * i + 2]) }
+        }
+        return out
+    }
+
+    /// The network input of a frame and the previous one.
+    @inlinable
+    public static func input(current: [Double], previous: [Double]) -> [Double] {
+        var x = current
+        x.reserveCapacity(2 * current.count)
+        for i in current.indices { x.append(differenceGain * (current[i] - previous[i])) }
+        return x
+    }
+
+    /// Pulls ∂loss/∂input back to ∂loss/∂image of the current and of the previous frame (linear RGB adjoints).
+    @inlinable
+    public static func pullback(_ dInput: [Double], pixels n: Int) -> (current: [Double], previous: [Double]) {
+        var cur = [Double](repeating: 0, count: 3 * n), prev = cur
+        for i in 0..<n {
+            let dc = dInput[i] + differenceGain * dInput[n + i], dp = -differenceGain * dInput[n + i]
+            cur[3 * i] = dc; cur[3 * i + 2] = -dc
+            prev[3 * i] = dp; prev[3 * i + 2] = -dp
+        }
+        return (cur, prev)
+    }
+}

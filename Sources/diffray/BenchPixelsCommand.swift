@@ -1,0 +1,73 @@
+import ArgumentParser
+import DiffRay
+import Foundation
+
+/// `diffray bench pixels`: frames per second of the pixel loop's "render the
+/// state" step: primal frames, and frames with ∂image/∂state (forward mode,
+/// boundary term included unless --interior-only).
+struct BenchPixels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pixels",
+        abstract: "Frames per second of rendering an environment state, and of rendering it with d image / d state.")
+
+    @Option(help: "cartpole or pendulum.")
+    var environment: String = "cartpole"
+
+    @Option(help: "Frame size in pixels (square).")
+    var res: Int = 64
+
+    @Option(help: "Samples per pixel.")
+    var spp: Int = 4
+
+    @Option(help: "Path depth (2: direct lighting).")
+    var depth: Int = 2
+
+    @Option(help: "Frames timed per mode.")
+    var frames: Int = 20
+
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Leave out the renderer's boundary (silhouette) term.")
+    var interiorOnly = false
+
+    @Option(help: "The folder holding the scene templates.")
+    var scenes: String = "scenes"
+
+    @Flag(help: "Print one JSON object as the last line of standard output.")
+    var json = false
+
+    func validate() throws {
+        if res < 4 || res > 1024 { throw ValidationError("bench pixels: --res must be in 4...1024, got \(res)") }
+        if spp < 1 || spp > 4096 { throw ValidationError("bench pixels: --spp must be in 1...4096, got \(spp)") }
+        if frames < 1 { throw ValidationError("bench pixels: --frames must be ≥ 1, got \(frames)") }
+        if threads < 1 { throw ValidationError("bench pixels: --threads must be ≥ 1, got \(threads)") }
+    }
+
+    func run() throws {
+        let problem = try ControlProblem(name: environment)
+        let observer = try PixelObservation(problem: problem, directory: scenes, resolution: res, samples: spp, depth: depth,
+                                            boundary: interiorOnly ? .interiorOnly : .standard, threads: threads)
+        // States along a swing: cart-pole x ∈ ±1 m, θ ∈ ±0.2 rad; pendulum θ around the circle.
+        let states: [[Double]] = (0..<frames).map { i in
+            let u = Double(i) / Double(max(frames - 1, 1))
+            return problem == .cartpole ? [2 * u - 1, 0, 0.2 * sin(6 * u), 0] : [2 * Double.pi * u - Double.pi, 0]
+        }
+        _ = try observer.renderWithJacobian(state: states[0], seed: 0)  // warm-up
+        var t0 = Date()
+        for (i, s) in states.enumerated() { _ = try observer.render(state: s, seed: UInt64(i)) }
+        let primal = Date().timeIntervalSince(t0)
+        t0 = Date()
+        for (i, s) in states.enumerated() { _ = try observer.renderWithJacobian(state: s, seed: UInt64(i)) }
+        let withGradient = Date().timeIntervalSince(t0)
+        let fpsPrimal = Double(frames) / primal, fpsGradient = Double(frames) / withGradient
+        print("\(problem.rawValue) \(res)x\(res), \(spp) spp, depth \(depth), \(threads) threads, boundary \(interiorOnly ? "off" : "on"):")
+        print(String(format: "  render only:           %8.1f frames/s (%.2f ms/frame)", fpsPrimal, 1000 / fpsPrimal))
+        print(String(format: "  render + d image/d state: %6.1f frames/s (%.2f ms/frame, %d pose components)",
+                     fpsGradient, 1000 / fpsGradient, 3 * PixelObservation.poseKeys(problem).count))
+        if json {
+            print("{\"environment\": \"\(problem.rawValue)\", \"res\": \(res), \"spp\": \(spp), \"depth\": \(depth), \"threads\": \(threads), "
+                + "\"boundary\": \(!interiorOnly), \"frames\": \(frames), \"render_fps\": \(fpsPrimal), \"render_gradient_fps\": \(fpsGradient)}")
+        }
+    }
+}
