@@ -28,6 +28,7 @@ struct GradCommand: ParsableCommand {
     @Option(name: .customShort("D"), help: ArgumentHelp("Set a scene default: -D name=value.", valueName: "name=value"))
     var defines: [String] = []
     @Flag(help: "Print one JSON object as the last line of standard output.") var json = false
+    @Flag(help: "Leave out the visibility (edge-sampling) term: the interior derivative only.") var noBoundary = false
 
     func validate() throws {
         if params.isEmpty { throw ValidationError("give at least one --param KEY (see `diffray params SCENE`)") }
@@ -55,7 +56,7 @@ struct GradCommand: ParsableCommand {
         var lossValue = 0.0
         switch mode {
         case .forward:
-            let (image, derivatives) = try s.renderForward(keys: params, options)
+            let (image, derivatives) = try s.renderForward(keys: params, options, boundary: noBoundary ? .interiorOnly : .standard)
             let (value, adjoint) = lossKind.evaluate(image, target: targetImage)
             lossValue = value
             for (i, d) in derivatives.enumerated() {
@@ -73,7 +74,8 @@ struct GradCommand: ParsableCommand {
             let (image, _) = s.render(options)
             let (value, adjoint) = lossKind.evaluate(image, target: targetImage)
             lossValue = value
-            gradient = try s.renderReverse(keys: params, imageAdjoint: adjoint, options)
+            gradient = try s.renderReverse(keys: params, imageAdjoint: adjoint, options,
+                                           boundary: noBoundary ? .interiorOnly : .standard)
         }
         let seconds = Date().timeIntervalSince(start)
         print(String(format: "loss (%@) = %.8g", loss as NSString, lossValue))

@@ -57,7 +57,9 @@ extension Scene where T == Double {
     /// Forward mode: the image and its derivative with respect to each
     /// component of `keys` (one image each), by dual numbers carrying 8
     /// partials, in as many passes as there are chunks of 8 components.
-    public func renderForward(keys: [String], _ options: RenderOptions) throws
+    /// `boundary` adds the visibility term of geometry and camera parameters
+    /// (edge sampling, see `BoundaryOptions`); `.interiorOnly` leaves it out.
+    public func renderForward(keys: [String], _ options: RenderOptions, boundary: BoundaryOptions = .standard) throws
         -> (image: Image, derivatives: [(component: ParameterComponent, image: Image)]) {
         let comps = try components(of: keys)
         var image: Image? = nil
@@ -65,7 +67,7 @@ extension Scene where T == Double {
         var start = 0
         repeat {
             let chunk = Array(comps[start..<min(start + 8, comps.count)])
-            let (img, ders) = renderForwardChunk(chunk, options)
+            let (img, ders) = renderForwardChunk(chunk, options, boundary: boundary)
             if image == nil { image = img }
             for (k, c) in chunk.enumerated() { derivatives.append((c, ders[k])) }
             start += 8
@@ -74,7 +76,8 @@ extension Scene where T == Double {
     }
 
     /// One forward pass with up to 8 components as the dual partials.
-    func renderForwardChunk(_ chunk: [ParameterComponent], _ options: RenderOptions) -> (Image, [Image]) {
+    func renderForwardChunk(_ chunk: [ParameterComponent], _ options: RenderOptions,
+                            boundary: BoundaryOptions = .standard) -> (Image, [Image]) {
         typealias D = Dual<SIMD8<Double>>
         var slot = [String: [Int: Int]]()
         for (k, c) in chunk.enumerated() { slot[c.key, default: [:]][c.index] = k }
@@ -84,9 +87,25 @@ extension Scene where T == Double {
                 return D(v)
             }
         })
-        return dual.renderDual(width: 8, options) { l in
+        let (image, interior) = dual.renderDual(width: 8, options) { l in
             (l.primal, (0..<8).map { k in (l.r.partials[k], l.g.partials[k], l.b.partials[k]) })
         }
+        guard boundary.isEnabled && geometryMayMove(chunk.map(\.key)) else { return (image, interior) }
+        let edges = boundaryDerivatives(dual: dual, width: chunk.count, options, boundary,
+                                        filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed))
+        let sum = interior.enumerated().map { k, img in
+            k < edges.count ? Image(width: img.width, height: img.height,
+                                    pixels: img.pixels.indices.map { img.pixels[$0] + Float(edges[k][$0]) }) : img
+        }
+        return (image, sum)
+    }
+
+    /// Whether any of `keys` can move a visibility discontinuity (shape pose
+    /// and geometry, camera pose and field of view); material and light
+    /// values cannot, and skip the boundary pass.
+    func geometryMayMove(_ keys: [String]) -> Bool {
+        let suffixes = [".translate", ".rotate", ".vertex_positions", ".to_world", ".x_fov", ".center", ".radius"]
+        return keys.contains { k in suffixes.contains { k.hasSuffix($0) } }
     }
 }
 
@@ -166,7 +185,10 @@ extension Scene where T == Double {
     /// back to the parameter leaves: memory does not grow with spp or depth.
     /// Per-tile gradients are summed in tile order, so the result does not
     /// depend on the number of threads.
-    public func renderReverse(keys: [String], imageAdjoint: [Double], _ options: RenderOptions) throws -> [Double] {
+    /// `boundary` adds the visibility term of geometry and camera parameters
+    /// (edge sampling, see `BoundaryOptions`); `.interiorOnly` leaves it out.
+    public func renderReverse(keys: [String], imageAdjoint: [Double], _ options: RenderOptions,
+                              boundary: BoundaryOptions = .standard) throws -> [Double] {
         let comps = try components(of: keys)
         let w = film.width, h = film.height
         guard imageAdjoint.count == w * h * 3 else {
@@ -218,6 +240,11 @@ extension Scene where T == Double {
         }
         var total = [Double](repeating: 0, count: comps.count)
         for g in perTile where !g.isEmpty { for i in total.indices { total[i] += g[i] } }
+        if boundary.isEnabled && geometryMayMove(keys) {
+            let edges = boundaryGradient(keys: keys, components: comps, imageAdjoint: imageAdjoint, options, boundary,
+                                         filmWeights: weights)
+            for i in total.indices { total[i] += edges[i] }
+        }
         return total
     }
 }

@@ -1,0 +1,611 @@
+import Foundation
+import Geometry
+import ImageIO
+
+/// How the visibility (boundary) term of geometry and camera gradients is
+/// estimated: edge sampling after Li, Aittala, Durand and Lehtinen 2018,
+/// "Differentiable Monte Carlo Ray Tracing through Edge Sampling", as redner
+/// does it.
+///
+/// Where geometry or the camera moves, pixels whose visibility changes
+/// (silhouettes, shadow boundaries) carry a Dirac-delta derivative that the
+/// interior (path-replay) derivative misses. The boundary term samples points
+/// on the discontinuities, evaluates the radiance on both sides and weights
+/// the difference by how fast the discontinuity moves along its normal.
+public struct BoundaryOptions: Sendable {
+    /// Edge samples for primary visibility (silhouettes seen by the camera),
+    /// per film pixel; 0 turns the term off.
+    public var primarySamplesPerPixel: Double
+    /// Samples for secondary visibility at the first surface the camera sees
+    /// (shadows and anything else seen from there), per film pixel; 0 turns
+    /// the term off.
+    public var secondarySamplesPerPixel: Double
+    /// Offset to either side of a sampled edge point, in pixels (primary) and
+    /// in radians (secondary).
+    public var offset: Double
+    /// Scenes with more welded mesh edges than this get no secondary term
+    /// (each secondary sample looks at every edge).
+    public var maxSecondaryEdges: Int
+
+    public init(primarySamplesPerPixel: Double = 1, secondarySamplesPerPixel: Double = 1,
+                offset: Double = 1e-4, maxSecondaryEdges: Int = 4096) {
+        self.primarySamplesPerPixel = primarySamplesPerPixel
+        self.secondarySamplesPerPixel = secondarySamplesPerPixel
+        self.offset = offset
+        self.maxSecondaryEdges = maxSecondaryEdges
+    }
+
+    /// Both terms at their defaults.
+    public static var standard: BoundaryOptions { BoundaryOptions() }
+    /// No boundary term: the interior derivative only (wrong where edges move).
+    public static var interiorOnly: BoundaryOptions { BoundaryOptions(primarySamplesPerPixel: 0, secondarySamplesPerPixel: 0) }
+    public var isEnabled: Bool { primarySamplesPerPixel > 0 || secondarySamplesPerPixel > 0 }
+}
+
+/// An edge of a triangle mesh after welding vertices by position, with the
+/// (one or two) triangles that share it.
+struct MeshEdge {
+    var shape: Int
+    /// Mesh vertex indices of the endpoints.
+    var v0: Int, v1: Int
+    /// Adjacent triangles; `f1` is −1 on a boundary edge. Edges shared by more
+    /// than two triangles are kept with `f1 = -2` (always a candidate).
+    var f0: Int, f1: Int
+}
+
+/// A piece of a visibility discontinuity as seen by the camera, for sampling.
+enum SilhouettePiece {
+    /// Mesh edge `edge`, clipped to the near plane (`t0...t1` along v0→v1 in
+    /// 3D) and, once projected (a = t0, b = t1), to the film (`s0...s1`).
+    case edge(edge: Int, t0: Double, t1: Double, s0: Double, s1: Double)
+    /// The angular range `phi0...phi1` of a sphere's silhouette circle or a
+    /// disk's rim.
+    case arc(shape: Int, phi0: Double, phi1: Double)
+}
+
+/// One boundary sample with everything but the motion of the discontinuity:
+/// its contribution to pixel p is `filterWeight(p) · Σ weight · speed(θ)`,
+/// the speeds evaluated afterwards in the differentiating scalar type.
+struct BoundarySample {
+    enum Kind { case primary, secondary }
+    /// A point on an area light seen on one side of a secondary edge, fixed
+    /// in the light's own (barycentric) parametrisation, as next-event
+    /// estimation samples it.
+    struct LightPoint {
+        var shape: Int, triangle: Int, b1: Double, b2: Double
+        /// Signed share of the weight that light sampling (MIS) carries.
+        var weight: RGB<Double>
+    }
+    var kind: Kind
+    /// Index into the pieces (primary) or edges (secondary).
+    var piece: Int
+    /// Position along the piece: s for edges (projected), φ for arcs, t for secondary edges.
+    var s: Double
+    /// Film position whose pixels receive the contribution.
+    var filmX: Double, filmY: Double
+    /// The direction the motion is measured along: the film-space edge normal
+    /// (primary, z = 0), or ω × ∂ω/∂t (secondary, world space).
+    var direction: Vec3
+    /// (L₋ − L₊) / pdf / N (primary: the film motion), times the BSDF for
+    /// secondary samples, less the shares below (secondary: the motion in the
+    /// shading frame, as BSDF sampling parametrises directions).
+    var weight: RGB<Double>
+    /// Secondary: the share of environment emitters' light sampling (world directions).
+    var worldWeight: RGB<Double> = .zero
+    /// Secondary: the shares of area-light sampling (motion relative to the light point).
+    var lights: [LightPoint] = []
+}
+
+// MARK: Edges and silhouettes
+
+extension Scene where T == Double {
+    /// The welded edges of every mesh shape.
+    func meshEdges() -> [MeshEdge] {
+        var out = [MeshEdge]()
+        for (si, shape) in shapes.enumerated() {
+            guard case .mesh(let m) = shape.geometry else { continue }
+            // Weld vertices by loaded position (Mitsuba's cube has 24 vertices, 8 corners).
+            var canonical = [Int](repeating: 0, count: m.positions.count)
+            var seen = [SIMD3<UInt64>: Int]()
+            for (i, p) in m.positions.enumerated() {
+                let key = SIMD3(p.x.bitPattern, p.y.bitPattern, p.z.bitPattern)
+                if let c = seen[key] { canonical[i] = c } else { seen[key] = i; canonical[i] = i }
+            }
+            var index = [SIMD2<Int>: Int]()
+            for t in 0..<m.triangleCount {
+                for k in 0..<3 {
+                    let a = canonical[Int(m.indices[3 * t + k])], b = canonical[Int(m.indices[3 * t + (k + 1) % 3])]
+                    if a == b { continue }
+                    let key = SIMD2(min(a, b), max(a, b))
+                    if let e = index[key] {
+                        if out[e].f1 == -1 { out[e].f1 = t } else { out[e].f1 = -2 }
+                    } else {
+                        index[key] = out.count
+                        out.append(MeshEdge(shape: si, v0: key.x, v1: key.y, f0: t, f1: -1))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The unit geometric normal of triangle `t` of shape `s` (primal, world space).
+    func faceNormal(_ s: Int, _ m: TriangleMesh, _ t: Int) -> Vec3 {
+        let (p0, p1, p2) = shapes[s].triangleVertices(m, t)
+        return cross(p1 - p0, p2 - p0).normalized
+    }
+
+    /// Whether `edge` can be a visibility or shading discontinuity seen from
+    /// `viewpoint` (redner's rule): boundary edges always; with shading
+    /// normals, edges between a front- and a back-facing triangle; without
+    /// them, every edge whose triangles are not coplanar.
+    func isSilhouette(_ e: MeshEdge, from viewpoint: Vec3) -> Bool {
+        if e.f1 < 0 { return true }
+        guard case .mesh(let m) = shapes[e.shape].geometry else { return false }
+        let n0 = faceNormal(e.shape, m, e.f0), n1 = faceNormal(e.shape, m, e.f1)
+        if m.normals == nil { return dot(n0, n1) < 1 - 1e-6 }
+        let p = shapes[e.shape].vertex(m, e.v0)
+        let d = viewpoint - p
+        return (dot(d, n0) > 0) != (dot(d, n1) > 0)
+    }
+}
+
+// MARK: Projection
+
+extension PerspectiveCamera {
+    /// The film position (pixels, x right, y down) of world point `p`, and its
+    /// depth along the viewing axis; the inverse of `ray(filmX:filmY:)`.
+    @inlinable
+    public func filmPosition(of p: Vector3<T>, tanHalfFov tanX: T) -> (x: T, y: T, depth: T) {
+        // Solve p − o = X qx + Y qy + Z qz (Cramer's rule: `toWorld` may carry a scale or a flip).
+        let d = p - toWorld.origin
+        let X = toWorld.x, Y = toWorld.y, Z = toWorld.z
+        let det = dot(X, cross(Y, Z))
+        let qx = dot(d, cross(Y, Z)) / det, qy = dot(X, cross(d, Z)) / det, qz = dot(X, cross(Y, d)) / det
+        let aspect = Double(width) / Double(height)
+        let sx = qx / (qz * tanX), sy = qy / (qz * tanX)
+        let fx = (1 - sx) * T(Double(width) / 2), fy = (1 - sy * T(aspect)) * T(Double(height) / 2)
+        return (fx, fy, qz)
+    }
+}
+
+/// The parameter range [lo, hi] ⊂ [0, 1] of a + s (b − a) inside the
+/// rectangle [0, w] × [0, h] (Liang–Barsky); nil if none.
+func clipToRectangle(_ a: (Double, Double), _ b: (Double, Double), width w: Double, height h: Double) -> (Double, Double)? {
+    var lo = 0.0, hi = 1.0
+    let dx = b.0 - a.0, dy = b.1 - a.1
+    for (p, q) in [(-dx, a.0), (dx, w - a.0), (-dy, a.1), (dy, h - a.1)] {
+        if p == 0 { if q < 0 { return nil }; continue }
+        let r = q / p
+        if p < 0 { lo = max(lo, r) } else { hi = min(hi, r) }
+        if lo > hi { return nil }
+    }
+    return hi > lo ? (lo, hi) : nil
+}
+
+extension Scene {
+    /// The point at angle `phi` on the silhouette circle of sphere shape `s`
+    /// as seen from `eye`, or on the rim of disk shape `s`, in `T`.
+    @inlinable
+    func arcPoint(_ s: Int, _ phi: Double, eye: Vector3<T>) -> Vector3<T> {
+        let shape = shapes[s]
+        let c = T(cos(phi)), sn = T(sin(phi))
+        switch shape.geometry {
+        case .disk(let toWorld):
+            return shape.place(toWorld.point(Vector3<T>(c, sn, 0)))
+        case .sphere:
+            // Silhouette circle: centre c + w r²/d², radius r √(1 − r²/d²), in the plane ⊥ w = eye − c.
+            let w = eye - shape.center
+            let d2 = w.lengthSquared
+            let r2 = shape.radius * shape.radius
+            let centre = shape.center + w * (r2 / d2)
+            let rad = T.sqrt(r2 * (1 - r2 / d2))
+            let wn = w / T.sqrt(d2)
+            // A basis ⊥ w that turns with w (Gram–Schmidt from a fixed helper).
+            let wp = wn.primal
+            let helper: Vec3 = abs(wp.x) < 0.9 ? Vec3(1, 0, 0) : Vec3(0, 1, 0)
+            let h = Vector3<T>(helper)
+            let u = (h - wn * dot(wn, h)).normalized
+            let v = cross(wn, u)
+            return centre + (u * c + v * sn) * rad
+        case .mesh:
+            return shape.place(Vector3<T>.zero)
+        }
+    }
+}
+
+// MARK: Sampling (primal)
+
+extension Scene where T == Double {
+    /// The pieces of the silhouettes seen by the camera, with their film
+    /// lengths (the sampling weights).
+    func silhouettePieces(edges: [MeshEdge]) -> [(piece: SilhouettePiece, length: Double)] {
+        let cam = camera, tanX = camera.tanHalfFov
+        let eye = cam.toWorld.origin
+        let W = Double(film.width), H = Double(film.height)
+        let near = max(cam.nearClip, 1e-6)
+        var out = [(piece: SilhouettePiece, length: Double)]()
+        for (i, e) in edges.enumerated() where isSilhouette(e, from: eye) {
+            guard case .mesh(let m) = shapes[e.shape].geometry else { continue }
+            let p0 = shapes[e.shape].vertex(m, e.v0), p1 = shapes[e.shape].vertex(m, e.v1)
+            let z0 = cam.filmPosition(of: p0, tanHalfFov: tanX).depth, z1 = cam.filmPosition(of: p1, tanHalfFov: tanX).depth
+            // Clip to the near plane in 3D.
+            var t0 = 0.0, t1 = 1.0
+            if z0 < near && z1 < near { continue }
+            if z0 < near { t0 = (near - z0) / (z1 - z0) + 1e-9 }
+            if z1 < near { t1 = (near - z0) / (z1 - z0) - 1e-9 }
+            if t1 <= t0 { continue }
+            let a = cam.filmPosition(of: p0 + (p1 - p0) * t0, tanHalfFov: tanX)
+            let b = cam.filmPosition(of: p0 + (p1 - p0) * t1, tanHalfFov: tanX)
+            guard let (s0, s1) = clipToRectangle((a.x, a.y), (b.x, b.y), width: W, height: H) else { continue }
+            let len = (s1 - s0) * ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
+            if len > 0 { out.append((.edge(edge: i, t0: t0, t1: t1, s0: s0, s1: s1), len)) }
+        }
+        // Spheres and disks: their silhouette circles in arcs.
+        let arcs = 64
+        for (s, shape) in shapes.enumerated() {
+            switch shape.geometry {
+            case .mesh: continue
+            case .sphere:
+                if (eye - shape.center).length <= shape.radius * (1 + 1e-9) { continue }  // camera inside
+            case .disk: break
+            }
+            for k in 0..<arcs {
+                let phi0 = 2 * Double.pi * Double(k) / Double(arcs), phi1 = 2 * Double.pi * Double(k + 1) / Double(arcs)
+                var pts = [(Double, Double)]()
+                var behind = false
+                for phi in [phi0, 0.5 * (phi0 + phi1), phi1] {
+                    let f = cam.filmPosition(of: arcPoint(s, phi, eye: eye), tanHalfFov: tanX)
+                    if f.depth < near { behind = true }
+                    pts.append((f.x, f.y))
+                }
+                if behind { continue }
+                var len = 0.0
+                for j in 0..<2 {
+                    if let (lo, hi) = clipToRectangle(pts[j], pts[j + 1], width: W, height: H) {
+                        let dx = pts[j + 1].0 - pts[j].0, dy = pts[j + 1].1 - pts[j].1
+                        len += (hi - lo) * (dx * dx + dy * dy).squareRoot()
+                    }
+                }
+                // Keep arcs that bulge into the film even if their chords do not.
+                if len == 0 && pts.contains(where: { $0.0 >= 0 && $0.0 <= W && $0.1 >= 0 && $0.1 <= H }) { len = 1e-3 }
+                if len > 0 { out.append((.arc(shape: s, phi0: phi0, phi1: phi1), len)) }
+            }
+        }
+        return out
+    }
+
+    /// A copy of the scene whose paths start one bounce later (for the
+    /// radiance arriving at the first surface a camera ray meets).
+    func secondaryScene() -> Scene<Double> {
+        var s = self
+        let depth = integrator.kind == .direct ? 2 : integrator.maxDepth
+        s.integrator = IntegratorSettings(kind: .path, maxDepth: depth < 0 ? -1 : max(depth - 1, 0),
+                                          rrDepth: max(integrator.rrDepth - 1, 1), hideEmitters: false)
+        return s
+    }
+
+    /// Draws the boundary samples (primal work, in parallel): for each, the
+    /// radiance on both sides of a discontinuity divided by the pdf.
+    func boundarySamples(edges: [MeshEdge], _ options: RenderOptions, _ boundary: BoundaryOptions)
+        -> (samples: [BoundarySample], pieces: [SilhouettePiece]) {
+        let W = film.width, H = film.height
+        let pieces = boundary.primarySamplesPerPixel > 0 ? silhouettePieces(edges: edges) : []
+        var cdf = [Double](), total = 0.0
+        for p in pieces { total += p.length; cdf.append(total) }
+        let nPrimary = pieces.isEmpty ? 0 : max(1, Int((boundary.primarySamplesPerPixel * Double(W * H)).rounded()))
+        let useSecondary = boundary.secondarySamplesPerPixel > 0 && !edges.isEmpty && edges.count <= boundary.maxSecondaryEdges
+        let nSecondary = useSecondary ? max(1, Int((boundary.secondarySamplesPerPixel * Double(W * H)).rounded())) : 0
+        let count = nPrimary + nSecondary
+        var samples = [BoundarySample?](repeating: nil, count: count)
+        if count == 0 { return ([], pieces.map(\.piece)) }
+        let second = secondaryScene()
+        let tanX = camera.tanHalfFov
+        let eps = boundary.offset
+        let seed = options.seed &+ 0xED6E_5A3D_1E0F_0001
+        let chunk = 256
+        let chunks = (count + chunk - 1) / chunk
+        samples.withUnsafeMutableBufferPointer { out in
+            let out = out
+            forEachTile(chunks, threads: options.threads, progress: nil) { c in
+                for j in c * chunk..<min(count, (c + 1) * chunk) {
+                    var sampler = PathSampler(seed: seed, pixel: j, index: 0)
+                    if j < nPrimary {
+                        out[j] = primarySample(pieces: pieces, cdf: cdf, total: total, edges: edges, n: nPrimary,
+                                               eps: eps, tanX: tanX, &sampler)
+                    } else {
+                        out[j] = secondarySample(edges: edges, n: nSecondary, eps: eps, tanX: tanX, second: second, &sampler)
+                    }
+                }
+            }
+        }
+        return (samples.compactMap { $0 }, pieces.map(\.piece))
+    }
+
+    /// One sample of the primary (camera) silhouettes.
+    func primarySample(pieces: [(piece: SilhouettePiece, length: Double)], cdf: [Double], total: Double,
+                       edges: [MeshEdge], n: Int, eps: Double, tanX: Double, _ sampler: inout PathSampler) -> BoundarySample? {
+        let W = Double(film.width), H = Double(film.height)
+        let u = sampler.next() * total
+        var lo = 0, hi = cdf.count - 1
+        while lo < hi { let mid = (lo + hi) / 2; if cdf[mid] <= u { lo = mid + 1 } else { hi = mid } }
+        let k = lo
+        let pPiece = pieces[k].length / total
+        let v = sampler.next()
+        var x: (Double, Double), tangent: (Double, Double), pdf: Double, param: Double
+        switch pieces[k].piece {
+        case .edge(let e, let t0, let t1, let s0, let s1):
+            let edge = edges[e]
+            guard case .mesh(let m) = shapes[edge.shape].geometry else { return nil }
+            let p0 = shapes[edge.shape].vertex(m, edge.v0), p1 = shapes[edge.shape].vertex(m, edge.v1)
+            let a = camera.filmPosition(of: p0 + (p1 - p0) * t0, tanHalfFov: tanX)
+            let b = camera.filmPosition(of: p0 + (p1 - p0) * t1, tanHalfFov: tanX)
+            param = s0 + (s1 - s0) * v
+            x = (a.x + (b.x - a.x) * param, a.y + (b.y - a.y) * param)
+            tangent = (b.x - a.x, b.y - a.y)
+            pdf = pPiece / pieces[k].length
+        case .arc(let s, let phi0, let phi1):
+            param = phi0 + (phi1 - phi0) * v
+            let eye = camera.toWorld.origin
+            let f = camera.filmPosition(of: arcPoint(s, param, eye: eye), tanHalfFov: tanX)
+            let h = 1e-6 * (phi1 - phi0)
+            let fa = camera.filmPosition(of: arcPoint(s, param - h, eye: eye), tanHalfFov: tanX)
+            let fb = camera.filmPosition(of: arcPoint(s, param + h, eye: eye), tanHalfFov: tanX)
+            if f.depth < max(camera.nearClip, 1e-6) { return nil }
+            x = (f.x, f.y)
+            tangent = ((fb.x - fa.x) / (2 * h), (fb.y - fa.y) / (2 * h))
+            let speed = (tangent.0 * tangent.0 + tangent.1 * tangent.1).squareRoot()
+            if !(speed > 0) { return nil }
+            pdf = pPiece / ((phi1 - phi0) * speed)
+        }
+        if !(x.0 >= 0 && x.0 < W && x.1 >= 0 && x.1 < H) { return nil }
+        let tl = (tangent.0 * tangent.0 + tangent.1 * tangent.1).squareRoot()
+        if !(tl > 0) || !(pdf > 0) { return nil }
+        let nx = -tangent.1 / tl, ny = tangent.0 / tl
+        var sm = sampler, sp = sampler
+        let lm = pathRadiance(camera.ray(filmX: x.0 - eps * nx, filmY: x.1 - eps * ny, tanHalfFov: tanX), &sm)
+        let lp = pathRadiance(camera.ray(filmX: x.0 + eps * nx, filmY: x.1 + eps * ny, tanHalfFov: tanX), &sp)
+        let d = lm - lp
+        if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
+        return BoundarySample(kind: .primary, piece: k, s: param, filmX: x.0, filmY: x.1, direction: Vec3(nx, ny, 0),
+                              weight: d * (1 / (pdf * Double(n))))
+    }
+
+    /// One sample of the secondary visibility at the first surface seen
+    /// through a uniformly chosen film point: a silhouette edge as seen from
+    /// there, chosen by length over squared distance, a point on it, and the
+    /// incident radiance on both sides times the BSDF.
+    func secondarySample(edges: [MeshEdge], n: Int, eps: Double, tanX: Double, second: Scene<Double>,
+                         _ sampler: inout PathSampler) -> BoundarySample? {
+        let W = Double(film.width), H = Double(film.height)
+        let fx = sampler.next() * W, fy = sampler.next() * H
+        guard let si = intersect(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)) else { return nil }
+        let bsdf = bsdfs[shapes[si.shape].bsdf]
+        if bsdf.isDeltaOnly { return nil }
+        let p = si.p
+        // Choose an edge: silhouettes from p, in front of the surface, by length / distance².
+        var weights = [Double](repeating: 0, count: edges.count)
+        var total = 0.0
+        let ng = si.ng
+        let oneSided: Bool
+        switch bsdf {
+        case .diffuse, .conductor, .roughConductor, .plastic: oneSided = true
+        default: oneSided = false
+        }
+        for (i, e) in edges.enumerated() {
+            guard case .mesh(let m) = shapes[e.shape].geometry else { continue }
+            let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+            let da = a - p, db = b - p
+            // Both endpoints on or behind the tangent plane: no light from there (one-sided BSDFs aside).
+            let ha = dot(da, ng), hb = dot(db, ng)
+            if oneSided && ha <= 1e-9 * da.length && hb <= 1e-9 * db.length { continue }
+            if abs(ha) <= 1e-9 * da.length && abs(hb) <= 1e-9 * db.length { continue }  // in the tangent plane
+            if !isSilhouette(e, from: p) { continue }
+            let mid = (a + b) * 0.5 - p
+            let w = (b - a).length / max(mid.lengthSquared, 1e-12)
+            weights[i] = w
+            total += w
+        }
+        if !(total > 0) { return nil }
+        let u = sampler.next() * total
+        var k = 0, acc = 0.0
+        while k < edges.count - 1 && acc + weights[k] <= u { acc += weights[k]; k += 1 }
+        if weights[k] == 0 { return nil }
+        let pEdge = weights[k] / total
+        let t = sampler.next()
+        let e = edges[k]
+        guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
+        let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+        let mpt = a + (b - a) * t
+        let dvec = mpt - p
+        let dist = dvec.length
+        if !(dist > 0) { return nil }
+        let w = dvec / dist
+        let dt = b - a
+        let wt = (dt - w * dot(w, dt)) / dist                  // ∂ω/∂t
+        let c = cross(w, wt)                                     // |c| = |∂ω/∂t|, c/|c| is the curve's normal
+        let cl = c.length
+        if !(cl > 0) { return nil }
+        let ns = c / cl
+        let wm = (w - ns * eps).normalized, wp = (w + ns * eps).normalized
+        let f = bsdf.eval(si, wo: si.toLocal(w))
+        if f.isBlack { return nil }
+        var sm = sampler, sp = sampler
+        let lm = second.pathRadiance(spawn(si, wm), &sm)
+        let lp = second.pathRadiance(spawn(si, wp), &sp)
+        var d = (lm - lp) * f
+        if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
+        // pdf: film point 1/(W·H), edge pEdge, t uniform on [0, 1].
+        let scale = W * H / (pEdge * Double(n))
+        d = d * scale
+        // Split off what next-event estimation parametrises differently: emission
+        // reached on either side, weighted by the light-sampling MIS weight.
+        var lights = [BoundarySample.LightPoint](), worldWeight = RGB<Double>.zero
+        for (dir, sign) in [(wm, 1.0), (wp, -1.0)] {
+            let pb = bsdf.pdf(si, wo: si.toLocal(dir))
+            let ray = spawn(si, dir)
+            if let hit = intersect(ray) {
+                guard let ei = shapes[hit.shape].emitter, case .area(let light) = emitters[ei],
+                      dot(hit.ng, dir) < 0, case .mesh(let lm) = shapes[hit.shape].geometry else { continue }
+                let wl = misWeight(areaEmitterPdf(hit, from: p, direction: dir), pb)
+                if wl == 0 { continue }
+                let tri = Int(accel.primitives[hit.primitive].index)
+                let (p0, p1, p2) = shapes[hit.shape].triangleVertices(lm, tri)
+                let e1 = p1 - p0, e2 = p2 - p0, r = hit.p - p0
+                let a11 = dot(e1, e1), a12 = dot(e1, e2), a22 = dot(e2, e2), r1 = dot(r, e1), r2 = dot(r, e2)
+                let det = a11 * a22 - a12 * a12
+                if !(abs(det) > 0) { continue }
+                let b1 = (r1 * a22 - r2 * a12) / det, b2 = (r2 * a11 - r1 * a12) / det
+                lights.append(.init(shape: hit.shape, triangle: tri, b1: b1, b2: b2,
+                                    weight: light.radiance * f * (sign * wl * scale)))
+            } else if !environment.isEmpty {
+                var le = RGB<Double>.zero, pl = 0.0
+                for k in environment {
+                    le += emitters[k].environmentRadiance(dir)
+                    pl += environmentPdf(k, dir)
+                }
+                let wl = misWeight(pl, pb)
+                worldWeight += le * f * (sign * wl * scale)
+            }
+        }
+        var rest = d - worldWeight
+        for l in lights { rest = rest - l.weight }
+        return BoundarySample(kind: .secondary, piece: k, s: t, filmX: fx, filmY: fy, direction: c,
+                              weight: rest, worldWeight: worldWeight, lights: lights)
+    }
+}
+
+// MARK: The motion, differentiated
+
+extension Scene {
+    /// The motions of sample `b`'s discontinuity along its normal, in `T`,
+    /// each with the weight it multiplies (only derivatives matter; primals
+    /// are arbitrary). Primary: the film position of the edge point dotted
+    /// with the film normal. Secondary: the direction from the first surface
+    /// to the edge point dotted with ω × ∂ω/∂t, in the shading frame (BSDF
+    /// sampling), in world space (environment sampling), or relative to the
+    /// direction of the light point behind it (area-light sampling).
+    /// `cache` keeps the projected ends of mesh edges.
+    func boundarySpeeds(_ b: BoundarySample, pieces: [SilhouettePiece], edges: [MeshEdge],
+                        cache: inout [Int: ((T, T), (T, T))], tanX: T) -> [(RGB<Double>, T)] {
+        switch b.kind {
+        case .primary:
+            let x: (T, T)
+            switch pieces[b.piece] {
+            case .edge(let e, let t0, let t1, _, _):
+                let ends: ((T, T), (T, T))
+                if let c = cache[e] { ends = c } else {
+                    let edge = edges[e]
+                    guard case .mesh(let m) = shapes[edge.shape].geometry else { return [] }
+                    let p0 = shapes[edge.shape].vertex(m, edge.v0), p1 = shapes[edge.shape].vertex(m, edge.v1)
+                    let a = camera.filmPosition(of: p0 + (p1 - p0) * T(t0), tanHalfFov: tanX)
+                    let bb = camera.filmPosition(of: p0 + (p1 - p0) * T(t1), tanHalfFov: tanX)
+                    ends = ((a.x, a.y), (bb.x, bb.y))
+                    cache[e] = ends
+                }
+                let s = T(b.s)
+                x = (ends.0.0 + (ends.1.0 - ends.0.0) * s, ends.0.1 + (ends.1.1 - ends.0.1) * s)
+            case .arc(let s, _, _):
+                let f = camera.filmPosition(of: arcPoint(s, b.s, eye: camera.toWorld.origin), tanHalfFov: tanX)
+                x = (f.x, f.y)
+            }
+            return [(b.weight, x.0 * T(b.direction.x) + x.1 * T(b.direction.y))]
+        case .secondary:
+            guard let si = intersect(camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX)) else { return [] }
+            let e = edges[b.piece]
+            guard case .mesh(let m) = shapes[e.shape].geometry else { return [] }
+            let a = shapes[e.shape].vertex(m, e.v0), c = shapes[e.shape].vertex(m, e.v1)
+            let w = (a + (c - a) * T(b.s) - si.p).normalized
+            let cw = Vector3<T>(b.direction)
+            let world = dot(w, cw)
+            let local = dot(si.toLocal(w), Vector3<T>(si.toLocal(cw).primal))
+            var out: [(RGB<Double>, T)] = [(b.weight, local), (b.worldWeight, world)]
+            for l in b.lights {
+                guard case .mesh(let lm) = shapes[l.shape].geometry else { continue }
+                let (p0, p1, p2) = shapes[l.shape].triangleVertices(lm, l.triangle)
+                let y = p0 * T(1 - l.b1 - l.b2) + p1 * T(l.b1) + p2 * T(l.b2)
+                out.append((l.weight, world - dot((y - si.p).normalized, cw)))
+            }
+            return out
+        }
+    }
+}
+
+extension Scene where T == Double {
+    /// The boundary term's share of the derivative images in forward mode:
+    /// `dual` is this scene lifted with the chunk's components as dual
+    /// partials; returns `width` images of w·h·3 values each.
+    func boundaryDerivatives(dual: Scene<Dual<SIMD8<Double>>>, width k: Int, _ options: RenderOptions,
+                             _ boundary: BoundaryOptions, filmWeights: [Double]) -> [[Double]] {
+        let w = film.width, h = film.height
+        var images = [[Double]](repeating: [Double](repeating: 0, count: w * h * 3), count: k)
+        guard boundary.isEnabled else { return images }
+        let edges = meshEdges()
+        let (samples, pieces) = boundarySamples(edges: edges, options, boundary)
+        let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
+        let spp = Double(options.samplesPerPixel)
+        var cache = [Int: ((Dual<SIMD8<Double>>, Dual<SIMD8<Double>>), (Dual<SIMD8<Double>>, Dual<SIMD8<Double>>))]()
+        let tanX = dual.camera.tanHalfFov
+        for b in samples {
+            let speeds = dual.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX)
+            probe.forEachWeight(fx: b.filmX, fy: b.filmY, filmWidth: w, filmHeight: h) { x, y, wt in
+                let p = y * w + x
+                guard filmWeights[p] > 0 else { return }
+                let s = wt * spp / filmWeights[p]
+                for (weight, q) in speeds {
+                    for j in 0..<k {
+                        let v = q.partials[j] * s
+                        images[j][3 * p] += weight.r * v; images[j][3 * p + 1] += weight.g * v; images[j][3 * p + 2] += weight.b * v
+                    }
+                }
+            }
+        }
+        return images
+    }
+
+    /// The boundary term's share of ∂loss/∂p in reverse mode: each sample's
+    /// motion is recorded on the current thread's tape and seeded with its
+    /// pixels' adjoints times its weight; one sweep carries them to the leaves.
+    func boundaryGradient(keys: [String], components comps: [ParameterComponent], imageAdjoint: [Double],
+                          _ options: RenderOptions, _ boundary: BoundaryOptions, filmWeights: [Double]) -> [Double] {
+        guard boundary.isEnabled else { return [Double](repeating: 0, count: comps.count) }
+        let w = film.width, h = film.height
+        let edges = meshEdges()
+        let (samples, pieces) = boundarySamples(edges: edges, options, boundary)
+        let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
+        let spp = Double(options.samplesPerPixel)
+        let tape = Tape.current
+        tape.reset()
+        var leaves = [String: [Adjoint]]()
+        let wanted = Set(keys)
+        let scene = lifted(Lifter<Adjoint>(differentiates: { wanted.contains($0) }) { key, values in
+            if wanted.contains(key) {
+                let l = values.map { tape.variable($0) }
+                leaves[key] = l
+                return l
+            }
+            return values.map { Adjoint($0) }
+        })
+        let tanX = scene.camera.tanHalfFov
+        var cache = [Int: ((Adjoint, Adjoint), (Adjoint, Adjoint))]()
+        var seeds = [(Adjoint, Double)]()
+        for b in samples {
+            var g = (0.0, 0.0, 0.0)
+            probe.forEachWeight(fx: b.filmX, fy: b.filmY, filmWidth: w, filmHeight: h) { x, y, wt in
+                let p = y * w + x
+                guard filmWeights[p] > 0 else { return }
+                let s = wt * spp / filmWeights[p]
+                g.0 += s * imageAdjoint[3 * p]; g.1 += s * imageAdjoint[3 * p + 1]; g.2 += s * imageAdjoint[3 * p + 2]
+            }
+            if g == (0, 0, 0) { continue }
+            for (weight, q) in scene.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX) {
+                let seed = g.0 * weight.r + g.1 * weight.g + g.2 * weight.b
+                if seed != 0 && seed.isFinite { seeds.append((q, seed)) }
+            }
+        }
+        tape.backward(seeds: seeds, from: 0)
+        let out = comps.map { c in leaves[c.key].map { tape.adjoint(of: $0[c.index]) } ?? 0 }
+        tape.reset()
+        return out
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import ImageIO
+import Render
+import SceneFile
+import Testing
+
+/// Gradients where visibility changes: silhouettes seen by the camera and
+/// shadow boundaries. Each case shows that the interior (path-replay) gradient
+/// alone is measurably wrong and that, with the boundary term (edge
+/// sampling), forward mode equals reverse mode and both agree with central
+/// finite differences computed with the same seed at high spp, by Mitsuba's
+/// metric |a − b| / max(|b|, floor).
+@Suite("Visibility gradients")
+struct VisibilityGradientTests {
+    static let size = 32
+
+    /// A 32×32 view of a white quad `quad` over a grey floor `floor`; `light`
+    /// is a small area light above (shadow case) or absent (silhouette case,
+    /// then a constant environment lights everything).
+    static func scene(light: Bool, shape: String? = nil) throws -> Scene<Double> {
+        let quad = shape ?? """
+            <shape type="rectangle" id="quad">
+                <transform name="to_world"><scale value="0.35"/><rotate x="1" angle="-90"/><translate value="0.1, 0.6, 0"/></transform>
+                <bsdf type="diffuse"><rgb name="reflectance" value="0.8"/></bsdf>
+            </shape>
+            """
+        let lighting = light ? """
+            <shape type="rectangle" id="light">
+                <transform name="to_world"><scale value="0.15"/><rotate x="1" angle="90"/><translate value="0, 1.6, 0"/></transform>
+                <bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf>
+                <emitter type="area"><rgb name="radiance" value="60"/></emitter>
+            </shape>
+            """ : """
+            <emitter type="constant"><rgb name="radiance" value="1"/></emitter>
+            """
+        let floor = light ? """
+            <shape type="rectangle" id="floor">
+                <transform name="to_world"><scale value="3"/><rotate x="1" angle="-90"/></transform>
+                <bsdf type="diffuse"><rgb name="reflectance" value="0.5"/></bsdf>
+            </shape>
+            """ : ""
+        return try memoryScene("""
+            <scene version="3.0.0">
+                <integrator type="path"><integer name="max_depth" value="2"/></integrator>
+                <sensor type="perspective" id="sensor">
+                    <float name="fov" value="45"/>
+                    <transform name="to_world"><lookat origin="0, 2.2, 2.2" target="0, 0.2, 0" up="0, 1, 0"/></transform>
+                    <film type="hdrfilm"><integer name="width" value="\(size)"/><integer name="height" value="\(size)"/></film>
+                </sensor>
+                \(quad)
+                \(floor)
+                \(lighting)
+            </scene>
+            """)
+    }
+
+    /// Loss weights: a ramp over the film, so that moving an object sideways
+    /// changes the loss even when its footprint keeps its area.
+    static let weights: [Double] = (0..<size * size).flatMap { p -> [Double] in
+        let x = Double(p % size) + 0.5, y = Double(p / size) + 0.5
+        let w = (1 + 2 * x / Double(size) + y / Double(size)) / Double(size * size)
+        return [w, w, w]
+    }
+
+    static func loss(_ image: Image) -> Double {
+        zip(image.pixels, weights).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+    }
+
+    /// Central differences of the loss for every component of `key`, same seed.
+    static func finiteDifferences(_ scene: Scene<Double>, key: String, h: Double, spp: Int) throws -> [Double] {
+        let base = scene.parameters().first { $0.key == key }!.values
+        let options = RenderOptions(samplesPerPixel: spp, seed: 11)
+        return try base.indices.map { i in
+            var plus = base, minus = base
+            plus[i] += h; minus[i] -= h
+            let lp = loss(try scene.updated([key: plus]).render(options).0)
+            let lm = loss(try scene.updated([key: minus]).render(options).0)
+            return (lp - lm) / (2 * h)
+        }
+    }
+
+    static func reverse(_ scene: Scene<Double>, key: String, spp: Int, boundary: BoundaryOptions) throws -> [Double] {
+        try scene.renderReverse(keys: [key], imageAdjoint: weights, RenderOptions(samplesPerPixel: spp, seed: 3), boundary: boundary)
+    }
+
+    static func forward(_ scene: Scene<Double>, key: String, spp: Int, boundary: BoundaryOptions) throws -> [Double] {
+        try scene.renderForward(keys: [key], RenderOptions(samplesPerPixel: spp, seed: 3), boundary: boundary).derivatives.map { d in
+            zip(d.image.pixels, weights).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+        }
+    }
+
+    /// max over components of |a − b| / max(|b|, floor), the floor a fraction
+    /// of the largest reference component.
+    static func error(_ a: [Double], _ b: [Double], floorFraction: Double = 0.1) -> Double {
+        let floor = floorFraction * (b.map(abs).max() ?? 0)
+        return zip(a, b).map { abs($0 - $1) / max(abs($1), floor, 1e-12) }.max() ?? 0
+    }
+
+    static let boundary = BoundaryOptions(primarySamplesPerPixel: 16, secondarySamplesPerPixel: 16)
+
+    /// A quad moving in front of a uniformly lit background: every bit of
+    /// the gradient comes from its silhouette (the interior term is zero).
+    @Test func silhouetteOfAMovingQuad() throws {
+        let scene = try Self.scene(light: false)
+        let fd = try Self.finiteDifferences(scene, key: "quad.translate", h: 0.01, spp: 256)
+        let interior = try Self.reverse(scene, key: "quad.translate", spp: 16, boundary: .interiorOnly)
+        let full = try Self.reverse(scene, key: "quad.translate", spp: 16, boundary: Self.boundary)
+        let forward = try Self.forward(scene, key: "quad.translate", spp: 16, boundary: Self.boundary)
+        #expect(fd.map(abs).max()! > 1e-3, "finite differences \(fd)")
+        #expect(Self.error(interior, fd) > 0.9, "interior-only \(interior) vs finite differences \(fd)")
+        #expect(Self.error(full, fd) < 0.1, "full \(full) vs finite differences \(fd)")
+        #expect(Self.error(forward, full, floorFraction: 1e-6) < 1e-6, "forward \(forward) vs reverse \(full)")
+    }
+
+    /// A quad above a floor under a small area light: its shadow moves too.
+    /// Without the secondary (shadow-ray) edges the gradient is wrong.
+    @Test func shadowOfAMovingQuad() throws {
+        let scene = try Self.scene(light: true)
+        let fd = try Self.finiteDifferences(scene, key: "quad.translate", h: 0.01, spp: 512)
+        let interior = try Self.reverse(scene, key: "quad.translate", spp: 16, boundary: .interiorOnly)
+        var primaryOnly = Self.boundary
+        primaryOnly.secondarySamplesPerPixel = 0
+        let noShadow = try Self.reverse(scene, key: "quad.translate", spp: 16, boundary: primaryOnly)
+        var dense = Self.boundary
+        dense.secondarySamplesPerPixel = 64
+        let full = try Self.reverse(scene, key: "quad.translate", spp: 16, boundary: dense)
+        let forward = try Self.forward(scene, key: "quad.translate", spp: 16, boundary: dense)
+        #expect(Self.error(interior, fd) > 0.5, "interior-only \(interior) vs finite differences \(fd)")
+        #expect(Self.error(noShadow, fd) > 0.3, "without shadow edges \(noShadow) vs finite differences \(fd)")
+        #expect(Self.error(full, fd) < 0.25, "full \(full) vs finite differences \(fd)")
+        #expect(Self.error(forward, full, floorFraction: 1e-6) < 1e-6, "forward \(forward) vs reverse \(full)")
+    }
+
+    /// Moving the camera moves every silhouette across the film.
+    @Test func cameraTranslation() throws {
+        let scene = try Self.scene(light: false)
+        let fd = try Self.finiteDifferences(scene, key: "sensor.translate", h: 0.01, spp: 256)
+        let interior = try Self.reverse(scene, key: "sensor.translate", spp: 16, boundary: .interiorOnly)
+        let full = try Self.reverse(scene, key: "sensor.translate", spp: 16, boundary: Self.boundary)
+        let forward = try Self.forward(scene, key: "sensor.translate", spp: 16, boundary: Self.boundary)
+        #expect(Self.error(interior, fd) > 0.5, "interior-only \(interior) vs finite differences \(fd)")
+        #expect(Self.error(full, fd) < 0.15, "full \(full) vs finite differences \(fd)")
+        #expect(Self.error(forward, full, floorFraction: 1e-6) < 1e-6, "forward \(forward) vs reverse \(full)")
+    }
+
+    /// An analytic sphere: its silhouette circle is sampled in arcs.
+    @Test func sphereSilhouette() throws {
+        let sphere = """
+            <shape type="sphere" id="ball">
+                <point name="center" value="0.1, 0.4, 0"/><float name="radius" value="0.4"/>
+                <bsdf type="diffuse"><rgb name="reflectance" value="0.2"/></bsdf>
+            </shape>
+            """
+        let scene = try Self.scene(light: false, shape: sphere)
+        let fd = try Self.finiteDifferences(scene, key: "ball.center", h: 0.01, spp: 256)
+        let interior = try Self.reverse(scene, key: "ball.center", spp: 16, boundary: .interiorOnly)
+        let full = try Self.reverse(scene, key: "ball.center", spp: 16, boundary: Self.boundary)
+        #expect(Self.error(interior, fd) > 0.5, "interior-only \(interior) vs finite differences \(fd)")
+        #expect(Self.error(full, fd) < 0.15, "full \(full) vs finite differences \(fd)")
+    }
+}
