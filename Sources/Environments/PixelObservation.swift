@@ -49,6 +49,10 @@ public struct PixelObservation: @unchecked Sendable {
     public let samples: Int
     public var boundary: BoundaryOptions
     public var threads: Int
+    /// The contrast channel (`PixelInput.channel`) of the rest pose rendered
+    /// with `PixelPolicy.frameSeed`: a fixed background the policy input
+    /// subtracts (a constant image, like a data set's mean; no state).
+    public let background: [Double]
 
     /// Loads `directory/ENV.xml` at `resolution`² pixels, `samples` per pixel and
     /// path depth `depth` (2: direct lighting only). The trebuchet has no pose
@@ -69,6 +73,7 @@ public struct PixelObservation: @unchecked Sendable {
         self.samples = samples
         self.boundary = boundary
         self.threads = threads
+        background = PixelInput.channel(rest.render(RenderOptions(samplesPerPixel: samples, seed: PixelPolicy.frameSeed, threads: threads)).0)
     }
 
     public var stateSize: Int { problem == .cartpole ? CartPoleDynamics.stateSize : PendulumDynamics.stateSize }
@@ -155,7 +160,8 @@ public struct PixelObservation: @unchecked Sendable {
 /// The channel is the fixed colour contrast r − b of the linear image (the
 /// cart and the bob are blue, the pole and the rod orange, the backdrop
 /// grey: a contrast that needs no learned colour layer). The input is
-/// `[c(frame_t), gain · (c(frame_t) − c(frame_{t−1}))]`, `2·width·height` values.
+/// `[c(frame_t) − c(rest), gain · (c(frame_t) − c(frame_{t−1}))]`, `2·width·height`
+/// values, where c(rest) is the fixed background image (`PixelObservation.background`).
 public enum PixelInput {
     public static let differenceGain = 4.0
 
@@ -172,8 +178,9 @@ public enum PixelInput {
 
     /// The network input of a frame and the previous one.
     @inlinable
-    public static func input(current: [Double], previous: [Double]) -> [Double] {
+    public static func input(current: [Double], previous: [Double], background: [Double]) -> [Double] {
         var x = current
+        for i in x.indices { x[i] -= background[i] }
         x.reserveCapacity(2 * current.count)
         for i in current.indices { x.append(differenceGain * (current[i] - previous[i])) }
         return x

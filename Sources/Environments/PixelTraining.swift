@@ -76,7 +76,7 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
             renderedFrames += 1
             let cur = PixelInput.channel(frame.image)
             var trace = Network.Trace()
-            let a = actionScale * network.forward(PixelInput.input(current: cur, previous: prev ?? cur), trace: &trace)[0]
+            let a = actionScale * network.forward(PixelInput.input(current: cur, previous: prev ?? cur, background: observer.background), trace: &trace)[0]
             let lin = LinearizedStep.at(D.self, L.self, state: state, action: a)
             w.reward += D.reward(state, action: a)
             w.loss += lin.loss
@@ -167,7 +167,7 @@ public func evaluatePixels<D: Dynamics>(_ d: D.Type, observer: PixelObservation,
             let image = try observer.render(state: env.state, seed: frameSeed)
             try onFrame?(e, env.steps, env.state, image)
             let cur = PixelInput.channel(image)
-            total += env.step(policy(PixelInput.input(current: cur, previous: previous ?? cur)))
+            total += env.step(policy(PixelInput.input(current: cur, previous: previous ?? cur, background: observer.background)))
             previous = cur
         }
         returns.append(total)
@@ -181,7 +181,7 @@ extension PixelPolicy {
     /// Cart-pole from pixels: the state recipe's loss (`CartPoleSurrogate`),
     /// windows of 8 steps, Adam at `learningRate`, gradient clipped to norm 1.
     public static let cartPoleWindow = 8
-    public static let learningRate = 1e-3
+    public static let learningRate = 0.01
     public static let clipNorm = 1.0
 
     /// Saves a pixel policy with the view it was trained on.

@@ -47,6 +47,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --pixels: the folder holding the scene templates.")
     var scenes: String = "scenes"
 
+    @Option(help: "With --pixels: Adam's learning rate.")
+    var lr: Double = PixelPolicy.learningRate
+
     func validate() throws {
         if let episodes, episodes <= 0 || episodes > 100_000_000 { throw ValidationError("--episodes must be in 1...100000000, got \(episodes)") }
         if seed < 0 { throw ValidationError("--seed must be ≥ 0, got \(seed)") }
@@ -116,7 +119,7 @@ struct TrainCommand: ParsableCommand {
         let net = Network(layers: PixelPolicy.layers(resolution: viewRes), generator: &g)
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
         var trainer = PixelBPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(
-            network: net, optimizer: Adam(learningRate: PixelPolicy.learningRate), observer: observer,
+            network: net, optimizer: Adam(learningRate: lr), observer: observer,
             window: PixelPolicy.cartPoleWindow, clipNorm: PixelPolicy.clipNorm)
         let start = Date()
         var returns = [Double]()
