@@ -90,21 +90,12 @@ extension Scene where T == Double {
                     let (x0, y0, x1, y1) = grid.bounds(tile)
                     var block = ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter)
                     var bad = 0
-                    for y in y0..<y1 {
-                        for x in x0..<x1 {
-                            let pixel = y * film.width + x
-                            for s in 0..<spp {
-                                var sampler = PathSampler(seed: seed, pixel: pixel, index: s)
-                                let (fx, fy) = sampler.next2D()
-                                let filmX = Double(x) + fx, filmY = Double(y) + fy
-                                let ray = camera.ray(filmX: filmX, filmY: filmY, tanHalfFov: tanX)
-                                let l = pathRadiance(ray, &sampler)
-                                if l.r.isFinite && l.g.isFinite && l.b.isFinite {
-                                    block.put(fx: filmX, fy: filmY, l)
-                                } else {
-                                    bad += 1
-                                }
-                            }
+                    forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { filmX, filmY, sampler in
+                        let l = pathRadiance(camera.ray(filmX: filmX, filmY: filmY, tanHalfFov: tanX), &sampler)
+                        if l.r.isFinite && l.g.isFinite && l.b.isFinite {
+                            block.put(fx: filmX, fy: filmY, l)
+                        } else {
+                            bad += 1
                         }
                     }
                     blocksOut[tile] = block

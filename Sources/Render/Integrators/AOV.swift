@@ -64,19 +64,10 @@ extension Scene where T == Double {
                 var tileBlocks = (0..<count).map { _ in
                     ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter)
                 }
-                for y in y0..<y1 {
-                    for x in x0..<x1 {
-                        let pixel = y * film.width + x
-                        for s in 0..<spp {
-                            var sampler = PathSampler(seed: seed, pixel: pixel, index: s)
-                            let (fx, fy) = sampler.next2D()
-                            let filmX = Double(x) + fx, filmY = Double(y) + fy
-                            let ray = camera.ray(filmX: filmX, filmY: filmY, tanHalfFov: tanX)
-                            let si = intersect(ray)
-                            for k in 0..<count {
-                                tileBlocks[k].put(fx: filmX, fy: filmY, aovValue(list[k].kind, at: si))
-                            }
-                        }
+                forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { filmX, filmY, _ in
+                    let si = intersect(camera.ray(filmX: filmX, filmY: filmY, tanHalfFov: tanX))
+                    for k in 0..<count {
+                        tileBlocks[k].put(fx: filmX, fy: filmY, aovValue(list[k].kind, at: si))
                     }
                 }
                 blocksOut[tile] = tileBlocks
