@@ -310,11 +310,14 @@ extension Scene where T == Double {
             forEachTile(chunks, threads: options.threads, progress: nil) { c in
                 for j in c * chunk..<min(count, (c + 1) * chunk) {
                     var sampler = PathSampler(seed: seed, pixel: j, index: 0)
+                    // Stratified: sample j takes the j-th slice of the total silhouette
+                    // length (primary) or of the film's pixels (secondary).
                     if j < nPrimary {
                         out[j] = primarySample(pieces: pieces, cdf: cdf, total: total, edges: edges, n: nPrimary,
-                                               eps: eps, tanX: tanX, &sampler)
+                                               stratum: j, eps: eps, tanX: tanX, &sampler)
                     } else {
-                        out[j] = secondarySample(edges: edges, n: nSecondary, eps: eps, tanX: tanX, second: second, &sampler)
+                        out[j] = secondarySample(edges: edges, n: nSecondary, stratum: j - nPrimary, eps: eps, tanX: tanX,
+                                                 second: second, &sampler)
                     }
                 }
             }
@@ -324,14 +327,17 @@ extension Scene where T == Double {
 
     /// One sample of the primary (camera) silhouettes.
     func primarySample(pieces: [(piece: SilhouettePiece, length: Double)], cdf: [Double], total: Double,
-                       edges: [MeshEdge], n: Int, eps: Double, tanX: Double, _ sampler: inout PathSampler) -> BoundarySample? {
+                       edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double,
+                       _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
-        let u = sampler.next() * total
+        let u = (Double(stratum) + sampler.next()) / Double(n) * total
         var lo = 0, hi = cdf.count - 1
         while lo < hi { let mid = (lo + hi) / 2; if cdf[mid] <= u { lo = mid + 1 } else { hi = mid } }
         let k = lo
         let pPiece = pieces[k].length / total
-        let v = sampler.next()
+        // The position within the piece follows from u (stratified along the length too).
+        let start = k == 0 ? 0 : cdf[k - 1]
+        let v = min(max((u - start) / pieces[k].length, 0), 1)
         var x: (Double, Double), tangent: (Double, Double), pdf: Double, param: Double
         switch pieces[k].piece {
         case .edge(let e, let t0, let t1, let s0, let s1):
@@ -375,10 +381,11 @@ extension Scene where T == Double {
     /// through a uniformly chosen film point: a silhouette edge as seen from
     /// there, chosen by length over squared distance, a point on it, and the
     /// incident radiance on both sides times the BSDF.
-    func secondarySample(edges: [MeshEdge], n: Int, eps: Double, tanX: Double, second: Scene<Double>,
+    func secondarySample(edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double, second: Scene<Double>,
                          _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
-        let fx = sampler.next() * W, fy = sampler.next() * H
+        let pixel = stratum % (film.width * film.height)
+        let fx = Double(pixel % film.width) + sampler.next(), fy = Double(pixel / film.width) + sampler.next()
         guard let si = intersect(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)) else { return nil }
         let bsdf = bsdfs[shapes[si.shape].bsdf]
         if bsdf.isDeltaOnly { return nil }
@@ -543,7 +550,7 @@ extension Scene where T == Double {
         let edges = meshEdges()
         let (samples, pieces) = boundarySamples(edges: edges, options, boundary)
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
-        let spp = Double(options.samplesPerPixel)
+        let norm = film.filter.integral
         var cache = [Int: ((Dual<SIMD8<Double>>, Dual<SIMD8<Double>>), (Dual<SIMD8<Double>>, Dual<SIMD8<Double>>))]()
         let tanX = dual.camera.tanHalfFov
         for b in samples {
@@ -551,7 +558,7 @@ extension Scene where T == Double {
             probe.forEachWeight(fx: b.filmX, fy: b.filmY, filmWidth: w, filmHeight: h) { x, y, wt in
                 let p = y * w + x
                 guard filmWeights[p] > 0 else { return }
-                let s = wt * spp / filmWeights[p]
+                let s = wt / norm
                 for (weight, q) in speeds {
                     for j in 0..<k {
                         let v = q.partials[j] * s
@@ -573,7 +580,7 @@ extension Scene where T == Double {
         let edges = meshEdges()
         let (samples, pieces) = boundarySamples(edges: edges, options, boundary)
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
-        let spp = Double(options.samplesPerPixel)
+        let norm = film.filter.integral
         let tape = Tape.current
         tape.reset()
         var leaves = [String: [Adjoint]]()
@@ -594,7 +601,7 @@ extension Scene where T == Double {
             probe.forEachWeight(fx: b.filmX, fy: b.filmY, filmWidth: w, filmHeight: h) { x, y, wt in
                 let p = y * w + x
                 guard filmWeights[p] > 0 else { return }
-                let s = wt * spp / filmWeights[p]
+                let s = wt / norm
                 g.0 += s * imageAdjoint[3 * p]; g.1 += s * imageAdjoint[3 * p + 1]; g.2 += s * imageAdjoint[3 * p + 2]
             }
             if g == (0, 0, 0) { continue }
@@ -607,5 +614,23 @@ extension Scene where T == Double {
         let out = comps.map { c in leaves[c.key].map { tape.adjoint(of: $0[c.index]) } ?? 0 }
         tape.reset()
         return out
+    }
+}
+
+extension ReconstructionFilter {
+    /// ∫∫ f(x) f(y) dx dy over the film plane (pixels²): the expected filter
+    /// weight a pixel gathers per unit sample density. The boundary term
+    /// divides by it (the expected normalisation of the film), independent of
+    /// the primal samples.
+    var integral: Double {
+        if case .box = self { return 1 }
+        let n = 4096, r = radius
+        var sum = 0.0
+        for k in 0..<n {
+            let x = -r + (Double(k) + 0.5) * 2 * r / Double(n)
+            sum += eval(x)
+        }
+        let oneD = sum * 2 * r / Double(n)
+        return oneD * oneD
     }
 }
