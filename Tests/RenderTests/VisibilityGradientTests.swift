@@ -112,6 +112,7 @@ struct VisibilityGradientTests {
         let full = try Self.reverse(scene, key: "quad.translate", spp: 16, boundary: Self.boundary)
         let forward = try Self.forward(scene, key: "quad.translate", spp: 16, boundary: Self.boundary)
         #expect(fd.map(abs).max()! > 1e-3, "finite differences \(fd)")
+        print("\(#function): finite differences \(fd), interior \(interior), full \(full)")
         #expect(Self.error(interior, fd) > 0.9, "interior-only \(interior) vs finite differences \(fd)")
         // The reference counts flipped samples: its noise is ~0.015 (seen over
         // h and seeds), so the floor is a quarter of the largest component.
@@ -132,6 +133,7 @@ struct VisibilityGradientTests {
         let dense = BoundaryOptions(primarySamplesPerPixel: 64, secondarySamplesPerPixel: 256)
         let full = try Self.reverse(scene, key: "quad.translate", spp: 16, boundary: dense)
         let forward = try Self.forward(scene, key: "quad.translate", spp: 16, boundary: dense)
+        print("\(#function): finite differences \(fd), interior \(interior), no shadow edges \(noShadow), full \(full)")
         #expect(Self.error(interior, fd) > 0.5, "interior-only \(interior) vs finite differences \(fd)")
         // Known limitation (see notes/gradients-visibility.md): a residual
         // error of about 0.1 × the largest component remains here (x: −0.05
@@ -150,6 +152,7 @@ struct VisibilityGradientTests {
         let interior = try Self.reverse(scene, key: "sensor.translate", spp: 16, boundary: .interiorOnly)
         let full = try Self.reverse(scene, key: "sensor.translate", spp: 16, boundary: Self.boundary)
         let forward = try Self.forward(scene, key: "sensor.translate", spp: 16, boundary: Self.boundary)
+        print("\(#function): finite differences \(fd), interior \(interior), full \(full)")
         #expect(Self.error(interior, fd) > 0.5, "interior-only \(interior) vs finite differences \(fd)")
         #expect(Self.error(full, fd, floorFraction: 0.25) < 0.1, "full \(full) vs finite differences \(fd)")
         #expect(Self.error(forward, full, floorFraction: 1e-6) < 1e-5, "forward \(forward) vs reverse \(full)")
@@ -168,6 +171,7 @@ struct VisibilityGradientTests {
         let fd = try Self.finiteDifferences(scene, key: "ball.center", h: 0.1, spp: 1024)
         let interior = try Self.reverse(scene, key: "ball.center", spp: 16, boundary: .interiorOnly)
         let full = try Self.reverse(scene, key: "ball.center", spp: 16, boundary: Self.boundary)
+        print("\(#function): finite differences \(fd), interior \(interior), full \(full)")
         #expect(Self.error(interior, fd) > 0.5, "interior-only \(interior) vs finite differences \(fd)")
         #expect(Self.error(full, fd) < 0.15, "full \(full) vs finite differences \(fd)")
     }
