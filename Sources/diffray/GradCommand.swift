@@ -29,6 +29,9 @@ struct GradCommand: ParsableCommand {
     var defines: [String] = []
     @Flag(help: "Print one JSON object as the last line of standard output.") var json = false
     @Flag(help: "Leave out the visibility (edge-sampling) term: the interior derivative only.") var noBoundary = false
+    @Option(help: ArgumentHelp("Edge samples per pixel for camera silhouettes and for shadows (default 1,1).",
+                               valueName: "primary,secondary"))
+    var edgeSamples: String?
 
     func validate() throws {
         if params.isEmpty { throw ValidationError("give at least one --param KEY (see `diffray params SCENE`)") }
@@ -48,6 +51,16 @@ struct GradCommand: ParsableCommand {
         for text in inits { let (k, v) = try parseParameterAssignment(text); initial[k] = v }
         if !initial.isEmpty { s = try s.updated(initial) }
         let lossKind = ImageLoss(rawValue: loss)!
+        var boundary = BoundaryOptions.standard
+        if noBoundary { boundary = .interiorOnly }
+        if let edgeSamples {
+            let v = edgeSamples.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard v.count == 2, let p = v[0], let q = v[1], p >= 0, q >= 0 else {
+                throw ValidationError("--edge-samples expects two numbers ≥ 0 (primary,secondary), got '\(edgeSamples)'")
+            }
+            boundary.primarySamplesPerPixel = p
+            boundary.secondarySamplesPerPixel = q
+        }
         let targetImage = try target.map { try loadTarget($0, width: s.film.width, height: s.film.height) }
         let options = RenderOptions(samplesPerPixel: spp ?? s.sampleCount, seed: UInt64(seed), threads: threads)
         let start = Date()
@@ -56,7 +69,7 @@ struct GradCommand: ParsableCommand {
         var lossValue = 0.0
         switch mode {
         case .forward:
-            let (image, derivatives) = try s.renderForward(keys: params, options, boundary: noBoundary ? .interiorOnly : .standard)
+            let (image, derivatives) = try s.renderForward(keys: params, options, boundary: boundary)
             let (value, adjoint) = lossKind.evaluate(image, target: targetImage)
             lossValue = value
             for (i, d) in derivatives.enumerated() {
@@ -75,7 +88,7 @@ struct GradCommand: ParsableCommand {
             let (value, adjoint) = lossKind.evaluate(image, target: targetImage)
             lossValue = value
             gradient = try s.renderReverse(keys: params, imageAdjoint: adjoint, options,
-                                           boundary: noBoundary ? .interiorOnly : .standard)
+                                           boundary: boundary)
         }
         let seconds = Date().timeIntervalSince(start)
         print(String(format: "loss (%@) = %.8g", loss as NSString, lossValue))
