@@ -20,7 +20,11 @@ final class ProgressBar: @unchecked Sendable {
     var shown = false
     init(_ label: String) { self.label = label }
 
+    /// Redrawn in place only on a terminal; a log gets nothing.
+    let enabled = isatty(2) != 0
+
     func update(_ fraction: Double) {
+        if !enabled { return }
         let elapsed = DispatchTimeNow.seconds() - start
         if elapsed < 1 && fraction < 1 { return }
         if fraction >= 1 && !shown { return }
