@@ -104,7 +104,7 @@ extension Shape {
         case .sphere:
             let d = Warp.squareToUniformSphere(u)
             n = Vector3<T>(d)
-            p = shape.center + n * shape.radius
+            p = shape.placedCenter + n * shape.radius
             area = 4 * T.pi * shape.radius * shape.radius
         case .disk(let toWorld):
             let (x, y) = Warp.squareToUniformDiskConcentric(u)

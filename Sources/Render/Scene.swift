@@ -77,7 +77,7 @@ public struct Scene<T: Real> {
                 for t in 0..<m.triangleCount { prims.append(Primitive(kind: .triangle, shape: Int32(s), index: Int32(t))) }
             case .sphere:
                 prims.append(Primitive(kind: .sphere, shape: Int32(s), index: Int32(spheres.count)))
-                spheres.append((shape.center, shape.radius))
+                spheres.append((shape.placedCenter, shape.radius))
             case .disk(let t):
                 prims.append(Primitive(kind: .disk, shape: Int32(s), index: Int32(disks.count)))
                 disks.append(shape.offset.map { Transform($0) * t } ?? t)

@@ -76,3 +76,19 @@ struct GradientTests {
         #expect(throws: ParameterError.self) { try scene.updated(["red.reflectance.value": [0.1, .nan, 0.2]]) }
     }
 }
+
+@Suite("Pose offsets")
+struct PoseOffsetTests {
+    /// `<sphere>.translate` moves an analytic sphere exactly as moving its centre does.
+    @Test func sphereTranslateEqualsCentreMove() throws {
+        let scene = try Scene.load(path: GradientTests.root + "/Tests/Fixtures/scenes/shape-sphere.xml")
+        let sphere = try #require(scene.shapes.first { if case .sphere = $0.geometry { return true }; return false })
+        let c = sphere.center
+        let options = RenderOptions(samplesPerPixel: 4, seed: 2, threads: 2)
+        let byTranslate = try scene.updated([sphere.id + ".translate": [0.2, -0.1, 0]]).render(options).0
+        let byCentre = try scene.updated([sphere.id + ".center": [c.x + 0.2, c.y - 0.1, c.z]]).render(options).0
+        let unmoved = scene.render(options).0
+        #expect(byTranslate.meanAbsoluteError(to: byCentre) < 1e-6)
+        #expect(byTranslate.meanAbsoluteError(to: unmoved) > 1e-3)
+    }
+}

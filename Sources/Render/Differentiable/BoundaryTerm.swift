@@ -195,10 +195,10 @@ extension Scene {
             return shape.place(toWorld.point(Vector3<T>(c, sn, 0)))
         case .sphere:
             // Silhouette circle: centre c + w r²/d², radius r √(1 − r²/d²), in the plane ⊥ w = eye − c.
-            let w = eye - shape.center
+            let w = eye - shape.placedCenter
             let d2 = w.lengthSquared
             let r2 = shape.radius * shape.radius
-            let centre = shape.center + w * (r2 / d2)
+            let centre = shape.placedCenter + w * (r2 / d2)
             let rad = T.sqrt(r2 * (1 - r2 / d2))
             let wn = w / T.sqrt(d2)
             // A basis ⊥ w that turns with w (Gram–Schmidt from a fixed helper).
@@ -247,7 +247,7 @@ extension Scene where T == Double {
             switch shape.geometry {
             case .mesh: continue
             case .sphere:
-                if (eye - shape.center).length <= shape.radius * (1 + 1e-9) { continue }  // camera inside
+                if (eye - shape.placedCenter).length <= shape.radius * (1 + 1e-9) { continue }  // camera inside
             case .disk: break
             }
             for k in 0..<arcs {

@@ -51,7 +51,7 @@ public struct Shape<T: Real> {
     /// traversal's hit distance `near` (the same root the traversal chose).
     @inlinable
     func sphereRoot(_ ray: Ray<T>, near: Double) -> T {
-        let oc = ray.o - center
+        let oc = ray.o - placedCenter
         let a = ray.d.lengthSquared, b = dot(oc, ray.d)
         let l = oc - ray.d * (b / a)
         let disc = radius * radius - l.lengthSquared
@@ -75,6 +75,9 @@ public struct Shape<T: Real> {
 
     @inlinable @inline(__always)
     func place(_ p: Vector3<T>) -> Vector3<T> { offset.map { $0.point(p) } ?? p }
+    /// A sphere's centre with the pose offset applied (`<id>.translate` moves a sphere too).
+    @inlinable @inline(__always)
+    public var placedCenter: Vector3<T> { place(center) }
     /// Vertex `i` of the mesh in world space and in `T`.
     @inlinable @inline(__always)
     func vertex(_ m: TriangleMesh, _ i: Int) -> Vector3<T> {
@@ -118,9 +121,9 @@ public struct Shape<T: Real> {
         case .sphere:
             t = sphereRoot(ray, near: hit.t)
             p = ray.at(t)
-            ng = (p - center) / radius
+            ng = (p - placedCenter) / radius
             ns = ng
-            let local = (p - center).primal
+            let local = (p - placedCenter).primal
             let phi = atan2(local.y, local.x)
             uv = (T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)),
                   T(acos(min(max(local.z / radius.primal, -1), 1)) / Double.pi))
