@@ -1,3 +1,4 @@
+import SceneFile
 import Geometry
 
 /// Fresnel equations and the index-of-refraction tables of Mitsuba 3's
@@ -119,15 +120,9 @@ public enum Fresnel {
 
     // MARK: - Tables
 
-    /// Mitsuba 3's named indices of refraction (`int_ior="bk7"`).
-    public static let namedIOR: [String: Double] = [
-        "vacuum": 1.0, "helium": 1.000036, "hydrogen": 1.000132, "air": 1.000277,
-        "carbon dioxide": 1.00045, "water": 1.333, "acetone": 1.36, "ethanol": 1.361,
-        "carbon tetrachloride": 1.461, "glycerol": 1.4729, "benzene": 1.501,
-        "silicone oil": 1.52045, "bromine": 1.661, "water ice": 1.31, "fused quartz": 1.458,
-        "pyrex": 1.470, "acrylic glass": 1.49, "polypropylene": 1.49, "bk7": 1.5046,
-        "sodium chloride": 1.544, "amber": 1.55, "pet": 1.575, "diamond": 2.419,
-    ]
+    /// Mitsuba 3's named indices of refraction (`int_ior="bk7"`): the scene
+    /// schema's table, kept in one place.
+    public static var namedIOR: [String: Double] { Schema.iorTable }
 
     /// Mitsuba 3's named conductors (`<string name="material" value="Au"/>`):
     /// the RGB (eta, k) its `*_rgb` variants use, read from Mitsuba 3.9.1
