@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 scene=${1:-scenes/cornell-box.xml}
 res=${2:-32}
 bin=.build/release/diffray
+[[ -x /usr/bin/time ]] || { apt-get update -qq && apt-get install -y -qq time; } >&2
 [[ -x $bin ]] || swift build -c release --product diffray >&2
 peak() {  # max resident set size in KiB
   /usr/bin/time -f '%M' "$bin" grad "$scene" -D res="$res" --spp "$1" --param red.reflectance.value \
