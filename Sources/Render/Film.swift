@@ -66,6 +66,13 @@ public struct ImageBlock {
         data = [Double](repeating: 0, count: self.width * self.height * 4)
     }
 
+    /// The tabulated filter at offset `x` (pixels) from a pixel centre.
+    @inlinable @inline(__always)
+    static func tabulatedWeight(_ x: Double, _ table: [Double], radius: Double) -> Double {
+        let k = Int((abs(x) * (Double(ImageBlock.tableSize) / radius)).rounded())
+        return k <= ImageBlock.tableSize ? table[k] : 0
+    }
+
     /// Adds radiance `c` at film position (fx, fy) (pixels, continuous).
     @inlinable
     public mutating func put(fx: Double, fy: Double, _ c: RGB<Double>) {
@@ -75,12 +82,8 @@ public struct ImageBlock {
             data[i] += c.r; data[i + 1] += c.g; data[i + 2] += c.b; data[i + 3] += 1
             return
         }
-        let r = filter.radius
-        let scale = Double(ImageBlock.tableSize) / r
-        @inline(__always) func weight(_ x: Double) -> Double {
-            let k = Int((abs(x) * scale).rounded())
-            return k <= ImageBlock.tableSize ? table[k] : 0
-        }
+        let r = filter.radius, table = self.table
+        @inline(__always) func weight(_ x: Double) -> Double { ImageBlock.tabulatedWeight(x, table, radius: r) }
         // Pixel i's centre is i + 0.5; weight f(i + 0.5 − fx).
         let xa = max(x0, Int((fx - r - 0.5).rounded(.up))), xb = min(x0 + width - 1, Int((fx + r - 0.5).rounded(.down)))
         let ya = max(y0, Int((fy - r - 0.5).rounded(.up))), yb = min(y0 + height - 1, Int((fy + r - 0.5).rounded(.down)))
@@ -115,11 +118,7 @@ extension ImageBlock {
     public func forEachWeight(fx: Double, fy: Double, filmWidth: Int, filmHeight: Int, _ body: (Int, Int, Double) -> Void) {
         if case .box = filter { body(Int(fx), Int(fy), 1); return }
         let r = filter.radius
-        let scale = Double(ImageBlock.tableSize) / r
-        @inline(__always) func weight(_ x: Double) -> Double {
-            let k = Int((abs(x) * scale).rounded())
-            return k <= ImageBlock.tableSize ? table[k] : 0
-        }
+        @inline(__always) func weight(_ x: Double) -> Double { ImageBlock.tabulatedWeight(x, table, radius: r) }
         let xa = max(0, Int((fx - r - 0.5).rounded(.up))), xb = min(filmWidth - 1, Int((fx + r - 0.5).rounded(.down)))
         let ya = max(0, Int((fy - r - 0.5).rounded(.up))), yb = min(filmHeight - 1, Int((fy + r - 0.5).rounded(.down)))
         if xa > xb || ya > yb { return }

@@ -102,7 +102,7 @@ extension Scene where T == Double {
                 if let id = b.id ?? b.referencedID, let k = bsdfIndexByID[id] {
                     bsdfIndex = k
                 } else {
-                    bsdfs.append(try Scene.loadBSDF(b, directory: d.directory))
+                    bsdfs.append(try BSDF<Double>(b))
                     bsdfPrefixes.append((b.id ?? b.referencedID).map { "\($0)." } ?? "\(object.id ?? "_unnamed_\(i)").bsdf.")
                     bsdfIndex = bsdfs.count - 1
                     if let id = b.id ?? b.referencedID { bsdfIndexByID[id] = bsdfIndex }
@@ -173,7 +173,7 @@ extension Scene where T == Double {
         case "disk":
             return .disk(toWorld: toWorld)
         case "obj", "ply":
-            let data = try Scene.loadMeshData(object, directory: directory)
+            let data = try object.loadMesh()
             if data.triangleCount == 0 {
                 throw SceneFileError("\(object.type) mesh has no triangles", at: object.location(of: "filename"))
             }
@@ -240,15 +240,5 @@ extension Scene where T == Double {
             throw SceneFileError("unsupported emitter '\(e.type)'; supported: area, point, spot, directional, constant, envmap",
                                  at: e.location)
         }
-    }
-}
-
-// Bridges to the BSDF loader (BSDF+SceneFile.swift) and the mesh readers (SceneFile).
-extension Scene where T == Double {
-    static func loadBSDF(_ b: SceneObject, directory: String) throws -> BSDF<Double> {
-        try BSDF(b)
-    }
-    static func loadMeshData(_ object: SceneObject, directory: String) throws -> MeshData {
-        try object.loadMesh()
     }
 }

@@ -11,6 +11,20 @@ public struct ParameterComponent: Sendable, Hashable {
 }
 
 extension Scene {
+    /// The filter weight each pixel accumulates for (spp, seed): the film's
+    /// normalisation, recomputed from the film samples without tracing.
+    public func filmWeights(spp: Int, seed: UInt64) -> [Double] {
+        if film.filter == .box { return [Double](repeating: Double(spp), count: film.width * film.height) }
+        var w = [Double](repeating: 0, count: film.width * film.height)
+        let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
+        forEachSample(x0: 0, y0: 0, x1: film.width, y1: film.height, spp: spp, seed: seed) { fx, fy, _ in
+            probe.forEachWeight(fx: fx, fy: fy, filmWidth: film.width, filmHeight: film.height) { x, y, wt in
+                w[y * film.width + x] += wt
+            }
+        }
+        return w
+    }
+
     /// Visits every sample of a tile in the order the primal renderer takes
     /// them, with the sampler positioned after the film sample: a path is
     /// replayed with exactly the random numbers its primal used.
@@ -38,20 +52,6 @@ extension Scene where T == Double {
         return keys.flatMap { k in
             (0..<all.first(where: { $0.key == k })!.values.count).map { ParameterComponent(key: k, index: $0) }
         }
-    }
-
-    /// The filter weight each pixel accumulates for (spp, seed): the film's
-    /// normalisation, recomputed from the film samples without tracing.
-    public func filmWeights(spp: Int, seed: UInt64) -> [Double] {
-        if film.filter == .box { return [Double](repeating: Double(spp), count: film.width * film.height) }
-        var w = [Double](repeating: 0, count: film.width * film.height)
-        let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
-        forEachSample(x0: 0, y0: 0, x1: film.width, y1: film.height, spp: spp, seed: seed) { fx, fy, _ in
-            probe.forEachWeight(fx: fx, fy: fy, filmWidth: film.width, filmHeight: film.height) { x, y, wt in
-                w[y * film.width + x] += wt
-            }
-        }
-        return w
     }
 
     /// Forward mode: the image and its derivative with respect to each
@@ -160,7 +160,7 @@ extension Scene {
                 }
             }
         }
-        let weights = plainScene.filmWeights(spp: spp, seed: seed)
+        let weights = filmWeights(spp: spp, seed: seed)
         var images = [[Float]](repeating: [Float](repeating: 0, count: w * h * 3), count: 1 + k)
         for p in 0..<w * h where weights[p] > 0 {
             for j in 0...k {
@@ -170,10 +170,6 @@ extension Scene {
         let all = images.map { Image(width: w, height: h, pixels: $0) }
         return (all[0], Array(all.dropFirst()))
     }
-
-    /// The same scene with plain doubles (shares everything that matters for
-    /// the film: size, filter).
-    var plainScene: Scene<Double> { lifted(Lifter<Double>.constant) }
 }
 
 extension Scene where T == Double {
