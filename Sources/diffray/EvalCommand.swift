@@ -66,8 +66,10 @@ struct EvalCommand: ParsableCommand {
     }
 
     func runPixels(_ problem: ControlProblem) throws {
-        guard problem == .cartpole else {
-            throw ValidationError("eval --pixels: only cartpole has a pixel policy so far, got \(problem.rawValue)")
+        switch problem {
+        case .cartpole: break
+        case .pendulum: return try PendulumPixelCommands.eval(self)
+        case .trebuchet: return try TrebuchetPixelCommands.eval(self)
         }
         let (network, res, spp) = try PixelPolicy.load(path: policy, problem: problem)
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: res, samples: spp)

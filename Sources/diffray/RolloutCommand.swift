@@ -107,8 +107,10 @@ struct RolloutCommand: ParsableCommand {
     }
 
     func runPixels(_ problem: ControlProblem) throws {
-        guard problem == .cartpole else {
-            throw ValidationError("rollout --pixels: only cartpole has a pixel policy so far, got \(problem.rawValue)")
+        switch problem {
+        case .cartpole: break
+        case .pendulum: return try PendulumPixelCommands.rollout(self)
+        case .trebuchet: return try TrebuchetPixelCommands.rollout(self)
         }
         let (network, viewRes, viewSpp) = try PixelPolicy.load(path: policy, problem: problem)
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)

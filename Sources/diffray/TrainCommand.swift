@@ -105,8 +105,10 @@ struct TrainCommand: ParsableCommand {
 
     /// `--pixels`: BPTT around physics → renderer → pixels → network → action.
     func runPixels(_ problem: ControlProblem) throws {
-        guard problem == .cartpole else {
-            throw ValidationError("train --pixels: only cartpole has a pixel recipe so far, got \(problem.rawValue)")
+        switch problem {
+        case .cartpole: break
+        case .pendulum: return try PendulumPixelCommands.train(self)
+        case .trebuchet: return try TrebuchetPixelCommands.train(self)
         }
         guard !resume else { throw ValidationError("train --pixels: --resume is not supported") }
         guard viewRes >= 4 && viewRes <= 256, viewSpp >= 1 && viewSpp <= 1024 else {
