@@ -54,11 +54,13 @@ public struct PixelObservation: @unchecked Sendable {
     /// subtracts (a constant image, like a data set's mean; no state).
     public let background: [Double]
 
-    /// Loads `directory/ENV.xml` at `resolution`² pixels, `samples` per pixel and
-    /// path depth `depth` (2: direct lighting only). The trebuchet has no pose
+    /// Loads `directory/ENV.xml` `resolution` pixels wide, `samples` per pixel and
+    /// path depth `depth` (2: direct lighting only). `boundary` defaults to the
+    /// camera's silhouettes only when every light is a delta light (no shadow
+    /// edge can be sampled then), both terms otherwise. The trebuchet has no pose
     /// keys (its picture is exogenous data: see `TrebuchetPixels`).
     public init(problem: ControlProblem, directory: String = "scenes", resolution: Int = 32, samples: Int = 4,
-                depth: Int = 2, boundary: BoundaryOptions = .standard,
+                depth: Int = 2, boundary: BoundaryOptions? = nil,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         guard problem != .trebuchet else {
             throw ControlError("PixelObservation.init: the trebuchet has no moving parts to differentiate; expected cartpole or pendulum")
@@ -71,10 +73,20 @@ public struct PixelObservation: @unchecked Sendable {
         self.problem = problem
         self.resolution = resolution
         self.samples = samples
-        self.boundary = boundary
+        // Shadow edges only matter where an area or environment light can be
+        // partly hidden; a view lit by delta lights alone (the cart-pole's sun
+        // behind the camera) needs the camera's silhouettes only.
+        let onlyDeltaLights = rest.emitters.allSatisfy { e in
+            switch e { case .point, .spot, .directional: return true; default: return false }
+        }
+        self.boundary = boundary ?? (onlyDeltaLights ? .primaryOnly : .standard)
         self.threads = threads
         background = PixelInput.channel(rest.render(RenderOptions(samplesPerPixel: samples, seed: PixelPolicy.frameSeed, threads: threads)).0)
     }
+
+    /// The film's size: `resolution` wide, `SceneTemplate.height(of:width:)` high.
+    public var width: Int { rest.film.width }
+    public var height: Int { rest.film.height }
 
     public var stateSize: Int { problem == .cartpole ? CartPoleDynamics.stateSize : PendulumDynamics.stateSize }
 
@@ -123,33 +135,35 @@ public struct PixelObservation: @unchecked Sendable {
         try scene(state: state).render(RenderOptions(samplesPerPixel: samples, seed: seed, threads: threads)).0
     }
 
-    /// The image of `state` and ∂image/∂state (forward mode).
+    /// The state variables the picture depends on (the others, velocities, have zero columns).
+    public static func posedStateIndices(_ problem: ControlProblem) -> [Int] {
+        switch problem {
+        case .cartpole: return [0, 2]
+        case .pendulum: return [0]
+        case .trebuchet: return []
+        }
+    }
+
+    /// The image of `state` and ∂image/∂state, by ONE forward-mode pass whose
+    /// two dual lanes are the directions of the posed state variables (the
+    /// pose offsets are lifted with ∂pose/∂state from `pose(_:state:)`), with
+    /// the boundary (silhouette) term unless `boundary` is `.interiorOnly`.
     public func renderWithJacobian(state: [Double], seed: UInt64 = 0) throws -> PixelFrame {
-        let n = state.count
-        precondition(n <= 4, "PixelObservation: Dual4 takes at most 4 state variables")
+        typealias D = Dual<SIMD2<Double>>
+        let indices = PixelObservation.posedStateIndices(problem)
+        precondition(indices.count <= 2 && state.count == stateSize, "PixelObservation: state has \(state.count) values, expected \(stateSize)")
         let keys = PixelObservation.poseKeys(problem)
         let posed = try scene(state: state)
-        let (image, derivatives) = try posed.renderForward(
-            keys: keys, RenderOptions(samplesPerPixel: samples, seed: seed, threads: threads), boundary: boundary)
-        // ∂pose/∂state by Dual4.
-        let dualState = (0..<n).map { Dual4(state[$0], variable: $0) }
-        let dualPose = PixelObservation.pose(problem, state: dualState)
-        var comps = [String: [Dual4]]()
-        for (k, v) in zip(keys, dualPose) { comps[k] = v }
-        let count = image.pixels.count
-        var jacobian = [[Float]](repeating: [Float](repeating: 0, count: count), count: n)
-        for (component, d) in derivatives {
-            let dp = comps[component.key]![component.index]
-            for j in 0..<n {
-                let c = Float(dp.partial(j))
-                if c == 0 { continue }
-                jacobian[j].withUnsafeMutableBufferPointer { col in
-                    d.pixels.withUnsafeBufferPointer { px in
-                        for i in 0..<count { col[i] += c * px[i] }
-                    }
-                }
-            }
-        }
+        var dualState = state.map { D($0) }
+        for (lane, i) in indices.enumerated() { dualState[i] = D(state[i], variable: lane) }
+        var tangents = [String: [D]]()
+        for (k, v) in zip(keys, PixelObservation.pose(problem, state: dualState)) { tangents[k] = v }
+        let (image, derivatives) = posed.renderForward(
+            directions: SIMD2<Double>.self, differentiates: { tangents[$0] != nil },
+            tangent: { key, _ in tangents[key]! },
+            RenderOptions(samplesPerPixel: samples, seed: seed, threads: threads), boundary: boundary)
+        var jacobian = [[Float]](repeating: [Float](repeating: 0, count: image.pixels.count), count: state.count)
+        for (lane, i) in indices.enumerated() { jacobian[i] = derivatives[lane].pixels }
         return PixelFrame(image: image, jacobian: jacobian)
     }
 }

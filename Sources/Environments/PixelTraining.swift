@@ -10,9 +10,14 @@ public enum PixelPolicy {
     /// Hidden units of the policy.
     public static let hidden = 32
 
-    /// dense(2R² → 32) relu, dense(32 → 1) tanh.
+    /// dense(2R² → 32) relu, dense(32 → 1) tanh, for a square R×R view.
     public static func layers(resolution r: Int) -> [Layer] {
         Network.mlpLayers([2 * r * r, hidden, 1], hidden: .relu, output: .tanh)
+    }
+
+    /// The layers for `problem`'s view `resolution` pixels wide (its height from `SceneTemplate.height(of:width:)`).
+    public static func layers(_ problem: ControlProblem, resolution r: Int) -> [Layer] {
+        Network.mlpLayers([2 * r * SceneTemplate.height(of: problem, width: r), hidden, 1], hidden: .relu, output: .tanh)
     }
 
     /// Default image size and samples per pixel of the policy's view.
@@ -205,6 +210,6 @@ extension PixelPolicy {
         guard file.metadata["environment"] == problem.rawValue else {
             throw ModelFileError(path: path, "pixel policy is for \(file.metadata["environment"] ?? "?"), not \(problem.rawValue)")
         }
-        return (try file.network(path: path, expecting: layers(resolution: r)), r, s)
+        return (try file.network(path: path, expecting: layers(problem, resolution: r)), r, s)
     }
 }

@@ -24,10 +24,19 @@ public struct SceneTemplate: Sendable {
         }
     }
 
-    /// The defines for a state, at `resolution`² pixels and `samples` per pixel.
+    /// The film height for a film `width` pixels wide: the cart-pole's view is
+    /// wide (3/8 as high as wide: the track and not much above the pole); the
+    /// others are square.
+    public static func height(of problem: ControlProblem, width: Int) -> Int {
+        problem == .cartpole ? Swift.max(1, Int((Double(width) * 3 / 8).rounded())) : width
+    }
+
+    /// The defines for a state, `resolution` pixels wide (`res`; `height` from
+    /// `height(of:width:)`) and `samples` per pixel.
     public func defines(state: [Double], resolution: Int = 64, samples: Int = 4) -> [String: String] {
         func f(_ x: Double) -> String { String(format: "%.6f", x) }
-        var d = ["res": String(resolution), "spp": String(samples)]
+        var d = ["res": String(resolution), "height": String(SceneTemplate.height(of: problem, width: resolution)),
+                 "spp": String(samples)]
         switch problem {
         case .cartpole:
             precondition(state.count >= 4, "SceneTemplate: cart-pole state has 4 values")

@@ -13,7 +13,7 @@ struct BenchPixels: ParsableCommand {
     @Option(help: "cartpole or pendulum.")
     var environment: String = "cartpole"
 
-    @Option(help: "Frame size in pixels (square).")
+    @Option(help: "Frame width in pixels (cart-pole: 3/8 as high, others square).")
     var res: Int = 64
 
     @Option(help: "Samples per pixel.")
@@ -47,7 +47,7 @@ struct BenchPixels: ParsableCommand {
     func run() throws {
         let problem = try ControlProblem(name: environment)
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: res, samples: spp, depth: depth,
-                                            boundary: interiorOnly ? .interiorOnly : .standard, threads: threads)
+                                            boundary: interiorOnly ? .interiorOnly : nil, threads: threads)
         // States along a swing: cart-pole x ∈ ±1 m, θ ∈ ±0.2 rad; pendulum θ around the circle.
         let states: [[Double]] = (0..<frames).map { i in
             let u = Double(i) / Double(max(frames - 1, 1))
@@ -61,10 +61,10 @@ struct BenchPixels: ParsableCommand {
         for (i, s) in states.enumerated() { _ = try observer.renderWithJacobian(state: s, seed: UInt64(i)) }
         let withGradient = Date().timeIntervalSince(t0)
         let fpsPrimal = Double(frames) / primal, fpsGradient = Double(frames) / withGradient
-        print("\(problem.rawValue) \(res)x\(res), \(spp) spp, depth \(depth), \(threads) threads, boundary \(interiorOnly ? "off" : "on"):")
+        print("\(problem.rawValue) \(observer.width)x\(observer.height), \(spp) spp, depth \(depth), \(threads) threads, boundary \(interiorOnly ? "off" : "on"):")
         print(String(format: "  render only:           %8.1f frames/s (%.2f ms/frame)", fpsPrimal, 1000 / fpsPrimal))
-        print(String(format: "  render + d image/d state: %6.1f frames/s (%.2f ms/frame, %d pose components)",
-                     fpsGradient, 1000 / fpsGradient, 3 * PixelObservation.poseKeys(problem).count))
+        print(String(format: "  render + d image/d state: %6.1f frames/s (%.2f ms/frame, one forward pass along %d state directions)",
+                     fpsGradient, 1000 / fpsGradient, PixelObservation.posedStateIndices(problem).count))
         if json {
             print("{\"environment\": \"\(problem.rawValue)\", \"res\": \(res), \"spp\": \(spp), \"depth\": \(depth), \"threads\": \(threads), "
                 + "\"boundary\": \(!interiorOnly), \"frames\": \(frames), \"render_fps\": \(fpsPrimal), \"render_gradient_fps\": \(fpsGradient)}")

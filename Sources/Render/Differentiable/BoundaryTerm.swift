@@ -39,6 +39,8 @@ public struct BoundaryOptions: Sendable {
     public static var standard: BoundaryOptions { BoundaryOptions() }
     /// No boundary term: the interior derivative only (wrong where edges move).
     public static var interiorOnly: BoundaryOptions { BoundaryOptions(primarySamplesPerPixel: 0, secondarySamplesPerPixel: 0) }
+    /// Silhouettes seen by the camera only (no shadow edges).
+    public static var primaryOnly: BoundaryOptions { BoundaryOptions(secondarySamplesPerPixel: 0) }
     public var isEnabled: Bool { primarySamplesPerPixel > 0 || secondarySamplesPerPixel > 0 }
 }
 
@@ -542,8 +544,8 @@ extension Scene where T == Double {
     /// The boundary term's share of the derivative images in forward mode:
     /// `dual` is this scene lifted with the chunk's components as dual
     /// partials; returns `width` images of w·h·3 values each.
-    func boundaryDerivatives(dual: Scene<Dual<SIMD8<Double>>>, width k: Int, _ options: RenderOptions,
-                             _ boundary: BoundaryOptions, filmWeights: [Double]) -> [[Double]] {
+    func boundaryDerivatives<P: SIMD>(dual: Scene<Dual<P>>, width k: Int, _ options: RenderOptions,
+                                      _ boundary: BoundaryOptions, filmWeights: [Double]) -> [[Double]] where P.Scalar == Double {
         let w = film.width, h = film.height
         var images = [[Double]](repeating: [Double](repeating: 0, count: w * h * 3), count: k)
         guard boundary.isEnabled else { return images }
@@ -551,7 +553,7 @@ extension Scene where T == Double {
         let (samples, pieces) = boundarySamples(edges: edges, options, boundary)
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
         let norm = film.filter.integral
-        var cache = [Int: ((Dual<SIMD8<Double>>, Dual<SIMD8<Double>>), (Dual<SIMD8<Double>>, Dual<SIMD8<Double>>))]()
+        var cache = [Int: ((Dual<P>, Dual<P>), (Dual<P>, Dual<P>))]()
         let tanX = dual.camera.tanHalfFov
         for b in samples {
             let speeds = dual.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX)

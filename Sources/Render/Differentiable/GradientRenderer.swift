@@ -100,6 +100,50 @@ extension Scene where T == Double {
         return (image, sum)
     }
 
+    /// Forward mode along caller-chosen directions, in ONE pass however many
+    /// keys move: `tangent(key, values)` lifts a differentiated key's values to
+    /// duals whose partials are the derivatives along each of the `P.scalarCount`
+    /// directions (for instance ∂pose/∂state of a rigid body driven by a
+    /// simulator). Returns the image and one derivative image per direction.
+    /// `differentiates` names the keys `tangent` lifts; the others stay constant.
+    /// (Concrete overloads for 2 and 4 directions: a generic entry point would
+    /// run unspecialised across the module boundary, hundreds of times slower.)
+    public func renderForward(directions: SIMD2<Double>.Type, differentiates: @escaping (String) -> Bool,
+                              tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<SIMD2<Double>>],
+                              _ options: RenderOptions, boundary: BoundaryOptions = .standard,
+                              geometryMoves: Bool = true) -> (image: Image, derivatives: [Image]) {
+        renderForwardAlong(directions, differentiates, tangent, options, boundary, geometryMoves)
+    }
+
+    /// See the two-direction overload.
+    public func renderForward(directions: SIMD4<Double>.Type, differentiates: @escaping (String) -> Bool,
+                              tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<SIMD4<Double>>],
+                              _ options: RenderOptions, boundary: BoundaryOptions = .standard,
+                              geometryMoves: Bool = true) -> (image: Image, derivatives: [Image]) {
+        renderForwardAlong(directions, differentiates, tangent, options, boundary, geometryMoves)
+    }
+
+    func renderForwardAlong<P: SIMD>(_ directions: P.Type, _ differentiates: @escaping (String) -> Bool,
+                                     _ tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<P>],
+                                     _ options: RenderOptions, _ boundary: BoundaryOptions,
+                                     _ geometryMoves: Bool) -> (image: Image, derivatives: [Image])
+        where P.Scalar == Double {
+        let k = P.scalarCount
+        let dual = lifted(Lifter<Dual<P>>(differentiates: differentiates) { key, values in
+            differentiates(key) ? tangent(key, values) : values.map { Dual<P>($0) }
+        })
+        let (image, interior) = dual.renderDual(width: k, options) { l in
+            (l.primal, (0..<k).map { j in (l.r.partials[j], l.g.partials[j], l.b.partials[j]) })
+        }
+        guard boundary.isEnabled && geometryMoves else { return (image, interior) }
+        let edges = boundaryDerivatives(dual: dual, width: k, options, boundary,
+                                        filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed))
+        let sum = interior.enumerated().map { j, img in
+            Image(width: img.width, height: img.height, pixels: img.pixels.indices.map { img.pixels[$0] + Float(edges[j][$0]) })
+        }
+        return (image, sum)
+    }
+
     /// Whether any of `keys` can move a visibility discontinuity (shape pose
     /// and geometry, camera pose and field of view); material and light
     /// values cannot, and skip the boundary pass.
