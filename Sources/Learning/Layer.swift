@@ -32,12 +32,19 @@ public enum Layer: Equatable, Sendable {
     case conv2d(Conv2DShape)
     /// An element-wise activation of `size` values.
     case activation(Activation, size: Int)
+    /// Spatial soft-argmax (Levine, Finn, Darrell and Abbeel 2016, "End-to-end
+    /// training of deep visuomotor policies"): for each of `channels` maps of
+    /// `height` × `width` values, the expected image position under the softmax
+    /// of the map, (u, v) ∈ [−1, 1]² (u along the width); 2·channels outputs
+    /// `[u₀, v₀, u₁, v₁, …]`. Turns feature maps into feature *points*.
+    case spatialSoftArgmax(channels: Int, height: Int, width: Int)
 
     @inlinable public var inputSize: Int {
         switch self {
         case let .dense(i, _): return i
         case let .conv2d(s): return s.inputSize
         case let .activation(_, n): return n
+        case let .spatialSoftArgmax(c, h, w): return c * h * w
         }
     }
     @inlinable public var outputSize: Int {
@@ -45,13 +52,14 @@ public enum Layer: Equatable, Sendable {
         case let .dense(_, o): return o
         case let .conv2d(s): return s.outputSize
         case let .activation(_, n): return n
+        case let .spatialSoftArgmax(c, _, _): return 2 * c
         }
     }
     @inlinable public var parameterCount: Int {
         switch self {
         case let .dense(i, o): return i * o + o
         case let .conv2d(s): return s.weightCount + s.filters
-        case .activation: return 0
+        case .activation, .spatialSoftArgmax: return 0
         }
     }
     /// Human-readable one-word description, e.g. `dense(4→24)`.
@@ -61,6 +69,7 @@ public enum Layer: Equatable, Sendable {
         case let .conv2d(s):
             return "conv2d(\(s.channels)×\(s.height)×\(s.width)→\(s.filters)×\(s.outputHeight)×\(s.outputWidth), k\(s.kernel) s\(s.stride) p\(s.padding))"
         case let .activation(a, n): return "\(a.rawValue)(\(n))"
+        case let .spatialSoftArgmax(c, h, w): return "spatial_soft_argmax(\(c)×\(h)×\(w)→\(2 * c))"
         }
     }
 }
@@ -91,6 +100,9 @@ extension Layer: Codable {
                 throw DecodingError.dataCorruptedError(forKey: .function, in: c, debugDescription: "unknown activation '\(name)'")
             }
             self = .activation(a, size: try c.decode(Int.self, forKey: .size))
+        case "spatial_soft_argmax":
+            self = .spatialSoftArgmax(channels: try c.decode(Int.self, forKey: .channels),
+                                      height: try c.decode(Int.self, forKey: .height), width: try c.decode(Int.self, forKey: .width))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown layer type '\(type)'")
         }
@@ -109,6 +121,9 @@ extension Layer: Codable {
             try c.encode(s.padding, forKey: .padding)
         case let .activation(a, n):
             try c.encode("activation", forKey: .type); try c.encode(a.rawValue, forKey: .function); try c.encode(n, forKey: .size)
+        case let .spatialSoftArgmax(ch, h, w):
+            try c.encode("spatial_soft_argmax", forKey: .type)
+            try c.encode(ch, forKey: .channels); try c.encode(h, forKey: .height); try c.encode(w, forKey: .width)
         }
     }
 }

@@ -46,7 +46,7 @@ public struct Network: Equatable, Sendable {
                 let limit = (6.0 / Double(s.channels * k2 + s.filters * k2)).squareRoot()
                 for _ in 0..<s.weightCount { p.append(generator.uniform(-limit, limit)) }
                 p.append(contentsOf: repeatElement(0, count: s.filters))
-            case .activation: break
+            case .activation, .spatialSoftArgmax: break
             }
         }
         self.init(layers: layers, parameters: p)
@@ -129,6 +129,23 @@ public struct Network: Equatable, Sendable {
                 x = y
             case let .activation(a, _):
                 for i in x.indices { x[i] = a(x[i]) }
+            case let .spatialSoftArgmax(c, h, w):
+                var y = [T]()
+                y.reserveCapacity(2 * c)
+                for ch in 0..<c {
+                    let base = ch * h * w
+                    var m = x[base].primal
+                    for i in 1..<(h * w) { m = Swift.max(m, x[base + i].primal) }
+                    var z = T(0), su = T(0), sv = T(0)
+                    for py in 0..<h {
+                        for px in 0..<w {
+                            let e = exp(x[base + py * w + px] - T(m))
+                            z += e; su += e * T(Network.softArgmaxCoordinate(px, w)); sv += e * T(Network.softArgmaxCoordinate(py, h))
+                        }
+                    }
+                    y.append(su / z); y.append(sv / z)
+                }
+                x = y
             }
         }
         return x
@@ -193,6 +210,8 @@ public struct Network: Equatable, Sendable {
                         }
                     case let .conv2d(s):
                         Network.convForward(s, p, xp, yp)
+                    case let .spatialSoftArgmax(c, h, w):
+                        Network.softArgmax(c, h, w, xp) { ch, _, u, v in yp[2 * ch] = u; yp[2 * ch + 1] = v }
                     case let .activation(a, n):
                         switch a {
                         case .relu: for i in 0..<n { yp[i] = xp[i] > 0 ? xp[i] : 0 }
@@ -201,6 +220,34 @@ public struct Network: Equatable, Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// The soft-argmax coordinate of cell `i` of `n`, in [−1, 1].
+    @inlinable
+    static func softArgmaxCoordinate(_ i: Int, _ n: Int) -> Double { n > 1 ? 2 * Double(i) / Double(n - 1) - 1 : 0 }
+
+    /// Runs the softmax of each channel and hands `body` the channel, its
+    /// probabilities (h·w) and its expected coordinates (u, v).
+    @inlinable
+    static func softArgmax(_ c: Int, _ h: Int, _ w: Int, _ x: UnsafeBufferPointer<Double>,
+                           _ body: (_ channel: Int, _ pi: [Double], _ u: Double, _ v: Double) -> Void) {
+        var pi = [Double](repeating: 0, count: h * w)
+        for ch in 0..<c {
+            let base = ch * h * w
+            var m = -Double.infinity
+            for i in 0..<(h * w) { m = Swift.max(m, x[base + i]) }
+            var z = 0.0, su = 0.0, sv = 0.0
+            for py in 0..<h {
+                let cv = softArgmaxCoordinate(py, h)
+                for px in 0..<w {
+                    let e = Double.exp(x[base + py * w + px] - m)
+                    pi[py * w + px] = e
+                    z += e; su += e * softArgmaxCoordinate(px, w); sv += e * cv
+                }
+            }
+            for i in pi.indices { pi[i] /= z }
+            body(ch, pi, su / z, sv / z)
         }
     }
 
@@ -269,6 +316,19 @@ public struct Network: Equatable, Sendable {
                                         Network.convBackward(s, p, g, xp, dyp, dxp)
                                     case let .activation(a, n):
                                         for i in 0..<n { dxp[i] = dyp[i] * a.derivative(output: yp[i]) }
+                                    case let .spatialSoftArgmax(c, h, w):
+                                        // ∂u/∂x_p = π_p (u_p − u), likewise v.
+                                        Network.softArgmax(c, h, w, xp) { ch, pi, u, v in
+                                            let du = dyp[2 * ch], dv = dyp[2 * ch + 1]
+                                            let base = ch * h * w
+                                            for py in 0..<h {
+                                                let dvy = dv * (Network.softArgmaxCoordinate(py, h) - v)
+                                                for px in 0..<w {
+                                                    let i = py * w + px
+                                                    dxp[base + i] = pi[i] * (du * (Network.softArgmaxCoordinate(px, w) - u) + dvy)
+                                                }
+                                            }
+                                        }
                                     }
                                 }
                             }

@@ -9,7 +9,8 @@ func smallNetwork(seed: UInt64 = 7) -> Network {
     let conv = Conv2DShape(channels: 2, height: 6, width: 5, filters: 3, kernel: 3, stride: 2, padding: 1)
     var net = Network(layers: [
         .conv2d(conv), .activation(.softplus, size: conv.outputSize),
-        .dense(inputs: conv.outputSize, outputs: 5), .activation(.tanh, size: 5),
+        .spatialSoftArgmax(channels: conv.filters, height: conv.outputHeight, width: conv.outputWidth),
+        .dense(inputs: 2 * conv.filters, outputs: 5), .activation(.tanh, size: 5),
         .dense(inputs: 5, outputs: 4), .activation(.sigmoid, size: 4),
         .dense(inputs: 4, outputs: 2),
     ], generator: &g)
