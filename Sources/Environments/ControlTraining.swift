@@ -40,21 +40,21 @@ public struct ControlError: Error, CustomStringConvertible, LocalizedError {
     public var errorDescription: String? { description }
 }
 
-/// The pendulum's swing-up recipe: BPTT through windows of 20 simulated steps
-/// started anywhere in the state space (`PendulumTrainingDynamics`), 5 windows
-/// an update, the loss `PendulumEnergySurrogate`, the gradient averaged over the
-/// steps and clipped to norm 1, a penalty 0.1·z² on the tanh output's
-/// pre-activation, Adam at 0.01. The policy is 2·tanh(network), so the torque
-/// never exceeds the ±2 N·m clamp. One training *episode* is two updates:
-/// 2 × 5 × 20 = 200 simulated steps, the length of one Gym episode.
+/// The pendulum's swing-up recipe (`PendulumNewtonTrainer`): one-step BPTT
+/// windows from random states with the analytic terminal value
+/// `PendulumValueSurrogate` (energy shaping + the upright LQR cost-to-go); each
+/// simulated step's exact derivatives give a Newton target torque, and the
+/// policy is fitted to all stored targets between simulated steps. One training
+/// *episode* is 200 simulated steps (the length of a Gym episode): 20 rounds of
+/// 10 simulated steps, each followed by 30 Adam updates (lr 0.01) on 32 stored
+/// targets. The policy is 2·tanh(network), so the torque never exceeds ±2 N·m.
 public enum PendulumTraining {
     public static let layers = Network.mlpLayers([3, 32, 32, 1], hidden: .tanh, output: .tanh)
-    public static let window = 20
-    public static let windowsPerUpdate = 5
-    public static let updatesPerEpisode = 2
+    public static let stepsPerRound = 10
+    public static let roundsPerEpisode = 20
+    public static let updatesPerRound = 30
+    public static let batchSize = 32
     public static let learningRate = 0.01
-    public static let clipNorm = 1.0
-    public static let outputPenalty = 0.1
 
     /// The network's input for a Gym observation `[cos θ, sin θ, θ̇]`: θ̇ scaled by 1/8.
     @inlinable
@@ -84,7 +84,9 @@ public struct CurvePoint: Codable, Equatable, Sendable {
 /// generator and the curve so far. Saved as versioned JSON next to the model.
 public struct TrainingRun: Codable {
     public static let formatName = "diffray-training-checkpoint"
-    public static let currentVersion = 1
+    /// Version 2 added `pendulumReplay` (the pendulum recipe's replay buffer);
+    /// version-1 checkpoints of cart-pole and the trebuchet still read.
+    public static let currentVersion = 2
 
     public var format = TrainingRun.formatName
     public var version = TrainingRun.currentVersion
@@ -99,6 +101,8 @@ public struct TrainingRun: Codable {
     public var curve: [CurvePoint] = []
     /// The episode after which the evaluation first met the bar, if it did.
     public var solvedAt: Int?
+    /// The pendulum recipe's replay buffer (`PendulumNewtonTrainer`); nil for the other problems.
+    public var pendulumReplay: PendulumReplay? = nil
 
     /// A fresh run.
     public init(problem: ControlProblem, seed: UInt64) {
@@ -127,7 +131,7 @@ public struct TrainingRun: Codable {
         do { run = try JSONDecoder().decode(TrainingRun.self, from: data) } catch {
             throw ModelFileError(path: path, "not a \(formatName) JSON file")
         }
-        guard run.format == formatName, run.version == currentVersion else {
+        guard run.format == formatName, run.version == currentVersion || (run.version == 1 && problem != .pendulum) else {
             throw ModelFileError(path: path, "format \(run.format) version \(run.version), expected \(formatName) version \(currentVersion)")
         }
         guard run.problem == problem else {
@@ -172,25 +176,22 @@ public struct TrainingRun: Codable {
             }
             net = trainer.network
         case .pendulum:
-            var trainer = BPTTTrainer<PendulumTrainingDynamics, PendulumEnergySurrogate>(
-                network: net, optimizer: optimizer, actionScale: PendulumDynamics.maxTorque,
-                window: PendulumTraining.window, clipNorm: PendulumTraining.clipNorm)
-            trainer.outputPenalty = PendulumTraining.outputPenalty
+            var trainer = PendulumNewtonTrainer(network: net, optimizer: optimizer, replay: pendulumReplay ?? PendulumReplay())
             trainer.environmentSteps = environmentSteps
             while episodes < totalEpisodes && !(stopWhenSolved && solvedAt != nil) {
                 var r = 0.0
-                for _ in 0..<PendulumTraining.updatesPerEpisode {
-                    let starts = (0..<PendulumTraining.windowsPerUpdate).map { _ in PendulumTrainingDynamics.startState(&generator) }
-                    r += trainer.trainBatch(starts: starts, steps: PendulumTraining.window) / Double(PendulumTraining.updatesPerEpisode)
+                for _ in 0..<PendulumTraining.roundsPerEpisode {
+                    r += trainer.collect(count: PendulumTraining.stepsPerRound, generator: &generator) / Double(PendulumTraining.roundsPerEpisode)
+                    trainer.fit(updates: PendulumTraining.updatesPerRound, batch: PendulumTraining.batchSize, generator: &generator)
                 }
                 episodes += 1
                 let net = trainer.network
                 let e = evaluate(PendulumDynamics.self, episodes: 100, seed: trainingEvaluationSeed) { PendulumTraining.action(net, $0) }
                 if e.mean >= PendulumTraining.solvedMean && solvedAt == nil { solvedAt = episodes }
-                // the training return: mean reward per simulated step, times 200 (an episode's worth)
+                // the training return: mean reward per simulated step (random states), times 200 (an episode's worth)
                 let p = CurvePoint(episode: episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: e.mean)
                 curve.append(p)
-                network = NetworkFile(network: trainer.network); optimizer = trainer.optimizer
+                network = NetworkFile(network: trainer.network); optimizer = trainer.optimizer; pendulumReplay = trainer.replay
                 environmentSteps = trainer.environmentSteps; seconds = base + Date().timeIntervalSince(start)
                 report(p)
                 try checkpoint(self)
