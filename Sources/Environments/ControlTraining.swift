@@ -26,7 +26,7 @@ public enum ControlProblem: String, CaseIterable, Codable, Sendable {
     /// The default number of training episodes (trebuchet: shots).
     public var defaultEpisodes: Int {
         switch self {
-        case .trebuchet: return 200_000
+        case .trebuchet: return 1_200_000
         case .cartpole: return 50
         case .pendulum: return 400
         }
@@ -234,13 +234,25 @@ extension PendulumTraining {
     public static let solvedMean = -200.0
 }
 
-/// The trebuchet aimer's recipe: Adam over mini-batches, step-decayed.
+/// The trebuchet aimer's recipe (`TrebuchetAimer`): Adam over mini-batches of
+/// 32 shots, 256 from shot 480,000 on (40 % of the default 1,200,000 shots),
+/// the learning rate decayed exponentially from 3e-3 to 3e-5 over the run, the
+/// Huber loss of the relative miss with threshold 1 %, the counterweight
+/// read-out started at 500 lb. Reports every 51,200 shots (a multiple of both
+/// batch sizes, so each report falls on a batch boundary).
 public enum TrebuchetTraining {
     public static let batchSize = 32
+    public static let batchGrowth: (after: Int, to: Int)? = (after: 480_000, to: 256)
+    public static let initialWeight = 500.0
     public static let learningRate = 3e-3
-    public static let reportEvery = 10_000
-    /// Learning rate after `progress` ∈ [0, 1] of the run: full, then ÷10 after 75 %, ÷30 after 90 %.
+    public static let finalLearningRate = 3e-5
+    public static let huberDelta = 0.01
+    public static let reportEvery = 51_200
+    /// The pixel aimer (`TrebuchetPixels`): frames rendered once for training, and simulated shots.
+    public static let pixelFrames = 4_000
+    public static let pixelShots = 600_000
+    /// Learning rate after `progress` ∈ [0, 1] of the run: 3e-3 · (1/100)^progress.
     public static func learningRate(progress: Double) -> Double {
-        learningRate * (progress >= 0.75 ? 0.1 : 1) * (progress >= 0.9 ? 0.3 : 1)
+        learningRate * Foundation.pow(finalLearningRate / learningRate, Swift.min(Swift.max(progress, 0), 1))
     }
 }

@@ -42,13 +42,22 @@ struct EvalCommand: ParsableCommand {
         switch problem {
         case .trebuchet:
             let n = episodes ?? 1000
-            let r = TrebuchetAimer.evaluate(network, count: n, seed: UInt64(seed))
+            let r = TrebuchetAimer.evaluate(count: n, seed: UInt64(seed), reachability: true) { w, t in
+                TrebuchetAimer.aim(network, wind: w, target: t)
+            }
             let seconds = Date().timeIntervalSince(start)
             print(String(format: "trebuchet: %d random targets, mean |miss| %.4f m, mean relative miss %.5f (%.3f%%), %.2f s",
                          n, r.meanAbsMiss, r.meanRelativeMiss, 100 * r.meanRelativeMiss, seconds))
+            print(String(format: "  reachable (a hit within 0.01%% with angle in [%g°, %g°], weight in [%g, %g] lb): %.1f%% of targets; "
+                         + "mean relative miss over them %.5f (%.3f%%); best possible over all targets %.5f (%.3f%%)",
+                         TrebuchetAimer.angleRange.0, TrebuchetAimer.angleRange.1, TrebuchetAimer.weightRange.0, TrebuchetAimer.weightRange.1,
+                         100 * r.reachableFraction, r.meanRelativeMissReachable, 100 * r.meanRelativeMissReachable,
+                         r.bestPossibleMeanRelativeMiss, 100 * r.bestPossibleMeanRelativeMiss))
             if json {
                 print("{\"environment\": \"trebuchet\", \"episodes\": \(n), \"mean_abs_miss_m\": \(r.meanAbsMiss), "
-                    + "\"mean_rel_miss\": \(r.meanRelativeMiss), \"seconds\": \(seconds)}")
+                    + "\"mean_rel_miss\": \(r.meanRelativeMiss), \"reachable_fraction\": \(r.reachableFraction), "
+                    + "\"mean_rel_miss_reachable\": \(r.meanRelativeMissReachable.isFinite ? String(r.meanRelativeMissReachable) : "null"), "
+                    + "\"best_possible_mean_rel_miss\": \(r.bestPossibleMeanRelativeMiss), \"seconds\": \(seconds)}")
             }
         case .cartpole, .pendulum:
             let n = episodes ?? 100
