@@ -66,6 +66,15 @@ public enum PendulumValueSurrogate {
             + T(2 * p[0]) * (T(1) - cos(th)) + T(2 * p[1]) * sin(th) * w + T(p[2]) * w * w
     }
 
+    /// The Gauss–Newton curvature of V(s′) along a sensitivity g = ∂s′/∂a:
+    /// 2k·(∇e(s′)·g)² + 2·gᵀPg, e = (E(s′) − E*)/E* (k·e²'s second-order part is left out).
+    @inlinable
+    public static func curvature(next: [Double], sensitivity g: [Double]) -> Double {
+        let p = riccati, eStar = uprightEnergy
+        let de = (-eStar * sin(next[0]) * g[0] + next[1] * g[1]) / eStar
+        return 2 * energyWeight * de * de + 2 * (p[0] * g[0] * g[0] + 2 * p[1] * g[0] * g[1] + p[2] * g[1] * g[1])
+    }
+
     /// The torque in [−2, 2] (steps of 0.05) minimising c(s, u) + V(step(s, u)):
     /// the greedy controller the surrogate implies (a reference, not used in training).
     public static func greedyAction(_ s: [Double]) -> Double {
@@ -148,12 +157,8 @@ public struct PendulumNewtonTrainer {
     @inlinable
     public static func newtonTarget(state: [Double], action: Double) -> (target: Double, reward: Double) {
         let lin = LinearizedStep.at(PendulumTrainingDynamics.self, PendulumGreedySurrogate.self, state: state, action: action)
-        let b = lin.dNextdAction, next = lin.next
-        let p = PendulumValueSurrogate.riccati, k = PendulumValueSurrogate.energyWeight
-        let eStar = PendulumValueSurrogate.uprightEnergy
-        let dEnergy = (-eStar * sin(next[0]) * b[0] + next[1] * b[1]) / eStar
         let torqueCurvature = abs(action) < PendulumDynamics.maxTorque ? 0.002 : 0
-        let h = torqueCurvature + 2 * k * dEnergy * dEnergy + 2 * (p[0] * b[0] * b[0] + 2 * p[1] * b[0] * b[1] + p[2] * b[1] * b[1])
+        let h = torqueCurvature + PendulumValueSurrogate.curvature(next: lin.next, sensitivity: lin.dNextdAction)
         let target = min(max(action - lin.dLossdAction / h, -targetLimit), targetLimit)
         return (target, PendulumDynamics.reward(state, action: action))
     }

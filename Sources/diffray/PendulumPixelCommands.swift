@@ -4,7 +4,138 @@ import Foundation
 
 /// `train|eval|rollout pendulum --pixels`.
 enum PendulumPixelCommands {
-    static func train(_ c: TrainCommand) throws { throw ValidationError("train --pixels: no pendulum pixel recipe yet") }
-    static func eval(_ c: EvalCommand) throws { throw ValidationError("eval --pixels: no pendulum pixel policy yet") }
-    static func rollout(_ c: RolloutCommand) throws { throw ValidationError("rollout --pixels: no pendulum pixel policy yet") }
+    /// The frame cache's identity: the view, the angles, the frame seed and the scene file's text.
+    static func cacheKey(scenes: String, resolution: Int, samples: Int) throws -> String {
+        let template = try SceneTemplate(problem: .pendulum, directory: scenes)
+        guard let text = FileManager.default.contents(atPath: template.path) else {
+            throw ValidationError("train --pixels: cannot read \(template.path)")
+        }
+        var hash: UInt64 = 0xcbf29ce484222325  // FNV-1a of the scene file
+        for b in text { hash = (hash ^ UInt64(b)) &* 0x100000001b3 }
+        return "res=\(resolution) spp=\(samples) angles=\(PendulumPixelPolicy.cacheAngles) seed=\(PixelPolicy.frameSeed) scene=\(String(hash, radix: 16))"
+    }
+
+    static func train(_ c: TrainCommand) throws {
+        guard !c.resume else { throw ValidationError("train pendulum --pixels: --resume is not supported") }
+        guard c.viewRes >= 8 && c.viewRes <= 128, c.viewSpp >= 1 && c.viewSpp <= 1024 else {
+            throw ValidationError("train pendulum --pixels: --view-res must be in 8...128 and --view-spp in 1...1024, got \(c.viewRes), \(c.viewSpp)")
+        }
+        let model = c.output ?? "pendulum-pixels.json"
+        let stem = model.hasSuffix(".json") ? String(model.dropLast(5)) : model
+        let total = c.episodes ?? 60
+        let seed = UInt64(c.seed)
+        let start = Date()
+        let observer = try PixelObservation(problem: .pendulum, directory: c.scenes, resolution: c.viewRes, samples: c.viewSpp)
+        let key = try cacheKey(scenes: c.scenes, resolution: c.viewRes, samples: c.viewSpp)
+        let cachePath = stem + ".frames.bin"
+        var renderedFrames = 0
+        let cache: PendulumFrameCache
+        if let cached = PendulumFrameCache.read(path: cachePath, key: key) {
+            cache = cached
+            print("frames: \(cachePath) (\(cache.count) angles, \(c.viewRes)x\(c.viewRes), \(c.viewSpp) spp), reused")
+        } else {
+            cache = try PendulumFrameCache.render(observer: observer, count: PendulumPixelPolicy.cacheAngles, seed: PixelPolicy.frameSeed)
+            renderedFrames = cache.count
+            try cache.write(path: cachePath, key: key)
+            print(String(format: "frames: %d angles rendered with d frame/d angle (%dx%d, %d spp) in %.1f s -> %@",
+                         cache.count, c.viewRes, c.viewRes, c.viewSpp, Date().timeIntervalSince(start), cachePath))
+        }
+        var g = SeededGenerator(seed: seed)
+        let net = Network(layers: PendulumPixelPolicy.layers(resolution: c.viewRes), generator: &g)
+        // --lr is shared with the cart-pole; its default there is PixelPolicy.learningRate
+        let lr = c.lr == PixelPolicy.learningRate ? PendulumPixelPolicy.learningRate : c.lr
+        var trainer = PendulumPixelTrainer(network: net, optimizer: Adam(learningRate: lr), cache: cache)
+        let evalSeed = seed &+ 1_000_003, evalEvery = 5
+        var curve = [(episode: Int, train: Double, eval: Double)]()
+        var solvedAt: Int? = nil, episodes = 0
+        print("episode  train return  eval mean (100 episodes, cached frames)   seconds")
+        while episodes < total && !(solvedAt != nil && !c.keepGoing) {
+            var r = 0.0
+            for _ in 0..<PendulumPixelPolicy.roundsPerEpisode {
+                r += trainer.collect(windows: PendulumPixelPolicy.windowsPerRound, generator: &g) / Double(PendulumPixelPolicy.roundsPerEpisode)
+                trainer.fit(updates: PendulumPixelPolicy.updatesPerRound, batch: PendulumPixelPolicy.batchSize, generator: &g)
+            }
+            episodes += 1
+            var e = Double.nan
+            if episodes % evalEvery == 0 || episodes == total {
+                e = trainer.evaluateCached(episodes: 100, seed: evalSeed).mean
+                if e >= PendulumTraining.solvedMean && solvedAt == nil { solvedAt = episodes }
+            }
+            curve.append((episodes, r * Double(PendulumDynamics.maxSteps), e))
+            print(String(format: "%7d  %12.1f  %10@  %7.1f", episodes, r * Double(PendulumDynamics.maxSteps),
+                         e.isNaN ? "-" : String(format: "%.2f", e), Date().timeIntervalSince(start)))
+        }
+        let seconds = Date().timeIntervalSince(start)
+        try PendulumPixelPolicy.save(trainer.network, to: model, resolution: c.viewRes, samples: c.viewSpp, metadata: [
+            "seed": String(seed), "episodes": String(episodes), "environment_steps": String(trainer.environmentSteps),
+        ])
+        let evaluated = curve.filter { !$0.eval.isNaN }
+        // the evaluation curve holds its last value between evaluations
+        var held = [Double](), lastEval = Double.nan
+        for p in curve { if !p.eval.isNaN { lastEval = p.eval }; held.append(lastEval) }
+        let plot = Plot.lines(series: [curve.map(\.train), held],
+                              labels: ["training return (random-start windows, per 200 steps)", "eval mean return (cached frames)"], logY: false,
+                              x: curve.map { Double($0.episode) }, title: "diffray train pendulum --pixels (seed \(seed))",
+                              xLabel: "training episodes (200 simulated steps)", yLabel: "return")
+        try plot.writePNG(to: stem + ".png")
+        let last = evaluated.last?.eval ?? .nan
+        print("pendulum from pixels: \(episodes) episodes, \(trainer.environmentSteps) environment steps, \(renderedFrames) frames rendered, "
+            + String(format: "%.1f s", seconds) + ", bar met (cached frames) after: \(solvedAt.map(String.init) ?? "not reached") -> \(model), \(stem).png")
+        if c.json {
+            print("{\"environment\": \"pendulum\", \"pixels\": true, \"episodes\": \(episodes), \"env_steps\": \(trainer.environmentSteps), "
+                + "\"frames\": \(renderedFrames), \"seconds\": \(seconds), \"solved_at\": \(solvedAt.map(String.init) ?? "null"), "
+                + "\"final_evaluation\": \(last.isFinite ? String(last) : "null"), \"model\": \(jsonString(model))}")
+        }
+    }
+
+    static func eval(_ c: EvalCommand) throws {
+        let (network, res, spp) = try PendulumPixelPolicy.load(path: c.policy)
+        let observer = try PixelObservation(problem: .pendulum, directory: c.scenes, resolution: res, samples: spp)
+        let n = c.episodes ?? 100
+        let start = Date()
+        let r = try evaluatePendulumPixels(network: network, observer: observer, episodes: n, seed: UInt64(c.seed))
+        let seconds = Date().timeIntervalSince(start)
+        let frames = n * PendulumDynamics.maxSteps
+        print(String(format: "pendulum from pixels (%dx%d, %d spp, every frame rendered): %d episodes, mean return %.2f ± %.2f (min %.1f, max %.1f), %d frames, %.1f s",
+                     res, res, spp, n, r.mean, r.std, r.returns.min()!, r.returns.max()!, frames, seconds))
+        if c.json {
+            print("{\"environment\": \"pendulum\", \"pixels\": true, \"episodes\": \(n), \"mean_reward\": \(r.mean), "
+                + "\"std_reward\": \(r.std), \"frames\": \(frames), \"seconds\": \(seconds)}")
+        }
+    }
+
+    static func rollout(_ c: RolloutCommand) throws {
+        let (network, viewRes, viewSpp) = try PendulumPixelPolicy.load(path: c.policy)
+        let observer = try PixelObservation(problem: .pendulum, directory: c.scenes, resolution: viewRes, samples: viewSpp)
+        let template = try SceneTemplate(problem: .pendulum, directory: c.scenes)
+        try FileManager.default.createDirectory(atPath: c.frames, withIntermediateDirectories: true)
+        var states = [[Double]](), seen = [Image]()
+        let start = Date()
+        let r = try evaluatePendulumPixels(network: network, observer: observer, episodes: 1, seed: UInt64(c.seed),
+                                           maxSteps: c.steps ?? PendulumDynamics.maxSteps) { _, step, state, image in
+            states.append(state); seen.append(image)
+            try image.write(to: (c.frames as NSString).appendingPathComponent(String(format: "seen-%04d.png", step)))
+        }
+        let stride = c.every ?? 5
+        var picked = Swift.stride(from: 0, to: states.count, by: stride).map { $0 }
+        if picked.last != states.count - 1 { picked.append(states.count - 1) }
+        var big = [Image]()
+        for (k, i) in picked.enumerated() {
+            let image = try template.render(state: states[i], resolution: c.res, samples: c.spp, seed: UInt64(i))
+            try image.write(to: (c.frames as NSString).appendingPathComponent(String(format: "frame-%04d.png", k)))
+            big.append(image)
+        }
+        func sheet(_ images: [Image], scale: Int) -> Image {
+            let count = Swift.min(24, images.count)
+            let chosen = (0..<count).map { images[$0 * (images.count - 1) / Swift.max(count - 1, 1)] }
+            return Image.contactSheet(chosen.map { scale > 1 ? $0.resized(width: $0.width * scale, height: $0.height * scale, filter: .nearest) : $0 }, columns: 6)
+        }
+        let seenSheet = (c.frames as NSString).appendingPathComponent("seen-contact-sheet.png")
+        let bigSheet = (c.frames as NSString).appendingPathComponent("contact-sheet.png")
+        try sheet(seen, scale: Swift.max(1, 128 / viewRes)).write(to: seenSheet)
+        try sheet(big, scale: 1).write(to: bigSheet)
+        print(String(format: "pendulum from pixels: %d steps, return %.1f; %d frames seen (%dx%d, %d spp), %d rendered at %dx%d, %d spp, in %.1f s",
+                     states.count, r.mean, seen.count, viewRes, viewRes, viewSpp, big.count, c.res, c.res, c.spp, Date().timeIntervalSince(start)))
+        print("-> \(c.frames)/seen-NNNN.png, \(seenSheet), \(c.frames)/frame-NNNN.png, \(bigSheet)")
+    }
 }
