@@ -251,6 +251,7 @@ public enum TrebuchetTraining {
     /// The pixel aimer (`TrebuchetPixels`): frames rendered once for training, and simulated shots.
     public static let pixelFrames = 4_000
     public static let pixelShots = 600_000
+    public static let pixelBatchSize = 64
     /// Learning rate after `progress` ∈ [0, 1] of the run: 3e-3 · (1/100)^progress.
     public static func learningRate(progress: Double) -> Double {
         learningRate * Foundation.pow(finalLearningRate / learningRate, Swift.min(Swift.max(progress, 0), 1))

@@ -13,11 +13,19 @@ import Render
 /// does not depend on the action, so a rendered data set of frames is reused
 /// across epochs (the frames rendered are counted and reported).
 ///
-/// Input: one value per pixel, the mean of the three linear channels minus 0.5
-/// (`observation(_:)`), nothing else. Network: a linear read-out of
-/// `features` values from the image (it can learn, e.g., the needle's and the
-/// flag's centroids, which are linear in the pixels), then the state aimer's
-/// head (64→64→64 tanh, then 2).
+/// Input (`observation(_:)`): the frame's grey level (mean of the three
+/// linear channels, minus 0.5) averaged down each column, separately over the
+/// upper half (where the wind needle is) and the lower half (the flag): a fixed
+/// average-pooling layer from R×R pixels to 2·R values, nothing else. Network: a
+/// linear read-out of `features` values from those profiles (it can learn,
+/// e.g., the needle's and the flag's centroids, which are linear in the
+/// pixels), then the state aimer's head (64→64→64 tanh, then 2). The read-out
+/// starts (`makeNetwork`) as smooth functions across the image (a ramp and
+/// cosines per band, like CoordConv's coordinate channels) rather than random
+/// weights: random weights make each feature a random function of the flag's
+/// column, which the network then has to unlearn (measured on a synthetic
+/// stand-in for the frames: 3–4 % mean relative miss after 400,000 shots with
+/// random weights, 1.2 % with the smooth start).
 public enum TrebuchetPixels {
     /// The policy's view by default: 64×64 pixels, 4 samples per pixel.
     public static let resolution = 64
@@ -28,7 +36,7 @@ public enum TrebuchetPixels {
     public static let modelVersion = "1"
 
     public static func layers(resolution r: Int) -> [Layer] {
-        [.dense(inputs: r * r, outputs: features),
+        [.dense(inputs: 2 * r, outputs: features),
          .dense(inputs: features, outputs: 64), .activation(.tanh, size: 64),
          .dense(inputs: 64, outputs: 64), .activation(.tanh, size: 64),
          .dense(inputs: 64, outputs: 64), .activation(.tanh, size: 64),
@@ -71,13 +79,38 @@ public enum TrebuchetPixels {
         }
     }
 
-    /// The network's input for a frame: per pixel, mean(r, g, b) − 0.5.
+    /// The network's input for a frame: mean(r, g, b) − 0.5 averaged down each
+    /// column over the upper half (values 0..<W) and the lower half (W..<2W).
     public static func observation(_ image: Image) -> [Double] {
-        var o = [Double](repeating: 0, count: image.width * image.height)
+        let w = image.width, h = image.height, top = h / 2
+        var o = [Double](repeating: 0, count: 2 * w)
         image.pixels.withUnsafeBufferPointer { p in
-            for i in 0..<o.count { o[i] = Double(p[3 * i] + p[3 * i + 1] + p[3 * i + 2]) / 3 - 0.5 }
+            for y in 0..<h {
+                let band = y < top ? 0 : w, n = Double(y < top ? top : h - top)
+                for x in 0..<w {
+                    let i = 3 * (y * w + x)
+                    o[band + x] += (Double(p[i] + p[i + 1] + p[i + 2]) / 3 - 0.5) / n
+                }
+            }
         }
         return o
+    }
+
+    /// A fresh pixel aimer: Glorot weights, then the read-out's rows set to
+    /// smooth functions of the column, half of them on each band: feature j of
+    /// a band is 2·(x/W − 1/2) for j = 0 and 2·cos(π j (x + 1/2) / W) otherwise.
+    public static func makeNetwork(resolution r: Int, generator: inout SeededGenerator) -> Network {
+        var net = Network(layers: layers(resolution: r), generator: &generator)
+        let inputs = 2 * r, half = features / 2
+        for k in 0..<features {
+            let band = k < half ? 0 : r, j = k % half
+            for i in 0..<inputs { net.parameters[k * inputs + i] = 0 }
+            for x in 0..<r {
+                let u = (Double(x) + 0.5) / Double(r)
+                net.parameters[k * inputs + band + x] = 2 * (j == 0 ? u - 0.5 : Foundation.cos(Double.pi * Double(j) * u))
+            }
+        }
+        return net
     }
 
     /// The aim for a frame's observation.

@@ -34,12 +34,20 @@ enum TrebuchetPixelCommands {
         }
         let renderSeconds = Date().timeIntervalSince(start)
         print(String(format: "%d frames in %.1f s (%.1f frames/s)", frames, renderSeconds, Double(frames) / renderSeconds))
+        // the curve's evaluation frames: rendered once, never trained on
+        let curveSet = try TrebuchetPixels.renderDataSet(view: view, count: 200, seed: UInt64(c.seed) &+ 1_000_003)
+        func curveMiss(_ net: Network) -> Double {
+            curveSet.reduce(0) { s, e in
+                let (a, m) = TrebuchetPixels.aim(net, observation: e.observation)
+                return s + Swift.abs(Trebuchet.shoot(wind: e.wind, angle: a, weight: m) - e.target) / e.target
+            } / Double(curveSet.count)
+        }
         var g = SeededGenerator(seed: UInt64(c.seed))
-        let net = Network(layers: TrebuchetPixels.layers(resolution: res), generator: &g)
+        let net = TrebuchetPixels.makeNetwork(resolution: res, generator: &g)
         var trainer = TrebuchetPixels.Trainer(network: net, optimizer: Adam(learningRate: lr), generator: g)
-        let batch = TrebuchetTraining.batchSize
+        let batch = TrebuchetTraining.pixelBatchSize
         var curve = [(Double, Double)]()
-        print("shots  epoch loss  eval mean relative miss (200 fresh frames)")
+        print("shots  epoch loss  mean relative miss on 200 held-out frames")
         var epoch = 0
         while trainer.shots < total {
             trainer.optimizer.learningRate = lr * TrebuchetTraining.learningRate(progress: Double(trainer.shots) / Double(total))
@@ -47,22 +55,22 @@ enum TrebuchetPixelCommands {
             let loss = trainer.epoch(data, batchSize: batch)
             epoch += 1
             if epoch % 10 == 0 || trainer.shots >= total {
-                let e = try TrebuchetPixels.evaluate(trainer.network, view: view, count: 200, seed: UInt64(c.seed) &+ 1_000_003, reachability: false)
-                curve.append((Double(trainer.shots), e.meanRelativeMiss))
-                print(String(format: "%8d  %.3e  %.5f  (%.0f s)", trainer.shots, loss, e.meanRelativeMiss, Date().timeIntervalSince(start)))
+                let e = curveMiss(trainer.network)
+                curve.append((Double(trainer.shots), e))
+                print(String(format: "%8d  %.3e  %.5f  (%.0f s)", trainer.shots, loss, e, Date().timeIntervalSince(start)))
             }
         }
         let seconds = Date().timeIntervalSince(start)
-        let evalFrames = 200 * curve.count
+        let evalFrames = curveSet.count
         try TrebuchetPixels.save(trainer.network, to: model, resolution: res, samples: spp, metadata: [
             "seed": String(c.seed), "episodes": String(trainer.shots), "environment_steps": String(trainer.shots),
             "frames": String(frames), "evaluation_frames": String(evalFrames), "epochs": String(epoch),
         ])
         let plotPath = stem(model) + ".png"
-        try Plot.lines(series: [curve.map(\.1)], labels: ["eval mean relative miss (200 fresh frames)"], logY: true,
+        try Plot.lines(series: [curve.map(\.1)], labels: ["mean relative miss, 200 held-out frames"], logY: true,
                        x: curve.map(\.0), title: "diffray train trebuchet --pixels (seed \(c.seed))",
                        xLabel: "shots", yLabel: "relative miss").writePNG(to: plotPath)
-        print(String(format: "trebuchet from pixels: %d shots (%d epochs over %d frames rendered for training, %d more for the curve), %.1f s -> %@, %@",
+        print(String(format: "trebuchet from pixels: %d shots (%d epochs over %d frames rendered for training, %d held-out frames for the curve), %.1f s -> %@, %@",
                      trainer.shots, epoch, frames, evalFrames, seconds, model, plotPath))
         if c.json {
             print("{\"environment\": \"trebuchet\", \"pixels\": true, \"episodes\": \(trainer.shots), \"env_steps\": \(trainer.shots), "
