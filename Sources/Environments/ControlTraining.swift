@@ -249,7 +249,7 @@ public enum TrebuchetTraining {
     public static let huberDelta = 0.01
     public static let reportEvery = 51_200
     /// The pixel aimer (`TrebuchetPixels`): frames rendered once for training, and simulated shots.
-    public static let pixelFrames = 4_000
+    public static let pixelFrames = 8_000
     public static let pixelShots = 600_000
     public static let pixelBatchSize = 64
     /// Learning rate after `progress` ∈ [0, 1] of the run: 3e-3 · (1/100)^progress.
