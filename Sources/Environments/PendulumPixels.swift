@@ -143,6 +143,8 @@ public enum PendulumPixelPolicy {
     public static let roundsPerEpisode = 10
     public static let updatesPerRound = 30
     public static let batchSize = 32
+    /// Training episodes of `train pendulum --pixels` (it does not stop early).
+    public static let defaultEpisodes = 30
 
     public static func layers(resolution r: Int) -> [Layer] {
         Network.mlpLayers([2 * r * r, hidden, 1], hidden: .relu, output: .tanh)
