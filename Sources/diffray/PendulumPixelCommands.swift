@@ -48,6 +48,11 @@ enum PendulumPixelCommands {
         // --lr is shared with the cart-pole; its default there is PixelPolicy.learningRate
         let lr = c.lr == PixelPolicy.learningRate ? PendulumPixelPolicy.learningRate : c.lr
         var trainer = PendulumPixelTrainer(network: net, optimizer: Adam(learningRate: lr), cache: cache)
+        // Ablation: DIFFRAY_PENDULUM_OPEN_LOOP=1 drops the renderer's d frame/d angle (the loop opened).
+        if ProcessInfo.processInfo.environment["DIFFRAY_PENDULUM_OPEN_LOOP"] == "1" {
+            trainer.useRendererGradient = false
+            print("open loop: the renderer's gradient is dropped (DIFFRAY_PENDULUM_OPEN_LOOP=1)")
+        }
         let evalSeed = seed &+ 1_000_003, evalEvery = 5
         var curve = [(episode: Int, train: Double, eval: Double)]()
         var solvedAt: Int? = nil, episodes = 0
