@@ -250,10 +250,8 @@ public enum TrebuchetTraining {
     public static let reportEvery = 51_200
     /// The pixel aimer (`TrebuchetPixels`): frames rendered once for training, and simulated shots.
     public static let pixelFrames = 8_000
-    public static let pixelShots = 600_000
+    public static let pixelShots = 1_200_000
     public static let pixelBatchSize = 64
-    /// λ of `TrebuchetPixels.Trainer.smoothness`.
-    public static let pixelSmoothness = 0.0
     /// Learning rate after `progress` ∈ [0, 1] of the run: 3e-3 · (1/100)^progress.
     public static func learningRate(progress: Double) -> Double {
         learningRate * Foundation.pow(finalLearningRate / learningRate, Swift.min(Swift.max(progress, 0), 1))

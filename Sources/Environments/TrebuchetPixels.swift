@@ -155,16 +155,11 @@ public enum TrebuchetPixels {
         public var optimizer: Adam
         public var generator: SeededGenerator
         public var delta: Double
-        /// λ of the smoothness penalty λ·Σ (w[x + 1] − w[x])² on the read-out's
-        /// weights along each band's columns (0: none).
-        public var smoothness: Double
         /// Shots simulated so far.
         public var shots = 0
 
-        public init(network: Network, optimizer: Adam, generator: SeededGenerator, delta: Double = TrebuchetTraining.huberDelta,
-                    smoothness: Double = TrebuchetTraining.pixelSmoothness) {
+        public init(network: Network, optimizer: Adam, generator: SeededGenerator, delta: Double = TrebuchetTraining.huberDelta) {
             self.network = network; self.optimizer = optimizer; self.generator = generator; self.delta = delta
-            self.smoothness = smoothness
         }
 
         /// One mini-batch step on `batch`; returns its mean loss.
@@ -181,20 +176,6 @@ public enum TrebuchetPixels {
                 loss += h.loss
                 let scale = h.derivative / e.target / Double(batch.count)
                 _ = network.backward([scale * d.partial(0) * da, scale * d.partial(1) * dm], trace: trace, gradient: &gradient)
-            }
-            if smoothness > 0, case let .dense(inputs, outputs) = network.layers[0] {
-                let r = inputs / 2
-                for k in 0..<outputs {
-                    for band in [0, r] {
-                        for x in 0..<(r - 1) {
-                            let i = k * inputs + band + x
-                            let d = network.parameters[i + 1] - network.parameters[i]
-                            loss += smoothness * d * d * Double(batch.count)
-                            gradient[i + 1] += 2 * smoothness * d
-                            gradient[i] -= 2 * smoothness * d
-                        }
-                    }
-                }
             }
             shots += batch.count
             optimizer.update(&network.parameters, gradient: gradient)

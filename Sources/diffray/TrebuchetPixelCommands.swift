@@ -14,7 +14,7 @@ enum TrebuchetPixelCommands {
     static func stem(_ model: String) -> String { model.hasSuffix(".json") ? String(model.dropLast(5)) : model }
 
     /// Renders a data set of `TrebuchetTraining.pixelFrames` frames once, then
-    /// trains for `--episodes` simulated shots (default 600,000) over it.
+    /// trains for `--episodes` simulated shots (default 1,200,000) over it.
     static func train(_ c: TrainCommand) throws {
         guard !c.resume else { throw ValidationError("train trebuchet --pixels: --resume is not supported") }
         let res = given("--view-res") ? c.viewRes : TrebuchetPixels.resolution
