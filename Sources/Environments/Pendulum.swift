@@ -100,7 +100,9 @@ public enum PendulumTrainingDynamics: Dynamics {
     public static func isTerminal(_ s: [Double]) -> Bool { false }
 }
 
-/// The swing-up training loss: Gym's cost of the step (torque clamped) plus an
+/// The previous swing-up recipe's loss (BPTT over 20-step windows; 138–183
+/// training episodes; replaced by `PendulumNewtonTrainer`, kept for comparison):
+/// Gym's cost of the step (torque clamped) plus an
 /// energy term ((E′ − E*) / E*)² on the state reached, with
 /// E = ½ θ̇² + (3g / 2l) cos θ (per unit of inertia; E* = 3g / 2l, upright at rest).
 /// Its one-step gradient pumps energy in when E < E* and out when E > E*
