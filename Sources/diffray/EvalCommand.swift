@@ -88,7 +88,7 @@ struct EvalCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let frames = Int(r.returns.reduce(0, +))
         print(problem.rawValue + String(format: " from pixels (%dx%d, %d spp): %d episodes, mean return %.2f ± %.2f (min %.1f, max %.1f), %d frames, %.1f s",
-                                        res, res, spp, n, r.mean, r.std, r.returns.min()!, r.returns.max()!, frames, seconds))
+                                        observer.width, observer.height, spp, n, r.mean, r.std, r.returns.min()!, r.returns.max()!, frames, seconds))
         if json {
             print("{\"environment\": \"\(problem.rawValue)\", \"pixels\": true, \"episodes\": \(n), \"mean_reward\": \(r.mean), "
                 + "\"std_reward\": \(r.std), \"frames\": \(frames), \"seconds\": \(seconds)}")

@@ -102,7 +102,7 @@ struct RolloutCommand: ParsableCommand {
         let sheetPath = (frames as NSString).appendingPathComponent("contact-sheet.png")
         try Image.contactSheet(sheetImages, columns: 6).write(to: sheetPath)
         print(summary)
-        print(String(format: "%d frames (%dx%d, %d spp) in %.2f s", images.count, res, res, spp, Date().timeIntervalSince(start))
+        print(String(format: "%d frames (%dx%d, %d spp) in %.2f s", images.count, images.first?.width ?? res, images.first?.height ?? res, spp, Date().timeIntervalSince(start))
             + " -> \(frames)/frame-NNNN.png, \(sheetPath)")
     }
 
@@ -142,7 +142,7 @@ struct RolloutCommand: ParsableCommand {
         try sheet(seen, scale: Swift.max(1, 128 / viewRes)).write(to: seenSheet)
         try sheet(big, scale: 1).write(to: bigSheet)
         print(String(format: "cartpole from pixels: %d steps, return %.1f; %d frames seen (%dx%d, %d spp), %d rendered at %dx%d, %d spp, in %.1f s",
-                     states.count, r.mean, seen.count, viewRes, viewRes, viewSpp, big.count, res, res, spp, Date().timeIntervalSince(start)))
+                     states.count, r.mean, seen.count, observer.width, observer.height, viewSpp, big.count, res, SceneTemplate.height(of: problem, width: res), spp, Date().timeIntervalSince(start)))
         print("-> \(frames)/seen-NNNN.png, \(seenSheet), \(frames)/frame-NNNN.png, \(bigSheet)")
     }
 }

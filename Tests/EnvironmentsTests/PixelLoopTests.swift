@@ -41,13 +41,14 @@ enum SmoothCartPole: Dynamics {
 /// (same frame seed), and different from the gradient without the renderer's
 /// ∂image/∂state.
 @Test func closedLoopGradientMatchesFiniteDifferences() throws {
-    let res = 10, spp = 24, steps = 10
+    let res = 16, spp = 64, steps = 10
     let obs = try PixelObservation(problem: .cartpole, directory: scenesDirectory, resolution: res, samples: spp)
     var g = SeededGenerator(seed: 5)
-    var net = Network(layers: Network.mlpLayers([2 * res * res, 6, 1], hidden: .tanh, output: .tanh), generator: &g)
+    let inputs = 2 * obs.width * obs.height
+    var net = Network(layers: Network.mlpLayers([inputs, 6, 1], hidden: .tanh, output: .tanh), generator: &g)
     // A high-gain first layer: the policy reacts strongly to the picture, so
     // the states it causes feed back through the frames it sees next.
-    for i in 0..<(2 * res * res * 6) { net.parameters[i] *= 8 }
+    for i in 0..<(inputs * 6) { net.parameters[i] *= 8 }
     var trainer = PixelBPTTTrainer<SmoothCartPole, CartPoleSurrogate>(
         network: net, optimizer: Adam(), observer: obs, actionScale: 1, window: steps)
     let start = [0.3, 0.4, 0.1, -0.5]
@@ -73,10 +74,10 @@ enum SmoothCartPole: Dynamics {
     let u = unit(full), v = unit(zip(full, open).map { $0 - $1 })
     let fdU = try fd(u), fdV = try fd(v)
     #expect(abs(fdU - dot(full, u)) < 0.05 * abs(fdU), "along the gradient: finite differences \(fdU), closed-loop BPTT \(dot(full, u)), open loop \(dot(open, u))")
-    // Known issue: at 10×10 px the renderer's share of the gradient (~0.4 % here)
-    // is at the level of the finite differences' sample-pattern error and of
-    // the boundary term's noise; measured: FD -4.3153, closed -4.3033, open -4.3215.
-    withKnownIssue("renderer term below the finite-difference resolution at 10x10 px, 24 spp") {
+    // Known issue: in this 16×6 view the renderer's share of the gradient (closed − open, ~0.7 %)
+    // is below the finite differences' sample-pattern error (~1–2 %); measured (debug build):
+    // 64 spp: FD 3.2398, closed 3.2059, open 3.1827; 256 spp: FD 3.1890, closed 3.2591, open 3.2359.
+    withKnownIssue("renderer term below the finite-difference resolution at 16x6 px") {
         #expect(abs(fdV - dot(full, v)) < 0.5 * abs(dot(full, v) - dot(open, v)),
                 "along full − open: finite differences \(fdV), closed-loop BPTT \(dot(full, v)), open loop \(dot(open, v))")
     }

@@ -26,7 +26,7 @@ func templatesLoadRenderAndFollowTheState(problem: ControlProblem, a: [Double], 
     let first = try t.render(state: a, resolution: 24, samples: 2, seed: 1, threads: 1)
     let again = try t.render(state: a, resolution: 24, samples: 2, seed: 1, threads: 1)
     let other = try t.render(state: b, resolution: 24, samples: 2, seed: 1, threads: 1)
-    #expect(first.width == 24 && first.height == 24)
+    #expect(first.width == 24 && first.height == SceneTemplate.height(of: problem, width: 24))
     #expect(meanAbsoluteDifference(first, again) == 0)  // deterministic for a seed
     #expect(meanAbsoluteDifference(first, other) > 1e-3)  // the frame follows the state
 }
