@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time fixed kernels and print the figures the README quotes.",
-        subcommands: [BenchAD.self, BenchPixels.self])
+        subcommands: [BenchAD.self, BenchPixels.self, BenchInference.self])
 }
 
 /// `diffray bench ad`: the cost of forward (8 partials) and reverse mode

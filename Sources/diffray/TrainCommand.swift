@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "trebuchet, cartpole or pendulum.")
     var environment: String
 
-    @Option(help: "Training episodes (trebuchet: shots). Default: trebuchet 200000, cartpole 50, pendulum 400, pendulum --pixels 30 (one pendulum episode: 200 simulated steps).")
+    @Option(help: "Training episodes (trebuchet: shots). Default: trebuchet 1200000, cartpole 50, pendulum 400, pendulum --pixels 30 (one pendulum episode: 200 simulated steps).")
     var episodes: Int?
 
     @Option(help: "Seed of the weights, start states and targets.")
