@@ -317,22 +317,6 @@ public func evaluatePendulumPixels(network: Network, observer: PixelObservation,
                                    maxSteps: Int = PendulumDynamics.maxSteps, frameSeed: UInt64 = PixelPolicy.frameSeed,
                                    onFrame: ((_ episode: Int, _ step: Int, _ state: [Double], _ image: Image) throws -> Void)? = nil)
     throws -> (mean: Double, std: Double, returns: [Double]) {
-    var g = SeededGenerator(seed: seed)
-    var returns = [Double]()
-    for e in 0..<episodes {
-        var env = Pendulum<Double>(generator: &g)
-        var total = 0.0
-        var previous: [Double]? = nil
-        while !env.isDone && env.steps < maxSteps {
-            let image = try observer.render(state: env.state, seed: frameSeed)
-            try onFrame?(e, env.steps, env.state, image)
-            let cur = PixelInput.channel(image)
-            total += env.step(PendulumPixelPolicy.action(network, PixelInput.input(current: cur, previous: previous ?? cur, background: observer.background)))
-            previous = cur
-        }
-        returns.append(total)
-    }
-    let mean = returns.reduce(0, +) / Double(returns.count)
-    let v = returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(returns.count)
-    return (mean, v.squareRoot(), returns)
+    try evaluatePixels(PendulumDynamics.self, observer: observer, episodes: episodes, seed: seed, maxSteps: maxSteps,
+                       frameSeed: frameSeed, policy: { PendulumPixelPolicy.action(network, $0) }, onFrame: onFrame)
 }
