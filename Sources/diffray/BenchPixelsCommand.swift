@@ -63,8 +63,9 @@ struct BenchPixels: ParsableCommand {
         let fpsPrimal = Double(frames) / primal, fpsGradient = Double(frames) / withGradient
         print("\(problem.rawValue) \(observer.width)x\(observer.height), \(spp) spp, depth \(depth), \(threads) threads, boundary \(interiorOnly ? "off" : "on"):")
         print(String(format: "  render only:           %8.1f frames/s (%.2f ms/frame)", fpsPrimal, 1000 / fpsPrimal))
-        print(String(format: "  render + d image/d state: %6.1f frames/s (%.2f ms/frame, one forward pass along %d state directions)",
-                     fpsGradient, 1000 / fpsGradient, PixelObservation.posedStateIndices(problem).count))
+        let directions = PixelObservation.posedStateIndices(problem).count
+        print(String(format: "  render + d image/d state: %6.1f frames/s (%.2f ms/frame, one forward pass along %d state direction",
+                     fpsGradient, 1000 / fpsGradient, directions) + (directions == 1 ? ")" : "s)"))
         if json {
             print("{\"environment\": \"\(problem.rawValue)\", \"res\": \(res), \"spp\": \(spp), \"depth\": \(depth), \"threads\": \(threads), "
                 + "\"boundary\": \(!interiorOnly), \"frames\": \(frames), \"render_fps\": \(fpsPrimal), \"render_gradient_fps\": \(fpsGradient)}")
