@@ -10,20 +10,10 @@ public enum PixelPolicy {
     /// Hidden units of the policy.
     public static let hidden = 32
 
-    /// dense(2R² → 32) relu, dense(32 → 1) tanh, for a square R×R view.
-    public static func layers(resolution r: Int) -> [Layer] {
-        Network.mlpLayers([2 * r * r, hidden, 1], hidden: .relu, output: .tanh)
-    }
-
     /// The layers for `problem`'s view `resolution` pixels wide (its height
     /// from `SceneTemplate.height(of:width:)`): dense(2·w·h → 32) relu → 1 tanh.
     public static func layers(_ problem: ControlProblem, resolution r: Int) -> [Layer] {
         Network.mlpLayers([2 * r * SceneTemplate.height(of: problem, width: r), hidden, 1], hidden: .relu, output: .tanh)
-    }
-
-    /// A freshly initialised (Glorot) policy for `problem`'s view.
-    public static func makeNetwork(_ problem: ControlProblem, resolution r: Int, generator: inout SeededGenerator) -> Network {
-        Network(layers: layers(problem, resolution: r), generator: &generator)
     }
 
     /// Default image size and samples per pixel of the policy's view.

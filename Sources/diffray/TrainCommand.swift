@@ -118,7 +118,7 @@ struct TrainCommand: ParsableCommand {
         let stem = model.hasSuffix(".json") ? String(model.dropLast(5)) : model
         let total = episodes ?? 50
         var g = SeededGenerator(seed: UInt64(seed))
-        let net = PixelPolicy.makeNetwork(problem, resolution: viewRes, generator: &g)
+        let net = Network(layers: PixelPolicy.layers(problem, resolution: viewRes), generator: &g)
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
         var trainer = PixelBPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(
             network: net, optimizer: Adam(learningRate: lr), observer: observer,

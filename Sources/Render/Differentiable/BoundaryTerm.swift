@@ -585,16 +585,7 @@ extension Scene where T == Double {
         let norm = film.filter.integral
         let tape = Tape.current
         tape.reset()
-        var leaves = [String: [Adjoint]]()
-        let wanted = Set(keys)
-        let scene = lifted(Lifter<Adjoint>(differentiates: { wanted.contains($0) }) { key, values in
-            if wanted.contains(key) {
-                let l = values.map { tape.variable($0) }
-                leaves[key] = l
-                return l
-            }
-            return values.map { Adjoint($0) }
-        })
+        let (scene, leaves) = liftedOnTape(tape, differentiating: Set(keys))
         let tanX = scene.camera.tanHalfFov
         var cache = [Int: ((Adjoint, Adjoint), (Adjoint, Adjoint))]()
         var seeds = [(Adjoint, Double)]()

@@ -81,23 +81,12 @@ extension Scene where T == Double {
         typealias D = Dual<SIMD8<Double>>
         var slot = [String: [Int: Int]]()
         for (k, c) in chunk.enumerated() { slot[c.key, default: [:]][c.index] = k }
-        let dual = lifted(Lifter<D>(differentiates: { slot[$0] != nil }) { key, values in
+        return renderForwardAlong(SIMD8<Double>.self, lanes: chunk.count, { slot[$0] != nil }, { key, values in
             values.enumerated().map { i, v in
                 if let k = slot[key]?[i] { return D(v, variable: k) }
                 return D(v)
             }
-        })
-        let (image, interior) = dual.renderDual(width: 8, options) { l in
-            (l.primal, (0..<8).map { k in (l.r.partials[k], l.g.partials[k], l.b.partials[k]) })
-        }
-        guard boundary.isEnabled && geometryMayMove(chunk.map(\.key)) else { return (image, interior) }
-        let edges = boundaryDerivatives(dual: dual, width: chunk.count, options, boundary,
-                                        filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed))
-        let sum = interior.enumerated().map { k, img in
-            k < edges.count ? Image(width: img.width, height: img.height,
-                                    pixels: img.pixels.indices.map { img.pixels[$0] + Float(edges[k][$0]) }) : img
-        }
-        return (image, sum)
+        }, options, boundary, geometryMayMove(chunk.map(\.key)))
     }
 
     /// Forward mode along caller-chosen directions, in ONE pass however many
@@ -112,7 +101,7 @@ extension Scene where T == Double {
                               tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<SIMD2<Double>>],
                               _ options: RenderOptions, boundary: BoundaryOptions = .standard,
                               geometryMoves: Bool = true) -> (image: Image, derivatives: [Image]) {
-        renderForwardAlong(directions, differentiates, tangent, options, boundary, geometryMoves)
+        renderForwardAlong(directions, lanes: 2, differentiates, tangent, options, boundary, geometryMoves)
     }
 
     /// See the two-direction overload.
@@ -120,15 +109,16 @@ extension Scene where T == Double {
                               tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<SIMD4<Double>>],
                               _ options: RenderOptions, boundary: BoundaryOptions = .standard,
                               geometryMoves: Bool = true) -> (image: Image, derivatives: [Image]) {
-        renderForwardAlong(directions, differentiates, tangent, options, boundary, geometryMoves)
+        renderForwardAlong(directions, lanes: 4, differentiates, tangent, options, boundary, geometryMoves)
     }
 
-    func renderForwardAlong<P: SIMD>(_ directions: P.Type, _ differentiates: @escaping (String) -> Bool,
+    /// The forward pass behind both: derivative images for the first `lanes`
+    /// dual lanes (the others are unused and not accumulated).
+    func renderForwardAlong<P: SIMD>(_ directions: P.Type, lanes k: Int, _ differentiates: @escaping (String) -> Bool,
                                      _ tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<P>],
                                      _ options: RenderOptions, _ boundary: BoundaryOptions,
                                      _ geometryMoves: Bool) -> (image: Image, derivatives: [Image])
         where P.Scalar == Double {
-        let k = P.scalarCount
         let dual = lifted(Lifter<Dual<P>>(differentiates: differentiates) { key, values in
             differentiates(key) ? tangent(key, values) : values.map { Dual<P>($0) }
         })
@@ -217,6 +207,21 @@ extension Scene {
 }
 
 extension Scene where T == Double {
+    /// This scene over `Adjoint`: the components of `wanted` keys become
+    /// variables on `tape` (returned as `leaves`, by key), everything else constants.
+    func liftedOnTape(_ tape: Tape, differentiating wanted: Set<String>) -> (scene: Scene<Adjoint>, leaves: [String: [Adjoint]]) {
+        var leaves = [String: [Adjoint]]()
+        let scene = lifted(Lifter<Adjoint>(differentiates: { wanted.contains($0) }) { key, values in
+            if wanted.contains(key) {
+                let l = values.map { tape.variable($0) }
+                leaves[key] = l
+                return l
+            }
+            return values.map { Adjoint($0) }
+        })
+        return (scene, leaves)
+    }
+
     /// Reverse mode by path replay: given ∂loss/∂image (linear RGB, row-major,
     /// `width·height·3` values), returns ∂loss/∂p for every component of
     /// `keys`. Each path is re-traced with the random numbers of its primal
@@ -245,15 +250,7 @@ extension Scene where T == Double {
             forEachTile(grid.count, threads: options.threads, progress: options.progress) { tile in
                 let tape = Tape.current
                 tape.reset()
-                var leaves = [String: [Adjoint]]()
-                let scene = lifted(Lifter<Adjoint>(differentiates: { wanted.contains($0) }) { key, values in
-                    if wanted.contains(key) {
-                        let l = values.map { tape.variable($0) }
-                        leaves[key] = l
-                        return l
-                    }
-                    return values.map { Adjoint($0) }
-                })
+                let (scene, leaves) = liftedOnTape(tape, differentiating: wanted)
                 let mark = tape.count
                 let tanX = scene.camera.tanHalfFov
                 let (x0, y0, x1, y1) = grid.bounds(tile)
