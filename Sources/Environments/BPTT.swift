@@ -72,10 +72,6 @@ public struct BPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public var environmentSteps = 0
     /// Clip the window's gradient to this norm (0: no clipping).
     public var clipNorm: Double
-    /// Weight κ of a penalty κ·z² on the pre-activation z = atanh(output) of a
-    /// tanh output unit, added at every step (keeps the unit out of saturation,
-    /// where its gradient vanishes); 0: none.
-    public var outputPenalty = 0.0
 
     public init(network: Network, optimizer: Adam, actionScale: Double, window: Int, clipNorm: Double = 0) {
         self.network = network
@@ -105,75 +101,10 @@ public struct BPTTTrainer<D: Dynamics, L: SurrogateLoss> {
             environmentSteps += steps.count
             var gradient = [Double](repeating: 0, count: network.parameterCount)
             backward(steps, traces, &gradient)
-            if clipNorm > 0 {
-                let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                if norm > clipNorm { for i in gradient.indices { gradient[i] *= clipNorm / norm } }
-            }
+            clip(&gradient, toNorm: clipNorm)
             optimizer.update(&network.parameters, gradient: gradient)
         }
         return (total, env.steps)
-    }
-
-    /// One update from a window of `steps` steps simulated from `start`
-    /// (the whole window differentiated); returns the window's Gym return.
-    @discardableResult
-    public mutating func trainWindow(start: [Double], steps count: Int) -> Double {
-        var state = start
-        var steps = [LinearizedStep](), traces = [Network.Trace]()
-        var total = 0.0
-        for _ in 0..<count {
-            var trace = Network.Trace()
-            let a = actionScale * network.forward(D.observation(state), trace: &trace)[0]
-            let lin = LinearizedStep.at(D.self, L.self, state: state, action: a)
-            total += D.reward(state, action: a)
-            state = lin.next
-            steps.append(lin); traces.append(trace)
-            if D.isTerminal(state) { break }
-        }
-        environmentSteps += steps.count
-        var gradient = [Double](repeating: 0, count: network.parameterCount)
-        backward(steps, traces, &gradient)
-        if clipNorm > 0 {
-            let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            if norm > clipNorm { for i in gradient.indices { gradient[i] *= clipNorm / norm } }
-        }
-        optimizer.update(&network.parameters, gradient: gradient)
-        return total
-    }
-
-    /// One update from a batch of windows of `steps` steps, one from each of
-    /// `starts`: the surrogate losses of every step of every window are
-    /// averaged, differentiated back through each whole window, the gradient
-    /// clipped to `clipNorm` and Adam takes one step. Every simulated step
-    /// counts in `environmentSteps`. Returns the windows' mean Gym return per step.
-    @discardableResult
-    public mutating func trainBatch(starts: [[Double]], steps count: Int) -> Double {
-        var gradient = [Double](repeating: 0, count: network.parameterCount)
-        var total = 0.0, simulated = 0
-        for start in starts {
-            var state = start
-            var steps = [LinearizedStep](), traces = [Network.Trace]()
-            for _ in 0..<count {
-                var trace = Network.Trace()
-                let a = actionScale * network.forward(D.observation(state), trace: &trace)[0]
-                let lin = LinearizedStep.at(D.self, L.self, state: state, action: a)
-                total += D.reward(state, action: a)
-                state = lin.next
-                steps.append(lin); traces.append(trace)
-                if D.isTerminal(state) { break }
-            }
-            simulated += steps.count
-            backward(steps, traces, &gradient)
-        }
-        environmentSteps += simulated
-        let scale = 1 / Double(Swift.max(simulated, 1))
-        for i in gradient.indices { gradient[i] *= scale }
-        if clipNorm > 0 {
-            let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            if norm > clipNorm { for i in gradient.indices { gradient[i] *= clipNorm / norm } }
-        }
-        optimizer.update(&network.parameters, gradient: gradient)
-        return total * scale
     }
 
     /// The reverse sweep over a window: λ is ∂loss/∂state.
@@ -188,12 +119,7 @@ public struct BPTTTrainer<D: Dynamics, L: SurrogateLoss> {
                 dA += lambda[i] * s.dNextdAction[i]
                 for j in 0..<n { dS[j] += lambda[i] * s.dNextdState[i * n + j] }
             }
-            var dOut = dA * actionScale
-            if outputPenalty > 0 {
-                let y = Swift.min(Swift.max(traces[t].output[0], -0.999999), 0.999999)
-                dOut += outputPenalty * log((1 + y) / (1 - y)) / (1 - y * y)  // 2κ·atanh(y)·dz/dy
-            }
-            let dObs = network.backward([dOut], trace: traces[t], gradient: &gradient)
+            let dObs = network.backward([dA * actionScale], trace: traces[t], gradient: &gradient)
             for i in dObs.indices { for j in 0..<n { dS[j] += dObs[i] * s.dObsdState[i * n + j] } }
             lambda = dS
         }

@@ -100,24 +100,3 @@ public enum PendulumTrainingDynamics: Dynamics {
     public static func isTerminal(_ s: [Double]) -> Bool { false }
 }
 
-/// The previous swing-up recipe's loss (BPTT over 20-step windows; 138–183
-/// training episodes; replaced by `PendulumNewtonTrainer`, kept for comparison):
-/// Gym's cost of the step (torque clamped) plus an
-/// energy term ((E′ − E*) / E*)² on the state reached, with
-/// E = ½ θ̇² + (3g / 2l) cos θ (per unit of inertia; E* = 3g / 2l, upright at rest).
-/// Its one-step gradient pumps energy in when E < E* and out when E > E*
-/// (dE/dt = 3 u θ̇ / (m l²)), which the true cost over a short window cannot
-/// see from the bottom; near the top the true cost dominates.
-public enum PendulumEnergySurrogate: SurrogateLoss {
-    @inlinable
-    public static func energy<T: Real>(_ s: [T]) -> T {
-        T(0.5) * s[1] * s[1] + T(3 * PendulumDynamics.g / (2 * PendulumDynamics.l)) * cos(s[0])
-    }
-
-    @inlinable
-    public static func loss<T: Real>(state: [T], action: T, next: [T]) -> T {
-        let target = 3 * PendulumDynamics.g / (2 * PendulumDynamics.l)
-        let e = (energy(next) - T(target)) / T(target)
-        return -PendulumDynamics.reward(state, action: action) + e * e
-    }
-}

@@ -138,10 +138,7 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
             total += w.reward; steps += w.steps.count
             var g = [Double](repeating: 0, count: network.parameterCount)
             backward(w, &g)
-            if clipNorm > 0 {
-                let norm = g.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                if norm > clipNorm { for i in g.indices { g[i] *= clipNorm / norm } }
-            }
+            clip(&g, toNorm: clipNorm)
             optimizer.update(&network.parameters, gradient: g)
             state = w.state; previous = w.lastChannel
             if w.terminated { break }

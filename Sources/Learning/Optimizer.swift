@@ -73,3 +73,11 @@ public struct Adam: Optimizer, Equatable {
         }
     }
 }
+
+/// Scales `gradient` down to Euclidean norm `maxNorm` if it is longer
+/// (gradient clipping); `maxNorm` ≤ 0 leaves it alone.
+public func clip(_ gradient: inout [Double], toNorm maxNorm: Double) {
+    guard maxNorm > 0 else { return }
+    let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    if norm > maxNorm { for i in gradient.indices { gradient[i] *= maxNorm / norm } }
+}
