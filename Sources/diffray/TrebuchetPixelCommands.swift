@@ -14,7 +14,9 @@ enum TrebuchetPixelCommands {
     static func stem(_ model: String) -> String { model.hasSuffix(".json") ? String(model.dropLast(5)) : model }
 
     /// Renders a data set of `TrebuchetTraining.pixelFrames` frames once, then
-    /// trains for `--episodes` simulated shots (default 1,200,000) over it.
+    /// trains for `--episodes` simulated shots (default 1,200,000) over it,
+    /// each shot on a composite of two frames (the wind half of one, the flag
+    /// half of another: `TrebuchetPixels.Example.composite`).
     static func train(_ c: TrainCommand) throws {
         guard !c.resume else { throw ValidationError("train trebuchet --pixels: --resume is not supported") }
         let res = given("--view-res") ? c.viewRes : TrebuchetPixels.resolution
@@ -25,9 +27,9 @@ enum TrebuchetPixelCommands {
         let lr = given("--lr") ? c.lr : TrebuchetTraining.learningRate
         let model = c.output ?? "trebuchet-pixels.json"
         let total = c.episodes ?? TrebuchetTraining.pixelShots
-        let frames = TrebuchetTraining.pixelFrames
         let view = try TrebuchetPixels.View(directory: c.scenes, resolution: res, samples: spp)
         let start = Date()
+        let frames = TrebuchetTraining.pixelFrames
         print("rendering \(frames) frames (\(res)x\(res), \(spp) spp) of random targets and winds ...")
         let data = try TrebuchetPixels.renderDataSet(view: view, count: frames, seed: UInt64(c.seed) &+ 77) { i in
             if i % 1000 == 0 { print(String(format: "  %d frames, %.1f s", i, Date().timeIntervalSince(start))) }
@@ -36,6 +38,9 @@ enum TrebuchetPixelCommands {
         print(String(format: "%d frames in %.1f s (%.1f frames/s)", frames, renderSeconds, Double(frames) / renderSeconds))
         // the curve's evaluation frames: rendered once, never trained on
         let curveSet = try TrebuchetPixels.renderDataSet(view: view, count: 200, seed: UInt64(c.seed) &+ 1_000_003)
+        // a diagnostic only (labels are never given to the aimer)
+        let reading = TrebuchetPixels.linearReading(train: data, test: curveSet)
+        print(String(format: "one global linear fit per band, on the held-out frames: target rms %.4f m, wind rms %.4f m/s", reading.target, reading.wind))
         func curveMiss(_ net: Network) -> Double {
             curveSet.reduce(0) { s, e in
                 let (a, m) = TrebuchetPixels.aim(net, observation: e.observation)
@@ -52,7 +57,7 @@ enum TrebuchetPixelCommands {
         while trainer.shots < total {
             trainer.optimizer.learningRate = lr * TrebuchetTraining.learningRate(progress: Double(trainer.shots) / Double(total))
                 / TrebuchetTraining.learningRate
-            let loss = trainer.epoch(data, batchSize: batch)
+            let loss = trainer.epoch(data, batchSize: batch, composite: true)
             epoch += 1
             if epoch % 10 == 0 || trainer.shots >= total {
                 let e = curveMiss(trainer.network)

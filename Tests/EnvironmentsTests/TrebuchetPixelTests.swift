@@ -81,3 +81,27 @@ private func brightColumn(_ image: Image, rows: Range<Int>) -> Double {
     #expect(throws: ModelFileError.self) { try TrebuchetPixels.load(path: dir + "/missing.json") }
     do { _ = try TrebuchetPixels.load(path: state) } catch { #expect(!"\(error)".contains("\n")) }
 }
+
+@Test func compositeExamplesAreStitchedFrames() throws {
+    let view = try TrebuchetPixels.View(directory: scenes, resolution: 16, samples: 2, threads: 1)
+    let a = try view.render(wind: 6, target: 30, seed: 3), b = try view.render(wind: -4, target: 85, seed: 4)
+    let ea = TrebuchetPixels.Example(wind: 6, target: 30, observation: TrebuchetPixels.observation(a))
+    let eb = TrebuchetPixels.Example(wind: -4, target: 85, observation: TrebuchetPixels.observation(b))
+    // the upper half of a's frame (the wind gauge) over the lower half of b's (the flag)
+    let stitched = Image(width: 16, height: 16) { x, y in y < 8 ? a[x, y] : b[x, y] }
+    let c = TrebuchetPixels.Example.composite(wind: ea, target: eb)
+    #expect(c.wind == 6 && c.target == 85)
+    let o = TrebuchetPixels.observation(stitched)
+    #expect(zip(o, c.observation).allSatisfy { abs($0 - $1) < 1e-12 })
+    // the halves really carry one quantity each: a's wind with b's target is not a's frame
+    #expect(c.observation != ea.observation && c.observation != eb.observation)
+}
+
+@Test func linearReadingRecoversTargetAndWind() throws {
+    let view = try TrebuchetPixels.View(directory: scenes, resolution: 16, samples: 2, threads: 1)
+    let train = try TrebuchetPixels.renderDataSet(view: view, count: 120, seed: 5)
+    let test = try TrebuchetPixels.renderDataSet(view: view, count: 30, seed: 6)
+    let r = TrebuchetPixels.linearReading(train: train, test: test)
+    // 16 px over ~115 m (7.2 m a pixel); a guess of the mean would be off by ~23 m and 5 m/s
+    #expect(r.target < 5 && r.wind < 2)
+}
