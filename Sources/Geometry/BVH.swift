@@ -16,27 +16,38 @@ public struct BVH: Sendable {
         public var axis: UInt16
     }
 
-    /// The traversal's copy of a node: 32 bytes, bounds rounded outwards to
-    /// single precision, offset and count/axis in the fourth lanes.
+    /// The traversal's copy of a node's box: 32 bytes, bounds rounded
+    /// outwards to single precision, fourth lanes zero. (They once held the
+    /// offset and count bit patterns: small integers read as floats are
+    /// subnormal, and the box test's vector arithmetic on those lanes cost a
+    /// microcode assist per node, most of the traversal's time.)
     @frozen
     public struct PackedNode: Sendable {
         public var lower: SIMD4<Float>
         public var upper: SIMD4<Float>
-        @inlinable public var offset: Int { Int(lower.w.bitPattern) }
-        @inlinable public var count: Int { Int(upper.w.bitPattern & 0xFFFF) }
-        @inlinable public var axis: Int { Int(upper.w.bitPattern >> 16) }
         init(_ n: Node) {
             func down(_ v: Double) -> Float { let f = Float(v); return Double(f) > v ? f.nextDown : f }
             func up(_ v: Double) -> Float { let f = Float(v); return Double(f) < v ? f.nextUp : f }
-            lower = SIMD4(down(n.bounds.lower.x), down(n.bounds.lower.y), down(n.bounds.lower.z),
-                          Float(bitPattern: UInt32(n.offset)))
-            upper = SIMD4(up(n.bounds.upper.x), up(n.bounds.upper.y), up(n.bounds.upper.z),
-                          Float(bitPattern: UInt32(n.count) | UInt32(n.axis) << 16))
+            lower = SIMD4(down(n.bounds.lower.x), down(n.bounds.lower.y), down(n.bounds.lower.z), 0)
+            upper = SIMD4(up(n.bounds.upper.x), up(n.bounds.upper.y), up(n.bounds.upper.z), 0)
         }
+    }
+
+    /// The traversal's copy of a node's links, read once its box is hit.
+    @frozen
+    public struct NodeLink: Sendable {
+        /// Leaf: first primitive; interior: index of the second child.
+        public var offset: Int32
+        /// Leaf: primitive count (> 0); interior: 0.
+        public var count: UInt16
+        /// Interior: split axis.
+        public var axis: UInt16
+        init(_ n: Node) { offset = n.offset; count = n.count; axis = n.axis }
     }
 
     public var nodes: ContiguousArray<Node>
     public var packed: ContiguousArray<PackedNode>
+    public var links: ContiguousArray<NodeLink>
     /// True when every primitive is a triangle (no analytic shapes to switch on).
     public var onlyTriangles: Bool
     /// Primitives in leaf order.
@@ -87,6 +98,7 @@ public struct BVH: Sendable {
         }
         self.nodes = nodes
         self.packed = ContiguousArray(nodes.map(PackedNode.init))
+        self.links = ContiguousArray(nodes.map(NodeLink.init))
         self.onlyTriangles = input.allSatisfy { $0.kind == .triangle }
         self.primitives = ContiguousArray(order.map { input[$0] })
         self.triangles = ContiguousArray(order.map { tris[$0] })
@@ -126,6 +138,25 @@ public struct BVH: Sendable {
             if nl == 0 || nr == 0 { continue }
             let cost = 0.125 + (Double(nl) * bl.surfaceArea + Double(nr) * br.surfaceArea) / b.surfaceArea
             if cost < bestCost { bestCost = cost; bestSplit = s }
+        }
+        // Object partition by size: the primitives whose boxes cover much of
+        // the node's (a backdrop's two triangles) in one child, the rest in the
+        // other. Centroid bins put such primitives on both sides, so both
+        // children span the whole node and every ray visits both.
+        var largeBounds = Bounds3.empty, smallBounds = Bounds3.empty, nLarge = 0
+        let large = 0.25 * b.surfaceArea
+        for i in lo..<hi {
+            let pb = bounds[order[i]]
+            if pb.surfaceArea >= large { largeBounds = largeBounds.union(pb); nLarge += 1 } else { smallBounds = smallBounds.union(pb) }
+        }
+        if nLarge > 0 && nLarge < n && b.surfaceArea > 0 {
+            let cost = 0.125 + (Double(nLarge) * largeBounds.surfaceArea + Double(n - nLarge) * smallBounds.surfaceArea) / b.surfaceArea
+            if cost < bestCost && !(cost >= Double(n) && n <= 4) {
+                var mid = lo
+                for i in lo..<hi where bounds[order[i]].surfaceArea >= large { order.swapAt(i, mid); mid += 1 }
+                split(&nodes, &order, lo, mid, hi, me, axis, bounds, centroids)
+                return
+            }
         }
         if bestSplit == 0 || (bestCost >= Double(n) && n <= 4) { return }
         var mid = lo
@@ -189,16 +220,17 @@ extension BVH {
         var best = Hit(t: tMax, u: 0, v: 0, primitive: -1)
         let onlyTriangles = self.onlyTriangles
         return packed.withUnsafeBufferPointer { nodes in
+          links.withUnsafeBufferPointer { links in
           triangles.withUnsafeBufferPointer { tris in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { stack in
                 var sp = 0
                 var current = 0
                 while true {
-                    let node = nodes[current]
-                    if BVH.hits(node, o4, inv4, Float(best.t)) {
-                        let count = node.count
+                    if BVH.hits(nodes[current], o4, inv4, Float(best.t)) {
+                        let node = links[current]
+                        let count = Int(node.count)
                         if count > 0 {
-                            let first = node.offset
+                            let first = Int(node.offset)
                             for i in first..<first + count {
                                 let h = onlyTriangles ? tris[i].intersect(o: o, d: d, tMin: tMin, tMax: best.t)
                                                       : intersectPrimitive(i, o, d, tMin, best.t)
@@ -213,9 +245,9 @@ extension BVH {
                             let dirNeg = axis == 0 ? negative.0 : (axis == 1 ? negative.1 : negative.2)
                             if dirNeg {
                                 stack[sp] = Int32(current + 1); sp += 1
-                                current = node.offset
+                                current = Int(node.offset)
                             } else {
-                                stack[sp] = Int32(node.offset); sp += 1
+                                stack[sp] = node.offset; sp += 1
                                 current = current + 1
                             }
                         }
@@ -226,6 +258,7 @@ extension BVH {
                 }
                 return best.primitive >= 0 ? best : nil
             }
+          }
           }
         }
     }
@@ -239,16 +272,17 @@ extension BVH {
         let tMaxF = tMax.isFinite ? Float(tMax) : .infinity
         let onlyTriangles = self.onlyTriangles
         return packed.withUnsafeBufferPointer { nodes in
+          links.withUnsafeBufferPointer { links in
           triangles.withUnsafeBufferPointer { tris in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { stack in
                 var sp = 0
                 var current = 0
                 while true {
-                    let node = nodes[current]
-                    if BVH.hits(node, o4, inv4, tMaxF) {
-                        let count = node.count
+                    if BVH.hits(nodes[current], o4, inv4, tMaxF) {
+                        let node = links[current]
+                        let count = Int(node.count)
                         if count > 0 {
-                            let first = node.offset
+                            let first = Int(node.offset)
                             for i in first..<first + count {
                                 let h = onlyTriangles ? tris[i].intersect(o: o, d: d, tMin: tMin, tMax: tMax)
                                                       : intersectPrimitive(i, o, d, tMin, tMax)
@@ -257,7 +291,7 @@ extension BVH {
                             if sp == 0 { return false }
                             sp -= 1; current = Int(stack[sp])
                         } else {
-                            stack[sp] = Int32(node.offset); sp += 1
+                            stack[sp] = node.offset; sp += 1
                             current += 1
                         }
                     } else {
@@ -266,6 +300,7 @@ extension BVH {
                     }
                 }
             }
+          }
           }
         }
     }

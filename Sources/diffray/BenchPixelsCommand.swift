@@ -37,11 +37,22 @@ struct BenchPixels: ParsableCommand {
     @Flag(help: "Print one JSON object as the last line of standard output.")
     var json = false
 
+    @Option(help: "Also write every timed frame with its Jacobian to this file (raw little-endian float32: per frame the image, then one column per state variable), to compare renderer versions.")
+    var dump: String?
+
     func validate() throws {
         if res < 4 || res > 1024 { throw ValidationError("bench pixels: --res must be in 4...1024, got \(res)") }
         if spp < 1 || spp > 4096 { throw ValidationError("bench pixels: --spp must be in 1...4096, got \(spp)") }
         if frames < 1 { throw ValidationError("bench pixels: --frames must be ≥ 1, got \(frames)") }
         if threads < 1 { throw ValidationError("bench pixels: --threads must be ≥ 1, got \(threads)") }
+    }
+
+    /// CPU time of the whole process (all threads), in seconds: on a shared
+    /// machine a steadier measure of the work than the wall clock.
+    static func cpuSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
     func run() throws {
@@ -55,20 +66,31 @@ struct BenchPixels: ParsableCommand {
         }
         _ = try observer.renderWithJacobian(state: states[0], seed: 0)  // warm-up
         var t0 = Date()
+        var c0 = BenchPixels.cpuSeconds()
         for (i, s) in states.enumerated() { _ = try observer.render(state: s, seed: UInt64(i)) }
         let primal = Date().timeIntervalSince(t0)
+        let cpuPrimal = BenchPixels.cpuSeconds() - c0
+        var dumped = [Float]()
         t0 = Date()
-        for (i, s) in states.enumerated() { _ = try observer.renderWithJacobian(state: s, seed: UInt64(i)) }
+        c0 = BenchPixels.cpuSeconds()
+        for (i, s) in states.enumerated() {
+            let frame = try observer.renderWithJacobian(state: s, seed: UInt64(i))
+            if dump != nil { dumped += frame.image.pixels; for column in frame.jacobian { dumped += column } }
+        }
         let withGradient = Date().timeIntervalSince(t0)
+        let cpuGradient = BenchPixels.cpuSeconds() - c0
+        if let dump { try dumped.withUnsafeBytes { try AtomicFile.write($0, to: dump) } }
         let fpsPrimal = Double(frames) / primal, fpsGradient = Double(frames) / withGradient
         print("\(problem.rawValue) \(observer.width)x\(observer.height), \(spp) spp, depth \(depth), \(threads) threads, boundary \(interiorOnly ? "off" : "on"):")
-        print(String(format: "  render only:           %8.1f frames/s (%.2f ms/frame)", fpsPrimal, 1000 / fpsPrimal))
+        print(String(format: "  render only:           %8.1f frames/s (%.2f ms/frame; CPU %.2f ms/frame)", fpsPrimal, 1000 / fpsPrimal,
+                     1000 * cpuPrimal / Double(frames)))
         let directions = PixelObservation.posedStateIndices(problem).count
-        print(String(format: "  render + d image/d state: %6.1f frames/s (%.2f ms/frame, one forward pass along %d state direction",
-                     fpsGradient, 1000 / fpsGradient, directions) + (directions == 1 ? ")" : "s)"))
+        print(String(format: "  render + d image/d state: %6.1f frames/s (%.2f ms/frame; CPU %.2f ms/frame; one forward pass along %d state direction",
+                     fpsGradient, 1000 / fpsGradient, 1000 * cpuGradient / Double(frames), directions) + (directions == 1 ? ")" : "s)"))
         if json {
             print("{\"environment\": \"\(problem.rawValue)\", \"res\": \(res), \"spp\": \(spp), \"depth\": \(depth), \"threads\": \(threads), "
-                + "\"boundary\": \(!interiorOnly), \"frames\": \(frames), \"render_fps\": \(fpsPrimal), \"render_gradient_fps\": \(fpsGradient)}")
+                + "\"boundary\": \(!interiorOnly), \"frames\": \(frames), \"render_fps\": \(fpsPrimal), \"render_gradient_fps\": \(fpsGradient), "
+                + "\"render_cpu_ms\": \(1000 * cpuPrimal / Double(frames)), \"render_gradient_cpu_ms\": \(1000 * cpuGradient / Double(frames))}")
         }
     }
 }

@@ -119,12 +119,15 @@ extension Scene where T == Double {
                                      _ options: RenderOptions, _ boundary: BoundaryOptions,
                                      _ geometryMoves: Bool) -> (image: Image, derivatives: [Image])
         where P.Scalar == Double {
+        var liftedKeys = Set<String>()
         let dual = lifted(Lifter<Dual<P>>(differentiates: differentiates) { key, values in
-            differentiates(key) ? tangent(key, values) : values.map { Dual<P>($0) }
+            if differentiates(key) {
+                liftedKeys.insert(key)
+                return tangent(key, values)
+            }
+            return values.map { Dual<P>($0) }
         })
-        let (image, interior) = dual.renderDual(width: k, options) { l in
-            (l.primal, (0..<k).map { j in (l.r.partials[j], l.g.partials[j], l.b.partials[j]) })
-        }
+        let (image, interior) = renderDual(dual, lanes: k, options, marked: shapesVarying(with: liftedKeys))
         guard boundary.isEnabled && geometryMoves else { return (image, interior) }
         let edges = boundaryDerivatives(dual: dual, width: k, options, boundary,
                                         filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed))
@@ -141,13 +144,42 @@ extension Scene where T == Double {
         let suffixes = [".translate", ".rotate", ".vertex_positions", ".to_world", ".x_fov", ".center", ".radius"]
         return keys.contains { k in suffixes.contains { k.hasSuffix($0) } }
     }
-}
 
-extension Scene {
-    /// Renders radiance and `width` derivative images in one pass over the
-    /// film; `split` turns a sample's radiance into its value and partials.
-    func renderDual(width k: Int, _ options: RenderOptions,
-                    split: (RGB<T>) -> (RGB<Double>, [(Double, Double, Double)])) -> (Image, [Image]) {
+    /// The shapes whose surface values depend on the differentiated `keys`
+    /// (their own pose or geometry keys, or their BSDF's), or nil when a key
+    /// may change light arriving anywhere (the sensor, an emitter, a moving or
+    /// re-parametrised area light, or a key not attributed to a shape or a
+    /// BSDF). A path none of whose vertices lies on a marked shape has zero
+    /// derivatives (shadow rays only test visibility, whose change is the
+    /// boundary term's), so the forward renderer takes it from the primal.
+    func shapesVarying(with keys: Set<String>) -> [Bool]? {
+        var marked = [Bool](repeating: false, count: shapes.count)
+        for key in keys {
+            if key.hasPrefix(sensorID + ".") { return nil }
+            if emitterPrefixes.contains(where: { $0.isEmpty || key.hasPrefix($0) }) { return nil }
+            var attributed = false
+            for (b, prefix) in bsdfPrefixes.enumerated() where key.hasPrefix(prefix) {
+                if prefix.isEmpty { return nil }
+                for i in shapes.indices where shapes[i].bsdf == b { marked[i] = true }
+                attributed = true
+            }
+            for i in shapes.indices where key.hasPrefix(shapes[i].id + ".") {
+                marked[i] = true
+                attributed = true
+            }
+            if !attributed { return nil }
+        }
+        for i in shapes.indices where marked[i] && shapes[i].emitter != nil { return nil }
+        return marked
+    }
+
+    /// Renders radiance and `k` derivative images of `dual` (this scene lifted
+    /// to dual numbers) in one pass over the film. With `marked` (see
+    /// `shapesVarying(with:)`) each path is first traced in doubles and
+    /// re-traced with dual numbers only if it touched a marked shape; the
+    /// others contribute their primal radiance and zero derivatives.
+    func renderDual<P: SIMD>(_ dual: Scene<Dual<P>>, lanes k: Int, _ options: RenderOptions,
+                             marked: [Bool]?) -> (Image, [Image]) where P.Scalar == Double {
         let grid = TileGrid(width: film.width, height: film.height)
         let channels = 3 * (1 + k)
         var blocks = [[Double]?](repeating: nil, count: grid.count)
@@ -155,29 +187,46 @@ extension Scene {
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
         let w = film.width, h = film.height
         blocks.withUnsafeMutableBufferPointer { out in
-            let out = out
-            let tanX = camera.tanHalfFov
+          (marked ?? []).withUnsafeBufferPointer { markedBuffer in
+            let out = out, markedShapes = marked == nil ? nil : markedBuffer
+            let tanX = camera.tanHalfFov, dualTanX = dual.camera.tanHalfFov
             forEachTile(grid.count, threads: options.threads, progress: options.progress) { tile in
                 let (x0, y0, x1, y1) = grid.bounds(tile)
                 let b = probe.border
                 let bx0 = max(0, x0 - b), by0 = max(0, y0 - b), bx1 = min(w, x1 + b), by1 = min(h, y1 + b)
                 let bw = bx1 - bx0
                 var data = [Double](repeating: 0, count: bw * (by1 - by0) * channels)
-                forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
-                    let l = pathRadiance(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &sampler)
-                    let (v, d) = split(l)
-                    if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
-                    probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
-                        var i = ((y - by0) * bw + (x - bx0)) * channels
-                        data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
-                        for (dr, dg, db) in d {
-                            i += 3
-                            data[i] += dr * wt; data[i + 1] += dg * wt; data[i + 2] += db * wt
+                data.withUnsafeMutableBufferPointer { data in
+                    forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
+                        if let markedShapes {
+                            var replay = sampler, touched = false
+                            let v = pathRadiance(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &replay,
+                                                 marked: markedShapes, touched: &touched)
+                            if !touched {
+                                if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
+                                probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
+                                    let i = ((y - by0) * bw + (x - bx0)) * channels
+                                    data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
+                                }
+                                return
+                            }
+                        }
+                        let l = dual.pathRadiance(dual.camera.ray(filmX: fx, filmY: fy, tanHalfFov: dualTanX), &sampler)
+                        let v = l.primal
+                        if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
+                        probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
+                            var i = ((y - by0) * bw + (x - bx0)) * channels
+                            data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
+                            for j in 0..<k {
+                                i += 3
+                                data[i] += l.r.partials[j] * wt; data[i + 1] += l.g.partials[j] * wt; data[i + 2] += l.b.partials[j] * wt
+                            }
                         }
                     }
                 }
                 out[tile] = data
             }
+          }
         }
         // Merge in tile order, then normalise by the film weights.
         var sums = [Double](repeating: 0, count: w * h * channels)

@@ -12,9 +12,24 @@ extension Scene {
     /// derivatives. Every branch is taken on primal values.
     @inlinable
     public func pathRadiance(_ cameraRay: Ray<T>, _ sampler: inout PathSampler) -> RGB<T> {
+        var touched = false
+        return pathRadiance(cameraRay, &sampler, marked: nil, touched: &touched)
+    }
+
+    /// `pathRadiance(_:_:)` that also sets `touched` when a vertex of the path
+    /// (a hit of the camera ray or of a continuation ray; shadow rays do not
+    /// count) lies on a shape `s` with `marked[s]`. The forward-mode renderer
+    /// traces the primal path first and re-traces it with dual numbers only
+    /// if it touched a shape whose parameters are differentiated.
+    @inlinable
+    public func pathRadiance(_ cameraRay: Ray<T>, _ sampler: inout PathSampler,
+                             marked: UnsafeBufferPointer<Bool>?, touched: inout Bool) -> RGB<T> {
         let maxDepth = integrator.kind == .direct ? 2 : (integrator.maxDepth < 0 ? Int.max : integrator.maxDepth)
         if maxDepth == 0 { return .zero }
         let hide = integrator.hideEmitters
+        let canHitEmitters = !environment.isEmpty || emitters.withUnsafeBufferPointer { list in
+            list.contains { if case .area = $0 { return true } else { return false } }
+        }
         var radiance = RGB<T>.zero
         var beta = RGB<T>.one
         var ray = cameraRay
@@ -33,6 +48,7 @@ extension Scene {
                 }
                 break
             }
+            if let marked, marked[si.shape] { touched = true }
             // Emitted radiance, on the side the normal points to.
             let (bsdfIndex, emitterIndex) = shapes.withUnsafeBufferPointer { ($0[si.shape].bsdf, $0[si.shape].emitter) }
             if let e = emitterIndex, !(depth == 0 && hide), case .area(let light) = emitters[e],
@@ -56,6 +72,11 @@ extension Scene {
                     }
                 }
             }
+
+            // The next vertex would be the last, where only emission counts: with
+            // no emitting surface and no environment it adds nothing, so its ray
+            // is not traced (direct lighting under point lights: one ray in three).
+            if depth + 2 >= maxDepth && !canHitEmitters { break }
 
             // Continue the path by sampling the BSDF.
             let u1 = sampler.next(), u2 = sampler.next2D()
