@@ -1,0 +1,56 @@
+import Testing
+import Geometry
+
+@Suite("BVH layout")
+struct BVHLayoutTests {
+    /// A scene like the pixel views: a large backdrop (two triangles whose
+    /// boxes span the whole scene), a few small boxes and spheres in front.
+    /// The size partition puts the backdrop in a child of the root of its own
+    /// (so the other child's box is small and most rays skip it), and hits
+    /// and occlusion still equal brute force.
+    @Test func backdropAndSmallObjectsMatchBruteForce() {
+        var rng = TestRNG(state: 7)
+        var prims = [Primitive](), tris = [(Vec3, Vec3, Vec3)](), spheres = [(center: Vec3, radius: Double)]()
+        let a = Vec3(-3, -3, -0.4), b = Vec3(3, -3, -0.4), c = Vec3(3, 3, -0.4), d = Vec3(-3, 3, -0.4)
+        tris += [(a, b, c), (a, c, d)]
+        for _ in 0..<6 {
+            let centre = rng.vector(0.8)
+            for _ in 0..<4 { tris.append((centre + rng.vector(0.1), centre + rng.vector(0.1), centre + rng.vector(0.1))) }
+        }
+        for i in tris.indices { prims.append(Primitive(kind: .triangle, shape: Int32(i < 2 ? 0 : 1), index: Int32(i))) }
+        for i in 0..<2 {
+            spheres.append((rng.vector(0.8), 0.05 + 0.1 * rng.next()))
+            prims.append(Primitive(kind: .sphere, shape: 2, index: Int32(i)))
+        }
+        let bvh = BVH(primitives: prims, triangleVertices: { tris[Int($0.index)] }, spheres: spheres, disks: [])
+        // The root's children: one holds exactly the two backdrop triangles.
+        #expect(bvh.links.count >= 3 && bvh.links[0].count == 0)
+        let second = Int(bvh.links[0].offset)
+        let childCounts = [1, second].map { i -> Int in
+            var n = 0, stack = [i]
+            while let j = stack.popLast() {
+                if bvh.links[j].count > 0 { n += Int(bvh.links[j].count) } else { stack += [j + 1, Int(bvh.links[j].offset)] }
+            }
+            return n
+        }
+        #expect(childCounts.contains(2))
+        for _ in 0..<2000 {
+            let o = Vec3(rng.next() * 4 - 2, rng.next() * 4 - 2, 4), d = (Vec3(rng.next() * 5 - 2.5, rng.next() * 5 - 2.5, -0.4) - o).normalized
+            var best = Double.infinity
+            for t in tris {
+                if let h = TriangleEdges(t.0, t.1, t.2).intersect(o: o, d: d, tMin: 0, tMax: best) { best = h.t }
+            }
+            for s in spheres {
+                if let t = intersectSphere(o: o, d: d, center: s.center, radius: s.radius, tMin: 0, tMax: best) { best = t }
+            }
+            let hit = bvh.intersect(o: o, d: d)
+            if best.isFinite {
+                #expect(hit != nil)
+                #expect(abs((hit?.t ?? .infinity) - best) <= 1e-9 * max(1, best))
+            } else {
+                #expect(hit == nil)
+            }
+            #expect(bvh.occluded(o: o, d: d, tMax: 1e30) == best.isFinite)
+        }
+    }
+}
