@@ -4,16 +4,20 @@ import ImageIO
 import Learning
 import Render
 
-/// The pixel policies' networks: the input is `PixelInput` (two stacked
-/// `resolution`² channels), nothing else; no state goes in.
+/// The pixel policies' networks: the input is a `FrameStack` (the last
+/// `frames` views, one contrast channel each), nothing else; no state goes in.
 public enum PixelPolicy {
     /// Hidden units of the policy.
     public static let hidden = 32
+    /// Frames a cart-pole policy sees by default (the current one and the three before).
+    public static let frames = 4
+    public static let maxFrames = 16
 
     /// The layers for `problem`'s view `resolution` pixels wide (its height
-    /// from `SceneTemplate.height(of:width:)`): dense(2·w·h → 32) relu → 1 tanh.
-    public static func layers(_ problem: ControlProblem, resolution r: Int) -> [Layer] {
-        Network.mlpLayers([2 * r * SceneTemplate.height(of: problem, width: r), hidden, 1], hidden: .relu, output: .tanh)
+    /// from `SceneTemplate.height(of:width:)`) and `frames` stacked frames:
+    /// dense(frames·w·h → 32) relu → 1 tanh.
+    public static func layers(_ problem: ControlProblem, resolution r: Int, frames: Int = 2) -> [Layer] {
+        Network.mlpLayers([frames * r * SceneTemplate.height(of: problem, width: r), hidden, 1], hidden: .relu, output: .tanh)
     }
 
     /// Default image size and samples per pixel of the policy's view.
@@ -24,13 +28,63 @@ public enum PixelPolicy {
     public static let frameSeed: UInt64 = 7
 }
 
+/// What a pixel policy sees: the last `count` views stacked, so that
+/// velocities (and, from more than two frames, less noisy velocities) are
+/// observable. With contrast channels c (`PixelInput.channel`), newest first,
+/// the input is `[c_t − c_rest, g·(c_t − c_{t−1}), …, g·(c_t − c_{t−count+1})]`
+/// (`count·w·h` values, g = `PixelInput.differenceGain`), where c_rest is the
+/// fixed background image (`PixelObservation.background`). Two frames give
+/// `[c_t − c_rest, g·(c_t − c_{t−1})]`. At an episode's start the missing
+/// frames repeat the first one (no motion seen).
+public enum FrameStack {
+    /// The network input of `history` (contrast channels, newest first, `count` of them).
+    @inlinable
+    public static func input(_ history: [[Double]], background: [Double]) -> [Double] {
+        let current = history[0], n = current.count, g = PixelInput.differenceGain
+        var x = [Double](repeating: 0, count: history.count * n)
+        for i in 0..<n { x[i] = current[i] - background[i] }
+        for j in 1..<history.count {
+            let older = history[j]
+            for i in 0..<n { x[j * n + i] = g * (current[i] - older[i]) }
+        }
+        return x
+    }
+
+    /// Pulls ∂loss/∂input back to ∂loss/∂image of each stacked frame (linear
+    /// RGB adjoints, newest first; `count` of them, `3·pixels` values each).
+    @inlinable
+    public static func pullback(_ dInput: [Double], count: Int, pixels n: Int) -> [[Double]] {
+        var out = [[Double]](repeating: [Double](repeating: 0, count: 3 * n), count: count)
+        let g = PixelInput.differenceGain
+        for i in 0..<n {
+            var dc = dInput[i]
+            for j in 1..<count {
+                let d = g * dInput[j * n + i]
+                dc += d
+                out[j][3 * i] = -d; out[j][3 * i + 2] = d
+            }
+            out[0][3 * i] = dc; out[0][3 * i + 2] = -dc
+        }
+        return out
+    }
+
+    /// `history` with `channel` pushed in front, kept to `count` entries
+    /// (padded with the oldest one at an episode's start).
+    @inlinable
+    public static func push(_ channel: [Double], onto history: [[Double]], count: Int) -> [[Double]] {
+        var h = [channel] + history.prefix(count - 1)
+        while h.count < count { h.append(h[h.count - 1]) }
+        return h
+    }
+}
+
 /// One window of a pixel-policy rollout, kept for the backward sweep.
 public struct PixelWindow {
     public var steps: [LinearizedStep] = []
     public var traces: [Network.Trace] = []
     public var frames: [PixelFrame] = []
-    /// The contrast channel of the last frame (the next window's previous frame).
-    public var lastChannel: [Double] = []
+    /// The stacked contrast channels after the last step (newest first): the next window's history.
+    public var history: [[Double]] = []
     public var state: [Double] = []
     public var reward = 0.0
     public var loss = 0.0
@@ -41,11 +95,12 @@ public struct PixelWindow {
 /// physics → renderer → pixels → network → action → physics.
 ///
 /// Each step renders the state (`PixelObservation.renderWithJacobian`), feeds
-/// the network the current and previous frames (`PixelInput`), applies
+/// the network the last `frames` frames (`FrameStack`), applies
 /// `actionScale · network`, and steps the generic physics (linearised by
 /// forward mode). The backward sweep carries ∂loss/∂state through the physics
-/// Jacobians, the network's pullback, and the renderer's ∂image/∂state for both
-/// frames a step looked at. `useRendererGradient = false` drops the last term
+/// Jacobians, the network's pullback, and the renderer's ∂image/∂state for every
+/// frame a step looked at (frames from before the window are not differentiated:
+/// truncated BPTT). `useRendererGradient = false` drops the last term
 /// (the loop is then open: the policy's influence on future images is ignored).
 public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public var network: Network
@@ -54,6 +109,8 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public var actionScale: Double
     public var window: Int
     public var clipNorm: Double
+    /// Frames the policy sees (`FrameStack`).
+    public let frames: Int
     public var useRendererGradient = true
     public var frameSeed = PixelPolicy.frameSeed
     public var environmentSteps = 0
@@ -61,33 +118,34 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public var renderedFrames = 0
 
     public init(network: Network, optimizer: Adam, observer: PixelObservation, actionScale: Double = 1,
-                window: Int, clipNorm: Double = 0) {
+                window: Int, clipNorm: Double = 0, frames: Int = 2) {
+        precondition(frames >= 2 && network.inputSize == frames * observer.width * observer.height,
+                     "PixelBPTTTrainer: the network takes \(network.inputSize) inputs, expected \(frames) frames of \(observer.width)x\(observer.height)")
         self.network = network; self.optimizer = optimizer; self.observer = observer
-        self.actionScale = actionScale; self.window = window; self.clipNorm = clipNorm
+        self.actionScale = actionScale; self.window = window; self.clipNorm = clipNorm; self.frames = frames
     }
 
-    /// Simulates up to `count` steps from `start`; `previous` is the contrast
-    /// channel of the frame before `start` (nil: the start frame itself, i.e. no motion seen).
-    public mutating func rollout(start: [Double], previous: [Double]?, steps count: Int) throws -> PixelWindow {
+    /// Simulates up to `count` steps from `start`; `previous` holds the contrast
+    /// channels of the frames before `start`, newest first (nil or empty: none, i.e. no motion seen).
+    public mutating func rollout(start: [Double], previous: [[Double]]?, steps count: Int) throws -> PixelWindow {
         var w = PixelWindow()
         var state = start
-        var prev = previous
+        var history = previous ?? []
         for _ in 0..<count {
             let frame = try observer.renderWithJacobian(state: state, seed: frameSeed)
             renderedFrames += 1
-            let cur = PixelInput.channel(frame.image)
+            history = FrameStack.push(PixelInput.channel(frame.image), onto: history, count: frames)
             var trace = Network.Trace()
-            let a = actionScale * network.forward(PixelInput.input(current: cur, previous: prev ?? cur, background: observer.background), trace: &trace)[0]
+            let a = actionScale * network.forward(FrameStack.input(history, background: observer.background), trace: &trace)[0]
             let lin = LinearizedStep.at(D.self, L.self, state: state, action: a)
             w.reward += D.reward(state, action: a)
             w.loss += lin.loss
             state = lin.next
-            prev = cur
             w.steps.append(lin); w.traces.append(trace); w.frames.append(frame)
             if D.isTerminal(state) { w.terminated = true; break }
         }
         environmentSteps += w.steps.count
-        w.lastChannel = prev ?? []
+        w.history = history
         w.state = state
         return w
     }
@@ -96,7 +154,8 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public func backward(_ w: PixelWindow, _ gradient: inout [Double]) {
         let n = D.stateSize
         var lambda = [Double](repeating: 0, count: n)
-        var pendingPrevious = [Double](repeating: 0, count: n)
+        // ∂loss/∂state of each step through the later steps' views of its frame
+        var pending = [[Double]](repeating: [Double](repeating: 0, count: n), count: w.steps.count)
         for t in w.steps.indices.reversed() {
             let s = w.steps[t]
             var dA = s.dLossdAction
@@ -105,15 +164,18 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
                 dA += lambda[i] * s.dNextdAction[i]
                 for j in 0..<n { dS[j] += lambda[i] * s.dNextdState[i * n + j] }
             }
-            for j in 0..<n { dS[j] += pendingPrevious[j] }
-            pendingPrevious = [Double](repeating: 0, count: n)
+            for j in 0..<n { dS[j] += pending[t][j] }
             let dIn = network.backward([dA * actionScale], trace: w.traces[t], gradient: &gradient)
             if useRendererGradient {
                 let pixels = w.frames[t].image.width * w.frames[t].image.height
-                let (cur, prev) = PixelInput.pullback(dIn, pixels: pixels)
-                let dCur = w.frames[t].pullback(cur)
+                let adjoints = FrameStack.pullback(dIn, count: frames, pixels: pixels)
+                let dCur = w.frames[t].pullback(adjoints[0])
                 for j in 0..<n { dS[j] += dCur[j] }
-                if t > 0 { pendingPrevious = w.frames[t - 1].pullback(prev) }
+                // older frames of the window (padding repeats of the episode's first frame are not re-counted)
+                for k in 1..<frames where t - k >= 0 {
+                    let d = w.frames[t - k].pullback(adjoints[k])
+                    for j in 0..<n { pending[t - k][j] += d[j] }
+                }
             }
             lambda = dS
         }
@@ -131,16 +193,16 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     /// one Adam step per window); returns its Gym return and length.
     public mutating func trainEpisode(start: [Double], maxSteps: Int = D.maxSteps) throws -> (reward: Double, steps: Int) {
         var state = start
-        var previous: [Double]? = nil
+        var history = [[Double]]()
         var total = 0.0, steps = 0
         while steps < maxSteps {
-            let w = try rollout(start: state, previous: previous, steps: Swift.min(window, maxSteps - steps))
+            let w = try rollout(start: state, previous: history, steps: Swift.min(window, maxSteps - steps))
             total += w.reward; steps += w.steps.count
             var g = [Double](repeating: 0, count: network.parameterCount)
             backward(w, &g)
             clip(&g, toNorm: clipNorm)
             optimizer.update(&network.parameters, gradient: g)
-            state = w.state; previous = w.lastChannel
+            state = w.state; history = w.history
             if w.terminated { break }
         }
         return (total, steps)
@@ -149,10 +211,10 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
 
 /// Mean and standard deviation of the Gym return of a pixel policy over
 /// `episodes` episodes (start states from `seed`); the policy sees only the
-/// rendered frames (primal renders, no derivatives).
+/// rendered frames, `frames` of them stacked (`FrameStack`; primal renders, no derivatives).
 public func evaluatePixels<D: Dynamics>(_ d: D.Type, observer: PixelObservation, episodes: Int, seed: UInt64,
                                         maxSteps: Int = D.maxSteps, frameSeed: UInt64 = PixelPolicy.frameSeed,
-                                        policy: ([Double]) -> Double,
+                                        frames: Int = 2, policy: ([Double]) -> Double,
                                         onFrame: ((_ episode: Int, _ step: Int, _ state: [Double], _ image: Image) throws -> Void)? = nil)
     throws -> (mean: Double, std: Double, returns: [Double]) {
     var g = SeededGenerator(seed: seed)
@@ -160,13 +222,12 @@ public func evaluatePixels<D: Dynamics>(_ d: D.Type, observer: PixelObservation,
     for e in 0..<episodes {
         var env = Environment<D, Double>(generator: &g)
         var total = 0.0
-        var previous: [Double]? = nil
+        var history = [[Double]]()
         while !env.isDone && env.steps < maxSteps {
             let image = try observer.render(state: env.state, seed: frameSeed)
             try onFrame?(e, env.steps, env.state, image)
-            let cur = PixelInput.channel(image)
-            total += env.step(policy(PixelInput.input(current: cur, previous: previous ?? cur, background: observer.background)))
-            previous = cur
+            history = FrameStack.push(PixelInput.channel(image), onto: history, count: frames)
+            total += env.step(policy(FrameStack.input(history, background: observer.background)))
         }
         returns.append(total)
     }
@@ -182,19 +243,21 @@ extension PixelPolicy {
     public static let learningRate = 0.01
     public static let clipNorm = 1.0
 
-    /// Saves a pixel policy with the view it was trained on.
+    /// Saves a pixel policy with the view it was trained on and the frames it stacks.
     public static func save(_ network: Network, to path: String, problem: ControlProblem, resolution: Int, samples: Int,
-                            metadata: [String: String] = [:]) throws {
+                            frames: Int = 2, metadata: [String: String] = [:]) throws {
         var m = metadata
         m["environment"] = problem.rawValue
         m["pixels"] = "true"
         m["pixels_resolution"] = String(resolution)
         m["pixels_samples"] = String(samples)
+        m["pixels_frames"] = String(frames)
         try network.save(to: path, metadata: m)
     }
 
-    /// Loads a pixel policy for `problem`: the network and the view (resolution, spp) it was trained on.
-    public static func load(path: String, problem: ControlProblem) throws -> (network: Network, resolution: Int, samples: Int) {
+    /// Loads a pixel policy for `problem`: the network, the view (resolution,
+    /// spp) it was trained on and the frames it stacks (2 for files without `pixels_frames`).
+    public static func load(path: String, problem: ControlProblem) throws -> (network: Network, resolution: Int, samples: Int, frames: Int) {
         let file = try NetworkFile.read(path: path)
         guard file.metadata["pixels"] == "true", let r = file.metadata["pixels_resolution"].flatMap(Int.init),
               let s = file.metadata["pixels_samples"].flatMap(Int.init), r > 0, s > 0 else {
@@ -203,6 +266,10 @@ extension PixelPolicy {
         guard file.metadata["environment"] == problem.rawValue else {
             throw ModelFileError(path: path, "pixel policy is for \(file.metadata["environment"] ?? "?"), not \(problem.rawValue)")
         }
-        return (try file.network(path: path, expecting: layers(problem, resolution: r)), r, s)
+        let frames = file.metadata["pixels_frames"].map { Int($0) ?? 0 } ?? 2
+        guard frames >= 2 && frames <= PixelPolicy.maxFrames else {
+            throw ModelFileError(path: path, "metadata pixels_frames is '\(file.metadata["pixels_frames"] ?? "")', expected an integer in 2...\(PixelPolicy.maxFrames)")
+        }
+        return (try file.network(path: path, expecting: layers(problem, resolution: r, frames: frames)), r, s, frames)
     }
 }

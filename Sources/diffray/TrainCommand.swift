@@ -50,6 +50,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --pixels: Adam's learning rate.")
     var lr: Double = PixelPolicy.learningRate
 
+    @Option(help: "With --pixels (cartpole): frames the policy sees stacked, the current one and those before it (2...16).")
+    var frames: Int = PixelPolicy.frames
+
     func validate() throws {
         if let episodes, episodes <= 0 || episodes > 100_000_000 { throw ValidationError("--episodes must be in 1...100000000, got \(episodes)") }
         if seed < 0 { throw ValidationError("--seed must be ≥ 0, got \(seed)") }
@@ -118,21 +121,24 @@ struct TrainCommand: ParsableCommand {
         let stem = model.hasSuffix(".json") ? String(model.dropLast(5)) : model
         let total = episodes ?? 50
         var g = SeededGenerator(seed: UInt64(seed))
-        let net = Network(layers: PixelPolicy.layers(problem, resolution: viewRes), generator: &g)
+        guard frames >= 2 && frames <= PixelPolicy.maxFrames else {
+            throw ValidationError("train --pixels: --frames must be in 2...\(PixelPolicy.maxFrames), got \(frames)")
+        }
+        let net = Network(layers: PixelPolicy.layers(problem, resolution: viewRes, frames: frames), generator: &g)
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
         var trainer = PixelBPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(
             network: net, optimizer: Adam(learningRate: lr), observer: observer,
-            window: PixelPolicy.cartPoleWindow, clipNorm: PixelPolicy.clipNorm)
+            window: PixelPolicy.cartPoleWindow, clipNorm: PixelPolicy.clipNorm, frames: frames)
         let start = Date()
         var returns = [Double]()
-        print("episode  return  frames  seconds   (policy view \(viewRes)x\(viewRes), \(viewSpp) spp)")
+        print("episode  return  frames  seconds   (policy view \(observer.width)x\(observer.height), \(viewSpp) spp, \(frames) frames stacked)")
         for e in 1...total {
             let r = try trainer.trainEpisode(start: CartPoleDynamics.startState(&g))
             returns.append(r.reward)
             print(String(format: "%7d  %6.0f  %6d  %7.1f", e, r.reward, trainer.renderedFrames, Date().timeIntervalSince(start)))
         }
         let seconds = Date().timeIntervalSince(start)
-        try PixelPolicy.save(trainer.network, to: model, problem: problem, resolution: viewRes, samples: viewSpp, metadata: [
+        try PixelPolicy.save(trainer.network, to: model, problem: problem, resolution: viewRes, samples: viewSpp, frames: frames, metadata: [
             "seed": String(seed), "episodes": String(total), "environment_steps": String(trainer.environmentSteps),
             "frames": String(trainer.renderedFrames),
         ])

@@ -95,3 +95,29 @@ enum SmoothCartPole: Dynamics {
             "along full − open: finite differences \(fdV), closed-loop BPTT \(dot(full, v)), open loop \(dot(open, v))")
     #expect(dot(full, v) - dot(open, v) > 0, "dropping d image/d state must change the gradient")
 }
+
+/// The stacked input is affine in the frames and its pullback is the
+/// transpose: ⟨∂L/∂input, input(h + δ) − input(h)⟩ = Σ_frames ⟨pullback, δ⟩
+/// (δ in linear RGB, the contrast being r − b). Two frames give the classic
+/// `[c_t − c_rest, g·(c_t − c_{t−1})]`.
+@Test(arguments: [2, 4]) func frameStackPullbackIsTheTranspose(count: Int) {
+    let n = 5
+    var g = SeededGenerator(seed: UInt64(count))
+    func rgb() -> [Double] { (0..<(3 * n)).map { _ in g.uniform(-1, 1) } }
+    func contrast(_ p: [Double]) -> [Double] { (0..<n).map { p[3 * $0] - p[3 * $0 + 2] } }
+    let frames = (0..<count).map { _ in rgb() }, deltas = (0..<count).map { _ in rgb() }
+    let background = (0..<n).map { _ in g.uniform(-1, 1) }
+    let dInput = (0..<(count * n)).map { _ in g.uniform(-1, 1) }
+    let x0 = FrameStack.input(frames.map(contrast), background: background)
+    let x1 = FrameStack.input(zip(frames, deltas).map { contrast(zip($0, $1).map(+)) }, background: background)
+    let lhs = zip(dInput, zip(x1, x0).map(-)).reduce(0) { $0 + $1.0 * $1.1 }
+    let adjoints = FrameStack.pullback(dInput, count: count, pixels: n)
+    let rhs = zip(adjoints, deltas).reduce(0) { s, p in s + zip(p.0, p.1).reduce(0) { $0 + $1.0 * $1.1 } }
+    #expect(abs(lhs - rhs) < 1e-12 * max(1, abs(lhs)))
+    let c = frames.map(contrast)
+    #expect(Array(x0[0..<n]) == (0..<n).map { c[0][$0] - background[$0] })
+    #expect(Array(x0[n..<(2 * n)]) == (0..<n).map { PixelInput.differenceGain * (c[0][$0] - c[1][$0]) })
+    // an episode's first frame: the missing frames repeat it, so no motion is seen
+    let first = FrameStack.push(c[0], onto: [], count: count)
+    #expect(first.count == count && first.allSatisfy { $0 == c[0] })
+}
