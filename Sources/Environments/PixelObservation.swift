@@ -168,15 +168,13 @@ public struct PixelObservation: @unchecked Sendable {
     }
 }
 
-/// What a pixel policy sees: two stacked single-channel views of the
-/// current frame and the previous one (so velocities are observable).
+/// The single channel a pixel policy sees of each frame (`FrameStack` stacks them).
 ///
 /// The channel is the fixed colour contrast r − b of the linear image (the
 /// cart and the bob are blue, the pole and the rod orange, the backdrop
-/// grey: a contrast that needs no learned colour layer). The input is
-/// `[c(frame_t) − c(rest), gain · (c(frame_t) − c(frame_{t−1}))]`, `2·width·height`
-/// values, where c(rest) is the fixed background image (`PixelObservation.background`).
+/// grey: a contrast that needs no learned colour layer).
 public enum PixelInput {
+    /// The gain on frame differences in the policy's input.
     public static let differenceGain = 4.0
 
     /// The contrast channel of an image.
@@ -188,27 +186,5 @@ public enum PixelInput {
             for i in 0..<n { out[i] = Double(p[3 * i] - p[3 * i + 2]) }
         }
         return out
-    }
-
-    /// The network input of a frame and the previous one.
-    @inlinable
-    public static func input(current: [Double], previous: [Double], background: [Double]) -> [Double] {
-        var x = current
-        for i in x.indices { x[i] -= background[i] }
-        x.reserveCapacity(2 * current.count)
-        for i in current.indices { x.append(differenceGain * (current[i] - previous[i])) }
-        return x
-    }
-
-    /// Pulls ∂loss/∂input back to ∂loss/∂image of the current and of the previous frame (linear RGB adjoints).
-    @inlinable
-    public static func pullback(_ dInput: [Double], pixels n: Int) -> (current: [Double], previous: [Double]) {
-        var cur = [Double](repeating: 0, count: 3 * n), prev = cur
-        for i in 0..<n {
-            let dc = dInput[i] + differenceGain * dInput[n + i], dp = -differenceGain * dInput[n + i]
-            cur[3 * i] = dc; cur[3 * i + 2] = -dc
-            prev[3 * i] = dp; prev[3 * i + 2] = -dp
-        }
-        return (cur, prev)
     }
 }
