@@ -34,23 +34,9 @@ struct BVHLayoutTests {
             return n
         }
         #expect(childCounts.contains(2))
-        for _ in 0..<2000 {
-            let o = Vec3(rng.next() * 4 - 2, rng.next() * 4 - 2, 4), d = (Vec3(rng.next() * 5 - 2.5, rng.next() * 5 - 2.5, -0.4) - o).normalized
-            var best = Double.infinity
-            for t in tris {
-                if let h = TriangleEdges(t.0, t.1, t.2).intersect(o: o, d: d, tMin: 0, tMax: best) { best = h.t }
-            }
-            for s in spheres {
-                if let t = intersectSphere(o: o, d: d, center: s.center, radius: s.radius, tMin: 0, tMax: best) { best = t }
-            }
-            let hit = bvh.intersect(o: o, d: d)
-            if best.isFinite {
-                #expect(hit != nil)
-                #expect(abs((hit?.t ?? .infinity) - best) <= 1e-9 * max(1, best))
-            } else {
-                #expect(hit == nil)
-            }
-            #expect(bvh.occluded(o: o, d: d, tMax: 1e30) == best.isFinite)
+        expectBruteForceAgreement(bvh, triangles: tris, spheres: spheres, rays: 2000) {
+            let o = Vec3(rng.next() * 4 - 2, rng.next() * 4 - 2, 4)
+            return (o, (Vec3(rng.next() * 5 - 2.5, rng.next() * 5 - 2.5, -0.4) - o).normalized)
         }
     }
 }

@@ -11,6 +11,30 @@ struct TestRNG {
     mutating func vector(_ scale: Double = 1) -> Vec3 { Vec3(next() * 2 - 1, next() * 2 - 1, next() * 2 - 1) * scale }
 }
 
+/// For `rays` rays from `ray`, the BVH's closest hit equals the brute-force
+/// closest hit over `triangles` and `spheres`, and occlusion agrees.
+func expectBruteForceAgreement(_ bvh: BVH, triangles: [(Vec3, Vec3, Vec3)], spheres: [(center: Vec3, radius: Double)],
+                               rays: Int, _ ray: () -> (origin: Vec3, direction: Vec3)) {
+    for _ in 0..<rays {
+        let (o, d) = ray()
+        var best = Double.infinity
+        for t in triangles {
+            if let h = TriangleEdges(t.0, t.1, t.2).intersect(o: o, d: d, tMin: 0, tMax: best) { best = h.t }
+        }
+        for s in spheres {
+            if let t = intersectSphere(o: o, d: d, center: s.center, radius: s.radius, tMin: 0, tMax: best) { best = t }
+        }
+        let hit = bvh.intersect(o: o, d: d)
+        if best.isFinite {
+            #expect(hit != nil)
+            #expect(abs((hit?.t ?? .infinity) - best) <= 1e-9 * max(1, best))
+        } else {
+            #expect(hit == nil)
+        }
+        #expect(bvh.occluded(o: o, d: d, tMax: 1e30) == best.isFinite)
+    }
+}
+
 @Suite("BVH")
 struct BVHTests {
     /// Random triangles and spheres; every ray's closest hit from the BVH
@@ -28,24 +52,7 @@ struct BVHTests {
             prims.append(Primitive(kind: .sphere, shape: 1, index: Int32(i)))
         }
         let bvh = BVH(primitives: prims, triangleVertices: { tris[Int($0.index)] }, spheres: spheres, disks: [])
-        for _ in 0..<2000 {
-            let o = rng.vector(5), d = rng.vector().normalized
-            var best = Double.infinity
-            for t in tris {
-                if let h = TriangleEdges(t.0, t.1, t.2).intersect(o: o, d: d, tMin: 0, tMax: best) { best = h.t }
-            }
-            for s in spheres {
-                if let t = intersectSphere(o: o, d: d, center: s.center, radius: s.radius, tMin: 0, tMax: best) { best = t }
-            }
-            let hit = bvh.intersect(o: o, d: d)
-            if best.isFinite {
-                #expect(hit != nil)
-                #expect(abs((hit?.t ?? .infinity) - best) <= 1e-9 * max(1, best))
-            } else {
-                #expect(hit == nil)
-            }
-            #expect(bvh.occluded(o: o, d: d, tMax: 1e30) == best.isFinite)
-        }
+        expectBruteForceAgreement(bvh, triangles: tris, spheres: spheres, rays: 2000) { (rng.vector(5), rng.vector().normalized) }
     }
 
     @Test func transformInverseAndNormals() throws {
