@@ -20,6 +20,8 @@ extension Scene {
         if count == 0 { return nil }
         let k = Swift.min(Int(uSelect * Double(count)), count - 1)
         let scale = T(Double(count))
+        // Point lights from plain data (no copy of the `Emitter` enum per vertex).
+        if let l = pointLights[k] { return sample(point: l, from: si, scale: scale) }
         switch emitters[k] {
         case .area(let a):
             let (p, n, area) = samplePoint(on: a.shape, u)
@@ -33,11 +35,7 @@ extension Scene {
             return EmitterSample(wi: wi, distance: dist.primal, weight: a.radiance * (cosL * area / dist2) * scale,
                                  pdf: pdf, isDelta: false)
         case .point(let l):
-            let d = l.position - si.p
-            let dist2 = d.lengthSquared
-            if dist2.primal <= 0 { return nil }
-            let dist = T.sqrt(dist2)
-            return EmitterSample(wi: d / dist, distance: dist.primal, weight: l.intensity * (scale / dist2), pdf: 0, isDelta: true)
+            return sample(point: l, from: si, scale: scale)
         case .spot(let l):
             let d = l.toWorld.origin - si.p
             let dist2 = d.lengthSquared
@@ -61,6 +59,16 @@ extension Scene {
             return EmitterSample(wi: wi, distance: .infinity, weight: e.eval(wi) * T(1 / pdf) * scale,
                                  pdf: pdf / Double(count), isDelta: false)
         }
+    }
+
+    /// `sampleEmitter`'s sample of point light `l` (selection weight `scale`).
+    @inlinable @inline(__always) @usableFromInline
+    func sample(point l: PointLight<T>, from si: SurfaceInteraction<T>, scale: T) -> EmitterSample<T>? {
+        let d = l.position - si.p
+        let dist2 = d.lengthSquared
+        if dist2.primal <= 0 { return nil }
+        let dist = T.sqrt(dist2)
+        return EmitterSample(wi: d / dist, distance: dist.primal, weight: l.intensity * (scale / dist2), pdf: 0, isDelta: true)
     }
 
     /// Solid-angle pdf with which `sampleEmitter` would have chosen the

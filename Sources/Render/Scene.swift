@@ -43,8 +43,20 @@ public struct Scene<T: Real> {
     public var sampleCount: Int
     public var seed: UInt64
     public var shapes: [Shape<T>]
-    public var bsdfs: [BSDF<T>]
-    public var emitters: [Emitter<T>]
+    public var bsdfs: [BSDF<T>] { didSet { diffuseReflectance = Scene.diffuseTable(bsdfs) } }
+    public var emitters: [Emitter<T>] {
+        didSet { (pointLights, hasAreaEmitter) = Scene.emitterTables(emitters) }
+    }
+    /// Plain-data views of `bsdfs` and `emitters` for the path tracer's hot
+    /// loop, kept in step by `didSet`: reading one of these per vertex copies
+    /// a few doubles, where copying a `BSDF` or `Emitter` enum out of its
+    /// array went through generic value witnesses (a fifth of a path's time).
+    /// The constant reflectance of each BSDF that is a `diffuse` with a constant colour, else nil.
+    public private(set) var diffuseReflectance: [RGB<T>?] = []
+    /// Each emitter that is a point light, else nil.
+    public private(set) var pointLights: [PointLight<T>?] = []
+    /// Whether some emitter is an area light.
+    public private(set) var hasAreaEmitter = false
     /// Indices of `emitters` at infinity (constant, envmap).
     public var environment: [Int]
     public var accel: BVH
@@ -63,9 +75,23 @@ public struct Scene<T: Real> {
         self.file = file; self.camera = camera; self.film = film; self.integrator = integrator
         self.sampleCount = sampleCount; self.seed = seed; self.shapes = shapes; self.bsdfs = bsdfs
         self.emitters = emitters; self.accel = accel
+        self.diffuseReflectance = Scene.diffuseTable(bsdfs)
+        (self.pointLights, self.hasAreaEmitter) = Scene.emitterTables(emitters)
         self.environment = emitters.indices.filter { emitters[$0].isEnvironment }
         let b = accel.bounds
         self.extent = b.isEmpty ? 1 : max(1, (b.upper - b.lower).length)
+    }
+
+    static func diffuseTable(_ bsdfs: [BSDF<T>]) -> [RGB<T>?] {
+        bsdfs.map { b in
+            if case .diffuse(let d) = b, case .constant(let c) = d.reflectance { return c }
+            return nil
+        }
+    }
+
+    static func emitterTables(_ emitters: [Emitter<T>]) -> ([PointLight<T>?], Bool) {
+        (emitters.map { e in if case .point(let l) = e { return l } else { return nil } },
+         emitters.contains { e in if case .area = e { return true } else { return false } })
     }
 
     /// Builds the acceleration structure over shapes' primal geometry.
@@ -103,7 +129,8 @@ public struct Scene<T: Real> {
         let prim = accel.primitives[Int(hit.primitive)]
         // Borrow the shape in place: copying a generic `Shape` costs more than the hit itself.
         return shapes.withUnsafeBufferPointer {
-            $0[Int(prim.shape)].interaction(ray: ray, hit: hit, triangle: Int(prim.index), shapeIndex: Int(prim.shape))
+            Shape.interaction(of: $0.baseAddress! + Int(prim.shape), ray: ray, hit: hit, triangle: Int(prim.index),
+                              shapeIndex: Int(prim.shape))
         }
     }
 

@@ -27,9 +27,7 @@ extension Scene {
         let maxDepth = integrator.kind == .direct ? 2 : (integrator.maxDepth < 0 ? Int.max : integrator.maxDepth)
         if maxDepth == 0 { return .zero }
         let hide = integrator.hideEmitters
-        let canHitEmitters = !environment.isEmpty || emitters.withUnsafeBufferPointer { list in
-            list.contains { if case .area = $0 { return true } else { return false } }
-        }
+        let canHitEmitters = !environment.isEmpty || hasAreaEmitter
         var radiance = RGB<T>.zero
         var beta = RGB<T>.one
         var ray = cameraRay
@@ -57,17 +55,20 @@ extension Scene {
                 radiance += beta * light.radiance * T(w)
             }
             if depth + 1 >= maxDepth { break }
-            let bsdf = bsdfs[bsdfIndex]
+            // A constant-colour diffuse BSDF (the common case) is rebuilt from
+            // plain data; any other is copied out of `bsdfs`. Same arithmetic.
+            let diffuse = diffuseReflectance[bsdfIndex].map { Diffuse<T>(reflectance: .constant($0)) }
+            let bsdf: BSDF<T>? = diffuse == nil ? bsdfs[bsdfIndex] : nil
 
             // Next-event estimation.
             let uSelect = sampler.next(), uLight = sampler.next2D()
-            if !bsdf.isDeltaOnly, let es = sampleEmitter(from: si, uSelect, uLight), !es.weight.isBlack {
+            if !(bsdf?.isDeltaOnly ?? false), let es = sampleEmitter(from: si, uSelect, uLight), !es.weight.isBlack {
                 let d = es.wi.primal
                 if !occluded(si, d, distance: es.distance) {
                     let wo = si.toLocal(es.wi)
-                    let f = bsdf.eval(si, wo: wo)
+                    let f = diffuse?.eval(si, wo: wo) ?? bsdf!.eval(si, wo: wo)
                     if !f.isBlack {
-                        let w = es.isDelta ? 1 : misWeight(es.pdf, bsdf.pdf(si, wo: wo))
+                        let w = es.isDelta ? 1 : misWeight(es.pdf, diffuse?.pdf(si, wo: wo) ?? bsdf!.pdf(si, wo: wo))
                         radiance += beta * f * es.weight * T(w)
                     }
                 }
@@ -80,7 +81,7 @@ extension Scene {
 
             // Continue the path by sampling the BSDF.
             let u1 = sampler.next(), u2 = sampler.next2D()
-            guard let bs = bsdf.sample(si, u1: u1, u2: u2) else { break }
+            guard let bs = diffuse.map({ $0.sample(si, u1: u1, u2: u2) }) ?? bsdf!.sample(si, u1: u1, u2: u2) else { break }
             beta *= bs.weight
             eta *= bs.eta
             previousPdf = bs.pdf

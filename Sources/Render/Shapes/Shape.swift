@@ -96,40 +96,74 @@ public struct Shape<T: Real> {
     /// tracing: traversal in doubles, the chosen hit differentiable).
     @inlinable
     public func interaction(ray: Ray<T>, hit: Hit, triangle: Int, shapeIndex: Int) -> SurfaceInteraction<T> {
+        withUnsafePointer(to: self) { Shape.interaction(of: $0, ray: ray, hit: hit, triangle: triangle, shapeIndex: shapeIndex) }
+    }
+
+    /// `place` with the offset passed in (the hot path reads fields, never a whole `Shape`).
+    @inlinable @inline(__always) @usableFromInline
+    static func placed(_ p: Vector3<T>, _ offset: RigidFrame<T>?) -> Vector3<T> { offset.map { $0.point(p) } ?? p }
+    @inlinable @inline(__always) @usableFromInline
+    static func turned(_ v: Vector3<T>, _ offset: RigidFrame<T>?) -> Vector3<T> { offset.map { $0.vector(v) } ?? v }
+
+    /// `interaction(ray:hit:triangle:shapeIndex:)` on a shape borrowed in
+    /// place: it reads the fields it needs one by one. Copying a whole
+    /// generic `Shape` per hit (strings, optionals, the geometry enum, through
+    /// value witnesses) cost more than the hit itself. Same arithmetic.
+    @inlinable
+    public static func interaction(of s: UnsafePointer<Shape<T>>, ray: Ray<T>, hit: Hit, triangle: Int,
+                                   shapeIndex: Int) -> SurfaceInteraction<T> {
         var t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T)
-        switch geometry {
+        let offset = s.pointee.offset
+        switch s.pointee.geometry {
         case .mesh(let m):
-            let (p0, p1, p2) = triangleVertices(m, triangle)
+            let i0 = Int(m.indices[3 * triangle]), i1 = Int(m.indices[3 * triangle + 1]), i2 = Int(m.indices[3 * triangle + 2])
+            let p0: Vector3<T>, p1: Vector3<T>, p2: Vector3<T>
+            if let v = s.pointee.vertices {
+                p0 = placed(v[i0], offset); p1 = placed(v[i1], offset); p2 = placed(v[i2], offset)
+            } else {
+                p0 = placed(Vector3<T>(m.positions[i0]), offset)
+                p1 = placed(Vector3<T>(m.positions[i1]), offset)
+                p2 = placed(Vector3<T>(m.positions[i2]), offset)
+            }
             let (tt, u, v) = intersectTriangle(ray, p0, p1, p2)
             let w = 1 - u - v
             t = tt
             p = p0 * w + p1 * u + p2 * v
             ng = cross(p1 - p0, p2 - p0).normalized
             if let normals = m.normals {
-                let i0 = Int(m.indices[3 * triangle]), i1 = Int(m.indices[3 * triangle + 1]), i2 = Int(m.indices[3 * triangle + 2])
-                ns = turn(Vector3<T>(normals[i0]) * w + Vector3<T>(normals[i1]) * u + Vector3<T>(normals[i2]) * v).normalized
+                ns = turned(Vector3<T>(normals[i0]) * w + Vector3<T>(normals[i1]) * u + Vector3<T>(normals[i2]) * v, offset).normalized
             } else {
                 ns = ng
             }
             if let uvs = m.uvs {
-                let i0 = Int(m.indices[3 * triangle]), i1 = Int(m.indices[3 * triangle + 1]), i2 = Int(m.indices[3 * triangle + 2])
                 uv = (w * T(uvs[i0].0) + u * T(uvs[i1].0) + v * T(uvs[i2].0),
                       w * T(uvs[i0].1) + u * T(uvs[i1].1) + v * T(uvs[i2].1))
             } else {
                 uv = (u, v)
             }
         case .sphere:
-            t = sphereRoot(ray, near: hit.t)
+            let radius = s.pointee.radius
+            let centre = placed(s.pointee.center, offset)
+            // The root of the ray–sphere equation whose primal is the traversal's (see `sphereRoot`).
+            let oc = ray.o - centre
+            let a = ray.d.lengthSquared, b = dot(oc, ray.d)
+            let l = oc - ray.d * (b / a)
+            let disc = radius * radius - l.lengthSquared
+            let sq = T.sqrt(Swift.max(disc, 0) * a)
+            let q = b.primal > 0 ? -(b + sq) : -(b - sq)
+            let c = oc.lengthSquared - radius * radius
+            let t0 = c / q, t1 = q / a
+            t = abs(t0.primal - hit.t) <= abs(t1.primal - hit.t) ? t0 : t1
             p = ray.at(t)
-            ng = (p - placedCenter) / radius
+            ng = (p - centre) / radius
             ns = ng
-            let local = (p - placedCenter).primal
+            let local = (p - centre).primal
             let phi = atan2(local.y, local.x)
             uv = (T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)),
                   T(acos(min(max(local.z / radius.primal, -1), 1)) / Double.pi))
         case .disk(let toWorld):
-            let c = place(toWorld.point(Vector3<T>.zero))
-            let ax = turn(toWorld.vector(Vector3<T>(1, 0, 0))), ay = turn(toWorld.vector(Vector3<T>(0, 1, 0)))
+            let c = placed(toWorld.point(Vector3<T>.zero), offset)
+            let ax = turned(toWorld.vector(Vector3<T>(1, 0, 0)), offset), ay = turned(toWorld.vector(Vector3<T>(0, 1, 0)), offset)
             let n = cross(ax, ay)
             t = dot(c - ray.o, n) / dot(ray.d, n)
             p = ray.at(t)
@@ -139,7 +173,7 @@ public struct Shape<T: Real> {
             let phi = atan2(hit.v, hit.u)
             uv = (T((hit.u * hit.u + hit.v * hit.v).squareRoot()), T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)))
         }
-        if flipNormals { ng = -ng; ns = -ns }
+        if s.pointee.flipNormals { ng = -ng; ns = -ns }
         let frame = Frame(normal: ns)
         return SurfaceInteraction(t: t, p: p, ng: ng, shading: frame, uv: uv, wi: frame.toLocal(-ray.d),
                                   shape: shapeIndex, primitive: Int(hit.primitive))

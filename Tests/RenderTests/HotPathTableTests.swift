@@ -1,0 +1,49 @@
+import Foundation
+import Geometry
+import ImageIO
+import Render
+import Testing
+
+/// The path tracer reads constant diffuse BSDFs and point lights from plain
+/// tables (`Scene.diffuseReflectance`, `Scene.pointLights`,
+/// `Scene.hasAreaEmitter`) kept in step with `bsdfs` and `emitters` by
+/// `didSet`. A scene mutated in place must render exactly like one built
+/// from the same parts.
+@Suite("HotPathTables")
+struct HotPathTableTests {
+    static func cornell() throws -> Scene<Double> {
+        try Scene.load(path: RenderFixtures.root + "/scenes/cornell-box.xml", defines: ["res": "16"])
+    }
+
+    static func rebuilt(_ s: Scene<Double>) -> Scene<Double> {
+        Scene(file: s.file, camera: s.camera, film: s.film, integrator: s.integrator, sampleCount: s.sampleCount,
+              seed: s.seed, shapes: s.shapes, bsdfs: s.bsdfs, emitters: s.emitters, accel: s.accel)
+    }
+
+    static func render(_ s: Scene<Double>) -> [Float] {
+        s.render(RenderOptions(samplesPerPixel: 4, seed: 3, threads: 2)).0.pixels
+    }
+
+    @Test func tablesFollowTheBSDFs() throws {
+        var scene = try HotPathTableTests.cornell()
+        #expect(scene.diffuseReflectance.count == scene.bsdfs.count)
+        #expect(scene.hasAreaEmitter)
+        let i = scene.shapes[0].bsdf
+        let before = HotPathTableTests.render(scene)
+        scene.bsdfs[i] = .diffuse(Diffuse(reflectance: .constant(RGB(0.9, 0.1, 0.05))))
+        #expect(scene.diffuseReflectance[i].map { ($0.r, $0.g, $0.b) } ?? (0, 0, 0) == (0.9, 0.1, 0.05))
+        let after = HotPathTableTests.render(scene)
+        #expect(after != before)
+        #expect(after == HotPathTableTests.render(HotPathTableTests.rebuilt(scene)))
+    }
+
+    @Test func tablesFollowTheEmitters() throws {
+        var scene = try HotPathTableTests.cornell()
+        scene.emitters = [.point(PointLight(position: Vector3(0, 0.5, 0), intensity: RGB(5, 5, 5)))]
+        #expect(!scene.hasAreaEmitter)
+        #expect(scene.pointLights.count == 1 && scene.pointLights[0] != nil)
+        let image = HotPathTableTests.render(scene)
+        #expect(image.contains { $0 > 0 })
+        #expect(image == HotPathTableTests.render(HotPathTableTests.rebuilt(scene)))
+    }
+}
