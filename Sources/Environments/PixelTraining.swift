@@ -116,6 +116,10 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public var environmentSteps = 0
     /// Frames rendered with their Jacobian.
     public var renderedFrames = 0
+    /// Polyak averaging: after every update, `averaged ← averaged + rate·(parameters − averaged)`
+    /// (0: off). The averaged weights are a smoother final policy than the last iterate.
+    public var averageRate = 0.0
+    public var averaged: [Double] = []
 
     public init(network: Network, optimizer: Adam, observer: PixelObservation, actionScale: Double = 1,
                 window: Int, clipNorm: Double = 0, frames: Int = 2) {
@@ -202,6 +206,10 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
             backward(w, &g)
             clip(&g, toNorm: clipNorm)
             optimizer.update(&network.parameters, gradient: g)
+            if averageRate > 0 {
+                if averaged.count != network.parameterCount { averaged = network.parameters }
+                for i in averaged.indices { averaged[i] += averageRate * (network.parameters[i] - averaged[i]) }
+            }
             state = w.state; history = w.history
             if w.terminated { break }
         }

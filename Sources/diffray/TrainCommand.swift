@@ -53,6 +53,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --pixels (cartpole): frames the policy sees stacked, the current one and those before it (2...16).")
     var frames: Int = PixelPolicy.frames
 
+    @Option(help: "With --pixels (cartpole): Polyak averaging rate of the saved weights (0: save the last weights).")
+    var average: Double = 0
+
     func validate() throws {
         if let episodes, episodes <= 0 || episodes > 100_000_000 { throw ValidationError("--episodes must be in 1...100000000, got \(episodes)") }
         if seed < 0 { throw ValidationError("--seed must be ≥ 0, got \(seed)") }
@@ -129,6 +132,8 @@ struct TrainCommand: ParsableCommand {
         var trainer = PixelBPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(
             network: net, optimizer: Adam(learningRate: lr), observer: observer,
             window: PixelPolicy.cartPoleWindow, clipNorm: PixelPolicy.clipNorm, frames: frames)
+        guard average >= 0 && average <= 1 else { throw ValidationError("train --pixels: --average must be in 0...1, got \(average)") }
+        trainer.averageRate = average
         let start = Date()
         var returns = [Double]()
         print("episode  return  frames  seconds   (policy view \(observer.width)x\(observer.height), \(viewSpp) spp, \(frames) frames stacked)")
@@ -138,7 +143,9 @@ struct TrainCommand: ParsableCommand {
             print(String(format: "%7d  %6.0f  %6d  %7.1f", e, r.reward, trainer.renderedFrames, Date().timeIntervalSince(start)))
         }
         let seconds = Date().timeIntervalSince(start)
-        try PixelPolicy.save(trainer.network, to: model, problem: problem, resolution: viewRes, samples: viewSpp, frames: frames, metadata: [
+        var saved = trainer.network
+        if average > 0 && !trainer.averaged.isEmpty { saved.parameters = trainer.averaged }
+        try PixelPolicy.save(saved, to: model, problem: problem, resolution: viewRes, samples: viewSpp, frames: frames, metadata: [
             "seed": String(seed), "episodes": String(total), "environment_steps": String(trainer.environmentSteps),
             "frames": String(trainer.renderedFrames),
         ])

@@ -121,3 +121,24 @@ enum SmoothCartPole: Dynamics {
     let first = FrameStack.push(c[0], onto: [], count: count)
     #expect(first.count == count && first.allSatisfy { $0 == c[0] })
 }
+
+/// Polyak averaging of the pixel trainer's weights: rate 1 keeps the last
+/// weights exactly, a smaller rate a running mean that lies between the start and the end.
+@Test func pixelTrainerAveragesItsWeights() throws {
+    let obs = try PixelObservation(problem: .cartpole, directory: scenesDirectory, resolution: 16, samples: 2, threads: 1)
+    func train(rate: Double) throws -> (start: [Double], end: [Double], averaged: [Double]) {
+        var g = SeededGenerator(seed: 5)
+        let net = Network(layers: PixelPolicy.layers(.cartpole, resolution: 16, frames: 3), generator: &g)
+        var t = PixelBPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(
+            network: net, optimizer: Adam(learningRate: 0.01), observer: obs, window: 4, clipNorm: 1, frames: 3)
+        t.averageRate = rate
+        _ = try t.trainEpisode(start: [0.02, 0, 0.03, 0], maxSteps: 16)
+        return (net.parameters, t.network.parameters, t.averaged)
+    }
+    let last = try train(rate: 1)
+    #expect(last.averaged == last.end)
+    let mean = try train(rate: 0.3)
+    #expect(mean.end == last.end)  // averaging does not change training
+    let d = zip(mean.averaged, mean.end).map { abs($0 - $1) }.max()!, total = zip(mean.start, mean.end).map { abs($0 - $1) }.max()!
+    #expect(d > 0 && d < total)
+}
