@@ -246,10 +246,13 @@ public func evaluatePixels<D: Dynamics>(_ d: D.Type, observer: PixelObservation,
 
 extension PixelPolicy {
     /// Cart-pole from pixels: the state recipe's loss (`CartPoleSurrogate`),
-    /// windows of 8 steps, Adam at `learningRate`, gradient clipped to norm 1.
+    /// windows of 8 steps, Adam at `learningRate`, gradient clipped to norm 1,
+    /// `frames` stacked frames, the weights averaged at `averageRate`.
     public static let cartPoleWindow = 8
     public static let learningRate = 0.01
     public static let clipNorm = 1.0
+    /// The saved policy is the Polyak average of the weights at this rate per update (`PixelBPTTTrainer.averageRate`).
+    public static let averageRate = 0.01
 
     /// Saves a pixel policy with the view it was trained on and the frames it stacks.
     public static func save(_ network: Network, to path: String, problem: ControlProblem, resolution: Int, samples: Int,

@@ -54,7 +54,7 @@ struct TrainCommand: ParsableCommand {
     var frames: Int = PixelPolicy.frames
 
     @Option(help: "With --pixels (cartpole): Polyak averaging rate of the saved weights (0: save the last weights).")
-    var average: Double = 0
+    var average: Double = PixelPolicy.averageRate
 
     func validate() throws {
         if let episodes, episodes <= 0 || episodes > 100_000_000 { throw ValidationError("--episodes must be in 1...100000000, got \(episodes)") }
@@ -147,7 +147,7 @@ struct TrainCommand: ParsableCommand {
         if average > 0 && !trainer.averaged.isEmpty { saved.parameters = trainer.averaged }
         try PixelPolicy.save(saved, to: model, problem: problem, resolution: viewRes, samples: viewSpp, frames: frames, metadata: [
             "seed": String(seed), "episodes": String(total), "environment_steps": String(trainer.environmentSteps),
-            "frames": String(trainer.renderedFrames),
+            "frames": String(trainer.renderedFrames), "average_rate": String(average),
         ])
         let plot = Plot.lines(series: [returns], labels: ["training episode return"], logY: false,
                               x: returns.indices.map { Double($0 + 1) }, title: "diffray train \(problem.rawValue) --pixels (seed \(seed))",
