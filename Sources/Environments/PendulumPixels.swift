@@ -126,7 +126,7 @@ public struct PendulumFrameCache: Sendable {
 }
 
 /// The pendulum's pixel policy: dense(2·R² → 32) relu → dense(32 → 1) tanh on
-/// a two-frame `FrameStack` (the current frame's contrast channel minus the rest pose's,
+/// the input of a two-frame `FrameStack` (the current frame's contrast channel minus the rest pose's,
 /// and 4× its difference to the previous frame's), torque = 2·tanh. No state goes in.
 public enum PendulumPixelPolicy {
     public static let hidden = 32
