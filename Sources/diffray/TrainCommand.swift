@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Train a pixel policy: the network sees only rendered frames; BPTT through physics, renderer and network (cartpole).")
     var pixels = false
 
-    @Option(help: "With --pixels: the policy's view, square size in pixels.")
+    @Option(help: "With --pixels: the width of the policy's view in pixels (cartpole: 3/8 as high; the others square).")
     var viewRes: Int = PixelPolicy.resolution
 
     @Option(help: "With --pixels: samples per pixel of the policy's view.")

@@ -47,11 +47,11 @@ public struct Shape<T: Real> {
         if case .sphere(let c, let r) = geometry { center = Vector3(c); radius = T(r) } else { center = .zero; radius = 0 }
     }
 
-    /// The root of the ray–sphere equation, in `T`, whose primal is the
-    /// traversal's hit distance `near` (the same root the traversal chose).
+    /// The root of the ray–sphere equation (a sphere at `centre` of `radius`), in `T`,
+    /// whose primal is the traversal's hit distance `near` (the same root the traversal chose).
     @inlinable
-    func sphereRoot(_ ray: Ray<T>, near: Double) -> T {
-        let oc = ray.o - placedCenter
+    static func sphereRoot(_ ray: Ray<T>, centre: Vector3<T>, radius: T, near: Double) -> T {
+        let oc = ray.o - centre
         let a = ray.d.lengthSquared, b = dot(oc, ray.d)
         let l = oc - ray.d * (b / a)
         let disc = radius * radius - l.lengthSquared
@@ -144,16 +144,7 @@ public struct Shape<T: Real> {
         case .sphere:
             let radius = s.pointee.radius
             let centre = placed(s.pointee.center, offset)
-            // The root of the ray–sphere equation whose primal is the traversal's (see `sphereRoot`).
-            let oc = ray.o - centre
-            let a = ray.d.lengthSquared, b = dot(oc, ray.d)
-            let l = oc - ray.d * (b / a)
-            let disc = radius * radius - l.lengthSquared
-            let sq = T.sqrt(Swift.max(disc, 0) * a)
-            let q = b.primal > 0 ? -(b + sq) : -(b - sq)
-            let c = oc.lengthSquared - radius * radius
-            let t0 = c / q, t1 = q / a
-            t = abs(t0.primal - hit.t) <= abs(t1.primal - hit.t) ? t0 : t1
+            t = sphereRoot(ray, centre: centre, radius: radius, near: hit.t)
             p = ray.at(t)
             ng = (p - centre) / radius
             ns = ng
