@@ -74,23 +74,20 @@ public struct Shape<T: Real> {
     }
 
     @inlinable @inline(__always)
-    func place(_ p: Vector3<T>) -> Vector3<T> { offset.map { $0.point(p) } ?? p }
+    func place(_ p: Vector3<T>) -> Vector3<T> { Shape.placed(p, offset) }
     /// A sphere's centre with the pose offset applied (`<id>.translate` moves a sphere too).
     @inlinable @inline(__always)
     public var placedCenter: Vector3<T> { place(center) }
     /// Vertex `i` of the mesh in world space and in `T`.
     @inlinable @inline(__always)
-    func vertex(_ m: TriangleMesh, _ i: Int) -> Vector3<T> {
-        if let v = vertices { return place(v[i]) }
-        return place(Vector3<T>(m.positions[i]))
-    }
+    func vertex(_ m: TriangleMesh, _ i: Int) -> Vector3<T> { Shape.vertex(m, i, vertices, offset) }
     /// The three vertices of triangle `t`.
     @inlinable @inline(__always)
     func triangleVertices(_ m: TriangleMesh, _ t: Int) -> (Vector3<T>, Vector3<T>, Vector3<T>) {
-        (vertex(m, Int(m.indices[3 * t])), vertex(m, Int(m.indices[3 * t + 1])), vertex(m, Int(m.indices[3 * t + 2])))
+        Shape.triangleVertices(m, t, vertices, offset)
     }
     @inlinable @inline(__always)
-    func turn(_ v: Vector3<T>) -> Vector3<T> { offset.map { $0.vector(v) } ?? v }
+    func turn(_ v: Vector3<T>) -> Vector3<T> { Shape.turned(v, offset) }
 
     /// The surface interaction for a traversal hit, recomputed in `T` (split
     /// tracing: traversal in doubles, the chosen hit differentiable).
@@ -104,6 +101,20 @@ public struct Shape<T: Real> {
     static func placed(_ p: Vector3<T>, _ offset: RigidFrame<T>?) -> Vector3<T> { offset.map { $0.point(p) } ?? p }
     @inlinable @inline(__always) @usableFromInline
     static func turned(_ v: Vector3<T>, _ offset: RigidFrame<T>?) -> Vector3<T> { offset.map { $0.vector(v) } ?? v }
+    /// `vertex` with the shape's differentiable `vertices` and pose `offset` passed in.
+    @inlinable @inline(__always) @usableFromInline
+    static func vertex(_ m: TriangleMesh, _ i: Int, _ vertices: ContiguousArray<Vector3<T>>?,
+                       _ offset: RigidFrame<T>?) -> Vector3<T> {
+        if let v = vertices { return placed(v[i], offset) }
+        return placed(Vector3<T>(m.positions[i]), offset)
+    }
+    /// `triangleVertices` with the shape's fields passed in.
+    @inlinable @inline(__always) @usableFromInline
+    static func triangleVertices(_ m: TriangleMesh, _ t: Int, _ vertices: ContiguousArray<Vector3<T>>?,
+                                 _ offset: RigidFrame<T>?) -> (Vector3<T>, Vector3<T>, Vector3<T>) {
+        (vertex(m, Int(m.indices[3 * t]), vertices, offset), vertex(m, Int(m.indices[3 * t + 1]), vertices, offset),
+         vertex(m, Int(m.indices[3 * t + 2]), vertices, offset))
+    }
 
     /// `interaction(ray:hit:triangle:shapeIndex:)` on a shape borrowed in
     /// place: it reads the fields it needs one by one. Copying a whole
@@ -117,14 +128,7 @@ public struct Shape<T: Real> {
         switch s.pointee.geometry {
         case .mesh(let m):
             let i0 = Int(m.indices[3 * triangle]), i1 = Int(m.indices[3 * triangle + 1]), i2 = Int(m.indices[3 * triangle + 2])
-            let p0: Vector3<T>, p1: Vector3<T>, p2: Vector3<T>
-            if let v = s.pointee.vertices {
-                p0 = placed(v[i0], offset); p1 = placed(v[i1], offset); p2 = placed(v[i2], offset)
-            } else {
-                p0 = placed(Vector3<T>(m.positions[i0]), offset)
-                p1 = placed(Vector3<T>(m.positions[i1]), offset)
-                p2 = placed(Vector3<T>(m.positions[i2]), offset)
-            }
+            let (p0, p1, p2) = triangleVertices(m, triangle, s.pointee.vertices, offset)
             let (tt, u, v) = intersectTriangle(ray, p0, p1, p2)
             let w = 1 - u - v
             t = tt
