@@ -170,13 +170,16 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
             }
             for j in 0..<n { dS[j] += pending[t][j] }
             let dIn = network.backward([dA * actionScale], trace: w.traces[t], gradient: &gradient)
-            if useRendererGradient {
+            // The window's first frame shows its start state, where the sweep ends
+            // (truncated BPTT), and frames from before the window are constants (at
+            // an episode's start, repeats of the first frame fill the stack): their
+            // adjoints reach no weight, so only frames 1... of the window are pulled back.
+            if useRendererGradient && t > 0 {
                 let pixels = w.frames[t].image.width * w.frames[t].image.height
                 let adjoints = FrameStack.pullback(dIn, count: frames, pixels: pixels)
                 let dCur = w.frames[t].pullback(adjoints[0])
                 for j in 0..<n { dS[j] += dCur[j] }
-                // older frames of the window (padding repeats of the episode's first frame are not re-counted)
-                for k in 1..<frames where t - k >= 0 {
+                for k in 1..<frames where t - k > 0 {
                     let d = w.frames[t - k].pullback(adjoints[k])
                     for j in 0..<n { pending[t - k][j] += d[j] }
                 }
