@@ -60,6 +60,10 @@ struct TrainCommand: ParsableCommand {
         if let episodes, episodes <= 0 || episodes > 100_000_000 { throw ValidationError("--episodes must be in 1...100000000, got \(episodes)") }
         if seed < 0 { throw ValidationError("--seed must be ≥ 0, got \(seed)") }
         if let output, !output.lowercased().hasSuffix(".json") { throw ValidationError("-o expects a .json file, got '\(output)'") }
+        if frames < 2 || frames > PixelPolicy.maxFrames {
+            throw ValidationError("train --pixels: --frames must be in 2...\(PixelPolicy.maxFrames), got \(frames)")
+        }
+        if !(average >= 0 && average <= 1) { throw ValidationError("train --pixels: --average must be in 0...1, got \(average)") }
     }
 
     func run() throws {
@@ -124,15 +128,11 @@ struct TrainCommand: ParsableCommand {
         let stem = model.hasSuffix(".json") ? String(model.dropLast(5)) : model
         let total = episodes ?? 50
         var g = SeededGenerator(seed: UInt64(seed))
-        guard frames >= 2 && frames <= PixelPolicy.maxFrames else {
-            throw ValidationError("train --pixels: --frames must be in 2...\(PixelPolicy.maxFrames), got \(frames)")
-        }
         let net = Network(layers: PixelPolicy.layers(problem, resolution: viewRes, frames: frames), generator: &g)
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
         var trainer = PixelBPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(
             network: net, optimizer: Adam(learningRate: lr), observer: observer,
             window: PixelPolicy.cartPoleWindow, clipNorm: PixelPolicy.clipNorm, frames: frames)
-        guard average >= 0 && average <= 1 else { throw ValidationError("train --pixels: --average must be in 0...1, got \(average)") }
         trainer.averageRate = average
         let start = Date()
         var returns = [Double]()
