@@ -159,18 +159,75 @@ public enum TrebuchetPixels {
 
     /// Renders `count` situations drawn like the aimer's (targets U(20, 100) m,
     /// wind N(0, 5²) m/s) from `seed`, frame i with `frameSeed(seed, i)`.
-    public static func renderDataSet(view: View, count: Int, seed: UInt64,
-                                     progress: ((Int) -> Void)? = nil) throws -> [Example] {
+    /// `existing` (the first frames of an interrupted call with the same view,
+    /// count and seed) are kept and rendering goes on after them; `progress`
+    /// gets the frames done and the data so far after each frame.
+    public static func renderDataSet(view: View, count: Int, seed: UInt64, existing: [Example] = [],
+                                     progress: ((Int, [Example]) throws -> Void)? = nil) throws -> [Example] {
+        precondition(existing.count <= count, "renderDataSet: \(existing.count) existing frames, more than \(count)")
         var g = SeededGenerator(seed: seed)
-        var data = [Example]()
+        var data = existing
         data.reserveCapacity(count)
         for i in 0..<count {
             let (w, t) = TrebuchetAimer.sample(&g)
+            if i < existing.count { continue }
             let image = try view.render(wind: w, target: t, seed: frameSeed(seed, i))
             data.append(Example(wind: w, target: t, observation: observation(image)))
-            progress?(i + 1)
+            try progress?(i + 1, data)
         }
         return data
+    }
+
+    /// A rendered data set on disk (the `train trebuchet --pixels` frames, kept so that
+    /// `--resume` and later runs need not render them again; also a partial set while
+    /// rendering, so an interrupted rendering goes on where it stopped). The file
+    /// names a key (the view, seed, count and scene it was rendered from).
+    public enum DataSetFile {
+        static let magic = "diffray-trebuchet-frames-1"
+
+        /// The key of a data set of `count` frames from `seed` in `view`, the scene template's hash `sceneHash`.
+        public static func key(view: View, count: Int, seed: UInt64, sceneHash: String) -> String {
+            "res=\(view.resolution) spp=\(view.samples) count=\(count) seed=\(seed) scene=\(sceneHash)"
+        }
+
+        /// Writes `data` (possibly the first frames only) atomically.
+        public static func write(_ data: [Example], path: String, key: String) throws {
+            let width = data.first?.observation.count ?? 0
+            var bytes = Data("\(magic)\n\(key)\n\(data.count) \(width)\n".utf8)
+            var values = [Double]()
+            values.reserveCapacity(data.count * (2 + width))
+            for e in data {
+                precondition(e.observation.count == width)
+                values.append(e.wind); values.append(e.target); values.append(contentsOf: e.observation)
+            }
+            values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            try writeAtomically(bytes, to: path)
+        }
+
+        /// The frames of a file written with `key`; nil if it is missing, made for another key, or damaged.
+        public static func read(path: String, key: String) -> [Example]? {
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            var lines = [String](), start = data.startIndex, cursor = data.startIndex
+            while lines.count < 3, cursor < data.endIndex {
+                if data[cursor] == 10 {
+                    guard let s = String(data: data[start..<cursor], encoding: .utf8) else { return nil }
+                    lines.append(s); start = data.index(after: cursor)
+                }
+                cursor = data.index(after: cursor)
+            }
+            guard lines.count == 3, lines[0] == magic, lines[1] == key else { return nil }
+            let dims = lines[2].split(separator: " ").compactMap { Int($0) }
+            guard dims.count == 2, dims[0] >= 0, dims[1] >= 0, dims[0] == 0 || dims[1] > 0 else { return nil }
+            let (count, width) = (dims[0], dims[1])
+            guard data.endIndex - start == 8 * count * (2 + width) else { return nil }
+            var values = [Double](repeating: 0, count: count * (2 + width))
+            data[start...].withUnsafeBytes { raw in values.withUnsafeMutableBytes { $0.copyMemory(from: raw) } }
+            guard values.allSatisfy({ $0.isFinite }) else { return nil }
+            return (0..<count).map { i in
+                let o = i * (2 + width)
+                return Example(wind: values[o], target: values[o + 1], observation: Array(values[(o + 2)..<(o + 2 + width)]))
+            }
+        }
     }
 
     /// A diagnostic of how well the observation can be read: least-squares fits

@@ -6,27 +6,32 @@ import Foundation
 enum PendulumPixelCommands {
     /// The frame cache's identity: the view, the angles, the frame seed and the scene file's text.
     static func cacheKey(scenes: String, resolution: Int, samples: Int) throws -> String {
-        let template = try SceneTemplate(problem: .pendulum, directory: scenes)
-        guard let text = FileManager.default.contents(atPath: template.path) else {
-            throw ValidationError("train --pixels: cannot read \(template.path)")
-        }
-        var hash: UInt64 = 0xcbf29ce484222325  // FNV-1a of the scene file
-        for b in text { hash = (hash ^ UInt64(b)) &* 0x100000001b3 }
-        return "res=\(resolution) spp=\(samples) angles=\(PendulumPixelPolicy.cacheAngles) seed=\(PixelPolicy.frameSeed) scene=\(String(hash, radix: 16))"
+        let hash = try PixelTrainingOptions.sceneHash(problem: .pendulum, directory: scenes)
+        return "res=\(resolution) spp=\(samples) angles=\(PendulumPixelPolicy.cacheAngles) seed=\(PixelPolicy.frameSeed) scene=\(hash)"
     }
 
     static func train(_ c: TrainCommand) throws {
-        guard !c.resume else { throw ValidationError("train pendulum --pixels: --resume is not supported") }
         guard c.viewRes >= 8 && c.viewRes <= 128, c.viewSpp >= 1 && c.viewSpp <= 1024 else {
             throw ValidationError("train pendulum --pixels: --view-res must be in 8...128 and --view-spp in 1...1024, got \(c.viewRes), \(c.viewSpp)")
         }
         let model = c.output ?? "pendulum-pixels.json"
         let stem = model.hasSuffix(".json") ? String(model.dropLast(5)) : model
+        let checkpointPath = PixelTrainingRun.checkpointPath(model: model)
         // No early stop: the cached-frame evaluation keeps improving after it first meets
         // the bar (seed 1: −163 after 10 episodes, −143 after 30), and the bar is judged
         // by `eval --pixels` on rendered frames.
         let total = c.episodes ?? PendulumPixelPolicy.defaultEpisodes
         let seed = UInt64(c.seed)
+        // --lr is shared with the cart-pole; its default there is PixelPolicy.learningRate
+        let lr = c.lr == PixelPolicy.learningRate ? PendulumPixelPolicy.learningRate : c.lr
+        // Ablation: DIFFRAY_PENDULUM_OPEN_LOOP=1 drops the renderer's d frame/d angle (the loop opened).
+        let openLoop = ProcessInfo.processInfo.environment["DIFFRAY_PENDULUM_OPEN_LOOP"] == "1"
+        let options = PixelTrainingOptions(
+            seed: seed, resolution: c.viewRes, samples: c.viewSpp, frames: 2, learningRate: lr, scenes: c.scenes,
+            sceneHash: try PixelTrainingOptions.sceneHash(problem: .pendulum, directory: c.scenes), rendererGradient: !openLoop)
+        var run = c.resume ? try PixelTrainingRun.read(path: checkpointPath, problem: .pendulum, options: options)
+                           : PixelTrainingRun(problem: .pendulum, options: options)
+        if c.resume { print("resuming \(checkpointPath) at episode \(run.episodes)") }
         let start = Date()
         let observer = try PixelObservation(problem: .pendulum, directory: c.scenes, resolution: c.viewRes, samples: c.viewSpp)
         let key = try cacheKey(scenes: c.scenes, resolution: c.viewRes, samples: c.viewSpp)
@@ -43,54 +48,31 @@ enum PendulumPixelCommands {
             print(String(format: "frames: %d angles rendered with d frame/d angle (%dx%d, %d spp) in %.1f s -> %@",
                          cache.count, c.viewRes, c.viewRes, c.viewSpp, Date().timeIntervalSince(start), cachePath))
         }
-        var g = SeededGenerator(seed: seed)
-        let net = Network(layers: PendulumPixelPolicy.layers(resolution: c.viewRes), generator: &g)
-        // --lr is shared with the cart-pole; its default there is PixelPolicy.learningRate
-        let lr = c.lr == PixelPolicy.learningRate ? PendulumPixelPolicy.learningRate : c.lr
-        var trainer = PendulumPixelTrainer(network: net, optimizer: Adam(learningRate: lr), cache: cache)
-        // Ablation: DIFFRAY_PENDULUM_OPEN_LOOP=1 drops the renderer's d frame/d angle (the loop opened).
-        if ProcessInfo.processInfo.environment["DIFFRAY_PENDULUM_OPEN_LOOP"] == "1" {
-            trainer.useRendererGradient = false
-            print("open loop: the renderer's gradient is dropped (DIFFRAY_PENDULUM_OPEN_LOOP=1)")
-        }
-        let evalSeed = seed &+ 1_000_003, evalEvery = 5
-        var curve = [(episode: Int, train: Double, eval: Double)]()
-        var solvedAt: Int? = nil, episodes = 0
+        if openLoop { print("open loop: the renderer's gradient is dropped (DIFFRAY_PENDULUM_OPEN_LOOP=1)") }
         print("episode  train return  eval mean (100 episodes, cached frames)   seconds")
-        while episodes < total {
-            var r = 0.0
-            for _ in 0..<PendulumPixelPolicy.roundsPerEpisode {
-                r += trainer.collect(windows: PendulumPixelPolicy.windowsPerRound, generator: &g) / Double(PendulumPixelPolicy.roundsPerEpisode)
-                trainer.fit(updates: PendulumPixelPolicy.updatesPerRound, batch: PendulumPixelPolicy.batchSize, generator: &g)
-            }
-            episodes += 1
-            var e = Double.nan
-            if episodes % evalEvery == 0 || episodes == total {
-                e = trainer.evaluateCached(episodes: 100, seed: evalSeed).mean
-                if e >= PendulumTraining.solvedMean && solvedAt == nil { solvedAt = episodes }
-            }
-            curve.append((episodes, r * Double(PendulumDynamics.maxSteps), e))
-            print(String(format: "%7d  %12.1f  %10@  %7.1f", episodes, r * Double(PendulumDynamics.maxSteps),
-                         e.isNaN ? "-" : String(format: "%.2f", e), Date().timeIntervalSince(start)))
-        }
+        try run.trainPendulum(cache: cache, totalEpisodes: total, report: { p, _ in
+            print(String(format: "%7d  %12.1f  %10@  %7.1f", p.episode, p.trainReturn,
+                         p.evaluation.isNaN ? "-" : String(format: "%.2f", p.evaluation), Date().timeIntervalSince(start)))
+        }, checkpoint: { try $0.write(path: checkpointPath) })
         let seconds = Date().timeIntervalSince(start)
-        try PendulumPixelPolicy.save(trainer.network, to: model, resolution: c.viewRes, samples: c.viewSpp, metadata: [
-            "seed": String(seed), "episodes": String(episodes), "environment_steps": String(trainer.environmentSteps),
+        try PendulumPixelPolicy.save(try run.policy(), to: model, resolution: c.viewRes, samples: c.viewSpp, metadata: [
+            "seed": String(seed), "episodes": String(run.episodes), "environment_steps": String(run.environmentSteps),
         ])
-        let evaluated = curve.filter { !$0.eval.isNaN }
+        let curve = run.curve
         // the evaluation curve holds its last value between evaluations
         var held = [Double](), lastEval = Double.nan
-        for p in curve { if !p.eval.isNaN { lastEval = p.eval }; held.append(lastEval) }
-        let plot = Plot.lines(series: [curve.map(\.train), held],
+        for p in curve { if !p.evaluation.isNaN { lastEval = p.evaluation }; held.append(lastEval) }
+        let plot = Plot.lines(series: [curve.map(\.trainReturn), held],
                               labels: ["training return (random-start windows, per 200 steps)", "eval mean return (cached frames)"], logY: false,
                               x: curve.map { Double($0.episode) }, title: "diffray train pendulum --pixels (seed \(seed))",
                               xLabel: "training episodes (200 simulated steps)", yLabel: "return")
         try plot.writePNG(to: stem + ".png")
-        let last = evaluated.last?.eval ?? .nan
-        print("pendulum from pixels: \(episodes) episodes, \(trainer.environmentSteps) environment steps, \(renderedFrames) frames rendered, "
-            + String(format: "%.1f s", seconds) + ", bar met (cached frames) after: \(solvedAt.map(String.init) ?? "not reached") -> \(model), \(stem).png")
+        let last = curve.last(where: { !$0.evaluation.isNaN })?.evaluation ?? .nan
+        let solvedAt = run.solvedAt
+        print("pendulum from pixels: \(run.episodes) episodes, \(run.environmentSteps) environment steps, \(renderedFrames) frames rendered, "
+            + String(format: "%.1f s", seconds) + ", bar met (cached frames) after: \(solvedAt.map(String.init) ?? "not reached") -> \(model), \(stem).png, \(checkpointPath)")
         if c.json {
-            print("{\"environment\": \"pendulum\", \"pixels\": true, \"episodes\": \(episodes), \"env_steps\": \(trainer.environmentSteps), "
+            print("{\"environment\": \"pendulum\", \"pixels\": true, \"episodes\": \(run.episodes), \"env_steps\": \(run.environmentSteps), "
                 + "\"frames\": \(renderedFrames), \"seconds\": \(seconds), \"solved_at\": \(solvedAt.map(String.init) ?? "null"), "
                 + "\"final_evaluation\": \(last.isFinite ? String(last) : "null"), \"model\": \(jsonString(model))}")
         }

@@ -11,7 +11,10 @@ struct TrainCommand: ParsableCommand {
         Prints the training curve, writes MODEL.json, a plot MODEL.png and a checkpoint \
         MODEL.checkpoint.json (for --resume). Cart-pole and pendulum stop at the first \
         episode after which 100 evaluation episodes meet the bar (475; −200) unless --keep-going. \
-        For the trebuchet an episode is one simulated shot.
+        For the trebuchet an episode is one simulated shot. With --pixels the checkpoint \
+        is written after every episode (trebuchet: every 80,000 shots) and --resume also \
+        needs the options the run started with (--seed, --view-res, --view-spp, --frames, \
+        --average, --lr, --scenes; trebuchet: --episodes); --episodes counts the whole run.
         """)
 
     @Argument(help: "trebuchet, cartpole or pendulum.")
@@ -26,7 +29,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The model file to write (default ENV.json).")
     var output: String?
 
-    @Flag(help: "Continue from MODEL.checkpoint.json.")
+    @Flag(help: "Continue from MODEL.checkpoint.json (bit for bit; with --pixels the other options must be those the run started with).")
     var resume = false
 
     @Flag(help: "Train all the episodes even after the bar is met.")
@@ -35,7 +38,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object as the last line of standard output.")
     var json = false
 
-    @Flag(help: "Train a pixel policy: the network sees only rendered frames; BPTT through physics, renderer and network (cartpole).")
+    @Flag(help: "Train a pixel policy: the network sees only rendered frames; BPTT through physics, renderer and network.")
     var pixels = false
 
     @Option(help: "With --pixels: the width of the policy's view in pixels (cartpole: 3/8 as high; the others square).")
@@ -120,44 +123,39 @@ struct TrainCommand: ParsableCommand {
         case .pendulum: return try PendulumPixelCommands.train(self)
         case .trebuchet: return try TrebuchetPixelCommands.train(self)
         }
-        guard !resume else { throw ValidationError("train --pixels: --resume is not supported") }
         guard viewRes >= 4 && viewRes <= 256, viewSpp >= 1 && viewSpp <= 1024 else {
             throw ValidationError("train --pixels: --view-res must be in 4...256 and --view-spp in 1...1024, got \(viewRes), \(viewSpp)")
         }
         let model = output ?? "\(problem.rawValue)-pixels.json"
         let stem = model.hasSuffix(".json") ? String(model.dropLast(5)) : model
+        let checkpointPath = PixelTrainingRun.checkpointPath(model: model)
         let total = episodes ?? 50
-        var g = SeededGenerator(seed: UInt64(seed))
-        let net = Network(layers: PixelPolicy.layers(problem, resolution: viewRes, frames: frames), generator: &g)
+        let options = PixelTrainingOptions(
+            seed: UInt64(seed), resolution: viewRes, samples: viewSpp, frames: frames, averageRate: average, learningRate: lr,
+            scenes: scenes, sceneHash: try PixelTrainingOptions.sceneHash(problem: problem, directory: scenes))
+        var run = resume ? try PixelTrainingRun.read(path: checkpointPath, problem: problem, options: options)
+                         : PixelTrainingRun(problem: problem, options: options)
+        if resume { print("resuming \(checkpointPath) at episode \(run.episodes)") }
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
-        var trainer = PixelBPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(
-            network: net, optimizer: Adam(learningRate: lr), observer: observer,
-            window: PixelPolicy.cartPoleWindow, clipNorm: PixelPolicy.clipNorm, frames: frames)
-        trainer.averageRate = average
-        let start = Date()
-        var returns = [Double]()
         print("episode  return  frames  seconds   (policy view \(observer.width)x\(observer.height), \(viewSpp) spp, \(frames) frames stacked)")
-        for e in 1...total {
-            let r = try trainer.trainEpisode(start: CartPoleDynamics.startState(&g))
-            returns.append(r.reward)
-            print(String(format: "%7d  %6.0f  %6d  %7.1f", e, r.reward, trainer.renderedFrames, Date().timeIntervalSince(start)))
-        }
-        let seconds = Date().timeIntervalSince(start)
-        var saved = trainer.network
-        if average > 0 && !trainer.averaged.isEmpty { saved.parameters = trainer.averaged }
-        try PixelPolicy.save(saved, to: model, problem: problem, resolution: viewRes, samples: viewSpp, frames: frames, metadata: [
-            "seed": String(seed), "episodes": String(total), "environment_steps": String(trainer.environmentSteps),
-            "frames": String(trainer.renderedFrames), "average_rate": String(average),
+        try run.trainCartPole(observer: observer, totalEpisodes: total, report: { p, r in
+            print(String(format: "%7d  %6.0f  %6d  %7.1f", p.episode, p.trainReturn, r.renderedFrames, r.seconds))
+        }, checkpoint: { try $0.write(path: checkpointPath) })
+        let seconds = run.seconds
+        try PixelPolicy.save(try run.policy(), to: model, problem: problem, resolution: viewRes, samples: viewSpp, frames: frames, metadata: [
+            "seed": String(seed), "episodes": String(run.episodes), "environment_steps": String(run.environmentSteps),
+            "frames": String(run.renderedFrames), "average_rate": String(average),
         ])
+        let returns = run.curve.map(\.trainReturn)
         let plot = Plot.lines(series: [returns], labels: ["training episode return"], logY: false,
-                              x: returns.indices.map { Double($0 + 1) }, title: "diffray train \(problem.rawValue) --pixels (seed \(seed))",
+                              x: run.curve.map { Double($0.episode) }, title: "diffray train \(problem.rawValue) --pixels (seed \(seed))",
                               xLabel: "training episodes", yLabel: "return")
         try plot.writePNG(to: stem + ".png")
-        print("\(problem.rawValue) from pixels: \(total) episodes, \(trainer.environmentSteps) environment steps, "
-            + "\(trainer.renderedFrames) frames with gradients, " + String(format: "%.1f s", seconds) + " -> \(model), \(stem).png")
+        print("\(problem.rawValue) from pixels: \(run.episodes) episodes, \(run.environmentSteps) environment steps, "
+            + "\(run.renderedFrames) frames with gradients, " + String(format: "%.1f s", seconds) + " -> \(model), \(stem).png, \(checkpointPath)")
         if json {
-            print("{\"environment\": \"\(problem.rawValue)\", \"pixels\": true, \"episodes\": \(total), \"env_steps\": \(trainer.environmentSteps), "
-                + "\"frames\": \(trainer.renderedFrames), \"seconds\": \(seconds), \"model\": \(jsonString(model))}")
+            print("{\"environment\": \"\(problem.rawValue)\", \"pixels\": true, \"episodes\": \(run.episodes), \"env_steps\": \(run.environmentSteps), "
+                + "\"frames\": \(run.renderedFrames), \"seconds\": \(seconds), \"model\": \(jsonString(model))}")
         }
     }
 }

@@ -18,7 +18,6 @@ enum TrebuchetPixelCommands {
     /// each shot on a composite of two frames (the wind half of one, the flag
     /// half of another: `TrebuchetPixels.Example.composite`).
     static func train(_ c: TrainCommand) throws {
-        guard !c.resume else { throw ValidationError("train trebuchet --pixels: --resume is not supported") }
         let res = given("--view-res") ? c.viewRes : TrebuchetPixels.resolution
         let spp = given("--view-spp") ? c.viewSpp : TrebuchetPixels.samples
         guard res >= 8 && res <= 256, spp >= 1 && spp <= 1024 else {
@@ -26,61 +25,64 @@ enum TrebuchetPixelCommands {
         }
         let lr = given("--lr") ? c.lr : TrebuchetTraining.learningRate
         let model = c.output ?? "trebuchet-pixels.json"
+        let checkpointPath = PixelTrainingRun.checkpointPath(model: model)
         let total = c.episodes ?? TrebuchetTraining.pixelShots
+        let frames = TrebuchetTraining.pixelFrames
+        let sceneHash = try PixelTrainingOptions.sceneHash(problem: .trebuchet, directory: c.scenes)
+        let options = PixelTrainingOptions(seed: UInt64(c.seed), resolution: res, samples: spp, frames: frames, learningRate: lr,
+                                           scenes: c.scenes, sceneHash: sceneHash, totalEpisodes: total)
+        var run = c.resume ? try PixelTrainingRun.read(path: checkpointPath, problem: .trebuchet, options: options)
+                           : PixelTrainingRun(problem: .trebuchet, options: options)
+        if c.resume { print("resuming \(checkpointPath) at shot \(run.episodes) of \(total)") }
         let view = try TrebuchetPixels.View(directory: c.scenes, resolution: res, samples: spp)
         let start = Date()
-        let frames = TrebuchetTraining.pixelFrames
-        print("rendering \(frames) frames (\(res)x\(res), \(spp) spp) of random targets and winds ...")
-        let data = try TrebuchetPixels.renderDataSet(view: view, count: frames, seed: UInt64(c.seed) &+ 77) { i in
-            if i % 1000 == 0 { print(String(format: "  %d frames, %.1f s", i, Date().timeIntervalSince(start))) }
+        // The training frames are kept in MODEL.frames.bin (every 500 frames while rendering),
+        // so an interrupted rendering, --resume and a rerun with the same view go on from there.
+        let dataSeed = UInt64(c.seed) &+ 77
+        let dataPath = stem(model) + ".frames.bin"
+        let dataKey = TrebuchetPixels.DataSetFile.key(view: view, count: frames, seed: dataSeed, sceneHash: sceneHash)
+        let existing = TrebuchetPixels.DataSetFile.read(path: dataPath, key: dataKey) ?? []
+        let data: [TrebuchetPixels.Example]
+        if existing.count == frames {
+            data = existing
+            print("frames: \(dataPath) (\(frames) frames, \(res)x\(res), \(spp) spp), reused")
+        } else {
+            print("rendering \(frames) frames (\(res)x\(res), \(spp) spp) of random targets and winds"
+                + (existing.isEmpty ? "" : ", going on after the \(existing.count) in \(dataPath)") + " ...")
+            data = try TrebuchetPixels.renderDataSet(view: view, count: frames, seed: dataSeed, existing: existing) { i, sofar in
+                if i % 500 == 0 || i == frames { try TrebuchetPixels.DataSetFile.write(sofar, path: dataPath, key: dataKey) }
+                if i % 1000 == 0 { print(String(format: "  %d frames, %.1f s", i, Date().timeIntervalSince(start))) }
+            }
+            let renderSeconds = Date().timeIntervalSince(start)
+            let count = frames - existing.count
+            print(String(format: "%d frames in %.1f s (%.1f frames/s) -> %@", count, renderSeconds, Double(count) / renderSeconds, dataPath))
         }
         let renderSeconds = Date().timeIntervalSince(start)
-        print(String(format: "%d frames in %.1f s (%.1f frames/s)", frames, renderSeconds, Double(frames) / renderSeconds))
         // the curve's evaluation frames: rendered once, never trained on
         let curveSet = try TrebuchetPixels.renderDataSet(view: view, count: 200, seed: UInt64(c.seed) &+ 1_000_003)
         // a diagnostic only (labels are never given to the aimer)
         let reading = TrebuchetPixels.linearReading(train: data, test: curveSet)
         print(String(format: "one global linear fit per band, on the held-out frames: target rms %.4f m, wind rms %.4f m/s", reading.target, reading.wind))
-        func curveMiss(_ net: Network) -> Double {
-            curveSet.reduce(0) { s, e in
-                let (a, m) = TrebuchetPixels.aim(net, observation: e.observation)
-                return s + Swift.abs(Trebuchet.shoot(wind: e.wind, angle: a, weight: m) - e.target) / e.target
-            } / Double(curveSet.count)
-        }
-        var g = SeededGenerator(seed: UInt64(c.seed))
-        let net = TrebuchetPixels.makeNetwork(resolution: res, generator: &g)
-        var trainer = TrebuchetPixels.Trainer(network: net, optimizer: Adam(learningRate: lr), generator: g)
-        let batch = TrebuchetTraining.pixelBatchSize
-        var curve = [(Double, Double)]()
-        print("shots  epoch loss  mean relative miss on 200 held-out frames")
-        var epoch = 0
-        while trainer.shots < total {
-            trainer.optimizer.learningRate = lr * TrebuchetTraining.learningRate(progress: Double(trainer.shots) / Double(total))
-                / TrebuchetTraining.learningRate
-            let loss = trainer.epoch(data, batchSize: batch, composite: true)
-            epoch += 1
-            if epoch % 10 == 0 || trainer.shots >= total {
-                let e = curveMiss(trainer.network)
-                curve.append((Double(trainer.shots), e))
-                print(String(format: "%8d  %.3e  %.5f  (%.0f s)", trainer.shots, loss, e, Date().timeIntervalSince(start)))
-            }
-        }
+        print("shots  epoch loss  mean relative miss on 200 held-out frames   (checkpoint \(checkpointPath) at each line)")
+        try run.trainTrebuchet(data: data, curveSet: curveSet, report: { p, _ in
+            print(String(format: "%8d  %.3e  %.5f  (%.0f s)", p.episode, p.trainReturn, p.evaluation, Date().timeIntervalSince(start)))
+        }, checkpoint: { try $0.write(path: checkpointPath) })
         let seconds = Date().timeIntervalSince(start)
         let evalFrames = curveSet.count
-        try TrebuchetPixels.save(trainer.network, to: model, resolution: res, samples: spp, metadata: [
-            "seed": String(c.seed), "episodes": String(trainer.shots), "environment_steps": String(trainer.shots),
-            "frames": String(frames), "evaluation_frames": String(evalFrames), "epochs": String(epoch),
+        try TrebuchetPixels.save(try run.policy(), to: model, resolution: res, samples: spp, metadata: [
+            "seed": String(c.seed), "episodes": String(run.episodes), "environment_steps": String(run.episodes),
+            "frames": String(frames), "evaluation_frames": String(evalFrames), "epochs": String(run.epochs),
         ])
         let plotPath = stem(model) + ".png"
-        try Plot.lines(series: [curve.map(\.1)], labels: ["mean relative miss, 200 held-out frames"], logY: true,
-                       x: curve.map(\.0), title: "diffray train trebuchet --pixels (seed \(c.seed))",
+        try Plot.lines(series: [run.curve.map(\.evaluation)], labels: ["mean relative miss, 200 held-out frames"], logY: true,
+                       x: run.curve.map { Double($0.episode) }, title: "diffray train trebuchet --pixels (seed \(c.seed))",
                        xLabel: "shots", yLabel: "relative miss").writePNG(to: plotPath)
-        print(String(format: "trebuchet from pixels: %d shots (%d epochs over %d frames rendered for training, %d held-out frames for the curve), %.1f s -> %@, %@",
-                     trainer.shots, epoch, frames, evalFrames, seconds, model, plotPath))
+        print(String(format: "trebuchet from pixels: %d shots (%d epochs over %d frames rendered for training, %d held-out frames for the curve), %.1f s -> %@, %@, %@",
+                     run.episodes, run.epochs, frames, evalFrames, seconds, model, plotPath, checkpointPath))
         if c.json {
-            print("{\"environment\": \"trebuchet\", \"pixels\": true, \"episodes\": \(trainer.shots), \"env_steps\": \(trainer.shots), "
+            print("{\"environment\": \"trebuchet\", \"pixels\": true, \"episodes\": \(run.episodes), \"env_steps\": \(run.episodes), "
                 + "\"frames\": \(frames), \"evaluation_frames\": \(evalFrames), \"render_seconds\": \(renderSeconds), "
-                + "\"seconds\": \(seconds), \"final_evaluation\": \(curve.last?.1 ?? .nan), \"model\": \(jsonString(model))}")
+                + "\"seconds\": \(seconds), \"final_evaluation\": \(run.curve.last?.evaluation ?? .nan), \"model\": \(jsonString(model))}")
         }
     }
 

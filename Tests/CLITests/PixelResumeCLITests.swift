@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+/// `diffray train cartpole --pixels --resume` through the binary (tiny view, a
+/// few episodes): stopped and resumed, the model file is byte for byte the
+/// one of an uninterrupted run; a mismatched, missing or malformed checkpoint
+/// is one line on stderr and exit status 2.
+@Suite("diffray train --pixels --resume")
+struct PixelResumeCLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    func train(_ extra: [String], model: String, in folder: String) throws -> Run {
+        try diffray(["train", "cartpole", "--pixels", "--view-res", "8", "--view-spp", "1", "--seed", "2",
+                     "--scenes", Self.root + "/scenes", "-o", folder + "/" + model] + extra, in: folder)
+    }
+
+    @Test("resumed = uninterrupted, byte for byte; bad checkpoints refused")
+    func resume() throws {
+        guard DiffRayBinary.path != nil else {
+            print("skipped: no diffray binary found (build it with swift build -c release --product diffray, or set DIFFRAY_BIN)")
+            return
+        }
+        let folder = try CaseFolder(files: [:])
+        defer { folder.remove() }
+        let whole = try train(["--episodes", "6"], model: "whole.json", in: folder.path)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let part = try train(["--episodes", "3"], model: "res.json", in: folder.path)
+        #expect(part.status == 0, "\(part.stderr)")
+        let rest = try train(["--episodes", "6", "--resume"], model: "res.json", in: folder.path)
+        #expect(rest.status == 0, "\(rest.stderr)")
+        #expect(rest.stdout.contains("resuming \(folder.path)/res.checkpoint.json at episode 3"), "\(rest.stdout)")
+        let a = FileManager.default.contents(atPath: folder.path + "/whole.json")
+        let b = FileManager.default.contents(atPath: folder.path + "/res.json")
+        #expect(a != nil && a == b, "the resumed model differs from the uninterrupted one")
+
+        func refused(_ extra: [String], model: String, mentions: [String]) throws {
+            let before = folder.contents
+            let r = try train(extra, model: model, in: folder.path)
+            #expect(r.status == 2, "\(extra): exit \(r.status)")
+            let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty }
+            #expect(lines.count == 1 && r.stderr.hasPrefix("diffray: "), "\(r.stderr)")
+            for m in mentions { #expect(r.stderr.contains(m), "'\(m)' not in: \(r.stderr)") }
+            #expect(folder.contents == before, "files changed: \(folder.contents)")
+        }
+        try refused(["--episodes", "8", "--resume", "--lr", "0.02"], model: "res.json", mentions: ["res.checkpoint.json", "--lr"])
+        try refused(["--episodes", "8", "--resume", "--frames", "2"], model: "res.json", mentions: ["res.checkpoint.json", "--frames"])
+        try refused(["--resume"], model: "none.json", mentions: ["none.checkpoint.json", "missing"])
+        try Data("{\"format\": ".utf8).write(to: URL(fileURLWithPath: folder.path + "/bad.checkpoint.json"))
+        try refused(["--resume"], model: "bad.json", mentions: ["bad.checkpoint.json", "diffray-pixel-training-checkpoint"])
+    }
+}
