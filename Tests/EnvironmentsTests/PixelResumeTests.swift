@@ -21,15 +21,18 @@ private func scratchFolder() throws -> String {
 
 /// Everything that decides the rest of a run is the same, bit for bit.
 private func expectSameState(_ a: PixelTrainingRun, _ b: PixelTrainingRun) {
-    #expect(a.network.parameters == b.network.parameters, "weights differ")
-    #expect(a.optimizer == b.optimizer, "Adam's state differs")
-    #expect(a.averaged == b.averaged, "the averaged weights differ")
-    #expect(a.generator == b.generator, "the generator differs")
-    #expect(a.replay == b.replay, "the replay buffer differs")
+    // compared as Bools, so that a failure names the part instead of printing thousands of numbers
+    let weights = a.network.parameters == b.network.parameters, adam = a.optimizer == b.optimizer
+    let average = a.averaged == b.averaged, generator = a.generator == b.generator, replay = a.replay == b.replay
+    let curve = a.curve.map(\.episode) == b.curve.map(\.episode) && a.curve.map(\.trainReturn) == b.curve.map(\.trainReturn)
+    #expect(weights, "weights differ")
+    #expect(adam, "Adam's state differs")
+    #expect(average, "the averaged weights differ")
+    #expect(generator, "the generator differs")
+    #expect(replay, "the replay buffer differs")
+    #expect(curve, "the curves differ")
     #expect(a.episodes == b.episodes && a.epochs == b.epochs && a.environmentSteps == b.environmentSteps
             && a.renderedFrames == b.renderedFrames)
-    #expect(a.curve.map(\.episode) == b.curve.map(\.episode))
-    #expect(a.curve.map(\.trainReturn) == b.curve.map(\.trainReturn))
 }
 
 /// Runs `train` to the end, and again interrupted after `stopAfter`
@@ -55,7 +58,8 @@ private func checkResume(problem: ControlProblem, options: PixelTrainingOptions,
     #expect(resumed.episodes > 0 && resumed.episodes < whole.episodes, "interrupted at \(resumed.episodes) of \(whole.episodes)")
     try train(&resumed) { _ in }
     expectSameState(whole, resumed)
-    #expect(try whole.policy().parameters == resumed.policy().parameters)
+    let samePolicy = try whole.policy().parameters == resumed.policy().parameters
+    #expect(samePolicy, "the saved policies differ")
     // no temporary file left next to the checkpoint
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["m.checkpoint.json"])
 }
