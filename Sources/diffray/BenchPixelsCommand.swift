@@ -40,11 +40,19 @@ struct BenchPixels: ParsableCommand {
     @Option(help: "Also write every timed frame with its Jacobian to this file (raw little-endian float32: per frame the image, then one column per state variable), to compare renderer versions.")
     var dump: String?
 
+    @Option(help: "Shift state variable I of every timed state by --shift-by (with --dump: frames for central finite differences at the same seeds).")
+    var shiftIndex: Int?
+
+    @Option(help: "The shift of --shift-index.")
+    var shiftBy: Double = 0
+
     func validate() throws {
         if res < 4 || res > 1024 { throw ValidationError("bench pixels: --res must be in 4...1024, got \(res)") }
         if spp < 1 || spp > 4096 { throw ValidationError("bench pixels: --spp must be in 1...4096, got \(spp)") }
         if frames < 1 { throw ValidationError("bench pixels: --frames must be ≥ 1, got \(frames)") }
         if threads < 1 { throw ValidationError("bench pixels: --threads must be ≥ 1, got \(threads)") }
+        if let i = shiftIndex, i < 0 || i > 3 { throw ValidationError("bench pixels: --shift-index must be in 0...3, got \(i)") }
+        if !shiftBy.isFinite { throw ValidationError("bench pixels: --shift-by must be finite, got \(shiftBy)") }
     }
 
     /// CPU time of the whole process (all threads), in seconds: on a shared
@@ -62,7 +70,9 @@ struct BenchPixels: ParsableCommand {
         // States along a swing: cart-pole x ∈ ±1 m, θ ∈ ±0.2 rad; pendulum θ around the circle.
         let states: [[Double]] = (0..<frames).map { i in
             let u = Double(i) / Double(max(frames - 1, 1))
-            return problem == .cartpole ? [2 * u - 1, 0, 0.2 * sin(6 * u), 0] : [2 * Double.pi * u - Double.pi, 0]
+            var s = problem == .cartpole ? [2 * u - 1, 0, 0.2 * sin(6 * u), 0] : [2 * Double.pi * u - Double.pi, 0]
+            if let k = shiftIndex, k < s.count { s[k] += shiftBy }
+            return s
         }
         _ = try observer.renderWithJacobian(state: states[0], seed: 0)  // warm-up
         var t0 = Date()

@@ -190,17 +190,26 @@ extension Scene {
     /// as seen from `eye`, or on the rim of disk shape `s`, in `T`.
     @inlinable
     func arcPoint(_ s: Int, _ phi: Double, eye: Vector3<T>) -> Vector3<T> {
-        let shape = shapes[s]
+        // The shape's fields are read in place: copying a generic `Shape` per call
+        // (through value witnesses) cost as much as the arithmetic.
+        shapes.withUnsafeBufferPointer { arcPoint(of: $0.baseAddress! + s, phi, eye: eye) }
+    }
+
+    @inlinable
+    func arcPoint(of shape: UnsafePointer<Shape<T>>, _ phi: Double, eye: Vector3<T>) -> Vector3<T> {
         let c = T(cos(phi)), sn = T(sin(phi))
-        switch shape.geometry {
+        let offset = shape.pointee.offset
+        switch shape.pointee.geometry {
         case .disk(let toWorld):
-            return shape.place(toWorld.point(Vector3<T>(c, sn, 0)))
+            return Shape.placed(toWorld.point(Vector3<T>(c, sn, 0)), offset)
         case .sphere:
             // Silhouette circle: centre c + w r²/d², radius r √(1 − r²/d²), in the plane ⊥ w = eye − c.
-            let w = eye - shape.placedCenter
+            let placedCenter = Shape.placed(shape.pointee.center, offset)
+            let w = eye - placedCenter
             let d2 = w.lengthSquared
-            let r2 = shape.radius * shape.radius
-            let centre = shape.placedCenter + w * (r2 / d2)
+            let radius = shape.pointee.radius
+            let r2 = radius * radius
+            let centre = placedCenter + w * (r2 / d2)
             let rad = T.sqrt(r2 * (1 - r2 / d2))
             let wn = w / T.sqrt(d2)
             // A basis ⊥ w that turns with w (Gram–Schmidt from a fixed helper).
@@ -211,7 +220,7 @@ extension Scene {
             let v = cross(wn, u)
             return centre + (u * c + v * sn) * rad
         case .mesh:
-            return shape.place(Vector3<T>.zero)
+            return Shape.placed(Vector3<T>.zero, offset)
         }
     }
 }
@@ -289,7 +298,11 @@ extension Scene where T == Double {
 
     /// Draws the boundary samples (primal work, in parallel): for each, the
     /// radiance on both sides of a discontinuity divided by the pdf.
-    func boundarySamples(edges: [MeshEdge], _ options: RenderOptions, _ boundary: BoundaryOptions)
+    /// `moving[s]` false (see `shapesVarying(with:)`) says that shape `s` and the
+    /// camera are fixed: a primary sample on its silhouette has zero motion, so
+    /// it is dropped before its two paths are traced (the other samples keep
+    /// their random numbers: the sum is unchanged). nil: every shape may move.
+    func boundarySamples(edges: [MeshEdge], _ options: RenderOptions, _ boundary: BoundaryOptions, moving: [Bool]? = nil)
         -> (samples: [BoundarySample], pieces: [SilhouettePiece]) {
         let W = film.width, H = film.height
         let pieces = boundary.primarySamplesPerPixel > 0 ? silhouettePieces(edges: edges) : []
@@ -316,7 +329,7 @@ extension Scene where T == Double {
                     // length (primary) or of the film's pixels (secondary).
                     if j < nPrimary {
                         out[j] = primarySample(pieces: pieces, cdf: cdf, total: total, edges: edges, n: nPrimary,
-                                               stratum: j, eps: eps, tanX: tanX, &sampler)
+                                               stratum: j, eps: eps, tanX: tanX, moving: moving, &sampler)
                     } else {
                         out[j] = secondarySample(edges: edges, n: nSecondary, stratum: j - nPrimary, eps: eps, tanX: tanX,
                                                  second: second, &sampler)
@@ -329,13 +342,19 @@ extension Scene where T == Double {
 
     /// One sample of the primary (camera) silhouettes.
     func primarySample(pieces: [(piece: SilhouettePiece, length: Double)], cdf: [Double], total: Double,
-                       edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double,
+                       edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double, moving: [Bool]? = nil,
                        _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         let u = (Double(stratum) + sampler.next()) / Double(n) * total
         var lo = 0, hi = cdf.count - 1
         while lo < hi { let mid = (lo + hi) / 2; if cdf[mid] <= u { lo = mid + 1 } else { hi = mid } }
         let k = lo
+        if let moving {
+            switch pieces[k].piece {
+            case .edge(let e, _, _, _, _): if !moving[edges[e].shape] { return nil }
+            case .arc(let s, _, _): if !moving[s] { return nil }
+            }
+        }
         let pPiece = pieces[k].length / total
         // The position within the piece follows from u (stratified along the length too).
         let start = k == 0 ? 0 : cdf[k - 1]
@@ -544,19 +563,31 @@ extension Scene where T == Double {
     /// The boundary term's share of the derivative images in forward mode:
     /// `dual` is this scene lifted with the chunk's components as dual
     /// partials; returns `width` images of w·h·3 values each.
+    /// `moving`: see `boundarySamples`.
     func boundaryDerivatives<P: SIMD>(dual: Scene<Dual<P>>, width k: Int, _ options: RenderOptions,
-                                      _ boundary: BoundaryOptions, filmWeights: [Double]) -> [[Double]] where P.Scalar == Double {
+                                      _ boundary: BoundaryOptions, filmWeights: [Double], moving: [Bool]? = nil) -> [[Double]] where P.Scalar == Double {
         let w = film.width, h = film.height
         var images = [[Double]](repeating: [Double](repeating: 0, count: w * h * 3), count: k)
         guard boundary.isEnabled else { return images }
         let edges = meshEdges()
-        let (samples, pieces) = boundarySamples(edges: edges, options, boundary)
+        let (samples, pieces) = boundarySamples(edges: edges, options, boundary, moving: moving)
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
         let norm = film.filter.integral
-        var cache = [Int: ((Dual<P>, Dual<P>), (Dual<P>, Dual<P>))]()
         let tanX = dual.camera.tanHalfFov
-        for b in samples {
-            let speeds = dual.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX)
+        // The motions in parallel (each chunk memoises the projected edge ends
+        // it meets: the same values), then summed in sample order as before.
+        var motions = [[(RGB<Double>, Dual<P>)]](repeating: [], count: samples.count)
+        let chunk = 256
+        motions.withUnsafeMutableBufferPointer { out in
+            let out = out
+            forEachTile((samples.count + chunk - 1) / chunk, threads: options.threads, progress: nil) { c in
+                var cache = [Int: ((Dual<P>, Dual<P>), (Dual<P>, Dual<P>))]()
+                for i in c * chunk..<min(samples.count, (c + 1) * chunk) {
+                    out[i] = dual.boundarySpeeds(samples[i], pieces: pieces, edges: edges, cache: &cache, tanX: tanX)
+                }
+            }
+        }
+        for (b, speeds) in zip(samples, motions) {
             probe.forEachWeight(fx: b.filmX, fy: b.filmY, filmWidth: w, filmHeight: h) { x, y, wt in
                 let p = y * w + x
                 guard filmWeights[p] > 0 else { return }
@@ -580,7 +611,7 @@ extension Scene where T == Double {
         guard boundary.isEnabled else { return [Double](repeating: 0, count: comps.count) }
         let w = film.width, h = film.height
         let edges = meshEdges()
-        let (samples, pieces) = boundarySamples(edges: edges, options, boundary)
+        let (samples, pieces) = boundarySamples(edges: edges, options, boundary, moving: shapesVarying(with: Set(keys)))
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
         let norm = film.filter.integral
         let tape = Tape.current

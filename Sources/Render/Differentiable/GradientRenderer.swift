@@ -127,10 +127,12 @@ extension Scene where T == Double {
             }
             return values.map { Dual<P>($0) }
         })
-        let (image, interior) = renderDual(dual, lanes: k, options, marked: shapesVarying(with: liftedKeys))
+        let marked = shapesVarying(with: liftedKeys)
+        let (image, interior) = renderDual(dual, lanes: k, options, marked: marked)
         guard boundary.isEnabled && geometryMoves else { return (image, interior) }
         let edges = boundaryDerivatives(dual: dual, width: k, options, boundary,
-                                        filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed))
+                                        filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed),
+                                        moving: marked)
         let sum = interior.enumerated().map { j, img in
             Image(width: img.width, height: img.height, pixels: img.pixels.indices.map { img.pixels[$0] + Float(edges[j][$0]) })
         }
