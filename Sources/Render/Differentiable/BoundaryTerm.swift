@@ -53,6 +53,10 @@ struct MeshEdge {
     /// Adjacent triangles; `f1` is −1 on a boundary edge. Edges shared by more
     /// than two triangles are kept with `f1 = -2` (always a candidate).
     var f0: Int, f1: Int
+    /// Whether `f0` runs along the edge from `v0` to `v1` (its winding).
+    var f0Forward = true
+    /// Whether `f1` runs along the edge the other way (consistent winding).
+    var opposite = false
 }
 
 /// A piece of a visibility discontinuity as seen by the camera, for sampling.
@@ -120,15 +124,68 @@ extension Scene where T == Double {
                     if a == b { continue }
                     let key = SIMD2(min(a, b), max(a, b))
                     if let e = index[key] {
-                        if out[e].f1 == -1 { out[e].f1 = t } else { out[e].f1 = -2 }
+                        if out[e].f1 == -1 { out[e].f1 = t; out[e].opposite = (a < b) != out[e].f0Forward } else { out[e].f1 = -2 }
                     } else {
                         index[key] = out.count
-                        out.append(MeshEdge(shape: si, v0: key.x, v1: key.y, f0: t, f1: -1))
+                        out.append(MeshEdge(shape: si, v0: key.x, v1: key.y, f0: t, f1: -1, f0Forward: a < b))
                     }
                 }
             }
         }
         return out
+    }
+
+    /// For each shape, +1 or −1 when it is a closed mesh whose triangles are
+    /// consistently wound (every welded edge has exactly two triangles running
+    /// along it in opposite directions), lying wholly beyond the camera's near
+    /// plane, with the camera outside it: the sign that turns its geometric
+    /// normals outwards (the sign of its volume). 0 otherwise. From outside, a
+    /// face of such a mesh whose outward normal looks away from the camera is
+    /// hidden by the mesh itself (a ray to it must enter the solid first).
+    func selfHiding(edges: [MeshEdge]) -> [Double] {
+        var closed = [Bool](repeating: true, count: shapes.count)
+        var hasEdges = [Bool](repeating: false, count: shapes.count)
+        for e in edges {
+            hasEdges[e.shape] = true
+            if e.f1 < 0 || !e.opposite { closed[e.shape] = false }
+        }
+        let eye = camera.toWorld.origin, tanX = camera.tanHalfFov
+        let near = max(camera.nearClip, 1e-6)
+        var out = [Double](repeating: 0, count: shapes.count)
+        for (s, shape) in shapes.enumerated() where closed[s] && hasEdges[s] {
+            guard case .mesh(let m) = shape.geometry else { continue }
+            var inFront = true
+            for i in 0..<m.positions.count where camera.filmPosition(of: shape.vertex(m, i), tanHalfFov: tanX).depth <= near {
+                inFront = false
+                break
+            }
+            if !inFront { continue }
+            // Signed volume (×6) and solid angle at the eye (van Oosterom–Strackee):
+            // the winding number Ω / 4π is ±1 inside, 0 outside.
+            var volume = 0.0, solidAngle = 0.0
+            for t in 0..<m.triangleCount {
+                let (p0, p1, p2) = shape.triangleVertices(m, t)
+                volume += dot(p0, cross(p1, p2))
+                let a = p0 - eye, b = p1 - eye, c = p2 - eye
+                let la = a.length, lb = b.length, lc = c.length
+                let num = dot(a, cross(b, c))
+                let den = la * lb * lc + dot(a, b) * lc + dot(a, c) * lb + dot(b, c) * la
+                solidAngle += 2 * atan2(num, den)
+            }
+            if abs(solidAngle) < 2 * Double.pi && volume != 0 { out[s] = volume > 0 ? 1 : -1 }
+        }
+        return out
+    }
+
+    /// Whether both faces of edge `e` of a self-hiding shape (`orientation`
+    /// ±1, see `selfHiding`) look away from `eye` by more than rounding: the
+    /// edge is hidden by its own mesh, no visibility discontinuity.
+    func isHiddenBySelf(_ e: MeshEdge, orientation: Double, from eye: Vec3) -> Bool {
+        guard orientation != 0, e.f1 >= 0, case .mesh(let m) = shapes[e.shape].geometry else { return false }
+        let d = eye - shapes[e.shape].vertex(m, e.v0)
+        let tolerance = -1e-9 * d.length
+        return dot(d, faceNormal(e.shape, m, e.f0)) * orientation < tolerance
+            && dot(d, faceNormal(e.shape, m, e.f1)) * orientation < tolerance
     }
 
     /// The unit geometric normal of triangle `t` of shape `s` (primal, world space).
@@ -230,12 +287,17 @@ extension Scene {
 extension Scene where T == Double {
     /// The pieces of the silhouettes seen by the camera, with their film
     /// lengths (the sampling weights).
-    func silhouettePieces(edges: [MeshEdge]) -> [(piece: SilhouettePiece, length: Double)] {
+    /// `hidden` marks edges that their own closed mesh hides from the camera
+    /// (`isHiddenBySelf`): both sides of such an edge see the same front face,
+    /// so its samples are dropped untraced; the piece keeps its length so that
+    /// the other samples do not change.
+    func silhouettePieces(edges: [MeshEdge]) -> [(piece: SilhouettePiece, length: Double, hidden: Bool)] {
         let cam = camera, tanX = camera.tanHalfFov
         let eye = cam.toWorld.origin
         let W = Double(film.width), H = Double(film.height)
         let near = max(cam.nearClip, 1e-6)
-        var out = [(piece: SilhouettePiece, length: Double)]()
+        var out = [(piece: SilhouettePiece, length: Double, hidden: Bool)]()
+        let orientation = selfHiding(edges: edges)
         for (i, e) in edges.enumerated() where isSilhouette(e, from: eye) {
             guard case .mesh(let m) = shapes[e.shape].geometry else { continue }
             let p0 = shapes[e.shape].vertex(m, e.v0), p1 = shapes[e.shape].vertex(m, e.v1)
@@ -250,7 +312,10 @@ extension Scene where T == Double {
             let b = cam.filmPosition(of: p0 + (p1 - p0) * t1, tanHalfFov: tanX)
             guard let (s0, s1) = clipToRectangle((a.x, a.y), (b.x, b.y), width: W, height: H) else { continue }
             let len = (s1 - s0) * ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
-            if len > 0 { out.append((.edge(edge: i, t0: t0, t1: t1, s0: s0, s1: s1), len)) }
+            if len > 0 {
+                out.append((.edge(edge: i, t0: t0, t1: t1, s0: s0, s1: s1), len,
+                            isHiddenBySelf(e, orientation: orientation[e.shape], from: eye)))
+            }
         }
         // Spheres and disks: their silhouette circles in arcs.
         let arcs = 64
@@ -280,7 +345,7 @@ extension Scene where T == Double {
                 }
                 // Keep arcs that bulge into the film even if their chords do not.
                 if len == 0 && pts.contains(where: { $0.0 >= 0 && $0.0 <= W && $0.1 >= 0 && $0.1 <= H }) { len = 1e-3 }
-                if len > 0 { out.append((.arc(shape: s, phi0: phi0, phi1: phi1), len)) }
+                if len > 0 { out.append((.arc(shape: s, phi0: phi0, phi1: phi1), len, false)) }
             }
         }
         return out
@@ -312,7 +377,6 @@ extension Scene where T == Double {
         let useSecondary = boundary.secondarySamplesPerPixel > 0 && !edges.isEmpty && edges.count <= boundary.maxSecondaryEdges
         let nSecondary = useSecondary ? max(1, Int((boundary.secondarySamplesPerPixel * Double(W * H)).rounded())) : 0
         let count = nPrimary + nSecondary
-        var samples = [BoundarySample?](repeating: nil, count: count)
         if count == 0 { return ([], pieces.map(\.piece)) }
         let second = secondaryScene()
         let tanX = camera.tanHalfFov
@@ -320,28 +384,32 @@ extension Scene where T == Double {
         let seed = options.seed &+ 0xED6E_5A3D_1E0F_0001
         let chunk = 256
         let chunks = (count + chunk - 1) / chunk
-        samples.withUnsafeMutableBufferPointer { out in
+        // Each chunk keeps its drawn samples (most are dropped when silhouettes
+        // are hidden or fixed); joined in chunk order, the order of the samples.
+        var drawn = [[BoundarySample]](repeating: [], count: chunks)
+        drawn.withUnsafeMutableBufferPointer { out in
             let out = out
             forEachTile(chunks, threads: options.threads, progress: nil) { c in
+                var kept = [BoundarySample]()
                 for j in c * chunk..<min(count, (c + 1) * chunk) {
                     var sampler = PathSampler(seed: seed, pixel: j, index: 0)
                     // Stratified: sample j takes the j-th slice of the total silhouette
                     // length (primary) or of the film's pixels (secondary).
-                    if j < nPrimary {
-                        out[j] = primarySample(pieces: pieces, cdf: cdf, total: total, edges: edges, n: nPrimary,
-                                               stratum: j, eps: eps, tanX: tanX, moving: moving, &sampler)
-                    } else {
-                        out[j] = secondarySample(edges: edges, n: nSecondary, stratum: j - nPrimary, eps: eps, tanX: tanX,
-                                                 second: second, &sampler)
-                    }
+                    let sample = j < nPrimary
+                        ? primarySample(pieces: pieces, cdf: cdf, total: total, edges: edges, n: nPrimary,
+                                        stratum: j, eps: eps, tanX: tanX, moving: moving, &sampler)
+                        : secondarySample(edges: edges, n: nSecondary, stratum: j - nPrimary, eps: eps, tanX: tanX,
+                                          second: second, &sampler)
+                    if let sample { kept.append(sample) }
                 }
+                out[c] = kept
             }
         }
-        return (samples.compactMap { $0 }, pieces.map(\.piece))
+        return (Array(drawn.joined()), pieces.map(\.piece))
     }
 
     /// One sample of the primary (camera) silhouettes.
-    func primarySample(pieces: [(piece: SilhouettePiece, length: Double)], cdf: [Double], total: Double,
+    func primarySample(pieces: [(piece: SilhouettePiece, length: Double, hidden: Bool)], cdf: [Double], total: Double,
                        edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double, moving: [Bool]? = nil,
                        _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
@@ -349,6 +417,7 @@ extension Scene where T == Double {
         var lo = 0, hi = cdf.count - 1
         while lo < hi { let mid = (lo + hi) / 2; if cdf[mid] <= u { lo = mid + 1 } else { hi = mid } }
         let k = lo
+        if pieces[k].hidden { return nil }
         if let moving {
             switch pieces[k].piece {
             case .edge(let e, _, _, _, _): if !moving[edges[e].shape] { return nil }
