@@ -169,6 +169,12 @@ public struct PixelTrainingRun: Codable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(path: path, "cannot read the checkpoint (missing or unreadable); train without --resume first")
         }
+        // the format first, so that another kind of checkpoint (e.g. of `train` without --pixels) is named as such
+        struct Header: Decodable { var format: String; var version: Int }
+        if let h = try? decoder().decode(Header.self, from: data), h.format != formatName || h.version != currentVersion {
+            throw ModelFileError(path: path, "format \(h.format) version \(h.version), expected \(formatName) version \(currentVersion)"
+                + (h.format == TrainingRun.formatName ? " (a checkpoint of train without --pixels)" : ""))
+        }
         let run: PixelTrainingRun
         do { run = try decoder().decode(PixelTrainingRun.self, from: data) } catch let DecodingError.dataCorrupted(c) {
             let detail = c.debugDescription.split(separator: "\n").first.map { " (\($0))" } ?? ""

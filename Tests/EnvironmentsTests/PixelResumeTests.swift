@@ -156,7 +156,10 @@ private func syntheticCache(resolution r: Int) -> PendulumFrameCache {
     refused(.pendulum, options, mentions: ["generator"])
     try Data(text.replacingOccurrences(of: "\"diffray-pixel-training-checkpoint\"", with: "\"diffray-training-checkpoint\"").utf8)
         .write(to: URL(fileURLWithPath: path))
-    refused(.pendulum, options, mentions: ["format"])
+    refused(.pendulum, options, mentions: ["format diffray-training-checkpoint", "without --pixels"])
+    // a state-based checkpoint at the same path
+    try TrainingRun(problem: .pendulum, seed: 1).write(path: path)
+    refused(.pendulum, options, mentions: ["format diffray-training-checkpoint version", "without --pixels"])
 }
 
 /// The trebuchet's training frames: a rendering stopped part way and resumed
