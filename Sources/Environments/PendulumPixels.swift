@@ -317,6 +317,7 @@ public func evaluatePendulumPixels(network: Network, observer: PixelObservation,
                                    maxSteps: Int = PendulumDynamics.maxSteps, frameSeed: UInt64 = PixelPolicy.frameSeed,
                                    onFrame: ((_ episode: Int, _ step: Int, _ state: [Double], _ image: Image) throws -> Void)? = nil)
     throws -> (mean: Double, std: Double, returns: [Double]) {
-    try evaluatePixels(PendulumDynamics.self, observer: observer, episodes: episodes, seed: seed, maxSteps: maxSteps,
-                       frameSeed: frameSeed, policy: { PendulumPixelPolicy.action(network, $0) }, onFrame: onFrame)
+    let r = try evaluatePixels(PendulumDynamics.self, observer: observer, episodes: episodes, seed: seed, maxSteps: maxSteps,
+                               frameSeed: frameSeed, policy: { PendulumPixelPolicy.action(network, $0) }, onFrame: onFrame)
+    return (r.mean, r.std, r.returns)
 }

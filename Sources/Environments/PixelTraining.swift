@@ -223,13 +223,15 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
 /// Mean and standard deviation of the Gym return of a pixel policy over
 /// `episodes` episodes (start states from `seed`); the policy sees only the
 /// rendered frames, `frames` of them stacked (`FrameStack`; primal renders, no derivatives).
+/// `finalStates` holds each episode's last state (terminal, or the one after the last step).
 public func evaluatePixels<D: Dynamics>(_ d: D.Type, observer: PixelObservation, episodes: Int, seed: UInt64,
                                         maxSteps: Int = D.maxSteps, frameSeed: UInt64 = PixelPolicy.frameSeed,
                                         frames: Int = 2, policy: ([Double]) -> Double,
                                         onFrame: ((_ episode: Int, _ step: Int, _ state: [Double], _ image: Image) throws -> Void)? = nil)
-    throws -> (mean: Double, std: Double, returns: [Double]) {
+    throws -> (mean: Double, std: Double, returns: [Double], finalStates: [[Double]]) {
     var g = SeededGenerator(seed: seed)
     var returns = [Double]()
+    var finalStates = [[Double]]()
     for e in 0..<episodes {
         var env = Environment<D, Double>(generator: &g)
         var total = 0.0
@@ -241,10 +243,11 @@ public func evaluatePixels<D: Dynamics>(_ d: D.Type, observer: PixelObservation,
             total += env.step(policy(FrameStack.input(history, background: observer.background)))
         }
         returns.append(total)
+        finalStates.append(env.state)
     }
     let mean = returns.reduce(0, +) / Double(returns.count)
     let v = returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(returns.count)
-    return (mean, v.squareRoot(), returns)
+    return (mean, v.squareRoot(), returns, finalStates)
 }
 
 extension PixelPolicy {

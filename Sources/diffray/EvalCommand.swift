@@ -89,9 +89,13 @@ struct EvalCommand: ParsableCommand {
         let frames = Int(r.returns.reduce(0, +))
         print(problem.rawValue + String(format: " from pixels (%dx%d, %d spp): %d episodes, mean return %.2f ± %.2f (min %.1f, max %.1f), %d frames, %.1f s",
                                         observer.width, observer.height, spp, n, r.mean, r.std, r.returns.min()!, r.returns.max()!, frames, seconds))
+        // How the episodes ended: what a user changes next depends on it
+        let fell = r.finalStates.filter { abs($0[2]) > CartPoleDynamics.thetaThreshold }.count
+        let left = r.finalStates.filter { abs($0[0]) > CartPoleDynamics.xThreshold && abs($0[2]) <= CartPoleDynamics.thetaThreshold }.count
+        print("  episodes ended: \(fell) pole past 12°, \(left) cart off the track, \(n - fell - left) ran to the step limit")
         if json {
             print("{\"environment\": \"\(problem.rawValue)\", \"pixels\": true, \"episodes\": \(n), \"mean_reward\": \(r.mean), "
-                + "\"std_reward\": \(r.std), \"frames\": \(frames), \"seconds\": \(seconds)}")
+                + "\"std_reward\": \(r.std), \"frames\": \(frames), \"pole_fell\": \(fell), \"cart_left_track\": \(left), \"seconds\": \(seconds)}")
         }
     }
 }
