@@ -35,6 +35,29 @@ public struct Diffuse<T: Real> {
         return BSDFSample(wo: Vector3(d), pdf: d.z / Double.pi, weight: reflectance.eval(si.uv), isDelta: false)
     }
 
+    /// `eval`, `pdf` and `sample` of a diffuse BSDF whose reflectance is the
+    /// constant colour `c` (the path tracer's hot case: no `Texture` enum is
+    /// built or switched on per vertex). The same arithmetic as the methods.
+    @inlinable @inline(__always)
+    public static func eval(constant c: RGB<T>, _ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> {
+        if si.wi.z.primal <= 0 || wo.z.primal <= 0 { return .zero }
+        return c * (wo.z * T(1 / Double.pi))
+    }
+
+    @inlinable @inline(__always)
+    public static func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double {
+        if si.wi.z.primal <= 0 || wo.z.primal <= 0 { return 0 }
+        return wo.z.primal / Double.pi
+    }
+
+    @inlinable @inline(__always)
+    public static func sample(constant c: RGB<T>, _ si: SurfaceInteraction<T>, u2: (Double, Double)) -> BSDFSample<T>? {
+        if si.wi.z.primal <= 0 { return nil }
+        let d = Warp.squareToCosineHemisphere(u2)
+        if d.z <= 0 { return nil }
+        return BSDFSample(wo: Vector3(d), pdf: d.z / Double.pi, weight: c, isDelta: false)
+    }
+
     @inlinable
     public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> Diffuse<U> {
         Diffuse<U>(reflectance: reflectance.lifted(lifter, prefix: prefix + "reflectance."))

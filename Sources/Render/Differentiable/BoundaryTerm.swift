@@ -405,7 +405,11 @@ extension Scene where T == Double {
                 out[c] = kept
             }
         }
-        return (Array(drawn.joined()), pieces.map(\.piece))
+        // Joined by whole-chunk appends (`Array(drawn.joined())` copied sample by sample).
+        var samples = [BoundarySample]()
+        samples.reserveCapacity(drawn.reduce(0) { $0 + $1.count })
+        for d in drawn { samples.append(contentsOf: d) }
+        return (samples, pieces.map(\.piece))
     }
 
     /// One sample of the primary (camera) silhouettes.

@@ -55,33 +55,26 @@ extension Scene {
                 radiance += beta * light.radiance * T(w)
             }
             if depth + 1 >= maxDepth { break }
-            // A constant-colour diffuse BSDF (the common case) is rebuilt from
-            // plain data; any other is copied out of `bsdfs`. Same arithmetic.
-            let diffuse = diffuseReflectance[bsdfIndex].map { Diffuse<T>(reflectance: .constant($0)) }
-            let bsdf: BSDF<T>? = diffuse == nil ? bsdfs[bsdfIndex] : nil
-
-            // Next-event estimation.
-            let uSelect = sampler.next(), uLight = sampler.next2D()
-            if !(bsdf?.isDeltaOnly ?? false), let es = sampleEmitter(from: si, uSelect, uLight), !es.weight.isBlack {
-                let d = es.wi.primal
-                if !occluded(si, d, distance: es.distance) {
-                    let wo = si.toLocal(es.wi)
-                    let f = diffuse?.eval(si, wo: wo) ?? bsdf!.eval(si, wo: wo)
-                    if !f.isBlack {
-                        let w = es.isDelta ? 1 : misWeight(es.pdf, diffuse?.pdf(si, wo: wo) ?? bsdf!.pdf(si, wo: wo))
-                        radiance += beta * f * es.weight * T(w)
-                    }
-                }
-            }
-
+            // Next-event estimation, then the BSDF sample that continues the path.
+            // A constant-colour diffuse BSDF (the common case) is evaluated from
+            // plain data, with no `BSDF` or `Texture` value built per vertex; any
+            // other is copied out of `bsdfs` once. The same arithmetic either way.
             // The next vertex would be the last, where only emission counts: with
             // no emitting surface and no environment it adds nothing, so its ray
             // is not traced (direct lighting under point lights: one ray in three).
-            if depth + 2 >= maxDepth && !canHitEmitters { break }
-
-            // Continue the path by sampling the BSDF.
-            let u1 = sampler.next(), u2 = sampler.next2D()
-            guard let bs = diffuse.map({ $0.sample(si, u1: u1, u2: u2) }) ?? bsdf!.sample(si, u1: u1, u2: u2) else { break }
+            let stop = depth + 2 >= maxDepth && !canHitEmitters
+            let next: BSDFSample<T>?
+            if let c = diffuseReflectance[bsdfIndex] {
+                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, isDeltaOnly: false,
+                               eval: { Diffuse.eval(constant: c, si, wo: $0) }, pdf: { Diffuse.pdf(si, wo: $0) },
+                               sample: { _, u2 in Diffuse.sample(constant: c, si, u2: u2) })
+            } else {
+                let bsdf = bsdfs[bsdfIndex]
+                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, isDeltaOnly: bsdf.isDeltaOnly,
+                               eval: { bsdf.eval(si, wo: $0) }, pdf: { bsdf.pdf(si, wo: $0) },
+                               sample: { bsdf.sample(si, u1: $0, u2: $1) })
+            }
+            guard let bs = next else { break }
             beta *= bs.weight
             eta *= bs.eta
             previousPdf = bs.pdf
@@ -97,5 +90,41 @@ extension Scene {
             }
         }
         return radiance
+    }
+
+    /// One vertex's next-event estimate (added to `radiance` with throughput
+    /// `beta`) and, unless `stop`, the BSDF sample continuing the path; nil
+    /// ends the path. The BSDF comes as its `eval`, `pdf` and `sample`.
+    /// Random numbers: 3 for the light sample, 3 for the BSDF sample.
+    @inlinable @inline(__always)
+    func scatter(_ si: SurfaceInteraction<T>, _ sampler: inout PathSampler, _ radiance: inout RGB<T>, beta: RGB<T>,
+                 stop: Bool, isDeltaOnly: Bool, eval: (Vector3<T>) -> RGB<T>, pdf: (Vector3<T>) -> Double,
+                 sample: (Double, (Double, Double)) -> BSDFSample<T>?) -> BSDFSample<T>? {
+        let uSelect = sampler.next(), uLight = sampler.next2D()
+        if !isDeltaOnly, let es = nextEventSample(from: si, uSelect, uLight), !es.weight.isBlack {
+            let d = es.wi.primal
+            if !occluded(si, d, distance: es.distance) {
+                let wo = si.toLocal(es.wi)
+                let f = eval(wo)
+                if !f.isBlack {
+                    let w = es.isDelta ? 1 : misWeight(es.pdf, pdf(wo))
+                    radiance += beta * f * es.weight * T(w)
+                }
+            }
+        }
+        if stop { return nil }
+        let u1 = sampler.next(), u2 = sampler.next2D()
+        return sample(u1, u2)
+    }
+
+    /// `sampleEmitter` with its point-light case inline (the same selection
+    /// and arithmetic, without the call and the enum switch).
+    @inlinable @inline(__always)
+    func nextEventSample(from si: SurfaceInteraction<T>, _ uSelect: Double, _ uLight: (Double, Double)) -> EmitterSample<T>? {
+        let count = pointLights.count
+        if count == 0 { return nil }
+        let k = Swift.min(Int(uSelect * Double(count)), count - 1)
+        if let l = pointLights[k] { return sample(point: l, from: si, scale: T(Double(count))) }
+        return sampleEmitter(from: si, uSelect, uLight)
     }
 }
