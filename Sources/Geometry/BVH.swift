@@ -180,20 +180,53 @@ extension BVH {
     /// few ulps so that rounding never culls a box the ray touches.
     @inlinable @inline(__always)
     static func hits(_ n: PackedNode, _ o: SIMD4<Float>, _ invD: SIMD4<Float>, _ tMax: Float) -> Bool {
-        let t0 = (n.lower - o) * invD, t1 = (n.upper - o) * invD
-        // Lane-wise min/max spelled out: the generic `pointwiseMin` is not inlined.
-        let lo = t0.replacing(with: t1, where: t1 .< t0), hi = t0.replacing(with: t1, where: t1 .> t0)
-        let tNear = Swift.max(Swift.max(lo.x, lo.y), Swift.max(lo.z, 0))
-        let tFar = Swift.min(Swift.min(hi.x, hi.y), Swift.min(hi.z, tMax))
+        hits(n, RayBox(o: o, invD: invD), tMax)
+    }
+
+    /// A ray's origin and inverse direction as single-precision scalars, for
+    /// `hits`: the box test reads lanes one by one (the same single-precision
+    /// operations as lane-wise SIMD4 arithmetic, without the shuffles the
+    /// vector form compiled to).
+    @frozen @usableFromInline
+    struct RayBox {
+        @usableFromInline let ox: Float, oy: Float, oz: Float, ix: Float, iy: Float, iz: Float
+        @inlinable @inline(__always)
+        init(o: SIMD4<Float>, invD: SIMD4<Float>) {
+            ox = o.x; oy = o.y; oz = o.z; ix = invD.x; iy = invD.y; iz = invD.z
+        }
+    }
+
+    /// The slab test: per axis the entry and exit distances (t1 < t0 ? t1 : t0
+    /// and t1 > t0 ? t1 : t0, as the lane-wise selects), then
+    /// tNear = max(max(lo.x, lo.y), max(lo.z, 0)) ≤ tFar = min(min(hi.x, hi.y), min(hi.z, tMax)) · (1 + 4e-7).
+    @inlinable @inline(__always)
+    static func hits(_ n: PackedNode, _ r: RayBox, _ tMax: Float) -> Bool {
+        @inline(__always) func lo(_ a: Float, _ b: Float) -> Float { b < a ? b : a }
+        @inline(__always) func hi(_ a: Float, _ b: Float) -> Float { b > a ? b : a }
+        let x0 = (n.lower.x - r.ox) * r.ix, x1 = (n.upper.x - r.ox) * r.ix
+        let y0 = (n.lower.y - r.oy) * r.iy, y1 = (n.upper.y - r.oy) * r.iy
+        let z0 = (n.lower.z - r.oz) * r.iz, z1 = (n.upper.z - r.oz) * r.iz
+        let tNear = Swift.max(Swift.max(lo(x0, x1), lo(y0, y1)), Swift.max(lo(z0, z1), 0))
+        let tFar = Swift.min(Swift.min(hi(x0, x1), hi(y0, y1)), Swift.min(hi(z0, z1), tMax))
         return tNear <= tFar * 1.000_000_4
     }
 
     @inlinable @inline(__always)
     func intersectPrimitive(_ i: Int, _ o: Vec3, _ d: Vec3, _ tMin: Double, _ tMax: Double) -> (t: Double, u: Double, v: Double)? {
-        let p = primitives[i]
+        primitives.withUnsafeBufferPointer { prims in
+            triangles.withUnsafeBufferPointer { tris in intersectPrimitive(i, prims, tris, o, d, tMin, tMax) }
+        }
+    }
+
+    /// `intersectPrimitive` reading the primitives and triangles through the
+    /// traversal's buffers.
+    @inlinable @inline(__always)
+    func intersectPrimitive(_ i: Int, _ prims: UnsafeBufferPointer<Primitive>, _ tris: UnsafeBufferPointer<TriangleEdges>,
+                            _ o: Vec3, _ d: Vec3, _ tMin: Double, _ tMax: Double) -> (t: Double, u: Double, v: Double)? {
+        let p = prims[i]
         switch p.kind {
         case .triangle:
-            return triangles[i].intersect(o: o, d: d, tMin: tMin, tMax: tMax)
+            return tris[i].intersect(o: o, d: d, tMin: tMin, tMax: tMax)
         case .sphere:
             let s = spheres[Int(p.index)]
             guard let t = intersectSphere(o: o, d: d, center: s.center, radius: s.radius, tMin: tMin, tMax: tMax) else { return nil }
@@ -217,25 +250,29 @@ extension BVH {
         let o4 = SIMD4<Float>(Float(o.x), Float(o.y), Float(o.z), 0)
         let inv4 = SIMD4<Float>(Float(1 / d.x), Float(1 / d.y), Float(1 / d.z), 0)
         let negative = (d.x < 0, d.y < 0, d.z < 0)
+        let ray = RayBox(o: o4, invD: inv4)
         var best = Hit(t: tMax, u: 0, v: 0, primitive: -1)
+        var bestF = Float(best.t)
         let onlyTriangles = self.onlyTriangles
         return packed.withUnsafeBufferPointer { nodes in
           links.withUnsafeBufferPointer { links in
           triangles.withUnsafeBufferPointer { tris in
+          primitives.withUnsafeBufferPointer { prims in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { stack in
                 var sp = 0
                 var current = 0
                 while true {
-                    if BVH.hits(nodes[current], o4, inv4, Float(best.t)) {
+                    if BVH.hits(nodes[current], ray, bestF) {
                         let node = links[current]
                         let count = Int(node.count)
                         if count > 0 {
                             let first = Int(node.offset)
                             for i in first..<first + count {
                                 let h = onlyTriangles ? tris[i].intersect(o: o, d: d, tMin: tMin, tMax: best.t)
-                                                      : intersectPrimitive(i, o, d, tMin, best.t)
+                                                      : intersectPrimitive(i, prims, tris, o, d, tMin, best.t)
                                 if let h {
                                     best = Hit(t: h.t, u: h.u, v: h.v, primitive: Int32(i))
+                                    bestF = Float(h.t)
                                 }
                             }
                             if sp == 0 { break }
@@ -260,6 +297,7 @@ extension BVH {
             }
           }
           }
+          }
         }
     }
 
@@ -270,22 +308,24 @@ extension BVH {
         let o4 = SIMD4<Float>(Float(o.x), Float(o.y), Float(o.z), 0)
         let inv4 = SIMD4<Float>(Float(1 / d.x), Float(1 / d.y), Float(1 / d.z), 0)
         let tMaxF = tMax.isFinite ? Float(tMax) : .infinity
+        let ray = RayBox(o: o4, invD: inv4)
         let onlyTriangles = self.onlyTriangles
         return packed.withUnsafeBufferPointer { nodes in
           links.withUnsafeBufferPointer { links in
           triangles.withUnsafeBufferPointer { tris in
+          primitives.withUnsafeBufferPointer { prims in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { stack in
                 var sp = 0
                 var current = 0
                 while true {
-                    if BVH.hits(nodes[current], o4, inv4, tMaxF) {
+                    if BVH.hits(nodes[current], ray, tMaxF) {
                         let node = links[current]
                         let count = Int(node.count)
                         if count > 0 {
                             let first = Int(node.offset)
                             for i in first..<first + count {
                                 let h = onlyTriangles ? tris[i].intersect(o: o, d: d, tMin: tMin, tMax: tMax)
-                                                      : intersectPrimitive(i, o, d, tMin, tMax)
+                                                      : intersectPrimitive(i, prims, tris, o, d, tMin, tMax)
                                 if h != nil { return true }
                             }
                             if sp == 0 { return false }
@@ -300,6 +340,7 @@ extension BVH {
                     }
                 }
             }
+          }
           }
           }
         }

@@ -24,7 +24,10 @@ extension Scene {
     @inlinable
     public func pathRadiance(_ cameraRay: Ray<T>, _ sampler: inout PathSampler,
                              marked: UnsafeBufferPointer<Bool>?, touched: inout Bool) -> RGB<T> {
-        let maxDepth = integrator.kind == .direct ? 2 : (integrator.maxDepth < 0 ? Int.max : integrator.maxDepth)
+        // `if case`, not `==`: comparing the enum (its `aov` case holds an array) ran its
+        // synthesised equality per path.
+        var maxDepth = integrator.maxDepth < 0 ? Int.max : integrator.maxDepth
+        if case .direct = integrator.kind { maxDepth = 2 }
         if maxDepth == 0 { return .zero }
         let hide = integrator.hideEmitters
         let canHitEmitters = !environment.isEmpty || hasAreaEmitter
