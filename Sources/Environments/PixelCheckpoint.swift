@@ -118,12 +118,9 @@ public struct PixelTrainingRun: Codable {
         self.problem = problem
         self.options = options
         var g = SeededGenerator(seed: options.seed)
-        let net: Network
-        switch problem {
-        case .cartpole: net = Network(layers: PixelPolicy.layers(.cartpole, resolution: options.resolution, frames: options.frames), generator: &g)
-        case .pendulum: net = Network(layers: PendulumPixelPolicy.layers(resolution: options.resolution), generator: &g)
-        case .trebuchet: net = TrebuchetPixels.makeNetwork(resolution: options.resolution, generator: &g)
-        }
+        let net = problem == .trebuchet
+            ? TrebuchetPixels.makeNetwork(resolution: options.resolution, generator: &g)
+            : Network(layers: PixelTrainingRun.layers(problem, options), generator: &g)
         network = NetworkFile(network: net)
         optimizer = Adam(learningRate: options.learningRate)
         generator = g
@@ -190,9 +187,6 @@ public struct PixelTrainingRun: Codable {
         } catch {
             throw ModelFileError(path: path, "not a \(formatName) JSON file")
         }
-        guard run.format == formatName, run.version == currentVersion else {
-            throw ModelFileError(path: path, "format \(run.format) version \(run.version), expected \(formatName) version \(currentVersion)")
-        }
         guard run.problem == problem else {
             throw ModelFileError(path: path, "checkpoint is for \(run.problem.rawValue) --pixels, not \(problem.rawValue)")
         }
@@ -206,8 +200,14 @@ public struct PixelTrainingRun: Codable {
               run.episodes >= 0, run.environmentSteps >= 0, run.generator.state.count == 4 else {
             throw ModelFileError(path: path, "inconsistent checkpoint: Adam's moments, the averaged weights or the generator do not fit \(n) parameters")
         }
-        if problem == .pendulum && run.replay == nil {
-            throw ModelFileError(path: path, "missing key 'replay', expected the pendulum trainer's replay buffer")
+        if problem == .pendulum {
+            guard let r = run.replay else {
+                throw ModelFileError(path: path, "missing key 'replay', expected the pendulum trainer's replay buffer")
+            }
+            guard r.states.count == 2 * r.targets.count, r.count <= PendulumReplay.capacity,
+                  r.cursor >= 0, r.cursor < PendulumReplay.capacity else {
+                throw ModelFileError(path: path, "inconsistent replay buffer: \(r.states.count) state values for \(r.targets.count) targets, cursor \(r.cursor); expected 2 per target, at most \(PendulumReplay.capacity) targets and a cursor in 0..<\(PendulumReplay.capacity)")
+            }
         }
         if problem == .trebuchet, let total = run.options.totalEpisodes, run.episodes > total {
             throw ModelFileError(path: path, "checkpoint has \(run.episodes) shots, more than the run's \(total)")
@@ -258,7 +258,11 @@ public struct PixelTrainingRun: Codable {
     /// Pendulum from pixels (`PendulumPixelTrainer` on `cache`) until `totalEpisodes`
     /// episodes; every `evaluateEvery`-th episode and the last one are evaluated
     /// (100 episodes on cached frames, seed + 1,000,003; evaluation draws nothing
-    /// from the run's generator). `checkpoint` gets the run after each episode.
+    /// from the run's generator, so the weights do not depend on it). `checkpoint`
+    /// gets the run after each episode. A run stopped at its last episode and
+    /// extended with a larger `totalEpisodes` keeps the evaluation point of that
+    /// episode in its curve (and possibly an earlier `solvedAt`), which an
+    /// uninterrupted run would not have made; its weights are the same bit for bit.
     public mutating func trainPendulum(cache: PendulumFrameCache, totalEpisodes: Int, evaluateEvery: Int = 5,
                                        report: (CurvePoint, PixelTrainingRun) -> Void, checkpoint: (PixelTrainingRun) throws -> Void) throws {
         precondition(problem == .pendulum && cache.width == options.resolution, "trainPendulum: the cache does not match the run's options")

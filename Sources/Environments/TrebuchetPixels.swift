@@ -219,7 +219,11 @@ public enum TrebuchetPixels {
             let dims = lines[2].split(separator: " ").compactMap { Int($0) }
             guard dims.count == 2, dims[0] >= 0, dims[1] >= 0, dims[0] == 0 || dims[1] > 0 else { return nil }
             let (count, width) = (dims[0], dims[1])
-            guard data.endIndex - start == 8 * count * (2 + width) else { return nil }
+            // a damaged header must not trap on the size arithmetic
+            let (perFrame, o1) = width.addingReportingOverflow(2)
+            let (total, o2) = count.multipliedReportingOverflow(by: perFrame)
+            let (bytes, o3) = total.multipliedReportingOverflow(by: 8)
+            guard !o1, !o2, !o3, data.endIndex - start == bytes else { return nil }
             var values = [Double](repeating: 0, count: count * (2 + width))
             data[start...].withUnsafeBytes { raw in values.withUnsafeMutableBytes { $0.copyMemory(from: raw) } }
             guard values.allSatisfy({ $0.isFinite }) else { return nil }

@@ -176,13 +176,6 @@ public struct BVH: Sendable {
 }
 
 extension BVH {
-    /// Slab test of a packed node in single precision; `tFar` is widened by a
-    /// few ulps so that rounding never culls a box the ray touches.
-    @inlinable @inline(__always)
-    static func hits(_ n: PackedNode, _ o: SIMD4<Float>, _ invD: SIMD4<Float>, _ tMax: Float) -> Bool {
-        hits(n, RayBox(o: o, invD: invD), tMax)
-    }
-
     /// A ray's origin and inverse direction as single-precision scalars, for
     /// `hits`: the box test reads lanes one by one (the same single-precision
     /// operations as lane-wise SIMD4 arithmetic, without the shuffles the
@@ -196,7 +189,9 @@ extension BVH {
         }
     }
 
-    /// The slab test: per axis the entry and exit distances (t1 < t0 ? t1 : t0
+    /// Slab test of a packed node in single precision; `tFar` is widened by a
+    /// few ulps so that rounding never culls a box the ray touches.
+    /// Per axis the entry and exit distances (t1 < t0 ? t1 : t0
     /// and t1 > t0 ? t1 : t0, as the lane-wise selects), then
     /// tNear = max(max(lo.x, lo.y), max(lo.z, 0)) ≤ tFar = min(min(hi.x, hi.y), min(hi.z, tMax)) · (1 + 4e-7).
     @inlinable @inline(__always)
@@ -211,15 +206,7 @@ extension BVH {
         return tNear <= tFar * 1.000_000_4
     }
 
-    @inlinable @inline(__always)
-    func intersectPrimitive(_ i: Int, _ o: Vec3, _ d: Vec3, _ tMin: Double, _ tMax: Double) -> (t: Double, u: Double, v: Double)? {
-        primitives.withUnsafeBufferPointer { prims in
-            triangles.withUnsafeBufferPointer { tris in intersectPrimitive(i, prims, tris, o, d, tMin, tMax) }
-        }
-    }
-
-    /// `intersectPrimitive` reading the primitives and triangles through the
-    /// traversal's buffers.
+    /// The hit of primitive `i`, read through the traversal's buffers.
     @inlinable @inline(__always)
     func intersectPrimitive(_ i: Int, _ prims: UnsafeBufferPointer<Primitive>, _ tris: UnsafeBufferPointer<TriangleEdges>,
                             _ o: Vec3, _ d: Vec3, _ tMin: Double, _ tMax: Double) -> (t: Double, u: Double, v: Double)? {

@@ -41,7 +41,8 @@ enum TrebuchetPixelCommands {
         let dataSeed = UInt64(c.seed) &+ 77
         let dataPath = stem(model) + ".frames.bin"
         let dataKey = TrebuchetPixels.DataSetFile.key(view: view, count: frames, seed: dataSeed, sceneHash: sceneHash)
-        let existing = TrebuchetPixels.DataSetFile.read(path: dataPath, key: dataKey) ?? []
+        // a file holding more frames than its key's count is damaged: render afresh
+        let existing = TrebuchetPixels.DataSetFile.read(path: dataPath, key: dataKey).flatMap { $0.count <= frames ? $0 : nil } ?? []
         let data: [TrebuchetPixels.Example]
         if existing.count == frames {
             data = existing

@@ -160,6 +160,15 @@ private func syntheticCache(resolution r: Int) -> PendulumFrameCache {
     // a state-based checkpoint at the same path
     try TrainingRun(problem: .pendulum, seed: 1).write(path: path)
     refused(.pendulum, options, mentions: ["format diffray-training-checkpoint version", "without --pixels"])
+    // a replay buffer whose parts disagree is refused, not indexed out of range later
+    var damaged = run
+    damaged.replay?.states.removeLast()
+    try damaged.write(path: path)
+    refused(.pendulum, options, mentions: ["inconsistent replay buffer"])
+    damaged = run
+    damaged.replay?.cursor = PendulumReplay.capacity
+    try damaged.write(path: path)
+    refused(.pendulum, options, mentions: ["inconsistent replay buffer", "cursor"])
 }
 
 /// The trebuchet's training frames: a rendering stopped part way and resumed

@@ -16,30 +16,24 @@ public struct Diffuse<T: Real> {
 
     @inlinable
     public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> {
-        // Branch on primal values: both directions above the surface.
-        if si.wi.z.primal <= 0 || wo.z.primal <= 0 { return .zero }
-        return reflectance.eval(si.uv) * (wo.z * T(1 / Double.pi))
+        Self.eval(constant: reflectance.eval(si.uv), si, wo: wo)
     }
 
     @inlinable
-    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double {
-        if si.wi.z.primal <= 0 || wo.z.primal <= 0 { return 0 }
-        return wo.z.primal / Double.pi
-    }
+    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double { Self.pdf(si, wo: wo) }
 
     @inlinable
     public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
-        if si.wi.z.primal <= 0 { return nil }
-        let d = Warp.squareToCosineHemisphere(u2)
-        if d.z <= 0 { return nil }
-        return BSDFSample(wo: Vector3(d), pdf: d.z / Double.pi, weight: reflectance.eval(si.uv), isDelta: false)
+        Self.sample(constant: reflectance.eval(si.uv), si, u2: u2)
     }
 
     /// `eval`, `pdf` and `sample` of a diffuse BSDF whose reflectance is the
-    /// constant colour `c` (the path tracer's hot case: no `Texture` enum is
-    /// built or switched on per vertex). The same arithmetic as the methods.
+    /// colour `c` (the path tracer's hot case passes a constant colour: no
+    /// `Texture` enum is built or switched on per vertex; the methods above pass
+    /// the texture's value at the hit).
     @inlinable @inline(__always)
     public static func eval(constant c: RGB<T>, _ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> {
+        // Branch on primal values: both directions above the surface.
         if si.wi.z.primal <= 0 || wo.z.primal <= 0 { return .zero }
         return c * (wo.z * T(1 / Double.pi))
     }

@@ -59,6 +59,26 @@ struct MeshEdge {
     var opposite = false
 }
 
+extension MeshEdge {
+    /// Whether the `triangles` triangles of one mesh form a single piece through
+    /// the triangle pairs of its `edges` (union–find).
+    static func connect(_ edges: [MeshEdge], triangles: Int) -> Bool {
+        guard triangles > 0 else { return false }
+        var parent = Array(0..<triangles)
+        func root(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i { parent[i] = parent[parent[i]]; i = parent[i] }
+            return i
+        }
+        var pieces = triangles
+        for e in edges where e.f0 >= 0 && e.f1 >= 0 && e.f0 < triangles && e.f1 < triangles {
+            let a = root(e.f0), b = root(e.f1)
+            if a != b { parent[a] = b; pieces -= 1 }
+        }
+        return pieces == 1
+    }
+}
+
 /// A piece of a visibility discontinuity as seen by the camera, for sampling.
 enum SilhouettePiece {
     /// Mesh edge `edge`, clipped to the near plane (`t0...t1` along v0→v1 in
@@ -138,22 +158,26 @@ extension Scene where T == Double {
     /// For each shape, +1 or −1 when it is a closed mesh whose triangles are
     /// consistently wound (every welded edge has exactly two triangles running
     /// along it in opposite directions), lying wholly beyond the camera's near
-    /// plane, with the camera outside it: the sign that turns its geometric
+    /// plane, with the camera outside it, and in one connected piece (two
+    /// pieces wound in opposite senses would each pass the edge test, and one
+    /// volume sign cannot turn both outwards): the sign that turns its geometric
     /// normals outwards (the sign of its volume). 0 otherwise. From outside, a
     /// face of such a mesh whose outward normal looks away from the camera is
     /// hidden by the mesh itself (a ray to it must enter the solid first).
     func selfHiding(edges: [MeshEdge]) -> [Double] {
         var closed = [Bool](repeating: true, count: shapes.count)
         var hasEdges = [Bool](repeating: false, count: shapes.count)
+        var byShape = [[MeshEdge]](repeating: [], count: shapes.count)
         for e in edges {
             hasEdges[e.shape] = true
+            byShape[e.shape].append(e)
             if e.f1 < 0 || !e.opposite { closed[e.shape] = false }
         }
         let eye = camera.toWorld.origin, tanX = camera.tanHalfFov
         let near = max(camera.nearClip, 1e-6)
         var out = [Double](repeating: 0, count: shapes.count)
         for (s, shape) in shapes.enumerated() where closed[s] && hasEdges[s] {
-            guard case .mesh(let m) = shape.geometry else { continue }
+            guard case .mesh(let m) = shape.geometry, MeshEdge.connect(byShape[s], triangles: m.triangleCount) else { continue }
             var inFront = true
             for i in 0..<m.positions.count where camera.filmPosition(of: shape.vertex(m, i), tanHalfFov: tanX).depth <= near {
                 inFront = false

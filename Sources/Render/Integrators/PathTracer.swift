@@ -121,7 +121,7 @@ extension Scene {
     }
 
     /// `sampleEmitter` with its point-light case inline (the same selection
-    /// and arithmetic, without the call and the enum switch).
+    /// and arithmetic, without the call).
     @inlinable @inline(__always)
     func nextEventSample(from si: SurfaceInteraction<T>, _ uSelect: Double, _ uLight: (Double, Double)) -> EmitterSample<T>? {
         let count = pointLights.count
