@@ -69,6 +69,12 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
     }
 }
 
+/// The model file's name without `.json` (MODEL.json → MODEL): the stem of
+/// the files written beside it (MODEL.png, MODEL.checkpoint.json, MODEL.frames.bin).
+public func modelStem(_ model: String) -> String {
+    model.hasSuffix(".json") ? String(model.dropLast(5)) : model
+}
+
 /// A resumable `train ENV --pixels` run, the pixel counterpart of `TrainingRun`
 /// (same checkpoint discipline: versioned JSON written atomically after every
 /// episode, or every curve point of the trebuchet; `--episodes` counts the whole
@@ -155,9 +161,7 @@ public struct PixelTrainingRun: Codable {
     }
 
     /// The checkpoint of the model file `model` (MODEL.json → MODEL.checkpoint.json, as `train` without --pixels).
-    public static func checkpointPath(model: String) -> String {
-        (model.hasSuffix(".json") ? String(model.dropLast(5)) : model) + ".checkpoint.json"
-    }
+    public static func checkpointPath(model: String) -> String { modelStem(model) + ".checkpoint.json" }
 
     /// Reads a checkpoint for `problem` and refuses, with one line naming the file,
     /// a missing or malformed one, another format, version or problem, options

@@ -15,7 +15,7 @@ enum PendulumPixelCommands {
             throw ValidationError("train pendulum --pixels: --view-res must be in 8...128 and --view-spp in 1...1024, got \(c.viewRes), \(c.viewSpp)")
         }
         let model = c.output ?? "pendulum-pixels.json"
-        let stem = model.hasSuffix(".json") ? String(model.dropLast(5)) : model
+        let stem = modelStem(model)
         let checkpointPath = PixelTrainingRun.checkpointPath(model: model)
         // No early stop: the cached-frame evaluation keeps improving after it first meets
         // the bar (seed 1: −163 after 10 episodes, −143 after 30), and the bar is judged

@@ -73,7 +73,7 @@ struct TrainCommand: ParsableCommand {
         let problem = try ControlProblem(name: environment)
         if pixels { return try runPixels(problem) }
         let model = output ?? "\(problem.rawValue).json"
-        let stem = model.hasSuffix(".json") ? String(model.dropLast(5)) : model
+        let stem = modelStem(model)
         let checkpointPath = stem + ".checkpoint.json"
         let plotPath = stem + ".png"
         let total = episodes ?? problem.defaultEpisodes
@@ -127,7 +127,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("train --pixels: --view-res must be in 4...256 and --view-spp in 1...1024, got \(viewRes), \(viewSpp)")
         }
         let model = output ?? "\(problem.rawValue)-pixels.json"
-        let stem = model.hasSuffix(".json") ? String(model.dropLast(5)) : model
+        let stem = modelStem(model)
         let checkpointPath = PixelTrainingRun.checkpointPath(model: model)
         let total = episodes ?? 50
         let options = PixelTrainingOptions(

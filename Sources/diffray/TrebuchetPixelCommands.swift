@@ -11,7 +11,6 @@ enum TrebuchetPixelCommands {
         CommandLine.arguments.contains { $0 == option || $0.hasPrefix(option + "=") }
     }
 
-    static func stem(_ model: String) -> String { model.hasSuffix(".json") ? String(model.dropLast(5)) : model }
 
     /// Renders a data set of `TrebuchetTraining.pixelFrames` frames once, then
     /// trains for `--episodes` simulated shots (default 1,200,000) over it,
@@ -39,7 +38,7 @@ enum TrebuchetPixelCommands {
         // The training frames are kept in MODEL.frames.bin (every 500 frames while rendering),
         // so an interrupted rendering, --resume and a rerun with the same view go on from there.
         let dataSeed = UInt64(c.seed) &+ 77
-        let dataPath = stem(model) + ".frames.bin"
+        let dataPath = modelStem(model) + ".frames.bin"
         let dataKey = TrebuchetPixels.DataSetFile.key(view: view, count: frames, seed: dataSeed, sceneHash: sceneHash)
         // a file holding more frames than its key's count is damaged: render afresh
         let existing = TrebuchetPixels.DataSetFile.read(path: dataPath, key: dataKey).flatMap { $0.count <= frames ? $0 : nil } ?? []
@@ -74,7 +73,7 @@ enum TrebuchetPixelCommands {
             "seed": String(c.seed), "episodes": String(run.episodes), "environment_steps": String(run.episodes),
             "frames": String(frames), "evaluation_frames": String(evalFrames), "epochs": String(run.epochs),
         ])
-        let plotPath = stem(model) + ".png"
+        let plotPath = modelStem(model) + ".png"
         try Plot.lines(series: [run.curve.map(\.evaluation)], labels: ["mean relative miss, 200 held-out frames"], logY: true,
                        x: run.curve.map { Double($0.episode) }, title: "diffray train trebuchet --pixels (seed \(c.seed))",
                        xLabel: "shots", yLabel: "relative miss").writePNG(to: plotPath)
