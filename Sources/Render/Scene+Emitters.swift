@@ -14,7 +14,7 @@ extension Scene {
     /// Next-event estimation: picks an emitter uniformly (as Mitsuba does) and
     /// samples a direction towards it from `si`. The weight includes the
     /// selection probability; the pdf too.
-    @inlinable
+    @inlinable @inline(__always)
     public func sampleEmitter(from si: SurfaceInteraction<T>, _ uSelect: Double, _ u: (Double, Double)) -> EmitterSample<T>? {
         let count = emitters.count
         if count == 0 { return nil }

@@ -104,7 +104,7 @@ extension Scene {
                  stop: Bool, isDeltaOnly: Bool, eval: (Vector3<T>) -> RGB<T>, pdf: (Vector3<T>) -> Double,
                  sample: (Double, (Double, Double)) -> BSDFSample<T>?) -> BSDFSample<T>? {
         let uSelect = sampler.next(), uLight = sampler.next2D()
-        if !isDeltaOnly, let es = nextEventSample(from: si, uSelect, uLight), !es.weight.isBlack {
+        if !isDeltaOnly, let es = sampleEmitter(from: si, uSelect, uLight), !es.weight.isBlack {
             let d = es.wi.primal
             if !occluded(si, d, distance: es.distance) {
                 let wo = si.toLocal(es.wi)
@@ -118,16 +118,5 @@ extension Scene {
         if stop { return nil }
         let u1 = sampler.next(), u2 = sampler.next2D()
         return sample(u1, u2)
-    }
-
-    /// `sampleEmitter` with its point-light case inline (the same selection
-    /// and arithmetic, without the call).
-    @inlinable @inline(__always)
-    func nextEventSample(from si: SurfaceInteraction<T>, _ uSelect: Double, _ uLight: (Double, Double)) -> EmitterSample<T>? {
-        let count = pointLights.count
-        if count == 0 { return nil }
-        let k = Swift.min(Int(uSelect * Double(count)), count - 1)
-        if let l = pointLights[k] { return sample(point: l, from: si, scale: T(Double(count))) }
-        return sampleEmitter(from: si, uSelect, uLight)
     }
 }
