@@ -230,6 +230,17 @@ public struct PixelTrainingRun: Codable {
 
     // MARK: Training
 
+    /// Appends `point` to the curve, sets the run's time, and hands the run to
+    /// `report` and `checkpoint`: the end of every trainer's episode (or curve point),
+    /// after the trainer's state has been copied into the run.
+    mutating func record(_ point: CurvePoint, seconds: Double, report: (CurvePoint, PixelTrainingRun) -> Void,
+                         checkpoint: (PixelTrainingRun) throws -> Void) throws {
+        curve.append(point)
+        self.seconds = seconds
+        report(point, self)
+        try checkpoint(self)
+    }
+
     /// Cart-pole from pixels (`PixelBPTTTrainer`: windows of `PixelPolicy.cartPoleWindow`,
     /// gradient clipped to `PixelPolicy.clipNorm`, the options' frames and averaging) until
     /// `totalEpisodes` episodes; after each one, `report` gets its point (train return;
@@ -249,13 +260,10 @@ public struct PixelTrainingRun: Codable {
         while episodes < totalEpisodes {
             let r = try trainer.trainEpisode(start: CartPoleDynamics.startState(&generator))
             episodes += 1
-            let p = CurvePoint(episode: episodes, trainReturn: r.reward, evaluation: .nan)
-            curve.append(p)
             network = NetworkFile(network: trainer.network); optimizer = trainer.optimizer; averaged = trainer.averaged
             environmentSteps = trainer.environmentSteps; renderedFrames = trainer.renderedFrames
-            seconds = base + Date().timeIntervalSince(start)
-            report(p, self)
-            try checkpoint(self)
+            try record(CurvePoint(episode: episodes, trainReturn: r.reward, evaluation: .nan),
+                       seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
         }
     }
 
@@ -288,13 +296,10 @@ public struct PixelTrainingRun: Codable {
                 e = trainer.evaluateCached(episodes: 100, seed: evalSeed).mean
                 if e >= PendulumTraining.solvedMean && solvedAt == nil { solvedAt = episodes }
             }
-            let p = CurvePoint(episode: episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: e)
-            curve.append(p)
             network = NetworkFile(network: trainer.network); optimizer = trainer.optimizer; replay = trainer.replay
             environmentSteps = trainer.environmentSteps
-            seconds = base + Date().timeIntervalSince(start)
-            report(p, self)
-            try checkpoint(self)
+            try record(CurvePoint(episode: episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: e),
+                       seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
         }
     }
 
@@ -327,12 +332,9 @@ public struct PixelTrainingRun: Codable {
             epochs += 1
             if epochs % evaluateEvery == 0 || trainer.shots >= total {
                 let p = CurvePoint(episode: trainer.shots, trainReturn: loss, evaluation: curveMiss(trainer.network))
-                curve.append(p)
                 network = NetworkFile(network: trainer.network); optimizer = trainer.optimizer; generator = trainer.generator
                 episodes = trainer.shots; environmentSteps = trainer.shots
-                seconds = base + Date().timeIntervalSince(start)
-                report(p, self)
-                try checkpoint(self)
+                try record(p, seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
             }
         }
     }
