@@ -90,12 +90,22 @@ struct EvalCommand: ParsableCommand {
         print(problem.rawValue + String(format: " from pixels (%dx%d, %d spp): %d episodes, mean return %.2f ± %.2f (min %.1f, max %.1f), %d frames, %.1f s",
                                         observer.width, observer.height, spp, n, r.mean, r.std, r.returns.min()!, r.returns.max()!, frames, seconds))
         // How the episodes ended: what a user changes next depends on it
-        let fell = r.finalStates.filter { abs($0[2]) > CartPoleDynamics.thetaThreshold }.count
+        let falls = r.finalStates.filter { abs($0[2]) > CartPoleDynamics.thetaThreshold }
+        let fell = falls.count
         let left = r.finalStates.filter { abs($0[0]) > CartPoleDynamics.xThreshold && abs($0[2]) <= CartPoleDynamics.thetaThreshold }.count
         print("  episodes ended: \(fell) pole past 12°, \(left) cart off the track, \(n - fell - left) ran to the step limit")
+        // Where the falls happen: a policy that only works near where it was trained
+        // loses the pole once the cart has drifted from the centre.
+        let fallX = falls.map { abs($0[0]) }.sorted(), rightward = falls.filter { $0[2] > 0 }.count
+        if !fallX.isEmpty {
+            print(String(format: "  pole fell with the cart %.2f m from the centre (median; max %.2f m); %d falls to the right (+x), %d to the left",
+                         fallX[fallX.count / 2], fallX[fallX.count - 1], rightward, fell - rightward))
+        }
         if json {
+            let median = fallX.isEmpty ? "null" : "\(fallX[fallX.count / 2])", maximum = fallX.last.map { "\($0)" } ?? "null"
             print("{\"environment\": \"\(problem.rawValue)\", \"pixels\": true, \"episodes\": \(n), \"mean_reward\": \(r.mean), "
-                + "\"std_reward\": \(r.std), \"frames\": \(frames), \"pole_fell\": \(fell), \"cart_left_track\": \(left), \"seconds\": \(seconds)}")
+                + "\"std_reward\": \(r.std), \"frames\": \(frames), \"pole_fell\": \(fell), \"cart_left_track\": \(left), "
+                + "\"fall_abs_x_median\": \(median), \"fall_abs_x_max\": \(maximum), \"falls_right\": \(rightward), \"seconds\": \(seconds)}")
         }
     }
 }

@@ -49,4 +49,31 @@ struct PixelResumeCLITests {
         try Data("{\"format\": ".utf8).write(to: URL(fileURLWithPath: folder.path + "/bad.checkpoint.json"))
         try refused(["--resume"], model: "bad.json", mentions: ["bad.checkpoint.json", "diffray-pixel-training-checkpoint"])
     }
+
+    @Test("eval --pixels says how the episodes ended and where the pole fell")
+    func evalReportsEndings() throws {
+        guard DiffRayBinary.path != nil else {
+            print("skipped: no diffray binary found (build it with swift build -c release --product diffray, or set DIFFRAY_BIN)")
+            return
+        }
+        let folder = try CaseFolder(files: [:])
+        defer { folder.remove() }
+        let t = try train(["--episodes", "2"], model: "m.json", in: folder.path)
+        #expect(t.status == 0, "\(t.stderr)")
+        let r = try diffray(["eval", "cartpole", "--pixels", "--policy", folder.path + "/m.json", "--episodes", "6",
+                             "--scenes", Self.root + "/scenes", "--json"], in: folder.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let last = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let object = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any] ?? [:]
+        let fell = object["pole_fell"] as? Int ?? -1, left = object["cart_left_track"] as? Int ?? -1
+        #expect(fell >= 0 && left >= 0 && fell + left <= 6, "\(last)")
+        // Two episodes of training do not balance the pole: it falls, and the report says where.
+        #expect(fell > 0, "\(r.stdout)")
+        if fell > 0 {
+            let median = object["fall_abs_x_median"] as? Double ?? -1, maximum = object["fall_abs_x_max"] as? Double ?? -1
+            let right = object["falls_right"] as? Int ?? -1
+            #expect(median >= 0 && median <= maximum && right >= 0 && right <= fell, "\(last)")
+            #expect(r.stdout.contains("pole fell with the cart"), "\(r.stdout)")
+        }
+    }
 }
