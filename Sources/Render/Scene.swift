@@ -126,15 +126,11 @@ public struct Scene<T: Real> {
     public func intersect(_ ray: Ray<T>) -> SurfaceInteraction<T>? {
         let r = ray.primal
         guard let hit = accel.intersect(o: r.o, d: r.d) else { return nil }
-        let i = Int(hit.primitive)
-        let prim = accel.primitives[i]
-        // In doubles the triangle's traversal edges let `interaction` reuse the
-        // traversal's (t, u, v) (they were computed from `r`, this ray's primal).
-        let traversed: TriangleEdges? = T.self == Double.self && prim.kind == .triangle ? accel.triangles[i] : nil
+        let prim = accel.primitives[Int(hit.primitive)]
         // Borrow the shape in place: copying a generic `Shape` costs more than the hit itself.
         return shapes.withUnsafeBufferPointer {
             Shape.interaction(of: $0.baseAddress! + Int(prim.shape), ray: ray, hit: hit, triangle: Int(prim.index),
-                              shapeIndex: Int(prim.shape), traversed: traversed)
+                              shapeIndex: Int(prim.shape))
         }
     }
 

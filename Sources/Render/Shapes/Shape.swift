@@ -19,10 +19,7 @@ public enum ShapeGeometry: Sendable {
 @frozen
 public struct Shape<T: Real> {
     public var id: String
-    public var geometry: ShapeGeometry { didSet { meshView = Shape.meshView(of: geometry) } }
-    /// The mesh's `view` when `geometry` is a mesh (kept in step by `didSet`):
-    /// the hit path reads the mesh through it, retaining nothing.
-    @usableFromInline private(set) var meshView: MeshView?
+    public var geometry: ShapeGeometry
     /// Index into `Scene.bsdfs`.
     public var bsdf: Int
     /// Index into `Scene.emitters` of this shape's area light.
@@ -47,13 +44,7 @@ public struct Shape<T: Real> {
     public init(id: String, geometry: ShapeGeometry, bsdf: Int, emitter: Int?, flipNormals: Bool, pivot: Vec3) {
         self.id = id; self.geometry = geometry; self.bsdf = bsdf; self.emitter = emitter
         self.flipNormals = flipNormals; self.offset = nil; self.pivot = pivot
-        self.meshView = Shape.meshView(of: geometry)
         if case .sphere(let c, let r) = geometry { center = Vector3(c); radius = T(r) } else { center = .zero; radius = 0 }
-    }
-
-    static func meshView(of geometry: ShapeGeometry) -> MeshView? {
-        if case .mesh(let m) = geometry { return m.view }
-        return nil
     }
 
     /// The root of the ray–sphere equation (a sphere at `centre` of `radius`), in `T`,
@@ -132,83 +123,28 @@ public struct Shape<T: Real> {
     @inlinable
     public static func interaction(of s: UnsafePointer<Shape<T>>, ray: Ray<T>, hit: Hit, triangle: Int,
                                    shapeIndex: Int) -> SurfaceInteraction<T> {
-        interaction(of: s, ray: ray, hit: hit, triangle: triangle, shapeIndex: shapeIndex, traversed: nil)
-    }
-
-    /// Whether `e` holds exactly (bit for bit) the vertex and edges that
-    /// `intersectTriangle` computes from `p0`, `p1`, `p2` in doubles.
-    @inlinable @inline(__always)
-    static func sameEdges(_ e: TriangleEdges, _ p0: Vec3, _ p1: Vec3, _ p2: Vec3) -> Bool {
-        @inline(__always) func same(_ a: Vec3, _ b: Vec3) -> Bool {
-            a.x.bitPattern == b.x.bitPattern && a.y.bitPattern == b.y.bitPattern && a.z.bitPattern == b.z.bitPattern
-        }
-        return same(e.p0, p0) && same(e.e1, p1 - p0) && same(e.e2, p2 - p0)
-    }
-
-    /// The mesh part of `interaction`: distance, point, geometric and shading
-    /// normals and texture coordinates on triangle (`p0`, `p1`, `p2`) with the
-    /// vertex normals `n` and texture coordinates `uvs` when the mesh has them.
-    /// In doubles, when `traversed` (the edges the traversal tested, with this
-    /// ray's primal) matches the vertices bit for bit, Möller–Trumbore would
-    /// repeat the traversal's arithmetic on the same operands: its (t, u, v)
-    /// are taken from `hit` instead, the same bits.
-    @inlinable @inline(__always)
-    static func meshHit(_ ray: Ray<T>, _ hit: Hit, _ p0: Vector3<T>, _ p1: Vector3<T>, _ p2: Vector3<T>,
-                        _ n: (Vec3, Vec3, Vec3)?, _ uvs: ((Double, Double), (Double, Double), (Double, Double))?,
-                        _ offset: RigidFrame<T>?, _ traversed: TriangleEdges?)
-        -> (t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T)) {
-        let tt: T, u: T, v: T
-        if T.self == Double.self, let e = traversed, sameEdges(e, p0.primal, p1.primal, p2.primal) {
-            tt = T(hit.t); u = T(hit.u); v = T(hit.v)
-        } else {
-            (tt, u, v) = intersectTriangle(ray, p0, p1, p2)
-        }
-        let w = 1 - u - v
-        let p = p0 * w + p1 * u + p2 * v
-        let ng = cross(p1 - p0, p2 - p0).normalized
-        let ns: Vector3<T>
-        if let n {
-            ns = turned(Vector3<T>(n.0) * w + Vector3<T>(n.1) * u + Vector3<T>(n.2) * v, offset).normalized
-        } else {
-            ns = ng
-        }
-        let uv: (T, T)
-        if let uvs {
-            uv = (w * T(uvs.0.0) + u * T(uvs.1.0) + v * T(uvs.2.0),
-                  w * T(uvs.0.1) + u * T(uvs.1.1) + v * T(uvs.2.1))
-        } else {
-            uv = (u, v)
-        }
-        return (tt, p, ng, ns, uv)
-    }
-
-    /// `interaction(of:ray:hit:triangle:shapeIndex:)` given, for a triangle
-    /// hit, the `TriangleEdges` the traversal intersected with `ray.primal`
-    /// (see `meshHit`); nil recomputes the hit. A mesh is read through its
-    /// `MeshView` (no retain or release per hit).
-    @inlinable
-    public static func interaction(of s: UnsafePointer<Shape<T>>, ray: Ray<T>, hit: Hit, triangle: Int,
-                                   shapeIndex: Int, traversed: TriangleEdges?) -> SurfaceInteraction<T> {
         var t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T)
         let offset = s.pointee.offset
-        if let mv = s.pointee.meshView {
-            let i0 = Int(mv.indices[3 * triangle]), i1 = Int(mv.indices[3 * triangle + 1]), i2 = Int(mv.indices[3 * triangle + 2])
-            let p0: Vector3<T>, p1: Vector3<T>, p2: Vector3<T>
-            if let vs = s.pointee.vertices {
-                (p0, p1, p2) = (placed(vs[i0], offset), placed(vs[i1], offset), placed(vs[i2], offset))
-            } else {
-                (p0, p1, p2) = (placed(Vector3<T>(mv.positions[i0]), offset), placed(Vector3<T>(mv.positions[i1]), offset),
-                                placed(Vector3<T>(mv.positions[i2]), offset))
-            }
-            (t, p, ng, ns, uv) = meshHit(ray, hit, p0, p1, p2, mv.normals.map { ($0[i0], $0[i1], $0[i2]) },
-                                         mv.uvs.map { ($0[i0], $0[i1], $0[i2]) }, offset, traversed)
-        } else {
         switch s.pointee.geometry {
         case .mesh(let m):
             let i0 = Int(m.indices[3 * triangle]), i1 = Int(m.indices[3 * triangle + 1]), i2 = Int(m.indices[3 * triangle + 2])
             let (p0, p1, p2) = triangleVertices(m, triangle, s.pointee.vertices, offset)
-            (t, p, ng, ns, uv) = meshHit(ray, hit, p0, p1, p2, m.normals.map { ($0[i0], $0[i1], $0[i2]) },
-                                         m.uvs.map { ($0[i0], $0[i1], $0[i2]) }, offset, traversed)
+            let (tt, u, v) = intersectTriangle(ray, p0, p1, p2)
+            let w = 1 - u - v
+            t = tt
+            p = p0 * w + p1 * u + p2 * v
+            ng = cross(p1 - p0, p2 - p0).normalized
+            if let normals = m.normals {
+                ns = turned(Vector3<T>(normals[i0]) * w + Vector3<T>(normals[i1]) * u + Vector3<T>(normals[i2]) * v, offset).normalized
+            } else {
+                ns = ng
+            }
+            if let uvs = m.uvs {
+                uv = (w * T(uvs[i0].0) + u * T(uvs[i1].0) + v * T(uvs[i2].0),
+                      w * T(uvs[i0].1) + u * T(uvs[i1].1) + v * T(uvs[i2].1))
+            } else {
+                uv = (u, v)
+            }
         case .sphere:
             let radius = s.pointee.radius
             let centre = placed(s.pointee.center, offset)
@@ -231,7 +167,6 @@ public struct Shape<T: Real> {
             // Polar texture coordinates, as Mitsuba's disk: (r, φ / 2π).
             let phi = atan2(hit.v, hit.u)
             uv = (T((hit.u * hit.u + hit.v * hit.v).squareRoot()), T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)))
-        }
         }
         if s.pointee.flipNormals { ng = -ng; ns = -ns }
         let frame = Frame(normal: ns)

@@ -1,18 +1,5 @@
 import Geometry
 
-/// Borrowed pointers into a `TriangleMesh`'s arrays, for the hit path: reading
-/// through them retains nothing (extracting the mesh from `ShapeGeometry` and
-/// reading its arrays retained and released the class and each array per hit,
-/// atomics on one shared cache line across threads). Valid while the mesh
-/// lives: its arrays are `let` and never reallocated.
-@frozen
-public struct MeshView: @unchecked Sendable {
-    public let positions: UnsafePointer<Vec3>
-    public let indices: UnsafePointer<UInt32>
-    public let normals: UnsafePointer<Vec3>?
-    public let uvs: UnsafePointer<(Double, Double)>?
-}
-
 /// World-space triangle data of a mesh shape (`obj`, `ply`, and the
 /// `rectangle` and `cube` that Mitsuba defines as meshes), shared by reference.
 public final class TriangleMesh: @unchecked Sendable {
@@ -23,8 +10,6 @@ public final class TriangleMesh: @unchecked Sendable {
     /// Cumulative triangle areas, for sampling a point uniformly by area.
     public let areaCDF: ContiguousArray<Double>
     public let area: Double
-    /// Pointers to `positions`, `indices`, `normals` and `uvs` (nil for a mesh without vertices or triangles).
-    public let view: MeshView?
 
     public var triangleCount: Int { indices.count / 3 }
 
@@ -43,19 +28,6 @@ public final class TriangleMesh: @unchecked Sendable {
         }
         areaCDF = cdf
         area = sum
-        let pb = self.positions.withUnsafeBufferPointer { $0.baseAddress }
-        let ib = self.indices.withUnsafeBufferPointer { $0.baseAddress }
-        let nb = self.normals?.withUnsafeBufferPointer { $0.baseAddress }
-        let ub = self.uvs?.withUnsafeBufferPointer { $0.baseAddress }
-        // Only for well-formed data: what the arrays would trap on, the pointers must never read.
-        let n = self.positions.count
-        let wellFormed = !self.indices.isEmpty && self.indices.count % 3 == 0 && self.indices.allSatisfy { Int($0) < n }
-            && (self.normals.map { $0.count == n } ?? true) && (self.uvs.map { $0.count == n } ?? true)
-        if wellFormed, let pb, let ib, (nb != nil) == (self.normals != nil), (ub != nil) == (self.uvs != nil) {
-            view = MeshView(positions: pb, indices: ib, normals: nb, uvs: ub)
-        } else {
-            view = nil
-        }
     }
 
     @inlinable @inline(__always)
