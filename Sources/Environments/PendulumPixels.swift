@@ -87,9 +87,7 @@ public struct PendulumFrameCache: Sendable {
 
     /// Writes the cache with a key (the view and scene it was rendered from) atomically.
     public func write(path: String, key: String) throws {
-        var data = Data()
-        let header = "\(PendulumFrameCache.magic)\n\(key)\n\(count) \(width) \(height)\n"
-        data.append(header.data(using: .utf8)!)
+        var data = FrameFile.header(magic: PendulumFrameCache.magic, key: key, sizes: [count, width, height])
         channels.withUnsafeBytes { data.append(contentsOf: $0) }
         derivatives.withUnsafeBytes { data.append(contentsOf: $0) }
         background.withUnsafeBytes { data.append(contentsOf: $0) }
@@ -98,22 +96,12 @@ public struct PendulumFrameCache: Sendable {
 
     /// Reads a cache written with the same `key`; nil if the file is missing or was made for another key.
     public static func read(path: String, key: String) -> PendulumFrameCache? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        var lines = [Substring](), start = data.startIndex, cursor = data.startIndex
-        while lines.count < 3, cursor < data.endIndex {
-            if data[cursor] == 10 {
-                guard let s = String(data: data[start..<cursor], encoding: .utf8) else { return nil }
-                lines.append(Substring(s)); start = data.index(after: cursor)
-            }
-            cursor = data.index(after: cursor)
-        }
-        guard lines.count == 3, lines[0] == magic, lines[1] == key else { return nil }
-        let dims = lines[2].split(separator: " ").compactMap { Int($0) }
-        guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path),
+              let (dims, body) = FrameFile.read(data, magic: magic, key: key, sizes: 3),
+              dims.allSatisfy({ $0 > 0 }) else { return nil }
         let (count, w, h) = (dims[0], dims[1], dims[2])
-        let n = count * w * h
-        guard data.endIndex - start == 8 * n + 8 * w * h else { return nil }
-        let body = data[start...]
+        // 4-byte channels and derivatives for every frame, one 8-byte background
+        guard let n = FrameFile.product([count, w, h]), n <= Int.max / 16, body.count == 8 * n + 8 * (w * h) else { return nil }
         var channels = [Float](repeating: 0, count: n), derivatives = channels
         var background = [Double](repeating: 0, count: w * h)
         body.withUnsafeBytes { raw in

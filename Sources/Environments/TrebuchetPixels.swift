@@ -193,7 +193,7 @@ public enum TrebuchetPixels {
         /// Writes `data` (possibly the first frames only) atomically.
         public static func write(_ data: [Example], path: String, key: String) throws {
             let width = data.first?.observation.count ?? 0
-            var bytes = Data("\(magic)\n\(key)\n\(data.count) \(width)\n".utf8)
+            var bytes = FrameFile.header(magic: magic, key: key, sizes: [data.count, width])
             var values = [Double]()
             values.reserveCapacity(data.count * (2 + width))
             for e in data {
@@ -206,26 +206,14 @@ public enum TrebuchetPixels {
 
         /// The frames of a file written with `key`; nil if it is missing, made for another key, or damaged.
         public static func read(path: String, key: String) -> [Example]? {
-            guard let data = FileManager.default.contents(atPath: path) else { return nil }
-            var lines = [String](), start = data.startIndex, cursor = data.startIndex
-            while lines.count < 3, cursor < data.endIndex {
-                if data[cursor] == 10 {
-                    guard let s = String(data: data[start..<cursor], encoding: .utf8) else { return nil }
-                    lines.append(s); start = data.index(after: cursor)
-                }
-                cursor = data.index(after: cursor)
-            }
-            guard lines.count == 3, lines[0] == magic, lines[1] == key else { return nil }
-            let dims = lines[2].split(separator: " ").compactMap { Int($0) }
-            guard dims.count == 2, dims[0] >= 0, dims[1] >= 0, dims[0] == 0 || dims[1] > 0 else { return nil }
+            guard let data = FileManager.default.contents(atPath: path),
+                  let (dims, body) = FrameFile.read(data, magic: magic, key: key, sizes: 2),
+                  dims[0] == 0 || dims[1] > 0 else { return nil }
             let (count, width) = (dims[0], dims[1])
-            // a damaged header must not trap on the size arithmetic
-            let (perFrame, o1) = width.addingReportingOverflow(2)
-            let (total, o2) = count.multipliedReportingOverflow(by: perFrame)
-            let (bytes, o3) = total.multipliedReportingOverflow(by: 8)
-            guard !o1, !o2, !o3, data.endIndex - start == bytes else { return nil }
+            // wind, target and the observation of every frame, 8 bytes each
+            guard width < Int.max - 2, let bytes = FrameFile.product([count, width + 2, 8]), body.count == bytes else { return nil }
             var values = [Double](repeating: 0, count: count * (2 + width))
-            data[start...].withUnsafeBytes { raw in values.withUnsafeMutableBytes { $0.copyMemory(from: raw) } }
+            body.withUnsafeBytes { raw in values.withUnsafeMutableBytes { $0.copyMemory(from: raw) } }
             guard values.allSatisfy({ $0.isFinite }) else { return nil }
             return (0..<count).map { i in
                 let o = i * (2 + width)

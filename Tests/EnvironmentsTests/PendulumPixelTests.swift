@@ -33,6 +33,14 @@ private let smallCache: PendulumFrameCache = {
     let back = try #require(PendulumFrameCache.read(path: path, key: "k1"))
     #expect(back.channels == cache.channels && back.derivatives == cache.derivatives && back.background == cache.background)
     #expect(PendulumFrameCache.read(path: path, key: "another view") == nil)
+    // Damaged headers read as "no cache" (the frames are rendered again), without trapping.
+    let body = Data(repeating: 0, count: 8 * (count * n + n))
+    for sizes in ["9223372036854775807 2 2", "8 4611686018427387904 4", "8 2", "8 2 2 2", "8 -2 -2", "8 2 x"] {
+        try (Data("diffray-pendulum-frames-1\nk1\n\(sizes)\n".utf8) + body).write(to: URL(fileURLWithPath: path))
+        #expect(PendulumFrameCache.read(path: path, key: "k1") == nil, "sizes '\(sizes)' were accepted")
+    }
+    try (Data("diffray-pendulum-frames-1\nk1\n8 2 2\n".utf8) + body).write(to: URL(fileURLWithPath: path))
+    #expect(PendulumFrameCache.read(path: path, key: "k1") != nil, "a well-formed file was refused")
     try? FileManager.default.removeItem(atPath: path)
 }
 
