@@ -15,13 +15,18 @@ struct PixelResumeCLITests {
                      "--scenes", Self.root + "/scenes", "-o", folder + "/" + model] + extra, in: folder)
     }
 
-    @Test("resumed = uninterrupted, byte for byte; bad checkpoints refused")
-    func resume() throws {
+    /// An empty folder for one test, or nil (and a note) when there is no binary to run.
+    func emptyFolder() throws -> CaseFolder? {
         guard DiffRayBinary.path != nil else {
             print("skipped: no diffray binary found (build it with swift build -c release --product diffray, or set DIFFRAY_BIN)")
-            return
+            return nil
         }
-        let folder = try CaseFolder(files: [:])
+        return try CaseFolder(files: [:])
+    }
+
+    @Test("resumed = uninterrupted, byte for byte; bad checkpoints refused")
+    func resume() throws {
+        guard let folder = try emptyFolder() else { return }
         defer { folder.remove() }
         let whole = try train(["--episodes", "6"], model: "whole.json", in: folder.path)
         #expect(whole.status == 0, "\(whole.stderr)")
@@ -52,11 +57,7 @@ struct PixelResumeCLITests {
 
     @Test("eval --pixels says how the episodes ended and where the pole fell")
     func evalReportsEndings() throws {
-        guard DiffRayBinary.path != nil else {
-            print("skipped: no diffray binary found (build it with swift build -c release --product diffray, or set DIFFRAY_BIN)")
-            return
-        }
-        let folder = try CaseFolder(files: [:])
+        guard let folder = try emptyFolder() else { return }
         defer { folder.remove() }
         let t = try train(["--episodes", "2"], model: "m.json", in: folder.path)
         #expect(t.status == 0, "\(t.stderr)")
