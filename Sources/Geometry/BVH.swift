@@ -183,26 +183,34 @@ extension BVH {
     @frozen @usableFromInline
     struct RayBox {
         @usableFromInline let ox: Float, oy: Float, oz: Float, ix: Float, iy: Float, iz: Float
+        /// Per axis, whether the inverse direction is negative (−0 included, as
+        /// 1/−0 = −∞): the ray then enters through the upper face.
+        @usableFromInline let nx: Bool, ny: Bool, nz: Bool
         @inlinable @inline(__always)
         init(o: SIMD4<Float>, invD: SIMD4<Float>) {
             ox = o.x; oy = o.y; oz = o.z; ix = invD.x; iy = invD.y; iz = invD.z
+            nx = ix.sign == .minus; ny = iy.sign == .minus; nz = iz.sign == .minus
         }
     }
 
     /// Slab test of a packed node in single precision; `tFar` is widened by a
     /// few ulps so that rounding never culls a box the ray touches.
-    /// Per axis the entry and exit distances (t1 < t0 ? t1 : t0
-    /// and t1 > t0 ? t1 : t0, as the lane-wise selects), then
-    /// tNear = max(max(lo.x, lo.y), max(lo.z, 0)) ≤ tFar = min(min(hi.x, hi.y), min(hi.z, tMax)) · (1 + 4e-7).
+    /// Per axis the entry distance from the face the ray enters through (the
+    /// lower one for a positive direction) and the exit distance from the other
+    /// (Williams et al. 2005), then
+    /// tNear = max(max(max(0, in.x), in.y), in.z) ≤ tFar = min(min(min(tMax, out.x), out.y), out.z) · (1 + 4e-7).
+    /// These equal min and max of the two faces' distances, as a slab test takes them.
+    /// A ray with a zero direction component whose origin lies in one of that
+    /// axis's face planes gives 0 · ∞ = NaN for that face; `Swift.max(a, NaN)` and
+    /// `Swift.min(a, NaN)` return a, so starting from 0 and tMax ignores the NaN
+    /// whichever axis, face and sign of zero it is: the ray touches the box, which is kept.
     @inlinable @inline(__always)
     static func hits(_ n: PackedNode, _ r: RayBox, _ tMax: Float) -> Bool {
-        @inline(__always) func lo(_ a: Float, _ b: Float) -> Float { b < a ? b : a }
-        @inline(__always) func hi(_ a: Float, _ b: Float) -> Float { b > a ? b : a }
-        let x0 = (n.lower.x - r.ox) * r.ix, x1 = (n.upper.x - r.ox) * r.ix
-        let y0 = (n.lower.y - r.oy) * r.iy, y1 = (n.upper.y - r.oy) * r.iy
-        let z0 = (n.lower.z - r.oz) * r.iz, z1 = (n.upper.z - r.oz) * r.iz
-        let tNear = Swift.max(Swift.max(lo(x0, x1), lo(y0, y1)), Swift.max(lo(z0, z1), 0))
-        let tFar = Swift.min(Swift.min(hi(x0, x1), hi(y0, y1)), Swift.min(hi(z0, z1), tMax))
+        let inX = ((r.nx ? n.upper.x : n.lower.x) - r.ox) * r.ix, outX = ((r.nx ? n.lower.x : n.upper.x) - r.ox) * r.ix
+        let inY = ((r.ny ? n.upper.y : n.lower.y) - r.oy) * r.iy, outY = ((r.ny ? n.lower.y : n.upper.y) - r.oy) * r.iy
+        let inZ = ((r.nz ? n.upper.z : n.lower.z) - r.oz) * r.iz, outZ = ((r.nz ? n.lower.z : n.upper.z) - r.oz) * r.iz
+        let tNear = Swift.max(Swift.max(Swift.max(0, inX), inY), inZ)
+        let tFar = Swift.min(Swift.min(Swift.min(tMax, outX), outY), outZ)
         return tNear <= tFar * 1.000_000_4
     }
 

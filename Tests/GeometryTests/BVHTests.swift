@@ -55,6 +55,29 @@ struct BVHTests {
         expectBruteForceAgreement(bvh, triangles: tris, spheres: spheres, rays: 2000) { (rng.vector(5), rng.vector().normalized) }
     }
 
+    /// A ray with a zero direction component that runs in the plane of a box's
+    /// face (0 · ∞ = NaN in that axis's slab test) still finds the hits on the
+    /// box's boundary, whichever axis and face it is.
+    static let facePlaneCases: [(name: String, triangle: [Vec3], origin: Vec3, direction: Vec3)] = [
+        ("x, lower face", [Vec3(0, 0, 0), Vec3(1, 0, 0), Vec3(0, 1, 0)], Vec3(0, 0.25, 1), Vec3(0, 0, -1)),
+        ("y, lower face", [Vec3(0, 0, 0), Vec3(1, 0, 0), Vec3(0, 1, 0)], Vec3(0.25, 0, 1), Vec3(0, 0, -1)),
+        ("x, upper face", [Vec3(0, 0, 0), Vec3(1, 0, 0), Vec3(1, 1, 0)], Vec3(1, 0.25, 1), Vec3(0, 0, -1)),
+        ("y, upper face", [Vec3(0, 0, 0), Vec3(1, 1, 0), Vec3(0, 1, 0)], Vec3(0.25, 1, 1), Vec3(0, 0, -1)),
+        ("x, upper face, −0 direction", [Vec3(0, 0, 0), Vec3(1, 0, 0), Vec3(1, 1, 0)], Vec3(1, 0.25, 1), Vec3(-0.0, -0.0, -1)),
+    ]
+
+    @Test(arguments: 0..<5) func rayInAFacePlaneFindsTheEdgeHit(index: Int) throws {
+        let c = Self.facePlaneCases[index]
+        let tri = (c.triangle[0], c.triangle[1], c.triangle[2])
+        let bvh = BVH(primitives: [Primitive(kind: .triangle, shape: 0, index: 0)], triangleVertices: { _ in tri },
+                      spheres: [], disks: [])
+        let exact = try #require(TriangleEdges(tri.0, tri.1, tri.2).intersect(o: c.origin, d: c.direction, tMin: 0, tMax: .infinity),
+                                 "\(c.name): the triangle test itself counts the edge")
+        let hit = bvh.intersect(o: c.origin, d: c.direction)
+        #expect(hit?.t == exact.t, "\(c.name): the BVH culled the box")
+        #expect(bvh.occluded(o: c.origin, d: c.direction, tMax: 2), "\(c.name)")
+    }
+
     @Test func transformInverseAndNormals() throws {
         let t = try #require(Transform(matrix: [2, 0, 0, 1, 0, 0, -3, 2, 0, 1, 0, 3, 0, 0, 0, 1]))
         let p = Vec3(0.3, -1.2, 2.5)
