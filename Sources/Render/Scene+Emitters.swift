@@ -62,7 +62,7 @@ extension Scene {
     }
 
     /// `sampleEmitter`'s sample of point light `l` (selection weight `scale`).
-    @inlinable @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     func sample(point l: PointLight<T>, from si: SurfaceInteraction<T>, scale: T) -> EmitterSample<T>? {
         let d = l.position - si.p
         let dist2 = d.lengthSquared

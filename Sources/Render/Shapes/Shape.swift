@@ -97,19 +97,19 @@ public struct Shape<T: Real> {
     }
 
     /// `place` with the offset passed in (the hot path reads fields, never a whole `Shape`).
-    @inlinable @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     static func placed(_ p: Vector3<T>, _ offset: RigidFrame<T>?) -> Vector3<T> { offset.map { $0.point(p) } ?? p }
-    @inlinable @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     static func turned(_ v: Vector3<T>, _ offset: RigidFrame<T>?) -> Vector3<T> { offset.map { $0.vector(v) } ?? v }
     /// `vertex` with the shape's differentiable `vertices` and pose `offset` passed in.
-    @inlinable @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     static func vertex(_ m: TriangleMesh, _ i: Int, _ vertices: ContiguousArray<Vector3<T>>?,
                        _ offset: RigidFrame<T>?) -> Vector3<T> {
         if let v = vertices { return placed(v[i], offset) }
         return placed(Vector3<T>(m.positions[i]), offset)
     }
     /// `triangleVertices` with the shape's fields passed in.
-    @inlinable @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     static func triangleVertices(_ m: TriangleMesh, _ t: Int, _ vertices: ContiguousArray<Vector3<T>>?,
                                  _ offset: RigidFrame<T>?) -> (Vector3<T>, Vector3<T>, Vector3<T>) {
         (vertex(m, Int(m.indices[3 * t]), vertices, offset), vertex(m, Int(m.indices[3 * t + 1]), vertices, offset),
