@@ -94,8 +94,8 @@ struct EvalCommand: ParsableCommand {
         let fell = falls.count
         let left = r.finalStates.filter { abs($0[0]) > CartPoleDynamics.xThreshold && abs($0[2]) <= CartPoleDynamics.thetaThreshold }.count
         print("  episodes ended: \(fell) pole past 12°, \(left) cart off the track, \(n - fell - left) ran to the step limit")
-        // Where the falls happen: a policy that only works near where it was trained
-        // loses the pole once the cart has drifted from the centre.
+        // Where the falls happen: how far the cart had gone from the centre (the policy
+        // has seen the pole mostly near it) and to which side the pole fell (a bias).
         let fallX = falls.map { abs($0[0]) }.sorted(), rightward = falls.filter { $0[2] > 0 }.count
         if !fallX.isEmpty {
             print(String(format: "  pole fell with the cart %.2f m from the centre (median; max %.2f m); %d falls to the right (+x), %d to the left",
