@@ -186,9 +186,12 @@ extension BVH {
         /// Per axis, whether the inverse direction is negative (−0 included, as
         /// 1/−0 = −∞): the ray then enters through the upper face.
         @usableFromInline let nx: Bool, ny: Bool, nz: Bool
+        /// The ray o + t d: the origin rounded to Float, the inverse direction
+        /// computed in Double and then rounded.
         @inlinable @inline(__always)
-        init(o: SIMD4<Float>, invD: SIMD4<Float>) {
-            ox = o.x; oy = o.y; oz = o.z; ix = invD.x; iy = invD.y; iz = invD.z
+        init(o: Vec3, d: Vec3) {
+            ox = Float(o.x); oy = Float(o.y); oz = Float(o.z)
+            ix = Float(1 / d.x); iy = Float(1 / d.y); iz = Float(1 / d.z)
             nx = ix.sign == .minus; ny = iy.sign == .minus; nz = iz.sign == .minus
         }
     }
@@ -242,10 +245,8 @@ extension BVH {
     @inlinable
     public func intersect(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double = .infinity) -> Hit? {
         if packed.isEmpty { return nil }
-        let o4 = SIMD4<Float>(Float(o.x), Float(o.y), Float(o.z), 0)
-        let inv4 = SIMD4<Float>(Float(1 / d.x), Float(1 / d.y), Float(1 / d.z), 0)
         let negative = (d.x < 0, d.y < 0, d.z < 0)
-        let ray = RayBox(o: o4, invD: inv4)
+        let ray = RayBox(o: o, d: d)
         var best = Hit(t: tMax, u: 0, v: 0, primitive: -1)
         var bestF = Float(best.t)
         let onlyTriangles = self.onlyTriangles
@@ -300,10 +301,8 @@ extension BVH {
     @inlinable
     public func occluded(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double) -> Bool {
         if packed.isEmpty { return false }
-        let o4 = SIMD4<Float>(Float(o.x), Float(o.y), Float(o.z), 0)
-        let inv4 = SIMD4<Float>(Float(1 / d.x), Float(1 / d.y), Float(1 / d.z), 0)
         let tMaxF = tMax.isFinite ? Float(tMax) : .infinity
-        let ray = RayBox(o: o4, invD: inv4)
+        let ray = RayBox(o: o, d: d)
         let onlyTriangles = self.onlyTriangles
         return packed.withUnsafeBufferPointer { nodes in
           links.withUnsafeBufferPointer { links in
