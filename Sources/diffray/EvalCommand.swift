@@ -97,12 +97,13 @@ struct EvalCommand: ParsableCommand {
         // Where the falls happen: how far the cart had gone from the centre (the policy
         // has seen the pole mostly near it) and to which side the pole fell (a bias).
         let fallX = falls.map { abs($0[0]) }.sorted(), rightward = falls.filter { $0[2] > 0 }.count
-        if !fallX.isEmpty {
+        let fallMedian = fallX.isEmpty ? nil : fallX[fallX.count / 2], fallMax = fallX.last
+        if let fallMedian, let fallMax {
             print(String(format: "  pole fell with the cart %.2f m from the centre (median; max %.2f m); %d falls to the right (+x), %d to the left",
-                         fallX[fallX.count / 2], fallX[fallX.count - 1], rightward, fell - rightward))
+                         fallMedian, fallMax, rightward, fell - rightward))
         }
         if json {
-            let median = fallX.isEmpty ? "null" : "\(fallX[fallX.count / 2])", maximum = fallX.last.map { "\($0)" } ?? "null"
+            let median = fallMedian.map { "\($0)" } ?? "null", maximum = fallMax.map { "\($0)" } ?? "null"
             print("{\"environment\": \"\(problem.rawValue)\", \"pixels\": true, \"episodes\": \(n), \"mean_reward\": \(r.mean), "
                 + "\"std_reward\": \(r.std), \"frames\": \(frames), \"pole_fell\": \(fell), \"cart_left_track\": \(left), "
                 + "\"fall_abs_x_median\": \(median), \"fall_abs_x_max\": \(maximum), \"falls_right\": \(rightward), \"seconds\": \(seconds)}")

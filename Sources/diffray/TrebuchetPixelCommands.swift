@@ -11,7 +11,6 @@ enum TrebuchetPixelCommands {
         CommandLine.arguments.contains { $0 == option || $0.hasPrefix(option + "=") }
     }
 
-
     /// Renders a data set of `TrebuchetTraining.pixelFrames` frames once, then
     /// trains for `--episodes` simulated shots (default 1,200,000) over it,
     /// each shot on a composite of two frames (the wind half of one, the flag
