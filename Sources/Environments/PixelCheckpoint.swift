@@ -27,12 +27,18 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
     public var totalEpisodes: Int?
     /// Pendulum: the renderer's d frame/d angle is used (false: the open-loop ablation).
     public var rendererGradient: Bool
+    /// Cart-pole: columns of the window centred on the cart (`--crop`, `CartCrop`);
+    /// nil or 0: the whole frame (checkpoints written before the option have none).
+    public var crop: Int?
+    /// `crop`, 0 when absent.
+    public var cropWidth: Int { crop ?? 0 }
 
     public init(seed: UInt64, resolution: Int, samples: Int, frames: Int, averageRate: Double = 0, learningRate: Double,
-                scenes: String, sceneHash: String, totalEpisodes: Int? = nil, rendererGradient: Bool = true) {
+                scenes: String, sceneHash: String, totalEpisodes: Int? = nil, rendererGradient: Bool = true, crop: Int = 0) {
         self.seed = seed; self.resolution = resolution; self.samples = samples; self.frames = frames
         self.averageRate = averageRate; self.learningRate = learningRate; self.scenes = scenes; self.sceneHash = sceneHash
         self.totalEpisodes = totalEpisodes; self.rendererGradient = rendererGradient
+        self.crop = crop > 0 ? crop : nil
     }
 
     /// The FNV-1a hash (hex) of `problem`'s scene template in `directory`.
@@ -57,6 +63,7 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
             opt("--view-res", String(resolution), String(command.resolution)),
             opt("--view-spp", String(samples), String(command.samples)),
             opt("--frames", String(frames), String(command.frames)),
+            opt("--crop", String(cropWidth), String(command.cropWidth)),
             opt("--average", String(averageRate), String(command.averageRate)),
             opt("--lr", String(learningRate), String(command.learningRate)),
             opt("--scenes", "'\(scenes)'", "'\(command.scenes)'"),
@@ -112,7 +119,7 @@ public struct PixelTrainingRun: Codable {
     /// The policy's layers for `problem` and `options`.
     public static func layers(_ problem: ControlProblem, _ options: PixelTrainingOptions) -> [Layer] {
         switch problem {
-        case .cartpole: return PixelPolicy.layers(.cartpole, resolution: options.resolution, frames: options.frames)
+        case .cartpole: return PixelPolicy.layers(.cartpole, resolution: options.resolution, frames: options.frames, crop: options.cropWidth)
         case .pendulum: return PendulumPixelPolicy.layers(resolution: options.resolution)
         case .trebuchet: return TrebuchetPixels.layers(resolution: options.resolution)
         }
@@ -251,7 +258,7 @@ public struct PixelTrainingRun: Codable {
                      && observer.samples == options.samples, "trainCartPole: the observer does not match the run's options")
         var trainer = PixelBPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(
             network: try currentNetwork(), optimizer: optimizer, observer: observer,
-            window: PixelPolicy.cartPoleWindow, clipNorm: PixelPolicy.clipNorm, frames: options.frames)
+            window: PixelPolicy.cartPoleWindow, clipNorm: PixelPolicy.clipNorm, frames: options.frames, crop: options.cropWidth)
         trainer.averageRate = options.averageRate
         trainer.averaged = averaged
         trainer.environmentSteps = environmentSteps

@@ -14,10 +14,26 @@ public enum PixelPolicy {
     public static let maxFrames = 16
 
     /// The layers for `problem`'s view `resolution` pixels wide (its height
-    /// from `SceneTemplate.height(of:width:)`) and `frames` stacked frames:
-    /// dense(frames·w·h → 32) relu → 1 tanh.
-    public static func layers(_ problem: ControlProblem, resolution r: Int, frames: Int = 2) -> [Layer] {
-        Network.mlpLayers([frames * r * SceneTemplate.height(of: problem, width: r), hidden, 1], hidden: .relu, output: .tanh)
+    /// from `SceneTemplate.height(of:width:)`), `frames` stacked frames and, for
+    /// the cart-pole, a window `crop` columns wide centred on the cart (`CartCrop`;
+    /// 0: the whole frame): dense(inputs → 32) relu → 1 tanh.
+    public static func layers(_ problem: ControlProblem, resolution r: Int, frames: Int = 2, crop: Int = 0) -> [Layer] {
+        let h = SceneTemplate.height(of: problem, width: r)
+        let inputs = crop > 0 ? CartCrop(width: crop, frameWidth: r).inputSize(frames: frames, height: h) : frames * r * h
+        return Network.mlpLayers([inputs, hidden, 1], hidden: .relu, output: .tanh)
+    }
+
+    /// The cart-pole policy's default window around the cart (`CartCrop`): a
+    /// quarter of the view's width (16 columns of 64, 1.4 m of track).
+    public static func crop(resolution: Int) -> Int { Swift.max(1, resolution / 4) }
+    /// The widest window: twice the frame (a window wider than that only adds zeros).
+    public static func maxCrop(resolution: Int) -> Int { 2 * resolution }
+
+    /// The policy input of `history` (contrast channels, newest first): the
+    /// window around the cart when `crop` is set, the whole frames otherwise.
+    @inlinable
+    public static func input(_ history: [[Double]], background: [Double], crop: CartCrop?) -> [Double] {
+        crop.map { $0.input(history) } ?? FrameStack.input(history, background: background)
     }
 
     /// Default image size and samples per pixel of the policy's view.
@@ -85,6 +101,8 @@ public struct PixelWindow {
     public var frames: [PixelFrame] = []
     /// The stacked contrast channels after the last step (newest first): the next window's history.
     public var history: [[Double]] = []
+    /// The stack each step's input was made from (the window's pullback reads it).
+    public var stacks: [[[Double]]] = []
     public var state: [Double] = []
     public var reward = 0.0
     public var loss = 0.0
@@ -111,6 +129,8 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public var clipNorm: Double
     /// Frames the policy sees (`FrameStack`).
     public let frames: Int
+    /// The cart-pole's window around the cart (nil: the whole frames).
+    public let crop: CartCrop?
     public var useRendererGradient = true
     public var frameSeed = PixelPolicy.frameSeed
     public var environmentSteps = 0
@@ -122,11 +142,14 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public var averaged: [Double] = []
 
     public init(network: Network, optimizer: Adam, observer: PixelObservation, actionScale: Double = 1,
-                window: Int, clipNorm: Double = 0, frames: Int = 2) {
-        precondition(frames >= 2 && network.inputSize == frames * observer.width * observer.height,
-                     "PixelBPTTTrainer: the network takes \(network.inputSize) inputs, expected \(frames) frames of \(observer.width)x\(observer.height)")
+                window: Int, clipNorm: Double = 0, frames: Int = 2, crop: Int = 0) {
+        let cropped = crop > 0 ? CartCrop(width: crop, frameWidth: observer.width) : nil
+        let expected = cropped?.inputSize(frames: frames, height: observer.height) ?? frames * observer.width * observer.height
+        precondition(frames >= 2 && network.inputSize == expected,
+                     "PixelBPTTTrainer: the network takes \(network.inputSize) inputs, expected \(expected) (\(frames) frames of \(observer.width)x\(observer.height), crop \(crop))")
         self.network = network; self.optimizer = optimizer; self.observer = observer
         self.actionScale = actionScale; self.window = window; self.clipNorm = clipNorm; self.frames = frames
+        self.crop = cropped
     }
 
     /// Simulates up to `count` steps from `start`; `previous` holds the contrast
@@ -140,7 +163,8 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
             renderedFrames += 1
             history = FrameStack.push(PixelInput.channel(frame.image), onto: history, count: frames)
             var trace = Network.Trace()
-            let a = actionScale * network.forward(FrameStack.input(history, background: observer.background), trace: &trace)[0]
+            let a = actionScale * network.forward(PixelPolicy.input(history, background: observer.background, crop: crop), trace: &trace)[0]
+            if crop != nil { w.stacks.append(history) }
             let lin = LinearizedStep.at(D.self, L.self, state: state, action: a)
             w.reward += D.reward(state, action: a)
             w.loss += lin.loss
@@ -176,7 +200,7 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
             // adjoints reach no weight, so only frames 1... of the window are pulled back.
             if useRendererGradient && t > 0 {
                 let pixels = w.frames[t].image.width * w.frames[t].image.height
-                let adjoints = FrameStack.pullback(dIn, count: frames, pixels: pixels)
+                let adjoints = crop.map { $0.pullback(dIn, history: w.stacks[t]) } ?? FrameStack.pullback(dIn, count: frames, pixels: pixels)
                 let dCur = w.frames[t].pullback(adjoints[0])
                 for j in 0..<n { dS[j] += dCur[j] }
                 for k in 1..<frames where t - k > 0 {
@@ -222,14 +246,16 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
 
 /// Mean and standard deviation of the Gym return of a pixel policy over
 /// `episodes` episodes (start states from `seed`); the policy sees only the
-/// rendered frames, `frames` of them stacked (`FrameStack`; primal renders, no derivatives).
+/// rendered frames, `frames` of them stacked (`FrameStack`, or `CartCrop` with a
+/// window `crop` columns wide; primal renders, no derivatives).
 /// `finalStates` holds each episode's last state (terminal, or the one after the last step).
 public func evaluatePixels<D: Dynamics>(_ d: D.Type, observer: PixelObservation, episodes: Int, seed: UInt64,
                                         maxSteps: Int = D.maxSteps, frameSeed: UInt64 = PixelPolicy.frameSeed,
-                                        frames: Int = 2, policy: ([Double]) -> Double,
+                                        frames: Int = 2, crop: Int = 0, policy: ([Double]) -> Double,
                                         onFrame: ((_ episode: Int, _ step: Int, _ state: [Double], _ image: Image) throws -> Void)? = nil)
     throws -> (mean: Double, std: Double, returns: [Double], finalStates: [[Double]]) {
     var g = SeededGenerator(seed: seed)
+    let cropped = crop > 0 ? CartCrop(width: crop, frameWidth: observer.width) : nil
     var returns = [Double]()
     var finalStates = [[Double]]()
     for e in 0..<episodes {
@@ -240,7 +266,7 @@ public func evaluatePixels<D: Dynamics>(_ d: D.Type, observer: PixelObservation,
             let image = try observer.render(state: env.state, seed: frameSeed)
             try onFrame?(e, env.steps, env.state, image)
             history = FrameStack.push(PixelInput.channel(image), onto: history, count: frames)
-            total += env.step(policy(FrameStack.input(history, background: observer.background)))
+            total += env.step(policy(PixelPolicy.input(history, background: observer.background, crop: cropped)))
         }
         returns.append(total)
         finalStates.append(env.state)
@@ -262,19 +288,21 @@ extension PixelPolicy {
 
     /// Saves a pixel policy with the view it was trained on and the frames it stacks.
     public static func save(_ network: Network, to path: String, problem: ControlProblem, resolution: Int, samples: Int,
-                            frames: Int = 2, metadata: [String: String] = [:]) throws {
+                            frames: Int = 2, crop: Int = 0, metadata: [String: String] = [:]) throws {
         var m = metadata
         m["environment"] = problem.rawValue
         m["pixels"] = "true"
         m["pixels_resolution"] = String(resolution)
         m["pixels_samples"] = String(samples)
         m["pixels_frames"] = String(frames)
+        if crop > 0 { m["pixels_crop"] = String(crop) }
         try network.save(to: path, metadata: m)
     }
 
     /// Loads a pixel policy for `problem`: the network, the view (resolution,
-    /// spp) it was trained on and the frames it stacks (2 for files without `pixels_frames`).
-    public static func load(path: String, problem: ControlProblem) throws -> (network: Network, resolution: Int, samples: Int, frames: Int) {
+    /// spp) it was trained on, the frames it stacks (2 for files without `pixels_frames`) and
+    /// the width of its window around the cart (`CartCrop`; 0, the whole frame, without `pixels_crop`).
+    public static func load(path: String, problem: ControlProblem) throws -> (network: Network, resolution: Int, samples: Int, frames: Int, crop: Int) {
         let file = try NetworkFile.read(path: path)
         guard file.metadata["pixels"] == "true", let r = file.metadata["pixels_resolution"].flatMap(Int.init),
               let s = file.metadata["pixels_samples"].flatMap(Int.init), r > 0, s > 0 else {
@@ -287,6 +315,10 @@ extension PixelPolicy {
         guard frames >= 2 && frames <= PixelPolicy.maxFrames else {
             throw ModelFileError(path: path, "metadata pixels_frames is '\(file.metadata["pixels_frames"] ?? "")', expected an integer in 2...\(PixelPolicy.maxFrames)")
         }
-        return (try file.network(path: path, expecting: layers(problem, resolution: r, frames: frames)), r, s, frames)
+        let crop = file.metadata["pixels_crop"].map { Int($0) ?? -1 } ?? 0
+        guard crop >= 0 && crop <= maxCrop(resolution: r) else {
+            throw ModelFileError(path: path, "metadata pixels_crop is '\(file.metadata["pixels_crop"] ?? "")', expected an integer in 0...\(maxCrop(resolution: r))")
+        }
+        return (try file.network(path: path, expecting: layers(problem, resolution: r, frames: frames, crop: crop)), r, s, frames, crop)
     }
 }

@@ -80,11 +80,11 @@ struct EvalCommand: ParsableCommand {
         case .pendulum: return try PendulumPixelCommands.eval(self)
         case .trebuchet: return try TrebuchetPixelCommands.eval(self)
         }
-        let (network, res, spp, stacked) = try PixelPolicy.load(path: policy, problem: problem)
+        let (network, res, spp, stacked, crop) = try PixelPolicy.load(path: policy, problem: problem)
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: res, samples: spp)
         let n = episodes ?? 100
         let start = Date()
-        let r = try evaluatePixels(CartPoleDynamics.self, observer: observer, episodes: n, seed: UInt64(seed), frames: stacked) { network.predict($0)[0] }
+        let r = try evaluatePixels(CartPoleDynamics.self, observer: observer, episodes: n, seed: UInt64(seed), frames: stacked, crop: crop) { network.predict($0)[0] }
         let seconds = Date().timeIntervalSince(start)
         let frames = Int(r.returns.reduce(0, +))
         print(problem.rawValue + String(format: " from pixels (%dx%d, %d spp): %d episodes, mean return %.2f ± %.2f (min %.1f, max %.1f), %d frames, %.1f s",

@@ -112,14 +112,14 @@ struct RolloutCommand: ParsableCommand {
         case .pendulum: return try PendulumPixelCommands.rollout(self)
         case .trebuchet: return try TrebuchetPixelCommands.rollout(self)
         }
-        let (network, viewRes, viewSpp, stacked) = try PixelPolicy.load(path: policy, problem: problem)
+        let (network, viewRes, viewSpp, stacked, crop) = try PixelPolicy.load(path: policy, problem: problem)
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
         let template = try SceneTemplate(problem: problem, directory: scenes)
         try FileManager.default.createDirectory(atPath: frames, withIntermediateDirectories: true)
         var states = [[Double]](), seen = [Image]()
         let start = Date()
         let r = try evaluatePixels(CartPoleDynamics.self, observer: observer, episodes: 1, seed: UInt64(seed),
-                                   maxSteps: steps ?? CartPoleDynamics.maxSteps, frames: stacked, policy: { network.predict($0)[0] }) { _, step, state, image in
+                                   maxSteps: steps ?? CartPoleDynamics.maxSteps, frames: stacked, crop: crop, policy: { network.predict($0)[0] }) { _, step, state, image in
             states.append(state); seen.append(image)
             try image.write(to: (frames as NSString).appendingPathComponent(String(format: "seen-%04d.png", step)))
         }

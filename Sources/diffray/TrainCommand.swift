@@ -56,6 +56,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --pixels (cartpole): frames the policy sees stacked, the current one and those before it (2...16).")
     var frames: Int = PixelPolicy.frames
 
+    @Option(help: "With --pixels (cartpole): columns of the window centred on the cart that the policy sees (0: the whole frame; default a quarter of --view-res).")
+    var crop: Int?
+
     @Option(help: "With --pixels (cartpole): Polyak averaging rate of the saved weights (0: save the last weights).")
     var average: Double = PixelPolicy.averageRate
 
@@ -65,6 +68,9 @@ struct TrainCommand: ParsableCommand {
         if let output, !output.lowercased().hasSuffix(".json") { throw ValidationError("-o expects a .json file, got '\(output)'") }
         if frames < 2 || frames > PixelPolicy.maxFrames {
             throw ValidationError("train --pixels: --frames must be in 2...\(PixelPolicy.maxFrames), got \(frames)")
+        }
+        if let crop, crop < 0 || crop > PixelPolicy.maxCrop(resolution: viewRes) {
+            throw ValidationError("train --pixels: --crop must be in 0...\(PixelPolicy.maxCrop(resolution: viewRes)) (twice --view-res), got \(crop)")
         }
         if !(average >= 0 && average <= 1) { throw ValidationError("train --pixels: --average must be in 0...1, got \(average)") }
     }
@@ -130,19 +136,21 @@ struct TrainCommand: ParsableCommand {
         let stem = modelStem(model)
         let checkpointPath = PixelTrainingRun.checkpointPath(model: model)
         let total = episodes ?? 50
+        let window = crop ?? PixelPolicy.crop(resolution: viewRes)
         let options = PixelTrainingOptions(
             seed: UInt64(seed), resolution: viewRes, samples: viewSpp, frames: frames, averageRate: average, learningRate: lr,
-            scenes: scenes, sceneHash: try PixelTrainingOptions.sceneHash(problem: problem, directory: scenes))
+            scenes: scenes, sceneHash: try PixelTrainingOptions.sceneHash(problem: problem, directory: scenes), crop: window)
         var run = resume ? try PixelTrainingRun.read(path: checkpointPath, problem: problem, options: options)
                          : PixelTrainingRun(problem: problem, options: options)
         if resume { print("resuming \(checkpointPath) at episode \(run.episodes)") }
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
-        print("episode  return  frames  seconds   (policy view \(observer.width)x\(observer.height), \(viewSpp) spp, \(frames) frames stacked)")
+        print("episode  return  frames  seconds   (policy view \(observer.width)x\(observer.height), \(viewSpp) spp, \(frames) frames stacked, "
+            + (window > 0 ? "\(window) columns around the cart)" : "whole frames)"))
         try run.trainCartPole(observer: observer, totalEpisodes: total, report: { p, r in
             print(String(format: "%7d  %6.0f  %6d  %7.1f", p.episode, p.trainReturn, r.renderedFrames, r.seconds))
         }, checkpoint: { try $0.write(path: checkpointPath) })
         let seconds = run.seconds
-        try PixelPolicy.save(try run.policy(), to: model, problem: problem, resolution: viewRes, samples: viewSpp, frames: frames, metadata: [
+        try PixelPolicy.save(try run.policy(), to: model, problem: problem, resolution: viewRes, samples: viewSpp, frames: frames, crop: window, metadata: [
             "seed": String(seed), "episodes": String(run.episodes), "environment_steps": String(run.environmentSteps),
             "frames": String(run.renderedFrames), "average_rate": String(average),
         ])
