@@ -32,13 +32,21 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
     public var crop: Int?
     /// `crop`, 0 when absent.
     public var cropWidth: Int { crop ?? 0 }
+    /// Cart-pole: training episodes start with the cart anywhere in ±`startSpread` m
+    /// (`--start-spread`; the other state variables as Gym draws them); nil or 0: Gym's
+    /// starts (checkpoints written before the option have none). Evaluation always uses Gym's starts.
+    public var startSpread: Double?
+    /// `startSpread`, 0 when absent.
+    public var startSpreadWidth: Double { startSpread ?? 0 }
 
     public init(seed: UInt64, resolution: Int, samples: Int, frames: Int, averageRate: Double = 0, learningRate: Double,
-                scenes: String, sceneHash: String, totalEpisodes: Int? = nil, rendererGradient: Bool = true, crop: Int = 0) {
+                scenes: String, sceneHash: String, totalEpisodes: Int? = nil, rendererGradient: Bool = true, crop: Int = 0,
+                startSpread: Double = 0) {
         self.seed = seed; self.resolution = resolution; self.samples = samples; self.frames = frames
         self.averageRate = averageRate; self.learningRate = learningRate; self.scenes = scenes; self.sceneHash = sceneHash
         self.totalEpisodes = totalEpisodes; self.rendererGradient = rendererGradient
         self.crop = crop > 0 ? crop : nil
+        self.startSpread = startSpread > 0 ? startSpread : nil
     }
 
     /// The FNV-1a hash (hex) of `problem`'s scene template in `directory`.
@@ -64,6 +72,7 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
             opt("--view-spp", String(samples), String(command.samples)),
             opt("--frames", String(frames), String(command.frames)),
             opt("--crop", String(cropWidth), String(command.cropWidth)),
+            opt("--start-spread", String(startSpreadWidth), String(command.startSpreadWidth)),
             opt("--average", String(averageRate), String(command.averageRate)),
             opt("--lr", String(learningRate), String(command.learningRate)),
             opt("--scenes", "'\(scenes)'", "'\(command.scenes)'"),
@@ -265,7 +274,9 @@ public struct PixelTrainingRun: Codable {
         trainer.renderedFrames = renderedFrames
         let start = Date(), base = seconds
         while episodes < totalEpisodes {
-            let r = try trainer.trainEpisode(start: CartPoleDynamics.startState(&generator))
+            var state = CartPoleDynamics.startState(&generator)
+            if options.startSpreadWidth > 0 { state[0] = generator.uniform(-options.startSpreadWidth, options.startSpreadWidth) }
+            let r = try trainer.trainEpisode(start: state)
             episodes += 1
             network = NetworkFile(network: trainer.network); optimizer = trainer.optimizer; averaged = trainer.averaged
             environmentSteps = trainer.environmentSteps; renderedFrames = trainer.renderedFrames

@@ -26,6 +26,10 @@ public enum PixelPolicy {
     /// The cart-pole policy's default window around the cart (`CartCrop`): a
     /// quarter of the view's width (16 columns of 64, 1.4 m of track).
     public static func crop(resolution: Int) -> Int { Swift.max(1, resolution / 4) }
+    /// Cart-pole training episodes start with the cart anywhere in ± this many metres
+    /// (`PixelTrainingOptions.startSpread`, `train --start-spread`). Off by default:
+    /// with the window around the cart, ±1 m helped some seeds and hurt others (README).
+    public static let startSpread = 0.0
     /// The widest window: twice the frame (a window wider than that only adds zeros).
     public static func maxCrop(resolution: Int) -> Int { 2 * resolution }
 

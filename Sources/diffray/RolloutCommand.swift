@@ -40,7 +40,7 @@ struct RolloutCommand: ParsableCommand {
     @Option(help: "The folder holding the scene templates.")
     var scenes: String = "scenes"
 
-    @Flag(help: "Run a pixel policy (from `train --pixels`): writes DIR/seen-NNNN.png (every frame the policy saw), the larger --res/--spp render DIR/frame-NNNN.png of every --every-th state, and a contact sheet of each.")
+    @Flag(help: "Run a pixel policy (from `train --pixels`): writes DIR/seen-NNNN.png (every frame the policy saw), the larger --res/--spp render DIR/frame-NNNN.png of every --every-th state, and a contact sheet of each; cartpole also DIR/states.csv (the state of every frame and the policy's output).")
     var pixels = false
 
     func validate() throws {
@@ -116,13 +116,21 @@ struct RolloutCommand: ParsableCommand {
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
         let template = try SceneTemplate(problem: problem, directory: scenes)
         try FileManager.default.createDirectory(atPath: frames, withIntermediateDirectories: true)
-        var states = [[Double]](), seen = [Image]()
+        var states = [[Double]](), seen = [Image](), actions = [Double]()
         let start = Date()
         let r = try evaluatePixels(CartPoleDynamics.self, observer: observer, episodes: 1, seed: UInt64(seed),
-                                   maxSteps: steps ?? CartPoleDynamics.maxSteps, frames: stacked, crop: crop, policy: { network.predict($0)[0] }) { _, step, state, image in
+                                   maxSteps: steps ?? CartPoleDynamics.maxSteps, frames: stacked, crop: crop,
+                                   policy: { let a = network.predict($0)[0]; actions.append(a); return a }) { _, step, state, image in
             states.append(state); seen.append(image)
             try image.write(to: (frames as NSString).appendingPathComponent(String(format: "seen-%04d.png", step)))
         }
+        // The states the frames show and the policy's output at each (force = 10 N · sign(action)).
+        let csvPath = (frames as NSString).appendingPathComponent("states.csv")
+        var csv = "step,x,x_dot,theta,theta_dot,action\n"
+        for (i, s) in states.enumerated() {
+            csv += "\(i)," + s.map { String($0) }.joined(separator: ",") + ",\(i < actions.count ? String(actions[i]) : "")\n"
+        }
+        try AtomicFile.write(csv, to: csvPath)
         let stride = every ?? 10
         var picked = Swift.stride(from: 0, to: states.count, by: stride).map { $0 }
         if picked.last != states.count - 1 { picked.append(states.count - 1) }
@@ -143,6 +151,6 @@ struct RolloutCommand: ParsableCommand {
         try sheet(big, scale: 1).write(to: bigSheet)
         print(String(format: "cartpole from pixels: %d steps, return %.1f; %d frames seen (%dx%d, %d spp), %d rendered at %dx%d, %d spp, in %.1f s",
                      states.count, r.mean, seen.count, observer.width, observer.height, viewSpp, big.count, res, SceneTemplate.height(of: problem, width: res), spp, Date().timeIntervalSince(start)))
-        print("-> \(frames)/seen-NNNN.png, \(seenSheet), \(frames)/frame-NNNN.png, \(bigSheet)")
+        print("-> \(frames)/seen-NNNN.png, \(seenSheet), \(frames)/frame-NNNN.png, \(bigSheet), \(csvPath)")
     }
 }

@@ -50,9 +50,35 @@ struct PixelResumeCLITests {
         }
         try refused(["--episodes", "8", "--resume", "--lr", "0.02"], model: "res.json", mentions: ["res.checkpoint.json", "--lr"])
         try refused(["--episodes", "8", "--resume", "--frames", "2"], model: "res.json", mentions: ["res.checkpoint.json", "--frames"])
+        try refused(["--episodes", "8", "--resume", "--crop", "4"], model: "res.json", mentions: ["res.checkpoint.json", "--crop"])
+        try refused(["--episodes", "8", "--resume", "--start-spread", "1"], model: "res.json", mentions: ["res.checkpoint.json", "--start-spread"])
+        try refused(["--crop", "17"], model: "c.json", mentions: ["--crop", "0...16"])
+        try refused(["--start-spread", "nan"], model: "c.json", mentions: ["--start-spread"])
+        try refused(["--start-spread", "3"], model: "c.json", mentions: ["--start-spread", "0...2.4"])
         try refused(["--resume"], model: "none.json", mentions: ["none.checkpoint.json", "missing"])
         try Data("{\"format\": ".utf8).write(to: URL(fileURLWithPath: folder.path + "/bad.checkpoint.json"))
         try refused(["--resume"], model: "bad.json", mentions: ["bad.checkpoint.json", "diffray-pixel-training-checkpoint"])
+    }
+
+    @Test("rollout --pixels writes the frames seen, the larger renders, the contact sheets and the states")
+    func rolloutWritesFramesAndStates() throws {
+        guard let folder = try emptyFolder() else { return }
+        defer { folder.remove() }
+        let t = try train(["--episodes", "1"], model: "m.json", in: folder.path)
+        #expect(t.status == 0, "\(t.stderr)")
+        let out = folder.path + "/roll"
+        let r = try diffray(["rollout", "cartpole", "--pixels", "--policy", folder.path + "/m.json", "--frames", out, "--steps", "6",
+                             "--every", "3", "--res", "16", "--spp", "1", "--scenes", Self.root + "/scenes"], in: folder.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let files = Set((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [])
+        for name in ["seen-0000.png", "seen-0005.png", "frame-0000.png", "seen-contact-sheet.png", "contact-sheet.png", "states.csv"] {
+            #expect(files.contains(name), "\(name) missing: \(files.sorted())")
+        }
+        let rows = ((try? String(contentsOfFile: out + "/states.csv", encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(rows.first == "step,x,x_dot,theta,theta_dot,action", "\(rows.first ?? "")")
+        #expect(rows.count >= 2 && rows.count <= 7, "\(rows.count) rows")
+        #expect(rows.dropFirst().allSatisfy { $0.split(separator: ",").count == 6 && $0.split(separator: ",").allSatisfy { Double($0) != nil } },
+                "\(rows)")
     }
 
     @Test("eval --pixels says how the episodes ended and where the pole fell")
