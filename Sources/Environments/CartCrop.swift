@@ -31,6 +31,11 @@ public struct CartCrop: Equatable, Sendable {
         self.width = width; self.frameWidth = frameWidth
     }
 
+    /// The window `width` columns wide, or nil for 0 (the policy sees whole frames).
+    public static func window(width: Int, frameWidth: Int) -> CartCrop? {
+        width > 0 ? CartCrop(width: width, frameWidth: frameWidth) : nil
+    }
+
     /// The policy input's length for `frames` stacked frames `height` pixels high.
     public func inputSize(frames: Int, height: Int) -> Int { frames * width * height + frames }
 
@@ -54,23 +59,19 @@ public struct CartCrop: Equatable, Sendable {
         return (Int(k), s - k)
     }
 
-    @usableFromInline
-    static func planes(_ history: [[Double]]) -> [[Double]] {
-        let g = PixelInput.differenceGain, current = history[0]
-        return [current] + history.dropFirst().map { older in zip(current, older).map { g * ($0 - $1) } }
-    }
-
     /// The network input of `history` (contrast channels, newest first).
     public func input(_ history: [[Double]]) -> [Double] {
-        let w = frameWidth, h = history[0].count / w
-        precondition(history[0].count == w * h, "CartCrop: a frame has \(history[0].count) values, expected a multiple of \(w)")
+        let w = frameWidth, n = history[0].count, h = n / w
+        precondition(n == w * h, "CartCrop: a frame has \(n) values, expected a multiple of \(w)")
         let us = history.map { CartCrop.centre($0, frameWidth: w).u }
         let (k0, f) = sampling(us[0])
+        // the stacked planes, current contrast first (no rest pose subtracted)
+        let planes = FrameStack.input(history, background: nil)
         var x = [Double](repeating: 0, count: inputSize(frames: history.count, height: h))
-        for (p, plane) in CartCrop.planes(history).enumerated() {
+        for p in history.indices {
             for r in 0..<h {
-                let row = r * w
-                func at(_ k: Int) -> Double { k >= 0 && k < w ? plane[row + k] : 0 }
+                let row = p * n + r * w
+                func at(_ k: Int) -> Double { k >= 0 && k < w ? planes[row + k] : 0 }
                 for j in 0..<width { x[(p * h + r) * width + j] = (1 - f) * at(k0 + j) + f * at(k0 + j + 1) }
             }
         }
@@ -86,20 +87,20 @@ public struct CartCrop: Equatable, Sendable {
     public func pullback(_ dInput: [Double], history: [[Double]]) -> [[Double]] {
         let w = frameWidth, n = history[0].count, h = n / w, count = history.count
         let (k0, f) = sampling(CartCrop.centre(history[0], frameWidth: w).u)
-        let planes = CartCrop.planes(history)
-        var dPlanes = [[Double]](repeating: [Double](repeating: 0, count: n), count: count)
+        let planes = FrameStack.input(history, background: nil)
+        var dPlanes = [Double](repeating: 0, count: count * n)
         var du = [Double](repeating: 0, count: count)
         for p in 0..<count {
             for r in 0..<h {
-                let row = r * w
-                func at(_ k: Int) -> Double { k >= 0 && k < w ? planes[p][row + k] : 0 }
+                let row = p * n + r * w
+                func at(_ k: Int) -> Double { k >= 0 && k < w ? planes[row + k] : 0 }
                 for j in 0..<width {
                     let d = dInput[(p * h + r) * width + j]
                     guard d != 0 else { continue }
                     let a = k0 + j, b = a + 1
                     du[0] += d * (at(b) - at(a))          // the window moves with u_t
-                    if a >= 0 && a < w { dPlanes[p][row + a] += (1 - f) * d }
-                    if b >= 0 && b < w { dPlanes[p][row + b] += f * d }
+                    if a >= 0 && a < w { dPlanes[row + a] += (1 - f) * d }
+                    if b >= 0 && b < w { dPlanes[row + b] += f * d }
                 }
             }
         }
@@ -109,19 +110,17 @@ public struct CartCrop: Equatable, Sendable {
             du[0] += CartCrop.motionGain * dInput[base + k]
             du[k] -= CartCrop.motionGain * dInput[base + k]
         }
-        let g = PixelInput.differenceGain
-        var dc = [[Double]](repeating: [Double](repeating: 0, count: n), count: count)
-        for i in 0..<n {
-            var current = dPlanes[0][i]
-            for k in 1..<count { current += g * dPlanes[k][i]; dc[k][i] -= g * dPlanes[k][i] }
-            dc[0][i] += current
-        }
-        // ∂u/∂c_i = (u − column_i)/mass on the cart's pixels
+        // the planes' pullback onto the frames (the differences), in linear RGB
+        var rgb = FrameStack.pullback(dPlanes, count: count, pixels: n)
+        // ∂u/∂c_i = (u − column_i)/mass on the cart's pixels (c = r − b)
         for k in 0..<count where du[k] != 0 {
             let (u, m) = CartCrop.centre(history[k], frameWidth: w)
             guard m > 0 else { continue }
-            for i in 0..<n where history[k][i] < 0 { dc[k][i] += du[k] * (u - (Double(i % w) + 0.5)) / m }
+            for i in 0..<n where history[k][i] < 0 {
+                let d = du[k] * (u - (Double(i % w) + 0.5)) / m
+                rgb[k][3 * i] += d; rgb[k][3 * i + 2] -= d
+            }
         }
-        return dc.map { PixelInput.channelPullback($0) }
+        return rgb
     }
 }

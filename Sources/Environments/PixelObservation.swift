@@ -187,12 +187,4 @@ public enum PixelInput {
         }
         return out
     }
-
-    /// ∂loss/∂channel → ∂loss/∂image (linear RGB: +1 on red, −1 on blue).
-    @inlinable
-    public static func channelPullback(_ dChannel: [Double]) -> [Double] {
-        var rgb = [Double](repeating: 0, count: 3 * dChannel.count)
-        for i in dChannel.indices { rgb[3 * i] = dChannel[i]; rgb[3 * i + 2] = -dChannel[i] }
-        return rgb
-    }
 }

@@ -18,9 +18,15 @@ public enum PixelPolicy {
     /// the cart-pole, a window `crop` columns wide centred on the cart (`CartCrop`;
     /// 0: the whole frame): dense(inputs → 32) relu → 1 tanh.
     public static func layers(_ problem: ControlProblem, resolution r: Int, frames: Int = 2, crop: Int = 0) -> [Layer] {
-        let h = SceneTemplate.height(of: problem, width: r)
-        let inputs = crop > 0 ? CartCrop(width: crop, frameWidth: r).inputSize(frames: frames, height: h) : frames * r * h
+        let inputs = inputSize(frames: frames, width: r, height: SceneTemplate.height(of: problem, width: r),
+                               crop: CartCrop.window(width: crop, frameWidth: r))
         return Network.mlpLayers([inputs, hidden, 1], hidden: .relu, output: .tanh)
+    }
+
+    /// The length of the policy input for `frames` stacked `width`×`height` frames,
+    /// seen through `crop` or whole (nil).
+    public static func inputSize(frames: Int, width: Int, height: Int, crop: CartCrop?) -> Int {
+        crop?.inputSize(frames: frames, height: height) ?? frames * width * height
     }
 
     /// The cart-pole policy's default window around the cart (`CartCrop`): a
@@ -53,16 +59,20 @@ public enum PixelPolicy {
 /// observable. With contrast channels c (`PixelInput.channel`), newest first,
 /// the input is `[c_t − c_rest, g·(c_t − c_{t−1}), …, g·(c_t − c_{t−count+1})]`
 /// (`count·w·h` values, g = `PixelInput.differenceGain`), where c_rest is the
-/// fixed background image (`PixelObservation.background`). Two frames give
-/// `[c_t − c_rest, g·(c_t − c_{t−1})]`. At an episode's start the missing
-/// frames repeat the first one (no motion seen).
+/// fixed background image (`PixelObservation.background`; nil: c_t itself, as
+/// `CartCrop` takes it). Two frames give `[c_t − c_rest, g·(c_t − c_{t−1})]`.
+/// At an episode's start the missing frames repeat the first one (no motion seen).
 public enum FrameStack {
     /// The network input of `history` (contrast channels, newest first, `count` of them).
     @inlinable
-    public static func input(_ history: [[Double]], background: [Double]) -> [Double] {
+    public static func input(_ history: [[Double]], background: [Double]?) -> [Double] {
         let current = history[0], n = current.count, g = PixelInput.differenceGain
         var x = [Double](repeating: 0, count: history.count * n)
-        for i in 0..<n { x[i] = current[i] - background[i] }
+        if let background {
+            for i in 0..<n { x[i] = current[i] - background[i] }
+        } else {
+            for i in 0..<n { x[i] = current[i] }
+        }
         for j in 1..<history.count {
             let older = history[j]
             for i in 0..<n { x[j * n + i] = g * (current[i] - older[i]) }
@@ -147,8 +157,8 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
 
     public init(network: Network, optimizer: Adam, observer: PixelObservation, actionScale: Double = 1,
                 window: Int, clipNorm: Double = 0, frames: Int = 2, crop: Int = 0) {
-        let cropped = crop > 0 ? CartCrop(width: crop, frameWidth: observer.width) : nil
-        let expected = cropped?.inputSize(frames: frames, height: observer.height) ?? frames * observer.width * observer.height
+        let cropped = CartCrop.window(width: crop, frameWidth: observer.width)
+        let expected = PixelPolicy.inputSize(frames: frames, width: observer.width, height: observer.height, crop: cropped)
         precondition(frames >= 2 && network.inputSize == expected,
                      "PixelBPTTTrainer: the network takes \(network.inputSize) inputs, expected \(expected) (\(frames) frames of \(observer.width)x\(observer.height), crop \(crop))")
         self.network = network; self.optimizer = optimizer; self.observer = observer
@@ -259,7 +269,7 @@ public func evaluatePixels<D: Dynamics>(_ d: D.Type, observer: PixelObservation,
                                         onFrame: ((_ episode: Int, _ step: Int, _ state: [Double], _ image: Image) throws -> Void)? = nil)
     throws -> (mean: Double, std: Double, returns: [Double], finalStates: [[Double]]) {
     var g = SeededGenerator(seed: seed)
-    let cropped = crop > 0 ? CartCrop(width: crop, frameWidth: observer.width) : nil
+    let cropped = CartCrop.window(width: crop, frameWidth: observer.width)
     var returns = [Double]()
     var finalStates = [[Double]]()
     for e in 0..<episodes {

@@ -127,8 +127,8 @@ struct RolloutCommand: ParsableCommand {
         // The states the frames show and the policy's output at each (force = 10 N · sign(action)).
         let csvPath = (frames as NSString).appendingPathComponent("states.csv")
         var csv = "step,x,x_dot,theta,theta_dot,action\n"
-        for (i, s) in states.enumerated() {
-            csv += "\(i)," + s.map { String($0) }.joined(separator: ",") + ",\(i < actions.count ? String(actions[i]) : "")\n"
+        for (i, (s, a)) in zip(states, actions).enumerated() {   // one action per frame seen
+            csv += "\(i)," + s.map { String($0) }.joined(separator: ",") + ",\(a)\n"
         }
         try AtomicFile.write(csv, to: csvPath)
         let stride = every ?? 10
