@@ -38,15 +38,22 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
     public var startSpread: Double?
     /// `startSpread`, 0 when absent.
     public var startSpreadWidth: Double { startSpread ?? 0 }
+    /// Cart-pole: the weight of the cost-to-go added at every BPTT window's end
+    /// (`--cost-to-go`, `QuadraticCostToGo.cartPole`); nil or 0: none, plain truncated
+    /// BPTT (checkpoints written before the option have none).
+    public var costToGo: Double?
+    /// `costToGo`, 0 when absent.
+    public var costToGoWeight: Double { costToGo ?? 0 }
 
     public init(seed: UInt64, resolution: Int, samples: Int, frames: Int, averageRate: Double = 0, learningRate: Double,
                 scenes: String, sceneHash: String, totalEpisodes: Int? = nil, rendererGradient: Bool = true, crop: Int = 0,
-                startSpread: Double = 0) {
+                startSpread: Double = 0, costToGo: Double = 0) {
         self.seed = seed; self.resolution = resolution; self.samples = samples; self.frames = frames
         self.averageRate = averageRate; self.learningRate = learningRate; self.scenes = scenes; self.sceneHash = sceneHash
         self.totalEpisodes = totalEpisodes; self.rendererGradient = rendererGradient
         self.crop = crop > 0 ? crop : nil
         self.startSpread = startSpread > 0 ? startSpread : nil
+        self.costToGo = costToGo > 0 ? costToGo : nil
     }
 
     /// The FNV-1a hash (hex) of `problem`'s scene template in `directory`.
@@ -73,6 +80,7 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
             opt("--frames", String(frames), String(command.frames)),
             opt("--crop", String(cropWidth), String(command.cropWidth)),
             opt("--start-spread", String(startSpreadWidth), String(command.startSpreadWidth)),
+            opt("--cost-to-go", String(costToGoWeight), String(command.costToGoWeight)),
             opt("--average", String(averageRate), String(command.averageRate)),
             opt("--lr", String(learningRate), String(command.learningRate)),
             opt("--scenes", "'\(scenes)'", "'\(command.scenes)'"),
@@ -258,7 +266,7 @@ public struct PixelTrainingRun: Codable {
     }
 
     /// Cart-pole from pixels (`PixelBPTTTrainer`: windows of `PixelPolicy.cartPoleWindow`,
-    /// gradient clipped to `PixelPolicy.clipNorm`, the options' frames and averaging) until
+    /// gradient clipped to `PixelPolicy.clipNorm`, the options' frames, averaging and cost-to-go) until
     /// `totalEpisodes` episodes; after each one, `report` gets its point (train return;
     /// no evaluation) and the run, and `checkpoint` the run.
     public mutating func trainCartPole(observer: PixelObservation, totalEpisodes: Int, report: (CurvePoint, PixelTrainingRun) -> Void,
@@ -270,6 +278,7 @@ public struct PixelTrainingRun: Codable {
             window: PixelPolicy.cartPoleWindow, clipNorm: PixelPolicy.clipNorm, frames: options.frames, crop: options.cropWidth)
         trainer.averageRate = options.averageRate
         trainer.averaged = averaged
+        if options.costToGoWeight > 0 { trainer.costToGo = QuadraticCostToGo.cartPole().scaled(by: options.costToGoWeight) }
         trainer.environmentSteps = environmentSteps
         trainer.renderedFrames = renderedFrames
         let start = Date(), base = seconds

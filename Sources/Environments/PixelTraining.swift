@@ -132,7 +132,10 @@ public struct PixelWindow {
 /// forward mode). The backward sweep carries ∂loss/∂state through the physics
 /// Jacobians, the network's pullback, and the renderer's ∂image/∂state for every
 /// frame a step looked at (frames from before the window are not differentiated:
-/// truncated BPTT). `useRendererGradient = false` drops the last term
+/// truncated BPTT). `costToGo` stands for the losses after a window's end: its
+/// value at the last state joins the window's loss, and its gradient starts the
+/// backward sweep (nothing when the episode ended inside the window).
+/// `useRendererGradient = false` drops the renderer's term
 /// (the loop is then open: the policy's influence on future images is ignored).
 public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public var network: Network
@@ -154,6 +157,8 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     /// (0: off). The averaged weights are a smoother final policy than the last iterate.
     public var averageRate = 0.0
     public var averaged: [Double] = []
+    /// What the state at a window's end costs from there on (nil: nothing, plain truncated BPTT).
+    public var costToGo: QuadraticCostToGo?
 
     public init(network: Network, optimizer: Adam, observer: PixelObservation, actionScale: Double = 1,
                 window: Int, clipNorm: Double = 0, frames: Int = 2, crop: Int = 0) {
@@ -189,6 +194,7 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
         environmentSteps += w.steps.count
         w.history = history
         w.state = state
+        if let v = costToGo, !w.terminated { w.loss += v.value(state) }
         return w
     }
 
@@ -196,6 +202,7 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public func backward(_ w: PixelWindow, _ gradient: inout [Double]) {
         let n = D.stateSize
         var lambda = [Double](repeating: 0, count: n)
+        if let v = costToGo, !w.terminated { lambda = v.gradient(w.state) }
         // ∂loss/∂state of each step through the later steps' views of its frame
         var pending = [[Double]](repeating: [Double](repeating: 0, count: n), count: w.steps.count)
         for t in w.steps.indices.reversed() {
@@ -299,6 +306,11 @@ extension PixelPolicy {
     public static let clipNorm = 1.0
     /// The saved policy is the Polyak average of the weights at this rate per update (`PixelBPTTTrainer.averageRate`).
     public static let averageRate = 0.01
+    /// The weight of the cart-pole's LQR cost-to-go at every window's end
+    /// (`QuadraticCostToGo.cartPole`, `train --cost-to-go`): an 8-step window sees too
+    /// little of what the cart's place and speed cost later, and without it frozen
+    /// policies drift off the track.
+    public static let costToGo = 1.0
 
     /// Saves a pixel policy with the view it was trained on and the frames it stacks.
     public static func save(_ network: Network, to path: String, problem: ControlProblem, resolution: Int, samples: Int,

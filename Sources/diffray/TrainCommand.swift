@@ -62,6 +62,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --pixels (cartpole): training episodes start with the cart anywhere in ± this many metres (0: Gym's starts; evaluation always uses Gym's).")
     var startSpread: Double = PixelPolicy.startSpread
 
+    @Option(help: "With --pixels (cartpole): weight of the LQR cost-to-go of the state at every BPTT window's end (0: none, plain truncated BPTT).")
+    var costToGo: Double = PixelPolicy.costToGo
+
     @Option(help: "With --pixels (cartpole): Polyak averaging rate of the saved weights (0: save the last weights).")
     var average: Double = PixelPolicy.averageRate
 
@@ -78,6 +81,7 @@ struct TrainCommand: ParsableCommand {
         if !(startSpread >= 0 && startSpread <= CartPoleDynamics.xThreshold) {
             throw ValidationError("train --pixels: --start-spread must be in 0...\(CartPoleDynamics.xThreshold) (metres; the track ends at ±\(CartPoleDynamics.xThreshold)), got \(startSpread)")
         }
+        if !(costToGo >= 0 && costToGo <= 1000) { throw ValidationError("train --pixels: --cost-to-go must be in 0...1000, got \(costToGo)") }
         if !(average >= 0 && average <= 1) { throw ValidationError("train --pixels: --average must be in 0...1, got \(average)") }
     }
 
@@ -146,13 +150,14 @@ struct TrainCommand: ParsableCommand {
         let options = PixelTrainingOptions(
             seed: UInt64(seed), resolution: viewRes, samples: viewSpp, frames: frames, averageRate: average, learningRate: lr,
             scenes: scenes, sceneHash: try PixelTrainingOptions.sceneHash(problem: problem, directory: scenes), crop: window,
-            startSpread: startSpread)
+            startSpread: startSpread, costToGo: costToGo)
         var run = resume ? try PixelTrainingRun.read(path: checkpointPath, problem: problem, options: options)
                          : PixelTrainingRun(problem: problem, options: options)
         if resume { print("resuming \(checkpointPath) at episode \(run.episodes)") }
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
         print("episode  return  frames  seconds   (policy view \(observer.width)x\(observer.height), \(viewSpp) spp, \(frames) frames stacked, "
             + (window > 0 ? "\(window) columns around the cart" : "whole frames")
+            + (costToGo > 0 ? ", cost-to-go × \(costToGo)" : ", no cost-to-go")
             + (startSpread > 0 ? ", training starts anywhere in ±\(startSpread) m)" : ", Gym's starts)"))
         try run.trainCartPole(observer: observer, totalEpisodes: total, report: { p, r in
             print(String(format: "%7d  %6.0f  %6d  %7.1f", p.episode, p.trainReturn, r.renderedFrames, r.seconds))
@@ -161,6 +166,7 @@ struct TrainCommand: ParsableCommand {
         try PixelPolicy.save(try run.policy(), to: model, problem: problem, resolution: viewRes, samples: viewSpp, frames: frames, crop: window, metadata: [
             "seed": String(seed), "episodes": String(run.episodes), "environment_steps": String(run.environmentSteps),
             "frames": String(run.renderedFrames), "average_rate": String(average), "start_spread": String(startSpread),
+            "cost_to_go": String(costToGo),
         ])
         let returns = run.curve.map(\.trainReturn)
         let plot = Plot.lines(series: [returns], labels: ["training episode return"], logY: false,

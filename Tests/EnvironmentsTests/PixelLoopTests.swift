@@ -41,9 +41,10 @@ enum SmoothCartPole: Dynamics {
 /// weights, against central differences of the same deterministic pipeline
 /// (same frame seed), and different from the gradient without the renderer's
 /// ∂image/∂state. With whole frames (crop 0) and through a window 8 columns
-/// wide that follows the cart (`CartCrop`, the shipped policy's input).
-@Test(arguments: [0, 8])
-func closedLoopGradientMatchesFiniteDifferences(crop: Int) throws {
+/// wide that follows the cart (`CartCrop`, the shipped policy's input); and
+/// with whole frames and the cost-to-go at the window's end (`QuadraticCostToGo`).
+@Test(arguments: [(0, 0.0), (8, 0.0), (0, 1.0)])
+func closedLoopGradientMatchesFiniteDifferences(crop: Int, costToGo: Double) throws {
     let res = 16, spp = 128, steps = 20
     let K = 10.0
     // 16 silhouette samples per pixel: at 16×6 px the default (1) leaves 96 edge samples for the whole frame.
@@ -77,6 +78,7 @@ func closedLoopGradientMatchesFiniteDifferences(crop: Int) throws {
     let net = Network(layers: [.dense(inputs: inputs, outputs: 1)], parameters: weights)
     var trainer = PixelBPTTTrainer<SmoothCartPole, CartPoleSurrogate>(
         network: net, optimizer: Adam(), observer: obs, actionScale: 1, window: steps, crop: crop)
+    if costToGo > 0 { trainer.costToGo = QuadraticCostToGo.cartPole().scaled(by: costToGo) }
     let (_, full) = try trainer.lossAndGradient(start: start, steps: steps)
     trainer.useRendererGradient = false
     let (_, open) = try trainer.lossAndGradient(start: start, steps: steps)
@@ -109,7 +111,7 @@ func closedLoopGradientMatchesFiniteDifferences(crop: Int) throws {
     let tolerance = crop > 0 ? 0.15 : 0.05
     #expect(abs(fdU - dot(full, u)) < tolerance * abs(fdU), "along the gradient: finite differences \(fdU), closed-loop BPTT \(dot(full, u)), open loop \(dot(open, u))")
     // Measured (release): along the gradient FD 63.09, closed loop 64.54, open loop 71.37.
-    print("closed loop (crop \(crop)): along the gradient FD \(fdU), closed \(dot(full, u)), open \(dot(open, u)); along full − open FD \(fdV), closed \(dot(full, v)), open \(dot(open, v))")
+    print("closed loop (crop \(crop), cost-to-go \(costToGo)): along the gradient FD \(fdU), closed \(dot(full, u)), open \(dot(open, u)); along full − open FD \(fdV), closed \(dot(full, v)), open \(dot(open, v))")
     #expect(abs(fdV - dot(full, v)) < 0.5 * abs(dot(full, v) - dot(open, v)),
             "along full − open: finite differences \(fdV), closed-loop BPTT \(dot(full, v)), open loop \(dot(open, v))")
     #expect(dot(full, v) - dot(open, v) > 0, "dropping d image/d state must change the gradient")

@@ -65,12 +65,12 @@ private func checkResume(problem: ControlProblem, options: PixelTrainingOptions,
 }
 
 /// Whole frames from Gym's starts, and a window 4 columns wide around the cart
-/// with training starts spread over ±1 m.
-@Test(arguments: [(0, 0.0), (4, 1.0)])
-func cartPolePixelTrainingResumesBitForBit(crop: Int, startSpread: Double) throws {
+/// with training starts spread over ±1 m and the cost-to-go at every window's end.
+@Test(arguments: [(0, 0.0, 0.0), (4, 1.0, 1.0)])
+func cartPolePixelTrainingResumesBitForBit(crop: Int, startSpread: Double, costToGo: Double) throws {
     let options = PixelTrainingOptions(seed: 3, resolution: 8, samples: 1, frames: 3, averageRate: 0.3, learningRate: 0.01,
                                        scenes: scenesDirectory, sceneHash: try PixelTrainingOptions.sceneHash(problem: .cartpole, directory: scenesDirectory),
-                                       crop: crop, startSpread: startSpread)
+                                       crop: crop, startSpread: startSpread, costToGo: costToGo)
     let observer = try PixelObservation(problem: .cartpole, directory: scenesDirectory, resolution: 8, samples: 1, threads: 1)
     try checkResume(problem: .cartpole, options: options, stopAfter: 2) { run, checkpoint in
         try run.trainCartPole(observer: observer, totalEpisodes: 5, report: { _, _ in }, checkpoint: checkpoint)
@@ -154,6 +154,8 @@ private func syntheticCache(resolution r: Int) -> PendulumFrameCache {
     refused(.pendulum, o, mentions: ["--crop", "0 in the checkpoint", "16 in the command"])
     o = options; o.startSpread = 1
     refused(.pendulum, o, mentions: ["--start-spread"])
+    o = options; o.costToGo = 1
+    refused(.pendulum, o, mentions: ["--cost-to-go", "0.0 in the checkpoint", "1.0 in the command"])
     refused(.cartpole, options, mentions: ["pendulum", "cartpole"])
     refused(.pendulum, options, at: folder + "/missing.checkpoint.json", mentions: ["missing"])
 
