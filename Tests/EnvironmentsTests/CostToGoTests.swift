@@ -1,5 +1,7 @@
 import Testing
+import Foundation
 import Environments
+import Learning
 
 @Suite struct CostToGoTests {
     /// The cart-pole's P solves the Riccati equation, is symmetric, and matches
@@ -45,4 +47,31 @@ import Environments
         #expect(v.value(s) > 0 && v.value([0, 0, 0, 0]) == 0)
         #expect(abs(v.value(s) - 0.5 * QuadraticCostToGo.cartPole().value(s)) < 1e-12)
     }
+}
+
+private let scenesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scenes").path
+
+/// The pixel trainer adds V(last state) to a window's loss and starts its
+/// backward sweep from ∂V/∂s (so the gradient changes); an episode that ends
+/// inside the window gets neither.
+@Test func pixelTrainerAddsTheCostToGoAtTheWindowsEnd() throws {
+    let obs = try PixelObservation(problem: .cartpole, directory: scenesDirectory, resolution: 8, samples: 1, threads: 1)
+    var g = SeededGenerator(seed: 5)
+    let net = Network(layers: PixelPolicy.layers(.cartpole, resolution: 8, frames: 2), generator: &g)
+    var trainer = PixelBPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(network: net, optimizer: Adam(), observer: obs, window: 4)
+    let start = [0.2, -0.1, 0.02, 0.05]
+    let plain = try trainer.rollout(start: start, previous: nil, steps: 4)
+    let (plainLoss, plainGradient) = try trainer.lossAndGradient(start: start, steps: 4)
+    let v = QuadraticCostToGo.cartPole().scaled(by: 2)
+    trainer.costToGo = v
+    let (loss, gradient) = try trainer.lossAndGradient(start: start, steps: 4)
+    #expect(!plain.terminated)
+    #expect(abs(loss - plainLoss - v.value(plain.state)) < 1e-9 * max(1, loss), "loss \(loss), plain \(plainLoss), V \(v.value(plain.state))")
+    #expect(zip(gradient, plainGradient).contains { abs($0 - $1) > 1e-9 }, "the cost-to-go did not change the gradient")
+    // an episode that ends inside the window: the pole starts past 12°
+    let fallen = try trainer.rollout(start: [0, 0, 0.25, 0], previous: nil, steps: 4)
+    trainer.costToGo = nil
+    let fallenPlain = try trainer.rollout(start: [0, 0, 0.25, 0], previous: nil, steps: 4)
+    #expect(fallen.terminated && fallen.loss == fallenPlain.loss)
 }
