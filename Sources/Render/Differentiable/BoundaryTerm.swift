@@ -391,8 +391,11 @@ extension Scene where T == Double {
     /// camera are fixed: a primary sample on its silhouette has zero motion, so
     /// it is dropped before its two paths are traced (the other samples keep
     /// their random numbers: the sum is unchanged). nil: every shape may move.
+    /// The samples come in the chunks they were drawn in (chunk order is
+    /// sample order): joining them copied every sample through generic value
+    /// witnesses (it holds an array), about 2 % of a gradient frame.
     func boundarySamples(edges: [MeshEdge], _ options: RenderOptions, _ boundary: BoundaryOptions, moving: [Bool]? = nil)
-        -> (samples: [BoundarySample], pieces: [SilhouettePiece]) {
+        -> (chunks: [[BoundarySample]], pieces: [SilhouettePiece]) {
         let W = film.width, H = film.height
         let pieces = boundary.primarySamplesPerPixel > 0 ? silhouettePieces(edges: edges) : []
         var cdf = [Double](), total = 0.0
@@ -409,7 +412,7 @@ extension Scene where T == Double {
         let chunk = 256
         let chunks = (count + chunk - 1) / chunk
         // Each chunk keeps its drawn samples (most are dropped when silhouettes
-        // are hidden or fixed); joined in chunk order, the order of the samples.
+        // are hidden or fixed).
         var drawn = [[BoundarySample]](repeating: [], count: chunks)
         drawn.withUnsafeMutableBufferPointer { out in
             let out = out
@@ -429,11 +432,7 @@ extension Scene where T == Double {
                 out[c] = kept
             }
         }
-        // Joined by whole-chunk appends (`Array(drawn.joined())` copied sample by sample).
-        var samples = [BoundarySample]()
-        samples.reserveCapacity(drawn.reduce(0) { $0 + $1.count })
-        for d in drawn { samples.append(contentsOf: d) }
-        return (samples, pieces.map(\.piece))
+        return (drawn, pieces.map(\.piece))
     }
 
     /// One sample of the primary (camera) silhouettes.
@@ -610,9 +609,10 @@ extension Scene {
     /// to the edge point dotted with ω × ∂ω/∂t, in the shading frame (BSDF
     /// sampling), in world space (environment sampling), or relative to the
     /// direction of the light point behind it (area-light sampling).
-    /// `cache` keeps the projected ends of mesh edges.
+    /// `cache` keeps the projected ends of mesh edges. Each (weight, motion)
+    /// goes to `body` in turn (no array per sample).
     func boundarySpeeds(_ b: BoundarySample, pieces: [SilhouettePiece], edges: [MeshEdge],
-                        cache: inout [Int: ((T, T), (T, T))], tanX: T) -> [(RGB<Double>, T)] {
+                        cache: inout [Int: ((T, T), (T, T))], tanX: T, _ body: (RGB<Double>, T) -> Void) {
         switch b.kind {
         case .primary:
             let x: (T, T)
@@ -621,7 +621,7 @@ extension Scene {
                 let ends: ((T, T), (T, T))
                 if let c = cache[e] { ends = c } else {
                     let edge = edges[e]
-                    guard case .mesh(let m) = shapes[edge.shape].geometry else { return [] }
+                    guard case .mesh(let m) = shapes[edge.shape].geometry else { return }
                     let p0 = shapes[edge.shape].vertex(m, edge.v0), p1 = shapes[edge.shape].vertex(m, edge.v1)
                     let a = camera.filmPosition(of: p0 + (p1 - p0) * T(t0), tanHalfFov: tanX)
                     let bb = camera.filmPosition(of: p0 + (p1 - p0) * T(t1), tanHalfFov: tanX)
@@ -634,24 +634,24 @@ extension Scene {
                 let f = camera.filmPosition(of: arcPoint(s, b.s, eye: camera.toWorld.origin), tanHalfFov: tanX)
                 x = (f.x, f.y)
             }
-            return [(b.weight, x.0 * T(b.direction.x) + x.1 * T(b.direction.y))]
+            body(b.weight, x.0 * T(b.direction.x) + x.1 * T(b.direction.y))
         case .secondary:
-            guard let si = intersect(camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX)) else { return [] }
+            guard let si = intersect(camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX)) else { return }
             let e = edges[b.piece]
-            guard case .mesh(let m) = shapes[e.shape].geometry else { return [] }
+            guard case .mesh(let m) = shapes[e.shape].geometry else { return }
             let a = shapes[e.shape].vertex(m, e.v0), c = shapes[e.shape].vertex(m, e.v1)
             let w = (a + (c - a) * T(b.s) - si.p).normalized
             let cw = Vector3<T>(b.direction)
             let world = dot(w, cw)
             let local = dot(si.toLocal(w), Vector3<T>(si.toLocal(cw).primal))
-            var out: [(RGB<Double>, T)] = [(b.weight, local), (b.worldWeight, world)]
+            body(b.weight, local)
+            body(b.worldWeight, world)
             for l in b.lights {
                 guard case .mesh(let lm) = shapes[l.shape].geometry else { continue }
                 let (p0, p1, p2) = shapes[l.shape].triangleVertices(lm, l.triangle)
                 let y = p0 * T(1 - l.b1 - l.b2) + p1 * T(l.b1) + p2 * T(l.b2)
-                out.append((l.weight, world - dot((y - si.p).normalized, cw)))
+                body(l.weight, world - dot((y - si.p).normalized, cw))
             }
-            return out
         }
     }
 }
@@ -667,29 +667,31 @@ extension Scene where T == Double {
         var images = [[Double]](repeating: [Double](repeating: 0, count: w * h * 3), count: k)
         guard boundary.isEnabled else { return images }
         let edges = meshEdges()
-        let (samples, pieces) = boundarySamples(edges: edges, options, boundary, moving: moving)
+        let (chunks, pieces) = boundarySamples(edges: edges, options, boundary, moving: moving)
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
         let norm = film.filter.integral
         let tanX = dual.camera.tanHalfFov
-        // The motions in parallel (each chunk memoises the projected edge ends
-        // it meets: the same values), then summed in sample order as before.
-        var motions = [[(RGB<Double>, Dual<P>)]](repeating: [], count: samples.count)
-        let chunk = 256
+        // The motions in parallel, chunk by chunk (each chunk memoises the
+        // projected edge ends it meets: the same values), as (sample in the
+        // chunk, weight, motion); then summed in sample order.
+        var motions = [[(Int, RGB<Double>, Dual<P>)]](repeating: [], count: chunks.count)
         motions.withUnsafeMutableBufferPointer { out in
             let out = out
-            forEachTile((samples.count + chunk - 1) / chunk, threads: options.threads, progress: nil) { c in
+            forEachTile(chunks.count, threads: options.threads, progress: nil) { c in
                 var cache = [Int: ((Dual<P>, Dual<P>), (Dual<P>, Dual<P>))]()
-                for i in c * chunk..<min(samples.count, (c + 1) * chunk) {
-                    out[i] = dual.boundarySpeeds(samples[i], pieces: pieces, edges: edges, cache: &cache, tanX: tanX)
+                var speeds = [(Int, RGB<Double>, Dual<P>)]()
+                for (i, b) in chunks[c].enumerated() {
+                    dual.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX) { speeds.append((i, $0, $1)) }
                 }
+                out[c] = speeds
             }
         }
-        for (b, speeds) in zip(samples, motions) {
-            probe.forEachWeight(fx: b.filmX, fy: b.filmY, filmWidth: w, filmHeight: h) { x, y, wt in
-                let p = y * w + x
-                guard filmWeights[p] > 0 else { return }
-                let s = wt / norm
-                for (weight, q) in speeds {
+        for (samples, speeds) in zip(chunks, motions) {
+            for (i, weight, q) in speeds {
+                probe.forEachWeight(fx: samples[i].filmX, fy: samples[i].filmY, filmWidth: w, filmHeight: h) { x, y, wt in
+                    let p = y * w + x
+                    guard filmWeights[p] > 0 else { return }
+                    let s = wt / norm
                     for j in 0..<k {
                         let v = q.partials[j] * s
                         images[j][3 * p] += weight.r * v; images[j][3 * p + 1] += weight.g * v; images[j][3 * p + 2] += weight.b * v
@@ -708,7 +710,7 @@ extension Scene where T == Double {
         guard boundary.isEnabled else { return [Double](repeating: 0, count: comps.count) }
         let w = film.width, h = film.height
         let edges = meshEdges()
-        let (samples, pieces) = boundarySamples(edges: edges, options, boundary, moving: shapesVarying(with: Set(keys)))
+        let (chunks, pieces) = boundarySamples(edges: edges, options, boundary, moving: shapesVarying(with: Set(keys)))
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
         let norm = film.filter.integral
         let tape = Tape.current
@@ -717,7 +719,7 @@ extension Scene where T == Double {
         let tanX = scene.camera.tanHalfFov
         var cache = [Int: ((Adjoint, Adjoint), (Adjoint, Adjoint))]()
         var seeds = [(Adjoint, Double)]()
-        for b in samples {
+        for b in chunks.joined() {
             var g = (0.0, 0.0, 0.0)
             probe.forEachWeight(fx: b.filmX, fy: b.filmY, filmWidth: w, filmHeight: h) { x, y, wt in
                 let p = y * w + x
@@ -726,7 +728,7 @@ extension Scene where T == Double {
                 g.0 += s * imageAdjoint[3 * p]; g.1 += s * imageAdjoint[3 * p + 1]; g.2 += s * imageAdjoint[3 * p + 2]
             }
             if g == (0, 0, 0) { continue }
-            for (weight, q) in scene.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX) {
+            scene.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX) { weight, q in
                 let seed = g.0 * weight.r + g.1 * weight.g + g.2 * weight.b
                 if seed != 0 && seed.isFinite { seeds.append((q, seed)) }
             }
