@@ -659,12 +659,13 @@ extension Scene {
 extension Scene where T == Double {
     /// The boundary term's share of the derivative images in forward mode:
     /// `dual` is this scene lifted with the chunk's components as dual
-    /// partials; returns `width` images of w·h·3 values each.
+    /// partials; returns `width` images of n = w·h·3 values each, one after
+    /// another (image j at j·n).
     /// `moving`: see `boundarySamples`.
     func boundaryDerivatives<P: SIMD>(dual: Scene<Dual<P>>, width k: Int, _ options: RenderOptions,
-                                      _ boundary: BoundaryOptions, filmWeights: [Double], moving: [Bool]? = nil) -> [[Double]] where P.Scalar == Double {
-        let w = film.width, h = film.height
-        var images = [[Double]](repeating: [Double](repeating: 0, count: w * h * 3), count: k)
+                                      _ boundary: BoundaryOptions, filmWeights: [Double], moving: [Bool]? = nil) -> [Double] where P.Scalar == Double {
+        let w = film.width, h = film.height, n = w * h * 3
+        var images = [Double](repeating: 0, count: k * n)
         guard boundary.isEnabled else { return images }
         let edges = meshEdges()
         let (chunks, pieces) = boundarySamples(edges: edges, options, boundary, moving: moving)
@@ -686,15 +687,17 @@ extension Scene where T == Double {
                 out[c] = speeds
             }
         }
-        for (samples, speeds) in zip(chunks, motions) {
-            for (i, weight, q) in speeds {
-                probe.forEachWeight(fx: samples[i].filmX, fy: samples[i].filmY, filmWidth: w, filmHeight: h) { x, y, wt in
-                    let p = y * w + x
-                    guard filmWeights[p] > 0 else { return }
-                    let s = wt / norm
-                    for j in 0..<k {
-                        let v = q.partials[j] * s
-                        images[j][3 * p] += weight.r * v; images[j][3 * p + 1] += weight.g * v; images[j][3 * p + 2] += weight.b * v
+        images.withUnsafeMutableBufferPointer { images in
+            for (samples, speeds) in zip(chunks, motions) {
+                for (i, weight, q) in speeds {
+                    probe.forEachWeight(fx: samples[i].filmX, fy: samples[i].filmY, filmWidth: w, filmHeight: h) { x, y, wt in
+                        let p = y * w + x
+                        guard filmWeights[p] > 0 else { return }
+                        let s = wt / norm
+                        for j in 0..<k {
+                            let v = q.partials[j] * s, o = j * n + 3 * p
+                            images[o] += weight.r * v; images[o + 1] += weight.g * v; images[o + 2] += weight.b * v
+                        }
                     }
                 }
             }

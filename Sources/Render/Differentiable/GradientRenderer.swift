@@ -134,7 +134,12 @@ extension Scene where T == Double {
                                         filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed),
                                         moving: marked)
         let sum = interior.enumerated().map { j, img in
-            Image(width: img.width, height: img.height, pixels: img.pixels.indices.map { img.pixels[$0] + Float(edges[j][$0]) })
+            var pixels = img.pixels
+            let n = pixels.count
+            edges.withUnsafeBufferPointer { e in
+                for i in 0..<n { pixels[i] += Float(e[j * n + i]) }
+            }
+            return Image(width: img.width, height: img.height, pixels: pixels)
         }
         return (image, sum)
     }
