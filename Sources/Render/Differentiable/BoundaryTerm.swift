@@ -82,8 +82,9 @@ extension MeshEdge {
 /// A piece of a visibility discontinuity as seen by the camera, for sampling.
 enum SilhouettePiece {
     /// Mesh edge `edge`, clipped to the near plane (`t0...t1` along v0→v1 in
-    /// 3D) and, once projected (a = t0, b = t1), to the film (`s0...s1`).
-    case edge(edge: Int, t0: Double, t1: Double, s0: Double, s1: Double)
+    /// 3D) and, once projected (a = t0, b = t1), to the film (`s0...s1`);
+    /// `a` and `b` are those film positions (kept for the primary samples).
+    case edge(edge: Int, t0: Double, t1: Double, s0: Double, s1: Double, a: (x: Double, y: Double), b: (x: Double, y: Double))
     /// The angular range `phi0...phi1` of a sphere's silhouette circle or a
     /// disk's rim.
     case arc(shape: Int, phi0: Double, phi1: Double)
@@ -337,7 +338,7 @@ extension Scene where T == Double {
             guard let (s0, s1) = clipToRectangle((a.x, a.y), (b.x, b.y), width: W, height: H) else { continue }
             let len = (s1 - s0) * ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
             if len > 0 {
-                out.append((.edge(edge: i, t0: t0, t1: t1, s0: s0, s1: s1), len,
+                out.append((.edge(edge: i, t0: t0, t1: t1, s0: s0, s1: s1, a: (a.x, a.y), b: (b.x, b.y)), len,
                             isHiddenBySelf(e, orientation: orientation[e.shape], from: eye)))
             }
         }
@@ -447,7 +448,7 @@ extension Scene where T == Double {
         if pieces[k].hidden { return nil }
         if let moving {
             switch pieces[k].piece {
-            case .edge(let e, _, _, _, _): if !moving[edges[e].shape] { return nil }
+            case .edge(let e, _, _, _, _, _, _): if !moving[edges[e].shape] { return nil }
             case .arc(let s, _, _): if !moving[s] { return nil }
             }
         }
@@ -457,12 +458,7 @@ extension Scene where T == Double {
         let v = min(max((u - start) / pieces[k].length, 0), 1)
         var x: (Double, Double), tangent: (Double, Double), pdf: Double, param: Double
         switch pieces[k].piece {
-        case .edge(let e, let t0, let t1, let s0, let s1):
-            let edge = edges[e]
-            guard case .mesh(let m) = shapes[edge.shape].geometry else { return nil }
-            let p0 = shapes[edge.shape].vertex(m, edge.v0), p1 = shapes[edge.shape].vertex(m, edge.v1)
-            let a = camera.filmPosition(of: p0 + (p1 - p0) * t0, tanHalfFov: tanX)
-            let b = camera.filmPosition(of: p0 + (p1 - p0) * t1, tanHalfFov: tanX)
+        case .edge(_, _, _, let s0, let s1, let a, let b):
             param = s0 + (s1 - s0) * v
             x = (a.x + (b.x - a.x) * param, a.y + (b.y - a.y) * param)
             tangent = (b.x - a.x, b.y - a.y)
@@ -617,7 +613,7 @@ extension Scene {
         case .primary:
             let x: (T, T)
             switch pieces[b.piece] {
-            case .edge(let e, let t0, let t1, _, _):
+            case .edge(let e, let t0, let t1, _, _, _, _):
                 let ends: ((T, T), (T, T))
                 if let c = cache[e] { ends = c } else {
                     let edge = edges[e]
