@@ -93,23 +93,27 @@ extension Scene where T == Double {
     /// keys move: `tangent(key, values)` lifts a differentiated key's values to
     /// duals whose partials are the derivatives along each of the `P.scalarCount`
     /// directions (for instance ∂pose/∂state of a rigid body driven by a
-    /// simulator). Returns the image and one derivative image per direction.
+    /// simulator). Returns the image and one derivative image for each of the
+    /// first `lanes` directions (the partials of the others are not accumulated:
+    /// a caller with one direction passes 1).
     /// `differentiates` names the keys `tangent` lifts; the others stay constant.
     /// (Concrete overloads for 2 and 4 directions: a generic entry point would
     /// run unspecialised across the module boundary, hundreds of times slower.)
-    public func renderForward(directions: SIMD2<Double>.Type, differentiates: @escaping (String) -> Bool,
+    public func renderForward(directions: SIMD2<Double>.Type, lanes: Int = 2, differentiates: @escaping (String) -> Bool,
                               tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<SIMD2<Double>>],
                               _ options: RenderOptions, boundary: BoundaryOptions = .standard,
                               geometryMoves: Bool = true) -> (image: Image, derivatives: [Image]) {
-        renderForwardAlong(directions, lanes: 2, differentiates, tangent, options, boundary, geometryMoves)
+        precondition((1...2).contains(lanes), "renderForward: lanes must be 1 or 2, got \(lanes)")
+        return renderForwardAlong(directions, lanes: lanes, differentiates, tangent, options, boundary, geometryMoves)
     }
 
-    /// See the two-direction overload.
-    public func renderForward(directions: SIMD4<Double>.Type, differentiates: @escaping (String) -> Bool,
+    /// See the two-direction overload (`lanes` in 1...4).
+    public func renderForward(directions: SIMD4<Double>.Type, lanes: Int = 4, differentiates: @escaping (String) -> Bool,
                               tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<SIMD4<Double>>],
                               _ options: RenderOptions, boundary: BoundaryOptions = .standard,
                               geometryMoves: Bool = true) -> (image: Image, derivatives: [Image]) {
-        renderForwardAlong(directions, lanes: 4, differentiates, tangent, options, boundary, geometryMoves)
+        precondition((1...4).contains(lanes), "renderForward: lanes must be in 1...4, got \(lanes)")
+        return renderForwardAlong(directions, lanes: lanes, differentiates, tangent, options, boundary, geometryMoves)
     }
 
     /// The forward pass behind both: derivative images for the first `lanes`
