@@ -66,7 +66,7 @@ extension Scene {
             // no emitting surface and no environment it adds nothing, so its ray
             // is not traced (direct lighting under point lights: one ray in three).
             let stop = depth + 2 >= maxDepth && !canHitEmitters
-            // The first vertex is the camera ray's closest hit: nothing lies between it and the ray's origin.
+            // The first vertex is the closest hit of the path's first ray: nothing lies between it and that ray's origin.
             let seenFrom: Vec3? = depth == 0 ? cameraRay.o.primal : nil
             let next: BSDFSample<T>?
             if let c = diffuseReflectance[bsdfIndex] {
