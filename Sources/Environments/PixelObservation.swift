@@ -145,9 +145,10 @@ public struct PixelObservation: @unchecked Sendable {
     }
 
     /// The image of `state` and ∂image/∂state, by ONE forward-mode pass whose
-    /// two dual lanes are the directions of the posed state variables (the
-    /// pose offsets are lifted with ∂pose/∂state from `pose(_:state:)`), with
-    /// the boundary (silhouette) term unless `boundary` is `.interiorOnly`.
+    /// dual lanes are the directions of the posed state variables, one derivative
+    /// image each (the pose offsets are lifted with ∂pose/∂state from
+    /// `pose(_:state:)`), with the boundary (silhouette) term unless `boundary`
+    /// is `.interiorOnly`.
     public func renderWithJacobian(state: [Double], seed: UInt64 = 0) throws -> PixelFrame {
         typealias D = Dual<SIMD2<Double>>
         let indices = PixelObservation.posedStateIndices(problem)
@@ -159,7 +160,7 @@ public struct PixelObservation: @unchecked Sendable {
         var tangents = [String: [D]]()
         for (k, v) in zip(keys, PixelObservation.pose(problem, state: dualState)) { tangents[k] = v }
         let (image, derivatives) = posed.renderForward(
-            directions: SIMD2<Double>.self, differentiates: { tangents[$0] != nil },
+            directions: SIMD2<Double>.self, lanes: indices.count, differentiates: { tangents[$0] != nil },
             tangent: { key, _ in tangents[key]! },
             RenderOptions(samplesPerPixel: samples, seed: seed, threads: threads), boundary: boundary)
         var jacobian = [[Float]](repeating: [Float](repeating: 0, count: image.pixels.count), count: state.count)

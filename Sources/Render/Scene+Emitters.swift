@@ -18,7 +18,7 @@ extension Scene {
     public func sampleEmitter(from si: SurfaceInteraction<T>, _ uSelect: Double, _ u: (Double, Double)) -> EmitterSample<T>? {
         let count = emitters.count
         if count == 0 { return nil }
-        let k = Swift.min(Int(uSelect * Double(count)), count - 1)
+        let k = emitterIndex(uSelect)
         let scale = T(Double(count))
         // Point lights from plain data (no copy of the `Emitter` enum per vertex).
         if let l = pointLights[k] { return sample(point: l, from: si, scale: scale) }
@@ -59,6 +59,13 @@ extension Scene {
             return EmitterSample(wi: wi, distance: .infinity, weight: e.eval(wi) * T(1 / pdf) * scale,
                                  pdf: pdf / Double(count), isDelta: false)
         }
+    }
+
+    /// The emitter `sampleEmitter` picks for `uSelect` (uniformly); the scene has at least one.
+    @inlinable @inline(__always)
+    public func emitterIndex(_ uSelect: Double) -> Int {
+        let count = emitters.count
+        return Swift.min(Int(uSelect * Double(count)), count - 1)
     }
 
     /// `sampleEmitter`'s sample of point light `l` (selection weight `scale`).

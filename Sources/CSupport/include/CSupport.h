@@ -8,4 +8,16 @@ extern _Thread_local void *_Nullable diffray_current_tape;
 
 static inline void *_Nullable diffray_tape_get(void) { return diffray_current_tape; }
 static inline void diffray_tape_set(void *_Nullable tape) { diffray_current_tape = tape; }
+
+#if defined(__linux__)
+#include <malloc.h>
+/// Keeps freed memory in the process: by default glibc hands large blocks back
+/// to the kernel (munmap, trimming the heap's top) as soon as they are freed,
+/// and a loop that allocates the same buffers every iteration page-faults them
+/// in again each time. Call once at start-up.
+static inline void diffray_keep_freed_memory(void) {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+#endif
 #endif

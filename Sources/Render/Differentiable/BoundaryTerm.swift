@@ -82,8 +82,9 @@ extension MeshEdge {
 /// A piece of a visibility discontinuity as seen by the camera, for sampling.
 enum SilhouettePiece {
     /// Mesh edge `edge`, clipped to the near plane (`t0...t1` along v0→v1 in
-    /// 3D) and, once projected (a = t0, b = t1), to the film (`s0...s1`).
-    case edge(edge: Int, t0: Double, t1: Double, s0: Double, s1: Double)
+    /// 3D) and, once projected (a = t0, b = t1), to the film (`s0...s1`);
+    /// `a` and `b` are those film positions (kept for the primary samples).
+    case edge(edge: Int, t0: Double, t1: Double, s0: Double, s1: Double, a: (x: Double, y: Double), b: (x: Double, y: Double))
     /// The angular range `phi0...phi1` of a sphere's silhouette circle or a
     /// disk's rim.
     case arc(shape: Int, phi0: Double, phi1: Double)
@@ -337,7 +338,7 @@ extension Scene where T == Double {
             guard let (s0, s1) = clipToRectangle((a.x, a.y), (b.x, b.y), width: W, height: H) else { continue }
             let len = (s1 - s0) * ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
             if len > 0 {
-                out.append((.edge(edge: i, t0: t0, t1: t1, s0: s0, s1: s1), len,
+                out.append((.edge(edge: i, t0: t0, t1: t1, s0: s0, s1: s1, a: (a.x, a.y), b: (b.x, b.y)), len,
                             isHiddenBySelf(e, orientation: orientation[e.shape], from: eye)))
             }
         }
@@ -391,8 +392,11 @@ extension Scene where T == Double {
     /// camera are fixed: a primary sample on its silhouette has zero motion, so
     /// it is dropped before its two paths are traced (the other samples keep
     /// their random numbers: the sum is unchanged). nil: every shape may move.
+    /// The samples come in the chunks they were drawn in (chunk order is
+    /// sample order): joining them copied every sample through generic value
+    /// witnesses (it holds an array), about 2 % of a gradient frame.
     func boundarySamples(edges: [MeshEdge], _ options: RenderOptions, _ boundary: BoundaryOptions, moving: [Bool]? = nil)
-        -> (samples: [BoundarySample], pieces: [SilhouettePiece]) {
+        -> (chunks: [[BoundarySample]], pieces: [SilhouettePiece]) {
         let W = film.width, H = film.height
         let pieces = boundary.primarySamplesPerPixel > 0 ? silhouettePieces(edges: edges) : []
         var cdf = [Double](), total = 0.0
@@ -409,7 +413,7 @@ extension Scene where T == Double {
         let chunk = 256
         let chunks = (count + chunk - 1) / chunk
         // Each chunk keeps its drawn samples (most are dropped when silhouettes
-        // are hidden or fixed); joined in chunk order, the order of the samples.
+        // are hidden or fixed).
         var drawn = [[BoundarySample]](repeating: [], count: chunks)
         drawn.withUnsafeMutableBufferPointer { out in
             let out = out
@@ -429,11 +433,7 @@ extension Scene where T == Double {
                 out[c] = kept
             }
         }
-        // Joined by whole-chunk appends (`Array(drawn.joined())` copied sample by sample).
-        var samples = [BoundarySample]()
-        samples.reserveCapacity(drawn.reduce(0) { $0 + $1.count })
-        for d in drawn { samples.append(contentsOf: d) }
-        return (samples, pieces.map(\.piece))
+        return (drawn, pieces.map(\.piece))
     }
 
     /// One sample of the primary (camera) silhouettes.
@@ -448,7 +448,7 @@ extension Scene where T == Double {
         if pieces[k].hidden { return nil }
         if let moving {
             switch pieces[k].piece {
-            case .edge(let e, _, _, _, _): if !moving[edges[e].shape] { return nil }
+            case .edge(let e, _, _, _, _, _, _): if !moving[edges[e].shape] { return nil }
             case .arc(let s, _, _): if !moving[s] { return nil }
             }
         }
@@ -458,12 +458,7 @@ extension Scene where T == Double {
         let v = min(max((u - start) / pieces[k].length, 0), 1)
         var x: (Double, Double), tangent: (Double, Double), pdf: Double, param: Double
         switch pieces[k].piece {
-        case .edge(let e, let t0, let t1, let s0, let s1):
-            let edge = edges[e]
-            guard case .mesh(let m) = shapes[edge.shape].geometry else { return nil }
-            let p0 = shapes[edge.shape].vertex(m, edge.v0), p1 = shapes[edge.shape].vertex(m, edge.v1)
-            let a = camera.filmPosition(of: p0 + (p1 - p0) * t0, tanHalfFov: tanX)
-            let b = camera.filmPosition(of: p0 + (p1 - p0) * t1, tanHalfFov: tanX)
+        case .edge(_, _, _, let s0, let s1, let a, let b):
             param = s0 + (s1 - s0) * v
             x = (a.x + (b.x - a.x) * param, a.y + (b.y - a.y) * param)
             tangent = (b.x - a.x, b.y - a.y)
@@ -610,18 +605,19 @@ extension Scene {
     /// to the edge point dotted with ω × ∂ω/∂t, in the shading frame (BSDF
     /// sampling), in world space (environment sampling), or relative to the
     /// direction of the light point behind it (area-light sampling).
-    /// `cache` keeps the projected ends of mesh edges.
+    /// `cache` keeps the projected ends of mesh edges. Each (weight, motion)
+    /// goes to `body` in turn (no array per sample).
     func boundarySpeeds(_ b: BoundarySample, pieces: [SilhouettePiece], edges: [MeshEdge],
-                        cache: inout [Int: ((T, T), (T, T))], tanX: T) -> [(RGB<Double>, T)] {
+                        cache: inout [Int: ((T, T), (T, T))], tanX: T, _ body: (RGB<Double>, T) -> Void) {
         switch b.kind {
         case .primary:
             let x: (T, T)
             switch pieces[b.piece] {
-            case .edge(let e, let t0, let t1, _, _):
+            case .edge(let e, let t0, let t1, _, _, _, _):
                 let ends: ((T, T), (T, T))
                 if let c = cache[e] { ends = c } else {
                     let edge = edges[e]
-                    guard case .mesh(let m) = shapes[edge.shape].geometry else { return [] }
+                    guard case .mesh(let m) = shapes[edge.shape].geometry else { return }
                     let p0 = shapes[edge.shape].vertex(m, edge.v0), p1 = shapes[edge.shape].vertex(m, edge.v1)
                     let a = camera.filmPosition(of: p0 + (p1 - p0) * T(t0), tanHalfFov: tanX)
                     let bb = camera.filmPosition(of: p0 + (p1 - p0) * T(t1), tanHalfFov: tanX)
@@ -634,24 +630,24 @@ extension Scene {
                 let f = camera.filmPosition(of: arcPoint(s, b.s, eye: camera.toWorld.origin), tanHalfFov: tanX)
                 x = (f.x, f.y)
             }
-            return [(b.weight, x.0 * T(b.direction.x) + x.1 * T(b.direction.y))]
+            body(b.weight, x.0 * T(b.direction.x) + x.1 * T(b.direction.y))
         case .secondary:
-            guard let si = intersect(camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX)) else { return [] }
+            guard let si = intersect(camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX)) else { return }
             let e = edges[b.piece]
-            guard case .mesh(let m) = shapes[e.shape].geometry else { return [] }
+            guard case .mesh(let m) = shapes[e.shape].geometry else { return }
             let a = shapes[e.shape].vertex(m, e.v0), c = shapes[e.shape].vertex(m, e.v1)
             let w = (a + (c - a) * T(b.s) - si.p).normalized
             let cw = Vector3<T>(b.direction)
             let world = dot(w, cw)
             let local = dot(si.toLocal(w), Vector3<T>(si.toLocal(cw).primal))
-            var out: [(RGB<Double>, T)] = [(b.weight, local), (b.worldWeight, world)]
+            body(b.weight, local)
+            body(b.worldWeight, world)
             for l in b.lights {
                 guard case .mesh(let lm) = shapes[l.shape].geometry else { continue }
                 let (p0, p1, p2) = shapes[l.shape].triangleVertices(lm, l.triangle)
                 let y = p0 * T(1 - l.b1 - l.b2) + p1 * T(l.b1) + p2 * T(l.b2)
-                out.append((l.weight, world - dot((y - si.p).normalized, cw)))
+                body(l.weight, world - dot((y - si.p).normalized, cw))
             }
-            return out
         }
     }
 }
@@ -659,40 +655,45 @@ extension Scene {
 extension Scene where T == Double {
     /// The boundary term's share of the derivative images in forward mode:
     /// `dual` is this scene lifted with the chunk's components as dual
-    /// partials; returns `width` images of w·h·3 values each.
+    /// partials; returns `width` images of n = w·h·3 values each, one after
+    /// another (image j at j·n).
     /// `moving`: see `boundarySamples`.
     func boundaryDerivatives<P: SIMD>(dual: Scene<Dual<P>>, width k: Int, _ options: RenderOptions,
-                                      _ boundary: BoundaryOptions, filmWeights: [Double], moving: [Bool]? = nil) -> [[Double]] where P.Scalar == Double {
-        let w = film.width, h = film.height
-        var images = [[Double]](repeating: [Double](repeating: 0, count: w * h * 3), count: k)
+                                      _ boundary: BoundaryOptions, filmWeights: [Double], moving: [Bool]? = nil) -> [Double] where P.Scalar == Double {
+        let w = film.width, h = film.height, n = w * h * 3
+        var images = [Double](repeating: 0, count: k * n)
         guard boundary.isEnabled else { return images }
         let edges = meshEdges()
-        let (samples, pieces) = boundarySamples(edges: edges, options, boundary, moving: moving)
+        let (chunks, pieces) = boundarySamples(edges: edges, options, boundary, moving: moving)
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
         let norm = film.filter.integral
         let tanX = dual.camera.tanHalfFov
-        // The motions in parallel (each chunk memoises the projected edge ends
-        // it meets: the same values), then summed in sample order as before.
-        var motions = [[(RGB<Double>, Dual<P>)]](repeating: [], count: samples.count)
-        let chunk = 256
+        // The motions in parallel, chunk by chunk (each chunk memoises the
+        // projected edge ends it meets: the same values), as (sample in the
+        // chunk, weight, motion); then summed in sample order.
+        var motions = [[(Int, RGB<Double>, Dual<P>)]](repeating: [], count: chunks.count)
         motions.withUnsafeMutableBufferPointer { out in
             let out = out
-            forEachTile((samples.count + chunk - 1) / chunk, threads: options.threads, progress: nil) { c in
+            forEachTile(chunks.count, threads: options.threads, progress: nil) { c in
                 var cache = [Int: ((Dual<P>, Dual<P>), (Dual<P>, Dual<P>))]()
-                for i in c * chunk..<min(samples.count, (c + 1) * chunk) {
-                    out[i] = dual.boundarySpeeds(samples[i], pieces: pieces, edges: edges, cache: &cache, tanX: tanX)
+                var speeds = [(Int, RGB<Double>, Dual<P>)]()
+                for (i, b) in chunks[c].enumerated() {
+                    dual.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX) { speeds.append((i, $0, $1)) }
                 }
+                out[c] = speeds
             }
         }
-        for (b, speeds) in zip(samples, motions) {
-            probe.forEachWeight(fx: b.filmX, fy: b.filmY, filmWidth: w, filmHeight: h) { x, y, wt in
-                let p = y * w + x
-                guard filmWeights[p] > 0 else { return }
-                let s = wt / norm
-                for (weight, q) in speeds {
-                    for j in 0..<k {
-                        let v = q.partials[j] * s
-                        images[j][3 * p] += weight.r * v; images[j][3 * p + 1] += weight.g * v; images[j][3 * p + 2] += weight.b * v
+        images.withUnsafeMutableBufferPointer { images in
+            for (samples, speeds) in zip(chunks, motions) {
+                for (i, weight, q) in speeds {
+                    probe.forEachWeight(fx: samples[i].filmX, fy: samples[i].filmY, filmWidth: w, filmHeight: h) { x, y, wt in
+                        let p = y * w + x
+                        guard filmWeights[p] > 0 else { return }
+                        let s = wt / norm
+                        for j in 0..<k {
+                            let v = q.partials[j] * s, o = j * n + 3 * p
+                            images[o] += weight.r * v; images[o + 1] += weight.g * v; images[o + 2] += weight.b * v
+                        }
                     }
                 }
             }
@@ -708,7 +709,7 @@ extension Scene where T == Double {
         guard boundary.isEnabled else { return [Double](repeating: 0, count: comps.count) }
         let w = film.width, h = film.height
         let edges = meshEdges()
-        let (samples, pieces) = boundarySamples(edges: edges, options, boundary, moving: shapesVarying(with: Set(keys)))
+        let (chunks, pieces) = boundarySamples(edges: edges, options, boundary, moving: shapesVarying(with: Set(keys)))
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
         let norm = film.filter.integral
         let tape = Tape.current
@@ -717,7 +718,7 @@ extension Scene where T == Double {
         let tanX = scene.camera.tanHalfFov
         var cache = [Int: ((Adjoint, Adjoint), (Adjoint, Adjoint))]()
         var seeds = [(Adjoint, Double)]()
-        for b in samples {
+        for b in chunks.joined() {
             var g = (0.0, 0.0, 0.0)
             probe.forEachWeight(fx: b.filmX, fy: b.filmY, filmWidth: w, filmHeight: h) { x, y, wt in
                 let p = y * w + x
@@ -726,7 +727,7 @@ extension Scene where T == Double {
                 g.0 += s * imageAdjoint[3 * p]; g.1 += s * imageAdjoint[3 * p + 1]; g.2 += s * imageAdjoint[3 * p + 2]
             }
             if g == (0, 0, 0) { continue }
-            for (weight, q) in scene.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX) {
+            scene.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX) { weight, q in
                 let seed = g.0 * weight.r + g.1 * weight.g + g.2 * weight.b
                 if seed != 0 && seed.isFinite { seeds.append((q, seed)) }
             }

@@ -93,23 +93,27 @@ extension Scene where T == Double {
     /// keys move: `tangent(key, values)` lifts a differentiated key's values to
     /// duals whose partials are the derivatives along each of the `P.scalarCount`
     /// directions (for instance ∂pose/∂state of a rigid body driven by a
-    /// simulator). Returns the image and one derivative image per direction.
+    /// simulator). Returns the image and one derivative image for each of the
+    /// first `lanes` directions (the partials of the others are not accumulated:
+    /// a caller with one direction passes 1).
     /// `differentiates` names the keys `tangent` lifts; the others stay constant.
     /// (Concrete overloads for 2 and 4 directions: a generic entry point would
     /// run unspecialised across the module boundary, hundreds of times slower.)
-    public func renderForward(directions: SIMD2<Double>.Type, differentiates: @escaping (String) -> Bool,
+    public func renderForward(directions: SIMD2<Double>.Type, lanes: Int = 2, differentiates: @escaping (String) -> Bool,
                               tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<SIMD2<Double>>],
                               _ options: RenderOptions, boundary: BoundaryOptions = .standard,
                               geometryMoves: Bool = true) -> (image: Image, derivatives: [Image]) {
-        renderForwardAlong(directions, lanes: 2, differentiates, tangent, options, boundary, geometryMoves)
+        precondition((1...2).contains(lanes), "renderForward: lanes must be 1 or 2, got \(lanes)")
+        return renderForwardAlong(directions, lanes: lanes, differentiates, tangent, options, boundary, geometryMoves)
     }
 
-    /// See the two-direction overload.
-    public func renderForward(directions: SIMD4<Double>.Type, differentiates: @escaping (String) -> Bool,
+    /// See the two-direction overload (`lanes` in 1...4).
+    public func renderForward(directions: SIMD4<Double>.Type, lanes: Int = 4, differentiates: @escaping (String) -> Bool,
                               tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<SIMD4<Double>>],
                               _ options: RenderOptions, boundary: BoundaryOptions = .standard,
                               geometryMoves: Bool = true) -> (image: Image, derivatives: [Image]) {
-        renderForwardAlong(directions, lanes: 4, differentiates, tangent, options, boundary, geometryMoves)
+        precondition((1...4).contains(lanes), "renderForward: lanes must be in 1...4, got \(lanes)")
+        return renderForwardAlong(directions, lanes: lanes, differentiates, tangent, options, boundary, geometryMoves)
     }
 
     /// The forward pass behind both: derivative images for the first `lanes`
@@ -134,7 +138,12 @@ extension Scene where T == Double {
                                         filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed),
                                         moving: marked)
         let sum = interior.enumerated().map { j, img in
-            Image(width: img.width, height: img.height, pixels: img.pixels.indices.map { img.pixels[$0] + Float(edges[j][$0]) })
+            var pixels = img.pixels
+            let n = pixels.count
+            edges.withUnsafeBufferPointer { e in
+                for i in 0..<n { pixels[i] += Float(e[j * n + i]) }
+            }
+            return Image(width: img.width, height: img.height, pixels: pixels)
         }
         return (image, sum)
     }
@@ -230,29 +239,41 @@ extension Scene where T == Double {
             }
           }
         }
-        // Merge in tile order, then normalise by the film weights.
-        var sums = [Double](repeating: 0, count: w * h * channels)
-        for tile in 0..<grid.count {
-            let (x0, y0, x1, y1) = grid.bounds(tile)
-            let b = probe.border
-            let bx0 = max(0, x0 - b), by0 = max(0, y0 - b), bx1 = min(w, x1 + b), by1 = min(h, y1 + b)
-            let bw = bx1 - bx0
-            let data = blocks[tile]!
-            for y in by0..<by1 {
-                for x in bx0..<bx1 {
-                    let s = ((y - by0) * bw + (x - bx0)) * channels, d = (y * w + x) * channels
-                    for c in 0..<channels { sums[d + c] += data[s + c] }
+        // Merge in tile order, then normalise by the film weights: in parallel
+        // over bands of rows (each pixel still sums its tiles in tile order).
+        let weights = filmWeights(spp: spp, seed: seed)
+        let n = w * h * 3
+        var images = [Float](repeating: 0, count: (1 + k) * n)
+        images.withUnsafeMutableBufferPointer { images in
+            let images = images
+            let bands = grid.rows
+            forEachTile(bands, threads: options.threads, progress: nil) { band in
+                let ya = band * TileGrid.size, yb = min(h, ya + TileGrid.size)
+                var sums = [Double](repeating: 0, count: (yb - ya) * w * channels)
+                for tile in 0..<grid.count {
+                    let (x0, y0, x1, y1) = grid.bounds(tile)
+                    let b = probe.border
+                    let bx0 = max(0, x0 - b), by0 = max(0, y0 - b), bx1 = min(w, x1 + b), by1 = min(h, y1 + b)
+                    let bw = bx1 - bx0, ry0 = max(by0, ya), ry1 = min(by1, yb)
+                    if ry0 >= ry1 { continue }
+                    blocks[tile]!.withUnsafeBufferPointer { data in
+                        for y in ry0..<ry1 {
+                            for x in bx0..<bx1 {
+                                let s = ((y - by0) * bw + (x - bx0)) * channels, d = ((y - ya) * w + x) * channels
+                                for c in 0..<channels { sums[d + c] += data[s + c] }
+                            }
+                        }
+                    }
+                }
+                for p in ya * w..<yb * w where weights[p] > 0 {
+                    let d = (p - ya * w) * channels
+                    for j in 0...k {
+                        for c in 0..<3 { images[j * n + p * 3 + c] = Float(sums[d + j * 3 + c] / weights[p]) }
+                    }
                 }
             }
         }
-        let weights = filmWeights(spp: spp, seed: seed)
-        var images = [[Float]](repeating: [Float](repeating: 0, count: w * h * 3), count: 1 + k)
-        for p in 0..<w * h where weights[p] > 0 {
-            for j in 0...k {
-                for c in 0..<3 { images[j][p * 3 + c] = Float(sums[p * channels + j * 3 + c] / weights[p]) }
-            }
-        }
-        let all = images.map { Image(width: w, height: h, pixels: $0) }
+        let all = (0...k).map { j in Image(width: w, height: h, pixels: Array(images[j * n..<(j + 1) * n])) }
         return (all[0], Array(all.dropFirst()))
     }
 }

@@ -66,14 +66,16 @@ extension Scene {
             // no emitting surface and no environment it adds nothing, so its ray
             // is not traced (direct lighting under point lights: one ray in three).
             let stop = depth + 2 >= maxDepth && !canHitEmitters
+            // The first vertex is the closest hit of the path's first ray: nothing lies between it and that ray's origin.
+            let seenFrom: Vec3? = depth == 0 ? cameraRay.o.primal : nil
             let next: BSDFSample<T>?
             if let c = diffuseReflectance[bsdfIndex] {
-                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, isDeltaOnly: false,
+                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, isDeltaOnly: false,
                                eval: { Diffuse.eval(constant: c, si, wo: $0) }, pdf: { Diffuse.pdf(si, wo: $0) },
                                sample: { _, u2 in Diffuse.sample(constant: c, si, u2: u2) })
             } else {
                 let bsdf = bsdfs[bsdfIndex]
-                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, isDeltaOnly: bsdf.isDeltaOnly,
+                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, isDeltaOnly: bsdf.isDeltaOnly,
                                eval: { bsdf.eval(si, wo: $0) }, pdf: { bsdf.pdf(si, wo: $0) },
                                sample: { bsdf.sample(si, u1: $0, u2: $1) })
             }
@@ -98,15 +100,19 @@ extension Scene {
     /// One vertex's next-event estimate (added to `radiance` with throughput
     /// `beta`) and, unless `stop`, the BSDF sample continuing the path; nil
     /// ends the path. The BSDF comes as its `eval`, `pdf` and `sample`.
+    /// `seenFrom` is the origin of the ray whose closest hit `si` is, if
+    /// known: a point light exactly there (a light at the camera) sees `si`
+    /// along the segment that ray crossed, so no shadow ray is traced to it.
     /// Random numbers: 3 for the light sample, 3 for the BSDF sample.
     @inlinable @inline(__always)
     func scatter(_ si: SurfaceInteraction<T>, _ sampler: inout PathSampler, _ radiance: inout RGB<T>, beta: RGB<T>,
-                 stop: Bool, isDeltaOnly: Bool, eval: (Vector3<T>) -> RGB<T>, pdf: (Vector3<T>) -> Double,
+                 stop: Bool, seenFrom: Vec3?, isDeltaOnly: Bool, eval: (Vector3<T>) -> RGB<T>, pdf: (Vector3<T>) -> Double,
                  sample: (Double, (Double, Double)) -> BSDFSample<T>?) -> BSDFSample<T>? {
         let uSelect = sampler.next(), uLight = sampler.next2D()
         if !isDeltaOnly, let es = sampleEmitter(from: si, uSelect, uLight), !es.weight.isBlack {
             let d = es.wi.primal
-            if !occluded(si, d, distance: es.distance) {
+            let visible = seenFrom != nil && pointLights[emitterIndex(uSelect)]?.position.primal == seenFrom
+            if visible || !occluded(si, d, distance: es.distance) {
                 let wo = si.toLocal(es.wi)
                 let f = eval(wo)
                 if !f.isBlack {
