@@ -310,7 +310,7 @@ extension PixelPolicy {
     /// (`QuadraticCostToGo.cartPole`, `train --cost-to-go`): an 8-step window sees too
     /// little of what the cart's place and speed cost later, and without it frozen
     /// policies drift off the track.
-    public static let costToGo = 1.0
+    public static let costToGo = 3.0
 
     /// Saves a pixel policy with the view it was trained on and the frames it stacks.
     public static func save(_ network: Network, to path: String, problem: ControlProblem, resolution: Int, samples: Int,
