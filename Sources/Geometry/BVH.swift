@@ -242,6 +242,9 @@ extension BVH {
     }
 
     /// The closest hit along `o + t d` for t in (tMin, tMax).
+    /// The root's box is not tested: it holds the whole scene, which camera
+    /// rays always meet, and a ray that misses it misses every box below it
+    /// (the children's tests cull it, one level later). The same hits.
     @inlinable
     public func intersect(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double = .infinity) -> Hit? {
         if packed.isEmpty { return nil }
@@ -258,7 +261,7 @@ extension BVH {
                 var sp = 0
                 var current = 0
                 while true {
-                    if BVH.hits(nodes[current], ray, bestF) {
+                    if current == 0 || BVH.hits(nodes[current], ray, bestF) {
                         let node = links[current]
                         let count = Int(node.count)
                         if count > 0 {
@@ -298,6 +301,7 @@ extension BVH {
     }
 
     /// Whether anything lies along `o + t d` for t in (tMin, tMax): shadow rays.
+    /// The root's box is not tested, as in `intersect`.
     @inlinable
     public func occluded(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double) -> Bool {
         if packed.isEmpty { return false }
@@ -312,7 +316,7 @@ extension BVH {
                 var sp = 0
                 var current = 0
                 while true {
-                    if BVH.hits(nodes[current], ray, tMaxF) {
+                    if current == 0 || BVH.hits(nodes[current], ray, tMaxF) {
                         let node = links[current]
                         let count = Int(node.count)
                         if count > 0 {
