@@ -39,7 +39,6 @@ public struct QuadraticCostToGo: Equatable {
             var pf = [Double](repeating: 0, count: n * n)
             for i in 0..<n { for j in 0..<n { for k in 0..<n { pf[i * n + j] += p[i * n + k] * closed[k * n + j] } } }
             var next = q
-            var change = 0.0, size = 0.0
             for i in 0..<n {
                 for j in 0..<n {
                     var s = r * gain[i] * gain[j]
@@ -47,6 +46,8 @@ public struct QuadraticCostToGo: Equatable {
                     next[i * n + j] += s
                 }
             }
+            // symmetrised against rounding, and the largest change
+            var change = 0.0, size = 0.0
             for i in 0..<n {
                 for j in 0..<n {
                     let v = 0.5 * (next[i * n + j] + next[j * n + i])
@@ -81,11 +82,12 @@ public struct QuadraticCostToGo: Equatable {
 
 extension QuadraticCostToGo {
     /// The cart-pole's: its dynamics linearised upright and at rest (the force's
-    /// straight-through derivative, 10 N per unit of action), Q the squares of
+    /// straight-through derivative, 10 N per unit of action; upright, the force's
+    /// value does not enter A), Q the squares of
     /// the shaped reward's two triangle slopes, diag(1/2.4², 0, 1/θmax², 0)
     /// (`CartPoleSurrogate` near upright, without its cross term), and r = `actionCost`.
     public static func cartPole(actionCost r: Double = 1e-3) -> QuadraticCostToGo {
-        let rest = LinearizedStep.at(CartPoleDynamics.self, CartPoleSurrogate.self, state: [0, 0, 0, 0], action: 1e-9)
+        let rest = LinearizedStep.at(CartPoleDynamics.self, CartPoleSurrogate.self, state: [0, 0, 0, 0], action: 0)
         var q = [Double](repeating: 0, count: 16)
         q[0] = 1 / (CartPoleDynamics.xThreshold * CartPoleDynamics.xThreshold)
         q[10] = 1 / (CartPoleDynamics.thetaThreshold * CartPoleDynamics.thetaThreshold)
