@@ -33,12 +33,17 @@ let package = Package(
         .target(name: "SceneFile", dependencies: [], swiftSettings: optimised),
         .target(name: "Render", dependencies: ["Geometry", "ImageIO", "SceneFile"], swiftSettings: optimised),
         .target(name: "Learning", dependencies: ["Autodiff", "ImageIO"], swiftSettings: optimised),
-        .target(name: "Environments", dependencies: ["Learning", "Render"], swiftSettings: optimised),
+        // Control: dynamics, losses, BPTT and trainers; no rendering.
+        .target(name: "Control", dependencies: ["CSupport", "Autodiff", "Learning"], swiftSettings: optimised),
+        // Pixels: what the pixel policies see (scene templates shipped as resources, observation, frame caches).
+        .target(name: "Pixels", dependencies: ["Control", "Render", "ImageIO"],
+                resources: [.copy("Templates")], swiftSettings: optimised),
         .target(name: "DiffRay",
-                dependencies: ["Autodiff", "ImageIO", "Geometry", "SceneFile", "Render", "Learning", "Environments"],
+                dependencies: ["Autodiff", "ImageIO", "Geometry", "SceneFile", "Render", "Learning", "Control", "Pixels"],
                 swiftSettings: optimised),
         .executableTarget(name: "diffray",
                           dependencies: ["DiffRay", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Sources/DiffRayCLI",
                           swiftSettings: optimised),
 
         // Tests, one target per module.
@@ -49,7 +54,8 @@ let package = Package(
         .testTarget(name: "SceneFileTests", dependencies: ["SceneFile"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "SceneFile", "ImageIO"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning"]),
-        .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control"]),
+        .testTarget(name: "PixelsTests", dependencies: ["Pixels"]),
         .testTarget(name: "CLITests", dependencies: ["DiffRay"]),
     ],
     swiftLanguageModes: [.v5]

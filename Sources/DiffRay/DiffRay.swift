@@ -6,4 +6,5 @@
 @_exported import SceneFile
 @_exported import Render
 @_exported import Learning
-@_exported import Environments
+@_exported import Control
+@_exported import Pixels

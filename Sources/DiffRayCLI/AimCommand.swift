@@ -17,8 +17,10 @@ struct AimCommand: ParsableCommand {
     @Option(help: "A trebuchet model written by `diffray train trebuchet`.")
     var policy: String?
 
-    @Flag(help: "Print one JSON object as the last line of standard output.")
-    var json = false
+    @OptionGroup var json: JSONOption
+
+    /// What `aim --json` prints.
+    struct Result: Encodable { var angle, weight, distance, target, seconds: Double }
 
     func validate() throws {
         if !wind.isFinite || abs(wind) > 100 { throw ValidationError("--wind must be a finite speed within ±100 m/s, got \(wind)") }
@@ -47,8 +49,6 @@ struct AimCommand: ParsableCommand {
         let distance = Trebuchet.shoot(wind: wind, angle: angle, weight: weight)
         print(String(format: "angle %.3f°, counterweight %.3f lb -> %.4f m (target %.4f m, miss %.4f m); %@ in %.3g s",
                      angle, weight, distance, target, distance - target, method, seconds))
-        if json {
-            print("{\"angle\": \(angle), \"weight\": \(weight), \"distance\": \(distance), \"target\": \(target), \"seconds\": \(seconds)}")
-        }
+        try json.print(Result(angle: angle, weight: weight, distance: distance, target: target, seconds: seconds))
     }
 }

@@ -23,8 +23,15 @@ struct BenchAD: ParsableCommand {
         commandName: "ad",
         abstract: "Time a generic ray–sphere shading kernel as primal, forward mode (8 partials) and reverse mode.")
 
-    @Flag(help: "Print one JSON object as the last line of standard output.")
-    var json = false
+    @OptionGroup var json: JSONOption
+
+    /// What `bench ad --json` prints: the full kernel's seconds a pass and ratios, the scene kernel's.
+    struct Result: Encodable {
+        var primalSeconds, forwardSeconds, reverseSeconds, forwardRatio, reverseRatio: Double
+        var scenePrimalSeconds, sceneForwardRatio, sceneReverseRatio: Double
+        var rays, parameters, runs: Int
+        var gradientMaxRelativeDifference: Double
+    }
 
     @Option(help: "Rays a pass (rounded to a square grid).")
     var rays = 4096
@@ -110,14 +117,12 @@ struct BenchAD: ParsableCommand {
             print("  reverse (Adjoint/tape)  \(us(t.reverse)) µs a pass   \(String(format6: t.reverse / t.primal))×")
             print("  gradient: forward vs reverse max relative difference \(t.gradientDifference)")
         }
-        if json {
-            print("{\"primal_seconds\": \(full.primal), \"forward_seconds\": \(full.forward), \"reverse_seconds\": \(full.reverse), "
-                + "\"forward_ratio\": \(full.forward / full.primal), \"reverse_ratio\": \(full.reverse / full.primal), "
-                + "\"scene_primal_seconds\": \(scene.primal), \"scene_forward_ratio\": \(scene.forward / scene.primal), "
-                + "\"scene_reverse_ratio\": \(scene.reverse / scene.primal), \"rays\": \(bench.rayCount), "
-                + "\"parameters\": \(ADBenchmark.parameterCount), \"runs\": \(runs), "
-                + "\"gradient_max_relative_difference\": \(Swift.max(full.gradientDifference, scene.gradientDifference))}")
-        }
+        try json.print(Result(primalSeconds: full.primal, forwardSeconds: full.forward, reverseSeconds: full.reverse,
+                              forwardRatio: full.forward / full.primal, reverseRatio: full.reverse / full.primal,
+                              scenePrimalSeconds: scene.primal, sceneForwardRatio: scene.forward / scene.primal,
+                              sceneReverseRatio: scene.reverse / scene.primal, rays: bench.rayCount,
+                              parameters: ADBenchmark.parameterCount, runs: runs,
+                              gradientMaxRelativeDifference: Swift.max(full.gradientDifference, scene.gradientDifference)))
     }
 }
 

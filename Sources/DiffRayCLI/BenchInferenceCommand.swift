@@ -18,8 +18,10 @@ struct BenchInference: ParsableCommand {
     @Option(help: "Timed batches (the median is printed).")
     var repeats: Int = 7
 
-    @Flag(help: "Print one JSON object as the last line of standard output.")
-    var json = false
+    @OptionGroup var json: JSONOption
+
+    /// What `bench inference --json` prints.
+    struct Result: Encodable { var sizes: String; var parameters: Int; var seconds: Double }
 
     func run() throws {
         let parsed = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -45,8 +47,6 @@ struct BenchInference: ParsableCommand {
         let median = times.sorted()[times.count / 2]
         print("network \(sizes): " + String(format: "%d parameters, %.3f µs per forward pass (median of %d batches of %d; checksum %.3g)",
                      net.parameterCount, median * 1e6, repeats, calls, sink))
-        if json {
-            print("{\"sizes\": \(jsonString(sizes)), \"parameters\": \(net.parameterCount), \"seconds\": \(median)}")
-        }
+        try json.print(Result(sizes: sizes, parameters: net.parameterCount, seconds: median))
     }
 }

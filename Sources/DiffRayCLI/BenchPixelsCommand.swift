@@ -31,11 +31,17 @@ struct BenchPixels: ParsableCommand {
     @Flag(help: "Leave out the renderer's boundary (silhouette) term.")
     var interiorOnly = false
 
-    @Option(help: "The folder holding the scene templates.")
-    var scenes: String = "scenes"
+    @OptionGroup var templates: TemplateOption
+    @OptionGroup var json: JSONOption
 
-    @Flag(help: "Print one JSON object as the last line of standard output.")
-    var json = false
+    /// What `bench pixels --json` prints.
+    struct Result: Encodable {
+        var environment: ControlProblem
+        var res, spp, depth, threads: Int
+        var boundary: Bool
+        var frames: Int
+        var renderFps, renderGradientFps, renderCpuMs, renderGradientCpuMs: Double
+    }
 
     @Option(help: "Also write every timed frame with its Jacobian to this file (raw little-endian float32: per frame the image, then one column per state variable), to compare renderer versions.")
     var dump: String?
@@ -65,12 +71,12 @@ struct BenchPixels: ParsableCommand {
 
     func run() throws {
         let problem = try ControlProblem(name: environment)
-        let observer = try PixelObservation(problem: problem, directory: scenes, resolution: res, samples: spp, depth: depth,
+        let observer = try PixelObservation(problem: problem, directory: templates.scenes, resolution: res, samples: spp, depth: depth,
                                             boundary: interiorOnly ? .interiorOnly : nil, threads: threads)
-        // States along a swing: cart-pole x ∈ ±1 m, θ ∈ ±0.2 rad; pendulum θ around the circle.
+        // States along a swing (`PixelTask.sweep`).
         let states: [[Double]] = (0..<frames).map { i in
             let u = Double(i) / Double(max(frames - 1, 1))
-            var s = problem == .cartpole ? [2 * u - 1, 0, 0.2 * sin(6 * u), 0] : [2 * Double.pi * u - Double.pi, 0]
+            var s = problem.pixelTask.sweep(u)
             if let k = shiftIndex, k < s.count { s[k] += shiftBy }
             return s
         }
@@ -94,13 +100,11 @@ struct BenchPixels: ParsableCommand {
         print("\(problem.rawValue) \(observer.width)x\(observer.height), \(spp) spp, depth \(depth), \(threads) threads, boundary \(interiorOnly ? "off" : "on"):")
         print(String(format: "  render only:           %8.1f frames/s (%.2f ms/frame; CPU %.2f ms/frame)", fpsPrimal, 1000 / fpsPrimal,
                      1000 * cpuPrimal / Double(frames)))
-        let directions = PixelObservation.posedStateIndices(problem).count
+        let directions = problem.pixelTask.posedStateIndices.count
         print(String(format: "  render + d image/d state: %6.1f frames/s (%.2f ms/frame; CPU %.2f ms/frame; one forward pass along %d state direction",
                      fpsGradient, 1000 / fpsGradient, 1000 * cpuGradient / Double(frames), directions) + (directions == 1 ? ")" : "s)"))
-        if json {
-            print("{\"environment\": \"\(problem.rawValue)\", \"res\": \(res), \"spp\": \(spp), \"depth\": \(depth), \"threads\": \(threads), "
-                + "\"boundary\": \(!interiorOnly), \"frames\": \(frames), \"render_fps\": \(fpsPrimal), \"render_gradient_fps\": \(fpsGradient), "
-                + "\"render_cpu_ms\": \(1000 * cpuPrimal / Double(frames)), \"render_gradient_cpu_ms\": \(1000 * cpuGradient / Double(frames))}")
-        }
+        try json.print(Result(environment: problem, res: res, spp: spp, depth: depth, threads: threads, boundary: !interiorOnly, frames: frames,
+                              renderFps: fpsPrimal, renderGradientFps: fpsGradient, renderCpuMs: 1000 * cpuPrimal / Double(frames),
+                              renderGradientCpuMs: 1000 * cpuGradient / Double(frames)))
     }
 }

@@ -12,7 +12,10 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "The image (EXR or PNG).") var image: String
     @Argument(help: "The reference (EXR or PNG).") var reference: String
     @Option(help: "Floor of the denominator.") var floor: Double = 0.02
-    @Flag(help: "Print one JSON object as the last line of standard output.") var json = false
+    @OptionGroup var json: JSONOption
+
+    /// What `compare --json` prints: per channel (r, g, b).
+    struct Result: Encodable { var meanRelative, maxRelative, mean, referenceMean: [Double] }
 
     func validate() throws {
         if !(floor > 0) { throw ValidationError("--floor must be > 0") }
@@ -29,11 +32,6 @@ struct CompareCommand: ParsableCommand {
             print(names[c] + ": " + String(format: "mean relative error %.5f, max %.4f, mean image %.5f vs reference %.5f",
                                            e.meanRelative[c], e.maxRelative[c], e.mean[c], e.referenceMean[c]))
         }
-        if json {
-            print("{\"mean_relative\": [\(e.meanRelative.map { "\($0)" }.joined(separator: ", "))], "
-                + "\"max_relative\": [\(e.maxRelative.map { "\($0)" }.joined(separator: ", "))], "
-                + "\"mean\": [\(e.mean.map { "\($0)" }.joined(separator: ", "))], "
-                + "\"reference_mean\": [\(e.referenceMean.map { "\($0)" }.joined(separator: ", "))]}")
-        }
+        try json.print(Result(meanRelative: e.meanRelative, maxRelative: e.maxRelative, mean: e.mean, referenceMean: e.referenceMean))
     }
 }

@@ -50,17 +50,52 @@ func formatSeconds(_ s: Double) -> String {
     s < 60 ? String(format: "%.1fs", s) : String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60)
 }
 
-/// Escapes a string for a JSON literal.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        default:
-            if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-        }
+/// `--json`: the one flag every command that reports figures shares.
+struct JSONOption: ParsableArguments {
+    @Flag(help: "Print one JSON object as the last line of standard output.")
+    var json = false
+
+    /// Prints `result` as one line of JSON (keys in snake case, sorted) when `--json` was given.
+    func print<T: Encodable>(_ result: T) throws {
+        guard json else { return }
+        Swift.print(try JSONLine.encode(result))
     }
-    return out + "\""
+}
+
+/// The command line's JSON: one object a line, keys in snake case and sorted,
+/// non-finite numbers as null.
+enum JSONLine {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// A number that is written as null in JSON when it is not finite.
+struct Finite: Encodable {
+    var value: Double
+    init(_ value: Double) { self.value = value }
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if value.isFinite { try c.encode(value) } else { try c.encodeNil() }
+    }
+}
+
+/// `--scenes`: the folder of scene templates (default: the ones built into diffray).
+struct TemplateOption: ParsableArguments {
+    @Option(help: ArgumentHelp("A folder holding the scene templates (cartpole.xml, pendulum.xml, trebuchet.xml) to use instead of the built-in ones.",
+                               valueName: "dir"))
+    var scenes: String?
+}
+
+/// A value written as null in JSON when absent (rather than leaving the key out).
+struct Nullable<T: Encodable>: Encodable {
+    var value: T?
+    init(_ value: T?) { self.value = value }
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let value { try c.encode(value) } else { try c.encodeNil() }
+    }
 }

@@ -27,11 +27,20 @@ struct GradCommand: ParsableCommand {
     var outDir: String?
     @Option(name: .customShort("D"), help: ArgumentHelp("Set a scene default: -D name=value.", valueName: "name=value"))
     var defines: [String] = []
-    @Flag(help: "Print one JSON object as the last line of standard output.") var json = false
+    @OptionGroup var json: JSONOption
     @Flag(help: "Leave out the visibility (edge-sampling) term: the interior derivative only.") var noBoundary = false
     @Option(help: ArgumentHelp("Edge samples per pixel for camera silhouettes and for shadows (default 1,1).",
                                valueName: "primary,secondary"))
     var edgeSamples: String?
+
+    /// What `grad --json` prints: the loss and d loss / d each parameter's components.
+    struct Result: Encodable {
+        var loss: Double
+        var gradients: [String: [Double]]
+        var seconds: Double
+        var mode: String
+        var spp: Int
+    }
 
     func validate() throws {
         if params.isEmpty { throw ValidationError("give at least one --param KEY (see `diffray params SCENE`)") }
@@ -98,10 +107,7 @@ struct GradCommand: ParsableCommand {
         }
         for (k, g) in grouped { print("d loss / d \(k) = [\(g.map { String(format: "%.6g", $0) }.joined(separator: ", "))]") }
         print(String(format: "%.3f s (%@ mode, %d spp)", seconds, mode.rawValue as NSString, options.samplesPerPixel))
-        if json {
-            let items = grouped.map { "\(jsonString($0.0)): [\($0.1.map { "\($0)" }.joined(separator: ", "))]" }
-            print("{\"loss\": \(lossValue), \"gradients\": {\(items.joined(separator: ", "))}, \"seconds\": \(seconds), "
-                + "\"mode\": \"\(mode.rawValue)\", \"spp\": \(options.samplesPerPixel)}")
-        }
+        try json.print(Result(loss: lossValue, gradients: Dictionary(grouped, uniquingKeysWith: { a, _ in a }), seconds: seconds,
+                              mode: mode.rawValue, spp: options.samplesPerPixel))
     }
 }

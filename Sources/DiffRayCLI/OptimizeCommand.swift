@@ -31,7 +31,17 @@ struct OptimizeCommand: ParsableCommand {
     @Flag(help: "Continue from OUT-DIR/checkpoint.json.") var resume = false
     @Option(name: .customShort("D"), help: ArgumentHelp("Set a scene default: -D name=value.", valueName: "name=value"))
     var defines: [String] = []
-    @Flag(help: "Print one JSON object as the last line of standard output.") var json = false
+    @OptionGroup var json: JSONOption
+
+    /// What `optimize --json` prints: the recovered parameters and the run's figures.
+    struct Result: Encodable {
+        var params: [String: [Double]]
+        var loss: Double
+        var iterations: Int
+        var secondsPerIteration: Double
+        var skippedGradients: Int
+        var outDir: String
+    }
 
     func validate() throws {
         if params.isEmpty { throw ValidationError("give at least one --param KEY (see `diffray params SCENE`)") }
@@ -125,9 +135,10 @@ struct OptimizeCommand: ParsableCommand {
             try Plot.lines(series: [losses], labels: [loss], logY: losses.allSatisfy { $0 > 0 }, title: "loss",
                            xLabel: "iteration", yLabel: "loss").write(to: outDir + "/loss.png")
         }
-        let paramJSON = "{\n" + params.map { "  \(jsonString($0)): [\(values[$0]!.map { "\($0)" }.joined(separator: ", "))]" }
-            .joined(separator: ",\n") + "\n}\n"
-        try AtomicFile.write(paramJSON, to: outDir + "/params.json")
+        let recovered = Dictionary(uniqueKeysWithValues: params.map { ($0, values[$0]!) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(String(decoding: try encoder.encode(recovered), as: UTF8.self) + "\n", to: outDir + "/params.json")
         let final = try base.updated(values)
         try final.render(RenderOptions(samplesPerPixel: max(spp, 64), seed: UInt64(seed), threads: threads)).0
             .write(to: outDir + "/final.png")
@@ -135,11 +146,8 @@ struct OptimizeCommand: ParsableCommand {
         for k in params { print("\(k) = [\(values[k]!.map { String(format: "%.6g", $0) }.joined(separator: ", "))]") }
         print(String(format: "%d iterations, final loss %.6g, %.3f s per iteration, %d gradients skipped as non-finite",
                      iters, losses.last ?? .nan, perIteration, skipped))
-        if json {
-            let items = params.map { "\(jsonString($0)): [\(values[$0]!.map { "\($0)" }.joined(separator: ", "))]" }
-            print("{\"params\": {\(items.joined(separator: ", "))}, \"loss\": \(losses.last ?? 0), \"iterations\": \(iters), "
-                + "\"seconds_per_iteration\": \(perIteration), \"skipped_gradients\": \(skipped), \"out_dir\": \(jsonString(outDir))}")
-        }
+        try json.print(Result(params: recovered, loss: losses.last ?? 0, iterations: iters, secondsPerIteration: perIteration,
+                              skippedGradients: skipped, outDir: outDir))
     }
 
     /// Writes OUT-DIR/scene.xml: the scene with the recovered values.

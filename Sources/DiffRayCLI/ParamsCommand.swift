@@ -11,7 +11,10 @@ struct ParamsCommand: ParsableCommand {
     @Argument(help: "The scene file.") var scene: String
     @Option(name: .customShort("D"), help: ArgumentHelp("Set a scene default: -D name=value.", valueName: "name=value"))
     var defines: [String] = []
-    @Flag(help: "Print one JSON object as the last line of standard output.") var json = false
+    @OptionGroup var json: JSONOption
+
+    /// What `params --json` prints: each key's values.
+    struct Result: Encodable { var params: [String: [Double]] }
 
     func run() throws {
         let s = try Scene.load(path: scene, defines: try parseDefines(defines))
@@ -22,10 +25,7 @@ struct ParamsCommand: ParsableCommand {
                 : p.values.map { formatNumber($0) }.joined(separator: ", ")
             print("\(p.key) = [\(shown)]")
         }
-        if json {
-            let items = params.map { "\(jsonString($0.key)): [\($0.values.map { "\($0)" }.joined(separator: ", "))]" }
-            print("{\"params\": {\(items.joined(separator: ", "))}}")
-        }
+        try json.print(Result(params: Dictionary(params.map { ($0.key, $0.values) }, uniquingKeysWith: { a, _ in a })))
     }
 }
 

@@ -32,8 +32,17 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Exposure in stops for the PNG.")
     var exposure: Double = 0
 
-    @Flag(help: "Print one JSON object as the last line of standard output.")
-    var json = false
+    @OptionGroup var json: JSONOption
+
+    /// What `render --json` prints.
+    struct Result: Encodable {
+        var scene: String
+        var seconds: Double
+        var spp, width, height: Int
+        var pathsPerSecond: Double
+        var invalidSamples: Int
+        var outputs: [String]
+    }
 
     func validate() throws {
         if let spp, spp <= 0 || spp > 1 << 20 { throw ValidationError("--spp must be in 1...\(1 << 20), got \(spp)") }
@@ -87,11 +96,8 @@ struct RenderCommand: ParsableCommand {
         }
         let timing = String(format: "%.3f s (%.2f M paths/s)", stats.seconds, stats.pathsPerSecond / 1e6)
         print("\(scene): \(loaded.film.width)x\(loaded.film.height), \(spp) spp in \(timing) -> \(outputs.joined(separator: ", "))")
-        if json {
-            print("{\"scene\": \(jsonString(scene)), \"seconds\": \(stats.seconds), \"spp\": \(spp), \"width\": \(loaded.film.width), "
-                + "\"height\": \(loaded.film.height), \"paths_per_second\": \(stats.pathsPerSecond), "
-                + "\"invalid_samples\": \(stats.invalidSamples), \"outputs\": [\(outputs.map(jsonString).joined(separator: ", "))]}")
-        }
+        try json.print(Result(scene: scene, seconds: stats.seconds, spp: spp, width: loaded.film.width, height: loaded.film.height,
+                              pathsPerSecond: stats.pathsPerSecond, invalidSamples: stats.invalidSamples, outputs: outputs))
     }
 
     /// `renders/out.png` with AOV `dd.y` → `renders/out-dd.y.png`.

@@ -2,7 +2,9 @@ import ArgumentParser
 import DiffRay
 import Foundation
 
-/// `diffray train ENV`: trains a controller by backpropagation through the environment's physics.
+/// `diffray train ENV`: trains a controller by backpropagation through the
+/// environment's physics (and, with --pixels, the renderer); one subcommand an
+/// environment, since their options differ.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -14,170 +16,136 @@ struct TrainCommand: ParsableCommand {
         For the trebuchet an episode is one simulated shot. With --pixels the checkpoint \
         is written after every episode (trebuchet: every 80,000 shots) and --resume also \
         needs the options the run started with (--seed, --view-res, --view-spp, --frames, \
-        --average, --lr, --scenes; trebuchet: --episodes); --episodes counts the whole run.
-        """)
+        --average, --lr, the scene template; trebuchet: --episodes); --episodes counts the whole run.
+        """,
+        subcommands: [TrainCartPoleCommand.self, TrainPendulumCommand.self, TrainTrebuchetCommand.self])
+}
 
-    @Argument(help: "trebuchet, cartpole or pendulum.")
-    var environment: String
+/// An environment's defaults, shown in its `train` subcommand's help.
+protocol TrainDefaults {
+    static var problem: ControlProblem { get }
+    /// Training episodes from the state and from pixels (trebuchet: shots).
+    static var episodes: Int { get }
+    static var pixelEpisodes: Int { get }
+    static var unit: String { get }
+    /// The pixel policy's view and Adam's learning rate.
+    static var viewResolution: Int { get }
+    static var viewSamples: Int { get }
+    static var viewResolutions: ClosedRange<Int> { get }
+    static var pixelLearningRate: Double { get }
+}
 
-    @Option(help: "Training episodes (trebuchet: shots). Default: trebuchet 1200000, cartpole 50, pendulum 400, pendulum --pixels 30 (one pendulum episode: 200 simulated steps).")
+/// The options every `train ENV` shares.
+struct TrainOptions<E: TrainDefaults>: ParsableArguments {
+    @Option(help: "Training \(E.unit) (default \(E.episodes); with --pixels \(E.pixelEpisodes)); with --resume, of the whole run.")
     var episodes: Int?
 
     @Option(help: "Seed of the weights, start states and targets.")
     var seed: Int = 0
 
-    @Option(name: .shortAndLong, help: "The model file to write (default ENV.json).")
+    @Option(name: .shortAndLong, help: "The model file to write (default \(E.problem.rawValue).json; with --pixels \(E.problem.rawValue)-pixels.json).")
     var output: String?
 
     @Flag(help: "Continue from MODEL.checkpoint.json (bit for bit; with --pixels the other options must be those the run started with).")
     var resume = false
 
-    @Flag(help: "Train all the episodes even after the bar is met.")
-    var keepGoing = false
-
-    @Flag(help: "Print one JSON object as the last line of standard output.")
-    var json = false
-
     @Flag(help: "Train a pixel policy: the network sees only rendered frames; BPTT through physics, renderer and network.")
     var pixels = false
 
-    @Option(help: "With --pixels: the width of the policy's view in pixels (cartpole: 3/8 as high; the others square).")
-    var viewRes: Int = PixelPolicy.resolution
-
-    @Option(help: "With --pixels: samples per pixel of the policy's view.")
-    var viewSpp: Int = PixelPolicy.samples
-
-    @Option(help: "With --pixels: the folder holding the scene templates.")
-    var scenes: String = "scenes"
-
-    @Option(help: "With --pixels: Adam's learning rate.")
-    var lr: Double = PixelPolicy.learningRate
-
-    @Option(help: "With --pixels (cartpole): frames the policy sees stacked, the current one and those before it (2...16).")
-    var frames: Int = PixelPolicy.frames
-
-    @Option(help: "With --pixels (cartpole): columns of the window centred on the cart that the policy sees (0: the whole frame; default a quarter of --view-res).")
-    var crop: Int?
-
-    @Option(help: "With --pixels (cartpole): training episodes start with the cart anywhere in ± this many metres (0: Gym's starts; evaluation always uses Gym's).")
-    var startSpread: Double = PixelPolicy.startSpread
-
-    @Option(help: "With --pixels (cartpole): weight of the LQR cost-to-go of the state at every BPTT window's end (0: none, plain truncated BPTT).")
-    var costToGo: Double = PixelPolicy.costToGo
-
-    @Option(help: "With --pixels (cartpole): Polyak averaging rate of the saved weights (0: save the last weights).")
-    var average: Double = PixelPolicy.averageRate
+    @OptionGroup var json: JSONOption
 
     func validate() throws {
         if let episodes, episodes <= 0 || episodes > 100_000_000 { throw ValidationError("--episodes must be in 1...100000000, got \(episodes)") }
         if seed < 0 { throw ValidationError("--seed must be ≥ 0, got \(seed)") }
         if let output, !output.lowercased().hasSuffix(".json") { throw ValidationError("-o expects a .json file, got '\(output)'") }
-        if frames < 2 || frames > PixelPolicy.maxFrames {
-            throw ValidationError("train --pixels: --frames must be in 2...\(PixelPolicy.maxFrames), got \(frames)")
-        }
-        if let crop, crop < 0 || crop > PixelPolicy.maxCrop(resolution: viewRes) {
-            throw ValidationError("train --pixels: --crop must be in 0...\(PixelPolicy.maxCrop(resolution: viewRes)) (twice --view-res), got \(crop)")
-        }
-        if !(startSpread >= 0 && startSpread <= CartPoleDynamics.xThreshold) {
-            throw ValidationError("train --pixels: --start-spread must be in 0...\(CartPoleDynamics.xThreshold) (metres; the track ends at ±\(CartPoleDynamics.xThreshold)), got \(startSpread)")
-        }
-        if !(costToGo >= 0 && costToGo <= 1000) { throw ValidationError("train --pixels: --cost-to-go must be in 0...1000, got \(costToGo)") }
-        if !(average >= 0 && average <= 1) { throw ValidationError("train --pixels: --average must be in 0...1, got \(average)") }
     }
 
-    func run() throws {
-        let problem = try ControlProblem(name: environment)
-        if pixels { return try runPixels(problem) }
-        let model = output ?? "\(problem.rawValue).json"
-        let stem = modelStem(model)
-        let checkpointPath = stem + ".checkpoint.json"
-        let plotPath = stem + ".png"
-        let total = episodes ?? problem.defaultEpisodes
-        var session = resume ? try TrainingRun.read(path: checkpointPath, problem: problem)
-                             : TrainingRun(problem: problem, seed: UInt64(seed))
-        if resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
-        let evalName = problem == .trebuchet ? "eval mean relative miss (200 targets)" : "eval mean return (100 episodes)"
-        let trainName = problem == .trebuchet ? "batch loss" : "train return"
-        print("episode  \(trainName)  \(evalName)")
-        try session.train(totalEpisodes: total, stopWhenSolved: !keepGoing, report: { p in
-            if problem == .trebuchet {
-                print(String(format: "%7d  %.3e  %.5f", p.episode, p.trainReturn, p.evaluation))
-            } else {
-                print(String(format: "%7d  %8.1f  %8.2f", p.episode, p.trainReturn, p.evaluation))
-            }
-        }, checkpoint: { try $0.write(path: checkpointPath) })
+    /// The model file: -o, or the environment's default name.
+    var model: String { output ?? (pixels ? "\(E.problem.rawValue)-pixels.json" : "\(E.problem.rawValue).json") }
+}
 
-        let network = try session.network.network(path: checkpointPath, expecting: problem.layers)
-        try network.save(to: model, metadata: [
-            "environment": problem.rawValue, "seed": String(session.seed), "episodes": String(session.episodes),
-            "environment_steps": String(session.environmentSteps),
-        ])
-        let xs = session.curve.map { Double($0.episode) }
-        let plot = Plot.lines(series: [session.curve.map(\.evaluation)] + (problem == .trebuchet ? [] : [session.curve.map(\.trainReturn)]),
-                              labels: problem == .trebuchet ? ["eval mean relative miss"] : ["eval mean return", "training episode return"],
-                              logY: problem == .trebuchet, x: xs, title: "diffray train \(problem.rawValue) (seed \(session.seed))",
-                              xLabel: problem == .trebuchet ? "shots" : "training episodes",
-                              yLabel: problem == .trebuchet ? "relative miss" : "return")
-        try plot.writePNG(to: plotPath)
-        let last = session.curve.last?.evaluation ?? .nan
-        let solved = session.solvedAt.map(String.init) ?? "not reached"
-        print("\(problem.rawValue): \(session.episodes) episodes, \(session.environmentSteps) environment steps, "
-            + String(format: "%.2f s", session.seconds) + (problem == .trebuchet ? "" : ", bar met after: \(solved)")
-            + " -> \(model), \(plotPath)")
-        if json {
-            let solvedJSON = session.solvedAt.map(String.init) ?? "null"
-            print("{\"environment\": \"\(problem.rawValue)\", \"episodes\": \(session.episodes), \"env_steps\": \(session.environmentSteps), "
-                + "\"seconds\": \(session.seconds), \"solved_at\": \(solvedJSON), \"final_evaluation\": \(last.isFinite ? String(last) : "null"), "
-                + "\"model\": \(jsonString(model)), \"plot\": \(jsonString(plotPath))}")
+/// The pixel policy's view, learning rate and scene templates (`train ENV --pixels`).
+struct PixelViewOptions<E: TrainDefaults>: ParsableArguments {
+    @Option(help: "With --pixels: the width of the policy's view in pixels (\(E.viewResolutions.lowerBound)...\(E.viewResolutions.upperBound)).")
+    var viewRes: Int = E.viewResolution
+
+    @Option(help: "With --pixels: samples per pixel of the policy's view (1...1024).")
+    var viewSpp: Int = E.viewSamples
+
+    @Option(help: "With --pixels: Adam's learning rate.")
+    var lr: Double = E.pixelLearningRate
+
+    @OptionGroup var templates: TemplateOption
+
+    func validate() throws {
+        guard E.viewResolutions.contains(viewRes), viewSpp >= 1 && viewSpp <= 1024 else {
+            throw ValidationError("train \(E.problem.rawValue) --pixels: --view-res must be in \(E.viewResolutions.lowerBound)...\(E.viewResolutions.upperBound) and --view-spp in 1...1024, got \(viewRes), \(viewSpp)")
         }
+        if !(lr > 0 && lr.isFinite) { throw ValidationError("train \(E.problem.rawValue) --pixels: --lr must be a positive number, got \(lr)") }
     }
 
-    /// `--pixels`: BPTT around physics → renderer → pixels → network → action.
-    func runPixels(_ problem: ControlProblem) throws {
-        switch problem {
-        case .cartpole: break
-        case .pendulum: return try PendulumPixelCommands.train(self)
-        case .trebuchet: return try TrebuchetPixelCommands.train(self)
-        }
-        guard viewRes >= 4 && viewRes <= 256, viewSpp >= 1 && viewSpp <= 1024 else {
-            throw ValidationError("train --pixels: --view-res must be in 4...256 and --view-spp in 1...1024, got \(viewRes), \(viewSpp)")
-        }
-        let model = output ?? "\(problem.rawValue)-pixels.json"
-        let stem = modelStem(model)
-        let checkpointPath = PixelTrainingRun.checkpointPath(model: model)
-        let total = episodes ?? 50
-        let window = crop ?? PixelPolicy.crop(resolution: viewRes)
-        let options = PixelTrainingOptions(
-            seed: UInt64(seed), resolution: viewRes, samples: viewSpp, frames: frames, averageRate: average, learningRate: lr,
-            scenes: scenes, sceneHash: try PixelTrainingOptions.sceneHash(problem: problem, directory: scenes), crop: window,
-            startSpread: startSpread, costToGo: costToGo)
-        var run = resume ? try PixelTrainingRun.read(path: checkpointPath, problem: problem, options: options)
-                         : PixelTrainingRun(problem: problem, options: options)
-        if resume { print("resuming \(checkpointPath) at episode \(run.episodes)") }
-        let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
-        print("episode  return  frames  seconds   (policy view \(observer.width)x\(observer.height), \(viewSpp) spp, \(frames) frames stacked, "
-            + (window > 0 ? "\(window) columns around the cart" : "whole frames")
-            + (costToGo > 0 ? ", cost-to-go × \(costToGo)" : ", no cost-to-go")
-            + (startSpread > 0 ? ", training starts anywhere in ±\(startSpread) m)" : ", Gym's starts)"))
-        try run.trainCartPole(observer: observer, totalEpisodes: total, report: { p, r in
-            print(String(format: "%7d  %6.0f  %6d  %7.1f", p.episode, p.trainReturn, r.renderedFrames, r.seconds))
-        }, checkpoint: { try $0.write(path: checkpointPath) })
-        let seconds = run.seconds
-        try PixelPolicy.save(try run.policy(), to: model, problem: problem, resolution: viewRes, samples: viewSpp, frames: frames, crop: window, metadata: [
-            "seed": String(seed), "episodes": String(run.episodes), "environment_steps": String(run.environmentSteps),
-            "frames": String(run.renderedFrames), "average_rate": String(average), "start_spread": String(startSpread),
-            "cost_to_go": String(costToGo),
-        ])
-        let returns = run.curve.map(\.trainReturn)
-        let plot = Plot.lines(series: [returns], labels: ["training episode return"], logY: false,
-                              x: run.curve.map { Double($0.episode) }, title: "diffray train \(problem.rawValue) --pixels (seed \(seed))",
-                              xLabel: "training episodes", yLabel: "return")
-        try plot.writePNG(to: stem + ".png")
-        print("\(problem.rawValue) from pixels: \(run.episodes) episodes, \(run.environmentSteps) environment steps, "
-            + "\(run.renderedFrames) frames with gradients, " + String(format: "%.1f s", seconds) + " -> \(model), \(stem).png, \(checkpointPath)")
-        if json {
-            print("{\"environment\": \"\(problem.rawValue)\", \"pixels\": true, \"episodes\": \(run.episodes), \"env_steps\": \(run.environmentSteps), "
-                + "\"frames\": \(run.renderedFrames), \"seconds\": \(seconds), \"model\": \(jsonString(model))}")
-        }
+    /// The scene template's hash and the folder name a checkpoint records.
+    func sceneRecord() throws -> (folder: String, hash: String) {
+        (templates.scenes ?? "built-in", try PixelTrainingOptions.sceneHash(problem: E.problem, directory: templates.scenes))
     }
+}
+
+/// What `train ENV --json` prints.
+struct TrainResult: Encodable {
+    var environment: ControlProblem
+    var pixels: Bool?
+    var episodes: Int
+    var envSteps: Int
+    var frames: Int?
+    var evaluationFrames: Int?
+    var renderSeconds: Double?
+    var seconds: Double
+    var solvedAt: Nullable<Int>?
+    var finalEvaluation: Finite?
+    var model: String
+    var plot: String?
+}
+
+/// `train ENV` without --pixels: the environment's `ControlTask` on a `TrainingRun`.
+func trainFromState<E: TrainDefaults>(_ o: TrainOptions<E>, keepGoing: Bool) throws {
+    let problem = E.problem
+    let model = o.model
+    let stem = modelStem(model)
+    let checkpointPath = stem + ".checkpoint.json"
+    let plotPath = stem + ".png"
+    let total = o.episodes ?? E.episodes
+    var session = o.resume ? try TrainingRun.read(path: checkpointPath, problem: problem)
+                           : TrainingRun(problem: problem, seed: UInt64(o.seed))
+    if o.resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
+    let shots = problem == .trebuchet
+    let evalName = shots ? "eval mean relative miss (200 targets)" : "eval mean return (100 episodes)"
+    print("episode  \(shots ? "batch loss" : "train return")  \(evalName)")
+    try session.train(totalEpisodes: total, stopWhenSolved: !keepGoing, report: { p in
+        print(shots ? String(format: "%7d  %.3e  %.5f", p.episode, p.trainReturn, p.evaluation)
+                    : String(format: "%7d  %8.1f  %8.2f", p.episode, p.trainReturn, p.evaluation))
+    }, checkpoint: { try $0.write(path: checkpointPath) })
+
+    let network = try session.network.network(path: checkpointPath, expecting: problem.layers)
+    try network.save(to: model, metadata: ModelMetadata.encode(StateModelMetadata(
+        environment: problem, seed: session.seed, episodes: session.episodes, environmentSteps: session.environmentSteps)))
+    let plot = Plot.lines(series: [session.curve.map(\.evaluation)] + (shots ? [] : [session.curve.map(\.trainReturn)]),
+                          labels: shots ? ["eval mean relative miss"] : ["eval mean return", "training episode return"],
+                          logY: shots, x: session.curve.map { Double($0.episode) }, title: "diffray train \(problem.rawValue) (seed \(session.seed))",
+                          xLabel: shots ? "shots" : "training episodes", yLabel: shots ? "relative miss" : "return")
+    try plot.writePNG(to: plotPath)
+    let solved = session.solvedAt.map(String.init) ?? "not reached"
+    print("\(problem.rawValue): \(session.episodes) episodes, \(session.environmentSteps) environment steps, "
+        + String(format: "%.2f s", session.seconds) + (shots ? "" : ", bar met after: \(solved)")
+        + " -> \(model), \(plotPath)")
+    try o.json.print(TrainResult(environment: problem, episodes: session.episodes, envSteps: session.environmentSteps,
+                                 seconds: session.seconds, solvedAt: Nullable(session.solvedAt),
+                                 finalEvaluation: Finite(session.curve.last?.evaluation ?? .nan), model: model, plot: plotPath))
+}
+
+/// Plots a pixel run's training curve to MODEL.png.
+func plotPixelCurve(_ run: PixelTrainingRun, series: [[Double]], labels: [String], logY: Bool = false,
+                    xLabel: String, yLabel: String, to path: String) throws {
+    try Plot.lines(series: series, labels: labels, logY: logY, x: run.curve.map { Double($0.episode) },
+                   title: "diffray train \(run.problem.rawValue) --pixels (seed \(run.options.seed))",
+                   xLabel: xLabel, yLabel: yLabel).writePNG(to: path)
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import DiffRay
 #if canImport(Glibc)
 import Glibc
-import CSupport
 #endif
 
 /// The `diffray` command: one subcommand a file (`RenderCommand.swift`, ...).
@@ -25,11 +24,9 @@ struct DiffRayCommand: ParsableCommand {
         ])
 }
 
-#if canImport(Glibc)
-// The pixel loop's per-frame buffers (images, Jacobian columns, per-tile sums)
-// were page-faulted in again every frame: ≈ 100 faults per 64×64 gradient frame.
-diffray_keep_freed_memory()
-#endif
+// The allocator setting the trainers and pixel observers apply themselves
+// (`configureAllocator`), given to every command's renders as well.
+configureAllocator()
 
 /// Every failure, from a bad flag to a malformed scene file, ends as one line
 /// on standard error and exit status 2; help and version exit 0.

@@ -7,7 +7,7 @@
 //       know each variable.
 //   swift run -c release cartpole-observation estimate [res] [spp] [gap] [pairs]
 //       Renders `pairs` (default 4000) frame pairs of random states from
-//       scenes/cartpole.xml (`res` px wide, default 64; `spp` samples per pixel,
+//       the built-in cartpole template (`res` px wide, default 64; `spp` samples per pixel,
 //       default 4; the earlier frame `gap` steps of 0.02 s before, default 1, with
 //       the pixel policies' fixed frame seed) and fits a 18→64→64→4 regressor
 //       from the frames' spatial moments (each RGB plane's mass and centroid, in
@@ -29,21 +29,22 @@ func noiseStudy() throws {
     for (v, sigmas) in levels.enumerated() {
         for sigma in sigmas {
             var g = SeededGenerator(seed: 9)
-            let e = evaluate(CartPoleDynamics.self, episodes: 100, seed: 5) { o in
+            let noisy = ObservationPolicy<CartPoleDynamics> { o in
                 var noisy = o
                 noisy[v] += sigma * g.normal()
                 return net.predict(noisy)[0]
             }
+            let e = try evaluate(policy: noisy, task: CartPoleTask.self, episodes: 100, seed: 5)
             print("  " + names[v].padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: "sigma %.2f: %6.1f", sigma, e.mean))
         }
     }
 }
 
 func estimationStudy(res: Int, spp: Int, gap: Int, pairs: Int) throws {
-    let view = try PixelObservation(problem: .cartpole, directory: "../../scenes", resolution: res, samples: spp)
+    let view = try PixelObservation(problem: .cartpole, resolution: res, samples: spp)
     let w = view.width, h = view.height, n = w * h
     func planes(_ state: [Double]) throws -> [Double] {
-        let image = try view.render(state: state, seed: PixelPolicy.frameSeed)
+        let image = try view.render(state: state, seed: PixelObservation.frameSeed)
         var out = [Double](repeating: 0, count: 3 * n)
         for i in 0..<n { for c in 0..<3 { out[c * n + i] = Double(image.pixels[3 * i + c]) } }
         return out

@@ -1,0 +1,114 @@
+import Foundation
+import Autodiff
+import Learning
+
+/// What acts in an episode: the action for each state. A policy may keep a
+/// memory within an episode (a pixel policy's stacked frames); `startEpisode`
+/// clears it.
+public protocol Policy {
+    /// Called before the first step of each episode (`episode` counts from 0).
+    mutating func startEpisode(_ episode: Int)
+    /// The action in `state`, the `step`-th of the episode.
+    mutating func action(state: [Double], step: Int) throws -> Double
+}
+
+/// A policy of the Gym observation `D.observation(state)`: a trained state
+/// network (`EpisodicTask.policy(_:)`) or any function.
+public struct ObservationPolicy<D: Dynamics>: Policy {
+    public var act: ([Double]) -> Double
+    public init(_ act: @escaping ([Double]) -> Double) { self.act = act }
+    public mutating func startEpisode(_ episode: Int) {}
+    @inlinable
+    public mutating func action(state: [Double], step: Int) -> Double { act(D.observation(state)) }
+}
+
+/// The returns of a policy over evaluation episodes.
+public struct EpisodeStatistics: Codable, Equatable, Sendable {
+    public var mean: Double
+    /// The population standard deviation of the returns.
+    public var std: Double
+    public var returns: [Double]
+    /// Each episode's last state (terminal, or the one after the last step).
+    public var finalStates: [[Double]]
+
+    public init(returns: [Double], finalStates: [[Double]]) {
+        let mean = returns.reduce(0, +) / Double(returns.count)
+        let v = returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(returns.count)
+        self.mean = mean; self.std = v.squareRoot(); self.returns = returns; self.finalStates = finalStates
+    }
+}
+
+/// The Gym return of `policy` over `episodes` episodes of `task`, whose start
+/// states come from `seed` (Gym's start-state distribution), each run until it
+/// terminates, reaches the task's step limit or `maxSteps` steps. `onStep`
+/// sees every step before it is taken: the episode, the step, the state and the
+/// action. Every evaluation (state or pixel policy, rendered or cached frames,
+/// rollouts) is this loop.
+public func evaluate<T: EpisodicTask, P: Policy>(
+    policy: P, task: T.Type, episodes: Int, seed: UInt64, maxSteps: Int = T.Physics.maxSteps,
+    onStep: ((_ episode: Int, _ step: Int, _ state: [Double], _ action: Double) throws -> Void)? = nil) throws -> EpisodeStatistics {
+    var policy = policy
+    var g = SeededGenerator(seed: seed)
+    var returns = [Double](), finalStates = [[Double]]()
+    for e in 0..<episodes {
+        var env = Environment<T.Physics, Double>(generator: &g)
+        policy.startEpisode(e)
+        var total = 0.0
+        while !env.isDone && env.steps < maxSteps {
+            let a = try policy.action(state: env.state, step: env.steps)
+            try onStep?(e, env.steps, env.state, a)
+            total += env.step(a)
+        }
+        returns.append(total)
+        finalStates.append(env.state)
+    }
+    return EpisodeStatistics(returns: returns, finalStates: finalStates)
+}
+
+/// How cart-pole episodes ended, from their final states: the pole past 12°,
+/// the cart off the track, or the step limit reached; and where the falls
+/// happened (how far the cart had gone from the centre, and to which side the
+/// pole fell, a bias a user changes next).
+public struct CartPoleEndings: Codable, Equatable, Sendable {
+    public var poleFell: Int
+    public var cartLeftTrack: Int
+    public var ranToLimit: Int
+    /// |x| of the cart (m) where the pole fell: median and maximum (nil: no fall).
+    public var fallAbsXMedian: Double?
+    public var fallAbsXMax: Double?
+    /// Falls to the right (+x).
+    public var fallsRight: Int
+
+    public init(finalStates: [[Double]]) {
+        let falls = finalStates.filter { abs($0[2]) > CartPoleDynamics.thetaThreshold }
+        poleFell = falls.count
+        cartLeftTrack = finalStates.filter { abs($0[0]) > CartPoleDynamics.xThreshold && abs($0[2]) <= CartPoleDynamics.thetaThreshold }.count
+        ranToLimit = finalStates.count - poleFell - cartLeftTrack
+        let fallX = falls.map { abs($0[0]) }.sorted()
+        fallAbsXMedian = fallX.isEmpty ? nil : fallX[fallX.count / 2]
+        fallAbsXMax = fallX.last
+        fallsRight = falls.filter { $0[2] > 0 }.count
+    }
+}
+
+/// One episode as a rollout records it: every state visited (the start and
+/// the state after each step), each action taken and the return.
+public struct EpisodeRecord: Sendable {
+    public var states: [[Double]] = []
+    public var actions: [Double] = []
+    public var reward = 0.0
+    public var steps: Int { actions.count }
+}
+
+/// One episode of `policy` from the first start state `seed` gives (the first
+/// episode `evaluate` runs with that seed), at most `maxSteps` steps.
+public func record<T: EpisodicTask, P: Policy>(policy: P, task: T.Type, seed: UInt64,
+                                               maxSteps: Int = T.Physics.maxSteps) throws -> EpisodeRecord {
+    var r = EpisodeRecord()
+    let s = try evaluate(policy: policy, task: task, episodes: 1, seed: seed, maxSteps: maxSteps) { _, _, state, action in
+        r.states.append(state); r.actions.append(action)
+    }
+    r.states.append(s.finalStates[0])
+    r.reward = s.returns[0]
+    return r
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Autodiff
+import Learning
+import Control
+
+/// Cart-pole from pixels: the policy sees the last `frames` views (`FrameStack`,
+/// or a window `crop` columns wide centred on the cart, `CartCrop`), nothing
+/// else: dense(inputs → 32) relu → 1 tanh. Trained by `PixelBPTTTrainer`
+/// with the state recipe's loss (`CartPoleSurrogate`), windows of 8 steps, Adam,
+/// the gradient clipped to norm 1, the LQR cost-to-go at every window's end and
+/// the saved weights averaged (`hyperparameters`).
+public enum CartPolePixels: PixelTask {
+    public struct Hyperparameters: Codable, Equatable, Sendable {
+        /// Hidden units of the policy.
+        public var hidden = 32
+        /// The policy's view: width in pixels and samples per pixel.
+        public var resolution = 32
+        public var samples = 4
+        /// Frames seen, the current one and the three before it.
+        public var frames = 4
+        public var window = 8
+        public var learningRate = 0.01
+        public var clipNorm = 1.0
+        /// The saved policy is the Polyak average of the weights at this rate per update (`PixelBPTTTrainer.averageRate`).
+        public var averageRate = 0.01
+        /// The weight of the LQR cost-to-go at every window's end (`QuadraticCostToGo.cartPole`,
+        /// `train --cost-to-go`): an 8-step window sees too little of what the cart's place and
+        /// speed cost later, and without it frozen policies drift off the track.
+        public var costToGo = 3.0
+        /// Training episodes start with the cart anywhere in ± this many metres (`--start-spread`).
+        /// Off by default: with the window around the cart, ±1 m helped some seeds and hurt others.
+        public var startSpread = 0.0
+        public var defaultEpisodes = 50
+        public init() {}
+    }
+
+    public static let problem = ControlProblem.cartpole
+    public static let stateSize = CartPoleDynamics.stateSize
+    public static let hyperparameters = Hyperparameters()
+    public static let maxFrames = 16
+
+    /// The view is wide, 3/8 as high as wide: the track and not much above the pole.
+    public static func height(width: Int) -> Int { Swift.max(1, Int((Double(width) * 3 / 8).rounded())) }
+
+    public static func defines(state: [Double]) -> [String: String] {
+        precondition(state.count >= 4, "SceneTemplate: cart-pole state has 4 values")
+        return ["cart_x": define(state[0]), "pole_angle": define(state[2] * 180 / .pi)]
+    }
+
+    /// x ∈ ±1 m, θ ∈ ±0.2 rad.
+    public static func sweep(_ u: Double) -> [Double] { [2 * u - 1, 0, 0.2 * sin(6 * u), 0] }
+
+    public static let poseKeys = ["cart.translate", "pole.translate", "pole.rotate"]
+    public static let posedStateIndices = [0, 2]
+
+    /// Hinge 0.5 m below the pole's centre, the pole leaning to +x for θ > 0 (a rotation by −θ about z).
+    @inlinable
+    public static func pose<T: Real>(state s: [T]) -> [[T]] {
+        let z = T(0), x = s[0], th = s[2]
+        return [[x, z, z],
+                [x + T(0.5) * sin(th), T(0.5) * cos(th) - T(0.5), z],
+                [z, z, -th]]
+    }
+
+    /// The layers for a view `resolution` pixels wide, `frames` stacked frames and
+    /// a window `crop` columns wide centred on the cart (0: the whole frame).
+    public static func layers(resolution r: Int, frames: Int = 2, crop: Int = 0) -> [Layer] {
+        let inputs = inputSize(frames: frames, width: r, height: height(width: r),
+                               crop: CartCrop.window(width: crop, frameWidth: r))
+        return Network.mlpLayers([inputs, hyperparameters.hidden, 1], hidden: .relu, output: .tanh)
+    }
+
+    public static func layers(_ options: PixelTrainingOptions) -> [Layer] {
+        layers(resolution: options.resolution, frames: options.frames, crop: options.cropWidth)
+    }
+
+    public static func layers(_ m: PixelModelMetadata, path: String) throws -> [Layer] {
+        guard m.frames >= 2 && m.frames <= maxFrames else {
+            throw ModelFileError(path: path, "metadata pixels_frames is \(m.frames), expected an integer in 2...\(maxFrames)")
+        }
+        guard m.cropWidth >= 0 && m.cropWidth <= maxCrop(resolution: m.resolution) else {
+            throw ModelFileError(path: path, "metadata pixels_crop is \(m.cropWidth), expected an integer in 0...\(maxCrop(resolution: m.resolution))")
+        }
+        return layers(resolution: m.resolution, frames: m.frames, crop: m.cropWidth)
+    }
+
+    /// The stacked frames, the window, the frames rendered and the recipe's options.
+    public static func describe(_ run: PixelTrainingRun, in m: inout PixelModelMetadata) {
+        m.stackedFrames = run.options.frames
+        m.crop = run.options.cropWidth > 0 ? run.options.cropWidth : nil
+        m.renderedFrames = run.renderedFrames
+        m.averageRate = run.options.averageRate
+        m.startSpread = run.options.startSpreadWidth
+        m.costToGo = run.options.costToGoWeight
+    }
+
+    /// The length of the policy input for `frames` stacked `width`×`height` frames,
+    /// seen through `crop` or whole (nil).
+    public static func inputSize(frames: Int, width: Int, height: Int, crop: CartCrop?) -> Int {
+        crop?.inputSize(frames: frames, height: height) ?? frames * width * height
+    }
+
+    /// The default window around the cart (`CartCrop`): a quarter of the view's
+    /// width (16 columns of 64, 1.4 m of track).
+    public static func crop(resolution: Int) -> Int { Swift.max(1, resolution / 4) }
+    /// The widest window: twice the frame (a window wider than that only adds zeros).
+    public static func maxCrop(resolution: Int) -> Int { 2 * resolution }
+
+    /// The policy input of `history` (contrast channels, newest first): the
+    /// window around the cart when `crop` is set, the whole frames otherwise.
+    @inlinable
+    public static func input(_ history: [[Double]], background: [Double], crop: CartCrop?) -> [Double] {
+        crop.map { $0.input(history) } ?? FrameStack.input(history, background: background)
+    }
+}

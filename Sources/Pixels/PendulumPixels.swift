@@ -1,0 +1,348 @@
+import Foundation
+import Autodiff
+import ImageIO
+import Learning
+import Render
+import Control
+
+/// The pendulum's rendered frames over a fine grid of angles, with their
+/// derivatives: the renderer's output that the pixel trainer looks up.
+///
+/// The pendulum's picture depends on θ alone (θ̇ is not drawn), so the frames
+/// of every state the trainer visits are, up to a grid step, a one-parameter
+/// family. `render` path-traces `count` angles θₖ = −π + 2πk/count once
+/// (`PixelObservation.renderWithJacobian`, the policy's frame seed, boundary
+/// terms as configured there) and keeps each frame's contrast channel
+/// (`PixelInput.channel`) and its derivative ∂channel/∂θ. A state is shown the
+/// frame of the nearest grid angle (at 720 angles: within 0.25°, under 0.05 px
+/// at 32² for the bob). Evaluation (`RenderedFramePolicy`) renders every
+/// frame afresh; only training looks frames up.
+public struct PendulumFrameCache: Sendable {
+    public let count: Int
+    public let width: Int
+    public let height: Int
+    /// count × pixels: the contrast channel of each grid angle's frame.
+    public var channels: [Float]
+    /// count × pixels: ∂channel/∂θ at each grid angle.
+    public var derivatives: [Float]
+    /// The observer's background channel (the rest pose).
+    public var background: [Double]
+
+    public var pixels: Int { width * height }
+
+    public init(count: Int, width: Int, height: Int, channels: [Float], derivatives: [Float], background: [Double]) {
+        precondition(channels.count == count * width * height && derivatives.count == channels.count && background.count == width * height)
+        self.count = count; self.width = width; self.height = height
+        self.channels = channels; self.derivatives = derivatives; self.background = background
+    }
+
+    /// The grid angle k (rad).
+    public func angle(_ k: Int) -> Double { -Double.pi + 2 * Double.pi * Double(k) / Double(count) }
+
+    /// The index of the grid angle nearest to θ (wrapped).
+    @inlinable
+    public func index(_ theta: Double) -> Int {
+        let u = (theta + Double.pi) / (2 * Double.pi)
+        let k = Int((u - u.rounded(.down)) * Double(count) + 0.5)
+        return k % count
+    }
+
+    /// The contrast channel shown for angle θ.
+    public func channel(_ theta: Double) -> ArraySlice<Float> {
+        let k = index(theta)
+        return channels[(k * pixels)..<((k + 1) * pixels)]
+    }
+
+    /// ∂channel/∂θ at the grid angle nearest to θ.
+    public func derivative(_ theta: Double) -> ArraySlice<Float> {
+        let k = index(theta)
+        return derivatives[(k * pixels)..<((k + 1) * pixels)]
+    }
+
+    /// Renders the grid with `observer` (a pendulum observer). `progress` gets the frames done.
+    public static func render(observer: PixelObservation, count: Int, seed: UInt64,
+                              progress: ((Int) -> Void)? = nil) throws -> PendulumFrameCache {
+        guard observer.problem == .pendulum else {
+            throw ControlError("PendulumFrameCache.render: observer is for \(observer.problem.rawValue), expected pendulum")
+        }
+        let w = observer.width, h = observer.height, n = w * h
+        var channels = [Float](repeating: 0, count: count * n), derivatives = channels
+        for k in 0..<count {
+            let theta = -Double.pi + 2 * Double.pi * Double(k) / Double(count)
+            let frame = try observer.renderWithJacobian(state: [theta, 0], seed: seed)
+            let c = PixelInput.channel(frame.image)
+            let j = frame.jacobian[0]
+            for i in 0..<n {
+                channels[k * n + i] = Float(c[i])
+                derivatives[k * n + i] = j[3 * i] - j[3 * i + 2]
+            }
+            progress?(k + 1)
+        }
+        return PendulumFrameCache(count: count, width: w, height: h, channels: channels, derivatives: derivatives,
+                                  background: observer.background)
+    }
+
+    // MARK: File
+
+    static let magic = "diffray-pendulum-frames-1"
+
+    /// Writes the cache with a key (the view and scene it was rendered from) atomically.
+    public func write(path: String, key: String) throws {
+        var data = FrameFile.header(magic: PendulumFrameCache.magic, key: key, sizes: [count, width, height])
+        channels.withUnsafeBytes { data.append(contentsOf: $0) }
+        derivatives.withUnsafeBytes { data.append(contentsOf: $0) }
+        background.withUnsafeBytes { data.append(contentsOf: $0) }
+        try writeAtomically(data, to: path)
+    }
+
+    /// Reads a cache written with the same `key`; nil if the file is missing or was made for another key.
+    public static func read(path: String, key: String) -> PendulumFrameCache? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let (dims, body) = FrameFile.read(data, magic: magic, key: key, sizes: 3),
+              dims.allSatisfy({ $0 > 0 }) else { return nil }
+        let (count, w, h) = (dims[0], dims[1], dims[2])
+        // 4-byte channels and derivatives for every frame, one 8-byte background
+        guard let n = FrameFile.product([count, w, h]), n <= Int.max / 16, body.count == 8 * n + 8 * (w * h) else { return nil }
+        var channels = [Float](repeating: 0, count: n), derivatives = channels
+        var background = [Double](repeating: 0, count: w * h)
+        body.withUnsafeBytes { raw in
+            channels.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<(4 * n)])) }
+            derivatives.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[(4 * n)..<(8 * n)])) }
+            background.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[(8 * n)...])) }
+        }
+        return PendulumFrameCache(count: count, width: w, height: h, channels: channels, derivatives: derivatives, background: background)
+    }
+}
+
+/// The pendulum's pixel policy: dense(2·R² → 32) relu → dense(32 → 1) tanh on
+/// the input of a two-frame `FrameStack` (the current frame's contrast channel minus the rest pose's,
+/// and 4× its difference to the previous frame's), torque = 2·tanh. No state goes in.
+/// Trained by `PendulumPixelTrainer` on a `PendulumFrameCache`.
+public enum PendulumPixels: PixelTask {
+    public struct Hyperparameters: Codable, Equatable, Sendable {
+        public var hidden = 32
+        /// The policy's view: width in pixels and samples per pixel.
+        public var resolution = 32
+        public var samples = 4
+        /// Angles of the training frame cache (0.5° apart).
+        public var cacheAngles = 720
+        /// Adam's learning rate.
+        public var learningRate = 0.003
+        /// A training episode: `roundsPerEpisode` rounds of `windowsPerRound` closed-loop
+        /// windows of 2 simulated steps (200 steps), each round followed by
+        /// `updatesPerRound` Adam updates on `batchSize` stored targets.
+        public var windowsPerRound = 10
+        public var roundsPerEpisode = 10
+        public var updatesPerRound = 30
+        public var batchSize = 32
+        /// Training episodes of `train pendulum --pixels` (it does not stop early).
+        public var defaultEpisodes = 30
+        /// The cached-frame evaluation runs after every this many episodes (and the last one).
+        public var evaluateEvery = 5
+        public init() {}
+    }
+
+    public static let problem = ControlProblem.pendulum
+    public static let stateSize = PendulumDynamics.stateSize
+    public static let hyperparameters = Hyperparameters()
+    /// The name of the policy in its model files (`pixels_policy`).
+    public static let policyName = "pendulum-dense-1"
+
+    public static func defines(state: [Double]) -> [String: String] {
+        precondition(state.count >= 1, "SceneTemplate: pendulum state has 2 values")
+        return ["angle": define(state[0] * 180 / .pi)]
+    }
+
+    /// θ around the circle.
+    public static func sweep(_ u: Double) -> [Double] { [2 * Double.pi * u - Double.pi, 0] }
+
+    public static let poseKeys = ["rod.translate", "rod.rotate", "bob.translate"]
+    public static let posedStateIndices = [0]
+
+    /// Pivot at the origin, rod centre 0.5 m and bob 1 m from it, turned by +θ about z.
+    @inlinable
+    public static func pose<T: Real>(state s: [T]) -> [[T]] {
+        let z = T(0), th = s[0]
+        return [[-T(0.5) * sin(th), T(0.5) * cos(th) - T(0.5), z],
+                [z, z, th],
+                [-sin(th), cos(th) - T(1), z]]
+    }
+
+    public static func layers(resolution r: Int) -> [Layer] {
+        Network.mlpLayers([2 * r * r, hyperparameters.hidden, 1], hidden: .relu, output: .tanh)
+    }
+
+    public static func layers(_ options: PixelTrainingOptions) -> [Layer] { layers(resolution: options.resolution) }
+
+    public static func layers(_ m: PixelModelMetadata, path: String) throws -> [Layer] {
+        guard m.policy == policyName, m.resolution >= 4, m.resolution <= 256 else {
+            throw ModelFileError(path: path, "not a pendulum pixel policy (metadata pixels_policy \(m.policy ?? "missing"), expected \(policyName); pixels_resolution in 4...256); train it with `diffray train pendulum --pixels`")
+        }
+        return layers(resolution: m.resolution)
+    }
+
+    public static func validate(_ run: PixelTrainingRun, path: String) throws {
+        guard let r = run.replay else {
+            throw ModelFileError(path: path, "missing key 'replay', expected the pendulum trainer's replay buffer")
+        }
+        guard r.states.count == 2 * r.targets.count, r.count <= PendulumReplay.capacity,
+              r.cursor >= 0, r.cursor < PendulumReplay.capacity else {
+            throw ModelFileError(path: path, "inconsistent replay buffer: \(r.states.count) state values for \(r.targets.count) targets, cursor \(r.cursor); expected 2 per target, at most \(PendulumReplay.capacity) targets and a cursor in 0..<\(PendulumReplay.capacity)")
+        }
+    }
+
+    public static func describe(_ run: PixelTrainingRun, in m: inout PixelModelMetadata) { m.policy = policyName }
+
+    /// The torque for a network input.
+    @inlinable
+    public static func action(_ network: Network, _ input: [Double]) -> Double {
+        PendulumDynamics.maxTorque * network.predict(input)[0]
+    }
+}
+
+/// Pendulum swing-up from pixels, by backpropagation through physics → renderer
+/// → network, with the state recipe's terminal value (`PendulumValueSurrogate`)
+/// and Newton targets (`PendulumNewtonTrainer`).
+///
+/// A window starts in a random state s₀ (θ ~ U(−π, π), θ̇ ~ U(−8, 8)); its
+/// previous frame is that of θ₀ − dt·θ̇₀ (exactly where the pendulum was a step
+/// before, whatever the torque: θ′ = θ + dt·θ̇′). Two closed-loop steps:
+/// a₀ = π(frame(θ₀), frame(θ₀ − dt θ̇₀)), s₁ = f(s₀, a₀), a₁ = π(frame(θ₁), frame(θ₀)),
+/// s₂ = f(s₁, a₁); loss ℓ = c(s₀, a₀) + c(s₁, a₁) + V(s₂). Backward: ∂ℓ/∂a₁
+/// through the physics and V; ∂ℓ/∂s₁ through the physics, Gym's cost and, when
+/// `useRendererGradient`, through a₁'s network pullback and the renderer's
+/// ∂frame/∂θ₁ (the loop closed: moving the pendulum changes what the policy
+/// sees next); ∂ℓ/∂a₀ = ∂c₀/∂a₀ + ∂ℓ/∂s₁·∂s₁/∂a₀. Each action's Newton target
+/// a − (∂ℓ/∂a)/h (h: Gauss–Newton curvatures, `PendulumValueSurrogate.curvature`)
+/// goes into the replay buffer with its state; the policy is fitted to the buffer
+/// by Adam on (a(frames) − target)² + κ·atanh(a/2)². Frames come from the
+/// `PendulumFrameCache` (rendered once); every simulated step is counted.
+public struct PendulumPixelTrainer {
+    public var network: Network
+    public var optimizer: Adam
+    public let cache: PendulumFrameCache
+    public var replay = PendulumReplay()
+    public var environmentSteps = 0
+    public var useRendererGradient = true
+
+    public init(network: Network, optimizer: Adam, cache: PendulumFrameCache) {
+        self.network = network; self.optimizer = optimizer; self.cache = cache
+    }
+
+    /// The policy input for the pendulum at θ, having been at θ_prev a step before (cached frames).
+    public func input(theta: Double, previous: Double) -> [Double] {
+        let n = cache.pixels
+        let cur = cache.channel(theta), prev = cache.channel(previous)
+        var x = [Double](repeating: 0, count: 2 * n)
+        let gain = PixelInput.differenceGain
+        var i = 0
+        for (c, p) in zip(cur, prev) {
+            x[i] = Double(c) - cache.background[i]
+            x[n + i] = gain * (Double(c) - Double(p))
+            i += 1
+        }
+        return x
+    }
+
+    /// Simulates `count` closed-loop windows of two steps and stores their Newton
+    /// targets. Returns the mean Gym reward per simulated step.
+    public mutating func collect(windows count: Int, generator: inout SeededGenerator) -> Double {
+        let scale = PendulumDynamics.maxTorque, dt = PendulumDynamics.dt, limit = PendulumNewtonTrainer.targetLimit
+        var total = 0.0
+        for _ in 0..<count {
+            let s0 = PendulumTrainingDynamics.startState(&generator)
+            let x0 = input(theta: s0[0], previous: s0[0] - dt * s0[1])
+            let a0 = scale * network.predict(x0)[0]
+            let lin0 = LinearizedStep.at(PendulumTrainingDynamics.self, PendulumSurrogate.self, state: s0, action: a0)
+            let s1 = lin0.next
+            let x1 = input(theta: s1[0], previous: s0[0])
+            var trace = Network.Trace()
+            let a1 = scale * network.forward(x1, trace: &trace)[0]
+            let lin1 = LinearizedStep.at(PendulumTrainingDynamics.self, PendulumGreedySurrogate.self, state: s1, action: a1)
+            environmentSteps += 2
+            total += PendulumDynamics.reward(s0, action: a0) + PendulumDynamics.reward(s1, action: a1)
+            // ∂ℓ/∂a₁ and ∂ℓ/∂s₁ (physics + cost + V)
+            let dA1 = lin1.dLossdAction
+            var dS1 = lin1.dLossdState
+            if useRendererGradient {
+                // through a₁ = π(frame(θ₁), frame(θ₀)): the network's input pullback and ∂frame/∂θ₁
+                var unused = [Double](repeating: 0, count: network.parameterCount)
+                let dIn = network.backward([scale * dA1], trace: trace, gradient: &unused)
+                let n = cache.pixels, gain = PixelInput.differenceGain
+                var s = 0.0, i = 0
+                for d in cache.derivative(s1[0]) { s += (dIn[i] + gain * dIn[n + i]) * Double(d); i += 1 }
+                dS1[0] += s
+            }
+            let b0 = lin0.dNextdAction, a = lin1.dNextdState
+            let dA0 = lin0.dLossdAction + dS1[0] * b0[0] + dS1[1] * b0[1]
+            // curvatures: V(s₂) along ∂s₂/∂a (open loop), Gym's torque and state costs
+            let g0 = [a[0] * b0[0] + a[1] * b0[1], a[2] * b0[0] + a[3] * b0[1]]
+            let h1 = 0.002 + PendulumValueSurrogate.curvature(next: lin1.next, sensitivity: lin1.dNextdAction)
+            let h0 = 0.002 + 2 * b0[0] * b0[0] + 0.2 * b0[1] * b0[1]
+                + PendulumValueSurrogate.curvature(next: lin1.next, sensitivity: g0)
+            replay.append(state: s0, target: min(max(a0 - dA0 / h0, -limit), limit))
+            replay.append(state: s1, target: min(max(a1 - dA1 / h1, -limit), limit))
+        }
+        return total / Double(max(2 * count, 1))
+    }
+
+    /// `updates` Adam steps, each on `batch` stored targets (frames from the cache).
+    public mutating func fit(updates: Int, batch: Int, generator: inout SeededGenerator) {
+        guard replay.count > 0 else { return }
+        let scale = PendulumDynamics.maxTorque, kappa = PendulumNewtonTrainer.saturationPenalty, dt = PendulumDynamics.dt
+        for _ in 0..<updates {
+            var gradient = [Double](repeating: 0, count: network.parameterCount)
+            let n = min(batch, replay.count)
+            for _ in 0..<n {
+                let i = Int(generator.next() % UInt64(replay.count))
+                let th = replay.states[2 * i], w = replay.states[2 * i + 1]
+                var trace = Network.Trace()
+                let y = network.forward(input(theta: th, previous: th - dt * w), trace: &trace)[0]
+                let yc = min(max(y, -0.999999), 0.999999)
+                let d = 2 * scale * (scale * y - replay.targets[i]) + kappa * log((1 + yc) / (1 - yc)) / (1 - yc * yc)
+                _ = network.backward([d / Double(n)], trace: trace, gradient: &gradient)
+            }
+            optimizer.update(&network.parameters, gradient: gradient)
+        }
+    }
+
+    /// The trained policy seeing the CACHED frames (fast; for the training
+    /// curve): the previous frame of an episode's first step is the frame itself.
+    public var cachedFramePolicy: CachedFramePolicy { CachedFramePolicy(trainer: self) }
+}
+
+/// A pendulum pixel policy looking its frames up in a `PendulumFrameCache`
+/// (`PendulumPixelTrainer.cachedFramePolicy`) instead of rendering them.
+public struct CachedFramePolicy: Policy {
+    let trainer: PendulumPixelTrainer
+    var previous: Double?
+
+    public mutating func startEpisode(_ episode: Int) { previous = nil }
+
+    public mutating func action(state: [Double], step: Int) -> Double {
+        let th = state[0]
+        let a = PendulumPixels.action(trainer.network, trainer.input(theta: th, previous: previous ?? th))
+        previous = th
+        return a
+    }
+}
+
+extension PendulumFrameCache {
+    /// The cache file's key: the view, the angles, the frame seed and the scene template's text (its hash).
+    public static func key(resolution: Int, samples: Int, count: Int, seed: UInt64, sceneHash: String) -> String {
+        "res=\(resolution) spp=\(samples) angles=\(count) seed=\(seed) scene=\(sceneHash)"
+    }
+
+    /// The frame cache of `observer` kept at `path`: read when the file was made
+    /// for the same view, angles, frame seed and scene (`key`), else rendered
+    /// (`PendulumPixels.hyperparameters.cacheAngles` angles, the policy's frame
+    /// seed) and written there. `rendered` is the number of frames rendered (0: reused).
+    public static func load(path: String, observer: PixelObservation, sceneHash: String) throws -> (cache: PendulumFrameCache, rendered: Int) {
+        let count = PendulumPixels.hyperparameters.cacheAngles, seed = PixelObservation.frameSeed
+        let key = key(resolution: observer.resolution, samples: observer.samples, count: count, seed: seed, sceneHash: sceneHash)
+        if let cached = read(path: path, key: key) { return (cached, 0) }
+        let cache = try render(observer: observer, count: count, seed: seed)
+        try cache.write(path: path, key: key)
+        return (cache, cache.count)
+    }
+}

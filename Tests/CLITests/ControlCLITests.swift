@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// `diffray train|eval|rollout` run as a user runs them: from a folder that
+/// holds no scenes/ (the templates ship with the program), each environment's
+/// defaults in its help, an explicit option honoured, the JSON line parsed.
+@Suite("diffray train, eval and rollout from any folder")
+struct ControlCLITests {
+    /// An empty folder, or nil (and a note) when there is no binary to run.
+    func emptyFolder() throws -> CaseFolder? {
+        guard DiffRayBinary.path != nil else {
+            print("skipped: no diffray binary found (build it with swift build -c release --product diffray, or set DIFFRAY_BIN)")
+            return nil
+        }
+        return try CaseFolder(files: [:])
+    }
+
+    /// The last line of standard output as a JSON object.
+    func lastJSON(_ r: Run) throws -> [String: Any] {
+        let last = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        return try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any] ?? [:]
+    }
+
+    /// The options a pixel checkpoint recorded.
+    func checkpointOptions(_ path: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        return object["options"] as? [String: Any] ?? [:]
+    }
+
+    @Test("pixel training, evaluation and rollout need no scenes folder")
+    func pixelsFromAnEmptyFolder() throws {
+        guard let folder = try emptyFolder() else { return }
+        defer { folder.remove() }
+        let t = try diffray(["train", "cartpole", "--pixels", "--view-res", "8", "--view-spp", "1", "--episodes", "1", "--seed", "3",
+                             "-o", "m.json", "--json"], in: folder.path)
+        #expect(t.status == 0, "\(t.stderr)")
+        let trained = try lastJSON(t)
+        #expect(trained["environment"] as? String == "cartpole" && trained["episodes"] as? Int == 1 && trained["model"] as? String == "m.json",
+                "\(t.stdout)")
+        #expect(try checkpointOptions(folder.path + "/m.checkpoint.json")["scenes"] as? String == "built-in")
+        let e = try diffray(["eval", "cartpole", "--pixels", "--policy", "m.json", "--episodes", "2", "--json"], in: folder.path)
+        #expect(e.status == 0, "\(e.stderr)")
+        #expect(try lastJSON(e)["mean_reward"] as? Double != nil, "\(e.stdout)")
+        let r = try diffray(["rollout", "cartpole", "--pixels", "--policy", "m.json", "--frames", "roll", "--steps", "3", "--res", "16", "--spp", "1"],
+                            in: folder.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder.path + "/roll/contact-sheet.png"))
+    }
+
+    @Test("each environment's help shows its own defaults")
+    func helpShowsPerEnvironmentDefaults() throws {
+        guard let folder = try emptyFolder() else { return }
+        defer { folder.remove() }
+        let pendulum = try diffray(["train", "pendulum", "--help"], in: folder.path)
+        let cartpole = try diffray(["train", "cartpole", "--help"], in: folder.path)
+        let trebuchet = try diffray(["eval", "trebuchet", "--help"], in: folder.path)
+        #expect(pendulum.stdout.contains("default: 0.003") && pendulum.stdout.contains("--open-loop"), "\(pendulum.stdout)")
+        #expect(cartpole.stdout.contains("default: 0.01") && cartpole.stdout.contains("--crop"), "\(cartpole.stdout)")
+        #expect(!pendulum.stdout.contains("--crop"))
+        #expect(trebuchet.stdout.contains("default: 1000"), "\(trebuchet.stdout)")
+    }
+
+    @Test("an explicit --lr is honoured and --open-loop is an option, recorded in the checkpoint")
+    func explicitOptionsAreHonoured() throws {
+        guard let folder = try emptyFolder() else { return }
+        defer { folder.remove() }
+        let t = try diffray(["train", "pendulum", "--pixels", "--view-res", "8", "--view-spp", "1", "--episodes", "1",
+                             "--lr", "0.01", "--open-loop", "-o", "p.json"], in: folder.path)
+        #expect(t.status == 0, "\(t.stderr)")
+        let options = try checkpointOptions(folder.path + "/p.checkpoint.json")
+        #expect(options["learningRate"] as? Double == 0.01, "\(options)")
+        #expect(options["rendererGradient"] as? Bool == false, "\(options)")
+        #expect(t.stdout.contains("open loop"), "\(t.stdout)")
+        // the frame cache is reused by a second run with the same view
+        let again = try diffray(["train", "pendulum", "--pixels", "--view-res", "8", "--view-spp", "1", "--episodes", "1",
+                                 "-o", "p.json", "--json"], in: folder.path)
+        #expect(again.status == 0, "\(again.stderr)")
+        let rendered = try lastJSON(again)["frames"] as? Int
+        #expect(again.stdout.contains("reused") && rendered == 0, "\(again.stdout)")
+        #expect(try checkpointOptions(folder.path + "/p.checkpoint.json")["learningRate"] as? Double == 0.003)
+    }
+}

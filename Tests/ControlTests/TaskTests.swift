@@ -1,0 +1,112 @@
+import Testing
+import Foundation
+import Autodiff
+import Learning
+import Control
+
+/// Each problem name leads to its task, and the task back to the name.
+@Test(arguments: ControlProblem.allCases)
+func everyProblemHasItsTask(problem: ControlProblem) throws {
+    #expect(problem.task.problem == problem)
+    #expect(try ControlProblem(name: problem.rawValue.uppercased()) == problem)
+    #expect(problem.layers == problem.task.layers && problem.defaultEpisodes == problem.task.defaultEpisodes)
+    #expect(TrainingRun(problem: problem, seed: 0).optimizer.learningRate == problem.task.learningRate)
+}
+
+/// The hyperparameters are Codable: a recipe written out reads back the same.
+@Test func hyperparametersRoundTrip() throws {
+    let c = try JSONDecoder().decode(CartPoleTask.Hyperparameters.self, from: JSONEncoder().encode(CartPoleTask.hyperparameters))
+    let p = try JSONDecoder().decode(PendulumTask.Hyperparameters.self, from: JSONEncoder().encode(PendulumTask.hyperparameters))
+    let t = try JSONDecoder().decode(TrebuchetTask.Hyperparameters.self, from: JSONEncoder().encode(TrebuchetTask.hyperparameters))
+    #expect(c == CartPoleTask.hyperparameters && p == PendulumTask.hyperparameters && t == TrebuchetTask.hyperparameters)
+}
+
+/// Model metadata: a Codable type written as the flat map of strings model files
+/// hold, and read back; a missing or malformed value is one line naming the file and key.
+@Test func modelMetadataRoundTripsAndNamesBadValues() throws {
+    let m = StateModelMetadata(environment: .pendulum, seed: 7, episodes: 12, environmentSteps: 2400)
+    let flat = ModelMetadata.encode(m)
+    #expect(flat == ["environment": "pendulum", "seed": "7", "episodes": "12", "environment_steps": "2400"])
+    #expect(try ModelMetadata.decode(StateModelMetadata.self, from: flat, path: "m.json") == m)
+    var bad = flat; bad["seed"] = "seven"
+    do {
+        _ = try ModelMetadata.decode(StateModelMetadata.self, from: bad, path: "m.json")
+        Issue.record("a seed of 'seven' was accepted")
+    } catch {
+        #expect("\(error)".contains("m.json") && "\(error)".contains("seed") && !"\(error)".contains("\n"), "\(error)")
+    }
+    bad = flat; bad["environment"] = "moon"
+    #expect(throws: ModelFileError.self) { try ModelMetadata.decode(StateModelMetadata.self, from: bad, path: "m.json") }
+    bad = flat; bad.removeValue(forKey: "episodes")
+    #expect(throws: ModelFileError.self) { try ModelMetadata.decode(StateModelMetadata.self, from: bad, path: "m.json") }
+}
+
+/// The shared sweep of BPTT equals finite differences of a window's loss.
+@Test func bpttSweepMatchesFiniteDifferences() throws {
+    var g = SeededGenerator(seed: 3)
+    let net = Network(layers: CartPoleTask.layers, generator: &g)
+    let start = [0.01, -0.02, 0.03, 0.01]
+    func windowLoss(_ parameters: [Double]) -> Double {
+        var n = net; n.parameters = parameters
+        var s = start, total = 0.0
+        for _ in 0..<5 {
+            let a = n.predict(s)[0]
+            let next = CartPoleDynamics.step(s, force: 10 * a)   // a smooth stand-in for the sign
+            total += CartPoleSurrogate.loss(state: s, action: a, next: next)
+            s = next
+        }
+        return total
+    }
+    // the same window, linearised by forward mode and swept back
+    var steps = [LinearizedStep](), traces = [Network.Trace]()
+    var s = start
+    for _ in 0..<5 {
+        var trace = Network.Trace()
+        let a = net.forward(s, trace: &trace)[0]
+        steps.append(LinearizedStep.at(SmoothForce.self, CartPoleSurrogate.self, state: s, action: a))
+        traces.append(trace)
+        s = steps.last!.next
+    }
+    var gradient = [Double](repeating: 0, count: net.parameterCount)
+    backpropagate(steps, from: [0, 0, 0, 0]) { t, dA, dS in
+        let dObs = net.backward([dA], trace: traces[t], gradient: &gradient)
+        for i in 0..<4 { for j in 0..<4 { dS[j] += dObs[i] * steps[t].dObsdState[i * 4 + j] } }
+    }
+    for k in [0, 7, net.parameterCount - 1] {
+        var p = net.parameters, m = net.parameters
+        p[k] += 1e-6; m[k] -= 1e-6
+        let fd = (windowLoss(p) - windowLoss(m)) / 2e-6
+        #expect(abs(fd - gradient[k]) <= 1e-5 * max(1, abs(fd)), "parameter \(k): sweep \(gradient[k]), finite difference \(fd)")
+    }
+}
+
+/// The cart-pole with a force proportional to the action (no sign): smooth, for finite differences.
+enum SmoothForce: Dynamics {
+    static let name = "cartpole-smooth"
+    static let stateSize = 4
+    static let observationSize = 4
+    static let maxSteps = 500
+    static func startState(_ g: inout SeededGenerator) -> [Double] { CartPoleDynamics.startState(&g) }
+    static func step<T: Real>(_ s: [T], action: T) -> [T] { CartPoleDynamics.step(s, force: T(10) * action) }
+    static func reward<T: Real>(_ s: [T], action: T) -> T { 1 }
+    static func observation<T: Real>(_ s: [T]) -> [T] { s }
+    static func isTerminal(_ s: [Double]) -> Bool { false }
+}
+
+/// One evaluation loop for every policy: a policy's memory is cleared each episode,
+/// the start states follow the seed, and a rollout is the first episode.
+@Test func evaluateRunsEpisodesFromTheSeed() throws {
+    struct Counting: Policy {
+        var calls = 0
+        mutating func startEpisode(_ episode: Int) { calls = 0 }
+        // pushes right while its count of the episode's steps is right, left otherwise
+        mutating func action(state: [Double], step: Int) -> Double { calls += 1; return step == calls - 1 ? 1 : -1 }
+    }
+    let a = try evaluate(policy: Counting(), task: CartPoleTask.self, episodes: 3, seed: 9)
+    let right = try evaluate(policy: ObservationPolicy<CartPoleDynamics> { _ in 1 }, task: CartPoleTask.self, episodes: 3, seed: 9)
+    #expect(a == right && a.returns.count == 3 && a.returns.allSatisfy { $0 >= 1 && $0 < 500 })
+    let r = try record(policy: Counting(), task: CartPoleTask.self, seed: 9)
+    #expect(r.reward == a.returns[0] && r.states.count == r.steps + 1 && r.states.last == a.finalStates[0])
+    let e = CartPoleEndings(finalStates: a.finalStates)
+    #expect(e.poleFell + e.cartLeftTrack + e.ranToLimit == 3)
+}

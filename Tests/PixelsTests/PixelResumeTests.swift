@@ -1,0 +1,206 @@
+import Testing
+import Foundation
+import Autodiff
+import Control
+import Pixels
+import ImageIO
+import Learning
+
+private let scenesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scenes").path
+
+/// Thrown by a checkpoint callback to stop a run right after a checkpoint was
+/// written, as a kill at that moment would.
+private struct Interrupted: Error {}
+
+/// A fresh folder for one test's files.
+private func scratchFolder() throws -> String {
+    let path = NSTemporaryDirectory() + "/diffray-pixel-resume-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Everything that decides the rest of a run is the same, bit for bit.
+private func expectSameState(_ a: PixelTrainingRun, _ b: PixelTrainingRun) {
+    // compared as Bools, so that a failure names the part instead of printing thousands of numbers
+    let weights = a.network.parameters == b.network.parameters, adam = a.optimizer == b.optimizer
+    let average = a.averaged == b.averaged, generator = a.generator == b.generator, replay = a.replay == b.replay
+    let curve = a.curve.map(\.episode) == b.curve.map(\.episode) && a.curve.map(\.trainReturn) == b.curve.map(\.trainReturn)
+    #expect(weights, "weights differ")
+    #expect(adam, "Adam's state differs")
+    #expect(average, "the averaged weights differ")
+    #expect(generator, "the generator differs")
+    #expect(replay, "the replay buffer differs")
+    #expect(curve, "the curves differ")
+    #expect(a.episodes == b.episodes && a.epochs == b.epochs && a.environmentSteps == b.environmentSteps
+            && a.renderedFrames == b.renderedFrames)
+}
+
+/// Runs `train` to the end, and again interrupted after `stopAfter`
+/// checkpoints, read back from the file and resumed; the two must agree.
+private func checkResume(problem: ControlProblem, options: PixelTrainingOptions, stopAfter: Int,
+                         train: (inout PixelTrainingRun, (PixelTrainingRun) throws -> Void) throws -> Void) throws {
+    let folder = try scratchFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    var whole = PixelTrainingRun(problem: problem, options: options)
+    try train(&whole) { _ in }
+
+    let path = folder + "/m.checkpoint.json"
+    var first = PixelTrainingRun(problem: problem, options: options)
+    var written = 0
+    #expect(throws: Interrupted.self) {
+        try train(&first) { run in
+            try run.write(path: path)
+            written += 1
+            if written == stopAfter { throw Interrupted() }
+        }
+    }
+    var resumed = try PixelTrainingRun.read(path: path, problem: problem, options: options)
+    #expect(resumed.episodes > 0 && resumed.episodes < whole.episodes, "interrupted at \(resumed.episodes) of \(whole.episodes)")
+    try train(&resumed) { _ in }
+    expectSameState(whole, resumed)
+    let samePolicy = try whole.policy().parameters == resumed.policy().parameters
+    #expect(samePolicy, "the saved policies differ")
+    // no temporary file left next to the checkpoint
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["m.checkpoint.json"])
+}
+
+/// Whole frames from Gym's starts, and a window 4 columns wide around the cart
+/// with training starts spread over ±1 m and the cost-to-go at every window's end.
+@Test(arguments: [(0, 0.0, 0.0), (4, 1.0, 1.0)])
+func cartPolePixelTrainingResumesBitForBit(crop: Int, startSpread: Double, costToGo: Double) throws {
+    let options = PixelTrainingOptions(seed: 3, resolution: 8, samples: 1, frames: 3, averageRate: 0.3, learningRate: 0.01,
+                                       scenes: scenesDirectory, sceneHash: try PixelTrainingOptions.sceneHash(problem: .cartpole, directory: scenesDirectory),
+                                       crop: crop, startSpread: startSpread, costToGo: costToGo)
+    let observer = try PixelObservation(problem: .cartpole, directory: scenesDirectory, resolution: 8, samples: 1, threads: 1)
+    try checkResume(problem: .cartpole, options: options, stopAfter: 2) { run, checkpoint in
+        try run.trainCartPole(observer: observer, totalEpisodes: 5, report: { _, _ in }, checkpoint: checkpoint)
+    }
+}
+
+/// A pendulum frame cache of random pictures (the trainer only looks frames up).
+private func syntheticCache(resolution r: Int) -> PendulumFrameCache {
+    var g = SeededGenerator(seed: 11)
+    let count = 36, n = r * r
+    return PendulumFrameCache(count: count, width: r, height: r,
+                              channels: (0..<(count * n)).map { _ in Float(g.uniform(-0.5, 0.5)) },
+                              derivatives: (0..<(count * n)).map { _ in Float(g.uniform(-1, 1)) },
+                              background: (0..<n).map { _ in g.uniform(-0.5, 0.5) })
+}
+
+@Test func pendulumPixelTrainingResumesBitForBit() throws {
+    let options = PixelTrainingOptions(seed: 5, resolution: 6, samples: 1, frames: 2, learningRate: 0.003,
+                                       scenes: "synthetic", sceneHash: "0")
+    let cache = syntheticCache(resolution: 6)
+    try checkResume(problem: .pendulum, options: options, stopAfter: 2) { run, checkpoint in
+        try run.trainPendulum(cache: cache, totalEpisodes: 4, evaluateEvery: 2, report: { _, _ in }, checkpoint: checkpoint)
+    }
+}
+
+@Test func trebuchetPixelTrainingResumesBitForBit() throws {
+    // random observations stand in for rendered frames (16 values: an 8-pixel-wide view)
+    var g = SeededGenerator(seed: 9)
+    func examples(_ count: Int) -> [TrebuchetPixels.Example] {
+        (0..<count).map { _ in
+            let (w, t) = TrebuchetAimer.sample(&g)
+            return TrebuchetPixels.Example(wind: w, target: t, observation: (0..<16).map { _ in g.uniform(-0.5, 0.5) })
+        }
+    }
+    let data = examples(48), curveSet = examples(8)
+    let options = PixelTrainingOptions(seed: 2, resolution: 8, samples: 1, frames: data.count, learningRate: 3e-3,
+                                       scenes: "synthetic", sceneHash: "0", totalEpisodes: 48 * 8)
+    try checkResume(problem: .trebuchet, options: options, stopAfter: 2) { run, checkpoint in
+        try run.trainTrebuchet(data: data, curveSet: curveSet, batchSize: 16, evaluateEvery: 2, report: { _, _ in },
+                               checkpoint: checkpoint)
+    }
+}
+
+/// Each bad checkpoint is refused with one line naming the file and what was expected.
+@Test func badPixelCheckpointsAreRefused() throws {
+    let folder = try scratchFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let options = PixelTrainingOptions(seed: 1, resolution: 6, samples: 1, frames: 2, learningRate: 0.003,
+                                       scenes: "synthetic", sceneHash: "0")
+    let path = folder + "/p.checkpoint.json"
+    var run = PixelTrainingRun(problem: .pendulum, options: options)
+    // two episodes, the first not evaluated: its NaN evaluation survives the round trip
+    try run.trainPendulum(cache: syntheticCache(resolution: 6), totalEpisodes: 2, evaluateEvery: 5, report: { _, _ in }, checkpoint: { _ in })
+    #expect(run.curve.count == 2 && run.curve[0].evaluation.isNaN && !run.curve[1].evaluation.isNaN)
+    try run.write(path: path)
+    let back = try PixelTrainingRun.read(path: path, problem: .pendulum, options: options)
+    #expect(back.curve.count == 2 && back.curve[0].evaluation.isNaN && back.curve[1].evaluation == run.curve[1].evaluation)
+
+    func refused(_ problem: ControlProblem, _ o: PixelTrainingOptions, at p: String = path, mentions: [String]) {
+        do {
+            _ = try PixelTrainingRun.read(path: p, problem: problem, options: o)
+            Issue.record("accepted \(p) for \(problem) with \(o)")
+        } catch {
+            let message = "\(error)"
+            #expect(!message.contains("\n"), "\(message)")
+            #expect(message.hasPrefix(p + ":"), "\(message)")
+            for m in mentions { #expect(message.contains(m), "'\(m)' not in: \(message)") }
+        }
+    }
+    var o = options; o.learningRate = 0.01
+    refused(.pendulum, o, mentions: ["--lr", "0.003", "0.01"])
+    o = options; o.seed = 2
+    refused(.pendulum, o, mentions: ["--seed"])
+    o = options; o.resolution = 8
+    refused(.pendulum, o, mentions: ["--view-res"])
+    o = options; o.sceneHash = "1"
+    refused(.pendulum, o, mentions: ["scene template"])
+    o = options; o.rendererGradient = false
+    refused(.pendulum, o, mentions: ["--open-loop"])
+    o = options; o.crop = 16
+    refused(.pendulum, o, mentions: ["--crop", "0 in the checkpoint", "16 in the command"])
+    o = options; o.startSpread = 1
+    refused(.pendulum, o, mentions: ["--start-spread"])
+    o = options; o.costToGo = 1
+    refused(.pendulum, o, mentions: ["--cost-to-go", "0.0 in the checkpoint", "1.0 in the command"])
+    refused(.cartpole, options, mentions: ["pendulum", "cartpole"])
+    refused(.pendulum, options, at: folder + "/missing.checkpoint.json", mentions: ["missing"])
+
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    try Data(text.prefix(text.count / 2).utf8).write(to: URL(fileURLWithPath: path))
+    refused(.pendulum, options, mentions: ["diffray-pixel-training-checkpoint"])
+    try Data(text.replacingOccurrences(of: "\"generator\"", with: "\"generatr\"").utf8).write(to: URL(fileURLWithPath: path))
+    refused(.pendulum, options, mentions: ["generator"])
+    try Data(text.replacingOccurrences(of: "\"diffray-pixel-training-checkpoint\"", with: "\"diffray-training-checkpoint\"").utf8)
+        .write(to: URL(fileURLWithPath: path))
+    refused(.pendulum, options, mentions: ["format diffray-training-checkpoint", "without --pixels"])
+    // a state-based checkpoint at the same path
+    try TrainingRun(problem: .pendulum, seed: 1).write(path: path)
+    refused(.pendulum, options, mentions: ["format diffray-training-checkpoint version", "without --pixels"])
+    // a replay buffer whose parts disagree is refused, not indexed out of range later
+    var damaged = run
+    damaged.replay?.states.removeLast()
+    try damaged.write(path: path)
+    refused(.pendulum, options, mentions: ["inconsistent replay buffer"])
+    damaged = run
+    damaged.replay?.cursor = PendulumReplay.capacity
+    try damaged.write(path: path)
+    refused(.pendulum, options, mentions: ["inconsistent replay buffer", "cursor"])
+}
+
+/// The trebuchet's training frames: a rendering stopped part way and resumed
+/// from its file gives the frames of one uninterrupted rendering.
+@Test func trebuchetDataSetRenderingResumes() throws {
+    let folder = try scratchFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let view = try TrebuchetPixels.View(directory: scenesDirectory, resolution: 8, samples: 1, threads: 1)
+    let whole = try TrebuchetPixels.renderDataSet(view: view, count: 5, seed: 4)
+    let path = folder + "/t.frames.bin"
+    let key = TrebuchetPixels.DataSetFile.key(view: view, count: 5, seed: 4, sceneHash: "h")
+    #expect(throws: Interrupted.self) {
+        _ = try TrebuchetPixels.renderDataSet(view: view, count: 5, seed: 4) { i, sofar in
+            try TrebuchetPixels.DataSetFile.write(sofar, path: path, key: key)
+            if i == 2 { throw Interrupted() }
+        }
+    }
+    let partial = try #require(TrebuchetPixels.DataSetFile.read(path: path, key: key))
+    #expect(partial.count == 2)
+    #expect(TrebuchetPixels.DataSetFile.read(path: path, key: key + "x") == nil, "another key was accepted")
+    let resumed = try TrebuchetPixels.renderDataSet(view: view, count: 5, seed: 4, existing: partial)
+    #expect(resumed.map(\.observation) == whole.map(\.observation))
+    #expect(resumed.map(\.wind) == whole.map(\.wind) && resumed.map(\.target) == whole.map(\.target))
+}
