@@ -34,16 +34,12 @@ public enum ControlProblem: String, CaseIterable, Codable, Sendable {
 /// policy's layers, the recipe's hyperparameters (`Codable`, so that a run or a
 /// tool can record them) and the training loop that advances a `TrainingRun`.
 public protocol ControlTask {
-    associatedtype Hyperparameters: Codable, Equatable, Sendable
+    associatedtype Hyperparameters: Recipe
     static var problem: ControlProblem { get }
     /// The state policy's network layers.
     static var layers: [Layer] { get }
     /// The recipe's hyperparameters.
     static var hyperparameters: Hyperparameters { get }
-    /// Adam's learning rate at the start of training.
-    static var learningRate: Double { get }
-    /// The default number of training episodes (trebuchet: shots).
-    static var defaultEpisodes: Int { get }
     /// Trains `run` until `totalEpisodes` (or, when `stopWhenSolved`, until the
     /// training evaluation meets the bar); `report` gets each new curve point,
     /// `checkpoint` the run after it.
@@ -51,12 +47,31 @@ public protocol ControlTask {
                       report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws
 }
 
+/// A recipe's hyperparameters: `Codable`, so that a run or a tool can record them;
+/// every recipe has Adam's learning rate and a default number of training episodes.
+public protocol Recipe: Codable, Equatable, Sendable {
+    var learningRate: Double { get }
+    var defaultEpisodes: Int { get }
+}
+
+extension ControlTask {
+    public static var learningRate: Double { hyperparameters.learningRate }
+    public static var defaultEpisodes: Int { hyperparameters.defaultEpisodes }
+}
+
+/// The recipe of an episodic task also sets the bar: the mean evaluation return that counts as solved.
+public protocol EpisodicRecipe: Recipe {
+    var solvedMean: Double { get }
+}
+
+extension EpisodicTask where Hyperparameters: EpisodicRecipe {
+    public static var solvedMean: Double { hyperparameters.solvedMean }
+}
+
 /// A task made of episodes of a `Dynamics`: its policy maps the observation to
 /// an action, and `evaluate(policy:task:episodes:seed:)` measures the Gym return.
-public protocol EpisodicTask: ControlTask {
+public protocol EpisodicTask: ControlTask where Hyperparameters: EpisodicRecipe {
     associatedtype Physics: Dynamics
-    /// The mean evaluation return that counts as solved.
-    static var solvedMean: Double { get }
     /// The action of a state policy `network` for a Gym observation.
     static func action(_ network: Network, observation: [Double]) -> Double
 }
@@ -75,22 +90,15 @@ extension EpisodicTask {
 public enum CartPoleTask: EpisodicTask {
     public typealias Physics = CartPoleDynamics
 
-    public struct Hyperparameters: Codable, Equatable, Sendable {
-        /// Steps of a truncated-BPTT window.
-        public var window = 8
-        public var learningRate = 0.01
-        /// The evaluation bar (mean return over 100 episodes).
-        public var solvedMean = 475.0
-        public var defaultEpisodes = 50
-        public init() {}
+    /// Steps of a truncated-BPTT `window`, Adam's `learningRate`, the bar
+    /// `solvedMean` (mean return over 100 episodes), `train cartpole`'s `defaultEpisodes`.
+    public struct Hyperparameters: EpisodicRecipe {
+        public var window: Int, learningRate: Double, solvedMean: Double, defaultEpisodes: Int
     }
 
     public static let problem = ControlProblem.cartpole
-    public static let hyperparameters = Hyperparameters()
+    public static let hyperparameters = Hyperparameters(window: 8, learningRate: 0.01, solvedMean: 475, defaultEpisodes: 50)
     public static let layers = Network.mlpLayers([4, 24, 48, 1], hidden: .relu, output: .tanh)
-    public static var learningRate: Double { hyperparameters.learningRate }
-    public static var defaultEpisodes: Int { hyperparameters.defaultEpisodes }
-    public static var solvedMean: Double { hyperparameters.solvedMean }
 
     @inlinable
     public static func action(_ network: Network, observation: [Double]) -> Double { network.predict(observation)[0] }
@@ -129,24 +137,18 @@ public enum CartPoleTask: EpisodicTask {
 public enum PendulumTask: EpisodicTask {
     public typealias Physics = PendulumDynamics
 
-    public struct Hyperparameters: Codable, Equatable, Sendable {
-        public var stepsPerRound = 10
-        public var roundsPerEpisode = 20
-        public var updatesPerRound = 30
-        public var batchSize = 32
-        public var learningRate = 0.01
-        /// The evaluation bar (mean return over 100 episodes).
-        public var solvedMean = -200.0
-        public var defaultEpisodes = 400
-        public init() {}
+    /// An episode: `roundsPerEpisode` rounds of `stepsPerRound` simulated steps, each
+    /// followed by `updatesPerRound` Adam updates (`learningRate`) on `batchSize` stored
+    /// targets; the bar `solvedMean` (mean return over 100 episodes); `defaultEpisodes`.
+    public struct Hyperparameters: EpisodicRecipe {
+        public var stepsPerRound: Int, roundsPerEpisode: Int, updatesPerRound: Int, batchSize: Int
+        public var learningRate: Double, solvedMean: Double, defaultEpisodes: Int
     }
 
     public static let problem = ControlProblem.pendulum
-    public static let hyperparameters = Hyperparameters()
+    public static let hyperparameters = Hyperparameters(stepsPerRound: 10, roundsPerEpisode: 20, updatesPerRound: 30, batchSize: 32,
+                                                        learningRate: 0.01, solvedMean: -200, defaultEpisodes: 400)
     public static let layers = Network.mlpLayers([3, 32, 32, 1], hidden: .tanh, output: .tanh)
-    public static var learningRate: Double { hyperparameters.learningRate }
-    public static var defaultEpisodes: Int { hyperparameters.defaultEpisodes }
-    public static var solvedMean: Double { hyperparameters.solvedMean }
 
     /// The network's input for a Gym observation `[cos θ, sin θ, θ̇]`: θ̇ scaled by 1/8.
     @inlinable
@@ -194,22 +196,16 @@ public enum PendulumTask: EpisodicTask {
 /// read-out started at 500 lb. Reports every 51,200 shots (a multiple of both
 /// batch sizes, so each report falls on a batch boundary). An episode is one shot.
 public enum TrebuchetTask: ControlTask {
-    public struct Hyperparameters: Codable, Equatable, Sendable {
-        public var batchSize = 32
-        /// From `grownBatchAfter` shots on, batches of `grownBatchSize`.
-        public var grownBatchAfter = 480_000
-        public var grownBatchSize = 256
-        public var initialWeight = 500.0
-        public var learningRate = 3e-3
-        public var finalLearningRate = 3e-5
-        public var huberDelta = 0.01
-        public var reportEvery = 51_200
-        public var defaultEpisodes = 1_200_000
-        /// The pixel aimer (`TrebuchetPixels`): frames rendered once for training, shots, batch size.
-        public var pixelFrames = 8_000
-        public var pixelShots = 1_200_000
-        public var pixelBatchSize = 64
-        public init() {}
+    /// Batches of `batchSize` shots, of `grownBatchSize` from `grownBatchAfter` shots on;
+    /// the counterweight read-out started at `initialWeight` lb; the learning rate decayed
+    /// from `learningRate` to `finalLearningRate`; the Huber threshold `huberDelta`; a
+    /// report every `reportEvery` shots; `defaultEpisodes` shots. The pixel aimer
+    /// (`TrebuchetPixels`): `pixelFrames` rendered once for training, `pixelShots`, `pixelBatchSize`.
+    public struct Hyperparameters: Recipe {
+        public var batchSize: Int, grownBatchAfter: Int, grownBatchSize: Int
+        public var initialWeight: Double, learningRate: Double, finalLearningRate: Double, huberDelta: Double
+        public var reportEvery: Int, defaultEpisodes: Int
+        public var pixelFrames: Int, pixelShots: Int, pixelBatchSize: Int
 
         /// Learning rate after `progress` ∈ [0, 1] of the run: 3e-3 · (1/100)^progress.
         public func learningRate(progress: Double) -> Double {
@@ -218,10 +214,10 @@ public enum TrebuchetTask: ControlTask {
     }
 
     public static let problem = ControlProblem.trebuchet
-    public static let hyperparameters = Hyperparameters()
+    public static let hyperparameters = Hyperparameters(
+        batchSize: 32, grownBatchAfter: 480_000, grownBatchSize: 256, initialWeight: 500, learningRate: 3e-3, finalLearningRate: 3e-5,
+        huberDelta: 0.01, reportEvery: 51_200, defaultEpisodes: 1_200_000, pixelFrames: 8_000, pixelShots: 1_200_000, pixelBatchSize: 64)
     public static var layers: [Layer] { TrebuchetAimer.layers }
-    public static var learningRate: Double { hyperparameters.learningRate }
-    public static var defaultEpisodes: Int { hyperparameters.defaultEpisodes }
 
     public static func train(_ run: inout TrainingRun, totalEpisodes: Int, stopWhenSolved: Bool,
                              report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {

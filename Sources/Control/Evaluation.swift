@@ -30,11 +30,13 @@ public struct EpisodeStatistics: Codable, Equatable, Sendable {
     public var returns: [Double]
     /// Each episode's last state (terminal, or the one after the last step).
     public var finalStates: [[Double]]
+    /// Steps taken, all episodes together.
+    public var steps: Int
 
-    public init(returns: [Double], finalStates: [[Double]]) {
+    public init(returns: [Double], finalStates: [[Double]], steps: Int) {
         let mean = returns.reduce(0, +) / Double(returns.count)
         let v = returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(returns.count)
-        self.mean = mean; self.std = v.squareRoot(); self.returns = returns; self.finalStates = finalStates
+        self.mean = mean; self.std = v.squareRoot(); self.returns = returns; self.finalStates = finalStates; self.steps = steps
     }
 }
 
@@ -49,7 +51,7 @@ public func evaluate<T: EpisodicTask, P: Policy>(
     onStep: ((_ episode: Int, _ step: Int, _ state: [Double], _ action: Double) throws -> Void)? = nil) throws -> EpisodeStatistics {
     var policy = policy
     var g = SeededGenerator(seed: seed)
-    var returns = [Double](), finalStates = [[Double]]()
+    var returns = [Double](), finalStates = [[Double]](), steps = 0
     for e in 0..<episodes {
         var env = Environment<T.Physics, Double>(generator: &g)
         policy.startEpisode(e)
@@ -61,8 +63,9 @@ public func evaluate<T: EpisodicTask, P: Policy>(
         }
         returns.append(total)
         finalStates.append(env.state)
+        steps += env.steps
     }
-    return EpisodeStatistics(returns: returns, finalStates: finalStates)
+    return EpisodeStatistics(returns: returns, finalStates: finalStates, steps: steps)
 }
 
 /// How cart-pole episodes ended, from their final states: the pole past 12°,

@@ -24,43 +24,36 @@ public struct CurvePoint: Codable, Equatable, Sendable {
     }
 }
 
-/// A resumable training run: the network, the optimiser, the random
-/// generator and the curve so far. Saved as versioned JSON next to the model.
-public struct TrainingRun: Codable {
-    public static let formatName = "diffray-training-checkpoint"
-    /// Version 2 added `pendulumReplay` (the pendulum recipe's replay buffer);
-    /// version-1 checkpoints of cart-pole and the trebuchet still read.
-    public static let currentVersion = 2
-
+/// What a `train ENV` checkpoint records beside its `TrainingProgress`.
+public struct StateTrainingDetails: Codable {
     public var format = TrainingRun.formatName
     public var version = TrainingRun.currentVersion
     public var problem: ControlProblem
     public var seed: UInt64
-    public var network: NetworkFile
-    public var optimizer: Adam
-    public var generator: SeededGenerator
-    public var episodes = 0
-    public var environmentSteps = 0
-    public var seconds = 0.0
-    public var curve: [CurvePoint] = []
-    /// The episode after which the evaluation first met the bar, if it did.
-    public var solvedAt: Int?
     /// The pendulum recipe's replay buffer (`PendulumNewtonTrainer`); nil for the other problems.
     public var pendulumReplay: PendulumReplay? = nil
+}
+
+/// A resumable `train ENV` run (from the state): the network, the optimiser,
+/// the random generator and the curve so far. Saved as versioned JSON next to the model.
+public typealias TrainingRun = Checkpoint<StateTrainingDetails>
+
+extension Checkpoint where Details == StateTrainingDetails {
+    public static var formatName: String { "diffray-training-checkpoint" }
+    /// Version 2 added `pendulumReplay` (the pendulum recipe's replay buffer);
+    /// version-1 checkpoints of cart-pole and the trebuchet still read.
+    public static var currentVersion: Int { 2 }
 
     /// A fresh run.
     public init(problem: ControlProblem, seed: UInt64) {
-        self.problem = problem
-        self.seed = seed
         var g = SeededGenerator(seed: seed)
         let net = Network(layers: problem.layers, generator: &g)
-        network = NetworkFile(network: net)
-        optimizer = Adam(learningRate: problem.task.learningRate)
-        generator = g
+        self.init(details: StateTrainingDetails(problem: problem, seed: seed),
+                  progress: TrainingProgress(network: net, learningRate: problem.task.learningRate, generator: g))
     }
 
     /// The evaluation seed used during training (distinct from `diffray eval`'s default).
-    public var trainingEvaluationSeed: UInt64 { seed &+ 1_000_003 }
+    public var trainingEvaluationSeed: UInt64 { self.seed &+ 1_000_003 }
 
     /// Reads a checkpoint, checking the format, version and problem.
     public static func read(path: String, problem: ControlProblem) throws -> TrainingRun {
@@ -89,7 +82,7 @@ public struct TrainingRun: Codable {
 
     /// The network being trained.
     public func currentNetwork() throws -> Network {
-        try network.network(path: "checkpoint", expecting: problem.layers)
+        try self.network.network(path: "checkpoint", expecting: self.problem.layers)
     }
 
     /// Runs training until `totalEpisodes` episodes (or, for cart-pole and
@@ -99,7 +92,7 @@ public struct TrainingRun: Codable {
     public mutating func train(totalEpisodes: Int, stopWhenSolved: Bool,
                                report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
         configureAllocator()
-        try problem.task.train(&self, totalEpisodes: totalEpisodes, stopWhenSolved: stopWhenSolved, report: report, checkpoint: checkpoint)
+        try self.problem.task.train(&self, totalEpisodes: totalEpisodes, stopWhenSolved: stopWhenSolved, report: report, checkpoint: checkpoint)
     }
 }
 

@@ -9,14 +9,9 @@ struct BenchInference: ParsableCommand {
         commandName: "inference",
         abstract: "Time one forward pass of a dense network (default: the seed's 2→16→64→16→2 sigmoid aimer, 2,210 parameters).")
 
-    @Option(help: "Layer sizes, comma-separated.")
-    var sizes: String = "2,16,64,16,2"
-
-    @Option(help: "Forward passes per timed batch.")
-    var calls: Int = 100_000
-
-    @Option(help: "Timed batches (the median is printed).")
-    var repeats: Int = 7
+    @Option(help: "Layer sizes, comma-separated.") var sizes = "2,16,64,16,2"
+    @Option(help: "Forward passes per timed batch.") var calls = 100_000
+    @Option(help: "Timed batches (the median is printed).") var repeats = 7
 
     @OptionGroup var json: JSONOption
 

@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import DiffRay
 
 /// Parses `-D name=value` options into a dictionary.
 func parseDefines(_ pairs: [String]) throws -> [String: String] {
@@ -97,5 +98,31 @@ struct Nullable<T: Encodable>: Encodable {
     func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         if let value { try c.encode(value) } else { try c.encodeNil() }
+    }
+}
+
+/// The scene and the parameters `grad` and `optimize` differentiate.
+struct SceneParameterOptions: ParsableArguments {
+    @Argument(help: "The scene file.")
+    var scene: String
+
+    @Option(name: .customLong("param"), help: "A parameter key (see `diffray params`); repeat for several.")
+    var params: [String] = []
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("Start a parameter at a value: KEY=v1,v2,...", valueName: "KEY=v1,..."))
+    var inits: [String] = []
+
+    @Option(name: .customShort("D"), help: ArgumentHelp("Set a scene default: -D name=value.", valueName: "name=value"))
+    var defines: [String] = []
+
+    func validate() throws {
+        if params.isEmpty { throw ValidationError("give at least one --param KEY (see `diffray params SCENE`)") }
+    }
+
+    /// The scene with the -D defaults, its --param keys checked.
+    func load() throws -> Scene<Double> {
+        let s = try Scene.load(path: scene, defines: try parseDefines(defines))
+        try s.validate(keys: params)
+        return s
     }
 }

@@ -2,8 +2,6 @@ import ArgumentParser
 import DiffRay
 import Foundation
 
-enum ADMode: String, ExpressibleByArgument, CaseIterable { case forward, reverse }
-
 /// `diffray grad SCENE.xml --param KEY...`: the gradient of an image loss
 /// with respect to scene parameters, by forward or reverse mode.
 struct GradCommand: ParsableCommand {
@@ -11,11 +9,7 @@ struct GradCommand: ParsableCommand {
         commandName: "grad",
         abstract: "Differentiate a loss of the rendered image with respect to scene parameters.")
 
-    @Argument(help: "The scene file.") var scene: String
-    @Option(name: .customLong("param"), help: "A parameter key (see `diffray params`); repeat for several.")
-    var params: [String] = []
-    @Option(name: .customLong("init"), help: ArgumentHelp("Start a parameter at a value: KEY=v1,v2,...", valueName: "KEY=v1,..."))
-    var inits: [String] = []
+    @OptionGroup var input: SceneParameterOptions
     @Option(help: "forward (dual numbers, one image per component) or reverse (path replay).") var mode: ADMode = .reverse
     @Option(help: "mean (Mitsuba's dr.mean over pixels and channels), l2, l1 or relative-l2 (need --target).")
     var loss: String = "mean"
@@ -25,8 +19,6 @@ struct GradCommand: ParsableCommand {
     @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Forward mode: folder for the derivative images (EXR and a diverging-colour PNG per component).")
     var outDir: String?
-    @Option(name: .customShort("D"), help: ArgumentHelp("Set a scene default: -D name=value.", valueName: "name=value"))
-    var defines: [String] = []
     @OptionGroup var json: JSONOption
     @Flag(help: "Leave out the visibility (edge-sampling) term: the interior derivative only.") var noBoundary = false
     @Option(help: ArgumentHelp("Edge samples per pixel for camera silhouettes and for shadows (default 1,1).",
@@ -43,7 +35,6 @@ struct GradCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if params.isEmpty { throw ValidationError("give at least one --param KEY (see `diffray params SCENE`)") }
         if let spp, spp <= 0 || spp > 1 << 20 { throw ValidationError("--spp must be in 1...\(1 << 20), got \(spp)") }
         if seed < 0 { throw ValidationError("--seed must be ≥ 0") }
         if threads <= 0 || threads > 1024 { throw ValidationError("--threads must be in 1...1024") }
@@ -54,10 +45,9 @@ struct GradCommand: ParsableCommand {
     }
 
     func run() throws {
-        var s = try Scene.load(path: scene, defines: try parseDefines(defines))
-        try s.validate(keys: params)
+        var s = try input.load()
         var initial = [String: [Double]]()
-        for text in inits { let (k, v) = try parseParameterAssignment(text); initial[k] = v }
+        for text in input.inits { let (k, v) = try parseParameterAssignment(text); initial[k] = v }
         if !initial.isEmpty { s = try s.updated(initial) }
         let lossKind = ImageLoss(rawValue: loss)!
         var boundary = BoundaryOptions.standard
@@ -73,12 +63,12 @@ struct GradCommand: ParsableCommand {
         let targetImage = try target.map { try loadTarget($0, width: s.film.width, height: s.film.height) }
         let options = RenderOptions(samplesPerPixel: spp ?? s.sampleCount, seed: UInt64(seed), threads: threads)
         let start = Date()
-        let comps = try s.components(of: params)
+        let comps = try s.components(of: input.params)
         var gradient = [Double](repeating: 0, count: comps.count)
         var lossValue = 0.0
         switch mode {
         case .forward:
-            let (image, derivatives) = try s.renderForward(keys: params, options, boundary: boundary)
+            let (image, derivatives) = try s.renderForward(keys: input.params, options, boundary: boundary)
             let (value, adjoint) = lossKind.evaluate(image, target: targetImage)
             lossValue = value
             for (i, d) in derivatives.enumerated() {
@@ -96,13 +86,13 @@ struct GradCommand: ParsableCommand {
             let (image, _) = s.render(options)
             let (value, adjoint) = lossKind.evaluate(image, target: targetImage)
             lossValue = value
-            gradient = try s.renderReverse(keys: params, imageAdjoint: adjoint, options,
+            gradient = try s.renderReverse(keys: input.params, imageAdjoint: adjoint, options,
                                            boundary: boundary)
         }
         let seconds = Date().timeIntervalSince(start)
         print(String(format: "loss (%@) = %.8g", loss as NSString, lossValue))
         var grouped = [(String, [Double])]()
-        for k in params {
+        for k in input.params {
             grouped.append((k, comps.indices.filter { comps[$0].key == k }.map { gradient[$0] }))
         }
         for (k, g) in grouped { print("d loss / d \(k) = [\(g.map { String(format: "%.6g", $0) }.joined(separator: ", "))]") }
@@ -111,3 +101,6 @@ struct GradCommand: ParsableCommand {
                               mode: mode.rawValue, spp: options.samplesPerPixel))
     }
 }
+
+/// `grad --mode`.
+enum ADMode: String, ExpressibleByArgument, CaseIterable { case forward, reverse }

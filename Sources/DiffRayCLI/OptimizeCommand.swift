@@ -11,12 +11,8 @@ struct OptimizeCommand: ParsableCommand {
         commandName: "optimize",
         abstract: "Recover scene parameters from a target image by gradient descent through the renderer.")
 
-    @Argument(help: "The scene file.") var scene: String
+    @OptionGroup var input: SceneParameterOptions
     @Option(help: "The target image (EXR or PNG, the scene's resolution).") var target: String
-    @Option(name: .customLong("param"), help: "A parameter key to optimise (see `diffray params`); repeat for several.")
-    var params: [String] = []
-    @Option(name: .customLong("init"), help: ArgumentHelp("Start a parameter at a value: KEY=v1,v2,...", valueName: "KEY=v1,..."))
-    var inits: [String] = []
     @Option(help: "Iterations.") var iters: Int = 50
     @Option(help: "Learning rate.") var lr: Double = 0.05
     @Option(help: "Factor the learning rate decays to by the last iteration (exponentially; 1 = constant).")
@@ -29,8 +25,6 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Output folder: iterates, loss plot, parameters, checkpoint, recovered scene.") var outDir: String = "optimize-out"
     @Flag(help: "Continue from OUT-DIR/checkpoint.json.") var resume = false
-    @Option(name: .customShort("D"), help: ArgumentHelp("Set a scene default: -D name=value.", valueName: "name=value"))
-    var defines: [String] = []
     @OptionGroup var json: JSONOption
 
     /// What `optimize --json` prints: the recovered parameters and the run's figures.
@@ -44,7 +38,6 @@ struct OptimizeCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if params.isEmpty { throw ValidationError("give at least one --param KEY (see `diffray params SCENE`)") }
         if iters <= 0 || iters > 1_000_000 { throw ValidationError("--iters must be in 1...1000000, got \(iters)") }
         if !(lr > 0) || !lr.isFinite { throw ValidationError("--lr must be a positive number, got \(lr)") }
         if !(lrDecay > 0 && lrDecay <= 1) { throw ValidationError("--lr-decay must be in (0, 1], got \(lrDecay)") }
@@ -58,14 +51,13 @@ struct OptimizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let base = try Scene.load(path: scene, defines: try parseDefines(defines))
-        try base.validate(keys: params)
+        let base = try input.load()
         let targetImage = try loadTarget(target, width: base.film.width, height: base.film.height)
         let lossKind = ImageLoss(rawValue: loss)!
         let all = Dictionary(uniqueKeysWithValues: base.parameters().map { ($0.key, $0.values) })
         var values = [String: [Double]]()
-        for k in params { values[k] = all[k]! }
-        for text in inits {
+        for k in input.params { values[k] = all[k]! }
+        for text in input.inits {
             let (k, v) = try parseParameterAssignment(text)
             guard let old = all[k] else { try base.validate(keys: [k]); continue }
             guard v.count == old.count else {
@@ -79,7 +71,7 @@ struct OptimizeCommand: ParsableCommand {
         var losses = [Double](), skipped = 0, first = 0, previousSeconds = 0.0
         if resume {
             let c = try OptimizationCheckpoint.load(checkpointPath)
-            guard c.scene == scene, c.target == target, c.keys == params else {
+            guard c.scene == input.scene, c.target == target, c.keys == input.params else {
                 throw ValidationError("\(checkpointPath) belongs to another run (scene \(c.scene), target \(c.target), params \(c.keys))")
             }
             values = c.values; losses = c.losses; skipped = c.skippedGradients; first = c.iteration
@@ -98,9 +90,9 @@ struct OptimizeCommand: ParsableCommand {
             // The replay uses other random numbers than the primal: the two
             // estimates are independent, so the L2 gradient is unbiased.
             let replay = RenderOptions(samplesPerPixel: spp, seed: primalOptions.seed &+ 1, threads: threads)
-            let gradient = try current.renderReverse(keys: params, imageAdjoint: adjoint, replay)
+            let gradient = try current.renderReverse(keys: input.params, imageAdjoint: adjoint, replay)
             if gradient.allSatisfy({ $0.isFinite }) {
-                var flat = params.flatMap { values[$0]! }
+                var flat = input.params.flatMap { values[$0]! }
                 let rate = lr * pow(lrDecay, Double(iteration) / Double(max(iters - 1, 1)))
                 adam.learningRate = rate
                 sgd.learningRate = rate
@@ -109,7 +101,7 @@ struct OptimizeCommand: ParsableCommand {
                 case .sgd: sgd.update(&flat, gradient: gradient)
                 }
                 var offset = 0
-                for k in params {
+                for k in input.params {
                     let n = values[k]!.count
                     var v = Array(flat[offset..<offset + n])
                     projectToValidRange(key: k, &v)
@@ -121,11 +113,11 @@ struct OptimizeCommand: ParsableCommand {
             }
             try image.write(to: String(format: "%@/iter-%04d.png", outDir as NSString, iteration))
             let elapsed = previousSeconds + Date().timeIntervalSince(start)
-            try OptimizationCheckpoint(scene: scene, target: target, keys: params, iteration: iteration + 1, values: values,
+            try OptimizationCheckpoint(scene: input.scene, target: target, keys: input.params, iteration: iteration + 1, values: values,
                                        losses: losses, skippedGradients: skipped,
                                        adam: optimizer == .adam ? adam : nil, sgd: optimizer == .sgd ? sgd : nil,
                                        seconds: elapsed).save(checkpointPath)
-            let shown = params.map { k in "\(k)=[" + values[k]!.prefix(4).map { String(format: "%.4f", $0) }.joined(separator: ",") + "]" }
+            let shown = input.params.map { k in "\(k)=[" + values[k]!.prefix(4).map { String(format: "%.4f", $0) }.joined(separator: ",") + "]" }
             FileHandle.standardErrorWrite(String(format: "iter %4d  loss %.6g  ", iteration, value) + shown.joined(separator: " ") + "\n")
         }
         let total = previousSeconds + Date().timeIntervalSince(start)
@@ -135,7 +127,7 @@ struct OptimizeCommand: ParsableCommand {
             try Plot.lines(series: [losses], labels: [loss], logY: losses.allSatisfy { $0 > 0 }, title: "loss",
                            xLabel: "iteration", yLabel: "loss").write(to: outDir + "/loss.png")
         }
-        let recovered = Dictionary(uniqueKeysWithValues: params.map { ($0, values[$0]!) })
+        let recovered = Dictionary(uniqueKeysWithValues: input.params.map { ($0, values[$0]!) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(String(decoding: try encoder.encode(recovered), as: UTF8.self) + "\n", to: outDir + "/params.json")
@@ -143,7 +135,7 @@ struct OptimizeCommand: ParsableCommand {
         try final.render(RenderOptions(samplesPerPixel: max(spp, 64), seed: UInt64(seed), threads: threads)).0
             .write(to: outDir + "/final.png")
         try writeRecoveredScene(values, scene: final)
-        for k in params { print("\(k) = [\(values[k]!.map { String(format: "%.6g", $0) }.joined(separator: ", "))]") }
+        for k in input.params { print("\(k) = [\(values[k]!.map { String(format: "%.6g", $0) }.joined(separator: ", "))]") }
         print(String(format: "%d iterations, final loss %.6g, %.3f s per iteration, %d gradients skipped as non-finite",
                      iters, losses.last ?? .nan, perIteration, skipped))
         try json.print(Result(params: recovered, loss: losses.last ?? 0, iterations: iters, secondsPerIteration: perIteration,
@@ -152,12 +144,12 @@ struct OptimizeCommand: ParsableCommand {
 
     /// Writes OUT-DIR/scene.xml: the scene with the recovered values.
     func writeRecoveredScene(_ values: [String: [Double]], scene loaded: Scene<Double>) throws {
-        let text = try String(contentsOfFile: scene, encoding: .utf8)
+        let text = try String(contentsOfFile: input.scene, encoding: .utf8)
         var pivots = [String: Double3]()
         for s in loaded.shapes { pivots[s.id] = Double3(s.pivot.x, s.pivot.y, s.pivot.z) }
         let o = loaded.camera.baseToWorld.origin
         pivots[loaded.sensorID] = Double3(o.x, o.y, o.z)
-        let (xml, unwritten) = try SceneRewriter.rewrite(text, file: scene, values: values, pivots: pivots)
+        let (xml, unwritten) = try SceneRewriter.rewrite(text, file: input.scene, values: values, pivots: pivots)
         try AtomicFile.write(xml, to: outDir + "/scene.xml")
         if !unwritten.isEmpty {
             FileHandle.standardErrorWrite("note: \(unwritten.joined(separator: ", ")) cannot be written into the scene XML; see params.json\n")

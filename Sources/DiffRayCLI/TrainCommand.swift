@@ -19,31 +19,18 @@ struct TrainCommand: ParsableCommand {
         --average, --lr, the scene template; trebuchet: --episodes); --episodes counts the whole run.
         """,
         subcommands: [TrainCartPoleCommand.self, TrainPendulumCommand.self, TrainTrebuchetCommand.self])
+    // One subcommand an environment (CartPoleCommands.swift, ...): their options differ.
 }
 
-/// An environment's defaults, shown in its `train` subcommand's help.
-protocol TrainDefaults {
-    static var problem: ControlProblem { get }
-    /// Training episodes from the state and from pixels (trebuchet: shots).
-    static var episodes: Int { get }
-    static var pixelEpisodes: Int { get }
-    static var unit: String { get }
-    /// The pixel policy's view and Adam's learning rate.
-    static var viewResolution: Int { get }
-    static var viewSamples: Int { get }
-    static var viewResolutions: ClosedRange<Int> { get }
-    static var pixelLearningRate: Double { get }
-}
-
-/// The options every `train ENV` shares.
-struct TrainOptions<E: TrainDefaults>: ParsableArguments {
-    @Option(help: "Training \(E.unit) (default \(E.episodes); with --pixels \(E.pixelEpisodes)); with --resume, of the whole run.")
+/// The options every `train ENV` shares; the defaults are the environment's recipe's.
+struct TrainOptions<P: PixelTask>: ParsableArguments {
+    @Option(help: "Training \(P.problem == .trebuchet ? "shots" : "episodes") (default \(P.problem.defaultEpisodes); with --pixels \(P.defaults.episodes)); with --resume, of the whole run.")
     var episodes: Int?
 
     @Option(help: "Seed of the weights, start states and targets.")
     var seed: Int = 0
 
-    @Option(name: .shortAndLong, help: "The model file to write (default \(E.problem.rawValue).json; with --pixels \(E.problem.rawValue)-pixels.json).")
+    @Option(name: .shortAndLong, help: "The model file to write (default \(P.problem.rawValue).json; with --pixels \(P.problem.rawValue)-pixels.json).")
     var output: String?
 
     @Flag(help: "Continue from MODEL.checkpoint.json (bit for bit; with --pixels the other options must be those the run started with).")
@@ -60,33 +47,55 @@ struct TrainOptions<E: TrainDefaults>: ParsableArguments {
         if let output, !output.lowercased().hasSuffix(".json") { throw ValidationError("-o expects a .json file, got '\(output)'") }
     }
 
-    /// The model file: -o, or the environment's default name.
-    var model: String { output ?? (pixels ? "\(E.problem.rawValue)-pixels.json" : "\(E.problem.rawValue).json") }
+    /// The model file: -o, or the environment's default name; the checkpoint beside it.
+    var model: String { output ?? (pixels ? "\(P.problem.rawValue)-pixels.json" : "\(P.problem.rawValue).json") }
+    var checkpointPath: String { modelStem(model) + ".checkpoint.json" }
+
+    /// A fresh pixel run with `settings`, or (--resume) the checkpoint's, which must have been started with them.
+    func pixelRun(_ settings: PixelTrainingOptions) throws -> PixelTrainingRun {
+        guard resume else { return PixelTrainingRun(problem: P.problem, options: settings) }
+        let run = try PixelTrainingRun.read(path: checkpointPath, problem: P.problem, options: settings)
+        print("resuming \(checkpointPath) at \(P.problem == .trebuchet ? "shot" : "episode") \(run.episodes)")
+        return run
+    }
+
+    /// Saves a pixel run's policy (`PixelModel`, the run's metadata) and plots
+    /// its curve to MODEL.png; returns "MODEL.json, MODEL.png, MODEL.checkpoint.json".
+    func savePixelPolicy(_ run: PixelTrainingRun, curve: [[Double]], labels: [String], logY: Bool = false,
+                         xLabel: String, yLabel: String) throws -> String {
+        try PixelModel.save(try run.policy(), to: model, metadata: run.modelMetadata())
+        let plot = modelStem(model) + ".png"
+        try Plot.lines(series: curve, labels: labels, logY: logY, x: run.curve.map { Double($0.episode) },
+                       title: "diffray train \(P.problem.rawValue) --pixels (seed \(run.options.seed))",
+                       xLabel: xLabel, yLabel: yLabel).writePNG(to: plot)
+        return "\(model), \(plot), \(checkpointPath)"
+    }
 }
 
 /// The pixel policy's view, learning rate and scene templates (`train ENV --pixels`).
-struct PixelViewOptions<E: TrainDefaults>: ParsableArguments {
-    @Option(help: "With --pixels: the width of the policy's view in pixels (\(E.viewResolutions.lowerBound)...\(E.viewResolutions.upperBound)).")
-    var viewRes: Int = E.viewResolution
+struct PixelViewOptions<P: PixelTask>: ParsableArguments {
+    @Option(help: "With --pixels: the width of the policy's view in pixels (\(P.defaults.resolutions.lowerBound)...\(P.defaults.resolutions.upperBound)).")
+    var viewRes: Int = P.defaults.resolution
 
     @Option(help: "With --pixels: samples per pixel of the policy's view (1...1024).")
-    var viewSpp: Int = E.viewSamples
+    var viewSpp: Int = P.defaults.samples
 
     @Option(help: "With --pixels: Adam's learning rate.")
-    var lr: Double = E.pixelLearningRate
+    var lr: Double = P.defaults.learningRate
 
     @OptionGroup var templates: TemplateOption
 
     func validate() throws {
-        guard E.viewResolutions.contains(viewRes), viewSpp >= 1 && viewSpp <= 1024 else {
-            throw ValidationError("train \(E.problem.rawValue) --pixels: --view-res must be in \(E.viewResolutions.lowerBound)...\(E.viewResolutions.upperBound) and --view-spp in 1...1024, got \(viewRes), \(viewSpp)")
+        let range = P.defaults.resolutions
+        guard range.contains(viewRes), viewSpp >= 1 && viewSpp <= 1024 else {
+            throw ValidationError("train \(P.problem.rawValue) --pixels: --view-res must be in \(range.lowerBound)...\(range.upperBound) and --view-spp in 1...1024, got \(viewRes), \(viewSpp)")
         }
-        if !(lr > 0 && lr.isFinite) { throw ValidationError("train \(E.problem.rawValue) --pixels: --lr must be a positive number, got \(lr)") }
+        if !(lr > 0 && lr.isFinite) { throw ValidationError("train \(P.problem.rawValue) --pixels: --lr must be a positive number, got \(lr)") }
     }
 
-    /// The scene template's hash and the folder name a checkpoint records.
+    /// The scene template's folder name and hash, as a checkpoint records them.
     func sceneRecord() throws -> (folder: String, hash: String) {
-        (templates.scenes ?? "built-in", try PixelTrainingOptions.sceneHash(problem: E.problem, directory: templates.scenes))
+        (templates.scenes ?? "built-in", try PixelTrainingOptions.sceneHash(problem: P.problem, directory: templates.scenes))
     }
 }
 
@@ -107,13 +116,12 @@ struct TrainResult: Encodable {
 }
 
 /// `train ENV` without --pixels: the environment's `ControlTask` on a `TrainingRun`.
-func trainFromState<E: TrainDefaults>(_ o: TrainOptions<E>, keepGoing: Bool) throws {
-    let problem = E.problem
+func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, keepGoing: Bool) throws {
+    let problem = P.problem
     let model = o.model
-    let stem = modelStem(model)
-    let checkpointPath = stem + ".checkpoint.json"
-    let plotPath = stem + ".png"
-    let total = o.episodes ?? E.episodes
+    let checkpointPath = o.checkpointPath
+    let plotPath = modelStem(model) + ".png"
+    let total = o.episodes ?? problem.defaultEpisodes
     var session = o.resume ? try TrainingRun.read(path: checkpointPath, problem: problem)
                            : TrainingRun(problem: problem, seed: UInt64(o.seed))
     if o.resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
@@ -142,10 +150,3 @@ func trainFromState<E: TrainDefaults>(_ o: TrainOptions<E>, keepGoing: Bool) thr
                                  finalEvaluation: Finite(session.curve.last?.evaluation ?? .nan), model: model, plot: plotPath))
 }
 
-/// Plots a pixel run's training curve to MODEL.png.
-func plotPixelCurve(_ run: PixelTrainingRun, series: [[Double]], labels: [String], logY: Bool = false,
-                    xLabel: String, yLabel: String, to path: String) throws {
-    try Plot.lines(series: series, labels: labels, logY: logY, x: run.curve.map { Double($0.episode) },
-                   title: "diffray train \(run.problem.rawValue) --pixels (seed \(run.options.seed))",
-                   xLabel: xLabel, yLabel: yLabel).writePNG(to: path)
-}

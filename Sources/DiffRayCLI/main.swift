@@ -4,13 +4,14 @@ import DiffRay
 import Glibc
 #endif
 
-/// The `diffray` command: one subcommand a file (`RenderCommand.swift`, ...).
+/// The `diffray` command: one subcommand a file (`RenderCommand.swift`, ...), and one
+/// file an environment for `train`, `eval` and `rollout` (`CartPoleCommands.swift`, ...).
 struct DiffRayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diffray",
         abstract: "A differentiable path tracer: render Mitsuba 3 scenes, differentiate them, train controllers from pixels.",
         subcommands: [
-            // one line each
+            // one line each; train, eval and rollout have a subcommand an environment
             RenderCommand.self,
             CompareCommand.self,
             ParamsCommand.self,

@@ -10,34 +10,30 @@ import Control
 /// the gradient clipped to norm 1, the LQR cost-to-go at every window's end and
 /// the saved weights averaged (`hyperparameters`).
 public enum CartPolePixels: PixelTask {
-    public struct Hyperparameters: Codable, Equatable, Sendable {
-        /// Hidden units of the policy.
-        public var hidden = 32
-        /// The policy's view: width in pixels and samples per pixel.
-        public var resolution = 32
-        public var samples = 4
-        /// Frames seen, the current one and the three before it.
-        public var frames = 4
-        public var window = 8
-        public var learningRate = 0.01
-        public var clipNorm = 1.0
-        /// The saved policy is the Polyak average of the weights at this rate per update (`PixelBPTTTrainer.averageRate`).
-        public var averageRate = 0.01
-        /// The weight of the LQR cost-to-go at every window's end (`QuadraticCostToGo.cartPole`,
-        /// `train --cost-to-go`): an 8-step window sees too little of what the cart's place and
-        /// speed cost later, and without it frozen policies drift off the track.
-        public var costToGo = 3.0
-        /// Training episodes start with the cart anywhere in ± this many metres (`--start-spread`).
-        /// Off by default: with the window around the cart, ±1 m helped some seeds and hurt others.
-        public var startSpread = 0.0
-        public var defaultEpisodes = 50
-        public init() {}
+    /// `hidden` units; the view, `resolution` pixels wide, `samples` per pixel;
+    /// `frames` seen (the current one and the three before it); BPTT `window`s of
+    /// 8 steps, Adam's `learningRate`, the gradient clipped to `clipNorm`; the saved
+    /// policy the Polyak average of the weights at `averageRate` per update
+    /// (`PixelBPTTTrainer.averageRate`); the LQR cost-to-go at every window's end
+    /// weighted `costToGo` (`QuadraticCostToGo.cartPole`: an 8-step window sees too
+    /// little of what the cart's place and speed cost later, and without it frozen
+    /// policies drift off the track); training starts with the cart anywhere in
+    /// ±`startSpread` m (off: with the window around the cart, ±1 m helped some
+    /// seeds and hurt others); `defaultEpisodes`.
+    public struct Hyperparameters: Recipe {
+        public var hidden: Int, resolution: Int, samples: Int, frames: Int, window: Int
+        public var learningRate: Double, clipNorm: Double, averageRate: Double, costToGo: Double, startSpread: Double
+        public var defaultEpisodes: Int
     }
 
     public static let problem = ControlProblem.cartpole
     public static let stateSize = CartPoleDynamics.stateSize
-    public static let hyperparameters = Hyperparameters()
+    public static let hyperparameters = Hyperparameters(
+        hidden: 32, resolution: 32, samples: 4, frames: 4, window: 8, learningRate: 0.01, clipNorm: 1, averageRate: 0.01, costToGo: 3,
+        startSpread: 0, defaultEpisodes: 50)
     public static let maxFrames = 16
+    public static let defaults = PixelDefaults(resolution: hyperparameters.resolution, samples: hyperparameters.samples, resolutions: 4...256,
+                                               learningRate: hyperparameters.learningRate, episodes: hyperparameters.defaultEpisodes)
 
     /// The view is wide, 3/8 as high as wide: the track and not much above the pole.
     public static func height(width: Int) -> Int { Swift.max(1, Int((Double(width) * 3 / 8).rounded())) }

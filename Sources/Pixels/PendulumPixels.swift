@@ -119,34 +119,28 @@ public struct PendulumFrameCache: Sendable {
 /// and 4× its difference to the previous frame's), torque = 2·tanh. No state goes in.
 /// Trained by `PendulumPixelTrainer` on a `PendulumFrameCache`.
 public enum PendulumPixels: PixelTask {
-    public struct Hyperparameters: Codable, Equatable, Sendable {
-        public var hidden = 32
-        /// The policy's view: width in pixels and samples per pixel.
-        public var resolution = 32
-        public var samples = 4
-        /// Angles of the training frame cache (0.5° apart).
-        public var cacheAngles = 720
-        /// Adam's learning rate.
-        public var learningRate = 0.003
-        /// A training episode: `roundsPerEpisode` rounds of `windowsPerRound` closed-loop
-        /// windows of 2 simulated steps (200 steps), each round followed by
-        /// `updatesPerRound` Adam updates on `batchSize` stored targets.
-        public var windowsPerRound = 10
-        public var roundsPerEpisode = 10
-        public var updatesPerRound = 30
-        public var batchSize = 32
-        /// Training episodes of `train pendulum --pixels` (it does not stop early).
-        public var defaultEpisodes = 30
-        /// The cached-frame evaluation runs after every this many episodes (and the last one).
-        public var evaluateEvery = 5
-        public init() {}
+    /// `hidden` units; the view, `resolution` pixels wide, `samples` per pixel; the
+    /// training frame cache of `cacheAngles` angles (0.5° apart); Adam's
+    /// `learningRate`; a training episode of `roundsPerEpisode` rounds of
+    /// `windowsPerRound` closed-loop windows of 2 simulated steps (200 steps), each
+    /// round followed by `updatesPerRound` Adam updates on `batchSize` stored
+    /// targets; `defaultEpisodes` of `train pendulum --pixels` (it does not stop
+    /// early); the cached-frame evaluation after every `evaluateEvery` episodes and the last.
+    public struct Hyperparameters: Recipe {
+        public var hidden: Int, resolution: Int, samples: Int, cacheAngles: Int, learningRate: Double
+        public var windowsPerRound: Int, roundsPerEpisode: Int, updatesPerRound: Int, batchSize: Int
+        public var defaultEpisodes: Int, evaluateEvery: Int
     }
 
     public static let problem = ControlProblem.pendulum
     public static let stateSize = PendulumDynamics.stateSize
-    public static let hyperparameters = Hyperparameters()
+    public static let hyperparameters = Hyperparameters(
+        hidden: 32, resolution: 32, samples: 4, cacheAngles: 720, learningRate: 0.003, windowsPerRound: 10, roundsPerEpisode: 10,
+        updatesPerRound: 30, batchSize: 32, defaultEpisodes: 30, evaluateEvery: 5)
     /// The name of the policy in its model files (`pixels_policy`).
     public static let policyName = "pendulum-dense-1"
+    public static let defaults = PixelDefaults(resolution: hyperparameters.resolution, samples: hyperparameters.samples, resolutions: 8...128,
+                                               learningRate: hyperparameters.learningRate, episodes: hyperparameters.defaultEpisodes)
 
     public static func defines(state: [Double]) -> [String: String] {
         precondition(state.count >= 1, "SceneTemplate: pendulum state has 2 values")

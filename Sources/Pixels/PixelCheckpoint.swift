@@ -87,39 +87,36 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
     }
 }
 
-/// A resumable `train ENV --pixels` run, the pixel counterpart of `TrainingRun`
-/// (same checkpoint discipline: versioned JSON written atomically after every
-/// episode, or every curve point of the trebuchet; `--episodes` counts the whole
-/// run; `--resume` continues bit for bit). It holds everything the next episode
-/// depends on: the weights, Adam's moments and step count, the Polyak average,
-/// the random generator (start states, targets, batches), the counters, the
-/// pendulum's replay buffer, the curve so far and the options.
-public struct PixelTrainingRun: Codable {
-    public static let formatName = "diffray-pixel-training-checkpoint"
-    public static let currentVersion = 1
+/// The format and version every checkpoint starts with.
+struct CheckpointHeader: Decodable { var format: String; var version: Int }
 
+/// What a `train ENV --pixels` checkpoint records beside its `TrainingProgress`:
+/// the options, the Polyak average, the counters of its own and the pendulum's replay buffer.
+public struct PixelTrainingDetails: Codable {
     public var format = PixelTrainingRun.formatName
     public var version = PixelTrainingRun.currentVersion
     public var problem: ControlProblem
     public var options: PixelTrainingOptions
-    public var network: NetworkFile
-    public var optimizer: Adam
     /// The Polyak-averaged weights (cart-pole; empty until the first update or when off).
     public var averaged: [Double] = []
-    public var generator: SeededGenerator
-    /// Training episodes so far (trebuchet: shots).
-    public var episodes = 0
     /// Trebuchet: passes over the data set so far.
     public var epochs = 0
-    public var environmentSteps = 0
     /// Frames rendered with their Jacobian (cart-pole).
     public var renderedFrames = 0
-    public var seconds = 0.0
-    /// The curve: train return (trebuchet: epoch loss) and evaluation (NaN where none was made).
-    public var curve: [CurvePoint] = []
-    public var solvedAt: Int?
     /// The pendulum trainer's replay buffer.
     public var replay: PendulumReplay?
+}
+
+/// A resumable `train ENV --pixels` run, the pixel counterpart of `TrainingRun`
+/// (same checkpoint discipline: versioned JSON written atomically after every
+/// episode, or every curve point of the trebuchet; `--episodes` counts the whole
+/// run; `--resume` continues bit for bit). It holds everything the next episode
+/// depends on: the progress, the Polyak average, the pendulum's replay buffer and the options.
+public typealias PixelTrainingRun = Checkpoint<PixelTrainingDetails>
+
+extension Checkpoint where Details == PixelTrainingDetails {
+    public static var formatName: String { "diffray-pixel-training-checkpoint" }
+    public static var currentVersion: Int { 1 }
 
     /// The policy's layers for `problem` and `options`.
     public static func layers(_ problem: ControlProblem, _ options: PixelTrainingOptions) -> [Layer] {
@@ -129,25 +126,21 @@ public struct PixelTrainingRun: Codable {
     /// A fresh run: the weights drawn from `options.seed` as the commands always did
     /// (the generator then goes on to the start states, targets or batches).
     public init(problem: ControlProblem, options: PixelTrainingOptions) {
-        self.problem = problem
-        self.options = options
         var g = SeededGenerator(seed: options.seed)
         let net = problem.pixelTask.makeNetwork(options, generator: &g)
-        network = NetworkFile(network: net)
-        optimizer = Adam(learningRate: options.learningRate)
-        generator = g
-        if problem == .pendulum { replay = PendulumReplay() }
+        self.init(details: PixelTrainingDetails(problem: problem, options: options, replay: problem == .pendulum ? PendulumReplay() : nil),
+                  progress: TrainingProgress(network: net, learningRate: options.learningRate, generator: g))
     }
 
     /// The network being trained.
     public func currentNetwork() throws -> Network {
-        try network.network(path: "checkpoint", expecting: PixelTrainingRun.layers(problem, options))
+        try self.network.network(path: "checkpoint", expecting: PixelTrainingRun.layers(self.problem, self.options))
     }
 
     /// The weights to save: the Polyak average when averaging is on, else the last ones.
     public func policy() throws -> Network {
         var net = try currentNetwork()
-        if options.averageRate > 0 && averaged.count == net.parameterCount { net.parameters = averaged }
+        if self.options.averageRate > 0 && self.averaged.count == net.parameterCount { net.parameters = self.averaged }
         return net
     }
 
@@ -177,8 +170,7 @@ public struct PixelTrainingRun: Codable {
             throw ModelFileError(path: path, "cannot read the checkpoint (missing or unreadable); train without --resume first")
         }
         // the format first, so that another kind of checkpoint (e.g. of `train` without --pixels) is named as such
-        struct Header: Decodable { var format: String; var version: Int }
-        if let h = try? decoder().decode(Header.self, from: data), h.format != formatName || h.version != currentVersion {
+        if let h = try? decoder().decode(CheckpointHeader.self, from: data), h.format != formatName || h.version != currentVersion {
             throw ModelFileError(path: path, "format \(h.format) version \(h.version), expected \(formatName) version \(currentVersion)"
                 + (h.format == TrainingRun.formatName ? " (a checkpoint of train without --pixels)" : ""))
         }
@@ -230,7 +222,7 @@ public struct PixelTrainingRun: Codable {
     /// after the trainer's state has been copied into the run.
     mutating func record(_ point: CurvePoint, seconds: Double, report: (CurvePoint, PixelTrainingRun) -> Void,
                          checkpoint: (PixelTrainingRun) throws -> Void) throws {
-        curve.append(point)
+        self.curve.append(point)
         self.seconds = seconds
         report(point, self)
         try checkpoint(self)
@@ -242,25 +234,25 @@ public struct PixelTrainingRun: Codable {
     /// no evaluation) and the run, and `checkpoint` the run.
     public mutating func trainCartPole(observer: PixelObservation, totalEpisodes: Int, report: (CurvePoint, PixelTrainingRun) -> Void,
                                        checkpoint: (PixelTrainingRun) throws -> Void) throws {
-        precondition(problem == .cartpole && observer.problem == .cartpole && observer.width == options.resolution
-                     && observer.samples == options.samples, "trainCartPole: the observer does not match the run's options")
+        precondition(self.problem == .cartpole && observer.problem == .cartpole && observer.width == self.options.resolution
+                     && observer.samples == self.options.samples, "trainCartPole: the observer does not match the run's options")
         var trainer = PixelBPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(
-            network: try currentNetwork(), optimizer: optimizer, observer: observer,
-            window: CartPolePixels.hyperparameters.window, clipNorm: CartPolePixels.hyperparameters.clipNorm, frames: options.frames, crop: options.cropWidth)
-        trainer.averageRate = options.averageRate
-        trainer.averaged = averaged
-        if options.costToGoWeight > 0 { trainer.costToGo = QuadraticCostToGo.cartPole().scaled(by: options.costToGoWeight) }
-        trainer.environmentSteps = environmentSteps
-        trainer.renderedFrames = renderedFrames
-        let start = Date(), base = seconds
-        while episodes < totalEpisodes {
-            var state = CartPoleDynamics.startState(&generator)
-            if options.startSpreadWidth > 0 { state[0] = generator.uniform(-options.startSpreadWidth, options.startSpreadWidth) }
+            network: try currentNetwork(), optimizer: self.optimizer, observer: observer,
+            window: CartPolePixels.hyperparameters.window, clipNorm: CartPolePixels.hyperparameters.clipNorm, frames: self.options.frames, crop: self.options.cropWidth)
+        trainer.averageRate = self.options.averageRate
+        trainer.averaged = self.averaged
+        if self.options.costToGoWeight > 0 { trainer.costToGo = QuadraticCostToGo.cartPole().scaled(by: self.options.costToGoWeight) }
+        trainer.environmentSteps = self.environmentSteps
+        trainer.renderedFrames = self.renderedFrames
+        let start = Date(), base = self.seconds
+        while self.episodes < totalEpisodes {
+            var state = CartPoleDynamics.startState(&self.generator)
+            if self.options.startSpreadWidth > 0 { state[0] = self.generator.uniform(-self.options.startSpreadWidth, self.options.startSpreadWidth) }
             let r = try trainer.trainEpisode(start: state)
-            episodes += 1
-            network = NetworkFile(network: trainer.network); optimizer = trainer.optimizer; averaged = trainer.averaged
-            environmentSteps = trainer.environmentSteps; renderedFrames = trainer.renderedFrames
-            try record(CurvePoint(episode: episodes, trainReturn: r.reward, evaluation: .nan),
+            self.episodes += 1
+            self.network = NetworkFile(network: trainer.network); self.optimizer = trainer.optimizer; self.averaged = trainer.averaged
+            self.environmentSteps = trainer.environmentSteps; self.renderedFrames = trainer.renderedFrames
+            try record(CurvePoint(episode: self.episodes, trainReturn: r.reward, evaluation: .nan),
                        seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
         }
     }
@@ -273,30 +265,30 @@ public struct PixelTrainingRun: Codable {
     /// extended with a larger `totalEpisodes` keeps the evaluation point of that
     /// episode in its curve (and possibly an earlier `solvedAt`), which an
     /// uninterrupted run would not have made; its weights are the same bit for bit.
-    public mutating func trainPendulum(cache: PendulumFrameCache, totalEpisodes: Int, evaluateEvery: Int = 5,
+    public mutating func trainPendulum(cache: PendulumFrameCache, totalEpisodes: Int, evaluateEvery: Int = PendulumPixels.hyperparameters.evaluateEvery,
                                        report: (CurvePoint, PixelTrainingRun) -> Void, checkpoint: (PixelTrainingRun) throws -> Void) throws {
-        precondition(problem == .pendulum && cache.width == options.resolution, "trainPendulum: the cache does not match the run's options")
-        var trainer = PendulumPixelTrainer(network: try currentNetwork(), optimizer: optimizer, cache: cache)
-        trainer.useRendererGradient = options.rendererGradient
-        trainer.replay = replay ?? PendulumReplay()
-        trainer.environmentSteps = environmentSteps
-        let evalSeed = options.seed &+ 1_000_003
-        let start = Date(), base = seconds
-        while episodes < totalEpisodes {
+        precondition(self.problem == .pendulum && cache.width == self.options.resolution, "trainPendulum: the cache does not match the run's options")
+        var trainer = PendulumPixelTrainer(network: try currentNetwork(), optimizer: self.optimizer, cache: cache)
+        trainer.useRendererGradient = self.options.rendererGradient
+        trainer.replay = self.replay ?? PendulumReplay()
+        trainer.environmentSteps = self.environmentSteps
+        let evalSeed = self.options.seed &+ 1_000_003
+        let start = Date(), base = self.seconds
+        while self.episodes < totalEpisodes {
             var r = 0.0
             for _ in 0..<PendulumPixels.hyperparameters.roundsPerEpisode {
-                r += trainer.collect(windows: PendulumPixels.hyperparameters.windowsPerRound, generator: &generator) / Double(PendulumPixels.hyperparameters.roundsPerEpisode)
-                trainer.fit(updates: PendulumPixels.hyperparameters.updatesPerRound, batch: PendulumPixels.hyperparameters.batchSize, generator: &generator)
+                r += trainer.collect(windows: PendulumPixels.hyperparameters.windowsPerRound, generator: &self.generator) / Double(PendulumPixels.hyperparameters.roundsPerEpisode)
+                trainer.fit(updates: PendulumPixels.hyperparameters.updatesPerRound, batch: PendulumPixels.hyperparameters.batchSize, generator: &self.generator)
             }
-            episodes += 1
+            self.episodes += 1
             var e = Double.nan
-            if episodes % evaluateEvery == 0 || episodes == totalEpisodes {
+            if self.episodes % evaluateEvery == 0 || self.episodes == totalEpisodes {
                 e = try evaluate(policy: trainer.cachedFramePolicy, task: PendulumTask.self, episodes: 100, seed: evalSeed).mean
-                if e >= PendulumTask.solvedMean && solvedAt == nil { solvedAt = episodes }
+                if e >= PendulumTask.solvedMean && self.solvedAt == nil { self.solvedAt = self.episodes }
             }
-            network = NetworkFile(network: trainer.network); optimizer = trainer.optimizer; replay = trainer.replay
-            environmentSteps = trainer.environmentSteps
-            try record(CurvePoint(episode: episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: e),
+            self.network = NetworkFile(network: trainer.network); self.optimizer = trainer.optimizer; self.replay = trainer.replay
+            self.environmentSteps = trainer.environmentSteps
+            try record(CurvePoint(episode: self.episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: e),
                        seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
         }
     }
@@ -310,28 +302,28 @@ public struct PixelTrainingRun: Codable {
     public mutating func trainTrebuchet(data: [TrebuchetPixels.Example], curveSet: [TrebuchetPixels.Example],
                                         batchSize: Int = TrebuchetTask.hyperparameters.pixelBatchSize, evaluateEvery: Int = 10,
                                         report: (CurvePoint, PixelTrainingRun) -> Void, checkpoint: (PixelTrainingRun) throws -> Void) throws {
-        precondition(problem == .trebuchet && data.count == options.frames && !curveSet.isEmpty,
+        precondition(self.problem == .trebuchet && data.count == self.options.frames && !curveSet.isEmpty,
                      "trainTrebuchet: the data set does not match the run's options")
-        let total = options.totalEpisodes ?? TrebuchetTask.hyperparameters.pixelShots
-        var trainer = TrebuchetPixels.Trainer(network: try currentNetwork(), optimizer: optimizer, generator: generator)
-        trainer.shots = episodes
-        let lr = options.learningRate
+        let total = self.options.totalEpisodes ?? TrebuchetTask.hyperparameters.pixelShots
+        var trainer = TrebuchetPixels.Trainer(network: try currentNetwork(), optimizer: self.optimizer, generator: self.generator)
+        trainer.shots = self.episodes
+        let lr = self.options.learningRate
         func curveMiss(_ net: Network) -> Double {
             curveSet.reduce(0) { s, e in
                 let (a, m) = TrebuchetPixels.aim(net, observation: e.observation)
                 return s + Swift.abs(Trebuchet.shoot(wind: e.wind, angle: a, weight: m) - e.target) / e.target
             } / Double(curveSet.count)
         }
-        let start = Date(), base = seconds
+        let start = Date(), base = self.seconds
         while trainer.shots < total {
             trainer.optimizer.learningRate = lr * TrebuchetTask.hyperparameters.learningRate(progress: Double(trainer.shots) / Double(total))
                 / TrebuchetTask.hyperparameters.learningRate
             let loss = trainer.epoch(data, batchSize: batchSize, composite: true)
-            epochs += 1
-            if epochs % evaluateEvery == 0 || trainer.shots >= total {
+            self.epochs += 1
+            if self.epochs % evaluateEvery == 0 || trainer.shots >= total {
                 let p = CurvePoint(episode: trainer.shots, trainReturn: loss, evaluation: curveMiss(trainer.network))
-                network = NetworkFile(network: trainer.network); optimizer = trainer.optimizer; generator = trainer.generator
-                episodes = trainer.shots; environmentSteps = trainer.shots
+                self.network = NetworkFile(network: trainer.network); self.optimizer = trainer.optimizer; self.generator = trainer.generator
+                self.episodes = trainer.shots; self.environmentSteps = trainer.shots
                 try record(p, seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
             }
         }

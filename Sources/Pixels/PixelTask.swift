@@ -13,6 +13,8 @@ public protocol PixelTask {
     static var problem: ControlProblem { get }
     /// The length of the state a frame shows.
     static var stateSize: Int { get }
+    /// The recipe's defaults: the view, Adam's learning rate, the training episodes.
+    static var defaults: PixelDefaults { get }
     /// The film height for a film `width` pixels wide.
     static func height(width: Int) -> Int
     /// The template's defines (besides `res`, `height` and `spp`) for a state.
@@ -50,6 +52,23 @@ extension PixelTask {
 
     /// A number as the templates take it (six decimals).
     static func define(_ x: Double) -> String { String(format: "%.6f", x) }
+}
+
+/// A pixel recipe's defaults (`PixelTask.defaults`), as `train ENV --pixels` shows them.
+public struct PixelDefaults: Codable, Equatable, Sendable {
+    /// The policy's view: width in pixels, and samples per pixel.
+    public var resolution: Int
+    public var samples: Int
+    /// The view widths training accepts.
+    public var resolutions: ClosedRange<Int>
+    public var learningRate: Double
+    /// Training episodes (trebuchet: shots).
+    public var episodes: Int
+
+    public init(resolution: Int, samples: Int, resolutions: ClosedRange<Int>, learningRate: Double, episodes: Int) {
+        self.resolution = resolution; self.samples = samples; self.resolutions = resolutions
+        self.learningRate = learningRate; self.episodes = episodes
+    }
 }
 
 extension ControlProblem {
@@ -135,18 +154,18 @@ public enum PixelModel {
 extension PixelTrainingRun {
     /// The model file's metadata: the view, the seed, the counters, and what the problem's `PixelTask` adds.
     public func modelMetadata() -> PixelModelMetadata {
-        var m = PixelModelMetadata(environment: problem, resolution: options.resolution, samples: options.samples)
-        m.seed = options.seed
-        m.episodes = episodes
-        m.environmentSteps = environmentSteps
-        problem.pixelTask.describe(self, in: &m)
+        var m = PixelModelMetadata(environment: self.problem, resolution: self.options.resolution, samples: self.options.samples)
+        m.seed = self.options.seed
+        m.episodes = self.episodes
+        m.environmentSteps = self.environmentSteps
+        self.problem.pixelTask.describe(self, in: &m)
         return m
     }
 
     /// The curve's evaluations, each held until the next one (NaN before the first).
     public var heldEvaluations: [Double] {
         var held = [Double](), last = Double.nan
-        for p in curve { if !p.evaluation.isNaN { last = p.evaluation }; held.append(last) }
+        for p in self.curve { if !p.evaluation.isNaN { last = p.evaluation }; held.append(last) }
         return held
     }
 }

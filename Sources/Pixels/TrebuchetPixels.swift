@@ -400,6 +400,9 @@ public enum TrebuchetPixels: PixelTask {
     public static let problem = ControlProblem.trebuchet
     /// `[wind, target, ball x, ball y]` (m/s, m; the ball is hidden below the ground when ball y < 0 m).
     public static let stateSize = 4
+    /// The recipe's shots and learning rate are the state aimer's (`TrebuchetTask.hyperparameters`).
+    public static let defaults = PixelDefaults(resolution: resolution, samples: samples, resolutions: 8...256,
+                                               learningRate: TrebuchetTask.learningRate, episodes: TrebuchetTask.hyperparameters.pixelShots)
 
     /// The range from the side: the flag at the target, the wind gauge's needle
     /// (0.05 long at the least) and the ball in flight (hidden when ball y < 0).
@@ -437,6 +440,7 @@ public enum TrebuchetPixels: PixelTask {
     public static func describe(_ run: PixelTrainingRun, in m: inout PixelModelMetadata) {
         m.trebuchetVersion = modelVersion
         m.renderedFrames = run.options.frames
+        m.evaluationFrames = curveFrames
         m.epochs = run.epochs
     }
 

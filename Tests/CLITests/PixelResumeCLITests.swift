@@ -24,6 +24,14 @@ struct PixelResumeCLITests {
         return try CaseFolder(files: [:])
     }
 
+    /// An empty folder holding m.json, a policy trained for `episodes` episodes; nil without a binary.
+    func folderWithPolicy(episodes: Int) throws -> CaseFolder? {
+        guard let folder = try emptyFolder() else { return nil }
+        let t = try train(["--episodes", String(episodes)], model: "m.json", in: folder.path)
+        #expect(t.status == 0, "\(t.stderr)")
+        return folder
+    }
+
     @Test("resumed = uninterrupted, byte for byte; bad checkpoints refused")
     func resume() throws {
         guard let folder = try emptyFolder() else { return }
@@ -65,10 +73,8 @@ struct PixelResumeCLITests {
 
     @Test("rollout --pixels writes the frames seen, the larger renders, the contact sheets and the states")
     func rolloutWritesFramesAndStates() throws {
-        guard let folder = try emptyFolder() else { return }
+        guard let folder = try folderWithPolicy(episodes: 1) else { return }
         defer { folder.remove() }
-        let t = try train(["--episodes", "1"], model: "m.json", in: folder.path)
-        #expect(t.status == 0, "\(t.stderr)")
         let out = folder.path + "/roll"
         let r = try diffray(["rollout", "cartpole", "--pixels", "--policy", folder.path + "/m.json", "--frames", out, "--steps", "6",
                              "--every", "3", "--res", "16", "--spp", "1", "--scenes", Self.root + "/scenes"], in: folder.path)
@@ -86,10 +92,8 @@ struct PixelResumeCLITests {
 
     @Test("eval --pixels says how the episodes ended and where the pole fell")
     func evalReportsEndings() throws {
-        guard let folder = try emptyFolder() else { return }
+        guard let folder = try folderWithPolicy(episodes: 2) else { return }
         defer { folder.remove() }
-        let t = try train(["--episodes", "2"], model: "m.json", in: folder.path)
-        #expect(t.status == 0, "\(t.stderr)")
         let r = try diffray(["eval", "cartpole", "--pixels", "--policy", folder.path + "/m.json", "--episodes", "6",
                              "--scenes", Self.root + "/scenes", "--json"], in: folder.path)
         #expect(r.status == 0, "\(r.stderr)")

@@ -3,7 +3,7 @@ import DiffRay
 import Foundation
 
 /// `diffray train pendulum [--pixels]`.
-struct TrainPendulumCommand: ParsableCommand, TrainDefaults {
+struct TrainPendulumCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pendulum",
         abstract: "Train a pendulum swing-up controller from the state, or from rendered frames with --pixels (PendulumPixels).",
@@ -14,17 +14,8 @@ struct TrainPendulumCommand: ParsableCommand, TrainDefaults {
         which `eval pendulum --pixels` judges on rendered frames.
         """)
 
-    static let problem = ControlProblem.pendulum
-    static let episodes = PendulumTask.defaultEpisodes
-    static let pixelEpisodes = PendulumPixels.hyperparameters.defaultEpisodes
-    static let unit = "episodes (200 simulated steps each)"
-    static let viewResolution = PendulumPixels.hyperparameters.resolution
-    static let viewSamples = PendulumPixels.hyperparameters.samples
-    static let viewResolutions = 8...128
-    static let pixelLearningRate = PendulumPixels.hyperparameters.learningRate
-
-    @OptionGroup var options: TrainOptions<TrainPendulumCommand>
-    @OptionGroup var view: PixelViewOptions<TrainPendulumCommand>
+    @OptionGroup var options: TrainOptions<PendulumPixels>
+    @OptionGroup var view: PixelViewOptions<PendulumPixels>
 
     @Flag(help: "Train all the episodes even after the bar is met (not with --pixels, which never stops early).")
     var keepGoing = false
@@ -34,20 +25,13 @@ struct TrainPendulumCommand: ParsableCommand, TrainDefaults {
 
     func run() throws {
         guard options.pixels else { return try trainFromState(options, keepGoing: keepGoing) }
-        let model = options.model
-        let stem = modelStem(model)
-        let checkpointPath = PixelTrainingRun.checkpointPath(model: model)
-        let total = options.episodes ?? Self.pixelEpisodes
         let scenes = try view.sceneRecord()
-        let settings = PixelTrainingOptions(
+        var run = try options.pixelRun(PixelTrainingOptions(
             seed: UInt64(options.seed), resolution: view.viewRes, samples: view.viewSpp, frames: 2, learningRate: view.lr,
-            scenes: scenes.folder, sceneHash: scenes.hash, rendererGradient: !openLoop)
-        var run = options.resume ? try PixelTrainingRun.read(path: checkpointPath, problem: .pendulum, options: settings)
-                                 : PixelTrainingRun(problem: .pendulum, options: settings)
-        if options.resume { print("resuming \(checkpointPath) at episode \(run.episodes)") }
+            scenes: scenes.folder, sceneHash: scenes.hash, rendererGradient: !openLoop))
         let start = Date()
         let observer = try PixelObservation(problem: .pendulum, directory: view.templates.scenes, resolution: view.viewRes, samples: view.viewSpp)
-        let cachePath = stem + ".frames.bin"
+        let cachePath = modelStem(options.model) + ".frames.bin"
         let (cache, renderedFrames) = try PendulumFrameCache.load(path: cachePath, observer: observer, sceneHash: scenes.hash)
         if renderedFrames == 0 {
             print("frames: \(cachePath) (\(cache.count) angles, \(view.viewRes)x\(view.viewRes), \(view.viewSpp) spp), reused")
@@ -57,20 +41,33 @@ struct TrainPendulumCommand: ParsableCommand, TrainDefaults {
         }
         if openLoop { print("open loop: the renderer's gradient is dropped (--open-loop)") }
         print("episode  train return  eval mean (100 episodes, cached frames)   seconds")
-        try run.trainPendulum(cache: cache, totalEpisodes: total, report: { p, _ in
+        try run.trainPendulum(cache: cache, totalEpisodes: options.episodes ?? PendulumPixels.defaults.episodes, report: { p, _ in
             print(String(format: "%7d  %12.1f  %10@  %7.1f", p.episode, p.trainReturn,
                          p.evaluation.isNaN ? "-" : String(format: "%.2f", p.evaluation), Date().timeIntervalSince(start)))
-        }, checkpoint: { try $0.write(path: checkpointPath) })
+        }, checkpoint: { try $0.write(path: options.checkpointPath) })
         let seconds = Date().timeIntervalSince(start)
-        try PixelModel.save(try run.policy(), to: model, metadata: run.modelMetadata())
-        try plotPixelCurve(run, series: [run.curve.map(\.trainReturn), run.heldEvaluations],
-                           labels: ["training return (random-start windows, per 200 steps)", "eval mean return (cached frames)"],
-                           xLabel: "training episodes (200 simulated steps)", yLabel: "return", to: stem + ".png")
+        let files = try options.savePixelPolicy(run, curve: [run.curve.map(\.trainReturn), run.heldEvaluations],
+                                                labels: ["training return (random-start windows, per 200 steps)", "eval mean return (cached frames)"],
+                                                xLabel: "training episodes (200 simulated steps)", yLabel: "return")
         let last = run.curve.last(where: { !$0.evaluation.isNaN })?.evaluation ?? .nan
         print("pendulum from pixels: \(run.episodes) episodes, \(run.environmentSteps) environment steps, \(renderedFrames) frames rendered, "
-            + String(format: "%.1f s", seconds) + ", bar met (cached frames) after: \(run.solvedAt.map(String.init) ?? "not reached") -> \(model), \(stem).png, \(checkpointPath)")
+            + String(format: "%.1f s", seconds) + ", bar met (cached frames) after: \(run.solvedAt.map(String.init) ?? "not reached") -> \(files)")
         try options.json.print(TrainResult(environment: .pendulum, pixels: true, episodes: run.episodes, envSteps: run.environmentSteps,
                                            frames: renderedFrames, seconds: seconds, solvedAt: Nullable(run.solvedAt),
-                                           finalEvaluation: Finite(last), model: model))
+                                           finalEvaluation: Finite(last), model: options.model))
+    }
+}
+
+extension PendulumPixels: EnvironmentCommand {
+    static let unit = "episodes"
+    static let evaluationEpisodes = 100
+    static let rolloutEvery = 5
+
+    static func evaluate(_ o: EvalOptions<Self>) throws {
+        try o.json.print(try evaluateEpisodes(PendulumTask.self, o, act: action).1)
+    }
+
+    static func rollout(_ o: RolloutOptions<Self>) throws {
+        _ = try rolloutEpisode(PendulumTask.self, o, act: action)
     }
 }

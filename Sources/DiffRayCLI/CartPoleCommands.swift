@@ -1,0 +1,100 @@
+import ArgumentParser
+import DiffRay
+import Foundation
+
+/// `diffray train cartpole [--pixels]`.
+struct TrainCartPoleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cartpole",
+        abstract: "Train a cart-pole controller from the state, or from rendered frames with --pixels (CartPolePixels).")
+
+    @OptionGroup var options: TrainOptions<CartPolePixels>
+    @OptionGroup var view: PixelViewOptions<CartPolePixels>
+
+    @Flag(help: "Train all the episodes even after the bar is met (not with --pixels, which never stops early).")
+    var keepGoing = false
+
+    // The recipe's options (`CartPolePixels.hyperparameters`), with --pixels only.
+    @Option(help: "Frames the policy sees stacked, the current one and those before it (2...\(CartPolePixels.maxFrames)).")
+    var frames = CartPolePixels.hyperparameters.frames
+    @Option(help: "Columns of the window centred on the cart that the policy sees (0: the whole frame; default a quarter of --view-res).")
+    var crop: Int?
+    @Option(help: "Training episodes start with the cart anywhere in ± this many metres (0: Gym's starts; evaluation always uses Gym's).")
+    var startSpread = CartPolePixels.hyperparameters.startSpread
+    @Option(help: "Weight of the LQR cost-to-go of the state at every BPTT window's end (0: none, plain truncated BPTT).")
+    var costToGo = CartPolePixels.hyperparameters.costToGo
+    @Option(help: "Polyak averaging rate of the saved weights (0: save the last weights).")
+    var average = CartPolePixels.hyperparameters.averageRate
+
+    func validate() throws {
+        if frames < 2 || frames > CartPolePixels.maxFrames {
+            throw ValidationError("train --pixels: --frames must be in 2...\(CartPolePixels.maxFrames), got \(frames)")
+        }
+        if let crop, crop < 0 || crop > CartPolePixels.maxCrop(resolution: view.viewRes) {
+            throw ValidationError("train --pixels: --crop must be in 0...\(CartPolePixels.maxCrop(resolution: view.viewRes)) (twice --view-res), got \(crop)")
+        }
+        if !(startSpread >= 0 && startSpread <= CartPoleDynamics.xThreshold) {
+            throw ValidationError("train --pixels: --start-spread must be in 0...\(CartPoleDynamics.xThreshold) (metres; the track ends at ±\(CartPoleDynamics.xThreshold)), got \(startSpread)")
+        }
+        if !(costToGo >= 0 && costToGo <= 1000) { throw ValidationError("train --pixels: --cost-to-go must be in 0...1000, got \(costToGo)") }
+        if !(average >= 0 && average <= 1) { throw ValidationError("train --pixels: --average must be in 0...1, got \(average)") }
+    }
+
+    func run() throws {
+        guard options.pixels else { return try trainFromState(options, keepGoing: keepGoing) }
+        let window = crop ?? CartPolePixels.crop(resolution: view.viewRes)
+        let scenes = try view.sceneRecord()
+        var run = try options.pixelRun(PixelTrainingOptions(
+            seed: UInt64(options.seed), resolution: view.viewRes, samples: view.viewSpp, frames: frames, averageRate: average,
+            learningRate: view.lr, scenes: scenes.folder, sceneHash: scenes.hash, crop: window, startSpread: startSpread, costToGo: costToGo))
+        let observer = try PixelObservation(problem: .cartpole, directory: view.templates.scenes, resolution: view.viewRes, samples: view.viewSpp)
+        print("episode  return  frames  seconds   (policy view \(observer.width)x\(observer.height), \(view.viewSpp) spp, \(frames) frames stacked, "
+            + (window > 0 ? "\(window) columns around the cart" : "whole frames")
+            + (costToGo > 0 ? ", cost-to-go × \(costToGo)" : ", no cost-to-go")
+            + (startSpread > 0 ? ", training starts anywhere in ±\(startSpread) m)" : ", Gym's starts)"))
+        try run.trainCartPole(observer: observer, totalEpisodes: options.episodes ?? CartPolePixels.defaults.episodes, report: { p, r in
+            print(String(format: "%7d  %6.0f  %6d  %7.1f", p.episode, p.trainReturn, r.renderedFrames, r.seconds))
+        }, checkpoint: { try $0.write(path: options.checkpointPath) })
+        let files = try options.savePixelPolicy(run, curve: [run.curve.map(\.trainReturn)], labels: ["training episode return"],
+                                                xLabel: "training episodes", yLabel: "return")
+        print("cartpole from pixels: \(run.episodes) episodes, \(run.environmentSteps) environment steps, "
+            + "\(run.renderedFrames) frames with gradients, " + String(format: "%.1f s", run.seconds) + " -> \(files)")
+        try options.json.print(TrainResult(environment: .cartpole, pixels: true, episodes: run.episodes, envSteps: run.environmentSteps,
+                                           frames: run.renderedFrames, seconds: run.seconds, model: options.model))
+    }
+}
+
+extension CartPolePixels: EnvironmentCommand {
+    static let unit = "episodes"
+    static let evaluationEpisodes = 100
+    static let rolloutEvery = 10
+
+    /// With --pixels, also how the episodes ended and where the pole fell.
+    static func evaluate(_ o: EvalOptions<Self>) throws {
+        var (r, result) = try evaluateEpisodes(CartPoleTask.self, o) { $0.predict($1)[0] }
+        if o.model.pixels {
+            let endings = CartPoleEndings(finalStates: r.finalStates)
+            print("  episodes ended: \(endings.poleFell) pole past 12°, \(endings.cartLeftTrack) cart off the track, \(endings.ranToLimit) ran to the step limit")
+            if let median = endings.fallAbsXMedian, let maximum = endings.fallAbsXMax {
+                print(String(format: "  pole fell with the cart %.2f m from the centre (median; max %.2f m); %d falls to the right (+x), %d to the left",
+                             median, maximum, endings.fallsRight, endings.poleFell - endings.fallsRight))
+            }
+            result.poleFell = endings.poleFell; result.cartLeftTrack = endings.cartLeftTrack; result.fallsRight = endings.fallsRight
+            result.fallAbsXMedian = Nullable(endings.fallAbsXMedian); result.fallAbsXMax = Nullable(endings.fallAbsXMax)
+        }
+        try o.json.print(result)
+    }
+
+    /// With --pixels, also DIR/states.csv: the state of every frame seen and the policy's output.
+    static func rollout(_ o: RolloutOptions<Self>) throws {
+        let r = try rolloutEpisode(CartPoleTask.self, o) { $0.predict($1)[0] }
+        guard o.model.pixels else { return }
+        // force = 10 N · sign(action)
+        var csv = "step,x,x_dot,theta,theta_dot,action\n"
+        for (i, (s, a)) in zip(r.states, r.actions).enumerated() {
+            csv += "\(i)," + s.map { String($0) }.joined(separator: ",") + ",\(a)\n"
+        }
+        try AtomicFile.write(csv, to: o.path("states.csv"))
+        print("-> \(o.path("states.csv"))")
+    }
+}
