@@ -44,7 +44,7 @@ struct RolloutOptions<E: EnvironmentCommand>: ParsableArguments {
 
     func path(_ name: String) -> String { Rollout.path(frames, name) }
 
-    /// Creates the folder.
+    /// Creates the folder (once the model has been read: a bad model leaves nothing behind).
     func prepare() throws { try FileManager.default.createDirectory(atPath: frames, withIntermediateDirectories: true) }
 
     /// Renders every --every-th of `count` states (`render(i)`) and the last into
@@ -60,13 +60,13 @@ struct RolloutOptions<E: EnvironmentCommand>: ParsableArguments {
 /// with every frame it saw (DIR/seen-NNNN.png).
 func rolloutEpisode<T: EpisodicTask, E: EnvironmentCommand>(_ task: T.Type, _ o: RolloutOptions<E>,
                                                             act pixelAction: @escaping (Network, [Double]) -> Double) throws -> EpisodeRecord {
-    try o.prepare()
     let template = try SceneTemplate(problem: T.problem, directory: o.model.templates.scenes)
     let start = Date()
     let record: EpisodeRecord
     if o.model.pixels {
         let (network, m) = try o.model.pixelModel()
         let observer = try PixelObservation(problem: T.problem, directory: o.model.templates.scenes, resolution: m.resolution, samples: m.samples)
+        try o.prepare()
         var seen = [Image]()
         let policy = RenderedFramePolicy(observer: observer, frames: m.frames, crop: m.cropWidth, act: { pixelAction(network, $0) }) { _, step, _, image in
             seen.append(image)
@@ -85,6 +85,7 @@ func rolloutEpisode<T: EpisodicTask, E: EnvironmentCommand>(_ task: T.Type, _ o:
     } else {
         record = try DiffRay.record(policy: T.policy(try o.model.stateNetwork()), task: task, seed: UInt64(o.model.seed),
                                     maxSteps: o.steps ?? T.Physics.maxSteps)
+        try o.prepare()
         print(String(format: "%@: %d steps, return %.1f", T.problem.rawValue, record.steps, record.reward))
         let images = try o.renderFrames(count: record.states.count) {
             try template.render(state: record.states[$0], resolution: o.res, samples: o.spp, seed: UInt64($0))

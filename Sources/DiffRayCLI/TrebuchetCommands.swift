@@ -96,7 +96,6 @@ extension TrebuchetPixels: EnvironmentCommand {
     /// One shot's flight; with --pixels, first twelve shots at random situations
     /// (DIR/seen-NN.png the frame each aim saw), then the first shot's flight.
     static func rollout(_ o: RolloutOptions<Self>) throws {
-        try o.prepare()
         let start = Date()
         let (wind, target, angle, weight): (Double, Double, Double, Double)
         let render: (_ x: Double, _ y: Double, _ index: Int) throws -> Image
@@ -104,6 +103,7 @@ extension TrebuchetPixels: EnvironmentCommand {
         if o.model.pixels {
             let (network, m) = try o.model.pixelModel()
             let view = try View(directory: o.model.templates.scenes, resolution: m.resolution, samples: m.samples)
+            try o.prepare()
             let shots = try shots(network, view: view, count: 12, seed: UInt64(o.model.seed))
             for (k, s) in shots.enumerated() {
                 try s.image.write(to: o.path(String(format: "seen-%02d.png", k)))
@@ -122,6 +122,7 @@ extension TrebuchetPixels: EnvironmentCommand {
             (wind, target) = TrebuchetAimer.sample(&g)
             (angle, weight) = TrebuchetAimer.aim(network, wind: wind, target: target)
             let template = try SceneTemplate(problem: .trebuchet, directory: o.model.templates.scenes)
+            try o.prepare()
             render = { x, y, i in try template.render(state: [wind, target, x, y], resolution: o.res, samples: o.spp, seed: UInt64(i)) }
         }
         let shot = Trebuchet.flight(wind: wind, angle: angle, weight: weight)
