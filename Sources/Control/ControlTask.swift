@@ -64,10 +64,6 @@ public protocol EpisodicRecipe: Recipe {
     var solvedMean: Double { get }
 }
 
-extension EpisodicTask where Hyperparameters: EpisodicRecipe {
-    public static var solvedMean: Double { hyperparameters.solvedMean }
-}
-
 /// A task made of episodes of a `Dynamics`: its policy maps the observation to
 /// an action, and `evaluate(policy:task:episodes:seed:)` measures the Gym return.
 public protocol EpisodicTask: ControlTask where Hyperparameters: EpisodicRecipe {
@@ -77,6 +73,8 @@ public protocol EpisodicTask: ControlTask where Hyperparameters: EpisodicRecipe 
 }
 
 extension EpisodicTask {
+    public static var solvedMean: Double { hyperparameters.solvedMean }
+
     /// The state policy of a trained network.
     public static func policy(_ network: Network) -> ObservationPolicy<Physics> {
         ObservationPolicy { action(network, observation: $0) }
