@@ -41,6 +41,7 @@ test-scripts: build
 
 # DocC documentation of every library module, into .build/docs/MODULE.
 docs:
+	mkdir -p .build/docs
 	for m in DiffRay Autodiff ImageIO Geometry SceneFile Render Learning; do \
 	  $(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target $$m \
 	    --disable-indexing --output-path .build/docs/$$m || exit 1; \
