@@ -5,7 +5,7 @@
 # repository, tags it, and builds a package that depends on it with
 # `.package(url: "file://...", from: "1.0.0")` and runs examples/gradient-hello's
 # program, which must print 32.0. The scratch folder, .build/package-by-version,
-# is kept between runs so that later runs rebuild only what changed.
+# keeps the tagged repository and the build between runs.
 #   tools/check-package-by-version.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,16 +14,17 @@ source=$work/diffray
 consumer=$work/consumer
 mkdir -p "$work"
 
-# The library as a tagged repository: the files git would commit, as they are now.
-rm -rf "$source"
+# The library as a tagged repository: the files git would commit, as they are now, committed on top
+# of the previous run's (so that SwiftPM's checkout changes only the files that changed) under a new tag.
 mkdir -p "$source"
+[[ -d $source/.git ]] || git -C "$source" init -q
+find "$source" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +
 git ls-files -co --exclude-standard -z | tar -c --null -T - -f - | tar -x -C "$source" -f -
-version=1.0.$(date +%s)   # a new tag each run, so that SwiftPM never reuses an older checkout
+version=1.0.$(date +%s)   # always above the tags of earlier runs, which caches keep
 (
   cd "$source"
-  git init -q
   git add -A
-  git -c user.name=check -c user.email=check@localhost commit -q -m "DiffRay $version"
+  git -c user.name=check -c user.email=check@localhost commit -q --allow-empty -m "DiffRay $version"
   git tag "$version"
 )
 
@@ -41,8 +42,7 @@ let package = Package(
 )
 SWIFT
 cd "$consumer"
-rm -f Package.resolved
-swift package resolve >/dev/null
+swift package update >/dev/null   # fetches the new tag
 resolved=$(python3 -c "import json; print([p['state'].get('version') for p in json.load(open('Package.resolved'))['pins'] if p['identity'] == 'diffray'][0])")
 [[ $resolved == "$version" ]] || { echo "check-package-by-version: resolved diffray $resolved, expected $version" >&2; exit 1; }
 out=$(swift run -q consumer 2>&1 | tail -n 1)
