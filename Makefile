@@ -1,11 +1,12 @@
 # DiffRay: two commands do all set-up on a fresh Debian 12 machine with Swift 6.3.
 #   make demo   installs what is missing, builds in release, renders the default scene into renders/
-#   make test   installs what is missing, runs the whole suite (release build)
+#   make test   installs what is missing, runs the whole suite (release build), the package
+#               checks and every script of bench/ and tools/ in a quick mode
 SWIFT   ?= swift
 APT_PKGS = libpng-dev libopenexr-dev pkg-config
 DIFFRAY  = .build/release/diffray
 
-.PHONY: deps build demo test test-package bench clean
+.PHONY: deps build demo test test-package test-scripts docs bench clean
 
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -26,10 +27,25 @@ test: deps
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
 	$(MAKE) test-package
+	$(MAKE) test-scripts
 
-# The README's promise: a separate package that depends on DiffRay by path compiles and prints 32.0.
+# The README's promise: a separate package that depends on DiffRay, by path
+# (examples/gradient-hello) and by version (a tagged copy), compiles and prints 32.0.
 test-package:
 	@cd examples/gradient-hello && out=$$($(SWIFT) run -q 2>&1 | tail -n 1) && echo "examples/gradient-hello printed: $$out" && [ "$$out" = "32.0" ]
+	tools/check-package-by-version.sh
+
+# Every script of bench/ and tools/ in a quick mode (needs the release binary).
+test-scripts: build
+	tools/test-scripts.sh
+
+# DocC documentation of every library module, into .build/docs/MODULE.
+docs:
+	mkdir -p .build/docs
+	for m in DiffRay Autodiff ImageIO Geometry SceneFile Render Learning; do \
+	  $(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target $$m \
+	    --disable-indexing --output-path .build/docs/$$m || exit 1; \
+	done
 
 bench: build
 	$(DIFFRAY) bench ad

@@ -1,22 +1,20 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Release builds of the hot generic code need whole-module optimisation and
-/// inlining across modules; `@inlinable` does the latter (see DESIGN.md).
-let optimised: [SwiftSetting] = [
-    .unsafeFlags(["-wmo"], .when(configuration: .release)),
-]
-
+// DiffRay builds on Linux (Debian 12, Swift 6.3): its math goes through Glibc and its
+// image formats through the Debian packages libpng-dev and libopenexr-dev.
+// Release builds already use whole-module optimisation; cross-module inlining of
+// the hot generic code comes from `@inlinable` (docs/design.md).
 let package = Package(
     name: "DiffRay",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "DiffRay", targets: ["DiffRay"]),
-        .executable(name: "diffray", targets: ["diffray"]),
+        .executable(name: "diffray", targets: ["DiffRayCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // C libraries from Debian packages.
@@ -27,36 +25,36 @@ let package = Package(
         .target(name: "CSupport", path: "Sources/CSupport"),
 
         // Library modules, one concept each.
-        .target(name: "Autodiff", dependencies: ["CSupport"], swiftSettings: optimised),
-        .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR"], swiftSettings: optimised),
-        .target(name: "Geometry", dependencies: ["Autodiff"], swiftSettings: optimised),
-        .target(name: "SceneFile", dependencies: [], swiftSettings: optimised),
-        .target(name: "Render", dependencies: ["Geometry", "ImageIO", "SceneFile"], swiftSettings: optimised),
-        .target(name: "Learning", dependencies: ["Autodiff", "ImageIO"], swiftSettings: optimised),
+        .target(name: "Autodiff", dependencies: ["CSupport"]),
+        .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR"]),
+        .target(name: "Geometry", dependencies: ["Autodiff"]),
+        .target(name: "SceneFile", dependencies: []),
+        .target(name: "Learning", dependencies: ["Autodiff", "ImageIO"]),
+        .target(name: "Render", dependencies: ["Geometry", "ImageIO", "SceneFile", "Learning"]),
         // Control: dynamics, losses, BPTT and trainers; no rendering.
-        .target(name: "Control", dependencies: ["CSupport", "Autodiff", "Learning"], swiftSettings: optimised),
+        .target(name: "Control", dependencies: ["CSupport", "Autodiff", "Learning"]),
         // Pixels: what the pixel policies see (scene templates shipped as resources, observation, frame caches).
-        .target(name: "Pixels", dependencies: ["Control", "Render", "ImageIO"],
-                resources: [.copy("Templates")], swiftSettings: optimised),
+        .target(name: "Pixels", dependencies: ["Control", "Render", "ImageIO"], resources: [.copy("Templates")]),
+        // The umbrella: re-exports the library modules, holds no code of its own.
         .target(name: "DiffRay",
-                dependencies: ["Autodiff", "ImageIO", "Geometry", "SceneFile", "Render", "Learning", "Control", "Pixels"],
-                swiftSettings: optimised),
-        .executableTarget(name: "diffray",
-                          dependencies: ["DiffRay", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          path: "Sources/DiffRayCLI",
-                          swiftSettings: optimised),
+                dependencies: ["Autodiff", "ImageIO", "Geometry", "SceneFile", "Render", "Learning", "Control", "Pixels"]),
+        // The command-line tool `diffray`; its module name differs from the umbrella's by more than case.
+        .executableTarget(name: "DiffRayCLI",
+                          dependencies: ["DiffRay", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        // Tests, one target per module.
+        // Tests, one target per module, and the helpers they share.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AutodiffTests",
-                    dependencies: ["Autodiff", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
-        .testTarget(name: "GeometryTests", dependencies: ["Geometry"]),
-        .testTarget(name: "SceneFileTests", dependencies: ["SceneFile"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "SceneFile", "ImageIO"]),
-        .testTarget(name: "LearningTests", dependencies: ["Learning"]),
-        .testTarget(name: "ControlTests", dependencies: ["Control"]),
-        .testTarget(name: "PixelsTests", dependencies: ["Pixels"]),
-        .testTarget(name: "CLITests", dependencies: ["DiffRay"]),
+                    dependencies: ["Autodiff", "TestSupport",
+                                   .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
+        .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TestSupport"]),
+        .testTarget(name: "SceneFileTests", dependencies: ["SceneFile", "TestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "SceneFile", "ImageIO", "TestSupport"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "TestSupport"]),
+        .testTarget(name: "PixelsTests", dependencies: ["Pixels", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

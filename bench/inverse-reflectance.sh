@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# Acceptance task of the gradients issue: recover the Cornell box's red-wall
-# reflectance from (0.3, 0.3, 0.3) with 50 Adam iterations at 128², 16 spp,
-# against a target rendered at 1024 spp. Prints the recovered value, the
-# per-channel error and the time per iteration.
-#   bench/inverse-reflectance.sh [OUT_DIR]
+# Inverse rendering of a colour: recover the Cornell box's red-wall reflectance
+# from (0.3, 0.3, 0.3) with ITERS Adam iterations at RES², SPP spp, against a
+# target rendered at TARGET_SPP spp. Prints the recovered value, the largest
+# per-channel error (PASS when ≤ 0.01) and the time per iteration; then, when
+# the Mitsuba 3 reference tool is there, Mitsuba's `prb` on the same task in
+# the same run (`mitsuba-ref iterate`).
+#   bench/inverse-reflectance.sh [OUT_DIR]            (default out/inverse-reflectance)
+#   environment: ITERS (50), RES (128), SPP (16), TARGET_SPP (1024), MITSUBA_REF
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/common.sh"
 out=${1:-out/inverse-reflectance}
-bin=.build/release/diffray
-[[ -x $bin ]] || swift build -c release --product diffray >&2
+iters=${ITERS:-50}; res=${RES:-128}; spp=${SPP:-16}; target_spp=${TARGET_SPP:-1024}
 mkdir -p "$out"
 truth="0.570068,0.0430135,0.0443706"
-[[ -f $out/target.exr ]] || $bin render scenes/cornell-box.xml -D res=128 --spp 1024 --seed 7 --hdr "$out/target.exr" >&2
-$bin optimize scenes/cornell-box.xml -D res=128 --target "$out/target.exr" \
+target="$out/target-${res}px-${target_spp}spp.exr"
+[[ -f $target ]] || "$DIFFRAY" render scenes/cornell-box.xml -D res="$res" --spp "$target_spp" --seed 7 --hdr "$target" >&2
+"$DIFFRAY" optimize scenes/cornell-box.xml -D res="$res" --target "$target" \
     --param red.reflectance.value --init red.reflectance.value=0.3,0.3,0.3 \
-    --iters 50 --spp 16 --lr 0.05 --out-dir "$out/run" --json | tee "$out/result.txt"
+    --iters "$iters" --spp "$spp" --lr 0.05 --out-dir "$out/run" --json | tee "$out/result.txt"
 python3 - "$out/result.txt" "$truth" <<'PY'
 import json, sys
 r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
@@ -24,3 +27,17 @@ err = [abs(a - b) for a, b in zip(got, truth)]
 print("recovered", [round(x, 4) for x in got], "truth", truth, "max error %.4f" % max(err),
       "PASS" if max(err) <= 0.01 else "FAIL", "(%.2f s per iteration)" % r["seconds_per_iteration"])
 PY
+if [[ -n $MITSUBA ]]; then
+  "$MITSUBA" iterate scenes/cornell-box.xml -D res="$res" --param red.reflectance.value --init 0.3,0.3,0.3 \
+      --iters "$iters" --spp "$spp" --lr 0.05 --target-spp "$target_spp" 2>/dev/null | tail -n 1 > "$out/mitsuba.txt"
+  python3 - "$out/mitsuba.txt" "$truth" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+truth = [float(x) for x in sys.argv[2].split(",")]
+err = [abs(a - b) for a, b in zip(r["value"], truth)]
+print("mitsuba 3 prb: recovered", [round(x, 4) for x in r["value"]], "max error %.4f" % max(err),
+      "(%.2f s per iteration)" % r["seconds_per_iteration"])
+PY
+else
+  echo "mitsuba 3: skipped (no mitsuba-ref: set MITSUBA_REF or put it at ../shared/tools/mitsuba-ref)"
+fi

@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
-# Acceptance (issue 4, item 9b): recover an object's pose from a target image.
-# The target is scenes/inverse-translate.xml rendered at high spp with the box
-# moved by (TX, 0, TZ) (|offset| ≈ 0.46 scene units, through the scene's -D
-# defaults); `diffray optimize` then recovers box.translate from 0 at 128²,
-# 16 spp, with the boundary (edge-sampling) term on. Prints the recovered
-# offset, its error and the time per iteration; exits 1 if the error > 0.01.
+# Inverse rendering of a pose: recover an object's offset from a target image.
+# The target is scenes/inverse-translate.xml rendered at TARGET_SPP spp with the
+# box moved by (TX, 0, TZ) (|offset| ≈ 0.46 scene units with the defaults);
+# `diffray optimize` then recovers box.translate from 0 at RES², SPP spp, with
+# the boundary (edge-sampling) term on. Prints the recovered offset, its error
+# and the time per iteration; exits 1 if the error is over 0.01.
+#   bench/inverse-translate.sh [OUT_DIR]              (default $OUT, else out/inverse-translate)
+#   environment: TX (0.32), TZ (-0.33), ITERS (100), LR (0.02), RES (128), SPP (16),
+#                TARGET_SPP (1024), THREADS (all cores)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-DIFFRAY=${DIFFRAY:-.build-edges/release/diffray}
-OUT=${OUT:-bench/out/inverse-translate}
+source "$(dirname "$0")/common.sh"
+OUT=${1:-${OUT:-out/inverse-translate}}
 TX=${TX:-0.32}
 TZ=${TZ:--0.33}
 ITERS=${ITERS:-100}
 LR=${LR:-0.02}
+RES=${RES:-128}
 SPP=${SPP:-16}
+TARGET_SPP=${TARGET_SPP:-1024}
 THREADS=${THREADS:-$(nproc)}
 mkdir -p "$OUT"
 SCENE=scenes/inverse-translate.xml
-echo "target: box moved by ($TX, 0, $TZ), |offset| = $(python3 -c "print(round(($TX**2+$TZ**2)**0.5, 4))")"
-"$DIFFRAY" render "$SCENE" -D "tx=$TX" -D "tz=$TZ" --spp 1024 --threads "$THREADS" --hdr "$OUT/target.exr" -o "$OUT/target.png"
-"$DIFFRAY" optimize "$SCENE" --target "$OUT/target.exr" --param box.translate --iters "$ITERS" --lr "$LR" \
+echo "target: box moved by ($TX, 0, $TZ), |offset| = $(python3 -c "import sys; x, z = map(float, sys.argv[1:]); print(round((x * x + z * z) ** 0.5, 4))" "$TX" "$TZ")"
+"$DIFFRAY" render "$SCENE" -D "res=$RES" -D "tx=$TX" -D "tz=$TZ" --spp "$TARGET_SPP" --threads "$THREADS" \
+    --hdr "$OUT/target.exr" -o "$OUT/target.png"
+"$DIFFRAY" optimize "$SCENE" -D "res=$RES" --target "$OUT/target.exr" --param box.translate --iters "$ITERS" --lr "$LR" \
     --spp "$SPP" --threads "$THREADS" --out-dir "$OUT" --json | tee "$OUT/result.txt"
 python3 - "$OUT/result.txt" "$TX" "$TZ" <<'PY'
 import json, sys

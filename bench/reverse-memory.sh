@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Peak memory of a reverse-mode gradient (path replay) at 16 and 1024 spp:
 # constant memory means the two are within a few percent.
-#   bench/reverse-memory.sh [SCENE] [RES]
+#   bench/reverse-memory.sh [SCENE] [RES]     (defaults: scenes/cornell-box.xml 32)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/common.sh"
 scene=${1:-scenes/cornell-box.xml}
 res=${2:-32}
-bin=.build/release/diffray
-[[ -x /usr/bin/time ]] || { apt-get update -qq && apt-get install -y -qq time; } >&2
-[[ -x $bin ]] || swift build -c release --product diffray >&2
+if [[ ! -x /usr/bin/time ]]; then  # GNU time measures the peak resident set
+  if [[ $(id -u) == 0 ]]; then SUDO=""; else SUDO=sudo; fi
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time; } >&2
+fi
 peak() {  # max resident set size in KiB
-  /usr/bin/time -f '%M' "$bin" grad "$scene" -D res="$res" --spp "$1" --param red.reflectance.value \
+  /usr/bin/time -f '%M' "$DIFFRAY" grad "$scene" -D res="$res" --spp "$1" --param red.reflectance.value \
       --param light.emitter.radiance.value --mode reverse 2>&1 >/dev/null | tail -n 1
 }
 low=$(peak 16)

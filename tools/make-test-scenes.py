@@ -53,6 +53,10 @@ def checker(scale=None):
     return CHECKER.format(to_uv=to_uv)
 
 
+# The grey diffuse material of the emitter and integrator cases.
+GREY = '<bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.7, 0.7"/></bsdf>'
+
+
 def sphere(bsdf, center='0, 0.6, 0', radius=0.6, extra=''):
     return f'''    <shape type="sphere">
         <point name="center" value="{center}"/>
@@ -140,20 +144,20 @@ SCENES = {
     </shape>
 ''' + SKY_LIGHT),
     # Emitters.
-    'emitter-area': scene(sphere('<bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.7, 0.7"/></bsdf>') + '\n'
+    'emitter-area': scene(sphere(GREY) + '\n'
                           + AREA_LIGHT),
-    'emitter-area-flipped': scene(sphere('<bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.7, 0.7"/></bsdf>') + '''
+    'emitter-area-flipped': scene(sphere(GREY) + '''
     <shape type="rectangle">
         <boolean name="flip_normals" value="true"/>
         <transform name="to_world"><scale value="0.5"/><rotate x="1" angle="-90"/><translate value="-0.3, 2.2, 0.4"/></transform>
         <emitter type="area"><rgb name="radiance" value="12, 11, 9"/></emitter>
     </shape>'''),
-    'emitter-point': scene(sphere('<bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.7, 0.7"/></bsdf>') + '''
+    'emitter-point': scene(sphere(GREY) + '''
     <emitter type="point">
         <point name="position" value="1, 2.5, 1.5"/>
         <rgb name="intensity" value="10, 9, 7"/>
     </emitter>'''),
-    'emitter-spot': scene(sphere('<bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.7, 0.7"/></bsdf>',
+    'emitter-spot': scene(sphere(GREY,
                                  center='0.4, 0.4, 0', radius=0.4) + '''
     <emitter type="spot">
         <transform name="to_world"><lookat origin="-0.5, 2.5, 1" target="0, 0, 0"/></transform>
@@ -161,15 +165,15 @@ SCENES = {
         <float name="cutoff_angle" value="30"/>
         <float name="beam_width" value="15"/>
     </emitter>'''),
-    'emitter-directional': scene(sphere('<bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.7, 0.7"/></bsdf>') + '''
+    'emitter-directional': scene(sphere(GREY) + '''
     <emitter type="directional">
         <vector name="direction" value="-1, -2, -1"/>
         <rgb name="irradiance" value="3, 2.8, 2.4"/>
     </emitter>'''),
-    'emitter-constant': scene(sphere('<bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.7, 0.7"/></bsdf>') + '''
+    'emitter-constant': scene(sphere(GREY) + '''
     <emitter type="constant"><rgb name="radiance" value="0.8, 0.9, 1.0"/></emitter>'''),
     'emitter-envmap': scene(sphere('<bsdf type="conductor"/>', center='-0.45, 0.45, 0', radius=0.45) + '\n'
-                            + sphere('<bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.7, 0.7"/></bsdf>',
+                            + sphere(GREY,
                                      center='0.5, 0.4, 0', radius=0.4) + f'''
     <emitter type="envmap">
         <string name="filename" value="{SKY}"/>
@@ -189,7 +193,7 @@ SCENES = {
                         ('gaussian', '<rfilter type="gaussian"><float name="stddev" value="0.6"/></rfilter>')]},
     # Integrators (the Cornell box ones use scenes/cornell-box.xml with another integrator).
     'integrator-path-hide-emitters': scene(
-        sphere('<bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.7, 0.7"/></bsdf>') + '\n' + AREA_LIGHT
+        sphere(GREY) + '\n' + AREA_LIGHT
         + '\n    <emitter type="constant"><rgb name="radiance" value="0.3, 0.3, 0.3"/></emitter>',
         integrator='<integrator type="path"><integer name="max_depth" value="3"/>'
                    '<integer name="rr_depth" value="2"/><boolean name="hide_emitters" value="true"/></integrator>'),

@@ -1,5 +1,6 @@
 import Autodiff
 import PropertyBased
+import TestSupport
 import Testing
 
 /// A random composition of elementary functions of three inputs, built from
@@ -11,21 +12,11 @@ indirect enum Formula: CustomStringConvertible {
     case unary(Unary, Formula)
     case binary(Binary, Formula, Formula)
 
-    /// SplitMix64: a tiny deterministic generator for building formulas.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
+    typealias Generator = SplitMix64
+
 
     static func random(seed: Int, depth: Int = 5) -> Formula {
-        var g = Generator(state: UInt64(bitPattern: Int64(seed)))
+        var g = Generator(seed: UInt64(bitPattern: Int64(seed)))
         return random(&g, depth: depth)
     }
 

@@ -1,69 +1,6 @@
 import Foundation
+import TestSupport
 import Testing
-
-/// The built `diffray` binary: $DIFFRAY_BIN, else next to the test bundle,
-/// else the usual build folders. Nil (and the tests are skipped) when absent.
-enum DiffRayBinary {
-    static let path: String? = {
-        let fm = FileManager.default
-        var candidates = [String]()
-        if let env = ProcessInfo.processInfo.environment["DIFFRAY_BIN"] { candidates.append(env) }
-        let bundle = Bundle.main.bundleURL
-        candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("diffray").path)
-        candidates.append(bundle.appendingPathComponent("diffray").path)
-        let argv0 = URL(fileURLWithPath: CommandLine.arguments[0])
-        candidates.append(argv0.deletingLastPathComponent().appendingPathComponent("diffray").path)
-        // Tests/CLITests/<this file> → the package root.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        for build in [".build", ".build-rendertests"] {
-            candidates.append(root.appendingPathComponent("\(build)/release/diffray").path)
-            candidates.append(root.appendingPathComponent("\(build)/debug/diffray").path)
-        }
-        return candidates.first { fm.isExecutableFile(atPath: $0) }
-    }()
-}
-
-/// The result of one run of the command.
-struct Run {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var seconds: Double
-}
-
-/// Runs `diffray` with `arguments` in `directory`.
-func diffray(_ arguments: [String], in directory: String) throws -> Run {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: DiffRayBinary.path!)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let start = Date()
-    try process.run()
-    // Read both pipes to the end before waiting, so a chatty process cannot block.
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-               stderr: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
-}
-
-/// A fresh folder holding the files of one bad-input case.
-struct CaseFolder {
-    let path: String
-    init(files: [String: [UInt8]]) throws {
-        path = NSTemporaryDirectory() + "/diffray-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        for (name, bytes) in files {
-            try Data(bytes).write(to: URL(fileURLWithPath: path + "/" + name))
-        }
-    }
-    var contents: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// One way a user gets it wrong: the files, the command line, and what the
 /// single error line must mention.
@@ -174,17 +111,13 @@ let badInputs: [BadInput] = [
     BadInput(name: "scene file missing", files: [:], mentions: ["scene.xml"]),
 ]
 
-@Suite("diffray with bad input")
+@Suite("diffray with bad input", .enabled(if: DiffRayBinary.isAvailable, Comment(rawValue: DiffRayBinary.missing)))
 struct BadInputTests {
     @Test("one line on stderr, exit status 2, no output file", arguments: badInputs)
     func badInput(_ c: BadInput) throws {
-        guard DiffRayBinary.path != nil else {
-            print("skipped: no diffray binary found (build it with swift build -c release --product diffray, or set DIFFRAY_BIN)")
-            return
-        }
         var files = c.files.mapValues { Array($0.utf8) }
         files.merge(c.binaryFiles) { a, _ in a }
-        let folder = try CaseFolder(files: files)
+        let folder = try ScratchFolder(prefix: "diffray-cli", files: files)
         defer { folder.remove() }
         let before = folder.contents
         let run = try diffray(c.arguments, in: folder.path)
@@ -203,8 +136,7 @@ struct BadInputTests {
 
     @Test("a resolution over the cap is refused at once (before any allocation)")
     func pixelCapIsFast() throws {
-        guard DiffRayBinary.path != nil else { return }
-        let folder = try CaseFolder(files: ["scene.xml": Array(sceneXML("<shape type=\"sphere\"/>", width: "131072", height: "131072").utf8)])
+        let folder = try ScratchFolder(prefix: "diffray-cli", files: ["scene.xml": Array(sceneXML("<shape type=\"sphere\"/>", width: "131072", height: "131072").utf8)])
         defer { folder.remove() }
         let run = try diffray(["render", "scene.xml", "-o", "out.png"], in: folder.path)
         #expect(run.status == 2)
@@ -213,8 +145,7 @@ struct BadInputTests {
 
     @Test("a good scene renders, with its JSON line, and the AOV files")
     func goodScene() throws {
-        guard DiffRayBinary.path != nil else { return }
-        let folder = try CaseFolder(files: ["scene.xml": Array(sceneXML("<shape type=\"sphere\"/>").utf8),
+        let folder = try ScratchFolder(prefix: "diffray-cli", files: ["scene.xml": Array(sceneXML("<shape type=\"sphere\"/>").utf8),
                                             "aov.xml": Array(sceneXML("<shape type=\"sphere\"/>")
                                                 .replacingOccurrences(of: "<sensor", with: "<integrator type=\"aov\"><string name=\"aovs\" value=\"dd.y:depth,nn:sh_normal\"/></integrator>\n<sensor")
                                                 .utf8)])

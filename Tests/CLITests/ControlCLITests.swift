@@ -1,19 +1,14 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `diffray train|eval|rollout` run as a user runs them: from a folder that
 /// holds no scenes/ (the templates ship with the program), each environment's
 /// defaults in its help, an explicit option honoured, the JSON line parsed.
-@Suite("diffray train, eval and rollout from any folder")
+@Suite("diffray train, eval and rollout from any folder", .enabled(if: DiffRayBinary.isAvailable, Comment(rawValue: DiffRayBinary.missing)))
 struct ControlCLITests {
-    /// An empty folder, or nil (and a note) when there is no binary to run.
-    func emptyFolder() throws -> CaseFolder? {
-        guard DiffRayBinary.path != nil else {
-            print("skipped: no diffray binary found (build it with swift build -c release --product diffray, or set DIFFRAY_BIN)")
-            return nil
-        }
-        return try CaseFolder(files: [:])
-    }
+    /// An empty folder for one test.
+    func emptyFolder() -> ScratchFolder { ScratchFolder(prefix: "diffray-cli") }
 
     /// The last line of standard output as a JSON object.
     func lastJSON(_ r: Run) throws -> [String: Any] {
@@ -30,7 +25,7 @@ struct ControlCLITests {
 
     @Test("pixel training, evaluation and rollout need no scenes folder")
     func pixelsFromAnEmptyFolder() throws {
-        guard let folder = try emptyFolder() else { return }
+        let folder = emptyFolder()
         defer { folder.remove() }
         let t = try diffray(["train", "cartpole", "--pixels", "--view-res", "8", "--view-spp", "1", "--episodes", "1", "--seed", "3",
                              "-o", "m.json", "--json"], in: folder.path)
@@ -50,7 +45,7 @@ struct ControlCLITests {
 
     @Test("each environment's help shows its own defaults")
     func helpShowsPerEnvironmentDefaults() throws {
-        guard let folder = try emptyFolder() else { return }
+        let folder = emptyFolder()
         defer { folder.remove() }
         let pendulum = try diffray(["train", "pendulum", "--help"], in: folder.path)
         let cartpole = try diffray(["train", "cartpole", "--help"], in: folder.path)
@@ -63,7 +58,7 @@ struct ControlCLITests {
 
     @Test("an explicit --lr is honoured and --open-loop is an option, recorded in the checkpoint")
     func explicitOptionsAreHonoured() throws {
-        guard let folder = try emptyFolder() else { return }
+        let folder = emptyFolder()
         defer { folder.remove() }
         let t = try diffray(["train", "pendulum", "--pixels", "--view-res", "8", "--view-spp", "1", "--episodes", "1",
                              "--lr", "0.01", "--open-loop", "-o", "p.json"], in: folder.path)

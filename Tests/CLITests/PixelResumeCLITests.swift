@@ -1,32 +1,26 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `diffray train cartpole --pixels --resume` through the binary (tiny view, a
 /// few episodes): stopped and resumed, the model file is byte for byte the
 /// one of an uninterrupted run; a mismatched, missing or malformed checkpoint
 /// is one line on stderr and exit status 2.
-@Suite("diffray train --pixels --resume")
+@Suite("diffray train --pixels --resume", .enabled(if: DiffRayBinary.isAvailable, Comment(rawValue: DiffRayBinary.missing)))
 struct PixelResumeCLITests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static let root = Repository.root.path
 
     func train(_ extra: [String], model: String, in folder: String) throws -> Run {
         try diffray(["train", "cartpole", "--pixels", "--view-res", "8", "--view-spp", "1", "--seed", "2",
                      "--scenes", Self.root + "/scenes", "-o", folder + "/" + model] + extra, in: folder)
     }
 
-    /// An empty folder for one test, or nil (and a note) when there is no binary to run.
-    func emptyFolder() throws -> CaseFolder? {
-        guard DiffRayBinary.path != nil else {
-            print("skipped: no diffray binary found (build it with swift build -c release --product diffray, or set DIFFRAY_BIN)")
-            return nil
-        }
-        return try CaseFolder(files: [:])
-    }
+    /// An empty folder for one test.
+    func emptyFolder() -> ScratchFolder { ScratchFolder(prefix: "diffray-cli") }
 
-    /// An empty folder holding m.json, a policy trained for `episodes` episodes; nil without a binary.
-    func folderWithPolicy(episodes: Int) throws -> CaseFolder? {
-        guard let folder = try emptyFolder() else { return nil }
+    /// An empty folder holding m.json, a policy trained for `episodes` episodes.
+    func folderWithPolicy(episodes: Int) throws -> ScratchFolder {
+        let folder = emptyFolder()
         let t = try train(["--episodes", String(episodes)], model: "m.json", in: folder.path)
         #expect(t.status == 0, "\(t.stderr)")
         return folder
@@ -34,7 +28,7 @@ struct PixelResumeCLITests {
 
     @Test("resumed = uninterrupted, byte for byte; bad checkpoints refused")
     func resume() throws {
-        guard let folder = try emptyFolder() else { return }
+        let folder = emptyFolder()
         defer { folder.remove() }
         let whole = try train(["--episodes", "6"], model: "whole.json", in: folder.path)
         #expect(whole.status == 0, "\(whole.stderr)")
@@ -73,7 +67,7 @@ struct PixelResumeCLITests {
 
     @Test("rollout --pixels writes the frames seen, the larger renders, the contact sheets and the states")
     func rolloutWritesFramesAndStates() throws {
-        guard let folder = try folderWithPolicy(episodes: 1) else { return }
+        let folder = try folderWithPolicy(episodes: 1)
         defer { folder.remove() }
         let out = folder.path + "/roll"
         let r = try diffray(["rollout", "cartpole", "--pixels", "--policy", folder.path + "/m.json", "--frames", out, "--steps", "6",
@@ -92,7 +86,7 @@ struct PixelResumeCLITests {
 
     @Test("eval --pixels says how the episodes ended and where the pole fell")
     func evalReportsEndings() throws {
-        guard let folder = try folderWithPolicy(episodes: 2) else { return }
+        let folder = try folderWithPolicy(episodes: 2)
         defer { folder.remove() }
         let r = try diffray(["eval", "cartpole", "--pixels", "--policy", folder.path + "/m.json", "--episodes", "6",
                              "--scenes", Self.root + "/scenes", "--json"], in: folder.path)

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Geometry
 import Render
@@ -8,18 +9,11 @@ import Glibc
 
 // MARK: - Helpers shared by the BSDF tests
 
-/// SplitMix64: a small deterministic generator for the tests.
+/// Uniform numbers in [0, 1) from SplitMix64, seeded per test.
 struct TestRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 1 }
-    mutating func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) * (1.0 / 9_007_199_254_740_992.0)
-    }
+    var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 1) }
+    mutating func next() -> Double { generator.unit() }
 }
 
 /// A surface interaction at the origin with the local frame = world frame.

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Foundation
 import Render
@@ -8,8 +9,7 @@ import SceneFile
 /// differences computed with the same seed (so the same paths).
 @Suite("Gradients")
 struct GradientTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static let root = Repository.root.path
 
     func cornell(res: Int = 16) throws -> Scene<Double> {
         try Scene.load(path: GradientTests.root + "/scenes/cornell-box.xml", defines: ["res": "\(res)", "max_depth": "5"])

@@ -2,13 +2,13 @@ import Foundation
 import ImageIO
 import Render
 import SceneFile
+import TestSupport
 import Testing
 
 /// Where the committed fixtures live (Tests/Fixtures) and the repository root.
 enum RenderFixtures {
-    static let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    static let root = tests.deletingLastPathComponent().path
-    static let directory = tests.appendingPathComponent("Fixtures").path
+    static let root = Repository.root.path
+    static let directory = Repository.fixtures.path
     static func scene(_ name: String) -> String { directory + "/scenes/" + name + ".xml" }
     static func reference(_ name: String) -> String { directory + "/references/" + name + ".exr" }
 }

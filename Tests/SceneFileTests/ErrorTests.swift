@@ -1,5 +1,6 @@
 import Foundation
 import SceneFile
+import TestSupport
 import Testing
 
 /// Every class of bad scene input gives one line naming file:line:column.
@@ -122,8 +123,8 @@ import Testing
     }
 
     @Test func missingFiles() throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
+        let dir = ScratchFolder(prefix: "scenefile-tests")
+        defer { dir.remove() }
         expectError(["test.xml:3:19:", "file not found: gone.obj"]) {
             _ = try parse("<shape type=\"obj\"><string name=\"filename\" value=\"gone.obj\"/></shape>", directory: dir.path)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import SceneFile
+import TestSupport
 import Testing
 
 /// The same unit quad (two triangles), with normals and uvs, in each format.
@@ -126,8 +127,8 @@ private func quadPLYBinary(truncateBy: Int = 0) -> [UInt8] {
     }
 
     @Test func loadMeshFromSceneFlipsOBJTexCoords() throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
+        let dir = ScratchFolder(prefix: "scenefile-tests")
+        defer { dir.remove() }
         try dir.write("quad.obj", quadOBJ)
         try dir.write("quad.ply", bytes: quadPLYBinary())
         let s = try parse("""
@@ -191,8 +192,8 @@ private func quadPLYBinary(truncateBy: Int = 0) -> [UInt8] {
     }
 
     @Test func truncatedMeshThroughTheScene() throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
+        let dir = ScratchFolder(prefix: "scenefile-tests")
+        defer { dir.remove() }
         try dir.write("bad.ply", bytes: quadPLYBinary(truncateBy: 3))
         let s = try parse("<shape type=\"ply\"><string name=\"filename\" value=\"bad.ply\"/></shape>", directory: dir.path)
         expectError(["bad.ply: byte", "truncated"]) { _ = try s.shapes[0].loadMesh() }

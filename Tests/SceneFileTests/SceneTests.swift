@@ -1,5 +1,6 @@
 import Foundation
 import SceneFile
+import TestSupport
 import Testing
 
 @Suite struct SceneTests {
@@ -188,8 +189,8 @@ import Testing
     }
 
     @Test func includesResolveRelativeAndDetectCycles() throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
+        let dir = ScratchFolder(prefix: "scenefile-tests")
+        defer { dir.remove() }
         try FileManager.default.createDirectory(atPath: dir.path + "/parts/meshes", withIntermediateDirectories: true)
         try dir.write("parts/meshes/tri.obj", "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
         try dir.write("parts/shapes.xml", scene("""
@@ -217,8 +218,8 @@ import Testing
     }
 
     @Test func refsNestedAndNamed() throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
+        let dir = ScratchFolder(prefix: "scenefile-tests")
+        defer { dir.remove() }
         try dir.write("tex.png", "not really a png")
         let s = try parse("""
             <texture type="checkerboard" id="checks">

@@ -2,32 +2,6 @@ import Foundation
 import SceneFile
 import Testing
 
-/// A fresh temporary folder for one test, removed by the caller with `cleanup`.
-struct TempDir {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "/scenefile-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        let p = path + "/" + name
-        try text.write(toFile: p, atomically: true, encoding: .utf8)
-        return p
-    }
-
-    @discardableResult
-    func write(_ name: String, bytes: [UInt8]) throws -> String {
-        let p = path + "/" + name
-        try Data(bytes).write(to: URL(fileURLWithPath: p))
-        return p
-    }
-
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// Wraps objects in a version 3 scene.
 func scene(_ body: String, version: String = "3.0.0") -> String {
     "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<scene version=\"\(version)\">\n\(body)\n</scene>\n"

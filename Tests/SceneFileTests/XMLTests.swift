@@ -1,5 +1,6 @@
 import Foundation
 import SceneFile
+import TestSupport
 import Testing
 
 @Suite struct XMLTests {
@@ -14,8 +15,8 @@ import Testing
             </shape>
         </scene>
         """
-        let dir = try TempDir()
-        defer { dir.cleanup() }
+        let dir = ScratchFolder(prefix: "scenefile-tests")
+        defer { dir.remove() }
         try dir.write("m.obj", "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
         let s = try SceneDescription(xml: xml, directory: dir.path)
         #expect(s.shapes.first?.id == "a&bAB<>\"'")
@@ -71,8 +72,8 @@ import Testing
     }
 
     @Test func externalEntitiesAreNeverExpanded() throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
+        let dir = ScratchFolder(prefix: "scenefile-tests")
+        defer { dir.remove() }
         let secret = try dir.write("secret.txt", "SECRET")
         let xml = """
         <?xml version="1.0"?>

@@ -1,5 +1,3 @@
-import Autodiff
-
 /// The fixed kernel of `diffray bench ad`: rays from a pinhole camera hit a
 /// sphere lit by a point light, shaded with Lambert plus a Blinn–Phong lobe.
 /// The same generic code runs on `Double` (primal), `Dual8` (forward mode,
@@ -129,7 +127,7 @@ public struct ADBenchmark {
 
     /// The radiance along `direction` in a scene of 16 spheres (the
     /// parametrised one plus `otherSpheres`), traced as DiffRay's renderer
-    /// does (DESIGN.md, split tracing): the closest-hit search and the shadow
+    /// does (docs/design.md, split tracing): the closest-hit search and the shadow
     /// ray run in `Double` over all spheres and are not differentiated; the
     /// hit on the chosen sphere is recomputed and shaded in `T`.
     @inlinable @inline(__always)

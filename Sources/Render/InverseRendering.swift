@@ -1,4 +1,6 @@
 import Foundation
+import ImageIO
+import Learning
 
 /// Parses `--init KEY=v1,v2,...` values.
 public func parseParameterAssignment(_ text: String) throws -> (key: String, values: [Double]) {

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every script of bench/ and tools/ in a quick mode (small resolution, few
+# samples and iterations) in a temporary copy of the repository, and checks
+# what each prints and writes. The parts that need Mitsuba 3 run only when its
+# reference tool is there ($MITSUBA_REF, default ../shared/tools/mitsuba-ref);
+# the scripts then say they skipped it. Used by `make test`.
+#   tools/test-scripts.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+[[ -x .build/release/diffray ]] || swift build -c release --product diffray >&2
+export DIFFRAY=$root/.build/release/diffray
+export MITSUBA_REF=${MITSUBA_REF:-$(cd .. && pwd)/shared/tools/mitsuba-ref}
+[[ -x $MITSUBA_REF ]] || echo "note: no mitsuba-ref at $MITSUBA_REF: the scripts' Mitsuba parts are skipped"
+
+copy=$(mktemp -d)
+trap 'rm -rf "$copy"' EXIT
+git ls-files -co --exclude-standard -z | tar -c --null -T - -f - | tar -x -C "$copy" -f -
+out=$copy/out
+passed=0; failed=0
+
+# check NAME STATUSES PATTERN COMMAND...: runs COMMAND in the copy; passes when its exit
+# status is one of STATUSES (e.g. "0" or "0 1") and its output matches the regular expression PATTERN.
+# The output is kept in last.txt for the next check to read.
+check() {
+  local name=$1 statuses=$2 pattern=$3; shift 3
+  local log=$copy/log.txt status=0 start=$SECONDS
+  (cd "$copy" && "$@") > "$log" 2>&1 || status=$?
+  cp "$log" "$copy/last.txt"
+  if [[ " $statuses " == *" $status "* ]] && grep -Eq "$pattern" "$log"; then
+    passed=$((passed + 1)); echo "ok    $name ($((SECONDS - start)) s)"
+  else
+    failed=$((failed + 1)); echo "FAIL  $name: exit status $status, expected $statuses and /$pattern/; output:"
+    sed 's/^/      /' "$log" | tail -n 20
+  fi
+}
+
+check "bench/compare-mitsuba.sh" 0 'diffray: +[0-9.]+ M paths/s' \
+  bench/compare-mitsuba.sh scenes/cornell-box.xml 1 1 -D res=16
+check "bench/compare-mitsuba.sh reports Mitsuba or says it skipped it" 0 'ratio diffray / mitsuba|mitsuba 3: skipped' \
+  cat last.txt
+check "bench/gradient-cost.sh" 0 '"reverse_ratio": [0-9.]+, "forward_ratio": [0-9.]+' \
+  bench/gradient-cost.sh scenes/cornell-box.xml 8 1 1
+check "bench/reverse-memory.sh" 0 '"ratio": [0-9.]+' \
+  bench/reverse-memory.sh scenes/cornell-box.xml 8
+check "bench/inverse-reflectance.sh" 0 'recovered \[.*max error [0-9.]+ (PASS|FAIL)' \
+  env ITERS=2 RES=16 SPP=1 TARGET_SPP=4 bench/inverse-reflectance.sh "$out/reflectance"
+check "bench/inverse-reflectance.sh writes into its OUT_DIR" 0 'iter-0001.png' \
+  ls "$out/reflectance/run"
+check "bench/inverse-translate.sh (the error is not asked to meet its goal here)" "0 1" \
+  'max abs error [0-9.]+ \(goal <= 0.01\), 2 iterations' \
+  env ITERS=2 RES=16 SPP=1 TARGET_SPP=4 bench/inverse-translate.sh "$out/translate"
+check "bench/inverse-translate.sh writes into its OUT_DIR" 0 'target.exr' \
+  ls "$out/translate"
+check "tools/make-references.sh" 0 'bsdf-diffuse: |references: skipped' \
+  env SPP=4 OUT="$out/references" tools/make-references.sh bsdf-diffuse
+check "tools/make-test-scenes.py rewrites the committed test scenes exactly" 0 '^$' \
+  bash -c "python3 tools/make-test-scenes.py && diff -r '$root/Tests/Fixtures/scenes' Tests/Fixtures/scenes && echo"
+check "tools/make-assets.py rewrites the committed assets exactly" 0 '^$' \
+  bash -c "python3 tools/make-assets.py >/dev/null && diff -r '$root/scenes' scenes && echo"
+
+echo "scripts: $passed passed, $failed failed"
+[[ $failed == 0 ]]
