@@ -40,7 +40,7 @@ let package = Package(
                           dependencies: ["DiffRay", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/diffray"),
 
-        // Tests, one target per module, and the helpers they share.
+        // Tests, one target per module, and the test support they share.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AutodiffTests",
                     dependencies: ["Autodiff", "TestSupport",
