@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(name: "DiffRayCLI",
                           dependencies: ["DiffRay", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        // Tests, one target per module, and the helpers they share.
+        // Tests, one target per module, and the test support they share.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AutodiffTests",
                     dependencies: ["Autodiff", "TestSupport",
