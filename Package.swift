@@ -24,11 +24,13 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenEXR", path: "Sources/COpenEXR",
                        providers: [.apt(["libopenexr-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "CSupport", path: "Sources/CSupport"),
 
         // Library modules, one concept each.
         .target(name: "Autodiff", dependencies: ["CSupport"], swiftSettings: optimised),
-        .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR"], swiftSettings: optimised),
+        .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR", "CJPEG"], swiftSettings: optimised),
         .target(name: "Geometry", dependencies: ["Autodiff"], swiftSettings: optimised),
         .target(name: "SceneFile", dependencies: [], swiftSettings: optimised),
         .target(name: "Render", dependencies: ["Geometry", "ImageIO", "SceneFile"], swiftSettings: optimised),

@@ -32,6 +32,16 @@ public struct IntegratorSettings: Sendable {
     }
 }
 
+/// A shape the acceleration structure refuses; `shape` indexes `Scene.shapes`
+/// (nil when the scene as a whole is too large).
+public struct ShapeGeometryError: Error, Sendable, CustomStringConvertible {
+    public let shape: Int?
+    public let id: String?
+    public let message: String
+    public init(shape: Int?, id: String?, _ message: String) { self.shape = shape; self.id = id; self.message = message }
+    public var description: String { message }
+}
+
 /// A scene ready to render, generic over the scalar: `Scene<Double>` renders,
 /// `Scene<Dual…>` and `Scene<Adjoint>` differentiate. Traversal always runs on
 /// the shared plain-double `accel`.
@@ -69,6 +79,8 @@ public struct Scene<T: Real> {
     public var sensorID = "sensor"
     /// Scene bounding sphere radius, for ray offsets.
     public let extent: Double
+    /// Seconds the loader spent building `accel` (0 when not loaded from a file).
+    public var acceleratorSeconds = 0.0
 
     public init(file: String, camera: PerspectiveCamera<T>, film: Film, integrator: IntegratorSettings,
                 sampleCount: Int, seed: UInt64, shapes: [Shape<T>], bsdfs: [BSDF<T>], emitters: [Emitter<T>], accel: BVH) {
@@ -94,27 +106,59 @@ public struct Scene<T: Real> {
          emitters.contains { e in if case .area = e { return true } else { return false } })
     }
 
-    /// Builds the acceleration structure over shapes' primal geometry.
-    public static func buildAccelerator(_ shapes: [Shape<Double>]) -> BVH {
-        var prims = [Primitive](), spheres = [(center: Vec3, radius: Double)](), disks = [Transform]()
+    /// Builds the acceleration structure over shapes' primal geometry. Throws
+    /// `ShapeGeometryError` naming the shape when the hierarchy refuses it
+    /// (coordinates beyond `BVH.coordinateLimit`, too many primitives).
+    public static func buildAccelerator(_ shapes: [Shape<Double>]) throws -> BVH {
+        var triangleCount = 0, vertexCount = 0
+        for shape in shapes {
+            if case .mesh(let m) = shape.geometry { triangleCount += m.triangleCount; vertexCount += m.positions.count }
+        }
+        guard triangleCount + shapes.count <= BVH.maximumPrimitiveCount, vertexCount <= Int(UInt32.max) else {
+            throw ShapeGeometryError(shape: nil, id: nil, "the scene has \(triangleCount) triangles and \(vertexCount) vertices, "
+                                     + "over the limits of \(BVH.maximumPrimitiveCount) primitives and \(UInt32.max) vertices")
+        }
+        var prims = [Primitive](), tris = [TriangleIndices](), spheres = [(center: Vec3, radius: Double)](), disks = [Transform]()
+        prims.reserveCapacity(triangleCount + shapes.count)
+        tris.reserveCapacity(triangleCount + shapes.count)
+        // Traversal sees the primal pose: offsets and overridden vertices applied.
+        // A plain mesh's positions are shared, not copied, when they come first.
+        var vertices = ContiguousArray<Vec3>()
+        var firstPrimitive = [Int]()
         for (s, shape) in shapes.enumerated() {
+            firstPrimitive.append(prims.count)
             switch shape.geometry {
             case .mesh(let m):
-                for t in 0..<m.triangleCount { prims.append(Primitive(kind: .triangle, shape: Int32(s), index: Int32(t))) }
+                let base = UInt32(vertices.count)
+                if shape.vertices == nil && shape.offset == nil {
+                    if vertices.isEmpty { vertices = m.positions } else { vertices.append(contentsOf: m.positions) }
+                } else {
+                    if vertices.isEmpty { vertices.reserveCapacity(vertexCount) }
+                    for i in 0..<m.positions.count { vertices.append(shape.vertex(m, i)) }
+                }
+                m.indices.withUnsafeBufferPointer { idx in
+                    for t in 0..<m.triangleCount {
+                        prims.append(Primitive(kind: .triangle, shape: Int32(s), index: Int32(t)))
+                        tris.append(TriangleIndices(base + idx[3 * t], base + idx[3 * t + 1], base + idx[3 * t + 2]))
+                    }
+                }
             case .sphere:
                 prims.append(Primitive(kind: .sphere, shape: Int32(s), index: Int32(spheres.count)))
+                tris.append(TriangleIndices(0, 0, 0))
                 spheres.append((shape.placedCenter, shape.radius))
             case .disk(let t):
                 prims.append(Primitive(kind: .disk, shape: Int32(s), index: Int32(disks.count)))
+                tris.append(TriangleIndices(0, 0, 0))
                 disks.append(shape.offset.map { Transform($0) * t } ?? t)
             }
         }
-        // Traversal sees the primal pose: offsets and overridden vertices applied.
-        return BVH(primitives: prims, triangleVertices: { p in
-            let shape = shapes[Int(p.shape)]
-            guard case .mesh(let m) = shape.geometry else { return (.zero, .zero, .zero) }
-            return shape.triangleVertices(m, Int(p.index))
-        }, spheres: spheres, disks: disks)
+        do {
+            return try BVH(primitives: prims, triangles: tris, vertices: vertices, spheres: spheres, disks: disks)
+        } catch let e as BVHError {
+            guard let k = e.primitive else { throw ShapeGeometryError(shape: nil, id: nil, e.message) }
+            let s = (firstPrimitive.lastIndex { $0 <= k }) ?? 0
+            throw ShapeGeometryError(shape: s, id: shapes[s].id, "shape '\(shapes[s].id)': \(e.message)")
+        }
     }
 
     /// Offset distance for spawning rays off a surface.
