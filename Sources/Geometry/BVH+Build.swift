@@ -8,48 +8,49 @@ extension BVH {
 
     /// A primitive's box rounded outwards to single precision: the build works
     /// on these (24 bytes a primitive), and node boxes are their unions, which
-    /// equal the exact unions rounded outwards.
+    /// equal the exact unions rounded outwards. Six scalars, so that unions
+    /// compile to plain min and max instructions.
     struct FloatBox {
-        var lower: SIMD3<Float>, upper: SIMD3<Float>
-        static let empty = FloatBox(lower: SIMD3(repeating: .infinity), upper: SIMD3(repeating: -.infinity))
-        init(lower: SIMD3<Float>, upper: SIMD3<Float>) { self.lower = lower; self.upper = upper }
+        var lx: Float, ly: Float, lz: Float, ux: Float, uy: Float, uz: Float
+        static let empty = FloatBox(lx: .infinity, ly: .infinity, lz: .infinity, ux: -.infinity, uy: -.infinity, uz: -.infinity)
+        init(lx: Float, ly: Float, lz: Float, ux: Float, uy: Float, uz: Float) {
+            self.lx = lx; self.ly = ly; self.lz = lz; self.ux = ux; self.uy = uy; self.uz = uz
+        }
         init(_ b: Bounds3) {
             func down(_ v: Double) -> Float { let f = Float(v); return Double(f) > v ? f.nextDown : f }
             func up(_ v: Double) -> Float { let f = Float(v); return Double(f) < v ? f.nextUp : f }
-            lower = SIMD3(down(b.lower.x), down(b.lower.y), down(b.lower.z))
-            upper = SIMD3(up(b.upper.x), up(b.upper.y), up(b.upper.z))
+            self.init(lx: down(b.lower.x), ly: down(b.lower.y), lz: down(b.lower.z),
+                      ux: up(b.upper.x), uy: up(b.upper.y), uz: up(b.upper.z))
         }
         @inline(__always) func union(_ b: FloatBox) -> FloatBox {
-            FloatBox(lower: pointwiseMin(lower, b.lower), upper: pointwiseMax(upper, b.upper))
+            FloatBox(lx: Swift.min(lx, b.lx), ly: Swift.min(ly, b.ly), lz: Swift.min(lz, b.lz),
+                     ux: Swift.max(ux, b.ux), uy: Swift.max(uy, b.uy), uz: Swift.max(uz, b.uz))
         }
-        @inline(__always) func union(point p: SIMD3<Float>) -> FloatBox {
-            FloatBox(lower: pointwiseMin(lower, p), upper: pointwiseMax(upper, p))
+        /// Twice the centre along `axis` (lower + upper, in single precision: for binning only).
+        @inline(__always) func centroid2(_ axis: Int) -> Float {
+            axis == 0 ? lx + ux : (axis == 1 ? ly + uy : lz + uz)
         }
-        /// Centre, in doubles (exact: the sum of two floats fits a double).
-        @inline(__always) var centroid: SIMD3<Double> {
-            (SIMD3<Double>(lower) + SIMD3<Double>(upper)) * 0.5
-        }
-        var isEmpty: Bool { lower.x > upper.x }
-        /// Surface area in doubles.
+        var isEmpty: Bool { lx > ux }
+        /// Surface area in doubles (single-precision products could overflow).
         @inline(__always) var surfaceArea: Double {
             if isEmpty { return 0 }
-            let d = SIMD3<Double>(upper) - SIMD3<Double>(lower)
-            return 2 * (d.x * d.y + d.y * d.z + d.z * d.x)
+            let dx = Double(ux) - Double(lx), dy = Double(uy) - Double(ly), dz = Double(uz) - Double(lz)
+            return 2 * (dx * dy + dy * dz + dz * dx)
         }
         var packed: PackedNode {
-            PackedNode(lower: SIMD4(lower, 0), upper: SIMD4(upper, 0))
+            PackedNode(lower: SIMD4(lx, ly, lz, 0), upper: SIMD4(ux, uy, uz, 0))
         }
     }
 
-    /// Each primitive's single-precision box and the exact bounds of all,
+    /// Each primitive's build record (single-precision box) and the exact bounds of all,
     /// refusing non-finite or out-of-range coordinates and vertex indices.
     static func primitiveBoxes(_ prims: [Primitive], _ tris: inout [TriangleIndices], vertices: ContiguousArray<Vec3>,
-                               spheres: [(center: Vec3, radius: Double)], disks: [Transform]) throws -> ([FloatBox], Bounds3) {
+                               spheres: [(center: Vec3, radius: Double)], disks: [Transform]) throws -> ([BuildRecord], Bounds3) {
         guard tris.count == prims.count else {
             throw BVHError(primitive: nil, "\(tris.count) vertex index triples for \(prims.count) primitives")
         }
-        var boxes = [FloatBox]()
-        boxes.reserveCapacity(prims.count)
+        var records = [BuildRecord]()
+        records.reserveCapacity(prims.count)
         var all = Bounds3.empty
         let limit = BVH.coordinateLimit
         for (k, p) in prims.enumerated() {
@@ -84,10 +85,18 @@ extension BVH {
                 throw BVHError(primitive: k, "\(what) has a world-space coordinate of \(worst); coordinates must be finite and "
                                + "within ±\(limit) (the acceleration structure's boxes are single precision)")
             }
-            boxes.append(FloatBox(b))
+            records.append(BuildRecord(box: FloatBox(b), index: UInt32(k)))
             all = all.union(b)
         }
-        return (boxes, all)
+        return (records, all)
+    }
+
+    /// A primitive during the build: its box and its input index (28 bytes).
+    /// The build partitions these records in place, so every pass over a
+    /// node's range reads memory in order.
+    struct BuildRecord {
+        var box: FloatBox
+        var index: UInt32
     }
 
     /// The top-down binned-SAH build over primitive boxes: fills `packed`
@@ -97,68 +106,80 @@ extension BVH {
         /// the depth (and the traversal stack) whatever the geometry.
         static let sahDepthLimit = 48
         static let binCount = 16
-        let boxes: [FloatBox]
-        var order: [UInt32]
+        var records: [BuildRecord]
         var packed = ContiguousArray<PackedNode>()
         var links = ContiguousArray<NodeLink>()
         var binBoxes = [FloatBox](repeating: .empty, count: Builder.binCount)
         var binCounts = [Int](repeating: 0, count: Builder.binCount)
 
-        init(boxes: [FloatBox], count: Int) {
-            self.boxes = boxes
-            order = (0..<count).map { UInt32($0) }
+        init(records: consuming [BuildRecord]) {
+            self.records = records
             // A binary tree with leaves of at least one primitive: at most 2n − 1 nodes.
-            packed.reserveCapacity(max(0, 2 * count - 1))
-            links.reserveCapacity(max(0, 2 * count - 1))
+            packed.reserveCapacity(max(0, 2 * records.count - 1))
+            links.reserveCapacity(max(0, 2 * records.count - 1))
         }
 
-        mutating func build() {
-            if !order.isEmpty { node(0, order.count, depth: 0) }
+        /// Builds the tree; returns the leaf order (input index of each leaf slot).
+        mutating func build() -> [UInt32] {
+            var work = records
+            records = []
+            let n = work.count
+            if n > 0 {
+                work.withUnsafeMutableBufferPointer { r in node(r, 0, n, depth: 0) }
+            }
+            return work.map(\.index)
         }
 
-        private func box(_ i: Int) -> FloatBox { boxes[Int(order[i])] }
-
-        private mutating func node(_ lo: Int, _ hi: Int, depth: Int) {
+        private mutating func node(_ r: UnsafeMutableBufferPointer<BuildRecord>, _ lo: Int, _ hi: Int, depth: Int) {
             var b = FloatBox.empty
-            var cLower = SIMD3<Double>(repeating: .infinity), cUpper = SIMD3<Double>(repeating: -.infinity)
-            boxes.withUnsafeBufferPointer { boxes in
-                for i in lo..<hi {
-                    let pb = boxes[Int(order[i])], c = pb.centroid
-                    b = b.union(pb)
-                    cLower = pointwiseMin(cLower, c); cUpper = pointwiseMax(cUpper, c)
-                }
+            // Bounds of the centroids (twice the centres, in single precision).
+            var c = FloatBox.empty
+            for i in lo..<hi {
+                let pb = r[i].box
+                b = b.union(pb)
+                let cx = pb.lx + pb.ux, cy = pb.ly + pb.uy, cz = pb.lz + pb.uz
+                c = c.union(FloatBox(lx: cx, ly: cy, lz: cz, ux: cx, uy: cy, uz: cz))
             }
             let me = packed.count
             packed.append(b.packed)
             links.append(NodeLink(leaf: UInt32(lo), count: UInt32(hi - lo)))
             let n = hi - lo
             if n <= 2 { return }
-            let extent3 = cUpper - cLower
-            let axis = extent3.x > extent3.y && extent3.x > extent3.z ? 0 : (extent3.y > extent3.z ? 1 : 2)
-            let lower = cLower[axis], extent = extent3[axis]
-            if extent <= 0 {
+            let ex = c.ux - c.lx, ey = c.uy - c.ly, ez = c.uz - c.lz
+            let axis = ex > ey && ex > ez ? 0 : (ey > ez ? 1 : 2)
+            let lower = axis == 0 ? c.lx : (axis == 1 ? c.ly : c.lz), extent = axis == 0 ? ex : (axis == 1 ? ey : ez)
+            if !(extent > 0) {
                 if n <= 8 { return }
-                split(lo, (lo + hi) / 2, hi, me, axis, depth)
+                split(r, lo, (lo + hi) / 2, hi, me, axis, depth)
                 return
             }
             if depth >= Builder.sahDepthLimit {
-                split(lo, (lo + hi) / 2, hi, me, axis, depth)
+                split(r, lo, (lo + hi) / 2, hi, me, axis, depth)
                 return
             }
-            // Binned SAH.
+            // Binned SAH, and in the same pass the boxes of large and small
+            // primitives for the size partition below.
             let binCount = Builder.binCount
-            @inline(__always) func bin(_ c: SIMD3<Double>) -> Int {
-                let f = Double(binCount) * (c[axis] - lower) / extent
-                return f >= 0 ? min(binCount - 1, Int(min(f, Double(binCount)))) : 0
-            }
-            for k in 0..<binCount { binBoxes[k] = .empty; binCounts[k] = 0 }
-            for i in lo..<hi {
-                let pb = box(i)
-                let k = bin(pb.centroid)
-                binCounts[k] += 1
-                binBoxes[k] = binBoxes[k].union(pb)
+            let scale = Float(binCount) / extent
+            @inline(__always) func bin(_ box: FloatBox) -> Int {
+                let f = (box.centroid2(axis) - lower) * scale
+                return f >= 0 ? min(binCount - 1, Int(min(f, Float(binCount)))) : 0
             }
             let area = b.surfaceArea
+            let large = 0.25 * area
+            var largeBounds = FloatBox.empty, smallBounds = FloatBox.empty, nLarge = 0
+            for k in 0..<binCount { binBoxes[k] = .empty; binCounts[k] = 0 }
+            binBoxes.withUnsafeMutableBufferPointer { binBoxes in
+                binCounts.withUnsafeMutableBufferPointer { binCounts in
+                    for i in lo..<hi {
+                        let pb = r[i].box
+                        let k = bin(pb)
+                        binCounts[k] += 1
+                        binBoxes[k] = binBoxes[k].union(pb)
+                        if pb.surfaceArea >= large { largeBounds = largeBounds.union(pb); nLarge += 1 } else { smallBounds = smallBounds.union(pb) }
+                    }
+                }
+            }
             var bestCost = Double.infinity, bestSplit = 0
             for s in 1..<binCount {
                 var bl = FloatBox.empty, br = FloatBox.empty, nl = 0, nr = 0
@@ -172,18 +193,12 @@ extension BVH {
             // the node's (a backdrop's two triangles) in one child, the rest in the
             // other. Centroid bins put such primitives on both sides, so both
             // children span the whole node and every ray visits both.
-            var largeBounds = FloatBox.empty, smallBounds = FloatBox.empty, nLarge = 0
-            let large = 0.25 * area
-            for i in lo..<hi {
-                let pb = box(i)
-                if pb.surfaceArea >= large { largeBounds = largeBounds.union(pb); nLarge += 1 } else { smallBounds = smallBounds.union(pb) }
-            }
             if nLarge > 0 && nLarge < n && area > 0 {
                 let cost = 0.125 + (Double(nLarge) * largeBounds.surfaceArea + Double(n - nLarge) * smallBounds.surfaceArea) / area
                 if cost < bestCost && !(cost >= Double(n) && n <= 4) {
                     var mid = lo
-                    for i in lo..<hi where box(i).surfaceArea >= large { order.swapAt(i, mid); mid += 1 }
-                    split(lo, mid, hi, me, axis, depth)
+                    for i in lo..<hi where r[i].box.surfaceArea >= large { r.swapAt(i, mid); mid += 1 }
+                    split(r, lo, mid, hi, me, axis, depth)
                     return
                 }
             }
@@ -191,20 +206,21 @@ extension BVH {
                 // A leaf; a large one only when no split helps, which the SAH
                 // says of few primitives: halve anything bigger than 16.
                 if n <= 16 { return }
-                split(lo, (lo + hi) / 2, hi, me, axis, depth)
+                split(r, lo, (lo + hi) / 2, hi, me, axis, depth)
                 return
             }
             var mid = lo
-            for i in lo..<hi where bin(box(i).centroid) < bestSplit { order.swapAt(i, mid); mid += 1 }
+            for i in lo..<hi where bin(r[i].box) < bestSplit { r.swapAt(i, mid); mid += 1 }
             if mid == lo || mid == hi { mid = (lo + hi) / 2 }
-            split(lo, mid, hi, me, axis, depth)
+            split(r, lo, mid, hi, me, axis, depth)
         }
 
-        private mutating func split(_ lo: Int, _ mid: Int, _ hi: Int, _ me: Int, _ axis: Int, _ depth: Int) {
+        private mutating func split(_ r: UnsafeMutableBufferPointer<BuildRecord>, _ lo: Int, _ mid: Int, _ hi: Int,
+                                    _ me: Int, _ axis: Int, _ depth: Int) {
             links[me] = NodeLink(interiorAxis: UInt32(axis))
-            node(lo, mid, depth: depth + 1)
+            node(r, lo, mid, depth: depth + 1)
             links[me].offset = UInt32(packed.count)
-            node(mid, hi, depth: depth + 1)
+            node(r, mid, hi, depth: depth + 1)
         }
     }
 }

@@ -78,14 +78,14 @@ public struct BVH: Sendable {
         self.vertices = vertices
         self.spheres = ContiguousArray(spheres)
         self.disks = ContiguousArray(disks.map { $0.inverse })
-        let (boxes, root) = try BVH.primitiveBoxes(prims, &tris, vertices: vertices, spheres: spheres, disks: disks)
+        let (records, root) = try BVH.primitiveBoxes(prims, &tris, vertices: vertices, spheres: spheres, disks: disks)
         self.bounds = root
-        var builder = Builder(boxes: boxes, count: prims.count)
-        builder.build()
+        var builder = Builder(records: records)
+        var order = builder.build()
         self.packed = builder.packed
         self.links = builder.links
         self.onlyTriangles = prims.allSatisfy { $0.kind == .triangle }
-        BVH.permute(&prims, &tris, by: &builder.order)
+        BVH.permute(&prims, &tris, by: &order)
         self.primitives = ContiguousArray(prims)
         self.triangles = ContiguousArray(tris)
     }

@@ -79,8 +79,9 @@ public struct Scene<T: Real> {
     public var sensorID = "sensor"
     /// Scene bounding sphere radius, for ray offsets.
     public let extent: Double
-    /// Seconds the loader spent building `accel` (0 when not loaded from a file).
+    /// Seconds the loader spent building `accel`, wall clock and CPU (0 when not loaded from a file).
     public var acceleratorSeconds = 0.0
+    public var acceleratorCPUSeconds = 0.0
 
     public init(file: String, camera: PerspectiveCamera<T>, film: Film, integrator: IntegratorSettings,
                 sampleCount: Int, seed: UInt64, shapes: [Shape<T>], bsdfs: [BSDF<T>], emitters: [Emitter<T>], accel: BVH) {
@@ -159,6 +160,13 @@ public struct Scene<T: Real> {
             let s = (firstPrimitive.lastIndex { $0 <= k }) ?? 0
             throw ShapeGeometryError(shape: s, id: shapes[s].id, "shape '\(shapes[s].id)': \(e.message)")
         }
+    }
+
+    /// CPU seconds the calling thread has used (the acceleration structure is built on one thread).
+    public static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
     /// Offset distance for spawning rays off a surface.

@@ -150,7 +150,7 @@ extension Scene where T == Double {
         }
 
         let accel: BVH
-        let buildStart = DispatchTime.now().uptimeNanoseconds
+        let buildStart = DispatchTime.now().uptimeNanoseconds, buildCPUStart = Scene.threadCPUSeconds()
         do {
             accel = try Scene.buildAccelerator(shapes)
         } catch let e as ShapeGeometryError {
@@ -160,6 +160,7 @@ extension Scene where T == Double {
                   integrator: settings, sampleCount: sampleCount, seed: seed, shapes: shapes, bsdfs: bsdfs,
                   emitters: emitters, accel: accel)
         self.acceleratorSeconds = Double(DispatchTime.now().uptimeNanoseconds - buildStart) / 1e9
+        self.acceleratorCPUSeconds = Scene.threadCPUSeconds() - buildCPUStart
         self.bsdfPrefixes = bsdfPrefixes
         self.emitterPrefixes = emitterPrefixes
         self.sensorID = sensor.id ?? "sensor"

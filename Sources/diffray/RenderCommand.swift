@@ -90,7 +90,8 @@ struct RenderCommand: ParsableCommand {
         if json {
             print("{\"scene\": \(jsonString(scene)), \"seconds\": \(stats.seconds), \"spp\": \(spp), \"width\": \(loaded.film.width), "
                 + "\"height\": \(loaded.film.height), \"paths_per_second\": \(stats.pathsPerSecond), "
-                + "\"invalid_samples\": \(stats.invalidSamples), \"accelerator_seconds\": \(loaded.acceleratorSeconds), \"outputs\": [\(outputs.map(jsonString).joined(separator: ", "))]}")
+                + "\"invalid_samples\": \(stats.invalidSamples), \"accelerator_seconds\": \(loaded.acceleratorSeconds), "
+                + "\"accelerator_cpu_seconds\": \(loaded.acceleratorCPUSeconds), \"outputs\": [\(outputs.map(jsonString).joined(separator: ", "))]}")
         }
     }
 
