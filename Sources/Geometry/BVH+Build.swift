@@ -111,6 +111,8 @@ extension BVH {
         var links = ContiguousArray<NodeLink>()
         var binBoxes = [FloatBox](repeating: .empty, count: Builder.binCount)
         var binCounts = [Int](repeating: 0, count: Builder.binCount)
+        var rightAreas = [Double](repeating: 0, count: Builder.binCount)
+        var rightCounts = [Int](repeating: 0, count: Builder.binCount)
 
         init(records: consuming [BuildRecord]) {
             self.records = records
@@ -180,13 +182,20 @@ extension BVH {
                     }
                 }
             }
+            // The cost of each split plane s (bins below it on the left): the
+            // right sides swept down from the top bin, then the left sides up.
             var bestCost = Double.infinity, bestSplit = 0
+            var right = FloatBox.empty, nRight = 0
+            for s in stride(from: binCount - 1, through: 1, by: -1) {
+                right = right.union(binBoxes[s]); nRight += binCounts[s]
+                rightAreas[s] = right.surfaceArea; rightCounts[s] = nRight
+            }
+            var left = FloatBox.empty, nLeft = 0
             for s in 1..<binCount {
-                var bl = FloatBox.empty, br = FloatBox.empty, nl = 0, nr = 0
-                for k in 0..<s { bl = bl.union(binBoxes[k]); nl += binCounts[k] }
-                for k in s..<binCount { br = br.union(binBoxes[k]); nr += binCounts[k] }
-                if nl == 0 || nr == 0 { continue }
-                let cost = 0.125 + (Double(nl) * bl.surfaceArea + Double(nr) * br.surfaceArea) / area
+                left = left.union(binBoxes[s - 1]); nLeft += binCounts[s - 1]
+                let nr = rightCounts[s]
+                if nLeft == 0 || nr == 0 { continue }
+                let cost = 0.125 + (Double(nLeft) * left.surfaceArea + Double(nr) * rightAreas[s]) / area
                 if cost < bestCost { bestCost = cost; bestSplit = s }
             }
             // Object partition by size: the primitives whose boxes cover much of

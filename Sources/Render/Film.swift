@@ -83,15 +83,19 @@ public struct Film: Sendable {
     /// Bytes a render of this film holds at its peak (see `maximumMemory`).
     /// Overflow-safe: huge sizes give `Int.max`.
     public var estimatedMemory: Int {
-        let border = filter == .box ? 0 : Int(min(filter.radius, 1e6).rounded(.up))
-        let grid = TileGrid(width: width, height: height)
-        let blockSide = TileGrid.size + 2 * border
+        guard width > 0, height > 0 else { return 0 }
+        let radius = filter.radius
+        let border = filter == .box ? 0 : (radius >= 0 && radius <= 1e6 ? Int(radius.rounded(.up)) : 1_000_000)
+        let size = TileGrid.size
+        let columns = width / size + (width % size == 0 ? 0 : 1), rows = height / size + (height % size == 0 ? 0 : 1)
+        let tiles = columns.multipliedReportingOverflow(by: rows)
+        let blockSide = size + 2 * border
         let perBlock = blockSide.multipliedReportingOverflow(by: blockSide * 4 * MemoryLayout<Double>.size)
-        let blocks = perBlock.partialValue.multipliedReportingOverflow(by: grid.count)
+        let blocks = perBlock.partialValue.multipliedReportingOverflow(by: tiles.partialValue)
         let pixels = width.multipliedReportingOverflow(by: height)
         let film = pixels.partialValue.multipliedReportingOverflow(by: 4 * MemoryLayout<Double>.size + 3 * MemoryLayout<Float>.size)
         let total = blocks.partialValue.addingReportingOverflow(film.partialValue)
-        if perBlock.overflow || blocks.overflow || pixels.overflow || film.overflow || total.overflow { return .max }
+        if tiles.overflow || perBlock.overflow || blocks.overflow || pixels.overflow || film.overflow || total.overflow { return .max }
         return total.partialValue
     }
 

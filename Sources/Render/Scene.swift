@@ -140,7 +140,7 @@ public struct Scene<T: Real> {
                 m.indices.withUnsafeBufferPointer { idx in
                     for t in 0..<m.triangleCount {
                         prims.append(Primitive(kind: .triangle, shape: Int32(s), index: Int32(t)))
-                        tris.append(TriangleIndices(base + idx[3 * t], base + idx[3 * t + 1], base + idx[3 * t + 2]))
+                        tris.append(TriangleIndices(base &+ idx[3 * t], base &+ idx[3 * t + 1], base &+ idx[3 * t + 2]))
                     }
                 }
             case .sphere:

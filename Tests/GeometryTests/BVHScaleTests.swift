@@ -46,22 +46,29 @@ struct BVHScaleTests {
         while tris.count < 70_000 { add(base, base + 1, base + 2) }
         let byIndex = tris
         let bvh = try BVH(primitives: prims, triangles: tris, vertices: vertices, spheres: [], disks: [])
-        #expect(bvh.primitives.count == 70_000)
+        let count = bvh.primitives.count
+        #expect(count == 70_000)
         let stats = leafStatistics(bvh)
-        #expect(stats.primitives == 70_000 && stats.covered.allSatisfy { $0 })
+        let allCovered = stats.covered.allSatisfy { $0 }
+        #expect(stats.primitives == 70_000 && allCovered)
         #expect(stats.depth <= 64)
-        for (slot, p) in bvh.primitives.enumerated() { #expect(bvh.triangles[slot] == byIndex[Int(p.index)]) }
+        let misplaced = bvh.primitives.indices.filter { bvh.triangles[$0] != byIndex[Int(bvh.primitives[$0].index)] }.count
+        #expect(misplaced == 0)
         var rng = TestRNG(state: 3)
+        var hits = 0
         for _ in 0..<40 {
-            let o = Vec3(rng.next(), rng.next(), 1), d = Vec3(rng.next() * 0.2 - 0.1, rng.next() * 0.2 - 0.1, -1).normalized
+            let o = Vec3(0.1 + 0.8 * rng.next(), 0.1 + 0.8 * rng.next(), 1), d = Vec3(rng.next() * 0.2 - 0.1, rng.next() * 0.2 - 0.1, -1).normalized
             var best = Double.infinity, bestIndex = -1
             for (k, t) in byIndex.enumerated() {
                 let e = TriangleEdges(vertices[Int(t.a)], vertices[Int(t.b)], vertices[Int(t.c)])
                 if let h = e.intersect(o: o, d: d, tMin: 0, tMax: best) { best = h.t; bestIndex = k }
             }
-            let hit = try #require(bvh.intersect(o: o, d: d))
-            #expect(abs(hit.t - best) <= 1e-12 && bestIndex >= 0)
+            // (The hierarchy stays out of the expectations: printing it on failure is megabytes.)
+            let t = bvh.intersect(o: o, d: d)?.t ?? .infinity
+            #expect(t == best || abs(t - best) <= 1e-12, "ray \(o) \(d): BVH \(t), brute force \(best)")
+            if bestIndex >= 0 { hits += 1 }
         }
+        #expect(hits == 40)
     }
 
     /// Geometry whose SAH splits peel one primitive off at a time (sizes and

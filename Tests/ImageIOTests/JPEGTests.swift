@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ImageIO
+import ImageIO
 
 @Suite("JPEG")
 struct JPEGTests {
