@@ -44,42 +44,36 @@ extension BVH {
 
     /// Each primitive's build record (single-precision box) and the exact bounds of all,
     /// refusing non-finite or out-of-range coordinates and vertex indices.
-    static func primitiveBoxes(_ prims: [Primitive], _ tris: inout [TriangleIndices], vertices: ContiguousArray<Vec3>,
-                               spheres: [(center: Vec3, radius: Double)], disks: [Transform]) throws -> ([BuildRecord], Bounds3) {
-        guard tris.count == prims.count else {
-            throw BVHError(primitive: nil, "\(tris.count) vertex index triples for \(prims.count) primitives")
-        }
+    static func primitiveBoxes(count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices,
+                               vertices: ContiguousArray<Vec3>, spheres: [(center: Vec3, radius: Double)],
+                               disks: [Transform]) throws -> ([BuildRecord], Bounds3) {
         var records = [BuildRecord]()
-        records.reserveCapacity(prims.count)
+        records.reserveCapacity(count)
         var all = Bounds3.empty
         let limit = BVH.coordinateLimit
-        for (k, p) in prims.enumerated() {
+        for k in 0..<count {
+            let p = primitive(k)
             var b = Bounds3.empty
-            let what: String
             switch p.kind {
             case .triangle:
-                let t = tris[k]
+                let t = triangle(k)
                 guard Int(t.a) < vertices.count, Int(t.b) < vertices.count, Int(t.c) < vertices.count else {
                     throw BVHError(primitive: k, "triangle \(p.index) has a vertex index out of range (\(vertices.count) vertices)")
                 }
                 b = Bounds3(point: vertices[Int(t.a)]).union(vertices[Int(t.b)]).union(vertices[Int(t.c)])
-                what = "triangle \(p.index)"
             case .sphere:
                 let s = spheres[Int(p.index)]
                 b = Bounds3(lower: s.center - Vec3(repeating: s.radius), upper: s.center + Vec3(repeating: s.radius))
                 if !(s.radius >= 0) { b = Bounds3(lower: Vec3(repeating: .nan), upper: Vec3(repeating: .nan)) }
-                what = "sphere"
-                tris[k] = TriangleIndices(0, 0, 0)
             case .disk:
                 let t = disks[Int(p.index)]
                 for (x, y) in [(-1.0, -1.0), (1, -1), (-1, 1), (1, 1)] { b = b.union(t.point(Vec3(x, y, 0))) }
-                what = "disk"
-                tris[k] = TriangleIndices(0, 0, 0)
             }
             // Written so that NaN fails too.
             let inRange = b.lower.x >= -limit && b.lower.y >= -limit && b.lower.z >= -limit
                 && b.upper.x <= limit && b.upper.y <= limit && b.upper.z <= limit
             guard inRange else {
+                let what = p.kind == .triangle ? "triangle \(p.index)" : (p.kind == .sphere ? "sphere" : "disk")
                 let worst = [b.lower.x, b.lower.y, b.lower.z, b.upper.x, b.upper.y, b.upper.z]
                     .first { !($0.magnitude <= limit) } ?? .nan
                 throw BVHError(primitive: k, "\(what) has a world-space coordinate of \(worst); coordinates must be finite and "

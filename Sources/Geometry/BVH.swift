@@ -61,16 +61,17 @@ public struct BVH: Sendable {
     /// The exact (double-precision) bounds of every primitive.
     public var bounds: Bounds3
 
-    /// Builds the hierarchy. `triangles[i]` gives the vertex indices (into
-    /// `vertices`, world space) of primitive `i` when it is a triangle and is
-    /// ignored otherwise; spheres and disks are given world-space.
+    /// Builds the hierarchy over `count` primitives: `primitive(i)` is
+    /// primitive `i` and, when it is a triangle, `triangle(i)` its vertex
+    /// indices into `vertices` (world space); spheres and disks are given
+    /// world-space. Each is asked for twice: for its box, and after the build
+    /// in leaf order, so that no copy of the inputs lives through the build.
     /// Throws `BVHError` for a primitive whose coordinates are not finite or
     /// exceed `coordinateLimit`, an index out of range, or too many primitives.
-    public init(primitives input: consuming [Primitive], triangles inputTriangles: consuming [TriangleIndices],
+    public init(count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices,
                 vertices: ContiguousArray<Vec3>, spheres: [(center: Vec3, radius: Double)], disks: [Transform]) throws {
-        var prims = input, tris = inputTriangles
-        guard prims.count <= BVH.maximumPrimitiveCount else {
-            throw BVHError(primitive: nil, "\(prims.count) primitives, over the limit of \(BVH.maximumPrimitiveCount)")
+        guard count <= BVH.maximumPrimitiveCount else {
+            throw BVHError(primitive: nil, "\(count) primitives, over the limit of \(BVH.maximumPrimitiveCount)")
         }
         guard vertices.count <= Int(UInt32.max) else {
             throw BVHError(primitive: nil, "\(vertices.count) vertices, over the limit of \(UInt32.max)")
@@ -78,16 +79,35 @@ public struct BVH: Sendable {
         self.vertices = vertices
         self.spheres = ContiguousArray(spheres)
         self.disks = ContiguousArray(disks.map { $0.inverse })
-        let (records, root) = try BVH.primitiveBoxes(prims, &tris, vertices: vertices, spheres: spheres, disks: disks)
+        let (records, root) = try BVH.primitiveBoxes(count: count, primitive: primitive, triangle: triangle,
+                                                     vertices: vertices, spheres: spheres, disks: disks)
         self.bounds = root
         var builder = Builder(records: records)
-        var order = builder.build()
+        let order = builder.build()
         self.packed = builder.packed
         self.links = builder.links
-        self.onlyTriangles = prims.allSatisfy { $0.kind == .triangle }
-        BVH.permute(&prims, &tris, by: &order)
-        self.primitives = ContiguousArray(prims)
-        self.triangles = ContiguousArray(tris)
+        var prims = ContiguousArray<Primitive>(), tris = ContiguousArray<TriangleIndices>()
+        prims.reserveCapacity(count)
+        tris.reserveCapacity(count)
+        var onlyTriangles = true
+        for k in order {
+            let p = primitive(Int(k))
+            prims.append(p)
+            if p.kind == .triangle { tris.append(triangle(Int(k))) } else { tris.append(TriangleIndices(0, 0, 0)); onlyTriangles = false }
+        }
+        self.primitives = prims
+        self.triangles = tris
+        self.onlyTriangles = onlyTriangles
+    }
+
+    /// The same from arrays: `triangles[i]` is read when `primitives[i]` is a triangle.
+    public init(primitives: [Primitive], triangles: [TriangleIndices], vertices: ContiguousArray<Vec3>,
+                spheres: [(center: Vec3, radius: Double)], disks: [Transform]) throws {
+        guard triangles.count == primitives.count else {
+            throw BVHError(primitive: nil, "\(triangles.count) vertex index triples for \(primitives.count) primitives")
+        }
+        try self.init(count: primitives.count, primitive: { primitives[$0] }, triangle: { triangles[$0] },
+                      vertices: vertices, spheres: spheres, disks: disks)
     }
 
     /// The same from each triangle primitive's three world-space vertices
@@ -106,23 +126,6 @@ public struct BVH: Sendable {
             }
         }
         try self.init(primitives: input, triangles: tris, vertices: vertices, spheres: spheres, disks: disks)
-    }
-
-    /// Applies the leaf order to both arrays in place (cycle by cycle; `order` is used up).
-    private static func permute(_ prims: inout [Primitive], _ tris: inout [TriangleIndices], by order: inout [UInt32]) {
-        let done = UInt32.max
-        for start in order.indices where order[start] != done {
-            // Position i receives the element at order[i].
-            let savedP = prims[start], savedT = tris[start]
-            var i = start
-            while true {
-                let from = Int(order[i])
-                order[i] = done
-                if from == start { prims[i] = savedP; tris[i] = savedT; break }
-                prims[i] = prims[from]; tris[i] = tris[from]
-                i = from
-            }
-        }
     }
 }
 

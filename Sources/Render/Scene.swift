@@ -32,6 +32,9 @@ public struct IntegratorSettings: Sendable {
     }
 }
 
+/// The shape `Scene.buildAccelerator` last looked a primitive up in.
+private final class ShapeCursor { var last = 0 }
+
 /// A shape the acceleration structure refuses; `shape` indexes `Scene.shapes`
 /// (nil when the scene as a whole is too large).
 public struct ShapeGeometryError: Error, Sendable, CustomStringConvertible {
@@ -119,45 +122,66 @@ public struct Scene<T: Real> {
             throw ShapeGeometryError(shape: nil, id: nil, "the scene has \(triangleCount) triangles and \(vertexCount) vertices, "
                                      + "over the limits of \(BVH.maximumPrimitiveCount) primitives and \(UInt32.max) vertices")
         }
-        var prims = [Primitive](), tris = [TriangleIndices](), spheres = [(center: Vec3, radius: Double)](), disks = [Transform]()
-        prims.reserveCapacity(triangleCount + shapes.count)
-        tris.reserveCapacity(triangleCount + shapes.count)
+        // Per shape: its first primitive, kind, sphere or disk index, first
+        // vertex and triangle indices. The hierarchy asks for primitives by
+        // global index, so no per-primitive copy of the input is made.
+        var spheres = [(center: Vec3, radius: Double)](), disks = [Transform]()
+        var first = [Int](), kinds = [PrimitiveKind](), analytic = [Int32](), bases = [UInt32]()
+        var indexArrays = [ContiguousArray<UInt32>]()
         // Traversal sees the primal pose: offsets and overridden vertices applied.
         // A plain mesh's positions are shared, not copied, when they come first.
         var vertices = ContiguousArray<Vec3>()
-        var firstPrimitive = [Int]()
-        for (s, shape) in shapes.enumerated() {
-            firstPrimitive.append(prims.count)
+        var count = 0
+        for shape in shapes {
+            first.append(count)
             switch shape.geometry {
             case .mesh(let m):
-                let base = UInt32(vertices.count)
+                bases.append(UInt32(vertices.count))
                 if shape.vertices == nil && shape.offset == nil {
                     if vertices.isEmpty { vertices = m.positions } else { vertices.append(contentsOf: m.positions) }
                 } else {
                     if vertices.isEmpty { vertices.reserveCapacity(vertexCount) }
                     for i in 0..<m.positions.count { vertices.append(shape.vertex(m, i)) }
                 }
-                m.indices.withUnsafeBufferPointer { idx in
-                    for t in 0..<m.triangleCount {
-                        prims.append(Primitive(kind: .triangle, shape: Int32(s), index: Int32(t)))
-                        tris.append(TriangleIndices(base &+ idx[3 * t], base &+ idx[3 * t + 1], base &+ idx[3 * t + 2]))
-                    }
-                }
+                kinds.append(.triangle); analytic.append(0); indexArrays.append(m.indices)
+                count += m.triangleCount
             case .sphere:
-                prims.append(Primitive(kind: .sphere, shape: Int32(s), index: Int32(spheres.count)))
-                tris.append(TriangleIndices(0, 0, 0))
+                bases.append(0); kinds.append(.sphere); analytic.append(Int32(spheres.count)); indexArrays.append([])
                 spheres.append((shape.placedCenter, shape.radius))
+                count += 1
             case .disk(let t):
-                prims.append(Primitive(kind: .disk, shape: Int32(s), index: Int32(disks.count)))
-                tris.append(TriangleIndices(0, 0, 0))
+                bases.append(0); kinds.append(.disk); analytic.append(Int32(disks.count)); indexArrays.append([])
                 disks.append(shape.offset.map { Transform($0) * t } ?? t)
+                count += 1
             }
         }
+        first.append(count)
+        // The shape of global primitive `k`: the last shape looked up, else a binary search.
+        let cursor = ShapeCursor()
+        func shapeOf(_ k: Int) -> Int {
+            let last = cursor.last
+            if first[last] <= k && k < first[last + 1] { return last }
+            var lo = 0, hi = shapes.count - 1  // the last shape whose first primitive is ≤ k
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if first[mid] <= k { lo = mid } else { hi = mid - 1 }
+            }
+            cursor.last = lo
+            return lo
+        }
         do {
-            return try BVH(primitives: prims, triangles: tris, vertices: vertices, spheres: spheres, disks: disks)
+            return try BVH(count: count, primitive: { k in
+                let s = shapeOf(k)
+                return Primitive(kind: kinds[s], shape: Int32(s), index: kinds[s] == .triangle ? Int32(k - first[s]) : analytic[s])
+            }, triangle: { k in
+                let s = shapeOf(k), t = k - first[s], base = bases[s]
+                return indexArrays[s].withUnsafeBufferPointer { idx in
+                    TriangleIndices(base &+ idx[3 * t], base &+ idx[3 * t + 1], base &+ idx[3 * t + 2])
+                }
+            }, vertices: vertices, spheres: spheres, disks: disks)
         } catch let e as BVHError {
             guard let k = e.primitive else { throw ShapeGeometryError(shape: nil, id: nil, e.message) }
-            let s = (firstPrimitive.lastIndex { $0 <= k }) ?? 0
+            let s = shapeOf(k)
             throw ShapeGeometryError(shape: s, id: shapes[s].id, "shape '\(shapes[s].id)': \(e.message)")
         }
     }
