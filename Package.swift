@@ -22,11 +22,13 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenEXR", path: "Sources/COpenEXR",
                        providers: [.apt(["libopenexr-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "CSupport", path: "Sources/CSupport"),
 
         // Library modules, one concept each.
         .target(name: "Autodiff", dependencies: ["CSupport"]),
-        .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR"]),
+        .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR", "CJPEG"]),
         .target(name: "Geometry", dependencies: ["Autodiff"]),
         .target(name: "SceneFile", dependencies: []),
         .target(name: "Learning", dependencies: ["Autodiff", "ImageIO"]),

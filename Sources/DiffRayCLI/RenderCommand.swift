@@ -41,6 +41,8 @@ struct RenderCommand: ParsableCommand {
         var spp, width, height: Int
         var pathsPerSecond: Double
         var invalidSamples: Int
+        /// Wall and CPU time of building the acceleration structure.
+        var acceleratorSeconds, acceleratorCPUSeconds: Double
         var outputs: [String]
     }
 
@@ -97,7 +99,9 @@ struct RenderCommand: ParsableCommand {
         let timing = String(format: "%.3f s (%.2f M paths/s)", stats.seconds, stats.pathsPerSecond / 1e6)
         print("\(scene): \(loaded.film.width)x\(loaded.film.height), \(spp) spp in \(timing) -> \(outputs.joined(separator: ", "))")
         try json.print(Result(scene: scene, seconds: stats.seconds, spp: spp, width: loaded.film.width, height: loaded.film.height,
-                              pathsPerSecond: stats.pathsPerSecond, invalidSamples: stats.invalidSamples, outputs: outputs))
+                              pathsPerSecond: stats.pathsPerSecond, invalidSamples: stats.invalidSamples,
+                              acceleratorSeconds: loaded.acceleratorSeconds, acceleratorCPUSeconds: loaded.acceleratorCPUSeconds,
+                              outputs: outputs))
     }
 
     /// `renders/out.png` with AOV `dd.y` → `renders/out-dd.y.png`.

@@ -1,21 +1,16 @@
 import Autodiff
 
 /// A bounding volume hierarchy over primitives, built with the binned
-/// surface area heuristic (Wald 2007; pbrt-v4's `BVHAggregate`) and traversed
-/// in plain doubles. Nodes are flattened depth first: an interior node's
-/// first child follows it, `offset` holds the second.
+/// surface area heuristic (Wald 2007; pbrt-v4's `BVHAggregate`, see
+/// `BVH+Build.swift`) and traversed in plain doubles. Nodes are flattened
+/// depth first: an interior node's first child follows it, `offset` holds the
+/// second.
+///
+/// Sizes: every count and index is 32-bit (up to `maximumPrimitiveCount`
+/// primitives and 2³² vertices). Per triangle the hierarchy keeps its
+/// `Primitive` (12 bytes), three vertex indices (12 bytes) and about one node
+/// (40 bytes); vertex positions are shared (`vertices`, 24 bytes each).
 public struct BVH: Sendable {
-    @frozen
-    public struct Node: Sendable {
-        public var bounds: Bounds3
-        /// Leaf: first primitive; interior: index of the second child.
-        public var offset: Int32
-        /// Leaf: primitive count (> 0); interior: 0.
-        public var count: UInt16
-        /// Interior: split axis.
-        public var axis: UInt16
-    }
-
     /// The traversal's copy of a node's box: 32 bytes, bounds rounded
     /// outwards to single precision, fourth lanes zero. (They once held the
     /// offset and count bit patterns: small integers read as floats are
@@ -25,154 +20,129 @@ public struct BVH: Sendable {
     public struct PackedNode: Sendable {
         public var lower: SIMD4<Float>
         public var upper: SIMD4<Float>
-        init(_ n: Node) {
-            func down(_ v: Double) -> Float { let f = Float(v); return Double(f) > v ? f.nextDown : f }
-            func up(_ v: Double) -> Float { let f = Float(v); return Double(f) < v ? f.nextUp : f }
-            lower = SIMD4(down(n.bounds.lower.x), down(n.bounds.lower.y), down(n.bounds.lower.z), 0)
-            upper = SIMD4(up(n.bounds.upper.x), up(n.bounds.upper.y), up(n.bounds.upper.z), 0)
-        }
+        @inlinable init(lower: SIMD4<Float>, upper: SIMD4<Float>) { self.lower = lower; self.upper = upper }
     }
 
-    /// The traversal's copy of a node's links, read once its box is hit.
+    /// The traversal's copy of a node's links, read once its box is hit: 8 bytes.
     @frozen
     public struct NodeLink: Sendable {
         /// Leaf: first primitive; interior: index of the second child.
-        public var offset: Int32
+        public var offset: UInt32
+        /// Leaf: primitive count << 2; interior: the split axis (count 0).
+        @usableFromInline var countAndAxis: UInt32
         /// Leaf: primitive count (> 0); interior: 0.
-        public var count: UInt16
-        /// Interior: split axis.
-        public var axis: UInt16
-        init(_ n: Node) { offset = n.offset; count = n.count; axis = n.axis }
+        @inlinable public var count: UInt32 { countAndAxis >> 2 }
+        /// Interior: split axis (0, 1, 2).
+        @inlinable public var axis: UInt32 { countAndAxis & 3 }
+        @inlinable init(leaf first: UInt32, count: UInt32) { offset = first; countAndAxis = count << 2 }
+        @inlinable init(interiorAxis axis: UInt32) { offset = 0; countAndAxis = axis }
     }
 
-    public var nodes: ContiguousArray<Node>
+    /// Most primitives in one hierarchy (leaf counts keep 30 bits; `Hit.primitive` is an `Int32`).
+    public static let maximumPrimitiveCount = 1 << 30
+    /// Largest magnitude of a world-space coordinate. Node boxes are single
+    /// precision (largest finite value 3.4e38): 1e30 leaves room for the
+    /// box arithmetic (extents, surface areas, the slab test's products).
+    public static let coordinateLimit = 1e30
+
     public var packed: ContiguousArray<PackedNode>
     public var links: ContiguousArray<NodeLink>
     /// True when every primitive is a triangle (no analytic shapes to switch on).
     public var onlyTriangles: Bool
     /// Primitives in leaf order.
     public var primitives: ContiguousArray<Primitive>
-    /// Triangle edges aligned with `primitives` (unused entries for analytic ones).
-    public var triangles: ContiguousArray<TriangleEdges>
+    /// Vertex indices into `vertices` aligned with `primitives` (zero for analytic ones).
+    public var triangles: ContiguousArray<TriangleIndices>
+    /// World-space vertex positions of all triangles.
+    public var vertices: ContiguousArray<Vec3>
     /// Analytic spheres (center, radius) and disks (to-local transforms), indexed by `Primitive.index`.
     public var spheres: ContiguousArray<(center: Vec3, radius: Double)>
     public var disks: ContiguousArray<Transform>
+    /// The exact (double-precision) bounds of every primitive.
+    public var bounds: Bounds3
 
-    public var bounds: Bounds3 { nodes.isEmpty ? .empty : nodes[0].bounds }
-
-    /// Builds the hierarchy. `triangleVertices` gives each triangle primitive's
-    /// three world-space vertices; spheres and disks are given world-space.
-    public init(primitives input: [Primitive], triangleVertices: (Primitive) -> (Vec3, Vec3, Vec3),
-                spheres: [(center: Vec3, radius: Double)], disks: [Transform]) {
+    /// Builds the hierarchy over `count` primitives: `primitive(i)` is
+    /// primitive `i` and, when it is a triangle, `triangle(i)` its vertex
+    /// indices into `vertices` (world space); spheres and disks are given
+    /// world-space. Each is asked for twice: for its box, and after the build
+    /// in leaf order, so that no copy of the inputs lives through the build.
+    /// Throws `BVHError` for a primitive whose coordinates are not finite or
+    /// exceed `coordinateLimit`, an index out of range, or too many primitives.
+    public init(count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices,
+                vertices: ContiguousArray<Vec3>, spheres: [(center: Vec3, radius: Double)], disks: [Transform]) throws {
+        guard count <= BVH.maximumPrimitiveCount else {
+            throw BVHError(primitive: nil, "\(count) primitives, over the limit of \(BVH.maximumPrimitiveCount)")
+        }
+        guard vertices.count <= Int(UInt32.max) else {
+            throw BVHError(primitive: nil, "\(vertices.count) vertices, over the limit of \(UInt32.max)")
+        }
+        self.vertices = vertices
         self.spheres = ContiguousArray(spheres)
         self.disks = ContiguousArray(disks.map { $0.inverse })
-        var bounds = [Bounds3](), centroids = [Vec3]()
-        bounds.reserveCapacity(input.count)
-        var tris = [TriangleEdges]()
+        let (records, root) = try BVH.primitiveBoxes(count: count, primitive: primitive, triangle: triangle,
+                                                     vertices: vertices, spheres: spheres, disks: disks)
+        self.bounds = root
+        var builder = Builder(records: records)
+        let order = builder.build()
+        self.packed = builder.packed
+        self.links = builder.links
+        var prims = ContiguousArray<Primitive>(), tris = ContiguousArray<TriangleIndices>()
+        prims.reserveCapacity(count)
+        tris.reserveCapacity(count)
+        var onlyTriangles = true
+        for k in order {
+            let p = primitive(Int(k))
+            prims.append(p)
+            if p.kind == .triangle { tris.append(triangle(Int(k))) } else { tris.append(TriangleIndices(0, 0, 0)); onlyTriangles = false }
+        }
+        self.primitives = prims
+        self.triangles = tris
+        self.onlyTriangles = onlyTriangles
+    }
+
+    /// The same from arrays: `triangles[i]` is read when `primitives[i]` is a triangle.
+    public init(primitives: [Primitive], triangles: [TriangleIndices], vertices: ContiguousArray<Vec3>,
+                spheres: [(center: Vec3, radius: Double)], disks: [Transform]) throws {
+        guard triangles.count == primitives.count else {
+            throw BVHError(primitive: nil, "\(triangles.count) vertex index triples for \(primitives.count) primitives")
+        }
+        try self.init(count: primitives.count, primitive: { primitives[$0] }, triangle: { triangles[$0] },
+                      vertices: vertices, spheres: spheres, disks: disks)
+    }
+
+    /// The same from each triangle primitive's three world-space vertices
+    /// (three vertices per triangle, none shared): for tests and small scenes.
+    public init(primitives input: [Primitive], triangleVertices: (Primitive) -> (Vec3, Vec3, Vec3),
+                spheres: [(center: Vec3, radius: Double)], disks: [Transform]) throws {
+        var vertices = ContiguousArray<Vec3>(), tris = [TriangleIndices]()
         tris.reserveCapacity(input.count)
-        let zeroTri = TriangleEdges(.zero, .zero, .zero)
         for p in input {
-            var b = Bounds3.empty
-            switch p.kind {
-            case .triangle:
-                let (a, c, d) = triangleVertices(p)
-                b = Bounds3(point: a).union(c).union(d)
-                tris.append(TriangleEdges(a, c, d))
-            case .sphere:
-                let s = spheres[Int(p.index)]
-                b = Bounds3(lower: s.center - Vec3(repeating: s.radius), upper: s.center + Vec3(repeating: s.radius))
-                tris.append(zeroTri)
-            case .disk:
-                let t = disks[Int(p.index)]
-                for (x, y) in [(-1.0, -1.0), (1, -1), (-1, 1), (1, 1)] { b = b.union(t.point(Vec3(x, y, 0))) }
-                tris.append(zeroTri)
-            }
-            bounds.append(b)
-            centroids.append(b.centroid)
-        }
-        var order = Array(0..<input.count)
-        var nodes = ContiguousArray<Node>()
-        nodes.reserveCapacity(2 * input.count)
-        if !input.isEmpty {
-            BVH.build(&nodes, &order, 0, input.count, bounds, centroids)
-        }
-        self.nodes = nodes
-        self.packed = ContiguousArray(nodes.map(PackedNode.init))
-        self.links = ContiguousArray(nodes.map(NodeLink.init))
-        self.onlyTriangles = input.allSatisfy { $0.kind == .triangle }
-        self.primitives = ContiguousArray(order.map { input[$0] })
-        self.triangles = ContiguousArray(order.map { tris[$0] })
-    }
-
-    private static func build(_ nodes: inout ContiguousArray<Node>, _ order: inout [Int], _ lo: Int, _ hi: Int,
-                              _ bounds: [Bounds3], _ centroids: [Vec3]) {
-        var b = Bounds3.empty, cb = Bounds3.empty
-        for i in lo..<hi { b = b.union(bounds[order[i]]); cb = cb.union(centroids[order[i]]) }
-        let me = nodes.count
-        nodes.append(Node(bounds: b, offset: Int32(lo), count: UInt16(hi - lo), axis: 0))
-        let n = hi - lo
-        if n <= 2 { return }
-        let axis = cb.majorAxis
-        let lower = cb.lower[axis], extent = cb.upper[axis] - lower
-        if extent <= 0 {
-            if n <= 8 { return }
-            let mid = (lo + hi) / 2
-            split(&nodes, &order, lo, mid, hi, me, axis, bounds, centroids)
-            return
-        }
-        // Binned SAH.
-        let binCount = 16
-        var binBounds = [Bounds3](repeating: .empty, count: binCount)
-        var binCounts = [Int](repeating: 0, count: binCount)
-        func bin(_ c: Vec3) -> Int { min(binCount - 1, Int(Double(binCount) * (c[axis] - lower) / extent)) }
-        for i in lo..<hi {
-            let k = bin(centroids[order[i]])
-            binCounts[k] += 1
-            binBounds[k] = binBounds[k].union(bounds[order[i]])
-        }
-        var bestCost = Double.infinity, bestSplit = 0
-        for s in 1..<binCount {
-            var bl = Bounds3.empty, br = Bounds3.empty, nl = 0, nr = 0
-            for k in 0..<s { bl = bl.union(binBounds[k]); nl += binCounts[k] }
-            for k in s..<binCount { br = br.union(binBounds[k]); nr += binCounts[k] }
-            if nl == 0 || nr == 0 { continue }
-            let cost = 0.125 + (Double(nl) * bl.surfaceArea + Double(nr) * br.surfaceArea) / b.surfaceArea
-            if cost < bestCost { bestCost = cost; bestSplit = s }
-        }
-        // Object partition by size: the primitives whose boxes cover much of
-        // the node's (a backdrop's two triangles) in one child, the rest in the
-        // other. Centroid bins put such primitives on both sides, so both
-        // children span the whole node and every ray visits both.
-        var largeBounds = Bounds3.empty, smallBounds = Bounds3.empty, nLarge = 0
-        let large = 0.25 * b.surfaceArea
-        for i in lo..<hi {
-            let pb = bounds[order[i]]
-            if pb.surfaceArea >= large { largeBounds = largeBounds.union(pb); nLarge += 1 } else { smallBounds = smallBounds.union(pb) }
-        }
-        if nLarge > 0 && nLarge < n && b.surfaceArea > 0 {
-            let cost = 0.125 + (Double(nLarge) * largeBounds.surfaceArea + Double(n - nLarge) * smallBounds.surfaceArea) / b.surfaceArea
-            if cost < bestCost && !(cost >= Double(n) && n <= 4) {
-                var mid = lo
-                for i in lo..<hi where bounds[order[i]].surfaceArea >= large { order.swapAt(i, mid); mid += 1 }
-                split(&nodes, &order, lo, mid, hi, me, axis, bounds, centroids)
-                return
+            if p.kind == .triangle {
+                let (a, b, c) = triangleVertices(p), k = UInt32(vertices.count)
+                vertices.append(a); vertices.append(b); vertices.append(c)
+                tris.append(TriangleIndices(k, k + 1, k + 2))
+            } else {
+                tris.append(TriangleIndices(0, 0, 0))
             }
         }
-        if bestSplit == 0 || (bestCost >= Double(n) && n <= 4) { return }
-        var mid = lo
-        for i in lo..<hi where bin(centroids[order[i]]) < bestSplit { order.swapAt(i, mid); mid += 1 }
-        if mid == lo || mid == hi { mid = (lo + hi) / 2 }
-        split(&nodes, &order, lo, mid, hi, me, axis, bounds, centroids)
+        try self.init(primitives: input, triangles: tris, vertices: vertices, spheres: spheres, disks: disks)
     }
+}
 
-    private static func split(_ nodes: inout ContiguousArray<Node>, _ order: inout [Int], _ lo: Int, _ mid: Int, _ hi: Int,
-                              _ me: Int, _ axis: Int, _ bounds: [Bounds3], _ centroids: [Vec3]) {
-        nodes[me].count = 0
-        nodes[me].axis = UInt16(axis)
-        build(&nodes, &order, lo, mid, bounds, centroids)
-        nodes[me].offset = Int32(nodes.count)
-        build(&nodes, &order, mid, hi, bounds, centroids)
-    }
+/// Vertex indices of one triangle into `BVH.vertices`.
+@frozen
+public struct TriangleIndices: Sendable, Equatable {
+    public var a: UInt32, b: UInt32, c: UInt32
+    @inlinable public init(_ a: UInt32, _ b: UInt32, _ c: UInt32) { self.a = a; self.b = b; self.c = c }
+}
+
+/// A primitive the hierarchy cannot hold; `primitive` is its index in the input
+/// (nil when the whole input is refused).
+public struct BVHError: Error, Sendable, CustomStringConvertible {
+    public let primitive: Int?
+    public let message: String
+    public init(primitive: Int?, _ message: String) { self.primitive = primitive; self.message = message }
+    public var description: String { message }
 }
 
 extension BVH {
@@ -217,14 +187,23 @@ extension BVH {
         return tNear <= tFar * 1.000_000_4
     }
 
+    /// Möller–Trumbore on triangle `t`, its edges formed from the shared
+    /// vertices (the same doubles `TriangleEdges` precomputes).
+    @inlinable @inline(__always)
+    static func intersectTriangle(_ t: TriangleIndices, _ verts: UnsafeBufferPointer<Vec3>, _ o: Vec3, _ d: Vec3,
+                                  _ tMin: Double, _ tMax: Double) -> (t: Double, u: Double, v: Double)? {
+        TriangleEdges(verts[Int(t.a)], verts[Int(t.b)], verts[Int(t.c)]).intersect(o: o, d: d, tMin: tMin, tMax: tMax)
+    }
+
     /// The hit of primitive `i`, read through the traversal's buffers.
     @inlinable @inline(__always)
-    func intersectPrimitive(_ i: Int, _ prims: UnsafeBufferPointer<Primitive>, _ tris: UnsafeBufferPointer<TriangleEdges>,
+    func intersectPrimitive(_ i: Int, _ prims: UnsafeBufferPointer<Primitive>, _ tris: UnsafeBufferPointer<TriangleIndices>,
+                            _ verts: UnsafeBufferPointer<Vec3>,
                             _ o: Vec3, _ d: Vec3, _ tMin: Double, _ tMax: Double) -> (t: Double, u: Double, v: Double)? {
         let p = prims[i]
         switch p.kind {
         case .triangle:
-            return tris[i].intersect(o: o, d: d, tMin: tMin, tMax: tMax)
+            return BVH.intersectTriangle(tris[i], verts, o, d, tMin, tMax)
         case .sphere:
             let s = spheres[Int(p.index)]
             guard let t = intersectSphere(o: o, d: d, center: s.center, radius: s.radius, tMin: tMin, tMax: tMax) else { return nil }
@@ -256,8 +235,9 @@ extension BVH {
         return packed.withUnsafeBufferPointer { nodes in
           links.withUnsafeBufferPointer { links in
           triangles.withUnsafeBufferPointer { tris in
+          vertices.withUnsafeBufferPointer { verts in
           primitives.withUnsafeBufferPointer { prims in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { stack in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: BVH.stackCapacity) { stack in
                 var sp = 0
                 var current = 0
                 while true {
@@ -267,8 +247,8 @@ extension BVH {
                         if count > 0 {
                             let first = Int(node.offset)
                             for i in first..<first + count {
-                                let h = onlyTriangles ? tris[i].intersect(o: o, d: d, tMin: tMin, tMax: best.t)
-                                                      : intersectPrimitive(i, prims, tris, o, d, tMin, best.t)
+                                let h = onlyTriangles ? BVH.intersectTriangle(tris[i], verts, o, d, tMin, best.t)
+                                                      : intersectPrimitive(i, prims, tris, verts, o, d, tMin, best.t)
                                 if let h {
                                     best = Hit(t: h.t, u: h.u, v: h.v, primitive: Int32(i))
                                     bestF = Float(h.t)
@@ -280,7 +260,7 @@ extension BVH {
                             let axis = node.axis
                             let dirNeg = axis == 0 ? negative.0 : (axis == 1 ? negative.1 : negative.2)
                             if dirNeg {
-                                stack[sp] = Int32(current + 1); sp += 1
+                                stack[sp] = UInt32(current + 1); sp += 1
                                 current = Int(node.offset)
                             } else {
                                 stack[sp] = node.offset; sp += 1
@@ -294,6 +274,7 @@ extension BVH {
                 }
                 return best.primitive >= 0 ? best : nil
             }
+          }
           }
           }
           }
@@ -311,8 +292,9 @@ extension BVH {
         return packed.withUnsafeBufferPointer { nodes in
           links.withUnsafeBufferPointer { links in
           triangles.withUnsafeBufferPointer { tris in
+          vertices.withUnsafeBufferPointer { verts in
           primitives.withUnsafeBufferPointer { prims in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { stack in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: BVH.stackCapacity) { stack in
                 var sp = 0
                 var current = 0
                 while true {
@@ -322,8 +304,8 @@ extension BVH {
                         if count > 0 {
                             let first = Int(node.offset)
                             for i in first..<first + count {
-                                let h = onlyTriangles ? tris[i].intersect(o: o, d: d, tMin: tMin, tMax: tMax)
-                                                      : intersectPrimitive(i, prims, tris, o, d, tMin, tMax)
+                                let h = onlyTriangles ? BVH.intersectTriangle(tris[i], verts, o, d, tMin, tMax)
+                                                      : intersectPrimitive(i, prims, tris, verts, o, d, tMin, tMax)
                                 if h != nil { return true }
                             }
                             if sp == 0 { return false }
@@ -338,6 +320,7 @@ extension BVH {
                     }
                 }
             }
+          }
           }
           }
           }

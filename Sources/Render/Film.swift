@@ -34,6 +34,38 @@ public enum ReconstructionFilter: Sendable, Equatable {
     }
 }
 
+extension ReconstructionFilter {
+    /// Largest filter radius accepted, in pixels (gaussian: stddev ≤ 8; tent:
+    /// radius ≤ 32). Mitsuba has no such limit: its image blocks grow with the
+    /// radius, so a stddev of 10000 asks for hundreds of gigabytes. A sample
+    /// touches (2·radius + 1)² pixels (4225 at the limit, against 25 for the
+    /// default stddev 0.5), and every 16×16 tile's block carries a border of
+    /// `radius` pixels (at the limit 25 times the tile's own pixels).
+    public static let maximumRadius = 32.0
+
+    /// Throws `FilmLimitError` unless the radius is finite, positive and at most `maximumRadius`.
+    public func validate() throws {
+        let name: String, value: Double
+        switch self {
+        case .box: return
+        case .tent(let r): (name, value) = ("tent radius", r)
+        case .gaussian(let s): (name, value) = ("gaussian stddev", s)
+        }
+        guard value > 0, radius.isFinite, radius <= ReconstructionFilter.maximumRadius else {
+            let limit = ReconstructionFilter.maximumRadius
+            throw FilmLimitError("\(name) \(value) is out of range: the filter radius must be in (0, \(limit)] pixels"
+                                 + (name.hasPrefix("gaussian") ? " (4 stddev, so stddev ≤ \(limit / 4))" : ""))
+        }
+    }
+}
+
+/// A film or filter over DiffRay's limits (one line, what and why).
+public struct FilmLimitError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
 /// The film: resolution and filter (Mitsuba's `hdrfilm`).
 public struct Film: Sendable {
     public var width: Int
@@ -41,6 +73,44 @@ public struct Film: Sendable {
     public var filter: ReconstructionFilter
     public init(width: Int, height: Int, filter: ReconstructionFilter) {
         self.width = width; self.height = height; self.filter = filter
+    }
+
+    /// Most memory a render's film may take: every tile's bordered block
+    /// (kept until the tiles are merged, in tile order), the accumulator and
+    /// the developed image.
+    public static let maximumMemory = 4 << 30
+
+    /// Bytes a render of this film holds at its peak (see `maximumMemory`).
+    /// Overflow-safe: huge sizes give `Int.max`.
+    public var estimatedMemory: Int {
+        guard width > 0, height > 0 else { return 0 }
+        let radius = filter.radius
+        let border = filter == .box ? 0 : (radius >= 0 && radius <= 1e6 ? Int(radius.rounded(.up)) : 1_000_000)
+        let size = TileGrid.size
+        let columns = width / size + (width % size == 0 ? 0 : 1), rows = height / size + (height % size == 0 ? 0 : 1)
+        let tiles = columns.multipliedReportingOverflow(by: rows)
+        let blockSide = size + 2 * border
+        let perBlock = blockSide.multipliedReportingOverflow(by: blockSide * 4 * MemoryLayout<Double>.size)
+        let blocks = perBlock.partialValue.multipliedReportingOverflow(by: tiles.partialValue)
+        let pixels = width.multipliedReportingOverflow(by: height)
+        let film = pixels.partialValue.multipliedReportingOverflow(by: 4 * MemoryLayout<Double>.size + 3 * MemoryLayout<Float>.size)
+        let total = blocks.partialValue.addingReportingOverflow(film.partialValue)
+        if tiles.overflow || perBlock.overflow || blocks.overflow || pixels.overflow || film.overflow || total.overflow { return .max }
+        return total.partialValue
+    }
+
+    /// Throws `FilmLimitError` for a filter out of range or a film whose
+    /// render would take more than `maximumMemory`; checked before anything is allocated.
+    public func validate() throws {
+        try filter.validate()
+        guard width > 0, height > 0 else { throw FilmLimitError("film size \(width)x\(height) must be positive") }
+        let bytes = estimatedMemory
+        guard bytes <= Film.maximumMemory else {
+            let gib = Double(bytes) / Double(1 << 30)
+            throw FilmLimitError("film \(width)x\(height) with a filter radius of \(filter.radius) px needs "
+                                 + (bytes == .max ? "more than 2^63 bytes" : "\((gib * 10).rounded() / 10) GiB")
+                                 + " of image blocks and accumulator, over the limit of \(Film.maximumMemory >> 30) GiB")
+        }
     }
 }
 
@@ -88,23 +158,29 @@ public struct ImageBlock {
         let xa = max(x0, Int((fx - r - 0.5).rounded(.up))), xb = min(x0 + width - 1, Int((fx + r - 0.5).rounded(.down)))
         let ya = max(y0, Int((fy - r - 0.5).rounded(.up))), yb = min(y0 + height - 1, Int((fy + r - 0.5).rounded(.down)))
         if xa > xb || ya > yb { return }
+        // Columns in groups of 16 (one group unless the radius exceeds 7.5 px).
         var wx = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        withUnsafeMutableBytes(of: &wx) { raw in
-            let w = raw.bindMemory(to: Double.self)
-            let n = min(16, xb - xa + 1)
-            for k in 0..<n { w[k] = weight(Double(xa + k) + 0.5 - fx) }
-            data.withUnsafeMutableBufferPointer { d in
-                for y in ya...yb {
-                    let wy = weight(Double(y) + 0.5 - fy)
-                    if wy == 0 { continue }
-                    var i = ((y - y0) * width + (xa - x0)) * 4
-                    for k in 0..<n {
-                        let ww = w[k] * wy
-                        d[i] += c.r * ww; d[i + 1] += c.g * ww; d[i + 2] += c.b * ww; d[i + 3] += ww
-                        i += 4
+        var xs = xa
+        while xs <= xb {
+            let start = xs
+            withUnsafeMutableBytes(of: &wx) { raw in
+                let w = raw.bindMemory(to: Double.self)
+                let n = min(16, xb - start + 1)
+                for k in 0..<n { w[k] = weight(Double(start + k) + 0.5 - fx) }
+                data.withUnsafeMutableBufferPointer { d in
+                    for y in ya...yb {
+                        let wy = weight(Double(y) + 0.5 - fy)
+                        if wy == 0 { continue }
+                        var i = ((y - y0) * width + (start - x0)) * 4
+                        for k in 0..<n {
+                            let ww = w[k] * wy
+                            d[i] += c.r * ww; d[i + 1] += c.g * ww; d[i + 2] += c.b * ww; d[i + 3] += ww
+                            i += 4
+                        }
                     }
                 }
             }
+            xs += 16
         }
     }
 }

@@ -81,7 +81,7 @@ extension Scene where T == Double {
             case .disk: break
             }
         }
-        s.accel = Scene.buildAccelerator(s.shapes)
+        s.accel = try Scene.buildAccelerator(s.shapes)
         return s
     }
 }

@@ -32,6 +32,19 @@ public struct IntegratorSettings: Sendable {
     }
 }
 
+/// The shape `Scene.buildAccelerator` last looked a primitive up in.
+private final class ShapeCursor { var last = 0 }
+
+/// A shape the acceleration structure refuses; `shape` indexes `Scene.shapes`
+/// (nil when the scene as a whole is too large).
+public struct ShapeGeometryError: Error, Sendable, CustomStringConvertible {
+    public let shape: Int?
+    public let id: String?
+    public let message: String
+    public init(shape: Int?, id: String?, _ message: String) { self.shape = shape; self.id = id; self.message = message }
+    public var description: String { message }
+}
+
 /// A scene ready to render, generic over the scalar: `Scene<Double>` renders,
 /// `Scene<Dual…>` and `Scene<Adjoint>` differentiate. Traversal always runs on
 /// the shared plain-double `accel`.
@@ -69,6 +82,9 @@ public struct Scene<T: Real> {
     public var sensorID = "sensor"
     /// Scene bounding sphere radius, for ray offsets.
     public let extent: Double
+    /// Seconds the loader spent building `accel`, wall clock and CPU (0 when not loaded from a file).
+    public var acceleratorSeconds = 0.0
+    public var acceleratorCPUSeconds = 0.0
 
     public init(file: String, camera: PerspectiveCamera<T>, film: Film, integrator: IntegratorSettings,
                 sampleCount: Int, seed: UInt64, shapes: [Shape<T>], bsdfs: [BSDF<T>], emitters: [Emitter<T>], accel: BVH) {
@@ -94,27 +110,87 @@ public struct Scene<T: Real> {
          emitters.contains { e in if case .area = e { return true } else { return false } })
     }
 
-    /// Builds the acceleration structure over shapes' primal geometry.
-    public static func buildAccelerator(_ shapes: [Shape<Double>]) -> BVH {
-        var prims = [Primitive](), spheres = [(center: Vec3, radius: Double)](), disks = [Transform]()
-        for (s, shape) in shapes.enumerated() {
+    /// Builds the acceleration structure over shapes' primal geometry. Throws
+    /// `ShapeGeometryError` naming the shape when the hierarchy refuses it
+    /// (coordinates beyond `BVH.coordinateLimit`, too many primitives).
+    public static func buildAccelerator(_ shapes: [Shape<Double>]) throws -> BVH {
+        var triangleCount = 0, vertexCount = 0
+        for shape in shapes {
+            if case .mesh(let m) = shape.geometry { triangleCount += m.triangleCount; vertexCount += m.positions.count }
+        }
+        guard triangleCount + shapes.count <= BVH.maximumPrimitiveCount, vertexCount <= Int(UInt32.max) else {
+            throw ShapeGeometryError(shape: nil, id: nil, "the scene has \(triangleCount) triangles and \(vertexCount) vertices, "
+                                     + "over the limits of \(BVH.maximumPrimitiveCount) primitives and \(UInt32.max) vertices")
+        }
+        // Per shape: its first primitive, kind, sphere or disk index, first
+        // vertex and triangle indices. The hierarchy asks for primitives by
+        // global index, so no per-primitive copy of the input is made.
+        var spheres = [(center: Vec3, radius: Double)](), disks = [Transform]()
+        var first = [Int](), kinds = [PrimitiveKind](), analytic = [Int32](), bases = [UInt32]()
+        var indexArrays = [ContiguousArray<UInt32>]()
+        // Traversal sees the primal pose: offsets and overridden vertices applied.
+        // A plain mesh's positions are shared, not copied, when they come first.
+        var vertices = ContiguousArray<Vec3>()
+        var count = 0
+        for shape in shapes {
+            first.append(count)
             switch shape.geometry {
             case .mesh(let m):
-                for t in 0..<m.triangleCount { prims.append(Primitive(kind: .triangle, shape: Int32(s), index: Int32(t))) }
+                bases.append(UInt32(vertices.count))
+                if shape.vertices == nil && shape.offset == nil {
+                    if vertices.isEmpty { vertices = m.positions } else { vertices.append(contentsOf: m.positions) }
+                } else {
+                    if vertices.isEmpty { vertices.reserveCapacity(vertexCount) }
+                    for i in 0..<m.positions.count { vertices.append(shape.vertex(m, i)) }
+                }
+                kinds.append(.triangle); analytic.append(0); indexArrays.append(m.indices)
+                count += m.triangleCount
             case .sphere:
-                prims.append(Primitive(kind: .sphere, shape: Int32(s), index: Int32(spheres.count)))
+                bases.append(0); kinds.append(.sphere); analytic.append(Int32(spheres.count)); indexArrays.append([])
                 spheres.append((shape.placedCenter, shape.radius))
+                count += 1
             case .disk(let t):
-                prims.append(Primitive(kind: .disk, shape: Int32(s), index: Int32(disks.count)))
+                bases.append(0); kinds.append(.disk); analytic.append(Int32(disks.count)); indexArrays.append([])
                 disks.append(shape.offset.map { Transform($0) * t } ?? t)
+                count += 1
             }
         }
-        // Traversal sees the primal pose: offsets and overridden vertices applied.
-        return BVH(primitives: prims, triangleVertices: { p in
-            let shape = shapes[Int(p.shape)]
-            guard case .mesh(let m) = shape.geometry else { return (.zero, .zero, .zero) }
-            return shape.triangleVertices(m, Int(p.index))
-        }, spheres: spheres, disks: disks)
+        first.append(count)
+        // The shape of global primitive `k`: the last shape looked up, else a binary search.
+        let cursor = ShapeCursor()
+        func shapeOf(_ k: Int) -> Int {
+            let last = cursor.last
+            if first[last] <= k && k < first[last + 1] { return last }
+            var lo = 0, hi = shapes.count - 1  // the last shape whose first primitive is ≤ k
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if first[mid] <= k { lo = mid } else { hi = mid - 1 }
+            }
+            cursor.last = lo
+            return lo
+        }
+        do {
+            return try BVH(count: count, primitive: { k in
+                let s = shapeOf(k)
+                return Primitive(kind: kinds[s], shape: Int32(s), index: kinds[s] == .triangle ? Int32(k - first[s]) : analytic[s])
+            }, triangle: { k in
+                let s = shapeOf(k), t = k - first[s], base = bases[s]
+                return indexArrays[s].withUnsafeBufferPointer { idx in
+                    TriangleIndices(base &+ idx[3 * t], base &+ idx[3 * t + 1], base &+ idx[3 * t + 2])
+                }
+            }, vertices: vertices, spheres: spheres, disks: disks)
+        } catch let e as BVHError {
+            guard let k = e.primitive else { throw ShapeGeometryError(shape: nil, id: nil, e.message) }
+            let s = shapeOf(k)
+            throw ShapeGeometryError(shape: s, id: shapes[s].id, "shape '\(shapes[s].id)': \(e.message)")
+        }
+    }
+
+    /// CPU seconds the calling thread has used (the acceleration structure is built on one thread).
+    public static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
     /// Offset distance for spawning rays off a surface.

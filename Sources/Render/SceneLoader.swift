@@ -63,6 +63,13 @@ extension Scene where T == Double {
             default: throw SceneFileError("unsupported rfilter '\(rf.type)'; supported: box, tent, gaussian", at: rf.location)
             }
         }
+        // Limits checked before anything is allocated.
+        do { try filter.validate() } catch let e as FilmLimitError {
+            throw SceneFileError(e.message, at: filmObject?.child(.rfilter)?.location ?? sensor.location)
+        }
+        do { try Film(width: width, height: height, filter: filter).validate() } catch let e as FilmLimitError {
+            throw SceneFileError(e.message, at: filmObject?.location ?? sensor.location)
+        }
         let samplerObject = sensor.child(.sampler)
         let sampleCount = samplerObject?.integer("sample_count") ?? 4
         let seed = UInt64(max(0, samplerObject?.integer("seed") ?? 0))
@@ -142,10 +149,18 @@ extension Scene where T == Double {
             emitterPrefixes.append("\(e.id ?? "\(e.type)_\(emitterPrefixes.count)").")
         }
 
-        let accel = Scene.buildAccelerator(shapes)
+        let accel: BVH
+        let buildStart = DispatchTime.now().uptimeNanoseconds, buildCPUStart = Scene.threadCPUSeconds()
+        do {
+            accel = try Scene.buildAccelerator(shapes)
+        } catch let e as ShapeGeometryError {
+            throw SceneFileError(e.message, at: e.shape.map { d.shapes[$0].location } ?? SourceLocation(file: d.file, line: 0, column: 0))
+        }
         self.init(file: d.file, camera: camera, film: Film(width: width, height: height, filter: filter),
                   integrator: settings, sampleCount: sampleCount, seed: seed, shapes: shapes, bsdfs: bsdfs,
                   emitters: emitters, accel: accel)
+        self.acceleratorSeconds = Double(DispatchTime.now().uptimeNanoseconds - buildStart) / 1e9
+        self.acceleratorCPUSeconds = Scene.threadCPUSeconds() - buildCPUStart
         self.bsdfPrefixes = bsdfPrefixes
         self.emitterPrefixes = emitterPrefixes
         self.sensorID = sensor.id ?? "sensor"

@@ -301,18 +301,18 @@ private struct PLYValueReader {
     }
 
     /// The next ASCII token on the current line.
-    mutating func token(_ what: String) throws -> String {
+    mutating func token(_ what: @autoclosure () -> String) throws -> String {
         while pos < bytes.count, bytes[pos] == 0x20 || bytes[pos] == 0x09 || bytes[pos] == 0x0D { pos += 1 }
         guard pos < bytes.count, bytes[pos] != 0x0A else {
-            throw fail("PLY line ends early: missing \(what)", pos)
+            throw fail("PLY line ends early: missing \(what())", pos)
         }
         let start = pos
         while pos < bytes.count, bytes[pos] != 0x20, bytes[pos] != 0x09, bytes[pos] != 0x0D, bytes[pos] != 0x0A { pos += 1 }
         return String(decoding: bytes[start..<pos], as: UTF8.self)
     }
 
-    mutating func raw(_ size: Int, _ what: String) throws -> UInt64 {
-        guard bytes.count - pos >= size else { throw fail("PLY file is truncated while reading \(what)", pos) }
+    mutating func raw(_ size: Int, _ what: @autoclosure () -> String) throws -> UInt64 {
+        guard bytes.count - pos >= size else { throw fail("PLY file is truncated while reading \(what())", pos) }
         var v: UInt64 = 0
         if format == .little {
             for k in (0..<size).reversed() { v = v << 8 | UInt64(bytes[pos + k]) }
@@ -323,15 +323,15 @@ private struct PLYValueReader {
         return v
     }
 
-    mutating func double(_ type: PLYScalar, what: String) throws -> Double {
+    mutating func double(_ type: PLYScalar, what: @autoclosure () -> String) throws -> Double {
         let at = pos
         let v: Double
         if format == .ascii {
-            let text = try token(what)
-            guard let d = Double(text), !text.lowercased().hasPrefix("0x") else { throw fail("'\(text)' is not a number (\(what))", at) }
+            let text = try token(what())
+            guard let d = Double(text), !text.lowercased().hasPrefix("0x") else { throw fail("'\(text)' is not a number (\(what()))", at) }
             v = d
         } else {
-            let r = try raw(type.size, what)
+            let r = try raw(type.size, what())
             switch type {
             case .int8: v = Double(Int8(truncatingIfNeeded: r))
             case .uint8: v = Double(UInt8(truncatingIfNeeded: r))
@@ -343,18 +343,18 @@ private struct PLYValueReader {
             case .float64: v = Double(bitPattern: r)
             }
         }
-        guard v.isFinite else { throw fail("NaN or infinite value (\(what))", at) }
+        guard v.isFinite else { throw fail("NaN or infinite value (\(what()))", at) }
         return v
     }
 
-    mutating func integer(_ type: PLYScalar, what: String) throws -> Int {
+    mutating func integer(_ type: PLYScalar, what: @autoclosure () -> String) throws -> Int {
         let at = pos
         if format == .ascii {
-            let text = try token(what)
-            guard let v = Int(text) else { throw fail("'\(text)' is not an integer (\(what))", at) }
+            let text = try token(what())
+            guard let v = Int(text) else { throw fail("'\(text)' is not an integer (\(what()))", at) }
             return v
         }
-        let r = try raw(type.size, what)
+        let r = try raw(type.size, what())
         switch type {
         case .int8: return Int(Int8(truncatingIfNeeded: r))
         case .uint8: return Int(UInt8(truncatingIfNeeded: r))
@@ -362,7 +362,7 @@ private struct PLYValueReader {
         case .uint16: return Int(UInt16(truncatingIfNeeded: r))
         case .int32: return Int(Int32(truncatingIfNeeded: r))
         case .uint32: return Int(UInt32(truncatingIfNeeded: r))
-        case .float32, .float64: throw fail("\(what) must be an integer type", at)
+        case .float32, .float64: throw fail("\(what()) must be an integer type", at)
         }
     }
 

@@ -8,7 +8,7 @@ struct BVHLayoutTests {
     /// The size partition puts the backdrop in a child of the root of its own
     /// (so the other child's box is small and most rays skip it), and hits
     /// and occlusion still equal brute force.
-    @Test func backdropAndSmallObjectsMatchBruteForce() {
+    @Test func backdropAndSmallObjectsMatchBruteForce() throws {
         var rng = TestRNG(state: 7)
         var prims = [Primitive](), tris = [(Vec3, Vec3, Vec3)](), spheres = [(center: Vec3, radius: Double)]()
         let a = Vec3(-3, -3, -0.4), b = Vec3(3, -3, -0.4), c = Vec3(3, 3, -0.4), d = Vec3(-3, 3, -0.4)
@@ -22,7 +22,7 @@ struct BVHLayoutTests {
             spheres.append((rng.vector(0.8), 0.05 + 0.1 * rng.next()))
             prims.append(Primitive(kind: .sphere, shape: 2, index: Int32(i)))
         }
-        let bvh = BVH(primitives: prims, triangleVertices: { tris[Int($0.index)] }, spheres: spheres, disks: [])
+        let bvh = try BVH(primitives: prims, triangleVertices: { tris[Int($0.index)] }, spheres: spheres, disks: [])
         // The root's children: one holds exactly the two backdrop triangles.
         #expect(bvh.links.count >= 3 && bvh.links[0].count == 0)
         let second = Int(bvh.links[0].offset)

@@ -39,7 +39,7 @@ func expectBruteForceAgreement(_ bvh: BVH, triangles: [(Vec3, Vec3, Vec3)], sphe
 struct BVHTests {
     /// Random triangles and spheres; every ray's closest hit from the BVH
     /// equals the brute-force closest hit, and occlusion agrees.
-    @Test func closestHitMatchesBruteForce() {
+    @Test func closestHitMatchesBruteForce() throws {
         var rng = TestRNG(state: 42)
         var prims = [Primitive](), tris = [(Vec3, Vec3, Vec3)](), spheres = [(center: Vec3, radius: Double)]()
         for i in 0..<300 {
@@ -51,7 +51,7 @@ struct BVHTests {
             spheres.append((rng.vector(3), 0.05 + 0.2 * rng.next()))
             prims.append(Primitive(kind: .sphere, shape: 1, index: Int32(i)))
         }
-        let bvh = BVH(primitives: prims, triangleVertices: { tris[Int($0.index)] }, spheres: spheres, disks: [])
+        let bvh = try BVH(primitives: prims, triangleVertices: { tris[Int($0.index)] }, spheres: spheres, disks: [])
         expectBruteForceAgreement(bvh, triangles: tris, spheres: spheres, rays: 2000) { (rng.vector(5), rng.vector().normalized) }
     }
 
@@ -69,7 +69,7 @@ struct BVHTests {
     @Test(arguments: 0..<5) func rayInAFacePlaneFindsTheEdgeHit(index: Int) throws {
         let c = Self.facePlaneCases[index]
         let tri = (c.triangle[0], c.triangle[1], c.triangle[2])
-        let bvh = BVH(primitives: [Primitive(kind: .triangle, shape: 0, index: 0)], triangleVertices: { _ in tri },
+        let bvh = try BVH(primitives: [Primitive(kind: .triangle, shape: 0, index: 0)], triangleVertices: { _ in tri },
                       spheres: [], disks: [])
         let exact = try #require(TriangleEdges(tri.0, tri.1, tri.2).intersect(o: c.origin, d: c.direction, tMin: 0, tMax: .infinity),
                                  "\(c.name): the triangle test itself counts the edge")

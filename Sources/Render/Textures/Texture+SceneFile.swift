@@ -76,7 +76,7 @@ extension Bitmap where T == Double {
     /// its `filter_type`, `wrap_mode`, `raw` and `to_uv`.
     public init(_ object: SceneObject) throws {
         guard let path = object.string("filename") else {
-            throw SceneFileError("bitmap: missing 'filename' (a .png or .exr file)", at: object.location)
+            throw SceneFileError("bitmap: missing 'filename' (a .png, .exr, .jpg or .hdr file)", at: object.location)
         }
         let where_ = object.location(of: "filename")
         let filterName = object.string("filter_type") ?? "bilinear"
@@ -105,8 +105,9 @@ extension Bitmap where T == Double {
         self.init(width: w, height: h, data: data, filter: filter, wrapMode: wrap, toUV: Texture<Double>.uvTransform(object))
     }
 
-    /// Reads a PNG or EXR file as linear RGB, top row first. 8-bit PNG samples
-    /// are sRGB-decoded unless `raw` (then divided by 255); 16-bit PNG
+    /// Reads a PNG, EXR, JPEG or Radiance HDR file as linear RGB, top row
+    /// first. 8-bit PNG and JPEG samples are sRGB-decoded unless `raw` (then
+    /// divided by 255); 16-bit PNG
     /// samples are linear (divided by 65535); alpha is dropped; grey is
     /// copied to the three channels.
     public static func readRGB(path: String, raw: Bool) throws -> (width: Int, height: Int, data: [Double]) {
@@ -127,11 +128,14 @@ extension Bitmap where T == Double {
                 }
             }
             return (png.width, png.height, data)
-        case .exr?:
+        case .jpeg?:
+            let image = try JPEGImage.read(from: path).image(raw: raw)
+            return (image.width, image.height, image.pixels.map { Double($0) })
+        case .exr?, .hdr?:
             let image = try Image.read(from: path)
             return (image.width, image.height, image.pixels.map { Double($0) })
         case nil:
-            throw ImageIOErrorLike(description: "unknown image file extension; expected .png or .exr")
+            throw ImageIOErrorLike(description: "unknown image file extension; expected .png, .exr, .jpg, .jpeg or .hdr")
         }
     }
 }
