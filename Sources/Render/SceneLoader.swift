@@ -49,8 +49,8 @@ extension Scene where T == Double {
     public init(description d: SceneDescription) throws {
         // Sensor, film, sampler.
         let sensor = d.sensor
-        guard sensor.type == "perspective" else {
-            throw SceneFileError("unsupported sensor '\(sensor.type)'; supported: perspective", at: sensor.location)
+        guard let sensorKind = SensorKind(rawValue: sensor.type) else {
+            throw SceneFileError("unsupported sensor '\(sensor.type)'; supported: perspective, thinlens, orthographic", at: sensor.location)
         }
         let filmObject = sensor.child(.film)
         let (width, height) = filmObject?.resolution ?? (768, 576)
@@ -67,27 +67,47 @@ extension Scene where T == Double {
         let sampleCount = samplerObject?.integer("sample_count") ?? 4
         let seed = UInt64(max(0, samplerObject?.integer("seed") ?? 0))
         let cameraToWorld = try Transform(sensor.toWorld, at: sensor.location(of: "to_world"))
-        let camera = PerspectiveCamera<Double>(
+        var camera = PerspectiveCamera<Double>(
             toWorld: RigidFrame(cameraToWorld),
             xFov: sensor.horizontalFOV(aspect: Double(width) / Double(height)),
             width: width, height: height,
             nearClip: sensor.float("near_clip") ?? 0.01, farClip: sensor.float("far_clip") ?? 10000)
+        camera.kind = sensorKind
+        if sensorKind == .thinLens {
+            guard let radius = sensor.float("aperture_radius"), radius >= 0, let focus = sensor.float("focus_distance"), focus > 0 else {
+                throw SceneFileError("thinlens: needs 'aperture_radius' (>= 0) and 'focus_distance' (> 0)", at: sensor.location)
+            }
+            camera.apertureRadius = radius
+            camera.focusDistance = focus
+        }
 
-        // Integrator.
-        let io = d.integrator
+        // Integrator (`moment` renders the image of the one integrator it wraps).
+        var io = d.integrator
+        if io.type == "moment" {
+            let nested = io.children(.integrator)
+            guard nested.count == 1, ["path", "direct", "ptracer"].contains(nested[0].type) else {
+                throw SceneFileError("moment: expected one nested integrator of type path, direct or ptracer, found "
+                                     + (nested.isEmpty ? "none" : nested.map { "'\($0.type)'" }.joined(separator: ", ")),
+                                     at: io.location)
+            }
+            io = nested[0]
+        }
         var settings = IntegratorSettings()
         settings.maxDepth = io.integer("max_depth") ?? -1
         settings.rrDepth = io.integer("rr_depth") ?? 5
         settings.hideEmitters = io.boolean("hide_emitters") ?? false
         switch io.type {
-        case "path": settings.kind = .path
+        case "path", "ptracer":
+            // `ptracer` (light tracing) is accepted as an estimator of the same
+            // image: DiffRay renders it by path tracing with the same settings.
+            settings.kind = .path
         case "direct": settings.kind = .direct
         case "aov":
             settings.kind = .aov(io.aovs.map { a in
                 AOV(name: a.name, kind: AOV.Kind(rawValue: a.type) ?? .albedo)
             })
         default:
-            throw SceneFileError("unsupported integrator '\(io.type)'; supported: path, direct, aov", at: io.location)
+            throw SceneFileError("unsupported integrator '\(io.type)'; supported: path, direct, aov, ptracer, moment", at: io.location)
         }
 
         // Shapes, their materials and area lights.
@@ -224,7 +244,8 @@ extension Scene where T == Double {
             let cutoff = e.float("cutoff_angle") ?? 20
             let beam = e.float("beam_width") ?? cutoff * 0.75
             return .spot(SpotLight(toWorld: RigidFrame(toWorld), intensity: try color("intensity"),
-                                   cutoffDegrees: cutoff, beamWidthDegrees: beam))
+                                   cutoffDegrees: cutoff, beamWidthDegrees: beam,
+                                   texture: try Texture.optionalProperty("texture", of: e)))
         case "directional":
             let dir = e.vector("direction").map { Vec3($0) } ?? toWorld.vector(Vec3(0, 0, 1))
             return .directional(DirectionalLight(direction: dir.normalized, irradiance: try color("irradiance")))
