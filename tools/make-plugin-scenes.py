@@ -136,6 +136,39 @@ SCENES = {
             <string name="filter_type" value="nearest"/>
         </texture>
     </emitter>'''),
+    # A projector showing the test texture on the floor and a sphere, with some sky light.
+    'emitter-projector': scene(sphere(GREY, center='0.4, 0.4, 0', radius=0.4) + '''
+    <emitter type="projector">
+        <transform name="to_world"><lookat origin="-0.6, 2.4, 1.2" target="0.1, 0, 0" up="0, 1, 0"/></transform>
+        <texture type="bitmap" name="irradiance">
+            <string name="filename" value="tiles.png"/>
+            <string name="filter_type" value="nearest"/>
+        </texture>
+        <float name="fov" value="50"/>
+        <float name="scale" value="1.5"/>
+    </emitter>
+    <emitter type="constant"><rgb name="radiance" value="0.1, 0.1, 0.12"/></emitter>'''),
+    # A group of a sphere and a cube, drawn twice through instances.
+    'shape-instance': scene('''    <shape type="shapegroup" id="pair">
+        <shape type="sphere">
+            <point name="center" value="0, 0.3, 0"/>
+            <float name="radius" value="0.3"/>
+            <bsdf type="diffuse"><rgb name="reflectance" value="0.8, 0.3, 0.2"/></bsdf>
+        </shape>
+        <shape type="cube">
+            <transform name="to_world"><scale value="0.2"/><translate value="0.5, 0.2, 0"/></transform>
+            <bsdf type="roughconductor"><float name="alpha" value="0.2"/></bsdf>
+        </shape>
+    </shape>
+    <shape type="instance" id="left">
+        <ref id="pair"/>
+        <transform name="to_world"><translate value="-0.8, 0, 0.3"/></transform>
+    </shape>
+    <shape type="instance" id="right">
+        <ref id="pair"/>
+        <transform name="to_world"><scale value="1.4"/><rotate y="1" angle="60"/><translate value="0.4, 0, -0.4"/></transform>
+    </shape>
+''' + SKY_LIGHT),
 }
 
 # Bitmap textures: every filter_type and wrap_mode, a 4x3 sRGB PNG tiled 2.6 times with an offset

@@ -28,6 +28,7 @@ extension Scene where T == Double {
                 out.append(ParameterInfo(key: p + "intensity.value", values: l.intensity.array))
                 out += l.texture?.parameters(prefix: p + "texture.") ?? []
             case .directional(let l): out.append(ParameterInfo(key: p + "irradiance.value", values: l.irradiance.array))
+            case .projector(let l): out += l.parameters(prefix: p)
             case .constant(let l): out.append(ParameterInfo(key: p + "radiance.value", values: l.radiance.array))
             case .envmap(let l): out.append(ParameterInfo(key: p + "scale", values: [l.scale]))
             }
@@ -123,6 +124,7 @@ extension Scene {
                 return .spot(SpotLight(toWorld: l.toWorld.constant(U.self), intensity: lifter.rgb(p + "intensity.value", l.intensity.primal),
                                        cutoffDegrees: l.cutoff * 180 / .pi, beamWidthDegrees: l.beamWidth * 180 / .pi,
                                        texture: l.texture?.lifted(lifter, prefix: p + "texture.")))
+            case .projector(let l): return .projector(l.lifted(lifter, prefix: p))
             case .directional(let l):
                 return .directional(DirectionalLight(direction: Vector3<U>(l.direction.primal),
                                                      irradiance: lifter.rgb(p + "irradiance.value", l.irradiance.primal)))

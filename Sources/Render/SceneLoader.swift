@@ -114,7 +114,7 @@ extension Scene where T == Double {
         var shapes = [Shape<Double>](), bsdfs = [BSDF<Double>](), emitters = [Emitter<Double>]()
         var bsdfIndexByID = [String: Int]()
         var bsdfPrefixes = [String](), emitterPrefixes = [String]()
-        for (i, object) in d.shapes.enumerated() {
+        for (i, object) in try Scene.instancedShapes(d.shapes).enumerated() {
             let toWorld = try Transform(object.toWorld, at: object.location(of: "to_world"))
             let geometry = try Scene.geometry(of: object, toWorld: toWorld, directory: d.directory)
             var bsdfIndex: Int
@@ -169,6 +169,50 @@ extension Scene where T == Double {
         self.bsdfPrefixes = bsdfPrefixes
         self.emitterPrefixes = emitterPrefixes
         self.sensorID = sensor.id ?? "sensor"
+    }
+
+    /// The shapes to build: `shapegroup`s are left out (they are drawn only
+    /// through instances), each `instance` becomes copies of its group's shapes
+    /// placed by the instance's `to_world` (after their own), with ids
+    /// `<instance id>.<shape id or index>`, as Mitsuba 3's
+    ///
+    /// ```xml
+    /// <shape type="shapegroup" id="pair"> <shape type="sphere"/> <shape type="cube"/> </shape>
+    /// <shape type="instance" id="left"> <ref id="pair"/> <transform name="to_world"> ... </transform> </shape>
+    /// ```
+    ///
+    /// Instances are flattened (each copy is its own geometry in the
+    /// acceleration structure), so their shapes' parameters are their own.
+    static func instancedShapes(_ shapes: [SceneObject]) throws -> [SceneObject] {
+        var out = [SceneObject]()
+        for (i, object) in shapes.enumerated() {
+            switch object.type {
+            case "shapegroup":
+                for member in object.children(.shape) {
+                    if member.type == "shapegroup" || member.type == "instance" {
+                        throw SceneFileError("shapegroup: a group cannot hold a '\(member.type)'", at: member.location)
+                    }
+                    if member.child(.emitter) != nil {
+                        throw SceneFileError("shapegroup: its shapes cannot carry emitters", at: member.location)
+                    }
+                }
+            case "instance":
+                guard let group = object.child(.shape), group.type == "shapegroup" else {
+                    throw SceneFileError("instance: expected a <ref> to a shapegroup", at: object.location)
+                }
+                let name = object.id ?? "instance_\(i)"
+                for (k, member) in group.children(.shape).enumerated() {
+                    var copy = member
+                    copy.properties["to_world"] = .transform(object.toWorld * member.toWorld)
+                    if copy.propertyLocations["to_world"] == nil { copy.propertyLocations["to_world"] = object.location(of: "to_world") }
+                    copy.id = "\(name).\(member.id ?? "\(k)")"
+                    out.append(copy)
+                }
+            default:
+                out.append(object)
+            }
+        }
+        return out
     }
 
     static func path(_ name: String, relativeTo directory: String) -> String {
@@ -246,6 +290,12 @@ extension Scene where T == Double {
             return .spot(SpotLight(toWorld: RigidFrame(toWorld), intensity: try color("intensity"),
                                    cutoffDegrees: cutoff, beamWidthDegrees: beam,
                                    texture: try Texture.optionalProperty("texture", of: e)))
+        case "projector":
+            let irradiance = try Texture.property("irradiance", of: e, default: .one)
+            var aspect = 1.0
+            if case .bitmap(let b) = irradiance { aspect = Double(b.width) / Double(b.height) }
+            return .projector(Projector(toWorld: RigidFrame(toWorld), irradiance: irradiance, scale: e.float("scale") ?? 1,
+                                        xFovDegrees: e.horizontalFOV(aspect: aspect), aspect: aspect))
         case "directional":
             let dir = e.vector("direction").map { Vec3($0) } ?? toWorld.vector(Vec3(0, 0, 1))
             return .directional(DirectionalLight(direction: dir.normalized, irradiance: try color("irradiance")))
@@ -258,7 +308,7 @@ extension Scene where T == Double {
             let image = try Image.read(from: path(name, relativeTo: directory))
             return .envmap(EnvironmentMap(image: image, scale: e.float("scale") ?? 1, toWorld: toWorld))
         default:
-            throw SceneFileError("unsupported emitter '\(e.type)'; supported: area, point, spot, directional, constant, envmap",
+            throw SceneFileError("unsupported emitter '\(e.type)'; supported: area, point, spot, projector, directional, constant, envmap",
                                  at: e.location)
         }
     }

@@ -154,6 +154,12 @@ public enum Schema {
             PropertySpec("flip_tex_coords", .boolean, .boolean(false)),
         ], children: shapeChildren),
 
+        PluginSpec(.shape, "shapegroup", [], children: [.shape: Int.max],
+                   note: "drawn only through instances; no emitters inside"),
+        PluginSpec(.shape, "instance", [
+            PropertySpec("to_world", .transform, .transform(.identity)),
+        ], children: [.shape: 1], note: "a <ref> to a shapegroup; flattened into copies of its shapes"),
+
         // BSDFs.
         PluginSpec(.bsdf, "diffuse", [
             PropertySpec("reflectance", .texture, .rgb(Double3(repeating: 0.5))),
@@ -255,6 +261,14 @@ public enum Schema {
             PropertySpec("to_world", .transform, .transform(.identity)),
             PropertySpec("texture", .texture),
         ], note: "beam_width defaults to 3/4 of cutoff_angle (degrees); shines down +Z; texture seen through the cone"),
+        PluginSpec(.emitter, "projector", [
+            PropertySpec("irradiance", .texture, required: true),
+            PropertySpec("scale", .float, .float(1), .nonNegative),
+            PropertySpec("fov", .float, nil, .openRange(0, 180)),
+            PropertySpec("fov_axis", .choice(["x", "y", "diagonal", "smaller", "larger"]), .string("x")),
+            PropertySpec("focal_length", .string),
+            PropertySpec("to_world", .transform, .transform(.identity)),
+        ], note: "projects the irradiance image along +Z with a perspective sensor's field of view (aspect of the image)"),
         PluginSpec(.emitter, "directional", [
             PropertySpec("irradiance", .color, one),
             PropertySpec("direction", .vector),

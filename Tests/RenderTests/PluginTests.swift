@@ -35,6 +35,8 @@ let pluginCases: [PluginCase] = [
     PluginCase(name: "sensor-thinlens", spp: 1024),
     PluginCase(name: "sensor-orthographic", spp: 1024),
     PluginCase(name: "emitter-spot-texture", spp: 1024),
+    PluginCase(name: "emitter-projector", spp: 1024),
+    PluginCase(name: "shape-instance", spp: 1024),
     PluginCase(name: "texture-bitmap-nearest-repeat", spp: 1024),
     PluginCase(name: "texture-bitmap-nearest-mirror", spp: 1024),
     PluginCase(name: "texture-bitmap-nearest-clamp", spp: 1024),
@@ -187,7 +189,7 @@ struct PluginGradientTests {
     @Test("forward equals reverse", arguments: [
         ("bsdf-roughplastic", "mat.alpha"), ("bsdf-roughplastic", "mat.diffuse_reflectance.value"),
         ("bsdf-blendbsdf", "mat.weight.value"), ("bsdf-mask", "nested_bsdf.reflectance.value"), ("bsdf-null", "light.emitter.radiance.value"),
-        ("emitter-spot-texture", "texture.data"),
+        ("emitter-spot-texture", "texture.data"), ("emitter-projector", "irradiance.data"),
         ("sensor-thinlens", "sensor.aperture_radius"), ("sensor-thinlens", "sensor.focus_distance"),
     ])
     func forwardEqualsReverse(name: String, keySuffix: String) throws {
@@ -240,6 +242,11 @@ struct PluginGradientTests {
         #expect(blend.isSuperset(of: ["mat.weight.value", "mat.bsdf_0.reflectance.value", "mat.bsdf_1.alpha.value"]))
         let lens = try Set(Scene.load(path: PluginFixtures.scene("sensor-thinlens")).parameterKeys)
         #expect(lens.isSuperset(of: ["sensor.aperture_radius", "sensor.focus_distance", "sensor.x_fov"]))
+        let instances = try Set(Scene.load(path: PluginFixtures.scene("shape-instance")).parameterKeys)
+        #expect(instances.isSuperset(of: ["left.0.center", "right.0.radius", "right.1.vertex_positions", "left.1.translate"]))
+        #expect(!instances.contains { $0.hasPrefix("pair.") }, "the group itself is not drawn")
+        let projector = try Set(Scene.load(path: PluginFixtures.scene("emitter-projector")).parameterKeys)
+        #expect(projector.isSuperset(of: ["projector_0.irradiance.data", "projector_0.scale"]))
     }
 
     @Test("edge sampling is refused with a lens or an orthographic sensor")
@@ -280,6 +287,8 @@ struct PluginSceneFileTests {
             (#"<bsdf type="diffuse"><texture type="rawconstant" name="reflectance"/></bsdf>"#, #"<sensor type="perspective"/>"#, "value"),
             ("", #"<sensor type="thinlens"><float name="aperture_radius" value="0.1"/></sensor>"#, "focus_distance"),
             ("", #"<sensor type="orthographic"><float name="fov" value="30"/></sensor>"#, "fov"),
+            (#"<bsdf type="diffuse"/></shape><shape type="instance"><shape type="sphere"/>"#, #"<sensor type="perspective"/>"#,
+             "shapegroup"),
         ]
         for (body, sensor, word) in cases {
             do {

@@ -31,6 +31,7 @@ public enum Emitter<T: Real> {
     case directional(DirectionalLight<T>)
     case constant(ConstantLight<T>)
     case envmap(EnvironmentMap<T>)
+    case projector(Projector<T>)
 
     /// Whether the emitter sits at infinity and is seen by escaping rays.
     @inlinable public var isEnvironment: Bool {
