@@ -1,3 +1,4 @@
+import Foundation
 import Geometry
 #if canImport(Glibc)
 import Glibc
@@ -163,7 +164,16 @@ public struct RoughCoatingTables: Sendable {
     public let transmittanceTable: [Double]
     public let internalReflectanceValue: Double
     /// ∂T/∂alpha, ∂T/∂eta per table entry and ∂R_int/∂alpha, ∂R_int/∂eta (nil: not computed).
-    public private(set) var derivatives: (alpha: [Double], eta: [Double], rAlpha: Double, rEta: Double)?
+    public private(set) var derivatives: Derivatives?
+    public typealias Derivatives = (alpha: [Double], eta: [Double], rAlpha: Double, rEta: Double)
+    /// Shared by every copy of these tables (the scene lifted per tile or
+    /// thread): the derivatives are computed once, by the first that needs them.
+    let derivativeCache = DerivativeCache()
+
+    final class DerivativeCache: @unchecked Sendable {
+        let lock = NSLock()
+        var value: Derivatives?
+    }
 
     public init(type: MicrofacetType, alpha: Double, eta: Double) {
         self.type = type; self.alpha = alpha; self.eta = eta
@@ -183,6 +193,12 @@ public struct RoughCoatingTables: Sendable {
     public func withDerivatives() -> RoughCoatingTables {
         if derivatives != nil { return self }
         var result = self
+        derivativeCache.lock.lock()
+        defer { derivativeCache.lock.unlock() }
+        if let cached = derivativeCache.value {
+            result.derivatives = cached
+            return result
+        }
         let ha = 1e-3 * alpha, he = 1e-3 * eta
         let ap = RoughCoatingTables(type: type, alpha: alpha + ha, eta: eta), am = RoughCoatingTables(type: type, alpha: alpha - ha, eta: eta)
         let ep = RoughCoatingTables(type: type, alpha: alpha, eta: eta + he), em = RoughCoatingTables(type: type, alpha: alpha, eta: eta - he)
@@ -190,6 +206,7 @@ public struct RoughCoatingTables: Sendable {
                               eta: zip(ep.transmittanceTable, em.transmittanceTable).map { ($0 - $1) / (2 * he) },
                               rAlpha: (ap.internalReflectanceValue - am.internalReflectanceValue) / (2 * ha),
                               rEta: (ep.internalReflectanceValue - em.internalReflectanceValue) / (2 * he))
+        derivativeCache.value = result.derivatives
         return result
     }
 
