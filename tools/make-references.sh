@@ -38,3 +38,23 @@ table | while IFS='|' read -r name file defines; do
   mv "$out/$name.exr.tmp.exr" "$out/$name.exr"
   echo "$name: $(du -h "$out/$name.exr" | cut -f1)"
 done
+
+# The plugin scenes of docs/plugins.md (Tests/RenderTests/PluginTests.swift):
+#   Tests/Fixtures/plugin-references/<name>.exr  for every Tests/Fixtures/plugin-scenes/<name>.xml
+# (written by tools/make-plugin-scenes.py; the same NAME filter applies).
+python3 tools/make-plugin-scenes.py
+pout=Tests/Fixtures/plugin-references
+mkdir -p "$pout"
+for f in Tests/Fixtures/plugin-scenes/*.xml; do
+  name=$(basename "$f" .xml)
+  if [[ $# -gt 0 ]] && [[ ! " $* " == *" $name "* ]]; then continue; fi
+  if [[ $name == integrator-moment ]]; then
+    # The film has 9 channels (RGB, the nested value, its second moment): keep RGB.
+    "${DIFFRAY_ANCHORS:-$HOME/.cache/diffray-anchors}/venv/bin/python" tools/mitsuba-rgb-reference.py \
+      "$f" "$pout/$name.exr.tmp.exr" "$SPP" >/dev/null
+  else
+    "$MITSUBA" render "$f" "$pout/$name.exr.tmp.exr" --spp "$SPP" >/dev/null
+  fi
+  mv "$pout/$name.exr.tmp.exr" "$pout/$name.exr"
+  echo "$name: $(du -h "$pout/$name.exr" | cut -f1)"
+done

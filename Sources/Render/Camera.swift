@@ -3,9 +3,52 @@ import Geometry
 import Glibc
 #endif
 
-/// Mitsuba's `perspective` sensor: a pinhole camera looking down +Z in its
-/// local frame, +Y up and +X to the left (Mitsuba's `look_at` convention), so
-/// the image's x grows towards the camera's right.
+/// The projection of a sensor (`<sensor type="...">`).
+public enum SensorKind: String, Sendable {
+    /// A pinhole (`perspective`).
+    case perspective
+    /// A thin lens with depth of field (`thinlens`): `apertureRadius`, `focusDistance`.
+    case thinLens = "thinlens"
+    /// Parallel rays along +Z (`orthographic`); `to_world`'s scale sets the view's size.
+    case orthographic
+}
+
+/// Mitsuba's `perspective`, `thinlens` and `orthographic` sensors (see
+/// `SensorKind`): a camera looking down +Z in its local frame, +Y up and +X
+/// to the left (Mitsuba's `look_at` convention), so the image's x grows
+/// towards the camera's right.
+///
+/// `thinlens` (Mitsuba's math: the film point's ray through the lens centre
+/// meets the plane z = `focus_distance`; the ray leaves a point of the lens
+/// disk of radius `aperture_radius`, sampled by the concentric map, towards
+/// that focus point):
+///
+/// ```xml
+/// <sensor type="thinlens">
+///     <float name="fov" value="40"/>
+///     <float name="aperture_radius" value="0.1"/>
+///     <float name="focus_distance" value="4"/>
+///     <transform name="to_world"><lookat origin="0, 0, 4" target="0, 0, 0" up="0, 1, 0"/></transform>
+/// </sensor>
+/// ```
+///
+/// The lens sample of a camera ray is a counter-based hash of its film
+/// position's bits (the film position itself comes from the path's
+/// sampler), so a path replays exactly and pinhole renders draw no more
+/// numbers than before.
+///
+/// `orthographic`: rays along the camera's +Z from the points (x, y, 0) of
+/// [−1, 1] × [−1/aspect, 1/aspect] mapped by `to_world` (scale it to size
+/// the view), as Mitsuba:
+///
+/// ```xml
+/// <sensor type="orthographic">
+///     <transform name="to_world"><scale value="1.5"/><lookat origin="0, 1, 4" target="0, 1, 0" up="0, 1, 0"/></transform>
+/// </sensor>
+/// ```
+///
+/// Parameters beyond the pinhole's: `<sensor>.aperture_radius` and
+/// `<sensor>.focus_distance` for `thinlens`.
 ///
 /// ```xml
 /// <sensor type="perspective">
@@ -28,6 +71,11 @@ public struct PerspectiveCamera<T: Real> {
     public var baseToWorld: RigidFrame<T>
     public var translate: Vector3<T> = .zero
     public var rotate: Vector3<T> = .zero
+    public var kind: SensorKind = .perspective
+    /// Lens radius of a `thinlens` sensor, in scene units.
+    public var apertureRadius: T = 0
+    /// Distance of the plane in focus along the viewing axis, for `thinlens`.
+    public var focusDistance: T = 1
 
     public init(toWorld: RigidFrame<T>, xFov: T, width: Int, height: Int, nearClip: Double, farClip: Double) {
         self.toWorld = toWorld; self.baseToWorld = toWorld; self.xFov = xFov; self.width = width; self.height = height
@@ -48,9 +96,51 @@ public struct PerspectiveCamera<T: Real> {
         let aspect = Double(width) / Double(height)
         let sx = 1 - 2 * fx / Double(width)      // +1 at the left edge: camera +X is left
         let sy = (1 - 2 * fy / Double(height)) / aspect
-        let dLocal = Vector3<T>(tanX * T(sx), tanX * T(sy), 1)
-        let d = toWorld.vector(dLocal).normalized
-        return Ray(o: toWorld.origin, d: d)
+        switch kind {
+        case .perspective:
+            let dLocal = Vector3<T>(tanX * T(sx), tanX * T(sy), 1)
+            let d = toWorld.vector(dLocal).normalized
+            return Ray(o: toWorld.origin, d: d)
+        case .thinLens:
+            let (lx, ly) = Warp.squareToUniformDiskConcentric(PerspectiveCamera.lensSample(fx, fy))
+            let lens = Vector3<T>(apertureRadius * T(lx), apertureRadius * T(ly), 0)
+            let focus = Vector3<T>(tanX * T(sx), tanX * T(sy), 1) * focusDistance
+            let d = toWorld.vector(focus - lens).normalized
+            return Ray(o: toWorld.point(lens), d: d)
+        case .orthographic:
+            let o = toWorld.point(Vector3<T>(T(sx), T(sy), 0))
+            return Ray(o: o, d: toWorld.z.normalized)
+        }
+    }
+
+    /// Two uniform numbers for the lens position of the camera ray through
+    /// film position (fx, fy): a counter-based hash of the position's bits.
+    @inlinable @inline(__always)
+    public static func lensSample(_ fx: Double, _ fy: Double) -> (Double, Double) {
+        var s = PathSampler(seed: fx.bitPattern, pixel: Int(truncatingIfNeeded: fy.bitPattern), index: 0x1E45)
+        return s.next2D()
+    }
+
+    /// Whether rays leave one point (a pinhole): the edge-sampling boundary
+    /// term's projection assumes so.
+    @inlinable public var isPinhole: Bool { kind == .perspective }
+
+    /// This camera's projection kind and lens over `U`, the lens parameters
+    /// passed through `lifter` under `<sensor>.aperture_radius` and
+    /// `<sensor>.focus_distance`.
+    public func lens<U: Real>(_ lifter: Lifter<U>, sensorID sid: String) -> (SensorKind, U, U) {
+        if kind == .thinLens {
+            return (kind, lifter.scalar(sid + ".aperture_radius", apertureRadius.primal),
+                    lifter.scalar(sid + ".focus_distance", focusDistance.primal))
+        }
+        return (kind, U(apertureRadius.primal), U(focusDistance.primal))
+    }
+
+    /// The lens parameters of a `thinlens` sensor (none for the others).
+    public func lensParameters(sensorID sid: String) -> [ParameterInfo] {
+        guard kind == .thinLens else { return [] }
+        return [ParameterInfo(key: sid + ".aperture_radius", values: [apertureRadius.primal]),
+                ParameterInfo(key: sid + ".focus_distance", values: [focusDistance.primal])]
     }
 }
 

@@ -42,9 +42,17 @@ extension Scene {
             if dist2.primal <= 0 { return nil }
             let dist = T.sqrt(dist2)
             let wi = d / dist
-            let f = l.falloff(-wi)
-            if f.primal <= 0 { return nil }
-            return EmitterSample(wi: wi, distance: dist.primal, weight: l.intensity * (f * scale / dist2), pdf: 0, isDelta: true)
+            let intensity = l.radiantIntensity(-wi)
+            if intensity.isBlack { return nil }
+            return EmitterSample(wi: wi, distance: dist.primal, weight: intensity * (scale / dist2), pdf: 0, isDelta: true)
+        case .projector(let l):
+            let d = l.toWorld.origin - si.p
+            let dist2 = d.lengthSquared
+            if dist2.primal <= 0 { return nil }
+            let intensity = l.radiantIntensity(towards: si.p)
+            if intensity.isBlack { return nil }
+            return EmitterSample(wi: d / T.sqrt(dist2), distance: T.sqrt(dist2).primal, weight: intensity * (scale / dist2),
+                                 pdf: 0, isDelta: true)
         case .directional(let l):
             return EmitterSample(wi: -l.direction.normalized, distance: .infinity, weight: l.irradiance * scale, pdf: 0, isDelta: true)
         case .constant(let l):

@@ -13,6 +13,7 @@ extension Scene where T == Double {
         out.append(ParameterInfo(key: sensorID + ".to_world", values: c.baseToWorld.matrix))
         out.append(ParameterInfo(key: sensorID + ".translate", values: [c.translate.x, c.translate.y, c.translate.z]))
         out.append(ParameterInfo(key: sensorID + ".rotate", values: [c.rotate.x, c.rotate.y, c.rotate.z]))
+        out += c.lensParameters(sensorID: sensorID)
         for (i, b) in bsdfs.enumerated() {
             out += b.parameters(prefix: bsdfPrefixes[i])
         }
@@ -23,8 +24,11 @@ extension Scene where T == Double {
             case .point(let l):
                 out.append(ParameterInfo(key: p + "intensity.value", values: l.intensity.array))
                 out.append(ParameterInfo(key: p + "position", values: l.position.array))
-            case .spot(let l): out.append(ParameterInfo(key: p + "intensity.value", values: l.intensity.array))
+            case .spot(let l):
+                out.append(ParameterInfo(key: p + "intensity.value", values: l.intensity.array))
+                out += l.texture?.parameters(prefix: p + "texture.") ?? []
             case .directional(let l): out.append(ParameterInfo(key: p + "irradiance.value", values: l.irradiance.array))
+            case .projector(let l): out += l.parameters(prefix: p)
             case .constant(let l): out.append(ParameterInfo(key: p + "radiance.value", values: l.radiance.array))
             case .envmap(let l): out.append(ParameterInfo(key: p + "scale", values: [l.scale]))
             }
@@ -100,6 +104,7 @@ extension Scene {
         var cam = PerspectiveCamera<U>(toWorld: base, xFov: lifter.scalar(sid + ".x_fov", camera.xFov.primal),
                                        width: camera.width, height: camera.height,
                                        nearClip: camera.nearClip, farClip: camera.farClip)
+        (cam.kind, cam.apertureRadius, cam.focusDistance) = camera.lens(lifter, sensorID: sid)
         cam.translate = lift3(sid + ".translate", camera.translate)
         cam.rotate = lift3(sid + ".rotate", camera.rotate)
         if lifter.differentiates(sid + ".translate") || lifter.differentiates(sid + ".rotate")
@@ -117,7 +122,9 @@ extension Scene {
                                          intensity: lifter.rgb(p + "intensity.value", l.intensity.primal)))
             case .spot(let l):
                 return .spot(SpotLight(toWorld: l.toWorld.constant(U.self), intensity: lifter.rgb(p + "intensity.value", l.intensity.primal),
-                                       cutoffDegrees: l.cutoff * 180 / .pi, beamWidthDegrees: l.beamWidth * 180 / .pi))
+                                       cutoffDegrees: l.cutoff * 180 / .pi, beamWidthDegrees: l.beamWidth * 180 / .pi,
+                                       texture: l.texture?.lifted(lifter, prefix: p + "texture.")))
+            case .projector(let l): return .projector(l.lifted(lifter, prefix: p))
             case .directional(let l):
                 return .directional(DirectionalLight(direction: Vector3<U>(l.direction.primal),
                                                      irradiance: lifter.rgb(p + "irradiance.value", l.irradiance.primal)))

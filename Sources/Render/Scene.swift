@@ -5,6 +5,7 @@ import Glibc
 
 /// What the integrator computes per pixel (Mitsuba's `path`, `direct`, `aov`).
 public enum IntegratorKind: Sendable, Equatable {
+    /// Path tracing; also how `ptracer` (Mitsuba's light tracer) is rendered: the same image by another estimator.
     case path
     case direct
     /// Arbitrary output variables, each rendered as its own image.

@@ -49,8 +49,8 @@ extension Scene where T == Double {
     public init(description d: SceneDescription) throws {
         // Sensor, film, sampler.
         let sensor = d.sensor
-        guard sensor.type == "perspective" else {
-            throw SceneFileError("unsupported sensor '\(sensor.type)'; supported: perspective", at: sensor.location)
+        guard let sensorKind = SensorKind(rawValue: sensor.type) else {
+            throw SceneFileError("unsupported sensor '\(sensor.type)'; supported: perspective, thinlens, orthographic", at: sensor.location)
         }
         let filmObject = sensor.child(.film)
         let (width, height) = filmObject?.resolution ?? (768, 576)
@@ -74,34 +74,54 @@ extension Scene where T == Double {
         let sampleCount = samplerObject?.integer("sample_count") ?? 4
         let seed = UInt64(max(0, samplerObject?.integer("seed") ?? 0))
         let cameraToWorld = try Transform(sensor.toWorld, at: sensor.location(of: "to_world"))
-        let camera = PerspectiveCamera<Double>(
+        var camera = PerspectiveCamera<Double>(
             toWorld: RigidFrame(cameraToWorld),
             xFov: sensor.horizontalFOV(aspect: Double(width) / Double(height)),
             width: width, height: height,
             nearClip: sensor.float("near_clip") ?? 0.01, farClip: sensor.float("far_clip") ?? 10000)
+        camera.kind = sensorKind
+        if sensorKind == .thinLens {
+            guard let radius = sensor.float("aperture_radius"), radius >= 0, let focus = sensor.float("focus_distance"), focus > 0 else {
+                throw SceneFileError("thinlens: needs 'aperture_radius' (>= 0) and 'focus_distance' (> 0)", at: sensor.location)
+            }
+            camera.apertureRadius = radius
+            camera.focusDistance = focus
+        }
 
-        // Integrator.
-        let io = d.integrator
+        // Integrator (`moment` renders the image of the one integrator it wraps).
+        var io = d.integrator
+        if io.type == "moment" {
+            let nested = io.children(.integrator)
+            guard nested.count == 1, ["path", "direct", "ptracer"].contains(nested[0].type) else {
+                throw SceneFileError("moment: expected one nested integrator of type path, direct or ptracer, found "
+                                     + (nested.isEmpty ? "none" : nested.map { "'\($0.type)'" }.joined(separator: ", ")),
+                                     at: io.location)
+            }
+            io = nested[0]
+        }
         var settings = IntegratorSettings()
         settings.maxDepth = io.integer("max_depth") ?? -1
         settings.rrDepth = io.integer("rr_depth") ?? 5
         settings.hideEmitters = io.boolean("hide_emitters") ?? false
         switch io.type {
-        case "path": settings.kind = .path
+        case "path", "ptracer":
+            // `ptracer` (light tracing) is accepted as an estimator of the same
+            // image: DiffRay renders it by path tracing with the same settings.
+            settings.kind = .path
         case "direct": settings.kind = .direct
         case "aov":
             settings.kind = .aov(io.aovs.map { a in
                 AOV(name: a.name, kind: AOV.Kind(rawValue: a.type) ?? .albedo)
             })
         default:
-            throw SceneFileError("unsupported integrator '\(io.type)'; supported: path, direct, aov", at: io.location)
+            throw SceneFileError("unsupported integrator '\(io.type)'; supported: path, direct, aov, ptracer, moment", at: io.location)
         }
 
         // Shapes, their materials and area lights.
         var shapes = [Shape<Double>](), bsdfs = [BSDF<Double>](), emitters = [Emitter<Double>]()
         var bsdfIndexByID = [String: Int]()
         var bsdfPrefixes = [String](), emitterPrefixes = [String]()
-        for (i, object) in d.shapes.enumerated() {
+        for (i, object) in try Scene.instancedShapes(d.shapes).enumerated() {
             let toWorld = try Transform(object.toWorld, at: object.location(of: "to_world"))
             let geometry = try Scene.geometry(of: object, toWorld: toWorld, directory: d.directory)
             var bsdfIndex: Int
@@ -164,6 +184,50 @@ extension Scene where T == Double {
         self.bsdfPrefixes = bsdfPrefixes
         self.emitterPrefixes = emitterPrefixes
         self.sensorID = sensor.id ?? "sensor"
+    }
+
+    /// The shapes to build: `shapegroup`s are left out (they are drawn only
+    /// through instances), each `instance` becomes copies of its group's shapes
+    /// placed by the instance's `to_world` (after their own), with ids
+    /// `<instance id>.<shape id or index>`, as Mitsuba 3's
+    ///
+    /// ```xml
+    /// <shape type="shapegroup" id="pair"> <shape type="sphere"/> <shape type="cube"/> </shape>
+    /// <shape type="instance" id="left"> <ref id="pair"/> <transform name="to_world"> ... </transform> </shape>
+    /// ```
+    ///
+    /// Instances are flattened (each copy is its own geometry in the
+    /// acceleration structure), so their shapes' parameters are their own.
+    static func instancedShapes(_ shapes: [SceneObject]) throws -> [SceneObject] {
+        var out = [SceneObject]()
+        for (i, object) in shapes.enumerated() {
+            switch object.type {
+            case "shapegroup":
+                for member in object.children(.shape) {
+                    if member.type == "shapegroup" || member.type == "instance" {
+                        throw SceneFileError("shapegroup: a group cannot hold a '\(member.type)'", at: member.location)
+                    }
+                    if member.child(.emitter) != nil {
+                        throw SceneFileError("shapegroup: its shapes cannot carry emitters", at: member.location)
+                    }
+                }
+            case "instance":
+                guard let group = object.child(.shape), group.type == "shapegroup" else {
+                    throw SceneFileError("instance: expected a <ref> to a shapegroup", at: object.location)
+                }
+                let name = object.id ?? "instance_\(i)"
+                for (k, member) in group.children(.shape).enumerated() {
+                    var copy = member
+                    copy.properties["to_world"] = .transform(object.toWorld * member.toWorld)
+                    if copy.propertyLocations["to_world"] == nil { copy.propertyLocations["to_world"] = object.location(of: "to_world") }
+                    copy.id = "\(name).\(member.id ?? "\(k)")"
+                    out.append(copy)
+                }
+            default:
+                out.append(object)
+            }
+        }
+        return out
     }
 
     static func path(_ name: String, relativeTo directory: String) -> String {
@@ -239,7 +303,14 @@ extension Scene where T == Double {
             let cutoff = e.float("cutoff_angle") ?? 20
             let beam = e.float("beam_width") ?? cutoff * 0.75
             return .spot(SpotLight(toWorld: RigidFrame(toWorld), intensity: try color("intensity"),
-                                   cutoffDegrees: cutoff, beamWidthDegrees: beam))
+                                   cutoffDegrees: cutoff, beamWidthDegrees: beam,
+                                   texture: try Texture.optionalProperty("texture", of: e)))
+        case "projector":
+            let irradiance = try Texture.property("irradiance", of: e, default: .one)
+            var aspect = 1.0
+            if case .bitmap(let b) = irradiance { aspect = Double(b.width) / Double(b.height) }
+            return .projector(Projector(toWorld: RigidFrame(toWorld), irradiance: irradiance, scale: e.float("scale") ?? 1,
+                                        xFovDegrees: e.horizontalFOV(aspect: aspect), aspect: aspect))
         case "directional":
             let dir = e.vector("direction").map { Vec3($0) } ?? toWorld.vector(Vec3(0, 0, 1))
             return .directional(DirectionalLight(direction: dir.normalized, irradiance: try color("irradiance")))
@@ -252,7 +323,7 @@ extension Scene where T == Double {
             let image = try Image.read(from: path(name, relativeTo: directory))
             return .envmap(EnvironmentMap(image: image, scale: e.float("scale") ?? 1, toWorld: toWorld))
         default:
-            throw SceneFileError("unsupported emitter '\(e.type)'; supported: area, point, spot, directional, constant, envmap",
+            throw SceneFileError("unsupported emitter '\(e.type)'; supported: area, point, spot, projector, directional, constant, envmap",
                                  at: e.location)
         }
     }

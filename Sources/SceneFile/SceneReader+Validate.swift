@@ -99,6 +99,12 @@ extension SceneReader {
         case .transform:
             guard case .transform = value else { throw wrong() }
             result = value
+        case .floatOrVector:
+            switch value {
+            case .float, .integer: result = .float(value.doubleValue!)
+            case .vector(let v), .point(let v): result = .vector(v)
+            default: throw wrong()
+            }
         case .texture, .color:
             switch value {
             case .rgb, .spectrum, .float: result = value

@@ -18,6 +18,8 @@ public enum ValueKind: Sendable, Hashable {
     case ior
     /// A `<string>` among the listed values.
     case choice([String])
+    /// A `<float>` or a `<vector>` (stored as given), as `rawconstant`'s `value`.
+    case floatOrVector
     /// A `<string>` path, resolved against the folder of the file that
     /// contains it and stored resolved; the file must exist.
     case filename
@@ -36,6 +38,7 @@ public enum ValueKind: Sendable, Hashable {
         case .ior: "float or string (material name)"
         case .choice(let names): "string (one of " + names.joined(separator: ", ") + ")"
         case .filename: "string (file name)"
+        case .floatOrVector: "float or vector"
         }
     }
 }
@@ -151,6 +154,12 @@ public enum Schema {
             PropertySpec("flip_tex_coords", .boolean, .boolean(false)),
         ], children: shapeChildren),
 
+        PluginSpec(.shape, "shapegroup", [], children: [.shape: Int.max],
+                   note: "drawn only through instances; no emitters inside"),
+        PluginSpec(.shape, "instance", [
+            PropertySpec("to_world", .transform, .transform(.identity)),
+        ], children: [.shape: 1], note: "a <ref> to a shapegroup; flattened into copies of its shapes"),
+
         // BSDFs.
         PluginSpec(.bsdf, "diffuse", [
             PropertySpec("reflectance", .texture, .rgb(Double3(repeating: 0.5))),
@@ -200,6 +209,23 @@ public enum Schema {
         ]),
         PluginSpec(.bsdf, "twosided", [], children: [.bsdf: 2],
                    note: "one nested bsdf for both sides, or two (front, back)"),
+        PluginSpec(.bsdf, "roughplastic", [
+            PropertySpec("diffuse_reflectance", .texture, .rgb(Double3(repeating: 0.5))),
+            PropertySpec("specular_reflectance", .texture, one),
+            PropertySpec("int_ior", .ior, .float(1.49), .positive),
+            PropertySpec("ext_ior", .ior, .float(1.000277), .positive),
+            PropertySpec("nonlinear", .boolean, .boolean(false)),
+            PropertySpec("distribution", distributions, .string("beckmann")),
+            PropertySpec("alpha", .float, .float(0.1), .positive),
+            PropertySpec("sample_visible", .boolean, .boolean(true)),
+        ], note: "isotropic alpha only, as Mitsuba; sample_visible must be true"),
+        PluginSpec(.bsdf, "null", []),
+        PluginSpec(.bsdf, "mask", [
+            PropertySpec("opacity", .texture, .float(0.5)),
+        ], children: [.bsdf: 1], note: "opacity: grey value or the luminance of a colour, clamped to [0, 1]"),
+        PluginSpec(.bsdf, "blendbsdf", [
+            PropertySpec("weight", .texture, .float(0.5)),
+        ], children: [.bsdf: 2], note: "weight: grey value or the luminance of a colour, clamped to [0, 1]; two nested bsdfs"),
 
         // Textures.
         PluginSpec(.texture, "bitmap", [
@@ -215,6 +241,10 @@ public enum Schema {
             PropertySpec("to_uv", .transform, .transform(.identity)),
         ]),
 
+        PluginSpec(.texture, "rawconstant", [
+            PropertySpec("value", .floatOrVector, required: true),
+        ], note: "a constant float or vector (3 values, read as RGB), used as given; parameter key value"),
+
         // Emitters.
         PluginSpec(.emitter, "area", [
             PropertySpec("radiance", .texture, required: true),
@@ -229,7 +259,16 @@ public enum Schema {
             PropertySpec("cutoff_angle", .float, .float(20), .openRange(0, 180)),
             PropertySpec("beam_width", .float, nil, .openRange(0, 180)),
             PropertySpec("to_world", .transform, .transform(.identity)),
-        ], note: "beam_width defaults to 3/4 of cutoff_angle (degrees); shines down +Z"),
+            PropertySpec("texture", .texture),
+        ], note: "beam_width defaults to 3/4 of cutoff_angle (degrees); shines down +Z; texture seen through the cone"),
+        PluginSpec(.emitter, "projector", [
+            PropertySpec("irradiance", .texture, required: true),
+            PropertySpec("scale", .float, .float(1), .nonNegative),
+            PropertySpec("fov", .float, nil, .openRange(0, 180)),
+            PropertySpec("fov_axis", .choice(["x", "y", "diagonal", "smaller", "larger"]), .string("x")),
+            PropertySpec("focal_length", .string),
+            PropertySpec("to_world", .transform, .transform(.identity)),
+        ], note: "projects the irradiance image along +Z with a perspective sensor's field of view (aspect of the image)"),
         PluginSpec(.emitter, "directional", [
             PropertySpec("irradiance", .color, one),
             PropertySpec("direction", .vector),
@@ -254,6 +293,21 @@ public enum Schema {
             PropertySpec("to_world", .transform, .transform(.identity)),
         ], children: [.film: 1, .sampler: 1],
            note: "fov or focal_length (default \"50mm\", diagonal of a 36x24 mm frame); see SceneObject.horizontalFOV"),
+        PluginSpec(.sensor, "thinlens", [
+            PropertySpec("fov", .float, nil, .openRange(0, 180)),
+            PropertySpec("fov_axis", .choice(["x", "y", "diagonal", "smaller", "larger"]), .string("x")),
+            PropertySpec("focal_length", .string),
+            PropertySpec("aperture_radius", .float, nil, .nonNegative, required: true),
+            PropertySpec("focus_distance", .float, nil, .positive, required: true),
+            PropertySpec("near_clip", .float, .float(0.01), .positive),
+            PropertySpec("far_clip", .float, .float(10000), .positive),
+            PropertySpec("to_world", .transform, .transform(.identity)),
+        ], children: [.film: 1, .sampler: 1], note: "a perspective sensor with a thin lens: depth of field"),
+        PluginSpec(.sensor, "orthographic", [
+            PropertySpec("near_clip", .float, .float(0.01), .positive),
+            PropertySpec("far_clip", .float, .float(10000), .positive),
+            PropertySpec("to_world", .transform, .transform(.identity)),
+        ], children: [.film: 1, .sampler: 1], note: "views [-1,1] x [-1/aspect,1/aspect] of the z=0 plane mapped by to_world"),
         PluginSpec(.film, "hdrfilm", [
             PropertySpec("width", .integer, .integer(768), .positive),
             PropertySpec("height", .integer, .integer(576), .positive),
@@ -290,6 +344,14 @@ public enum Schema {
             PropertySpec("bsdf_samples", .integer, nil, .nonNegative),
             PropertySpec("hide_emitters", .boolean, .boolean(false)),
         ], note: "emitter_samples and bsdf_samples default to shading_samples (1)"),
+        PluginSpec(.integrator, "ptracer", [
+            PropertySpec("max_depth", .integer, .integer(-1), .atLeast(-1)),
+            PropertySpec("rr_depth", .integer, .integer(5), .positive),
+            PropertySpec("hide_emitters", .boolean, .boolean(false)),
+            PropertySpec("samples_per_pass", .integer, nil, .positive),
+        ], note: "light tracing in Mitsuba; DiffRay renders the same image by path tracing (same depths)"),
+        PluginSpec(.integrator, "moment", [], children: [.integrator: 1],
+                   note: "renders the image of its one nested integrator (path, direct or ptracer); no moment channels"),
         PluginSpec(.integrator, "aov", [
             PropertySpec("aovs", .string, required: true),
         ], children: [.integrator: 1],

@@ -4,7 +4,8 @@ import SceneFile
 extension BSDF where T == Double {
     /// The BSDF plugins `init(_:)` understands.
     public static var supportedTypes: [String] {
-        ["diffuse", "conductor", "roughconductor", "dielectric", "thindielectric", "roughdielectric", "plastic", "twosided"]
+        ["diffuse", "conductor", "roughconductor", "dielectric", "thindielectric", "roughdielectric", "plastic", "twosided",
+         "roughplastic", "null", "mask", "blendbsdf"]
     }
 
     /// Builds the BSDF a `<bsdf>` object describes, with Mitsuba 3's
@@ -51,6 +52,33 @@ extension BSDF where T == Double {
             let front = try BSDF(nested[0])
             let back = nested.count == 2 ? try BSDF(nested[1]) : nil
             self = .twoSided(TwoSided(front: front, back: back))
+        case "roughplastic":
+            let distribution = try BSDF.microfacet(object)
+            guard distribution.sampleVisible else {
+                throw SceneFileError("roughplastic: sample_visible false is not supported (its coating tables integrate over the visible normals)",
+                                     at: object.location(of: "sample_visible"))
+            }
+            self = .roughPlastic(RoughPlastic(diffuseReflectance: try Texture.property("diffuse_reflectance", of: object, default: RGB(repeating: 0.5)),
+                                              specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
+                                              distribution: distribution,
+                                              eta: try BSDF.relativeIOR(object, defaultInterior: 1.49),
+                                              nonlinear: object.boolean("nonlinear") ?? false))
+        case "null":
+            self = .null(NullBSDF())
+        case "mask":
+            let nested = object.children(.bsdf)
+            guard nested.count == 1 else {
+                throw SceneFileError("mask: expected one nested bsdf, found \(nested.count)", at: object.location)
+            }
+            self = .mask(Mask(opacity: try Texture.property("opacity", of: object, default: RGB(repeating: 0.5)),
+                              nested: try BSDF(nested[0])))
+        case "blendbsdf":
+            let nested = object.children(.bsdf)
+            guard nested.count == 2 else {
+                throw SceneFileError("blendbsdf: expected two nested bsdfs, found \(nested.count)", at: object.location)
+            }
+            self = .blend(BlendBSDF(weight: try Texture.property("weight", of: object, default: RGB(repeating: 0.5)),
+                                    first: try BSDF(nested[0]), second: try BSDF(nested[1])))
         default:
             throw SceneFileError("unsupported bsdf type '\(object.type)' (supported: \(BSDF.supportedTypes.joined(separator: ", ")))",
                                  at: object.location)

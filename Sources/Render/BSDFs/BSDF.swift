@@ -22,8 +22,12 @@ public enum BSDF<T: Real> {
     case thinDielectric(ThinDielectric<T>)
     case roughDielectric(RoughDielectric<T>)
     case plastic(Plastic<T>)
+    case roughPlastic(RoughPlastic<T>)
+    case null(NullBSDF<T>)
     /// Boxed: it holds BSDFs itself.
     indirect case twoSided(TwoSided<T>)
+    indirect case mask(Mask<T>)
+    indirect case blend(BlendBSDF<T>)
 
     /// f(wi, wo) · |cos θo| (zero for delta lobes).
     @inlinable
@@ -37,6 +41,10 @@ public enum BSDF<T: Real> {
         case .roughDielectric(let b): return b.eval(si, wo: wo)
         case .plastic(let b): return b.eval(si, wo: wo)
         case .twoSided(let b): return b.eval(si, wo: wo)
+        case .roughPlastic(let b): return b.eval(si, wo: wo)
+        case .null(let b): return b.eval(si, wo: wo)
+        case .mask(let b): return b.eval(si, wo: wo)
+        case .blend(let b): return b.eval(si, wo: wo)
         }
     }
 
@@ -52,6 +60,10 @@ public enum BSDF<T: Real> {
         case .roughDielectric(let b): return b.pdf(si, wo: wo)
         case .plastic(let b): return b.pdf(si, wo: wo)
         case .twoSided(let b): return b.pdf(si, wo: wo)
+        case .roughPlastic(let b): return b.pdf(si, wo: wo)
+        case .null(let b): return b.pdf(si, wo: wo)
+        case .mask(let b): return b.pdf(si, wo: wo)
+        case .blend(let b): return b.pdf(si, wo: wo)
         }
     }
 
@@ -68,6 +80,10 @@ public enum BSDF<T: Real> {
         case .roughDielectric(let b): return b.sample(si, u1: u1, u2: u2)
         case .plastic(let b): return b.sample(si, u1: u1, u2: u2)
         case .twoSided(let b): return b.sample(si, u1: u1, u2: u2)
+        case .roughPlastic(let b): return b.sample(si, u1: u1, u2: u2)
+        case .null(let b): return b.sample(si, u1: u1, u2: u2)
+        case .mask(let b): return b.sample(si, u1: u1, u2: u2)
+        case .blend(let b): return b.sample(si, u1: u1, u2: u2)
         }
     }
 
@@ -76,9 +92,11 @@ public enum BSDF<T: Real> {
     @inlinable
     public var isDeltaOnly: Bool {
         switch self {
-        case .conductor, .dielectric, .thinDielectric: return true
-        case .diffuse, .roughConductor, .roughDielectric, .plastic: return false
+        case .conductor, .dielectric, .thinDielectric, .null: return true
+        case .diffuse, .roughConductor, .roughDielectric, .plastic, .roughPlastic: return false
         case .twoSided(let b): return b.front.isDeltaOnly && (b.back?.isDeltaOnly ?? true)
+        case .mask(let b): return b.nested.isDeltaOnly
+        case .blend(let b): return b.first.isDeltaOnly && b.second.isDeltaOnly
         }
     }
 
@@ -86,22 +104,28 @@ public enum BSDF<T: Real> {
     @inlinable
     public var hasTransmission: Bool {
         switch self {
-        case .dielectric, .thinDielectric, .roughDielectric: return true
-        case .diffuse, .conductor, .roughConductor, .plastic: return false
+        case .dielectric, .thinDielectric, .roughDielectric, .null, .mask: return true
+        case .diffuse, .conductor, .roughConductor, .plastic, .roughPlastic: return false
         case .twoSided(let b): return b.front.hasTransmission || (b.back?.hasTransmission ?? false)
+        case .blend(let b): return b.first.hasTransmission || b.second.hasTransmission
         }
     }
 
     /// The diffuse colour the `aov` integrator's `albedo` reports, as
     /// Mitsuba's `eval_diffuse_reflectance`: the (diffuse) reflectance for
-    /// diffuse and plastic, zero for smooth conductors and dielectrics,
+    /// diffuse, plastic and roughplastic, zero for smooth conductors and dielectrics,
     /// π · eval(wi, +Z) for the rough ones.
     @inlinable
     public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> {
         switch self {
         case .diffuse(let b): return b.reflectance.eval(si.uv)
         case .plastic(let b): return b.diffuseReflectance.eval(si.uv)
-        case .conductor, .dielectric, .thinDielectric: return .zero
+        case .conductor, .dielectric, .thinDielectric, .null: return .zero
+        case .roughPlastic(let b): return b.diffuseReflectance.eval(si.uv)
+        case .mask(let b): return b.nested.albedo(si)
+        case .blend(let b):
+            let w = b.w(si)
+            return b.first.albedo(si) * (1 - w) + b.second.albedo(si) * w
         case .roughConductor(let b): return b.eval(si, wo: Vector3(0, 0, 1)) * T.pi
         case .roughDielectric(let b): return b.eval(si, wo: Vector3(0, 0, 1)) * T.pi
         case .twoSided(let b):
@@ -125,6 +149,10 @@ public enum BSDF<T: Real> {
         case .roughDielectric(let b): return .roughDielectric(b.lifted(lifter, prefix: prefix))
         case .plastic(let b): return .plastic(b.lifted(lifter, prefix: prefix))
         case .twoSided(let b): return .twoSided(b.lifted(lifter, prefix: prefix))
+        case .roughPlastic(let b): return .roughPlastic(b.lifted(lifter, prefix: prefix))
+        case .null(let b): return .null(b.lifted(lifter, prefix: prefix))
+        case .mask(let b): return .mask(b.lifted(lifter, prefix: prefix))
+        case .blend(let b): return .blend(b.lifted(lifter, prefix: prefix))
         }
     }
 
@@ -139,6 +167,10 @@ public enum BSDF<T: Real> {
         case .roughDielectric(let b): return b.parameters(prefix: prefix)
         case .plastic(let b): return b.parameters(prefix: prefix)
         case .twoSided(let b): return b.parameters(prefix: prefix)
+        case .roughPlastic(let b): return b.parameters(prefix: prefix)
+        case .null(let b): return b.parameters(prefix: prefix)
+        case .mask(let b): return b.parameters(prefix: prefix)
+        case .blend(let b): return b.parameters(prefix: prefix)
         }
     }
 }

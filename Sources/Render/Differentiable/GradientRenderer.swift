@@ -62,6 +62,7 @@ extension Scene where T == Double {
     public func renderForward(keys: [String], _ options: RenderOptions, boundary: BoundaryOptions = .standard) throws
         -> (image: Image, derivatives: [(component: ParameterComponent, image: Image)]) {
         let comps = try components(of: keys)
+        try checkBoundarySupported(keys, boundary)
         var image: Image? = nil
         var derivatives = [(component: ParameterComponent, image: Image)]()
         var start = 0
@@ -151,6 +152,15 @@ extension Scene where T == Double {
     /// Whether any of `keys` can move a visibility discontinuity (shape pose
     /// and geometry, camera pose and field of view); material and light
     /// values cannot, and skip the boundary pass.
+    /// The boundary term projects silhouettes through a pinhole: with a thin
+    /// lens or an orthographic sensor it would be wrong, so it is refused.
+    func checkBoundarySupported(_ keys: [String], _ boundary: BoundaryOptions) throws {
+        if boundary.isEnabled && geometryMayMove(keys) && !camera.isPinhole {
+            throw ParameterError("visibility gradients (edge sampling) of \(keys.joined(separator: ", ")) need a perspective sensor; "
+                                 + "this scene's is \(camera.kind.rawValue) (pass --no-boundary for the interior term only, or use a perspective sensor)")
+        }
+    }
+
     func geometryMayMove(_ keys: [String]) -> Bool {
         let suffixes = [".translate", ".rotate", ".vertex_positions", ".to_world", ".x_fov", ".center", ".radius"]
         return keys.contains { k in suffixes.contains { k.hasSuffix($0) } }
@@ -307,6 +317,7 @@ extension Scene where T == Double {
     public func renderReverse(keys: [String], imageAdjoint: [Double], _ options: RenderOptions,
                               boundary: BoundaryOptions = .standard) throws -> [Double] {
         let comps = try components(of: keys)
+        try checkBoundarySupported(keys, boundary)
         let w = film.width, h = film.height
         guard imageAdjoint.count == w * h * 3 else {
             throw ParameterError("image adjoint has \(imageAdjoint.count) values, expected \(w)x\(h)x3 = \(w * h * 3)")

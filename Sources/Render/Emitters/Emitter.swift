@@ -31,6 +31,7 @@ public enum Emitter<T: Real> {
     case directional(DirectionalLight<T>)
     case constant(ConstantLight<T>)
     case envmap(EnvironmentMap<T>)
+    case projector(Projector<T>)
 
     /// Whether the emitter sits at infinity and is seen by escaping rays.
     @inlinable public var isEnvironment: Bool {
@@ -84,14 +85,44 @@ public struct PointLight<T: Real> {
 
 /// Mitsuba's `spot` emitter: a point light along its local +Z with a cone
 /// (`cutoff_angle`, `beam_width` in degrees) and a linear falloff in angle
-/// between them.
+/// between them. An optional `texture` scales the intensity by the image
+/// seen through the cone, as Mitsuba: the local direction (x, y, z) looks up
+/// uv = (½ + ½ x / (z tan cutoff), ½ + ½ y / (z tan cutoff)).
+///
+/// ```xml
+/// <emitter type="spot">
+///     <transform name="to_world"><lookat origin="0, 3, 0" target="0, 0, 0"/></transform>
+///     <rgb name="intensity" value="20"/>
+///     <float name="cutoff_angle" value="30"/>
+///     <texture type="bitmap" name="texture"><string name="filename" value="slide.png"/></texture>
+/// </emitter>
+/// ```
+///
+/// Parameters: `intensity.value`, and the texture's under `texture.` (`texture.data`).
 public struct SpotLight<T: Real> {
     public var toWorld: RigidFrame<T>
     public var intensity: RGB<T>
     public var cutoff: Double, beamWidth: Double
-    public init(toWorld: RigidFrame<T>, intensity: RGB<T>, cutoffDegrees: Double, beamWidthDegrees: Double) {
+    /// The projected image (nil: none, white).
+    public var texture: Texture<T>?
+    public init(toWorld: RigidFrame<T>, intensity: RGB<T>, cutoffDegrees: Double, beamWidthDegrees: Double,
+                texture: Texture<T>? = nil) {
         self.toWorld = toWorld; self.intensity = intensity
         cutoff = cutoffDegrees * .pi / 180; beamWidth = beamWidthDegrees * .pi / 180
+        self.texture = texture
+    }
+
+    /// The radiant intensity (W/sr) towards world direction `dWorld` (unit):
+    /// intensity × texture × falloff.
+    @inlinable
+    public func radiantIntensity(_ dWorld: Vector3<T>) -> RGB<T> {
+        let f = falloff(dWorld)
+        if f.primal <= 0 { return .zero }
+        guard let texture else { return intensity * f }
+        let x = dot(dWorld, toWorld.x.normalized), y = dot(dWorld, toWorld.y.normalized), z = dot(dWorld, toWorld.z.normalized)
+        let k = T(Glibc.tan(cutoff))
+        let uv = (T(0.5) + T(0.5) * x / (z * k), T(0.5) + T(0.5) * y / (z * k))
+        return intensity * texture.eval(uv) * f
     }
     /// The falloff for a direction leaving the light, in world space.
     @inlinable

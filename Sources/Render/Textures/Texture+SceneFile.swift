@@ -3,7 +3,7 @@ import ImageIO
 import SceneFile
 
 extension Texture where T == Double {
-    /// Builds the texture a `<texture type="bitmap|checkerboard">` object describes.
+    /// Builds the texture a `<texture type="bitmap|checkerboard|rawconstant">` object describes.
     public init(_ object: SceneObject) throws {
         guard object.category == .texture else {
             throw SceneFileError("expected a texture, found a \(object.category) '\(object.type)'", at: object.location)
@@ -15,8 +15,20 @@ extension Texture where T == Double {
             let c0 = try Texture.constantColor("color0", of: object, default: RGB(repeating: 0.4))
             let c1 = try Texture.constantColor("color1", of: object, default: RGB(repeating: 0.2))
             self = .checkerboard(Checkerboard(color0: c0, color1: c1, toUV: Texture.uvTransform(object)))
+        case "rawconstant":
+            // Mitsuba's `rawconstant`: a constant used as given (in RGB rendering the same as a colour).
+            let value: RGB<Double>
+            if let v = object.vector("value") {
+                value = RGB(v)
+            } else if let x = object.float("value") {
+                value = RGB(repeating: x)
+            } else {
+                throw SceneFileError("rawconstant: missing 'value' (a float or a vector)", at: object.location)
+            }
+            self = .constant(try Texture.checkedColor(Double3(value.r, value.g, value.b), "value", object))
         default:
-            throw SceneFileError("unsupported texture type '\(object.type)' (supported: bitmap, checkerboard)", at: object.location)
+            throw SceneFileError("unsupported texture type '\(object.type)' (supported: bitmap, checkerboard, rawconstant)",
+                                 at: object.location)
         }
     }
 

@@ -1,0 +1,32 @@
+import Geometry
+
+/// The null BSDF: the surface lets every path through unchanged, as Mitsuba
+/// 3's `null` (a shape that only carries an emitter, or marks a boundary).
+/// Sampling returns wo = −wi with weight 1, pdf 1, a delta lobe; `eval` and
+/// `pdf` are zero. As in Mitsuba's path integrator, passing through counts
+/// as a path segment and shadow rays stop at the surface.
+///
+/// ```xml
+/// <bsdf type="null"/>
+/// ```
+///
+/// Parameters: none.
+public struct NullBSDF<T: Real> {
+    @inlinable public init() {}
+
+    @inlinable
+    public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> { .zero }
+
+    @inlinable
+    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double { 0 }
+
+    @inlinable
+    public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
+        BSDFSample(wo: -si.wi, pdf: 1, weight: .one, isDelta: true)
+    }
+
+    @inlinable
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> NullBSDF<U> { NullBSDF<U>() }
+
+    public func parameters(prefix: String) -> [ParameterInfo] { [] }
+}

@@ -1,0 +1,26 @@
+import Geometry
+
+extension Texture {
+    /// The texture as one number at `uv` (Mitsuba's `eval_1`, for opacity
+    /// and blend weights): the value of a grey texture, the luminance of a
+    /// coloured one. (Mitsuba's `checkerboard` returns its two colours
+    /// swapped from `eval_1`; here it gives the colours `eval` gives.)
+    @inlinable
+    public func evalScalar(_ uv: (T, T)) -> T {
+        let c = eval(uv)
+        // Branch on primal values: a grey colour's value exactly, with the
+        // mean of the three channels' derivatives.
+        if c.r.primal == c.g.primal && c.g.primal == c.b.primal { return c.g + ((c.r - c.g) + (c.b - c.g)) * T(1.0 / 3.0) }
+        return c.luminance
+    }
+}
+
+extension Real {
+    /// The value clamped to [0, 1] (on its primal value; inside, the derivatives pass).
+    @inlinable @inline(__always)
+    public var clamped01: Self {
+        if primal < 0 { return 0 }
+        if primal > 1 { return 1 }
+        return self
+    }
+}

@@ -1,0 +1,303 @@
+import Testing
+import Foundation
+import Autodiff
+import Geometry
+import ImageIO
+import Render
+import SceneFile
+
+/// Where the plugin scenes and their Mitsuba 3 references live (written by
+/// tools/make-plugin-scenes.py and tools/make-references.sh).
+enum PluginFixtures {
+    static func scene(_ name: String) -> String { RenderFixtures.directory + "/plugin-scenes/" + name + ".xml" }
+    static func reference(_ name: String) -> String { RenderFixtures.directory + "/plugin-references/" + name + ".exr" }
+}
+
+/// One plugin scene against its Mitsuba 3 reference (16384 spp): the mean
+/// relative error per channel must be ≤ 1% (`referenceMeanThreshold`), the
+/// largest per-pixel one ≤ `maxError`.
+struct PluginCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var spp: Int
+    var maxError: Double = 0.25
+    var testDescription: String { name }
+}
+
+let pluginCases: [PluginCase] = [
+    PluginCase(name: "bsdf-roughplastic", spp: 1024),
+    PluginCase(name: "bsdf-roughplastic-ggx", spp: 1024),
+    PluginCase(name: "bsdf-null", spp: 2048),
+    PluginCase(name: "bsdf-mask", spp: 1024),
+    PluginCase(name: "bsdf-blendbsdf", spp: 1024),
+    PluginCase(name: "texture-rawconstant", spp: 1024),
+    PluginCase(name: "integrator-moment", spp: 1024),
+    PluginCase(name: "integrator-ptracer", spp: 4096),
+    PluginCase(name: "sensor-thinlens", spp: 1024),
+    PluginCase(name: "sensor-orthographic", spp: 1024),
+    PluginCase(name: "emitter-spot-texture", spp: 1024),
+    PluginCase(name: "emitter-projector", spp: 1024),
+    PluginCase(name: "shape-instance", spp: 1024),
+    PluginCase(name: "texture-bitmap-nearest-repeat", spp: 1024),
+    PluginCase(name: "texture-bitmap-nearest-mirror", spp: 1024),
+    PluginCase(name: "texture-bitmap-nearest-clamp", spp: 1024),
+    PluginCase(name: "texture-bitmap-bilinear-repeat", spp: 1024),
+    PluginCase(name: "texture-bitmap-bilinear-mirror", spp: 1024),
+    PluginCase(name: "texture-bitmap-bilinear-clamp", spp: 1024),
+]
+
+@Suite("Plugins: Mitsuba 3 references")
+struct PluginReferenceTests {
+    @Test("converged render matches Mitsuba 3", arguments: pluginCases)
+    func matchesMitsuba(_ c: PluginCase) throws {
+        let scene = try Scene.load(path: PluginFixtures.scene(c.name))
+        let image = scene.render(RenderOptions(samplesPerPixel: c.spp, seed: 7, threads: 2)).0
+        let reference = try Image.read(from: PluginFixtures.reference(c.name))
+        try #require(reference.width == image.width && reference.height == image.height)
+        let cmp = ImageComparison(image, reference)
+        let summary = (0..<3).map { k in
+            String(format: "%.4f/%.3f (mean %.4f vs %.4f)", cmp.meanRelative[k], cmp.maxRelative[k], cmp.mean[k], cmp.referenceMean[k])
+        }.joined(separator: ", ")
+        print("plugin reference \(c.name) (\(c.spp) spp): mean/max relative error per channel \(summary)")
+        for k in 0..<3 {
+            #expect(cmp.meanRelative[k] <= referenceMeanThreshold, "\(c.name) channel \(k): mean relative error; \(summary)")
+            #expect(cmp.maxRelative[k] <= c.maxError, "\(c.name) channel \(k): max relative error; \(summary)")
+        }
+    }
+
+    @Test("every plugin scene has a case and a reference")
+    func fixturesComplete() throws {
+        let scenes = try FileManager.default.contentsOfDirectory(atPath: RenderFixtures.directory + "/plugin-scenes")
+            .filter { $0.hasSuffix(".xml") }.map { String($0.dropLast(4)) }
+        let tested = Set(pluginCases.map(\.name))
+        for s in scenes { #expect(tested.contains(s), "Tests/Fixtures/plugin-scenes/\(s).xml has no case") }
+        for c in pluginCases {
+            #expect(FileManager.default.fileExists(atPath: PluginFixtures.reference(c.name)), "missing reference \(c.name).exr")
+        }
+    }
+}
+
+@Suite("Plugins: BSDFs")
+struct PluginBSDFTests {
+    @Test("eval and pdf match Mitsuba 3")
+    func matchesMitsubaEval() throws {
+        var cache: [String: BSDF<Double>] = [:]
+        var checked = 0
+        for c in PluginBSDFMitsubaReference.evalCases {
+            let bsdf = try cache[c.xml] ?? loadBSDF(c.xml)
+            cache[c.xml] = bsdf
+            let si = interaction(wi: Vec3(c.wi[0], c.wi[1], c.wi[2]))
+            let wo = Vec3(c.wo[0], c.wo[1], c.wo[2])
+            let f = bsdf.eval(si, wo: wo)
+            let p = bsdf.pdf(si, wo: wo)
+            // roughplastic's diffuse lobe comes through its numerically integrated
+            // coating tables (the same quadrature as Mitsuba's, other sample warps).
+            let rel = c.xml.contains("roughplastic") ? 2e-3 : 2e-4
+            for k in 0..<3 {
+                #expect(close(f[k], c.value[k], rel: rel, abs: 1e-6),
+                        "eval[\(k)] = \(f[k]), Mitsuba \(c.value[k]) for \(c.xml) wi \(c.wi) wo \(c.wo)")
+            }
+            #expect(close(p, c.pdf, rel: rel, abs: 1e-6), "pdf = \(p), Mitsuba \(c.pdf) for \(c.xml) wi \(c.wi) wo \(c.wo)")
+            checked += 1
+        }
+        #expect(checked > 250)
+    }
+
+    @Test("sampling matches the pdf (chi-square)", arguments: [
+        #"<bsdf type="roughplastic" id="b"><rgb name="diffuse_reflectance" value="0.1, 0.3, 0.7"/></bsdf>"#,
+        #"<bsdf type="roughplastic" id="b"><string name="distribution" value="ggx"/><float name="alpha" value="0.3"/></bsdf>"#,
+        #"<bsdf type="blendbsdf" id="b"><float name="weight" value="0.35"/><bsdf type="diffuse"/><bsdf type="roughconductor"><float name="alpha" value="0.2"/></bsdf></bsdf>"#,
+        #"<bsdf type="mask" id="b"><float name="opacity" value="0.6"/><bsdf type="roughconductor"><float name="alpha" value="0.3"/></bsdf></bsdf>"#,
+    ])
+    func chiSquareAgainstPDF(xml: String) throws {
+        let bsdf = try loadBSDF(xml)
+        for wi in [unit(0.3, 0.2, 0.9), unit(-0.6, 0.1, 0.4), unit(0.1, 0.1, 1)] {
+            let r = chiSquare(bsdf, wi: wi)
+            #expect(r.pValue > 1e-4, "chi-square p = \(r.pValue) for \(xml) at wi \(wi)")
+            #expect(r.pdfIntegral <= 1.002, "pdf integrates to \(r.pdfIntegral) for \(xml) at wi \(wi)")
+            #expect(Swift.abs(r.pdfIntegral - r.sampledFraction) < 0.01,
+                    "pdf integral \(r.pdfIntegral) vs fraction sampled \(r.sampledFraction) for \(xml) at wi \(wi)")
+            #expect(r.mismatches == 0, "\(r.mismatches) samples whose pdf/weight disagree with pdf()/eval() for \(xml)")
+        }
+    }
+
+    @Test("null passes paths through; mask at opacity 0 is null, at 1 its nested BSDF")
+    func nullAndMaskLimits() throws {
+        let si = interaction(wi: unit(0.3, -0.2, 0.8))
+        let null = try loadBSDF(#"<bsdf type="null" id="b"/>"#)
+        let s = try #require(null.sample(si, u1: 0.4, u2: (0.2, 0.7)))
+        #expect(s.isDelta && s.pdf == 1 && s.weight.r == 1 && s.wo.z < 0)
+        #expect(close(s.wo.x, -si.wi.x, rel: 0, abs: 1e-15) && close(s.wo.z, -si.wi.z, rel: 0, abs: 1e-15))
+        let clear = try loadBSDF(#"<bsdf type="mask" id="b"><float name="opacity" value="0"/><bsdf type="diffuse"/></bsdf>"#)
+        let opaque = try loadBSDF(#"<bsdf type="mask" id="b"><float name="opacity" value="1"/><bsdf type="diffuse"/></bsdf>"#)
+        let diffuse = try loadBSDF(#"<bsdf type="diffuse" id="b"/>"#)
+        let wo = unit(-0.4, 0.1, 0.7)
+        #expect(clear.eval(si, wo: wo).r == 0 && clear.pdf(si, wo: wo) == 0)
+        #expect(opaque.eval(si, wo: wo).r == diffuse.eval(si, wo: wo).r && opaque.pdf(si, wo: wo) == diffuse.pdf(si, wo: wo))
+        let through = try #require(clear.sample(si, u1: 0.5, u2: (0.3, 0.3)))
+        #expect(through.isDelta && through.weight.g == 1)
+    }
+
+    /// ∂eval/∂parameter by forward-mode dual numbers against central finite
+    /// differences of eval in Double (the BSDF rebuilt at ± h, tables included).
+    @Test("derivatives of eval match central finite differences", arguments: [
+        (#"<bsdf type="roughplastic" id="b"><rgb name="diffuse_reflectance" value="0.1, 0.3, 0.7"/></bsdf>"#, "alpha"),
+        (#"<bsdf type="roughplastic" id="b"><string name="distribution" value="ggx"/><float name="alpha" value="0.3"/></bsdf>"#, "eta"),
+        (#"<bsdf type="roughplastic" id="b"><rgb name="diffuse_reflectance" value="0.1, 0.3, 0.7"/></bsdf>"#, "diffuse_reflectance.value"),
+        (#"<bsdf type="blendbsdf" id="b"><float name="weight" value="0.35"/><bsdf type="diffuse"/><bsdf type="roughconductor"><float name="alpha" value="0.2"/></bsdf></bsdf>"#, "weight.value"),
+        (#"<bsdf type="blendbsdf" id="b"><float name="weight" value="0.35"/><bsdf type="diffuse"/><bsdf type="roughconductor"><float name="alpha" value="0.2"/></bsdf></bsdf>"#, "bsdf_1.alpha.value"),
+        (#"<bsdf type="mask" id="b"><float name="opacity" value="0.6"/><bsdf type="roughconductor"><float name="alpha" value="0.3"/></bsdf></bsdf>"#, "opacity.value"),
+    ])
+    func derivativesMatchFiniteDifferences(xml: String, key: String) throws {
+        typealias D = Dual<SIMD2<Double>>
+        let bsdf = try loadBSDF(xml)
+        let info = try #require(bsdf.parameters(prefix: "").first { $0.key == key }, "no parameter \(key)")
+        let lifted = bsdf.lifted(Lifter<D>(differentiates: { $0 == key }) { k, values in
+            values.map { k == key ? D($0, variable: 0) : D($0) }
+        }, prefix: "")
+        func shifted(_ h: Double) -> BSDF<Double> {
+            bsdf.lifted(Lifter<Double>(differentiates: { $0 == key }) { k, values in
+                values.map { k == key ? $0 + h : $0 }
+            }, prefix: "")
+        }
+        // roughplastic's coating tables are quadratures whose nodes move with
+        // alpha and eta; their derivatives are differences over 10⁻³ of the
+        // value, and so is this check for those two keys.
+        let h = ["alpha", "eta"].contains(key) ? 1e-3 * abs(info.values[0]) : 1e-5 * max(1, abs(info.values[0]))
+        let plus = shifted(h), minus = shifted(-h)
+        var compared = 0
+        for wi in [unit(0.3, 0.2, 0.9), unit(-0.5, 0.1, 0.6), unit(0.7, -0.1, 0.3)] {
+            for wo in [unit(-0.3, -0.2, 0.9), unit(0.1, -0.7, 0.3), unit(-0.6, 0.1, 0.5)] {
+                let f = lifted.eval(interaction(wi: Vector3<D>(wi)), wo: Vector3<D>(wo))
+                let fp = plus.eval(interaction(wi: wi), wo: wo), fm = minus.eval(interaction(wi: wi), wo: wo)
+                for k in 0..<3 {
+                    let fd = (fp[k] - fm[k]) / (2 * h)
+                    let ad = f[k].partials[0]
+                    #expect(close(ad, fd, rel: 2e-3, abs: 1e-7), "∂eval[\(k)]/∂\(key): dual \(ad), finite differences \(fd) for \(xml)")
+                    if abs(fd) > 1e-6 { compared += 1 }
+                }
+            }
+        }
+        #expect(compared > 0, "every derivative of \(key) was zero")
+    }
+}
+
+@Suite("Plugins: gradients")
+struct PluginGradientTests {
+    func relative(_ a: Double, _ b: Double, floor: Double = 1e-6) -> Double { abs(a - b) / max(abs(b), floor) }
+
+    /// Forward mode equals reverse mode on the plugin scenes.
+    @Test("forward equals reverse", arguments: [
+        ("bsdf-roughplastic", "mat.alpha"), ("bsdf-roughplastic", "mat.diffuse_reflectance.value"),
+        ("bsdf-blendbsdf", "mat.weight.value"), ("bsdf-mask", "nested_bsdf.reflectance.value"), ("bsdf-null", "light.emitter.radiance.value"),
+        ("emitter-spot-texture", "texture.data"), ("emitter-projector", "irradiance.data"),
+        ("sensor-thinlens", "sensor.aperture_radius"), ("sensor-thinlens", "sensor.focus_distance"),
+    ])
+    func forwardEqualsReverse(name: String, keySuffix: String) throws {
+        let scene = try Scene.load(path: PluginFixtures.scene(name), defines: [:])
+        let key = try #require(scene.parameterKeys.first { $0 == keySuffix || $0.hasSuffix("." + keySuffix) }, "no key \(keySuffix)")
+        let options = RenderOptions(samplesPerPixel: 4, seed: 3, threads: 2)
+        let (image, derivatives) = try scene.renderForward(keys: [key], options)
+        let (_, adjoint) = ImageLoss.mean.evaluate(image, target: nil)
+        let forward = derivatives.map { d in zip(adjoint, d.image.pixels).reduce(0.0) { $0 + $1.0 * Double($1.1) } }
+        let reverse = try scene.renderReverse(keys: [key], imageAdjoint: adjoint, options)
+        #expect(forward.count == reverse.count)
+        for i in forward.indices {
+            #expect(relative(reverse[i], forward[i]) < 1e-5, "\(name) \(key)[\(i)]: reverse \(reverse[i]) vs forward \(forward[i])")
+        }
+        #expect(forward.contains { $0 != 0 }, "\(name) \(key): every derivative is zero")
+    }
+
+    /// Reverse mode against central differences with the same seed, for
+    /// parameters that do not move sampling decisions (a BSDF nested in a
+    /// blend or a mask: the lobe choice depends on the weight or opacity only).
+    @Test("reverse matches central finite differences", arguments: [
+        ("bsdf-blendbsdf", "mat.bsdf_0.reflectance.value"), ("bsdf-mask", "nested_bsdf.reflectance.value"),
+    ])
+    func reverseMatchesFiniteDifferences(name: String, keySuffix: String) throws {
+        var scene = try Scene.load(path: PluginFixtures.scene(name), defines: [:])
+        // No Russian roulette: its decisions depend on the throughput, so on the parameter.
+        scene.integrator.rrDepth = 1000
+        let key = try #require(scene.parameterKeys.first { $0 == keySuffix || $0.hasSuffix("." + keySuffix) }, "no key \(keySuffix)")
+        let options = RenderOptions(samplesPerPixel: 8, seed: 5, threads: 2)
+        let (image, _) = scene.render(options)
+        let adjoint = ImageLoss.mean.evaluate(image, target: nil).adjoint
+        let reverse = try scene.renderReverse(keys: [key], imageAdjoint: adjoint, options)
+        let base = try #require(scene.parameters().first { $0.key == key }).values
+        for i in 0..<3 {
+            let h = 1e-3 * max(1, abs(base[i]))
+            var plus = base, minus = base
+            plus[i] += h; minus[i] -= h
+            let ip = try scene.updated([key: plus]).render(options).0
+            let im = try scene.updated([key: minus]).render(options).0
+            let fd = (ImageLoss.mean.evaluate(ip, target: nil).value - ImageLoss.mean.evaluate(im, target: nil).value) / (2 * h)
+            #expect(relative(reverse[i], fd) < 2e-3, "\(name) \(key)[\(i)]: reverse \(reverse[i]) vs finite differences \(fd)")
+        }
+    }
+
+    @Test("parameters are listed under Mitsuba's keys")
+    func parameterKeys() throws {
+        let keys = try Set(Scene.load(path: PluginFixtures.scene("bsdf-roughplastic")).parameterKeys)
+        #expect(keys.isSuperset(of: ["mat.alpha", "mat.eta", "mat.diffuse_reflectance.value"]))
+        let blend = try Set(Scene.load(path: PluginFixtures.scene("bsdf-blendbsdf")).parameterKeys)
+        #expect(blend.isSuperset(of: ["mat.weight.value", "mat.bsdf_0.reflectance.value", "mat.bsdf_1.alpha.value"]))
+        let lens = try Set(Scene.load(path: PluginFixtures.scene("sensor-thinlens")).parameterKeys)
+        #expect(lens.isSuperset(of: ["sensor.aperture_radius", "sensor.focus_distance", "sensor.x_fov"]))
+        let instances = try Set(Scene.load(path: PluginFixtures.scene("shape-instance")).parameterKeys)
+        #expect(instances.isSuperset(of: ["left.0.center", "right.0.radius", "right.1.vertex_positions", "left.1.translate"]))
+        #expect(!instances.contains { $0.hasPrefix("pair.") }, "the group itself is not drawn")
+        let projector = try Set(Scene.load(path: PluginFixtures.scene("emitter-projector")).parameterKeys)
+        #expect(projector.isSuperset(of: ["projector_0.irradiance.data", "projector_0.scale"]))
+    }
+
+    @Test("edge sampling is refused with a lens or an orthographic sensor")
+    func boundaryNeedsPinhole() throws {
+        for name in ["sensor-thinlens", "sensor-orthographic"] {
+            let scene = try Scene.load(path: PluginFixtures.scene(name))
+            let options = RenderOptions(samplesPerPixel: 1, seed: 1, threads: 1)
+            #expect(throws: ParameterError.self) { try scene.renderForward(keys: ["sensor.to_world"], options) }
+            let adjoint = [Double](repeating: 1, count: scene.film.width * scene.film.height * 3)
+            #expect(throws: ParameterError.self) {
+                try scene.renderReverse(keys: ["sensor.translate"], imageAdjoint: adjoint, options)
+            }
+            // The interior term alone is allowed.
+            _ = try scene.renderReverse(keys: ["sensor.translate"], imageAdjoint: adjoint, options, boundary: .interiorOnly)
+        }
+    }
+}
+
+@Suite("Plugins: scene files")
+struct PluginSceneFileTests {
+    func load(_ body: String, sensor: String = #"<sensor type="perspective"/>"#) throws -> Scene<Double> {
+        try memoryScene("""
+            <scene version="3.0.0">
+                <integrator type="path"/>
+                \(sensor)
+                <shape type="sphere">\(body)</shape>
+            </scene>
+            """)
+    }
+
+    @Test("bad plugin input is a one-line error naming the place")
+    func errors() throws {
+        let cases: [(String, String, String)] = [
+            (#"<bsdf type="mask"><float name="opacity" value="0.5"/></bsdf>"#, #"<sensor type="perspective"/>"#, "mask"),
+            (#"<bsdf type="blendbsdf"><bsdf type="diffuse"/></bsdf>"#, #"<sensor type="perspective"/>"#, "blendbsdf"),
+            (#"<bsdf type="roughplastic"><boolean name="sample_visible" value="false"/></bsdf>"#, #"<sensor type="perspective"/>"#,
+             "sample_visible"),
+            (#"<bsdf type="diffuse"><texture type="rawconstant" name="reflectance"/></bsdf>"#, #"<sensor type="perspective"/>"#, "value"),
+            ("", #"<sensor type="thinlens"><float name="aperture_radius" value="0.1"/></sensor>"#, "focus_distance"),
+            ("", #"<sensor type="orthographic"><float name="fov" value="30"/></sensor>"#, "fov"),
+            (#"<bsdf type="diffuse"/></shape><shape type="instance"><shape type="sphere"/>"#, #"<sensor type="perspective"/>"#,
+             "shapegroup"),
+        ]
+        for (body, sensor, word) in cases {
+            do {
+                _ = try load(body, sensor: sensor)
+                Issue.record("no error for \(body) \(sensor)")
+            } catch {
+                let text = "\(error)"
+                #expect(text.contains(word) && !text.contains("\n"), "error for \(body) \(sensor): \(text)")
+            }
+        }
+    }
+}
