@@ -2,7 +2,7 @@
 #   make demo   installs what is missing, builds in release, renders the default scene into renders/
 #   make test   installs what is missing, runs the whole suite (release build)
 SWIFT   ?= swift
-APT_PKGS = libpng-dev libopenexr-dev pkg-config
+APT_PKGS = libpng-dev libopenexr-dev pkg-config zlib1g-dev
 DIFFRAY  = .build/release/diffray
 
 .PHONY: deps build demo test test-package bench clean

@@ -24,13 +24,15 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenEXR", path: "Sources/COpenEXR",
                        providers: [.apt(["libopenexr-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSupport", path: "Sources/CSupport"),
 
         // Library modules, one concept each.
         .target(name: "Autodiff", dependencies: ["CSupport"], swiftSettings: optimised),
         .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR"], swiftSettings: optimised),
         .target(name: "Geometry", dependencies: ["Autodiff"], swiftSettings: optimised),
-        .target(name: "SceneFile", dependencies: [], swiftSettings: optimised),
+        .target(name: "SceneFile", dependencies: ["CZlib"], swiftSettings: optimised),
         .target(name: "Render", dependencies: ["Geometry", "ImageIO", "SceneFile"], swiftSettings: optimised),
         .target(name: "Learning", dependencies: ["Autodiff", "ImageIO"], swiftSettings: optimised),
         .target(name: "Environments", dependencies: ["Learning", "Render"], swiftSettings: optimised),

@@ -150,6 +150,11 @@ public enum Schema {
             PropertySpec("face_normals", .boolean, .boolean(false)),
             PropertySpec("flip_tex_coords", .boolean, .boolean(false)),
         ], children: shapeChildren),
+        PluginSpec(.shape, "serialized", shapeCommon + [
+            PropertySpec("filename", .filename, required: true),
+            PropertySpec("shape_index", .integer, .integer(0), .nonNegative),
+            PropertySpec("face_normals", .boolean, .boolean(false)),
+        ], children: shapeChildren, note: "Mitsuba's compressed mesh format (versions 3 and 4)"),
 
         // BSDFs.
         PluginSpec(.bsdf, "diffuse", [
@@ -249,11 +254,12 @@ public enum Schema {
             PropertySpec("fov", .float, nil, .openRange(0, 180)),
             PropertySpec("fov_axis", .choice(["x", "y", "diagonal", "smaller", "larger"]), .string("x")),
             PropertySpec("focal_length", .string),
+            PropertySpec("focus_distance", .float, nil, .positive),
             PropertySpec("near_clip", .float, .float(0.01), .positive),
             PropertySpec("far_clip", .float, .float(10000), .positive),
             PropertySpec("to_world", .transform, .transform(.identity)),
         ], children: [.film: 1, .sampler: 1],
-           note: "fov or focal_length (default \"50mm\", diagonal of a 36x24 mm frame); see SceneObject.horizontalFOV"),
+           note: "fov or focal_length (default \"50mm\", diagonal of a 36x24 mm frame); see SceneObject.horizontalFOV; focus_distance is accepted and has no effect on a pinhole"),
         PluginSpec(.film, "hdrfilm", [
             PropertySpec("width", .integer, .integer(768), .positive),
             PropertySpec("height", .integer, .integer(576), .positive),
