@@ -5,14 +5,28 @@
 # Needs ../shared/tools/mitsuba-ref (Mitsuba 3.9.1, llvm_ad_rgb). The tests never call it.
 #   tools/make-references.sh            all references
 #   tools/make-references.sh NAME...    only these (e.g. bsdf-plastic materials)
-# Scenes are regenerated first by tools/make-test-scenes.py (pure Python).
+#   tools/make-references.sh published  only the published Mitsuba scenes of scenes/published/:
+#                                       Tests/Fixtures/references/published-<name>.exr, rendered small by
+#                                       tools/published_references.py (SPP 4096 unless SPP is set); it also
+#                                       prints the RGB Mitsuba makes of the spectra SceneFileTests checks
+# Scenes are regenerated first by tools/make-test-scenes.py (pure Python), the published
+# scenes' stand-in assets by tools/make-published-assets.py (pure Python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MITSUBA=${MITSUBA_REF:-$(cd .. && pwd)/shared/tools/mitsuba-ref}
 [[ -x $MITSUBA ]] || MITSUBA=/work/shared/tools/mitsuba-ref
-SPP=${SPP:-16384}
 out=Tests/Fixtures/references
 mkdir -p "$out"
+if [[ ${1:-} == published ]]; then
+  python3 tools/make-published-assets.py >/dev/null
+  # The same virtual environment as mitsuba-ref (it builds it on first use).
+  "$MITSUBA" --help >/dev/null 2>&1 || true
+  home=${DIFFRAY_ANCHORS:-$HOME/.cache/diffray-anchors}
+  DRJIT_LIBLLVM_PATH=$(find "$home/venv" -name 'libLLVM.so*' | head -n 1) \
+    "$home/venv/bin/python" tools/published_references.py "$out" "${SPP:-4096}" "${@:2}"
+  exit 0
+fi
+SPP=${SPP:-16384}
 python3 tools/make-test-scenes.py
 
 # name | scene file | -D overrides (the scenes of scenes/ at a small resolution)

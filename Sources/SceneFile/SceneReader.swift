@@ -41,6 +41,8 @@ struct SceneReader {
     var ids: [String: SceneObject] = [:]
     /// Every object element with an id, found by the first pass.
     var pendingByID: [String: PendingObject] = [:]
+    /// `<alias id="a" as="b"/>`: b → a.
+    var aliases: [String: String] = [:]
     /// Ids whose objects are being read (a `<ref>` back to one is a cycle).
     var inProgress: Set<String> = []
     /// Top-level object elements in document order (includes merged in place).
@@ -222,13 +224,26 @@ struct SceneReader {
                     throw SceneReader.notFound(name, "<include>", searchPaths, at: attribute.location)
                 }
                 try readFile(path, display: name.hasPrefix("/") ? name : path, from: attribute.location, isRoot: false)
+            case "alias":
+                try checkAttributes(node, allowed: ["id", "as"])
+                let source = try require(node, "id"), alias = try require(node, "as")
+                let from = upgradedID(try substitute(source), context), to = upgradedID(try substitute(alias), context)
+                if !node.children.isEmpty { throw SceneFileError("<alias> takes no nested elements", at: node.children[0].location) }
+                guard let target = pendingByID[from] else {
+                    throw SceneFileError("<alias>: no object with id '\(from)' before it", at: source.location)
+                }
+                if let previous = pendingByID[to] {
+                    throw SceneFileError("id '\(to)' is already used by the <\(previous.node.name)> at \(previous.node.location)", at: alias.location)
+                }
+                pendingByID[to] = target
+                aliases[to] = aliases[from] ?? from
             case let tag where SceneReader.objectTags.contains(tag):
                 pendingTopLevel.append(PendingObject(node: node, context: context))
                 try noteIDs(node, context)
             case let tag where SceneReader.propertyTags.contains(tag) || tag == "ref":
                 throw SceneFileError("<\(tag)> cannot appear directly in <scene>; put it inside an object", at: node.location)
             default:
-                throw SceneReader.unknownTag(node, in: "scene", supported: ["default", "path", "include"]
+                throw SceneReader.unknownTag(node, in: "scene", supported: ["default", "path", "include", "alias"]
                                              + ObjectCategory.allCases.map(\.rawValue))
             }
         }
@@ -471,7 +486,8 @@ struct SceneReader {
             case "ref":
                 try checkAttributes(child, allowed: ["id", "name"])
                 let idAttribute = try require(child, "id")
-                let target = upgradedID(try substitute(idAttribute), context)
+                let named = upgradedID(try substitute(idAttribute), context)
+                let target = aliases[named] ?? named
                 var referenced: SceneObject
                 if let done = ids[target] {
                     referenced = done
@@ -483,7 +499,7 @@ struct SceneReader {
                     referenced = try readObject(pending.node, ObjectCategory(rawValue: pending.node.name)!, pending.context, nested: true)
                 } else {
                     let known = pendingByID.keys.sorted()
-                    throw SceneFileError("<ref id=\"\(target)\"> names no object in the scene (ids: "
+                    throw SceneFileError("<ref id=\"\(named)\"> names no object in the scene (ids: "
                                          + (known.isEmpty ? "none" : known.joined(separator: ", ")) + ")", at: idAttribute.location)
                 }
                 if let a = child.attribute("name") {
@@ -491,12 +507,12 @@ struct SceneReader {
                 } else {
                     referenced.name = nil
                 }
-                referenced.referencedID = target
+                referenced.referencedID = named
                 if !child.children.isEmpty { throw SceneFileError("<ref> takes no nested elements", at: child.children[0].location) }
                 object.children.append(referenced)
             case let tag where SceneReader.objectTags.contains(tag):
                 object.children.append(try readObject(child, ObjectCategory(rawValue: tag)!, context, nested: true))
-            case "default", "include", "path":
+            case "default", "include", "path", "alias":
                 throw SceneFileError("<\(child.name)> is only allowed directly in <scene>", at: child.location)
             default:
                 throw SceneReader.unknownTag(child, in: category.rawValue,
@@ -633,6 +649,10 @@ struct SceneReader {
             default: throw SceneFileError("<rgb> needs 3 numbers (or 1 for grey), found \(v.count)", at: a.location)
             }
         case "spectrum":
+            if let t = node.attribute("type") {
+                throw SceneFileError("<spectrum type=\"\(t.value)\"> (a spectrum plugin) is not supported; give value=\"...\" "
+                                     + "(one value or wavelength:value pairs) or filename=\"...\"", at: t.location)
+            }
             try checkAttributes(node, allowed: ["name", "value", "filename"])
             try noChildren()
             let bounded = !(inEmitter || SpectrumConversion.unboundedNames.contains(name))
