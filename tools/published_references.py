@@ -21,17 +21,17 @@ PUB = os.path.join(ROOT, 'scenes/published/mitsuba-data')
 
 # name | scene | width x height | -D overrides
 CASES = [
-    ('cbox-spectral', 'docs/scenes/variants_cbox_spectral.xml', (24, 24), {'max_depth': '6'}),
-    ('conductor-gold', 'docs/scenes/bsdf_conductor_gold.xml', (32, 24), {}),
-    ('conductor-aluminium', 'docs/scenes/bsdf_conductor_aluminium.xml', (32, 24), {}),
-    ('dielectric-diamond', 'docs/scenes/bsdf_dielectric_diamond.xml', (32, 24), {}),
-    ('ply-bunny', 'docs/scenes/shape_ply_bunny.xml', (32, 24), {'max_depth': '6'}),
-    ('ply-bunny-facet', 'docs/scenes/shape_ply_bunny_facet.xml', (32, 24), {'max_depth': '6'}),
-    ('sphere-basic', 'docs/scenes/shape_sphere_basic.xml', (32, 24), {'max_depth': '6'}),
-    ('disk', 'docs/scenes/shape_disk.xml', (32, 24), {'max_depth': '6'}),
-    ('rectangle', 'docs/scenes/shape_rectangle.xml', (32, 24), {'max_depth': '6'}),
-    ('spot-no-texture', 'docs/scenes/emitter_spot_no_texture.xml', (32, 24), {}),
-    ('infinite-mirrors', 'tests/scenes/infinite_mirrors/scene.xml', (24, 24), {}),
+    ('cbox-spectral', 'docs/scenes/variants_cbox_spectral.xml', (16, 16), {'max_depth': '6'}),
+    ('conductor-gold', 'docs/scenes/bsdf_conductor_gold.xml', (16, 12), {}),
+    ('conductor-aluminium', 'docs/scenes/bsdf_conductor_aluminium.xml', (16, 12), {}),
+    ('dielectric-diamond', 'docs/scenes/bsdf_dielectric_diamond.xml', (16, 12), {}),
+    ('ply-bunny', 'docs/scenes/shape_ply_bunny.xml', (16, 12), {'max_depth': '6'}),
+    ('ply-bunny-facet', 'docs/scenes/shape_ply_bunny_facet.xml', (16, 12), {'max_depth': '6'}),
+    ('sphere-basic', 'docs/scenes/shape_sphere_basic.xml', (16, 12), {'max_depth': '6'}),
+    ('disk', 'docs/scenes/shape_disk.xml', (16, 12), {'max_depth': '6'}),
+    ('rectangle', 'docs/scenes/shape_rectangle.xml', (16, 12), {'max_depth': '6'}),
+    ('spot-no-texture', 'docs/scenes/emitter_spot_no_texture.xml', (16, 12), {}),
+    ('infinite-mirrors', 'tests/scenes/infinite_mirrors/scene.xml', (16, 16), {}),
 ]
 
 
@@ -66,10 +66,11 @@ def spectra():
 <bsdf type="plastic" id="p"><spectrum name="specular_reflectance" value="400:0.2, 500:0.4, 600:0.6"/>
   <spectrum name="diffuse_reflectance" filename="%s"/></bsdf>
 <shape type="sphere"><ref id="p"/></shape>
+<emitter type="point" id="flat"><spectrum name="intensity" value="0.1"/></emitter>
 </scene>''' % os.path.join(ROOT, 'Tests/Fixtures/spectra/flat-half.spd'))
     p = mi.traverse(s)
     for key in ['r.reflectance.value', 'c.eta.value', 'c.k.value', 'lamp.emitter.radiance.value', 'sky.radiance.value',
-                'p.specular_reflectance.value', 'p.diffuse_reflectance.value']:
+                'p.specular_reflectance.value', 'p.diffuse_reflectance.value', 'flat.intensity.value']:
         print('spectrum', key, list(p[key]))
 
 

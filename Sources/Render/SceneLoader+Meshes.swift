@@ -51,7 +51,7 @@ extension Scene where T == Double {
     /// angle at that vertex (Thürmer and Wüthrich, "Computing Vertex Normals
     /// from Polygonal Facets", JGT 1998), normalised. Degenerate triangles add
     /// nothing; a vertex with no valid triangle gets (1, 0, 0), as in Mitsuba.
-    static func vertexNormals(positions: [Vec3], indices: [UInt32]) -> [Vec3] {
+    public static func vertexNormals(positions: [Vec3], indices: [UInt32]) -> [Vec3] {
         var sums = [Vec3](repeating: Vec3.zero, count: positions.count)
         for t in 0..<indices.count / 3 {
             let i = [Int(indices[3 * t]), Int(indices[3 * t + 1]), Int(indices[3 * t + 2])]

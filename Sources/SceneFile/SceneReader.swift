@@ -519,7 +519,15 @@ struct SceneReader {
                                              supported: SceneReader.propertyTags + ["ref"] + ObjectCategory.allCases.map(\.rawValue))
             }
         }
-        if context.oldNames { try SceneReader.upgradeTextureOffsets(&object) }
+        if context.oldNames {
+            // Mitsuba's upgrade renames diffuse_reflectance of a diffuse BSDF in nested textures and refs too.
+            if category == .bsdf, type == "diffuse" {
+                for i in object.children.indices where object.children[i].name == "diffuse_reflectance" {
+                    object.children[i].name = "reflectance"
+                }
+            }
+            try SceneReader.upgradeTextureOffsets(&object)
+        }
         try SceneReader.validate(&object, context)
         if let id = object.id { ids[id] = object }
         return object
@@ -658,14 +666,15 @@ struct SceneReader {
             let bounded = !(inEmitter || SpectrumConversion.unboundedNames.contains(name))
             switch (node.attribute("value"), node.attribute("filename")) {
             case (let value?, nil):
-                return .spectrum(try spectrum(value, node, bounded: bounded))
+                return .spectrum(try spectrum(value, node, emitted: inEmitter, bounded: bounded))
             case (nil, let file?):
                 let fileName = try substitute(file)
                 guard let path = SceneReader.find(fileName, in: context.searchPaths) else {
                     throw SceneReader.notFound(fileName, "<spectrum filename=...>", context.searchPaths, at: file.location)
                 }
                 let samples = try SpectrumConversion.readFile(path, display: fileName)
-                return .spectrum(SpectrumConversion.rgb(wavelengths: samples.wavelengths, values: samples.values, bounded: bounded))
+                return .spectrum(SpectrumConversion.rgb(wavelengths: samples.wavelengths, values: samples.values,
+                                                        emitted: inEmitter, bounded: bounded))
             default:
                 throw SceneFileError("<spectrum> needs one of 'value' or 'filename'", at: node.location)
             }
@@ -679,12 +688,14 @@ struct SceneReader {
 
     /// A spectrum's RGB: one value is a grey; wavelength:value pairs are
     /// integrated against the CIE 1931 curves as Mitsuba's RGB variants do.
-    func spectrum(_ attribute: XMLAttribute, _ node: XMLNode, bounded: Bool) throws -> Double3 {
+    func spectrum(_ attribute: XMLAttribute, _ node: XMLNode, emitted: Bool, bounded: Bool) throws -> Double3 {
         let text = try substitute(attribute)
         let tokens = text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
         guard !tokens.isEmpty else { throw SceneFileError("<spectrum> has an empty value", at: attribute.location) }
         if tokens.count == 1, !tokens[0].contains(":") {
-            return Double3(repeating: try SceneReader.number(tokens[0], attribute, node))
+            let v = try SceneReader.number(tokens[0], attribute, node)
+            // As Mitsuba's RGB variants: a constant emitted spectrum is flat over 360–830 nm, not grey.
+            return emitted ? SpectrumConversion.flatEmission * v : Double3(repeating: v)
         }
         var wavelengths: [Double] = [], values: [Double] = []
         for token in tokens {
@@ -702,7 +713,7 @@ struct SceneReader {
         guard wavelengths.count >= 2 else {
             throw SceneFileError("<spectrum> needs at least two wavelength:value pairs (or one plain value)", at: attribute.location)
         }
-        return SpectrumConversion.rgb(wavelengths: wavelengths, values: values, bounded: bounded)
+        return SpectrumConversion.rgb(wavelengths: wavelengths, values: values, emitted: emitted, bounded: bounded)
     }
 
     /// Composes the operations of a `<transform>` by left multiplication in document order.

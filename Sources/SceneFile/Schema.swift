@@ -223,7 +223,7 @@ public enum Schema {
         // Emitters.
         PluginSpec(.emitter, "area", [
             PropertySpec("radiance", .texture, required: true),
-        ], note: "only inside a <shape>; emits on the side the normal points to"),
+        ], note: "inside a <shape>, or top-level with an id and referenced from one shape; emits on the side the normal points to"),
         PluginSpec(.emitter, "point", [
             PropertySpec("intensity", .color, one),
             PropertySpec("position", .point),

@@ -1,23 +1,48 @@
 import Foundation
 
 /// Spectra given as wavelength:value pairs (or a spectrum file) turned into
-/// linear sRGB the way Mitsuba 3's RGB variants do it when they load a scene:
-/// the values, scaled by 1 / ∫ȳ (`cieYNormalization`), are interpolated
-/// linearly and integrated against the CIE 1931 2° colour matching functions
-/// by a 1000-point Riemann sum over 360–830 nm (nothing outside the given
-/// wavelengths), then the XYZ result goes through the XYZ → linear Rec. 709
-/// matrix. Reflectances are then clamped to [0, 1]; emitted spectra and the
-/// unbounded `eta`, `k`, `int_ior`, `ext_ior` only to ≥ 0. No D65 weighting is
-/// applied in RGB mode, to emitters or otherwise.
+/// linear sRGB the way Mitsuba 3's RGB variants (3.9) do it when they load a
+/// scene: the values, scaled by 1 / ∫ȳ (`cieYNormalization`), are
+/// interpolated linearly and integrated against the CIE 1931 2° colour
+/// matching functions by a 1000-point Riemann sum over 360–830 nm (nothing
+/// outside the given wavelengths) — weighted by the CIE D65 illuminant
+/// (normalised to luminance 1) for everything but an emitter's own spectra —
+/// then the XYZ result goes through the XYZ → linear Rec. 709 matrix. So a
+/// flat reflectance of 0.5 is grey 0.5, and a flat emitted spectrum of 1 is
+/// Illuminant E's (1.2, 0.95, 0.90). Reflectances are then clamped to
+/// [0, 1]; emitted spectra and the unbounded `eta`, `k`, `int_ior`,
+/// `ext_ior` only to ≥ 0.
 public enum SpectrumConversion {
     /// Properties whose spectra are not clamped to 1 (Mitsuba's "unbounded" spectra).
     public static let unboundedNames: Set<String> = ["eta", "k", "int_ior", "ext_ior"]
+
+    /// The linear sRGB of a flat emitted spectrum of 1 over the whole CIE
+    /// range (Illuminant E): what Mitsuba's RGB variants make of an emitter's
+    /// `<spectrum value="v"/>` (times v), where a reflectance's is grey v.
+    public static let flatEmission = rgb(wavelengths: [cieMinimum, cieMaximum], values: [1, 1], emitted: true, bounded: false)
 
     /// The CIE curves' first and last wavelength (nm) and sample count (5 nm steps).
     public static let cieMinimum = 360.0, cieMaximum = 830.0
     public static let cieSampleCount = 95
     /// 1 / ∫ȳ(λ) dλ over the table: a unit spectrum has luminance 1.
     public static let cieYNormalization = 1.0 / 106.7502593994140625
+
+    /// 1 / ∫ D65(λ) ȳ(λ) dλ: the D65 illuminant has luminance 1.
+    public static let d65Normalization = 1.0 / 98.99741751876255
+
+    /// The CIE D65 illuminant, relative power, 360–830 nm every 5 nm (100 at 560 nm).
+    static let d65: [Double] = [
+        46.6383, 49.3637, 52.0891, 51.0323, 49.9755, 52.3118, 54.6482, 68.7015, 82.7549, 87.1204,
+        91.486, 92.4589, 93.4318, 90.057, 86.6823, 95.7736, 104.865, 110.936, 117.008, 117.41,
+        117.812, 116.336, 114.861, 115.392, 115.923, 112.367, 108.811, 109.082, 109.354, 108.578,
+        107.802, 106.296, 104.79, 106.239, 107.689, 106.047, 104.405, 104.225, 104.046, 102.023,
+        100.0, 98.1671, 96.3342, 96.0611, 95.788, 92.2368, 88.6856, 89.3459, 90.0062, 89.8026,
+        89.5991, 88.6489, 87.6987, 85.4936, 83.2886, 83.4939, 83.6992, 81.863, 80.0268, 80.1207,
+        80.2146, 81.2462, 82.2778, 80.281, 78.2842, 74.0027, 69.7213, 70.6652, 71.6091, 72.979,
+        74.349, 67.9765, 61.604, 65.7448, 69.8856, 72.4863, 75.087, 69.3398, 63.5927, 55.0054,
+        46.4182, 56.6118, 66.8054, 65.0941, 63.3828, 63.8434, 64.304, 61.8779, 59.4519, 55.7054,
+        51.959, 54.6998, 57.4406, 58.8765, 60.3125,
+    ]
 
     /// x̄, ȳ, z̄ of the CIE 1931 2° standard observer, 360–830 nm every 5 nm.
     static let cieX: [Double] = [
@@ -73,6 +98,16 @@ public enum SpectrumConversion {
         return Double3(w0 * cieX[i0] + w1 * cieX[i0 + 1], w0 * cieY[i0] + w1 * cieY[i0 + 1], w0 * cieZ[i0] + w1 * cieZ[i0 + 1])
     }
 
+    /// The D65 illuminant at a wavelength (nm), linearly interpolated and
+    /// normalised to luminance 1; zero outside 360–830 nm.
+    public static func illuminantD65(_ wavelength: Double) -> Double {
+        guard wavelength >= cieMinimum, wavelength <= cieMaximum else { return 0 }
+        let t = (wavelength - cieMinimum) * Double(cieSampleCount - 1) / (cieMaximum - cieMinimum)
+        let i0 = min(max(Int(t), 0), cieSampleCount - 2)
+        let w1 = t - Double(i0)
+        return ((1 - w1) * d65[i0] + w1 * d65[i0 + 1]) * d65Normalization
+    }
+
     /// XYZ to linear sRGB (Rec. 709 primaries, D65 white).
     public static func xyzToLinearSRGB(_ c: Double3) -> Double3 {
         Double3(3.240479 * c.x - 1.537150 * c.y - 0.498535 * c.z,
@@ -81,8 +116,9 @@ public enum SpectrumConversion {
     }
 
     /// The linear sRGB of a piecewise-linear spectrum (wavelengths in nm,
-    /// increasing, at least two). `bounded`: clamp to [0, 1], else only to ≥ 0.
-    public static func rgb(wavelengths: [Double], values: [Double], bounded: Bool) -> Double3 {
+    /// increasing, at least two). `emitted`: an emitter's own spectrum (no D65
+    /// weighting). `bounded`: clamp to [0, 1], else only to ≥ 0.
+    public static func rgb(wavelengths: [Double], values: [Double], emitted: Bool, bounded: Bool) -> Double3 {
         precondition(wavelengths.count == values.count && wavelengths.count >= 2)
         let steps = 1000
         var xyz = Double3.zero
@@ -95,7 +131,7 @@ public enum SpectrumConversion {
             let x0 = wavelengths[index], x1 = wavelengths[index + 1]
             let y0 = values[index] * cieYNormalization, y1 = values[index + 1] * cieYNormalization
             let y = (x * y0 - x1 * y0 - x * y1 + x0 * y1) / (x0 - x1)
-            xyz = xyz + cie1931(x) * y
+            xyz = xyz + cie1931(x) * (emitted ? y : y * illuminantD65(x))
         }
         xyz = xyz * ((cieMaximum - cieMinimum) / Double(steps))
         let c = xyzToLinearSRGB(xyz)
