@@ -7,14 +7,14 @@ import Testing
 @Suite struct VertexNormalTests {
     @Test func normalsAreWeightedByTheAngleAtTheVertex() {
         // Two triangles meet at the origin: one in the z = 0 plane with a 90° corner
-        // there (normal +z), one in the y = 0 plane with a 45° corner (normal -y).
+        // there (normal +z), one in the y = 0 plane with a 45° corner (normal +y).
         let positions = [Vec3(0, 0, 0), Vec3(1, 0, 0), Vec3(0, 1, 0), Vec3(1, 0, 1)]
         let indices: [UInt32] = [0, 1, 2, 0, 3, 1]
         let n = Scene<Double>.vertexNormals(positions: positions, indices: indices)
-        let expected = (Vec3(0, 0, 1) * (Double.pi / 2) + Vec3(0, -1, 0) * (Double.pi / 4)).normalized
+        let expected = (Vec3(0, 0, 1) * (Double.pi / 2) + Vec3(0, 1, 0) * (Double.pi / 4)).normalized
         #expect((n[0] - expected).length < 1e-12, "\(n[0]) vs \(expected)")
         // Weighting by area instead would give equal weights (both triangles have area 1/2).
-        #expect((n[0] - (Vec3(0, 0, 1) + Vec3(0, -1, 0)).normalized).length > 0.1)
+        #expect((n[0] - (Vec3(0, 0, 1) + Vec3(0, 1, 0)).normalized).length > 0.1)
         // A vertex of one triangle only takes that triangle's normal.
         #expect((n[2] - Vec3(0, 0, 1)).length < 1e-12)
     }

@@ -42,7 +42,8 @@ import Testing
         #expect(bsdf.boolean("nonlinear") == false) // default
         #expect(s.emitters[0].vector("direction") == Double3(0, 0, -1))
         #expect(s.emitters[0].rgb("irradiance") == Double3(repeating: 2))
-        #expect(s.emitters[1].properties["radiance"] == .spectrum(Double3(repeating: 0.25)))
+        // An emitter's constant spectrum is flat over 360–830 nm, as in Mitsuba's RGB variants (not grey).
+        #expect(s.emitters[1].properties["radiance"] == .spectrum(SpectrumConversion.flatEmission * 0.25))
         #expect(s.objectsByID["ball"] == ball)
     }
 
