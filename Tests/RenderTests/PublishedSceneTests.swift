@@ -85,7 +85,7 @@ let publishedComparisons: [PublishedComparison] = [
                         defines: ["max_depth": "6"], spp: 4096),
     // Unlimited depth under two spot lights: the noisiest case.
     PublishedComparison(reference: "spot-no-texture", path: "docs/scenes/emitter_spot_no_texture.xml", width: 16, height: 12,
-                        spp: 16384),
+                        spp: 32768),
     PublishedComparison(reference: "infinite-mirrors", path: "tests/scenes/infinite_mirrors/scene.xml", width: 16, height: 16,
                         spp: 4096),
 ]
