@@ -24,13 +24,15 @@ let package = Package(
                        providers: [.apt(["libopenexr-dev"])]),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG",
                        providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSupport", path: "Sources/CSupport"),
 
         // Library modules, one concept each.
         .target(name: "Autodiff", dependencies: ["CSupport"]),
         .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR", "CJPEG"]),
         .target(name: "Geometry", dependencies: ["Autodiff"]),
-        .target(name: "SceneFile", dependencies: []),
+        .target(name: "SceneFile", dependencies: ["CZlib"]),
         .target(name: "Learning", dependencies: ["Autodiff", "ImageIO"]),
         .target(name: "Render", dependencies: ["Geometry", "ImageIO", "SceneFile", "Learning"]),
         // Control: dynamics, losses, BPTT and trainers; no rendering.

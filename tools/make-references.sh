@@ -5,14 +5,33 @@
 # Needs ../shared/tools/mitsuba-ref (Mitsuba 3.9.1, llvm_ad_rgb). The tests never call it.
 #   tools/make-references.sh            all references
 #   tools/make-references.sh NAME...    only these (e.g. bsdf-plastic materials)
+#   tools/make-references.sh published  only the published Mitsuba scenes of scenes/published/:
+#                                       Tests/Fixtures/references/published-<name>.exr, rendered small by
+#                                       tools/published_references.py (SPP 4096 unless SPP is set); it also
+#                                       prints the RGB Mitsuba makes of the spectra SceneFileTests checks
 #   environment: SPP (16384), OUT (Tests/Fixtures/references), MITSUBA_REF (the tool's path)
-# Scenes are regenerated first by tools/make-test-scenes.py (pure Python). Without the
-# Mitsuba tool only that step runs, and the script says so.
+# Scenes are regenerated first by tools/make-test-scenes.py (pure Python), the published
+# scenes' stand-in assets by tools/make-published-assets.py (pure Python). Without the
+# Mitsuba tool only those steps run, and the script says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MITSUBA=${MITSUBA_REF:-$(cd .. && pwd)/shared/tools/mitsuba-ref}
-SPP=${SPP:-16384}
 out=${OUT:-Tests/Fixtures/references}
+if [[ ${1:-} == published ]]; then
+  python3 tools/make-published-assets.py >/dev/null
+  if [[ ! -x $MITSUBA ]]; then
+    echo "references: skipped (no mitsuba-ref at $MITSUBA: set MITSUBA_REF)"
+    exit 0
+  fi
+  mkdir -p "$out"
+  # The same virtual environment as mitsuba-ref (it builds it on first use).
+  "$MITSUBA" --help >/dev/null 2>&1 || true
+  home=${DIFFRAY_ANCHORS:-$HOME/.cache/diffray-anchors}
+  DRJIT_LIBLLVM_PATH=$(find "$home/venv" -name 'libLLVM.so*' | head -n 1) \
+    "$home/venv/bin/python" tools/published_references.py "$out" "${SPP:-4096}" "${@:2}"
+  exit 0
+fi
+SPP=${SPP:-16384}
 python3 tools/make-test-scenes.py
 if [[ ! -x $MITSUBA ]]; then
   echo "references: skipped (no mitsuba-ref at $MITSUBA: set MITSUBA_REF)"

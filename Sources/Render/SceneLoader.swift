@@ -251,38 +251,10 @@ extension Scene where T == Double {
             return .mesh(TriangleMesh.cube(toWorld))
         case "disk":
             return .disk(toWorld: toWorld)
-        case "obj", "ply":
-            let data = try object.loadMesh()
-            if data.triangleCount == 0 {
-                throw SceneFileError("\(object.type) mesh has no triangles", at: object.location(of: "filename"))
-            }
-            var positions = [Vec3](), normals: [Vec3]? = nil, uvs: [(Double, Double)]? = nil
-            positions.reserveCapacity(data.vertexCount)
-            for v in 0..<data.vertexCount {
-                positions.append(Vec3(data.positions[3 * v], data.positions[3 * v + 1], data.positions[3 * v + 2]))
-            }
-            if let n = data.normals, !(object.boolean("face_normals") ?? false) {
-                var list = [Vec3]()
-                list.reserveCapacity(data.vertexCount)
-                for v in 0..<data.vertexCount {
-                    let x: Double = n[3 * v], y: Double = n[3 * v + 1], z: Double = n[3 * v + 2]
-                    list.append(Vec3(x, y, z))
-                }
-                normals = list
-            }
-            if let t = data.uvs {
-                var list = [(Double, Double)]()
-                list.reserveCapacity(data.vertexCount)
-                for v in 0..<data.vertexCount {
-                    let a: Double = t[2 * v], b: Double = t[2 * v + 1]
-                    list.append((a, b))
-                }
-                uvs = list
-            }
-            return .mesh(TriangleMesh.transformed(positions: positions, normals: normals, uvs: uvs, indices: data.indices,
-                                                  by: toWorld, flipWinding: false))
+        case "obj", "ply", "serialized":
+            return .mesh(try meshGeometry(of: object, toWorld: toWorld))
         default:
-            throw SceneFileError("unsupported shape '\(object.type)'; supported: sphere, rectangle, cube, disk, obj, ply",
+            throw SceneFileError("unsupported shape '\(object.type)'; supported: sphere, rectangle, cube, disk, obj, ply, serialized",
                                  at: object.location)
         }
     }

@@ -1,4 +1,4 @@
-/// A triangle mesh as read from an OBJ or PLY file: flat arrays, indices
+/// A triangle mesh as read from an OBJ, PLY or serialized file: flat arrays, indices
 /// checked against the vertex count.
 public struct MeshData: Sendable, Hashable {
     /// x, y, z per vertex.
@@ -9,6 +9,9 @@ public struct MeshData: Sendable, Hashable {
     public var uvs: [Double]?
     /// Three vertex indices per triangle (polygons are fan-triangulated).
     public var indices: [UInt32]
+    /// The file asks for face normals (a serialized mesh's flag 0x10), as
+    /// `face_normals="true"` does.
+    public var faceNormals = false
 
     public init(positions: [Double], normals: [Double]? = nil, uvs: [Double]? = nil, indices: [UInt32]) {
         self.positions = positions

@@ -2,9 +2,10 @@
 /// substitution, old-name mapping and validation).
 ///
 /// - `rgb`: one value in the file means grey (`<rgb value="0.5"/>` = (0.5, 0.5, 0.5)).
-/// - `spectrum`: DiffRay renders in RGB, so a spectrum is a constant grey:
-///   `value="0.5"` gives 0.5; `value="400:0.1, 500:0.3, 600:0.5"` (wavelength:value
-///   pairs) gives the plain mean of the values, 0.3.
+/// - `spectrum`: DiffRay renders in RGB, so a spectrum holds the RGB that
+///   Mitsuba's RGB variants make of it: `value="0.5"` is grey 0.5;
+///   wavelength:value pairs and `filename=` spectra are integrated against the
+///   CIE 1931 curves (see `SpectrumConversion`).
 /// - `transform`: the composed 4×4 matrix of a `<transform>` element.
 /// Object references (`<ref id="..."/>`, `<ref name="..." id="..."/>`) are not
 /// properties: the referenced object is resolved into `SceneObject.children`
@@ -17,7 +18,7 @@ public enum Property: Sendable, Hashable {
     case point(Double3)
     case vector(Double3)
     case rgb(Double3)
-    case spectrum(Double)
+    case spectrum(Double3)
     case transform(Matrix4)
 
     /// The element name used in the file (`integer`, `float`, `rgb`, ...).
@@ -48,7 +49,7 @@ public enum Property: Sendable, Hashable {
     public var colorValue: Double3? {
         switch self {
         case .rgb(let c): c
-        case .spectrum(let v): Double3(repeating: v)
+        case .spectrum(let c): c
         case .float(let v): Double3(repeating: v)
         case .integer(let v): Double3(repeating: Double(v))
         default: nil

@@ -37,18 +37,26 @@ public struct SceneDescription: Sendable, Hashable {
     public static let maximumResolution = 1 << 17
 
     /// Reads and validates a scene file. `defines` are the command line's
-    /// `-D name=value`, which override `<default>`s.
+    /// `-D name=value`, which override `<default>`s. File names (meshes,
+    /// textures, includes) are looked up as Mitsuba's file resolver does: in
+    /// the `<path>` folders (the latest first), the working directory, then
+    /// the folder of this file.
     public init(path: String, defines: [String: String] = [:]) throws {
         self = try SceneReader.read(path: path, defines: defines)
     }
 
     /// Parses a scene held in memory. `file` names it in error messages;
-    /// `directory` is where relative paths (includes, meshes) resolve.
+    /// `directory` stands for the scene file's folder: relative file names
+    /// are looked up in the `<path>` folders, the working directory, then it.
     public init(xml: String, file: String = "<string>", directory: String? = nil,
                 defines: [String: String] = [:]) throws {
         let dir = directory ?? FileManager.default.currentDirectoryPath
         self = try SceneReader.read(xml: xml, file: file, directory: dir, defines: defines)
     }
+
+    /// A property name as Mitsuba 3 upgrades it in scenes older than 2.0
+    /// (`toWorld` → `to_world`, `intIOR` → `int_ior`).
+    public static func upgradedName(_ name: String) -> String { SceneReader.snakeCase(name) }
 
     init(version: String, file: String, directory: String, objects: [SceneObject],
          objectsByID: [String: SceneObject], integrator: SceneObject, sensors: [SceneObject],

@@ -80,12 +80,13 @@ extension SceneObject {
 }
 
 extension SceneObject {
-    /// Reads the mesh of an `obj` or `ply` shape (its `filename`, already
-    /// resolved against the scene file). For `obj`, `flip_tex_coords` (default
-    /// true, as Mitsuba) replaces v by 1 − v. Errors name the mesh file and line.
+    /// Reads the mesh of an `obj`, `ply` or `serialized` shape (its
+    /// `filename`, already resolved). For `obj`, `flip_tex_coords` (default
+    /// true, as Mitsuba) replaces v by 1 − v; for `serialized`, `shape_index`
+    /// picks the mesh. Errors name the mesh file and line or byte offset.
     public func loadMesh() throws -> MeshData {
-        guard category == .shape, type == "obj" || type == "ply" else {
-            throw SceneFileError("<\(category) type=\"\(type)\"> is not a mesh (obj or ply)", at: location)
+        guard category == .shape, ["obj", "ply", "serialized"].contains(type) else {
+            throw SceneFileError("<\(category) type=\"\(type)\"> is not a mesh (obj, ply or serialized)", at: location)
         }
         guard let path = string("filename") else {
             throw SceneFileError("<shape type=\"\(type)\"> has no filename", at: location)
@@ -93,7 +94,12 @@ extension SceneObject {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SceneFileError("file not found: \(path)", at: location(of: "filename"))
         }
-        var mesh = type == "obj" ? try MeshData.readOBJ(path: path) : try MeshData.readPLY(path: path)
+        var mesh: MeshData
+        switch type {
+        case "obj": mesh = try MeshData.readOBJ(path: path)
+        case "ply": mesh = try MeshData.readPLY(path: path)
+        default: mesh = try MeshData.readSerialized(path: path, shapeIndex: integer("shape_index") ?? 0)
+        }
         if boolean("flip_tex_coords") == true, var uvs = mesh.uvs {
             for i in stride(from: 1, to: uvs.count, by: 2) { uvs[i] = 1 - uvs[i] }
             mesh.uvs = uvs

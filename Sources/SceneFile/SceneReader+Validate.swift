@@ -6,7 +6,9 @@ import Foundation
 extension SceneReader {
     static func checkPlugin(_ object: SceneObject) throws {
         guard Schema.plugin(object.category, object.type) != nil else {
-            throw SceneFileError("unsupported <\(object.category)> plugin '\(object.type)' (supported: "
+            let media = ["volpath", "volpathmis", "prbvolpath", "homogeneous", "heterogeneous", "isotropic", "hg", "rayleigh"]
+            let mediaNote = media.contains(object.type) ? " (DiffRay renders no participating media)" : ""
+            throw SceneFileError("unsupported <\(object.category)> plugin '\(object.type)'\(mediaNote) (supported: "
                                  + Schema.pluginNames(object.category).joined(separator: ", ") + ")", at: object.location)
         }
     }
@@ -132,10 +134,9 @@ extension SceneReader {
         case .filename:
             guard case .string(let s) = value else { throw wrong() }
             guard !s.isEmpty else { throw SceneFileError("empty '\(spec.name)' in \(what)", at: location) }
-            let path = resolve(s, in: context.directory)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw SceneFileError("file not found: \(s) (\(spec.name) of \(what), looked for \(path))", at: location)
+            // As Mitsuba's file resolver: <path> folders, the working directory, the scene's folder.
+            guard let path = find(s, in: context.searchPaths) else {
+                throw notFound(s, "\(spec.name) of \(what)", context.searchPaths, at: location)
             }
             result = .string(path)
         }
@@ -147,8 +148,8 @@ extension SceneReader {
         var numbers: [Double] = []
         switch value {
         case .integer(let v): numbers = [Double(v)]
-        case .float(let v), .spectrum(let v): numbers = [v]
-        case .rgb(let c): numbers = [c.x, c.y, c.z]
+        case .float(let v): numbers = [v]
+        case .rgb(let c), .spectrum(let c): numbers = [c.x, c.y, c.z]
         default: break
         }
         // Colours (reflectance, radiance, eta, alpha, ...) are never negative.

@@ -1,42 +1,79 @@
 import Foundation
 
 /// Turns scene XML into validated `SceneObject`s: `<default>` and `$name`,
-/// `<include>`, `id`/`<ref>`, old camelCase names, values and transforms.
+/// `<path>` and `<include>`, `id`/`<ref>` (also to objects defined later),
+/// old camelCase names, values and transforms.
+///
+/// Reading is two passes, as Mitsuba's loader parses the whole document
+/// before it instantiates anything: the first walks `<scene>` (and the
+/// files it includes) in order, applying `<default>`, `<path>` and
+/// `<include>` and noting every object element and its id; the second reads
+/// the objects, so a `<ref>` may name an object that appears further down and
+/// every `<path>` applies to every file name.
 struct SceneReader {
     /// The file being read and how to read its names.
     struct FileContext {
         var file: String
         var directory: String
+        /// The scene version is below 2.0: Mitsuba 3's loader upgrades
+        /// camelCase names and a few renamed properties (see `upgradedName`).
         var oldNames: Bool
+        /// Folders a relative file name is looked up in, in order (Mitsuba's
+        /// file resolver: `<path>` folders, latest first, then the working
+        /// directory, then the folder of the root scene file).
+        var searchPaths: [String] = []
+    }
+
+    /// An object element waiting for the second pass.
+    struct PendingObject {
+        var node: XMLNode
+        var context: FileContext
     }
 
     static let objectTags = Set(ObjectCategory.allCases.map(\.rawValue))
     static let propertyTags = ["integer", "float", "boolean", "string", "point", "vector", "rgb", "spectrum", "transform"]
     static let maximumFileSize = 64 << 20
+    /// Mitsuba's limit on nested `<include>`s.
+    static let maximumIncludeDepth = 15
 
     var parameters: [String: String]
-    let defined: Set<String>
+    /// Objects read so far, by id.
     var ids: [String: SceneObject] = [:]
+    /// Every object element with an id, found by the first pass.
+    var pendingByID: [String: PendingObject] = [:]
+    /// `<alias id="a" as="b"/>`: b → a.
+    var aliases: [String: String] = [:]
+    /// Ids whose objects are being read (a `<ref>` back to one is a cycle).
+    var inProgress: Set<String> = []
+    /// Top-level object elements in document order (includes merged in place).
+    var pendingTopLevel: [PendingObject] = []
     var includeStack: [String] = []
     var topLevel: [SceneObject] = []
     var rootVersion = ""
+    /// `<path>` folders, latest first.
+    var pathFolders: [String] = []
+    /// The folder of the root scene file (for an in-memory scene, the one given).
+    let sceneDirectory: String
+    /// The working directory, which Mitsuba's resolver searches before the scene folder.
+    let workingDirectory: String
 
-    init(defines: [String: String]) {
+    init(defines: [String: String], sceneDirectory: String) {
         parameters = defines
-        defined = Set(defines.keys)
+        self.sceneDirectory = sceneDirectory
+        workingDirectory = SceneReader.standardize(FileManager.default.currentDirectoryPath)
     }
 
     // MARK: Entry points
 
     static func read(path: String, defines: [String: String]) throws -> SceneDescription {
-        var reader = SceneReader(defines: defines)
         let absolute = standardize(path)
+        var reader = SceneReader(defines: defines, sceneDirectory: parentDirectory(absolute))
         try reader.readFile(absolute, display: path, from: nil, isRoot: true)
         return try reader.finish(file: path, directory: parentDirectory(absolute))
     }
 
     static func read(xml: String, file: String, directory: String, defines: [String: String]) throws -> SceneDescription {
-        var reader = SceneReader(defines: defines)
+        var reader = SceneReader(defines: defines, sceneDirectory: standardize(directory))
         let root = try XMLReader.parse(xml, file: file)
         try reader.readScene(root, FileContext(file: file, directory: standardize(directory), oldNames: false), isRoot: true)
         return try reader.finish(file: file, directory: standardize(directory))
@@ -56,6 +93,34 @@ struct SceneReader {
         if path.hasPrefix("/") { return standardize(path) }
         return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true))
             .standardizedFileURL.path
+    }
+
+    static func exists(_ path: String, directory: Bool) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue == directory
+    }
+
+    /// The folders Mitsuba's file resolver searches, in order.
+    var searchPaths: [String] {
+        var list = pathFolders
+        for folder in [workingDirectory, sceneDirectory] where !list.contains(folder) { list.append(folder) }
+        return list
+    }
+
+    /// Looks a file name up as Mitsuba's file resolver does: an absolute path
+    /// as it is, else the first of `searchPaths` that holds it. Nil if none does.
+    static func find(_ name: String, in searchPaths: [String]) -> String? {
+        if name.hasPrefix("/") { return exists(standardize(name), directory: false) ? standardize(name) : nil }
+        for folder in searchPaths {
+            let candidate = resolve(name, in: folder)
+            if exists(candidate, directory: false) { return candidate }
+        }
+        return nil
+    }
+
+    /// `file not found: NAME (WHAT; looked in A, B)`.
+    static func notFound(_ name: String, _ what: String, _ searchPaths: [String], at location: SourceLocation) -> SceneFileError {
+        SceneFileError("file not found: \(name) (\(what); looked in " + searchPaths.joined(separator: ", ") + ")", at: location)
     }
 
     /// Reads a whole file, refusing a missing one, a directory or one over `limit` bytes.
@@ -85,6 +150,10 @@ struct SceneReader {
             throw SceneFileError("include cycle: " + cycle.joined(separator: " -> "),
                                  at: location ?? SourceLocation(file: display, line: 0, column: 0))
         }
+        guard includeStack.count <= SceneReader.maximumIncludeDepth else {
+            throw SceneFileError("more than \(SceneReader.maximumIncludeDepth) nested <include>s",
+                                 at: location ?? SourceLocation(file: display, line: 0, column: 0))
+        }
         let bytes = try SceneReader.contents(of: absolute, display: display, limit: SceneReader.maximumFileSize, at: location)
         let root = try XMLReader.parse(String(decoding: bytes, as: UTF8.self), file: display)
         includeStack.append(absolute)
@@ -93,7 +162,7 @@ struct SceneReader {
                       isRoot: isRoot)
     }
 
-    // MARK: Scene level
+    // MARK: Scene level (first pass)
 
     mutating func readScene(_ root: XMLNode, _ context: FileContext, isRoot: Bool) throws {
         guard root.name == "scene" else {
@@ -104,7 +173,7 @@ struct SceneReader {
             throw SceneFileError("<scene> needs a version attribute, e.g. version=\"3.0.0\"", at: root.location)
         }
         let version = try substitute(versionAttribute)
-        let parts = version.split(separator: ".")
+        let parts = version.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...3).contains(parts.count), parts.allSatisfy({ Int($0) != nil && !$0.isEmpty }), let major = Int(parts[0]) else {
             throw SceneFileError("invalid scene version '\(version)' (expected like 3.0.0)", at: versionAttribute.location)
         }
@@ -124,34 +193,104 @@ struct SceneReader {
                 guard !name.isEmpty, name.utf8.allSatisfy(SceneReader.isParameterChar) else {
                     throw SceneFileError("invalid parameter name '\(name)' (letters, digits and _)", at: node.location)
                 }
-                if !defined.contains(name) { parameters[name] = value }
+                // As Mitsuba: the first definition of a name wins, and -D (already there) beats all.
+                if parameters[name] == nil { parameters[name] = value }
                 if !node.children.isEmpty { throw SceneFileError("<default> takes no nested elements", at: node.children[0].location) }
+            case "path":
+                try checkAttributes(node, allowed: ["value"])
+                let attribute = try require(node, "value")
+                let name = try substitute(attribute)
+                if !node.children.isEmpty { throw SceneFileError("<path> takes no nested elements", at: node.children[0].location) }
+                guard !name.isEmpty else { throw SceneFileError("<path> has an empty value", at: attribute.location) }
+                // Relative to the file that declares it, else looked up like any file name.
+                var folder = SceneReader.resolve(name, in: context.directory)
+                if !name.hasPrefix("/"), !SceneReader.exists(folder, directory: true),
+                   let other = searchPaths.lazy.map({ SceneReader.resolve(name, in: $0) })
+                       .first(where: { SceneReader.exists($0, directory: true) }) {
+                    folder = other
+                }
+                guard SceneReader.exists(folder, directory: true) else {
+                    throw SceneFileError("<path>: folder not found: \(name) (looked for \(folder))", at: attribute.location)
+                }
+                pathFolders.removeAll { $0 == folder }
+                pathFolders.insert(folder, at: 0)
             case "include":
                 try checkAttributes(node, allowed: ["filename"])
                 let attribute = try require(node, "filename")
                 let name = try substitute(attribute)
-                let path = SceneReader.resolve(name, in: context.directory)
+                if !node.children.isEmpty { throw SceneFileError("<include> takes no nested elements", at: node.children[0].location) }
+                // As Mitsuba: through the file resolver (the root scene's folder, not the including file's).
+                guard let path = SceneReader.find(name, in: searchPaths) else {
+                    throw SceneReader.notFound(name, "<include>", searchPaths, at: attribute.location)
+                }
                 try readFile(path, display: name.hasPrefix("/") ? name : path, from: attribute.location, isRoot: false)
+            case "alias":
+                try checkAttributes(node, allowed: ["id", "as"])
+                let source = try require(node, "id"), alias = try require(node, "as")
+                let from = upgradedID(try substitute(source), context), to = upgradedID(try substitute(alias), context)
+                if !node.children.isEmpty { throw SceneFileError("<alias> takes no nested elements", at: node.children[0].location) }
+                guard let target = pendingByID[from] else {
+                    throw SceneFileError("<alias>: no object with id '\(from)' before it", at: source.location)
+                }
+                if let previous = pendingByID[to] {
+                    throw SceneFileError("id '\(to)' is already used by the <\(previous.node.name)> at \(previous.node.location)", at: alias.location)
+                }
+                pendingByID[to] = target
+                aliases[to] = aliases[from] ?? from
             case let tag where SceneReader.objectTags.contains(tag):
-                let object = try readObject(node, ObjectCategory(rawValue: tag)!, context, nested: false)
-                try checkTopLevel(object)
-                topLevel.append(object)
+                pendingTopLevel.append(PendingObject(node: node, context: context))
+                try noteIDs(node, context)
             case let tag where SceneReader.propertyTags.contains(tag) || tag == "ref":
                 throw SceneFileError("<\(tag)> cannot appear directly in <scene>; put it inside an object", at: node.location)
             default:
-                throw SceneFileError("unknown tag <\(node.name)> in <scene> (supported: default, include, "
-                                     + ObjectCategory.allCases.map(\.rawValue).joined(separator: ", ") + ")", at: node.location)
+                throw SceneReader.unknownTag(node, in: "scene", supported: ["default", "path", "include", "alias"]
+                                             + ObjectCategory.allCases.map(\.rawValue))
             }
         }
     }
+
+    /// Records the ids of an object element and of the objects nested in it.
+    mutating func noteIDs(_ node: XMLNode, _ context: FileContext) throws {
+        if let a = node.attribute("id") {
+            let id = upgradedID(try substitute(a), context)
+            guard !id.isEmpty else { throw SceneFileError("empty id", at: a.location) }
+            if let previous = pendingByID[id] {
+                throw SceneFileError("id '\(id)' is already used by the <\(previous.node.name)> at \(previous.node.location)", at: a.location)
+            }
+            pendingByID[id] = PendingObject(node: node, context: context)
+        }
+        for child in node.children where SceneReader.objectTags.contains(child.name) {
+            try noteIDs(child, context)
+        }
+    }
+
+    /// An id as Mitsuba's upgrade of old scenes rewrites it: one starting
+    /// with `_` (reserved) becomes `ID_..._UPGR`.
+    func upgradedID(_ id: String, _ context: FileContext) -> String {
+        context.oldNames && id.hasPrefix("_") ? "ID" + id + "__UPGR" : id
+    }
+
+    /// The error for a tag DiffRay does not read, naming participating media
+    /// as such.
+    static func unknownTag(_ node: XMLNode, in parent: String, supported: [String]) -> SceneFileError {
+        if ["medium", "phase", "volume"].contains(node.name) {
+            return SceneFileError("<\(node.name)> is not supported: DiffRay renders no participating media (no medium, phase or volume; "
+                                  + "remove the medium or render the scene in Mitsuba)", at: node.location)
+        }
+        return SceneFileError("unknown tag <\(node.name)> in <\(parent)> (supported: " + supported.joined(separator: ", ") + ")",
+                              at: node.location)
+    }
+
+    // MARK: Objects (second pass)
 
     func checkTopLevel(_ object: SceneObject) throws {
         switch object.category {
         case .integrator, .sensor, .shape:
             return
         case .emitter:
-            if object.type == "area" {
-                throw SceneFileError("an area emitter must be nested in a <shape>", at: object.location)
+            if object.type == "area", object.id == nil {
+                throw SceneFileError("an area emitter must be nested in a <shape>, or given an id and referenced from one",
+                                     at: object.location)
             }
         case .bsdf, .texture, .film, .sampler, .rfilter:
             if object.id == nil {
@@ -162,30 +301,61 @@ struct SceneReader {
     }
 
     mutating func finish(file: String, directory: String) throws -> SceneDescription {
+        let folders = searchPaths
+        for pending in pendingTopLevel {
+            var context = pending.context
+            context.searchPaths = folders
+            let object = try readObject(pending.node, ObjectCategory(rawValue: pending.node.name)!, context, nested: false)
+            try checkTopLevel(object)
+            topLevel.append(object)
+        }
         let integrators = topLevel.filter { $0.category == .integrator }
         if integrators.count > 1 {
             throw SceneFileError("more than one top-level <integrator> (the first is at \(integrators[0].location))",
                                  at: integrators[1].location)
         }
+        let defaultContext = FileContext(file: file, directory: directory, oldNames: false, searchPaths: folders)
         var integrator = integrators.first
         if integrator == nil {
             var path = SceneObject(category: .integrator, type: "path",
                                    location: SourceLocation(file: file, line: 0, column: 0))
-            try SceneReader.validate(&path, FileContext(file: file, directory: directory, oldNames: false))
+            try SceneReader.validate(&path, defaultContext)
             integrator = path
         }
         var sensors = topLevel.filter { $0.category == .sensor }
         if sensors.isEmpty {
             var sensor = SceneObject(category: .sensor, type: "perspective",
                                      location: SourceLocation(file: file, line: 0, column: 0))
-            try SceneReader.validate(&sensor, FileContext(file: file, directory: directory, oldNames: false))
+            try SceneReader.validate(&sensor, defaultContext)
             sensors = [sensor]
         }
+        let shapes = topLevel.filter { $0.category == .shape }
+        try SceneReader.checkAreaEmitters(topLevel: topLevel, shapes: shapes)
         return SceneDescription(version: rootVersion, file: file, directory: directory, objects: topLevel,
                                 objectsByID: ids, integrator: integrator!, sensors: sensors,
-                                shapes: topLevel.filter { $0.category == .shape },
-                                emitters: topLevel.filter { $0.category == .emitter },
+                                shapes: shapes,
+                                emitters: topLevel.filter { $0.category == .emitter && $0.type != "area" },
                                 parameters: parameters)
+    }
+
+    /// A top-level area emitter belongs to exactly one shape, as in Mitsuba
+    /// (an area emitter samples the one shape it is attached to).
+    static func checkAreaEmitters(topLevel: [SceneObject], shapes: [SceneObject]) throws {
+        var users: [String: SceneObject] = [:]
+        for shape in shapes {
+            guard let e = shape.child(.emitter), let id = e.referencedID ?? e.id else { continue }
+            if let first = users[id] {
+                throw SceneFileError("area emitter '\(id)' is referenced by two shapes (the first at \(first.location)); "
+                                     + "an area emitter belongs to one shape: declare one per shape", at: shape.location)
+            }
+            users[id] = shape
+        }
+        for e in topLevel where e.category == .emitter && e.type == "area" {
+            if let id = e.id, users[id] == nil {
+                throw SceneFileError("area emitter '\(id)' is not referenced by any shape (add <ref id=\"\(id)\"/> inside a <shape>)",
+                                     at: e.location)
+            }
+        }
     }
 
     // MARK: Attributes
@@ -234,48 +404,68 @@ struct SceneReader {
         }
     }
 
-    /// `toWorld` → `to_world`, `intIOR` → `int_ior` (scene versions below 2.0).
+    /// A camelCase name as Mitsuba 3's loader upgrades it in scenes older
+    /// than 2.0: an underscore before each capital that follows a lower-case
+    /// letter, and that run of capitals lower-cased (`toWorld` → `to_world`,
+    /// `intIOR` → `int_ior`, `sampleCount` → `sample_count`).
     static func snakeCase(_ name: String) -> String {
-        var out = ""
-        var previousLower = false
-        for ch in name {
-            if ch.isUppercase {
-                if previousLower { out.append("_") }
-                out += ch.lowercased()
-                previousLower = false
-            } else {
-                out.append(ch)
-                previousLower = ch.isLowercase || ch.isNumber
+        var chars = Array(name)
+        var out: [Character] = []
+        var i = 0
+        while i < chars.count {
+            out.append(chars[i])
+            if i + 1 < chars.count, chars[i].isASCII, chars[i].isLowercase, chars[i + 1].isASCII, chars[i + 1].isUppercase {
+                out.append("_")
+                i += 1
+                while i < chars.count, chars[i].isASCII, chars[i].isUppercase {
+                    chars[i] = Character(chars[i].lowercased())
+                    out.append(chars[i])
+                    i += 1
+                }
+                continue
             }
+            i += 1
         }
-        return out
+        return String(out)
+    }
+
+    /// A `name` attribute as read: substituted, and upgraded in old scenes.
+    func upgradedName(_ attribute: XMLAttribute, _ context: FileContext) throws -> String {
+        let name = try substitute(attribute)
+        return context.oldNames ? SceneReader.snakeCase(name) : name
     }
 
     func propertyName(_ node: XMLNode, _ context: FileContext) throws -> (String, SourceLocation) {
         let attribute = try require(node, "name")
-        let name = try substitute(attribute)
+        let name = try upgradedName(attribute, context)
         guard !name.isEmpty else { throw SceneFileError("empty property name", at: attribute.location) }
-        return (context.oldNames ? SceneReader.snakeCase(name) : name, attribute.location)
+        return (name, attribute.location)
     }
 
     // MARK: Objects
 
     mutating func readObject(_ node: XMLNode, _ category: ObjectCategory, _ context: FileContext, nested: Bool) throws -> SceneObject {
+        var context = context
+        context.searchPaths = searchPaths
         try checkAttributes(node, allowed: ["type", "id", "name"])
+        var id: String? = nil
+        if let a = node.attribute("id") {
+            let value = upgradedID(try substitute(a), context)
+            guard !value.isEmpty else { throw SceneFileError("empty id", at: a.location) }
+            // Read already, because a <ref> before it needed it.
+            if let done = ids[value] { return done }
+            id = value
+        }
         let type = try substitute(try require(node, "type"))
         var object = SceneObject(category: category, type: type, location: node.location)
         object.propertyOrder = []
-        if let a = node.attribute("id") {
-            let id = try substitute(a)
-            guard !id.isEmpty else { throw SceneFileError("empty id", at: a.location) }
-            if let previous = ids[id] {
-                throw SceneFileError("id '\(id)' is already used by the <\(previous.category)> at \(previous.location)", at: a.location)
-            }
-            object.id = id
+        object.id = id
+        if let id {
+            inProgress.insert(id)
         }
+        defer { if let id { inProgress.remove(id) } }
         if let a = node.attribute("name") {
-            let name = try substitute(a)
-            object.name = context.oldNames ? SceneReader.snakeCase(name) : name
+            object.name = try upgradedName(a, context)
         }
         // Check the plugin before its contents so an unknown plugin is named first.
         try SceneReader.checkPlugin(object)
@@ -283,246 +473,87 @@ struct SceneReader {
         for child in node.children {
             switch child.name {
             case let tag where SceneReader.propertyTags.contains(tag):
-                let (name, location) = try propertyName(child, context)
+                var (name, location) = try propertyName(child, context)
+                // Mitsuba's upgrade of old scenes renames diffuse's diffuse_reflectance.
+                if context.oldNames, category == .bsdf, type == "diffuse", name == "diffuse_reflectance" { name = "reflectance" }
                 if object.properties[name] != nil {
                     throw SceneFileError("property '\(name)' is given twice in <\(category) type=\"\(type)\"> (first at \(object.location(of: name)))",
                                          at: location)
                 }
-                object.properties[name] = try readValue(child, context)
+                object.properties[name] = try readValue(child, context, inEmitter: category == .emitter, name: name)
                 object.propertyOrder.append(name)
                 object.propertyLocations[name] = child.location
             case "ref":
                 try checkAttributes(child, allowed: ["id", "name"])
                 let idAttribute = try require(child, "id")
-                let id = try substitute(idAttribute)
-                guard var target = ids[id] else {
-                    let known = ids.keys.sorted()
-                    throw SceneFileError("<ref id=\"\(id)\"> names no object defined before it (ids: "
+                let named = upgradedID(try substitute(idAttribute), context)
+                let target = aliases[named] ?? named
+                var referenced: SceneObject
+                if let done = ids[target] {
+                    referenced = done
+                } else if let pending = pendingByID[target] {
+                    guard !inProgress.contains(target) else {
+                        throw SceneFileError("<ref id=\"\(target)\"> refers back to an object that contains it (a reference cycle)",
+                                             at: idAttribute.location)
+                    }
+                    referenced = try readObject(pending.node, ObjectCategory(rawValue: pending.node.name)!, pending.context, nested: true)
+                } else {
+                    let known = pendingByID.keys.sorted()
+                    throw SceneFileError("<ref id=\"\(named)\"> names no object in the scene (ids: "
                                          + (known.isEmpty ? "none" : known.joined(separator: ", ")) + ")", at: idAttribute.location)
                 }
                 if let a = child.attribute("name") {
-                    let name = try substitute(a)
-                    target.name = context.oldNames ? SceneReader.snakeCase(name) : name
+                    referenced.name = try upgradedName(a, context)
                 } else {
-                    target.name = nil
+                    referenced.name = nil
                 }
-                target.referencedID = id
+                referenced.referencedID = named
                 if !child.children.isEmpty { throw SceneFileError("<ref> takes no nested elements", at: child.children[0].location) }
-                object.children.append(target)
+                object.children.append(referenced)
             case let tag where SceneReader.objectTags.contains(tag):
                 object.children.append(try readObject(child, ObjectCategory(rawValue: tag)!, context, nested: true))
-            case "default", "include":
+            case "default", "include", "path", "alias":
                 throw SceneFileError("<\(child.name)> is only allowed directly in <scene>", at: child.location)
             default:
-                throw SceneFileError("unknown tag <\(child.name)> in <\(category)> (supported: "
-                                     + (SceneReader.propertyTags + ["ref"] + ObjectCategory.allCases.map(\.rawValue)).joined(separator: ", ")
-                                     + ")", at: child.location)
+                throw SceneReader.unknownTag(child, in: category.rawValue,
+                                             supported: SceneReader.propertyTags + ["ref"] + ObjectCategory.allCases.map(\.rawValue))
             }
+        }
+        if context.oldNames {
+            // Mitsuba's upgrade renames diffuse_reflectance of a diffuse BSDF in nested textures and refs too.
+            if category == .bsdf, type == "diffuse" {
+                for i in object.children.indices where object.children[i].name == "diffuse_reflectance" {
+                    object.children[i].name = "reflectance"
+                }
+            }
+            try SceneReader.upgradeTextureOffsets(&object)
         }
         try SceneReader.validate(&object, context)
         if let id = object.id { ids[id] = object }
         return object
     }
 
-    // MARK: Values
-
-    func numbers(_ attribute: XMLAttribute, in node: XMLNode) throws -> [Double] {
-        let text = try substitute(attribute)
-        var values: [Double] = []
-        for token in text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }) {
-            values.append(try SceneReader.number(token, attribute, node))
-        }
-        return values
-    }
-
-    static func number(_ token: Substring, _ attribute: XMLAttribute, _ node: XMLNode) throws -> Double {
-        guard let v = Double(token), !token.hasPrefix("0x"), !token.hasPrefix("-0x") else {
-            throw SceneFileError("'\(token)' in attribute '\(attribute.name)' of <\(node.name)> is not a number", at: attribute.location)
-        }
-        guard v.isFinite else {
-            throw SceneFileError("'\(token)' in attribute '\(attribute.name)' of <\(node.name)> is NaN or infinite", at: attribute.location)
-        }
-        return v
-    }
-
-    func single(_ attribute: XMLAttribute, in node: XMLNode) throws -> Double {
-        let v = try numbers(attribute, in: node)
-        guard v.count == 1 else {
-            throw SceneFileError("attribute '\(attribute.name)' of <\(node.name)> needs one number, found \(v.count)", at: attribute.location)
-        }
-        return v[0]
-    }
-
-    /// `value="x, y, z"` (one value is broadcast), or `x= y= z=` (missing ones take `fill`).
-    func triple(_ node: XMLNode, fill: Double) throws -> Double3 {
-        if let a = node.attribute("value") {
-            if let other = node.attributes.first(where: { ["x", "y", "z"].contains($0.name) }) {
-                throw SceneFileError("<\(node.name)> takes either 'value' or x/y/z, not both", at: other.location)
+    /// Mitsuba's upgrade of old scenes: `uoffset`, `voffset`, `uscale` and
+    /// `vscale` become a `to_uv` transform (scale after translate).
+    static func upgradeTextureOffsets(_ object: inout SceneObject) throws {
+        let names = ["uoffset", "voffset", "uscale", "vscale"]
+        guard names.contains(where: { object.properties[$0] != nil }) else { return }
+        var values: [String: Double] = [:]
+        for name in names {
+            guard let p = object.properties[name] else { continue }
+            guard let v = p.doubleValue else {
+                throw SceneFileError("'\(name)' must be a <float>", at: object.location(of: name))
             }
-            let v = try numbers(a, in: node)
-            switch v.count {
-            case 1: return Double3(repeating: v[0])
-            case 3: return Double3(v[0], v[1], v[2])
-            default:
-                throw SceneFileError("attribute 'value' of <\(node.name)> needs 3 numbers (or 1), found \(v.count)", at: a.location)
-            }
+            values[name] = v
+            object.properties[name] = nil
+            object.propertyOrder.removeAll { $0 == name }
         }
-        func component(_ name: String) throws -> Double {
-            guard let a = node.attribute(name) else { return fill }
-            return try single(a, in: node)
+        if object.properties["to_uv"] != nil {
+            throw SceneFileError("'to_uv' and uoffset/voffset/uscale/vscale cannot both be given", at: object.location(of: "to_uv"))
         }
-        return Double3(try component("x"), try component("y"), try component("z"))
-    }
-
-    func readValue(_ node: XMLNode, _ context: FileContext) throws -> Property {
-        func noChildren() throws {
-            if let c = node.children.first { throw SceneFileError("<\(node.name)> takes no nested elements", at: c.location) }
-        }
-        switch node.name {
-        case "integer":
-            try checkAttributes(node, allowed: ["name", "value"])
-            try noChildren()
-            let a = try require(node, "value")
-            let text = try substitute(a).trimmingCharacters(in: .whitespaces)
-            guard let v = Int(text) else {
-                throw SceneFileError("'\(text)' is not an integer (attribute 'value' of <integer>)", at: a.location)
-            }
-            return .integer(v)
-        case "float":
-            try checkAttributes(node, allowed: ["name", "value"])
-            try noChildren()
-            return .float(try single(try require(node, "value"), in: node))
-        case "boolean":
-            try checkAttributes(node, allowed: ["name", "value"])
-            try noChildren()
-            let a = try require(node, "value")
-            switch try substitute(a).trimmingCharacters(in: .whitespaces).lowercased() {
-            case "true": return .boolean(true)
-            case "false": return .boolean(false)
-            case let other:
-                throw SceneFileError("'\(other)' is not a boolean (expected true or false)", at: a.location)
-            }
-        case "string":
-            try checkAttributes(node, allowed: ["name", "value"])
-            try noChildren()
-            return .string(try substitute(try require(node, "value")))
-        case "point", "vector":
-            try checkAttributes(node, allowed: ["name", "value", "x", "y", "z"])
-            try noChildren()
-            let v = try triple(node, fill: 0)
-            return node.name == "point" ? .point(v) : .vector(v)
-        case "rgb":
-            try checkAttributes(node, allowed: ["name", "value"])
-            try noChildren()
-            let a = try require(node, "value")
-            let v = try numbers(a, in: node)
-            switch v.count {
-            case 1: return .rgb(Double3(repeating: v[0]))
-            case 3: return .rgb(Double3(v[0], v[1], v[2]))
-            default: throw SceneFileError("<rgb> needs 3 numbers (or 1 for grey), found \(v.count)", at: a.location)
-            }
-        case "spectrum":
-            if let f = node.attribute("filename") {
-                throw SceneFileError("<spectrum filename=...> is not supported (use value=\"0.5\" or \"wavelength:value, ...\")", at: f.location)
-            }
-            try checkAttributes(node, allowed: ["name", "value"])
-            try noChildren()
-            return .spectrum(try spectrum(try require(node, "value"), node))
-        case "transform":
-            try checkAttributes(node, allowed: ["name"])
-            return .transform(try transform(node))
-        default:
-            throw SceneFileError("unknown property tag <\(node.name)>", at: node.location)
-        }
-    }
-
-    /// A constant spectrum: one value, or wavelength:value pairs averaged (DiffRay renders RGB).
-    func spectrum(_ attribute: XMLAttribute, _ node: XMLNode) throws -> Double {
-        let text = try substitute(attribute)
-        let tokens = text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
-        guard !tokens.isEmpty else { throw SceneFileError("<spectrum> has an empty value", at: attribute.location) }
-        if tokens.count == 1, !tokens[0].contains(":") {
-            return try SceneReader.number(tokens[0], attribute, node)
-        }
-        var sum = 0.0
-        var lastWavelength = -Double.infinity
-        for token in tokens {
-            let pair = token.split(separator: ":", omittingEmptySubsequences: false)
-            guard pair.count == 2 else {
-                throw SceneFileError("'\(token)' in <spectrum> is not a wavelength:value pair (or give one value)", at: attribute.location)
-            }
-            let wavelength = try SceneReader.number(pair[0], attribute, node)
-            guard wavelength > lastWavelength, wavelength > 0 else {
-                throw SceneFileError("<spectrum> wavelengths must be positive and increasing ('\(token)')", at: attribute.location)
-            }
-            lastWavelength = wavelength
-            sum += try SceneReader.number(pair[1], attribute, node)
-        }
-        return sum / Double(tokens.count)
-    }
-
-    /// Composes the operations of a `<transform>` by left multiplication in document order.
-    func transform(_ node: XMLNode) throws -> Matrix4 {
-        var m = Matrix4.identity
-        for op in node.children {
-            let step: Matrix4
-            switch op.name {
-            case "translate":
-                try checkAttributes(op, allowed: ["value", "x", "y", "z"])
-                step = .translation(try triple(op, fill: 0))
-            case "scale":
-                try checkAttributes(op, allowed: ["value", "x", "y", "z"])
-                step = .scaling(try triple(op, fill: 1))
-            case "rotate":
-                try checkAttributes(op, allowed: ["value", "x", "y", "z", "angle"])
-                let axis = try triple(op, fill: 0)
-                guard axis.length > 0 else {
-                    throw SceneFileError("<rotate> needs a nonzero axis (x=, y=, z= or value=)", at: op.location)
-                }
-                let angle = try single(try require(op, "angle"), in: op)
-                step = .rotation(axis: axis, angleDegrees: angle)
-            case "matrix":
-                try checkAttributes(op, allowed: ["value"])
-                let a = try require(op, "value")
-                let v = try numbers(a, in: op)
-                switch v.count {
-                case 16: step = Matrix4(rowMajor: v)
-                case 9: step = Matrix4(linear3x3: v)
-                default: throw SceneFileError("<matrix> needs 16 numbers (or 9), found \(v.count)", at: a.location)
-                }
-            case "lookat":
-                try checkAttributes(op, allowed: ["origin", "target", "up"])
-                func vector(_ name: String) throws -> Double3 {
-                    let a = try require(op, name)
-                    let v = try numbers(a, in: op)
-                    guard v.count == 3 else {
-                        throw SceneFileError("attribute '\(name)' of <lookat> needs 3 numbers, found \(v.count)", at: a.location)
-                    }
-                    return Double3(v[0], v[1], v[2])
-                }
-                let origin = try vector("origin"), target = try vector("target")
-                var up = op.attribute("up") != nil ? try vector("up") : Double3.zero
-                if up.length == 0, (target - origin).length > 0 {
-                    // As Mitsuba: a missing or zero up is the first tangent of
-                    // coordinate_system(dir) (Duff et al. 2017).
-                    let n = (target - origin).normalized
-                    let sign: Double = n.z >= 0 ? 1 : -1
-                    let a = -1 / (sign + n.z)
-                    let b = n.x * n.y * a
-                    up = Double3(1 + sign * n.x * n.x * a, sign * b, -sign * n.x)
-                }
-                guard let look = Matrix4.lookAt(origin: origin, target: target, up: up) else {
-                    throw SceneFileError("<lookat> is degenerate: origin equals target, or up is parallel to the view direction", at: op.location)
-                }
-                step = look
-            default:
-                throw SceneFileError("unknown tag <\(op.name)> in <transform> (supported: translate, rotate, scale, matrix, lookat)",
-                                     at: op.location)
-            }
-            if let c = op.children.first { throw SceneFileError("<\(op.name)> takes no nested elements", at: c.location) }
-            m = step * m
-        }
-        guard m.isFinite else { throw SceneFileError("<transform> overflows to a non-finite matrix", at: node.location) }
-        return m
+        let m = Matrix4.scaling(Double3(values["uscale"] ?? 1, values["vscale"] ?? 1, 1))
+            * Matrix4.translation(Double3(values["uoffset"] ?? 0, values["voffset"] ?? 0, 0))
+        object.properties["to_uv"] = .transform(m)
+        object.propertyOrder.append("to_uv")
     }
 }

@@ -153,6 +153,11 @@ public enum Schema {
             PropertySpec("face_normals", .boolean, .boolean(false)),
             PropertySpec("flip_tex_coords", .boolean, .boolean(false)),
         ], children: shapeChildren),
+        PluginSpec(.shape, "serialized", shapeCommon + [
+            PropertySpec("filename", .filename, required: true),
+            PropertySpec("shape_index", .integer, .integer(0), .nonNegative),
+            PropertySpec("face_normals", .boolean, .boolean(false)),
+        ], children: shapeChildren, note: "Mitsuba's compressed mesh format (versions 3 and 4)"),
 
         PluginSpec(.shape, "shapegroup", [], children: [.shape: Int.max],
                    note: "drawn only through instances; no emitters inside"),
@@ -248,7 +253,7 @@ public enum Schema {
         // Emitters.
         PluginSpec(.emitter, "area", [
             PropertySpec("radiance", .texture, required: true),
-        ], note: "only inside a <shape>; emits on the side the normal points to"),
+        ], note: "inside a <shape>, or top-level with an id and referenced from one shape; emits on the side the normal points to"),
         PluginSpec(.emitter, "point", [
             PropertySpec("intensity", .color, one),
             PropertySpec("position", .point),
@@ -288,11 +293,12 @@ public enum Schema {
             PropertySpec("fov", .float, nil, .openRange(0, 180)),
             PropertySpec("fov_axis", .choice(["x", "y", "diagonal", "smaller", "larger"]), .string("x")),
             PropertySpec("focal_length", .string),
+            PropertySpec("focus_distance", .float, nil, .positive),
             PropertySpec("near_clip", .float, .float(0.01), .positive),
             PropertySpec("far_clip", .float, .float(10000), .positive),
             PropertySpec("to_world", .transform, .transform(.identity)),
         ], children: [.film: 1, .sampler: 1],
-           note: "fov or focal_length (default \"50mm\", diagonal of a 36x24 mm frame); see SceneObject.horizontalFOV"),
+           note: "fov or focal_length (default \"50mm\", diagonal of a 36x24 mm frame); see SceneObject.horizontalFOV; focus_distance is accepted and has no effect on a pinhole"),
         PluginSpec(.sensor, "thinlens", [
             PropertySpec("fov", .float, nil, .openRange(0, 180)),
             PropertySpec("fov_axis", .choice(["x", "y", "diagonal", "smaller", "larger"]), .string("x")),
