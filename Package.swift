@@ -28,7 +28,7 @@ let package = Package(
 
         // Library modules, one concept each.
         .target(name: "Autodiff", dependencies: ["CSupport"], swiftSettings: optimised),
-        .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR"], swiftSettings: optimised),
+        .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR", "CSupport"], swiftSettings: optimised),
         .target(name: "Geometry", dependencies: ["Autodiff"], swiftSettings: optimised),
         .target(name: "SceneFile", dependencies: [], swiftSettings: optimised),
         .target(name: "Render", dependencies: ["Geometry", "ImageIO", "SceneFile"], swiftSettings: optimised),

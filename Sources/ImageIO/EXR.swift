@@ -158,8 +158,10 @@ private final class EXRStream {
         try check(exr_get_data_window(ctxt, 0, &window), "reading the data window")
         let width = Int(window.max.x) - Int(window.min.x) + 1
         let height = Int(window.max.y) - Int(window.min.y) + 1
-        if width <= 0 || height <= 0 || width * height > 1 << 28 {
-            throw ImageIOError(path: name, reason: "EXR data window of \(width)x\(height) pixels is not supported")
+        // Checked before any allocation; width and height first so the product cannot overflow.
+        if width <= 0 || height <= 0 || width > Image.maximumPixelCount || height > Image.maximumPixelCount
+            || width * height > Image.maximumPixelCount {
+            throw ImageIOError(path: name, reason: "EXR data window of \(width)x\(height) pixels is empty or over the limit of \(Image.maximumPixelCount) pixels")
         }
 
         // Which channel feeds which colour.
@@ -208,7 +210,8 @@ private final class EXRStream {
                 try check(exr_decoding_update(ctxt, 0, &chunk, &decoder), "decoding scanline \(y)")
             }
             let row = Int(chunk.start_y) - Int(window.min.y)
-            if row < 0 || row + Int(chunk.height) > height || Int(chunk.width) != width {
+            if row < 0 || chunk.height < 1 || row + Int(chunk.height) > height || Int(chunk.width) != width
+                || Int(chunk.start_y) + Int(chunk.height) <= y {
                 throw ImageIOError(path: name, reason: "EXR chunk at scanline \(y) lies outside the data window")
             }
             for c in 0..<Int(decoder.channel_count) {

@@ -279,7 +279,13 @@ private struct PLYValueReader {
     let file: String
 
     func fail(_ message: String, _ offset: Int) -> SceneFileError {
-        if format == .ascii { return SceneFileError(message, at: SourceLocation(file: file, line: line, column: 0)) }
+        if format == .ascii {
+            let end = min(max(offset, 0), bytes.count)
+            var lineStart = end
+            while lineStart > 0, bytes[lineStart - 1] != 0x0A { lineStart -= 1 }
+            let column = String(decoding: bytes[lineStart..<end], as: UTF8.self).count + 1
+            return SceneFileError(message, at: SourceLocation(file: file, line: line, column: column))
+        }
         return SceneFileError(message, at: SourceLocation(file: file, byteOffset: offset))
     }
 

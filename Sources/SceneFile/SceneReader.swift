@@ -13,6 +13,11 @@ struct SceneReader {
     static let objectTags = Set(ObjectCategory.allCases.map(\.rawValue))
     static let propertyTags = ["integer", "float", "boolean", "string", "point", "vector", "rgb", "spectrum", "transform"]
     static let maximumFileSize = 64 << 20
+    /// Most `<include>`s one scene may make in total (nested ones count), and most bytes
+    /// of scene XML read in total: a few small files that include each other many times
+    /// would otherwise make millions of includes.
+    public static let maximumIncludes = 1000
+    public static let maximumTotalBytes = 256 << 20
 
     var parameters: [String: String]
     let defined: Set<String>
@@ -20,6 +25,12 @@ struct SceneReader {
     var includeStack: [String] = []
     var topLevel: [SceneObject] = []
     var rootVersion = ""
+    var includeCount = 0
+    var bytesRead = 0
+    /// Names declared by `<default>` (with their values as written) and names used as `$name`.
+    var declaredDefaults: [String: String] = [:]
+    final class NameSet { var names = Set<String>() }
+    let usedParameters = NameSet()
 
     init(defines: [String: String]) {
         parameters = defines
@@ -66,6 +77,11 @@ struct SceneReader {
             throw SceneFileError("file not found: \(display)", at: where_)
         }
         guard !isDirectory.boolValue else { throw SceneFileError("\(display) is a directory, not a file", at: where_) }
+        // A device or pipe (/dev/zero, a FIFO) has no size to check and may never end.
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw SceneFileError("\(display) is not a regular file", at: where_)
+        }
         if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
            let size = attributes[.size] as? NSNumber, size.intValue > limit {
             throw SceneFileError("\(display) is \(size.intValue) bytes, over the limit of \(limit)", at: where_)
@@ -85,7 +101,19 @@ struct SceneReader {
             throw SceneFileError("include cycle: " + cycle.joined(separator: " -> "),
                                  at: location ?? SourceLocation(file: display, line: 0, column: 0))
         }
+        if !isRoot {
+            includeCount += 1
+            guard includeCount <= SceneReader.maximumIncludes else {
+                throw SceneFileError("more than \(SceneReader.maximumIncludes) <include>s in total (the limit of includes for one scene)",
+                                     at: location ?? SourceLocation(file: display, line: 0, column: 0))
+            }
+        }
         let bytes = try SceneReader.contents(of: absolute, display: display, limit: SceneReader.maximumFileSize, at: location)
+        bytesRead += bytes.count
+        guard bytesRead <= SceneReader.maximumTotalBytes else {
+            throw SceneFileError("the scene and its includes exceed \(SceneReader.maximumTotalBytes) bytes in total (the limit of scene XML read for one scene)",
+                                 at: location ?? SourceLocation(file: display, line: 0, column: 0))
+        }
         let root = try XMLReader.parse(String(decoding: bytes, as: UTF8.self), file: display)
         includeStack.append(absolute)
         defer { includeStack.removeLast() }
@@ -125,6 +153,7 @@ struct SceneReader {
                     throw SceneFileError("invalid parameter name '\(name)' (letters, digits and _)", at: node.location)
                 }
                 if !defined.contains(name) { parameters[name] = value }
+                if declaredDefaults[name] == nil { declaredDefaults[name] = value }
                 if !node.children.isEmpty { throw SceneFileError("<default> takes no nested elements", at: node.children[0].location) }
             case "include":
                 try checkAttributes(node, allowed: ["filename"])
@@ -181,11 +210,14 @@ struct SceneReader {
             try SceneReader.validate(&sensor, FileContext(file: file, directory: directory, oldNames: false))
             sensors = [sensor]
         }
-        return SceneDescription(version: rootVersion, file: file, directory: directory, objects: topLevel,
-                                objectsByID: ids, integrator: integrator!, sensors: sensors,
-                                shapes: topLevel.filter { $0.category == .shape },
-                                emitters: topLevel.filter { $0.category == .emitter },
-                                parameters: parameters)
+        var description = SceneDescription(version: rootVersion, file: file, directory: directory, objects: topLevel,
+                                           objectsByID: ids, integrator: integrator!, sensors: sensors,
+                                           shapes: topLevel.filter { $0.category == .shape },
+                                           emitters: topLevel.filter { $0.category == .emitter },
+                                           parameters: parameters)
+        description.defaults = declaredDefaults
+        description.unknownDefines = defined.subtracting(declaredDefaults.keys).subtracting(usedParameters.names).sorted()
+        return description
     }
 
     // MARK: Attributes
@@ -209,6 +241,7 @@ struct SceneReader {
             guard !name.isEmpty else {
                 throw SceneFileError("'$' in attribute '\(attribute.name)' must be followed by a parameter name", at: attribute.location)
             }
+            usedParameters.names.insert(name)
             guard let value = parameters[name] else {
                 let known = parameters.keys.sorted()
                 throw SceneFileError("undefined parameter $\(name) in attribute '\(attribute.name)' (define it with <default name=\"\(name)\" value=\"...\"/> or -D \(name)=...; defined: "

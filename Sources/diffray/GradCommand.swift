@@ -45,7 +45,7 @@ struct GradCommand: ParsableCommand {
     }
 
     func run() throws {
-        var s = try Scene.load(path: scene, defines: try parseDefines(defines))
+        var s = try Scene.load(path: scene, commandLineDefines: defines)
         try s.validate(keys: params)
         var initial = [String: [Double]]()
         for text in inits { let (k, v) = try parseParameterAssignment(text); initial[k] = v }

@@ -14,7 +14,7 @@ struct ParamsCommand: ParsableCommand {
     @Flag(help: "Print one JSON object as the last line of standard output.") var json = false
 
     func run() throws {
-        let s = try Scene.load(path: scene, defines: try parseDefines(defines))
+        let s = try Scene.load(path: scene, commandLineDefines: defines)
         let params = s.parameters()
         for p in params {
             let shown = p.values.count > 12

@@ -32,6 +32,7 @@ enum PendulumPixelCommands {
         var run = c.resume ? try PixelTrainingRun.read(path: checkpointPath, problem: .pendulum, options: options)
                            : PixelTrainingRun(problem: .pendulum, options: options)
         if c.resume { print("resuming \(checkpointPath) at episode \(run.episodes)") }
+        let outputs = try OutputTransaction.begin([model, stem + ".png"])
         let start = Date()
         let observer = try PixelObservation(problem: .pendulum, directory: c.scenes, resolution: c.viewRes, samples: c.viewSpp)
         let key = try cacheKey(scenes: c.scenes, resolution: c.viewRes, samples: c.viewSpp)
@@ -50,10 +51,12 @@ enum PendulumPixelCommands {
         }
         if openLoop { print("open loop: the renderer's gradient is dropped (DIFFRAY_PENDULUM_OPEN_LOOP=1)") }
         print("episode  train return  eval mean (100 episodes, cached frames)   seconds")
+        Interruption.deferUntilCheckpoint()
         try run.trainPendulum(cache: cache, totalEpisodes: total, report: { p, _ in
             print(String(format: "%7d  %12.1f  %10@  %7.1f", p.episode, p.trainReturn,
                          p.evaluation.isNaN ? "-" : String(format: "%.2f", p.evaluation), Date().timeIntervalSince(start)))
-        }, checkpoint: { try $0.write(path: checkpointPath) })
+        }, checkpoint: { try $0.write(path: checkpointPath); try Interruption.checkpointWritten(checkpointPath) })
+        Interruption.endDeferral()
         let seconds = Date().timeIntervalSince(start)
         try PendulumPixelPolicy.save(try run.policy(), to: model, resolution: c.viewRes, samples: c.viewSpp, metadata: [
             "seed": String(seed), "episodes": String(run.episodes), "environment_steps": String(run.environmentSteps),
@@ -67,6 +70,7 @@ enum PendulumPixelCommands {
                               x: curve.map { Double($0.episode) }, title: "diffray train pendulum --pixels (seed \(seed))",
                               xLabel: "training episodes (200 simulated steps)", yLabel: "return")
         try plot.writePNG(to: stem + ".png")
+        try outputs.commit()
         let last = curve.last(where: { !$0.evaluation.isNaN })?.evaluation ?? .nan
         let solvedAt = run.solvedAt
         print("pendulum from pixels: \(run.episodes) episodes, \(run.environmentSteps) environment steps, \(renderedFrames) frames rendered, "

@@ -95,6 +95,8 @@ struct TrainCommand: ParsableCommand {
         let total = episodes ?? problem.defaultEpisodes
         var session = resume ? try TrainingRun.read(path: checkpointPath, problem: problem)
                              : TrainingRun(problem: problem, seed: UInt64(seed))
+        let outputs = try OutputTransaction.begin([model, plotPath])
+        Interruption.deferUntilCheckpoint()
         if resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
         let evalName = problem == .trebuchet ? "eval mean relative miss (200 targets)" : "eval mean return (100 episodes)"
         let trainName = problem == .trebuchet ? "batch loss" : "train return"
@@ -105,7 +107,8 @@ struct TrainCommand: ParsableCommand {
             } else {
                 print(String(format: "%7d  %8.1f  %8.2f", p.episode, p.trainReturn, p.evaluation))
             }
-        }, checkpoint: { try $0.write(path: checkpointPath) })
+        }, checkpoint: { try $0.write(path: checkpointPath); try Interruption.checkpointWritten(checkpointPath) })
+        Interruption.endDeferral()
 
         let network = try session.network.network(path: checkpointPath, expecting: problem.layers)
         try network.save(to: model, metadata: [
@@ -119,6 +122,7 @@ struct TrainCommand: ParsableCommand {
                               xLabel: problem == .trebuchet ? "shots" : "training episodes",
                               yLabel: problem == .trebuchet ? "relative miss" : "return")
         try plot.writePNG(to: plotPath)
+        try outputs.commit()
         let last = session.curve.last?.evaluation ?? .nan
         let solved = session.solvedAt.map(String.init) ?? "not reached"
         print("\(problem.rawValue): \(session.episodes) episodes, \(session.environmentSteps) environment steps, "
@@ -154,14 +158,17 @@ struct TrainCommand: ParsableCommand {
         var run = resume ? try PixelTrainingRun.read(path: checkpointPath, problem: problem, options: options)
                          : PixelTrainingRun(problem: problem, options: options)
         if resume { print("resuming \(checkpointPath) at episode \(run.episodes)") }
+        let outputs = try OutputTransaction.begin([model, stem + ".png"])
         let observer = try PixelObservation(problem: problem, directory: scenes, resolution: viewRes, samples: viewSpp)
         print("episode  return  frames  seconds   (policy view \(observer.width)x\(observer.height), \(viewSpp) spp, \(frames) frames stacked, "
             + (window > 0 ? "\(window) columns around the cart" : "whole frames")
             + (costToGo > 0 ? ", cost-to-go × \(costToGo)" : ", no cost-to-go")
             + (startSpread > 0 ? ", training starts anywhere in ±\(startSpread) m)" : ", Gym's starts)"))
+        Interruption.deferUntilCheckpoint()
         try run.trainCartPole(observer: observer, totalEpisodes: total, report: { p, r in
             print(String(format: "%7d  %6.0f  %6d  %7.1f", p.episode, p.trainReturn, r.renderedFrames, r.seconds))
-        }, checkpoint: { try $0.write(path: checkpointPath) })
+        }, checkpoint: { try $0.write(path: checkpointPath); try Interruption.checkpointWritten(checkpointPath) })
+        Interruption.endDeferral()
         let seconds = run.seconds
         try PixelPolicy.save(try run.policy(), to: model, problem: problem, resolution: viewRes, samples: viewSpp, frames: frames, crop: window, metadata: [
             "seed": String(seed), "episodes": String(run.episodes), "environment_steps": String(run.environmentSteps),
@@ -173,6 +180,7 @@ struct TrainCommand: ParsableCommand {
                               x: run.curve.map { Double($0.episode) }, title: "diffray train \(problem.rawValue) --pixels (seed \(seed))",
                               xLabel: "training episodes", yLabel: "return")
         try plot.writePNG(to: stem + ".png")
+        try outputs.commit()
         print("\(problem.rawValue) from pixels: \(run.episodes) episodes, \(run.environmentSteps) environment steps, "
             + "\(run.renderedFrames) frames with gradients, " + String(format: "%.1f s", seconds) + " -> \(model), \(stem).png, \(checkpointPath)")
         if json {

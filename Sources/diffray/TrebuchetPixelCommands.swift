@@ -32,6 +32,7 @@ enum TrebuchetPixelCommands {
         var run = c.resume ? try PixelTrainingRun.read(path: checkpointPath, problem: .trebuchet, options: options)
                            : PixelTrainingRun(problem: .trebuchet, options: options)
         if c.resume { print("resuming \(checkpointPath) at shot \(run.episodes) of \(total)") }
+        let outputs = try OutputTransaction.begin([model, modelStem(model) + ".png"])
         let view = try TrebuchetPixels.View(directory: c.scenes, resolution: res, samples: spp)
         let start = Date()
         // The training frames are kept in MODEL.frames.bin (every 500 frames while rendering),
@@ -63,9 +64,11 @@ enum TrebuchetPixelCommands {
         let reading = TrebuchetPixels.linearReading(train: data, test: curveSet)
         print(String(format: "one global linear fit per band, on the held-out frames: target rms %.4f m, wind rms %.4f m/s", reading.target, reading.wind))
         print("shots  epoch loss  mean relative miss on 200 held-out frames   (checkpoint \(checkpointPath) at each line)")
+        Interruption.deferUntilCheckpoint()
         try run.trainTrebuchet(data: data, curveSet: curveSet, report: { p, _ in
             print(String(format: "%8d  %.3e  %.5f  (%.0f s)", p.episode, p.trainReturn, p.evaluation, Date().timeIntervalSince(start)))
-        }, checkpoint: { try $0.write(path: checkpointPath) })
+        }, checkpoint: { try $0.write(path: checkpointPath); try Interruption.checkpointWritten(checkpointPath) })
+        Interruption.endDeferral()
         let seconds = Date().timeIntervalSince(start)
         let evalFrames = curveSet.count
         try TrebuchetPixels.save(try run.policy(), to: model, resolution: res, samples: spp, metadata: [
@@ -76,6 +79,7 @@ enum TrebuchetPixelCommands {
         try Plot.lines(series: [run.curve.map(\.evaluation)], labels: ["mean relative miss, 200 held-out frames"], logY: true,
                        x: run.curve.map { Double($0.episode) }, title: "diffray train trebuchet --pixels (seed \(c.seed))",
                        xLabel: "shots", yLabel: "relative miss").writePNG(to: plotPath)
+        try outputs.commit()
         print(String(format: "trebuchet from pixels: %d shots (%d epochs over %d frames rendered for training, %d held-out frames for the curve), %.1f s -> %@, %@, %@",
                      run.episodes, run.epochs, frames, evalFrames, seconds, model, plotPath, checkpointPath))
         if c.json {
