@@ -36,8 +36,11 @@ public final class OutputTransaction: @unchecked Sendable {
     public let paths: [String]
     private var finished = false
 
+    /// The open transactions, held weakly (one that is dropped without a commit aborts in
+    /// `deinit`). Never locked while a transaction's own lock is held, and the other way round.
+    private struct WeakTransaction { weak var transaction: OutputTransaction? }
     private static let registryLock = NSLock()
-    nonisolated(unsafe) private static var openTransactions: [OutputTransaction] = []
+    nonisolated(unsafe) private static var openTransactions: [WeakTransaction] = []
 
     private init(paths: [String], reservations: [String: Reservation]) {
         self.paths = paths
@@ -70,7 +73,8 @@ public final class OutputTransaction: @unchecked Sendable {
         }
         let transaction = OutputTransaction(paths: paths, reservations: reservations)
         registryLock.lock()
-        openTransactions.append(transaction)
+        openTransactions.removeAll { $0.transaction == nil }
+        openTransactions.append(WeakTransaction(transaction: transaction))
         registryLock.unlock()
         return transaction
     }
@@ -101,8 +105,9 @@ public final class OutputTransaction: @unchecked Sendable {
     static func holding(_ path: String) -> OutputTransaction? {
         let key = AtomicFile.normalized(path)
         registryLock.lock()
-        defer { registryLock.unlock() }
-        return openTransactions.first { $0.contains(key) }
+        let candidates = openTransactions.compactMap(\.transaction)
+        registryLock.unlock()
+        return candidates.first { $0.contains(key) }
     }
 
     private func contains(_ key: String) -> Bool {
@@ -133,10 +138,12 @@ public final class OutputTransaction: @unchecked Sendable {
     /// after the last one.
     public func commit() throws {
         lock.lock()
-        defer { lock.unlock() }
-        guard !finished else { return }
+        guard !finished else { lock.unlock(); return }
         finished = true
-        defer { OutputTransaction.forget(self) }
+        defer {
+            lock.unlock()
+            OutputTransaction.forget(self)
+        }
         diffray_signals_hold()
         defer { diffray_signals_release() }
         var failure: ImageIOError?
@@ -159,21 +166,29 @@ public final class OutputTransaction: @unchecked Sendable {
     /// Removes every temporary file; the destinations stay as they were.
     public func abort() {
         lock.lock()
-        defer { lock.unlock() }
-        guard !finished else { return }
+        guard !finished else { lock.unlock(); return }
         finished = true
         for r in reservations.values {
             unlink(r.temporary)
             diffray_temporary_unregister(r.slot)
         }
+        lock.unlock()
         OutputTransaction.forget(self)
     }
 
-    deinit { abort() }
+    deinit {
+        // No lock needed: nothing else holds a reference any more.
+        if !finished {
+            for r in reservations.values {
+                unlink(r.temporary)
+                diffray_temporary_unregister(r.slot)
+            }
+        }
+    }
 
     private static func forget(_ transaction: OutputTransaction) {
         registryLock.lock()
-        openTransactions.removeAll { $0 === transaction }
+        openTransactions.removeAll { $0.transaction == nil || $0.transaction === transaction }
         registryLock.unlock()
     }
 }

@@ -16,8 +16,8 @@ struct SceneReader {
     /// Most `<include>`s one scene may make in total (nested ones count), and most bytes
     /// of scene XML read in total: a few small files that include each other many times
     /// would otherwise make millions of includes.
-    public static let maximumIncludes = 1000
-    public static let maximumTotalBytes = 256 << 20
+    static let maximumIncludes = 1000
+    static let maximumTotalBytes = 256 << 20
 
     var parameters: [String: String]
     let defined: Set<String>
