@@ -1,4 +1,5 @@
 #include "diffray_signals.h"
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -82,6 +83,14 @@ void diffray_signals_install(void) {
         sigaction(signals[k], &action, NULL);
     }
     atexit(atExit);
+    // A parent may hand down a mask that blocks them (a libdispatch worker thread that
+    // spawned us, as a test runner does): unblock them here, before any thread starts.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 void diffray_signals_set_deferred(int on) { atomic_store(&deferred, on); }

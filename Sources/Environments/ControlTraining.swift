@@ -127,7 +127,7 @@ public struct TrainingRun: Codable {
     public static func read(path: String, problem: ControlProblem) throws -> TrainingRun {
         let bytes: [UInt8]
         do { bytes = try AtomicFile.read(path) } catch let e as ImageIOError {
-            throw ModelFileError(path: path, "cannot read the checkpoint (\(e.reason)); train without --resume first")
+            throw ModelFileError(path: path, "cannot read the checkpoint: missing or unreadable (\(e.reason)); train without --resume first")
         }
         return try decode(Data(bytes), path: path, problem: problem)
     }

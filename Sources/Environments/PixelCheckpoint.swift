@@ -193,7 +193,7 @@ public struct PixelTrainingRun: Codable {
     public static func read(path: String, problem: ControlProblem, options: PixelTrainingOptions) throws -> PixelTrainingRun {
         let data: Data
         do { data = Data(try AtomicFile.read(path)) } catch let e as ImageIOError {
-            throw ModelFileError(path: path, "cannot read the checkpoint (\(e.reason)); train without --resume first")
+            throw ModelFileError(path: path, "cannot read the checkpoint: missing or unreadable (\(e.reason)); train without --resume first")
         }
         return try decode(data, path: path, problem: problem, options: options)
     }

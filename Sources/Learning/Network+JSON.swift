@@ -81,7 +81,7 @@ public struct NetworkFile: Codable, Equatable {
     public static func read(path: String) throws -> NetworkFile {
         let bytes: [UInt8]
         do { bytes = try AtomicFile.read(path) } catch let e as ImageIOError {
-            throw ModelFileError(path: path, "cannot read the model file (\(e.reason))")
+            throw ModelFileError(path: path, "cannot read the model file: missing or unreadable (\(e.reason))")
         }
         return try decode(Data(bytes), path: path)
     }

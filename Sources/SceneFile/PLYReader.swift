@@ -280,7 +280,8 @@ private struct PLYValueReader {
 
     func fail(_ message: String, _ offset: Int) -> SceneFileError {
         if format == .ascii {
-            let end = min(max(offset, 0), bytes.count)
+            var end = min(max(offset, 0), bytes.count)
+            while end < bytes.count, bytes[end] == 0x20 || bytes[end] == 0x09 { end += 1 }  // at the token
             var lineStart = end
             while lineStart > 0, bytes[lineStart - 1] != 0x0A { lineStart -= 1 }
             let column = String(decoding: bytes[lineStart..<end], as: UTF8.self).count + 1
