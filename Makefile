@@ -52,3 +52,16 @@ bench: build
 
 clean:
 	rm -rf .build
+
+# Fuzzing (libFuzzer + AddressSanitizer): builds one binary per Fuzz/Targets/*.swift into
+# .build-fuzz/ and runs each for FUZZ_SECONDS on its seed corpus in Fuzz/Corpus/NAME
+# (new inputs go to .build-fuzz/corpus/NAME; crashes to .build-fuzz/crashes/). See docs/reliability.md.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	Fuzz/build.sh $(FUZZ_TARGETS)
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh $(FUZZ_TARGETS)

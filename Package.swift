@@ -30,13 +30,13 @@ let package = Package(
 
         // Library modules, one concept each.
         .target(name: "Autodiff", dependencies: ["CSupport"]),
-        .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR", "CJPEG"]),
+        .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR", "CJPEG", "CSupport"]),
         .target(name: "Geometry", dependencies: ["Autodiff"]),
         .target(name: "SceneFile", dependencies: ["CZlib"]),
         .target(name: "Learning", dependencies: ["Autodiff", "ImageIO"]),
         .target(name: "Render", dependencies: ["Geometry", "ImageIO", "SceneFile", "Learning"]),
         // Control: dynamics, losses, BPTT and trainers; no rendering.
-        .target(name: "Control", dependencies: ["CSupport", "Autodiff", "Learning"]),
+        .target(name: "Control", dependencies: ["CSupport", "Autodiff", "ImageIO", "Learning"]),
         // Pixels: what the pixel policies see (scene templates shipped as resources, observation, frame caches).
         .target(name: "Pixels", dependencies: ["Control", "Render", "ImageIO"], resources: [.copy("Templates")]),
         // The umbrella: re-exports the library modules, holds no code of its own.
@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "TestSupport"]),
         .testTarget(name: "PixelsTests", dependencies: ["Pixels", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["DiffRay", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

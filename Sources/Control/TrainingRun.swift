@@ -1,5 +1,6 @@
 import Foundation
 import Autodiff
+import ImageIO
 import Learning
 
 /// A one-line error of the control commands.
@@ -57,13 +58,16 @@ extension Checkpoint where Details == StateTrainingDetails {
 
     /// Reads a checkpoint, checking the format, version and problem.
     public static func read(path: String, problem: ControlProblem) throws -> TrainingRun {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelFileError(path: path, "cannot read the checkpoint (missing or unreadable); train without --resume first")
+        let bytes: [UInt8]
+        do { bytes = try AtomicFile.read(path) } catch let e as ImageIOError {
+            throw ModelFileError(path: path, "cannot read the checkpoint: missing or unreadable (\(e.reason)); train without --resume first")
         }
-        let run: TrainingRun
-        do { run = try JSONDecoder().decode(TrainingRun.self, from: data) } catch {
-            throw ModelFileError(path: path, "not a \(formatName) JSON file")
-        }
+        return try decode(Data(bytes), path: path, problem: problem)
+    }
+
+    /// Decodes and checks a checkpoint's bytes (see `read`); `path` names it in errors.
+    public static func decode(_ data: Data, path: String, problem: ControlProblem) throws -> TrainingRun {
+        let run = try JSONFile.decode(TrainingRun.self, from: data, path: path, expected: "a \(formatName) JSON file")
         guard run.format == formatName, run.version == currentVersion || (run.version == 1 && problem != .pendulum) else {
             throw ModelFileError(path: path, "format \(run.format) version \(run.version), expected \(formatName) version \(currentVersion)")
         }
@@ -71,6 +75,18 @@ extension Checkpoint where Details == StateTrainingDetails {
             throw ModelFileError(path: path, "checkpoint is for \(run.problem.rawValue), not \(problem.rawValue)")
         }
         _ = try run.network.network(path: path, expecting: problem.layers)
+        let n = run.network.parameterCount
+        guard run.optimizer.m.count == run.optimizer.v.count, run.optimizer.m.isEmpty || run.optimizer.m.count == n,
+              run.optimizer.step >= 0, run.episodes >= 0, run.environmentSteps >= 0 else {
+            throw ModelFileError(path: path, "inconsistent checkpoint: Adam's moments (\(run.optimizer.m.count), \(run.optimizer.v.count) values), "
+                + "step \(run.optimizer.step), episodes \(run.episodes) or steps \(run.environmentSteps) do not fit \(n) parameters")
+        }
+        if let r = run.pendulumReplay {
+            guard r.states.count == 2 * r.targets.count, r.count <= PendulumReplay.capacity,
+                  r.cursor >= 0, r.cursor < PendulumReplay.capacity else {
+                throw ModelFileError(path: path, "inconsistent replay buffer: \(r.states.count) state values for \(r.targets.count) targets, cursor \(r.cursor); expected 2 per target, at most \(PendulumReplay.capacity) targets and a cursor in 0..<\(PendulumReplay.capacity)")
+            }
+        }
         return run
     }
 

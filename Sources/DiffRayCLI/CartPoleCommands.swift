@@ -52,11 +52,14 @@ struct TrainCartPoleCommand: ParsableCommand {
             + (window > 0 ? "\(window) columns around the cart" : "whole frames")
             + (costToGo > 0 ? ", cost-to-go × \(costToGo)" : ", no cost-to-go")
             + (startSpread > 0 ? ", training starts anywhere in ±\(startSpread) m)" : ", Gym's starts)"))
-        try run.trainCartPole(observer: observer, totalEpisodes: options.episodes ?? CartPolePixels.defaults.episodes, report: { p, r in
-            print(String(format: "%7d  %6.0f  %6d  %7.1f", p.episode, p.trainReturn, r.renderedFrames, r.seconds))
-        }, checkpoint: { try $0.write(path: options.checkpointPath) })
-        let files = try options.savePixelPolicy(run, curve: [run.curve.map(\.trainReturn)], labels: ["training episode return"],
-                                                xLabel: "training episodes", yLabel: "return")
+        let files = try options.committingOutputs(train: {
+            try run.trainCartPole(observer: observer, totalEpisodes: options.episodes ?? CartPolePixels.defaults.episodes, report: { p, r in
+                print(String(format: "%7d  %6.0f  %6d  %7.1f", p.episode, p.trainReturn, r.renderedFrames, r.seconds))
+            }, checkpoint: { run in try options.checkpoint { try run.write(path: $0) } })
+        }, save: {
+            try options.savePixelPolicy(run, curve: [run.curve.map(\.trainReturn)], labels: ["training episode return"],
+                                        xLabel: "training episodes", yLabel: "return")
+        })
         print("cartpole from pixels: \(run.episodes) episodes, \(run.environmentSteps) environment steps, "
             + "\(run.renderedFrames) frames with gradients, " + String(format: "%.1f s", run.seconds) + " -> \(files)")
         try options.json.print(TrainResult(environment: .cartpole, pixels: true, episodes: run.episodes, envSteps: run.environmentSteps,

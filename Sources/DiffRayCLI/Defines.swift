@@ -2,18 +2,6 @@ import Foundation
 import ArgumentParser
 import DiffRay
 
-/// Parses `-D name=value` options into a dictionary.
-func parseDefines(_ pairs: [String]) throws -> [String: String] {
-    var out = [String: String]()
-    for p in pairs {
-        guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
-            throw ValidationError("-D expects name=value, got '\(p)'")
-        }
-        out[String(p[..<eq])] = String(p[p.index(after: eq)...])
-    }
-    return out
-}
-
 /// A progress bar on standard error, shown once a task has run for a second.
 final class ProgressBar: @unchecked Sendable {
     let label: String
@@ -121,7 +109,7 @@ struct SceneParameterOptions: ParsableArguments {
 
     /// The scene with the -D defaults, its --param keys checked.
     func load() throws -> Scene<Double> {
-        let s = try Scene.load(path: scene, defines: try parseDefines(defines))
+        let s = try Scene.load(path: scene, commandLineDefines: defines)
         try s.validate(keys: params)
         return s
     }

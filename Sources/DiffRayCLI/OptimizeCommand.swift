@@ -65,22 +65,23 @@ struct OptimizeCommand: ParsableCommand {
             }
             values[k] = v
         }
-        try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+        try OutputTransaction.createFolder(outDir, option: "--out-dir")
         let checkpointPath = outDir + "/checkpoint.json"
+        let reports = try OutputTransaction.begin(["loss.png", "params.json", "final.png", "scene.xml"].map { outDir + "/" + $0 })
         var adam = Adam(learningRate: lr), sgd = SGD(learningRate: lr)
         var losses = [Double](), skipped = 0, first = 0, previousSeconds = 0.0
         if resume {
-            let c = try OptimizationCheckpoint.load(checkpointPath)
-            guard c.scene == input.scene, c.target == target, c.keys == input.params else {
-                throw ValidationError("\(checkpointPath) belongs to another run (scene \(c.scene), target \(c.target), params \(c.keys))")
-            }
+            var c = try OptimizationCheckpoint.load(checkpointPath)
+            try c.validate(path: checkpointPath, scene: input.scene, target: target, keys: input.params,
+                           sizes: all.mapValues(\.count), iterations: iters)
             values = c.values; losses = c.losses; skipped = c.skippedGradients; first = c.iteration
             previousSeconds = c.seconds
             if let a = c.adam { adam = a }
             if let s = c.sgd { sgd = s }
-            FileHandle.standardErrorWrite("resuming at iteration \(first) of \(iters)\n")
+            print("resuming at iteration \(first) of \(iters)")
         }
         let start = Date()
+        Interruption.deferUntilCheckpoint()
         for iteration in first..<iters {
             let current = try base.updated(values)
             let primalOptions = RenderOptions(samplesPerPixel: spp, seed: UInt64(seed) &* 1_000_003 &+ UInt64(2 * iteration), threads: threads)
@@ -117,9 +118,11 @@ struct OptimizeCommand: ParsableCommand {
                                        losses: losses, skippedGradients: skipped,
                                        adam: optimizer == .adam ? adam : nil, sgd: optimizer == .sgd ? sgd : nil,
                                        seconds: elapsed).save(checkpointPath)
+            try Interruption.checkpointWritten(checkpointPath)
             let shown = input.params.map { k in "\(k)=[" + values[k]!.prefix(4).map { String(format: "%.4f", $0) }.joined(separator: ",") + "]" }
             FileHandle.standardErrorWrite(String(format: "iter %4d  loss %.6g  ", iteration, value) + shown.joined(separator: " ") + "\n")
         }
+        Interruption.endDeferral()
         let total = previousSeconds + Date().timeIntervalSince(start)
         let perIteration = total / Double(max(iters, 1))
         // Reports: loss curve, parameters, the final render.
@@ -135,6 +138,7 @@ struct OptimizeCommand: ParsableCommand {
         try final.render(RenderOptions(samplesPerPixel: max(spp, 64), seed: UInt64(seed), threads: threads)).0
             .write(to: outDir + "/final.png")
         try writeRecoveredScene(values, scene: final)
+        try reports.commit()
         for k in input.params { print("\(k) = [\(values[k]!.map { String(format: "%.6g", $0) }.joined(separator: ", "))]") }
         print(String(format: "%d iterations, final loss %.6g, %.3f s per iteration, %d gradients skipped as non-finite",
                      iters, losses.last ?? .nan, perIteration, skipped))

@@ -17,7 +17,7 @@ struct ParamsCommand: ParsableCommand {
     struct Result: Encodable { var params: [String: [Double]] }
 
     func run() throws {
-        let s = try Scene.load(path: scene, defines: try parseDefines(defines))
+        let s = try Scene.load(path: scene, commandLineDefines: defines)
         let params = s.parameters()
         for p in params {
             let shown = p.values.count > 12

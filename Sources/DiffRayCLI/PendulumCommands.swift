@@ -41,14 +41,18 @@ struct TrainPendulumCommand: ParsableCommand {
         }
         if openLoop { print("open loop: the renderer's gradient is dropped (--open-loop)") }
         print("episode  train return  eval mean (100 episodes, cached frames)   seconds")
-        try run.trainPendulum(cache: cache, totalEpisodes: options.episodes ?? PendulumPixels.defaults.episodes, report: { p, _ in
-            print(String(format: "%7d  %12.1f  %10@  %7.1f", p.episode, p.trainReturn,
-                         p.evaluation.isNaN ? "-" : String(format: "%.2f", p.evaluation), Date().timeIntervalSince(start)))
-        }, checkpoint: { try $0.write(path: options.checkpointPath) })
-        let seconds = Date().timeIntervalSince(start)
-        let files = try options.savePixelPolicy(run, curve: [run.curve.map(\.trainReturn), run.heldEvaluations],
-                                                labels: ["training return (random-start windows, per 200 steps)", "eval mean return (cached frames)"],
-                                                xLabel: "training episodes (200 simulated steps)", yLabel: "return")
+        var seconds = 0.0
+        let files = try options.committingOutputs(train: {
+            try run.trainPendulum(cache: cache, totalEpisodes: options.episodes ?? PendulumPixels.defaults.episodes, report: { p, _ in
+                print(String(format: "%7d  %12.1f  %10@  %7.1f", p.episode, p.trainReturn,
+                             p.evaluation.isNaN ? "-" : String(format: "%.2f", p.evaluation), Date().timeIntervalSince(start)))
+            }, checkpoint: { run in try options.checkpoint { try run.write(path: $0) } })
+            seconds = Date().timeIntervalSince(start)
+        }, save: {
+            try options.savePixelPolicy(run, curve: [run.curve.map(\.trainReturn), run.heldEvaluations],
+                                        labels: ["training return (random-start windows, per 200 steps)", "eval mean return (cached frames)"],
+                                        xLabel: "training episodes (200 simulated steps)", yLabel: "return")
+        })
         let last = run.curve.last(where: { !$0.evaluation.isNaN })?.evaluation ?? .nan
         print("pendulum from pixels: \(run.episodes) episodes, \(run.environmentSteps) environment steps, \(renderedFrames) frames rendered, "
             + String(format: "%.1f s", seconds) + ", bar met (cached frames) after: \(run.solvedAt.map(String.init) ?? "not reached") -> \(files)")

@@ -59,13 +59,17 @@ struct RenderCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try Scene.load(path: scene, defines: try parseDefines(defines))
+        let loaded = try Scene.load(path: scene, commandLineDefines: defines)
         let spp = self.spp ?? loaded.sampleCount
         let bar = ProgressBar("rendering")
         var png = output
         if png == nil && hdr == nil {
             png = ((scene as NSString).lastPathComponent as NSString).deletingPathExtension + ".png"
         }
+        // Every output checked and reserved before rendering; all renamed into place at the end.
+        let planned = loaded.aovs.isEmpty ? [png, hdr].compactMap { $0 }
+            : loaded.aovs.flatMap { aov in [png, hdr].compactMap { $0.map { RenderCommand.aovPath($0, aov.name) } } }
+        let transaction = try OutputTransaction.begin(planned)
         let options = RenderOptions(samplesPerPixel: spp, seed: UInt64(seed), threads: threads,
                                     progress: { bar.update($0) })
         let stats: RenderStatistics
@@ -93,6 +97,7 @@ struct RenderCommand: ParsableCommand {
                 }
             }
         }
+        try transaction.commit()
         if stats.invalidSamples > 0 {
             FileHandle.standardErrorWrite("warning: \(stats.invalidSamples) samples were NaN or infinite and were dropped\n")
         }

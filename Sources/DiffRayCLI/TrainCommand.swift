@@ -59,6 +59,25 @@ struct TrainOptions<P: PixelTask>: ParsableArguments {
         return run
     }
 
+    /// Runs `train` with the model and its plot reserved first and committed together
+    /// after `save`: a failure leaves neither, and a SIGINT/SIGTERM during `train` ends
+    /// it right after the next checkpoint (`Interruption`), so `--resume` continues.
+    func committingOutputs<R>(train: () throws -> Void, save: () throws -> R) throws -> R {
+        let outputs = try OutputTransaction.begin([model, modelStem(model) + ".png"])
+        Interruption.deferUntilCheckpoint()
+        do { try train() } catch { Interruption.endDeferral(); throw error }
+        Interruption.endDeferral()
+        let result = try save()
+        try outputs.commit()
+        return result
+    }
+
+    /// Writes a checkpoint, then ends the run if a signal came while it trained.
+    func checkpoint(_ write: (String) throws -> Void) throws {
+        try write(checkpointPath)
+        try Interruption.checkpointWritten(checkpointPath)
+    }
+
     /// Saves a pixel run's policy (`PixelModel`, the run's metadata) and plots
     /// its curve to MODEL.png; returns "MODEL.json, MODEL.png, MODEL.checkpoint.json".
     func savePixelPolicy(_ run: PixelTrainingRun, curve: [[Double]], labels: [String], logY: Bool = false,
@@ -128,19 +147,21 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, keepGoing: Bool) throws 
     let shots = problem == .trebuchet
     let evalName = shots ? "eval mean relative miss (200 targets)" : "eval mean return (100 episodes)"
     print("episode  \(shots ? "batch loss" : "train return")  \(evalName)")
-    try session.train(totalEpisodes: total, stopWhenSolved: !keepGoing, report: { p in
-        print(shots ? String(format: "%7d  %.3e  %.5f", p.episode, p.trainReturn, p.evaluation)
-                    : String(format: "%7d  %8.1f  %8.2f", p.episode, p.trainReturn, p.evaluation))
-    }, checkpoint: { try $0.write(path: checkpointPath) })
-
-    let network = try session.network.network(path: checkpointPath, expecting: problem.layers)
-    try network.save(to: model, metadata: ModelMetadata.encode(StateModelMetadata(
-        environment: problem, seed: session.seed, episodes: session.episodes, environmentSteps: session.environmentSteps)))
-    let plot = Plot.lines(series: [session.curve.map(\.evaluation)] + (shots ? [] : [session.curve.map(\.trainReturn)]),
-                          labels: shots ? ["eval mean relative miss"] : ["eval mean return", "training episode return"],
-                          logY: shots, x: session.curve.map { Double($0.episode) }, title: "diffray train \(problem.rawValue) (seed \(session.seed))",
-                          xLabel: shots ? "shots" : "training episodes", yLabel: shots ? "relative miss" : "return")
-    try plot.writePNG(to: plotPath)
+    try o.committingOutputs(train: {
+        try session.train(totalEpisodes: total, stopWhenSolved: !keepGoing, report: { p in
+            print(shots ? String(format: "%7d  %.3e  %.5f", p.episode, p.trainReturn, p.evaluation)
+                        : String(format: "%7d  %8.1f  %8.2f", p.episode, p.trainReturn, p.evaluation))
+        }, checkpoint: { run in try o.checkpoint { try run.write(path: $0) } })
+    }, save: {
+        let network = try session.network.network(path: checkpointPath, expecting: problem.layers)
+        try network.save(to: model, metadata: ModelMetadata.encode(StateModelMetadata(
+            environment: problem, seed: session.seed, episodes: session.episodes, environmentSteps: session.environmentSteps)))
+        let plot = Plot.lines(series: [session.curve.map(\.evaluation)] + (shots ? [] : [session.curve.map(\.trainReturn)]),
+                              labels: shots ? ["eval mean relative miss"] : ["eval mean return", "training episode return"],
+                              logY: shots, x: session.curve.map { Double($0.episode) }, title: "diffray train \(problem.rawValue) (seed \(session.seed))",
+                              xLabel: shots ? "shots" : "training episodes", yLabel: shots ? "relative miss" : "return")
+        try plot.writePNG(to: plotPath)
+    })
     let solved = session.solvedAt.map(String.init) ?? "not reached"
     print("\(problem.rawValue): \(session.episodes) episodes, \(session.environmentSteps) environment steps, "
         + String(format: "%.2f s", session.seconds) + (shots ? "" : ", bar met after: \(solved)")

@@ -45,12 +45,16 @@ struct TrainTrebuchetCommand: ParsableCommand {
         let reading = TrebuchetPixels.linearReading(train: data, test: curveSet)
         print(String(format: "one global linear fit per band, on the held-out frames: target rms %.4f m, wind rms %.4f m/s", reading.target, reading.wind))
         print("shots  epoch loss  mean relative miss on \(curveSet.count) held-out frames   (checkpoint \(checkpointPath) at each line)")
-        try run.trainTrebuchet(data: data, curveSet: curveSet, report: { p, _ in
-            print(String(format: "%8d  %.3e  %.5f  (%.0f s)", p.episode, p.trainReturn, p.evaluation, Date().timeIntervalSince(start)))
-        }, checkpoint: { try $0.write(path: checkpointPath) })
-        let seconds = Date().timeIntervalSince(start)
-        let files = try options.savePixelPolicy(run, curve: [run.curve.map(\.evaluation)], labels: ["mean relative miss, \(curveSet.count) held-out frames"],
-                                                logY: true, xLabel: "shots", yLabel: "relative miss")
+        var seconds = 0.0
+        let files = try options.committingOutputs(train: {
+            try run.trainTrebuchet(data: data, curveSet: curveSet, report: { p, _ in
+                print(String(format: "%8d  %.3e  %.5f  (%.0f s)", p.episode, p.trainReturn, p.evaluation, Date().timeIntervalSince(start)))
+            }, checkpoint: { run in try options.checkpoint { try run.write(path: $0) } })
+            seconds = Date().timeIntervalSince(start)
+        }, save: {
+            try options.savePixelPolicy(run, curve: [run.curve.map(\.evaluation)], labels: ["mean relative miss, \(curveSet.count) held-out frames"],
+                                        logY: true, xLabel: "shots", yLabel: "relative miss")
+        })
         print(String(format: "trebuchet from pixels: %d shots (%d epochs over %d frames rendered for training, %d held-out frames for the curve), %.1f s -> %@",
                      run.episodes, run.epochs, frames, curveSet.count, seconds, files))
         try options.json.print(TrainResult(environment: .trebuchet, pixels: true, episodes: run.episodes, envSteps: run.episodes,

@@ -30,17 +30,20 @@ struct DiffRayCommand: ParsableCommand {
 configureAllocator()
 
 /// Every failure, from a bad flag to a malformed scene file, ends as one line
-/// on standard error and exit status 2; help and version exit 0.
+/// on standard error (control characters escaped) and exit status 2; help and
+/// version exit 0; SIGINT and SIGTERM remove temporary files and exit 130 / 143.
+Interruption.install()
 do {
     var command = try DiffRayCommand.parseAsRoot()
     try command.run()
+} catch let interrupted as Interrupted {
+    FileHandle.standardErrorWrite(CommandLineInput.errorLine("\(interrupted)") + "\n")
+    exit(interrupted.status)
 } catch {
     let code = DiffRayCommand.exitCode(for: error)
     if code == .success {
         DiffRayCommand.exit(withError: error)
     }
-    let message = DiffRayCommand.message(for: error)
-        .split(separator: "\n").first.map(String.init) ?? "\(error)"
-    FileHandle.standardErrorWrite("diffray: \(message)\n")
+    FileHandle.standardErrorWrite(CommandLineInput.errorLine(DiffRayCommand.message(for: error)) + "\n")
     exit(2)
 }

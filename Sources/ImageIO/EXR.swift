@@ -30,6 +30,9 @@ public enum EXRCompression: Sendable {
 /// scanline file with `B`, `G`, `R` channels in float32 or half. Bytes go through memory
 /// with custom stream callbacks, so files are read whole and written atomically.
 public enum EXR {
+    /// The most bytes of pixel samples a file may claim per byte of its size (see `decode`).
+    public static let maximumCompressionRatio = 2048
+
     /// Decodes EXR bytes; `name` (the file) is used in errors.
     public static func decode(_ bytes: [UInt8], name: String) throws -> Image {
         if bytes.count < 4 || Array(bytes[0..<4]) != [0x76, 0x2F, 0x31, 0x01] {
@@ -158,18 +161,29 @@ private final class EXRStream {
         try check(exr_get_data_window(ctxt, 0, &window), "reading the data window")
         let width = Int(window.max.x) - Int(window.min.x) + 1
         let height = Int(window.max.y) - Int(window.min.y) + 1
-        if width <= 0 || height <= 0 || width * height > 1 << 28 {
-            throw ImageIOError(path: name, reason: "EXR data window of \(width)x\(height) pixels is not supported")
+        // Checked before any allocation; width and height first so the product cannot overflow.
+        if width <= 0 || height <= 0 || width > Image.maximumPixelCount || height > Image.maximumPixelCount
+            || width * height > Image.maximumPixelCount {
+            throw ImageIOError(path: name, reason: "EXR data window of \(width)x\(height) pixels is empty or over the limit of \(Image.maximumPixelCount) pixels")
         }
 
         // Which channel feeds which colour.
         var list: UnsafePointer<exr_attr_chlist_t>?
         try check(exr_get_channels(ctxt, 0, &list), "reading the channel list")
         var names: [String] = []
+        var bytesPerPixel = 0
         if let list {
             for k in 0..<Int(list.pointee.num_channels) {
                 names.append(String(cString: list.pointee.entries[k].name.str))
+                bytesPerPixel += list.pointee.entries[k].pixel_type == EXR_PIXEL_HALF ? 2 : 4
             }
+        }
+        // No lossless EXR compression shrinks pixel data by more than about 1000× (ZIP's
+        // deflate of a constant image); a short file claiming far more samples is refused
+        // before the planes are allocated.
+        let sampleBytes = width * height * max(bytesPerPixel, 1)
+        if sampleBytes / EXR.maximumCompressionRatio > input.count {
+            throw ImageIOError(path: name, reason: "EXR data window of \(width)x\(height) pixels (\(sampleBytes) bytes of samples) cannot come from a \(input.count)-byte file (at most \(EXR.maximumCompressionRatio)× compression): truncated or damaged")
         }
         let wanted: [String]
         if ["R", "G", "B"].allSatisfy(names.contains) {
@@ -183,6 +197,22 @@ private final class EXRStream {
         var linesPerChunk: Int32 = 0
         try check(exr_get_scanlines_per_chunk(ctxt, 0, &linesPerChunk), "reading the chunk height")
         if linesPerChunk < 1 { throw ImageIOError(path: name, reason: "EXR chunk height \(linesPerChunk)") }
+        // Before the pixel planes are allocated: the offset table (8 bytes a chunk) must fit
+        // in the file, and every chunk must be listed, so a header alone claiming millions of
+        // pixels fails here rather than after allocating them.
+        let chunkCount = (height + Int(linesPerChunk) - 1) / Int(linesPerChunk)
+        if chunkCount * 8 > input.count {
+            throw ImageIOError(path: name, reason: "truncated EXR: \(chunkCount) chunks need an offset table of \(chunkCount * 8) bytes, the file has \(input.count)")
+        }
+        var chunkY = Int(window.min.y)
+        while chunkY <= Int(window.max.y) {
+            var chunk = exr_chunk_info_t()
+            try check(exr_read_scanline_chunk_info(ctxt, 0, Int32(chunkY), &chunk), "reading the chunk table at scanline \(chunkY)")
+            if chunk.height < 1 || Int(chunk.start_y) + Int(chunk.height) <= chunkY {
+                throw ImageIOError(path: name, reason: "EXR chunk at scanline \(chunkY) lies outside the data window")
+            }
+            chunkY = Int(chunk.start_y) + Int(chunk.height)
+        }
 
         // Each wanted channel decodes, in its stored type, into its own plane.
         // 4 bytes a sample; half planes use the first 2·w·h bytes, packed.
@@ -208,7 +238,8 @@ private final class EXRStream {
                 try check(exr_decoding_update(ctxt, 0, &chunk, &decoder), "decoding scanline \(y)")
             }
             let row = Int(chunk.start_y) - Int(window.min.y)
-            if row < 0 || row + Int(chunk.height) > height || Int(chunk.width) != width {
+            if row < 0 || chunk.height < 1 || row + Int(chunk.height) > height || Int(chunk.width) != width
+                || Int(chunk.start_y) + Int(chunk.height) <= y {
                 throw ImageIOError(path: name, reason: "EXR chunk at scanline \(y) lies outside the data window")
             }
             for c in 0..<Int(decoder.channel_count) {

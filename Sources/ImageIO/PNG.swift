@@ -95,10 +95,12 @@ extension PNGImage {
         let width = Int(image.width), height = Int(image.height)
         let channels = Int(format & (formatColor | formatAlpha)) + 1
         let sixteen = format & formatLinear != 0
-        let (count, overflow) = width.multipliedReportingOverflow(by: height * channels)
-        if overflow || count > 1 << 31 {
-            throw ImageIOError(path: name, reason: "PNG of \(width)x\(height) pixels is too large")
+        // Checked before the samples are allocated (a 100-byte header can claim 10^12 pixels).
+        guard width <= Image.maximumPixelCount, height <= Image.maximumPixelCount,
+              width * height <= Image.maximumPixelCount else {
+            throw ImageIOError(path: name, reason: "PNG of \(width)x\(height) pixels is over the limit of \(Image.maximumPixelCount) pixels (byte 16: the IHDR size)")
         }
+        let count = width * height * channels
         var samples: [UInt16]
         var finished: Int32
         if sixteen {

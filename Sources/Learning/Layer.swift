@@ -106,6 +106,57 @@ extension Layer: Codable {
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown layer type '\(type)'")
         }
+        if let problem = limitProblem {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "layer \(type): \(problem)")
+        }
+    }
+
+    /// Largest input, output or parameter count a layer read from a file may have (2^28).
+    public static let maximumSize = 1 << 28
+
+    /// Why this layer's shape is out of range (a count not positive or over
+    /// `maximumSize`, a stride or kernel that does not fit), or nil when it is fine.
+    /// Checked before any size is multiplied out, so no count overflows.
+    public var limitProblem: String? {
+        let cap = Layer.maximumSize
+        func product(_ factors: [Int]) -> Int? {
+            var p = 1
+            for f in factors {
+                let (r, overflow) = p.multipliedReportingOverflow(by: f)
+                if overflow || r > cap { return nil }
+                p = r
+            }
+            return p
+        }
+        func positive(_ named: [(String, Int)]) -> String? {
+            for (name, v) in named where v < 1 || v > cap { return "\(name) is \(v), expected 1...\(cap)" }
+            return nil
+        }
+        switch self {
+        case let .dense(i, o):
+            if let p = positive([("inputs", i), ("outputs", o)]) { return p }
+            if product([i, o]) == nil || product([i, o]).map({ $0 + o > cap }) == true {
+                return "\(i)×\(o) weights, over the limit of \(cap) parameters"
+            }
+        case let .conv2d(s):
+            if let p = positive([("channels", s.channels), ("height", s.height), ("width", s.width), ("filters", s.filters),
+                                 ("kernel", s.kernel), ("stride", s.stride)]) { return p }
+            if s.padding < 0 || s.padding > 1 << 16 { return "padding is \(s.padding), expected 0...\(1 << 16)" }
+            if s.kernel > s.height + 2 * s.padding || s.kernel > s.width + 2 * s.padding {
+                return "kernel \(s.kernel) is larger than the padded \(s.height)×\(s.width) input"
+            }
+            if product([s.channels, s.height, s.width]) == nil { return "input of \(s.channels)×\(s.height)×\(s.width) values, over the limit of \(cap)" }
+            if product([s.filters, s.outputHeight, s.outputWidth]) == nil { return "output over the limit of \(cap) values" }
+            guard let w = product([s.filters, s.channels, s.kernel, s.kernel]), w + s.filters <= cap else {
+                return "weights over the limit of \(cap) parameters"
+            }
+        case let .activation(_, n):
+            if let p = positive([("size", n)]) { return p }
+        case let .spatialSoftArgmax(ch, h, w):
+            if let p = positive([("channels", ch), ("height", h), ("width", w)]) { return p }
+            if product([ch, h, w]) == nil { return "input of \(ch)×\(h)×\(w) values, over the limit of \(cap)" }
+        }
+        return nil
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 
 /// A failure reading or writing a model or checkpoint file; its description is
 /// one line naming the file and what was expected.
@@ -10,23 +11,10 @@ public struct ModelFileError: Error, CustomStringConvertible, LocalizedError {
     public var errorDescription: String? { description }
 }
 
-/// Writes `data` to `path` atomically: a temporary file in the same folder, then a rename.
+/// Writes `data` to `path` atomically (`AtomicFile`: a temporary file in the same
+/// folder, flushed, then renamed; part of an open `OutputTransaction` if one holds `path`).
 public func writeAtomically(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent()
-    let temp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-    do {
-        try data.write(to: temp)
-        if rename(temp.path, url.path) != 0 {
-            throw ModelFileError(path: path, "cannot rename the temporary file into place (errno \(errno))")
-        }
-    } catch let e as ModelFileError {
-        try? FileManager.default.removeItem(at: temp)
-        throw e
-    } catch {
-        try? FileManager.default.removeItem(at: temp)
-        throw ModelFileError(path: path, "cannot write: \(error.localizedDescription)")
-    }
+    try AtomicFile.write(data, to: path)
 }
 
 /// The versioned JSON form of a network:
@@ -91,20 +79,16 @@ public struct NetworkFile: Codable, Equatable {
 
     /// Reads a network file; every failure is a one-line `ModelFileError`.
     public static func read(path: String) throws -> NetworkFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelFileError(path: path, "cannot read the model file (missing or unreadable)")
+        let bytes: [UInt8]
+        do { bytes = try AtomicFile.read(path) } catch let e as ImageIOError {
+            throw ModelFileError(path: path, "cannot read the model file: missing or unreadable (\(e.reason))")
         }
-        do {
-            return try JSONDecoder().decode(NetworkFile.self, from: data)
-        } catch let DecodingError.dataCorrupted(c) {
-            throw ModelFileError(path: path, "not a diffray-network JSON file (\(c.debugDescription.split(separator: "\n").first ?? ""))")
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw ModelFileError(path: path, "missing key '\(key.stringValue)', expected a diffray-network JSON file")
-        } catch let DecodingError.typeMismatch(_, c) {
-            throw ModelFileError(path: path, "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'")
-        } catch {
-            throw ModelFileError(path: path, "not a diffray-network JSON file")
-        }
+        return try decode(Data(bytes), path: path)
+    }
+
+    /// Decodes a network file's bytes; `path` names it in errors.
+    public static func decode(_ data: Data, path: String) throws -> NetworkFile {
+        try JSONFile.decode(NetworkFile.self, from: data, path: path, expected: "a \(formatName) JSON file")
     }
 
     /// Writes the file atomically.

@@ -50,7 +50,7 @@ public struct Adam: Optimizer, Equatable {
 
     public mutating func update(_ parameters: inout [Double], gradient: [Double]) {
         precondition(parameters.count == gradient.count)
-        if m.count != parameters.count {
+        if m.count != parameters.count || v.count != parameters.count {
             m = [Double](repeating: 0, count: parameters.count)
             v = m
         }

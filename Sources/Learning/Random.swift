@@ -22,6 +22,25 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
         state = words
     }
 
+    enum CodingKeys: String, CodingKey { case state }
+
+    /// Reads a saved state, refusing one that is not four words or is all zero (the
+    /// one state xoshiro256** never leaves), so a damaged checkpoint is an error
+    /// naming the key rather than a trap in `next()`.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let words = try container.decode([UInt64].self, forKey: .state)
+        guard words.count == 4 else {
+            throw DecodingError.dataCorruptedError(forKey: .state, in: container,
+                debugDescription: "the generator state has \(words.count) words, expected 4")
+        }
+        guard words.contains(where: { $0 != 0 }) else {
+            throw DecodingError.dataCorruptedError(forKey: .state, in: container,
+                debugDescription: "the generator state is all zero")
+        }
+        state = words
+    }
+
     /// One SplitMix64 step (Steele, Lea & Flood 2014).
     @inlinable
     public static func splitMix64(_ s: inout UInt64) -> UInt64 {

@@ -166,29 +166,22 @@ extension Checkpoint where Details == PixelTrainingDetails {
     /// a missing or malformed one, another format, version or problem, options
     /// that differ from `options` (the command's), or weights of the wrong shape.
     public static func read(path: String, problem: ControlProblem, options: PixelTrainingOptions) throws -> PixelTrainingRun {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelFileError(path: path, "cannot read the checkpoint (missing or unreadable); train without --resume first")
+        let data: Data
+        do { data = Data(try AtomicFile.read(path)) } catch let e as ImageIOError {
+            throw ModelFileError(path: path, "cannot read the checkpoint: missing or unreadable (\(e.reason)); train without --resume first")
         }
+        return try decode(data, path: path, problem: problem, options: options)
+    }
+
+    /// Decodes and checks a checkpoint's bytes (see `read`); `path` names it in errors.
+    public static func decode(_ data: Data, path: String, problem: ControlProblem, options: PixelTrainingOptions) throws -> PixelTrainingRun {
         // the format first, so that another kind of checkpoint (e.g. of `train` without --pixels) is named as such
         if let h = try? decoder().decode(CheckpointHeader.self, from: data), h.format != formatName || h.version != currentVersion {
             throw ModelFileError(path: path, "format \(h.format) version \(h.version), expected \(formatName) version \(currentVersion)"
                 + (h.format == TrainingRun.formatName ? " (a checkpoint of train without --pixels)" : ""))
         }
-        let run: PixelTrainingRun
-        do { run = try decoder().decode(PixelTrainingRun.self, from: data) } catch let DecodingError.dataCorrupted(c) {
-            let detail = c.debugDescription.split(separator: "\n").first.map { " (\($0))" } ?? ""
-            let at = c.codingPath.isEmpty ? "" : " at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
-            throw ModelFileError(path: path, "not a \(formatName) JSON file\(at)\(detail)")
-        } catch let DecodingError.keyNotFound(key, c) {
-            let at = (c.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
-            throw ModelFileError(path: path, "missing key '\(at)', expected a \(formatName) JSON file")
-        } catch let DecodingError.typeMismatch(_, c) {
-            throw ModelFileError(path: path, "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))', expected a \(formatName) JSON file")
-        } catch let DecodingError.valueNotFound(_, c) {
-            throw ModelFileError(path: path, "null at '\(c.codingPath.map(\.stringValue).joined(separator: "."))', expected a \(formatName) JSON file")
-        } catch {
-            throw ModelFileError(path: path, "not a \(formatName) JSON file")
-        }
+        let run = try JSONFile.decode(PixelTrainingRun.self, from: data, path: path, expected: "a \(formatName) JSON file",
+                                      decoder: decoder())
         guard run.problem == problem else {
             throw ModelFileError(path: path, "checkpoint is for \(run.problem.rawValue) --pixels, not \(problem.rawValue)")
         }

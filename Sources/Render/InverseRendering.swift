@@ -60,15 +60,54 @@ public struct OptimizationCheckpoint: Codable {
     }
 
     public static func load(_ path: String) throws -> OptimizationCheckpoint {
-        let bytes = try AtomicFile.read(path)
-        let c: OptimizationCheckpoint
-        do { c = try JSONDecoder().decode(OptimizationCheckpoint.self, from: Data(bytes)) } catch {
-            throw ParameterError("\(path): not a diffray optimisation checkpoint (\(error.localizedDescription))")
-        }
+        try decode(Data(try AtomicFile.read(path)), path: path)
+    }
+
+    /// Decodes a checkpoint's bytes; `path` names it in errors. See also `validate`.
+    public static func decode(_ data: Data, path: String) throws -> OptimizationCheckpoint {
+        let c = try JSONFile.decode(OptimizationCheckpoint.self, from: data, path: path,
+                                    expected: "a \(format) JSON file")
         guard c.format == format, c.version == currentVersion else {
             throw ParameterError("\(path): checkpoint format \(c.format) v\(c.version), expected \(format) v\(currentVersion)")
         }
         return c
+    }
+
+    /// Refuses, with one line naming the file, a checkpoint that another run wrote (scene,
+    /// target, keys) or that cannot continue this one: an iteration outside
+    /// 0...`iterations`, a value missing for a key or of another length than `sizes`
+    /// (the scene's), extra values, a non-finite value, or optimiser state of another
+    /// length. Values are projected to their valid range (a no-op for what a run wrote).
+    public mutating func validate(path: String, scene: String, target: String, keys: [String], sizes: [String: Int],
+                                  iterations: Int) throws {
+        guard self.scene == scene, self.target == target, self.keys == keys else {
+            throw ParameterError("\(path) belongs to another run (scene \(self.scene), target \(self.target), params \(self.keys.joined(separator: ",")))")
+        }
+        guard iteration >= 0, iteration <= iterations else {
+            throw ParameterError("\(path): the checkpoint is at iteration \(iteration), expected 0...\(iterations) (--iters)")
+        }
+        for k in keys {
+            guard let v = values[k] else { throw ParameterError("\(path): 'values' has no entry for \(k)") }
+            let n = sizes[k] ?? v.count
+            guard v.count == n else { throw ParameterError("\(path): 'values' of \(k) has \(v.count) numbers, the scene's parameter has \(n)") }
+            guard v.allSatisfy({ $0.isFinite }) else { throw ParameterError("\(path): 'values' of \(k) is not finite") }
+            var projected = v
+            projectToValidRange(key: k, &projected)
+            values[k] = projected
+        }
+        if let extra = values.keys.sorted().first(where: { !keys.contains($0) }) {
+            throw ParameterError("\(path): 'values' has \(extra), which is not one of the run's --param keys")
+        }
+        let total = keys.reduce(0) { $0 + (sizes[$1] ?? 0) }
+        if let a = adam, a.m.count != a.v.count || !(a.m.isEmpty || a.m.count == total) || a.step < 0 {
+            throw ParameterError("\(path): Adam's moments have \(a.m.count) and \(a.v.count) values, expected \(total) (or none)")
+        }
+        if let g = sgd, !(g.velocity.isEmpty || g.velocity.count == total) {
+            throw ParameterError("\(path): SGD's velocity has \(g.velocity.count) values, expected \(total) (or none)")
+        }
+        guard skippedGradients >= 0, skippedGradients <= iteration, losses.count == iteration, seconds.isFinite, seconds >= 0 else {
+            throw ParameterError("\(path): inconsistent checkpoint: \(losses.count) losses, \(skippedGradients) skipped gradients and \(seconds) s for \(iteration) iterations")
+        }
     }
 
     public func save(_ path: String) throws {

@@ -53,13 +53,15 @@ extension MeshData {
             }
             guard let first = tokens.first else { continue }
             let keyword = String(decoding: bytes[first], as: UTF8.self)
-            func fail(_ message: String) -> SceneFileError {
-                SceneFileError(message, at: SourceLocation(file: file, line: lineNumber, column: 0))
+            /// At the token `r` (default: the line's keyword); columns count characters.
+            func fail(_ message: String, _ r: Range<Int>? = nil) -> SceneFileError {
+                let column = String(decoding: bytes[start..<(r ?? first).lowerBound], as: UTF8.self).count + 1
+                return SceneFileError(message, at: SourceLocation(file: file, line: lineNumber, column: column))
             }
             func number(_ r: Range<Int>) throws -> Double {
                 let text = String(decoding: bytes[r], as: UTF8.self)
-                guard let v = Double(text), !text.lowercased().hasPrefix("0x") else { throw fail("'\(text)' is not a number in OBJ '\(keyword)' line") }
-                guard v.isFinite else { throw fail("NaN or infinite value '\(text)' in OBJ '\(keyword)' line") }
+                guard let v = Double(text), !text.lowercased().hasPrefix("0x") else { throw fail("'\(text)' is not a number in OBJ '\(keyword)' line", r) }
+                guard v.isFinite else { throw fail("NaN or infinite value '\(text)' in OBJ '\(keyword)' line", r) }
                 return v
             }
             switch keyword {
@@ -87,22 +89,22 @@ extension MeshData {
                     let text = String(decoding: bytes[tokens[k]], as: UTF8.self)
                     let parts = text.split(separator: "/", omittingEmptySubsequences: false)
                     guard (1...3).contains(parts.count), !parts[0].isEmpty else {
-                        throw fail("OBJ face corner '\(text)' is not v, v/vt, v//vn or v/vt/vn")
+                        throw fail("OBJ face corner '\(text)' is not v, v/vt, v//vn or v/vt/vn", tokens[k])
                     }
                     func resolve(_ part: Substring, _ available: Int, _ what: String) throws -> Int32 {
                         guard let raw = Int(part), raw != 0 else {
-                            throw fail("OBJ face corner '\(text)': '\(part)' is not a valid \(what) index (1-based, or negative)")
+                            throw fail("OBJ face corner '\(text)': '\(part)' is not a valid \(what) index (1-based, or negative)", tokens[k])
                         }
                         let index = raw > 0 ? raw - 1 : available + raw
                         guard index >= 0, index < available else {
-                            throw fail("OBJ face corner '\(text)': \(what) index \(raw) is out of range (\(available) defined so far)")
+                            throw fail("OBJ face corner '\(text)': \(what) index \(raw) is out of range (\(available) defined so far)", tokens[k])
                         }
                         return Int32(index)
                     }
                     var corner = Corner(v: try resolve(parts[0], positions.count / 3, "vertex"), t: -1, n: -1)
                     if parts.count > 1, !parts[1].isEmpty { corner.t = try resolve(parts[1], texcoords.count / 2, "texture coordinate") }
                     if parts.count > 2 {
-                        guard !parts[2].isEmpty else { throw fail("OBJ face corner '\(text)' has an empty normal index") }
+                        guard !parts[2].isEmpty else { throw fail("OBJ face corner '\(text)' has an empty normal index", tokens[k]) }
                         corner.n = try resolve(parts[2], normalsIn.count / 3, "normal")
                     }
                     if corner.t < 0 { allHaveUV = false }

@@ -279,7 +279,14 @@ private struct PLYValueReader {
     let file: String
 
     func fail(_ message: String, _ offset: Int) -> SceneFileError {
-        if format == .ascii { return SceneFileError(message, at: SourceLocation(file: file, line: line, column: 0)) }
+        if format == .ascii {
+            var end = min(max(offset, 0), bytes.count)
+            while end < bytes.count, bytes[end] == 0x20 || bytes[end] == 0x09 { end += 1 }  // at the token
+            var lineStart = end
+            while lineStart > 0, bytes[lineStart - 1] != 0x0A { lineStart -= 1 }
+            let column = String(decoding: bytes[lineStart..<end], as: UTF8.self).count + 1
+            return SceneFileError(message, at: SourceLocation(file: file, line: line, column: column))
+        }
         return SceneFileError(message, at: SourceLocation(file: file, byteOffset: offset))
     }
 

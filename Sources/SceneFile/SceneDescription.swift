@@ -28,6 +28,22 @@ public struct SceneDescription: Sendable, Hashable {
     /// The parameter values after `-D` overrides and `<default>`s.
     public var parameters: [String: String]
 
+    /// The `<default>`s the scene declares (name → value as written), includes merged.
+    public var defaults: [String: String] = [:]
+    /// The `-D` names the scene neither declares with `<default>` nor uses as `$name`
+    /// (sorted); `checkDefines()` makes them an error.
+    public var unknownDefines: [String] = []
+
+    /// Refuses a `-D` name the scene neither declares nor uses (a misspelt name would
+    /// otherwise be ignored), listing the scene's defaults.
+    public func checkDefines() throws {
+        guard let name = unknownDefines.first else { return }
+        let listed = defaults.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        throw SceneFileError("\(file) has no parameter '\(name)' (its defaults: "
+                             + (listed.isEmpty ? "none" : listed.joined(separator: ", ")) + ")",
+                             at: SourceLocation(file: "-D \(name)", line: 0, column: 0))
+    }
+
     /// The first sensor (there is always one).
     public var sensor: SceneObject { sensors[0] }
 

@@ -35,6 +35,11 @@ struct SceneReader {
     static let maximumFileSize = 64 << 20
     /// Mitsuba's limit on nested `<include>`s.
     static let maximumIncludeDepth = 15
+    /// Most `<include>`s one scene may make in total (nested ones count), and most bytes
+    /// of scene XML read in total: a few small files that include each other many times
+    /// would otherwise make millions of includes.
+    static let maximumIncludes = 1000
+    static let maximumTotalBytes = 256 << 20
 
     var parameters: [String: String]
     /// Objects read so far, by id.
@@ -56,9 +61,18 @@ struct SceneReader {
     let sceneDirectory: String
     /// The working directory, which Mitsuba's resolver searches before the scene folder.
     let workingDirectory: String
+    var includeCount = 0
+    var bytesRead = 0
+    /// Names declared by `<default>` (with their values as written) and names used as `$name`.
+    var declaredDefaults: [String: String] = [:]
+    final class NameSet { var names = Set<String>() }
+    let usedParameters = NameSet()
+    /// The names given on the command line (`-D`).
+    let defined: Set<String>
 
     init(defines: [String: String], sceneDirectory: String) {
         parameters = defines
+        defined = Set(defines.keys)
         self.sceneDirectory = sceneDirectory
         workingDirectory = SceneReader.standardize(FileManager.default.currentDirectoryPath)
     }
@@ -131,6 +145,11 @@ struct SceneReader {
             throw SceneFileError("file not found: \(display)", at: where_)
         }
         guard !isDirectory.boolValue else { throw SceneFileError("\(display) is a directory, not a file", at: where_) }
+        // A device or pipe (/dev/zero, a FIFO) has no size to check and may never end.
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw SceneFileError("\(display) is not a regular file", at: where_)
+        }
         if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
            let size = attributes[.size] as? NSNumber, size.intValue > limit {
             throw SceneFileError("\(display) is \(size.intValue) bytes, over the limit of \(limit)", at: where_)
@@ -154,7 +173,19 @@ struct SceneReader {
             throw SceneFileError("more than \(SceneReader.maximumIncludeDepth) nested <include>s",
                                  at: location ?? SourceLocation(file: display, line: 0, column: 0))
         }
+        if !isRoot {
+            includeCount += 1
+            guard includeCount <= SceneReader.maximumIncludes else {
+                throw SceneFileError("more than \(SceneReader.maximumIncludes) <include>s in total (the limit of includes for one scene)",
+                                     at: location ?? SourceLocation(file: display, line: 0, column: 0))
+            }
+        }
         let bytes = try SceneReader.contents(of: absolute, display: display, limit: SceneReader.maximumFileSize, at: location)
+        bytesRead += bytes.count
+        guard bytesRead <= SceneReader.maximumTotalBytes else {
+            throw SceneFileError("the scene and its includes exceed \(SceneReader.maximumTotalBytes) bytes in total (the limit of scene XML read for one scene)",
+                                 at: location ?? SourceLocation(file: display, line: 0, column: 0))
+        }
         let root = try XMLReader.parse(String(decoding: bytes, as: UTF8.self), file: display)
         includeStack.append(absolute)
         defer { includeStack.removeLast() }
@@ -195,6 +226,7 @@ struct SceneReader {
                 }
                 // As Mitsuba: the first definition of a name wins, and -D (already there) beats all.
                 if parameters[name] == nil { parameters[name] = value }
+                if declaredDefaults[name] == nil { declaredDefaults[name] = value }
                 if !node.children.isEmpty { throw SceneFileError("<default> takes no nested elements", at: node.children[0].location) }
             case "path":
                 try checkAttributes(node, allowed: ["value"])
@@ -331,11 +363,14 @@ struct SceneReader {
         }
         let shapes = topLevel.filter { $0.category == .shape }
         try SceneReader.checkAreaEmitters(topLevel: topLevel, shapes: shapes)
-        return SceneDescription(version: rootVersion, file: file, directory: directory, objects: topLevel,
-                                objectsByID: ids, integrator: integrator!, sensors: sensors,
-                                shapes: shapes,
-                                emitters: topLevel.filter { $0.category == .emitter && $0.type != "area" },
-                                parameters: parameters)
+        var description = SceneDescription(version: rootVersion, file: file, directory: directory, objects: topLevel,
+                                           objectsByID: ids, integrator: integrator!, sensors: sensors,
+                                           shapes: shapes,
+                                           emitters: topLevel.filter { $0.category == .emitter && $0.type != "area" },
+                                           parameters: parameters)
+        description.defaults = declaredDefaults
+        description.unknownDefines = defined.subtracting(declaredDefaults.keys).subtracting(usedParameters.names).sorted()
+        return description
     }
 
     /// A top-level area emitter belongs to exactly one shape, as in Mitsuba
@@ -379,6 +414,7 @@ struct SceneReader {
             guard !name.isEmpty else {
                 throw SceneFileError("'$' in attribute '\(attribute.name)' must be followed by a parameter name", at: attribute.location)
             }
+            usedParameters.names.insert(name)
             guard let value = parameters[name] else {
                 let known = parameters.keys.sorted()
                 throw SceneFileError("undefined parameter $\(name) in attribute '\(attribute.name)' (define it with <default name=\"\(name)\" value=\"...\"/> or -D \(name)=...; defined: "

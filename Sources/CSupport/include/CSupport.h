@@ -1,5 +1,6 @@
 #ifndef DIFFRAY_CSUPPORT_H
 #define DIFFRAY_CSUPPORT_H
+#include "diffray_signals.h"
 /// Per-thread storage for the reverse-mode tape: one pointer a thread,
 /// read on every recorded operation, so it is a plain C thread-local.
 /// The accessors are `static inline` so that Swift inlines the TLS load
