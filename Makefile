@@ -42,7 +42,7 @@ test-scripts: build
 # DocC documentation of every library module, into .build/docs/MODULE.
 docs:
 	mkdir -p .build/docs
-	for m in DiffRay Autodiff ImageIO Geometry SceneFile Render Learning; do \
+	for m in DiffRay Autodiff ImageIO Geometry SceneFile Render Learning Control Pixels; do \
 	  $(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target $$m \
 	    --disable-indexing --output-path .build/docs/$$m || exit 1; \
 	done

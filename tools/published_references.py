@@ -32,6 +32,7 @@ CASES = [
     ('rectangle', 'docs/scenes/shape_rectangle.xml', (16, 12), {'max_depth': '6'}),
     ('spot-no-texture', 'docs/scenes/emitter_spot_no_texture.xml', (16, 12), {}),
     ('infinite-mirrors', 'tests/scenes/infinite_mirrors/scene.xml', (16, 16), {}),
+    ('direct-both', 'docs/scenes/integrator_direct_both.xml', (16, 12), {}),
 ]
 
 

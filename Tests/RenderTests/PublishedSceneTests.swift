@@ -36,9 +36,8 @@ let publishedScenes: [PublishedScene] = [
     PublishedScene(path: "docs/scenes/shape_rectangle.xml", outcome: .renders(reference: "rectangle")),
     PublishedScene(path: "docs/scenes/emitter_spot_no_texture.xml", outcome: .renders(reference: "spot-no-texture")),
     PublishedScene(path: "tests/scenes/infinite_mirrors/scene.xml", outcome: .renders(reference: "infinite-mirrors")),
-    // Needs roughplastic (a BSDF being added separately); the old version 0.4.0 itself loads.
-    PublishedScene(path: "docs/scenes/integrator_direct_both.xml",
-                   outcome: .fails(["veach_mis.xml:", "unsupported <bsdf> plugin 'roughplastic'"])),
+    // A version 0.4.0 scene (Veach's multiple-importance test) with roughplastic.
+    PublishedScene(path: "docs/scenes/integrator_direct_both.xml", outcome: .renders(reference: "direct-both")),
     // Participating media: refused by name.
     PublishedScene(path: "tests/scenes/participating_media/test_homo_area_light.xml",
                    outcome: .fails(["test_homo_area_light.xml:6:5:", "<medium> is not supported"])),
@@ -59,6 +58,10 @@ struct PublishedComparison: Sendable, CustomTestStringConvertible {
     var defines: [String: String] = [:]
     var spp: Int
     var maxError: Double = 0.25
+    /// The bound on the mean relative error per channel (1 % unless the case says why).
+    var meanError: Double = referenceMeanThreshold
+    /// The bound on the relative difference of the image means per channel.
+    var imageMeanError: Double = 0.01
     var testDescription: String { reference }
 }
 
@@ -88,6 +91,13 @@ let publishedComparisons: [PublishedComparison] = [
                         spp: 32768),
     PublishedComparison(reference: "infinite-mirrors", path: "tests/scenes/infinite_mirrors/scene.xml", width: 16, height: 16,
                         spp: 4096),
+    // Small spherical lights seen in glossy plates: DiffRay samples a sphere light over its whole
+    // surface, Mitsuba over the cone it subtends, so DiffRay's image is noisier at equal spp.
+    // At 65536 spp (reference 1048576 spp) the mean relative error is 1.03 % per channel, noise-
+    // bound; the image means are 0.47–0.50 % above Mitsuba's, a difference not yet explained
+    // (docs/compatibility.md). The bounds hold what was measured, not the usual 1 %.
+    PublishedComparison(reference: "direct-both", path: "docs/scenes/integrator_direct_both.xml", width: 16, height: 12,
+                        spp: 65536, meanError: 0.015, imageMeanError: 0.01),
 ]
 
 /// Loads a published scene with a small film and the scene's own horizontal field of view.
@@ -133,7 +143,9 @@ func loadSmall(_ c: PublishedComparison) throws -> Scene<Double> {
         print("published \(c.reference): mean relative error " + comparison.meanRelative.map { String(format: "%.4f", $0) }.joined(separator: " ")
               + ", max " + comparison.maxRelative.map { String(format: "%.3f", $0) }.joined(separator: " "))
         for k in 0..<3 {
-            #expect(comparison.meanRelative[k] <= referenceMeanThreshold,
+            #expect(abs(comparison.mean[k] / comparison.referenceMean[k] - 1) <= c.imageMeanError,
+                    "\(c.reference) channel \(k): image mean \(comparison.mean[k]) against \(comparison.referenceMean[k])")
+            #expect(comparison.meanRelative[k] <= c.meanError,
                     "\(c.reference) channel \(k): mean relative error \(comparison.meanRelative[k]) (means \(comparison.mean) vs \(comparison.referenceMean))")
             #expect(comparison.maxRelative[k] <= c.maxError,
                     "\(c.reference) channel \(k): max relative error \(comparison.maxRelative[k])")
