@@ -165,22 +165,7 @@ func chiSquare(_ bsdf: BSDF<Double>, wi: Vec3, samples n: Int = 100_000, thetaBi
 
     @Test("eval and pdf match Mitsuba 3")
     func matchesMitsubaEval() throws {
-        var cache: [String: BSDF<Double>] = [:]
-        var checked = 0
-        for c in MitsubaBSDFReference.evalCases {
-            let bsdf = try cache[c.xml] ?? loadBSDF(c.xml)
-            cache[c.xml] = bsdf
-            let si = interaction(wi: Vec3(c.wi[0], c.wi[1], c.wi[2]))
-            let wo = Vec3(c.wo[0], c.wo[1], c.wo[2])
-            let f = bsdf.eval(si, wo: wo)
-            let p = bsdf.pdf(si, wo: wo)
-            for k in 0..<3 {
-                #expect(close(f[k], c.value[k], rel: 2e-4, abs: 1e-6),
-                        "eval[\(k)] = \(f[k]), Mitsuba \(c.value[k]) for \(c.xml) wi \(c.wi) wo \(c.wo)")
-            }
-            #expect(close(p, c.pdf, rel: 2e-4, abs: 1e-6), "pdf = \(p), Mitsuba \(c.pdf) for \(c.xml) wi \(c.wi) wo \(c.wo)")
-            checked += 1
-        }
+        let checked = try checkAgainstMitsubaEval(MitsubaBSDFReference.evalCases)
         #expect(checked > 300)
     }
 

@@ -138,15 +138,7 @@ struct MitsubaReferenceTests {
     }
 
     func check(_ c: ReferenceCase) throws {
-        let cmp = try compareWithReference(c)
-        let summary = (0..<3).map { k in
-            String(format: "%.4f/%.3f (mean %.4f vs %.4f)", cmp.meanRelative[k], cmp.maxRelative[k], cmp.mean[k], cmp.referenceMean[k])
-        }.joined(separator: ", ")
-        print("reference \(c.name) (\(c.spp) spp): mean/max relative error per channel \(summary)")
-        for k in 0..<3 {
-            #expect(cmp.meanRelative[k] <= referenceMeanThreshold, "\(c.name) channel \(k): mean relative error; \(summary)")
-            #expect(cmp.maxRelative[k] <= c.maxError, "\(c.name) channel \(k): max relative error; \(summary)")
-        }
+        expectAgreement(try compareWithReference(c), "reference \(c.name) (\(c.spp) spp)", maxError: c.maxError)
     }
 
     @Test("every reference scene has a test and a fixture")

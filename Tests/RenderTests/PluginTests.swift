@@ -54,15 +54,7 @@ struct PluginReferenceTests {
         let image = scene.render(RenderOptions(samplesPerPixel: c.spp, seed: 7, threads: 2)).0
         let reference = try Image.read(from: PluginFixtures.reference(c.name))
         try #require(reference.width == image.width && reference.height == image.height)
-        let cmp = ImageComparison(image, reference)
-        let summary = (0..<3).map { k in
-            String(format: "%.4f/%.3f (mean %.4f vs %.4f)", cmp.meanRelative[k], cmp.maxRelative[k], cmp.mean[k], cmp.referenceMean[k])
-        }.joined(separator: ", ")
-        print("plugin reference \(c.name) (\(c.spp) spp): mean/max relative error per channel \(summary)")
-        for k in 0..<3 {
-            #expect(cmp.meanRelative[k] <= referenceMeanThreshold, "\(c.name) channel \(k): mean relative error; \(summary)")
-            #expect(cmp.maxRelative[k] <= c.maxError, "\(c.name) channel \(k): max relative error; \(summary)")
-        }
+        expectAgreement(ImageComparison(image, reference), "plugin reference \(c.name) (\(c.spp) spp)", maxError: c.maxError)
     }
 
     @Test("every plugin scene has a case and a reference")
@@ -81,25 +73,9 @@ struct PluginReferenceTests {
 struct PluginBSDFTests {
     @Test("eval and pdf match Mitsuba 3")
     func matchesMitsubaEval() throws {
-        var cache: [String: BSDF<Double>] = [:]
-        var checked = 0
-        for c in PluginBSDFMitsubaReference.evalCases {
-            let bsdf = try cache[c.xml] ?? loadBSDF(c.xml)
-            cache[c.xml] = bsdf
-            let si = interaction(wi: Vec3(c.wi[0], c.wi[1], c.wi[2]))
-            let wo = Vec3(c.wo[0], c.wo[1], c.wo[2])
-            let f = bsdf.eval(si, wo: wo)
-            let p = bsdf.pdf(si, wo: wo)
-            // roughplastic's diffuse lobe comes through its numerically integrated
-            // coating tables (the same quadrature as Mitsuba's, other sample warps).
-            let rel = c.xml.contains("roughplastic") ? 2e-3 : 2e-4
-            for k in 0..<3 {
-                #expect(close(f[k], c.value[k], rel: rel, abs: 1e-6),
-                        "eval[\(k)] = \(f[k]), Mitsuba \(c.value[k]) for \(c.xml) wi \(c.wi) wo \(c.wo)")
-            }
-            #expect(close(p, c.pdf, rel: rel, abs: 1e-6), "pdf = \(p), Mitsuba \(c.pdf) for \(c.xml) wi \(c.wi) wo \(c.wo)")
-            checked += 1
-        }
+        // roughplastic's diffuse lobe comes through its numerically integrated
+        // coating tables (the same quadrature as Mitsuba's, other sample warps).
+        let checked = try checkAgainstMitsubaEval(PluginBSDFMitsubaReference.evalCases) { $0.contains("roughplastic") ? 2e-3 : 2e-4 }
         #expect(checked > 250)
     }
 
