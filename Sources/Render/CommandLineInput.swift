@@ -1,4 +1,5 @@
 import Foundation
+import Autodiff
 import SceneFile
 
 /// What the command line does with what a user types: `-D` options, and the one
