@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["CSupport"]),
         .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR", "CJPEG", "CSupport"]),
         .target(name: "Geometry", dependencies: ["Autodiff"]),
-        .target(name: "SceneFile", dependencies: ["CZlib"]),
+        .target(name: "SceneFile", dependencies: ["Geometry", "CZlib"]),
         .target(name: "Learning", dependencies: ["Autodiff", "ImageIO"]),
         .target(name: "Render", dependencies: ["Geometry", "ImageIO", "SceneFile", "Learning"]),
         // Control: dynamics, losses, BPTT and trainers; no rendering.
@@ -53,7 +53,7 @@ let package = Package(
                                    .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TestSupport"]),
-        .testTarget(name: "SceneFileTests", dependencies: ["SceneFile", "TestSupport"]),
+        .testTarget(name: "SceneFileTests", dependencies: ["SceneFile", "Geometry", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "SceneFile", "ImageIO", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "TestSupport"]),

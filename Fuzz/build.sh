@@ -17,7 +17,7 @@ if [ -z "${FUZZ_SKIP_LIBRARY_BUILD:-}" ]; then
         -Xswiftc "-sanitize=$SANITIZERS" -Xcc "-fsanitize=$CLANG_SANITIZERS"
 fi
 BIN="$SCRATCH/release"
-MODULES="Autodiff ImageIO Geometry SceneFile Render Learning Environments DiffRay CSupport"
+MODULES="Autodiff ImageIO Geometry SceneFile Render Learning Control Pixels DiffRay CSupport"
 OBJECTS=()
 for m in $MODULES; do
     while IFS= read -r o; do OBJECTS+=("$o"); done < <(find "$BIN/$m.build" -name '*.o' | sort)
@@ -32,9 +32,11 @@ for name in "${targets[@]}"; do
         -I "$BIN/Modules" \
         -Xcc -fmodule-map-file=Sources/CPNG/module.modulemap \
         -Xcc -fmodule-map-file=Sources/COpenEXR/module.modulemap \
+        -Xcc -fmodule-map-file=Sources/CJPEG/module.modulemap \
+        -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap \
         -Xcc -fmodule-map-file="$BIN/CSupport.build/module.modulemap" \
         -Xcc -I -Xcc Sources/CSupport/include \
         $(pkg-config --cflags-only-I OpenEXR libpng 2>/dev/null | sed 's/-I/-Xcc -I/g') \
         "Fuzz/Targets/$name.swift" Fuzz/FuzzCheck.swift "${OBJECTS[@]}" \
-        -lpng16 -lOpenEXRCore-3_1 -o "$SCRATCH/fuzz-$name" 2>&1 | { grep -v "Cannot export local symbol" || true; }
+        -lpng16 -lOpenEXRCore-3_1 -ljpeg -lz -o "$SCRATCH/fuzz-$name" 2>&1 | { grep -v "Cannot export local symbol" || true; }
 done

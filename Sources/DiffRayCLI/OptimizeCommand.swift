@@ -149,10 +149,10 @@ struct OptimizeCommand: ParsableCommand {
     /// Writes OUT-DIR/scene.xml: the scene with the recovered values.
     func writeRecoveredScene(_ values: [String: [Double]], scene loaded: Scene<Double>) throws {
         let text = try String(contentsOfFile: input.scene, encoding: .utf8)
-        var pivots = [String: Double3]()
-        for s in loaded.shapes { pivots[s.id] = Double3(s.pivot.x, s.pivot.y, s.pivot.z) }
+        var pivots = [String: Vec3]()
+        for s in loaded.shapes { pivots[s.id] = Vec3(s.pivot.x, s.pivot.y, s.pivot.z) }
         let o = loaded.camera.baseToWorld.origin
-        pivots[loaded.sensorID] = Double3(o.x, o.y, o.z)
+        pivots[loaded.sensorID] = Vec3(o.x, o.y, o.z)
         let (xml, unwritten) = try SceneRewriter.rewrite(text, file: input.scene, values: values, pivots: pivots)
         try AtomicFile.write(xml, to: outDir + "/scene.xml")
         if !unwritten.isEmpty {

@@ -17,9 +17,17 @@ public struct Transform: Sendable {
     /// A transform from a row-major matrix; nil when it is singular or not finite.
     public init?(matrix m: [Double]) {
         precondition(m.count == 16)
-        guard m.allSatisfy({ $0.isFinite }), let inv = Transform.invert(m) else { return nil }
-        self.m = SIMD16(m); self.inv = SIMD16(inv)
+        self.init(Matrix4(rowMajor: m))
     }
+
+    /// A transform from a 4×4 matrix; nil when it is singular or not finite.
+    public init?(_ matrix: Matrix4) {
+        guard matrix.isFinite, let inverse = matrix.inverse() else { return nil }
+        self.m = SIMD16(matrix.elements); self.inv = SIMD16(inverse.elements)
+    }
+
+    /// The row-major 4×4 matrix.
+    public var matrix: Matrix4 { Matrix4(rowMajor: m.array) }
 
     public static func translate(_ v: Vec3) -> Transform {
         Transform(uncheckedMatrix: [1, 0, 0, v.x, 0, 1, 0, v.y, 0, 0, 1, v.z, 0, 0, 0, 1],
@@ -30,7 +38,8 @@ public struct Transform: Sendable {
 
     /// `self ∘ other`: apply `other` first.
     public static func * (a: Transform, b: Transform) -> Transform {
-        Transform(uncheckedMatrix: multiply(a.m.array, b.m.array), inverse: multiply(b.inv.array, a.inv.array))
+        Transform(uncheckedMatrix: (a.matrix * b.matrix).elements,
+                  inverse: (Matrix4(rowMajor: b.inv.array) * Matrix4(rowMajor: a.inv.array)).elements)
     }
 
     @inlinable @inline(__always)
@@ -61,31 +70,6 @@ public struct Transform: Sendable {
     public var flipsHandedness: Bool {
         let det = m[0] * (m[5] * m[10] - m[6] * m[9]) - m[1] * (m[4] * m[10] - m[6] * m[8]) + m[2] * (m[4] * m[9] - m[5] * m[8])
         return det < 0
-    }
-
-    public static func multiply(_ a: [Double], _ b: [Double]) -> [Double] {
-        var r = [Double](repeating: 0, count: 16)
-        for i in 0..<4 { for j in 0..<4 { var s = 0.0; for k in 0..<4 { s += a[i * 4 + k] * b[k * 4 + j] }; r[i * 4 + j] = s } }
-        return r
-    }
-
-    /// Gauss–Jordan inverse with partial pivoting; nil when singular.
-    public static func invert(_ m: [Double]) -> [Double]? {
-        var a = m, inv: [Double] = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]
-        for c in 0..<4 {
-            var p = c
-            for r in c + 1..<4 where abs(a[r * 4 + c]) > abs(a[p * 4 + c]) { p = r }
-            if abs(a[p * 4 + c]) < 1e-300 { return nil }
-            if p != c { for k in 0..<4 { a.swapAt(p * 4 + k, c * 4 + k); inv.swapAt(p * 4 + k, c * 4 + k) } }
-            let d = 1 / a[c * 4 + c]
-            for k in 0..<4 { a[c * 4 + k] *= d; inv[c * 4 + k] *= d }
-            for r in 0..<4 where r != c {
-                let f = a[r * 4 + c]
-                if f == 0 { continue }
-                for k in 0..<4 { a[r * 4 + k] -= f * a[c * 4 + k]; inv[r * 4 + k] -= f * inv[c * 4 + k] }
-            }
-        }
-        return inv
     }
 }
 

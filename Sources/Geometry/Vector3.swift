@@ -57,6 +57,12 @@ extension Vector3: CustomStringConvertible {
 }
 
 extension Vector3: Equatable where T: Equatable {}
+extension Vector3: Hashable where T: Hashable {}
+
+extension Vector3 where T == Double {
+    /// Whether all three components are finite.
+    public var isFinite: Bool { x.isFinite && y.isFinite && z.isFinite }
+}
 
 @inlinable @inline(__always)
 public func dot<T>(_ a: Vector3<T>, _ b: Vector3<T>) -> T { a.x * b.x + a.y * b.y + a.z * b.z }

@@ -3,18 +3,14 @@ import Geometry
 import ImageIO
 import SceneFile
 
-extension Vector3 where T == Double {
-    @inlinable public init(_ d: Double3) { self.init(d.x, d.y, d.z) }
-}
-
 extension RGB where T == Double {
-    @inlinable public init(_ d: Double3) { self.init(d.x, d.y, d.z) }
+    @inlinable public init(_ d: Vec3) { self.init(d.x, d.y, d.z) }
 }
 
 extension Transform {
     /// The transform of a scene file's 4×4 matrix; singular matrices are an error.
     public init(_ m: Matrix4, at location: SourceLocation) throws {
-        guard let t = Transform(matrix: m.elements) else {
+        guard let t = Transform(m) else {
             throw SceneFileError("singular transform matrix", at: location)
         }
         self = t

@@ -1,3 +1,4 @@
+import Geometry
 /// A typed property value as written in the scene file (after `$name`
 /// substitution, old-name mapping and validation).
 ///
@@ -15,10 +16,10 @@ public enum Property: Sendable, Hashable {
     case float(Double)
     case boolean(Bool)
     case string(String)
-    case point(Double3)
-    case vector(Double3)
-    case rgb(Double3)
-    case spectrum(Double3)
+    case point(Vec3)
+    case vector(Vec3)
+    case rgb(Vec3)
+    case spectrum(Vec3)
     case transform(Matrix4)
 
     /// The element name used in the file (`integer`, `float`, `rgb`, ...).
@@ -46,12 +47,12 @@ public enum Property: Sendable, Hashable {
     }
 
     /// The value as an RGB colour: `rgb`; `spectrum`, `float` or `integer` as grey.
-    public var colorValue: Double3? {
+    public var colorValue: Vec3? {
         switch self {
         case .rgb(let c): c
         case .spectrum(let c): c
-        case .float(let v): Double3(repeating: v)
-        case .integer(let v): Double3(repeating: Double(v))
+        case .float(let v): Vec3(repeating: v)
+        case .integer(let v): Vec3(repeating: Double(v))
         default: nil
         }
     }

@@ -1,3 +1,4 @@
+import Geometry
 /// The kinds of objects in a Mitsuba scene, named by their XML tag.
 public enum ObjectCategory: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case integrator, sensor, film, sampler, rfilter, shape, bsdf, emitter, texture
@@ -78,19 +79,19 @@ public struct SceneObject: Sendable, Hashable {
         return nil
     }
 
-    public func point(_ name: String) -> Double3? {
+    public func point(_ name: String) -> Vec3? {
         if case .point(let v)? = value(name) { return v }
         return nil
     }
 
-    public func vector(_ name: String) -> Double3? {
+    public func vector(_ name: String) -> Vec3? {
         if case .vector(let v)? = value(name) { return v }
         return nil
     }
 
     /// A constant colour (rgb; spectrum, float or integer as grey), falling back to the default.
     /// Nil if absent or if the property is given as a texture: see `texture(_:)`.
-    public func rgb(_ name: String) -> Double3? { value(name)?.colorValue }
+    public func rgb(_ name: String) -> Vec3? { value(name)?.colorValue }
 
     /// A transform property; `to_world` and the like default to identity.
     public func transform(_ name: String) -> Matrix4? {
@@ -133,6 +134,6 @@ public struct SceneObject: Sendable, Hashable {
 
 /// The value of a texture-valued property (`reflectance`, `radiance`, ...).
 public enum ColorOrTexture: Sendable, Hashable {
-    case constant(Double3)
+    case constant(Vec3)
     case texture(SceneObject)
 }

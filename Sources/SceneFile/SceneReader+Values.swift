@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 
 /// Property values of scene files: numbers, colours and spectra, transforms.
 extension SceneReader {
@@ -30,15 +31,15 @@ extension SceneReader {
     }
 
     /// `value="x, y, z"` (one value is broadcast), or `x= y= z=` (missing ones take `fill`).
-    func triple(_ node: XMLNode, fill: Double) throws -> Double3 {
+    func triple(_ node: XMLNode, fill: Double) throws -> Vec3 {
         if let a = node.attribute("value") {
             if let other = node.attributes.first(where: { ["x", "y", "z"].contains($0.name) }) {
                 throw SceneFileError("<\(node.name)> takes either 'value' or x/y/z, not both", at: other.location)
             }
             let v = try numbers(a, in: node)
             switch v.count {
-            case 1: return Double3(repeating: v[0])
-            case 3: return Double3(v[0], v[1], v[2])
+            case 1: return Vec3(repeating: v[0])
+            case 3: return Vec3(v[0], v[1], v[2])
             default:
                 throw SceneFileError("attribute 'value' of <\(node.name)> needs 3 numbers (or 1), found \(v.count)", at: a.location)
             }
@@ -47,7 +48,7 @@ extension SceneReader {
             guard let a = node.attribute(name) else { return fill }
             return try single(a, in: node)
         }
-        return Double3(try component("x"), try component("y"), try component("z"))
+        return Vec3(try component("x"), try component("y"), try component("z"))
     }
 
     /// One property element. `inEmitter` and `name` decide how a spectrum
@@ -95,8 +96,8 @@ extension SceneReader {
             let a = try require(node, "value")
             let v = try numbers(a, in: node)
             switch v.count {
-            case 1: return .rgb(Double3(repeating: v[0]))
-            case 3: return .rgb(Double3(v[0], v[1], v[2]))
+            case 1: return .rgb(Vec3(repeating: v[0]))
+            case 3: return .rgb(Vec3(v[0], v[1], v[2]))
             default: throw SceneFileError("<rgb> needs 3 numbers (or 1 for grey), found \(v.count)", at: a.location)
             }
         case "spectrum":
@@ -131,14 +132,14 @@ extension SceneReader {
 
     /// A spectrum's RGB: one value is a grey; wavelength:value pairs are
     /// integrated against the CIE 1931 curves as Mitsuba's RGB variants do.
-    func spectrum(_ attribute: XMLAttribute, _ node: XMLNode, emitted: Bool, bounded: Bool) throws -> Double3 {
+    func spectrum(_ attribute: XMLAttribute, _ node: XMLNode, emitted: Bool, bounded: Bool) throws -> Vec3 {
         let text = try substitute(attribute)
         let tokens = text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
         guard !tokens.isEmpty else { throw SceneFileError("<spectrum> has an empty value", at: attribute.location) }
         if tokens.count == 1, !tokens[0].contains(":") {
             let v = try SceneReader.number(tokens[0], attribute, node)
             // As Mitsuba's RGB variants: a constant emitted spectrum is flat over 360–830 nm, not grey.
-            return emitted ? SpectrumConversion.flatEmission * v : Double3(repeating: v)
+            return emitted ? SpectrumConversion.flatEmission * v : Vec3(repeating: v)
         }
         var wavelengths: [Double] = [], values: [Double] = []
         for token in tokens {
@@ -191,16 +192,16 @@ extension SceneReader {
                 }
             case "lookat":
                 try checkAttributes(op, allowed: ["origin", "target", "up"])
-                func vector(_ name: String) throws -> Double3 {
+                func vector(_ name: String) throws -> Vec3 {
                     let a = try require(op, name)
                     let v = try numbers(a, in: op)
                     guard v.count == 3 else {
                         throw SceneFileError("attribute '\(name)' of <lookat> needs 3 numbers, found \(v.count)", at: a.location)
                     }
-                    return Double3(v[0], v[1], v[2])
+                    return Vec3(v[0], v[1], v[2])
                 }
                 let origin = try vector("origin"), target = try vector("target")
-                var up = op.attribute("up") != nil ? try vector("up") : Double3.zero
+                var up = op.attribute("up") != nil ? try vector("up") : Vec3.zero
                 if up.length == 0, (target - origin).length > 0 {
                     // As Mitsuba: a missing or zero up is the first tangent of
                     // coordinate_system(dir) (Duff et al. 2017).
@@ -208,7 +209,7 @@ extension SceneReader {
                     let sign: Double = n.z >= 0 ? 1 : -1
                     let a = -1 / (sign + n.z)
                     let b = n.x * n.y * a
-                    up = Double3(1 + sign * n.x * n.x * a, sign * b, -sign * n.x)
+                    up = Vec3(1 + sign * n.x * n.x * a, sign * b, -sign * n.x)
                 }
                 guard let look = Matrix4.lookAt(origin: origin, target: target, up: up) else {
                     throw SceneFileError("<lookat> is degenerate: origin equals target, or up is parallel to the view direction", at: op.location)

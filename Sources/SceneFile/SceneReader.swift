@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 
 /// Turns scene XML into validated `SceneObject`s: `<default>` and `$name`,
 /// `<path>` and `<include>`, `id`/`<ref>` (also to objects defined later),
@@ -587,8 +588,8 @@ struct SceneReader {
         if object.properties["to_uv"] != nil {
             throw SceneFileError("'to_uv' and uoffset/voffset/uscale/vscale cannot both be given", at: object.location(of: "to_uv"))
         }
-        let m = Matrix4.scaling(Double3(values["uscale"] ?? 1, values["vscale"] ?? 1, 1))
-            * Matrix4.translation(Double3(values["uoffset"] ?? 0, values["voffset"] ?? 0, 0))
+        let m = Matrix4.scaling(Vec3(values["uscale"] ?? 1, values["vscale"] ?? 1, 1))
+            * Matrix4.translation(Vec3(values["uoffset"] ?? 0, values["voffset"] ?? 0, 0))
         object.properties["to_uv"] = .transform(m)
         object.propertyOrder.append("to_uv")
     }

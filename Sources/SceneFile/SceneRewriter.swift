@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 
 /// Writes a scene file back with new parameter values (the result of an
 /// optimisation), keyed like `mi.traverse`: `red.reflectance.value`,
@@ -9,7 +10,7 @@ public enum SceneRewriter {
     /// The rewritten XML and the keys it could not express in XML (such as
     /// `vertex_positions`, which lives in a mesh file).
     public static func rewrite(_ text: String, file: String, values: [String: [Double]],
-                               pivots: [String: Double3] = [:]) throws -> (xml: String, unwritten: [String]) {
+                               pivots: [String: Vec3] = [:]) throws -> (xml: String, unwritten: [String]) {
         var root = try XMLReader.parse(text, file: file)
         var unwritten = [String]()
         for key in values.keys.sorted() {
@@ -19,7 +20,7 @@ public enum SceneRewriter {
         return ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" + serialize(root, indent: ""), unwritten)
     }
 
-    static func apply(_ key: String, _ v: [Double], pivots: [String: Double3], to root: inout XMLNode) -> Bool {
+    static func apply(_ key: String, _ v: [Double], pivots: [String: Vec3], to root: inout XMLNode) -> Bool {
         // The id is the longest dotted prefix that names an element.
         let parts = key.split(separator: ".").map(String.init)
         for cut in stride(from: parts.count - 1, through: 1, by: -1) {
@@ -73,7 +74,7 @@ public enum SceneRewriter {
         XMLNode(name: name, attributes: attrs.map { XMLAttribute(name: $0.0, value: $0.1, location: location) }, children: [], location: location)
     }
 
-    static func edit(_ node: inout XMLNode, _ rest: [String], _ v: [Double], pivot: Double3?) -> Bool {
+    static func edit(_ node: inout XMLNode, _ rest: [String], _ v: [Double], pivot: Vec3?) -> Bool {
         guard let head = rest.first else { return false }
         let list = v.map(number).joined(separator: ", ")
         let loc = node.location

@@ -1,3 +1,4 @@
+import Geometry
 /// What a property of a plugin accepts.
 public enum ValueKind: Sendable, Hashable {
     case integer
@@ -130,7 +131,7 @@ public enum Schema {
     ]
     static let shapeChildren: [ObjectCategory: Int] = [.bsdf: 1, .emitter: 1]
     static let distributions = ValueKind.choice(["beckmann", "ggx"])
-    static let one = Property.rgb(Double3(repeating: 1))
+    static let one = Property.rgb(Vec3(repeating: 1))
 
     /// Every supported plugin.
     public static let plugins: [PluginSpec] = [
@@ -167,7 +168,7 @@ public enum Schema {
 
         // BSDFs.
         PluginSpec(.bsdf, "diffuse", [
-            PropertySpec("reflectance", .texture, .rgb(Double3(repeating: 0.5))),
+            PropertySpec("reflectance", .texture, .rgb(Vec3(repeating: 0.5))),
         ]),
         PluginSpec(.bsdf, "conductor", [
             PropertySpec("material", .choice(conductorMaterials), .string("none")),
@@ -206,7 +207,7 @@ public enum Schema {
             PropertySpec("sample_visible", .boolean, .boolean(true)),
         ], note: "isotropic alpha only (alpha_u/alpha_v are not supported)"),
         PluginSpec(.bsdf, "plastic", [
-            PropertySpec("diffuse_reflectance", .texture, .rgb(Double3(repeating: 0.5))),
+            PropertySpec("diffuse_reflectance", .texture, .rgb(Vec3(repeating: 0.5))),
             PropertySpec("specular_reflectance", .texture, one),
             PropertySpec("int_ior", .ior, .float(1.49), .positive),
             PropertySpec("ext_ior", .ior, .float(1.000277), .positive),
@@ -215,7 +216,7 @@ public enum Schema {
         PluginSpec(.bsdf, "twosided", [], children: [.bsdf: 2],
                    note: "one nested bsdf for both sides, or two (front, back)"),
         PluginSpec(.bsdf, "roughplastic", [
-            PropertySpec("diffuse_reflectance", .texture, .rgb(Double3(repeating: 0.5))),
+            PropertySpec("diffuse_reflectance", .texture, .rgb(Vec3(repeating: 0.5))),
             PropertySpec("specular_reflectance", .texture, one),
             PropertySpec("int_ior", .ior, .float(1.49), .positive),
             PropertySpec("ext_ior", .ior, .float(1.000277), .positive),
@@ -241,8 +242,8 @@ public enum Schema {
             PropertySpec("to_uv", .transform, .transform(.identity)),
         ]),
         PluginSpec(.texture, "checkerboard", [
-            PropertySpec("color0", .texture, .rgb(Double3(repeating: 0.4))),
-            PropertySpec("color1", .texture, .rgb(Double3(repeating: 0.2))),
+            PropertySpec("color0", .texture, .rgb(Vec3(repeating: 0.4))),
+            PropertySpec("color1", .texture, .rgb(Vec3(repeating: 0.2))),
             PropertySpec("to_uv", .transform, .transform(.identity)),
         ]),
 

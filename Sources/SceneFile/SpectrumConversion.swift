@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 
 /// Spectra given as wavelength:value pairs (or a spectrum file) turned into
 /// linear sRGB the way Mitsuba 3's RGB variants (3.9) do it when they load a
@@ -90,12 +91,12 @@ public enum SpectrumConversion {
 
     /// The colour matching functions at a wavelength (nm), linearly
     /// interpolated; zero outside 360–830 nm.
-    public static func cie1931(_ wavelength: Double) -> Double3 {
+    public static func cie1931(_ wavelength: Double) -> Vec3 {
         guard wavelength >= cieMinimum, wavelength <= cieMaximum else { return .zero }
         let t = (wavelength - cieMinimum) * Double(cieSampleCount - 1) / (cieMaximum - cieMinimum)
         let i0 = min(max(Int(t), 0), cieSampleCount - 2)
         let w1 = t - Double(i0), w0 = 1 - w1
-        return Double3(w0 * cieX[i0] + w1 * cieX[i0 + 1], w0 * cieY[i0] + w1 * cieY[i0 + 1], w0 * cieZ[i0] + w1 * cieZ[i0 + 1])
+        return Vec3(w0 * cieX[i0] + w1 * cieX[i0 + 1], w0 * cieY[i0] + w1 * cieY[i0 + 1], w0 * cieZ[i0] + w1 * cieZ[i0 + 1])
     }
 
     /// The D65 illuminant at a wavelength (nm), linearly interpolated and
@@ -109,8 +110,8 @@ public enum SpectrumConversion {
     }
 
     /// XYZ to linear sRGB (Rec. 709 primaries, D65 white).
-    public static func xyzToLinearSRGB(_ c: Double3) -> Double3 {
-        Double3(3.240479 * c.x - 1.537150 * c.y - 0.498535 * c.z,
+    public static func xyzToLinearSRGB(_ c: Vec3) -> Vec3 {
+        Vec3(3.240479 * c.x - 1.537150 * c.y - 0.498535 * c.z,
                 -0.969256 * c.x + 1.875991 * c.y + 0.041556 * c.z,
                 0.055648 * c.x - 0.204043 * c.y + 1.057311 * c.z)
     }
@@ -118,10 +119,10 @@ public enum SpectrumConversion {
     /// The linear sRGB of a piecewise-linear spectrum (wavelengths in nm,
     /// increasing, at least two). `emitted`: an emitter's own spectrum (no D65
     /// weighting). `bounded`: clamp to [0, 1], else only to ≥ 0.
-    public static func rgb(wavelengths: [Double], values: [Double], emitted: Bool, bounded: Bool) -> Double3 {
+    public static func rgb(wavelengths: [Double], values: [Double], emitted: Bool, bounded: Bool) -> Vec3 {
         precondition(wavelengths.count == values.count && wavelengths.count >= 2)
         let steps = 1000
-        var xyz = Double3.zero
+        var xyz = Vec3.zero
         var index = 0
         for i in 0..<steps {
             let x = cieMinimum + Double(i) / Double(steps - 1) * (cieMaximum - cieMinimum)
@@ -136,9 +137,9 @@ public enum SpectrumConversion {
         xyz = xyz * ((cieMaximum - cieMinimum) / Double(steps))
         let c = xyzToLinearSRGB(xyz)
         if bounded {
-            return Double3(min(max(c.x, 0), 1), min(max(c.y, 0), 1), min(max(c.z, 0), 1))
+            return Vec3(min(max(c.x, 0), 1), min(max(c.y, 0), 1), min(max(c.z, 0), 1))
         }
-        return Double3(max(c.x, 0), max(c.y, 0), max(c.z, 0))
+        return Vec3(max(c.x, 0), max(c.y, 0), max(c.z, 0))
     }
 
     /// Reads a spectrum file as Mitsuba does: one "wavelength value" pair a

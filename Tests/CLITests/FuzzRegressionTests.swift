@@ -20,6 +20,15 @@ struct FuzzRegressionTests {
         "ply": { bytes, name in _ = try MeshData(ply: bytes, file: name) },
         "png": { bytes, name in _ = try PNGImage.decode(bytes, name: name) },
         "exr": { bytes, name in _ = try EXR.decode(bytes, name: name) },
+        "jpeg": { bytes, name in _ = try JPEGImage.decode(bytes, name: name).image() },
+        "hdr": { bytes, name in _ = try HDR.decode(bytes, name: name) },
+        "serialized": { bytes, name in
+            var failure: Error?
+            for index in 0..<3 {
+                do { _ = try MeshData(serialized: bytes, shapeIndex: index, file: name) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        },
         "model-json": { bytes, name in _ = try NetworkFile.decode(Data(bytes), path: name).network(path: name) },
         "checkpoint-json": { bytes, name in
             var failure: Error?

@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 import SceneFile
 import TestSupport
 import Testing
@@ -89,8 +90,8 @@ import Testing
             """)
         let lamp = s.shapes[0]
         #expect(lamp.child(.emitter)?.referencedID == "light")
-        #expect(lamp.child(.emitter)?.rgb("radiance") == Double3(repeating: 5))
-        #expect(lamp.child(.bsdf)?.texture("reflectance")?.rgb("color0") == Double3(repeating: 0.9))
+        #expect(lamp.child(.emitter)?.rgb("radiance") == Vec3(repeating: 5))
+        #expect(lamp.child(.bsdf)?.texture("reflectance")?.rgb("color0") == Vec3(repeating: 0.9))
         #expect(s.shapes[1].child(.bsdf)?.id == "white")
         #expect(s.emitters.isEmpty, "a referenced area emitter is the shape's, not a scene emitter")
         #expect(s.objects.count == 5)
@@ -162,10 +163,10 @@ import Testing
         let texture = try #require(s.shapes[0].child(.bsdf)?.texture("reflectance"))
         #expect(texture.id == "ID_tex__UPGR")
         // uv' = scale * (uv + offset): (1, 1) -> (4 * 1, 1 * (1 + 0.5)).
-        #expect(texture.transform("to_uv")?.transformPoint(Double3(1, 1, 0)) == Double3(4, 1.5, 0))
-        #expect(s.shapes[1].child(.bsdf)?.rgb("reflectance") == Double3(repeating: 0.3))
+        #expect(texture.transform("to_uv")?.transformPoint(Vec3(1, 1, 0)) == Vec3(4, 1.5, 0))
+        #expect(s.shapes[1].child(.bsdf)?.rgb("reflectance") == Vec3(repeating: 0.3))
         #expect(s.sensor.float("focus_distance") == 3)
-        #expect(close(s.sensor.toWorld.transformPoint(.zero), Double3(0, 0, 5)))
+        #expect(close(s.sensor.toWorld.transformPoint(.zero), Vec3(0, 0, 5)))
     }
 
     // MARK: Spectra
@@ -192,25 +193,25 @@ import Testing
             <emitter type="constant" id="flat"><spectrum name="radiance" value="0.1"/></emitter>
             <emitter type="point" id="plain"><float name="intensity" value="3"/></emitter>
             """)
-        func expectMitsuba(_ value: Double3?, _ expected: Double3, _ what: String, tolerance: Double = 2e-4) {
+        func expectMitsuba(_ value: Vec3?, _ expected: Vec3, _ what: String, tolerance: Double = 2e-4) {
             guard let value else { Issue.record("\(what) missing"); return }
             for (a, b) in [(value.x, expected.x), (value.y, expected.y), (value.z, expected.z)] {
                 #expect(abs(a - b) <= tolerance * max(abs(b), 1), "\(what): \(value) vs Mitsuba \(expected)")
             }
         }
         let ids = s.objectsByID
-        expectMitsuba(ids["r"]?.rgb("reflectance"), Double3(0.670345, 0.431381, 0.143642), "reflectance")
-        expectMitsuba(ids["c"]?.rgb("eta"), Double3(0.0452341, 0.585709, 1.33692), "eta (unbounded)")
-        expectMitsuba(ids["c"]?.rgb("k"), Double3(3.38869, 2.34904, 1.87516), "k (unbounded)")
-        expectMitsuba(ids["lamp"]?.child(.emitter)?.rgb("radiance"), Double3(20.7108, 10.8546, 2.77115), "area radiance")
-        expectMitsuba(ids["sky"]?.rgb("radiance"), Double3(1.19969, 0.94952, 0.903443), "constant radiance")
-        expectMitsuba(ids["p"]?.rgb("specular_reflectance"), Double3(0.134932, 0.511488, 0.288456), "specular")
-        expectMitsuba(ids["p"]?.rgb("diffuse_reflectance"), Double3(0.497671, 0.499878, 0.497455), "spectrum file")
-        #expect(ids["grey"]?.rgb("reflectance") == Double3(repeating: 0.3))
+        expectMitsuba(ids["r"]?.rgb("reflectance"), Vec3(0.670345, 0.431381, 0.143642), "reflectance")
+        expectMitsuba(ids["c"]?.rgb("eta"), Vec3(0.0452341, 0.585709, 1.33692), "eta (unbounded)")
+        expectMitsuba(ids["c"]?.rgb("k"), Vec3(3.38869, 2.34904, 1.87516), "k (unbounded)")
+        expectMitsuba(ids["lamp"]?.child(.emitter)?.rgb("radiance"), Vec3(20.7108, 10.8546, 2.77115), "area radiance")
+        expectMitsuba(ids["sky"]?.rgb("radiance"), Vec3(1.19969, 0.94952, 0.903443), "constant radiance")
+        expectMitsuba(ids["p"]?.rgb("specular_reflectance"), Vec3(0.134932, 0.511488, 0.288456), "specular")
+        expectMitsuba(ids["p"]?.rgb("diffuse_reflectance"), Vec3(0.497671, 0.499878, 0.497455), "spectrum file")
+        #expect(ids["grey"]?.rgb("reflectance") == Vec3(repeating: 0.3))
         // A constant emitted spectrum is Illuminant E, not grey (Mitsuba: 0.120479, 0.0948291, 0.0908916).
-        expectMitsuba(ids["flat"]?.rgb("radiance"), Double3(0.120479, 0.0948291, 0.0908916), "constant emission",
+        expectMitsuba(ids["flat"]?.rgb("radiance"), Vec3(0.120479, 0.0948291, 0.0908916), "constant emission",
                       tolerance: 5e-5)
-        #expect(ids["plain"]?.rgb("intensity") == Double3(repeating: 3))
+        #expect(ids["plain"]?.rgb("intensity") == Vec3(repeating: 3))
 
         expectError(["test.xml:3:", "needs one of 'value' or 'filename'"]) {
             _ = try parse("<bsdf type=\"diffuse\" id=\"x\"><spectrum name=\"reflectance\"/></bsdf>")

@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 import SceneFile
 import TestSupport
 import Testing
@@ -30,19 +31,19 @@ import Testing
         #expect(s.integrator.properties["max_depth"] == .integer(8))
         #expect(s.integrator.boolean("hide_emitters") == true)
         let ball = try #require(s.shapes.first)
-        #expect(ball.point("center") == Double3(1, 2, 0))
+        #expect(ball.point("center") == Vec3(1, 2, 0))
         #expect(ball.float("radius") == 2.5)
         #expect(ball.propertyOrder == ["center", "radius"])
         #expect(ball.propertyLocations["radius"]?.line == 10)
         let bsdf = try #require(ball.child(.bsdf))
-        #expect(bsdf.rgb("diffuse_reflectance") == Double3(0.1, 0.2, 0.3))
+        #expect(bsdf.rgb("diffuse_reflectance") == Vec3(0.1, 0.2, 0.3))
         // Integrated against the CIE curves as Mitsuba 3.9.1 does (see CompatibilityTests).
         #expect(abs(try #require(bsdf.rgb("specular_reflectance")).y - 0.511488) < 1e-4)
         #expect(bsdf.float("int_ior") == 1.3330)
         #expect(bsdf.float("ext_ior") == 1)
         #expect(bsdf.boolean("nonlinear") == false) // default
-        #expect(s.emitters[0].vector("direction") == Double3(0, 0, -1))
-        #expect(s.emitters[0].rgb("irradiance") == Double3(repeating: 2))
+        #expect(s.emitters[0].vector("direction") == Vec3(0, 0, -1))
+        #expect(s.emitters[0].rgb("irradiance") == Vec3(repeating: 2))
         // An emitter's constant spectrum is flat over 360–830 nm, as in Mitsuba's RGB variants (not grey).
         #expect(s.emitters[1].properties["radiance"] == .spectrum(SpectrumConversion.flatEmission * 0.25))
         #expect(s.objectsByID["ball"] == ball)
@@ -68,7 +69,7 @@ import Testing
         #expect(sensor.child(.sampler)?.integer("seed") == 0)
         let rough = try #require(s.shapes[0].child(.bsdf))
         #expect(rough.string("distribution") == "beckmann" && rough.float("alpha") == 0.1)
-        #expect(rough.rgb("eta") == Double3(0, 0, 0) && rough.rgb("k") == Double3(1, 1, 1))
+        #expect(rough.rgb("eta") == Vec3(0, 0, 0) && rough.rgb("k") == Vec3(1, 1, 1))
         #expect(s.emitters[0].float("beam_width") == 30)
         #expect(s.shapes[0].toWorld == .identity)
         // No integrator or sensor: Mitsuba's defaults.
@@ -120,22 +121,22 @@ import Testing
             </shape>
             """)
         // (1,0,0) → scale 2 → (2,0,0) → rotate 90° about z (right-handed) → (0,2,0) → translate → (1,4,3).
-        #expect(close(s.shapes[0].toWorld.transformPoint(Double3(1, 0, 0)), Double3(1, 4, 3)))
+        #expect(close(s.shapes[0].toWorld.transformPoint(Vec3(1, 0, 0)), Vec3(1, 4, 3)))
         // Vectors ignore translation.
-        #expect(close(s.shapes[0].toWorld.transformVector(Double3(1, 0, 0)), Double3(0, 2, 0)))
+        #expect(close(s.shapes[0].toWorld.transformVector(Vec3(1, 0, 0)), Vec3(0, 2, 0)))
         // (0,1,0) → (0,2,0) → rotate 90° about x: y→z → (0,0,2) → (0,0,3).
-        #expect(close(s.shapes[1].toWorld.transformPoint(Double3(0, 1, 0)), Double3(0, 0, 3)))
+        #expect(close(s.shapes[1].toWorld.transformPoint(Vec3(0, 1, 0)), Vec3(0, 0, 3)))
         // (1,1,1) → +(5,6,7) = (6,7,8) → 3x3 (x'=-y, y'=x, z'=z) → (-7,6,8) → scale (1,2,3) → (-7,12,24).
-        #expect(close(s.shapes[2].toWorld.transformPoint(Double3(1, 1, 1)), Double3(-7, 12, 24)))
+        #expect(close(s.shapes[2].toWorld.transformPoint(Vec3(1, 1, 1)), Vec3(-7, 12, 24)))
         let m = s.shapes[0].toWorld
         let inverse = try #require(m.inverse())
         #expect(close(m * inverse, .identity))
-        #expect(close(inverse.transformPoint(Double3(1, 4, 3)), Double3(1, 0, 0)))
+        #expect(close(inverse.transformPoint(Vec3(1, 4, 3)), Vec3(1, 0, 0)))
         // Normals use the inverse transpose: under scale (1,2,3) the plane x+y+z=0's normal
         // stays perpendicular to transformed tangents.
-        let n = s.shapes[2].toWorld.transformNormal(Double3(1, 1, 1))
-        let tangent = s.shapes[2].toWorld.transformVector(Double3(1, -1, 0))
-        #expect(abs(n.dot(tangent)) < 1e-12)
+        let n = s.shapes[2].toWorld.transformNormal(Vec3(1, 1, 1))
+        let tangent = s.shapes[2].toWorld.transformVector(Vec3(1, -1, 0))
+        #expect(abs(dot(n, tangent)) < 1e-12)
         #expect(Matrix4.identity * m == m)
     }
 
@@ -150,18 +151,18 @@ import Testing
         let m = s.sensor.toWorld
         // Camera at +5z looking at the origin: local +Z is the view direction (-Z world),
         // local x = normalize(cross(up, dir)) = cross((0,1,0),(0,0,-1)) = (-1, 0, 0), local y = up.
-        #expect(close(m.transformPoint(Double3(0, 0, 0)), Double3(0, 0, 5)))
-        #expect(close(m.transformPoint(Double3(0, 0, 1)), Double3(0, 0, 4)))
-        #expect(close(m.transformVector(Double3(1, 0, 0)), Double3(-1, 0, 0)))
-        #expect(close(m.transformVector(Double3(0, 1, 0)), Double3(0, 1, 0)))
+        #expect(close(m.transformPoint(Vec3(0, 0, 0)), Vec3(0, 0, 5)))
+        #expect(close(m.transformPoint(Vec3(0, 0, 1)), Vec3(0, 0, 4)))
+        #expect(close(m.transformVector(Vec3(1, 0, 0)), Vec3(-1, 0, 0)))
+        #expect(close(m.transformVector(Vec3(0, 1, 0)), Vec3(0, 1, 0)))
         // Without up, Mitsuba takes a tangent of the view direction: still orthonormal.
         let noUp = try parse("""
             <sensor type="perspective"><transform name="to_world">
             <lookat origin="1,2,3" target="2,2,3"/></transform></sensor>
             """).sensor.toWorld
-        #expect(close(noUp.transformVector(Double3(0, 0, 1)), Double3(1, 0, 0)))
-        #expect(abs(noUp.transformVector(Double3(1, 0, 0)).dot(Double3(1, 0, 0))) < 1e-12)
-        #expect(abs(noUp.transformVector(Double3(0, 1, 0)).length - 1) < 1e-12)
+        #expect(close(noUp.transformVector(Vec3(0, 0, 1)), Vec3(1, 0, 0)))
+        #expect(abs(dot(noUp.transformVector(Vec3(1, 0, 0)), Vec3(1, 0, 0))) < 1e-12)
+        #expect(abs(noUp.transformVector(Vec3(0, 1, 0)).length - 1) < 1e-12)
         expectError(["test.xml:4:1:", "degenerate"]) {
             _ = try parse("""
                 <sensor type="perspective"><transform name="to_world">
@@ -244,14 +245,14 @@ import Testing
             Issue.record("reflectance should be the checkerboard texture")
             return
         }
-        #expect(checks.type == "checkerboard" && checks.rgb("color0") == Double3(1, 0, 0))
-        #expect(checks.rgb("color1") == Double3(repeating: 0.2))
-        #expect(checks.transform("to_uv")?.transformPoint(Double3(1, 1, 0)) == Double3(4, 4, 0))
+        #expect(checks.type == "checkerboard" && checks.rgb("color0") == Vec3(1, 0, 0))
+        #expect(checks.rgb("color1") == Vec3(repeating: 0.2))
+        #expect(checks.transform("to_uv")?.transformPoint(Vec3(1, 1, 0)) == Vec3(4, 4, 0))
         let disk = s.shapes[1]
         let inner = try #require(disk.child(.bsdf)?.child(.bsdf))
         #expect(inner.texture("reflectance")?.type == "bitmap")
         #expect(inner.texture("reflectance")?.string("wrap_mode") == "repeat")
-        #expect(disk.child(.emitter)?.colorOrTexture("radiance") == .constant(Double3(repeating: 10)))
+        #expect(disk.child(.emitter)?.colorOrTexture("radiance") == .constant(Vec3(repeating: 10)))
         #expect(s.objects.count == 4)
     }
 
@@ -267,7 +268,7 @@ import Testing
             """, version: "0.6.0"))
         #expect(s.integrator.integer("max_depth") == 4 && s.integrator.integer("rr_depth") == 2)
         #expect(s.sensor.string("fov_axis") == "y")
-        #expect(s.sensor.toWorld.transformPoint(.zero) == Double3(1, 0, 0))
+        #expect(s.sensor.toWorld.transformPoint(.zero) == Vec3(1, 0, 0))
         #expect(s.sensor.child(.sampler)?.integer("sample_count") == 9)
         #expect(s.shapes[0].child(.bsdf)?.float("int_ior") == 2.419)
         // Version 3 keeps names as written, so camelCase is an unknown property.

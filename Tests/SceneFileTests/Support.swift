@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 import SceneFile
 import Testing
 
@@ -38,7 +39,7 @@ func expectError(_ fragments: [String], sourceLocation: Testing.SourceLocation =
     }
 }
 
-func close(_ a: Double3, _ b: Double3, _ tolerance: Double = 1e-9) -> Bool {
+func close(_ a: Vec3, _ b: Vec3, _ tolerance: Double = 1e-9) -> Bool {
     abs(a.x - b.x) <= tolerance && abs(a.y - b.y) <= tolerance && abs(a.z - b.z) <= tolerance
 }
 

@@ -25,7 +25,7 @@ extension Texture where T == Double {
             } else {
                 throw SceneFileError("rawconstant: missing 'value' (a float or a vector)", at: object.location)
             }
-            self = .constant(try Texture.checkedColor(Double3(value.r, value.g, value.b), "value", object))
+            self = .constant(try Texture.checkedColor(Vec3(value.r, value.g, value.b), "value", object))
         default:
             throw SceneFileError("unsupported texture type '\(object.type)' (supported: bitmap, checkerboard, rawconstant)",
                                  at: object.location)
@@ -70,7 +70,7 @@ extension Texture where T == Double {
         return c.r
     }
 
-    static func checkedColor(_ c: Double3, _ name: String, _ object: SceneObject) throws -> RGB<Double> {
+    static func checkedColor(_ c: Vec3, _ name: String, _ object: SceneObject) throws -> RGB<Double> {
         guard c.isFinite else {
             throw SceneFileError("\(object.type): '\(name)' must be finite, got \(c)", at: object.location(of: name))
         }

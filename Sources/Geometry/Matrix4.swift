@@ -1,47 +1,5 @@
 import Foundation
 
-/// Three doubles: a point, a vector, a normal or an RGB colour.
-public struct Double3: Sendable, Hashable, CustomStringConvertible {
-    public var x: Double
-    public var y: Double
-    public var z: Double
-
-    public init(_ x: Double, _ y: Double, _ z: Double) {
-        self.x = x
-        self.y = y
-        self.z = z
-    }
-
-    /// The same value three times (a grey colour).
-    public init(repeating value: Double) { self.init(value, value, value) }
-
-    public static let zero = Double3(0, 0, 0)
-
-    public var description: String { "(\(x), \(y), \(z))" }
-
-    public var isFinite: Bool { x.isFinite && y.isFinite && z.isFinite }
-
-    public static func + (a: Double3, b: Double3) -> Double3 { Double3(a.x + b.x, a.y + b.y, a.z + b.z) }
-    public static func - (a: Double3, b: Double3) -> Double3 { Double3(a.x - b.x, a.y - b.y, a.z - b.z) }
-    public static prefix func - (a: Double3) -> Double3 { Double3(-a.x, -a.y, -a.z) }
-    public static func * (a: Double3, s: Double) -> Double3 { Double3(a.x * s, a.y * s, a.z * s) }
-    public static func * (s: Double, a: Double3) -> Double3 { Double3(a.x * s, a.y * s, a.z * s) }
-
-    public func dot(_ b: Double3) -> Double { x * b.x + y * b.y + z * b.z }
-
-    public func cross(_ b: Double3) -> Double3 {
-        Double3(y * b.z - z * b.y, z * b.x - x * b.z, x * b.y - y * b.x)
-    }
-
-    public var length: Double { dot(self).squareRoot() }
-
-    /// This vector divided by its length (unchanged if the length is 0).
-    public var normalized: Double3 {
-        let l = length
-        return l > 0 ? self * (1 / l) : self
-    }
-}
-
 /// A 4×4 matrix of doubles stored row-major: `elements[4 * row + column]`.
 /// Points are column vectors: `p' = M p`. Transforms in a scene file compose
 /// by left multiplication in document order (the last one written is applied last).
@@ -133,19 +91,19 @@ public struct Matrix4: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `M (p, 1)` with the homogeneous divide.
-    public func transformPoint(_ p: Double3) -> Double3 {
+    public func transformPoint(_ p: Vec3) -> Vec3 {
         let e = elements
         let x = e[0] * p.x + e[1] * p.y + e[2] * p.z + e[3]
         let y = e[4] * p.x + e[5] * p.y + e[6] * p.z + e[7]
         let z = e[8] * p.x + e[9] * p.y + e[10] * p.z + e[11]
         let w = e[12] * p.x + e[13] * p.y + e[14] * p.z + e[15]
-        return w == 1 ? Double3(x, y, z) : Double3(x / w, y / w, z / w)
+        return w == 1 ? Vec3(x, y, z) : Vec3(x / w, y / w, z / w)
     }
 
     /// `M (v, 0)`: the linear part only.
-    public func transformVector(_ v: Double3) -> Double3 {
+    public func transformVector(_ v: Vec3) -> Vec3 {
         let e = elements
-        return Double3(e[0] * v.x + e[1] * v.y + e[2] * v.z,
+        return Vec3(e[0] * v.x + e[1] * v.y + e[2] * v.z,
                        e[4] * v.x + e[5] * v.y + e[6] * v.z,
                        e[8] * v.x + e[9] * v.y + e[10] * v.z)
     }
@@ -153,7 +111,7 @@ public struct Matrix4: Sendable, Hashable, CustomStringConvertible {
     /// The normal transformed by the inverse transpose of the linear part
     /// (not normalized). Uses the cofactor matrix divided by the determinant,
     /// so a singular linear part gives the cofactor direction unscaled.
-    public func transformNormal(_ n: Double3) -> Double3 {
+    public func transformNormal(_ n: Vec3) -> Vec3 {
         let e = elements
         let a = e[0], b = e[1], c = e[2]
         let d = e[4], f = e[5], g = e[6]
@@ -164,24 +122,24 @@ public struct Matrix4: Sendable, Hashable, CustomStringConvertible {
         let c20 = b * g - c * f, c21 = -(a * g - c * d), c22 = a * f - b * d
         let det = a * c00 + b * c01 + c * c02
         let s = det != 0 ? 1 / det : 1
-        return Double3((c00 * n.x + c01 * n.y + c02 * n.z) * s,
+        return Vec3((c00 * n.x + c01 * n.y + c02 * n.z) * s,
                        (c10 * n.x + c11 * n.y + c12 * n.z) * s,
                        (c20 * n.x + c21 * n.y + c22 * n.z) * s)
     }
 
     // MARK: Elementary transforms (Mitsuba's conventions)
 
-    public static func translation(_ t: Double3) -> Matrix4 {
+    public static func translation(_ t: Vec3) -> Matrix4 {
         Matrix4(rowMajor: [1, 0, 0, t.x, 0, 1, 0, t.y, 0, 0, 1, t.z, 0, 0, 0, 1])
     }
 
-    public static func scaling(_ s: Double3) -> Matrix4 {
+    public static func scaling(_ s: Vec3) -> Matrix4 {
         Matrix4(rowMajor: [s.x, 0, 0, 0, 0, s.y, 0, 0, 0, 0, s.z, 0, 0, 0, 0, 1])
     }
 
     /// A right-handed (counter-clockwise looking down the axis) rotation by
     /// `angleDegrees` about `axis` (normalized here), Rodrigues' formula.
-    public static func rotation(axis: Double3, angleDegrees: Double) -> Matrix4 {
+    public static func rotation(axis: Vec3, angleDegrees: Double) -> Matrix4 {
         let u = axis.normalized
         let theta = angleDegrees * Double.pi / 180
         let s = sin(theta), c = cos(theta), t = 1 - c
@@ -198,14 +156,14 @@ public struct Matrix4: Sendable, Hashable, CustomStringConvertible {
     /// normalize(target − origin), translation = origin. The camera looks
     /// down +Z in its local space. Returns nil if `up` is parallel to the
     /// viewing direction or origin == target.
-    public static func lookAt(origin: Double3, target: Double3, up: Double3) -> Matrix4? {
+    public static func lookAt(origin: Vec3, target: Vec3, up: Vec3) -> Matrix4? {
         let d = target - origin
         guard d.length > 0 else { return nil }
         let dir = d.normalized
-        let l = up.cross(dir)
+        let l = cross(up, dir)
         guard l.length > 1e-12 * max(up.length, 1e-300) else { return nil }
         let left = l.normalized
-        let newUp = dir.cross(left)
+        let newUp = cross(dir, left)
         return Matrix4(rowMajor: [
             left.x, newUp.x, dir.x, origin.x,
             left.y, newUp.y, dir.y, origin.y,
