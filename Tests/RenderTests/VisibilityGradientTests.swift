@@ -135,7 +135,7 @@ struct VisibilityGradientTests {
         let forward = try Self.forward(scene, key: "quad.translate", spp: 16, boundary: dense)
         print("\(#function): finite differences \(fd), interior \(interior), no shadow edges \(noShadow), full \(full)")
         #expect(Self.error(interior, fd) > 0.5, "interior-only \(interior) vs finite differences \(fd)")
-        // Known limitation (see notes/gradients-visibility.md): a residual
+        // Known limitation (docs/design.md, "The boundary term"): a residual
         // error of about 0.1 × the largest component remains here (x: −0.05
         // against −0.03, over seeds), so this case is held to a looser bound.
         let fullError = Self.error(full, fd, floorFraction: 0.25)
