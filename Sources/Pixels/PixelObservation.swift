@@ -57,8 +57,8 @@ public struct PixelObservation: @unchecked Sendable {
 
     /// Loads `directory/ENV.xml` `resolution` pixels wide, `samples` per pixel and
     /// path depth `depth` (2: direct lighting only). `boundary` defaults to the
-    /// camera's silhouettes only when every light is a delta light (no shadow
-    /// edge can be sampled then), both terms otherwise. The trebuchet has no pose
+    /// camera's silhouettes only when every light is a delta light (the views'
+    /// lights sit beside the camera, their shadows hidden), both terms otherwise. The trebuchet has no pose
     /// keys (its picture is exogenous data: see `TrebuchetPixels`).
     public init(problem: ControlProblem, directory: String? = nil, resolution: Int = 32, samples: Int = 4,
                 depth: Int = 2, boundary: BoundaryOptions? = nil,
@@ -75,9 +75,9 @@ public struct PixelObservation: @unchecked Sendable {
         self.problem = problem
         self.resolution = resolution
         self.samples = samples
-        // Shadow edges only matter where an area or environment light can be
-        // partly hidden; a view lit by delta lights alone (the cart-pole's sun
-        // behind the camera) needs the camera's silhouettes only.
+        // The views lit by delta lights alone put them beside the camera, so
+        // their shadows fall hidden behind the objects: the camera's silhouettes
+        // suffice there (pass `.standard` to sample delta-light shadow edges too).
         let onlyDeltaLights = rest.emitters.allSatisfy { e in
             switch e { case .point, .spot, .directional: return true; default: return false }
         }

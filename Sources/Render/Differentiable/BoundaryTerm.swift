@@ -94,7 +94,7 @@ enum SilhouettePiece {
 /// its contribution to pixel p is `filterWeight(p) · Σ weight · speed(θ)`,
 /// the speeds evaluated afterwards in the differentiating scalar type.
 struct BoundarySample {
-    enum Kind { case primary, secondary }
+    enum Kind { case primary, secondary, deltaShadow }
     /// A point on an area light seen on one side of a secondary edge, fixed
     /// in the light's own (barycentric) parametrisation, as next-event
     /// estimation samples it.
@@ -121,6 +121,9 @@ struct BoundarySample {
     var worldWeight: RGB<Double> = .zero
     /// Secondary: the shares of area-light sampling (motion relative to the light point).
     var lights: [LightPoint] = []
+    /// Delta shadows: the emitter casting it and the shape the shadow falls on.
+    var light: Int = -1
+    var receiver: Int = -1
 }
 
 // MARK: Edges and silhouettes
@@ -404,7 +407,10 @@ extension Scene where T == Double {
         let nPrimary = pieces.isEmpty ? 0 : max(1, Int((boundary.primarySamplesPerPixel * Double(W * H)).rounded()))
         let useSecondary = boundary.secondarySamplesPerPixel > 0 && !edges.isEmpty && edges.count <= boundary.maxSecondaryEdges
         let nSecondary = useSecondary ? max(1, Int((boundary.secondarySamplesPerPixel * Double(W * H)).rounded())) : 0
-        let count = nPrimary + nSecondary
+        // Shadow edges of delta lights: as many samples again as the other shadows.
+        let deltaLights = boundary.secondarySamplesPerPixel > 0 ? deltaShadowLights(edges: edges) : []
+        let nDelta = deltaLights.isEmpty ? 0 : max(1, Int((boundary.secondarySamplesPerPixel * Double(W * H)).rounded()))
+        let count = nPrimary + nSecondary + nDelta
         if count == 0 { return ([], pieces.map(\.piece)) }
         let second = secondaryScene()
         let tanX = camera.tanHalfFov
@@ -426,8 +432,11 @@ extension Scene where T == Double {
                     let sample = j < nPrimary
                         ? primarySample(pieces: pieces, cdf: cdf, total: total, edges: edges, n: nPrimary,
                                         stratum: j, eps: eps, tanX: tanX, moving: moving, &sampler)
-                        : secondarySample(edges: edges, n: nSecondary, stratum: j - nPrimary, eps: eps, tanX: tanX,
+                        : j < nPrimary + nSecondary
+                        ? secondarySample(edges: edges, n: nSecondary, stratum: j - nPrimary, eps: eps, tanX: tanX,
                                           second: second, &sampler)
+                        : deltaShadowSample(edges: edges, lights: deltaLights, n: nDelta, stratum: j - nPrimary - nSecondary,
+                                            eps: eps, tanX: tanX, &sampler)
                     if let sample { kept.append(sample) }
                 }
                 out[c] = kept
@@ -630,6 +639,9 @@ extension Scene {
                 let f = camera.filmPosition(of: arcPoint(s, b.s, eye: camera.toWorld.origin), tanHalfFov: tanX)
                 x = (f.x, f.y)
             }
+            body(b.weight, x.0 * T(b.direction.x) + x.1 * T(b.direction.y))
+        case .deltaShadow:
+            guard let x = deltaShadowFilmPosition(b, edges: edges, tanX: tanX) else { return }
             body(b.weight, x.0 * T(b.direction.x) + x.1 * T(b.direction.y))
         case .secondary:
             guard let si = intersect(camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX)) else { return }

@@ -150,8 +150,8 @@ extension Scene where T == Double {
     }
 
     /// Whether any of `keys` can move a visibility discontinuity (shape pose
-    /// and geometry, camera pose and field of view); material and light
-    /// values cannot, and skip the boundary pass.
+    /// and geometry, camera pose and field of view, a point light's position);
+    /// material and light values cannot, and skip the boundary pass.
     /// The boundary term projects silhouettes through a pinhole: with a thin
     /// lens or an orthographic sensor it would be wrong, so it is refused.
     func checkBoundarySupported(_ keys: [String], _ boundary: BoundaryOptions) throws {
@@ -162,7 +162,7 @@ extension Scene where T == Double {
     }
 
     func geometryMayMove(_ keys: [String]) -> Bool {
-        let suffixes = [".translate", ".rotate", ".vertex_positions", ".to_world", ".x_fov", ".center", ".radius"]
+        let suffixes = [".translate", ".rotate", ".vertex_positions", ".to_world", ".x_fov", ".center", ".radius", ".position"]
         return keys.contains { k in suffixes.contains { k.hasSuffix($0) } }
     }
 

@@ -1,0 +1,173 @@
+import Foundation
+import Geometry
+
+// Shadow edges of delta lights (point, spot, directional) on the surfaces the
+// camera sees.
+//
+// A delta light's shadow boundary is a curve on the film: on one side the
+// first surface is lit, on the other it is not. Next-event estimation traces
+// the shadow ray in plain doubles, so the interior derivative misses its
+// motion. The curve is sampled from the other end: a point q on a mesh edge
+// that is a silhouette as seen from the light, the ray from the light through
+// q continued to the receiver y (the shadow boundary point), y projected to
+// the film at x. The film-space derivative of the image gains
+// (L₋ − L₊) (∂x/∂θ · n) / pdf, with n the film normal of the curve; the
+// motion x(θ) is recomputed in the differentiating scalar (the light, the
+// occluder, the receiver and the camera may all move).
+
+/// The delta lights whose shadow edges are sampled, with the candidate edges
+/// of each (silhouettes as seen from the light) chosen by length.
+struct DeltaShadowLight {
+    /// Emitter index.
+    var emitter: Int
+    /// Candidate edge indices and the cumulative sum of their lengths.
+    var edges: [Int]
+    var cdf: [Double]
+    var total: Double { cdf.last ?? 0 }
+}
+
+extension Scene where T == Double {
+    /// The light's position, or nil for a directional light (then `direction`).
+    func deltaLightOrigin(_ k: Int) -> (position: Vec3?, direction: Vec3)? {
+        switch emitters[k] {
+        case .point(let l): return (l.position, .zero)
+        case .spot(let l): return (l.toWorld.origin, .zero)
+        case .directional(let l):
+            let d = l.direction.normalized
+            return d.lengthSquared > 0 ? (nil, d) : nil
+        default: return nil
+        }
+    }
+
+    /// Every delta light with at least one candidate edge.
+    func deltaShadowLights(edges: [MeshEdge]) -> [DeltaShadowLight] {
+        var out = [DeltaShadowLight]()
+        for k in emitters.indices {
+            guard let light = deltaLightOrigin(k) else { continue }
+            var chosen = [Int](), cdf = [Double](), total = 0.0
+            for (i, e) in edges.enumerated() {
+                guard case .mesh(let m) = shapes[e.shape].geometry else { continue }
+                let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+                // Seen from the light: a point at its position, or far along -direction.
+                let eye = light.position ?? ((a + b) * 0.5 - light.direction * (1e6 * extent))
+                if !isSilhouette(e, from: eye) { continue }
+                let length = (b - a).length
+                if !(length > 0) { continue }
+                total += length
+                chosen.append(i)
+                cdf.append(total)
+            }
+            if total > 0 { out.append(DeltaShadowLight(emitter: k, edges: chosen, cdf: cdf)) }
+        }
+        return out
+    }
+
+    /// The direction from light `k` through `q` (unit), and the distance from
+    /// the light to q (∞ for a directional light); nil where the light sends
+    /// nothing that way (outside a spot's cone).
+    func deltaRay(_ k: Int, through q: Vec3) -> (d: Vec3, distance: Double)? {
+        guard let light = deltaLightOrigin(k) else { return nil }
+        guard let p = light.position else { return (light.direction, .infinity) }
+        let v = q - p
+        let dist = v.length
+        if !(dist > 0) { return nil }
+        let d = v / dist
+        if case .spot(let s) = emitters[k], s.falloff(d) <= 0 { return nil }
+        return (d, dist)
+    }
+
+    /// The shadow-boundary point of edge point `q` for light `k`: the first
+    /// surface beyond q along the light's ray, if the light reaches q and the
+    /// hit is not a face of the edge itself.
+    func shadowBoundaryPoint(_ k: Int, edge e: MeshEdge, q: Vec3) -> (hit: SurfaceInteraction<Double>, d: Vec3)? {
+        guard let (d, dist) = deltaRay(k, through: q) else { return nil }
+        let eps = 1e-5 * extent
+        // Nothing between the light and q (else q's shadow lies inside another one).
+        if dist.isFinite {
+            if accel.occluded(o: q - d * dist, d: d, tMin: 0, tMax: dist - eps) { return nil }
+        } else if accel.occluded(o: q - d * eps, d: -d, tMin: 0, tMax: .infinity) {
+            return nil
+        }
+        guard let hit = intersect(Ray(o: q + d * eps, d: d)) else { return nil }
+        if hit.shape == e.shape {
+            let triangle = Int(accel.primitives[hit.primitive].index)
+            if triangle == e.f0 || triangle == e.f1 { return nil }  // grazing its own faces
+        }
+        return (hit, d)
+    }
+
+    /// One sample of the shadow edges of the delta lights, stratified over
+    /// the lights and over their candidate edges' total length.
+    func deltaShadowSample(edges: [MeshEdge], lights: [DeltaShadowLight], n: Int, stratum: Int, eps: Double,
+                           tanX: Double, _ sampler: inout PathSampler) -> BoundarySample? {
+        let W = Double(film.width), H = Double(film.height)
+        let u = (Double(stratum) + sampler.next()) / Double(n) * Double(lights.count)
+        let li = min(Int(u), lights.count - 1)
+        let light = lights[li]
+        let along = (u - Double(li)) * light.total
+        var lo = 0, hi = light.cdf.count - 1
+        while lo < hi { let mid = (lo + hi) / 2; if light.cdf[mid] <= along { lo = mid + 1 } else { hi = mid } }
+        let start = lo == 0 ? 0 : light.cdf[lo - 1]
+        let length = light.cdf[lo] - start
+        let t = min(max((along - start) / length, 0), 1)
+        let e = edges[light.edges[lo]]
+        guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
+        let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+        guard let (y, _) = shadowBoundaryPoint(light.emitter, edge: e, q: a + (b - a) * t) else { return nil }
+        // Seen by the camera, inside the film.
+        let f = camera.filmPosition(of: y.p, tanHalfFov: tanX)
+        if f.depth < max(camera.nearClip, 1e-6) || !(f.x >= 0 && f.x < W && f.y >= 0 && f.y < H) { return nil }
+        guard let seen = intersect(camera.ray(filmX: f.x, filmY: f.y, tanHalfFov: tanX)),
+              seen.shape == y.shape, (seen.p - y.p).length <= 1e-4 * extent else { return nil }
+        // The curve's film tangent per unit t: neighbouring edge points cast
+        // onto the receiver's tangent plane at y, projected.
+        func castFilm(_ s: Double) -> (Double, Double)? {
+            let q = a + (b - a) * s
+            guard let (d, _) = deltaRay(light.emitter, through: q) else { return nil }
+            let den = dot(d, y.ng)
+            if abs(den) < 1e-12 { return nil }
+            let p = q + d * (dot(y.p - q, y.ng) / den)
+            let g = camera.filmPosition(of: p, tanHalfFov: tanX)
+            return (g.x, g.y)
+        }
+        let h = 1e-4
+        guard let fa = castFilm(t - h), let fb = castFilm(t + h) else { return nil }
+        let tangent = ((fb.0 - fa.0) / (2 * h), (fb.1 - fa.1) / (2 * h))
+        let speed = (tangent.0 * tangent.0 + tangent.1 * tangent.1).squareRoot()
+        if !(speed > 0) || !speed.isFinite { return nil }
+        // Density per film length: light 1/L, edge length/total, t uniform, / |∂x/∂t|.
+        let pdf = (1 / Double(lights.count)) * (length / light.total) / speed
+        let nx = -tangent.1 / speed, ny = tangent.0 / speed
+        var sm = sampler, sp = sampler
+        let lm = pathRadiance(camera.ray(filmX: f.x - eps * nx, filmY: f.y - eps * ny, tanHalfFov: tanX), &sm)
+        let lp = pathRadiance(camera.ray(filmX: f.x + eps * nx, filmY: f.y + eps * ny, tanHalfFov: tanX), &sp)
+        let d = lm - lp
+        if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
+        return BoundarySample(kind: .deltaShadow, piece: light.edges[lo], s: t, filmX: f.x, filmY: f.y,
+                              direction: Vec3(nx, ny, 0), weight: d * (1 / (pdf * Double(n))),
+                              light: light.emitter, receiver: y.shape)
+    }
+}
+
+extension Scene {
+    /// The film position of a delta-shadow sample's boundary point, in `T`:
+    /// the ray from the light through the edge point, continued to the
+    /// receiver, projected. nil if the ray now meets another surface.
+    func deltaShadowFilmPosition(_ b: BoundarySample, edges: [MeshEdge], tanX: T) -> (T, T)? {
+        let e = edges[b.piece]
+        guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
+        let a = shapes[e.shape].vertex(m, e.v0), c = shapes[e.shape].vertex(m, e.v1)
+        let q = a + (c - a) * T(b.s)
+        let d: Vector3<T>
+        switch emitters[b.light] {
+        case .point(let l): d = (q - l.position).normalized
+        case .spot(let l): d = (q - l.toWorld.origin).normalized
+        case .directional(let l): d = Vector3<T>(l.direction.primal.normalized)
+        default: return nil
+        }
+        let eps = 1e-5 * extent
+        guard let y = intersect(Ray(o: q + d * T(eps), d: d)), y.shape == b.receiver else { return nil }
+        let f = camera.filmPosition(of: y.p, tanHalfFov: tanX)
+        return (f.x, f.y)
+    }
+}
