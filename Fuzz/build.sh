@@ -19,8 +19,19 @@ fi
 BIN="$SCRATCH/release"
 MODULES="Autodiff ImageIO Geometry SceneFile Render Learning Control Pixels DiffRay CSupport"
 OBJECTS=()
+# A Swift module's objects are those its output file map names (a file that moved
+# to another module leaves a stale object behind); a C module's are all it holds.
 for m in $MODULES; do
-    while IFS= read -r o; do OBJECTS+=("$o"); done < <(find "$BIN/$m.build" -name '*.o' | sort)
+    map="$BIN/$m.build/output-file-map.json"
+    if [ -f "$map" ]; then
+        while IFS= read -r o; do OBJECTS+=("$o"); done < <(python3 -c '
+import json, os, sys
+for entry in json.load(open(sys.argv[1])).values():
+    o = entry.get("object")
+    if o and os.path.exists(o): print(o)' "$map" | sort -u)
+    else
+        while IFS= read -r o; do OBJECTS+=("$o"); done < <(find "$BIN/$m.build" -name '*.o' | sort)
+    fi
 done
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
