@@ -18,7 +18,8 @@ struct VisibilityGradientTests {
     /// diffuse quad over a grey floor under a small area light; otherwise an
     /// emissive quad over a constant environment (no radiance noise, so the
     /// check is sharp).
-    static func scene(light: Bool, shape: String? = nil, deltaLight: String? = nil) throws -> Scene<Double> {
+    static func scene(light: Bool, shape: String? = nil, deltaLight: String? = nil,
+                      floorBSDF: String = #"<bsdf type="diffuse"><rgb name="reflectance" value="0.5"/></bsdf>"#) throws -> Scene<Double> {
         let light = light || deltaLight != nil
         let quad = shape ?? """
             <shape type="rectangle" id="quad">
@@ -39,7 +40,7 @@ struct VisibilityGradientTests {
         let floor = light ? """
             <shape type="rectangle" id="floor">
                 <transform name="to_world"><scale value="3"/><rotate x="1" angle="-90"/></transform>
-                <bsdf type="diffuse"><rgb name="reflectance" value="0.5"/></bsdf>
+                \(floorBSDF)
             </shape>
             """ : ""
         return try memoryScene("""
@@ -226,5 +227,19 @@ struct VisibilityGradientTests {
         print("\(#function): finite differences \(fd), interior \(interior), full \(full)")
         #expect(Self.error(interior, fd) > 0.05, "interior-only \(interior) vs finite differences \(fd)")
         #expect(Self.error(full, fd, floorFraction: 0.25) < 0.1, "full \(full) vs finite differences \(fd)")
+    }
+
+    /// The quad's shadow on a glossy (rough aluminium) floor under the small
+    /// area light: the first-bounce shadow term with a non-diffuse BSDF.
+    @Test func shadowOnAGlossyFloor() throws {
+        let scene = try Self.scene(light: true, floorBSDF: #"<bsdf type="roughconductor"><float name="alpha" value="0.15"/><string name="material" value="Al"/></bsdf>"#)
+        let fd = zip(try Self.finiteDifferences(scene, key: "quad.translate", h: 0.02, spp: 2048),
+                     try Self.finiteDifferences(scene, key: "quad.translate", h: 0.05, spp: 2048)).map { ($0 + $1) / 2 }
+        let interior = try Self.reverse(scene, key: "quad.translate", spp: 16, boundary: .interiorOnly)
+        let full = try Self.reverse(scene, key: "quad.translate", spp: 32,
+                                    boundary: BoundaryOptions(primarySamplesPerPixel: 8, secondarySamplesPerPixel: 64))
+        print("glossy floor: finite differences \(fd), interior \(interior), full \(full)")
+        #expect(Self.error(interior, fd) > 0.3, "interior-only \(interior) vs finite differences \(fd)")
+        #expect(Self.error(full, fd, floorFraction: 0.25) < 0.2, "full \(full) vs finite differences \(fd)")
     }
 }
