@@ -29,13 +29,15 @@ fi
 
 for env in cartpole pendulum; do
   model=$([[ $env == cartpole ]] && echo "$cartpole" || echo "$pendulum")
-  diffray_mean=$("$DIFFRAY" eval $env --policy "$model" --episodes "$EPISODES" --json | json_field mean_reward)
-  "$VENV/bin/python" - "$env" "$model" "$EPISODES" "$diffray_mean" <<'PY'
+  result=$("$DIFFRAY" eval $env --policy "$model" --episodes "$EPISODES" --json | tail -n 1)
+  diffray_mean=$(json_field mean_reward <<< "$result"); diffray_std=$(json_field std_reward <<< "$result")
+  "$VENV/bin/python" - "$env" "$model" "$EPISODES" "$diffray_mean" "$diffray_std" <<'PY'
 import json, sys
 import numpy as np
 import gymnasium as gym
 
-env_name, path, episodes, diffray_mean = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+env_name, path, episodes = sys.argv[1], sys.argv[2], int(sys.argv[3])
+diffray_mean, diffray_std = float(sys.argv[4]), float(sys.argv[5])
 model = json.load(open(path))
 p = np.array(model["parameters"], dtype=np.float64)
 activations = {"relu": lambda x: np.maximum(x, 0), "tanh": np.tanh, "identity": lambda x: x,
@@ -75,7 +77,10 @@ for i in range(episodes):
     returns.append(total)
 r = np.array(returns)
 name = "CartPole-v1" if env_name == "cartpole" else "Pendulum-v1"
-print(f"{name}: DiffRay mean return {diffray_mean:.2f}, Gymnasium mean return {r.mean():.2f} ± {r.std():.2f} "
-      f"({episodes} episodes each, gymnasium {gym.__version__})")
+# the start states differ (each draws its own), so the means agree within their standard errors
+se = ((diffray_std ** 2 + r.std() ** 2) / episodes) ** 0.5
+z = abs(diffray_mean - r.mean()) / se if se > 0 else 0.0
+print(f"{name}: DiffRay mean return {diffray_mean:.2f} ± {diffray_std:.2f}, Gymnasium mean return {r.mean():.2f} ± {r.std():.2f} "
+      f"({episodes} episodes each, gymnasium {gym.__version__}); difference {z:.1f} standard errors")
 PY
 done

@@ -107,8 +107,8 @@ public enum CartPoleTask: EpisodicTask {
     public static let problem = ControlProblem.cartpole
     public static let hyperparameters = Hyperparameters(
         window: 8, learningRate: 0.01, solvedMean: 475, defaultEpisodes: 10,
-        shac: SHACSettings(environments: 4, horizon: 5, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.01,
-                           criticLearningRate: 0.002, lossScale: 0.1))
+        shac: SHACSettings(environments: 2, horizon: 10, discount: 0.9, tdLambda: 0.95, actorLearningRate: 0.01,
+                           criticLearningRate: 0.002, lossScale: 0.1, actionNoise: 0.3))
     public static let layers = Network.mlpLayers([4, 24, 48, 1], hidden: .relu, output: .tanh)
     public static var shacSettings: SHACSettings? { hyperparameters.shac }
 
@@ -121,10 +121,6 @@ public enum CartPoleTask: EpisodicTask {
 
     public static func train(_ run: inout TrainingRun, totalEpisodes: Int,
                              report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
-        if run.trainer == .shac && ProcessInfo.processInfo.environment["DIFFRAY_SMOOTH"] != nil {
-            return try run.trainSHAC(CartPoleDynamics.self, CartPoleSmoothReward.self, actionScale: 1,
-                                     totalEpisodes: totalEpisodes, report: report, checkpoint: checkpoint)
-        }
         if run.trainer == .shac {
             return try run.trainSHAC(CartPoleDynamics.self, CartPoleShapedReward.self, actionScale: 1,
                                      totalEpisodes: totalEpisodes, report: report, checkpoint: checkpoint)
@@ -172,8 +168,8 @@ public enum PendulumTask: EpisodicTask {
 
     public static let problem = ControlProblem.pendulum
     public static let hyperparameters = Hyperparameters(
-        stepsPerRound: 10, roundsPerEpisode: 20, updatesPerRound: 30, batchSize: 32, learningRate: 0.01, solvedMean: -200, defaultEpisodes: 20,
-        shac: SHACSettings(environments: 4, horizon: 10, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.01,
+        stepsPerRound: 10, roundsPerEpisode: 20, updatesPerRound: 30, batchSize: 32, learningRate: 0.01, solvedMean: -200, defaultEpisodes: 100,
+        shac: SHACSettings(environments: 2, horizon: 25, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.01,
                            criticLearningRate: 0.002, lossScale: 0.1))
     public static let layers = Network.mlpLayers([3, 32, 32, 1], hidden: .tanh, output: .tanh)
     public static var shacSettings: SHACSettings? { hyperparameters.shac }

@@ -30,20 +30,14 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     /// Standard deviation of the Gaussian noise added to each training action
     /// (the action's gradient passes through it; 0: none).
     public var actionNoise: Double
-    /// The critic is fitted to the windows of this many latest iterations, their
-    /// TD(λ) targets recomputed with the current target critic each time (1: the
-    /// paper's, the latest iteration's only).
-    public var criticReplay: Int
 
     public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
-                targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0,
-                criticReplay: Int = 1) {
+                targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0) {
         self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
         self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
         self.criticIterations = criticIterations; self.criticBatches = criticBatches; self.targetRate = targetRate
         self.clipNorm = clipNorm; self.lossScale = lossScale; self.criticWidth = criticWidth; self.actionNoise = actionNoise
-        self.criticReplay = criticReplay
     }
 
     /// Environment steps of one iteration (all environments together).
@@ -66,8 +60,7 @@ public struct SHACSettings: Codable, Equatable, Sendable {
             return "learning rates must be positive, got \(actorLearningRate) and \(criticLearningRate)"
         }
         guard criticIterations >= 0, criticBatches >= 1, criticBatches <= stepsPerIteration,
-              targetRate >= 0, targetRate < 1, clipNorm >= 0, lossScale > 0, criticWidth >= 1, actionNoise >= 0,
-              criticReplay >= 1, criticReplay <= 10_000 else {
+              targetRate >= 0, targetRate < 1, clipNorm >= 0, lossScale > 0, criticWidth >= 1, actionNoise >= 0 else {
             return "inconsistent critic settings"
         }
         return nil
@@ -85,8 +78,6 @@ public struct SHACState: Codable, Equatable {
     public var states: [[Double]]
     public var episodeSteps: [Int]
     public var episodeReturns: [Double]
-    /// The windows of the latest `criticReplay` iterations, oldest first.
-    public var replay: [[CriticWindow]] = []
 
     /// A fresh state: the critic drawn from `generator`, each environment started from `D.startState`.
     public init<D: Dynamics>(_ d: D.Type, settings: SHACSettings, generator: inout SeededGenerator) {
@@ -107,8 +98,9 @@ public struct SHACState: Codable, Equatable {
 
     /// Why this state does not fit `D` (a checkpoint's), or nil.
     public func problem<D: Dynamics>(_ d: D.Type) -> String? {
+        if let p = settings.problem(maxSteps: D.maxSteps) { return p }
         let n = settings.environments
-        guard settings.problem(maxSteps: D.maxSteps) == nil, states.count == n, episodeSteps.count == n, episodeReturns.count == n,
+        guard states.count == n, episodeSteps.count == n, episodeReturns.count == n,
               states.allSatisfy({ $0.count == D.stateSize && $0.allSatisfy(\.isFinite) }),
               episodeSteps.allSatisfy({ $0 >= 0 && $0 < D.maxSteps }) else {
             return "inconsistent critic state: \(states.count) environment states for \(n) environments"
@@ -118,11 +110,6 @@ public struct SHACState: Codable, Equatable {
               targetCritic.parameters.count == targetCritic.parameterCount,
               criticOptimizer.m.isEmpty || criticOptimizer.m.count == critic.parameterCount else {
             return "the critic's layers or parameters do not fit \(D.name)'s observation of \(D.observationSize) values"
-        }
-        let m = D.observationSize
-        guard replay.count <= settings.criticReplay, replay.joined().allSatisfy({ w in
-            w.costs.count == w.observations.count && w.last.count == m && w.observations.allSatisfy { $0.count == m } }) else {
-            return "inconsistent critic replay: \(replay.count) iterations of windows, at most \(settings.criticReplay) of observations of \(m) values"
         }
         return nil
     }
@@ -154,8 +141,6 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     public var targetCritic: Network
     /// Every simulated step so far (training only).
     public var environmentSteps = 0
-    /// The critic's mean squared error on the last iteration's targets before it was fitted to them.
-    public var criticLoss = Double.nan
 
     public init(actor: Network, optimizer: Adam, actionScale: Double, state: SHACState) throws {
         if let p = state.problem(D.self) { throw ControlError(p) }
@@ -227,10 +212,8 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         clip(&gradient, toNorm: s.clipNorm)
         actorOptimizer.learningRate = s.actorLearningRate * decay
         actorOptimizer.update(&actor.parameters, gradient: gradient)
-        state.replay.append(windows)
-        if state.replay.count > s.criticReplay { state.replay.removeFirst(state.replay.count - s.criticReplay) }
         var inputs = [[Double]](), targets = [Double]()
-        for w in state.replay.joined() { tdTargets(w, &inputs, &targets) }
+        for w in windows { tdTargets(w, &inputs, &targets) }
         fitCritic(inputs: inputs, targets: targets, learningRate: s.criticLearningRate * decay, generator: &generator)
         let a = s.targetRate
         for i in targetCritic.parameters.indices {
@@ -311,21 +294,17 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     }
 
     /// Fits the critic to the targets by mean squared error: `criticIterations`
-    /// passes of `criticBatches` mini-batches, each of an iteration's worth of
-    /// samples divided by `criticBatches`, drawn without replacement within a pass
-    /// (with one iteration replayed, a pass is the paper's: every sample once).
+    /// passes, each over the samples shuffled into `criticBatches` mini-batches.
     mutating func fitCritic(inputs: [[Double]], targets: [Double], learningRate: Double, generator: inout SeededGenerator) {
         let s = state.settings
         guard !targets.isEmpty else { return }
-        criticLoss = zip(inputs, targets).reduce(0) { let e = critic.predict($1.0)[0] - $1.1; return $0 + e * e } / Double(targets.count)
         state.criticOptimizer.learningRate = learningRate
         var order = Array(targets.indices)
-        let perPass = min(targets.count, s.stepsPerIteration)
-        let batch = (perPass + s.criticBatches - 1) / s.criticBatches
+        let batch = (targets.count + s.criticBatches - 1) / s.criticBatches
         for _ in 0..<s.criticIterations {
             order.shuffle(using: &generator)
-            for start in stride(from: 0, to: perPass, by: batch) {
-                let members = order[start..<min(start + batch, perPass)]
+            for start in stride(from: 0, to: order.count, by: batch) {
+                let members = order[start..<min(start + batch, order.count)]
                 var gradient = [Double](repeating: 0, count: critic.parameterCount)
                 var trace = Network.Trace()
                 for i in members {
@@ -349,11 +328,3 @@ public enum CartPoleShapedReward: SurrogateLoss {
     }
 }
 
-/// TEMP experiment: a smooth shaped reward.
-public enum CartPoleSmoothReward: SurrogateLoss {
-    @inlinable
-    public static func loss<T: Real>(state: [T], action: T, next: [T]) -> T {
-        let x = next[0] / T(CartPoleDynamics.xThreshold), th = next[2] / T(CartPoleDynamics.thetaThreshold)
-        return -((T(1) - x * x) * (T(1) - th * th))
-    }
-}

@@ -159,9 +159,6 @@ extension Checkpoint where Details == StateTrainingDetails {
         var returns = [Double]()
         while trainer.environmentSteps < budget {
             returns += trainer.iterate(progress: Double(trainer.environmentSteps) / Double(budget), generator: &self.generator)
-            if ProcessInfo.processInfo.environment["DIFFRAY_SHAC_DEBUG"] != nil, trainer.environmentSteps % (10 * trainer.state.settings.stepsPerIteration) == 0 {
-                print("critic mse", trainer.criticLoss, "returns", returns)
-            }
             guard trainer.environmentSteps % D.maxSteps == 0 else { continue }
             self.episodes = trainer.environmentSteps / D.maxSteps
             let p = CurvePoint(episode: self.episodes, trainReturn: returns.isEmpty ? .nan : returns.reduce(0, +) / Double(returns.count),

@@ -170,11 +170,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         if let criticLr { s.criticLearningRate = criticLr }
         if let discount { s.discount = discount }
         if let actionNoise { s.actionNoise = actionNoise }
-        if let v = ProcessInfo.processInfo.environment["DIFFRAY_LOSS_SCALE"], let x = Double(v) { s.lossScale = x }
-        if let v = ProcessInfo.processInfo.environment["DIFFRAY_LAMBDA"], let x = Double(v) { s.tdLambda = x }
-        if let v = ProcessInfo.processInfo.environment["DIFFRAY_CRITIC_ITERS"], let x = Int(v) { s.criticIterations = x }
-        if let v = ProcessInfo.processInfo.environment["DIFFRAY_CLIP"], let x = Double(v) { s.clipNorm = x }
-        if let v = ProcessInfo.processInfo.environment["DIFFRAY_REPLAY"], let x = Int(v) { s.criticReplay = x }
         if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
             throw ValidationError("train \(P.problem.rawValue): \(p)")
         }
