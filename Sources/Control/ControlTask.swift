@@ -133,12 +133,10 @@ public enum CartPoleTask: EpisodicTask {
         while run.episodes < totalEpisodes {
             let r = trainer.trainEpisode(start: CartPoleDynamics.startState(&run.generator))
             run.episodes += 1
-            let p = CurvePoint(episode: run.episodes, trainReturn: r.reward, evaluation: .nan)
-            run.curve.append(p)
             run.network = NetworkFile(network: trainer.network); run.optimizer = trainer.optimizer
-            run.environmentSteps = trainer.environmentSteps; run.seconds = base + Date().timeIntervalSince(start)
-            report(p)
-            try checkpoint(run)
+            run.environmentSteps = trainer.environmentSteps
+            try run.record(CurvePoint(episode: run.episodes, trainReturn: r.reward, evaluation: .nan),
+                           seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
         }
     }
 }
@@ -209,12 +207,10 @@ public enum PendulumTask: EpisodicTask {
             }
             run.episodes += 1
             // the training return: mean reward per simulated step (random states), times 200 (an episode's worth)
-            let p = CurvePoint(episode: run.episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: .nan)
-            run.curve.append(p)
             run.network = NetworkFile(network: trainer.network); run.optimizer = trainer.optimizer; run.pendulumReplay = trainer.replay
-            run.environmentSteps = trainer.environmentSteps; run.seconds = base + Date().timeIntervalSince(start)
-            report(p)
-            try checkpoint(run)
+            run.environmentSteps = trainer.environmentSteps
+            try run.record(CurvePoint(episode: run.episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: .nan),
+                           seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
         }
     }
 }
@@ -268,12 +264,10 @@ public enum TrebuchetTask: ControlTask {
                 run.episodes = trainer.shots
                 let p = CurvePoint(episode: run.episodes, trainReturn: lossSum / Double(lossCount), evaluation: .nan)
                 lossSum = 0; lossCount = 0
-                run.curve.append(p)
                 run.network = NetworkFile(network: trainer.network); run.optimizer = trainer.optimizer
                 run.generator = trainer.generator
-                run.environmentSteps = run.episodes; run.seconds = base + Date().timeIntervalSince(start)
-                report(p)
-                try checkpoint(run)
+                run.environmentSteps = run.episodes
+                try run.record(p, seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
             }
         }
     }

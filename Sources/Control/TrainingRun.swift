@@ -164,13 +164,19 @@ extension Checkpoint where Details == StateTrainingDetails {
             let p = CurvePoint(episode: self.episodes, trainReturn: returns.isEmpty ? .nan : returns.reduce(0, +) / Double(returns.count),
                                evaluation: .nan)
             returns = []
-            self.curve.append(p)
             self.network = NetworkFile(network: trainer.actor); self.optimizer = trainer.actorOptimizer
             self.shac = trainer.savedState
-            self.environmentSteps = trainer.environmentSteps; self.seconds = base + Date().timeIntervalSince(start)
-            report(p)
-            try checkpoint(self)
+            self.environmentSteps = trainer.environmentSteps
+            try record(p, seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
         }
+    }
+
+    /// Appends `p` to the curve with the run's time so far, then reports it and checkpoints the run.
+    mutating func record(_ p: CurvePoint, seconds: Double, report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
+        self.curve.append(p)
+        self.seconds = seconds
+        report(p)
+        try checkpoint(self)
     }
 }
 

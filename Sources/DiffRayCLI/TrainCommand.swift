@@ -224,7 +224,7 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
         print(String(format: "evaluation after training: mean return %.2f ± %.2f over 100 episodes (seed %d)", evaluation.mean, evaluation.std, seed))
     }
     try o.json.print(TrainResult(environment: problem, episodes: session.episodes, envSteps: session.environmentSteps,
-                                 seconds: session.seconds, trainer: session.trainer,
+                                 seconds: session.seconds, trainer: problem == .trebuchet ? nil : session.trainer,
                                  finalEvaluation: evaluation.map { Finite($0.mean) }, evaluationSeed: evaluation == nil ? nil : seed,
                                  model: model, plot: plotPath))
 }
