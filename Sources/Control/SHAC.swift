@@ -118,11 +118,11 @@ public struct SHACState: Codable, Equatable {
 /// What the critic learns from in one environment's window: the observations of
 /// its states, their scaled losses, the observation after the last step and
 /// whether the episode terminated there.
-public struct CriticWindow: Codable, Equatable, Sendable {
-    public var observations: [[Double]]
-    public var costs: [Double]
-    public var last: [Double]
-    public var terminated: Bool
+struct CriticWindow {
+    var observations: [[Double]]
+    var costs: [Double]
+    var last: [Double]
+    var terminated: Bool
 }
 
 /// Trains a policy through the differentiable physics of `D` with a learned
@@ -156,8 +156,9 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         return s
     }
 
-    /// One window of a parallel environment: its linearised steps, the policy's
-    /// traces, the observations and scaled losses, and where its episodes ended.
+    /// One environment's steps within a window, up to its end or the end of its
+    /// episode: the linearised steps, the policy's traces, the state after the
+    /// last step and whether the episode terminated there.
     struct Segment {
         var steps: [LinearizedStep] = []
         var traces: [Network.Trace] = []
