@@ -45,12 +45,21 @@ extension LinearizedStep {
             for j in 0..<n { jS[i * n + j] = next[i].partial(j) }
             jA[i] = next[i].partial(n)
         }
-        let obs = D.observation(s)
-        var jO = [Double](repeating: 0, count: obs.count * n)
-        for i in obs.indices { for j in 0..<n { jO[i * n + j] = obs[i].partial(j) } }
+        let (obs, jO) = observationJacobian(D.self, s)
         return LinearizedStep(next: next.map(\.value), dNextdState: jS, dNextdAction: jA,
                               loss: loss.value, dLossdState: (0..<n).map { loss.partial($0) },
-                              dLossdAction: loss.partial(n), observation: obs.map(\.value), dObsdState: jO)
+                              dLossdAction: loss.partial(n), observation: obs, dObsdState: jO)
+    }
+
+    /// The observation of a state and its Jacobian ∂obs/∂state (m × n, row-major),
+    /// from the state's duals (each variable's own partial seeded).
+    @inlinable
+    public static func observationJacobian<D: Dynamics>(_ d: D.Type, _ s: [Dual8]) -> ([Double], [Double]) {
+        let n = s.count
+        let obs = D.observation(s)
+        var jacobian = [Double](repeating: 0, count: obs.count * n)
+        for i in obs.indices { for j in 0..<n { jacobian[i * n + j] = obs[i].partial(j) } }
+        return (obs.map(\.value), jacobian)
     }
 }
 
@@ -128,13 +137,17 @@ public struct BPTTTrainer<D: Dynamics, L: SurrogateLoss> {
 /// ∂ℓ_t/∂s + λ·∂next/∂s. `policy(t, ∂loss/∂action_t, &∂loss/∂state_t)` is the
 /// policy's pullback: it takes the action's adjoint into the weights' gradient
 /// and adds what flows through the policy's input (the observation, or the
-/// rendered frames) to the state's adjoint, which becomes the next λ.
+/// rendered frames) to the state's adjoint, which becomes the next λ. With a
+/// `discount` γ < 1 the losses are weighed γᵗ and every quantity of step t is
+/// relative to γᵗ: λ is multiplied by γ at each step back, and the policy's
+/// pullback must weigh the weights' gradient by γᵗ.
 @inlinable
-public func backpropagate(_ steps: [LinearizedStep], from terminal: [Double],
+public func backpropagate(_ steps: [LinearizedStep], from terminal: [Double], discount: Double = 1,
                           policy: (_ step: Int, _ dAction: Double, _ dState: inout [Double]) -> Void) {
     let n = terminal.count
     var lambda = terminal
     for t in steps.indices.reversed() {
+        if discount != 1 { for i in 0..<n { lambda[i] *= discount } }
         let s = steps[t]
         var dA = s.dLossdAction
         var dS = s.dLossdState

@@ -63,3 +63,20 @@ public struct Checkpoint<Details: Codable>: Codable {
         set { progress[keyPath: key] = newValue }
     }
 }
+
+/// The JSON coders of checkpoints: keys sorted, and NaN and infinities (a curve
+/// point without an evaluation) written as the strings "nan", "inf" and "-inf".
+public enum CheckpointJSON {
+    public static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
+}

@@ -40,10 +40,15 @@ public protocol ControlTask {
     static var layers: [Layer] { get }
     /// The recipe's hyperparameters.
     static var hyperparameters: Hyperparameters { get }
-    /// Trains `run` until `totalEpisodes` (or, when `stopWhenSolved`, until the
-    /// training evaluation meets the bar); `report` gets each new curve point,
-    /// `checkpoint` the run after it.
-    static func train(_ run: inout TrainingRun, totalEpisodes: Int, stopWhenSolved: Bool,
+    /// The short-horizon actor-critic's default settings (nil: the task has no
+    /// sequence of steps to bootstrap, as the trebuchet's single shot).
+    static var shacSettings: SHACSettings? { get }
+    /// A fresh actor-critic state with `settings` (critic and parallel
+    /// environments drawn from `generator`), or nil where `shacSettings` is.
+    static func shacState(_ settings: SHACSettings, generator: inout SeededGenerator) -> SHACState?
+    /// Trains `run` for a fixed budget of `totalEpisodes` episodes, with no
+    /// evaluation inside: `report` gets each new curve point, `checkpoint` the run after it.
+    static func train(_ run: inout TrainingRun, totalEpisodes: Int,
                       report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws
 }
 
@@ -81,50 +86,65 @@ extension EpisodicTask {
     }
 }
 
-/// Gym's CartPole-v1 from the state: the seed's recipe (4→24→48→1 relu, relu,
-/// tanh; straight-through sign; shaped-reward MSE, `CartPoleSurrogate`;
-/// truncated BPTT over 8 steps) with Adam at 0.01 instead of 0.03 (0.03
-/// failed 3 of 10 seeds within 20 episodes here).
+/// Gym's CartPole-v1 from the state. The policy is 4→24→48→1 (relu, relu,
+/// tanh) with the straight-through sign. The default trainer is the
+/// short-horizon actor-critic (`SHACTrainer`) on the shaped reward
+/// (`CartPoleShapedReward`); `surrogate` is the seed's recipe (the shaped-reward
+/// MSE `CartPoleSurrogate`, truncated BPTT over 8 steps, nothing beyond the window).
+/// A training episode is a budget of 500 simulated steps, however many episodes
+/// of the environment they make.
 public enum CartPoleTask: EpisodicTask {
     public typealias Physics = CartPoleDynamics
 
-    /// Steps of a truncated-BPTT `window`, Adam's `learningRate`, the bar
-    /// `solvedMean` (mean return over 100 episodes), `train cartpole`'s `defaultEpisodes`.
+    /// Steps of a truncated-BPTT `window` and Adam's `learningRate` (the surrogate
+    /// trainer), the bar `solvedMean` (mean return over 100 episodes), `train
+    /// cartpole`'s `defaultEpisodes`, and the actor-critic's settings `shac`.
     public struct Hyperparameters: EpisodicRecipe {
         public var window: Int, learningRate: Double, solvedMean: Double, defaultEpisodes: Int
+        public var shac: SHACSettings
     }
 
     public static let problem = ControlProblem.cartpole
-    public static let hyperparameters = Hyperparameters(window: 8, learningRate: 0.01, solvedMean: 475, defaultEpisodes: 50)
+    public static let hyperparameters = Hyperparameters(
+        window: 8, learningRate: 0.01, solvedMean: 475, defaultEpisodes: 10,
+        shac: SHACSettings(environments: 2, horizon: 10, discount: 0.9, tdLambda: 0.95, actorLearningRate: 0.01,
+                           criticLearningRate: 0.002, lossScale: 0.1, actionNoise: 0.3))
     public static let layers = Network.mlpLayers([4, 24, 48, 1], hidden: .relu, output: .tanh)
+    public static var shacSettings: SHACSettings? { hyperparameters.shac }
+
+    public static func shacState(_ settings: SHACSettings, generator: inout SeededGenerator) -> SHACState? {
+        SHACState(CartPoleDynamics.self, settings: settings, generator: &generator)
+    }
 
     @inlinable
     public static func action(_ network: Network, observation: [Double]) -> Double { network.predict(observation)[0] }
 
-    /// BPTT through the physics, one episode at a time, each followed by 100
-    /// evaluation episodes (`TrainingRun.trainingEvaluationSeed`).
-    public static func train(_ run: inout TrainingRun, totalEpisodes: Int, stopWhenSolved: Bool,
+    public static func train(_ run: inout TrainingRun, totalEpisodes: Int,
                              report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
+        if run.trainer == .shac {
+            return try run.trainSHAC(CartPoleDynamics.self, CartPoleShapedReward.self, actionScale: 1,
+                                     totalEpisodes: totalEpisodes, report: report, checkpoint: checkpoint)
+        }
+        // the surrogate recipe: one episode of the environment a training episode
         let start = Date(), base = run.seconds
         var trainer = BPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(
             network: try run.currentNetwork(), optimizer: run.optimizer, actionScale: 1, window: hyperparameters.window)
         trainer.environmentSteps = run.environmentSteps
-        while run.episodes < totalEpisodes && !(stopWhenSolved && run.solvedAt != nil) {
+        while run.episodes < totalEpisodes {
             let r = trainer.trainEpisode(start: CartPoleDynamics.startState(&run.generator))
             run.episodes += 1
-            let e = try evaluate(policy: policy(trainer.network), task: self, episodes: 100, seed: run.trainingEvaluationSeed)
-            if e.mean >= solvedMean && run.solvedAt == nil { run.solvedAt = run.episodes }
-            let p = CurvePoint(episode: run.episodes, trainReturn: r.reward, evaluation: e.mean)
-            run.curve.append(p)
             run.network = NetworkFile(network: trainer.network); run.optimizer = trainer.optimizer
-            run.environmentSteps = trainer.environmentSteps; run.seconds = base + Date().timeIntervalSince(start)
-            report(p)
-            try checkpoint(run)
+            run.environmentSteps = trainer.environmentSteps
+            try run.record(CurvePoint(episode: run.episodes, trainReturn: r.reward, evaluation: .nan),
+                           seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
         }
     }
 }
 
-/// Gym's Pendulum-v1 swing-up from the state (`PendulumNewtonTrainer`): one-step
+/// Gym's Pendulum-v1 swing-up from the state. The default trainer is the
+/// short-horizon actor-critic (`SHACTrainer`) on Gym's reward through
+/// `PendulumTrainingDynamics`, a training episode being a budget of 200
+/// simulated steps. The `surrogate` trainer (`PendulumNewtonTrainer`): one-step
 /// BPTT windows from random states with the analytic terminal value
 /// `PendulumValueSurrogate` (energy shaping + the upright LQR cost-to-go); each
 /// simulated step's exact derivatives give a Newton target torque, and the
@@ -141,12 +161,20 @@ public enum PendulumTask: EpisodicTask {
     public struct Hyperparameters: EpisodicRecipe {
         public var stepsPerRound: Int, roundsPerEpisode: Int, updatesPerRound: Int, batchSize: Int
         public var learningRate: Double, solvedMean: Double, defaultEpisodes: Int
+        public var shac: SHACSettings
     }
 
     public static let problem = ControlProblem.pendulum
-    public static let hyperparameters = Hyperparameters(stepsPerRound: 10, roundsPerEpisode: 20, updatesPerRound: 30, batchSize: 32,
-                                                        learningRate: 0.01, solvedMean: -200, defaultEpisodes: 400)
+    public static let hyperparameters = Hyperparameters(
+        stepsPerRound: 10, roundsPerEpisode: 20, updatesPerRound: 30, batchSize: 32, learningRate: 0.01, solvedMean: -200, defaultEpisodes: 100,
+        shac: SHACSettings(environments: 2, horizon: 25, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.01,
+                           criticLearningRate: 0.002, lossScale: 0.1))
     public static let layers = Network.mlpLayers([3, 32, 32, 1], hidden: .tanh, output: .tanh)
+    public static var shacSettings: SHACSettings? { hyperparameters.shac }
+
+    public static func shacState(_ settings: SHACSettings, generator: inout SeededGenerator) -> SHACState? {
+        SHACState(PendulumTrainingDynamics.self, settings: settings, generator: &generator)
+    }
 
     /// The network's input for a Gym observation `[cos θ, sin θ, θ̇]`: θ̇ scaled by 1/8.
     @inlinable
@@ -160,29 +188,29 @@ public enum PendulumTask: EpisodicTask {
         PendulumDynamics.maxTorque * network.predict(policyInput(observation))[0]
     }
 
-    public static func train(_ run: inout TrainingRun, totalEpisodes: Int, stopWhenSolved: Bool,
+    public static func train(_ run: inout TrainingRun, totalEpisodes: Int,
                              report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
+        if run.trainer == .shac {
+            return try run.trainSHAC(PendulumTrainingDynamics.self, PendulumSurrogate.self, actionScale: PendulumDynamics.maxTorque,
+                                     totalEpisodes: totalEpisodes, report: report, checkpoint: checkpoint)
+        }
         let start = Date(), base = run.seconds
         let h = hyperparameters
         var trainer = PendulumNewtonTrainer(network: try run.currentNetwork(), optimizer: run.optimizer,
                                             replay: run.pendulumReplay ?? PendulumReplay())
         trainer.environmentSteps = run.environmentSteps
-        while run.episodes < totalEpisodes && !(stopWhenSolved && run.solvedAt != nil) {
+        while run.episodes < totalEpisodes {
             var r = 0.0
             for _ in 0..<h.roundsPerEpisode {
                 r += trainer.collect(count: h.stepsPerRound, generator: &run.generator) / Double(h.roundsPerEpisode)
                 trainer.fit(updates: h.updatesPerRound, batch: h.batchSize, generator: &run.generator)
             }
             run.episodes += 1
-            let e = try evaluate(policy: policy(trainer.network), task: self, episodes: 100, seed: run.trainingEvaluationSeed)
-            if e.mean >= solvedMean && run.solvedAt == nil { run.solvedAt = run.episodes }
             // the training return: mean reward per simulated step (random states), times 200 (an episode's worth)
-            let p = CurvePoint(episode: run.episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: e.mean)
-            run.curve.append(p)
             run.network = NetworkFile(network: trainer.network); run.optimizer = trainer.optimizer; run.pendulumReplay = trainer.replay
-            run.environmentSteps = trainer.environmentSteps; run.seconds = base + Date().timeIntervalSince(start)
-            report(p)
-            try checkpoint(run)
+            run.environmentSteps = trainer.environmentSteps
+            try run.record(CurvePoint(episode: run.episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: .nan),
+                           seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
         }
     }
 }
@@ -193,6 +221,8 @@ public enum PendulumTask: EpisodicTask {
 /// Huber loss of the relative miss with threshold 1 %, the counterweight
 /// read-out started at 500 lb. Reports every 51,200 shots (a multiple of both
 /// batch sizes, so each report falls on a batch boundary). An episode is one shot.
+/// A shot is one step with nothing after it, so there is no cost-to-go to learn:
+/// the actor-critic reduces to the gradient of the miss through the simulator.
 public enum TrebuchetTask: ControlTask {
     /// Batches of `batchSize` shots, of `grownBatchSize` from `grownBatchAfter` shots on;
     /// the counterweight read-out started at `initialWeight` lb; the learning rate decayed
@@ -216,8 +246,10 @@ public enum TrebuchetTask: ControlTask {
         batchSize: 32, grownBatchAfter: 480_000, grownBatchSize: 256, initialWeight: 500, learningRate: 3e-3, finalLearningRate: 3e-5,
         huberDelta: 0.01, reportEvery: 51_200, defaultEpisodes: 1_200_000, pixelFrames: 8_000, pixelShots: 1_200_000, pixelBatchSize: 64)
     public static var layers: [Layer] { TrebuchetAimer.layers }
+    public static var shacSettings: SHACSettings? { nil }
+    public static func shacState(_ settings: SHACSettings, generator: inout SeededGenerator) -> SHACState? { nil }
 
-    public static func train(_ run: inout TrainingRun, totalEpisodes: Int, stopWhenSolved: Bool,
+    public static func train(_ run: inout TrainingRun, totalEpisodes: Int,
                              report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
         let start = Date(), base = run.seconds
         let h = hyperparameters
@@ -229,16 +261,13 @@ public enum TrebuchetTask: ControlTask {
             trainer.optimizer.learningRate = h.learningRate(progress: Double(trainer.shots) / Double(totalEpisodes))
             lossSum += trainer.step(); lossCount += 1
             if trainer.shots % h.reportEvery < h.batchSize || trainer.shots >= totalEpisodes {
-                let e = TrebuchetAimer.evaluate(trainer.network, count: 200, seed: run.trainingEvaluationSeed)
                 run.episodes = trainer.shots
-                let p = CurvePoint(episode: run.episodes, trainReturn: lossSum / Double(lossCount), evaluation: e.meanRelativeMiss)
+                let p = CurvePoint(episode: run.episodes, trainReturn: lossSum / Double(lossCount), evaluation: .nan)
                 lossSum = 0; lossCount = 0
-                run.curve.append(p)
                 run.network = NetworkFile(network: trainer.network); run.optimizer = trainer.optimizer
                 run.generator = trainer.generator
-                run.environmentSteps = run.episodes; run.seconds = base + Date().timeIntervalSince(start)
-                report(p)
-                try checkpoint(run)
+                run.environmentSteps = run.episodes
+                try run.record(p, seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
             }
         }
     }

@@ -33,6 +33,19 @@ public struct StateTrainingDetails: Codable {
     public var seed: UInt64
     /// The pendulum recipe's replay buffer (`PendulumNewtonTrainer`); nil for the other problems.
     public var pendulumReplay: PendulumReplay? = nil
+    /// The trainer (nil in checkpoints before version 3: `surrogate`).
+    public var trainer: StateTrainer? = nil
+    /// The actor-critic's critic and parallel environments (`trainer` `shac`).
+    public var shac: SHACState? = nil
+}
+
+/// How `train ENV` trains from the state.
+public enum StateTrainer: String, Codable, CaseIterable, Sendable {
+    /// The short-horizon actor-critic (`SHACTrainer`): a learned critic at each window's end.
+    case shac
+    /// The environment's hand-made recipe (cart-pole: truncated BPTT on the shaped
+    /// reward; pendulum: the energy + LQR value surrogate; trebuchet: the aimer's own loop).
+    case surrogate
 }
 
 /// A resumable `train ENV` run (from the state): the network, the optimiser,
@@ -41,20 +54,27 @@ public typealias TrainingRun = Checkpoint<StateTrainingDetails>
 
 extension Checkpoint where Details == StateTrainingDetails {
     public static var formatName: String { "diffray-training-checkpoint" }
-    /// Version 2 added `pendulumReplay` (the pendulum recipe's replay buffer);
-    /// version-1 checkpoints of cart-pole and the trebuchet still read.
-    public static var currentVersion: Int { 2 }
+    /// Version 2 added `pendulumReplay` (the pendulum recipe's replay buffer),
+    /// version 3 `trainer` and `shac`; earlier checkpoints read as `surrogate` runs
+    /// (version 1 of cart-pole and the trebuchet only).
+    public static var currentVersion: Int { 3 }
 
-    /// A fresh run.
-    public init(problem: ControlProblem, seed: UInt64) {
+    /// A fresh run with `trainer` (the actor-critic with `settings`, by default the
+    /// task's; problems without a sequence of steps always train with their own loop).
+    public init(problem: ControlProblem, seed: UInt64, trainer: StateTrainer = .shac, settings: SHACSettings? = nil) {
         var g = SeededGenerator(seed: seed)
         let net = Network(layers: problem.layers, generator: &g)
-        self.init(details: StateTrainingDetails(problem: problem, seed: seed),
-                  progress: TrainingProgress(network: net, learningRate: problem.task.learningRate, generator: g))
+        var details = StateTrainingDetails(problem: problem, seed: seed)
+        let task = problem.task
+        if trainer == .shac, let settings = settings ?? task.shacSettings, let state = task.shacState(settings, generator: &g) {
+            details.trainer = .shac
+            details.shac = state
+        } else {
+            details.trainer = .surrogate
+        }
+        let lr = details.trainer == .shac ? details.shac!.settings.actorLearningRate : task.learningRate
+        self.init(details: details, progress: TrainingProgress(network: net, learningRate: lr, generator: g))
     }
-
-    /// The evaluation seed used during training (distinct from `diffray eval`'s default).
-    public var trainingEvaluationSeed: UInt64 { self.seed &+ 1_000_003 }
 
     /// Reads a checkpoint, checking the format, version and problem.
     public static func read(path: String, problem: ControlProblem) throws -> TrainingRun {
@@ -67,8 +87,9 @@ extension Checkpoint where Details == StateTrainingDetails {
 
     /// Decodes and checks a checkpoint's bytes (see `read`); `path` names it in errors.
     public static func decode(_ data: Data, path: String, problem: ControlProblem) throws -> TrainingRun {
-        let run = try JSONFile.decode(TrainingRun.self, from: data, path: path, expected: "a \(formatName) JSON file")
-        guard run.format == formatName, run.version == currentVersion || (run.version == 1 && problem != .pendulum) else {
+        var run = try JSONFile.decode(TrainingRun.self, from: data, path: path, expected: "a \(formatName) JSON file",
+                                  decoder: CheckpointJSON.decoder())
+        guard run.format == formatName, run.version == currentVersion || run.version == 2 || (run.version == 1 && problem != .pendulum) else {
             throw ModelFileError(path: path, "format \(run.format) version \(run.version), expected \(formatName) version \(currentVersion)")
         }
         guard run.problem == problem else {
@@ -87,12 +108,25 @@ extension Checkpoint where Details == StateTrainingDetails {
                 throw ModelFileError(path: path, "inconsistent replay buffer: \(r.states.count) state values for \(r.targets.count) targets, cursor \(r.cursor); expected 2 per target, at most \(PendulumReplay.capacity) targets and a cursor in 0..<\(PendulumReplay.capacity)")
             }
         }
+        if run.version < 3 { run.trainer = .surrogate }
+        guard run.trainer == .surrogate || run.shac != nil else {
+            throw ModelFileError(path: path, "a shac checkpoint without the critic's state")
+        }
+        if let state = run.shac {
+            let p: String?
+            switch run.problem {
+            case .cartpole: p = state.problem(CartPoleDynamics.self)
+            case .pendulum: p = state.problem(PendulumTrainingDynamics.self)
+            case .trebuchet: p = "the trebuchet is trained without a critic"
+            }
+            if let p { throw ModelFileError(path: path, p) }
+        }
         return run
     }
 
     public func write(path: String) throws {
         let data: Data
-        do { data = try JSONEncoder().encode(self) } catch { throw ModelFileError(path: path, "cannot encode the checkpoint") }
+        do { data = try CheckpointJSON.encoder().encode(self) } catch { throw ModelFileError(path: path, "cannot encode the checkpoint") }
         try writeAtomically(data, to: path)
     }
 
@@ -101,14 +135,48 @@ extension Checkpoint where Details == StateTrainingDetails {
         try self.network.network(path: "checkpoint", expecting: self.problem.layers)
     }
 
-    /// Runs training until `totalEpisodes` episodes (or, for cart-pole and
-    /// pendulum, until the training evaluation meets the bar when `stopWhenSolved`):
-    /// the loop of the problem's `ControlTask`. `report` gets each new curve point;
-    /// `checkpoint` is called after each episode (trebuchet: every report).
-    public mutating func train(totalEpisodes: Int, stopWhenSolved: Bool,
-                               report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
+    /// Runs training for a fixed budget of `totalEpisodes` episodes (of the whole
+    /// run): the loop of the problem's `ControlTask`, with no evaluation inside.
+    /// `report` gets each new curve point; `checkpoint` is called after each
+    /// episode (trebuchet: every report).
+    public mutating func train(totalEpisodes: Int, report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
         configureAllocator()
-        try self.problem.task.train(&self, totalEpisodes: totalEpisodes, stopWhenSolved: stopWhenSolved, report: report, checkpoint: checkpoint)
+        try self.problem.task.train(&self, totalEpisodes: totalEpisodes, report: report, checkpoint: checkpoint)
+    }
+
+    /// The actor-critic's loop (`SHACTrainer` through `D` with the loss `L`): a
+    /// budget of `totalEpisodes` × `D.maxSteps` simulated steps, a curve point and
+    /// a checkpoint after each episode's worth of steps. A curve point's train
+    /// return is the mean Gym return of the episodes that ended since the last
+    /// (NaN if none did).
+    mutating func trainSHAC<D: Dynamics, L: SurrogateLoss>(_ d: D.Type, _ l: L.Type, actionScale: Double, totalEpisodes: Int,
+                                                           report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
+        guard let state = self.shac else { throw ControlError("a shac run without the critic's state") }
+        let start = Date(), base = self.seconds
+        var trainer = try SHACTrainer<D, L>(actor: try currentNetwork(), optimizer: self.optimizer, actionScale: actionScale, state: state)
+        trainer.environmentSteps = self.environmentSteps
+        let budget = totalEpisodes * D.maxSteps
+        var returns = [Double]()
+        while trainer.environmentSteps < budget {
+            returns += trainer.iterate(progress: Double(trainer.environmentSteps) / Double(budget), generator: &self.generator)
+            guard trainer.environmentSteps % D.maxSteps == 0 else { continue }
+            self.episodes = trainer.environmentSteps / D.maxSteps
+            let p = CurvePoint(episode: self.episodes, trainReturn: returns.isEmpty ? .nan : returns.reduce(0, +) / Double(returns.count),
+                               evaluation: .nan)
+            returns = []
+            self.network = NetworkFile(network: trainer.actor); self.optimizer = trainer.actorOptimizer
+            self.shac = trainer.savedState
+            self.environmentSteps = trainer.environmentSteps
+            try record(p, seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
+        }
+    }
+
+    /// Appends `p` to the curve with the run's time so far, then reports it and checkpoints the run.
+    mutating func record(_ p: CurvePoint, seconds: Double, report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
+        self.curve.append(p)
+        self.seconds = seconds
+        report(p)
+        try checkpoint(self)
     }
 }
 

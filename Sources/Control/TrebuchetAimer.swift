@@ -93,6 +93,9 @@ public enum TrebuchetAimer {
         /// The best achievable mean relative miss over all targets (a perfect aimer's):
         /// the mean of `Reachability.bestRelativeMiss`.
         public var bestPossibleMeanRelativeMiss = Double.nan
+        /// With reachability: the fraction of verdicts an independent check confirms
+        /// (`verdictIsRight`).
+        public var verdictAccuracy = Double.nan
         public init() {}
     }
 
@@ -105,7 +108,7 @@ public enum TrebuchetAimer {
         var g = SeededGenerator(seed: seed)
         var e = Evaluation()
         e.count = count
-        var abs = 0.0, rel = 0.0, relReach = 0.0, reachCount = 0, floor = 0.0
+        var abs = 0.0, rel = 0.0, relReach = 0.0, reachCount = 0, floor = 0.0, right = 0
         for _ in 0..<count {
             let (w, t) = sample(&g)
             let (a, m) = try aimer(w, t)
@@ -116,6 +119,7 @@ public enum TrebuchetAimer {
                 let r = self.reachability(wind: w, target: t)
                 if r.reachable { reachCount += 1; relReach += miss / t }
                 floor += r.bestRelativeMiss
+                if verdictIsRight(r, wind: w, target: t) { right += 1 }
             }
         }
         let n = Double(count)
@@ -125,6 +129,7 @@ public enum TrebuchetAimer {
             e.reachableFraction = Double(reachCount) / n
             e.meanRelativeMissReachable = reachCount > 0 ? relReach / Double(reachCount) : .nan
             e.bestPossibleMeanRelativeMiss = floor / n
+            e.verdictAccuracy = Double(right) / n
         }
         return e
     }
@@ -279,6 +284,26 @@ public enum TrebuchetAimer {
         }
         return Reachability(reachable: false, angle: far.angle, weight: far.weight, distance: far.distance,
                             bestRelativeMiss: (target - far.distance) / target)
+    }
+
+    /// Whether an independent check confirms a `reachability` verdict. Reachable:
+    /// the verdict's own settings, shot again, lie in the box and land within
+    /// `hitTolerance`. Out of reach: no shot on a grid over the box 0.5° × 2.87 lb
+    /// apart (161 × 201 shots, finer than `longestShot`'s and without its
+    /// refinement) reaches the target (within `hitTolerance`).
+    public static func verdictIsRight(_ r: Reachability, wind: Double, target: Double) -> Bool {
+        if r.reachable {
+            let inside = r.angle >= angleRange.0 && r.angle <= angleRange.1 && r.weight >= weightRange.0 && r.weight <= weightRange.1
+            return inside && Swift.abs(Trebuchet.shoot(wind: wind, angle: r.angle, weight: r.weight) - target) <= hitTolerance * target
+        }
+        for i in 0...160 {
+            let a = angleRange.0 + (angleRange.1 - angleRange.0) * Double(i) / 160
+            for j in 0...200 {
+                let m = weightRange.0 + (weightRange.1 - weightRange.0) * Double(j) / 200
+                if Trebuchet.shoot(wind: wind, angle: a, weight: m) >= target * (1 - hitTolerance) { return false }
+            }
+        }
+        return true
     }
 
     /// The longest shot inside the box at `wind`: a grid of 17 angles (5° apart)

@@ -19,8 +19,14 @@ struct AimCommand: ParsableCommand {
 
     @OptionGroup var json: JSONOption
 
-    /// What `aim --json` prints.
-    struct Result: Encodable { var angle, weight, distance, target, seconds: Double }
+    /// What `aim --json` prints: the aim and its shot; whether the target can be
+    /// hit at all (`TrebuchetAimer.reachability`) and, when not, the nearest
+    /// reachable distance and the settings that reach it (the longest shot).
+    struct Result: Encodable {
+        var angle, weight, distance, target, seconds: Double
+        var reachable: Bool
+        var nearestDistance, nearestAngle, nearestWeight: Double?
+    }
 
     func validate() throws {
         if !wind.isFinite || abs(wind) > 100 { throw ValidationError("--wind must be a finite speed within ±100 m/s, got \(wind)") }
@@ -49,6 +55,15 @@ struct AimCommand: ParsableCommand {
         let distance = Trebuchet.shoot(wind: wind, angle: angle, weight: weight)
         print(String(format: "angle %.3f°, counterweight %.3f lb -> %.4f m (target %.4f m, miss %.4f m); %@ in %.3g s",
                      angle, weight, distance, target, distance - target, method, seconds))
-        try json.print(Result(angle: angle, weight: weight, distance: distance, target: target, seconds: seconds))
+        let reach = TrebuchetAimer.reachability(wind: wind, target: target)
+        var result = Result(angle: angle, weight: weight, distance: distance, target: target, seconds: seconds, reachable: reach.reachable)
+        if !reach.reachable {
+            print(String(format: "out of reach: no angle in [%g°, %g°] and counterweight in [%g, %g] lb reaches %.4f m at wind %g m/s; "
+                         + "the nearest reachable distance is %.4f m (angle %.3f°, counterweight %.3f lb)",
+                         TrebuchetAimer.angleRange.0, TrebuchetAimer.angleRange.1, TrebuchetAimer.weightRange.0, TrebuchetAimer.weightRange.1,
+                         target, wind, reach.distance, reach.angle, reach.weight))
+            result.nearestDistance = reach.distance; result.nearestAngle = reach.angle; result.nearestWeight = reach.weight
+        }
+        try json.print(result)
     }
 }

@@ -11,8 +11,7 @@ struct TrainCartPoleCommand: ParsableCommand {
     @OptionGroup var options: TrainOptions<CartPolePixels>
     @OptionGroup var view: PixelViewOptions<CartPolePixels>
 
-    @Flag(help: "Train all the episodes even after the bar is met (not with --pixels, which never stops early).")
-    var keepGoing = false
+    @OptionGroup var trainer: StateTrainerOptions<CartPolePixels>
 
     // The recipe's options (`CartPolePixels.hyperparameters`), with --pixels only.
     @Option(help: "Frames the policy sees stacked, the current one and those before it (2...\(CartPolePixels.maxFrames)).")
@@ -41,7 +40,7 @@ struct TrainCartPoleCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard options.pixels else { return try trainFromState(options, keepGoing: keepGoing) }
+        guard options.pixels else { return try trainFromState(options, trainer: trainer) }
         let window = crop ?? CartPolePixels.crop(resolution: view.viewRes)
         let scenes = try view.sceneRecord()
         var run = try options.pixelRun(PixelTrainingOptions(

@@ -46,6 +46,8 @@ struct EvalResult: Encodable {
     var reachableFraction: Double?
     var meanRelMissReachable: Finite?
     var bestPossibleMeanRelMiss: Double?
+    var unreachableFraction: Double?
+    var reachVerdictAccuracy: Double?
 
     init(_ problem: ControlProblem, pixels: Bool, episodes: Int, seconds: Double) {
         environment = problem; self.pixels = pixels ? true : nil; self.episodes = episodes; self.seconds = seconds

@@ -9,22 +9,21 @@ struct TrainPendulumCommand: ParsableCommand {
         abstract: "Train a pendulum swing-up controller from the state, or from rendered frames with --pixels (PendulumPixels).",
         discussion: """
         With --pixels the frames of 720 angles are rendered once with their derivatives into \
-        MODEL.frames.bin (reused by later runs with the same view and scene), and training does \
-        not stop early: the cached-frame evaluation keeps improving after it first meets the bar, \
-        which `eval pendulum --pixels` judges on rendered frames.
+        MODEL.frames.bin (reused by later runs with the same view and scene); training runs \
+        its whole budget with no evaluation inside, and `eval pendulum --pixels` judges the \
+        policy on rendered frames.
         """)
 
     @OptionGroup var options: TrainOptions<PendulumPixels>
     @OptionGroup var view: PixelViewOptions<PendulumPixels>
 
-    @Flag(help: "Train all the episodes even after the bar is met (not with --pixels, which never stops early).")
-    var keepGoing = false
+    @OptionGroup var trainer: StateTrainerOptions<PendulumPixels>
 
     @Flag(help: "With --pixels: drop the renderer's d frame/d angle (the loop opened; an ablation).")
     var openLoop = false
 
     func run() throws {
-        guard options.pixels else { return try trainFromState(options, keepGoing: keepGoing) }
+        guard options.pixels else { return try trainFromState(options, trainer: trainer) }
         let scenes = try view.sceneRecord()
         var run = try options.pixelRun(PixelTrainingOptions(
             seed: UInt64(options.seed), resolution: view.viewRes, samples: view.viewSpp, frames: 2, learningRate: view.lr,
@@ -40,25 +39,22 @@ struct TrainPendulumCommand: ParsableCommand {
                          cache.count, view.viewRes, view.viewRes, view.viewSpp, Date().timeIntervalSince(start), cachePath))
         }
         if openLoop { print("open loop: the renderer's gradient is dropped (--open-loop)") }
-        print("episode  train return  eval mean (100 episodes, cached frames)   seconds")
+        print("episode  train return   seconds")
         var seconds = 0.0
         let files = try options.committingOutputs(train: {
             try run.trainPendulum(cache: cache, totalEpisodes: options.episodes ?? PendulumPixels.defaults.episodes, report: { p, _ in
-                print(String(format: "%7d  %12.1f  %10@  %7.1f", p.episode, p.trainReturn,
-                             p.evaluation.isNaN ? "-" : String(format: "%.2f", p.evaluation), Date().timeIntervalSince(start)))
+                print(String(format: "%7d  %12.1f  %7.1f", p.episode, p.trainReturn, Date().timeIntervalSince(start)))
             }, checkpoint: { run in try options.checkpoint { try run.write(path: $0) } })
             seconds = Date().timeIntervalSince(start)
         }, save: {
-            try options.savePixelPolicy(run, curve: [run.curve.map(\.trainReturn), run.heldEvaluations],
-                                        labels: ["training return (random-start windows, per 200 steps)", "eval mean return (cached frames)"],
+            try options.savePixelPolicy(run, curve: [run.curve.map(\.trainReturn)],
+                                        labels: ["training return (random-start windows, per 200 steps)"],
                                         xLabel: "training episodes (200 simulated steps)", yLabel: "return")
         })
-        let last = run.curve.last(where: { !$0.evaluation.isNaN })?.evaluation ?? .nan
         print("pendulum from pixels: \(run.episodes) episodes, \(run.environmentSteps) environment steps, \(renderedFrames) frames rendered, "
-            + String(format: "%.1f s", seconds) + ", bar met (cached frames) after: \(run.solvedAt.map(String.init) ?? "not reached") -> \(files)")
+            + String(format: "%.1f s", seconds) + " -> \(files)")
         try options.json.print(TrainResult(environment: .pendulum, pixels: true, episodes: run.episodes, envSteps: run.environmentSteps,
-                                           frames: renderedFrames, seconds: seconds, solvedAt: Nullable(run.solvedAt),
-                                           finalEvaluation: Finite(last), model: options.model))
+                                           frames: renderedFrames, seconds: seconds, model: options.model))
     }
 }
 

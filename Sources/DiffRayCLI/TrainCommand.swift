@@ -11,8 +11,12 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a controller through the differentiable physics (trebuchet | cartpole | pendulum).",
         discussion: """
         Prints the training curve, writes MODEL.json, a plot MODEL.png and a checkpoint \
-        MODEL.checkpoint.json (for --resume). Cart-pole and pendulum stop at the first \
-        episode after which 100 evaluation episodes meet the bar (475; −200) unless --keep-going. \
+        MODEL.checkpoint.json (for --resume). Training runs its whole budget of --episodes \
+        with no evaluation inside and counts every simulated step (env_steps in --json); \
+        from the state, cart-pole and pendulum are then evaluated over 100 episodes from \
+        seed 12345, which training never draws from (`diffray eval`'s default). \
+        From the state, a cart-pole or pendulum episode is a budget of one Gym episode's \
+        steps (500; 200) shared by the parallel environments of the actor-critic. \
         For the trebuchet an episode is one simulated shot. With --pixels the checkpoint \
         is written after every episode (trebuchet: every 80,000 shots) and --resume also \
         needs the options the run started with (--seed, --view-res, --view-spp, --frames, \
@@ -128,46 +132,100 @@ struct TrainResult: Encodable {
     var evaluationFrames: Int?
     var renderSeconds: Double?
     var seconds: Double
-    var solvedAt: Nullable<Int>?
+    var trainer: StateTrainer?
+    /// The mean return over 100 episodes after training (state), from `evaluationSeed`.
     var finalEvaluation: Finite?
+    var evaluationSeed: UInt64?
     var model: String
     var plot: String?
 }
 
-/// `train ENV` without --pixels: the environment's `ControlTask` on a `TrainingRun`.
-func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, keepGoing: Bool) throws {
+/// The trainer of `train cartpole|pendulum` from the state and the actor-critic's
+/// settings (defaults: the task's, `P.problem.task.shacSettings`). A resumed run
+/// keeps the settings it was started with.
+struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
+    @Option(help: "From the state: shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss).")
+    var trainer: StateTrainer = .shac
+    @Option(help: "Actor-critic: parallel environments (default \(Self.defaults?.environments ?? 0)).")
+    var envs: Int?
+    @Option(help: "Actor-critic: steps of each BPTT window (default \(Self.defaults?.horizon ?? 0)); envs × horizon must divide an episode's steps.")
+    var horizon: Int?
+    @Option(help: "Actor-critic: the actor's Adam learning rate (default \(Self.defaults?.actorLearningRate ?? 0)), decayed linearly to 0 over the budget.")
+    var actorLr: Double?
+    @Option(help: "Actor-critic: the critic's Adam learning rate (default \(Self.defaults?.criticLearningRate ?? 0)), decayed likewise.")
+    var criticLr: Double?
+    @Option(help: "Actor-critic: the discount γ (default \(Self.defaults?.discount ?? 0)).")
+    var discount: Double?
+    @Option(help: "Actor-critic: standard deviation of the training actions' Gaussian noise (default \(Self.defaults?.actionNoise ?? 0)).")
+    var actionNoise: Double?
+
+    static var defaults: SHACSettings? { P.problem.task.shacSettings }
+
+    /// The settings: the task's defaults with the options given.
+    func settings() throws -> SHACSettings? {
+        guard var s = Self.defaults else { return nil }
+        if let envs { s.environments = envs }
+        if let horizon { s.horizon = horizon }
+        if let actorLr { s.actorLearningRate = actorLr }
+        if let criticLr { s.criticLearningRate = criticLr }
+        if let discount { s.discount = discount }
+        if let actionNoise { s.actionNoise = actionNoise }
+        if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
+            throw ValidationError("train \(P.problem.rawValue): \(p)")
+        }
+        return s
+    }
+}
+
+extension StateTrainer: ExpressibleByArgument {}
+
+/// `train ENV` without --pixels: the environment's `ControlTask` on a `TrainingRun`,
+/// then (cart-pole, pendulum) an evaluation on `diffray eval`'s default seed.
+func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerOptions<P>?) throws {
     let problem = P.problem
     let model = o.model
     let checkpointPath = o.checkpointPath
     let plotPath = modelStem(model) + ".png"
     let total = o.episodes ?? problem.defaultEpisodes
     var session = o.resume ? try TrainingRun.read(path: checkpointPath, problem: problem)
-                           : TrainingRun(problem: problem, seed: UInt64(o.seed))
+                           : TrainingRun(problem: problem, seed: UInt64(o.seed), trainer: t?.trainer ?? .surrogate, settings: try t?.settings())
     if o.resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
     let shots = problem == .trebuchet
-    let evalName = shots ? "eval mean relative miss (200 targets)" : "eval mean return (100 episodes)"
-    print("episode  \(shots ? "batch loss" : "train return")  \(evalName)")
+    if let s = session.shac?.settings {
+        print("short-horizon actor-critic: \(s.environments) environments, windows of \(s.horizon) steps, γ \(s.discount), λ \(s.tdLambda), "
+            + "actor lr \(s.actorLearningRate), critic lr \(s.criticLearningRate); budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
+    }
+    print("episode  \(shots ? "batch loss" : "train return (episodes ended in it)")  environment steps")
     try o.committingOutputs(train: {
-        try session.train(totalEpisodes: total, stopWhenSolved: !keepGoing, report: { p in
-            print(shots ? String(format: "%7d  %.3e  %.5f", p.episode, p.trainReturn, p.evaluation)
-                        : String(format: "%7d  %8.1f  %8.2f", p.episode, p.trainReturn, p.evaluation))
-        }, checkpoint: { run in try o.checkpoint { try run.write(path: $0) } })
+        try session.train(totalEpisodes: total, report: { _ in }, checkpoint: { run in
+            let p = run.curve[run.curve.count - 1]
+            print(shots ? String(format: "%7d  %.3e", p.episode, p.trainReturn)
+                        : String(format: "%7d  %8@  %7d", p.episode, p.trainReturn.isNaN ? "-" : String(format: "%.1f", p.trainReturn),
+                                 run.environmentSteps))
+            try o.checkpoint { try run.write(path: $0) }
+        })
     }, save: {
         let network = try session.network.network(path: checkpointPath, expecting: problem.layers)
         try network.save(to: model, metadata: ModelMetadata.encode(StateModelMetadata(
             environment: problem, seed: session.seed, episodes: session.episodes, environmentSteps: session.environmentSteps)))
-        let plot = Plot.lines(series: [session.curve.map(\.evaluation)] + (shots ? [] : [session.curve.map(\.trainReturn)]),
-                              labels: shots ? ["eval mean relative miss"] : ["eval mean return", "training episode return"],
+        let plot = Plot.lines(series: [session.curve.map(\.trainReturn)],
+                              labels: shots ? ["batch loss"] : ["training episode return"],
                               logY: shots, x: session.curve.map { Double($0.episode) }, title: "diffray train \(problem.rawValue) (seed \(session.seed))",
-                              xLabel: shots ? "shots" : "training episodes", yLabel: shots ? "relative miss" : "return")
+                              xLabel: shots ? "shots" : "training episodes", yLabel: shots ? "loss" : "return")
         try plot.writePNG(to: plotPath)
     })
-    let solved = session.solvedAt.map(String.init) ?? "not reached"
     print("\(problem.rawValue): \(session.episodes) episodes, \(session.environmentSteps) environment steps, "
-        + String(format: "%.2f s", session.seconds) + (shots ? "" : ", bar met after: \(solved)")
-        + " -> \(model), \(plotPath)")
+        + String(format: "%.2f s", session.seconds) + " -> \(model), \(plotPath)")
+    // after training, on episodes training never drew
+    let seed: UInt64 = 12345
+    let network = try session.currentNetwork()
+    let evaluation = try problem.evaluateStatePolicy(network, episodes: 100, seed: seed)
+    if let evaluation {
+        print(String(format: "evaluation after training: mean return %.2f ± %.2f over 100 episodes (seed %d)", evaluation.mean, evaluation.std, seed))
+    }
     try o.json.print(TrainResult(environment: problem, episodes: session.episodes, envSteps: session.environmentSteps,
-                                 seconds: session.seconds, solvedAt: Nullable(session.solvedAt),
-                                 finalEvaluation: Finite(session.curve.last?.evaluation ?? .nan), model: model, plot: plotPath))
+                                 seconds: session.seconds, trainer: problem == .trebuchet ? nil : session.trainer,
+                                 finalEvaluation: evaluation.map { Finite($0.mean) }, evaluationSeed: evaluation == nil ? nil : seed,
+                                 model: model, plot: plotPath))
 }
 

@@ -17,7 +17,7 @@ struct TrainTrebuchetCommand: ParsableCommand {
     @OptionGroup var view: PixelViewOptions<TrebuchetPixels>
 
     func run() throws {
-        guard options.pixels else { return try trainFromState(options, keepGoing: false) }
+        guard options.pixels else { return try trainFromState(options, trainer: nil) }
         let (res, spp, seed) = (view.viewRes, view.viewSpp, UInt64(options.seed))
         let model = options.model, checkpointPath = options.checkpointPath
         let total = options.episodes ?? TrebuchetPixels.defaults.episodes
@@ -90,10 +90,13 @@ extension TrebuchetPixels: EnvironmentCommand {
                      TrebuchetAimer.angleRange.0, TrebuchetAimer.angleRange.1, TrebuchetAimer.weightRange.0, TrebuchetAimer.weightRange.1,
                      100 * r.reachableFraction, r.meanRelativeMissReachable, 100 * r.meanRelativeMissReachable,
                      r.bestPossibleMeanRelativeMiss, 100 * r.bestPossibleMeanRelativeMiss))
+        print(String(format: "  unreachable: %.1f%% of targets; reachability verdicts confirmed by an independent check (a re-shot hit, or a 161 × 201 grid with no shot that far): %.1f%%",
+                     100 * (1 - r.reachableFraction), 100 * r.verdictAccuracy))
         var result = EvalResult(.trebuchet, pixels: o.model.pixels, episodes: n, seconds: seconds)
         if o.model.pixels { result.frames = n }
         result.meanAbsMissM = r.meanAbsMiss; result.meanRelMiss = r.meanRelativeMiss; result.reachableFraction = r.reachableFraction
         result.meanRelMissReachable = Finite(r.meanRelativeMissReachable); result.bestPossibleMeanRelMiss = r.bestPossibleMeanRelativeMiss
+        result.unreachableFraction = 1 - r.reachableFraction; result.reachVerdictAccuracy = r.verdictAccuracy
         try o.json.print(result)
     }
 

@@ -10,7 +10,7 @@ import Control
 /// the gradient clipped to norm 1, the LQR cost-to-go at every window's end and
 /// the saved weights averaged (`hyperparameters`).
 public enum CartPolePixels: PixelTask {
-    /// `hidden` units; the view, `resolution` pixels wide, `samples` per pixel;
+    /// `hidden` units; the view, `resolution` pixels wide (64: at 32, seed 1 evaluated at 356 after 50 episodes), `samples` per pixel;
     /// `frames` seen (the current one and the three before it); BPTT `window`s of
     /// 8 steps, Adam's `learningRate`, the gradient clipped to `clipNorm`; the saved
     /// policy the Polyak average of the weights at `averageRate` per update
@@ -29,7 +29,7 @@ public enum CartPolePixels: PixelTask {
     public static let problem = ControlProblem.cartpole
     public static let stateSize = CartPoleDynamics.stateSize
     public static let hyperparameters = Hyperparameters(
-        hidden: 32, resolution: 32, samples: 4, frames: 4, window: 8, learningRate: 0.01, clipNorm: 1, averageRate: 0.01, costToGo: 3,
+        hidden: 32, resolution: 64, samples: 4, frames: 4, window: 8, learningRate: 0.01, clipNorm: 1, averageRate: 0.01, costToGo: 3,
         startSpread: 0, defaultEpisodes: 50)
     public static let maxFrames = 16
     public static let defaults = PixelDefaults(resolution: hyperparameters.resolution, samples: hyperparameters.samples, resolutions: 4...256,

@@ -124,19 +124,18 @@ public enum PendulumPixels: PixelTask {
     /// `learningRate`; a training episode of `roundsPerEpisode` rounds of
     /// `windowsPerRound` closed-loop windows of 2 simulated steps (200 steps), each
     /// round followed by `updatesPerRound` Adam updates on `batchSize` stored
-    /// targets; `defaultEpisodes` of `train pendulum --pixels` (it does not stop
-    /// early); the cached-frame evaluation after every `evaluateEvery` episodes and the last.
+    /// targets; `defaultEpisodes` of `train pendulum --pixels` (a fixed budget).
     public struct Hyperparameters: Recipe {
         public var hidden: Int, resolution: Int, samples: Int, cacheAngles: Int, learningRate: Double
         public var windowsPerRound: Int, roundsPerEpisode: Int, updatesPerRound: Int, batchSize: Int
-        public var defaultEpisodes: Int, evaluateEvery: Int
+        public var defaultEpisodes: Int
     }
 
     public static let problem = ControlProblem.pendulum
     public static let stateSize = PendulumDynamics.stateSize
     public static let hyperparameters = Hyperparameters(
         hidden: 32, resolution: 32, samples: 4, cacheAngles: 720, learningRate: 0.003, windowsPerRound: 10, roundsPerEpisode: 10,
-        updatesPerRound: 30, batchSize: 32, defaultEpisodes: 30, evaluateEvery: 5)
+        updatesPerRound: 30, batchSize: 32, defaultEpisodes: 30)
     /// The name of the policy in its model files (`pixels_policy`).
     public static let policyName = "pendulum-dense-1"
     public static let defaults = PixelDefaults(resolution: hyperparameters.resolution, samples: hyperparameters.samples, resolutions: 8...128,

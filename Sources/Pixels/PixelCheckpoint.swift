@@ -146,19 +146,6 @@ extension Checkpoint where Details == PixelTrainingDetails {
 
     // MARK: File
 
-    static func encoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }
-
-    static func decoder() -> JSONDecoder {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return d
-    }
-
     /// The checkpoint of the model file `model` (MODEL.json → MODEL.checkpoint.json, as `train` without --pixels).
     public static func checkpointPath(model: String) -> String { modelStem(model) + ".checkpoint.json" }
 
@@ -176,12 +163,12 @@ extension Checkpoint where Details == PixelTrainingDetails {
     /// Decodes and checks a checkpoint's bytes (see `read`); `path` names it in errors.
     public static func decode(_ data: Data, path: String, problem: ControlProblem, options: PixelTrainingOptions) throws -> PixelTrainingRun {
         // the format first, so that another kind of checkpoint (e.g. of `train` without --pixels) is named as such
-        if let h = try? decoder().decode(CheckpointHeader.self, from: data), h.format != formatName || h.version != currentVersion {
+        if let h = try? CheckpointJSON.decoder().decode(CheckpointHeader.self, from: data), h.format != formatName || h.version != currentVersion {
             throw ModelFileError(path: path, "format \(h.format) version \(h.version), expected \(formatName) version \(currentVersion)"
                 + (h.format == TrainingRun.formatName ? " (a checkpoint of train without --pixels)" : ""))
         }
         let run = try JSONFile.decode(PixelTrainingRun.self, from: data, path: path, expected: "a \(formatName) JSON file",
-                                      decoder: decoder())
+                                      decoder: CheckpointJSON.decoder())
         guard run.problem == problem else {
             throw ModelFileError(path: path, "checkpoint is for \(run.problem.rawValue) --pixels, not \(problem.rawValue)")
         }
@@ -202,7 +189,7 @@ extension Checkpoint where Details == PixelTrainingDetails {
     /// Writes the checkpoint atomically (temporary file, then rename).
     public func write(path: String) throws {
         let data: Data
-        do { data = try PixelTrainingRun.encoder().encode(self) } catch {
+        do { data = try CheckpointJSON.encoder().encode(self) } catch {
             throw ModelFileError(path: path, "cannot encode the checkpoint")
         }
         try writeAtomically(data, to: path)
@@ -250,22 +237,16 @@ extension Checkpoint where Details == PixelTrainingDetails {
         }
     }
 
-    /// Pendulum from pixels (`PendulumPixelTrainer` on `cache`) until `totalEpisodes`
-    /// episodes; every `evaluateEvery`-th episode and the last one are evaluated
-    /// (100 episodes on cached frames, seed + 1,000,003; evaluation draws nothing
-    /// from the run's generator, so the weights do not depend on it). `checkpoint`
-    /// gets the run after each episode. A run stopped at its last episode and
-    /// extended with a larger `totalEpisodes` keeps the evaluation point of that
-    /// episode in its curve (and possibly an earlier `solvedAt`), which an
-    /// uninterrupted run would not have made; its weights are the same bit for bit.
-    public mutating func trainPendulum(cache: PendulumFrameCache, totalEpisodes: Int, evaluateEvery: Int = PendulumPixels.hyperparameters.evaluateEvery,
+    /// Pendulum from pixels (`PendulumPixelTrainer` on `cache`) for a fixed budget
+    /// of `totalEpisodes` episodes, with no evaluation inside; `report` and
+    /// `checkpoint` get the run after each episode.
+    public mutating func trainPendulum(cache: PendulumFrameCache, totalEpisodes: Int,
                                        report: (CurvePoint, PixelTrainingRun) -> Void, checkpoint: (PixelTrainingRun) throws -> Void) throws {
         precondition(self.problem == .pendulum && cache.width == self.options.resolution, "trainPendulum: the cache does not match the run's options")
         var trainer = PendulumPixelTrainer(network: try currentNetwork(), optimizer: self.optimizer, cache: cache)
         trainer.useRendererGradient = self.options.rendererGradient
         trainer.replay = self.replay ?? PendulumReplay()
         trainer.environmentSteps = self.environmentSteps
-        let evalSeed = self.options.seed &+ 1_000_003
         let start = Date(), base = self.seconds
         while self.episodes < totalEpisodes {
             var r = 0.0
@@ -274,14 +255,9 @@ extension Checkpoint where Details == PixelTrainingDetails {
                 trainer.fit(updates: PendulumPixels.hyperparameters.updatesPerRound, batch: PendulumPixels.hyperparameters.batchSize, generator: &self.generator)
             }
             self.episodes += 1
-            var e = Double.nan
-            if self.episodes % evaluateEvery == 0 || self.episodes == totalEpisodes {
-                e = try evaluate(policy: trainer.cachedFramePolicy, task: PendulumTask.self, episodes: 100, seed: evalSeed).mean
-                if e >= PendulumTask.solvedMean && self.solvedAt == nil { self.solvedAt = self.episodes }
-            }
             self.network = NetworkFile(network: trainer.network); self.optimizer = trainer.optimizer; self.replay = trainer.replay
             self.environmentSteps = trainer.environmentSteps
-            try record(CurvePoint(episode: self.episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: e),
+            try record(CurvePoint(episode: self.episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: .nan),
                        seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
         }
     }

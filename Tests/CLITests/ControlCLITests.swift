@@ -75,4 +75,34 @@ struct ControlCLITests {
         #expect(again.stdout.contains("reused") && rendered == 0, "\(again.stdout)")
         #expect(try checkpointOptions(folder.path + "/p.checkpoint.json")["learningRate"] as? Double == 0.003)
     }
+
+    @Test("train from the state runs its whole budget, counts every step and evaluates after training only")
+    func stateTrainingCountsItsBudget() throws {
+        let folder = emptyFolder()
+        defer { folder.remove() }
+        let t = try diffray(["train", "cartpole", "--episodes", "2", "--seed", "1", "-o", "c.json", "--json"], in: folder.path)
+        #expect(t.status == 0, "\(t.stderr)")
+        let r = try lastJSON(t)
+        #expect(r["trainer"] as? String == "shac" && r["episodes"] as? Int == 2 && r["env_steps"] as? Int == 1000, "\(t.stdout)")
+        #expect(r["evaluation_seed"] as? Int == 12345 && r["final_evaluation"] as? Double != nil, "\(t.stdout)")
+        let bad = try diffray(["train", "cartpole", "--horizon", "7", "-o", "d.json"], in: folder.path)
+        #expect(bad.status == 2 && bad.stderr.contains("divide"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/d.json"))
+    }
+
+    @Test("aim says when a target is out of reach, with the nearest reachable distance and its settings")
+    func aimFlagsUnreachableTargets() throws {
+        let folder = emptyFolder()
+        defer { folder.remove() }
+        let far = try diffray(["aim", "--wind", "0", "--target", "300", "--json"], in: folder.path)
+        #expect(far.status == 0, "\(far.stderr)")
+        let r = try lastJSON(far)
+        #expect(r["reachable"] as? Bool == false && far.stdout.contains("out of reach"), "\(far.stdout)")
+        let nearest = try #require(r["nearest_distance"] as? Double)
+        #expect(nearest > 50 && nearest < 300, "\(far.stdout)")
+        #expect(r["nearest_angle"] as? Double != nil && r["nearest_weight"] as? Double != nil)
+        let near = try diffray(["aim", "--wind", "-2", "--target", "74.7", "--json"], in: folder.path)
+        let n = try lastJSON(near)
+        #expect(n["reachable"] as? Bool == true && n["nearest_distance"] == nil, "\(near.stdout)")
+    }
 }

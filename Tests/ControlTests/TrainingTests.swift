@@ -6,7 +6,7 @@ import Control
 @Test func cartPoleTrainingIsReproducibleWithASeed() {
     func train(_ seed: UInt64) -> (Network, Int) {
         var run = TrainingRun(problem: .cartpole, seed: seed)
-        try! run.train(totalEpisodes: 2, stopWhenSolved: false, report: { _ in }, checkpoint: { _ in })
+        try! run.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
         return (try! run.network.network(path: "-"), run.environmentSteps)
     }
     let a = train(5), b = train(5), c = train(6)
@@ -14,16 +14,16 @@ import Control
     #expect(a.0 != c.0)
 }
 
-@Test func pendulumTrainingIsReproducibleAndResumable() throws {
-    var whole = TrainingRun(problem: .pendulum, seed: 3)
-    try whole.train(totalEpisodes: 2, stopWhenSolved: false, report: { _ in }, checkpoint: { _ in })
+@Test func pendulumSurrogateTrainingIsReproducibleAndResumable() throws {
+    var whole = TrainingRun(problem: .pendulum, seed: 3, trainer: .surrogate)
+    try whole.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
     // One episode, a checkpoint through JSON, then the second.
-    var first = TrainingRun(problem: .pendulum, seed: 3)
-    try first.train(totalEpisodes: 1, stopWhenSolved: false, report: { _ in }, checkpoint: { _ in })
+    var first = TrainingRun(problem: .pendulum, seed: 3, trainer: .surrogate)
+    try first.train(totalEpisodes: 1, report: { _ in }, checkpoint: { _ in })
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("diffray-ckpt-\(getpid()).json").path
     try first.write(path: path)
     var resumed = try TrainingRun.read(path: path, problem: .pendulum)
-    try resumed.train(totalEpisodes: 2, stopWhenSolved: false, report: { _ in }, checkpoint: { _ in })
+    try resumed.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
     #expect(resumed.network.parameters == whole.network.parameters)
     #expect(resumed.environmentSteps == whole.environmentSteps && resumed.episodes == 2)
     #expect(throws: ModelFileError.self) { try TrainingRun.read(path: path, problem: .cartpole) }

@@ -22,7 +22,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 
 func noiseStudy() throws {
     var run = TrainingRun(problem: .cartpole, seed: 0)
-    try run.train(totalEpisodes: 50, stopWhenSolved: true, report: { _ in }, checkpoint: { _ in })
+    try run.train(totalEpisodes: CartPoleTask.defaultEpisodes, report: { _ in }, checkpoint: { _ in })
     let net = try run.network.network(path: "state policy", expecting: ControlProblem.cartpole.layers)
     print("state policy trained in \(run.episodes) episodes; mean return over 100 episodes with observation noise:")
     let levels: [[Double]] = [[0, 0.05, 0.1, 0.2], [0.1, 0.3, 0.6], [0.01, 0.03, 0.05], [0.05, 0.1, 0.2, 0.3, 0.6]]

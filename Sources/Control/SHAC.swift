@@ -1,0 +1,331 @@
+import Foundation
+import Autodiff
+import Learning
+
+/// The settings of the short-horizon actor-critic (`SHACTrainer`).
+///
+/// After Xu et al., "Accelerated Policy Learning with Parallel Differentiable
+/// Simulation" (ICLR 2022): `environments` episodes run side by side; every
+/// iteration advances each by `horizon` steps, backpropagates the window's
+/// discounted losses plus the critic's cost-to-go of its last state through the
+/// physics into the policy (one Adam step on the actor), then fits the critic to
+/// TD(λ) targets of the same steps (`criticIterations` passes over
+/// `criticBatches` mini-batches) and moves the target critic towards it. Both
+/// learning rates fall linearly to zero over the run's budget, as in the paper.
+public struct SHACSettings: Codable, Equatable, Sendable {
+    /// Parallel environments, and steps of each per window.
+    public var environments: Int, horizon: Int
+    /// γ and the TD(λ) mixing λ.
+    public var discount: Double, tdLambda: Double
+    public var actorLearningRate: Double, criticLearningRate: Double
+    public var criticIterations: Int, criticBatches: Int
+    /// α of the target critic's update, target ← α·target + (1 − α)·critic.
+    public var targetRate: Double
+    /// The actor's gradient is clipped to this norm (0: not clipped).
+    public var clipNorm: Double
+    /// The per-step loss as the critic and the actor see it is multiplied by this.
+    public var lossScale: Double
+    /// Width of the critic's two tanh hidden layers.
+    public var criticWidth: Int
+    /// Standard deviation of the Gaussian noise added to each training action
+    /// (the action's gradient passes through it; 0: none).
+    public var actionNoise: Double
+
+    public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
+                actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
+                targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0) {
+        self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
+        self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
+        self.criticIterations = criticIterations; self.criticBatches = criticBatches; self.targetRate = targetRate
+        self.clipNorm = clipNorm; self.lossScale = lossScale; self.criticWidth = criticWidth; self.actionNoise = actionNoise
+    }
+
+    /// Environment steps of one iteration (all environments together).
+    public var stepsPerIteration: Int { environments * horizon }
+
+    /// Why these settings cannot train an environment whose episodes last
+    /// `maxSteps` (an iteration's steps must divide an episode's so that a
+    /// budget of whole episodes is met exactly), or nil.
+    public func problem(maxSteps: Int) -> String? {
+        guard environments >= 1, environments <= 1024, horizon >= 1, horizon <= maxSteps else {
+            return "environments must be in 1...1024 and the horizon in 1...\(maxSteps), got \(environments) and \(horizon)"
+        }
+        guard maxSteps % stepsPerIteration == 0 else {
+            return "environments × horizon (\(environments) × \(horizon)) must divide an episode's \(maxSteps) steps"
+        }
+        guard discount > 0, discount <= 1, tdLambda >= 0, tdLambda <= 1 else {
+            return "discount must be in (0, 1] and λ in [0, 1], got \(discount) and \(tdLambda)"
+        }
+        guard actorLearningRate > 0, actorLearningRate.isFinite, criticLearningRate > 0, criticLearningRate.isFinite else {
+            return "learning rates must be positive, got \(actorLearningRate) and \(criticLearningRate)"
+        }
+        guard criticIterations >= 0, criticBatches >= 1, criticBatches <= stepsPerIteration,
+              targetRate >= 0, targetRate < 1, clipNorm >= 0, lossScale > 0, criticWidth >= 1, actionNoise >= 0 else {
+            return "inconsistent critic settings"
+        }
+        return nil
+    }
+}
+
+/// What a short-horizon actor-critic run carries between iterations beside the
+/// policy: the critic, its target and optimiser, and each parallel episode.
+public struct SHACState: Codable, Equatable {
+    public var settings: SHACSettings
+    public var critic: NetworkFile
+    public var targetCritic: NetworkFile
+    public var criticOptimizer: Adam
+    /// Each environment's state, steps into its episode and Gym return so far.
+    public var states: [[Double]]
+    public var episodeSteps: [Int]
+    public var episodeReturns: [Double]
+
+    /// A fresh state: the critic drawn from `generator`, each environment started from `D.startState`.
+    public init<D: Dynamics>(_ d: D.Type, settings: SHACSettings, generator: inout SeededGenerator) {
+        let critic = Network(layers: SHACState.criticLayers(inputs: D.observationSize, width: settings.criticWidth), generator: &generator)
+        self.settings = settings
+        self.critic = NetworkFile(network: critic)
+        targetCritic = self.critic
+        criticOptimizer = Adam(learningRate: settings.criticLearningRate)
+        states = (0..<settings.environments).map { _ in D.startState(&generator) }
+        episodeSteps = [Int](repeating: 0, count: settings.environments)
+        episodeReturns = [Double](repeating: 0, count: settings.environments)
+    }
+
+    /// The critic: the observation → width → width → 1 (tanh, tanh, linear).
+    public static func criticLayers(inputs: Int, width: Int) -> [Layer] {
+        Network.mlpLayers([inputs, width, width, 1], hidden: .tanh, output: .identity)
+    }
+
+    /// Why this state does not fit `D` (a checkpoint's), or nil.
+    public func problem<D: Dynamics>(_ d: D.Type) -> String? {
+        if let p = settings.problem(maxSteps: D.maxSteps) { return p }
+        let n = settings.environments
+        guard states.count == n, episodeSteps.count == n, episodeReturns.count == n,
+              states.allSatisfy({ $0.count == D.stateSize && $0.allSatisfy(\.isFinite) }),
+              episodeSteps.allSatisfy({ $0 >= 0 && $0 < D.maxSteps }) else {
+            return "inconsistent critic state: \(states.count) environment states for \(n) environments"
+        }
+        let layers = SHACState.criticLayers(inputs: D.observationSize, width: settings.criticWidth)
+        guard critic.layers == layers, targetCritic.layers == layers, critic.parameters.count == critic.parameterCount,
+              targetCritic.parameters.count == targetCritic.parameterCount,
+              criticOptimizer.m.isEmpty || criticOptimizer.m.count == critic.parameterCount else {
+            return "the critic's layers or parameters do not fit \(D.name)'s observation of \(D.observationSize) values"
+        }
+        return nil
+    }
+}
+
+/// What the critic learns from in one environment's window: the observations of
+/// its states, their scaled losses, the observation after the last step and
+/// whether the episode terminated there.
+struct CriticWindow {
+    var observations: [[Double]]
+    var costs: [Double]
+    var last: [Double]
+    var terminated: Bool
+}
+
+/// Trains a policy through the differentiable physics of `D` with a learned
+/// critic at the end of each short window (`SHACSettings`): the loss `L`
+/// (minus a reward with gradients) is what the policy minimises, the critic
+/// estimates its discounted sum from a state on. The policy acts as
+/// `actionScale · network(D.observation(state))`. An episode that terminates
+/// costs nothing after its last step; one truncated at `D.maxSteps`, or cut by
+/// the window's end, is bootstrapped with the target critic's cost-to-go.
+public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
+    public var actor: Network
+    public var actorOptimizer: Adam
+    public var actionScale: Double
+    public var state: SHACState
+    public var critic: Network
+    public var targetCritic: Network
+    /// Every simulated step so far (training only).
+    public var environmentSteps = 0
+
+    public init(actor: Network, optimizer: Adam, actionScale: Double, state: SHACState) throws {
+        if let p = state.problem(D.self) { throw ControlError(p) }
+        self.actor = actor; actorOptimizer = optimizer; self.actionScale = actionScale; self.state = state
+        critic = try state.critic.network(path: "checkpoint", expecting: state.critic.layers)
+        targetCritic = try state.targetCritic.network(path: "checkpoint", expecting: state.targetCritic.layers)
+    }
+
+    /// The state to checkpoint (the critics written back).
+    public var savedState: SHACState {
+        var s = state
+        s.critic = NetworkFile(network: critic); s.targetCritic = NetworkFile(network: targetCritic)
+        return s
+    }
+
+    /// One environment's steps within a window, up to its end or the end of its
+    /// episode: the linearised steps, the policy's traces, the state after the
+    /// last step and whether the episode terminated there.
+    struct Segment {
+        var steps: [LinearizedStep] = []
+        var traces: [Network.Trace] = []
+        var last: [Double] = []
+        var terminated = false
+    }
+
+    /// One iteration: every environment advances `horizon` steps, the actor takes
+    /// one Adam step, the critic is fitted. `progress` ∈ [0, 1] is the share of the
+    /// budget spent before it (for the learning rates' decay). Returns the Gym
+    /// returns of the episodes that ended in it.
+    public mutating func iterate(progress: Double, generator: inout SeededGenerator) -> [Double] {
+        let s = state.settings
+        let decay = max(0, 1 - progress)
+        var gradient = [Double](repeating: 0, count: actor.parameterCount)
+        var windows = [CriticWindow]()
+        var finished = [Double]()
+        for e in 0..<s.environments {
+            var segments = [Segment()]
+            for _ in 0..<s.horizon {
+                let x = state.states[e]
+                var trace = Network.Trace()
+                let out = actor.forward(D.observation(x), trace: &trace)[0]
+                let a = actionScale * out + (s.actionNoise > 0 ? s.actionNoise * generator.normal() : 0)
+                let lin = LinearizedStep.at(D.self, L.self, state: x, action: a)
+                state.episodeReturns[e] += D.reward(x, action: a)
+                state.episodeSteps[e] += 1
+                segments[segments.count - 1].steps.append(lin)
+                segments[segments.count - 1].traces.append(trace)
+                let terminated = D.isTerminal(lin.next)
+                if terminated || state.episodeSteps[e] >= D.maxSteps {
+                    segments[segments.count - 1].last = lin.next
+                    segments[segments.count - 1].terminated = terminated
+                    finished.append(state.episodeReturns[e])
+                    state.states[e] = D.startState(&generator)
+                    state.episodeSteps[e] = 0; state.episodeReturns[e] = 0
+                    segments.append(Segment())
+                } else {
+                    state.states[e] = lin.next
+                }
+            }
+            if segments[segments.count - 1].steps.isEmpty { segments.removeLast() } else { segments[segments.count - 1].last = state.states[e] }
+            for segment in segments {
+                actorGradient(segment, &gradient)
+                windows.append(CriticWindow(observations: segment.steps.map(\.observation), costs: segment.steps.map { s.lossScale * $0.loss },
+                                            last: D.observation(segment.last), terminated: segment.terminated))
+            }
+        }
+        environmentSteps += s.stepsPerIteration
+        let scale = s.lossScale / Double(s.stepsPerIteration)
+        for i in gradient.indices { gradient[i] *= scale }
+        clip(&gradient, toNorm: s.clipNorm)
+        actorOptimizer.learningRate = s.actorLearningRate * decay
+        actorOptimizer.update(&actor.parameters, gradient: gradient)
+        var inputs = [[Double]](), targets = [Double]()
+        for w in windows { tdTargets(w, &inputs, &targets) }
+        fitCritic(inputs: inputs, targets: targets, learningRate: s.criticLearningRate * decay, generator: &generator)
+        let a = s.targetRate
+        for i in targetCritic.parameters.indices {
+            targetCritic.parameters[i] = a * targetCritic.parameters[i] + (1 - a) * critic.parameters[i]
+        }
+        return finished
+    }
+
+    /// One window of `horizon` steps from `start` under the current policy (no
+    /// noise; nothing reset, counted or learned): the objective the actor
+    /// minimises, Σ γᵗℓ_t + γᵏ·C′(s_k) / `lossScale` (no C′ if the episode
+    /// terminated), and its gradient with respect to the policy's weights, as
+    /// `iterate` differentiates each environment's window. For checks.
+    public func windowObjective(from start: [Double]) -> (value: Double, gradient: [Double]) {
+        let s = state.settings
+        var segment = Segment()
+        var x = start, value = 0.0
+        for t in 0..<s.horizon {
+            var trace = Network.Trace()
+            let a = actionScale * actor.forward(D.observation(x), trace: &trace)[0]
+            let lin = LinearizedStep.at(D.self, L.self, state: x, action: a)
+            value += Foundation.pow(s.discount, Double(t)) * lin.loss
+            segment.steps.append(lin); segment.traces.append(trace)
+            x = lin.next
+            if D.isTerminal(x) { segment.terminated = true; break }
+        }
+        segment.last = x
+        if !segment.terminated {
+            value += Foundation.pow(s.discount, Double(segment.steps.count)) * targetCritic.predict(D.observation(x))[0] / s.lossScale
+        }
+        var gradient = [Double](repeating: 0, count: actor.parameterCount)
+        actorGradient(segment, &gradient)
+        return (value, gradient)
+    }
+
+    /// Adds the gradient of the segment's discounted losses plus, unless it
+    /// terminated, γᵏ times the target critic's cost-to-go of its last state.
+    /// Quantities of step t are kept relative to γᵗ: the sweep multiplies λ by γ
+    /// at each step back and each step's pullback into the weights by γᵗ.
+    func actorGradient(_ segment: Segment, _ gradient: inout [Double]) {
+        let n = D.stateSize, gamma = state.settings.discount
+        var terminal = [Double](repeating: 0, count: n)
+        if !segment.terminated {
+            let (obs, jacobian) = LinearizedStep.observationJacobian(D.self, segment.last.indices.map { Dual8(segment.last[$0], variable: $0) })
+            var trace = Network.Trace()
+            targetCritic.forward(obs, trace: &trace)
+            var unused = [Double]()
+            let dObs = targetCritic.backward([1], trace: trace, gradient: &unused)
+            // the critic estimates scaled losses (`lossScale`); the window's losses are not
+            for i in dObs.indices { for j in 0..<n { terminal[j] += dObs[i] * jacobian[i * n + j] / state.settings.lossScale } }
+        }
+        backpropagate(segment.steps, from: terminal, discount: gamma) { t, dA, dS in
+            let w = Foundation.pow(gamma, Double(t))
+            let dObs = actor.backward([dA * actionScale * w], trace: segment.traces[t], gradient: &gradient)
+            let st = segment.steps[t]
+            for i in dObs.indices { for j in 0..<n { dS[j] += dObs[i] / w * st.dObsdState[i * n + j] } }
+        }
+    }
+
+    /// Appends the TD(λ) target of each of the segment's states:
+    /// G_t = c_t + γ((1 − λ)V′(s_{t+1}) + λG_{t+1}), with G after the last step
+    /// V′ of the last state (0 if the episode terminated); V′ the target critic.
+    func tdTargets(_ w: CriticWindow, _ inputs: inout [[Double]], _ targets: inout [Double]) {
+        let s = state.settings
+        let k = w.costs.count
+        var g = w.terminated ? 0 : targetCritic.predict(w.last)[0]
+        var values = [Double](repeating: 0, count: k)
+        for t in (0..<k).reversed() {
+            if t == k - 1 {
+                g = w.costs[t] + s.discount * g
+            } else {
+                let next = targetCritic.predict(w.observations[t + 1])[0]
+                g = w.costs[t] + s.discount * ((1 - s.tdLambda) * next + s.tdLambda * g)
+            }
+            values[t] = g
+        }
+        inputs += w.observations; targets += values
+    }
+
+    /// Fits the critic to the targets by mean squared error: `criticIterations`
+    /// passes, each over the samples shuffled into `criticBatches` mini-batches.
+    mutating func fitCritic(inputs: [[Double]], targets: [Double], learningRate: Double, generator: inout SeededGenerator) {
+        let s = state.settings
+        guard !targets.isEmpty else { return }
+        state.criticOptimizer.learningRate = learningRate
+        var order = Array(targets.indices)
+        let batch = (targets.count + s.criticBatches - 1) / s.criticBatches
+        for _ in 0..<s.criticIterations {
+            order.shuffle(using: &generator)
+            for start in stride(from: 0, to: order.count, by: batch) {
+                let members = order[start..<min(start + batch, order.count)]
+                var gradient = [Double](repeating: 0, count: critic.parameterCount)
+                var trace = Network.Trace()
+                for i in members {
+                    let v = critic.forward(inputs[i], trace: &trace)[0]
+                    critic.backward([2 * (v - targets[i]) / Double(members.count)], trace: trace, gradient: &gradient)
+                }
+                state.criticOptimizer.update(&critic.parameters, gradient: gradient)
+            }
+        }
+    }
+}
+
+/// The cart-pole's reward for the short-horizon actor-critic: the shaped reward
+/// (`CartPoleDynamics.shapedReward`, 1 centred and upright, 0 at the track's end
+/// or at 12°) of the state reached, as a loss (its negative), so that an episode
+/// that ends early forgoes the rewards it would have had.
+public enum CartPoleShapedReward: SurrogateLoss {
+    @inlinable
+    public static func loss<T: Real>(state: [T], action: T, next: [T]) -> T {
+        -CartPoleDynamics.shapedReward(next)
+    }
+}
+

@@ -1,0 +1,77 @@
+import Testing
+import Foundation
+import Learning
+import Control
+
+/// The actor's gradient over a window (discounted losses, then the critic's
+/// cost-to-go of the last state through the physics and the observation)
+/// against central differences of the same objective in the weights.
+@Test func shacWindowGradientMatchesFiniteDifferences() throws {
+    var g = SeededGenerator(seed: 4)
+    let actor = Network(layers: PendulumTask.layers, generator: &g)
+    var settings = PendulumTask.hyperparameters.shac
+    settings.horizon = 10
+    var state = SHACState(PendulumTrainingDynamics.self, settings: settings, generator: &g)
+    // a critic that is not flat: its cost-to-go gradient must reach the weights
+    var critic = try state.critic.network(path: "-")
+    for i in critic.parameters.indices { critic.parameters[i] *= 3 }
+    state.critic = NetworkFile(network: critic); state.targetCritic = state.critic
+    let trainer = try SHACTrainer<PendulumTrainingDynamics, PendulumSurrogate>(
+        actor: actor, optimizer: Adam(learningRate: 0.01), actionScale: PendulumDynamics.maxTorque, state: state)
+    // slow enough that the speed clip and the torque bound stay inactive (central differences see them)
+    let start = [2.5, 0.3]
+    let (_, gradient) = trainer.windowObjective(from: start)
+    var checked = 0
+    for i in stride(from: 0, to: actor.parameterCount, by: 97) {
+        let h = 1e-6
+        var plus = trainer, minus = trainer
+        plus.actor.parameters[i] += h; minus.actor.parameters[i] -= h
+        let fd = (plus.windowObjective(from: start).value - minus.windowObjective(from: start).value) / (2 * h)
+        #expect(abs(fd - gradient[i]) <= 1e-5 * max(1, abs(fd)), "weight \(i): finite differences \(fd), BPTT \(gradient[i])")
+        checked += 1
+    }
+    #expect(checked >= 10)
+    #expect(gradient.contains { abs($0) > 1e-3 })
+}
+
+/// The default cart-pole recipe, a fixed budget of 10 episodes (5,000 steps,
+/// every one counted), evaluated afterwards on episodes training never drew.
+@Test func shacCartPoleMeetsTheBarWithinItsBudget() throws {
+    var run = TrainingRun(problem: .cartpole, seed: 2)
+    #expect(run.trainer == .shac)
+    var points = 0
+    try run.train(totalEpisodes: 10, report: { p in points += 1; #expect(p.evaluation.isNaN) }, checkpoint: { _ in })
+    #expect(points == 10 && run.episodes == 10 && run.environmentSteps == 10 * CartPoleDynamics.maxSteps)
+    let net = try run.currentNetwork()
+    let r = try evaluate(policy: CartPoleTask.policy(net), task: CartPoleTask.self, episodes: 20, seed: 12345)
+    #expect(r.mean >= 475, "mean return \(r.mean)")
+}
+
+/// Stopped after one episode, written to JSON and read back, a run ends where
+/// the whole run ends: weights, critic, parallel environments and counters.
+@Test func shacTrainingResumesBitForBit() throws {
+    struct Stop: Error {}
+    var whole = TrainingRun(problem: .pendulum, seed: 7)
+    try whole.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
+    // the same run stopped right after its first checkpoint, as a signal stops it
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("diffray-shac-\(getpid()).json").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var first = TrainingRun(problem: .pendulum, seed: 7)
+    #expect(throws: Stop.self) {
+        try first.train(totalEpisodes: 2, report: { _ in }, checkpoint: { run in try run.write(path: path); throw Stop() })
+    }
+    var resumed = try TrainingRun.read(path: path, problem: .pendulum)
+    #expect(resumed.episodes == 1 && resumed.environmentSteps == 200)
+    try resumed.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
+    #expect(resumed.environmentSteps == 400 && whole.environmentSteps == 400)
+    #expect(resumed.shac == whole.shac)
+    #expect(resumed.network.parameters == whole.network.parameters)
+}
+
+/// Settings whose iteration does not divide an episode's steps are refused with a reason.
+@Test func shacSettingsAreChecked() {
+    var s = CartPoleTask.hyperparameters.shac
+    #expect(s.problem(maxSteps: 500) == nil)
+    s.horizon = 7
+    #expect(s.problem(maxSteps: 500)?.contains("divide") == true)
+}
