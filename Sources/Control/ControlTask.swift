@@ -28,6 +28,17 @@ public enum ControlProblem: String, CaseIterable, Codable, Sendable {
     public var layers: [Layer] { task.layers }
     /// The default number of training episodes (trebuchet: shots).
     public var defaultEpisodes: Int { task.defaultEpisodes }
+
+    /// The trainer `train ENV` uses from the state when none is named: the learned
+    /// critic (SHAC) for the cart-pole; the pendulum's energy + LQR surrogate, since its
+    /// learned critic does not yet find the swing-up within the budget (the trebuchet's
+    /// single shot has no cost-to-go to learn: its own loop).
+    public var defaultStateTrainer: StateTrainer { self == .cartpole ? .shac : .surrogate }
+
+    /// The default number of training episodes with `trainer`.
+    public func defaultEpisodes(trainer: StateTrainer) -> Int {
+        self == .pendulum && trainer == .surrogate ? PendulumTask.surrogateEpisodes : defaultEpisodes
+    }
 }
 
 /// One environment as `diffray train ENV` trains it from the state: the
@@ -170,6 +181,8 @@ public enum PendulumTask: EpisodicTask {
         shac: SHACSettings(environments: 2, horizon: 25, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.01,
                            criticLearningRate: 0.002, lossScale: 0.1))
     public static let layers = Network.mlpLayers([3, 32, 32, 1], hidden: .tanh, output: .tanh)
+    /// The surrogate trainer's default budget: 20 episodes (4,000 simulated steps).
+    public static let surrogateEpisodes = 20
     public static var shacSettings: SHACSettings? { hyperparameters.shac }
 
     public static func shacState(_ settings: SHACSettings, generator: inout SeededGenerator) -> SHACState? {

@@ -59,9 +59,11 @@ extension Checkpoint where Details == StateTrainingDetails {
     /// (version 1 of cart-pole and the trebuchet only).
     public static var currentVersion: Int { 3 }
 
-    /// A fresh run with `trainer` (the actor-critic with `settings`, by default the
-    /// task's; problems without a sequence of steps always train with their own loop).
-    public init(problem: ControlProblem, seed: UInt64, trainer: StateTrainer = .shac, settings: SHACSettings? = nil) {
+    /// A fresh run with `trainer` (default: `problem.defaultStateTrainer`; the
+    /// actor-critic with `settings`, by default the task's; problems without a
+    /// sequence of steps always train with their own loop).
+    public init(problem: ControlProblem, seed: UInt64, trainer: StateTrainer? = nil, settings: SHACSettings? = nil) {
+        let trainer = trainer ?? problem.defaultStateTrainer
         var g = SeededGenerator(seed: seed)
         let net = Network(layers: problem.layers, generator: &g)
         var details = StateTrainingDetails(problem: problem, seed: seed)

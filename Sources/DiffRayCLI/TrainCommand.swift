@@ -28,7 +28,7 @@ struct TrainCommand: ParsableCommand {
 
 /// The options every `train ENV` shares; the defaults are the environment's recipe's.
 struct TrainOptions<P: PixelTask>: ParsableArguments {
-    @Option(help: "Training \(P.problem == .trebuchet ? "shots" : "episodes") (default \(P.problem.defaultEpisodes); with --pixels \(P.defaults.episodes)); with --resume, of the whole run.")
+    @Option(help: "Training \(P.problem == .trebuchet ? "shots" : "episodes") (default \(P.problem.defaultEpisodes(trainer: P.problem.defaultStateTrainer)); with --pixels \(P.defaults.episodes)); with --resume, of the whole run.")
     var episodes: Int?
 
     @Option(help: "Seed of the weights, start states and targets.")
@@ -144,8 +144,8 @@ struct TrainResult: Encodable {
 /// settings (defaults: the task's, `P.problem.task.shacSettings`). A resumed run
 /// keeps the settings it was started with.
 struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
-    @Option(help: "From the state: shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss).")
-    var trainer: StateTrainer = .shac
+    @Option(help: "From the state: shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss); default \(P.problem.defaultStateTrainer.rawValue).")
+    var trainer: StateTrainer?
     @Option(help: "Actor-critic: parallel environments (default \(Self.defaults?.environments ?? 0)).")
     var envs: Int?
     @Option(help: "Actor-critic: steps of each BPTT window (default \(Self.defaults?.horizon ?? 0)); envs × horizon must divide an episode's steps.")
@@ -186,9 +186,10 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     let model = o.model
     let checkpointPath = o.checkpointPath
     let plotPath = modelStem(model) + ".png"
-    let total = o.episodes ?? problem.defaultEpisodes
+    let trainer = t?.trainer ?? problem.defaultStateTrainer
     var session = o.resume ? try TrainingRun.read(path: checkpointPath, problem: problem)
-                           : TrainingRun(problem: problem, seed: UInt64(o.seed), trainer: t?.trainer ?? .surrogate, settings: try t?.settings())
+                           : TrainingRun(problem: problem, seed: UInt64(o.seed), trainer: trainer, settings: try t?.settings())
+    let total = o.episodes ?? problem.defaultEpisodes(trainer: session.trainer)
     if o.resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
     let shots = problem == .trebuchet
     if let s = session.shac?.settings {

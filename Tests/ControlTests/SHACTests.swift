@@ -51,12 +51,12 @@ import Control
 /// the whole run ends: weights, critic, parallel environments and counters.
 @Test func shacTrainingResumesBitForBit() throws {
     struct Stop: Error {}
-    var whole = TrainingRun(problem: .pendulum, seed: 7)
+    var whole = TrainingRun(problem: .pendulum, seed: 7, trainer: .shac)
     try whole.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
     // the same run stopped right after its first checkpoint, as a signal stops it
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("diffray-shac-\(getpid()).json").path
     defer { try? FileManager.default.removeItem(atPath: path) }
-    var first = TrainingRun(problem: .pendulum, seed: 7)
+    var first = TrainingRun(problem: .pendulum, seed: 7, trainer: .shac)
     #expect(throws: Stop.self) {
         try first.train(totalEpisodes: 2, report: { _ in }, checkpoint: { run in try run.write(path: path); throw Stop() })
     }
