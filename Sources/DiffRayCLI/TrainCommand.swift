@@ -189,7 +189,7 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     let trainer = t?.trainer ?? problem.defaultStateTrainer
     var session = o.resume ? try TrainingRun.read(path: checkpointPath, problem: problem)
                            : TrainingRun(problem: problem, seed: UInt64(o.seed), trainer: trainer, settings: try t?.settings())
-    let total = o.episodes ?? problem.defaultEpisodes(trainer: session.trainer)
+    let total = o.episodes ?? problem.defaultEpisodes(trainer: session.trainer ?? .surrogate)
     if o.resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
     let shots = problem == .trebuchet
     if let s = session.shac?.settings {
