@@ -10,7 +10,7 @@ import Autodiff
 /// Sizes: every count and index is 32-bit (up to `maximumPrimitiveCount`
 /// primitives and 2³² vertices). Per triangle the hierarchy keeps its
 /// `Primitive` (12 bytes), three vertex indices (12 bytes), about one binary
-/// node (40 bytes) and a third of a wide node (128 bytes); vertex positions are shared (`vertices`, 24 bytes each).
+/// node (40 bytes) and a third of a wide node (112 bytes); vertex positions are shared (`vertices`, 24 bytes each).
 public struct BVH: Sendable {
     /// A binary node's box: 32 bytes, bounds rounded
     /// outwards to single precision, fourth lanes zero. (They once held the
