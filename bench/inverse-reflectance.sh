@@ -4,7 +4,7 @@
 # target rendered at TARGET_SPP spp. Prints the recovered value, the largest
 # per-channel error (PASS when ≤ 0.01) and the time per iteration; then, when
 # the Mitsuba 3 reference tool is there, Mitsuba's `prb` on the same task in
-# the same run (`mitsuba-ref iterate`).
+# the same run (`mitsuba-ref iterate`) and the ratio of the two times per iteration.
 #   bench/inverse-reflectance.sh [OUT_DIR]            (default out/inverse-reflectance)
 #   environment: ITERS (50), RES (128), SPP (16), TARGET_SPP (1024), MITSUBA_REF
 set -euo pipefail
@@ -30,13 +30,15 @@ PY
 if [[ -n $MITSUBA ]]; then
   "$MITSUBA" iterate scenes/cornell-box.xml -D res="$res" --param red.reflectance.value --init 0.3,0.3,0.3 \
       --iters "$iters" --spp "$spp" --lr 0.05 --target-spp "$target_spp" 2>/dev/null | tail -n 1 > "$out/mitsuba.txt"
-  python3 - "$out/mitsuba.txt" "$truth" <<'PY'
+  python3 - "$out/mitsuba.txt" "$truth" "$out/result.txt" <<'PY'
 import json, sys
 r = json.loads(open(sys.argv[1]).read())
 truth = [float(x) for x in sys.argv[2].split(",")]
 err = [abs(a - b) for a, b in zip(r["value"], truth)]
 print("mitsuba 3 prb: recovered", [round(x, 4) for x in r["value"]], "max error %.4f" % max(err),
       "(%.2f s per iteration)" % r["seconds_per_iteration"])
+ours = json.loads(open(sys.argv[3]).read().strip().splitlines()[-1])["seconds_per_iteration"]
+print("ratio of seconds per iteration, diffray / mitsuba: %.2fx" % (ours / r["seconds_per_iteration"]))
 PY
 else
   echo "mitsuba 3: skipped (no mitsuba-ref: set MITSUBA_REF or put it at ../shared/tools/mitsuba-ref)"

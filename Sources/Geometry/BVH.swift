@@ -2,16 +2,17 @@ import Autodiff
 
 /// A bounding volume hierarchy over primitives, built with the binned
 /// surface area heuristic (Wald 2007; pbrt-v4's `BVHAggregate`, see
-/// `BVH+Build.swift`) and traversed in plain doubles. Nodes are flattened
-/// depth first: an interior node's first child follows it, `offset` holds the
-/// second.
+/// `BVH+Build.swift`) as a binary tree, then collapsed into a 4-wide tree
+/// that traversal walks (`BVH+Wide.swift`): boxes tested four at a time in
+/// single precision, primitives in doubles. Binary nodes are flattened depth
+/// first: an interior node's first child follows it, `offset` holds the second.
 ///
 /// Sizes: every count and index is 32-bit (up to `maximumPrimitiveCount`
 /// primitives and 2³² vertices). Per triangle the hierarchy keeps its
-/// `Primitive` (12 bytes), three vertex indices (12 bytes) and about one node
-/// (40 bytes); vertex positions are shared (`vertices`, 24 bytes each).
+/// `Primitive` (12 bytes), three vertex indices (12 bytes), about one binary
+/// node (40 bytes) and a third of a wide node (112 bytes); vertex positions are shared (`vertices`, 24 bytes each).
 public struct BVH: Sendable {
-    /// The traversal's copy of a node's box: 32 bytes, bounds rounded
+    /// A binary node's box: 32 bytes, bounds rounded
     /// outwards to single precision, fourth lanes zero. (They once held the
     /// offset and count bit patterns: small integers read as floats are
     /// subnormal, and the box test's vector arithmetic on those lanes cost a
@@ -23,7 +24,7 @@ public struct BVH: Sendable {
         @inlinable init(lower: SIMD4<Float>, upper: SIMD4<Float>) { self.lower = lower; self.upper = upper }
     }
 
-    /// The traversal's copy of a node's links, read once its box is hit: 8 bytes.
+    /// A binary node's links: 8 bytes.
     @frozen
     public struct NodeLink: Sendable {
         /// Leaf: first primitive; interior: index of the second child.
@@ -45,8 +46,16 @@ public struct BVH: Sendable {
     /// box arithmetic (extents, surface areas, the slab test's products).
     public static let coordinateLimit = 1e30
 
+    /// The binary tree the builder makes (depth first, as described above);
+    /// traversal walks `wide`, collapsed from it.
     public var packed: ContiguousArray<PackedNode>
     public var links: ContiguousArray<NodeLink>
+    /// The 4-wide hierarchy traversal walks (`WideNode`), root first, its
+    /// leaves (first primitive and count) and the traversal stack's size (8
+    /// bytes an entry: on the thread's stack up to 128 entries, 40 levels).
+    public var wide: ContiguousArray<WideNode>
+    public var wideLeaves: ContiguousArray<NodeLink>
+    public var wideStackCapacity: Int
     /// True when every primitive is a triangle (no analytic shapes to switch on).
     public var onlyTriangles: Bool
     /// Primitives in leaf order.
@@ -86,6 +95,7 @@ public struct BVH: Sendable {
         let order = builder.build()
         self.packed = builder.packed
         self.links = builder.links
+        (self.wide, self.wideLeaves, self.wideStackCapacity) = BVH.collapse(packed: builder.packed, links: builder.links)
         var prims = ContiguousArray<Primitive>(), tris = ContiguousArray<TriangleIndices>()
         prims.reserveCapacity(count)
         tris.reserveCapacity(count)
@@ -146,10 +156,7 @@ public struct BVHError: Error, Sendable, CustomStringConvertible {
 }
 
 extension BVH {
-    /// A ray's origin and inverse direction as single-precision scalars, for
-    /// `hits`: the box test reads lanes one by one (the same single-precision
-    /// operations as lane-wise SIMD4 arithmetic, without the shuffles the
-    /// vector form compiled to).
+    /// A ray's origin and inverse direction in single precision, for the box tests.
     @frozen @usableFromInline
     struct RayBox {
         @usableFromInline let ox: Float, oy: Float, oz: Float, ix: Float, iy: Float, iz: Float
@@ -164,27 +171,6 @@ extension BVH {
             ix = Float(1 / d.x); iy = Float(1 / d.y); iz = Float(1 / d.z)
             nx = ix.sign == .minus; ny = iy.sign == .minus; nz = iz.sign == .minus
         }
-    }
-
-    /// Slab test of a packed node in single precision; `tFar` is widened by a
-    /// few ulps so that rounding never culls a box the ray touches.
-    /// Per axis the entry distance from the face the ray enters through (the
-    /// lower one for a positive direction) and the exit distance from the other
-    /// (Williams et al. 2005), then
-    /// tNear = max(max(max(0, in.x), in.y), in.z) ≤ tFar = min(min(min(tMax, out.x), out.y), out.z) · (1 + 4e-7).
-    /// These equal min and max of the two faces' distances, as a slab test takes them.
-    /// A ray with a zero direction component whose origin lies in one of that
-    /// axis's face planes gives 0 · ∞ = NaN for that face; `Swift.max(a, NaN)` and
-    /// `Swift.min(a, NaN)` return a, so starting from 0 and tMax ignores the NaN
-    /// whichever axis, face and sign of zero it is: the ray touches the box, which is kept.
-    @inlinable @inline(__always)
-    static func hits(_ n: PackedNode, _ r: RayBox, _ tMax: Float) -> Bool {
-        let inX = ((r.nx ? n.upper.x : n.lower.x) - r.ox) * r.ix, outX = ((r.nx ? n.lower.x : n.upper.x) - r.ox) * r.ix
-        let inY = ((r.ny ? n.upper.y : n.lower.y) - r.oy) * r.iy, outY = ((r.ny ? n.lower.y : n.upper.y) - r.oy) * r.iy
-        let inZ = ((r.nz ? n.upper.z : n.lower.z) - r.oz) * r.iz, outZ = ((r.nz ? n.lower.z : n.upper.z) - r.oz) * r.iz
-        let tNear = Swift.max(Swift.max(Swift.max(0, inX), inY), inZ)
-        let tFar = Swift.min(Swift.min(Swift.min(tMax, outX), outY), outZ)
-        return tNear <= tFar * 1.000_000_4
     }
 
     /// Möller–Trumbore on triangle `t`, its edges formed from the shared
@@ -221,55 +207,56 @@ extension BVH {
     }
 
     /// The closest hit along `o + t d` for t in (tMin, tMax).
-    /// The root's box is not tested: it holds the whole scene, which camera
-    /// rays always meet, and a ray that misses it misses every box below it
-    /// (the children's tests cull it, one level later). The same hits.
+    /// Walks `wide`: a node's four boxes in one single-precision slab test
+    /// (rounded outwards boxes, `tFar` widened by a few ulps, so rounding never
+    /// culls a box the ray touches), the children hit pushed farthest first, and
+    /// a popped child skipped when it starts beyond the closest hit so far.
+    /// Primitives are tested in doubles, so the hits are those of a brute-force
+    /// search (equal distances may name a different one of the primitives).
     @inlinable
     public func intersect(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double = .infinity) -> Hit? {
-        if packed.isEmpty { return nil }
-        let negative = (d.x < 0, d.y < 0, d.z < 0)
-        let ray = RayBox(o: o, d: d)
+        if wide.isEmpty { return nil }
+        let ray = WideRay(RayBox(o: o, d: d))
         var best = Hit(t: tMax, u: 0, v: 0, primitive: -1)
         var bestF = Float(best.t)
         let onlyTriangles = self.onlyTriangles
-        return packed.withUnsafeBufferPointer { nodes in
-          links.withUnsafeBufferPointer { links in
+        return wide.withUnsafeBufferPointer { nodes in
+          wideLeaves.withUnsafeBufferPointer { leaves in
           triangles.withUnsafeBufferPointer { tris in
           vertices.withUnsafeBufferPointer { verts in
           primitives.withUnsafeBufferPointer { prims in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: BVH.stackCapacity) { stack in
-                var sp = 0
-                var current = 0
-                while true {
-                    if current == 0 || BVH.hits(nodes[current], ray, bestF) {
-                        let node = links[current]
-                        let count = Int(node.count)
-                        if count > 0 {
-                            let first = Int(node.offset)
-                            for i in first..<first + count {
-                                let h = onlyTriangles ? BVH.intersectTriangle(tris[i], verts, o, d, tMin, best.t)
-                                                      : intersectPrimitive(i, prims, tris, verts, o, d, tMin, best.t)
-                                if let h {
-                                    best = Hit(t: h.t, u: h.u, v: h.v, primitive: Int32(i))
-                                    bestF = Float(h.t)
-                                }
-                            }
-                            if sp == 0 { break }
-                            sp -= 1; current = Int(stack[sp])
-                        } else {
-                            let axis = node.axis
-                            let dirNeg = axis == 0 ? negative.0 : (axis == 1 ? negative.1 : negative.2)
-                            if dirNeg {
-                                stack[sp] = UInt32(current + 1); sp += 1
-                                current = Int(node.offset)
-                            } else {
-                                stack[sp] = node.offset; sp += 1
-                                current = current + 1
+            withUnsafeTemporaryAllocation(of: WideEntry.self, capacity: wideStackCapacity) { stack in
+                stack[0] = WideEntry(child: 0, tNear: 0)
+                var sp = 1
+                while sp > 0 {
+                    sp -= 1
+                    let entry = stack[sp]
+                    if entry.tNear > bestF * 1.000_000_4 { continue }
+                    if entry.child & BVH.leafFlag != 0 {
+                        let leaf = leaves[Int(entry.child & ~BVH.leafFlag)]
+                        let first = Int(leaf.offset)
+                        for i in first..<first + Int(leaf.count) {
+                            let h = onlyTriangles ? BVH.intersectTriangle(tris[i], verts, o, d, tMin, best.t)
+                                                  : intersectPrimitive(i, prims, tris, verts, o, d, tMin, best.t)
+                            if let h {
+                                best = Hit(t: h.t, u: h.u, v: h.v, primitive: Int32(i))
+                                bestF = Float(h.t)
                             }
                         }
-                    } else {
-                        if sp == 0 { break }
-                        sp -= 1; current = Int(stack[sp])
+                        continue
+                    }
+                    let node = nodes.baseAddress! + Int(entry.child)
+                    var (tNear, hit) = BVH.hits(node, ray, bestF)
+                    // Push the children hit, each sorted in so that the nearest is on top.
+                    let base = sp
+                    while hit != 0 {
+                        let lane = hit.trailingZeroBitCount
+                        hit &= hit - 1
+                        let e = WideEntry(child: node.pointee.child[lane], tNear: tNear[lane])
+                        var j = sp
+                        while j > base && stack[j - 1].tNear < e.tNear { stack[j] = stack[j - 1]; j -= 1 }
+                        stack[j] = e
+                        sp += 1
                     }
                 }
                 return best.primitive >= 0 ? best : nil
@@ -282,43 +269,43 @@ extension BVH {
     }
 
     /// Whether anything lies along `o + t d` for t in (tMin, tMax): shadow rays.
-    /// The root's box is not tested, as in `intersect`.
+    /// The same walk as `intersect`, stopping at the first primitive hit, in no particular order.
     @inlinable
     public func occluded(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double) -> Bool {
-        if packed.isEmpty { return false }
+        if wide.isEmpty { return false }
         let tMaxF = tMax.isFinite ? Float(tMax) : .infinity
-        let ray = RayBox(o: o, d: d)
+        let ray = WideRay(RayBox(o: o, d: d))
         let onlyTriangles = self.onlyTriangles
-        return packed.withUnsafeBufferPointer { nodes in
-          links.withUnsafeBufferPointer { links in
+        return wide.withUnsafeBufferPointer { nodes in
+          wideLeaves.withUnsafeBufferPointer { leaves in
           triangles.withUnsafeBufferPointer { tris in
           vertices.withUnsafeBufferPointer { verts in
           primitives.withUnsafeBufferPointer { prims in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: BVH.stackCapacity) { stack in
-                var sp = 0
-                var current = 0
-                while true {
-                    if current == 0 || BVH.hits(nodes[current], ray, tMaxF) {
-                        let node = links[current]
-                        let count = Int(node.count)
-                        if count > 0 {
-                            let first = Int(node.offset)
-                            for i in first..<first + count {
-                                let h = onlyTriangles ? BVH.intersectTriangle(tris[i], verts, o, d, tMin, tMax)
-                                                      : intersectPrimitive(i, prims, tris, verts, o, d, tMin, tMax)
-                                if h != nil { return true }
-                            }
-                            if sp == 0 { return false }
-                            sp -= 1; current = Int(stack[sp])
-                        } else {
-                            stack[sp] = node.offset; sp += 1
-                            current += 1
+            withUnsafeTemporaryAllocation(of: WideEntry.self, capacity: wideStackCapacity) { stack in
+                stack[0] = WideEntry(child: 0, tNear: 0)
+                var sp = 1
+                while sp > 0 {
+                    sp -= 1
+                    let entry = stack[sp]
+                    if entry.child & BVH.leafFlag != 0 {
+                        let leaf = leaves[Int(entry.child & ~BVH.leafFlag)]
+                        let first = Int(leaf.offset)
+                        for i in first..<first + Int(leaf.count) {
+                            let h = onlyTriangles ? BVH.intersectTriangle(tris[i], verts, o, d, tMin, tMax)
+                                                  : intersectPrimitive(i, prims, tris, verts, o, d, tMin, tMax)
+                            if h != nil { return true }
                         }
-                    } else {
-                        if sp == 0 { return false }
-                        sp -= 1; current = Int(stack[sp])
+                        continue
+                    }
+                    let node = nodes.baseAddress! + Int(entry.child)
+                    var hit = BVH.hits(node, ray, tMaxF).hit
+                    while hit != 0 {
+                        stack[sp] = WideEntry(child: node.pointee.child[hit.trailingZeroBitCount], tNear: 0)
+                        hit &= hit - 1
+                        sp += 1
                     }
                 }
+                return false
             }
           }
           }

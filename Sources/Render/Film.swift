@@ -139,8 +139,13 @@ public struct ImageBlock {
     /// The tabulated filter at offset `x` (pixels) from a pixel centre.
     @inlinable @inline(__always)
     static func tabulatedWeight(_ x: Double, _ table: [Double], radius: Double) -> Double {
-        let k = Int((abs(x) * (Double(ImageBlock.tableSize) / radius)).rounded())
-        return k <= ImageBlock.tableSize ? table[k] : 0
+        // The nearest entry, halves rounded up: `v.rounded()` for v ≥ 0, without
+        // its call into libm (v − k is exact for 0 ≤ v < 2⁵²; |x| spans a few pixels).
+        let v = abs(x) * (Double(ImageBlock.tableSize) / radius)
+        if !(v < Double(ImageBlock.tableSize) + 0.5) { return 0 }
+        var k = Int(v)
+        if v - Double(k) >= 0.5 { k += 1 }
+        return table[k]
     }
 
     /// Adds radiance `c` at film position (fx, fy) (pixels, continuous).

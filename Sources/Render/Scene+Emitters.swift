@@ -6,7 +6,8 @@ extension Scene {
     /// that moving or resizing the shape moves the sample).
     @inlinable
     public func samplePoint(on s: Int, _ u: (Double, Double)) -> (p: Vector3<T>, n: Vector3<T>, area: T) {
-        shapes.withUnsafeBufferPointer { $0[s].samplePoint(u) }
+        // Borrowed in place: copying a generic `Shape` per light sample cost more than the sample.
+        shapes.withUnsafeBufferPointer { Shape.samplePoint(of: $0.baseAddress! + s, u) }
     }
 }
 
@@ -93,7 +94,8 @@ extension Scene {
         let dist2 = (si.p.primal - from).lengthSquared
         let cosL = abs(dot(si.ng.primal, direction))
         if cosL <= 0 { return 0 }
-        return dist2 / (cosL * shapes[si.shape].area) / Double(emitters.count)
+        let area = shapes.withUnsafeBufferPointer { Shape.area(of: $0.baseAddress! + si.shape) }
+        return dist2 / (cosL * area) / Double(emitters.count)
     }
 
     /// Solid-angle pdf of sampling escaping direction `d` towards environment emitter `k`.
@@ -114,30 +116,37 @@ extension Shape {
     /// A point sampled uniformly by area, its unit normal, and the area (1 / pdf).
     @inlinable
     public func samplePoint(_ u: (Double, Double)) -> (p: Vector3<T>, n: Vector3<T>, area: T) {
-        let shape = self
+        withUnsafePointer(to: self) { Shape.samplePoint(of: $0, u) }
+    }
+
+    /// `samplePoint(_:)` on a shape borrowed in place (it reads the fields it needs).
+    @inlinable
+    public static func samplePoint(of s: UnsafePointer<Shape<T>>, _ u: (Double, Double)) -> (p: Vector3<T>, n: Vector3<T>, area: T) {
         var p: Vector3<T>, n: Vector3<T>, area: T
-        switch shape.geometry {
+        let offset = s.pointee.offset
+        switch s.pointee.geometry {
         case .mesh(let m):
             let (tri, u0) = m.sampleTriangle(u.0)
             let (b1, b2) = Warp.squareToUniformTriangle((u0, u.1))
-            let (p0, p1, p2) = shape.triangleVertices(m, tri)
+            let (p0, p1, p2) = triangleVertices(m, tri, s.pointee.vertices, offset)
             p = p0 * T(1 - b1 - b2) + p1 * T(b1) + p2 * T(b2)
             n = cross(p1 - p0, p2 - p0).normalized
             area = T(m.area)
         case .sphere:
             let d = Warp.squareToUniformSphere(u)
+            let radius = s.pointee.radius
             n = Vector3<T>(d)
-            p = shape.placedCenter + n * shape.radius
-            area = 4 * T.pi * shape.radius * shape.radius
+            p = placed(s.pointee.center, offset) + n * radius
+            area = 4 * T.pi * radius * radius
         case .disk(let toWorld):
             let (x, y) = Warp.squareToUniformDiskConcentric(u)
-            p = shape.place(toWorld.point(Vector3<T>(T(x), T(y), 0)))
-            let ax = shape.turn(toWorld.vector(Vector3<T>(1, 0, 0))), ay = shape.turn(toWorld.vector(Vector3<T>(0, 1, 0)))
+            p = placed(toWorld.point(Vector3<T>(T(x), T(y), 0)), offset)
+            let ax = turned(toWorld.vector(Vector3<T>(1, 0, 0)), offset), ay = turned(toWorld.vector(Vector3<T>(0, 1, 0)), offset)
             let c = cross(ax, ay)
             n = c.normalized
             area = T.pi * c.length
         }
-        if shape.flipNormals { n = -n }
+        if s.pointee.flipNormals { n = -n }
         return (p, n, area)
     }
 }

@@ -328,8 +328,14 @@ extension Scene where T == Double {
         var perTile = [[Double]](repeating: [], count: grid.count)
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
         let wanted = Set(keys)
+        // As in forward mode: a path none of whose vertices lies on a shape the keys
+        // vary has no derivative; it is traced in doubles first and replayed on the
+        // tape only when it touched one.
+        let marked = shapesVarying(with: wanted)
+        let primalTanX = camera.tanHalfFov
         perTile.withUnsafeMutableBufferPointer { out in
-            let out = out
+          (marked ?? []).withUnsafeBufferPointer { markedBuffer in
+            let out = out, markedShapes = marked == nil ? nil : markedBuffer
             forEachTile(grid.count, threads: options.threads, progress: options.progress) { tile in
                 let tape = Tape.current
                 tape.reset()
@@ -345,6 +351,12 @@ extension Scene where T == Double {
                         sr += imageAdjoint[3 * p] * s; sg += imageAdjoint[3 * p + 1] * s; sb += imageAdjoint[3 * p + 2] * s
                     }
                     if sr == 0 && sg == 0 && sb == 0 { return }
+                    if let markedShapes {
+                        var probe = sampler, touched = false
+                        _ = pathRadiance(camera.ray(filmX: fx, filmY: fy, tanHalfFov: primalTanX), &probe,
+                                         marked: markedShapes, touched: &touched)
+                        if !touched { return }
+                    }
                     let l = scene.pathRadiance(scene.camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &sampler)
                     if l.r.value.isFinite && l.g.value.isFinite && l.b.value.isFinite {
                         tape.backward(l.r, l.g, l.b, seeds: sr, sg, sb, from: mark)
@@ -357,6 +369,7 @@ extension Scene where T == Double {
                 out[tile] = comps.map { c in leaves[c.key].map { tape.adjoint(of: $0[c.index]) } ?? 0 }
                 tape.reset()
             }
+          }
         }
         var total = [Double](repeating: 0, count: comps.count)
         for g in perTile where !g.isEmpty { for i in total.indices { total[i] += g[i] } }

@@ -63,10 +63,14 @@ public struct Shape<T: Real> {
     }
 
     /// Surface area (primal), for area-light pdfs.
-    public var area: Double {
-        switch geometry {
+    public var area: Double { withUnsafePointer(to: self) { Shape.area(of: $0) } }
+
+    /// `area` of a shape borrowed in place.
+    @inlinable
+    public static func area(of s: UnsafePointer<Shape<T>>) -> Double {
+        switch s.pointee.geometry {
         case .mesh(let m): return m.area
-        case .sphere: return 4 * Double.pi * radius.primal * radius.primal
+        case .sphere: return 4 * Double.pi * s.pointee.radius.primal * s.pointee.radius.primal
         case .disk(let t):
             let ax = t.vector(Vec3(1, 0, 0)), ay = t.vector(Vec3(0, 1, 0))
             return Double.pi * cross(ax, ay).length

@@ -1,0 +1,151 @@
+import Autodiff
+
+extension BVH {
+    /// A node of the 4-wide hierarchy that traversal walks: the boxes of up to
+    /// four children in structure-of-arrays form, so that one ray is tested
+    /// against all four with single-precision `SIMD4` arithmetic (Wald et al.
+    /// 2008, "Getting Rid of Packets"; Embree's BVH4). Unused lanes hold an
+    /// empty box (lower +∞, upper −∞), which no ray hits. 112 bytes.
+    @frozen
+    public struct WideNode: Sendable {
+        public var lowerX: SIMD4<Float>, upperX: SIMD4<Float>
+        public var lowerY: SIMD4<Float>, upperY: SIMD4<Float>
+        public var lowerZ: SIMD4<Float>, upperZ: SIMD4<Float>
+        /// Per lane: an interior child's index in `wide`, or `leafFlag` | the
+        /// leaf's index in `wideLeaves`.
+        public var child: SIMD4<UInt32>
+
+        @inlinable init() {
+            lowerX = SIMD4(repeating: .infinity); lowerY = lowerX; lowerZ = lowerX
+            upperX = SIMD4(repeating: -.infinity); upperY = upperX; upperZ = upperX
+            child = .zero
+        }
+
+        /// Lane `i` holds the child `box` (a binary node's).
+        mutating func set(_ i: Int, box: PackedNode, child c: UInt32) {
+            lowerX[i] = box.lower.x; lowerY[i] = box.lower.y; lowerZ[i] = box.lower.z
+            upperX[i] = box.upper.x; upperY[i] = box.upper.y; upperZ[i] = box.upper.z
+            child[i] = c
+        }
+    }
+
+    /// Marks a `WideNode.child` lane (and a stack entry) that is a leaf.
+    @inlinable static var leafFlag: UInt32 { 1 << 31 }
+
+    /// Collapses the binary hierarchy (`packed`, `links`) into `WideNode`s:
+    /// each wide node takes a binary node's two children and keeps opening its
+    /// interior child of largest surface area until it has four (pbrt-v3's and
+    /// Embree's collapse). The leaves and their primitive ranges are the binary
+    /// tree's, so the same primitives are tested; only the number of box tests
+    /// and stack operations changes. The root is always a wide node (a tree
+    /// that is one leaf becomes a root with one leaf lane). Returns the nodes,
+    /// the leaves (first primitive and count, as binary leaf links) and the
+    /// stack size a traversal needs (each node pushes at most four children
+    /// and pops one).
+    static func collapse(packed: ContiguousArray<PackedNode>, links: ContiguousArray<NodeLink>)
+        -> (nodes: ContiguousArray<WideNode>, leaves: ContiguousArray<NodeLink>, stack: Int) {
+        var wide = ContiguousArray<WideNode>(), leaves = ContiguousArray<NodeLink>()
+        if packed.isEmpty { return (wide, leaves, 1) }
+        wide.reserveCapacity(max(1, packed.count / 3 + 1))
+        leaves.reserveCapacity(packed.count / 2 + 1)
+        func area(_ i: Int) -> Float {
+            let e = packed[i].upper - packed[i].lower
+            return e.x * e.y + e.y * e.z + e.z * e.x
+        }
+        // Binary nodes to turn into wide nodes, with the wide index each fills and its depth.
+        var pending: [(binary: Int, wide: Int, depth: Int)] = [(0, 0, 1)]
+        var depth = 1
+        wide.append(WideNode())
+        while let (b, w, level) = pending.popLast() {
+            depth = max(depth, level)
+            var children: [Int]
+            if links[b].count > 0 {
+                children = [b]
+            } else {
+                children = [b + 1, Int(links[b].offset)]
+                while children.count < 4 {
+                    var open = -1
+                    for (k, c) in children.enumerated() where links[c].count == 0 {
+                        if open < 0 || area(c) > area(children[open]) { open = k }
+                    }
+                    if open < 0 { break }
+                    let c = children[open]
+                    children.replaceSubrange(open...open, with: [c + 1, Int(links[c].offset)])
+                }
+            }
+            var node = WideNode()
+            for (lane, c) in children.enumerated() {
+                if links[c].count > 0 {
+                    node.set(lane, box: packed[c], child: leafFlag | UInt32(leaves.count))
+                    leaves.append(links[c])
+                } else {
+                    let index = wide.count
+                    wide.append(WideNode())
+                    pending.append((c, index, level + 1))
+                    node.set(lane, box: packed[c], child: UInt32(index))
+                }
+            }
+            wide[w] = node
+        }
+        return (wide, leaves, 3 * depth + 2)
+    }
+
+    /// One entry of the wide traversal's stack (8 bytes): a child (as in
+    /// `WideNode.child`) and the distance at which the ray enters its box.
+    @frozen @usableFromInline
+    struct WideEntry {
+        @usableFromInline var child: UInt32
+        @usableFromInline var tNear: Float
+        @inlinable init(child: UInt32, tNear: Float) { self.child = child; self.tNear = tNear }
+    }
+
+    /// A ray's origin and inverse direction splatted over four lanes, with its
+    /// direction's signs: per axis the face it enters through is chosen once
+    /// per ray, not per lane.
+    @frozen @usableFromInline
+    struct WideRay {
+        @usableFromInline let ox: SIMD4<Float>, oy: SIMD4<Float>, oz: SIMD4<Float>
+        @usableFromInline let ix: SIMD4<Float>, iy: SIMD4<Float>, iz: SIMD4<Float>
+        @usableFromInline let nx: Bool, ny: Bool, nz: Bool
+        @inlinable @inline(__always)
+        init(_ r: RayBox) {
+            ox = SIMD4(repeating: r.ox); oy = SIMD4(repeating: r.oy); oz = SIMD4(repeating: r.oz)
+            ix = SIMD4(repeating: r.ix); iy = SIMD4(repeating: r.iy); iz = SIMD4(repeating: r.iz)
+            nx = r.nx; ny = r.ny; nz = r.nz
+        }
+    }
+
+    /// Lane-wise `Swift.max(a, b)`: `b` where `b > a`, else `a` (so a NaN in `b` leaves `a`).
+    @inlinable @inline(__always)
+    static func laneMax(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a.replacing(with: b, where: b .> a) }
+    /// Lane-wise `Swift.min(a, b)`: `b` where `b < a`, else `a`.
+    @inlinable @inline(__always)
+    static func laneMin(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a.replacing(with: b, where: b .< a) }
+
+    /// Slab test of a wide node's four boxes in single precision: each lane's
+    /// entry distance, and a bit mask of the lanes whose box the ray meets before `tMax`.
+    /// Per axis the entry distance from the face the ray enters through (the
+    /// lower one for a positive direction) and the exit distance from the other
+    /// (Williams et al. 2005), then
+    /// tNear = max(max(max(0, in.x), in.y), in.z) ≤ tFar = min(min(min(tMax, out.x), out.y), out.z) · (1 + 4e-7):
+    /// `tFar` is widened by a few ulps so that rounding never culls a box the ray touches.
+    /// A ray with a zero direction component whose origin lies in one of that
+    /// axis's face planes gives 0 · ∞ = NaN for that face; `laneMax(a, NaN)` and
+    /// `laneMin(a, NaN)` return a, so starting from 0 and tMax ignores the NaN
+    /// whichever axis, face and sign of zero it is: the ray touches the box, which is kept.
+    @inlinable @inline(__always)
+    static func hits(_ n: UnsafePointer<WideNode>, _ r: WideRay, _ tMax: Float) -> (tNear: SIMD4<Float>, hit: UInt32) {
+        let inX = ((r.nx ? n.pointee.upperX : n.pointee.lowerX) - r.ox) * r.ix
+        let outX = ((r.nx ? n.pointee.lowerX : n.pointee.upperX) - r.ox) * r.ix
+        let inY = ((r.ny ? n.pointee.upperY : n.pointee.lowerY) - r.oy) * r.iy
+        let outY = ((r.ny ? n.pointee.lowerY : n.pointee.upperY) - r.oy) * r.iy
+        let inZ = ((r.nz ? n.pointee.upperZ : n.pointee.lowerZ) - r.oz) * r.iz
+        let outZ = ((r.nz ? n.pointee.lowerZ : n.pointee.upperZ) - r.oz) * r.iz
+        let tNear = laneMax(laneMax(laneMax(.zero, inX), inY), inZ)
+        let tFar = laneMin(laneMin(laneMin(SIMD4(repeating: tMax), outX), outY), outZ)
+        let hit = tNear .<= tFar * 1.000_000_4
+        // One bit a lane (lane i is bit i), so that the caller visits only the lanes hit.
+        let bits = SIMD4<UInt32>(1, 2, 4, 8).replacing(with: 0, where: .!hit)
+        return (tNear, bits[0] | bits[1] | bits[2] | bits[3])
+    }
+}
