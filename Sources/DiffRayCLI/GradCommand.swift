@@ -61,7 +61,7 @@ struct GradCommand: ParsableCommand {
             boundary.secondarySamplesPerPixel = q
         }
         let targetImage = try target.map { try loadTarget($0, width: s.film.width, height: s.film.height) }
-        let options = RenderOptions(samplesPerPixel: spp ?? s.sampleCount, seed: UInt64(seed), threads: threads)
+        let options = RenderOptions(samplesPerPixel: spp ?? s.sampleCount, seed: UInt64(seed), threads: threads, communicator: .world)
         let start = Date()
         let comps = try s.components(of: input.params)
         var gradient = [Double](repeating: 0, count: comps.count)

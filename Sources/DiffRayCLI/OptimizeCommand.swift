@@ -84,13 +84,13 @@ struct OptimizeCommand: ParsableCommand {
         Interruption.deferUntilCheckpoint()
         for iteration in first..<iters {
             let current = try base.updated(values)
-            let primalOptions = RenderOptions(samplesPerPixel: spp, seed: UInt64(seed) &* 1_000_003 &+ UInt64(2 * iteration), threads: threads)
+            let primalOptions = RenderOptions(samplesPerPixel: spp, seed: UInt64(seed) &* 1_000_003 &+ UInt64(2 * iteration), threads: threads, communicator: .world)
             let (image, _) = current.render(primalOptions)
             let (value, adjoint) = lossKind.evaluatePyramid(image, target: targetImage, levels: pyramid)
             losses.append(value)
             // The replay uses other random numbers than the primal: the two
             // estimates are independent, so the L2 gradient is unbiased.
-            let replay = RenderOptions(samplesPerPixel: spp, seed: primalOptions.seed &+ 1, threads: threads)
+            let replay = RenderOptions(samplesPerPixel: spp, seed: primalOptions.seed &+ 1, threads: threads, communicator: .world)
             let gradient = try current.renderReverse(keys: input.params, imageAdjoint: adjoint, replay)
             if gradient.allSatisfy({ $0.isFinite }) {
                 var flat = input.params.flatMap { values[$0]! }
@@ -135,7 +135,7 @@ struct OptimizeCommand: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(String(decoding: try encoder.encode(recovered), as: UTF8.self) + "\n", to: outDir + "/params.json")
         let final = try base.updated(values)
-        try final.render(RenderOptions(samplesPerPixel: max(spp, 64), seed: UInt64(seed), threads: threads)).0
+        try final.render(RenderOptions(samplesPerPixel: max(spp, 64), seed: UInt64(seed), threads: threads, communicator: .world)).0
             .write(to: outDir + "/final.png")
         try writeRecoveredScene(values, scene: final)
         try reports.commit()

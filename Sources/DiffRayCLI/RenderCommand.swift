@@ -71,7 +71,7 @@ struct RenderCommand: ParsableCommand {
             : loaded.aovs.flatMap { aov in [png, hdr].compactMap { $0.map { RenderCommand.aovPath($0, aov.name) } } }
         let transaction = try OutputTransaction.begin(planned)
         let options = RenderOptions(samplesPerPixel: spp, seed: UInt64(seed), threads: threads,
-                                    progress: { bar.update($0) })
+                                    progress: { bar.update($0) }, communicator: .world)
         let stats: RenderStatistics
         var outputs = [String]()
         if loaded.aovs.isEmpty {

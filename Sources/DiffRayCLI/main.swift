@@ -33,17 +33,31 @@ configureAllocator()
 /// on standard error (control characters escaped) and exit status 2; help and
 /// version exit 0; SIGINT and SIGTERM remove temporary files and exit 130 / 143.
 Interruption.install()
+/// Under `mpirun` every rank runs the same command on its share of the work;
+/// rank 0 alone prints and writes files (`AtomicFile.writesFiles`). An error on
+/// any rank ends that rank with status 2 and mpirun then ends the whole job;
+/// lines from ranks other than 0 name their rank.
+var errorPrefix = ""
 do {
+    let world = try Communicator.startWorld()
+    if !world.isRoot {
+        AtomicFile.writesFiles = false
+        FileHandle.isQuiet = true
+        _ = freopen("/dev/null", "w", stdout)
+        errorPrefix = "rank \(world.rank) of \(world.size): "
+    }
     var command = try DiffRayCommand.parseAsRoot()
     try command.run()
+    world.finish()
 } catch let interrupted as Interrupted {
-    FileHandle.standardErrorWrite(CommandLineInput.errorLine("\(interrupted)") + "\n")
+    FileHandle.errorWrite(errorPrefix + CommandLineInput.errorLine("\(interrupted)") + "\n")
     exit(interrupted.status)
 } catch {
     let code = DiffRayCommand.exitCode(for: error)
     if code == .success {
+        if !errorPrefix.isEmpty { exit(0) }
         DiffRayCommand.exit(withError: error)
     }
-    FileHandle.standardErrorWrite(CommandLineInput.errorLine(DiffRayCommand.message(for: error)) + "\n")
+    FileHandle.errorWrite(errorPrefix + CommandLineInput.errorLine(DiffRayCommand.message(for: error)) + "\n")
     exit(2)
 }
