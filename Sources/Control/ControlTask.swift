@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Autodiff
 import Learning
@@ -112,7 +113,8 @@ public enum CartPoleTask: EpisodicTask {
         while run.episodes < totalEpisodes && !(stopWhenSolved && run.solvedAt != nil) {
             let r = trainer.trainEpisode(start: CartPoleDynamics.startState(&run.generator))
             run.episodes += 1
-            let e = try evaluate(policy: policy(trainer.network), task: self, episodes: 100, seed: run.trainingEvaluationSeed)
+            let e = try evaluate(policy: policy(trainer.network), task: self, episodes: 100, seed: run.trainingEvaluationSeed,
+                                 communicator: .world)
             if e.mean >= solvedMean && run.solvedAt == nil { run.solvedAt = run.episodes }
             let p = CurvePoint(episode: run.episodes, trainReturn: r.reward, evaluation: e.mean)
             run.curve.append(p)
@@ -174,7 +176,8 @@ public enum PendulumTask: EpisodicTask {
                 trainer.fit(updates: h.updatesPerRound, batch: h.batchSize, generator: &run.generator)
             }
             run.episodes += 1
-            let e = try evaluate(policy: policy(trainer.network), task: self, episodes: 100, seed: run.trainingEvaluationSeed)
+            let e = try evaluate(policy: policy(trainer.network), task: self, episodes: 100, seed: run.trainingEvaluationSeed,
+                                 communicator: .world)
             if e.mean >= solvedMean && run.solvedAt == nil { run.solvedAt = run.episodes }
             // the training return: mean reward per simulated step (random states), times 200 (an episode's worth)
             let p = CurvePoint(episode: run.episodes, trainReturn: r * Double(PendulumDynamics.maxSteps), evaluation: e.mean)
@@ -224,6 +227,7 @@ public enum TrebuchetTask: ControlTask {
         var trainer = TrebuchetAimer.Trainer(network: try run.currentNetwork(), optimizer: run.optimizer,
                                              batchSize: h.batchSize, generator: run.generator)
         trainer.shots = run.episodes
+        trainer.communicator = .world
         var lossSum = 0.0, lossCount = 0
         while trainer.shots < totalEpisodes {
             trainer.optimizer.learningRate = h.learningRate(progress: Double(trainer.shots) / Double(totalEpisodes))

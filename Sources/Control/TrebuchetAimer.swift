@@ -1,3 +1,4 @@
+import Cluster
 import Autodiff
 import Learning
 
@@ -152,6 +153,8 @@ public enum TrebuchetAimer {
         public var batchGrowth: (after: Int, to: Int)? = (TrebuchetTask.hyperparameters.grownBatchAfter, TrebuchetTask.hyperparameters.grownBatchSize)
         /// Shots simulated so far.
         public var shots = 0
+        /// The processes a batch's shots are spread over.
+        public var communicator = Communicator.local
 
         public init(network: Network, optimizer: Adam, batchSize: Int, generator: SeededGenerator,
                     delta: Double = TrebuchetTask.hyperparameters.huberDelta) {
@@ -165,23 +168,30 @@ public enum TrebuchetAimer {
             return batchSize
         }
 
-        /// One mini-batch step; returns the batch's mean loss.
+        /// One mini-batch step; returns the batch's mean loss. Every process
+        /// draws every shot's situation (the generator stays in step) and
+        /// simulates its shards of the batch; the per-shot gradients are summed
+        /// in shot order (`WorkShards`), so the weights do not depend on the
+        /// number of processes.
         public mutating func step() -> Double {
-            var gradient = [Double](repeating: 0, count: network.parameterCount)
-            var loss = 0.0
-            var trace = Network.Trace()
             let batchSize = currentBatchSize
-            for _ in 0..<batchSize {
-                let (w, t) = TrebuchetAimer.sample(&generator)
+            let situations = (0..<batchSize).map { _ in TrebuchetAimer.sample(&generator) }
+            let shards = WorkShards(count: batchSize, over: communicator)
+            var trace = Network.Trace()
+            let mine = shards.owned.map { k -> [Double] in
+                let (w, t) = situations[k]
+                var gradient = [Double](repeating: 0, count: network.parameterCount)
                 let o = network.forward(TrebuchetAimer.inputs(wind: w, target: t), trace: &trace)
                 let (a, m) = TrebuchetAimer.decode(o)
                 let (da, dm) = TrebuchetAimer.decodeDerivative(o)
                 let d = Trebuchet.shoot(wind: Dual2(w), angle: Dual2(a, variable: 0), weight: Dual2(m, variable: 1))
                 let h = TrebuchetAimer.huber((d.value - t) / t, delta: delta)
-                loss += h.loss
                 let scale = h.derivative / t / Double(batchSize)
                 _ = network.backward([scale * d.partial(0) * da, scale * d.partial(1) * dm], trace: trace, gradient: &gradient)
+                return gradient + [h.loss]
             }
+            var gradient = shards.sumInShardOrder(mine, length: network.parameterCount + 1)
+            let loss = gradient.removeLast()
             shots += batchSize
             optimizer.update(&network.parameters, gradient: gradient)
             return loss / Double(batchSize)

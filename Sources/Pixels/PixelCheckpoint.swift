@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Autodiff
 import ImageIO
@@ -276,7 +277,7 @@ extension Checkpoint where Details == PixelTrainingDetails {
             self.episodes += 1
             var e = Double.nan
             if self.episodes % evaluateEvery == 0 || self.episodes == totalEpisodes {
-                e = try evaluate(policy: trainer.cachedFramePolicy, task: PendulumTask.self, episodes: 100, seed: evalSeed).mean
+                e = try evaluate(policy: trainer.cachedFramePolicy, task: PendulumTask.self, episodes: 100, seed: evalSeed, communicator: .world).mean
                 if e >= PendulumTask.solvedMean && self.solvedAt == nil { self.solvedAt = self.episodes }
             }
             self.network = NetworkFile(network: trainer.network); self.optimizer = trainer.optimizer; self.replay = trainer.replay
@@ -299,6 +300,7 @@ extension Checkpoint where Details == PixelTrainingDetails {
                      "trainTrebuchet: the data set does not match the run's options")
         let total = self.options.totalEpisodes ?? TrebuchetTask.hyperparameters.pixelShots
         var trainer = TrebuchetPixels.Trainer(network: try currentNetwork(), optimizer: self.optimizer, generator: self.generator)
+        trainer.communicator = .world
         trainer.shots = self.episodes
         let lr = self.options.learningRate
         func curveMiss(_ net: Network) -> Double {
