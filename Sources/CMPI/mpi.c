@@ -14,6 +14,8 @@ static int (*comm_rank)(handle, int *);
 static int (*comm_size)(handle, int *);
 static int (*allgatherv)(const void *, int, handle, void *, const int *, const int *, handle, handle);
 static int (*allgather)(const void *, int, handle, void *, int, handle, handle);
+static int (*send)(const void *, int, handle, int, int, handle);
+static int (*recv)(void *, int, handle, int, int, handle, void *);
 static int (*bcast)(void *, int, handle, int, handle);
 static int (*barrier)(handle);
 static int (*mpi_abort)(handle, int);
@@ -39,6 +41,8 @@ int diffray_mpi_open(const char *library, char *error, size_t length) {
         {"MPI_Comm_size", (void **)&comm_size},
         {"MPI_Allgatherv", (void **)&allgatherv},
         {"MPI_Allgather", (void **)&allgather},
+        {"MPI_Send", (void **)&send},
+        {"MPI_Recv", (void **)&recv},
         {"MPI_Bcast", (void **)&bcast},
         {"MPI_Barrier", (void **)&barrier},
         {"MPI_Abort", (void **)&mpi_abort},
@@ -68,6 +72,15 @@ int diffray_mpi_allgatherv_double(const double *mine, int count, double *all, co
 
 int diffray_mpi_allgather_int64(long long mine, long long *all) {
     return allgather(&mine, 1, type_long_long, all, 1, type_long_long, comm_world);
+}
+
+int diffray_mpi_send_double(const double *values, int count, int destination, int tag) {
+    return send(values, count, type_double, destination, tag, comm_world);
+}
+
+// MPI_STATUS_IGNORE is a null pointer in Open MPI's mpi.h.
+int diffray_mpi_receive_double(double *values, int count, int source, int tag) {
+    return recv(values, count, type_double, source, tag, comm_world, NULL);
 }
 
 int diffray_mpi_broadcast(void *buffer, int bytes, int root) { return bcast(buffer, bytes, type_byte, root, comm_world); }

@@ -97,6 +97,31 @@ public final class Communicator: @unchecked Sendable {
         return all
     }
 
+    /// Sends `values` to rank `destination` (matched by its `receive`).
+    public func send(_ values: [Double], to destination: Int, tag: Int = 0) {
+        precondition(usesMPI && values.count <= Int(Int32.max), "send: needs MPI and at most 2^31 - 1 values")
+        check(diffray_mpi_send_double(values, Int32(values.count), Int32(destination), Int32(tag)), "MPI_Send")
+    }
+
+    /// Receives `count` values sent by rank `source`.
+    public func receive(_ count: Int, from source: Int, tag: Int = 0) -> [Double] {
+        precondition(usesMPI && count <= Int(Int32.max), "receive: needs MPI and at most 2^31 - 1 values")
+        var values = [Double](repeating: 0, count: count)
+        check(diffray_mpi_receive_double(&values, Int32(count), Int32(source), Int32(tag)), "MPI_Recv")
+        return values
+    }
+
+    /// `values` of rank `root` on every process (each passes a buffer of the same length).
+    public func broadcast(_ values: [Double], from root: Int) -> [Double] {
+        guard usesMPI else { return values }
+        precondition(values.count <= Int(Int32.max) / 8, "broadcast: \(values.count) values exceed one MPI collective's limit")
+        var values = values
+        values.withUnsafeMutableBytes { raw in
+            check(diffray_mpi_broadcast(raw.baseAddress, Int32(raw.count), Int32(root)), "MPI_Bcast")
+        }
+        return values
+    }
+
     /// Open MPI's default error handler ends the job on a failed collective;
     /// a non-zero status that still returns is a bug worth stopping for.
     private func check(_ status: Int32, _ call: String) {

@@ -176,7 +176,7 @@ public enum TrebuchetAimer {
         public mutating func step() -> Double {
             let batchSize = currentBatchSize
             let situations = (0..<batchSize).map { _ in TrebuchetAimer.sample(&generator) }
-            let shards = WorkShards(count: batchSize, over: communicator)
+            let shards = WorkShards(count: batchSize, over: communicator, layout: .blocks)
             var trace = Network.Trace()
             let mine = shards.owned.map { k -> [Double] in
                 let (w, t) = situations[k]

@@ -331,7 +331,7 @@ public enum TrebuchetPixels: PixelTask {
         /// are spread over `communicator`'s processes and their gradients summed
         /// in batch order (`WorkShards`): the same weights for any number of processes.
         public mutating func step(_ batch: ArraySlice<Example>) -> Double {
-            let shards = WorkShards(count: batch.count, over: communicator)
+            let shards = WorkShards(count: batch.count, over: communicator, layout: .blocks)
             var trace = Network.Trace()
             let mine = shards.owned.map { k -> [Double] in
                 let e = batch[batch.startIndex + k]

@@ -32,6 +32,9 @@ public struct Run: Sendable {
     public var stdout: String
     public var stderr: String
     public var seconds: Double
+    public init(status: Int32, stdout: String, stderr: String, seconds: Double) {
+        self.status = status; self.stdout = stdout; self.stderr = stderr; self.seconds = seconds
+    }
 }
 
 /// Runs the `diffray` binary with `arguments` in `directory`.

@@ -18,6 +18,10 @@ int diffray_mpi_allgatherv_double(const double *_Nullable mine, int count, doubl
                                   const int *_Nonnull counts, const int *_Nonnull displacements);
 /// MPI_Allgather of one 64-bit integer per rank into `all` (size entries).
 int diffray_mpi_allgather_int64(long long mine, long long *_Nonnull all);
+/// MPI_Send of `count` doubles to rank `destination` (point to point, not collective).
+int diffray_mpi_send_double(const double *_Nullable values, int count, int destination, int tag);
+/// MPI_Recv of `count` doubles from rank `source` (point to point, not collective).
+int diffray_mpi_receive_double(double *_Nullable values, int count, int source, int tag);
 /// MPI_Bcast of `bytes` bytes from `root`.
 int diffray_mpi_broadcast(void *_Nullable buffer, int bytes, int root);
 int diffray_mpi_barrier(void);
