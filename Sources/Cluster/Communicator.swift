@@ -21,6 +21,14 @@ public final class Communicator: @unchecked Sendable {
     /// Whether there is more than one process.
     public var isDistributed: Bool { size > 1 }
 
+    /// What this process has communicated: calls, and payload bytes sent and
+    /// received (an all-gather sends its own part and receives the others').
+    public private(set) var traffic = Traffic()
+    public struct Traffic: Sendable, CustomStringConvertible {
+        public var calls = 0, bytesSent = 0, bytesReceived = 0
+        public var description: String { "\(calls) calls, \(bytesSent) bytes sent, \(bytesReceived) bytes received" }
+    }
+
     init(rank: Int, size: Int, usesMPI: Bool) {
         self.rank = rank; self.size = size; self.usesMPI = usesMPI
     }
@@ -75,6 +83,7 @@ public final class Communicator: @unchecked Sendable {
     /// `mine` from every process, in rank order.
     public func allGather(_ mine: Int) -> [Int] {
         guard usesMPI else { return [mine] }
+        count(sent: 8, received: 8 * (size - 1))
         var all = [Int64](repeating: 0, count: size)
         check(diffray_mpi_allgather_int64(Int64(mine), &all), "MPI_Allgather")
         return all.map { Int($0) }
@@ -89,6 +98,7 @@ public final class Communicator: @unchecked Sendable {
         let total = counts.reduce(0, +)
         // MPI counts and displacements are C ints: 2^31 - 1 doubles (16 GiB) per collective.
         precondition(total <= Int(Int32.max), "allGather: \(total) values exceed one MPI collective's limit")
+        count(sent: 8 * mine.count, received: 8 * (total - mine.count))
         var displacements = [Int32](), offset: Int32 = 0
         for c in counts { displacements.append(offset); offset += Int32(c) }
         var all = [Double](repeating: 0, count: total)
@@ -100,12 +110,14 @@ public final class Communicator: @unchecked Sendable {
     /// Sends `values` to rank `destination` (matched by its `receive`).
     public func send(_ values: [Double], to destination: Int, tag: Int = 0) {
         precondition(usesMPI && values.count <= Int(Int32.max), "send: needs MPI and at most 2^31 - 1 values")
+        count(sent: 8 * values.count, received: 0)
         check(diffray_mpi_send_double(values, Int32(values.count), Int32(destination), Int32(tag)), "MPI_Send")
     }
 
     /// Receives `count` values sent by rank `source`.
     public func receive(_ count: Int, from source: Int, tag: Int = 0) -> [Double] {
         precondition(usesMPI && count <= Int(Int32.max), "receive: needs MPI and at most 2^31 - 1 values")
+        self.count(sent: 0, received: 8 * count)
         var values = [Double](repeating: 0, count: count)
         check(diffray_mpi_receive_double(&values, Int32(count), Int32(source), Int32(tag)), "MPI_Recv")
         return values
@@ -115,11 +127,16 @@ public final class Communicator: @unchecked Sendable {
     public func broadcast(_ values: [Double], from root: Int) -> [Double] {
         guard usesMPI else { return values }
         precondition(values.count <= Int(Int32.max) / 8, "broadcast: \(values.count) values exceed one MPI collective's limit")
+        count(sent: rank == root ? 8 * values.count : 0, received: rank == root ? 0 : 8 * values.count)
         var values = values
         values.withUnsafeMutableBytes { raw in
             check(diffray_mpi_broadcast(raw.baseAddress, Int32(raw.count), Int32(root)), "MPI_Bcast")
         }
         return values
+    }
+
+    private func count(sent: Int, received: Int) {
+        traffic.calls += 1; traffic.bytesSent += sent; traffic.bytesReceived += received
     }
 
     /// Open MPI's default error handler ends the job on a failed collective;

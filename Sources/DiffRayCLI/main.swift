@@ -1,5 +1,6 @@
 import ArgumentParser
 import DiffRay
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,6 +49,9 @@ do {
     }
     var command = try DiffRayCommand.parseAsRoot()
     try command.run()
+    if world.isDistributed && ProcessInfo.processInfo.environment["DIFFRAY_MPI_TRAFFIC"] != nil {
+        FileHandle.errorWrite("rank \(world.rank) of \(world.size): \(world.traffic)\n")
+    }
     world.finish()
 } catch let interrupted as Interrupted {
     FileHandle.errorWrite(errorPrefix + CommandLineInput.errorLine("\(interrupted)") + "\n")
