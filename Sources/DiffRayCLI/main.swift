@@ -49,8 +49,12 @@ do {
     }
     var command = try DiffRayCommand.parseAsRoot()
     try command.run()
-    if world.isDistributed && ProcessInfo.processInfo.environment["DIFFRAY_MPI_TRAFFIC"] != nil {
-        FileHandle.errorWrite("rank \(world.rank) of \(world.size): \(world.traffic)\n")
+    // What this process sent and the CPU time it used (bench/mpi-scaling.sh reads it).
+    if ProcessInfo.processInfo.environment["DIFFRAY_MPI_TRAFFIC"] != nil {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        FileHandle.errorWrite("rank \(world.rank) of \(world.size): \(world.traffic), " + String(format: "%.3f s CPU", cpu) + "\n")
     }
     world.finish()
 } catch let interrupted as Interrupted {
