@@ -103,20 +103,37 @@ public enum TrebuchetAimer {
     /// fraction, the reachable-only mean and the floor.
     public static func evaluate(count: Int, seed: UInt64, reachability: Bool,
                                 aimer: (_ wind: Double, _ target: Double) throws -> (angle: Double, weight: Double)) rethrows -> Evaluation {
+        try evaluate(count: count, seed: seed, reachability: reachability) { _, w, t in try aimer(w, t) }
+    }
+
+    /// `evaluate(count:seed:reachability:aimer:)` with the shot's index given to
+    /// `aimer`, the shots spread over `communicator`'s processes (every process
+    /// draws every situation; the sums run in shot order, so the figures do not
+    /// depend on the number of processes).
+    public static func evaluate(count: Int, seed: UInt64, reachability: Bool, communicator: Communicator = .local,
+                                aimer: (_ index: Int, _ wind: Double, _ target: Double) throws -> (angle: Double, weight: Double))
+        rethrows -> Evaluation {
         var g = SeededGenerator(seed: seed)
+        let situations = (0..<count).map { _ in sample(&g) }
+        let shards = WorkShards(count: count, over: communicator)
+        // Per shot: the miss, the relative miss, whether it was reachable, the best relative miss possible.
+        let mine = try shards.owned.map { k -> [Double] in
+            let (w, t) = situations[k]
+            let (a, m) = try aimer(k, w, t)
+            let miss = Swift.abs(Trebuchet.shoot(wind: w, angle: a, weight: m) - t)
+            guard reachability else { return [miss, miss / t, 0, 0] }
+            let r = self.reachability(wind: w, target: t)
+            return [miss, miss / t, r.reachable ? 1 : 0, r.bestRelativeMiss]
+        }
         var e = Evaluation()
         e.count = count
         var abs = 0.0, rel = 0.0, relReach = 0.0, reachCount = 0, floor = 0.0
-        for _ in 0..<count {
-            let (w, t) = sample(&g)
-            let (a, m) = try aimer(w, t)
-            let miss = Swift.abs(Trebuchet.shoot(wind: w, angle: a, weight: m) - t)
-            abs += miss
-            rel += miss / t
+        for shot in shards.allGather(mine) {
+            abs += shot[0]
+            rel += shot[1]
             if reachability {
-                let r = self.reachability(wind: w, target: t)
-                if r.reachable { reachCount += 1; relReach += miss / t }
-                floor += r.bestRelativeMiss
+                if shot[2] == 1 { reachCount += 1; relReach += shot[1] }
+                floor += shot[3]
             }
         }
         let n = Double(count)

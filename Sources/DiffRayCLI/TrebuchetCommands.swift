@@ -77,11 +77,13 @@ extension TrebuchetPixels: EnvironmentCommand {
         if o.model.pixels {
             let (network, m) = try o.model.pixelModel()
             r = try evaluate(network, view: try View(directory: o.model.templates.scenes, resolution: m.resolution, samples: m.samples),
-                             count: n, seed: seed)
+                             count: n, seed: seed, communicator: .world)
             seen = " from pixels (\(m.resolution)x\(m.resolution), \(m.samples) spp), \(n) fresh frames"
         } else {
             let network = try o.model.stateNetwork()
-            r = TrebuchetAimer.evaluate(count: n, seed: seed, reachability: true) { w, t in TrebuchetAimer.aim(network, wind: w, target: t) }
+            r = TrebuchetAimer.evaluate(count: n, seed: seed, reachability: true, communicator: .world) { _, w, t in
+                TrebuchetAimer.aim(network, wind: w, target: t)
+            }
         }
         let seconds = Date().timeIntervalSince(start)
         print(String(format: "trebuchet: %d random targets%@, mean |miss| %.4f m, mean relative miss %.5f (%.3f%%), %.2f s",

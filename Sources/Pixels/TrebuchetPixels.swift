@@ -388,12 +388,11 @@ public enum TrebuchetPixels: PixelTask {
     /// rendered afresh (frame i with `frameSeed(seed ^ evaluationSalt, i)`), with
     /// the reachability figures of `TrebuchetAimer.evaluate`.
     public static let evaluationSalt: UInt64 = 0xE7A1
-    public static func evaluate(_ network: Network, view: View, count: Int, seed: UInt64, reachability: Bool = true) throws
-        -> TrebuchetAimer.Evaluation {
-        var i = 0
-        return try TrebuchetAimer.evaluate(count: count, seed: seed, reachability: reachability) { w, t in
+    /// With a distributed `communicator` the shots (and their frames) are spread over the processes.
+    public static func evaluate(_ network: Network, view: View, count: Int, seed: UInt64, reachability: Bool = true,
+                                communicator: Communicator = .local) throws -> TrebuchetAimer.Evaluation {
+        try TrebuchetAimer.evaluate(count: count, seed: seed, reachability: reachability, communicator: communicator) { i, w, t in
             let image = try view.render(wind: w, target: t, seed: frameSeed(seed ^ evaluationSalt, i))
-            i += 1
             return aim(network, observation: observation(image))
         }
     }

@@ -121,16 +121,22 @@ struct MPIRunTests {
         #expect(checkpoint("m") == checkpoint("s"))
     }
 
-    @Test("train: the trebuchet's shots and the cart-pole's evaluation episodes spread over ranks give the same weights; rollout frames too")
+    @Test("train, eval, rollout: the trebuchet's shots and the cart-pole's evaluation episodes spread over ranks give the same weights, figures and frames")
     func train() throws {
         let folder = ScratchFolder(prefix: "diffray-mpi")
         defer { folder.remove() }
         func parameters(_ file: String) -> [Double]? { json(bytes(folder.file(file)))?["parameters"] as? [Double] }
+        var evaluations = [NSDictionary]()
         for n in 1...3 {
             expectSuccess(try diffray(ranks: n, ["train", "trebuchet", "--episodes", "192", "--seed", "3", "-o", "t\(n).json"], in: folder.path),
                           "train trebuchet on \(n) ranks")
             expectSuccess(try diffray(ranks: n, ["train", "cartpole", "--episodes", "2", "--keep-going", "--seed", "3", "-o", "c\(n).json"],
                                       in: folder.path), "train cartpole on \(n) ranks")
+            let eval = try diffray(ranks: n, ["eval", "trebuchet", "--policy", "t1.json", "--episodes", "50", "--json"], in: folder.path)
+            expectSuccess(eval, "eval on \(n) ranks")
+            var figures = json(eval.stdout.split(separator: "\n").last.flatMap { $0.data(using: .utf8) }) ?? [:]
+            figures["seconds"] = nil
+            evaluations.append(figures as NSDictionary)
             expectSuccess(try diffray(ranks: n, ["rollout", "trebuchet", "--policy", "t1.json", "--frames", "f\(n)", "--res", "16",
                                                  "--spp", "1", "--every", "40"], in: folder.path), "rollout on \(n) ranks")
         }
@@ -141,6 +147,8 @@ struct MPIRunTests {
         let cartpole = try #require(parameters("c1.json"))
         #expect(parameters("c2.json") == cartpole)
         #expect(parameters("c3.json") == cartpole)
+        #expect(evaluations.count == 3 && evaluations[0]["mean_rel_miss"] != nil)
+        #expect(evaluations.allSatisfy { $0 == evaluations[0] }, "\(evaluations)")
         let frames = (try? FileManager.default.contentsOfDirectory(atPath: folder.file("f1")))?.sorted() ?? []
         #expect(frames.count > 3, "rollout wrote \(frames)")
         for n in 2...3 {
