@@ -4,8 +4,9 @@ compute against communication, for the message sizes DiffRay sends.
 
     bench/mpi-model.py [SCALING.json]
 
-SCALING.json is the last line of bench/mpi-scaling.sh (its one-rank times give
-the per-core rates); without it the rates measured in docs/results.md are used.
+SCALING.json holds the output of `SPP=128 SHOTS=12800 bench/mpi-scaling.sh` (its
+one-process CPU times give the per-core rates); without it, the rates of the run
+quoted in docs/results.md.
 Assumptions: a node has 32 cores running 32 threads at the measured per-core
 rate, one 16x16 tile a core at a time (so a node with fewer tiles than cores
 idles some); the trebuchet trainer runs one thread a node; a network is a bandwidth beta and a latency alpha per message;
@@ -19,12 +20,14 @@ CORES = 32
 NETWORKS = {"10 GbE": (1.25e9, 20e-6), "100 Gb/s InfiniBand": (12.5e9, 2e-6)}
 NODES = [8, 64, 512]
 
-# Per-core rates measured by bench/mpi-scaling.sh (defaults: its run quoted in docs/results.md).
-measured = {"render": (64 * 64 * 128, 3.4), "optimize": (None, None), "trebuchet": (12800, 1.66)}
+# Per-core rates: the CPU time of one process (on a loaded machine the CPU time, not the wall
+# time, is what a core of its own would take) from bench/mpi-scaling.sh; defaults: its run quoted
+# in docs/results.md (64x64 Cornell box at 128 spp; 12,800 trebuchet shots).
+measured = {"render": (64 * 64 * 128, 1.262), "trebuchet": (12800, 0.615)}
 if len(sys.argv) > 1:
     r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
-    measured["render"] = (64 * 64 * 128, r["render"]["one_rank_seconds"])
-    measured["trebuchet"] = (12800, r["trebuchet"]["one_rank_seconds"])
+    measured["render"] = (64 * 64 * 128, r["render"]["one_rank_cpu_seconds"])
+    measured["trebuchet"] = (12800, r["trebuchet"]["one_rank_cpu_seconds"])
 paths_per_core = measured["render"][0] / measured["render"][1]
 seconds_per_shot = measured["trebuchet"][1] / measured["trebuchet"][0]
 GRADIENT_COST = 2.06  # reverse mode against the primal render (docs/results.md)
