@@ -27,6 +27,14 @@ final class ProgressBar: @unchecked Sendable {
     }
 }
 
+/// The default of `--threads`: every core, or under mpirun (which sets
+/// `OMPI_COMM_WORLD_LOCAL_SIZE`, the ranks on this machine) an equal share of them.
+let defaultThreads: Int = {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
+    return max(1, cores / max(local, 1))
+}()
+
 enum DispatchTimeNow {
     static func seconds() -> Double {
         var ts = timespec()

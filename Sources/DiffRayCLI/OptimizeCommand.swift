@@ -22,7 +22,8 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "l2, l1 or relative-l2.") var loss: String = "l2"
     @Option(help: "Levels of a 2× downsampled loss pyramid (1 = full resolution only).") var pyramid: Int = 1
     @Option(help: "Seed; iteration i renders with seeds derived from it.") var seed: Int = 0
-    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker threads (default: all cores; under mpirun, the cores shared among the ranks on this machine).")
+    var threads: Int = defaultThreads
     @Option(help: "Output folder: iterates, loss plot, parameters, checkpoint, recovered scene.") var outDir: String = "optimize-out"
     @Flag(help: "Continue from OUT-DIR/checkpoint.json.") var resume = false
     @OptionGroup var json: JSONOption

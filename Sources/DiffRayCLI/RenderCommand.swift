@@ -20,8 +20,8 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Seed of the random numbers.")
     var seed: Int = 0
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker threads (default: all cores; under mpirun, the cores shared among the ranks on this machine).")
+    var threads: Int = defaultThreads
 
     @Option(name: .shortAndLong, help: "Output PNG (8-bit sRGB).")
     var output: String?

@@ -16,24 +16,6 @@ func diffray(ranks: Int, _ arguments: [String], in directory: String) throws -> 
                       in: directory)
 }
 
-/// Runs `executable` to its end; its status and output.
-func launch(_ executable: String, _ arguments: [String], in directory: String) throws -> Run {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let start = Date()
-    try process.run()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-               stderr: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
-}
-
 /// The bytes of `path`, or nil.
 func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
 

@@ -40,8 +40,13 @@ public struct Run: Sendable {
 /// Runs the `diffray` binary with `arguments` in `directory`.
 public func diffray(_ arguments: [String], in directory: String) throws -> Run {
     guard let binary = DiffRayBinary.path else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "diffray"]) }
+    return try launch(binary, arguments, in: directory)
+}
+
+/// Runs `executable` with `arguments` in `directory` to its end.
+public func launch(_ executable: String, _ arguments: [String], in directory: String) throws -> Run {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     let out = Pipe(), err = Pipe()
