@@ -4,9 +4,9 @@ compute against communication, for the message sizes DiffRay sends.
 
     bench/mpi-model.py [SCALING.json]
 
-SCALING.json holds the output of `SPP=128 SHOTS=12800 bench/mpi-scaling.sh` (its
-one-process CPU times give the per-core rates); without it, the rates of the run
-quoted in docs/results.md.
+SCALING.json holds the output of bench/mpi-scaling.sh (its one-process CPU
+times give the per-core rates: paths per second, seconds per shot); without
+it, the rates of the run quoted in docs/results.md.
 Assumptions: a node has 32 cores running 32 threads at the measured per-core
 rate, one 16x16 tile a core at a time (so a node with fewer tiles than cores
 idles some); the trebuchet trainer runs one thread a node; a network is a bandwidth beta and a latency alpha per message;
@@ -26,8 +26,8 @@ NODES = [8, 64, 512]
 measured = {"render": (64 * 64 * 128, 1.262), "trebuchet": (12800, 0.615)}
 if len(sys.argv) > 1:
     r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
-    measured["render"] = (64 * 64 * 128, r["render"]["one_rank_cpu_seconds"])
-    measured["trebuchet"] = (12800, r["trebuchet"]["one_rank_cpu_seconds"])
+    measured["render"] = (r["render"]["work"], r["render"]["one_rank_cpu_seconds"])
+    measured["trebuchet"] = (32 * r["trebuchet"]["work"], r["trebuchet"]["one_rank_cpu_seconds"])
 paths_per_core = measured["render"][0] / measured["render"][1]
 seconds_per_shot = measured["trebuchet"][1] / measured["trebuchet"][0]
 GRADIENT_COST = 2.06  # reverse mode against the primal render (docs/results.md)

@@ -8,10 +8,10 @@
 # on idle cores it is the run's wall time), which holds on a loaded machine.
 # Also the payload bytes rank 0 sent (DIFFRAY_MPI_TRAFFIC), per unit of work.
 #   bench/mpi-scaling.sh [RUNS]        (default 5)
-#   RES, SPP, ITERS, SHOTS, EPISODES   the sizes (defaults 64, 64, 5, 6400, 4)
+#   RES, SPP, ITERS, SHOTS, EPISODES   the sizes (defaults 128, 128, 5, 12800, 20)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-runs=${1:-5}; res=${RES:-64}; spp=${SPP:-64}; iters=${ITERS:-5}; shots=${SHOTS:-6400}; episodes=${EPISODES:-4}
+runs=${1:-5}; res=${RES:-128}; spp=${SPP:-128}; iters=${ITERS:-5}; shots=${SHOTS:-12800}; episodes=${EPISODES:-20}
 command -v mpirun >/dev/null || { echo "mpi-scaling: mpirun not found (make deps installs openmpi-bin)" >&2; exit 2; }
 diffray=$(realpath "$DIFFRAY"); scene=$PWD/scenes/cornell-box.xml
 tmp=$(mktemp -d)
@@ -62,7 +62,7 @@ for name, (what, count, unit) in units.items():
     print(f"{name:9s} {what}: 1 rank {t1:.3f} s, 2 ranks {t2:.3f} s, efficiency {100 * eff:.1f} % (wall); "
           f"CPU of the busiest process {c1:.2f} s against {c2:.2f} s, efficiency {100 * cpu_eff:.1f} % (CPU); "
           f"rank 0 sent {sent / count:.0f} bytes per {unit}")
-    result[name] = {"one_rank_seconds": t1, "two_rank_seconds": t2, "efficiency": round(eff, 4),
+    result[name] = {"work": count if name != "render" else int(res) ** 2 * int(spp), "one_rank_seconds": t1, "two_rank_seconds": t2, "efficiency": round(eff, 4),
                     "one_rank_cpu_seconds": c1, "busiest_rank_cpu_seconds": c2, "cpu_efficiency": round(cpu_eff, 4),
                     "bytes_sent_per_" + unit: sent / count}
 print(json.dumps(result))
