@@ -22,8 +22,8 @@ NODES = [8, 64, 512]
 
 # Per-core rates: the CPU time of one process (on a loaded machine the CPU time, not the wall
 # time, is what a core of its own would take) from bench/mpi-scaling.sh; defaults: its run quoted
-# in docs/results.md (64x64 Cornell box at 128 spp; 12,800 trebuchet shots).
-measured = {"render": (64 * 64 * 128, 1.262), "trebuchet": (12800, 0.615)}
+# in docs/results.md (128x128 Cornell box at 128 spp; 12,800 trebuchet shots).
+measured = {"render": (128 * 128 * 128, 4.894), "trebuchet": (12800, 0.620)}
 if len(sys.argv) > 1:
     r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
     measured["render"] = (r["render"]["work"], r["render"]["one_rank_cpu_seconds"])
