@@ -35,6 +35,14 @@ let defaultThreads: Int = {
     return max(1, cores / max(local, 1))
 }()
 
+/// Lets a first SIGINT/SIGTERM wait for the next checkpoint (`Interruption`), in one
+/// process. Under mpirun the signals act at once: mpirun stops the other ranks with
+/// SIGTERM when one fails, and a rank blocked in a collective with the failed one
+/// would never reach its checkpoint; the previous checkpoint stays for `--resume`.
+func deferSignalsUntilCheckpoint() {
+    if !Communicator.world.isDistributed { Interruption.deferUntilCheckpoint() }
+}
+
 enum DispatchTimeNow {
     static func seconds() -> Double {
         var ts = timespec()

@@ -82,7 +82,7 @@ struct OptimizeCommand: ParsableCommand {
             print("resuming at iteration \(first) of \(iters)")
         }
         let start = Date()
-        Interruption.deferUntilCheckpoint()
+        deferSignalsUntilCheckpoint()
         for iteration in first..<iters {
             let current = try base.updated(values)
             let primalOptions = RenderOptions(samplesPerPixel: spp, seed: UInt64(seed) &* 1_000_003 &+ UInt64(2 * iteration), threads: threads, communicator: .world)

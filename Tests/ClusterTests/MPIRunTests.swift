@@ -139,14 +139,21 @@ struct MPIRunTests {
         }
     }
 
-    @Test("a rank killed mid-render ends the job with an error naming it, and no output or temporary file is left")
-    func killedRank() throws {
+    @Test("a rank killed mid-run ends the job with an error naming it; no output or temporary file is left, and optimize keeps its last checkpoint",
+          arguments: ["render", "optimize"])
+    func killedRank(_ mode: String) throws {
         let folder = ScratchFolder(prefix: "diffray-mpi")
         defer { folder.remove() }
+        var arguments = ["render", cornell, "-D", "res=64", "--spp", "4096", "--threads", "1", "-o", "out.png"]
+        if mode == "optimize" {
+            expectSuccess(try diffray(["render", cornell, "-D", "res=24", "--spp", "4", "--hdr", "target.exr"], in: folder.path), "target")
+            arguments = ["optimize", cornell, "-D", "res=24", "--spp", "4", "--threads", "1", "--target", "target.exr",
+                         "--param", "red.reflectance.value", "--iters", "100000", "--out-dir", "run"]
+        }
+        let before = folder.contents
         let mpirun = Process()
         mpirun.executableURL = URL(fileURLWithPath: MPIRun.path!)
-        mpirun.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "2", DiffRayBinary.path!, "render", cornell,
-                            "-D", "res=64", "--spp", "4096", "--threads", "1", "-o", "out.png"]
+        mpirun.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "2", DiffRayBinary.path!] + arguments
         mpirun.currentDirectoryURL = URL(fileURLWithPath: folder.path)
         let err = Pipe()
         mpirun.standardOutput = FileHandle.nullDevice
@@ -160,14 +167,35 @@ struct MPIRunTests {
             if victim == nil { usleep(50_000) }
         }
         let pid = try #require(victim, "no rank 1 found")
-        usleep(1_000_000)   // let it start rendering
+        if mode == "optimize" {
+            // Once a few iterations have been checkpointed.
+            _ = waitUntil(seconds: 20) { (json(bytes(folder.file("run/checkpoint.json")))?["iteration"] as? Int ?? 0) >= 3 }
+        } else {
+            usleep(1_000_000)   // let it start rendering
+        }
         kill(pid, SIGKILL)
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         mpirun.waitUntilExit()
         #expect(mpirun.terminationStatus != 0, "mpirun ended with \(mpirun.terminationStatus)")
         #expect(stderr.contains("rank 1") && stderr.contains("signal 9"), "stderr: \(stderr)")
-        #expect(folder.contents.isEmpty, "left behind: \(folder.contents)")
+        if mode == "optimize" {
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: folder.file("run"))) ?? []
+            #expect(left.allSatisfy { $0 == "checkpoint.json" || $0.hasPrefix("iter-") && $0.hasSuffix(".png") }, "left behind: \(left)")
+            #expect((json(bytes(folder.file("run/checkpoint.json")))?["iteration"] as? Int ?? 0) >= 3)
+        } else {
+            #expect(folder.contents == before, "left behind: \(folder.contents)")
+        }
     }
+}
+
+/// Polls `condition` every 10 ms for up to `seconds`; whether it became true.
+func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let end = Date().addingTimeInterval(seconds)
+    while Date() < end {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
 }
 
 /// A child of `parent` whose environment holds `entry`.
