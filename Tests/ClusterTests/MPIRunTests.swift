@@ -188,16 +188,6 @@ struct MPIRunTests {
     }
 }
 
-/// Polls `condition` every 10 ms for up to `seconds`; whether it became true.
-func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
-    let end = Date().addingTimeInterval(seconds)
-    while Date() < end {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
-}
-
 /// A child of `parent` whose environment holds `entry`.
 func childProcess(of parent: Int32, environment entry: String) -> Int32? {
     for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {

@@ -61,3 +61,13 @@ public func launch(_ executable: String, _ arguments: [String], in directory: St
     return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                stderr: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
 }
+
+/// Polls `condition` every 10 ms for up to `seconds`; whether it became true.
+public func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let end = Date().addingTimeInterval(seconds)
+    while Date() < end {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
+}
