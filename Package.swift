@@ -27,21 +27,25 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSupport", path: "Sources/CSupport"),
+        // Open MPI's C API, loaded at run time (dlopen): no build dependency on MPI.
+        .target(name: "CMPI", path: "Sources/CMPI"),
 
         // Library modules, one concept each.
         .target(name: "Autodiff", dependencies: ["CSupport"]),
+        // Cluster: processes under mpirun, work shards and their fixed-order reductions.
+        .target(name: "Cluster", dependencies: ["CMPI"]),
         .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR", "CJPEG", "CSupport"]),
         .target(name: "Geometry", dependencies: ["Autodiff"]),
         .target(name: "SceneFile", dependencies: ["Geometry", "CZlib"]),
         .target(name: "Learning", dependencies: ["Autodiff", "ImageIO"]),
-        .target(name: "Render", dependencies: ["Geometry", "ImageIO", "SceneFile", "Learning"]),
+        .target(name: "Render", dependencies: ["Geometry", "ImageIO", "SceneFile", "Learning", "Cluster"]),
         // Control: dynamics, losses, BPTT and trainers; no rendering.
-        .target(name: "Control", dependencies: ["CSupport", "Autodiff", "ImageIO", "Learning"]),
+        .target(name: "Control", dependencies: ["CSupport", "Autodiff", "ImageIO", "Learning", "Cluster"]),
         // Pixels: what the pixel policies see (scene templates shipped as resources, observation, frame caches).
         .target(name: "Pixels", dependencies: ["Control", "Render", "ImageIO"], resources: [.copy("Templates")]),
         // The umbrella: re-exports the library modules, holds no code of its own.
         .target(name: "DiffRay",
-                dependencies: ["Autodiff", "ImageIO", "Geometry", "SceneFile", "Render", "Learning", "Control", "Pixels"]),
+                dependencies: ["Autodiff", "ImageIO", "Geometry", "SceneFile", "Render", "Learning", "Control", "Pixels", "Cluster"]),
         // The command-line tool `diffray`; its module name differs from the umbrella's by more than case.
         .executableTarget(name: "DiffRayCLI",
                           dependencies: ["DiffRay", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -59,6 +63,7 @@ let package = Package(
         .testTarget(name: "ControlTests", dependencies: ["Control", "TestSupport"]),
         .testTarget(name: "PixelsTests", dependencies: ["Pixels", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["DiffRay", "TestSupport"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -17,7 +17,7 @@ if [ -z "${FUZZ_SKIP_LIBRARY_BUILD:-}" ]; then
         -Xswiftc "-sanitize=$SANITIZERS" -Xcc "-fsanitize=$CLANG_SANITIZERS"
 fi
 BIN="$SCRATCH/release"
-MODULES="Autodiff ImageIO Geometry SceneFile Render Learning Control Pixels DiffRay CSupport"
+MODULES="Autodiff ImageIO Geometry SceneFile Render Learning Control Pixels Cluster DiffRay CSupport CMPI"
 OBJECTS=()
 # A Swift module's objects are those its output file map names (a file that moved
 # to another module leaves a stale object behind); a C module's are all it holds.
@@ -46,7 +46,8 @@ for name in "${targets[@]}"; do
         -Xcc -fmodule-map-file=Sources/CJPEG/module.modulemap \
         -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap \
         -Xcc -fmodule-map-file="$BIN/CSupport.build/module.modulemap" \
-        -Xcc -I -Xcc Sources/CSupport/include \
+        -Xcc -fmodule-map-file="$BIN/CMPI.build/module.modulemap" \
+        -Xcc -I -Xcc Sources/CSupport/include -Xcc -I -Xcc Sources/CMPI/include \
         $(pkg-config --cflags-only-I OpenEXR libpng 2>/dev/null | sed 's/-I/-Xcc -I/g') \
         "Fuzz/Targets/$name.swift" Fuzz/FuzzCheck.swift "${OBJECTS[@]}" \
         -lpng16 -lOpenEXRCore-3_1 -ljpeg -lz -o "$SCRATCH/fuzz-$name" 2>&1 | { grep -v "Cannot export local symbol" || true; }

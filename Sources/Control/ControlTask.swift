@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Autodiff
 import Learning
@@ -269,6 +270,7 @@ public enum TrebuchetTask: ControlTask {
         var trainer = TrebuchetAimer.Trainer(network: try run.currentNetwork(), optimizer: run.optimizer,
                                              batchSize: h.batchSize, generator: run.generator)
         trainer.shots = run.episodes
+        trainer.communicator = .world
         var lossSum = 0.0, lossCount = 0
         while trainer.shots < totalEpisodes {
             trainer.optimizer.learningRate = h.learningRate(progress: Double(trainer.shots) / Double(totalEpisodes))

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Autodiff
 import Learning
@@ -45,15 +46,22 @@ public struct EpisodeStatistics: Codable, Equatable, Sendable {
 /// terminates, reaches the task's step limit or `maxSteps` steps. `onStep`
 /// sees every step before it is taken: the episode, the step, the state and the
 /// action. Every evaluation (state or pixel policy, rendered or cached frames,
-/// rollouts) is this loop.
+/// rollouts) is this loop. With a distributed `communicator` the episodes are
+/// spread over the processes (every process draws every start state, runs its
+/// own episodes, and all gather the returns in episode order): the statistics
+/// are the same for any number of processes; `onStep` sees this process's episodes.
 public func evaluate<T: EpisodicTask, P: Policy>(
     policy: P, task: T.Type, episodes: Int, seed: UInt64, maxSteps: Int = T.Physics.maxSteps,
+    communicator: Communicator = .local,
     onStep: ((_ episode: Int, _ step: Int, _ state: [Double], _ action: Double) throws -> Void)? = nil) throws -> EpisodeStatistics {
     var policy = policy
     var g = SeededGenerator(seed: seed)
-    var returns = [Double](), finalStates = [[Double]](), steps = 0
-    for e in 0..<episodes {
-        var env = Environment<T.Physics, Double>(generator: &g)
+    let starts = (0..<episodes).map { _ in Environment<T.Physics, Double>(generator: &g) }
+    let shards = WorkShards(count: episodes, over: communicator)
+    // Per episode: its return, its steps, then its final state.
+    var mine = [[Double]]()
+    for e in shards.owned {
+        var env = starts[e]
         policy.startEpisode(e)
         var total = 0.0
         while !env.isDone && env.steps < maxSteps {
@@ -61,17 +69,13 @@ public func evaluate<T: EpisodicTask, P: Policy>(
             try onStep?(e, env.steps, env.state, a)
             total += env.step(a)
         }
-        returns.append(total)
-        finalStates.append(env.state)
-        steps += env.steps
+        mine.append([total, Double(env.steps)] + env.state)
     }
-    return EpisodeStatistics(returns: returns, finalStates: finalStates, steps: steps)
+    let all = shards.allGather(mine)
+    return EpisodeStatistics(returns: all.map { $0[0] }, finalStates: all.map { Array($0.dropFirst(2)) },
+                             steps: all.reduce(0) { $0 + Int($1[1]) })
 }
 
-/// How cart-pole episodes ended, from their final states: the pole past 12°,
-/// the cart off the track, or the step limit reached; and where the falls
-/// happened (how far the cart had gone from the centre, and to which side the
-/// pole fell, a bias a user changes next).
 public struct CartPoleEndings: Codable, Equatable, Sendable {
     public var poleFell: Int
     public var cartLeftTrack: Int

@@ -1,3 +1,4 @@
+import Cluster
 import Autodiff
 import Learning
 
@@ -105,21 +106,39 @@ public enum TrebuchetAimer {
     /// fraction, the reachable-only mean and the floor.
     public static func evaluate(count: Int, seed: UInt64, reachability: Bool,
                                 aimer: (_ wind: Double, _ target: Double) throws -> (angle: Double, weight: Double)) rethrows -> Evaluation {
+        try evaluate(count: count, seed: seed, reachability: reachability) { _, w, t in try aimer(w, t) }
+    }
+
+    /// `evaluate(count:seed:reachability:aimer:)` with the shot's index given to
+    /// `aimer`, the shots spread over `communicator`'s processes (every process
+    /// draws every situation; the sums run in shot order, so the figures do not
+    /// depend on the number of processes).
+    public static func evaluate(count: Int, seed: UInt64, reachability: Bool, communicator: Communicator = .local,
+                                aimer: (_ index: Int, _ wind: Double, _ target: Double) throws -> (angle: Double, weight: Double))
+        rethrows -> Evaluation {
         var g = SeededGenerator(seed: seed)
+        let situations = (0..<count).map { _ in sample(&g) }
+        let shards = WorkShards(count: count, over: communicator)
+        // Per shot: the miss, the relative miss, whether it was reachable, the best relative miss possible,
+        // whether the reachability verdict was confirmed.
+        let mine = try shards.owned.map { k -> [Double] in
+            let (w, t) = situations[k]
+            let (a, m) = try aimer(k, w, t)
+            let miss = Swift.abs(Trebuchet.shoot(wind: w, angle: a, weight: m) - t)
+            guard reachability else { return [miss, miss / t, 0, 0, 0] }
+            let r = self.reachability(wind: w, target: t)
+            return [miss, miss / t, r.reachable ? 1 : 0, r.bestRelativeMiss, verdictIsRight(r, wind: w, target: t) ? 1 : 0]
+        }
         var e = Evaluation()
         e.count = count
         var abs = 0.0, rel = 0.0, relReach = 0.0, reachCount = 0, floor = 0.0, right = 0
-        for _ in 0..<count {
-            let (w, t) = sample(&g)
-            let (a, m) = try aimer(w, t)
-            let miss = Swift.abs(Trebuchet.shoot(wind: w, angle: a, weight: m) - t)
-            abs += miss
-            rel += miss / t
+        for shot in shards.allGather(mine) {
+            abs += shot[0]
+            rel += shot[1]
             if reachability {
-                let r = self.reachability(wind: w, target: t)
-                if r.reachable { reachCount += 1; relReach += miss / t }
-                floor += r.bestRelativeMiss
-                if verdictIsRight(r, wind: w, target: t) { right += 1 }
+                if shot[2] == 1 { reachCount += 1; relReach += shot[1] }
+                floor += shot[3]
+                right += Int(shot[4])
             }
         }
         let n = Double(count)
@@ -157,6 +176,8 @@ public enum TrebuchetAimer {
         public var batchGrowth: (after: Int, to: Int)? = (TrebuchetTask.hyperparameters.grownBatchAfter, TrebuchetTask.hyperparameters.grownBatchSize)
         /// Shots simulated so far.
         public var shots = 0
+        /// The processes a batch's shots are spread over.
+        public var communicator = Communicator.local
 
         public init(network: Network, optimizer: Adam, batchSize: Int, generator: SeededGenerator,
                     delta: Double = TrebuchetTask.hyperparameters.huberDelta) {
@@ -170,23 +191,30 @@ public enum TrebuchetAimer {
             return batchSize
         }
 
-        /// One mini-batch step; returns the batch's mean loss.
+        /// One mini-batch step; returns the batch's mean loss. Every process
+        /// draws every shot's situation (the generator stays in step) and
+        /// simulates its shards of the batch; the per-shot gradients are summed
+        /// in shot order (`WorkShards`), so the weights do not depend on the
+        /// number of processes.
         public mutating func step() -> Double {
-            var gradient = [Double](repeating: 0, count: network.parameterCount)
-            var loss = 0.0
-            var trace = Network.Trace()
             let batchSize = currentBatchSize
-            for _ in 0..<batchSize {
-                let (w, t) = TrebuchetAimer.sample(&generator)
+            let situations = (0..<batchSize).map { _ in TrebuchetAimer.sample(&generator) }
+            let shards = WorkShards(count: batchSize, over: communicator, layout: .blocks)
+            var trace = Network.Trace()
+            let mine = shards.owned.map { k -> [Double] in
+                let (w, t) = situations[k]
+                var gradient = [Double](repeating: 0, count: network.parameterCount)
                 let o = network.forward(TrebuchetAimer.inputs(wind: w, target: t), trace: &trace)
                 let (a, m) = TrebuchetAimer.decode(o)
                 let (da, dm) = TrebuchetAimer.decodeDerivative(o)
                 let d = Trebuchet.shoot(wind: Dual2(w), angle: Dual2(a, variable: 0), weight: Dual2(m, variable: 1))
                 let h = TrebuchetAimer.huber((d.value - t) / t, delta: delta)
-                loss += h.loss
                 let scale = h.derivative / t / Double(batchSize)
                 _ = network.backward([scale * d.partial(0) * da, scale * d.partial(1) * dm], trace: trace, gradient: &gradient)
+                return gradient + [h.loss]
             }
+            var gradient = shards.sumInShardOrder(mine, length: network.parameterCount + 1)
+            let loss = gradient.removeLast()
             shots += batchSize
             optimizer.update(&network.parameters, gradient: gradient)
             return loss / Double(batchSize)

@@ -8,3 +8,4 @@
 @_exported import Learning
 @_exported import Control
 @_exported import Pixels
+@_exported import Cluster

@@ -27,6 +27,22 @@ final class ProgressBar: @unchecked Sendable {
     }
 }
 
+/// The default of `--threads`: every core, or under mpirun (which sets
+/// `OMPI_COMM_WORLD_LOCAL_SIZE`, the ranks on this machine) an equal share of them.
+let defaultThreads: Int = {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
+    return max(1, cores / max(local, 1))
+}()
+
+/// Lets a first SIGINT/SIGTERM wait for the next checkpoint (`Interruption`), in one
+/// process. Under mpirun the signals act at once: mpirun stops the other ranks with
+/// SIGTERM when one fails, and a rank blocked in a collective with the failed one
+/// would never reach its checkpoint; the previous checkpoint stays for `--resume`.
+func deferSignalsUntilCheckpoint() {
+    if !Communicator.world.isDistributed { Interruption.deferUntilCheckpoint() }
+}
+
 enum DispatchTimeNow {
     static func seconds() -> Double {
         var ts = timespec()

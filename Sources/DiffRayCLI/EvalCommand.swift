@@ -68,10 +68,11 @@ func evaluateEpisodes<T: EpisodicTask, E: EnvironmentCommand>(
         let (network, m) = try o.model.pixelModel()
         let observer = try PixelObservation(problem: T.problem, directory: o.model.templates.scenes, resolution: m.resolution, samples: m.samples)
         let policy = RenderedFramePolicy(observer: observer, frames: m.frames, crop: m.cropWidth) { act(network, $0) }
-        r = try evaluate(policy: policy, task: task, episodes: n, seed: seed)
+        r = try evaluate(policy: policy, task: task, episodes: n, seed: seed, communicator: .world)
         view = " from pixels (\(observer.width)x\(observer.height), \(m.samples) spp, every frame rendered)"
     } else {
-        r = try evaluate(policy: T.policy(try o.model.stateNetwork()), task: task, episodes: n, seed: seed)
+        r = try evaluate(policy: T.policy(try o.model.stateNetwork()), task: task, episodes: n, seed: seed,
+                         communicator: .world)
     }
     let seconds = Date().timeIntervalSince(start)
     print(T.problem.rawValue + view + String(format: ": %d episodes, mean return %.2f ± %.2f (min %.1f, max %.1f), ",

@@ -16,7 +16,8 @@ struct GradCommand: ParsableCommand {
     @Option(help: "Target image (EXR or PNG) for l2, l1, relative-l2.") var target: String?
     @Option(help: "Samples per pixel (default: the scene's sampler).") var spp: Int?
     @Option(help: "Seed of the random numbers (the same for the primal and the replay).") var seed: Int = 0
-    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker threads (default: all cores; under mpirun, the cores shared among the ranks on this machine).")
+    var threads: Int = defaultThreads
     @Option(help: "Forward mode: folder for the derivative images (EXR and a diverging-colour PNG per component).")
     var outDir: String?
     @OptionGroup var json: JSONOption
@@ -61,7 +62,7 @@ struct GradCommand: ParsableCommand {
             boundary.secondarySamplesPerPixel = q
         }
         let targetImage = try target.map { try loadTarget($0, width: s.film.width, height: s.film.height) }
-        let options = RenderOptions(samplesPerPixel: spp ?? s.sampleCount, seed: UInt64(seed), threads: threads)
+        let options = RenderOptions(samplesPerPixel: spp ?? s.sampleCount, seed: UInt64(seed), threads: threads, communicator: .world)
         let start = Date()
         let comps = try s.components(of: input.params)
         var gradient = [Double](repeating: 0, count: comps.count)

@@ -22,7 +22,8 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "l2, l1 or relative-l2.") var loss: String = "l2"
     @Option(help: "Levels of a 2× downsampled loss pyramid (1 = full resolution only).") var pyramid: Int = 1
     @Option(help: "Seed; iteration i renders with seeds derived from it.") var seed: Int = 0
-    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker threads (default: all cores; under mpirun, the cores shared among the ranks on this machine).")
+    var threads: Int = defaultThreads
     @Option(help: "Output folder: iterates, loss plot, parameters, checkpoint, recovered scene.") var outDir: String = "optimize-out"
     @Flag(help: "Continue from OUT-DIR/checkpoint.json.") var resume = false
     @OptionGroup var json: JSONOption
@@ -81,16 +82,16 @@ struct OptimizeCommand: ParsableCommand {
             print("resuming at iteration \(first) of \(iters)")
         }
         let start = Date()
-        Interruption.deferUntilCheckpoint()
+        deferSignalsUntilCheckpoint()
         for iteration in first..<iters {
             let current = try base.updated(values)
-            let primalOptions = RenderOptions(samplesPerPixel: spp, seed: UInt64(seed) &* 1_000_003 &+ UInt64(2 * iteration), threads: threads)
+            let primalOptions = RenderOptions(samplesPerPixel: spp, seed: UInt64(seed) &* 1_000_003 &+ UInt64(2 * iteration), threads: threads, communicator: .world)
             let (image, _) = current.render(primalOptions)
             let (value, adjoint) = lossKind.evaluatePyramid(image, target: targetImage, levels: pyramid)
             losses.append(value)
             // The replay uses other random numbers than the primal: the two
             // estimates are independent, so the L2 gradient is unbiased.
-            let replay = RenderOptions(samplesPerPixel: spp, seed: primalOptions.seed &+ 1, threads: threads)
+            let replay = RenderOptions(samplesPerPixel: spp, seed: primalOptions.seed &+ 1, threads: threads, communicator: .world)
             let gradient = try current.renderReverse(keys: input.params, imageAdjoint: adjoint, replay)
             if gradient.allSatisfy({ $0.isFinite }) {
                 var flat = input.params.flatMap { values[$0]! }
@@ -135,7 +136,7 @@ struct OptimizeCommand: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(String(decoding: try encoder.encode(recovered), as: UTF8.self) + "\n", to: outDir + "/params.json")
         let final = try base.updated(values)
-        try final.render(RenderOptions(samplesPerPixel: max(spp, 64), seed: UInt64(seed), threads: threads)).0
+        try final.render(RenderOptions(samplesPerPixel: max(spp, 64), seed: UInt64(seed), threads: threads, communicator: .world)).0
             .write(to: outDir + "/final.png")
         try writeRecoveredScene(values, scene: final)
         try reports.commit()

@@ -20,8 +20,8 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Seed of the random numbers.")
     var seed: Int = 0
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker threads (default: all cores; under mpirun, the cores shared among the ranks on this machine).")
+    var threads: Int = defaultThreads
 
     @Option(name: .shortAndLong, help: "Output PNG (8-bit sRGB).")
     var output: String?
@@ -71,7 +71,7 @@ struct RenderCommand: ParsableCommand {
             : loaded.aovs.flatMap { aov in [png, hdr].compactMap { $0.map { RenderCommand.aovPath($0, aov.name) } } }
         let transaction = try OutputTransaction.begin(planned)
         let options = RenderOptions(samplesPerPixel: spp, seed: UInt64(seed), threads: threads,
-                                    progress: { bar.update($0) })
+                                    progress: { bar.update($0) }, communicator: .world)
         let stats: RenderStatistics
         var outputs = [String]()
         if loaded.aovs.isEmpty {

@@ -50,7 +50,7 @@ struct RolloutOptions<E: EnvironmentCommand>: ParsableArguments {
     /// Renders every --every-th of `count` states (`render(i)`) and the last into
     /// DIR/frame-NNNN.png and their contact sheet; returns the images.
     func renderFrames(count: Int, render: (Int) throws -> Image) throws -> [Image] {
-        let images = try Rollout.renderFrames(count: count, every: every, directory: frames, render: render)
+        let images = try Rollout.renderFrames(count: count, every: every, directory: frames, communicator: .world, render: render)
         try Rollout.contactSheet(images).write(to: path("contact-sheet.png"))
         return images
     }

@@ -68,7 +68,7 @@ struct TrainOptions<P: PixelTask>: ParsableArguments {
     /// it right after the next checkpoint (`Interruption`), so `--resume` continues.
     func committingOutputs<R>(train: () throws -> Void, save: () throws -> R) throws -> R {
         let outputs = try OutputTransaction.begin([model, modelStem(model) + ".png"])
-        Interruption.deferUntilCheckpoint()
+        deferSignalsUntilCheckpoint()
         do { try train() } catch { Interruption.endDeferral(); throw error }
         Interruption.endDeferral()
         let result = try save()

@@ -30,7 +30,7 @@ struct TrainTrebuchetCommand: ParsableCommand {
         let dataPath = modelStem(model) + ".frames.bin"
         let (data, rendered) = try TrebuchetPixels.trainingData(
             view: trebuchetView, count: frames, seed: TrebuchetPixels.trainingSeed(seed), sceneHash: scenes.hash, path: dataPath,
-            starting: { existing in
+            communicator: .world, starting: { existing in
                 print("rendering \(frames) frames (\(res)x\(res), \(spp) spp) of random targets and winds"
                     + (existing == 0 ? "" : ", going on after the \(existing) in \(dataPath)") + " ...")
             }, progress: { i in print(String(format: "  %d frames, %.1f s", i, Date().timeIntervalSince(start))) })
@@ -40,7 +40,8 @@ struct TrainTrebuchetCommand: ParsableCommand {
         } else {
             print(String(format: "%d frames in %.1f s (%.1f frames/s) -> %@", rendered, renderSeconds, Double(rendered) / renderSeconds, dataPath))
         }
-        let curveSet = try TrebuchetPixels.renderDataSet(view: trebuchetView, count: TrebuchetPixels.curveFrames, seed: TrebuchetPixels.curveSeed(seed))
+        let curveSet = try TrebuchetPixels.renderDataSet(view: trebuchetView, count: TrebuchetPixels.curveFrames, seed: TrebuchetPixels.curveSeed(seed),
+                                                         communicator: .world)
         // a diagnostic only (labels are never given to the aimer)
         let reading = TrebuchetPixels.linearReading(train: data, test: curveSet)
         print(String(format: "one global linear fit per band, on the held-out frames: target rms %.4f m, wind rms %.4f m/s", reading.target, reading.wind))
@@ -76,11 +77,13 @@ extension TrebuchetPixels: EnvironmentCommand {
         if o.model.pixels {
             let (network, m) = try o.model.pixelModel()
             r = try evaluate(network, view: try View(directory: o.model.templates.scenes, resolution: m.resolution, samples: m.samples),
-                             count: n, seed: seed)
+                             count: n, seed: seed, communicator: .world)
             seen = " from pixels (\(m.resolution)x\(m.resolution), \(m.samples) spp), \(n) fresh frames"
         } else {
             let network = try o.model.stateNetwork()
-            r = TrebuchetAimer.evaluate(count: n, seed: seed, reachability: true) { w, t in TrebuchetAimer.aim(network, wind: w, target: t) }
+            r = TrebuchetAimer.evaluate(count: n, seed: seed, reachability: true, communicator: .world) { _, w, t in
+                TrebuchetAimer.aim(network, wind: w, target: t)
+            }
         }
         let seconds = Date().timeIntervalSince(start)
         print(String(format: "trebuchet: %d random targets%@, mean |miss| %.4f m, mean relative miss %.5f (%.3f%%), %.2f s",

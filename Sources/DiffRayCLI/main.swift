@@ -1,5 +1,6 @@
 import ArgumentParser
 import DiffRay
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,17 +34,38 @@ configureAllocator()
 /// on standard error (control characters escaped) and exit status 2; help and
 /// version exit 0; SIGINT and SIGTERM remove temporary files and exit 130 / 143.
 Interruption.install()
+/// Under `mpirun` every rank runs the same command on its share of the work;
+/// rank 0 alone prints and writes files (`AtomicFile.writesFiles`). An error on
+/// any rank ends that rank with status 2 and mpirun then ends the whole job;
+/// lines from ranks other than 0 name their rank.
+var errorPrefix = ""
 do {
+    let world = try Communicator.startWorld()
+    if !world.isRoot {
+        AtomicFile.writesFiles = false
+        FileHandle.isQuiet = true
+        _ = freopen("/dev/null", "w", stdout)
+        errorPrefix = "rank \(world.rank) of \(world.size): "
+    }
     var command = try DiffRayCommand.parseAsRoot()
     try command.run()
+    // What this process sent and the CPU time it used (bench/mpi-scaling.sh reads it).
+    if ProcessInfo.processInfo.environment["DIFFRAY_MPI_TRAFFIC"] != nil {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        FileHandle.errorWrite("rank \(world.rank) of \(world.size): \(world.traffic), " + String(format: "%.3f s CPU", cpu) + "\n")
+    }
+    world.finish()
 } catch let interrupted as Interrupted {
-    FileHandle.standardErrorWrite(CommandLineInput.errorLine("\(interrupted)") + "\n")
+    FileHandle.errorWrite(errorPrefix + CommandLineInput.errorLine("\(interrupted)") + "\n")
     exit(interrupted.status)
 } catch {
     let code = DiffRayCommand.exitCode(for: error)
     if code == .success {
+        if !errorPrefix.isEmpty { exit(0) }
         DiffRayCommand.exit(withError: error)
     }
-    FileHandle.standardErrorWrite(CommandLineInput.errorLine(DiffRayCommand.message(for: error)) + "\n")
+    FileHandle.errorWrite(errorPrefix + CommandLineInput.errorLine(DiffRayCommand.message(for: error)) + "\n")
     exit(2)
 }

@@ -21,9 +21,15 @@ import Foundation
 /// behind, never a partial destination, and the next write to the same destination
 /// removes it.
 public enum AtomicFile {
+    /// Whether this process writes files at all. A run spread over MPI processes
+    /// sets it to false on every rank but 0: the others compute the same outputs
+    /// and check their paths, and rank 0 alone writes them.
+    nonisolated(unsafe) public static var writesFiles = true
+
     /// Writes `bytes` to `path` atomically. When an open `OutputTransaction` holds `path`,
     /// the bytes go to its temporary file and reach `path` at the transaction's commit.
     public static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
+        guard writesFiles else { return try checkDestination(path) }
         if let transaction = OutputTransaction.holding(path) {
             return try transaction.stage(bytes, for: path)
         }

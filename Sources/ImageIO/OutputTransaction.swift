@@ -59,6 +59,8 @@ public final class OutputTransaction: @unchecked Sendable {
                     throw ImageIOError(path: path, reason: "cannot write: the command would write this file twice")
                 }
                 try AtomicFile.checkDestination(path)
+                // A process that writes nothing (see `AtomicFile.writesFiles`) reserves nothing.
+                guard AtomicFile.writesFiles else { continue }
                 AtomicFile.removeStaleTemporaries(of: path)
                 let (temporary, fd, slot) = try AtomicFile.createTemporary(for: path)
                 close(fd)

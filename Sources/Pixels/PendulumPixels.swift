@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Autodiff
 import ImageIO
@@ -59,24 +60,32 @@ public struct PendulumFrameCache: Sendable {
         return derivatives[(k * pixels)..<((k + 1) * pixels)]
     }
 
-    /// Renders the grid with `observer` (a pendulum observer). `progress` gets the frames done.
-    public static func render(observer: PixelObservation, count: Int, seed: UInt64,
+    /// Renders the grid with `observer` (a pendulum observer). `progress` gets the frames done
+    /// (this process's). With a distributed `communicator` the angles are shared
+    /// over the processes (angle k on rank k mod size) and gathered on every one.
+    public static func render(observer: PixelObservation, count: Int, seed: UInt64, communicator: Communicator = .local,
                               progress: ((Int) -> Void)? = nil) throws -> PendulumFrameCache {
         guard observer.problem == .pendulum else {
             throw ControlError("PendulumFrameCache.render: observer is for \(observer.problem.rawValue), expected pendulum")
         }
         let w = observer.width, h = observer.height, n = w * h
         var channels = [Float](repeating: 0, count: count * n), derivatives = channels
-        for k in 0..<count {
+        let shards = WorkShards(count: count, over: communicator)
+        var mine = [[Double]]()
+        for k in shards.owned {
             let theta = -Double.pi + 2 * Double.pi * Double(k) / Double(count)
             let frame = try observer.renderWithJacobian(state: [theta, 0], seed: seed)
             let c = PixelInput.channel(frame.image)
             let j = frame.jacobian[0]
+            // The channel, then its derivative, as the Floats the cache keeps (exact in Double).
+            mine.append((0..<n).map { Double(Float(c[$0])) } + (0..<n).map { Double(j[3 * $0] - j[3 * $0 + 2]) })
+            progress?(mine.count)
+        }
+        for (k, frame) in shards.allGather(mine).enumerated() {
             for i in 0..<n {
-                channels[k * n + i] = Float(c[i])
-                derivatives[k * n + i] = j[3 * i] - j[3 * i + 2]
+                channels[k * n + i] = Float(frame[i])
+                derivatives[k * n + i] = Float(frame[n + i])
             }
-            progress?(k + 1)
         }
         return PendulumFrameCache(count: count, width: w, height: h, channels: channels, derivatives: derivatives,
                                   background: observer.background)
@@ -334,7 +343,7 @@ extension PendulumFrameCache {
         let count = PendulumPixels.hyperparameters.cacheAngles, seed = PixelObservation.frameSeed
         let key = key(resolution: observer.resolution, samples: observer.samples, count: count, seed: seed, sceneHash: sceneHash)
         if let cached = read(path: path, key: key) { return (cached, 0) }
-        let cache = try render(observer: observer, count: count, seed: seed)
+        let cache = try render(observer: observer, count: count, seed: seed, communicator: .world)
         try cache.write(path: path, key: key)
         return (cache, cache.count)
     }

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Autodiff
 import ImageIO
@@ -275,6 +276,7 @@ extension Checkpoint where Details == PixelTrainingDetails {
                      "trainTrebuchet: the data set does not match the run's options")
         let total = self.options.totalEpisodes ?? TrebuchetTask.hyperparameters.pixelShots
         var trainer = TrebuchetPixels.Trainer(network: try currentNetwork(), optimizer: self.optimizer, generator: self.generator)
+        trainer.communicator = .world
         trainer.shots = self.episodes
         let lr = self.options.learningRate
         func curveMiss(_ net: Network) -> Double {

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import ImageIO
 import Control
@@ -15,11 +16,21 @@ public enum Rollout {
 
     /// Renders state `i` (`render(i)`) of every `every`-th of `count` states and
     /// the last into `directory/frame-NNNN.png` (N counting the frames written).
-    public static func renderFrames(count: Int, every: Int, directory: String,
+    /// With a distributed `communicator` the frames are shared over the
+    /// processes (frame k on rank k mod size) and gathered on every one; the
+    /// files are written where files are written (rank 0, `AtomicFile.writesFiles`).
+    public static func renderFrames(count: Int, every: Int, directory: String, communicator: Communicator = .local,
                                     render: (_ index: Int) throws -> Image) throws -> [Image] {
+        let picked = picked(count: count, every: every)
+        let shards = WorkShards(count: picked.count, over: communicator)
+        // Width, height, then the linear RGB pixels of each frame.
+        let mine = try shards.owned.map { k -> [Double] in
+            let image = try render(picked[k])
+            return [Double(image.width), Double(image.height)] + image.pixels.map { Double($0) }
+        }
         var images = [Image]()
-        for (k, i) in picked(count: count, every: every).enumerated() {
-            let image = try render(i)
+        for (k, frame) in shards.allGather(mine).enumerated() {
+            let image = Image(width: Int(frame[0]), height: Int(frame[1]), pixels: frame.dropFirst(2).map { Float($0) })
             try image.write(to: path(directory, String(format: "frame-%04d.png", k)))
             images.append(image)
         }

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Autodiff
 import ImageIO
@@ -163,19 +164,31 @@ public enum TrebuchetPixels: PixelTask {
     /// wind N(0, 5²) m/s) from `seed`, frame i with `frameSeed(seed, i)`.
     /// `existing` (the first frames of an interrupted call with the same view,
     /// count and seed) are kept and rendering goes on after them; `progress`
-    /// gets the frames done and the data so far after each frame.
+    /// gets the frames done and the data so far after each frame, or with a
+    /// distributed `communicator` after each round of `round` frames, which the
+    /// processes share (frame i on rank i mod size) and gather in frame order.
     public static func renderDataSet(view: View, count: Int, seed: UInt64, existing: [Example] = [],
+                                     communicator: Communicator = .local, round: Int = 100,
                                      progress: ((Int, [Example]) throws -> Void)? = nil) throws -> [Example] {
         precondition(existing.count <= count, "renderDataSet: \(existing.count) existing frames, more than \(count)")
         var g = SeededGenerator(seed: seed)
+        let situations = (0..<count).map { _ in TrebuchetAimer.sample(&g) }
         var data = existing
         data.reserveCapacity(count)
-        for i in 0..<count {
-            let (w, t) = TrebuchetAimer.sample(&g)
-            if i < existing.count { continue }
-            let image = try view.render(wind: w, target: t, seed: frameSeed(seed, i))
-            data.append(Example(wind: w, target: t, observation: observation(image)))
-            try progress?(i + 1, data)
+        var next = existing.count
+        while next < count {
+            // A round ends at the next multiple of `round` (one frame a round without MPI).
+            let end = communicator.isDistributed ? Swift.min(count, (next / round + 1) * round) : next + 1
+            let shards = WorkShards(count: end - next, over: communicator)
+            let mine = try shards.owned.map { k -> [Double] in
+                let (w, t) = situations[next + k]
+                return observation(try view.render(wind: w, target: t, seed: frameSeed(seed, next + k)))
+            }
+            for (k, o) in shards.allGather(mine).enumerated() {
+                data.append(Example(wind: situations[next + k].wind, target: situations[next + k].target, observation: o))
+            }
+            next = end
+            try progress?(next, data)
         }
         return data
     }
@@ -238,6 +251,7 @@ public enum TrebuchetPixels: PixelTask {
     /// gets the frames found (before any rendering); `progress` every 1,000th frame
     /// rendered. Returns the data and the frames rendered (0: all reused).
     public static func trainingData(view: View, count: Int, seed: UInt64, sceneHash: String, path: String,
+                                    communicator: Communicator = .local,
                                     starting: (_ existing: Int) -> Void = { _ in },
                                     progress: (_ done: Int) -> Void = { _ in }) throws -> (data: [Example], rendered: Int) {
         let key = DataSetFile.key(view: view, count: count, seed: seed, sceneHash: sceneHash)
@@ -246,7 +260,7 @@ public enum TrebuchetPixels: PixelTask {
         if existing.count == count { return (existing, 0) }
         starting(existing.count)
         let data = try withoutActuallyEscaping(progress) { progress in
-            try renderDataSet(view: view, count: count, seed: seed, existing: existing) { i, sofar in
+            try renderDataSet(view: view, count: count, seed: seed, existing: existing, communicator: communicator) { i, sofar in
                 if i % 500 == 0 || i == count { try DataSetFile.write(sofar, path: path, key: key) }
                 if i % 1000 == 0 { progress(i) }
             }
@@ -306,26 +320,33 @@ public enum TrebuchetPixels: PixelTask {
         public var delta: Double
         /// Shots simulated so far.
         public var shots = 0
+        /// The processes a batch's examples are spread over.
+        public var communicator = Communicator.local
 
         public init(network: Network, optimizer: Adam, generator: SeededGenerator, delta: Double = TrebuchetTask.hyperparameters.huberDelta) {
             self.network = network; self.optimizer = optimizer; self.generator = generator; self.delta = delta
         }
 
-        /// One mini-batch step on `batch`; returns its mean loss.
+        /// One mini-batch step on `batch`; returns its mean loss. The examples
+        /// are spread over `communicator`'s processes and their gradients summed
+        /// in batch order (`WorkShards`): the same weights for any number of processes.
         public mutating func step(_ batch: ArraySlice<Example>) -> Double {
-            var gradient = [Double](repeating: 0, count: network.parameterCount)
-            var loss = 0.0
+            let shards = WorkShards(count: batch.count, over: communicator, layout: .blocks)
             var trace = Network.Trace()
-            for e in batch {
+            let mine = shards.owned.map { k -> [Double] in
+                let e = batch[batch.startIndex + k]
+                var gradient = [Double](repeating: 0, count: network.parameterCount)
                 let o = network.forward(e.observation, trace: &trace)
                 let (a, m) = TrebuchetAimer.decode(o)
                 let (da, dm) = TrebuchetAimer.decodeDerivative(o)
                 let d = Trebuchet.shoot(wind: Dual2(e.wind), angle: Dual2(a, variable: 0), weight: Dual2(m, variable: 1))
                 let h = TrebuchetAimer.huber((d.value - e.target) / e.target, delta: delta)
-                loss += h.loss
                 let scale = h.derivative / e.target / Double(batch.count)
                 _ = network.backward([scale * d.partial(0) * da, scale * d.partial(1) * dm], trace: trace, gradient: &gradient)
+                return gradient + [h.loss]
             }
+            var gradient = shards.sumInShardOrder(mine, length: network.parameterCount + 1)
+            let loss = gradient.removeLast()
             shots += batch.count
             optimizer.update(&network.parameters, gradient: gradient)
             return loss / Double(batch.count)
@@ -367,12 +388,11 @@ public enum TrebuchetPixels: PixelTask {
     /// rendered afresh (frame i with `frameSeed(seed ^ evaluationSalt, i)`), with
     /// the reachability figures of `TrebuchetAimer.evaluate`.
     public static let evaluationSalt: UInt64 = 0xE7A1
-    public static func evaluate(_ network: Network, view: View, count: Int, seed: UInt64, reachability: Bool = true) throws
-        -> TrebuchetAimer.Evaluation {
-        var i = 0
-        return try TrebuchetAimer.evaluate(count: count, seed: seed, reachability: reachability) { w, t in
+    /// With a distributed `communicator` the shots (and their frames) are spread over the processes.
+    public static func evaluate(_ network: Network, view: View, count: Int, seed: UInt64, reachability: Bool = true,
+                                communicator: Communicator = .local) throws -> TrebuchetAimer.Evaluation {
+        try TrebuchetAimer.evaluate(count: count, seed: seed, reachability: reachability, communicator: communicator) { i, w, t in
             let image = try view.render(wind: w, target: t, seed: frameSeed(seed ^ evaluationSalt, i))
-            i += 1
             return aim(network, observation: observation(image))
         }
     }

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Geometry
 import ImageIO
@@ -7,12 +8,24 @@ public struct RenderOptions: Sendable {
     public var samplesPerPixel: Int
     public var seed: UInt64
     public var threads: Int
-    /// Called with the fraction done, from worker threads, at most ~100 times.
+    /// Called with the fraction done, from worker threads, at most ~100 times
+    /// (under MPI on rank 0 only, with the fraction of its own tiles).
     public var progress: (@Sendable (Double) -> Void)?
+    /// The processes the tiles are spread over (`Communicator.world` under
+    /// `mpirun`); every process returns the whole result, bit-identical to one
+    /// process's. `local` by default: a render inside work that is already
+    /// spread (one frame of many) stays in its process.
+    public var communicator: Communicator
     public init(samplesPerPixel: Int, seed: UInt64 = 0, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                progress: (@Sendable (Double) -> Void)? = nil) {
+                progress: (@Sendable (Double) -> Void)? = nil, communicator: Communicator = .local) {
         self.samplesPerPixel = samplesPerPixel; self.seed = seed; self.threads = max(1, threads); self.progress = progress
+        self.communicator = communicator
     }
+
+    /// The film's tiles spread over `communicator`.
+    public func tiles(_ grid: TileGrid) -> WorkShards { WorkShards(count: grid.count, over: communicator) }
+    /// The progress callback where it is reported: rank 0.
+    public var reportedProgress: (@Sendable (Double) -> Void)? { communicator.isRoot ? progress : nil }
 }
 
 /// Statistics of a finished render.
@@ -82,11 +95,13 @@ extension Scene where T == Double {
         var blocks = [ImageBlock?](repeating: nil, count: grid.count)
         var invalid = [Int](repeating: 0, count: grid.count)
         let spp = options.samplesPerPixel, seed = options.seed
+        let shards = options.tiles(grid), owned = shards.owned
         blocks.withUnsafeMutableBufferPointer { blockBuffer in
             invalid.withUnsafeMutableBufferPointer { invalidBuffer in
                 let blocksOut = blockBuffer, invalidOut = invalidBuffer
                 let tanX = camera.tanHalfFov
-                forEachTile(grid.count, threads: options.threads, progress: options.progress) { tile in
+                forEachTile(owned.count, threads: options.threads, progress: options.reportedProgress) { position in
+                    let tile = owned[position]
                     let (x0, y0, x1, y1) = grid.bounds(tile)
                     var block = ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter)
                     var bad = 0
@@ -101,6 +116,17 @@ extension Scene where T == Double {
                     blocksOut[tile] = block
                     invalidOut[tile] = bad
                 }
+            }
+        }
+        if shards.communicator.isDistributed {
+            // Every tile's block (and its count of dropped samples) on every process.
+            let all = shards.allGather(owned.map { blocks[$0]!.data + [Double(invalid[$0])] })
+            for (tile, values) in all.enumerated() {
+                let (x0, y0, x1, y1) = grid.bounds(tile)
+                var block = ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter)
+                block.data = Array(values.dropLast())
+                blocks[tile] = block
+                invalid[tile] = Int(values.last!)
             }
         }
         var accumulator = FilmAccumulator(width: film.width, height: film.height)

@@ -24,16 +24,6 @@ struct RunningDiffRay {
     }
 }
 
-/// Polls `condition` every 10 ms for up to `seconds`; whether it became true.
-func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
-    let end = Date().addingTimeInterval(seconds)
-    while Date() < end {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
-}
-
 /// The iteration of an optimisation checkpoint (nil while there is none).
 func checkpointIteration(_ path: String) -> Int? {
     guard let data = FileManager.default.contents(atPath: path),

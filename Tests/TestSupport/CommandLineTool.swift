@@ -32,13 +32,21 @@ public struct Run: Sendable {
     public var stdout: String
     public var stderr: String
     public var seconds: Double
+    public init(status: Int32, stdout: String, stderr: String, seconds: Double) {
+        self.status = status; self.stdout = stdout; self.stderr = stderr; self.seconds = seconds
+    }
 }
 
 /// Runs the `diffray` binary with `arguments` in `directory`.
 public func diffray(_ arguments: [String], in directory: String) throws -> Run {
     guard let binary = DiffRayBinary.path else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "diffray"]) }
+    return try launch(binary, arguments, in: directory)
+}
+
+/// Runs `executable` with `arguments` in `directory` to its end.
+public func launch(_ executable: String, _ arguments: [String], in directory: String) throws -> Run {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     let out = Pipe(), err = Pipe()
@@ -52,4 +60,14 @@ public func diffray(_ arguments: [String], in directory: String) throws -> Run {
     process.waitUntilExit()
     return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                stderr: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
+}
+
+/// Polls `condition` every 10 ms for up to `seconds`; whether it became true.
+public func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let end = Date().addingTimeInterval(seconds)
+    while Date() < end {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
 }

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Geometry
 import ImageIO
@@ -207,11 +208,13 @@ extension Scene where T == Double {
         let spp = options.samplesPerPixel, seed = options.seed
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
         let w = film.width, h = film.height
+        let shards = options.tiles(grid), owned = shards.owned
         blocks.withUnsafeMutableBufferPointer { out in
           (marked ?? []).withUnsafeBufferPointer { markedBuffer in
             let out = out, markedShapes = marked == nil ? nil : markedBuffer
             let tanX = camera.tanHalfFov, dualTanX = dual.camera.tanHalfFov
-            forEachTile(grid.count, threads: options.threads, progress: options.progress) { tile in
+            forEachTile(owned.count, threads: options.threads, progress: options.reportedProgress) { position in
+                let tile = owned[position]
                 let (x0, y0, x1, y1) = grid.bounds(tile)
                 let b = probe.border
                 let bx0 = max(0, x0 - b), by0 = max(0, y0 - b), bx1 = min(w, x1 + b), by1 = min(h, y1 + b)
@@ -248,6 +251,9 @@ extension Scene where T == Double {
                 out[tile] = data
             }
           }
+        }
+        if shards.communicator.isDistributed {
+            for (tile, data) in shards.allGather(owned.map { blocks[$0]! }).enumerated() { blocks[tile] = data }
         }
         // Merge in tile order, then normalise by the film weights: in parallel
         // over bands of rows (each pixel still sums its tiles in tile order).
@@ -333,10 +339,12 @@ extension Scene where T == Double {
         // tape only when it touched one.
         let marked = shapesVarying(with: wanted)
         let primalTanX = camera.tanHalfFov
+        let shards = options.tiles(grid), owned = shards.owned
         perTile.withUnsafeMutableBufferPointer { out in
           (marked ?? []).withUnsafeBufferPointer { markedBuffer in
             let out = out, markedShapes = marked == nil ? nil : markedBuffer
-            forEachTile(grid.count, threads: options.threads, progress: options.progress) { tile in
+            forEachTile(owned.count, threads: options.threads, progress: options.reportedProgress) { position in
+                let tile = owned[position]
                 let tape = Tape.current
                 tape.reset()
                 let (scene, leaves) = liftedOnTape(tape, differentiating: wanted)
@@ -371,8 +379,8 @@ extension Scene where T == Double {
             }
           }
         }
-        var total = [Double](repeating: 0, count: comps.count)
-        for g in perTile where !g.isEmpty { for i in total.indices { total[i] += g[i] } }
+        // Summed in tile order on every process, whichever process traced each tile.
+        var total = shards.sumInShardOrder(owned.map { perTile[$0] }, length: comps.count)
         if boundary.isEnabled && geometryMayMove(keys) {
             let edges = boundaryGradient(keys: keys, components: comps, imageAdjoint: imageAdjoint, options, boundary,
                                          filmWeights: weights)

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Geometry
 import ImageIO
@@ -56,10 +57,12 @@ extension Scene where T == Double {
         let count = list.count
         var blocks = [[ImageBlock]?](repeating: nil, count: grid.count)
         let spp = options.samplesPerPixel, seed = options.seed
+        let shards = options.tiles(grid), owned = shards.owned
         blocks.withUnsafeMutableBufferPointer { blockBuffer in
             let blocksOut = blockBuffer
             let tanX = camera.tanHalfFov
-            forEachTile(grid.count, threads: options.threads, progress: options.progress) { tile in
+            forEachTile(owned.count, threads: options.threads, progress: options.reportedProgress) { position in
+                let tile = owned[position]
                 let (x0, y0, x1, y1) = grid.bounds(tile)
                 var tileBlocks = (0..<count).map { _ in
                     ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter)
@@ -71,6 +74,20 @@ extension Scene where T == Double {
                     }
                 }
                 blocksOut[tile] = tileBlocks
+            }
+        }
+        if shards.communicator.isDistributed {
+            let all = shards.allGather(owned.map { blocks[$0]!.flatMap(\.data) })
+            for (tile, values) in all.enumerated() {
+                let (x0, y0, x1, y1) = grid.bounds(tile)
+                var tileBlocks = [ImageBlock]()
+                for k in 0..<count {
+                    var block = ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter)
+                    let n = block.data.count
+                    block.data = Array(values[k * n..<(k + 1) * n])
+                    tileBlocks.append(block)
+                }
+                blocks[tile] = tileBlocks
             }
         }
         var images = [(name: String, image: Image)]()
