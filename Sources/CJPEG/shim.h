@@ -38,15 +38,16 @@ static void diffray_jpeg_error_exit(j_common_ptr cinfo) {
     longjmp(e->jump, 1);
 }
 
-/// Level −1 is a warning about the data: keep the first one's text and place.
+/// Level −1 is a warning about the data: a failure here, so it stops the decoding at
+/// once (a corrupt header of a large progressive image would otherwise have every
+/// scanline decoded before the warning is looked at) with the warning's text and place.
 static void diffray_jpeg_emit_message(j_common_ptr cinfo, int level) {
     diffray_jpeg_error *e = (diffray_jpeg_error *)cinfo->err;
     if (level < 0) {
-        if (e->base.num_warnings == 0) {
-            (*cinfo->err->format_message)(cinfo, e->message);
-            diffray_jpeg_note_offset(cinfo);
-        }
+        (*cinfo->err->format_message)(cinfo, e->message);
+        diffray_jpeg_note_offset(cinfo);
         e->base.num_warnings++;
+        longjmp(e->jump, 1);
     }
 }
 
@@ -84,7 +85,11 @@ static inline int diffray_jpeg_decode(const unsigned char *data, unsigned long s
     if (setjmp(err.jump)) {
         free(out);
         jpeg_destroy_decompress(&cinfo);
-        snprintf(message, message_size, "%s", err.message);
+        if (err.base.num_warnings > 0) {
+            snprintf(message, message_size, "corrupt or truncated JPEG data (libjpeg: %s)", err.message);
+        } else {
+            snprintf(message, message_size, "%s", err.message);
+        }
         *offset = err.offset;
         return 1;
     }
@@ -122,13 +127,6 @@ static inline int diffray_jpeg_decode(const unsigned char *data, unsigned long s
         jpeg_read_scanlines(&cinfo, &row, 1);
     }
     jpeg_finish_decompress(&cinfo);
-    if (err.base.num_warnings > 0) {
-        free(out);
-        snprintf(message, message_size, "corrupt or truncated JPEG data (libjpeg: %s)", err.message);
-        *offset = err.offset;
-        jpeg_destroy_decompress(&cinfo);
-        return 1;
-    }
     *width = (int)cinfo.output_width;
     *height = (int)cinfo.output_height;
     *components = cinfo.output_components;

@@ -212,21 +212,24 @@ final class Inflater {
         SceneFileError(message, at: SourceLocation(file: file, byteOffset: compressedOffset))
     }
 
-    /// Exactly `count` decompressed bytes.
+    /// Exactly `count` decompressed bytes. The output grows as zlib produces it
+    /// (at most 1 MiB at a time), so counts a corrupt header promises cost nothing
+    /// until the data is really there.
     func bytes(_ count: Int) throws -> [UInt8] {
         guard count > 0 else { return [] }
-        var out = [UInt8](repeating: 0, count: count)
-        var produced = 0
-        try out.withUnsafeMutableBufferPointer { buffer in
-            while produced < count {
+        var out = [UInt8]()
+        out.reserveCapacity(min(count, 1 << 20))
+        var chunk = [UInt8](repeating: 0, count: min(count, 1 << 20))
+        try chunk.withUnsafeMutableBufferPointer { buffer in
+            while out.count < count {
                 if finished {
-                    throw fail("the compressed mesh data ends \(count - produced) bytes too early (the flags or counts promise more)")
+                    throw fail("the compressed mesh data ends \(count - out.count) bytes too early (the flags or counts promise more)")
                 }
-                stream.pointee.next_out = buffer.baseAddress! + produced
-                let chunk = min(count - produced, Int(UInt32.max))
-                stream.pointee.avail_out = UInt32(chunk)
+                let want = min(count - out.count, buffer.count)
+                stream.pointee.next_out = buffer.baseAddress!
+                stream.pointee.avail_out = UInt32(want)
                 let status = inflate(stream, Z_NO_FLUSH)
-                produced += chunk - Int(stream.pointee.avail_out)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<(want - Int(stream.pointee.avail_out))]))
                 switch status {
                 case Z_OK:
                     continue
@@ -234,7 +237,7 @@ final class Inflater {
                     finished = true
                 case Z_BUF_ERROR:
                     if stream.pointee.avail_in == 0 {
-                        throw fail("file truncated: the compressed mesh data stops at the end of the file (\(count - produced) more bytes expected)")
+                        throw fail("file truncated: the compressed mesh data stops at the end of the file (\(count - out.count) more bytes expected)")
                     }
                     throw fail("zlib made no progress (status Z_BUF_ERROR)")
                 default:
