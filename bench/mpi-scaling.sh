@@ -52,7 +52,7 @@ def read(name):
 units = {"render": (f"{res}x{res}, {spp} spp", 1, "render"),
          "optimize": (f"{res}x{res}, {int(spp) // 4} spp, {iters} iterations (time per iteration)", int(iters) + 1, "iteration"),
          "trebuchet": (f"train trebuchet, {shots} shots in batches of 32", int(shots) // 32, "batch"),
-         "cartpole": (f"train cartpole, {episodes} episodes + 100 evaluation episodes each", int(episodes), "episode")}
+         "cartpole": (f"train cartpole, {episodes} episodes and the evaluation after training", int(episodes), "episode")}
 result = {}
 for name, (what, count, unit) in units.items():
     t1, t2 = statistics.median(read(f"{name}-1.txt")), statistics.median(read(f"{name}-2.txt"))
