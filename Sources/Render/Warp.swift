@@ -48,3 +48,17 @@ public enum Warp {
         return (1 - t, u.1 * t)
     }
 }
+
+extension RandomAccessCollection where Element == Double, Index == Int {
+    /// The bin of a cumulative distribution that holds `u`: the index of the first
+    /// entry above `u` (the last index when none is), by binary search.
+    @inlinable
+    public func cdfBin(_ u: Double) -> Int {
+        var lo = startIndex, hi = endIndex - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self[mid] <= u { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}

@@ -451,9 +451,7 @@ extension Scene where T == Double {
                        _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         let u = (Double(stratum) + sampler.next()) / Double(n) * total
-        var lo = 0, hi = cdf.count - 1
-        while lo < hi { let mid = (lo + hi) / 2; if cdf[mid] <= u { lo = mid + 1 } else { hi = mid } }
-        let k = lo
+        let k = cdf.cdfBin(u)
         if pieces[k].hidden { return nil }
         if let moving {
             switch pieces[k].piece {

@@ -26,18 +26,22 @@ struct DeltaShadowLight {
     var total: Double { cdf.last ?? 0 }
 }
 
-extension Scene where T == Double {
-    /// The light's position, or nil for a directional light (then `direction`).
-    func deltaLightOrigin(_ k: Int) -> (position: Vec3?, direction: Vec3)? {
+extension Scene {
+    /// Delta light `k`'s position, or nil for a directional light (then its unit
+    /// `direction`); nil for other emitters. In `T`, so that a moving light moves its shadows.
+    func deltaLightOrigin(_ k: Int) -> (position: Vector3<T>?, direction: Vector3<T>)? {
         switch emitters[k] {
         case .point(let l): return (l.position, .zero)
         case .spot(let l): return (l.toWorld.origin, .zero)
         case .directional(let l):
             let d = l.direction.normalized
-            return d.lengthSquared > 0 ? (nil, d) : nil
+            return d.lengthSquared.primal > 0 ? (nil, d) : nil
         default: return nil
         }
     }
+}
+
+extension Scene where T == Double {
 
     /// Every delta light with at least one candidate edge.
     func deltaShadowLights(edges: [MeshEdge]) -> [DeltaShadowLight] {
@@ -105,8 +109,7 @@ extension Scene where T == Double {
         let li = min(Int(u), lights.count - 1)
         let light = lights[li]
         let along = (u - Double(li)) * light.total
-        var lo = 0, hi = light.cdf.count - 1
-        while lo < hi { let mid = (lo + hi) / 2; if light.cdf[mid] <= along { lo = mid + 1 } else { hi = mid } }
+        let lo = light.cdf.cdfBin(along)
         let start = lo == 0 ? 0 : light.cdf[lo - 1]
         let length = light.cdf[lo] - start
         let t = min(max((along - start) / length, 0), 1)
@@ -158,13 +161,8 @@ extension Scene {
         guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
         let a = shapes[e.shape].vertex(m, e.v0), c = shapes[e.shape].vertex(m, e.v1)
         let q = a + (c - a) * T(b.s)
-        let d: Vector3<T>
-        switch emitters[b.light] {
-        case .point(let l): d = (q - l.position).normalized
-        case .spot(let l): d = (q - l.toWorld.origin).normalized
-        case .directional(let l): d = Vector3<T>(l.direction.primal.normalized)
-        default: return nil
-        }
+        guard let light = deltaLightOrigin(b.light) else { return nil }
+        let d = light.position.map { (q - $0).normalized } ?? light.direction
         let eps = 1e-5 * extent
         guard let y = intersect(Ray(o: q + d * T(eps), d: d)), y.shape == b.receiver else { return nil }
         let f = camera.filmPosition(of: y.p, tanHalfFov: tanX)

@@ -134,11 +134,7 @@ public struct EnvironmentMap<T: Real> {
 
     /// Samples a world direction in proportion to the map; returns it with its pdf.
     public func sample(_ s: (Double, Double)) -> (Vec3, Double) {
-        func search(_ cdf: ArraySlice<Double>, _ u: Double) -> Int {
-            var lo = cdf.startIndex, hi = cdf.endIndex - 1
-            while lo < hi { let m = (lo + hi) / 2; if cdf[m] <= u { lo = m + 1 } else { hi = m } }
-            return lo - cdf.startIndex
-        }
+        func search(_ cdf: ArraySlice<Double>, _ u: Double) -> Int { cdf.cdfBin(u) - cdf.startIndex }
         let y = search(rowCDF[...], s.1 * rowCDF[height - 1])
         let rowStart = y == 0 ? 0 : rowCDF[y - 1]
         let fy = min(max((s.1 * rowCDF[height - 1] - rowStart) / max(rowWeights[y], 1e-300), 0), 1)

@@ -39,11 +39,7 @@ public final class TriangleMesh: @unchecked Sendable {
     @inlinable
     public func sampleTriangle(_ u: Double) -> (Int, Double) {
         let target = u * area
-        var lo = 0, hi = areaCDF.count - 1
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if areaCDF[mid] <= target { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = areaCDF.cdfBin(target)
         let start = lo == 0 ? 0 : areaCDF[lo - 1]
         let width = areaCDF[lo] - start
         return (lo, width > 0 ? min(max((target - start) / width, 0), 0.99999999) : 0.5)
