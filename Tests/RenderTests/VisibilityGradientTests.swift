@@ -137,14 +137,70 @@ struct VisibilityGradientTests {
         let forward = try Self.forward(scene, key: "quad.translate", spp: 16, boundary: dense)
         print("\(#function): finite differences \(fd), interior \(interior), no shadow edges \(noShadow), full \(full)")
         #expect(Self.error(interior, fd) > 0.5, "interior-only \(interior) vs finite differences \(fd)")
-        // Known limitation (docs/design.md, "The boundary term"): a residual
-        // error of about 0.1 × the largest component remains here (x: −0.05
-        // against −0.03, over seeds), so this case is held to a looser bound.
+        // The reference itself moves by about 0.1 of the largest component
+        // between steps h and seeds at 1024 spp (the shadow's flips are few).
         let fullError = Self.error(full, fd, floorFraction: 0.25)
-        #expect(fullError < 0.5, "full \(full) vs finite differences \(fd)")
+        #expect(fullError < 0.3, "full \(full) vs finite differences \(fd)")
         #expect(Self.error(noShadow, fd, floorFraction: 0.25) > 2 * fullError,
                 "without shadow edges \(noShadow) vs finite differences \(fd)")
         #expect(Self.error(forward, full, floorFraction: 1e-6) < 1e-5, "forward \(forward) vs reverse \(full)")
+    }
+
+    /// A cube hovering 0.1 above the floor, lit by a small area light from the
+    /// side: near its base the shadow edge lies close to its receiver, so the
+    /// light stands behind a tiny part of each bottom edge as seen from the
+    /// floor. Uniform points along the edges find it rarely, with large
+    /// weights: a heavy-tailed estimate whose typical value is off (about 25 %
+    /// in x at 64×64). Points guided towards the light agree with finite
+    /// differences over six seeds, with a smaller spread.
+    @Test func shadowCloseToItsReceiver() throws {
+        let scene = try memoryScene("""
+            <scene version="3.0.0">
+                <integrator type="path"><integer name="max_depth" value="2"/></integrator>
+                <sensor type="perspective">
+                    <float name="fov" value="40"/>
+                    <transform name="to_world"><lookat origin="2.5, 2.0, 3.0" target="0, 0.3, 0" up="0, 1, 0"/></transform>
+                    <film type="hdrfilm"><integer name="width" value="\(Self.size)"/><integer name="height" value="\(Self.size)"/></film>
+                </sensor>
+                <shape type="cube" id="quad">
+                    <transform name="to_world"><scale value="0.4"/><translate value="0, 0.5, 0"/></transform>
+                    <bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.4, 0.3"/></bsdf>
+                </shape>
+                <shape type="rectangle" id="floor">
+                    <transform name="to_world"><scale value="4"/><rotate x="1" angle="-90"/></transform>
+                    <bsdf type="diffuse"><rgb name="reflectance" value="0.5"/></bsdf>
+                </shape>
+                <shape type="rectangle" id="light">
+                    <transform name="to_world"><scale value="0.2"/><rotate x="1" angle="90"/><translate value="-0.8, 2.2, 0.5"/></transform>
+                    <bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf>
+                    <emitter type="area"><rgb name="radiance" value="60"/></emitter>
+                </shape>
+            </scene>
+            """)
+        let key = "quad.translate"
+        let fd = try Self.finiteDifferences(scene, key: key, h: 0.05, spp: 2048)
+        let boundary = BoundaryOptions(primarySamplesPerPixel: 16, secondarySamplesPerPixel: 32)
+        var uniform = boundary
+        uniform.guidesTowardsLights = false
+        let seeds: [UInt64] = [1, 2, 3, 4, 5, 6]
+        let guided = try seeds.map { try Self.reverse(scene, key: key, spp: 8, boundary: boundary, seed: $0) }
+        let unguided = try seeds.map { try Self.reverse(scene, key: key, spp: 8, boundary: uniform, seed: $0) }
+        func spread(_ runs: [[Double]]) -> (mean: [Double], deviation: [Double]) {
+            let n = Double(runs.count)
+            let mean = (0..<3).map { c in runs.reduce(0) { $0 + $1[c] } / n }
+            let deviation = (0..<3).map { c in (runs.reduce(0) { $0 + ($1[c] - mean[c]) * ($1[c] - mean[c]) } / (n - 1)).squareRoot() }
+            return (mean, deviation)
+        }
+        let g = spread(guided), u = spread(unguided)
+        print("\(#function): finite differences \(fd); guided mean \(g.mean) sd \(g.deviation); uniform mean \(u.mean) sd \(u.deviation)")
+        let largest = fd.map(abs).max()!
+        for c in 0..<3 {
+            // The mean of six seeds within three of its standard errors (plus 5 % of the largest component for the reference's own noise).
+            #expect(abs(g.mean[c] - fd[c]) < 3 * g.deviation[c] / 6.0.squareRoot() + 0.05 * largest, "component \(c): guided \(g.mean[c]) ± \(g.deviation[c]) vs \(fd[c])")
+        }
+        #expect(g.deviation.reduce(0, +) < 0.8 * u.deviation.reduce(0, +), "spread: guided \(g.deviation), uniform \(u.deviation)")
+        let forward = try Self.forward(scene, key: key, spp: 8, boundary: boundary)
+        #expect(Self.error(forward, try Self.reverse(scene, key: key, spp: 8, boundary: boundary), floorFraction: 1e-6) < 1e-5)
     }
 
     /// Moving the camera moves every silhouette across the film.

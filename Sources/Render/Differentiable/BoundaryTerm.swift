@@ -26,13 +26,19 @@ public struct BoundaryOptions: Sendable {
     /// Scenes with more welded mesh edges than this get no secondary term
     /// (each secondary sample looks at every edge).
     public var maxSecondaryEdges: Int
+    /// Whether half the secondary samples pick their point along an edge
+    /// where an area light lies behind it (`EdgeLightIntervals`); off, every
+    /// point is uniform along the edge (an unbiased but, for shadow edges close
+    /// to their receiver, heavy-tailed estimate).
+    public var guidesTowardsLights: Bool
 
     public init(primarySamplesPerPixel: Double = 1, secondarySamplesPerPixel: Double = 1,
-                offset: Double = 1e-4, maxSecondaryEdges: Int = 4096) {
+                offset: Double = 1e-4, maxSecondaryEdges: Int = 4096, guidesTowardsLights: Bool = true) {
         self.primarySamplesPerPixel = primarySamplesPerPixel
         self.secondarySamplesPerPixel = secondarySamplesPerPixel
         self.offset = offset
         self.maxSecondaryEdges = maxSecondaryEdges
+        self.guidesTowardsLights = guidesTowardsLights
     }
 
     /// Both terms at their defaults.
@@ -413,6 +419,7 @@ extension Scene where T == Double {
         let count = nPrimary + nSecondary + nDelta
         if count == 0 { return ([], pieces.map(\.piece)) }
         let second = secondaryScene()
+        let lightTriangles = nSecondary > 0 && boundary.guidesTowardsLights ? areaLightTriangles() : []
         let tanX = camera.tanHalfFov
         let eps = boundary.offset
         let seed = options.seed &+ 0xED6E_5A3D_1E0F_0001
@@ -434,7 +441,7 @@ extension Scene where T == Double {
                                         stratum: j, eps: eps, tanX: tanX, moving: moving, &sampler)
                         : j < nPrimary + nSecondary
                         ? secondarySample(edges: edges, n: nSecondary, stratum: j - nPrimary, eps: eps, tanX: tanX,
-                                          second: second, &sampler)
+                                          second: second, lightTriangles: lightTriangles, &sampler)
                         : deltaShadowSample(edges: edges, lights: deltaLights, n: nDelta, stratum: j - nPrimary - nSecondary,
                                             eps: eps, tanX: tanX, &sampler)
                     if let sample { kept.append(sample) }
@@ -502,7 +509,7 @@ extension Scene where T == Double {
     /// there, chosen by length over squared distance, a point on it, and the
     /// incident radiance on both sides times the BSDF.
     func secondarySample(edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double, second: Scene<Double>,
-                         _ sampler: inout PathSampler) -> BoundarySample? {
+                         lightTriangles: [(Vec3, Vec3, Vec3)], _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         let pixel = stratum % (film.width * film.height)
         let fx = Double(pixel % film.width) + sampler.next(), fy = Double(pixel / film.width) + sampler.next()
@@ -539,10 +546,13 @@ extension Scene where T == Double {
         while k < edges.count - 1 && acc + weights[k] <= u { acc += weights[k]; k += 1 }
         if weights[k] == 0 { return nil }
         let pEdge = weights[k] / total
-        let t = sampler.next()
         let e = edges[k]
         guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
         let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+        // The point along the edge: uniform, or (half the time) where an area
+        // light lies behind the edge as seen from p (a shadow edge close to its
+        // receiver covers the light over a tiny part of its length).
+        let (t, pdfT) = EdgeLightIntervals(p: p, a: a, b: b, lights: lightTriangles).sample(sampler.next())
         let mpt = a + (b - a) * t
         let dvec = mpt - p
         let dist = dvec.length
@@ -562,8 +572,8 @@ extension Scene where T == Double {
         let lp = second.pathRadiance(spawn(si, wp), &sp)
         var d = (lm - lp) * f
         if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
-        // pdf: film point 1/(W·H), edge pEdge, t uniform on [0, 1].
-        let scale = W * H / (pEdge * Double(n))
+        // pdf: film point 1/(W·H), edge pEdge, t with density pdfT on [0, 1].
+        let scale = W * H / (pEdge * pdfT * Double(n))
         d = d * scale
         // Split off what next-event estimation parametrises differently: emission
         // reached on either side, weighted by the light-sampling MIS weight.
