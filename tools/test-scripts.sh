@@ -47,6 +47,8 @@ check "bench/compare-mitsuba.sh: the Mitsuba part" 0 "$compared" \
   cat last.txt
 check "bench/gradient-cost.sh" 0 '"reverse_ratio": [0-9.]+, "forward_ratio": [0-9.]+' \
   bench/gradient-cost.sh scenes/cornell-box.xml 8 1 1
+check "bench/gradient-spread.sh" 0 '"cost_ratio": [0-9.]+' \
+  bench/gradient-spread.sh scenes/box-on-floor.xml box.translate 1 2 4 1,1 -D res=8
 check "bench/reverse-memory.sh" 0 '"ratio": [0-9.]+' \
   bench/reverse-memory.sh scenes/cornell-box.xml 8
 check "bench/inverse-reflectance.sh" 0 'recovered \[.*max error [0-9.]+ (PASS|FAIL)' \
