@@ -22,6 +22,8 @@ struct GradCommand: ParsableCommand {
     var outDir: String?
     @OptionGroup var json: JSONOption
     @Flag(help: "Leave out the visibility (edge-sampling) term: the interior derivative only.") var noBoundary = false
+    @Flag(help: "Visibility term at the first surface only: leave out shadows and silhouettes seen after a bounce (an ablation).")
+    var firstVertexOnly = false
     @Option(help: ArgumentHelp("Edge samples per pixel for camera silhouettes and for shadows (default 1,1).",
                                valueName: "primary,secondary"))
     var edgeSamples: String?
@@ -53,6 +55,7 @@ struct GradCommand: ParsableCommand {
         let lossKind = ImageLoss(rawValue: loss)!
         var boundary = BoundaryOptions.standard
         if noBoundary { boundary = .interiorOnly }
+        if firstVertexOnly { boundary.beyondFirstVertex = false }
         if let edgeSamples {
             let v = edgeSamples.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard v.count == 2, let p = v[0], let q = v[1], p >= 0, q >= 0 else {

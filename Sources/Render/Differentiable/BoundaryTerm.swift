@@ -31,14 +31,19 @@ public struct BoundaryOptions: Sendable {
     /// point is uniform along the edge (an unbiased but, for shadow edges close
     /// to their receiver, heavy-tailed estimate).
     public var guidesTowardsLights: Bool
+    /// Whether secondary samples also look at the path vertices beyond the
+    /// first (shadows and silhouettes seen after a bounce), with as many samples again.
+    public var beyondFirstVertex: Bool
 
     public init(primarySamplesPerPixel: Double = 1, secondarySamplesPerPixel: Double = 1,
-                offset: Double = 1e-4, maxSecondaryEdges: Int = 4096, guidesTowardsLights: Bool = true) {
+                offset: Double = 1e-4, maxSecondaryEdges: Int = 4096, guidesTowardsLights: Bool = true,
+                beyondFirstVertex: Bool = true) {
         self.primarySamplesPerPixel = primarySamplesPerPixel
         self.secondarySamplesPerPixel = secondarySamplesPerPixel
         self.offset = offset
         self.maxSecondaryEdges = maxSecondaryEdges
         self.guidesTowardsLights = guidesTowardsLights
+        self.beyondFirstVertex = beyondFirstVertex
     }
 
     /// Both terms at their defaults.
@@ -127,6 +132,9 @@ struct BoundarySample {
     var worldWeight: RGB<Double> = .zero
     /// Secondary: the shares of area-light sampling (motion relative to the light point).
     var lights: [LightPoint] = []
+    /// Secondary samples beyond the first vertex: the sampled directions of the
+    /// path to the vertex, each in its vertex's shading frame.
+    var prefix: [Vec3] = []
     /// Delta shadows: the emitter casting it and the shape the shadow falls on.
     var light: Int = -1
     var receiver: Int = -1
@@ -387,12 +395,20 @@ extension Scene where T == Double {
 
     /// A copy of the scene whose paths start one bounce later (for the
     /// radiance arriving at the first surface a camera ray meets).
-    func secondaryScene() -> Scene<Double> {
+    func secondaryScene(bounces: Int = 1) -> Scene<Double> {
         var s = self
         let depth = integrator.kind == .direct ? 2 : integrator.maxDepth
-        s.integrator = IntegratorSettings(kind: .path, maxDepth: depth < 0 ? -1 : max(depth - 1, 0),
-                                          rrDepth: max(integrator.rrDepth - 1, 1), hideEmitters: false)
+        s.integrator = IntegratorSettings(kind: .path, maxDepth: depth < 0 ? -1 : max(depth - bounces, 0),
+                                          rrDepth: max(integrator.rrDepth - bounces, 1), hideEmitters: false)
         return s
+    }
+
+    /// The deepest path vertex whose shadows and silhouettes the secondary
+    /// samples look at: the last from which a further segment can reach light
+    /// (`max_depth` − 1; 4 for unbounded paths).
+    var deepestSecondaryVertex: Int {
+        if integrator.kind == .direct { return 1 }
+        return integrator.maxDepth < 0 ? 4 : integrator.maxDepth - 1
     }
 
     /// Draws the boundary samples (primal work, in parallel): for each, the
@@ -416,9 +432,14 @@ extension Scene where T == Double {
         // Shadow edges of delta lights: as many samples again as the other shadows.
         let deltaLights = boundary.secondarySamplesPerPixel > 0 ? deltaShadowLights(edges: edges) : []
         let nDelta = deltaLights.isEmpty ? 0 : max(1, Int((boundary.secondarySamplesPerPixel * Double(W * H)).rounded()))
-        let count = nPrimary + nSecondary + nDelta
+        // Vertices beyond the first (2 ... deepest, one chosen uniformly per
+        // sample): as many samples again as the first vertex has.
+        let deeper = useSecondary && boundary.beyondFirstVertex ? max(deepestSecondaryVertex - 1, 0) : 0
+        let nDeep = deeper > 0 ? nSecondary : 0
+        let count = nPrimary + nSecondary + nDelta + nDeep
         if count == 0 { return ([], pieces.map(\.piece)) }
         let second = secondaryScene()
+        let afterVertex = (0..<deeper).map { secondaryScene(bounces: $0 + 2) }
         let lightTriangles = nSecondary > 0 && boundary.guidesTowardsLights ? areaLightTriangles() : []
         let tanX = camera.tanHalfFov
         let eps = boundary.offset
@@ -442,8 +463,11 @@ extension Scene where T == Double {
                         : j < nPrimary + nSecondary
                         ? secondarySample(edges: edges, n: nSecondary, stratum: j - nPrimary, eps: eps, tanX: tanX,
                                           second: second, lightTriangles: lightTriangles, &sampler)
-                        : deltaShadowSample(edges: edges, lights: deltaLights, n: nDelta, stratum: j - nPrimary - nSecondary,
+                        : j < nPrimary + nSecondary + nDelta
+                        ? deltaShadowSample(edges: edges, lights: deltaLights, n: nDelta, stratum: j - nPrimary - nSecondary,
                                             eps: eps, tanX: tanX, &sampler)
+                        : deepSecondarySample(edges: edges, n: nDeep, stratum: j - nPrimary - nSecondary - nDelta, eps: eps,
+                                              tanX: tanX, after: afterVertex, lightTriangles: lightTriangles, &sampler)
                     if let sample { kept.append(sample) }
                 }
                 out[c] = kept
@@ -504,16 +528,43 @@ extension Scene where T == Double {
                               weight: d * (1 / (pdf * Double(n))))
     }
 
-    /// One sample of the secondary visibility at the first surface seen
-    /// through a uniformly chosen film point: a silhouette edge as seen from
-    /// there, chosen by length over squared distance, a point on it, and the
-    /// incident radiance on both sides times the BSDF.
+    /// One sample of the secondary visibility at a vertex beyond the first: the
+    /// vertex (2 ... `deepestSecondaryVertex`) chosen uniformly, the path to it
+    /// sampled from the BSDFs, then as at the first (`secondarySample`).
+    func deepSecondarySample(edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double, after: [Scene<Double>],
+                             lightTriangles: [(Vec3, Vec3, Vec3)], _ sampler: inout PathSampler) -> BoundarySample? {
+        let k = after.count
+        let vertex = 2 + min(Int(sampler.next() * Double(k)), k - 1)
+        return secondarySample(edges: edges, n: n, stratum: stratum, eps: eps, tanX: tanX, second: after[vertex - 2],
+                               lightTriangles: lightTriangles, vertex: vertex, vertexWeight: Double(k), &sampler)
+    }
+
+    /// One sample of the secondary visibility at path vertex `vertex` (1: the
+    /// first surface seen through a uniformly chosen film point; deeper ones
+    /// reached by sampling the BSDFs, the path's throughput carried along): a
+    /// silhouette edge as seen from there, chosen by length over squared
+    /// distance, a point on it, and the incident radiance on both sides times
+    /// the BSDF. `second` traces the paths that continue from the vertex;
+    /// `vertexWeight` is 1 / the probability of having chosen this vertex.
     func secondarySample(edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double, second: Scene<Double>,
-                         lightTriangles: [(Vec3, Vec3, Vec3)], _ sampler: inout PathSampler) -> BoundarySample? {
+                         lightTriangles: [(Vec3, Vec3, Vec3)], vertex: Int = 1, vertexWeight: Double = 1,
+                         _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         let pixel = stratum % (film.width * film.height)
         let fx = Double(pixel % film.width) + sampler.next(), fy = Double(pixel / film.width) + sampler.next()
-        guard let si = intersect(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)) else { return nil }
+        guard var si = intersect(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)) else { return nil }
+        // The path to the vertex: BSDF samples, their directions kept in each
+        // vertex's shading frame (as the path replay parametrises them).
+        var throughput = RGB<Double>.one
+        var prefix = [Vec3]()
+        for _ in 1..<vertex {
+            guard let bs = bsdfs[shapes[si.shape].bsdf].sample(si, u1: sampler.next(), u2: sampler.next2D()),
+                  !bs.weight.isBlack else { return nil }
+            throughput = throughput * bs.weight
+            prefix.append(bs.wo)
+            guard let next = intersect(spawn(si, si.toWorld(bs.wo).normalized)) else { return nil }
+            si = next
+        }
         let bsdf = bsdfs[shapes[si.shape].bsdf]
         if bsdf.isDeltaOnly { return nil }
         let p = si.p
@@ -565,7 +616,7 @@ extension Scene where T == Double {
         if !(cl > 0) { return nil }
         let ns = c / cl
         let wm = (w - ns * eps).normalized, wp = (w + ns * eps).normalized
-        let f = bsdf.eval(si, wo: si.toLocal(w))
+        let f = bsdf.eval(si, wo: si.toLocal(w)) * throughput
         if f.isBlack { return nil }
         var sm = sampler, sp = sampler
         let lm = second.pathRadiance(spawn(si, wm), &sm)
@@ -573,7 +624,7 @@ extension Scene where T == Double {
         var d = (lm - lp) * f
         if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
         // pdf: film point 1/(W·H), edge pEdge, t with density pdfT on [0, 1].
-        let scale = W * H / (pEdge * pdfT * Double(n))
+        let scale = W * H * vertexWeight / (pEdge * pdfT * Double(n))
         d = d * scale
         // Split off what next-event estimation parametrises differently: emission
         // reached on either side, weighted by the light-sampling MIS weight.
@@ -608,7 +659,7 @@ extension Scene where T == Double {
         var rest = d - worldWeight
         for l in lights { rest = rest - l.weight }
         return BoundarySample(kind: .secondary, piece: k, s: t, filmX: fx, filmY: fy, direction: c,
-                              weight: rest, worldWeight: worldWeight, lights: lights)
+                              weight: rest, worldWeight: worldWeight, lights: lights, prefix: prefix)
     }
 }
 
@@ -652,7 +703,11 @@ extension Scene {
             guard let x = deltaShadowFilmPosition(b, edges: edges, tanX: tanX) else { return }
             body(b.weight, x.0 * T(b.direction.x) + x.1 * T(b.direction.y))
         case .secondary:
-            guard let si = intersect(camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX)) else { return }
+            guard var si = intersect(camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX)) else { return }
+            for wo in b.prefix {
+                guard let next = intersect(spawn(si, si.toWorld(Vector3<T>(wo)).normalized)) else { return }
+                si = next
+            }
             let e = edges[b.piece]
             guard case .mesh(let m) = shapes[e.shape].geometry else { return }
             let a = shapes[e.shape].vertex(m, e.v0), c = shapes[e.shape].vertex(m, e.v1)
