@@ -44,6 +44,7 @@ struct TrainOptions<P: PixelTask>: ParsableArguments {
     var pixels = false
 
     @OptionGroup var json: JSONOption
+    @OptionGroup var cluster: ClusterOptions
 
     func validate() throws {
         if let episodes, episodes <= 0 || episodes > 100_000_000 { throw ValidationError("--episodes must be in 1...100000000, got \(episodes)") }
