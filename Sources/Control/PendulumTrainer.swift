@@ -192,9 +192,10 @@ public struct PendulumNewtonTrainer {
     /// buffer's Newton targets, each on `batch` entries drawn from it, by
     /// (a(s) − target)² + κ·atanh(a/2)²; `input` is the network's input for a
     /// stored θ, θ̇. Every process draws every entry (the generator stays in
-    /// step); a batch's entries are spread over `communicator`'s processes and
-    /// their gradients added in batch order (`WorkShards`), so the weights do not
-    /// depend on the number of processes.
+    /// step); a batch large enough to pay for a collective (`Communicator.sharing(work:)`:
+    /// the pixel policy's, not the state policy's) is spread over `communicator`'s
+    /// processes and its gradients added in batch order (`WorkShards`), so the
+    /// weights do not depend on the number of processes.
     public static func fit(_ network: inout Network, _ optimizer: inout Adam, replay: PendulumReplay, updates: Int, batch: Int,
                            generator: inout SeededGenerator, communicator: Communicator,
                            input: (_ theta: Double, _ thetaDot: Double) -> [Double]) {
@@ -204,7 +205,8 @@ public struct PendulumNewtonTrainer {
             let n = min(batch, replay.count)
             let entries = (0..<n).map { _ in Int(generator.next() % UInt64(replay.count)) }
             let net = network
-            let gradient = WorkShards(count: n, over: communicator, layout: .blocks).accumulateInShardOrder(length: net.parameterCount) { k, gradient in
+            let shards = WorkShards(count: n, over: communicator.sharing(work: n * net.parameterCount), layout: .blocks)
+            let gradient = shards.accumulateInShardOrder(length: net.parameterCount) { k, gradient in
                 let i = entries[k]
                 var trace = Network.Trace()
                 let y = net.forward(input(replay.states[2 * i], replay.states[2 * i + 1]), trace: &trace)[0]

@@ -396,6 +396,9 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
 
     /// Fits the critic to the targets by mean squared error: `criticIterations`
     /// passes, each over the samples shuffled into `criticBatches` mini-batches.
+    /// Every process fits the same critic; a mini-batch large enough to pay for
+    /// a collective (`Communicator.sharing(work:)`) is spread over the processes
+    /// and its gradients added in sample order.
     mutating func fitCritic(inputs: [[Double]], targets: [Double], learningRate: Double, generator: inout SeededGenerator) {
         let s = state.settings
         guard !targets.isEmpty else { return }
@@ -405,12 +408,15 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         for _ in 0..<s.criticIterations {
             order.shuffle(using: &generator)
             for start in stride(from: 0, to: order.count, by: batch) {
-                let members = order[start..<min(start + batch, order.count)]
-                var gradient = [Double](repeating: 0, count: critic.parameterCount)
-                var trace = Network.Trace()
-                for i in members {
-                    let v = critic.forward(inputs[i], trace: &trace)[0]
-                    critic.backward([2 * (v - targets[i]) / Double(members.count)], trace: trace, gradient: &gradient)
+                let members = Array(order[start..<min(start + batch, order.count)])
+                let net = critic
+                let shards = WorkShards(count: members.count, over: communicator.sharing(work: members.count * net.parameterCount),
+                                        layout: .blocks)
+                let gradient = shards.accumulateInShardOrder(length: net.parameterCount) { k, gradient in
+                    let i = members[k]
+                    var trace = Network.Trace()
+                    let v = net.forward(inputs[i], trace: &trace)[0]
+                    net.backward([2 * (v - targets[i]) / Double(members.count)], trace: trace, gradient: &gradient)
                 }
                 state.criticOptimizer.update(&critic.parameters, gradient: gradient)
             }

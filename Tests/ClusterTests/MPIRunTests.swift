@@ -143,12 +143,14 @@ struct MPIRunTests {
     func trainEnvironments() throws {
         let folder = ScratchFolder(prefix: "diffray-mpi")
         defer { folder.remove() }
-        // five environments over 2 and 3 ranks, with episodes ending (and restarting) inside windows
+        // five environments over 2 and 3 ranks, with episodes ending (and restarting) inside windows; twenty-five,
+        // whose critic mini-batches are large enough to be spread as well; the pixel pendulum's batches are spread
         let runs: [(name: String, arguments: [String])] = [
             ("cartpole-shac", ["train", "cartpole", "--episodes", "1", "--envs", "5", "--horizon", "10", "--seed", "1"]),
+            ("cartpole-shac-batches", ["train", "cartpole", "--episodes", "1", "--envs", "25", "--horizon", "20", "--seed", "1"]),
             ("pendulum-surrogate", ["train", "pendulum", "--episodes", "1", "--seed", "2"]),
             ("pendulum-shac", ["train", "pendulum", "--trainer", "shac", "--envs", "4", "--horizon", "25", "--episodes", "1", "--seed", "2"]),
-            ("pendulum-pixels", ["train", "pendulum", "--pixels", "--episodes", "1", "--view-res", "8", "--view-spp", "1"]),
+            ("pendulum-pixels", ["train", "pendulum", "--pixels", "--episodes", "1", "--view-res", "32", "--view-spp", "1"]),
             ("cartpole-pixels", ["train", "cartpole", "--pixels", "--episodes", "1", "--view-res", "16", "--view-spp", "1"]),
         ]
         func checkpoint(_ file: String) -> NSDictionary? {
