@@ -64,15 +64,16 @@ public final class Communicator: @unchecked Sendable {
         return world
     }
 
-    /// The work (multiply–adds) a process should get from one collective for
-    /// spreading it to pay: about 0.1 ms, several times the latency of a
+    /// The work a process should get from one collective for spreading it to pay,
+    /// in examples × network weights (a forward and backward pass costs about
+    /// three multiply–adds a weight): 0.1–0.2 ms, several times the latency of a
     /// collective between processes of one machine.
     public static let worthwhileShare = 1 << 17
 
-    /// `self` where splitting `work` multiply–adds over the processes gives each
-    /// at least `worthwhileShare`, else `local`: every process then does the whole
-    /// work itself, with the same result and no message (a mini-batch of a few
-    /// examples of a small network, one collective each).
+    /// `self` where splitting `work` (examples × weights) over the processes gives
+    /// each at least `worthwhileShare`, else `local`: every process then does the
+    /// whole work itself, with the same result and no message (a mini-batch of a
+    /// few examples of a small network, one collective each).
     public func sharing(work: Int) -> Communicator {
         isDistributed && work / size >= Communicator.worthwhileShare ? self : .local
     }
