@@ -9,11 +9,11 @@
 # Also the payload bytes rank 0 sent (--mpi-report), per unit of work.
 #   bench/mpi-scaling.sh [RUNS]        (default 5)
 #   RES, SPP, ITERS, SHOTS, EPISODES   the sizes (defaults 128, 128, 5, 12800, 20);
-#   PIXEL_EPISODES                     pendulum from pixels (default 2; its frame cache rendered once before)
+#   PIXEL_EPISODES, PIXEL_RES          pendulum from pixels (defaults 2, 32; its frame cache rendered once before)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 runs=${1:-5}; res=${RES:-128}; spp=${SPP:-128}; iters=${ITERS:-5}; shots=${SHOTS:-12800}; episodes=${EPISODES:-20}
-pixel_episodes=${PIXEL_EPISODES:-2}
+pixel_episodes=${PIXEL_EPISODES:-2}; pixel_res=${PIXEL_RES:-32}
 command -v mpirun >/dev/null || { echo "mpi-scaling: mpirun not found (make deps installs openmpi-bin)" >&2; exit 2; }
 diffray=$(realpath "$DIFFRAY"); scene=$PWD/scenes/cornell-box.xml
 tmp=$(mktemp -d)
@@ -21,7 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 "$diffray" render "$scene" -D res="$res" --spp 256 --hdr target.exr -o target.png >/dev/null 2>&1
 # the pendulum's frame cache (pixels.frames.bin), rendered once and reused by every run
-"$diffray" train pendulum --pixels --episodes 1 -o pixels.json >/dev/null 2>&1
+"$diffray" train pendulum --pixels --view-res "$pixel_res" --episodes 1 -o pixels.json >/dev/null 2>&1
 
 # run N NAME FIELD COMMAND...: appends the JSON field FIELD of COMMAND's last line to NAME-N.txt,
 # the largest CPU time of a rank to NAME-N.cpu, and rank 0's sent bytes to NAME-N.bytes.
@@ -47,13 +47,13 @@ for i in $(seq "$runs"); do
     run "$n" cartpole seconds train cartpole --episodes "$episodes" -o model.json
     run "$n" cartpole-envs seconds train cartpole --envs 25 --horizon 20 --episodes "$episodes" -o model.json
     run "$n" pendulum seconds train pendulum --episodes "$episodes" -o model.json
-    run "$n" pendulum-pixels seconds train pendulum --pixels --episodes "$pixel_episodes" -o pixels.json
+    run "$n" pendulum-pixels seconds train pendulum --pixels --view-res "$pixel_res" --episodes "$pixel_episodes" -o pixels.json
   done
 done
 echo "load average before the summary: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$res" "$spp" "$iters" "$shots" "$episodes" "$pixel_episodes" <<'PY'
+python3 - "$res" "$spp" "$iters" "$shots" "$episodes" "$pixel_episodes" "$pixel_res" <<'PY'
 import json, statistics, sys
-res, spp, iters, shots, episodes, pixel_episodes = sys.argv[1:]
+res, spp, iters, shots, episodes, pixel_episodes, pixel_res = sys.argv[1:]
 def read(name):
     return [float(l) for l in open(name) if l.strip()]
 units = {"render": (f"{res}x{res}, {spp} spp", 1, "render"),
@@ -62,7 +62,7 @@ units = {"render": (f"{res}x{res}, {spp} spp", 1, "render"),
          "cartpole": (f"train cartpole, {episodes} episodes (2 environments) and the evaluation after training", int(episodes), "episode"),
          "cartpole-envs": (f"train cartpole --envs 25 --horizon 20, {episodes} episodes and the evaluation after", int(episodes), "episode"),
          "pendulum": (f"train pendulum (surrogate), {episodes} episodes and the evaluation after", int(episodes), "episode"),
-         "pendulum-pixels": (f"train pendulum --pixels, {pixel_episodes} episodes (cached frames)", int(pixel_episodes), "episode")}
+         "pendulum-pixels": (f"train pendulum --pixels, {pixel_episodes} episodes ({pixel_res}x{pixel_res}, cached frames)", int(pixel_episodes), "episode")}
 result = {}
 for name, (what, count, unit) in units.items():
     t1, t2 = statistics.median(read(f"{name}-1.txt")), statistics.median(read(f"{name}-2.txt"))

@@ -150,7 +150,7 @@ struct MPIRunTests {
             ("cartpole-shac-batches", ["train", "cartpole", "--episodes", "1", "--envs", "25", "--horizon", "20", "--seed", "1"]),
             ("pendulum-surrogate", ["train", "pendulum", "--episodes", "1", "--seed", "2"]),
             ("pendulum-shac", ["train", "pendulum", "--trainer", "shac", "--envs", "4", "--horizon", "25", "--episodes", "1", "--seed", "2"]),
-            ("pendulum-pixels", ["train", "pendulum", "--pixels", "--episodes", "1", "--view-res", "32", "--view-spp", "1"]),
+            ("pendulum-pixels", ["train", "pendulum", "--pixels", "--episodes", "1", "--view-res", "16", "--view-spp", "1"]),
             ("cartpole-pixels", ["train", "cartpole", "--pixels", "--episodes", "1", "--view-res", "16", "--view-spp", "1"]),
         ]
         func checkpoint(_ file: String) -> NSDictionary? {
@@ -162,8 +162,8 @@ struct MPIRunTests {
             for n in 1...3 {
                 expectSuccess(try diffray(ranks: n, arguments + ["-o", "\(name)-\(n).json"], in: folder.path), "\(name) on \(n) ranks")
             }
-            let weights = try #require(json(bytes(folder.file("\(name)-1.json")))?["parameters"] as? [Double], name)
-            let first = try #require(checkpoint("\(name)-1.checkpoint.json"), name)
+            let weights = try #require(json(bytes(folder.file("\(name)-1.json")))?["parameters"] as? [Double], "\(name)")
+            let first = try #require(checkpoint("\(name)-1.checkpoint.json"), "\(name)")
             for n in 2...3 {
                 #expect(json(bytes(folder.file("\(name)-\(n).json")))?["parameters"] as? [Double] == weights, "\(name) on \(n) ranks")
                 #expect(checkpoint("\(name)-\(n).checkpoint.json") == first, "\(name) on \(n) ranks: the checkpoint")
