@@ -221,7 +221,7 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     // after training, on episodes training never drew
     let seed: UInt64 = 12345
     let network = try session.currentNetwork()
-    let evaluation = try problem.evaluateStatePolicy(network, episodes: 100, seed: seed)
+    let evaluation = try problem.evaluateStatePolicy(network, episodes: 100, seed: seed, communicator: .world)
     if let evaluation {
         print(String(format: "evaluation after training: mean return %.2f ± %.2f over 100 episodes (seed %d)", evaluation.mean, evaluation.std, seed))
     }
