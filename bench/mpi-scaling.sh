@@ -10,10 +10,13 @@
 #   bench/mpi-scaling.sh [RUNS]        (default 5)
 #   RES, SPP, ITERS, SHOTS, EPISODES   the sizes (defaults 128, 128, 5, 12800, 20);
 #   PIXEL_EPISODES, PIXEL_RES          pendulum from pixels (defaults 2, 32; its frame cache rendered once before)
+#   MODES                              the modes to run (default: render optimize trebuchet cartpole
+#                                      cartpole-envs pendulum pendulum-pixels)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 runs=${1:-5}; res=${RES:-128}; spp=${SPP:-128}; iters=${ITERS:-5}; shots=${SHOTS:-12800}; episodes=${EPISODES:-20}
 pixel_episodes=${PIXEL_EPISODES:-2}; pixel_res=${PIXEL_RES:-32}
+modes=" ${MODES:-render optimize trebuchet cartpole cartpole-envs pendulum pendulum-pixels} "
 command -v mpirun >/dev/null || { echo "mpi-scaling: mpirun not found (make deps installs openmpi-bin)" >&2; exit 2; }
 diffray=$(realpath "$DIFFRAY"); scene=$PWD/scenes/cornell-box.xml
 tmp=$(mktemp -d)
@@ -27,6 +30,7 @@ cd "$tmp"
 # the largest CPU time of a rank to NAME-N.cpu, and rank 0's sent bytes to NAME-N.bytes.
 run() {
   local n=$1 name=$2 field=$3; shift 3
+  [[ $modes == *" $name "* ]] || return 0
   rm -rf out model* pixels.json pixels.png pixels.checkpoint.json
   if [[ $n == 1 ]]; then
     "$diffray" "$@" --json --mpi-report 2> err.txt | json_field "$field" >> "$name-1.txt"
@@ -52,7 +56,7 @@ for i in $(seq "$runs"); do
 done
 echo "load average before the summary: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$res" "$spp" "$iters" "$shots" "$episodes" "$pixel_episodes" "$pixel_res" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 res, spp, iters, shots, episodes, pixel_episodes, pixel_res = sys.argv[1:]
 def read(name):
     return [float(l) for l in open(name) if l.strip()]
@@ -65,6 +69,8 @@ units = {"render": (f"{res}x{res}, {spp} spp", 1, "render"),
          "pendulum-pixels": (f"train pendulum --pixels, {pixel_episodes} episodes ({pixel_res}x{pixel_res}, cached frames)", int(pixel_episodes), "episode")}
 result = {}
 for name, (what, count, unit) in units.items():
+    if not os.path.exists(f"{name}-1.txt"):
+        continue
     t1, t2 = statistics.median(read(f"{name}-1.txt")), statistics.median(read(f"{name}-2.txt"))
     c1, c2 = statistics.median(read(f"{name}-1.cpu")), statistics.median(read(f"{name}-2.cpu"))
     sent = statistics.median(read(f"{name}-2.bytes"))
