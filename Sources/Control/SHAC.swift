@@ -186,7 +186,8 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     /// returns of the episodes that ended in it.
     ///
     /// The environments are spread over `communicator`'s processes (`WorkShards`,
-    /// blocks): each simulates its environments and pulls their windows back into
+    /// blocks; where there are enough steps to pay for the collectives,
+    /// `Communicator.sharing(work:)`): each simulates its environments and pulls their windows back into
     /// the actor's weights; the pullbacks are added in environment order
     /// (`sumInShardOrder`), the windows' TD(λ) targets gathered in that order, and
     /// every process fits the same critic. The generator is drawn from as by one
@@ -195,7 +196,9 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     public mutating func iterate(progress: Double, generator: inout SeededGenerator) -> [Double] {
         let s = state.settings
         let decay = max(0, 1 - progress)
-        let shards = WorkShards(count: s.environments, over: communicator, layout: .blocks)
+        // a step's work: the actor's passes and the target critic's predictions
+        let work = s.stepsPerIteration * (actor.parameterCount + critic.parameterCount)
+        let shards = WorkShards(count: s.environments, over: communicator.sharing(work: work), layout: .blocks)
         let n = D.stateSize, m = D.observationSize
         // This process's environments: each backward pass into the actor's weights
         // kept apart (to be added in order), the TD(λ) targets of their windows and

@@ -143,8 +143,9 @@ struct MPIRunTests {
     func trainEnvironments() throws {
         let folder = ScratchFolder(prefix: "diffray-mpi")
         defer { folder.remove() }
-        // five environments over 2 and 3 ranks, with episodes ending (and restarting) inside windows; twenty-five,
-        // whose critic mini-batches are large enough to be spread as well; the pixel pendulum's batches are spread
+        // five environments (spread over 2 ranks; on 3 each rank's share is too small and all run whole), with
+        // episodes ending (and restarting) inside windows; twenty-five, whose critic mini-batches are spread as
+        // well; the pixel pendulum's batches are spread
         let runs: [(name: String, arguments: [String])] = [
             ("cartpole-shac", ["train", "cartpole", "--episodes", "1", "--envs", "5", "--horizon", "10", "--seed", "1"]),
             ("cartpole-shac-batches", ["train", "cartpole", "--episodes", "1", "--envs", "25", "--horizon", "20", "--seed", "1"]),
