@@ -62,8 +62,10 @@ check "bench/inverse-translate.sh (the error is not asked to meet its goal here)
   env ITERS=2 RES=16 SPP=1 TARGET_SPP=4 bench/inverse-translate.sh "$out/translate"
 check "bench/inverse-translate.sh writes into its OUT_DIR" 0 'target.exr' \
   ls "$out/translate"
-check "bench/mpi-scaling.sh" 0 'trebuchet train trebuchet, 320 shots.*efficiency [0-9.]+ % \(CPU\); rank 0 sent 69144 bytes per batch' \
-  env RES=16 SPP=4 ITERS=2 SHOTS=320 EPISODES=1 bench/mpi-scaling.sh 1
+check "bench/mpi-scaling.sh" 0 'trebuchet +train trebuchet, 320 shots.*efficiency [0-9.]+ % \(CPU\); rank 0 sent 69144 bytes per batch' \
+  env RES=16 SPP=4 ITERS=2 SHOTS=320 EPISODES=1 PIXEL_EPISODES=1 PIXEL_RES=8 bench/mpi-scaling.sh 1
+check "bench/mpi-scaling.sh: the cart-pole and pendulum trainers" 0 'cartpole-envs +train cartpole --envs 25 --horizon 20, 1 episodes.*efficiency [0-9.]+ % \(CPU\); rank 0 sent [0-9]+ bytes per episode' \
+  cat last.txt
 check "bench/mpi-model.py" 0 'communication exceeds compute from [0-9]+ nodes' \
   python3 bench/mpi-model.py
 check "tools/make-references.sh" 0 "$referenced" \

@@ -64,6 +64,20 @@ public final class Communicator: @unchecked Sendable {
         return world
     }
 
+    /// The work a process should get from one collective for spreading it to pay,
+    /// in examples × network weights (a forward and backward pass costs about
+    /// three multiply–adds a weight): 0.1–0.2 ms, several times the latency of a
+    /// collective between processes of one machine.
+    public static let worthwhileShare = 1 << 17
+
+    /// `self` where splitting `work` (examples × weights) over the processes gives
+    /// each at least `worthwhileShare`, else `local`: every process then does the
+    /// whole work itself, with the same result and no message (a mini-batch of a
+    /// few examples of a small network, one collective each).
+    public func sharing(work: Int) -> Communicator {
+        isDistributed && work / size >= Communicator.worthwhileShare ? self : .local
+    }
+
     /// Ends MPI (`MPI_Finalize`) after the last collective; nothing for `local`.
     public func finish() {
         if usesMPI { _ = diffray_mpi_finalize() }

@@ -70,19 +70,54 @@ public struct WorkShards: Sendable {
     /// the running total from rank 0 to the last rank, which broadcasts it
     /// (`length` values a rank).
     public func sumInShardOrder(_ mine: [[Double]], length: Int) -> [Double] {
-        precondition(mine.allSatisfy { $0.count == length }, "WorkShards.sumInShardOrder: a shard's vector is not \(length) long")
+        sumInShardOrder(mine.map { [$0] }, length: length)
+    }
+
+    /// What one loop over the shards in order makes by adding each shard's terms
+    /// into a running total (`add(shard, &total)`, at most one term an element a
+    /// shard, as a network's backward pass adds an example's gradient), on every
+    /// process. One process adds in place; several add each shard into zeros and
+    /// sum the results in shard order, which is the same (0 + t = t).
+    public func accumulateInShardOrder(length: Int, _ add: (_ shard: Int, _ total: inout [Double]) -> Void) -> [Double] {
+        guard communicator.isDistributed else {
+            var total = [Double](repeating: 0, count: length)
+            for shard in owned { add(shard, &total) }
+            return total
+        }
+        let mine = owned.map { shard -> [Double] in
+            var terms = [Double](repeating: 0, count: length)
+            add(shard, &terms)
+            return terms
+        }
+        return sumInShardOrder(mine, length: length)
+    }
+
+    /// The sum of several vectors a shard (`mine[k]` of `owned[k]`, each vector
+    /// `length` long), added one at a time in shard order and, within a shard, in
+    /// the order given: the total a loop adding every vector into one running sum
+    /// would make, for any number of processes. (A shard's vectors are not summed
+    /// first: floating-point addition is not associative.)
+    public func sumInShardOrder(_ mine: [[[Double]]], length: Int) -> [Double] {
+        precondition(mine.count == owned.count, "WorkShards.sumInShardOrder: \(mine.count) shards' vectors for \(owned.count) shards")
+        precondition(mine.allSatisfy { $0.allSatisfy { $0.count == length } }, "WorkShards.sumInShardOrder: a vector is not \(length) long")
         let c = communicator
         var total = [Double](repeating: 0, count: length)
-        func fold(_ vectors: [[Double]]) {
-            for g in vectors { for i in 0..<length { total[i] += g[i] } }
+        func fold(_ flat: [Double]) {
+            total.withUnsafeMutableBufferPointer { t in
+                flat.withUnsafeBufferPointer { g in
+                    for start in stride(from: 0, to: g.count, by: Swift.max(length, 1)) {
+                        for i in 0..<length { t[i] += g[start + i] }
+                    }
+                }
+            }
         }
-        guard c.isDistributed else { fold(mine); return total }
+        guard c.isDistributed else { for vectors in mine { for g in vectors { fold(g) } }; return total }
         switch layout {
         case .roundRobin:
-            fold(allGather(mine))
+            for flat in allGather(mine.map { Array($0.joined()) }) { fold(flat) }
         case .blocks:
             if c.rank > 0 { total = c.receive(length, from: c.rank - 1) }
-            fold(mine)
+            for vectors in mine { for g in vectors { fold(g) } }
             if c.rank < c.size - 1 { c.send(total, to: c.rank + 1) }
             total = c.broadcast(total, from: c.size - 1)
         }

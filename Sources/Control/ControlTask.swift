@@ -213,6 +213,7 @@ public enum PendulumTask: EpisodicTask {
         var trainer = PendulumNewtonTrainer(network: try run.currentNetwork(), optimizer: run.optimizer,
                                             replay: run.pendulumReplay ?? PendulumReplay())
         trainer.environmentSteps = run.environmentSteps
+        trainer.communicator = .world
         while run.episodes < totalEpisodes {
             var r = 0.0
             for _ in 0..<h.roundsPerEpisode {

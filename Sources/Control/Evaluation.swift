@@ -122,11 +122,14 @@ public func record<T: EpisodicTask, P: Policy>(policy: P, task: T.Type, seed: UI
 
 extension ControlProblem {
     /// The Gym return of a state policy over `episodes` episodes from `seed`
-    /// (`evaluate(policy:task:episodes:seed:)`); nil for the trebuchet, which has no episodes.
-    public func evaluateStatePolicy(_ network: Network, episodes: Int, seed: UInt64) throws -> EpisodeStatistics? {
+    /// (`evaluate(policy:task:episodes:seed:)`, spread over `communicator`); nil for the trebuchet, which has no episodes.
+    public func evaluateStatePolicy(_ network: Network, episodes: Int, seed: UInt64,
+                                    communicator: Communicator = .local) throws -> EpisodeStatistics? {
         switch self {
-        case .cartpole: return try evaluate(policy: CartPoleTask.policy(network), task: CartPoleTask.self, episodes: episodes, seed: seed)
-        case .pendulum: return try evaluate(policy: PendulumTask.policy(network), task: PendulumTask.self, episodes: episodes, seed: seed)
+        case .cartpole: return try evaluate(policy: CartPoleTask.policy(network), task: CartPoleTask.self, episodes: episodes, seed: seed,
+                                            communicator: communicator)
+        case .pendulum: return try evaluate(policy: PendulumTask.policy(network), task: PendulumTask.self, episodes: episodes, seed: seed,
+                                            communicator: communicator)
         case .trebuchet: return nil
         }
     }

@@ -1,4 +1,5 @@
 import Autodiff
+import Cluster
 import Learning
 
 /// A documented analytic value surrogate for Pendulum-v1's cost-to-go, used as
@@ -142,6 +143,8 @@ public struct PendulumNewtonTrainer {
     public var optimizer: Adam
     public var replay: PendulumReplay
     public var environmentSteps = 0
+    /// The processes each update's batch is spread over (`fit`).
+    public var communicator = Communicator.local
 
     /// Torque targets are clipped to ±1.95 (a tanh output reaches ±2 only at infinity).
     public static let targetLimit = 1.95
@@ -178,22 +181,39 @@ public struct PendulumNewtonTrainer {
         return total / Double(max(count, 1))
     }
 
-    /// `updates` Adam steps, each on `batch` entries drawn from the replay buffer.
+    /// `updates` Adam steps, each on `batch` entries drawn from the replay buffer
+    /// (`fit(_:_:replay:...)`; `collect`'s few steps run whole on every process).
     public mutating func fit(updates: Int, batch: Int, generator: inout SeededGenerator) {
+        PendulumNewtonTrainer.fit(&network, &optimizer, replay: replay, updates: updates, batch: batch, generator: &generator,
+                                  communicator: communicator) { PendulumTask.policyInput(PendulumDynamics.observation([$0, $1])) }
+    }
+
+    /// `updates` Adam steps of a policy 2·tanh(`network`) towards the replay
+    /// buffer's Newton targets, each on `batch` entries drawn from it, by
+    /// (a(s) − target)² + κ·atanh(a/2)²; `input` is the network's input for a
+    /// stored θ, θ̇. Every process draws every entry (the generator stays in
+    /// step); a batch large enough to pay for a collective (`Communicator.sharing(work:)`:
+    /// the pixel policy's, not the state policy's) is spread over `communicator`'s
+    /// processes and its gradients added in batch order (`WorkShards`), so the
+    /// weights do not depend on the number of processes.
+    public static func fit(_ network: inout Network, _ optimizer: inout Adam, replay: PendulumReplay, updates: Int, batch: Int,
+                           generator: inout SeededGenerator, communicator: Communicator,
+                           input: (_ theta: Double, _ thetaDot: Double) -> [Double]) {
         guard replay.count > 0 else { return }
         let scale = PendulumDynamics.maxTorque, kappa = PendulumNewtonTrainer.saturationPenalty
         for _ in 0..<updates {
-            var gradient = [Double](repeating: 0, count: network.parameterCount)
             let n = min(batch, replay.count)
-            for _ in 0..<n {
-                let i = Int(generator.next() % UInt64(replay.count))
-                let s = [replay.states[2 * i], replay.states[2 * i + 1]]
+            let entries = (0..<n).map { _ in Int(generator.next() % UInt64(replay.count)) }
+            let net = network
+            let shards = WorkShards(count: n, over: communicator.sharing(work: n * net.parameterCount), layout: .blocks)
+            let gradient = shards.accumulateInShardOrder(length: net.parameterCount) { k, gradient in
+                let i = entries[k]
                 var trace = Network.Trace()
-                let y = network.forward(PendulumTask.policyInput(PendulumDynamics.observation(s)), trace: &trace)[0]
+                let y = net.forward(input(replay.states[2 * i], replay.states[2 * i + 1]), trace: &trace)[0]
                 let yc = min(max(y, -0.999999), 0.999999)
                 // d/dy [(2y − t)² + κ·atanh(y)²]
                 let d = 2 * scale * (scale * y - replay.targets[i]) + kappa * log((1 + yc) / (1 - yc)) / (1 - yc * yc)
-                _ = network.backward([d / Double(n)], trace: trace, gradient: &gradient)
+                _ = net.backward([d / Double(n)], trace: trace, gradient: &gradient)
             }
             optimizer.update(&network.parameters, gradient: gradient)
         }

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Autodiff
 import Learning
@@ -141,6 +142,8 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     public var targetCritic: Network
     /// Every simulated step so far (training only).
     public var environmentSteps = 0
+    /// The processes the parallel environments are spread over (`iterate`).
+    public var communicator = Communicator.local
 
     public init(actor: Network, optimizer: Adam, actionScale: Double, state: SHACState) throws {
         if let p = state.problem(D.self) { throw ControlError(p) }
@@ -166,46 +169,68 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         var terminated = false
     }
 
+    /// One environment's window as `iterate` simulates it: where it started in
+    /// the generator's stream and how many numbers it drew, its segments, and the
+    /// environment's state, steps into its episode and return after it.
+    struct EnvironmentWindow {
+        var start = 0, draws = 0
+        var segments: [Segment] = []
+        var state: [Double] = []
+        var episodeSteps = 0, episodeReturn = 0.0
+        var finished: [Double] = []
+    }
+
     /// One iteration: every environment advances `horizon` steps, the actor takes
     /// one Adam step, the critic is fitted. `progress` ∈ [0, 1] is the share of the
     /// budget spent before it (for the learning rates' decay). Returns the Gym
     /// returns of the episodes that ended in it.
+    ///
+    /// The environments are spread over `communicator`'s processes (`WorkShards`,
+    /// blocks; where there are enough steps to pay for the collectives,
+    /// `Communicator.sharing(work:)`): each simulates its environments and pulls their windows back into
+    /// the actor's weights; the pullbacks are added in environment order
+    /// (`sumInShardOrder`), the windows' TD(λ) targets gathered in that order, and
+    /// every process fits the same critic. The generator is drawn from as by one
+    /// loop over the environments (`simulateEnvironments`), so the weights do not
+    /// depend on the number of processes.
     public mutating func iterate(progress: Double, generator: inout SeededGenerator) -> [Double] {
         let s = state.settings
         let decay = max(0, 1 - progress)
-        var gradient = [Double](repeating: 0, count: actor.parameterCount)
-        var windows = [CriticWindow]()
-        var finished = [Double]()
-        for e in 0..<s.environments {
-            var segments = [Segment()]
-            for _ in 0..<s.horizon {
-                let x = state.states[e]
-                var trace = Network.Trace()
-                let out = actor.forward(D.observation(x), trace: &trace)[0]
-                let a = actionScale * out + (s.actionNoise > 0 ? s.actionNoise * generator.normal() : 0)
-                let lin = LinearizedStep.at(D.self, L.self, state: x, action: a)
-                state.episodeReturns[e] += D.reward(x, action: a)
-                state.episodeSteps[e] += 1
-                segments[segments.count - 1].steps.append(lin)
-                segments[segments.count - 1].traces.append(trace)
-                let terminated = D.isTerminal(lin.next)
-                if terminated || state.episodeSteps[e] >= D.maxSteps {
-                    segments[segments.count - 1].last = lin.next
-                    segments[segments.count - 1].terminated = terminated
-                    finished.append(state.episodeReturns[e])
-                    state.states[e] = D.startState(&generator)
-                    state.episodeSteps[e] = 0; state.episodeReturns[e] = 0
-                    segments.append(Segment())
-                } else {
-                    state.states[e] = lin.next
+        // a step's work: the actor's passes and the target critic's predictions
+        let work = s.stepsPerIteration * (actor.parameterCount + critic.parameterCount)
+        let shards = WorkShards(count: s.environments, over: communicator.sharing(work: work), layout: .blocks)
+        let n = D.stateSize, m = D.observationSize
+        // This process's environments: each backward pass into the actor's weights
+        // kept apart (to be added in order), the TD(λ) targets of their windows and
+        // the environment after them, as [state, steps, return, k, k returns,
+        // targets, observations].
+        var pullbacks = [[[Double]]](), results = [[Double]]()
+        for w in simulateEnvironments(shards, generator: &generator) {
+            var mine = [[Double]](), inputs = [[Double]](), targets = [Double]()
+            for segment in w.segments {
+                actorPullbacks(segment) { dOutput, trace in
+                    var piece = [Double](repeating: 0, count: actor.parameterCount)
+                    let dObservation = actor.backward(dOutput, trace: trace, gradient: &piece)
+                    mine.append(piece)
+                    return dObservation
                 }
+                tdTargets(CriticWindow(observations: segment.steps.map(\.observation), costs: segment.steps.map { s.lossScale * $0.loss },
+                                       last: D.observation(segment.last), terminated: segment.terminated), &inputs, &targets)
             }
-            if segments[segments.count - 1].steps.isEmpty { segments.removeLast() } else { segments[segments.count - 1].last = state.states[e] }
-            for segment in segments {
-                actorGradient(segment, &gradient)
-                windows.append(CriticWindow(observations: segment.steps.map(\.observation), costs: segment.steps.map { s.lossScale * $0.loss },
-                                            last: D.observation(segment.last), terminated: segment.terminated))
-            }
+            pullbacks.append(mine)
+            results.append(w.state + [Double(w.episodeSteps), w.episodeReturn, Double(w.finished.count)] + w.finished
+                           + targets + Array(inputs.joined()))
+        }
+        var gradient = shards.sumInShardOrder(pullbacks, length: actor.parameterCount)
+        var finished = [Double](), inputs = [[Double]](), targets = [Double]()
+        for (e, r) in shards.allGather(results).enumerated() {
+            state.states[e] = Array(r[0..<n])
+            state.episodeSteps[e] = Int(r[n]); state.episodeReturns[e] = r[n + 1]
+            let k = Int(r[n + 2]), samples = (r.count - n - 3 - k) / (m + 1)
+            finished += r[n + 3..<n + 3 + k]
+            targets += r[n + 3 + k..<n + 3 + k + samples]
+            let observations = n + 3 + k + samples
+            for i in 0..<samples { inputs.append(Array(r[observations + i * m..<observations + (i + 1) * m])) }
         }
         environmentSteps += s.stepsPerIteration
         let scale = s.lossScale / Double(s.stepsPerIteration)
@@ -213,14 +238,84 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         clip(&gradient, toNorm: s.clipNorm)
         actorOptimizer.learningRate = s.actorLearningRate * decay
         actorOptimizer.update(&actor.parameters, gradient: gradient)
-        var inputs = [[Double]](), targets = [Double]()
-        for w in windows { tdTargets(w, &inputs, &targets) }
         fitCritic(inputs: inputs, targets: targets, learningRate: s.criticLearningRate * decay, generator: &generator)
         let a = s.targetRate
         for i in targetCritic.parameters.indices {
             targetCritic.parameters[i] = a * targetCritic.parameters[i] + (1 - a) * critic.parameters[i]
         }
         return finished
+    }
+
+    /// The windows of this process's environments (`shards.owned`), each drawn
+    /// from the generator's stream where the environments before it end, as one
+    /// loop over the environments draws; `generator` is left after every
+    /// environment's draws. Where a window starts is known only once those before
+    /// it are simulated (its action noise and any restart draw numbers), so each
+    /// process simulates its environments from a guess (no restart before them),
+    /// the processes exchange where each started and how much it drew, and the
+    /// windows that started elsewhere than the draws before them end are
+    /// simulated again, until none is: one round unless an episode ended in an
+    /// earlier window, at most one round an environment (the first is always right).
+    mutating func simulateEnvironments(_ shards: WorkShards, generator: inout SeededGenerator) -> [EnvironmentWindow] {
+        let s = state.settings, owned = shards.owned
+        var timeline = GeneratorTimeline(generator)
+        // the guess: `normal()` draws two numbers a step
+        let perWindow = s.actionNoise > 0 ? 2 * s.horizon : 0
+        var starts = (0..<s.environments).map { $0 * perWindow }
+        var windows = [EnvironmentWindow?](repeating: nil, count: owned.count)
+        while true {
+            for (k, e) in owned.enumerated() where windows[k]?.start != starts[e] {
+                var g = timeline.generator(at: starts[e])
+                var w = simulate(e, generator: &g)
+                w.start = starts[e]
+                w.draws = timeline.position(of: g, from: starts[e]) - starts[e]
+                windows[k] = w
+            }
+            let drawn = shards.allGather(windows.map { [Double($0!.start), Double($0!.draws)] })
+            var position = 0, consistent = true
+            for e in 0..<s.environments {
+                if Int(drawn[e][0]) != position { consistent = false }
+                starts[e] = position
+                position += Int(drawn[e][1])
+            }
+            if consistent {
+                generator = timeline.generator(at: position)
+                return windows.map { $0! }
+            }
+        }
+    }
+
+    /// Environment `e`'s `horizon` steps from its state, its action noise and the
+    /// start states of its next episodes drawn from `generator`.
+    func simulate(_ e: Int, generator: inout SeededGenerator) -> EnvironmentWindow {
+        let s = state.settings
+        var w = EnvironmentWindow(state: state.states[e], episodeSteps: state.episodeSteps[e], episodeReturn: state.episodeReturns[e])
+        var segments = [Segment()]
+        for _ in 0..<s.horizon {
+            let x = w.state
+            var trace = Network.Trace()
+            let out = actor.forward(D.observation(x), trace: &trace)[0]
+            let a = actionScale * out + (s.actionNoise > 0 ? s.actionNoise * generator.normal() : 0)
+            let lin = LinearizedStep.at(D.self, L.self, state: x, action: a)
+            w.episodeReturn += D.reward(x, action: a)
+            w.episodeSteps += 1
+            segments[segments.count - 1].steps.append(lin)
+            segments[segments.count - 1].traces.append(trace)
+            let terminated = D.isTerminal(lin.next)
+            if terminated || w.episodeSteps >= D.maxSteps {
+                segments[segments.count - 1].last = lin.next
+                segments[segments.count - 1].terminated = terminated
+                w.finished.append(w.episodeReturn)
+                w.state = D.startState(&generator)
+                w.episodeSteps = 0; w.episodeReturn = 0
+                segments.append(Segment())
+            } else {
+                w.state = lin.next
+            }
+        }
+        if segments[segments.count - 1].steps.isEmpty { segments.removeLast() } else { segments[segments.count - 1].last = w.state }
+        w.segments = segments
+        return w
     }
 
     /// One window of `horizon` steps from `start` under the current policy (no
@@ -252,9 +347,17 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
 
     /// Adds the gradient of the segment's discounted losses plus, unless it
     /// terminated, γᵏ times the target critic's cost-to-go of its last state.
+    func actorGradient(_ segment: Segment, _ gradient: inout [Double]) {
+        actorPullbacks(segment) { actor.backward($0, trace: $1, gradient: &gradient) }
+    }
+
+    /// The backward sweep of `actorGradient`: `pullback` gets, for each step from
+    /// the last to the first, ∂objective/∂(network output) and the step's trace,
+    /// and returns ∂objective/∂observation (the actor's backward pass, which adds
+    /// the step's part of the weights' gradient wherever the caller keeps it).
     /// Quantities of step t are kept relative to γᵗ: the sweep multiplies λ by γ
     /// at each step back and each step's pullback into the weights by γᵗ.
-    func actorGradient(_ segment: Segment, _ gradient: inout [Double]) {
+    func actorPullbacks(_ segment: Segment, _ pullback: (_ dOutput: [Double], _ trace: Network.Trace) -> [Double]) {
         let n = D.stateSize, gamma = state.settings.discount
         var terminal = [Double](repeating: 0, count: n)
         if !segment.terminated {
@@ -268,7 +371,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         }
         backpropagate(segment.steps, from: terminal, discount: gamma) { t, dA, dS in
             let w = Foundation.pow(gamma, Double(t))
-            let dObs = actor.backward([dA * actionScale * w], trace: segment.traces[t], gradient: &gradient)
+            let dObs = pullback([dA * actionScale * w], segment.traces[t])
             let st = segment.steps[t]
             for i in dObs.indices { for j in 0..<n { dS[j] += dObs[i] / w * st.dObsdState[i * n + j] } }
         }
@@ -296,6 +399,9 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
 
     /// Fits the critic to the targets by mean squared error: `criticIterations`
     /// passes, each over the samples shuffled into `criticBatches` mini-batches.
+    /// Every process fits the same critic; a mini-batch large enough to pay for
+    /// a collective (`Communicator.sharing(work:)`) is spread over the processes
+    /// and its gradients added in sample order.
     mutating func fitCritic(inputs: [[Double]], targets: [Double], learningRate: Double, generator: inout SeededGenerator) {
         let s = state.settings
         guard !targets.isEmpty else { return }
@@ -305,12 +411,15 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         for _ in 0..<s.criticIterations {
             order.shuffle(using: &generator)
             for start in stride(from: 0, to: order.count, by: batch) {
-                let members = order[start..<min(start + batch, order.count)]
-                var gradient = [Double](repeating: 0, count: critic.parameterCount)
-                var trace = Network.Trace()
-                for i in members {
-                    let v = critic.forward(inputs[i], trace: &trace)[0]
-                    critic.backward([2 * (v - targets[i]) / Double(members.count)], trace: trace, gradient: &gradient)
+                let members = Array(order[start..<min(start + batch, order.count)])
+                let net = critic
+                let shards = WorkShards(count: members.count, over: communicator.sharing(work: members.count * net.parameterCount),
+                                        layout: .blocks)
+                let gradient = shards.accumulateInShardOrder(length: net.parameterCount) { k, gradient in
+                    let i = members[k]
+                    var trace = Network.Trace()
+                    let v = net.forward(inputs[i], trace: &trace)[0]
+                    net.backward([2 * (v - targets[i]) / Double(members.count)], trace: trace, gradient: &gradient)
                 }
                 state.criticOptimizer.update(&critic.parameters, gradient: gradient)
             }

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Autodiff
 import ImageIO
@@ -157,6 +158,7 @@ extension Checkpoint where Details == StateTrainingDetails {
         let start = Date(), base = self.seconds
         var trainer = try SHACTrainer<D, L>(actor: try currentNetwork(), optimizer: self.optimizer, actionScale: actionScale, state: state)
         trainer.environmentSteps = self.environmentSteps
+        trainer.communicator = .world
         let budget = totalEpisodes * D.maxSteps
         var returns = [Double]()
         while trainer.environmentSteps < budget {

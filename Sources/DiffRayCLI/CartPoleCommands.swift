@@ -3,7 +3,9 @@ import DiffRay
 import Foundation
 
 /// `diffray train cartpole [--pixels]`.
-struct TrainCartPoleCommand: ParsableCommand {
+struct TrainCartPoleCommand: ParsableCommand, ClusterCommand {
+    var cluster: ClusterOptions { options.cluster }
+
     static let configuration = CommandConfiguration(
         commandName: "cartpole",
         abstract: "Train a cart-pole controller from the state, or from rendered frames with --pixels (CartPolePixels).")

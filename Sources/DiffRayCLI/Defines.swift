@@ -88,6 +88,17 @@ struct Finite: Encodable {
     }
 }
 
+/// `--mpi-report`: the flag of every command whose work spreads over `mpirun`'s ranks.
+struct ClusterOptions: ParsableArguments {
+    @Flag(help: "At the end, every rank prints to standard error what it communicated (MPI calls, bytes sent and received) and its CPU time; without mpirun, rank 0 of 1.")
+    var mpiReport = false
+}
+
+/// A command that takes `--mpi-report` (main.swift prints the report after the command ran).
+protocol ClusterCommand {
+    var cluster: ClusterOptions { get }
+}
+
 /// `--scenes`: the folder of scene templates (default: the ones built into diffray).
 struct TemplateOption: ParsableArguments {
     @Option(help: ArgumentHelp("A folder holding the scene templates (cartpole.xml, pendulum.xml, trebuchet.xml) to use instead of the built-in ones.",

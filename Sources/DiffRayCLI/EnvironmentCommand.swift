@@ -16,24 +16,26 @@ protocol EnvironmentCommand: PixelTask {
 }
 
 /// `diffray eval ENV`.
-struct EvalEnvironmentCommand<E: EnvironmentCommand>: ParsableCommand {
+struct EvalEnvironmentCommand<E: EnvironmentCommand>: ParsableCommand, ClusterCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: E.problem.rawValue,
                              abstract: "Evaluate a \(E.problem.rawValue) controller over \(E.unit) from the seed (with --pixels: from rendered frames).")
     }
 
     @OptionGroup var options: EvalOptions<E>
+    var cluster: ClusterOptions { options.model.cluster }
 
     func run() throws { try E.evaluate(options) }
 }
 
 /// `diffray rollout ENV`.
-struct RolloutEnvironmentCommand<E: EnvironmentCommand>: ParsableCommand {
+struct RolloutEnvironmentCommand<E: EnvironmentCommand>: ParsableCommand, ClusterCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: E.problem.rawValue, abstract: "Render an episode of a \(E.problem.rawValue) controller.")
     }
 
     @OptionGroup var options: RolloutOptions<E>
+    var cluster: ClusterOptions { options.model.cluster }
 
     func run() throws { try E.rollout(options) }
 }
@@ -50,6 +52,7 @@ struct PolicyOptions<E: EnvironmentCommand>: ParsableArguments {
     var pixels = false
 
     @OptionGroup var templates: TemplateOption
+    @OptionGroup var cluster: ClusterOptions
 
     func validate() throws {
         if seed < 0 { throw ValidationError("--seed must be ≥ 0, got \(seed)") }

@@ -4,7 +4,7 @@ import Foundation
 
 /// `diffray grad SCENE.xml --param KEY...`: the gradient of an image loss
 /// with respect to scene parameters, by forward or reverse mode.
-struct GradCommand: ParsableCommand {
+struct GradCommand: ParsableCommand, ClusterCommand {
     static let configuration = CommandConfiguration(
         commandName: "grad",
         abstract: "Differentiate a loss of the rendered image with respect to scene parameters.")
@@ -21,6 +21,7 @@ struct GradCommand: ParsableCommand {
     @Option(help: "Forward mode: folder for the derivative images (EXR and a diverging-colour PNG per component).")
     var outDir: String?
     @OptionGroup var json: JSONOption
+    @OptionGroup var cluster: ClusterOptions
     @Flag(help: "Leave out the visibility (edge-sampling) term: the interior derivative only.") var noBoundary = false
     @Flag(help: "Visibility term at the first surface only: leave out shadows and silhouettes seen after a bounce (an ablation).")
     var firstVertexOnly = false

@@ -6,7 +6,7 @@ enum OptimizerKind: String, ExpressibleByArgument, CaseIterable { case adam, sgd
 
 /// `diffray optimize SCENE.xml --target IMG --param KEY...`: inverse rendering
 /// by gradient descent on an image loss, with checkpoints to resume from.
-struct OptimizeCommand: ParsableCommand {
+struct OptimizeCommand: ParsableCommand, ClusterCommand {
     static let configuration = CommandConfiguration(
         commandName: "optimize",
         abstract: "Recover scene parameters from a target image by gradient descent through the renderer.")
@@ -27,6 +27,7 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "Output folder: iterates, loss plot, parameters, checkpoint, recovered scene.") var outDir: String = "optimize-out"
     @Flag(help: "Continue from OUT-DIR/checkpoint.json.") var resume = false
     @OptionGroup var json: JSONOption
+    @OptionGroup var cluster: ClusterOptions
 
     /// What `optimize --json` prints: the recovered parameters and the run's figures.
     struct Result: Encodable {

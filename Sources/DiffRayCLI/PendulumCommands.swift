@@ -3,7 +3,9 @@ import DiffRay
 import Foundation
 
 /// `diffray train pendulum [--pixels]`.
-struct TrainPendulumCommand: ParsableCommand {
+struct TrainPendulumCommand: ParsableCommand, ClusterCommand {
+    var cluster: ClusterOptions { options.cluster }
+
     static let configuration = CommandConfiguration(
         commandName: "pendulum",
         abstract: "Train a pendulum swing-up controller from the state, or from rendered frames with --pixels (PendulumPixels).",

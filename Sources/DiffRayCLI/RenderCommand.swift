@@ -3,7 +3,7 @@ import DiffRay
 import Foundation
 
 /// `diffray render SCENE.xml`: renders a Mitsuba 3 scene file to PNG and/or EXR.
-struct RenderCommand: ParsableCommand {
+struct RenderCommand: ParsableCommand, ClusterCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "Render a Mitsuba 3 scene file to PNG (8-bit sRGB) and/or EXR (linear float).")
@@ -33,6 +33,7 @@ struct RenderCommand: ParsableCommand {
     var exposure: Double = 0
 
     @OptionGroup var json: JSONOption
+    @OptionGroup var cluster: ClusterOptions
 
     /// What `render --json` prints.
     struct Result: Encodable {

@@ -44,6 +44,7 @@ struct TrainOptions<P: PixelTask>: ParsableArguments {
     var pixels = false
 
     @OptionGroup var json: JSONOption
+    @OptionGroup var cluster: ClusterOptions
 
     func validate() throws {
         if let episodes, episodes <= 0 || episodes > 100_000_000 { throw ValidationError("--episodes must be in 1...100000000, got \(episodes)") }
@@ -220,7 +221,7 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     // after training, on episodes training never drew
     let seed: UInt64 = 12345
     let network = try session.currentNetwork()
-    let evaluation = try problem.evaluateStatePolicy(network, episodes: 100, seed: seed)
+    let evaluation = try problem.evaluateStatePolicy(network, episodes: 100, seed: seed, communicator: .world)
     if let evaluation {
         print(String(format: "evaluation after training: mean return %.2f ± %.2f over 100 episodes (seed %d)", evaluation.mean, evaluation.std, seed))
     }

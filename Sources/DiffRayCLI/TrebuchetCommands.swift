@@ -3,7 +3,9 @@ import DiffRay
 import Foundation
 
 /// `diffray train trebuchet [--pixels]`.
-struct TrainTrebuchetCommand: ParsableCommand {
+struct TrainTrebuchetCommand: ParsableCommand, ClusterCommand {
+    var cluster: ClusterOptions { options.cluster }
+
     static let configuration = CommandConfiguration(
         commandName: "trebuchet",
         abstract: "Train the trebuchet aimer from (wind, target), or from a rendered frame of the range with --pixels (TrebuchetPixels).",

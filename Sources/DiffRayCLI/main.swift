@@ -49,8 +49,8 @@ do {
     }
     var command = try DiffRayCommand.parseAsRoot()
     try command.run()
-    // What this process sent and the CPU time it used (bench/mpi-scaling.sh reads it).
-    if ProcessInfo.processInfo.environment["DIFFRAY_MPI_TRAFFIC"] != nil {
+    // --mpi-report: what this process sent and the CPU time it used (bench/mpi-scaling.sh reads it).
+    if (command as? ClusterCommand)?.cluster.mpiReport == true {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6

@@ -226,6 +226,8 @@ public struct PendulumPixelTrainer {
     public var replay = PendulumReplay()
     public var environmentSteps = 0
     public var useRendererGradient = true
+    /// The processes the windows and each update's batch are spread over.
+    public var communicator = Communicator.local
 
     public init(network: Network, optimizer: Adam, cache: PendulumFrameCache) {
         self.network = network; self.optimizer = optimizer; self.cache = cache
@@ -247,65 +249,63 @@ public struct PendulumPixelTrainer {
     }
 
     /// Simulates `count` closed-loop windows of two steps and stores their Newton
-    /// targets. Returns the mean Gym reward per simulated step.
+    /// targets. Returns the mean Gym reward per simulated step. Every process
+    /// draws every window's start (the generator stays in step) and simulates its
+    /// share (`WorkShards`); the targets are stored in window order.
     public mutating func collect(windows count: Int, generator: inout SeededGenerator) -> Double {
-        let scale = PendulumDynamics.maxTorque, dt = PendulumDynamics.dt, limit = PendulumNewtonTrainer.targetLimit
+        let starts = (0..<count).map { _ in PendulumTrainingDynamics.startState(&generator) }
+        let shards = WorkShards(count: count, over: communicator, layout: .blocks)
+        let windows = shards.allGather(shards.owned.map { window(from: starts[$0]) })
         var total = 0.0
-        for _ in 0..<count {
-            let s0 = PendulumTrainingDynamics.startState(&generator)
-            let x0 = input(theta: s0[0], previous: s0[0] - dt * s0[1])
-            let a0 = scale * network.predict(x0)[0]
-            let lin0 = LinearizedStep.at(PendulumTrainingDynamics.self, PendulumSurrogate.self, state: s0, action: a0)
-            let s1 = lin0.next
-            let x1 = input(theta: s1[0], previous: s0[0])
-            var trace = Network.Trace()
-            let a1 = scale * network.forward(x1, trace: &trace)[0]
-            let lin1 = LinearizedStep.at(PendulumTrainingDynamics.self, PendulumGreedySurrogate.self, state: s1, action: a1)
+        for (s0, w) in zip(starts, windows) {
             environmentSteps += 2
-            total += PendulumDynamics.reward(s0, action: a0) + PendulumDynamics.reward(s1, action: a1)
-            // ∂ℓ/∂a₁ and ∂ℓ/∂s₁ (physics + cost + V)
-            let dA1 = lin1.dLossdAction
-            var dS1 = lin1.dLossdState
-            if useRendererGradient {
-                // through a₁ = π(frame(θ₁), frame(θ₀)): the network's input pullback and ∂frame/∂θ₁
-                var unused = [Double](repeating: 0, count: network.parameterCount)
-                let dIn = network.backward([scale * dA1], trace: trace, gradient: &unused)
-                let n = cache.pixels, gain = PixelInput.differenceGain
-                var s = 0.0, i = 0
-                for d in cache.derivative(s1[0]) { s += (dIn[i] + gain * dIn[n + i]) * Double(d); i += 1 }
-                dS1[0] += s
-            }
-            let b0 = lin0.dNextdAction, a = lin1.dNextdState
-            let dA0 = lin0.dLossdAction + dS1[0] * b0[0] + dS1[1] * b0[1]
-            // curvatures: V(s₂) along ∂s₂/∂a (open loop), Gym's torque and state costs
-            let g0 = [a[0] * b0[0] + a[1] * b0[1], a[2] * b0[0] + a[3] * b0[1]]
-            let h1 = 0.002 + PendulumValueSurrogate.curvature(next: lin1.next, sensitivity: lin1.dNextdAction)
-            let h0 = 0.002 + 2 * b0[0] * b0[0] + 0.2 * b0[1] * b0[1]
-                + PendulumValueSurrogate.curvature(next: lin1.next, sensitivity: g0)
-            replay.append(state: s0, target: min(max(a0 - dA0 / h0, -limit), limit))
-            replay.append(state: s1, target: min(max(a1 - dA1 / h1, -limit), limit))
+            total += w[4]
+            replay.append(state: s0, target: w[2])
+            replay.append(state: [w[0], w[1]], target: w[3])
         }
         return total / Double(max(2 * count, 1))
     }
 
-    /// `updates` Adam steps, each on `batch` stored targets (frames from the cache).
-    public mutating func fit(updates: Int, batch: Int, generator: inout SeededGenerator) {
-        guard replay.count > 0 else { return }
-        let scale = PendulumDynamics.maxTorque, kappa = PendulumNewtonTrainer.saturationPenalty, dt = PendulumDynamics.dt
-        for _ in 0..<updates {
-            var gradient = [Double](repeating: 0, count: network.parameterCount)
-            let n = min(batch, replay.count)
-            for _ in 0..<n {
-                let i = Int(generator.next() % UInt64(replay.count))
-                let th = replay.states[2 * i], w = replay.states[2 * i + 1]
-                var trace = Network.Trace()
-                let y = network.forward(input(theta: th, previous: th - dt * w), trace: &trace)[0]
-                let yc = min(max(y, -0.999999), 0.999999)
-                let d = 2 * scale * (scale * y - replay.targets[i]) + kappa * log((1 + yc) / (1 - yc)) / (1 - yc * yc)
-                _ = network.backward([d / Double(n)], trace: trace, gradient: &gradient)
-            }
-            optimizer.update(&network.parameters, gradient: gradient)
+    /// One window from `s0`: [θ₁, θ̇₁, the Newton targets of a₀ and a₁, the two steps' Gym reward].
+    func window(from s0: [Double]) -> [Double] {
+        let scale = PendulumDynamics.maxTorque, dt = PendulumDynamics.dt, limit = PendulumNewtonTrainer.targetLimit
+        let x0 = input(theta: s0[0], previous: s0[0] - dt * s0[1])
+        let a0 = scale * network.predict(x0)[0]
+        let lin0 = LinearizedStep.at(PendulumTrainingDynamics.self, PendulumSurrogate.self, state: s0, action: a0)
+        let s1 = lin0.next
+        let x1 = input(theta: s1[0], previous: s0[0])
+        var trace = Network.Trace()
+        let a1 = scale * network.forward(x1, trace: &trace)[0]
+        let lin1 = LinearizedStep.at(PendulumTrainingDynamics.self, PendulumGreedySurrogate.self, state: s1, action: a1)
+        // ∂ℓ/∂a₁ and ∂ℓ/∂s₁ (physics + cost + V)
+        let dA1 = lin1.dLossdAction
+        var dS1 = lin1.dLossdState
+        if useRendererGradient {
+            // through a₁ = π(frame(θ₁), frame(θ₀)): the network's input pullback and ∂frame/∂θ₁
+            var unused = [Double](repeating: 0, count: network.parameterCount)
+            let dIn = network.backward([scale * dA1], trace: trace, gradient: &unused)
+            let n = cache.pixels, gain = PixelInput.differenceGain
+            var s = 0.0, i = 0
+            for d in cache.derivative(s1[0]) { s += (dIn[i] + gain * dIn[n + i]) * Double(d); i += 1 }
+            dS1[0] += s
         }
+        let b0 = lin0.dNextdAction, a = lin1.dNextdState
+        let dA0 = lin0.dLossdAction + dS1[0] * b0[0] + dS1[1] * b0[1]
+        // curvatures: V(s₂) along ∂s₂/∂a (open loop), Gym's torque and state costs
+        let g0 = [a[0] * b0[0] + a[1] * b0[1], a[2] * b0[0] + a[3] * b0[1]]
+        let h1 = 0.002 + PendulumValueSurrogate.curvature(next: lin1.next, sensitivity: lin1.dNextdAction)
+        let h0 = 0.002 + 2 * b0[0] * b0[0] + 0.2 * b0[1] * b0[1]
+            + PendulumValueSurrogate.curvature(next: lin1.next, sensitivity: g0)
+        return [s1[0], s1[1], min(max(a0 - dA0 / h0, -limit), limit), min(max(a1 - dA1 / h1, -limit), limit),
+                PendulumDynamics.reward(s0, action: a0) + PendulumDynamics.reward(s1, action: a1)]
+    }
+
+    /// `updates` Adam steps, each on `batch` stored targets (frames from the cache;
+    /// `PendulumNewtonTrainer.fit`, the batch spread over `communicator`).
+    public mutating func fit(updates: Int, batch: Int, generator: inout SeededGenerator) {
+        let dt = PendulumDynamics.dt, frames = self
+        PendulumNewtonTrainer.fit(&network, &optimizer, replay: replay, updates: updates, batch: batch, generator: &generator,
+                                  communicator: communicator) { frames.input(theta: $0, previous: $0 - dt * $1) }
     }
 
     /// The trained policy seeing the CACHED frames (fast; for the training

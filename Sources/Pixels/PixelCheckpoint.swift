@@ -248,6 +248,7 @@ extension Checkpoint where Details == PixelTrainingDetails {
         trainer.useRendererGradient = self.options.rendererGradient
         trainer.replay = self.replay ?? PendulumReplay()
         trainer.environmentSteps = self.environmentSteps
+        trainer.communicator = .world
         let start = Date(), base = self.seconds
         while self.episodes < totalEpisodes {
             var r = 0.0

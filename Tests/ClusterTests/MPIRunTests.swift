@@ -139,8 +139,41 @@ struct MPIRunTests {
         }
     }
 
-    @Test("a rank killed mid-run ends the job with an error naming it; no output or temporary file is left, and optimize keeps its last checkpoint",
-          arguments: ["render", "optimize"])
+    @Test("train cartpole and pendulum: the actor-critic's environments, the surrogate's batches and the pixel trainers give the same weights and checkpoints for 1, 2 and 3 ranks")
+    func trainEnvironments() throws {
+        let folder = ScratchFolder(prefix: "diffray-mpi")
+        defer { folder.remove() }
+        // five environments (spread over 2 ranks; on 3 each rank's share is too small and all run whole), with
+        // episodes ending (and restarting) inside windows; twenty-five, whose critic mini-batches are spread as
+        // well; the pixel pendulum's batches are spread
+        let runs: [(name: String, arguments: [String])] = [
+            ("cartpole-shac", ["train", "cartpole", "--episodes", "1", "--envs", "5", "--horizon", "10", "--seed", "1"]),
+            ("cartpole-shac-batches", ["train", "cartpole", "--episodes", "1", "--envs", "25", "--horizon", "20", "--seed", "1"]),
+            ("pendulum-surrogate", ["train", "pendulum", "--episodes", "1", "--seed", "2"]),
+            ("pendulum-shac", ["train", "pendulum", "--trainer", "shac", "--envs", "4", "--horizon", "25", "--episodes", "1", "--seed", "2"]),
+            ("pendulum-pixels", ["train", "pendulum", "--pixels", "--episodes", "1", "--view-res", "16", "--view-spp", "1"]),
+            ("cartpole-pixels", ["train", "cartpole", "--pixels", "--episodes", "1", "--view-res", "16", "--view-spp", "1"]),
+        ]
+        func checkpoint(_ file: String) -> NSDictionary? {
+            guard var c = json(bytes(folder.file(file))) else { return nil }
+            c["seconds"] = nil
+            return c as NSDictionary
+        }
+        for (name, arguments) in runs {
+            for n in 1...3 {
+                expectSuccess(try diffray(ranks: n, arguments + ["-o", "\(name)-\(n).json"], in: folder.path), "\(name) on \(n) ranks")
+            }
+            let weights = try #require(json(bytes(folder.file("\(name)-1.json")))?["parameters"] as? [Double], "\(name)")
+            let first = try #require(checkpoint("\(name)-1.checkpoint.json"), "\(name)")
+            for n in 2...3 {
+                #expect(json(bytes(folder.file("\(name)-\(n).json")))?["parameters"] as? [Double] == weights, "\(name) on \(n) ranks")
+                #expect(checkpoint("\(name)-\(n).checkpoint.json") == first, "\(name) on \(n) ranks: the checkpoint")
+            }
+        }
+    }
+
+    @Test("a rank killed mid-run ends the job with an error naming it; no output or temporary file is left, and optimize and train keep their last checkpoint",
+          arguments: ["render", "optimize", "train"])
     func killedRank(_ mode: String) throws {
         let folder = ScratchFolder(prefix: "diffray-mpi")
         defer { folder.remove() }
@@ -149,6 +182,9 @@ struct MPIRunTests {
             expectSuccess(try diffray(["render", cornell, "-D", "res=24", "--spp", "4", "--hdr", "target.exr"], in: folder.path), "target")
             arguments = ["optimize", cornell, "-D", "res=24", "--spp", "4", "--threads", "1", "--target", "target.exr",
                          "--param", "red.reflectance.value", "--iters", "100000", "--out-dir", "run"]
+        } else if mode == "train" {
+            arguments = ["train", "pendulum", "--episodes", "100000", "-o", "run/model.json"]
+            try FileManager.default.createDirectory(atPath: folder.file("run"), withIntermediateDirectories: false)
         }
         let before = folder.contents
         let mpirun = Process()
@@ -170,6 +206,8 @@ struct MPIRunTests {
         if mode == "optimize" {
             // Once a few iterations have been checkpointed.
             _ = waitUntil(seconds: 20) { (json(bytes(folder.file("run/checkpoint.json")))?["iteration"] as? Int ?? 0) >= 3 }
+        } else if mode == "train" {
+            _ = waitUntil(seconds: 20) { (json(bytes(folder.file("run/model.checkpoint.json")))?["episodes"] as? Int ?? 0) >= 2 }
         } else {
             usleep(1_000_000)   // let it start rendering
         }
@@ -182,6 +220,11 @@ struct MPIRunTests {
             let left = (try? FileManager.default.contentsOfDirectory(atPath: folder.file("run"))) ?? []
             #expect(left.allSatisfy { $0 == "checkpoint.json" || $0.hasPrefix("iter-") && $0.hasSuffix(".png") }, "left behind: \(left)")
             #expect((json(bytes(folder.file("run/checkpoint.json")))?["iteration"] as? Int ?? 0) >= 3)
+        } else if mode == "train" {
+            // the last whole checkpoint, and neither the model nor its plot
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: folder.file("run"))) ?? []
+            #expect(left == ["model.checkpoint.json"], "left behind: \(left)")
+            #expect((json(bytes(folder.file("run/model.checkpoint.json")))?["episodes"] as? Int ?? 0) >= 2)
         } else {
             #expect(folder.contents == before, "left behind: \(folder.contents)")
         }
