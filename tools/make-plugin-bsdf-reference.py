@@ -45,6 +45,12 @@ CONFIGS = [
     '<float name="sheen_tint" value="0.3"/><float name="anisotropic" value="0.5"/><float name="flatness" value="0.4"/></bsdf>',
     '<bsdf type="principled" id="b"><rgb name="base_color" value="0.9, 0.9, 0.7"/><float name="eta" value="1.33"/>'
     '<float name="spec_trans" value="0.8"/><float name="roughness" value="0.2"/></bsdf>',
+    '<bsdf type="principledthin" id="b"><rgb name="base_color" value="0.7, 0.2, 0.3"/><float name="spec_trans" value="0.4"/>'
+    '<float name="diff_trans" value="0.6"/><float name="roughness" value="0.35"/><float name="spec_tint" value="0.3"/>'
+    '<float name="sheen" value="0.4"/><float name="sheen_tint" value="0.5"/><float name="flatness" value="0.3"/>'
+    '<float name="anisotropic" value="0.4"/><float name="eta" value="1.4"/></bsdf>',
+    '<bsdf type="principledthin" id="b"><rgb name="base_color" value="0.3, 0.6, 0.9"/><float name="spec_trans" value="0.8"/>'
+    '<float name="roughness" value="0.2"/></bsdf>',
     '<bsdf type="principled" id="b"><rgb name="base_color" value="0.9, 0.6, 0.3"/><float name="metallic" value="1"/>'
     '<float name="roughness" value="0.3"/><float name="anisotropic" value="0.8"/><float name="specular" value="0.8"/></bsdf>',
 ]

@@ -227,6 +227,21 @@ SCENES['bsdf-principled-anisotropic'] = bsdf_scene('''<bsdf type="principled" id
             <float name="eta" value="1.6"/>
         </bsdf>''')
 
+# Principled thin: a sheet (a square standing on the floor) with specular and diffuse transmission, lit from behind
+# by the rectangle light and the sky; its roughness a texture.
+SCENES['bsdf-principledthin'] = scene('''    <shape type="rectangle">
+        <transform name="to_world"><scale value="0.55"/><rotate y="1" angle="20"/><translate value="0, 0.6, 0"/></transform>
+        <bsdf type="principledthin" id="mat">
+            <rgb name="base_color" value="0.7, 0.25, 0.3"/>
+            <float name="spec_trans" value="0.4"/>
+            <float name="diff_trans" value="0.8"/>
+            <texture type="bitmap" name="roughness"><string name="filename" value="tiles.png"/></texture>
+            <float name="sheen" value="0.3"/>
+            <float name="eta" value="1.4"/>
+        </bsdf>
+    </shape>
+''' + AREA_LIGHT.replace('translate value="0.3, 2.2, 0.4"', 'translate value="0.2, 2.0, -1.2"') + '\n' + SKY_LIGHT)
+
 # Bitmap textures: every filter_type and wrap_mode, a 4x3 sRGB PNG tiled 2.6 times with an offset
 # (uv from -0.8 to 1.8) on a square facing the camera, direct light from a constant emitter.
 BITMAP = '''    <shape type="rectangle">

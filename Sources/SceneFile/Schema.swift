@@ -132,7 +132,7 @@ public enum Schema {
     static let shapeChildren: [ObjectCategory: Int] = [.bsdf: 1, .emitter: 1]
     static let distributions = ValueKind.choice(["beckmann", "ggx"])
     static let one = Property.rgb(Vec3(repeating: 1))
-    /// The properties `principled` and `principledthin` share.
+    /// The properties of `principled` besides its clearcoat, metallic and sampling rates.
     static let principledProperties = [
         PropertySpec("base_color", .texture, .float(0.5)),
         PropertySpec("roughness", .texture, .float(0.5)),
@@ -263,6 +263,22 @@ public enum Schema {
             PropertySpec("clearcoat_sampling_rate", .float, .float(1), .nonNegative),
             PropertySpec("diffuse_reflectance_sampling_rate", .float, .float(1), .nonNegative),
         ], note: "eta or specular, not both; every weight a number or a texture"),
+        PluginSpec(.bsdf, "principledthin", [
+            PropertySpec("base_color", .texture, .float(0.5)),
+            PropertySpec("roughness", .texture, .float(0.5)),
+            PropertySpec("anisotropic", .texture, .float(0)),
+            PropertySpec("spec_trans", .texture, .float(0)),
+            PropertySpec("diff_trans", .texture, .float(0)),
+            PropertySpec("spec_tint", .texture, .float(0)),
+            PropertySpec("sheen", .texture, .float(0)),
+            PropertySpec("sheen_tint", .texture, .float(0)),
+            PropertySpec("flatness", .texture, .float(0)),
+            PropertySpec("eta", .texture, .float(1.5)),
+            PropertySpec("specular_reflectance_sampling_rate", .float, .float(1), .nonNegative),
+            PropertySpec("specular_transmittance_sampling_rate", .float, .float(1), .nonNegative),
+            PropertySpec("diffuse_reflectance_sampling_rate", .float, .float(1), .nonNegative),
+            PropertySpec("diffuse_transmittance_sampling_rate", .float, .float(1), .nonNegative),
+        ], note: "diff_trans in [0, 2]; every weight and eta a number or a texture"),
 
         // Textures.
         PluginSpec(.texture, "bitmap", [

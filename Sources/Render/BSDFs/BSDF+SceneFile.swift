@@ -6,7 +6,7 @@ extension BSDF where T == Double {
     /// The BSDF plugins `init(_:)` understands.
     public static var supportedTypes: [String] {
         ["diffuse", "conductor", "roughconductor", "dielectric", "thindielectric", "roughdielectric", "plastic", "twosided",
-         "roughplastic", "null", "mask", "blendbsdf", "normalmap", "bumpmap", "principled"]
+         "roughplastic", "null", "mask", "blendbsdf", "normalmap", "bumpmap", "principled", "principledthin"]
     }
 
     /// Builds the BSDF a `<bsdf>` object describes, with Mitsuba 3's
@@ -96,6 +96,19 @@ extension BSDF where T == Double {
                                     shadowing: object.boolean("use_shadowing_function") ?? true))
         case "principled":
             self = .principled(try BSDF.principled(object))
+        case "principledthin":
+            func weight(_ name: String, _ fallback: Double) throws -> Texture<Double> {
+                try Texture.property(name, of: object, default: RGB(repeating: fallback))
+            }
+            self = .principledThin(PrincipledThin(
+                baseColor: try weight("base_color", 0.5), roughness: try weight("roughness", 0.5),
+                anisotropic: try weight("anisotropic", 0), specTrans: try weight("spec_trans", 0), diffTrans: try weight("diff_trans", 0),
+                specTint: try weight("spec_tint", 0), sheen: try weight("sheen", 0), sheenTint: try weight("sheen_tint", 0),
+                flatness: try weight("flatness", 0), eta: try weight("eta", 1.5),
+                specularReflectionSamplingRate: object.float("specular_reflectance_sampling_rate") ?? 1,
+                specularTransmissionSamplingRate: object.float("specular_transmittance_sampling_rate") ?? 1,
+                diffuseReflectionSamplingRate: object.float("diffuse_reflectance_sampling_rate") ?? 1,
+                diffuseTransmissionSamplingRate: object.float("diffuse_transmittance_sampling_rate") ?? 1))
         default:
             throw SceneFileError("unsupported bsdf type '\(object.type)' (supported: \(BSDF.supportedTypes.joined(separator: ", ")))",
                                  at: object.location)

@@ -31,6 +31,7 @@ public enum BSDF<T: Real> {
     indirect case normalMap(NormalMap<T>)
     indirect case bumpMap(BumpMap<T>)
     case principled(Principled<T>)
+    case principledThin(PrincipledThin<T>)
 
     /// f(wi, wo) · |cos θo| (zero for delta lobes).
     @inlinable
@@ -51,6 +52,7 @@ public enum BSDF<T: Real> {
         case .normalMap(let b): return b.eval(si, wo: wo)
         case .bumpMap(let b): return b.eval(si, wo: wo)
         case .principled(let b): return b.eval(si, wo: wo)
+        case .principledThin(let b): return b.eval(si, wo: wo)
         }
     }
 
@@ -73,6 +75,7 @@ public enum BSDF<T: Real> {
         case .normalMap(let b): return b.pdf(si, wo: wo)
         case .bumpMap(let b): return b.pdf(si, wo: wo)
         case .principled(let b): return b.pdf(si, wo: wo)
+        case .principledThin(let b): return b.pdf(si, wo: wo)
         }
     }
 
@@ -96,6 +99,7 @@ public enum BSDF<T: Real> {
         case .normalMap(let b): return b.sample(si, u1: u1, u2: u2)
         case .bumpMap(let b): return b.sample(si, u1: u1, u2: u2)
         case .principled(let b): return b.sample(si, u1: u1, u2: u2)
+        case .principledThin(let b): return b.sample(si, u1: u1, u2: u2)
         }
     }
 
@@ -111,7 +115,7 @@ public enum BSDF<T: Real> {
         case .blend(let b): return b.first.isDeltaOnly && b.second.isDeltaOnly
         case .normalMap(let b): return b.nested.isDeltaOnly
         case .bumpMap(let b): return b.nested.isDeltaOnly
-        case .principled: return false
+        case .principled, .principledThin: return false
         }
     }
 
@@ -126,6 +130,7 @@ public enum BSDF<T: Real> {
         case .normalMap(let b): return b.nested.hasTransmission
         case .bumpMap(let b): return b.nested.hasTransmission
         case .principled(let b): return b.hasSpecTrans
+        case .principledThin(let b): return b.hasSpecTrans || b.hasDiffTrans
         }
     }
 
@@ -144,6 +149,7 @@ public enum BSDF<T: Real> {
         case .normalMap(let b): return b.nested.albedo(si)
         case .bumpMap(let b): return b.nested.albedo(si)
         case .principled(let b): return b.baseColor.eval(si.uv)
+        case .principledThin(let b): return b.baseColor.eval(si.uv)
         case .blend(let b):
             let w = b.w(si)
             return b.first.albedo(si) * (1 - w) + b.second.albedo(si) * w
@@ -177,6 +183,7 @@ public enum BSDF<T: Real> {
         case .normalMap(let b): return .normalMap(b.lifted(lifter, prefix: prefix))
         case .bumpMap(let b): return .bumpMap(b.lifted(lifter, prefix: prefix))
         case .principled(let b): return .principled(b.lifted(lifter, prefix: prefix))
+        case .principledThin(let b): return .principledThin(b.lifted(lifter, prefix: prefix))
         }
     }
 
@@ -198,6 +205,7 @@ public enum BSDF<T: Real> {
         case .normalMap(let b): return b.parameters(prefix: prefix)
         case .bumpMap(let b): return b.parameters(prefix: prefix)
         case .principled(let b): return b.parameters(prefix: prefix)
+        case .principledThin(let b): return b.parameters(prefix: prefix)
         }
     }
 }

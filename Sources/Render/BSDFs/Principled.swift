@@ -76,11 +76,7 @@ public struct Principled<T: Real> {
         self.specTrans = specTrans; self.specTint = specTint; self.sheen = sheen; self.sheenTint = sheenTint
         self.clearcoat = clearcoat; self.clearcoatGloss = clearcoatGloss; self.flatness = flatness
         self.hasSpecTrans = hasSpecTrans
-        if case .constant(let c) = anisotropic, c.primal.r == 0, c.primal.g == 0, c.primal.b == 0 {
-            isAnisotropic = false
-        } else {
-            isAnisotropic = true
-        }
+        isAnisotropic = !anisotropic.isConstantZero
         self.specularSamplingRate = specularSamplingRate; self.clearcoatSamplingRate = clearcoatSamplingRate
         self.diffuseSamplingRate = diffuseSamplingRate
         if let eta {
@@ -135,7 +131,13 @@ public struct Principled<T: Real> {
     /// (s along ∂p/∂u), where the anisotropic roughness is defined; else as given.
     @inlinable
     func aligned(_ si: SurfaceInteraction<T>, _ wo: Vector3<T>) -> (SurfaceInteraction<T>, Vector3<T>) {
-        guard isAnisotropic else { return (si, wo) }
+        Principled.aligned(si, wo, anisotropic: isAnisotropic)
+    }
+
+    /// `aligned` for any BSDF whose anisotropy follows ∂p/∂u (principled, principledthin).
+    @inlinable
+    static func aligned(_ si: SurfaceInteraction<T>, _ wo: Vector3<T>, anisotropic: Bool) -> (SurfaceInteraction<T>, Vector3<T>) {
+        guard anisotropic else { return (si, wo) }
         let frame = PerturbedFrame.tangentFrame(si)
         var s = si
         s.shading = frame
@@ -418,5 +420,15 @@ extension Principled {
         let index = specular.map { ParameterInfo(key: prefix + "specular", values: [$0.primal]) }
             ?? ParameterInfo(key: prefix + "eta", values: [eta.primal])
         return [index] + textures.flatMap { $0.0.parameters(prefix: prefix + $0.1 + ".") }
+    }
+}
+
+extension Texture {
+    /// Whether the texture is the constant 0 (Mitsuba's lobe flags: a lobe is
+    /// off when its weight is the number 0).
+    @inlinable
+    public var isConstantZero: Bool {
+        if case .constant(let c) = self { return c.r.primal == 0 && c.g.primal == 0 && c.b.primal == 0 }
+        return false
     }
 }
