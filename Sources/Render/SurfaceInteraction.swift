@@ -23,7 +23,8 @@ public struct SurfaceInteraction<T: Real> {
     /// World-space ∂p/∂u and ∂p/∂v of the surface's uv parametrisation, as
     /// Mitsuba 3 defines them per shape (a mesh's from its texture
     /// coordinates, else from its barycentrics); normal and bump maps build
-    /// their tangent frame from them. Zero where unknown.
+    /// their tangent frame from them. Zero where unknown, and on surfaces whose
+    /// BSDF does not read them (`BSDF.needsTangents`).
     public var dpdu: Vector3<T>
     public var dpdv: Vector3<T>
 

@@ -119,6 +119,22 @@ public enum BSDF<T: Real> {
         }
     }
 
+    /// Whether the BSDF reads the surface's ∂p/∂u, ∂p/∂v (normal and bump
+    /// maps, anisotropic lobes); hits on other surfaces skip computing them.
+    @inlinable
+    public var needsTangents: Bool {
+        switch self {
+        case .normalMap, .bumpMap: return true
+        case .principled(let b): return b.isAnisotropic
+        case .principledThin(let b): return b.isAnisotropic
+        case .twoSided(let b): return b.front.needsTangents || (b.back?.needsTangents ?? false)
+        case .mask(let b): return b.nested.needsTangents
+        case .blend(let b): return b.first.needsTangents || b.second.needsTangents
+        case .diffuse, .conductor, .roughConductor, .dielectric, .thinDielectric, .roughDielectric, .plastic, .roughPlastic, .null:
+            return false
+        }
+    }
+
     /// Whether some lobe transmits light to the other side of the surface.
     @inlinable
     public var hasTransmission: Bool {

@@ -6,11 +6,13 @@ import Glibc
 /// Disney's principled BSDF (Burley 2012, 2015) as Mitsuba 3's `principled`
 /// implements it. Lobes, with metallic m, spec_trans t, brdf = (1 − m)(1 − t),
 /// bsdf = (1 − m) t, and h the half vector (of wi and η wo for refraction):
+/// (values below are f · |cos θo|, as `eval` returns them)
 /// - specular reflection, anisotropic GGX (αx = max(0.001, r²/a),
-///   αy = max(0.001, r² a), a = √(1 − 0.9 anisotropic)): F D G / (4 |cos θi|) · cos θo … with
+///   αy = max(0.001, r² a), a = √(1 − 0.9 anisotropic)): F D G / (4 |cos θi|) with
 ///   F = (1 − m)(1 − spec_tint) F_dielectric + m Schlick(base_color)
 ///     + (1 − m) spec_tint Schlick(tint · R0(η)) in front, bsdf · F_dielectric from inside;
-/// - specular transmission (rough dielectric, `eta`): √base_color · bsdf · (1 − F) D G …;
+/// - specular transmission (rough dielectric, `eta`), in radiance transport:
+///   √base_color · bsdf · |(1 − F) D G (wi·h)(wo·h) / (cos θi (wi·h + η wo·h)²)|;
 /// - clearcoat: GTR1 with α = lerp(0.1, 0.001, clearcoat_gloss), Schlick with
 ///   R0 = 0.04, GGX masking with α = 0.25, weight clearcoat / 4, times cos θo
 ///   (Mitsuba's normalisation, kept);
@@ -91,6 +93,17 @@ public struct Principled<T: Real> {
         }
     }
 
+    /// The GGX distribution of a principled roughness `r` (Burley's mapping):
+    /// αx = max(0.001, r² / a), αy = max(0.001, r² a), a = √(1 − 0.9 anisotropic).
+    @inlinable
+    static func ggx(roughness r: T, anisotropic: T) -> Microfacet<T> {
+        let r2 = r * r
+        let aspect = sqrt(1 - T(0.9) * anisotropic)
+        // Branch on primal values: the 0.001 floor of each roughness.
+        let ax = r2 / aspect, ay = r2 * aspect
+        return Microfacet(type: .ggx, alphaU: ax.primal < 0.001 ? T(0.001) : ax, alphaV: ay.primal < 0.001 ? T(0.001) : ay)
+    }
+
     /// The index of refraction a `specular` value stands for: R0 = 0.08 specular.
     @inlinable
     public static func eta(specular s: T) -> T { 2 / (1 - sqrt(T(0.08) * s)) - 1 }
@@ -105,12 +118,7 @@ public struct Principled<T: Real> {
             self.roughness = roughness; self.metallic = metallic; self.specTrans = specTrans; self.clearcoat = clearcoat
             brdf = (1 - metallic) * (1 - specTrans)
             bsdf = (1 - metallic) * specTrans
-            let r2 = roughness * roughness
-            let aspect = sqrt(1 - U(0.9) * anisotropic)
-            // Branch on primal values: the 0.001 floor of each roughness.
-            let ax = r2 / aspect, ay = r2 * aspect
-            distribution = Microfacet(type: .ggx, alphaU: ax.primal < 0.001 ? U(0.001) : ax,
-                                      alphaV: ay.primal < 0.001 ? U(0.001) : ay)
+            distribution = Principled<U>.ggx(roughness: roughness, anisotropic: anisotropic)
         }
     }
 

@@ -64,16 +64,6 @@ public struct PrincipledThin<T: Real> {
         isAnisotropic = !anisotropic.isConstantZero
     }
 
-    /// The GGX distribution of roughness `r` (principled mapping).
-    @inlinable
-    static func distribution<U: Real>(roughness r: U, anisotropic: U) -> Microfacet<U> {
-        let r2 = r * r
-        let aspect = sqrt(1 - U(0.9) * anisotropic)
-        // Branch on primal values: the 0.001 floor of each roughness.
-        let ax = r2 / aspect, ay = r2 * aspect
-        return Microfacet(type: .ggx, alphaU: ax.primal < 0.001 ? U(0.001) : ax, alphaV: ay.primal < 0.001 ? U(0.001) : ay)
-    }
-
     /// The lobe probabilities (specular reflection, specular transmission, diffuse reflection, diffuse transmission).
     @inlinable
     func lobeProbabilities(specTrans t: Double, diffTrans d: Double) -> (Double, Double, Double, Double) {
@@ -126,7 +116,7 @@ public struct PrincipledThin<T: Real> {
             let etaT = eta.evalScalar(si.uv)
             let f = Fresnel.dielectric(cosThetaI: cosIH, eta: etaT).r
             if reflect && cosIH.primal > 0 && cosOH.primal > 0 {
-                let distribution = PrincipledThin.distribution(roughness: r, anisotropic: aniso)
+                let distribution = Principled.ggx(roughness: r, anisotropic: aniso)
                 let tint = specTint.evalScalar(si.uv)
                 var fresnel = RGB(repeating: f)
                 if tint.primal != 0 {
@@ -137,7 +127,7 @@ public struct PrincipledThin<T: Real> {
                 value += fresnel * (t * distribution.eval(wh) * distribution.G(wi, wo, wh) / (4 * cosI))
             }
             if !reflect && cosIH.primal > 0 && cosOH.primal < 0 {
-                let distribution = PrincipledThin.distribution(roughness: (T(0.65) * etaT - T(0.35)) * r, anisotropic: aniso)
+                let distribution = Principled.ggx(roughness: (T(0.65) * etaT - T(0.35)) * r, anisotropic: aniso)
                 value += base * (t * (1 - f) * distribution.eval(wh) * distribution.G(wi, wo, wh) / (4 * cosI))
             }
         }
@@ -185,11 +175,11 @@ public struct PrincipledThin<T: Real> {
             let wh = (wi + wr).normalized
             let dwhdwo = Swift.abs(1 / (4 * dot(wr, wh)))
             if reflect && dot(wi, wh) > 0 && dot(wo, wh) > 0 {
-                pdf += pSR * PrincipledThin<Double>.distribution(roughness: r, anisotropic: aniso).pdf(wi: wi, m: wh) * dwhdwo
+                pdf += pSR * Principled<Double>.ggx(roughness: r, anisotropic: aniso).pdf(wi: wi, m: wh) * dwhdwo
             }
             if !reflect && dot(wi, wh) > 0 && dot(wo, wh) < 0 {
                 let etaT = eta.evalScalar(si.uv).primal
-                let distribution = PrincipledThin<Double>.distribution(roughness: (0.65 * etaT - 0.35) * r, anisotropic: aniso)
+                let distribution = Principled<Double>.ggx(roughness: (0.65 * etaT - 0.35) * r, anisotropic: aniso)
                 pdf += pST * distribution.pdf(wi: wi, m: wh) * dwhdwo
             }
         }
@@ -211,7 +201,7 @@ public struct PrincipledThin<T: Real> {
             let r = roughness.evalScalar(si.uv).primal, aniso = anisotropic.evalScalar(si.uv).primal
             let transmit = u1 >= pSR
             let scale = transmit ? 0.65 * eta.evalScalar(si.uv).primal - 0.35 : 1
-            let m = PrincipledThin<Double>.distribution(roughness: scale * r, anisotropic: aniso).sample(wi: wi, u: u2).m
+            let m = Principled<Double>.ggx(roughness: scale * r, anisotropic: aniso).sample(wi: wi, u: u2).m
             wo = Fresnel.reflect(wi, m)
             if transmit {
                 wo.z = -wo.z
