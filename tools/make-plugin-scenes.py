@@ -7,6 +7,7 @@ Mitsuba resolves them. Also writes the small test texture tiles.png there.
 
 Usage: python3 tools/make-plugin-scenes.py   (from anywhere)
 """
+import math
 import os
 import struct
 import zlib
@@ -171,6 +172,76 @@ SCENES = {
 ''' + SKY_LIGHT),
 }
 
+# Normal and bump maps: a sphere (its tangents from the sphere's parametrisation) and a tilted square (from the
+# mesh's texture coordinates), both mapped, under the sky and a rectangle light. bumps-normal.png holds the
+# normals of the height field bumps.png (raw values, 16x16).
+def mapped_pair(adapter):
+    return f'''    <shape type="sphere">
+        <point name="center" value="-0.55, 0.5, 0"/>
+        <float name="radius" value="0.5"/>
+        <bsdf type="{adapter.format(nested='<bsdf type="roughconductor"><float name="alpha" value="0.15"/></bsdf>')}
+    </shape>
+    <shape type="rectangle">
+        <transform name="to_world"><scale value="0.5"/><rotate y="1" angle="-25"/><rotate x="1" angle="-20"/><translate value="0.6, 0.55, 0"/></transform>
+        <bsdf type="{adapter.format(nested='<bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.6, 0.5"/></bsdf>')}
+    </shape>
+''' + AREA_LIGHT + '\n' + SKY_LIGHT
+
+
+NORMALMAP = '''normalmap">
+            <texture type="bitmap" name="normalmap">
+                <string name="filename" value="bumps-normal.png"/>
+                <boolean name="raw" value="true"/>
+            </texture>
+            {nested}
+        </bsdf>'''
+BUMPMAP = '''bumpmap">
+            <texture type="bitmap" name="bumps">
+                <string name="filename" value="bumps.png"/>
+                <boolean name="raw" value="true"/>
+            </texture>
+            <float name="scale" value="0.08"/>
+            {nested}
+        </bsdf>'''
+SCENES['bsdf-normalmap'] = scene(mapped_pair(NORMALMAP), width=32)
+SCENES['bsdf-bumpmap'] = scene(mapped_pair(BUMPMAP), width=32)
+
+# Principled: every lobe at once (metallic, transmission, clearcoat, sheen, tint); anisotropic with textured
+# base colour and roughness (its tangents along the sphere's dp/du).
+SCENES['bsdf-principled'] = bsdf_scene('''<bsdf type="principled" id="mat">
+            <rgb name="base_color" value="0.8, 0.35, 0.2"/>
+            <float name="metallic" value="0.3"/>
+            <float name="roughness" value="0.35"/>
+            <float name="spec_trans" value="0.3"/>
+            <float name="clearcoat" value="0.6"/>
+            <float name="clearcoat_gloss" value="0.5"/>
+            <float name="spec_tint" value="0.3"/>
+            <float name="sheen" value="0.4"/>
+            <float name="sheen_tint" value="0.5"/>
+        </bsdf>''')
+SCENES['bsdf-principled-anisotropic'] = bsdf_scene('''<bsdf type="principled" id="mat">
+            <texture type="bitmap" name="base_color"><string name="filename" value="tiles.png"/></texture>
+            <texture type="bitmap" name="roughness"><string name="filename" value="tiles.png"/></texture>
+            <float name="metallic" value="0.6"/>
+            <float name="anisotropic" value="0.7"/>
+            <float name="eta" value="1.6"/>
+        </bsdf>''')
+
+# Principled thin: a sheet (a square standing on the floor) with specular and diffuse transmission, lit from behind
+# by the rectangle light and the sky; its roughness a texture.
+SCENES['bsdf-principledthin'] = scene('''    <shape type="rectangle">
+        <transform name="to_world"><scale value="0.55"/><rotate y="1" angle="20"/><translate value="0, 0.6, 0"/></transform>
+        <bsdf type="principledthin" id="mat">
+            <rgb name="base_color" value="0.7, 0.25, 0.3"/>
+            <float name="spec_trans" value="0.4"/>
+            <float name="diff_trans" value="0.8"/>
+            <texture type="bitmap" name="roughness"><string name="filename" value="tiles.png"/></texture>
+            <float name="sheen" value="0.3"/>
+            <float name="eta" value="1.4"/>
+        </bsdf>
+    </shape>
+''' + AREA_LIGHT.replace('translate value="0.3, 2.2, 0.4"', 'translate value="0.2, 2.0, -1.2"') + '\n' + SKY_LIGHT)
+
 # Bitmap textures: every filter_type and wrap_mode, a 4x3 sRGB PNG tiled 2.6 times with an offset
 # (uv from -0.8 to 1.8) on a square facing the camera, direct light from a constant emitter.
 BITMAP = '''    <shape type="rectangle">
@@ -192,14 +263,14 @@ for filt in ['nearest', 'bilinear']:
             origin='0, 0.9, 3', target='0, 0.9, 0', width=32, height=32)
 
 
-def write_png(path, width, height, rows):
-    """An 8-bit RGB PNG (no dependencies): rows of (r, g, b) tuples."""
+def write_png(path, width, height, rows, colour=True):
+    """An 8-bit RGB (or grey) PNG (no dependencies): rows of (r, g, b) (or (v,)) tuples."""
     raw = b''.join(b'\x00' + bytes(c for px in row for c in px) for row in rows)
 
     def chunk(kind, data):
         return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff)
     with open(path, 'wb') as f:
-        f.write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8, 2, 0, 0, 0))
+        f.write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8, 2 if colour else 0, 0, 0, 0))
                 + chunk(b'IDAT', zlib.compress(raw, 9)) + chunk(b'IEND', b''))
 
 
@@ -207,11 +278,33 @@ TILES = [[(230, 40, 40), (40, 200, 60), (50, 70, 230), (240, 220, 60)],
          [(250, 250, 250), (20, 20, 20), (200, 90, 200), (60, 210, 210)],
          [(128, 64, 0), (0, 128, 128), (180, 180, 60), (100, 100, 160)]]
 
+# A height field of two bumps per side (8-bit, 16x16) and the normals of h(u, v) = 0.5 + 0.5 sin(4πu) sin(4πv)
+# for a unit square with heights times 0.15, mapped by (n + 1) / 2 (a tangent frame with v growing downwards
+# along t).
+BUMPS = [[int(round(255 * (0.5 + 0.5 * math.sin(4 * math.pi * (x + 0.5) / 16) * math.sin(4 * math.pi * (y + 0.5) / 16))))
+          for x in range(16)] for y in range(16)]
+
+
+def bump_normal(x, y):
+    u, v = (x + 0.5) / 16, (y + 0.5) / 16
+    k = 0.15 * 0.5 * 4 * math.pi
+    du = k * math.cos(4 * math.pi * u) * math.sin(4 * math.pi * v)
+    dv = k * math.sin(4 * math.pi * u) * math.cos(4 * math.pi * v)
+    n = (-du, -dv, 1.0)
+    length = math.sqrt(sum(c * c for c in n))
+    return tuple(int(round(255 * (c / length + 1) / 2)) for c in n)
+
+
+BUMP_NORMALS = [[bump_normal(x, y) for x in range(16)] for y in range(16)]
+
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)
     for name, xml in SCENES.items():
         with open(os.path.join(OUT, name + '.xml'), 'w') as f:
             f.write(xml)
     write_png(os.path.join(OUT, 'tiles.png'), 4, 3, TILES)
+    write_png(os.path.join(OUT, 'bumps.png'), 16, 16, [[(h,) * 3 for h in row] for row in BUMPS])
+    write_png(os.path.join(OUT, 'bumps-normal.png'), 16, 16, BUMP_NORMALS)
+    write_png(os.path.join(OUT, 'grey.png'), 4, 4, [[(v,) for v in (0, 80, 160, 240)]] * 4, colour=False)
     write_png(os.path.join(OUT, 'mask.png'), 5, 5, [[(255,) * 3 if (x * x + y) % 3 else (0,) * 3 for x in range(5)] for y in range(5)])
     print('wrote', len(SCENES), 'scenes and tiles.png to Tests/Fixtures/plugin-scenes')

@@ -57,7 +57,7 @@ public struct Scene<T: Real> {
     public var sampleCount: Int
     public var seed: UInt64
     public var shapes: [Shape<T>]
-    public var bsdfs: [BSDF<T>] { didSet { diffuseReflectance = Scene.diffuseTable(bsdfs) } }
+    public var bsdfs: [BSDF<T>] { didSet { diffuseReflectance = Scene.diffuseTable(bsdfs); tangentsNeeded = bsdfs.map(\.needsTangents) } }
     public var emitters: [Emitter<T>] {
         didSet { (pointLights, hasAreaEmitter) = Scene.emitterTables(emitters) }
     }
@@ -67,6 +67,8 @@ public struct Scene<T: Real> {
     /// array went through generic value witnesses (a fifth of a path's time).
     /// The constant reflectance of each BSDF that is a `diffuse` with a constant colour, else nil.
     public private(set) var diffuseReflectance: [RGB<T>?] = []
+    /// Whether each BSDF reads ∂p/∂u (`BSDF.needsTangents`): hits on the others skip computing it.
+    public private(set) var tangentsNeeded: [Bool] = []
     /// Each emitter that is a point light, else nil.
     public private(set) var pointLights: [PointLight<T>?] = []
     /// Whether some emitter is an area light.
@@ -93,6 +95,7 @@ public struct Scene<T: Real> {
         self.sampleCount = sampleCount; self.seed = seed; self.shapes = shapes; self.bsdfs = bsdfs
         self.emitters = emitters; self.accel = accel
         self.diffuseReflectance = Scene.diffuseTable(bsdfs)
+        self.tangentsNeeded = bsdfs.map(\.needsTangents)
         (self.pointLights, self.hasAreaEmitter) = Scene.emitterTables(emitters)
         self.environment = emitters.indices.filter { emitters[$0].isEnvironment }
         let b = accel.bounds
@@ -206,8 +209,9 @@ public struct Scene<T: Real> {
         let prim = accel.primitives[Int(hit.primitive)]
         // Borrow the shape in place: copying a generic `Shape` costs more than the hit itself.
         return shapes.withUnsafeBufferPointer {
-            Shape.interaction(of: $0.baseAddress! + Int(prim.shape), ray: ray, hit: hit, triangle: Int(prim.index),
-                              shapeIndex: Int(prim.shape))
+            let shape = $0.baseAddress! + Int(prim.shape)
+            return Shape.interaction(of: shape, ray: ray, hit: hit, triangle: Int(prim.index), shapeIndex: Int(prim.shape),
+                                     tangents: tangentsNeeded[shape.pointee.bsdf])
         }
     }
 

@@ -20,11 +20,19 @@ public struct SurfaceInteraction<T: Real> {
     public var shape: Int
     /// Index of the primitive in the acceleration structure.
     public var primitive: Int
+    /// World-space ∂p/∂u and ∂p/∂v of the surface's uv parametrisation, as
+    /// Mitsuba 3 defines them per shape (a mesh's from its texture
+    /// coordinates, else from its barycentrics); normal and bump maps build
+    /// their tangent frame from them. Zero where unknown, and on surfaces whose
+    /// BSDF does not read them (`BSDF.needsTangents`).
+    public var dpdu: Vector3<T>
+    public var dpdv: Vector3<T>
 
     @inlinable
-    public init(t: T, p: Vector3<T>, ng: Vector3<T>, shading: Frame<T>, uv: (T, T), wi: Vector3<T>, shape: Int, primitive: Int) {
+    public init(t: T, p: Vector3<T>, ng: Vector3<T>, shading: Frame<T>, uv: (T, T), wi: Vector3<T>, shape: Int, primitive: Int,
+                dpdu: Vector3<T> = .zero, dpdv: Vector3<T> = .zero) {
         self.t = t; self.p = p; self.ng = ng; self.shading = shading; self.uv = uv; self.wi = wi
-        self.shape = shape; self.primitive = primitive
+        self.shape = shape; self.primitive = primitive; self.dpdu = dpdu; self.dpdv = dpdv
     }
 
     @inlinable @inline(__always) public func toLocal(_ v: Vector3<T>) -> Vector3<T> { shading.toLocal(v) }

@@ -33,7 +33,7 @@ extension SceneReader {
         var counts: [ObjectCategory: Int] = [:]
         var textureNames: Set<String> = []
         for child in object.children {
-            if child.category == .texture {
+            if child.category == .texture, spec.children[.texture] == nil || spec.property(child.name ?? "")?.kind == .texture {
                 let textureProperties = spec.properties.filter { $0.kind == .texture }.map(\.name)
                 guard let name = child.name, textureProperties.contains(name) else {
                     throw SceneFileError("a <texture> in \(what) must be named after one of its texture properties (name=\""

@@ -132,6 +132,19 @@ public enum Schema {
     static let shapeChildren: [ObjectCategory: Int] = [.bsdf: 1, .emitter: 1]
     static let distributions = ValueKind.choice(["beckmann", "ggx"])
     static let one = Property.rgb(Vec3(repeating: 1))
+    /// The properties of `principled` besides its clearcoat, metallic and sampling rates.
+    static let principledProperties = [
+        PropertySpec("base_color", .texture, .float(0.5)),
+        PropertySpec("roughness", .texture, .float(0.5)),
+        PropertySpec("anisotropic", .texture, .float(0)),
+        PropertySpec("spec_trans", .texture, .float(0)),
+        PropertySpec("spec_tint", .texture, .float(0)),
+        PropertySpec("sheen", .texture, .float(0)),
+        PropertySpec("sheen_tint", .texture, .float(0)),
+        PropertySpec("flatness", .texture, .float(0)),
+        PropertySpec("eta", .float, nil, .positive),
+        PropertySpec("specular", .float, nil, .nonNegative),
+    ]
 
     /// Every supported plugin.
     public static let plugins: [PluginSpec] = [
@@ -232,6 +245,40 @@ public enum Schema {
         PluginSpec(.bsdf, "blendbsdf", [
             PropertySpec("weight", .texture, .float(0.5)),
         ], children: [.bsdf: 2], note: "weight: grey value or the luminance of a colour, clamped to [0, 1]; two nested bsdfs"),
+        PluginSpec(.bsdf, "normalmap", [
+            PropertySpec("normalmap", .texture),
+            PropertySpec("flip_invalid_normals", .boolean, .boolean(true)),
+            PropertySpec("use_shadowing_function", .boolean, .boolean(true)),
+        ], children: [.bsdf: 1], note: "an RGB texture of normals n mapped by (n + 1) / 2 in the tangent frame; one nested bsdf"),
+        PluginSpec(.bsdf, "bumpmap", [
+            PropertySpec("scale", .float, .float(1)),
+            PropertySpec("flip_invalid_normals", .boolean, .boolean(true)),
+            PropertySpec("use_shadowing_function", .boolean, .boolean(true)),
+        ], children: [.bsdf: 1, .texture: 1], note: "one nested texture of any name (the height field) and one nested bsdf"),
+        PluginSpec(.bsdf, "principled", principledProperties + [
+            PropertySpec("metallic", .texture, .float(0)),
+            PropertySpec("clearcoat", .texture, .float(0)),
+            PropertySpec("clearcoat_gloss", .texture, .float(0)),
+            PropertySpec("main_specular_sampling_rate", .float, .float(1), .nonNegative),
+            PropertySpec("clearcoat_sampling_rate", .float, .float(1), .nonNegative),
+            PropertySpec("diffuse_reflectance_sampling_rate", .float, .float(1), .nonNegative),
+        ], note: "eta or specular, not both; every weight a number or a texture"),
+        PluginSpec(.bsdf, "principledthin", [
+            PropertySpec("base_color", .texture, .float(0.5)),
+            PropertySpec("roughness", .texture, .float(0.5)),
+            PropertySpec("anisotropic", .texture, .float(0)),
+            PropertySpec("spec_trans", .texture, .float(0)),
+            PropertySpec("diff_trans", .texture, .float(0)),
+            PropertySpec("spec_tint", .texture, .float(0)),
+            PropertySpec("sheen", .texture, .float(0)),
+            PropertySpec("sheen_tint", .texture, .float(0)),
+            PropertySpec("flatness", .texture, .float(0)),
+            PropertySpec("eta", .texture, .float(1.5)),
+            PropertySpec("specular_reflectance_sampling_rate", .float, .float(1), .nonNegative),
+            PropertySpec("specular_transmittance_sampling_rate", .float, .float(1), .nonNegative),
+            PropertySpec("diffuse_reflectance_sampling_rate", .float, .float(1), .nonNegative),
+            PropertySpec("diffuse_transmittance_sampling_rate", .float, .float(1), .nonNegative),
+        ], note: "diff_trans in [0, 2]; every weight and eta a number or a texture"),
 
         // Textures.
         PluginSpec(.texture, "bitmap", [

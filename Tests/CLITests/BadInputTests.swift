@@ -109,6 +109,26 @@ let badInputs: [BadInput] = [
                                            prolog: "<!DOCTYPE scene [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n")],
              mentions: ["scene.xml:"]),
     BadInput(name: "scene file missing", files: [:], mentions: ["scene.xml"]),
+    BadInput(name: "normalmap without a nested bsdf",
+             files: ["scene.xml": sceneXML("<shape type=\"sphere\"><bsdf type=\"normalmap\"><rgb name=\"normalmap\" value=\"0.5, 0.5, 1\"/></bsdf></shape>")],
+             mentions: ["scene.xml:10:", "normalmap", "nested bsdf"]),
+    BadInput(name: "grey normal map",
+             files: ["scene.xml": sceneXML("""
+                 <shape type="sphere"><bsdf type="normalmap"><texture type="bitmap" name="normalmap">
+                 <string name="filename" value="grey.png"/></texture><bsdf type="diffuse"/></bsdf></shape>
+                 """)],
+             binaryFiles: ["grey.png": Array((try? Data(contentsOf: Repository.fixtures.appendingPathComponent("plugin-scenes/grey.png"))) ?? Data())],
+             mentions: ["scene.xml:", "grey.png", "3 (RGB)"]),
+    BadInput(name: "bumpmap without a height texture",
+             files: ["scene.xml": sceneXML("<shape type=\"sphere\"><bsdf type=\"bumpmap\"><bsdf type=\"diffuse\"/></bsdf></shape>")],
+             mentions: ["scene.xml:10:", "bumpmap", "texture"]),
+    BadInput(name: "principled with both eta and specular",
+             files: ["scene.xml": sceneXML("<shape type=\"sphere\"><bsdf type=\"principled\"><float name=\"eta\" value=\"1.5\"/>"
+                                           + "<float name=\"specular\" value=\"0.3\"/></bsdf></shape>")],
+             mentions: ["scene.xml:10:", "eta", "specular"]),
+    BadInput(name: "principled weight of the wrong type",
+             files: ["scene.xml": sceneXML("<shape type=\"sphere\"><bsdf type=\"principled\"><boolean name=\"metallic\" value=\"true\"/></bsdf></shape>")],
+             mentions: ["scene.xml:10:", "metallic"]),
 ]
 
 @Suite("diffray with bad input", .enabled(if: DiffRayBinary.isAvailable, Comment(rawValue: DiffRayBinary.missing)))

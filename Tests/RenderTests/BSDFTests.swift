@@ -16,11 +16,12 @@ struct TestRNG {
     mutating func next() -> Double { generator.unit() }
 }
 
-/// A surface interaction at the origin with the local frame = world frame.
+/// A surface interaction at the origin with the local frame = world frame
+/// (∂p/∂u = x, ∂p/∂v = y).
 func interaction<T: Real>(wi: Vector3<T>, uv: (T, T) = (0, 0)) -> SurfaceInteraction<T> {
     SurfaceInteraction(t: 1, p: .zero, ng: Vector3(0, 0, 1),
                        shading: Frame(s: Vector3(1, 0, 0), t: Vector3(0, 1, 0), n: Vector3(0, 0, 1)),
-                       uv: uv, wi: wi, shape: 0, primitive: 0)
+                       uv: uv, wi: wi, shape: 0, primitive: 0, dpdu: Vector3(1, 0, 0), dpdv: Vector3(0, 1, 0))
 }
 
 func unit(_ x: Double, _ y: Double, _ z: Double) -> Vec3 { Vec3(x, y, z).normalized }

@@ -16,8 +16,8 @@ import Testing
         expectError(["test.xml:3:56:", "<ref id=\"nope\">", "ids: a"]) {
             _ = try parse("<bsdf type=\"diffuse\" id=\"a\"/>\n<shape type=\"sphere\"><ref id=\"nope\"/></shape>".replacingOccurrences(of: "\n", with: ""))
         }
-        expectError(["unsupported <bsdf> plugin 'principled'"]) {
-            _ = try parse("<shape type=\"sphere\"><bsdf type=\"principled\"/></shape>")
+        expectError(["unsupported <bsdf> plugin 'hair'"]) {
+            _ = try parse("<shape type=\"sphere\"><bsdf type=\"hair\"/></shape>")
         }
         expectError(["unknown tag <translate> in <shape>"]) { _ = try parse("<shape type=\"sphere\"><translate x=\"1\"/></shape>") }
         expectError(["unknown tag <skew> in <transform>"]) {

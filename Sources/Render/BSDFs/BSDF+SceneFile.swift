@@ -1,11 +1,12 @@
 import Geometry
+import ImageIO
 import SceneFile
 
 extension BSDF where T == Double {
     /// The BSDF plugins `init(_:)` understands.
     public static var supportedTypes: [String] {
         ["diffuse", "conductor", "roughconductor", "dielectric", "thindielectric", "roughdielectric", "plastic", "twosided",
-         "roughplastic", "null", "mask", "blendbsdf"]
+         "roughplastic", "null", "mask", "blendbsdf", "normalmap", "bumpmap", "principled", "principledthin"]
     }
 
     /// Builds the BSDF a `<bsdf>` object describes, with Mitsuba 3's
@@ -79,6 +80,35 @@ extension BSDF where T == Double {
             }
             self = .blend(BlendBSDF(weight: try Texture.property("weight", of: object, default: RGB(repeating: 0.5)),
                                     first: try BSDF(nested[0]), second: try BSDF(nested[1])))
+        case "normalmap":
+            self = .normalMap(NormalMap(normalmap: try BSDF.normalMapTexture(object), nested: try BSDF.nestedBSDF(object),
+                                        flipInvalidNormals: object.boolean("flip_invalid_normals") ?? true,
+                                        shadowing: object.boolean("use_shadowing_function") ?? true))
+        case "bumpmap":
+            let textures = object.children(.texture)
+            guard textures.count == 1 else {
+                throw SceneFileError("bumpmap: expected one nested texture (the height field), found \(textures.count)", at: object.location)
+            }
+            let scale = object.float("scale") ?? 1
+            guard scale.isFinite else { throw SceneFileError("bumpmap: scale must be finite, got \(scale)", at: object.location(of: "scale")) }
+            self = .bumpMap(BumpMap(height: try Texture(textures[0]), scale: scale, nested: try BSDF.nestedBSDF(object),
+                                    flipInvalidNormals: object.boolean("flip_invalid_normals") ?? true,
+                                    shadowing: object.boolean("use_shadowing_function") ?? true))
+        case "principled":
+            self = .principled(try BSDF.principled(object))
+        case "principledthin":
+            func weight(_ name: String, _ fallback: Double) throws -> Texture<Double> {
+                try Texture.property(name, of: object, default: RGB(repeating: fallback))
+            }
+            self = .principledThin(PrincipledThin(
+                baseColor: try weight("base_color", 0.5), roughness: try weight("roughness", 0.5),
+                anisotropic: try weight("anisotropic", 0), specTrans: try weight("spec_trans", 0), diffTrans: try weight("diff_trans", 0),
+                specTint: try weight("spec_tint", 0), sheen: try weight("sheen", 0), sheenTint: try weight("sheen_tint", 0),
+                flatness: try weight("flatness", 0), eta: try weight("eta", 1.5),
+                specularReflectionSamplingRate: object.float("specular_reflectance_sampling_rate") ?? 1,
+                specularTransmissionSamplingRate: object.float("specular_transmittance_sampling_rate") ?? 1,
+                diffuseReflectionSamplingRate: object.float("diffuse_reflectance_sampling_rate") ?? 1,
+                diffuseTransmissionSamplingRate: object.float("diffuse_transmittance_sampling_rate") ?? 1))
         default:
             throw SceneFileError("unsupported bsdf type '\(object.type)' (supported: \(BSDF.supportedTypes.joined(separator: ", ")))",
                                  at: object.location)
@@ -145,5 +175,74 @@ extension BSDF where T == Double {
             return v
         }
         return try ior("int_ior", defaultInterior) / ior("ext_ior", 1.000277)
+    }
+
+    /// The one nested BSDF of `normalmap` and `bumpmap`.
+    static func nestedBSDF(_ object: SceneObject) throws -> BSDF<Double> {
+        let nested = object.children(.bsdf)
+        guard nested.count == 1 else {
+            throw SceneFileError("\(object.type): expected one nested bsdf, found \(nested.count)", at: object.location)
+        }
+        return try BSDF(nested[0])
+    }
+
+    /// `normalmap`'s texture: required, and a bitmap must hold three channels
+    /// (Mitsuba reads it with `eval_3`).
+    static func normalMapTexture(_ object: SceneObject) throws -> Texture<Double> {
+        guard let t = object.texture("normalmap") else {
+            if object.has("normalmap") { return try Texture.property("normalmap", of: object, default: RGB(0.5, 0.5, 1)) }
+            throw SceneFileError("normalmap: missing the texture 'normalmap' (an RGB bitmap of normals mapped by (n + 1) / 2)",
+                                 at: object.location)
+        }
+        if t.type == "bitmap", let path = t.string("filename") {
+            let channels = try BSDF.colourChannels(path: path, at: t.location(of: "filename"))
+            guard channels == 3 else {
+                throw SceneFileError("normalmap: '\(path)' has \(channels) channel\(channels == 1 ? "" : "s"); a normal map needs 3 (RGB)",
+                                     at: t.location(of: "filename"))
+            }
+        }
+        return try Texture(t)
+    }
+
+    /// `principled`: every weight a texture or a number, `eta` or `specular` (not both).
+    static func principled(_ object: SceneObject) throws -> Principled<Double> {
+        func weight(_ name: String, _ fallback: Double) throws -> Texture<Double> {
+            try Texture.property(name, of: object, default: RGB(repeating: fallback))
+        }
+        if object.has("eta") && object.has("specular") {
+            throw SceneFileError("principled: give either 'eta' or 'specular', not both", at: object.location(of: "specular"))
+        }
+        let eta = object.float("eta"), specular = object.float("specular")
+        if let eta, !(eta > 0 && eta.isFinite) {
+            throw SceneFileError("principled: eta must be positive, got \(eta)", at: object.location(of: "eta"))
+        }
+        if let specular, !(specular >= 0 && specular < 12.5) {
+            throw SceneFileError("principled: specular must be in [0, 12.5), got \(specular)", at: object.location(of: "specular"))
+        }
+        // Mitsuba's flags: a lobe is on when its property is given and is not the number 0.
+        func given(_ name: String) -> Bool { object.texture(name) != nil || (object.has(name) && object.rgb(name) != Vec3.zero) }
+        return Principled(baseColor: try weight("base_color", 0.5), roughness: try weight("roughness", 0.5),
+                          anisotropic: try weight("anisotropic", 0), metallic: try weight("metallic", 0),
+                          specTrans: try weight("spec_trans", 0), specTint: try weight("spec_tint", 0),
+                          sheen: try weight("sheen", 0), sheenTint: try weight("sheen_tint", 0),
+                          clearcoat: try weight("clearcoat", 0), clearcoatGloss: try weight("clearcoat_gloss", 0),
+                          flatness: try weight("flatness", 0), eta: eta, specular: specular, hasSpecTrans: given("spec_trans"),
+                          specularSamplingRate: object.float("main_specular_sampling_rate") ?? 1,
+                          clearcoatSamplingRate: object.float("clearcoat_sampling_rate") ?? 1,
+                          diffuseSamplingRate: object.float("diffuse_reflectance_sampling_rate") ?? 1)
+    }
+
+    /// The number of colour channels of an image file as Mitsuba's bitmap
+    /// keeps them (alpha dropped): 1 for grey PNG and JPEG files, else 3.
+    static func colourChannels(path: String, at location: SourceLocation) throws -> Int {
+        do {
+            switch ImageFileFormat(path: path) {
+            case .png?: return try PNGImage.read(from: path).isColor ? 3 : 1
+            case .jpeg?: return try JPEGImage.read(from: path).channels
+            default: return 3
+            }
+        } catch {
+            throw SceneFileError("bitmap: cannot read '\(path)': \(error)", at: location)
+        }
     }
 }

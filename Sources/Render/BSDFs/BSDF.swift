@@ -28,6 +28,10 @@ public enum BSDF<T: Real> {
     indirect case twoSided(TwoSided<T>)
     indirect case mask(Mask<T>)
     indirect case blend(BlendBSDF<T>)
+    indirect case normalMap(NormalMap<T>)
+    indirect case bumpMap(BumpMap<T>)
+    case principled(Principled<T>)
+    case principledThin(PrincipledThin<T>)
 
     /// f(wi, wo) · |cos θo| (zero for delta lobes).
     @inlinable
@@ -45,6 +49,10 @@ public enum BSDF<T: Real> {
         case .null(let b): return b.eval(si, wo: wo)
         case .mask(let b): return b.eval(si, wo: wo)
         case .blend(let b): return b.eval(si, wo: wo)
+        case .normalMap(let b): return b.eval(si, wo: wo)
+        case .bumpMap(let b): return b.eval(si, wo: wo)
+        case .principled(let b): return b.eval(si, wo: wo)
+        case .principledThin(let b): return b.eval(si, wo: wo)
         }
     }
 
@@ -64,6 +72,10 @@ public enum BSDF<T: Real> {
         case .null(let b): return b.pdf(si, wo: wo)
         case .mask(let b): return b.pdf(si, wo: wo)
         case .blend(let b): return b.pdf(si, wo: wo)
+        case .normalMap(let b): return b.pdf(si, wo: wo)
+        case .bumpMap(let b): return b.pdf(si, wo: wo)
+        case .principled(let b): return b.pdf(si, wo: wo)
+        case .principledThin(let b): return b.pdf(si, wo: wo)
         }
     }
 
@@ -84,6 +96,10 @@ public enum BSDF<T: Real> {
         case .null(let b): return b.sample(si, u1: u1, u2: u2)
         case .mask(let b): return b.sample(si, u1: u1, u2: u2)
         case .blend(let b): return b.sample(si, u1: u1, u2: u2)
+        case .normalMap(let b): return b.sample(si, u1: u1, u2: u2)
+        case .bumpMap(let b): return b.sample(si, u1: u1, u2: u2)
+        case .principled(let b): return b.sample(si, u1: u1, u2: u2)
+        case .principledThin(let b): return b.sample(si, u1: u1, u2: u2)
         }
     }
 
@@ -97,6 +113,25 @@ public enum BSDF<T: Real> {
         case .twoSided(let b): return b.front.isDeltaOnly && (b.back?.isDeltaOnly ?? true)
         case .mask(let b): return b.nested.isDeltaOnly
         case .blend(let b): return b.first.isDeltaOnly && b.second.isDeltaOnly
+        case .normalMap(let b): return b.nested.isDeltaOnly
+        case .bumpMap(let b): return b.nested.isDeltaOnly
+        case .principled, .principledThin: return false
+        }
+    }
+
+    /// Whether the BSDF reads the surface's ∂p/∂u, ∂p/∂v (normal and bump
+    /// maps, anisotropic lobes); hits on other surfaces skip computing them.
+    @inlinable
+    public var needsTangents: Bool {
+        switch self {
+        case .normalMap, .bumpMap: return true
+        case .principled(let b): return b.isAnisotropic
+        case .principledThin(let b): return b.isAnisotropic
+        case .twoSided(let b): return b.front.needsTangents || (b.back?.needsTangents ?? false)
+        case .mask(let b): return b.nested.needsTangents
+        case .blend(let b): return b.first.needsTangents || b.second.needsTangents
+        case .diffuse, .conductor, .roughConductor, .dielectric, .thinDielectric, .roughDielectric, .plastic, .roughPlastic, .null:
+            return false
         }
     }
 
@@ -108,6 +143,10 @@ public enum BSDF<T: Real> {
         case .diffuse, .conductor, .roughConductor, .plastic, .roughPlastic: return false
         case .twoSided(let b): return b.front.hasTransmission || (b.back?.hasTransmission ?? false)
         case .blend(let b): return b.first.hasTransmission || b.second.hasTransmission
+        case .normalMap(let b): return b.nested.hasTransmission
+        case .bumpMap(let b): return b.nested.hasTransmission
+        case .principled(let b): return b.hasSpecTrans
+        case .principledThin(let b): return b.hasSpecTrans || b.hasDiffTrans
         }
     }
 
@@ -123,6 +162,10 @@ public enum BSDF<T: Real> {
         case .conductor, .dielectric, .thinDielectric, .null: return .zero
         case .roughPlastic(let b): return b.diffuseReflectance.eval(si.uv)
         case .mask(let b): return b.nested.albedo(si)
+        case .normalMap(let b): return b.nested.albedo(si)
+        case .bumpMap(let b): return b.nested.albedo(si)
+        case .principled(let b): return b.baseColor.eval(si.uv)
+        case .principledThin(let b): return b.baseColor.eval(si.uv)
         case .blend(let b):
             let w = b.w(si)
             return b.first.albedo(si) * (1 - w) + b.second.albedo(si) * w
@@ -153,6 +196,10 @@ public enum BSDF<T: Real> {
         case .null(let b): return .null(b.lifted(lifter, prefix: prefix))
         case .mask(let b): return .mask(b.lifted(lifter, prefix: prefix))
         case .blend(let b): return .blend(b.lifted(lifter, prefix: prefix))
+        case .normalMap(let b): return .normalMap(b.lifted(lifter, prefix: prefix))
+        case .bumpMap(let b): return .bumpMap(b.lifted(lifter, prefix: prefix))
+        case .principled(let b): return .principled(b.lifted(lifter, prefix: prefix))
+        case .principledThin(let b): return .principledThin(b.lifted(lifter, prefix: prefix))
         }
     }
 
@@ -171,6 +218,10 @@ public enum BSDF<T: Real> {
         case .null(let b): return b.parameters(prefix: prefix)
         case .mask(let b): return b.parameters(prefix: prefix)
         case .blend(let b): return b.parameters(prefix: prefix)
+        case .normalMap(let b): return b.parameters(prefix: prefix)
+        case .bumpMap(let b): return b.parameters(prefix: prefix)
+        case .principled(let b): return b.parameters(prefix: prefix)
+        case .principledThin(let b): return b.parameters(prefix: prefix)
         }
     }
 }

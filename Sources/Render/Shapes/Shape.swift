@@ -126,8 +126,9 @@ public struct Shape<T: Real> {
     /// value witnesses) cost more than the hit itself. Same arithmetic.
     @inlinable
     public static func interaction(of s: UnsafePointer<Shape<T>>, ray: Ray<T>, hit: Hit, triangle: Int,
-                                   shapeIndex: Int) -> SurfaceInteraction<T> {
+                                   shapeIndex: Int, tangents: Bool = true) -> SurfaceInteraction<T> {
         var t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T)
+        var dpdu = Vector3<T>.zero, dpdv = Vector3<T>.zero
         let offset = s.pointee.offset
         switch s.pointee.geometry {
         case .mesh(let m):
@@ -149,6 +150,7 @@ public struct Shape<T: Real> {
             } else {
                 uv = (u, v)
             }
+            if tangents { (dpdu, dpdv) = meshTangents(m, i0, i1, i2, p0, p1, p2) }
         case .sphere:
             let radius = s.pointee.radius
             let centre = placed(s.pointee.center, offset)
@@ -160,6 +162,7 @@ public struct Shape<T: Real> {
             let phi = atan2(local.y, local.x)
             uv = (T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)),
                   T(acos(min(max(local.z / radius.primal, -1), 1)) / Double.pi))
+            if tangents { (dpdu, dpdv) = sphereTangents(p - centre) }
         case .disk(let toWorld):
             let c = placed(toWorld.point(Vector3<T>.zero), offset)
             let ax = turned(toWorld.vector(Vector3<T>(1, 0, 0)), offset), ay = turned(toWorld.vector(Vector3<T>(0, 1, 0)), offset)
@@ -171,10 +174,11 @@ public struct Shape<T: Real> {
             // Polar texture coordinates, as Mitsuba's disk: (r, φ / 2π).
             let phi = atan2(hit.v, hit.u)
             uv = (T((hit.u * hit.u + hit.v * hit.v).squareRoot()), T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)))
+            if tangents { (dpdu, dpdv) = diskTangents(ax, ay, hit.u, hit.v) }
         }
         if s.pointee.flipNormals { ng = -ng; ns = -ns }
         let frame = Frame(normal: ns)
         return SurfaceInteraction(t: t, p: p, ng: ng, shading: frame, uv: uv, wi: frame.toLocal(-ray.d),
-                                  shape: shapeIndex, primitive: Int(hit.primitive))
+                                  shape: shapeIndex, primitive: Int(hit.primitive), dpdu: dpdu, dpdv: dpdv)
     }
 }
