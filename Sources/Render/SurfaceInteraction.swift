@@ -20,6 +20,12 @@ public struct SurfaceInteraction<T: Real> {
     public var shape: Int
     /// Index of the primitive in the acceleration structure.
     public var primitive: Int
+    /// On a mesh: the mesh, the triangle hit and the barycentrics (u, v) of the
+    /// hit (p = (1−u−v) p0 + u p1 + v p2), which `mesh_attribute` textures read.
+    /// Not retained: the scene holds its meshes while it renders.
+    public unowned(unsafe) var mesh: TriangleMesh? = nil
+    public var triangle: Int = 0
+    public var barycentrics: (T, T) = (0, 0)
 
     @inlinable
     public init(t: T, p: Vector3<T>, ng: Vector3<T>, shading: Frame<T>, uv: (T, T), wi: Vector3<T>, shape: Int, primitive: Int) {

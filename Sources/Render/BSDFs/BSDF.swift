@@ -118,10 +118,10 @@ public enum BSDF<T: Real> {
     @inlinable
     public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> {
         switch self {
-        case .diffuse(let b): return b.reflectance.eval(si.uv)
-        case .plastic(let b): return b.diffuseReflectance.eval(si.uv)
+        case .diffuse(let b): return b.reflectance.eval(si)
+        case .plastic(let b): return b.diffuseReflectance.eval(si)
         case .conductor, .dielectric, .thinDielectric, .null: return .zero
-        case .roughPlastic(let b): return b.diffuseReflectance.eval(si.uv)
+        case .roughPlastic(let b): return b.diffuseReflectance.eval(si)
         case .mask(let b): return b.nested.albedo(si)
         case .blend(let b):
             let w = b.w(si)
