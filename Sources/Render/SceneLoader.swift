@@ -120,7 +120,6 @@ extension Scene where T == Double {
         for (i, object) in try Scene.instancedShapes(d.shapes).enumerated() {
             let toWorld = try Transform(object.toWorld, at: object.location(of: "to_world"))
             let geometry = try Scene.geometry(of: object, toWorld: toWorld, directory: d.directory)
-            try Scene.checkMeshAttributes(of: object, geometry)
             var bsdfIndex: Int
             if let b = object.child(.bsdf) {
                 if let id = b.id ?? b.referencedID, let k = bsdfIndexByID[id] {
@@ -138,6 +137,7 @@ extension Scene where T == Double {
                 bsdfPrefixes.append("\(object.id ?? "_unnamed_\(i)").bsdf.")
                 bsdfIndex = bsdfs.count - 1
             }
+            try Scene.checkMeshAttributes(of: object, geometry)
             var emitterIndex: Int? = nil
             if let e = object.child(.emitter) {
                 guard e.type == "area" else {

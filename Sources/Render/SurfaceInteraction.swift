@@ -22,8 +22,9 @@ public struct SurfaceInteraction<T: Real> {
     public var primitive: Int
     /// On a mesh: the mesh, the triangle hit and the barycentrics (u, v) of the
     /// hit (p = (1−u−v) p0 + u p1 + v p2), which `mesh_attribute` textures read.
-    /// Not retained: the scene holds its meshes while it renders.
-    public unowned(unsafe) var mesh: TriangleMesh? = nil
+    /// The mesh is kept as a plain pointer, not retained (the scene holds its
+    /// meshes while it renders), so that the interaction stays a plain value.
+    public var meshPointer: UnsafeRawPointer? = nil
     public var triangle: Int = 0
     public var barycentrics: (T, T) = (0, 0)
 
@@ -31,6 +32,12 @@ public struct SurfaceInteraction<T: Real> {
     public init(t: T, p: Vector3<T>, ng: Vector3<T>, shading: Frame<T>, uv: (T, T), wi: Vector3<T>, shape: Int, primitive: Int) {
         self.t = t; self.p = p; self.ng = ng; self.shading = shading; self.uv = uv; self.wi = wi
         self.shape = shape; self.primitive = primitive
+    }
+
+    /// The mesh hit, if it has attributes (see `meshPointer`).
+    @inlinable public var mesh: TriangleMesh? {
+        get { meshPointer.map { Unmanaged<TriangleMesh>.fromOpaque($0).takeUnretainedValue() } }
+        set { meshPointer = newValue.map { UnsafeRawPointer(Unmanaged.passUnretained($0).toOpaque()) } }
     }
 
     @inlinable @inline(__always) public func toLocal(_ v: Vector3<T>) -> Vector3<T> { shading.toLocal(v) }

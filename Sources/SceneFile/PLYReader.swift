@@ -214,8 +214,9 @@ private struct PLYParser {
                 : failByte("PLY file is truncated: its header declares at least \(minimum) bytes of data, only \(remaining) follow", bytes.count)
         }
 
-        let vertexGroups = PLYParser.attributeGroups("vertex_", vertex.properties, reserved: ["x", "y", "z", "nx", "ny", "nz"]
-            + (hasUVs ? [vertex.properties[uSlot!].name, vertex.properties[vSlot!].name] : []))
+        let uvNames = hasUVs ? [vertex.properties[uSlot!].name, vertex.properties[vSlot!].name] : []
+        let vertexGroups = PLYParser.attributeGroups("vertex_", vertex.properties,
+                                                     reserved: Set(["x", "y", "z", "nx", "ny", "nz"] + uvNames))
         let faceGroups = PLYParser.attributeGroups("face_", face.properties, reserved: [])
         var vertexAttributes = [[Double]](repeating: [], count: vertexGroups.count)
         var faceAttributes = [[Double]](repeating: [], count: faceGroups.count)

@@ -171,6 +171,7 @@ struct PluginGradientTests {
         ("bsdf-blendbsdf", "mat.weight.value"), ("bsdf-mask", "nested_bsdf.reflectance.value"), ("bsdf-null", "light.emitter.radiance.value"),
         ("emitter-spot-texture", "texture.data"), ("emitter-projector", "irradiance.data"),
         ("sensor-thinlens", "sensor.aperture_radius"), ("sensor-thinlens", "sensor.focus_distance"),
+        ("shape-cylinder", "tube.radius"), ("shape-cylinder", "tube.rotate"), ("texture-mesh-attribute", "facecoloured.translate"),
     ])
     func forwardEqualsReverse(name: String, keySuffix: String) throws {
         let scene = try Scene.load(path: PluginFixtures.scene(name), defines: [:])
@@ -192,6 +193,7 @@ struct PluginGradientTests {
     /// blend or a mask: the lobe choice depends on the weight or opacity only).
     @Test("reverse matches central finite differences", arguments: [
         ("bsdf-blendbsdf", "mat.bsdf_0.reflectance.value"), ("bsdf-mask", "nested_bsdf.reflectance.value"),
+        ("emitter-spot-texture", "texture.data"), ("emitter-projector", "irradiance.data"),
     ])
     func reverseMatchesFiniteDifferences(name: String, keySuffix: String) throws {
         var scene = try Scene.load(path: PluginFixtures.scene(name), defines: [:])
