@@ -187,10 +187,10 @@ SCENES['shape-cylinder'] = scene(f'''    <shape type="cylinder" id="tube">
     </shape>
 ''' + SKY_LIGHT)
 SCENES['emitter-area-cylinder'] = scene('''    <shape type="cylinder" id="lamp">
-        <point name="p0" value="-0.7, 1.3, -0.3"/>
-        <point name="p1" value="0.7, 1.5, 0.1"/>
-        <float name="radius" value="0.12"/>
-        <emitter type="area"><rgb name="radiance" value="6, 5, 3.5"/></emitter>
+        <point name="p0" value="-0.8, 1.5, -0.4"/>
+        <point name="p1" value="0.8, 1.7, 0.0"/>
+        <float name="radius" value="0.3"/>
+        <emitter type="area"><rgb name="radiance" value="2.4, 2, 1.4"/></emitter>
     </shape>
     <shape type="cylinder" id="tube">
         <point name="p0" value="0.3, 0, -0.2"/>
