@@ -68,23 +68,31 @@ public func intersectTriangle<T>(_ ray: Ray<T>, _ p0: Vector3<T>, _ p1: Vector3<
     return (t, u, v)
 }
 
-/// Ray–sphere intersection (nearest root above tMin), generic over the scalar.
+/// The roots t₀ ≤ t₁ of |offset + t · direction|² = radius², generic over the
+/// scalar; nil when there are none (or `direction` is zero). c computed as
+/// |offset|² − r² loses precision far away, so the discriminant uses the
+/// (offset − (b/a) direction) form (Hearn–Baker, as in Ray Tracing Gems ch. 7).
 /// Branches on primal values.
 @inlinable @inline(__always)
-public func intersectSphere<T>(o: Vector3<T>, d: Vector3<T>, center: Vector3<T>, radius: T, tMin: Double, tMax: Double) -> T? {
-    let oc = o - center
+public func quadraticRoots<T>(offset oc: Vector3<T>, direction d: Vector3<T>, radius: T) -> (T, T)? {
     let a = d.lengthSquared
+    if a.primal == 0 { return nil }
     let b = dot(oc, d)
-    // c computed as |oc|² − r² loses precision far away; use the
-    // (oc − (b/a) d) form (Hearn–Baker, as in Ray Tracing Gems ch. 7).
     let l = oc - d * (b / a)
     let disc = radius * radius - l.lengthSquared
     if disc.primal < 0 { return nil }
     let sq = T.sqrt(a * disc)
     let q = b.primal > 0 ? -(b + sq) : -(b - sq)
     let c = oc.lengthSquared - radius * radius
-    var t0 = c / q, t1 = q / a
-    if t0 > t1 { swap(&t0, &t1) }
+    let t0 = c / q, t1 = q / a
+    return t0.primal <= t1.primal ? (t0, t1) : (t1, t0)
+}
+
+/// Ray–sphere intersection (nearest root above tMin), generic over the scalar.
+/// Branches on primal values.
+@inlinable @inline(__always)
+public func intersectSphere<T>(o: Vector3<T>, d: Vector3<T>, center: Vector3<T>, radius: T, tMin: Double, tMax: Double) -> T? {
+    guard let (t0, t1) = quadraticRoots(offset: o - center, direction: d, radius: radius) else { return nil }
     if t0.primal > tMin && t0.primal < tMax { return t0 }
     if t1.primal > tMin && t1.primal < tMax { return t1 }
     return nil
@@ -122,20 +130,8 @@ public struct Cylinder: Sendable, Equatable {
 @inlinable @inline(__always)
 public func cylinderRoots<T>(o: Vector3<T>, d: Vector3<T>, base: Vector3<T>, axis: Vector3<T>, radius: T) -> (T, T)? {
     let oc = o - base
-    // The ray and the offset projected onto the plane ⊥ axis.
-    let dp = d - axis * dot(d, axis), op = oc - axis * dot(oc, axis)
-    let a = dp.lengthSquared
-    if a.primal == 0 { return nil }
-    let b = dot(op, dp)
-    // The offset's distance from the ray's closest line, as the sphere does (precision far away).
-    let l = op - dp * (b / a)
-    let disc = radius * radius - l.lengthSquared
-    if disc.primal < 0 { return nil }
-    let sq = T.sqrt(a * disc)
-    let q = b.primal > 0 ? -(b + sq) : -(b - sq)
-    let c = op.lengthSquared - radius * radius
-    let t0 = c / q, t1 = q / a
-    return t0.primal <= t1.primal ? (t0, t1) : (t1, t0)
+    // The sphere's equation for the ray and the offset projected onto the plane ⊥ axis.
+    return quadraticRoots(offset: oc - axis * dot(oc, axis), direction: d - axis * dot(d, axis), radius: radius)
 }
 
 /// Ray–cylinder intersection (Mitsuba's `cylinder`): the nearest root in
