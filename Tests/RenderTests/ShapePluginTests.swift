@@ -86,12 +86,14 @@ struct ShapePluginTests {
         (#"<transform name="to_world"><scale x="1" y="2" z="1"/></transform>"#, "unevenly"),
     ])
     func badCylinder(body: String, message: String) throws {
-        let xml = """
-            <scene version="3.0.0"><shape type="cylinder">\(body)</shape></scene>
-            """
+        expectOneLineError(#"<scene version="3.0.0"><shape type="cylinder">\#(body)</shape></scene>"#, message)
+    }
+
+    /// Loading `xml` fails with one line that names the file and says `message`.
+    func expectOneLineError(_ xml: String, _ message: String) {
         do {
             _ = try memoryScene(xml)
-            Issue.record("accepted \(body)")
+            Issue.record("accepted \(xml)")
         } catch {
             let text = "\(error)"
             #expect(text.contains(message) && text.contains("memory.xml") && !text.contains("\n"), "\(text)")
@@ -211,13 +213,7 @@ struct ShapePluginTests {
          "on an emitter"),
     ])
     func badMeshAttribute(body: String, message: String) throws {
-        do {
-            _ = try memoryScene(#"<scene version="3.0.0">\#(body)</scene>"#)
-            Issue.record("accepted \(body)")
-        } catch {
-            let text = "\(error)"
-            #expect(text.contains(message) && text.contains("memory.xml") && !text.contains("\n"), "\(text)")
-        }
+        expectOneLineError(#"<scene version="3.0.0">\#(body)</scene>"#, message)
     }
 
     /// Turning the vertex-coloured pyramid about its vertical axis sweeps its
