@@ -242,6 +242,83 @@ SCENES['bsdf-principledthin'] = scene('''    <shape type="rectangle">
     </shape>
 ''' + AREA_LIGHT.replace('translate value="0.3, 2.2, 0.4"', 'translate value="0.2, 2.0, -1.2"') + '\n' + SKY_LIGHT)
 
+# Cylinders: a tilted tube (p0, p1, radius, a rotating and scaling to_world) whose checkerboard
+# shows Mitsuba's uv, its inside seen through the open end (twosided); and a tube as an area light.
+CHECKER = '''<texture type="checkerboard" name="reflectance">
+                <rgb name="color0" value="0.15, 0.3, 0.8"/>
+                <rgb name="color1" value="0.9, 0.85, 0.7"/>
+                <transform name="to_uv"><scale x="6" y="3"/></transform>
+            </texture>'''
+SCENES['shape-cylinder'] = scene(f'''    <shape type="cylinder" id="tube">
+        <point name="p0" value="-0.2, 0.1, 0.5"/>
+        <point name="p1" value="0.3, 0.5, -0.9"/>
+        <float name="radius" value="0.35"/>
+        <transform name="to_world"><rotate y="1" angle="25"/><scale value="1.2"/><translate value="0, 0.35, 0"/></transform>
+        <bsdf type="twosided"><bsdf type="diffuse">{CHECKER}</bsdf></bsdf>
+    </shape>
+''' + SKY_LIGHT)
+SCENES['emitter-area-cylinder'] = scene('''    <shape type="cylinder" id="lamp">
+        <point name="p0" value="-0.8, 1.5, -0.4"/>
+        <point name="p1" value="0.8, 1.7, 0.0"/>
+        <float name="radius" value="0.3"/>
+        <emitter type="area"><rgb name="radiance" value="2.4, 2, 1.4"/></emitter>
+    </shape>
+    <shape type="cylinder" id="tube">
+        <point name="p0" value="0.3, 0, -0.2"/>
+        <point name="p1" value="0.3, 0.7, -0.2"/>
+        <float name="radius" value="0.3"/>
+        <boolean name="flip_normals" value="false"/>
+        <bsdf type="diffuse"><rgb name="reflectance" value="0.8, 0.4, 0.3"/></bsdf>
+    </shape>
+''' + sphere(GREY, center='-0.5, 0.35, 0.3', radius=0.35))
+
+# Mesh attributes: a PLY with vertex colours (red green blue) and one with face colours (r g b),
+# each read by a mesh_attribute texture. Floats: Mitsuba keeps integer colours as they are (0-255).
+SCENES['texture-mesh-attribute'] = scene('''    <shape type="ply" id="vertexcoloured">
+        <string name="filename" value="vertex-colors.ply"/>
+        <transform name="to_world"><translate value="-0.55, 0, 0"/></transform>
+        <bsdf type="diffuse"><texture type="mesh_attribute" name="reflectance">
+            <string name="name" value="vertex_color"/>
+        </texture></bsdf>
+    </shape>
+    <shape type="ply" id="facecoloured">
+        <string name="filename" value="face-colors.ply"/>
+        <transform name="to_world"><translate value="0.55, 0, 0"/></transform>
+        <bsdf type="diffuse"><texture type="mesh_attribute" name="reflectance">
+            <string name="name" value="face_color"/>
+            <float name="scale" value="0.9"/>
+        </texture></bsdf>
+    </shape>
+''' + SKY_LIGHT)
+
+
+def pyramid():
+    """A square pyramid 0.9 wide and 0.9 tall on y = 0: 5 vertices, 6 triangles (base included)."""
+    v = [(-0.45, 0, -0.45), (0.45, 0, -0.45), (0.45, 0, 0.45), (-0.45, 0, 0.45), (0, 0.9, 0)]
+    f = [(0, 4, 1), (1, 4, 2), (2, 4, 3), (3, 4, 0), (0, 1, 2), (0, 2, 3)]
+    return v, f
+
+
+def write_plys():
+    v, f = pyramid()
+    colours = [(0.9, 0.12, 0.12), (0.12, 0.86, 0.16), (0.16, 0.24, 0.94), (0.98, 0.9, 0.16), (0.95, 0.95, 0.95)]
+    lines = ['ply', 'format ascii 1.0', f'element vertex {len(v)}', 'property float x', 'property float y',
+             'property float z', 'property float red', 'property float green', 'property float blue',
+             f'element face {len(f)}', 'property list uchar int vertex_indices', 'end_header']
+    lines += [f'{p[0]} {p[1]} {p[2]} {c[0]} {c[1]} {c[2]}' for p, c in zip(v, colours)]
+    lines += [f'3 {a} {b} {c}' for a, b, c in f]
+    with open(os.path.join(OUT, 'vertex-colors.ply'), 'w') as out:
+        out.write('\n'.join(lines) + '\n')
+    faces = [(0.9, 0.2, 0.1), (0.1, 0.7, 0.2), (0.2, 0.3, 0.9), (0.8, 0.8, 0.1), (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)]
+    lines = ['ply', 'format ascii 1.0', f'element vertex {len(v)}', 'property float x', 'property float y',
+             'property float z', f'element face {len(f)}', 'property list uchar int vertex_indices',
+             'property float r', 'property float g', 'property float b', 'end_header']
+    lines += [f'{p[0]} {p[1]} {p[2]}' for p in v]
+    lines += [f'3 {a} {b} {c} {r} {g} {b_}' for (a, b, c), (r, g, b_) in zip(f, faces)]
+    with open(os.path.join(OUT, 'face-colors.ply'), 'w') as out:
+        out.write('\n'.join(lines) + '\n')
+
+
 # Bitmap textures: every filter_type and wrap_mode, a 4x3 sRGB PNG tiled 2.6 times with an offset
 # (uv from -0.8 to 1.8) on a square facing the camera, direct light from a constant emitter.
 BITMAP = '''    <shape type="rectangle">
@@ -306,5 +383,7 @@ if __name__ == '__main__':
     write_png(os.path.join(OUT, 'bumps.png'), 16, 16, [[(h,) * 3 for h in row] for row in BUMPS])
     write_png(os.path.join(OUT, 'bumps-normal.png'), 16, 16, BUMP_NORMALS)
     write_png(os.path.join(OUT, 'grey.png'), 4, 4, [[(v,) for v in (0, 80, 160, 240)]] * 4, colour=False)
+
+    write_plys()
     write_png(os.path.join(OUT, 'mask.png'), 5, 5, [[(255,) * 3 if (x * x + y) % 3 else (0,) * 3 for x in range(5)] for y in range(5)])
     print('wrote', len(SCENES), 'scenes and tiles.png to Tests/Fixtures/plugin-scenes')

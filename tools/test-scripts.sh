@@ -72,6 +72,8 @@ check "tools/make-references.sh" 0 "$referenced" \
   env SPP=4 OUT="$out/references" tools/make-references.sh bsdf-diffuse
 check "tools/make-test-scenes.py rewrites the committed test scenes exactly" 0 '^$' \
   bash -c "python3 tools/make-test-scenes.py && diff -r '$root/Tests/Fixtures/scenes' Tests/Fixtures/scenes && echo"
+check "tools/make-plugin-scenes.py rewrites the committed plugin scenes exactly" 0 '^$' \
+  bash -c "python3 tools/make-plugin-scenes.py >/dev/null && diff -r '$root/Tests/Fixtures/plugin-scenes' Tests/Fixtures/plugin-scenes && echo"
 check "tools/make-assets.py rewrites the committed assets exactly" 0 '^$' \
   bash -c "python3 tools/make-assets.py >/dev/null && diff -r '$root/scenes' scenes && echo"
 

@@ -46,7 +46,7 @@ extension BVH {
     /// refusing non-finite or out-of-range coordinates and vertex indices.
     static func primitiveBoxes(count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices,
                                vertices: ContiguousArray<Vec3>, spheres: [(center: Vec3, radius: Double)],
-                               disks: [Transform]) throws -> ([BuildRecord], Bounds3) {
+                               disks: [Transform], cylinders: [Cylinder]) throws -> ([BuildRecord], Bounds3) {
         var records = [BuildRecord]()
         records.reserveCapacity(count)
         var all = Bounds3.empty
@@ -68,12 +68,15 @@ extension BVH {
             case .disk:
                 let t = disks[Int(p.index)]
                 for (x, y) in [(-1.0, -1.0), (1, -1), (-1, 1), (1, 1)] { b = b.union(t.point(Vec3(x, y, 0))) }
+            case .cylinder:
+                let c = cylinders[Int(p.index)]
+                b = c.radius >= 0 && c.length >= 0 ? c.bounds : Bounds3(lower: Vec3(repeating: .nan), upper: Vec3(repeating: .nan))
             }
             // Written so that NaN fails too.
             let inRange = b.lower.x >= -limit && b.lower.y >= -limit && b.lower.z >= -limit
                 && b.upper.x <= limit && b.upper.y <= limit && b.upper.z <= limit
             guard inRange else {
-                let what = p.kind == .triangle ? "triangle \(p.index)" : (p.kind == .sphere ? "sphere" : "disk")
+                let what = p.kind == .triangle ? "triangle \(p.index)" : "\(p.kind)"
                 let worst = [b.lower.x, b.lower.y, b.lower.z, b.upper.x, b.upper.y, b.upper.z]
                     .first { !($0.magnitude <= limit) } ?? .nan
                 throw BVHError(primitive: k, "\(what) has a world-space coordinate of \(worst); coordinates must be finite and "

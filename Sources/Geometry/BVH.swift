@@ -67,6 +67,8 @@ public struct BVH: Sendable {
     /// Analytic spheres (center, radius) and disks (to-local transforms), indexed by `Primitive.index`.
     public var spheres: ContiguousArray<(center: Vec3, radius: Double)>
     public var disks: ContiguousArray<Transform>
+    /// Analytic cylinders (world space), indexed by `Primitive.index`.
+    public var cylinders: ContiguousArray<Cylinder>
     /// The exact (double-precision) bounds of every primitive.
     public var bounds: Bounds3
 
@@ -78,7 +80,8 @@ public struct BVH: Sendable {
     /// Throws `BVHError` for a primitive whose coordinates are not finite or
     /// exceed `coordinateLimit`, an index out of range, or too many primitives.
     public init(count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices,
-                vertices: ContiguousArray<Vec3>, spheres: [(center: Vec3, radius: Double)], disks: [Transform]) throws {
+                vertices: ContiguousArray<Vec3>, spheres: [(center: Vec3, radius: Double)], disks: [Transform],
+                cylinders: [Cylinder] = []) throws {
         guard count <= BVH.maximumPrimitiveCount else {
             throw BVHError(primitive: nil, "\(count) primitives, over the limit of \(BVH.maximumPrimitiveCount)")
         }
@@ -88,8 +91,9 @@ public struct BVH: Sendable {
         self.vertices = vertices
         self.spheres = ContiguousArray(spheres)
         self.disks = ContiguousArray(disks.map { $0.inverse })
+        self.cylinders = ContiguousArray(cylinders)
         let (records, root) = try BVH.primitiveBoxes(count: count, primitive: primitive, triangle: triangle,
-                                                     vertices: vertices, spheres: spheres, disks: disks)
+                                                     vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders)
         self.bounds = root
         var builder = Builder(records: records)
         let order = builder.build()
@@ -112,18 +116,18 @@ public struct BVH: Sendable {
 
     /// The same from arrays: `triangles[i]` is read when `primitives[i]` is a triangle.
     public init(primitives: [Primitive], triangles: [TriangleIndices], vertices: ContiguousArray<Vec3>,
-                spheres: [(center: Vec3, radius: Double)], disks: [Transform]) throws {
+                spheres: [(center: Vec3, radius: Double)], disks: [Transform], cylinders: [Cylinder] = []) throws {
         guard triangles.count == primitives.count else {
             throw BVHError(primitive: nil, "\(triangles.count) vertex index triples for \(primitives.count) primitives")
         }
         try self.init(count: primitives.count, primitive: { primitives[$0] }, triangle: { triangles[$0] },
-                      vertices: vertices, spheres: spheres, disks: disks)
+                      vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders)
     }
 
     /// The same from each triangle primitive's three world-space vertices
     /// (three vertices per triangle, none shared): for tests and small scenes.
     public init(primitives input: [Primitive], triangleVertices: (Primitive) -> (Vec3, Vec3, Vec3),
-                spheres: [(center: Vec3, radius: Double)], disks: [Transform]) throws {
+                spheres: [(center: Vec3, radius: Double)], disks: [Transform], cylinders: [Cylinder] = []) throws {
         var vertices = ContiguousArray<Vec3>(), tris = [TriangleIndices]()
         tris.reserveCapacity(input.count)
         for p in input {
@@ -135,7 +139,7 @@ public struct BVH: Sendable {
                 tris.append(TriangleIndices(0, 0, 0))
             }
         }
-        try self.init(primitives: input, triangles: tris, vertices: vertices, spheres: spheres, disks: disks)
+        try self.init(primitives: input, triangles: tris, vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders)
     }
 }
 
@@ -203,6 +207,9 @@ extension BVH {
             let x = lo.x + ld.x * t, y = lo.y + ld.y * t
             if x * x + y * y > 1 { return nil }
             return (t, x, y)
+        case .cylinder:
+            guard let t = intersectCylinder(o: o, d: d, cylinders[Int(p.index)], tMin: tMin, tMax: tMax) else { return nil }
+            return (t, 0, 0)
         }
     }
 

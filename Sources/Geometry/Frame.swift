@@ -26,3 +26,5 @@ public struct Frame<T: Real> {
     @inlinable @inline(__always)
     public func toWorld(_ v: Vector3<T>) -> Vector3<T> { s * v.x + t * v.y + n * v.z }
 }
+
+extension Frame: Sendable where T: Sendable {}

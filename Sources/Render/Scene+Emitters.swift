@@ -1,3 +1,4 @@
+import Foundation
 import Geometry
 
 extension Scene {
@@ -145,6 +146,14 @@ extension Shape {
             let c = cross(ax, ay)
             n = c.normalized
             area = T.pi * c.length
+        case .cylinder(let cyl):
+            // As Mitsuba: u.0 along the axis, u.1 around it from the local x axis.
+            let (base, axis, x, y) = cylinderFrame(cyl, offset)
+            let radius = s.pointee.radius
+            let phi = 2 * Double.pi * u.1
+            n = x * T(cos(phi)) + y * T(sin(phi))
+            p = base + axis * T(u.0 * cyl.length) + n * radius
+            area = 2 * T.pi * radius * T(cyl.length)
         }
         if s.pointee.flipNormals { n = -n }
         return (p, n, area)

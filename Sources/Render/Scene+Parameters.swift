@@ -43,6 +43,7 @@ extension Scene where T == Double {
             case .mesh(let m):
                 let v = s.vertices.map { Array($0) } ?? Array(m.positions)
                 out.append(ParameterInfo(key: s.id + ".vertex_positions", values: v.flatMap { $0.array }))
+            case .cylinder: out.append(ParameterInfo(key: s.id + ".radius", values: [s.radius]))
             case .disk: break
             }
         }
@@ -80,8 +81,11 @@ extension Scene where T == Double {
                                                               uvs: m.uvs.map(Array.init), indices: Array(m.indices)))
                     s.shapes[i].vertices = nil
                 }
-            case .sphere:
-                s.shapes[i].geometry = .sphere(center: s.shapes[i].center, radius: s.shapes[i].radius)
+            case .sphere(_, _, let axes):
+                s.shapes[i].geometry = .sphere(center: s.shapes[i].center, radius: s.shapes[i].radius, axes: axes)
+            case .cylinder(var c):
+                c.radius = s.shapes[i].radius
+                s.shapes[i].geometry = .cylinder(c)
             case .disk: break
             }
         }
@@ -152,6 +156,7 @@ extension Scene {
                     let l = lifter.lift(key, plain.flatMap { $0.array })
                     n.vertices = ContiguousArray((0..<plain.count).map { Vector3(l[3 * $0], l[3 * $0 + 1], l[3 * $0 + 2]) })
                 }
+            case .cylinder: n.radius = lifter.scalar(s.id + ".radius", s.radius.primal)
             case .disk: break
             }
             return n

@@ -129,7 +129,7 @@ public struct Scene<T: Real> {
         // Per shape: its first primitive, kind, sphere or disk index, first
         // vertex and triangle indices. The hierarchy asks for primitives by
         // global index, so no per-primitive copy of the input is made.
-        var spheres = [(center: Vec3, radius: Double)](), disks = [Transform]()
+        var spheres = [(center: Vec3, radius: Double)](), disks = [Transform](), cylinders = [Cylinder]()
         var first = [Int](), kinds = [PrimitiveKind](), analytic = [Int32](), bases = [UInt32]()
         var indexArrays = [ContiguousArray<UInt32>]()
         // Traversal sees the primal pose: offsets and overridden vertices applied.
@@ -157,6 +157,11 @@ public struct Scene<T: Real> {
                 bases.append(0); kinds.append(.disk); analytic.append(Int32(disks.count)); indexArrays.append([])
                 disks.append(shape.offset.map { Transform($0) * t } ?? t)
                 count += 1
+            case .cylinder(let c):
+                bases.append(0); kinds.append(.cylinder); analytic.append(Int32(cylinders.count)); indexArrays.append([])
+                let (base, axis, x, y) = Shape.cylinderFrame(c, shape.offset)
+                cylinders.append(Cylinder(base: base, axis: axis, x: x, y: y, radius: shape.radius, length: c.length))
+                count += 1
             }
         }
         first.append(count)
@@ -182,7 +187,7 @@ public struct Scene<T: Real> {
                 return indexArrays[s].withUnsafeBufferPointer { idx in
                     TriangleIndices(base &+ idx[3 * t], base &+ idx[3 * t + 1], base &+ idx[3 * t + 2])
                 }
-            }, vertices: vertices, spheres: spheres, disks: disks)
+            }, vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders)
         } catch let e as BVHError {
             guard let k = e.primitive else { throw ShapeGeometryError(shape: nil, id: nil, e.message) }
             let s = shapeOf(k)

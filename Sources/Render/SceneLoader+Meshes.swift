@@ -43,7 +43,7 @@ extension Scene where T == Double {
                 normals = vertexNormals(positions: positions, indices: data.indices)
             }
         }
-        return TriangleMesh(positions: positions, normals: normals, uvs: uvs, indices: data.indices)
+        return TriangleMesh(positions: positions, normals: normals, uvs: uvs, indices: data.indices, attributes: data.attributes)
     }
 
     /// Smooth vertex normals as Mitsuba's `recompute_vertex_normals`: the sum

@@ -137,6 +137,7 @@ extension Scene where T == Double {
                 bsdfPrefixes.append("\(object.id ?? "_unnamed_\(i)").bsdf.")
                 bsdfIndex = bsdfs.count - 1
             }
+            try Scene.checkMeshAttributes(of: object, geometry)
             var emitterIndex: Int? = nil
             if let e = object.child(.emitter) {
                 guard e.type == "area" else {
@@ -152,8 +153,9 @@ extension Scene where T == Double {
             let bounds: Bounds3
             switch geometry {
             case .mesh(let m): bounds = m.positions.reduce(Bounds3.empty) { $0.union($1) }
-            case .sphere(let c, _): bounds = Bounds3(point: c)
+            case .sphere(let c, _, _): bounds = Bounds3(point: c)
             case .disk(let t): bounds = Bounds3(point: t.point(Vec3.zero))
+            case .cylinder(let c): bounds = c.bounds
             }
             shapes.append(Shape(id: object.id ?? "_unnamed_\(i)", geometry: geometry, bsdf: bsdfIndex, emitter: emitterIndex,
                                 flipNormals: object.boolean("flip_normals") ?? false, pivot: bounds.centroid))
@@ -240,22 +242,75 @@ extension Scene where T == Double {
                 throw SceneFileError("sphere: to_world must scale uniformly (got \(ax), \(ay), \(az))", at: object.location(of: "to_world"))
             }
             let r = (object.float("radius") ?? 1) * ax
-            return .sphere(center: c, radius: r)
+            let axes = Frame(s: toWorld.vector(Vec3(1, 0, 0)) / ax, t: toWorld.vector(Vec3(0, 1, 0)) / ay,
+                             n: toWorld.vector(Vec3(0, 0, 1)) / az)
+            return .sphere(center: c, radius: r, axes: axes)
         case "rectangle":
             return .mesh(TriangleMesh.rectangle(toWorld))
         case "cube":
             return .mesh(TriangleMesh.cube(toWorld))
         case "disk":
             return .disk(toWorld: toWorld)
+        case "cylinder":
+            return .cylinder(try cylinder(of: object, toWorld: toWorld))
         case "obj", "ply", "serialized":
             return .mesh(try meshGeometry(of: object, toWorld: toWorld))
         default:
-            throw SceneFileError("unsupported shape '\(object.type)'; supported: sphere, rectangle, cube, disk, obj, ply, serialized",
+            throw SceneFileError("unsupported shape '\(object.type)'; supported: sphere, rectangle, cube, disk, cylinder, obj, ply, serialized",
                                  at: object.location)
         }
     }
 
+    /// Mitsuba's `cylinder`: its local frame is to_world · translate(p0) · frame(p1 − p0) ·
+    /// scale(radius, radius, |p1 − p0|), `frame` the orthonormal basis around the axis
+    /// (Duff et al.), which fixes where u = 0 lies. Mitsuba then keeps the rigid part and
+    /// reads radius and length off the scale (warning on shear or uneven scale); DiffRay
+    /// refuses those.
+    static func cylinder(of object: SceneObject, toWorld: Transform) throws -> Cylinder {
+        let p0 = Vec3(object.point("p0") ?? .zero), p1 = Vec3(object.point("p1") ?? Vec3(0, 0, 1))
+        let r = object.float("radius") ?? 1
+        let d = p1 - p0, len = d.length
+        guard len > 0 else {
+            throw SceneFileError("cylinder: p0 and p1 must differ (both are \(p0))", at: object.location(of: "p1"))
+        }
+        let f = Frame<Double>(normal: d / len)
+        let x = toWorld.vector(f.s * r), y = toWorld.vector(f.t * r), axis = toWorld.vector(d)
+        let radius = x.length, length = axis.length
+        let xu = x / radius, yu = y / radius, au = axis / length
+        guard abs(y.length - radius) <= 1e-6 * radius, abs(dot(xu, yu)) <= 1e-6, abs(dot(xu, au)) <= 1e-6,
+              abs(dot(yu, au)) <= 1e-6 else {
+            throw SceneFileError("cylinder: to_world must not shear nor scale the cross-section unevenly",
+                                 at: object.location(of: "to_world"))
+        }
+        return Cylinder(base: toWorld.point(p0), axis: au, x: xu, y: yu, radius: radius, length: length)
+    }
+
+    /// The `mesh_attribute` textures inside `object` (any depth), with the objects holding them.
+    static func meshAttributeTextures(in object: SceneObject) -> [SceneObject] {
+        object.children.flatMap { c in (c.category == .texture && c.type == "mesh_attribute" ? [c] : []) + meshAttributeTextures(in: c) }
+    }
+
+    /// Refuses a shape whose material reads a mesh attribute the shape does not have
+    /// (Mitsuba fails when it evaluates one).
+    static func checkMeshAttributes(of object: SceneObject, _ geometry: ShapeGeometry) throws {
+        for t in meshAttributeTextures(in: object) {
+            let name = t.string("name") ?? ""
+            guard case .mesh(let m) = geometry else {
+                throw SceneFileError("mesh_attribute '\(name)': the \(object.type) shape has no mesh attributes (only ply meshes do)",
+                                     at: t.location)
+            }
+            guard m.attributes.contains(where: { $0.name == name }) else {
+                let known = m.attributes.map(\.name)
+                throw SceneFileError("mesh_attribute: the \(object.type) shape has no attribute '\(name)' (it has: "
+                                     + (known.isEmpty ? "none" : known.joined(separator: ", ")) + ")", at: t.location)
+            }
+        }
+    }
+
     static func emitter(_ e: SceneObject, directory: String) throws -> Emitter<Double> {
+        if let t = meshAttributeTextures(in: e).first {
+            throw SceneFileError("mesh_attribute: a texture on an emitter has no mesh to read (use it in a shape's BSDF)", at: t.location)
+        }
         let toWorld = try Transform(e.toWorld, at: e.location(of: "to_world"))
         func color(_ name: String) throws -> RGB<Double> {
             guard let c = e.rgb(name) else {

@@ -27,12 +27,25 @@ public struct SurfaceInteraction<T: Real> {
     /// BSDF does not read them (`BSDF.needsTangents`).
     public var dpdu: Vector3<T>
     public var dpdv: Vector3<T>
+    /// On a mesh: the mesh, the triangle hit and the barycentrics (u, v) of the
+    /// hit (p = (1−u−v) p0 + u p1 + v p2), which `mesh_attribute` textures read.
+    /// The mesh is kept as a plain pointer, not retained (the scene holds its
+    /// meshes while it renders), so that the interaction stays a plain value.
+    public var meshPointer: UnsafeRawPointer? = nil
+    public var triangle: Int = 0
+    public var barycentrics: (T, T) = (0, 0)
 
     @inlinable
     public init(t: T, p: Vector3<T>, ng: Vector3<T>, shading: Frame<T>, uv: (T, T), wi: Vector3<T>, shape: Int, primitive: Int,
                 dpdu: Vector3<T> = .zero, dpdv: Vector3<T> = .zero) {
         self.t = t; self.p = p; self.ng = ng; self.shading = shading; self.uv = uv; self.wi = wi
         self.shape = shape; self.primitive = primitive; self.dpdu = dpdu; self.dpdv = dpdv
+    }
+
+    /// The mesh hit, if it has attributes (see `meshPointer`).
+    @inlinable public var mesh: TriangleMesh? {
+        get { meshPointer.map { Unmanaged<TriangleMesh>.fromOpaque($0).takeUnretainedValue() } }
+        set { meshPointer = newValue.map { UnsafeRawPointer(Unmanaged.passUnretained($0).toOpaque()) } }
     }
 
     @inlinable @inline(__always) public func toLocal(_ v: Vector3<T>) -> Vector3<T> { shading.toLocal(v) }

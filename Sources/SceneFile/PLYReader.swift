@@ -3,8 +3,9 @@ import Foundation
 /// Stanford PLY, ASCII or binary (little- or big-endian). Reads the `vertex`
 /// element's x y z, optional nx ny nz, and u v / s t / texture_u texture_v /
 /// texture_s texture_t; the `face` element's `vertex_indices` (or
-/// `vertex_index`) list, polygons fan-triangulated. Every other element and
-/// property is skipped by its size. Counts are checked against the file size
+/// `vertex_index`) list, polygons fan-triangulated; the other properties of
+/// both as Mitsuba's mesh attributes (`MeshAttribute`: `vertex_color`, ...).
+/// Every other element and list property is skipped by its size. Counts are checked against the file size
 /// before anything is allocated; errors give file:line (ASCII) or the byte offset.
 extension MeshData {
     /// Reads a PLY file.
@@ -213,6 +214,12 @@ private struct PLYParser {
                 : failByte("PLY file is truncated: its header declares at least \(minimum) bytes of data, only \(remaining) follow", bytes.count)
         }
 
+        let uvNames = hasUVs ? [vertex.properties[uSlot!].name, vertex.properties[vSlot!].name] : []
+        let vertexGroups = PLYParser.attributeGroups("vertex_", vertex.properties,
+                                                     reserved: Set(["x", "y", "z", "nx", "ny", "nz"] + uvNames))
+        let faceGroups = PLYParser.attributeGroups("face_", face.properties, reserved: [])
+        var vertexAttributes = [[Double]](repeating: [], count: vertexGroups.count)
+        var faceAttributes = [[Double]](repeating: [], count: faceGroups.count)
         var positions = [Double](); positions.reserveCapacity(vertex.count * 3)
         var normals = [Double](); if hasNormals { normals.reserveCapacity(vertex.count * 3) }
         var uvs = [Double](); if hasUVs { uvs.reserveCapacity(vertex.count * 2) }
@@ -251,8 +258,8 @@ private struct PLYParser {
                         } else {
                             try reader.skip(property.type, count: n)
                         }
-                    } else if ei == vertexIndex {
-                        values[pi] = try reader.double(property.type, what: "vertex '\(property.name)'")
+                    } else if ei == vertexIndex || ei == faceIndex {
+                        values[pi] = try reader.double(property.type, what: "\(element.name) '\(property.name)'")
                     } else {
                         try reader.skip(property.type, count: 1)
                     }
@@ -261,12 +268,65 @@ private struct PLYParser {
                     positions.append(values[xs]); positions.append(values[ys]); positions.append(values[zs])
                     if hasNormals { for s in normalSlots { normals.append(values[s!]) } }
                     if hasUVs { uvs.append(values[uSlot!]); uvs.append(values[vSlot!]) }
+                    for (g, group) in vertexGroups.enumerated() {
+                        for k in group.slots { vertexAttributes[g].append(values[k]) }
+                    }
+                } else if ei == faceIndex {
+                    // A polygon's triangles share its face's values.
+                    for (g, group) in faceGroups.enumerated() {
+                        for _ in 0..<(polygon.count - 2) {
+                            for k in group.slots { faceAttributes[g].append(values[k]) }
+                        }
+                    }
                 }
             }
         }
         if format == .ascii { try reader.expectEnd() }
         guard !indices.isEmpty else { throw failLine("PLY file has no faces", face.headerLine) }
-        return MeshData(positions: positions, normals: hasNormals ? normals : nil, uvs: hasUVs ? uvs : nil, indices: indices)
+        var mesh = MeshData(positions: positions, normals: hasNormals ? normals : nil, uvs: hasUVs ? uvs : nil, indices: indices)
+        mesh.attributes = zip(vertexGroups, vertexAttributes).map { MeshAttribute(name: $0.name, dimension: $0.slots.count, values: $1) }
+            + zip(faceGroups, faceAttributes).map { MeshAttribute(name: $0.name, dimension: $0.slots.count, values: $1) }
+        return mesh
+    }
+
+    /// Mitsuba's grouping of the extra properties of a PLY element into
+    /// attributes: the colour (`r g b [a]` or `red green blue [alpha]`) as
+    /// `{kind}color`, then runs of neighbouring scalar properties named
+    /// `{prefix}_{postfix}` whose postfixes follow one of x y z w, r g b a,
+    /// 0 1 2 3, 1 2 3 4 from its start, as `{kind}{prefix}` (`_color` added
+    /// for r g b). Runs of 4 are skipped, as Mitsuba skips them.
+    static func attributeGroups(_ kind: String, _ properties: [PLYProperty], reserved: Set<String>) -> [(name: String, slots: [Int])] {
+        var groups = [(name: String, slots: [Int])]()
+        let scalar = properties.indices.filter { properties[$0].countType == nil }
+        func slot(_ n: String) -> Int? { scalar.first { properties[$0].name == n } }
+        var used = reserved
+        for names in [["r", "g", "b", "a"], ["red", "green", "blue", "alpha"]] {
+            guard let r = slot(names[0]), let g = slot(names[1]), let b = slot(names[2]) else { continue }
+            groups.append((kind + "color", [r, g, b] + (slot(names[3]).map { [$0] } ?? [])))
+            used.formUnion(names)
+            break
+        }
+        let series = ["xyzw", "rgba", "0123", "1234"].map { Array($0).map(String.init) }
+        var run: (prefix: String, series: Int, slots: [Int])? = nil
+        func flush() {
+            if let r = run, (1...3).contains(r.slots.count) {
+                groups.append((kind + r.prefix + (r.series == 1 ? "_color" : ""), r.slots))
+            }
+            run = nil
+        }
+        for i in scalar where !used.contains(properties[i].name) {
+            let name = properties[i].name
+            guard let cut = name.lastIndex(of: "_") else { flush(); continue }
+            let prefix = String(name[..<cut]), postfix = String(name[name.index(after: cut)...])
+            if var r = run, r.prefix == prefix, r.slots.count < 4, series[r.series][r.slots.count] == postfix {
+                r.slots.append(i); run = r
+                continue
+            }
+            flush()
+            if let k = series.firstIndex(where: { $0[0] == postfix }) { run = (prefix, k, [i]) }
+        }
+        flush()
+        return groups
     }
 }
 

@@ -157,6 +157,11 @@ public enum Schema {
                    note: "[-1,1]^2 in the z=0 plane, normal +Z"),
         PluginSpec(.shape, "cube", shapeCommon, children: shapeChildren, note: "[-1,1]^3"),
         PluginSpec(.shape, "disk", shapeCommon, children: shapeChildren, note: "unit disk at z=0, normal +Z"),
+        PluginSpec(.shape, "cylinder", shapeCommon + [
+            PropertySpec("p0", .point, .point(.zero)),
+            PropertySpec("p1", .point, .point(Vec3(0, 0, 1))),
+            PropertySpec("radius", .float, .float(1), .positive),
+        ], children: shapeChildren, note: "open tube from p0 to p1 (no caps), normals outward"),
         PluginSpec(.shape, "obj", shapeCommon + [
             PropertySpec("filename", .filename, required: true),
             PropertySpec("face_normals", .boolean, .boolean(false)),
@@ -293,6 +298,11 @@ public enum Schema {
             PropertySpec("color1", .texture, .rgb(Vec3(repeating: 0.2))),
             PropertySpec("to_uv", .transform, .transform(.identity)),
         ]),
+
+        PluginSpec(.texture, "mesh_attribute", [
+            PropertySpec("name", .string, required: true),
+            PropertySpec("scale", .float, .float(1)),
+        ], note: "a mesh's vertex_* (interpolated) or face_* attribute, e.g. vertex_color from a PLY file's red green blue"),
 
         PluginSpec(.texture, "rawconstant", [
             PropertySpec("value", .floatOrVector, required: true),

@@ -111,3 +111,34 @@ struct BVHTests {
         #expect(abs(g.t - plain.t) < 1e-15 && abs(g.u - plain.u) < 1e-15 && abs(g.v - plain.v) < 1e-15)
     }
 }
+
+@Suite("BVH: cylinders")
+struct BVHCylinderTests {
+    /// Random rays against a few tubes: the hierarchy's closest hit is the
+    /// closest of the direct tests, and occlusion agrees.
+    @Test func closestHitMatchesDirectTests() throws {
+        var rng = TestRNG(state: 7)
+        var cylinders = [Cylinder]()
+        for _ in 0..<40 {
+            let axis = rng.vector().normalized
+            let helper = abs(axis.x) < 0.9 ? Vec3(1, 0, 0) : Vec3(0, 1, 0)
+            let x = (helper - axis * dot(helper, axis)).normalized
+            cylinders.append(Cylinder(base: rng.vector(3), axis: axis, x: x, y: cross(axis, x), radius: 0.05 + 0.3 * rng.next(),
+                                      length: 0.2 + rng.next()))
+        }
+        let prims = cylinders.indices.map { Primitive(kind: .cylinder, shape: Int32($0), index: Int32($0)) }
+        let bvh = try BVH(primitives: prims, triangleVertices: { _ in (.zero, .zero, .zero) }, spheres: [], disks: [],
+                          cylinders: cylinders)
+        var hits = 0
+        for _ in 0..<2000 {
+            let o = rng.vector(5), d = rng.vector().normalized
+            let direct = cylinders.compactMap { intersectCylinder(o: o, d: d, $0, tMin: 0, tMax: .infinity) }.min()
+            let found = bvh.intersect(o: o, d: d)
+            #expect(direct == found?.t, "ray \(o) \(d): direct \(String(describing: direct)), hierarchy \(String(describing: found?.t))")
+            #expect(bvh.occluded(o: o, d: d, tMax: .infinity) == (direct != nil))
+            if direct != nil { hits += 1 }
+        }
+        #expect(hits > 100)
+    }
+}
+

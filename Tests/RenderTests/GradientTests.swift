@@ -21,26 +21,7 @@ struct GradientTests {
     @Test func forwardEqualsReverseAndFiniteDifferences() throws {
         let scene = try cornell()
         let keys = ["red.reflectance.value", "light.emitter.radiance.value", "white.reflectance.value"]
-        let options = RenderOptions(samplesPerPixel: 8, seed: 3, threads: 2)
-        let (image, derivatives) = try scene.renderForward(keys: keys, options)
-        let (value, adjoint) = ImageLoss.mean.evaluate(image, target: nil)
-        #expect(value > 0)
-        let forward = derivatives.map { d in zip(adjoint, d.image.pixels).reduce(0.0) { $0 + $1.0 * Double($1.1) } }
-        let reverse = try scene.renderReverse(keys: keys, imageAdjoint: adjoint, options)
-        #expect(forward.count == 9 && reverse.count == 9)
-        for i in 0..<9 { #expect(relative(reverse[i], forward[i]) < 1e-5, "component \(i): \(reverse[i]) vs \(forward[i])") }
-        // Central differences in Double with the same seed.
-        let comps = try scene.components(of: keys)
-        let base = Dictionary(uniqueKeysWithValues: scene.parameters().map { ($0.key, $0.values) })
-        for (i, c) in comps.enumerated() where [0, 3, 6].contains(i) {
-            let h = 1e-3 * max(1, abs(base[c.key]![c.index]))
-            var plus = base[c.key]!, minus = base[c.key]!
-            plus[c.index] += h; minus[c.index] -= h
-            let ip = try scene.updated([c.key: plus]).render(options).0
-            let im = try scene.updated([c.key: minus]).render(options).0
-            let fd = (ImageLoss.mean.evaluate(ip, target: nil).value - ImageLoss.mean.evaluate(im, target: nil).value) / (2 * h)
-            #expect(relative(reverse[i], fd) < 2e-3, "\(c.name): reverse \(reverse[i]) vs finite differences \(fd)")
-        }
+        try checkThreeWay(scene, keys: keys, options: RenderOptions(samplesPerPixel: 8, seed: 3, threads: 2))
     }
 
     /// Path replay is deterministic whatever the number of threads.

@@ -118,12 +118,7 @@ let referenceCases: [ReferenceCase] = [
 ]
 
 /// Cases that do not match Mitsuba, with the cause (render-readme.md, "Known differences").
-let knownDifferences: [String: Comment] = [
-    "shape-sphere-rotated": """
-        sphere uv: Mitsuba computes (φ/2π, θ/π) in object space, so to_world's rotation turns the texture; \
-        DiffRay's ShapeGeometry.sphere keeps only centre and radius and computes uv about world axes
-        """,
-]
+let knownDifferences: [String: Comment] = [:]
 
 @Suite("Mitsuba 3 references")
 struct MitsubaReferenceTests {

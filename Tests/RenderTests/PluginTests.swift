@@ -39,6 +39,9 @@ let pluginCases: [PluginCase] = [
     PluginCase(name: "emitter-spot-texture", spp: 1024),
     PluginCase(name: "emitter-projector", spp: 1024),
     PluginCase(name: "shape-instance", spp: 1024),
+    PluginCase(name: "shape-cylinder", spp: 1024),
+    PluginCase(name: "emitter-area-cylinder", spp: 8192),
+    PluginCase(name: "texture-mesh-attribute", spp: 1024),
     PluginCase(name: "texture-bitmap-nearest-repeat", spp: 1024),
     PluginCase(name: "texture-bitmap-nearest-mirror", spp: 1024),
     PluginCase(name: "texture-bitmap-nearest-clamp", spp: 1024),
@@ -198,6 +201,7 @@ struct PluginGradientTests {
         ("bsdf-normalmap", "normalmap.data"), ("bsdf-bumpmap", "nested_texture.data"), ("bsdf-principledthin", "mat.diff_trans.value"),
         ("emitter-spot-texture", "texture.data"), ("emitter-projector", "irradiance.data"),
         ("sensor-thinlens", "sensor.aperture_radius"), ("sensor-thinlens", "sensor.focus_distance"),
+        ("shape-cylinder", "tube.radius"), ("shape-cylinder", "tube.rotate"), ("texture-mesh-attribute", "facecoloured.translate"),
     ])
     func forwardEqualsReverse(name: String, keySuffix: String) throws {
         let scene = try Scene.load(path: PluginFixtures.scene(name), defines: [:])
@@ -221,6 +225,7 @@ struct PluginGradientTests {
         ("bsdf-blendbsdf", "mat.bsdf_0.reflectance.value"), ("bsdf-mask", "nested_bsdf.reflectance.value"),
         ("bsdf-principled", "mat.base_color.value"), ("bsdf-normalmap", "nested_bsdf.reflectance.value"),
         ("bsdf-bumpmap", "nested_bsdf.reflectance.value"), ("bsdf-principledthin", "mat.base_color.value"),
+        ("emitter-spot-texture", "texture.data"), ("emitter-projector", "irradiance.data"),
     ])
     func reverseMatchesFiniteDifferences(name: String, keySuffix: String) throws {
         var scene = try Scene.load(path: PluginFixtures.scene(name), defines: [:])

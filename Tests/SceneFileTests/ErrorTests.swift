@@ -7,7 +7,7 @@ import Testing
 @Suite struct ErrorTests {
     @Test func unknownTagPluginPropertyAndId() {
         expectError(["test.xml:3:1:", "unknown tag <shap>", "shape"]) { _ = try parse("<shap type=\"sphere\"/>") }
-        expectError(["test.xml:3:1:", "unsupported <shape> plugin 'teapot'", "sphere, rectangle, cube, disk, obj, ply"]) {
+        expectError(["test.xml:3:1:", "unsupported <shape> plugin 'teapot'", "sphere, rectangle, cube, disk, cylinder, obj, ply"]) {
             _ = try parse("<shape type=\"teapot\"/>")
         }
         expectError(["test.xml:3:22:", "has no property 'radus'", "center, radius"]) {

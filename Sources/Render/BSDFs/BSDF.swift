@@ -157,15 +157,15 @@ public enum BSDF<T: Real> {
     @inlinable
     public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> {
         switch self {
-        case .diffuse(let b): return b.reflectance.eval(si.uv)
-        case .plastic(let b): return b.diffuseReflectance.eval(si.uv)
+        case .diffuse(let b): return b.reflectance.eval(si)
+        case .plastic(let b): return b.diffuseReflectance.eval(si)
         case .conductor, .dielectric, .thinDielectric, .null: return .zero
-        case .roughPlastic(let b): return b.diffuseReflectance.eval(si.uv)
+        case .roughPlastic(let b): return b.diffuseReflectance.eval(si)
         case .mask(let b): return b.nested.albedo(si)
         case .normalMap(let b): return b.nested.albedo(si)
         case .bumpMap(let b): return b.nested.albedo(si)
-        case .principled(let b): return b.baseColor.eval(si.uv)
-        case .principledThin(let b): return b.baseColor.eval(si.uv)
+        case .principled(let b): return b.baseColor.eval(si)
+        case .principledThin(let b): return b.baseColor.eval(si)
         case .blend(let b):
             let w = b.w(si)
             return b.first.albedo(si) * (1 - w) + b.second.albedo(si) * w

@@ -31,7 +31,7 @@ public struct BlendBSDF<T: Real> {
     }
 
     @inlinable @inline(__always)
-    func w(_ si: SurfaceInteraction<T>) -> T { weight.evalScalar(si.uv).clamped01 }
+    func w(_ si: SurfaceInteraction<T>) -> T { weight.evalScalar(si).clamped01 }
 
     @inlinable
     public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> {

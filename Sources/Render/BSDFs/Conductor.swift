@@ -37,7 +37,7 @@ public struct Conductor<T: Real> {
     public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
         // Branch on the primal value: one-sided.
         if si.wi.z.primal <= 0 { return nil }
-        let f = Fresnel.conductor(cosThetaI: si.wi.z, eta: eta, k: k) * specularReflectance.eval(si.uv)
+        let f = Fresnel.conductor(cosThetaI: si.wi.z, eta: eta, k: k) * specularReflectance.eval(si)
         return BSDFSample(wo: Fresnel.reflect(si.wi), pdf: 1, weight: f, isDelta: true)
     }
 

@@ -43,13 +43,13 @@ public struct Dielectric<T: Real> {
         if u1 < rp {
             // Weight r / r with the pdf detached: 1, derivative ∂r / r.
             return BSDFSample(wo: Fresnel.reflect(wi), pdf: rp,
-                              weight: specularReflectance.evalOrOne(si.uv) * (r / T(rp)), eta: 1, isDelta: true)
+                              weight: specularReflectance.evalOrOne(si) * (r / T(rp)), eta: 1, isDelta: true)
         }
         let tp = 1 - rp
         if !(tp > 0) { return nil }
         let wo = Fresnel.refract(wi, cosThetaT: cosT, etaTI: etaTI)
         let w = (1 - r) / T(tp) * etaTI * etaTI
-        return BSDFSample(wo: wo, pdf: tp, weight: specularTransmittance.evalOrOne(si.uv) * w,
+        return BSDFSample(wo: wo, pdf: tp, weight: specularTransmittance.evalOrOne(si) * w,
                           eta: etaIT.primal, isDelta: true)
     }
 

@@ -16,7 +16,7 @@ public struct Diffuse<T: Real> {
 
     @inlinable
     public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> {
-        Self.eval(constant: reflectance.eval(si.uv), si, wo: wo)
+        Self.eval(constant: reflectance.eval(si), si, wo: wo)
     }
 
     @inlinable
@@ -24,7 +24,7 @@ public struct Diffuse<T: Real> {
 
     @inlinable
     public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
-        Self.sample(constant: reflectance.eval(si.uv), si, u2: u2)
+        Self.sample(constant: reflectance.eval(si), si, u2: u2)
     }
 
     /// `eval`, `pdf` and `sample` of a diffuse BSDF whose reflectance is the

@@ -29,7 +29,7 @@ public struct Mask<T: Real> {
 
     /// α at the hit, clamped to [0, 1] (on its primal value).
     @inlinable @inline(__always)
-    func alpha(_ si: SurfaceInteraction<T>) -> T { opacity.evalScalar(si.uv).clamped01 }
+    func alpha(_ si: SurfaceInteraction<T>) -> T { opacity.evalScalar(si).clamped01 }
 
     @inlinable
     public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> {

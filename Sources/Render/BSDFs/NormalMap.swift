@@ -33,7 +33,7 @@ public struct NormalMap<T: Real> {
     /// The perturbed frame at the hit.
     @inlinable
     func frame(_ si: SurfaceInteraction<T>) -> PerturbedFrame<T> {
-        let c = normalmap.eval(si.uv)
+        let c = normalmap.eval(si)
         return PerturbedFrame(si, tangent: PerturbedFrame.tangentFrame(si), normal: Vector3(2 * c.r - 1, 2 * c.g - 1, 2 * c.b - 1),
                               flipInvalidNormals: flipInvalidNormals, shadowing: shadowing)
     }

@@ -52,7 +52,7 @@ public struct Plastic<T: Real> {
         let fi = Fresnel.dielectric(cosThetaI: cosI, eta: eta).r
         let fo = Fresnel.dielectric(cosThetaI: cosO, eta: eta).r
         let fdrInt = Fresnel.diffuseReflectance(eta: 1 / eta)
-        var diff = diffuseReflectance.eval(si.uv)
+        var diff = diffuseReflectance.eval(si)
         if nonlinear {
             diff = RGB(diff.r / (1 - diff.r * fdrInt), diff.g / (1 - diff.g * fdrInt), diff.b / (1 - diff.b * fdrInt))
         } else {
@@ -78,7 +78,7 @@ public struct Plastic<T: Real> {
         // Branch on the primal value: which lobe.
         if u1 < ps {
             return BSDFSample(wo: Fresnel.reflect(si.wi), pdf: ps,
-                              weight: specularReflectance.evalOrOne(si.uv) * (fi / T(ps)), isDelta: true)
+                              weight: specularReflectance.evalOrOne(si) * (fi / T(ps)), isDelta: true)
         }
         let d = Warp.squareToCosineHemisphere(u2)
         if d.z <= 0 { return nil }

@@ -123,15 +123,15 @@ public struct Principled<T: Real> {
     }
 
     @inlinable
-    func weights(_ uv: (T, T)) -> Weights<T> {
-        Weights(roughness: roughness.evalScalar(uv), anisotropic: anisotropic.evalScalar(uv), metallic: metallic.evalScalar(uv),
-                specTrans: specTrans.evalScalar(uv), clearcoat: clearcoat.evalScalar(uv))
+    func weights(_ si: SurfaceInteraction<T>) -> Weights<T> {
+        Weights(roughness: roughness.evalScalar(si), anisotropic: anisotropic.evalScalar(si), metallic: metallic.evalScalar(si),
+                specTrans: specTrans.evalScalar(si), clearcoat: clearcoat.evalScalar(si))
     }
 
     @inlinable
-    func primalWeights(_ uv: (T, T)) -> Weights<Double> {
-        let w = weights(uv)
-        return Weights(roughness: w.roughness.primal, anisotropic: anisotropic.evalScalar(uv).primal, metallic: w.metallic.primal,
+    func primalWeights(_ si: SurfaceInteraction<T>) -> Weights<Double> {
+        let w = weights(si)
+        return Weights(roughness: w.roughness.primal, anisotropic: anisotropic.evalScalar(si).primal, metallic: w.metallic.primal,
                        specTrans: w.specTrans.primal, clearcoat: w.clearcoat.primal)
     }
 
@@ -179,7 +179,7 @@ public struct Principled<T: Real> {
         let cosI = wi.z, cosO = wo.z
         // Branch on primal values throughout: sides, lobes, masks.
         if cosI.primal == 0 || cosO.primal == 0 { return .zero }
-        let w = weights(si.uv)
+        let w = weights(si)
         let reflect = (cosI * cosO).primal > 0
         let front = cosI.primal > 0
         let etaPath = front ? eta : 1 / eta
@@ -192,14 +192,14 @@ public struct Principled<T: Real> {
         let side: T = front ? 1 : -1
         let compatibleReflection = (cosIH * side).primal > 0 && (cosOH * side).primal > 0
         let compatibleRefraction = (cosIH * side).primal > 0 && (cosOH * side).primal < 0
-        let base = baseColor.eval(si.uv)
+        let base = baseColor.eval(si)
         let d = w.distribution.eval(wh), g = w.distribution.G(wi, wo, wh)
         var value = RGB<T>.zero
 
         if reflect && compatibleReflection && f.primal > 0 {
             let fp: RGB<T>
             if front {
-                let tint = specTint.evalScalar(si.uv)
+                let tint = specTint.evalScalar(si)
                 let etaIT = cosIH.primal >= 0 ? eta : 1 / eta
                 var schlick = Principled.schlick(base, cosI: cosIH, eta: eta) * w.metallic
                 if tint.primal != 0 {
@@ -220,7 +220,7 @@ public struct Principled<T: Real> {
             value += root * (w.bsdf * t)
         }
         if reflect && front && w.clearcoat.primal > 0 && compatibleReflection {
-            let gloss = clearcoatGloss.evalScalar(si.uv)
+            let gloss = clearcoatGloss.evalScalar(si)
             let alpha = T(0.1) * (1 - gloss) + T(0.001) * gloss
             let fcc = Principled.schlick(RGB(repeating: T(0.04)), cosI: cosIH, eta: eta).r
             let gcc = Principled.smithGGX1(wi, wh, alpha: T(0.25)) * Principled.smithGGX1(wo, wh, alpha: T(0.25))
@@ -234,7 +234,7 @@ public struct Principled<T: Real> {
                 let rr = 2 * w.roughness * cosD * cosD
                 let fRetro = rr * (fo + fi + fo * fi * (rr - 1))
                 var lobe = fDiffuse + fRetro
-                let flat = flatness.evalScalar(si.uv)
+                let flat = flatness.evalScalar(si)
                 if flat.primal != 0 {
                     let fss90 = rr / 2
                     let fss = ((1 - fo) + fss90 * fo) * ((1 - fi) + fss90 * fi)
@@ -243,9 +243,9 @@ public struct Principled<T: Real> {
                 }
                 value += base * (w.brdf * abs(cosO) * lobe / T.pi)
             }
-            let sheenWeight = sheen.evalScalar(si.uv)
+            let sheenWeight = sheen.evalScalar(si)
             if sheenWeight.primal > 0 && (1 - w.metallic).primal > 0 {
-                let tint = sheenTint.evalScalar(si.uv)
+                let tint = sheenTint.evalScalar(si)
                 let colour = RGB(repeating: 1 - tint) + Principled.tintColor(base) * tint
                 value += colour * (sheenWeight * (1 - w.metallic) * Principled.schlickWeight(abs(cosD)) * abs(cosO))
             }
@@ -270,7 +270,7 @@ public struct Principled<T: Real> {
         let wi = si.wi.primal, wo = woT.primal
         let cosI = wi.z, cosO = wo.z
         if cosI == 0 || cosO == 0 { return 0 }
-        let w = primalWeights(si.uv)
+        let w = primalWeights(si)
         let front = cosI > 0
         let etaValue = eta.primal
         let etaPath = front ? etaValue : 1 / etaValue
@@ -291,7 +291,7 @@ public struct Principled<T: Real> {
             if cosIH * side > 0 && cosOH * side > 0 {
                 pdf += pReflection * w.distribution.pdf(wi: flipped, m: wh) * dwhdwo
                 if pClearcoat > 0 {
-                    let gloss = clearcoatGloss.evalScalar(si.uv).primal
+                    let gloss = clearcoatGloss.evalScalar(si).primal
                     let alpha = 0.1 * (1 - gloss) + 0.001 * gloss
                     pdf += pClearcoat * Principled<Double>.gtr1(wh, alpha: alpha) * Swift.max(wh.z, 0) * dwhdwo
                 }
@@ -308,7 +308,7 @@ public struct Principled<T: Real> {
         let wi = si.wi.primal
         let cosI = wi.z
         if cosI == 0 { return nil }
-        let w = primalWeights(si.uv)
+        let w = primalWeights(si)
         let front = cosI > 0
         if !front && !(w.bsdf > 0) { return nil }
         let etaValue = eta.primal
@@ -323,7 +323,7 @@ public struct Principled<T: Real> {
             wo = Warp.squareToCosineHemisphere(u2)
             if cosI * wo.z <= 0 { return nil }
         } else if u1 < pDiffuse + pClearcoat {
-            let gloss = clearcoatGloss.evalScalar(si.uv).primal
+            let gloss = clearcoatGloss.evalScalar(si).primal
             let mc = Principled<Double>.sampleGTR1(alpha: 0.1 * (1 - gloss) + 0.001 * gloss, u: u2)
             wo = Fresnel.reflect(wi, mc)
             if !(cosI * wo.z > 0 && dot(wi, mc) * side > 0 && dot(wo, mc) * side > 0) { return nil }

@@ -105,19 +105,19 @@ public struct PrincipledThin<T: Real> {
         let cosI = wi.z, cosO = wo.z
         if cosO.primal == 0 { return .zero }
         let reflect = cosO.primal > 0
-        let t = specTrans.evalScalar(si.uv), d = diffTrans.evalScalar(si.uv) / 2
-        let r = roughness.evalScalar(si.uv), aniso = anisotropic.evalScalar(si.uv)
-        let base = baseColor.eval(si.uv)
+        let t = specTrans.evalScalar(si), d = diffTrans.evalScalar(si) / 2
+        let r = roughness.evalScalar(si), aniso = anisotropic.evalScalar(si)
+        let base = baseColor.eval(si)
         let wr = Vector3(wo.x, wo.y, abs(wo.z))
         let wh = (wi + wr).normalized
         let cosIH = dot(wi, wh), cosOH = dot(wo, wh)
         var value = RGB<T>.zero
         if hasSpecTrans && t.primal > 0 {
-            let etaT = eta.evalScalar(si.uv)
+            let etaT = eta.evalScalar(si)
             let f = Fresnel.dielectric(cosThetaI: cosIH, eta: etaT).r
             if reflect && cosIH.primal > 0 && cosOH.primal > 0 {
                 let distribution = Principled.ggx(roughness: r, anisotropic: aniso)
-                let tint = specTint.evalScalar(si.uv)
+                let tint = specTint.evalScalar(si)
                 var fresnel = RGB(repeating: f)
                 if tint.primal != 0 {
                     let r0 = (etaT - 1) / (etaT + 1)
@@ -137,7 +137,7 @@ public struct PrincipledThin<T: Real> {
             let cosD = dot(wh, wo)
             let rr = 2 * r * cosD * cosD
             var lobe = fDiffuse + rr * (fo + fi + fo * fi * (rr - 1))
-            let flat = flatness.evalScalar(si.uv)
+            let flat = flatness.evalScalar(si)
             if flat.primal != 0 {
                 let fss90 = rr / 2
                 let fss = ((1 - fo) + fss90 * fo) * ((1 - fi) + fss90 * fi)
@@ -145,9 +145,9 @@ public struct PrincipledThin<T: Real> {
                 lobe = lobe * (1 - flat) + fSubsurface * flat
             }
             value += base * ((1 - t) * cosO * (1 - d) * lobe / T.pi)
-            let sheenWeight = sheen.evalScalar(si.uv)
+            let sheenWeight = sheen.evalScalar(si)
             if sheenWeight.primal != 0 {
-                let tint = sheenTint.evalScalar(si.uv)
+                let tint = sheenTint.evalScalar(si)
                 let colour = RGB(repeating: 1 - tint) + Principled.tintColor(base) * tint
                 value += colour * (sheenWeight * (1 - t) * Principled.schlickWeight(abs(cosD)) * (1 - d) * abs(cosO))
             }
@@ -166,11 +166,11 @@ public struct PrincipledThin<T: Real> {
         let wi = si.wi.primal * side, wo = woGiven.primal * side
         if wo.z == 0 { return 0 }
         let reflect = wo.z > 0
-        let t = specTrans.evalScalar(si.uv).primal, d = diffTrans.evalScalar(si.uv).primal / 2
+        let t = specTrans.evalScalar(si).primal, d = diffTrans.evalScalar(si).primal / 2
         let (pSR, pST, pDR, pDT) = lobeProbabilities(specTrans: t, diffTrans: d)
         var pdf = 0.0
         if hasSpecTrans {
-            let r = roughness.evalScalar(si.uv).primal, aniso = anisotropic.evalScalar(si.uv).primal
+            let r = roughness.evalScalar(si).primal, aniso = anisotropic.evalScalar(si).primal
             let wr = Vec3(wo.x, wo.y, Swift.abs(wo.z))
             let wh = (wi + wr).normalized
             let dwhdwo = Swift.abs(1 / (4 * dot(wr, wh)))
@@ -178,7 +178,7 @@ public struct PrincipledThin<T: Real> {
                 pdf += pSR * Principled<Double>.ggx(roughness: r, anisotropic: aniso).pdf(wi: wi, m: wh) * dwhdwo
             }
             if !reflect && dot(wi, wh) > 0 && dot(wo, wh) < 0 {
-                let etaT = eta.evalScalar(si.uv).primal
+                let etaT = eta.evalScalar(si).primal
                 let distribution = Principled<Double>.ggx(roughness: (0.65 * etaT - 0.35) * r, anisotropic: aniso)
                 pdf += pST * distribution.pdf(wi: wi, m: wh) * dwhdwo
             }
@@ -193,14 +193,14 @@ public struct PrincipledThin<T: Real> {
         if c == 0 { return nil }
         let side = c > 0 ? 1.0 : -1.0
         let wi = si.wi.primal * side
-        let t = specTrans.evalScalar(si.uv).primal, d = diffTrans.evalScalar(si.uv).primal / 2
+        let t = specTrans.evalScalar(si).primal, d = diffTrans.evalScalar(si).primal / 2
         let (pSR, pST, pDR, _) = lobeProbabilities(specTrans: t, diffTrans: d)
         // Branch on the primal value: which lobe.
         var wo: Vec3
         if u1 < pSR || u1 < pSR + pST {
-            let r = roughness.evalScalar(si.uv).primal, aniso = anisotropic.evalScalar(si.uv).primal
+            let r = roughness.evalScalar(si).primal, aniso = anisotropic.evalScalar(si).primal
             let transmit = u1 >= pSR
-            let scale = transmit ? 0.65 * eta.evalScalar(si.uv).primal - 0.35 : 1
+            let scale = transmit ? 0.65 * eta.evalScalar(si).primal - 0.35 : 1
             let m = Principled<Double>.ggx(roughness: scale * r, anisotropic: aniso).sample(wi: wi, u: u2).m
             wo = Fresnel.reflect(wi, m)
             if transmit {

@@ -41,7 +41,7 @@ public struct RoughConductor<T: Real> {
         if d.primal == 0 { return .zero }
         let g = distribution.G(wi, wo, m)
         let f = Fresnel.conductor(cosThetaI: dot(wi, m), eta: eta, k: k)
-        return f * specularReflectance.evalOrOne(si.uv) * (d * g / (4 * wi.z))
+        return f * specularReflectance.evalOrOne(si) * (d * g / (4 * wi.z))
     }
 
     @inlinable

@@ -59,11 +59,11 @@ public struct RoughDielectric<T: Real> {
         let g = distribution.G(wi, wo, m)
         if reflect {
             let v = f * d * g / (4 * cosI.magnitude)
-            return specularReflectance.evalOrOne(si.uv) * v
+            return specularReflectance.evalOrOne(si) * v
         }
         let denom = dim + etaRel * dom
         let v = ((1 - f) * d * g * dim * dom / (cosI * denom * denom)).magnitude
-        return specularTransmittance.evalOrOne(si.uv) * v
+        return specularTransmittance.evalOrOne(si) * v
     }
 
     @inlinable

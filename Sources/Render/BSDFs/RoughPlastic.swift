@@ -75,13 +75,13 @@ public struct RoughPlastic<T: Real> {
         if d.primal != 0 {
             let f = Fresnel.dielectric(cosThetaI: dot(wi, h), eta: eta).r
             let g = distribution.G(wi, wo, h)
-            value = specularReflectance.evalOrOne(si.uv) * (f * d * g / (4 * cosI))
+            value = specularReflectance.evalOrOne(si) * (f * d * g / (4 * cosI))
         }
         // Zero in value; the derivatives of alpha and eta, for the tables' first-order terms.
         let dAlpha = distribution.alphaU - T(tables.alpha), dEta = eta - T(tables.eta)
         let ti = tables.transmittance(cosI, dAlpha: dAlpha, dEta: dEta)
         let to = tables.transmittance(cosO, dAlpha: dAlpha, dEta: dEta)
-        var diff = diffuseReflectance.eval(si.uv)
+        var diff = diffuseReflectance.eval(si)
         let rInt = tables.internalReflectance(dAlpha: dAlpha, dEta: dEta)
         if nonlinear {
             diff = RGB(diff.r / (1 - diff.r * rInt), diff.g / (1 - diff.g * rInt), diff.b / (1 - diff.b * rInt))

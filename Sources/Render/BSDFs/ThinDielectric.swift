@@ -50,11 +50,11 @@ public struct ThinDielectric<T: Real> {
         let rp = r.primal
         if u1 < rp {
             return BSDFSample(wo: Fresnel.reflect(wi), pdf: rp,
-                              weight: specularReflectance.evalOrOne(si.uv) * (r / T(rp)), eta: 1, isDelta: true)
+                              weight: specularReflectance.evalOrOne(si) * (r / T(rp)), eta: 1, isDelta: true)
         }
         let tp = 1 - rp
         if !(tp > 0) { return nil }
-        return BSDFSample(wo: -wi, pdf: tp, weight: specularTransmittance.evalOrOne(si.uv) * ((1 - r) / T(tp)),
+        return BSDFSample(wo: -wi, pdf: tp, weight: specularTransmittance.evalOrOne(si) * ((1 - r) / T(tp)),
                           eta: 1, isDelta: true)
     }
 

@@ -318,6 +318,24 @@ extension Scene {
             let u = (h - wn * dot(wn, h)).normalized
             let v = cross(wn, u)
             return centre + (u * c + v * sn) * rad
+        case .cylinder(let cyl):
+            // φ in [0, 2π) and [2π, 4π): the end circles at z = 0 and z = length;
+            // [4π, 5π) and [5π, 6π): the two silhouette lines, z running along them.
+            let (base, axis, x, y) = Shape.cylinderFrame(cyl, offset)
+            let r = shape.pointee.radius, length = T(cyl.length)
+            if phi < 4 * Double.pi {
+                return base + axis * (phi < 2 * Double.pi ? 0 : length) + (x * c + y * sn) * r
+            }
+            // The lines touch the tube where the plane through the eye and the
+            // axis-parallel line is tangent: in the cross-section, the points P of the
+            // circle with (e − P) · P = 0, P = (r²/d²) e ± (r/d²) √(d² − r²) e⊥.
+            let q = eye - base
+            let ex = dot(q, x), ey = dot(q, y)
+            let d2 = ex * ex + ey * ey
+            let root = T.sqrt(Swift.max(d2 - r * r, 0)) * (phi < 5 * Double.pi ? 1 : -1)
+            let px = (r * r * ex - r * root * ey) / d2, py = (r * r * ey + r * root * ex) / d2
+            let z = length * T((phi < 5 * Double.pi ? phi - 4 * Double.pi : phi - 5 * Double.pi) / Double.pi)
+            return base + axis * z + x * px + y * py
         case .mesh:
             return Shape.placed(Vector3<T>.zero, offset)
         }
@@ -359,16 +377,23 @@ extension Scene where T == Double {
                             isHiddenBySelf(e, orientation: orientation[e.shape], from: eye)))
             }
         }
-        // Spheres and disks: their silhouette circles in arcs.
+        // Spheres, disks and cylinders: their silhouette circles (and a cylinder's
+        // silhouette lines, see `arcPoint`) in arcs of 2π / 64.
         let arcs = 64
         for (s, shape) in shapes.enumerated() {
+            var pieces = arcs
             switch shape.geometry {
             case .mesh: continue
             case .sphere:
                 if (eye - shape.placedCenter).length <= shape.radius * (1 + 1e-9) { continue }  // camera inside
             case .disk: break
+            case .cylinder(let c):
+                // The end circles, and the lines unless the eye is inside the tube's infinite extension.
+                let (base, axis, _, _) = Shape.cylinderFrame(c, shape.offset)
+                let q = eye - base, radial = q - axis * dot(q, axis)
+                pieces = radial.length > shape.radius * (1 + 1e-9) ? 3 * arcs : 2 * arcs
             }
-            for k in 0..<arcs {
+            for k in 0..<pieces {
                 let phi0 = 2 * Double.pi * Double(k) / Double(arcs), phi1 = 2 * Double.pi * Double(k + 1) / Double(arcs)
                 var pts = [(Double, Double)]()
                 var behind = false

@@ -6,16 +6,20 @@ import Glibc
 /// The geometry of a shape, in world space and plain doubles.
 public enum ShapeGeometry: Sendable {
     case mesh(TriangleMesh)
-    /// Mitsuba's `sphere` (center, radius after `to_world`).
-    case sphere(center: Vec3, radius: Double)
+    /// Mitsuba's `sphere` (center, radius after `to_world`); `axes` are its local
+    /// x, y, z axes in world space (unit; to_world's rotation), in which its
+    /// texture coordinates are measured. Boxed like the disk.
+    indirect case sphere(center: Vec3, radius: Double, axes: Frame<Double>)
     /// Mitsuba's `disk`: the unit disk of the local z = 0 plane, normal +Z.
     /// Boxed: a transform is 256 bytes, and shapes are copied on hot paths.
     indirect case disk(toWorld: Transform)
+    /// Mitsuba's `cylinder`: an open tube (no caps), normals outward. Boxed like the disk.
+    indirect case cylinder(Cylinder)
 }
 
 /// A shape: geometry, material, optional area light, and the differentiable
 /// pose offset (`<id>.translate`, `<id>.rotate`, zero at load) and sphere
-/// parameters (`<id>.center`, `<id>.radius`).
+/// parameters (`<id>.center`, `<id>.radius`; a cylinder's `<id>.radius`).
 @frozen
 public struct Shape<T: Real> {
     public var id: String
@@ -28,7 +32,7 @@ public struct Shape<T: Real> {
     /// Rigid pose offset applied on top of the loaded geometry (identity when
     /// its parameters are zero); `nil` when it is not being differentiated.
     public var offset: RigidFrame<T>?
-    /// Differentiable sphere centre and radius.
+    /// Differentiable sphere centre and radius (a cylinder's radius).
     public var center: Vector3<T>
     public var radius: T
     /// The point the `rotate` offset turns about (the shape's bounding-box centre).
@@ -44,7 +48,11 @@ public struct Shape<T: Real> {
     public init(id: String, geometry: ShapeGeometry, bsdf: Int, emitter: Int?, flipNormals: Bool, pivot: Vec3) {
         self.id = id; self.geometry = geometry; self.bsdf = bsdf; self.emitter = emitter
         self.flipNormals = flipNormals; self.offset = nil; self.pivot = pivot
-        if case .sphere(let c, let r) = geometry { center = Vector3(c); radius = T(r) } else { center = .zero; radius = 0 }
+        switch geometry {
+        case .sphere(let c, let r, _): center = Vector3(c); radius = T(r)
+        case .cylinder(let c): center = .zero; radius = T(c.radius)
+        case .mesh, .disk: center = .zero; radius = 0
+        }
     }
 
     /// The root of the ray–sphere equation (a sphere at `centre` of `radius`), in `T`,
@@ -74,7 +82,15 @@ public struct Shape<T: Real> {
         case .disk(let t):
             let ax = t.vector(Vec3(1, 0, 0)), ay = t.vector(Vec3(0, 1, 0))
             return Double.pi * cross(ax, ay).length
+        case .cylinder(let c): return 2 * Double.pi * s.pointee.radius.primal * c.length
         }
+    }
+
+    /// A cylinder's base point, unit axis and local x and y axes with the pose offset applied, in `T`.
+    @inlinable @inline(__always)
+    static func cylinderFrame(_ c: Cylinder, _ offset: RigidFrame<T>?) -> (base: Vector3<T>, axis: Vector3<T>, x: Vector3<T>, y: Vector3<T>) {
+        (placed(Vector3<T>(c.base), offset), turned(Vector3<T>(c.axis), offset), turned(Vector3<T>(c.x), offset),
+         turned(Vector3<T>(c.y), offset))
     }
 
     @inlinable @inline(__always)
@@ -129,6 +145,7 @@ public struct Shape<T: Real> {
                                    shapeIndex: Int, tangents: Bool = true) -> SurfaceInteraction<T> {
         var t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T)
         var dpdu = Vector3<T>.zero, dpdv = Vector3<T>.zero
+        var onMesh: (mesh: TriangleMesh, u: T, v: T)? = nil
         let offset = s.pointee.offset
         switch s.pointee.geometry {
         case .mesh(let m):
@@ -137,6 +154,7 @@ public struct Shape<T: Real> {
             let (tt, u, v) = intersectTriangle(ray, p0, p1, p2)
             let w = 1 - u - v
             t = tt
+            if !m.attributes.isEmpty { onMesh = (m, u, v) }
             p = p0 * w + p1 * u + p2 * v
             ng = cross(p1 - p0, p2 - p0).normalized
             if let normals = m.normals {
@@ -151,18 +169,28 @@ public struct Shape<T: Real> {
                 uv = (u, v)
             }
             if tangents { (dpdu, dpdv) = meshTangents(m, i0, i1, i2, p0, p1, p2) }
-        case .sphere:
+        case .sphere(_, _, let axes):
             let radius = s.pointee.radius
             let centre = placed(s.pointee.center, offset)
             t = sphereRoot(ray, centre: centre, radius: radius, near: hit.t)
             p = ray.at(t)
             ng = (p - centre) / radius
             ns = ng
-            let local = (p - centre).primal
+            // As Mitsuba: (φ / 2π, θ / π) in the sphere's own frame (to_world's rotation, then the pose offset's).
+            let q = (p - centre).primal
+            let local = Vec3(dot(q, turned(Vector3<T>(axes.s), offset).primal), dot(q, turned(Vector3<T>(axes.t), offset).primal),
+                             dot(q, turned(Vector3<T>(axes.n), offset).primal))
             let phi = atan2(local.y, local.x)
             uv = (T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)),
                   T(acos(min(max(local.z / radius.primal, -1), 1)) / Double.pi))
-            if tangents { (dpdu, dpdv) = sphereTangents(p - centre) }
+            if tangents {
+                // In the sphere's own frame, as its uv, then back to world space.
+                let ax = turned(Vector3<T>(axes.s), offset), ay = turned(Vector3<T>(axes.t), offset), az = turned(Vector3<T>(axes.n), offset)
+                let d = p - centre
+                let (lu, lv) = sphereTangents(Vector3(dot(d, ax), dot(d, ay), dot(d, az)))
+                dpdu = ax * lu.x + ay * lu.y + az * lu.z
+                dpdv = ax * lv.x + ay * lv.y + az * lv.z
+            }
         case .disk(let toWorld):
             let c = placed(toWorld.point(Vector3<T>.zero), offset)
             let ax = turned(toWorld.vector(Vector3<T>(1, 0, 0)), offset), ay = turned(toWorld.vector(Vector3<T>(0, 1, 0)), offset)
@@ -175,10 +203,30 @@ public struct Shape<T: Real> {
             let phi = atan2(hit.v, hit.u)
             uv = (T((hit.u * hit.u + hit.v * hit.v).squareRoot()), T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)))
             if tangents { (dpdu, dpdv) = diskTangents(ax, ay, hit.u, hit.v) }
+        case .cylinder(let c):
+            let (base, axis, x, y) = cylinderFrame(c, offset)
+            let radius = s.pointee.radius
+            // The root of the infinite cylinder whose primal is the traversal's (the end circles only select it).
+            if let (t0, t1) = cylinderRoots(o: ray.o, d: ray.d, base: base, axis: axis, radius: radius) {
+                t = abs(t0.primal - hit.t) <= abs(t1.primal - hit.t) ? t0 : t1
+            } else {
+                t = T(hit.t)
+            }
+            p = ray.at(t)
+            let q = p - base
+            let z = dot(q, axis)
+            let radial = q - axis * z
+            ng = radial / radius
+            ns = ng
+            // As Mitsuba: u = φ / 2π in the shape's local frame, v = z / length.
+            let phi = T.atan2(y: dot(radial, y), x: dot(radial, x))
+            uv = ((phi.primal < 0 ? phi + 2 * T.pi : phi) / (2 * T.pi), z / T(c.length))
         }
         if s.pointee.flipNormals { ng = -ng; ns = -ns }
         let frame = Frame(normal: ns)
-        return SurfaceInteraction(t: t, p: p, ng: ng, shading: frame, uv: uv, wi: frame.toLocal(-ray.d),
-                                  shape: shapeIndex, primitive: Int(hit.primitive), dpdu: dpdu, dpdv: dpdv)
+        var si = SurfaceInteraction(t: t, p: p, ng: ng, shading: frame, uv: uv, wi: frame.toLocal(-ray.d),
+                                    shape: shapeIndex, primitive: Int(hit.primitive), dpdu: dpdu, dpdv: dpdv)
+        if let onMesh { si.mesh = onMesh.mesh; si.triangle = triangle; si.barycentrics = (onMesh.u, onMesh.v) }
+        return si
     }
 }

@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// World-space triangle data of a mesh shape (`obj`, `ply`, and the
 /// `rectangle` and `cube` that Mitsuba defines as meshes), shared by reference.
@@ -10,10 +11,16 @@ public final class TriangleMesh: @unchecked Sendable {
     /// Cumulative triangle areas, for sampling a point uniformly by area.
     public let areaCDF: ContiguousArray<Double>
     public let area: Double
+    /// The mesh file's per-vertex and per-face attributes (`vertex_color`, ...),
+    /// what `mesh_attribute` textures read; a face's values are repeated for each
+    /// of its triangles.
+    public let attributes: [MeshAttribute]
 
     public var triangleCount: Int { indices.count / 3 }
 
-    public init(positions: [Vec3], normals: [Vec3]?, uvs: [(Double, Double)]?, indices: [UInt32]) {
+    public init(positions: [Vec3], normals: [Vec3]?, uvs: [(Double, Double)]?, indices: [UInt32],
+                attributes: [MeshAttribute] = []) {
+        self.attributes = attributes
         self.positions = ContiguousArray(positions)
         self.normals = normals.map { ContiguousArray($0) }
         self.uvs = uvs.map { ContiguousArray($0) }
@@ -83,5 +90,25 @@ public final class TriangleMesh: @unchecked Sendable {
         }
         return transformed(positions: p, normals: nil, uvs: uv, indices: idx, by: toWorld,
                            flipWinding: toWorld.flipsHandedness)
+    }
+}
+
+extension TriangleMesh {
+    /// Attribute `name` at barycentrics (u, v) of triangle `t` (p = (1−u−v) p0 + u p1 + v p2):
+    /// a vertex attribute interpolated, a face attribute constant. Its first three
+    /// components as a colour (one component: grey), or nil if the mesh has no such attribute.
+    @inlinable
+    public func attribute<T: Real>(_ name: String, triangle t: Int, u: T, v: T) -> RGB<T>? {
+        guard let a = attributes.first(where: { $0.name == name }) else { return nil }
+        let d = a.dimension
+        func component(_ base: Int, _ k: Int) -> Double { a.values[base + Swift.min(k, d - 1)] }
+        if a.isPerFace {
+            let b = t * d
+            return RGB(T(component(b, 0)), T(component(b, d == 1 ? 0 : 1)), T(component(b, d == 1 ? 0 : 2)))
+        }
+        let b0 = Int(indices[3 * t]) * d, b1 = Int(indices[3 * t + 1]) * d, b2 = Int(indices[3 * t + 2]) * d
+        let w = 1 - u - v
+        func mix(_ k: Int) -> T { w * T(component(b0, k)) + u * T(component(b1, k)) + v * T(component(b2, k)) }
+        return d == 1 ? RGB(repeating: mix(0)) : RGB(mix(0), mix(1), mix(2))
     }
 }

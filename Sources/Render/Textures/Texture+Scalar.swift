@@ -6,8 +6,14 @@ extension Texture {
     /// coloured one. (Mitsuba's `checkerboard` returns its two colours
     /// swapped from `eval_1`; here it gives the colours `eval` gives.)
     @inlinable
-    public func evalScalar(_ uv: (T, T)) -> T {
-        let c = eval(uv)
+    public func evalScalar(_ uv: (T, T)) -> T { Texture.scalar(eval(uv)) }
+
+    /// `evalScalar` at surface point `si` (mesh attributes included).
+    @inlinable
+    public func evalScalar(_ si: SurfaceInteraction<T>) -> T { Texture.scalar(eval(si)) }
+
+    @inlinable
+    static func scalar(_ c: RGB<T>) -> T {
         // Branch on primal values: a grey colour's value exactly, with the
         // mean of the three channels' derivatives.
         if c.r.primal == c.g.primal && c.g.primal == c.b.primal { return c.g + ((c.r - c.g) + (c.b - c.g)) * T(1.0 / 3.0) }

@@ -26,8 +26,14 @@ extension Texture where T == Double {
                 throw SceneFileError("rawconstant: missing 'value' (a float or a vector)", at: object.location)
             }
             self = .constant(try Texture.checkedColor(Vec3(value.r, value.g, value.b), "value", object))
+        case "mesh_attribute":
+            guard let name = object.string("name"), name.hasPrefix("vertex_") || name.hasPrefix("face_") else {
+                throw SceneFileError("mesh_attribute: 'name' must name a vertex_* or face_* attribute (e.g. vertex_color)",
+                                     at: object.location(of: "name"))
+            }
+            self = .meshAttribute(MeshAttributeTexture(name: name, scale: object.float("scale") ?? 1))
         default:
-            throw SceneFileError("unsupported texture type '\(object.type)' (supported: bitmap, checkerboard, rawconstant)",
+            throw SceneFileError("unsupported texture type '\(object.type)' (supported: bitmap, checkerboard, rawconstant, mesh_attribute)",
                                  at: object.location)
         }
     }

@@ -12,6 +12,16 @@ public enum Texture<T: Real> {
     case bitmap(Bitmap<T>)
     /// A two-colour checkerboard (`<texture type="checkerboard">`).
     case checkerboard(Checkerboard<T>)
+    /// A mesh's per-vertex or per-face attribute (`<texture type="mesh_attribute">`).
+    case meshAttribute(MeshAttributeTexture)
+
+    /// The colour at surface point `si`: what BSDFs evaluate (a mesh
+    /// attribute needs the hit; the others read `si.uv`).
+    @inlinable
+    public func eval(_ si: SurfaceInteraction<T>) -> RGB<T> {
+        if case .meshAttribute(let a) = self { return a.eval(si) }
+        return eval(si.uv)
+    }
 
     /// The colour at texture coordinates `uv`.
     @inlinable
@@ -20,6 +30,9 @@ public enum Texture<T: Real> {
         case .constant(let c): return c
         case .bitmap(let b): return b.eval(uv)
         case .checkerboard(let c): return c.eval(uv)
+        // Texture coordinates alone do not say which mesh or face: black (the
+        // loader refuses mesh attributes where only uv is known, on emitters).
+        case .meshAttribute: return .zero
         }
     }
 
@@ -30,6 +43,7 @@ public enum Texture<T: Real> {
         case .constant(let c): return c.primal
         case .bitmap(let b): return b.mean
         case .checkerboard(let c): return c.mean
+        case .meshAttribute(let a): return RGB(repeating: 0.5 * a.scale)
         }
     }
 
@@ -43,6 +57,7 @@ public enum Texture<T: Real> {
         case .constant(let c): return .constant(lifter.rgb(prefix + "value", c.primal))
         case .bitmap(let b): return .bitmap(b.lifted(lifter, prefix: prefix))
         case .checkerboard(let c): return .checkerboard(c.lifted(lifter, prefix: prefix))
+        case .meshAttribute(let a): return .meshAttribute(a)
         }
     }
 
@@ -52,6 +67,7 @@ public enum Texture<T: Real> {
         case .constant(let c): return [ParameterInfo(key: prefix + "value", values: [c.r.primal, c.g.primal, c.b.primal])]
         case .bitmap(let b): return b.parameters(prefix: prefix)
         case .checkerboard(let c): return c.parameters(prefix: prefix)
+        case .meshAttribute: return []
         }
     }
 }
@@ -89,7 +105,42 @@ public struct UVTransform: Sendable, Equatable {
     }
 }
 
+/// Mitsuba's `mesh_attribute` texture: the attribute `name` of the mesh hit
+/// (`vertex_*` interpolated with the hit's barycentrics, `face_*` constant over
+/// a face) times `scale`:
+///
+/// ```xml
+/// <bsdf type="diffuse">
+///     <texture type="mesh_attribute" name="reflectance">
+///         <string name="name" value="vertex_color"/>
+///     </texture>
+/// </bsdf>
+/// ```
+///
+/// The loader checks that every shape whose BSDF reads it is a mesh with that attribute.
+public struct MeshAttributeTexture: Sendable {
+    public var name: String
+    public var scale: Double
+    public init(name: String, scale: Double) { self.name = name; self.scale = scale }
+
+    @inlinable
+    public func eval<T: Real>(_ si: SurfaceInteraction<T>) -> RGB<T> {
+        guard let mesh = si.mesh,
+              let c = mesh.attribute(name, triangle: si.triangle, u: si.barycentrics.0, v: si.barycentrics.1) else { return .zero }
+        return scale == 1 ? c : c * T(scale)
+    }
+}
+
 extension Optional {
+    /// The texture's colour at surface point `si`, or 1 when there is none.
+    @inlinable @inline(__always)
+    public func evalOrOne<T: Real>(_ si: SurfaceInteraction<T>) -> RGB<T> where Wrapped == Texture<T> {
+        switch self {
+        case .some(let t): return t.eval(si)
+        case .none: return .one
+        }
+    }
+
     /// The texture's colour at `uv`, or 1 when there is none.
     @inlinable @inline(__always)
     public func evalOrOne<T: Real>(_ uv: (T, T)) -> RGB<T> where Wrapped == Texture<T> {
