@@ -3,12 +3,12 @@ import Geometry
 extension Texture {
     /// The derivatives (∂/∂u, ∂/∂v) of the texture read as one number
     /// (luminance), as Mitsuba 3's `eval_1_grad`: zero for constants,
-    /// checkerboards and nearest filtering; for bilinear filtering the slopes
+    /// checkerboards, mesh attributes and nearest filtering; for bilinear filtering the slopes
     /// of the interpolation between the four texels around `uv`.
     @inlinable
     public func evalScalarGradient(_ uv: (T, T)) -> (T, T) {
         switch self {
-        case .constant, .checkerboard: return (0, 0)
+        case .constant, .checkerboard, .meshAttribute: return (0, 0)
         case .bitmap(let b): return b.luminanceGradient(uv)
         }
     }
