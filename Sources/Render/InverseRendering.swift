@@ -68,7 +68,7 @@ public struct OptimizationCheckpoint: Codable {
         let c = try JSONFile.decode(OptimizationCheckpoint.self, from: data, path: path,
                                     expected: "a \(format) JSON file")
         guard c.format == format, c.version == currentVersion else {
-            throw ParameterError("\(path): checkpoint format \(c.format) v\(c.version), expected \(format) v\(currentVersion)")
+            throw ParameterError("\(path): checkpoint format \(CommandLineInput.escaped(c.format)) v\(c.version), expected \(format) v\(currentVersion)")
         }
         return c
     }
@@ -80,23 +80,25 @@ public struct OptimizationCheckpoint: Codable {
     /// length. Values are projected to their valid range (a no-op for what a run wrote).
     public mutating func validate(path: String, scene: String, target: String, keys: [String], sizes: [String: Int],
                                   iterations: Int) throws {
+        // Keys, scene and target come from the file: escaped, so that one stays one line.
+        let e = CommandLineInput.escaped
         guard self.scene == scene, self.target == target, self.keys == keys else {
-            throw ParameterError("\(path) belongs to another run (scene \(self.scene), target \(self.target), params \(self.keys.joined(separator: ",")))")
+            throw ParameterError("\(path) belongs to another run (scene \(e(self.scene)), target \(e(self.target)), params \(e(self.keys.joined(separator: ","))))")
         }
         guard iteration >= 0, iteration <= iterations else {
             throw ParameterError("\(path): the checkpoint is at iteration \(iteration), expected 0...\(iterations) (--iters)")
         }
         for k in keys {
-            guard let v = values[k] else { throw ParameterError("\(path): 'values' has no entry for \(k)") }
+            guard let v = values[k] else { throw ParameterError("\(path): 'values' has no entry for \(e(k))") }
             let n = sizes[k] ?? v.count
-            guard v.count == n else { throw ParameterError("\(path): 'values' of \(k) has \(v.count) numbers, the scene's parameter has \(n)") }
-            guard v.allSatisfy({ $0.isFinite }) else { throw ParameterError("\(path): 'values' of \(k) is not finite") }
+            guard v.count == n else { throw ParameterError("\(path): 'values' of \(e(k)) has \(v.count) numbers, the scene's parameter has \(n)") }
+            guard v.allSatisfy({ $0.isFinite }) else { throw ParameterError("\(path): 'values' of \(e(k)) is not finite") }
             var projected = v
             projectToValidRange(key: k, &projected)
             values[k] = projected
         }
         if let extra = values.keys.sorted().first(where: { !keys.contains($0) }) {
-            throw ParameterError("\(path): 'values' has \(extra), which is not one of the run's --param keys")
+            throw ParameterError("\(path): 'values' has \(e(extra)), which is not one of the run's --param keys")
         }
         let total = keys.reduce(0) { $0 + (sizes[$1] ?? 0) }
         if let a = adam, a.m.count != a.v.count || !(a.m.isEmpty || a.m.count == total) || a.step < 0 {
