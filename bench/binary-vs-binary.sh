@@ -7,10 +7,15 @@
 # Valgrind 3.19 cannot read the DWARF 5 debug information of a release build:
 # both binaries are run under callgrind from copies made with `objcopy --strip-debug`.
 set -euo pipefail
+if (( $# < 2 || $# > 3 )); then
+  echo "usage: bench/binary-vs-binary.sh OLD_DIFFRAY NEW_DIFFRAY [RUNS]" >&2
+  exit 2
+fi
+old=$1; new=$2; runs=${3:-3}
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "binary-vs-binary.sh: RUNS must be a positive integer, got '$runs'" >&2; exit 2; }
+# The binaries as given from the caller's folder (common.sh moves to the package root).
+old=$(realpath -m -- "$old"); new=$(realpath -m -- "$new")
 source "$(dirname "$0")/common.sh"
-old=${1:?usage: bench/binary-vs-binary.sh OLD_DIFFRAY NEW_DIFFRAY [RUNS]}
-new=${2:?usage: bench/binary-vs-binary.sh OLD_DIFFRAY NEW_DIFFRAY [RUNS]}
-runs=${3:-3}
 for b in "$old" "$new"; do
   [[ -x $b ]] || { echo "binary-vs-binary.sh: $b is not an executable file" >&2; exit 2; }
 done
