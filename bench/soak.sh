@@ -10,7 +10,9 @@
 #                            lasting about M minutes, and a pixel training run of about N
 #                            minutes (default M/4; a `train pendulum --pixels`), each killed about once a minute at random moments
 #                            over its whole length; the uninterrupted runs go alongside, and their
-#                            resident memory is sampled every 5 s to show it stays flat.
+#                            resident memory is sampled every 5 s to show it stays flat. The lengths
+#                            come from a short timing run; on a busy machine set them with
+#                            SOAK_ITERS and SOAK_EPISODES.
 #
 # Uses $DIFFRAY (default .build/release/diffray; build it with
 # `swift build -c release --product diffray`). Prints one line per run and exits 1 on a mismatch.
@@ -163,11 +165,11 @@ if [ -n "$MINUTES" ]; then
     opt=("$DIFFRAY" optimize "$SCENES/cornell-box.xml" -D res=32 --target "$WORK/target.exr"
          --param red.reflectance.value --init red.reflectance.value=0.3,0.3,0.3 --spp 4 --threads 1 --out-dir out)
     a=$(timed "${opt[@]}" --iters 2 --out-dir "$WORK/c2"); b=$(timed "${opt[@]}" --iters 10 --out-dir "$WORK/c4")
-    iters=$(echo "$MINUTES * 60 / $(per_unit "$a" "$b")" | bc)
+    iters=${SOAK_ITERS:-$(echo "$MINUTES * 60 / $(per_unit "$a" "$b")" | bc)}
     # The pendulum's episodes have a fixed length, so its run time is foreseeable.
     train=("$DIFFRAY" train pendulum --pixels --view-res 8 --view-spp 1 --seed 2 --scenes "$SCENES" -o m.json)
     a=$(timed "${train[@]}" --episodes 2 -o "$WORK/c2.json"); b=$(timed "${train[@]}" --episodes 10 -o "$WORK/c4.json")
-    episodes=$(echo "$TRAIN_MINUTES * 60 / $(per_unit "$a" "$b")" | bc)
+    episodes=${SOAK_EPISODES:-$(echo "$TRAIN_MINUTES * 60 / $(per_unit "$a" "$b")" | bc)}
     [ "$episodes" -ge 2 ] || episodes=2
     echo "soak: optimize --iters $iters (about $MINUTES min), train pendulum --pixels --episodes $episodes (about $TRAIN_MINUTES min), side by side"
     failed=0
