@@ -48,6 +48,18 @@ public struct BoundaryOptions: Sendable {
 
     /// Both terms at their defaults.
     public static var standard: BoundaryOptions { BoundaryOptions() }
+    /// Edge samples in proportion to the path samples: `spp` / 32 per pixel
+    /// for each term, at least 1. A gradient's cost is mostly the path replay
+    /// of the interior term (about 2.6 primal renders); at this ratio the edge
+    /// samples add about a third of a primal render, and the spread of the
+    /// boundary term (which dominates a geometry gradient's) falls with spp
+    /// like the interior's. The primary and secondary terms get equal counts:
+    /// their spreads per unit cost are about equal on the scenes measured
+    /// (docs/results.md).
+    public static func balanced(samplesPerPixel spp: Int) -> BoundaryOptions {
+        let n = max(1, Double(spp / 32))
+        return BoundaryOptions(primarySamplesPerPixel: n, secondarySamplesPerPixel: n)
+    }
     /// No boundary term: the interior derivative only (wrong where edges move).
     public static var interiorOnly: BoundaryOptions { BoundaryOptions(primarySamplesPerPixel: 0, secondarySamplesPerPixel: 0) }
     /// Silhouettes seen by the camera only (no shadow edges).
