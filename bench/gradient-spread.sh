@@ -1,25 +1,37 @@
 #!/usr/bin/env bash
-# A geometry gradient over seeds against central differences, and its cost.
-# d mean(image) / d KEY in reverse mode (boundary term on) for SEEDS seeds: the
-# mean and the standard deviation over seeds of each component; then central
-# differences of DiffRay's own renders (same seed, FD_SPP spp, no boundary term)
-# at steps 0.02 and 0.05; then the median time of a gradient over that of a
-# primal render at the same spp.
-#   bench/gradient-spread.sh [SCENE] [KEY] [SPP] [SEEDS] [FD_SPP] [EDGE] [-D name=value ...]
-#   (defaults: scenes/box-on-floor.xml box.translate 256 8 4096 1,1)
+# A geometry gradient over seeds against a high-spp gradient and central
+# differences, and its cost. d mean(image) / d KEY in reverse mode (boundary
+# term on) for SEEDS seeds: the mean and the standard deviation over seeds of
+# each component; the same gradient at REF_SPP spp (edge samples scaled alike:
+# `grad`'s default is spp / 32 per pixel) and, per component, the fraction of
+# seeds within 10 % of it; central differences of DiffRay's own renders (same
+# seed, FD_SPP spp, no boundary term) at steps 0.02 and 0.05; the median time
+# of a gradient over that of a primal render at the same spp.
+#   bench/gradient-spread.sh [SCENE] [KEY] [SPP] [SEEDS] [FD_SPP] [EDGE] [REF_SPP] [-D name=value ...]
+#   (defaults: scenes/box-on-floor.xml box.translate 256 8 4096 default 16384; EDGE
+#   "default" leaves --edge-samples to grad, otherwise e.g. 1,1 for both runs)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 scene=${1:-scenes/box-on-floor.xml}; key=${2:-box.translate}; spp=${3:-256}; seeds=${4:-8}
-fdspp=${5:-4096}; edge=${6:-1,1}
-defines=("${@:7}")
+fdspp=${5:-4096}; edge=${6:-default}; refspp=${7:-16384}
+defines=("${@:8}")
+edgeflag=()
+[[ $edge == default ]] || edgeflag=(--edge-samples "$edge")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for s in $(seq "$seeds"); do
-  "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --spp "$spp" --seed "$s" --edge-samples "$edge" --json 2>/dev/null \
+  "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --spp "$spp" --seed "$s" "${edgeflag[@]}" --json 2>/dev/null \
     | tail -n 1 > "$tmp/grad-$s.json"
   "$DIFFRAY" render "$scene" "${defines[@]}" --spp "$spp" --seed "$s" -o "$tmp/primal.png" --json 2>/dev/null \
     | json_field seconds >> "$tmp/primal.txt"
 done
+# The reference: edge samples per pixel scaled with the spp (given ones times REF_SPP / SPP).
+refedge=()
+if [[ $edge != default ]]; then
+  refedge=(--edge-samples "$(python3 -c "print(','.join(str(float(x) * $refspp / $spp) for x in '$edge'.split(',')))")")
+fi
+"$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --spp "$refspp" --seed 1000 "${refedge[@]}" --json 2>/dev/null \
+  | tail -n 1 > "$tmp/reference.json"
 loss() {
   "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --init "$key=$1" --spp "$fdspp" --seed 7 --no-boundary --json 2>/dev/null \
     | json_field loss
@@ -35,9 +47,9 @@ for h in 0.02 0.05; do
     python3 -c "print(($lp - $lm) / (2 * $h))" >> "$tmp/fd-$h.txt"
   done
 done
-python3 - "$tmp" "$key" "$scene" "$spp" "$seeds" "$fdspp" "$edge" "$(median < "$tmp/primal.txt")" <<'PY'
+python3 - "$tmp" "$key" "$scene" "$spp" "$seeds" "$fdspp" "$edge" "$(median < "$tmp/primal.txt")" "$refspp" <<'PY'
 import glob, json, statistics, sys
-tmp, key, scene, spp, seeds, fdspp, edge, primal = sys.argv[1:]
+tmp, key, scene, spp, seeds, fdspp, edge, primal, refspp = sys.argv[1:]
 runs = [json.load(open(f)) for f in sorted(glob.glob(f"{tmp}/grad-*.json"))]
 g = [r["gradients"][key] for r in runs]
 mean = [statistics.fmean(c) for c in zip(*g)]
@@ -45,11 +57,14 @@ sd = [statistics.stdev(c) for c in zip(*g)]
 fd = {h: [float(x) for x in open(f"{tmp}/fd-{h}.txt")] for h in ("0.02", "0.05")}
 seconds = statistics.median(r["seconds"] for r in runs)
 fmt = lambda v: "(" + ", ".join(f"{x:.5f}" for x in v) + ")"
+ref = json.load(open(f"{tmp}/reference.json"))["gradients"][key]
+within = [sum(abs(x - r) <= 0.1 * abs(r) for x in c) / len(c) for c, r in zip(zip(*g), ref)]
 print(f"{scene} d mean(image) / d {key}, {spp} spp, edge samples {edge}, {seeds} seeds")
 print(f"  reverse mode: mean {fmt(mean)}, standard deviation over seeds {fmt(sd)}")
+print(f"  reference, {refspp} spp: {fmt(ref)}; seeds within 10 % of it: " + ", ".join(f"{w:.0%}" for w in within))
 for h, v in fd.items():
     print(f"  central differences, h = {h}, {fdspp} spp: {fmt(v)}")
 print(f"  cost: {seconds:.3f} s a gradient against {float(primal):.3f} s a primal render: {seconds / float(primal):.2f}x")
-print(json.dumps({"mean": mean, "sd": sd, "fd_h002": fd["0.02"], "fd_h005": fd["0.05"], "gradient_seconds": seconds,
+print(json.dumps({"mean": mean, "sd": sd, "reference": ref, "within10": within, "fd_h002": fd["0.02"], "fd_h005": fd["0.05"], "gradient_seconds": seconds,
                   "primal_seconds": float(primal), "cost_ratio": seconds / float(primal)}))
 PY

@@ -25,7 +25,7 @@ struct GradCommand: ParsableCommand, ClusterCommand {
     @Flag(help: "Leave out the visibility (edge-sampling) term: the interior derivative only.") var noBoundary = false
     @Flag(help: "Visibility term at the first surface only: leave out shadows and silhouettes seen after a bounce (an ablation).")
     var firstVertexOnly = false
-    @Option(help: ArgumentHelp("Edge samples per pixel for camera silhouettes and for shadows (default 1,1).",
+    @Option(help: ArgumentHelp("Edge samples per pixel for camera silhouettes and for shadows (default: spp / 32 each, at least 1).",
                                valueName: "primary,secondary"))
     var edgeSamples: String?
 
@@ -54,7 +54,7 @@ struct GradCommand: ParsableCommand, ClusterCommand {
         for text in input.inits { let (k, v) = try parseParameterAssignment(text); initial[k] = v }
         if !initial.isEmpty { s = try s.updated(initial) }
         let lossKind = ImageLoss(rawValue: loss)!
-        var boundary = BoundaryOptions.standard
+        var boundary = BoundaryOptions.balanced(samplesPerPixel: spp ?? s.sampleCount)
         if noBoundary { boundary = .interiorOnly }
         if firstVertexOnly { boundary.beyondFirstVertex = false }
         if let edgeSamples {

@@ -93,7 +93,8 @@ struct OptimizeCommand: ParsableCommand, ClusterCommand {
             // The replay uses other random numbers than the primal: the two
             // estimates are independent, so the L2 gradient is unbiased.
             let replay = RenderOptions(samplesPerPixel: spp, seed: primalOptions.seed &+ 1, threads: threads, communicator: .world)
-            let gradient = try current.renderReverse(keys: input.params, imageAdjoint: adjoint, replay)
+            let gradient = try current.renderReverse(keys: input.params, imageAdjoint: adjoint, replay,
+                                                     boundary: .balanced(samplesPerPixel: spp))
             if gradient.allSatisfy({ $0.isFinite }) {
                 var flat = input.params.flatMap { values[$0]! }
                 let rate = lr * pow(lrDecay, Double(iteration) / Double(max(iters - 1, 1)))

@@ -48,6 +48,18 @@ public struct BoundaryOptions: Sendable {
 
     /// Both terms at their defaults.
     public static var standard: BoundaryOptions { BoundaryOptions() }
+    /// Edge samples in proportion to the path samples: `spp` / 32 per pixel
+    /// for each term, at least 1. A gradient's cost is mostly the path replay
+    /// of the interior term (about 2.6 primal renders); at this ratio the edge
+    /// samples add about a third of a primal render, and the spread of the
+    /// boundary term (which dominates a geometry gradient's) falls with spp
+    /// like the interior's. The primary and secondary terms get equal counts:
+    /// their spreads per unit cost are about equal on the scenes measured
+    /// (docs/results.md).
+    public static func balanced(samplesPerPixel spp: Int) -> BoundaryOptions {
+        let n = max(1, Double(spp / 32))
+        return BoundaryOptions(primarySamplesPerPixel: n, secondarySamplesPerPixel: n)
+    }
     /// No boundary term: the interior derivative only (wrong where edges move).
     public static var interiorOnly: BoundaryOptions { BoundaryOptions(primarySamplesPerPixel: 0, secondarySamplesPerPixel: 0) }
     /// Silhouettes seen by the camera only (no shadow edges).
@@ -138,6 +150,9 @@ struct BoundarySample {
     /// Delta shadows: the emitter casting it and the shape the shadow falls on.
     var light: Int = -1
     var receiver: Int = -1
+    /// Secondary samples on an analytic outline (see `SecondaryCurves`): the
+    /// shape, `s` being φ in `arcPoint`; −1 on a mesh edge.
+    var curveShape: Int = -1
 }
 
 // MARK: Edges and silhouettes
@@ -452,7 +467,9 @@ extension Scene where T == Double {
         var cdf = [Double](), total = 0.0
         for p in pieces { total += p.length; cdf.append(total) }
         let nPrimary = pieces.isEmpty ? 0 : max(1, Int((boundary.primarySamplesPerPixel * Double(W * H)).rounded()))
-        let useSecondary = boundary.secondarySamplesPerPixel > 0 && !edges.isEmpty && edges.count <= boundary.maxSecondaryEdges
+        let analytic = analyticShapes
+        let useSecondary = boundary.secondarySamplesPerPixel > 0 && !(edges.isEmpty && analytic.isEmpty)
+            && edges.count <= boundary.maxSecondaryEdges
         let nSecondary = useSecondary ? max(1, Int((boundary.secondarySamplesPerPixel * Double(W * H)).rounded())) : 0
         // Shadow edges of delta lights: as many samples again as the other shadows.
         let deltaLights = boundary.secondarySamplesPerPixel > 0 ? deltaShadowLights(edges: edges) : []
@@ -487,12 +504,13 @@ extension Scene where T == Double {
                                         stratum: j, eps: eps, tanX: tanX, moving: moving, &sampler)
                         : j < nPrimary + nSecondary
                         ? secondarySample(edges: edges, n: nSecondary, stratum: j - nPrimary, eps: eps, tanX: tanX,
-                                          second: second, lightTriangles: lightTriangles, &sampler)
+                                          second: second, analytic: analytic, lightTriangles: lightTriangles, &sampler)
                         : j < nPrimary + nSecondary + nDelta
                         ? deltaShadowSample(edges: edges, lights: deltaLights, n: nDelta, stratum: j - nPrimary - nSecondary,
                                             eps: eps, tanX: tanX, &sampler)
                         : deepSecondarySample(edges: edges, n: nDeep, stratum: j - nPrimary - nSecondary - nDelta, eps: eps,
-                                              tanX: tanX, after: afterVertex, lightTriangles: lightTriangles, &sampler)
+                                              tanX: tanX, after: afterVertex, analytic: analytic, lightTriangles: lightTriangles,
+                                              &sampler)
                     if let sample { kept.append(sample) }
                 }
                 out[c] = kept
@@ -557,22 +575,22 @@ extension Scene where T == Double {
     /// vertex (2 ... `deepestSecondaryVertex`) chosen uniformly, the path to it
     /// sampled from the BSDFs, then as at the first (`secondarySample`).
     func deepSecondarySample(edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double, after: [Scene<Double>],
-                             lightTriangles: [(Vec3, Vec3, Vec3)], _ sampler: inout PathSampler) -> BoundarySample? {
+                             analytic: [Int], lightTriangles: [(Vec3, Vec3, Vec3)], _ sampler: inout PathSampler) -> BoundarySample? {
         let k = after.count
         let vertex = 2 + min(Int(sampler.next() * Double(k)), k - 1)
         return secondarySample(edges: edges, n: n, stratum: stratum, eps: eps, tanX: tanX, second: after[vertex - 2],
-                               lightTriangles: lightTriangles, vertex: vertex, vertexWeight: Double(k), &sampler)
+                               analytic: analytic, lightTriangles: lightTriangles, vertex: vertex, vertexWeight: Double(k), &sampler)
     }
 
     /// One sample of the secondary visibility at path vertex `vertex` (1: the
     /// first surface seen through a uniformly chosen film point; deeper ones
     /// reached by sampling the BSDFs, the path's throughput carried along): a
-    /// silhouette edge as seen from there, chosen by length over squared
-    /// distance, a point on it, and the incident radiance on both sides times
-    /// the BSDF. `second` traces the paths that continue from the vertex;
+    /// point on a silhouette edge or an analytic outline as seen from there
+    /// (`chooseSecondaryCurvePoint`), and the incident radiance on both sides
+    /// times the BSDF. `second` traces the paths that continue from the vertex;
     /// `vertexWeight` is 1 / the probability of having chosen this vertex.
     func secondarySample(edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double, second: Scene<Double>,
-                         lightTriangles: [(Vec3, Vec3, Vec3)], vertex: Int = 1, vertexWeight: Double = 1,
+                         analytic: [Int], lightTriangles: [(Vec3, Vec3, Vec3)], vertex: Int = 1, vertexWeight: Double = 1,
                          _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         let pixel = stratum % (film.width * film.height)
@@ -593,48 +611,18 @@ extension Scene where T == Double {
         let bsdf = bsdfs[shapes[si.shape].bsdf]
         if bsdf.isDeltaOnly { return nil }
         let p = si.p
-        // Choose an edge: silhouettes from p, in front of the surface, by length / distance².
-        var weights = [Double](repeating: 0, count: edges.count)
-        var total = 0.0
-        let ng = si.ng
         let oneSided: Bool
         switch bsdf {
         case .diffuse, .conductor, .roughConductor, .plastic: oneSided = true
         default: oneSided = false
         }
-        for (i, e) in edges.enumerated() {
-            guard case .mesh(let m) = shapes[e.shape].geometry else { continue }
-            let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
-            let da = a - p, db = b - p
-            // Both endpoints on or behind the tangent plane: no light from there (one-sided BSDFs aside).
-            let ha = dot(da, ng), hb = dot(db, ng)
-            if oneSided && ha <= 1e-9 * da.length && hb <= 1e-9 * db.length { continue }
-            if abs(ha) <= 1e-9 * da.length && abs(hb) <= 1e-9 * db.length { continue }  // in the tangent plane
-            if !isSilhouette(e, from: p) { continue }
-            let mid = (a + b) * 0.5 - p
-            let w = (b - a).length / max(mid.lengthSquared, 1e-12)
-            weights[i] = w
-            total += w
-        }
-        if !(total > 0) { return nil }
-        let u = sampler.next() * total
-        var k = 0, acc = 0.0
-        while k < edges.count - 1 && acc + weights[k] <= u { acc += weights[k]; k += 1 }
-        if weights[k] == 0 { return nil }
-        let pEdge = weights[k] / total
-        let e = edges[k]
-        guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
-        let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
-        // The point along the edge: uniform, or (half the time) where an area
-        // light lies behind the edge as seen from p (a shadow edge close to its
-        // receiver covers the light over a tiny part of its length).
-        let (t, pdfT) = EdgeLightIntervals(p: p, a: a, b: b, lights: lightTriangles).sample(sampler.next())
-        let mpt = a + (b - a) * t
+        guard let chosen = chooseSecondaryCurvePoint(p: p, ng: si.ng, oneSided: oneSided, edges: edges, analytic: analytic,
+                                                     lightTriangles: lightTriangles, &sampler) else { return nil }
+        let mpt = chosen.point, dt = chosen.tangent
         let dvec = mpt - p
         let dist = dvec.length
         if !(dist > 0) { return nil }
         let w = dvec / dist
-        let dt = b - a
         let wt = (dt - w * dot(w, dt)) / dist                  // ∂ω/∂t
         let c = cross(w, wt)                                     // |c| = |∂ω/∂t|, c/|c| is the curve's normal
         let cl = c.length
@@ -648,8 +636,8 @@ extension Scene where T == Double {
         let lp = second.pathRadiance(spawn(si, wp), &sp)
         var d = (lm - lp) * f
         if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
-        // pdf: film point 1/(W·H), edge pEdge, t with density pdfT on [0, 1].
-        let scale = W * H * vertexWeight / (pEdge * pdfT * Double(n))
+        // pdf: film point 1/(W·H), the piece and the point on it `chosen.pdf`.
+        let scale = W * H * vertexWeight / (chosen.pdf * Double(n))
         d = d * scale
         // Split off what next-event estimation parametrises differently: emission
         // reached on either side, weighted by the light-sampling MIS weight.
@@ -683,8 +671,9 @@ extension Scene where T == Double {
         }
         var rest = d - worldWeight
         for l in lights { rest = rest - l.weight }
-        return BoundarySample(kind: .secondary, piece: k, s: t, filmX: fx, filmY: fy, direction: c,
-                              weight: rest, worldWeight: worldWeight, lights: lights, prefix: prefix)
+        return BoundarySample(kind: .secondary, piece: chosen.edge, s: chosen.s, filmX: fx, filmY: fy, direction: c,
+                              weight: rest, worldWeight: worldWeight, lights: lights, prefix: prefix,
+                              curveShape: chosen.edge < 0 ? chosen.shape : -1)
     }
 }
 
@@ -733,10 +722,16 @@ extension Scene {
                 guard let next = intersect(spawn(si, si.toWorld(Vector3<T>(wo)).normalized)) else { return }
                 si = next
             }
-            let e = edges[b.piece]
-            guard case .mesh(let m) = shapes[e.shape].geometry else { return }
-            let a = shapes[e.shape].vertex(m, e.v0), c = shapes[e.shape].vertex(m, e.v1)
-            let w = (a + (c - a) * T(b.s) - si.p).normalized
+            let x: Vector3<T>
+            if b.curveShape >= 0 {
+                x = arcPoint(b.curveShape, b.s, eye: si.p)
+            } else {
+                let e = edges[b.piece]
+                guard case .mesh(let m) = shapes[e.shape].geometry else { return }
+                let a = shapes[e.shape].vertex(m, e.v0), c = shapes[e.shape].vertex(m, e.v1)
+                x = a + (c - a) * T(b.s)
+            }
+            let w = (x - si.p).normalized
             let cw = Vector3<T>(b.direction)
             let world = dot(w, cw)
             let local = dot(si.toLocal(w), Vector3<T>(si.toLocal(cw).primal))

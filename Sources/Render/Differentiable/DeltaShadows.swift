@@ -18,10 +18,13 @@ import Geometry
 /// The delta lights whose shadow edges are sampled, with the candidate edges
 /// of each (silhouettes as seen from the light) chosen by length.
 struct DeltaShadowLight {
+    /// A candidate: a mesh edge, or an arc φ0...φ1 of a sphere's, disk's or
+    /// cylinder's outline as seen from the light (`arcPoint`, `deltaEye`).
+    enum Piece { case edge(Int), arc(shape: Int, phi0: Double, phi1: Double) }
     /// Emitter index.
     var emitter: Int
-    /// Candidate edge indices and the cumulative sum of their lengths.
-    var edges: [Int]
+    /// Candidates and the cumulative sum of their lengths.
+    var pieces: [Piece]
     var cdf: [Double]
     var total: Double { cdf.last ?? 0 }
 }
@@ -38,6 +41,21 @@ extension Scene {
             return d.lengthSquared.primal > 0 ? (nil, d) : nil
         default: return nil
         }
+    }
+
+    /// Where analytic shape `s`'s outline is seen from by delta light `k`:
+    /// its position, or for a directional light a point far back along the
+    /// light's direction from the shape (the silhouette from infinity, to
+    /// within 1e-12 of its size).
+    func deltaEye(_ k: Int, shape s: Int) -> Vector3<T>? {
+        guard let light = deltaLightOrigin(k) else { return nil }
+        if let p = light.position { return p }
+        let anchor: Vector3<T>
+        switch shapes[s].geometry {
+        case .cylinder(let c): anchor = Shape.cylinderFrame(c, shapes[s].offset).base
+        default: anchor = shapes[s].placedCenter
+        }
+        return anchor - light.direction * T(1e6 * extent)
     }
 }
 
@@ -61,7 +79,38 @@ extension Scene where T == Double {
                 chosen.append(i)
                 cdf.append(total)
             }
-            if total > 0 { out.append(DeltaShadowLight(emitter: k, edges: chosen, cdf: cdf)) }
+            var pieces = chosen.map { DeltaShadowLight.Piece.edge($0) }
+            // Outlines of spheres and disks as seen from the light, by chord length.
+            // (Cylinders' are left out: with them a cylinder's gradient under a
+            // directional light moved away from central differences.)
+            for s in analyticShapes {
+                if case .cylinder = shapes[s].geometry { continue }
+                guard let eye = deltaEye(k, shape: s) else { continue }
+                var ranges = 2
+                switch shapes[s].geometry {
+                case .mesh: continue
+                case .sphere:
+                    if (eye - shapes[s].placedCenter).length <= shapes[s].radius * (1 + 1e-6) { continue }
+                    ranges = 1
+                case .disk: ranges = 1
+                case .cylinder(let c):
+                    let (base, axis, _, _) = Shape.cylinderFrame(c, shapes[s].offset)
+                    let q = eye - base, radial = q - axis * dot(q, axis)
+                    ranges = radial.length > shapes[s].radius * (1 + 1e-6) ? 3 : 2
+                }
+                let arcs = SecondaryCurves.arcs
+                for j in 0..<ranges * arcs {
+                    let phi0 = 2 * Double.pi * Double(j) / Double(arcs), phi1 = 2 * Double.pi * Double(j + 1) / Double(arcs)
+                    let x0 = arcPoint(s, phi0, eye: eye), x1 = arcPoint(s, 0.5 * (phi0 + phi1), eye: eye)
+                    let x2 = arcPoint(s, phi1, eye: eye)
+                    let length = (x1 - x0).length + (x2 - x1).length
+                    if !(length > 0) { continue }
+                    total += length
+                    pieces.append(.arc(shape: s, phi0: phi0, phi1: phi1))
+                    cdf.append(total)
+                }
+            }
+            if total > 0 { out.append(DeltaShadowLight(emitter: k, pieces: pieces, cdf: cdf)) }
         }
         return out
     }
@@ -82,8 +131,9 @@ extension Scene where T == Double {
 
     /// The shadow-boundary point of edge point `q` for light `k`: the first
     /// surface beyond q along the light's ray, if the light reaches q and the
-    /// hit is not a face of the edge itself.
-    func shadowBoundaryPoint(_ k: Int, edge e: MeshEdge, q: Vec3) -> (hit: SurfaceInteraction<Double>, d: Vec3)? {
+    /// hit is not a face of the edge itself (`edge`), or for an outline point
+    /// of analytic shape `shape` (`edge` nil), not that shape just beyond q.
+    func shadowBoundaryPoint(_ k: Int, edge e: MeshEdge?, shape: Int, q: Vec3) -> (hit: SurfaceInteraction<Double>, d: Vec3)? {
         guard let (d, dist) = deltaRay(k, through: q) else { return nil }
         let eps = 1e-5 * extent
         // Nothing between the light and q (else q's shadow lies inside another one).
@@ -93,9 +143,13 @@ extension Scene where T == Double {
             return nil
         }
         guard let hit = intersect(Ray(o: q + d * eps, d: d)) else { return nil }
-        if hit.shape == e.shape {
-            let triangle = Int(accel.primitives[hit.primitive].index)
-            if triangle == e.f0 || triangle == e.f1 { return nil }  // grazing its own faces
+        if hit.shape == shape {
+            if let e {
+                let triangle = Int(accel.primitives[hit.primitive].index)
+                if triangle == e.f0 || triangle == e.f1 { return nil }  // grazing its own faces
+            } else if (hit.p - q).length <= 1e-3 * extent {
+                return nil  // grazing its own surface
+            }
         }
         return (hit, d)
     }
@@ -113,10 +167,21 @@ extension Scene where T == Double {
         let start = lo == 0 ? 0 : light.cdf[lo - 1]
         let length = light.cdf[lo] - start
         let t = min(max((along - start) / length, 0), 1)
-        let e = edges[light.edges[lo]]
-        guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
-        let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
-        guard let (y, _) = shadowBoundaryPoint(light.emitter, edge: e, q: a + (b - a) * t) else { return nil }
+        // The piece's point at parameter s ∈ [0, 1], its shape, and what `BoundarySample` records.
+        let point: (Double) -> Vec3, edge: MeshEdge?, shape: Int, piece: Int, param: Double, curveShape: Int
+        switch light.pieces[lo] {
+        case .edge(let i):
+            let e = edges[i]
+            guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
+            let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+            point = { a + (b - a) * $0 }
+            edge = e; shape = e.shape; piece = i; param = t; curveShape = -1
+        case .arc(let s, let phi0, let phi1):
+            guard let eye = deltaEye(light.emitter, shape: s) else { return nil }
+            point = { self.arcPoint(s, phi0 + (phi1 - phi0) * min(max($0, 0), 1), eye: eye) }
+            edge = nil; shape = s; piece = -1; param = phi0 + (phi1 - phi0) * t; curveShape = s
+        }
+        guard let (y, _) = shadowBoundaryPoint(light.emitter, edge: edge, shape: shape, q: point(t)) else { return nil }
         // Seen by the camera, inside the film.
         let f = camera.filmPosition(of: y.p, tanHalfFov: tanX)
         if f.depth < max(camera.nearClip, 1e-6) || !(f.x >= 0 && f.x < W && f.y >= 0 && f.y < H) { return nil }
@@ -125,7 +190,7 @@ extension Scene where T == Double {
         // The curve's film tangent per unit t: neighbouring edge points cast
         // onto the receiver's tangent plane at y, projected.
         func castFilm(_ s: Double) -> (Double, Double)? {
-            let q = a + (b - a) * s
+            let q = point(s)
             guard let (d, _) = deltaRay(light.emitter, through: q) else { return nil }
             let den = dot(d, y.ng)
             if abs(den) < 1e-12 { return nil }
@@ -134,8 +199,10 @@ extension Scene where T == Double {
             return (g.x, g.y)
         }
         let h = 1e-4
-        guard let fa = castFilm(t - h), let fb = castFilm(t + h) else { return nil }
-        let tangent = ((fb.0 - fa.0) / (2 * h), (fb.1 - fa.1) / (2 * h))
+        // Inside the piece (an arc's ends may start another curve).
+        let ta = curveShape >= 0 ? max(t - h, 0) : t - h, tb = curveShape >= 0 ? min(t + h, 1) : t + h
+        guard let fa = castFilm(ta), let fb = castFilm(tb) else { return nil }
+        let tangent = ((fb.0 - fa.0) / (tb - ta), (fb.1 - fa.1) / (tb - ta))
         let speed = (tangent.0 * tangent.0 + tangent.1 * tangent.1).squareRoot()
         if !(speed > 0) || !speed.isFinite { return nil }
         // Density per film length: light 1/L, edge length/total, t uniform, / |∂x/∂t|.
@@ -146,9 +213,9 @@ extension Scene where T == Double {
         let lp = pathRadiance(camera.ray(filmX: f.x + eps * nx, filmY: f.y + eps * ny, tanHalfFov: tanX), &sp)
         let d = lm - lp
         if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
-        return BoundarySample(kind: .deltaShadow, piece: light.edges[lo], s: t, filmX: f.x, filmY: f.y,
+        return BoundarySample(kind: .deltaShadow, piece: piece, s: param, filmX: f.x, filmY: f.y,
                               direction: Vec3(nx, ny, 0), weight: d * (1 / (pdf * Double(n))),
-                              light: light.emitter, receiver: y.shape)
+                              light: light.emitter, receiver: y.shape, curveShape: curveShape)
     }
 }
 
@@ -157,10 +224,16 @@ extension Scene {
     /// the ray from the light through the edge point, continued to the
     /// receiver, projected. nil if the ray now meets another surface.
     func deltaShadowFilmPosition(_ b: BoundarySample, edges: [MeshEdge], tanX: T) -> (T, T)? {
-        let e = edges[b.piece]
-        guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
-        let a = shapes[e.shape].vertex(m, e.v0), c = shapes[e.shape].vertex(m, e.v1)
-        let q = a + (c - a) * T(b.s)
+        let q: Vector3<T>
+        if b.curveShape >= 0 {
+            guard let eye = deltaEye(b.light, shape: b.curveShape) else { return nil }
+            q = arcPoint(b.curveShape, b.s, eye: eye)
+        } else {
+            let e = edges[b.piece]
+            guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
+            let a = shapes[e.shape].vertex(m, e.v0), c = shapes[e.shape].vertex(m, e.v1)
+            q = a + (c - a) * T(b.s)
+        }
         guard let light = deltaLightOrigin(b.light) else { return nil }
         let d = light.position.map { (q - $0).normalized } ?? light.direction
         let eps = 1e-5 * extent

@@ -21,11 +21,9 @@ extension Scene where T == Double {
 ///
 /// A shadow edge close to its receiver (a box just above a floor) covers a
 /// small light over a tiny part of its length, so uniform points along the edge
-/// rarely land there and the few that do carry large weights. `sample` mixes
-/// the uniform density with a uniform one over these intervals, half and half,
-/// which keeps every point of the edge reachable (environment light and
-/// indirect light arrive along the whole edge) and gives the density of the
-/// point it draws.
+/// rarely land there and the few that do carry large weights.
+/// `chooseSecondaryCurvePoint` samples these intervals over all edges at once,
+/// mixed with uniform points along whole edges.
 struct EdgeLightIntervals {
     /// Disjoint, sorted intervals within [0, 1].
     private(set) var intervals: [(Double, Double)] = []
@@ -41,31 +39,28 @@ struct EdgeLightIntervals {
         let np = normal / nl
         var raw = [(Double, Double)]()
         for (q0, q1, q2) in lights {
-            // The segment where the plane cuts the triangle.
-            let d = [dot(q0 - p, np), dot(q1 - p, np), dot(q2 - p, np)]
-            let q = [q0, q1, q2]
-            var cut = [Vec3]()
-            for i in 0..<3 {
-                let j = (i + 1) % 3
-                if d[i] == 0 { cut.append(q[i]) }
-                if (d[i] < 0 && d[j] > 0) || (d[i] > 0 && d[j] < 0) {
-                    cut.append(q[i] + (q[j] - q[i]) * (d[i] / (d[i] - d[j])))
-                }
-            }
-            guard cut.count >= 2 else { continue }
-            // Each end seen from p, on the edge's line: a + t(b − a) collinear with p and x.
-            var ts = [Double]()
-            for x in cut {
+            // The segment where the plane cuts the triangle (no arrays: this runs
+            // for every edge of every secondary sample).
+            let d0 = dot(q0 - p, np), d1 = dot(q1 - p, np), d2 = dot(q2 - p, np)
+            if (d0 > 0 && d1 > 0 && d2 > 0) || (d0 < 0 && d1 < 0 && d2 < 0) { continue }
+            var lo = Double.infinity, hi = -Double.infinity, cuts = 0, valid = true
+            func add(_ x: Vec3) {
+                // x seen from p, on the edge's line: a + t(b − a) collinear with p and x.
                 let px = x - p
                 let den = dot(cross(ab, px), np)
-                guard abs(den) > 1e-300 else { ts = []; break }
+                guard abs(den) > 1e-300 else { valid = false; return }
                 let t = -dot(cross(pa, px), np) / den
                 // The light must lie beyond the edge point, in front of p.
                 let onEdge = pa + ab * t
-                guard dot(onEdge, px) > 0, px.lengthSquared > onEdge.lengthSquared else { ts = []; break }
-                ts.append(t)
+                guard dot(onEdge, px) > 0, px.lengthSquared > onEdge.lengthSquared else { valid = false; return }
+                lo = min(lo, t); hi = max(hi, t); cuts += 1
             }
-            guard let lo = ts.min(), let hi = ts.max() else { continue }
+            func side(_ qi: Vec3, _ di: Double, _ qj: Vec3, _ dj: Double) {
+                if di == 0 { add(qi) }
+                if (di < 0 && dj > 0) || (di > 0 && dj < 0) { add(qi + (qj - qi) * (di / (di - dj))) }
+            }
+            side(q0, d0, q1, d1); side(q1, d1, q2, d2); side(q2, d2, q0, d0)
+            guard valid, cuts >= 2 else { continue }
             let c0 = max(lo, 0), c1 = min(hi, 1)
             if c1 > c0 { raw.append((c0, c1)) }
         }
@@ -80,29 +75,17 @@ struct EdgeLightIntervals {
         length = intervals.reduce(0) { $0 + ($1.1 - $1.0) }
     }
 
-    /// The density of t under `sample`.
-    func pdf(_ t: Double) -> Double {
-        guard length > 0 else { return 1 }
-        let inside = intervals.contains { t >= $0.0 && t <= $0.1 }
-        return 0.5 + (inside ? 0.5 / length : 0)
-    }
+    /// Whether t lies in one of the intervals.
+    func contains(_ t: Double) -> Bool { intervals.contains { t >= $0.0 && t <= $0.1 } }
 
-    /// A point t from one uniform number u (t = u exactly when no light lies
-    /// behind the edge) and its density.
-    func sample(_ u: Double) -> (t: Double, pdf: Double) {
-        guard length > 0 else { return (u, 1) }
-        var t: Double
-        if u < 0.5 {
-            t = 2 * u
-        } else {
-            var r = (2 * u - 1) * length
-            t = intervals[intervals.count - 1].1
-            for (lo, hi) in intervals {
-                if r <= hi - lo { t = lo + r; break }
-                r -= hi - lo
-            }
+    /// A point t uniform over the intervals (density 1 / `length` there), from
+    /// one uniform number u; needs `length` > 0.
+    func sampleInside(_ u: Double) -> Double {
+        var r = u * length
+        for (lo, hi) in intervals {
+            if r <= hi - lo { return min(max(lo + r, 0), 1) }
+            r -= hi - lo
         }
-        t = min(max(t, 0), 1)
-        return (t, pdf(t))
+        return intervals[intervals.count - 1].1
     }
 }

@@ -1,0 +1,160 @@
+import Geometry
+
+/// The outlines of spheres, disks and cylinders as secondary visibility
+/// curves (seen from a shading point rather than the camera), and the choice
+/// of a curve point for a secondary edge sample.
+///
+/// Each outline is cut into arcs as `arcPoint` parametrises it (φ ∈ [0, 2π)
+/// for a sphere's silhouette circle as seen from the point and a disk's rim;
+/// a cylinder's two end circles in [0, 4π) and its two silhouette lines in
+/// [4π, 6π), see `arcPoint`), `SecondaryCurves.arcs` arcs to each 2π.
+enum SecondaryCurves {
+    static let arcs = 16
+}
+
+/// A piece of a secondary visibility curve chosen for one sample.
+struct SecondaryCurvePoint {
+    /// Mesh edge index, or −1 for an arc of shape `shape`.
+    var edge: Int
+    var shape: Int
+    /// Along the edge, t ∈ [0, 1] from v0 to v1; on an arc, φ.
+    var s: Double
+    /// The point, and its derivative with respect to the unit parameter the
+    /// density is measured in (t along an edge, (φ − φ0) / (φ1 − φ0) on an arc).
+    var point: Vec3, tangent: Vec3
+    /// The density of the choice (piece and position), per unit parameter.
+    var pdf: Double
+}
+
+extension Scene where T == Double {
+    /// The shapes whose outlines the secondary samples look at: spheres, disks, cylinders.
+    var analyticShapes: [Int] {
+        shapes.indices.filter { if case .mesh = shapes[$0].geometry { return false } else { return true } }
+    }
+
+    /// Chooses a point on a visibility discontinuity as seen from surface
+    /// point `p` (geometric normal `ng`): a silhouette mesh edge or an arc of
+    /// an analytic outline, in front of the tangent plane (`oneSided`: BSDFs
+    /// that do not transmit), and a point on it.
+    ///
+    /// Two strategies are mixed in one sample (balance heuristic through the
+    /// combined density, Veach's one-sample model): with probability α a piece
+    /// in proportion to its angular length as seen from p (length / distance²
+    /// for an edge), the point uniform along it; with probability 1 − α an
+    /// edge in proportion to the angular length of its parts behind which an
+    /// area light lies (`EdgeLightIntervals`), the point uniform over those
+    /// parts. The second finds the shadow boundaries of small lights over
+    /// every edge at once, where choosing the edge first by length left most
+    /// samples on edges with no light behind them; the first keeps every point
+    /// reachable (environment and indirect light arrive along whole edges).
+    /// α = 1/2 when some light lies behind some edge, else 1.
+    func chooseSecondaryCurvePoint(p: Vec3, ng: Vec3, oneSided: Bool, edges: [MeshEdge], analytic: [Int],
+                                   lightTriangles: [(Vec3, Vec3, Vec3)], _ sampler: inout PathSampler) -> SecondaryCurvePoint? {
+        let nEdges = edges.count
+        let arcs = SecondaryCurves.arcs
+        // Pieces: the mesh edges, then per analytic shape its arcs (φ0 = 2π k / arcs).
+        var arcShape = [Int](), arcIndex = [Int]()
+        var uniform = [Double](repeating: 0, count: nEdges)
+        var guided = [Double](repeating: 0, count: nEdges)
+        var intervals = [EdgeLightIntervals?](repeating: nil, count: nEdges)
+        var totalU = 0.0, totalG = 0.0
+        // Whether some of the points lie in front of the tangent plane (behind it
+        // too for BSDFs that transmit).
+        func inFront(_ x: Vec3, _ y: Vec3, _ z: Vec3? = nil) -> Bool {
+            var front = false, off = false
+            func look(_ q: Vec3) {
+                let d = q - p, h = dot(d, ng), tol = 1e-9 * d.length
+                if h > tol { front = true }
+                if abs(h) > tol { off = true }
+            }
+            look(x); look(y)
+            if let z { look(z) }
+            return oneSided ? front : off
+        }
+        for (i, e) in edges.enumerated() {
+            guard case .mesh(let m) = shapes[e.shape].geometry else { continue }
+            let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+            if !inFront(a, b) || !isSilhouette(e, from: p) { continue }
+            let mid = (a + b) * 0.5 - p
+            let w = (b - a).length / max(mid.lengthSquared, 1e-12)
+            uniform[i] = w
+            totalU += w
+            if !lightTriangles.isEmpty {
+                let li = EdgeLightIntervals(p: p, a: a, b: b, lights: lightTriangles)
+                if li.length > 0 {
+                    intervals[i] = li
+                    guided[i] = w * li.length
+                    totalG += guided[i]
+                }
+            }
+        }
+        for s in analytic {
+            let shape = shapes[s]
+            var ranges = 2
+            switch shape.geometry {
+            case .mesh: continue
+            case .sphere:
+                if (p - shape.placedCenter).length <= shape.radius * (1 + 1e-6) { continue }  // on or inside it
+                ranges = 1
+            case .disk: ranges = 1
+            case .cylinder(let c):
+                // The end circles, and the silhouette lines unless p lies inside the tube's extension.
+                let (base, axis, _, _) = Shape.cylinderFrame(c, shape.offset)
+                let q = p - base, radial = q - axis * dot(q, axis)
+                ranges = radial.length > shape.radius * (1 + 1e-6) ? 3 : 2
+            }
+            for k in 0..<ranges * arcs {
+                let phi0 = 2 * Double.pi * Double(k) / Double(arcs), phi1 = 2 * Double.pi * Double(k + 1) / Double(arcs)
+                let x0 = arcPoint(s, phi0, eye: p), x1 = arcPoint(s, 0.5 * (phi0 + phi1), eye: p), x2 = arcPoint(s, phi1, eye: p)
+                if !inFront(x0, x1, x2) { continue }
+                // The angle the arc spans as seen from p (two chords).
+                let d0 = (x0 - p).normalized, d1 = (x1 - p).normalized, d2 = (x2 - p).normalized
+                let w = acos(min(max(dot(d0, d1), -1), 1)) + acos(min(max(dot(d1, d2), -1), 1))
+                if !(w > 0) { continue }
+                arcShape.append(s)
+                arcIndex.append(k)
+                uniform.append(w)
+                totalU += w
+            }
+        }
+        if !(totalU > 0) { return nil }
+        let alpha = totalG > 0 ? 0.5 : 1.0
+        let u = sampler.next(), v = sampler.next()
+        var k: Int
+        var t: Double
+        if u < alpha {
+            k = pick(uniform, (u / alpha) * totalU)
+            t = v
+        } else {
+            k = pick(guided, ((u - alpha) / (1 - alpha)) * totalG)
+            guard let li = intervals[k] else { return nil }
+            t = li.sampleInside(v)
+        }
+        if uniform[k] == 0 { return nil }
+        var pdf = alpha * uniform[k] / totalU
+        if k < nEdges, let li = intervals[k], li.contains(t) {
+            pdf += (1 - alpha) * uniform[k] / totalG      // guided[k] / totalG / li.length
+        }
+        if k < nEdges {
+            let e = edges[k]
+            guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
+            let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+            return SecondaryCurvePoint(edge: k, shape: e.shape, s: t, point: a + (b - a) * t, tangent: b - a, pdf: pdf)
+        }
+        let s = arcShape[k - nEdges], j = arcIndex[k - nEdges]
+        let phi0 = 2 * Double.pi * Double(j) / Double(arcs), phi1 = 2 * Double.pi * Double(j + 1) / Double(arcs)
+        let phi = phi0 + (phi1 - phi0) * t
+        // ∂x/∂φ by central differences inside the arc (its ends may start another curve).
+        let h = 1e-6 * (phi1 - phi0)
+        let lo = max(phi - h, phi0), hi = min(phi + h, phi1)
+        let tangent = (arcPoint(s, hi, eye: p) - arcPoint(s, lo, eye: p)) * ((phi1 - phi0) / (hi - lo))
+        return SecondaryCurvePoint(edge: -1, shape: s, s: phi, point: arcPoint(s, phi, eye: p), tangent: tangent, pdf: pdf)
+    }
+
+    /// The index whose cumulative weight first exceeds `target` (weights ≥ 0).
+    private func pick(_ weights: [Double], _ target: Double) -> Int {
+        var k = 0, acc = 0.0
+        while k < weights.count - 1 && acc + weights[k] <= target { acc += weights[k]; k += 1 }
+        return k
+    }
+}
