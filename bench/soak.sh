@@ -127,7 +127,9 @@ soak_timed() {
         (cd "$dir/cut" && exec "$@" "${resume[@]}" >/dev/null 2>&1) &
         local pid=$!
         # A mean interval of a minute, or a twentieth of a shorter run.
-        local delay; delay=$(echo "scale=2; m = $planned / 20; if (m > 60) m = 60; m * (1000 + ($RANDOM % 1801) - 900) / 1000 + 0.5" | bc | sed 's/^[.]/0./')
+        # (RANDOM drawn here: inside $(...) it would not advance, and every delay would be the same.)
+        local r=$((RANDOM % 1801))
+        local delay; delay=$(echo "scale=2; m = $planned / 20; if (m > 60) m = 60; m * (100 + $r) / 1000 + 0.5" | bc | sed 's/^[.]/0./')
         (sleep $delay; kill -9 $pid 2>/dev/null) &
         local killer=$!
         wait $pid && status=0 || status=$?
