@@ -70,27 +70,18 @@ def small_sensor(scene, width, height):
     film = sensor.film()
     text = str(film.rfilter()).lower()
     kind = next(k for k in ['box', 'tent', 'gaussian'] if text.startswith(k))
-    if 'orthographic' in str(sensor).lower().split('[')[0]:
-        return mi.load_dict({
-            'type': 'orthographic',
-            'near_clip': float(sensor.near_clip()),
-            'far_clip': float(sensor.far_clip()),
-            'to_world': mi.ScalarTransform4f(np.array(params['to_world'].matrix).reshape(4, 4).tolist()),
-            'film': {'type': 'hdrfilm', 'width': width, 'height': height, 'rfilter': {'type': kind},
-                     'pixel_format': 'rgb'},
-            'sampler': {'type': 'independent'},
-        })
-    return mi.load_dict({
-        'type': 'perspective',
-        'fov': float(np.array(params['x_fov']).ravel()[0]),
-        'fov_axis': 'x',
+    common = {
         'near_clip': float(sensor.near_clip()),
         'far_clip': float(sensor.far_clip()),
         'to_world': mi.ScalarTransform4f(np.array(params['to_world'].matrix).reshape(4, 4).tolist()),
         'film': {'type': 'hdrfilm', 'width': width, 'height': height, 'rfilter': {'type': kind},
                  'pixel_format': 'rgb'},
         'sampler': {'type': 'independent'},
-    })
+    }
+    if 'orthographic' in str(sensor).lower().split('[')[0]:
+        return mi.load_dict({'type': 'orthographic', **common})
+    return mi.load_dict({'type': 'perspective', 'fov': float(np.array(params['x_fov']).ravel()[0]), 'fov_axis': 'x',
+                         **common})
 
 
 def spectra():

@@ -30,6 +30,7 @@ extension Scene {
                 // A sphere seen from outside: a direction in the cone it subtends, weight L / pdf.
                 let d = cone.p - si.p
                 let dist = T.sqrt(d.lengthSquared)
+                if !(dist.primal > 0) || dot(cone.n, d).primal >= 0 { return nil }
                 return EmitterSample(wi: d / dist, distance: dist.primal, weight: a.radiance * cone.solidAngle * scale,
                                      pdf: 1 / (cone.solidAngle.primal * Double(count)), isDelta: false)
             }
@@ -120,7 +121,8 @@ extension Scene {
     /// for cones under 1.5°), the point where it meets the sphere, its unit normal and the cone's solid
     /// angle 2π (1 − cos θmax) (1 / pdf). Every value is in `T`: the point moves with the sphere's
     /// centre and radius and with `from`, and the solid angle is the sample's Jacobian. Nil when shape
-    /// `s` is no sphere, has flipped normals, or `from` lies inside it (those are sampled by area).
+    /// `s` is no sphere, has flipped normals, or `from` lies inside it or on its surface (those are sampled
+    /// by area).
     @inlinable
     public func sampleSphereCone(_ s: Int, from: Vector3<T>, _ u: (Double, Double)) -> (p: Vector3<T>, n: Vector3<T>, solidAngle: T)? {
         shapes.withUnsafeBufferPointer { shapes -> (p: Vector3<T>, n: Vector3<T>, solidAngle: T)? in
@@ -166,8 +168,10 @@ extension Scene {
     }
 
     /// A point is outside a sphere when its squared distance from the centre exceeds this times the
-    /// squared radius: points on the surface count as outside, as in Mitsuba (radius × (1 − ε)).
-    @usableFromInline static var sphereOutside: Double { (1 - 1e-7) * (1 - 1e-7) }
+    /// squared radius. Points on the surface are not: seen from there the cone is a half-space whose
+    /// samples all fall on the point itself (Mitsuba, which counts them as outside, gives them pdf 0);
+    /// sampled by area, the sphere's own light is correctly behind them.
+    @usableFromInline static var sphereOutside: Double { (1 + 1e-6) * (1 + 1e-6) }
 }
 
 /// The power heuristic with exponent 2 (Veach 1997), as Mitsuba's `mis_weight`.
