@@ -20,7 +20,7 @@ import numpy as np
 def render_passes(scene, spp, passes, sensor=None):
     """The passes' RGB images, shape (passes, height, width, 3)."""
     sensor = sensor if sensor is not None else scene.sensors()[0]
-    return np.stack([np.array(mi.render(scene, sensor=sensor, spp=spp // passes, seed=k))[:, :, :3]
+    return np.stack([np.array(mi.render(scene, sensor=sensor, spp=max(spp // passes, 1), seed=k))[:, :, :3]
                      for k in range(passes)])
 
 
