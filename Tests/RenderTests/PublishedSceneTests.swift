@@ -93,7 +93,7 @@ struct PublishedComparison: Sendable, CustomTestStringConvertible {
     /// DiffRay's samples per pixel, rendered as 32 independent sub-renders for its variance.
     var spp: Int = 1024
     /// Why the case fails the z-test, when it does (docs/compatibility.md); the test then expects it to fail.
-    var knownIssue: Comment? = nil
+    var knownDifference: Comment? = nil
     var testDescription: String { reference }
 }
 
@@ -146,10 +146,10 @@ let regressionComparisons: [PublishedComparison] = [
     ("texture-interp-direct", "texture_interp/test_texture_interp_direct.xml", 24, 24),
     ("various-shapes", "various_shapes/test_various_shapes.xml", 24, 24),
 ].map { PublishedComparison(reference: $0.0, path: "tests/scenes/" + $0.1, width: $0.2, height: $0.3,
-                             knownIssue: regressionIssues[$0.0]) }
+                             knownDifference: regressionDifferences[$0.0]) }
 
 /// Regression scenes that render but fail Mitsuba's z-test, with what differs.
-let regressionIssues: [String: Comment] = [
+let regressionDifferences: [String: Comment] = [
     "bsdf-spheres-normalmap": Comment(rawValue: "normalmap (a raw JPEG) over roughplastic with a textured diffuse "
         + "reflectance: 764 of 768 tests accept at 1024 spp, 765 at 4096 spp (other pixels): unexplained"),
     "bsdf-spheres-principled1": Comment(rawValue: "principled with checkerboard anisotropic, metallic, clearcoat and sheen "
@@ -204,8 +204,8 @@ func loadSmall(_ c: PublishedComparison) throws -> Scene<Double> {
               + comparison.meanRelative.map { String(format: "%.4f", $0) }.joined(separator: " ")
               + ", image means " + zip(comparison.mean, comparison.referenceMean).map { String(format: "%.5g/%.5g", $0, $1) }
               .joined(separator: " "))
-        if let issue = c.knownIssue {
-            withKnownIssue(issue) { #expect(z.passes, "\(c.reference): \(z)") }
+        if let difference = c.knownDifference {
+            withKnownIssue(difference) { #expect(z.passes, "\(c.reference): \(z)") }
         } else {
             #expect(z.passes, "\(c.reference): \(z)")
         }
