@@ -6,9 +6,11 @@
 #   tools/make-references.sh            all references
 #   tools/make-references.sh NAME...    only these (e.g. bsdf-plastic materials)
 #   tools/make-references.sh published  only the published Mitsuba scenes of scenes/published/:
-#                                       Tests/Fixtures/references/published-<name>.exr, rendered small by
-#                                       tools/published_references.py (SPP 4096 unless SPP is set); it also
-#                                       prints the RGB Mitsuba makes of the spectra SceneFileTests checks
+#                                       Tests/Fixtures/references/published-<name>.exr and -var.exr, rendered
+#                                       small by tools/published_references.py (SPP 65536 unless SPP is set);
+#                                       it also prints the RGB Mitsuba makes of the spectra SceneFileTests checks
+# The references of Tests/Fixtures/scenes and scenes/ are 16 passes (tools/mitsuba_passes.py): <name>.exr
+# their mean, <name>-var.exr the variance of that mean, which the tests' z-test uses.
 #   environment: SPP (16384), OUT (Tests/Fixtures/references), MITSUBA_REF (the tool's path)
 # Scenes are regenerated first by tools/make-test-scenes.py (pure Python), the published
 # scenes' stand-in assets by tools/make-published-assets.py (pure Python). Without the
@@ -17,6 +19,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MITSUBA=${MITSUBA_REF:-$(cd .. && pwd)/shared/tools/mitsuba-ref}
 out=${OUT:-Tests/Fixtures/references}
+# Python with Mitsuba: the same virtual environment as mitsuba-ref (it builds it on first use).
+mitsuba_python() {
+  "$MITSUBA" --help >/dev/null 2>&1 || true
+  local home=${DIFFRAY_ANCHORS:-$HOME/.cache/diffray-anchors}
+  DRJIT_LIBLLVM_PATH=$(find "$home/venv" -name 'libLLVM.so*' | head -n 1) "$home/venv/bin/python" "$@"
+}
 if [[ ${1:-} == published ]]; then
   python3 tools/make-published-assets.py >/dev/null
   if [[ ! -x $MITSUBA ]]; then
@@ -24,11 +32,7 @@ if [[ ${1:-} == published ]]; then
     exit 0
   fi
   mkdir -p "$out"
-  # The same virtual environment as mitsuba-ref (it builds it on first use).
-  "$MITSUBA" --help >/dev/null 2>&1 || true
-  home=${DIFFRAY_ANCHORS:-$HOME/.cache/diffray-anchors}
-  DRJIT_LIBLLVM_PATH=$(find "$home/venv" -name 'libLLVM.so*' | head -n 1) \
-    "$home/venv/bin/python" tools/published_references.py "$out" "${SPP:-4096}" "${@:2}"
+  mitsuba_python tools/published_references.py "$out" "${SPP:-65536}" "${@:2}"
   exit 0
 fi
 SPP=${SPP:-16384}
@@ -52,9 +56,11 @@ table() {
 
 table | while IFS='|' read -r name file defines; do
   if [[ $# -gt 0 ]] && [[ ! " $* " == *" $name "* ]]; then continue; fi
+  # 16 passes: the mean and its variance (<name>-var.exr) for the z-test.
   # shellcheck disable=SC2086
-  "$MITSUBA" render "$file" "$out/$name.exr.tmp.exr" --spp "$SPP" $defines >/dev/null
-  mv "$out/$name.exr.tmp.exr" "$out/$name.exr"
+  mitsuba_python tools/mitsuba_passes.py "$file" "$out/$name.tmp.exr" "$SPP" ${defines//-D /} >/dev/null
+  mv "$out/$name.tmp-var.exr" "$out/$name-var.exr"
+  mv "$out/$name.tmp.exr" "$out/$name.exr"
   echo "$name: $(du -h "$out/$name.exr" | cut -f1)"
 done
 

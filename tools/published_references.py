@@ -8,6 +8,10 @@ and a film of the case's size. DiffRay's test (PublishedSceneTests) makes the
 same small sensor. Also prints the RGB Mitsuba makes of a few spectra, which
 SceneFileTests' spectrum test holds.
 
+Every reference is rendered as PASSES (16) independent passes (tools/mitsuba_passes.py):
+published-<name>.exr holds their mean, published-<name>-var.exr the variance of
+that mean per pixel and channel, which the tests' z-test uses.
+
   python published_references.py OUT_DIR SPP [NAME...]
 """
 import os
@@ -15,6 +19,8 @@ import sys
 
 import mitsuba as mi
 import numpy as np
+
+from mitsuba_passes import render_passes, write_mean_variance
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 PUB = os.path.join(ROOT, 'scenes/published/mitsuba-data')
@@ -33,6 +39,28 @@ CASES = [
     ('spot-no-texture', 'docs/scenes/emitter_spot_no_texture.xml', (16, 12), {}),
     ('infinite-mirrors', 'tests/scenes/infinite_mirrors/scene.xml', (16, 16), {}),
     ('direct-both', 'docs/scenes/integrator_direct_both.xml', (16, 12), {}),
+    # Mitsuba's render regression scenes (tests/scenes/), films shrunk with their aspect ratio kept.
+    ('bsdf-spheres-arealight', 'tests/scenes/bsdf_spheres/test_arealight.xml', (24, 24), {}),
+    ('bsdf-spheres-constant', 'tests/scenes/bsdf_spheres/test_constant.xml', (24, 24), {}),
+    ('bsdf-spheres-envmap', 'tests/scenes/bsdf_spheres/test_envmap.xml', (24, 24), {}),
+    ('bsdf-spheres-pointlight', 'tests/scenes/bsdf_spheres/test_pointlight.xml', (24, 24), {}),
+    ('bsdf-spheres-normalmap', 'tests/scenes/bsdf_spheres/test_normalmap.xml', (16, 16), {}),
+    ('bsdf-spheres-principled1', 'tests/scenes/bsdf_spheres/test_texturedprincipled1.xml', (16, 16), {}),
+    ('bsdf-spheres-principled2', 'tests/scenes/bsdf_spheres/test_texturedprincipled2.xml', (16, 16), {}),
+    ('floating-sphere-directional', 'tests/scenes/floating_sphere/test_directional.xml', (16, 16), {}),
+    ('floating-sphere-directional-direct', 'tests/scenes/floating_sphere/test_directional_direct.xml', (16, 16), {}),
+    ('instancing-path', 'tests/scenes/instancing/test_instancing_path.xml', (16, 16), {}),
+    ('mesh-attributes-1-face', 'tests/scenes/mesh_attributes/test_mesh_attributes_1_face_direct.xml', (16, 16), {}),
+    ('mesh-attributes-3-face', 'tests/scenes/mesh_attributes/test_mesh_attributes_3_face_direct.xml', (16, 16), {}),
+    ('mesh-attributes-3-vertex', 'tests/scenes/mesh_attributes/test_mesh_attributes_3_vertex_direct.xml', (16, 16), {}),
+    ('orthographic', 'tests/scenes/orthographic_sensor/test_orthographic.xml', (20, 12), {}),
+    ('projector-constant', 'tests/scenes/projector/test_projector_constant_direct.xml', (16, 16), {}),
+    ('projector-textured', 'tests/scenes/projector/test_projector_textured_direct.xml', (16, 16), {}),
+    ('spot', 'tests/scenes/spot_light/test_spot.xml', (16, 16), {}),
+    ('spot-direct', 'tests/scenes/spot_light/test_spot_direct.xml', (16, 16), {}),
+    ('texture-interp', 'tests/scenes/texture_interp/test_texture_interp.xml', (24, 24), {}),
+    ('texture-interp-direct', 'tests/scenes/texture_interp/test_texture_interp_direct.xml', (24, 24), {}),
+    ('various-shapes', 'tests/scenes/various_shapes/test_various_shapes.xml', (24, 24), {}),
 ]
 
 
@@ -42,17 +70,18 @@ def small_sensor(scene, width, height):
     film = sensor.film()
     text = str(film.rfilter()).lower()
     kind = next(k for k in ['box', 'tent', 'gaussian'] if text.startswith(k))
-    return mi.load_dict({
-        'type': 'perspective',
-        'fov': float(np.array(params['x_fov']).ravel()[0]),
-        'fov_axis': 'x',
+    common = {
         'near_clip': float(sensor.near_clip()),
         'far_clip': float(sensor.far_clip()),
         'to_world': mi.ScalarTransform4f(np.array(params['to_world'].matrix).reshape(4, 4).tolist()),
         'film': {'type': 'hdrfilm', 'width': width, 'height': height, 'rfilter': {'type': kind},
                  'pixel_format': 'rgb'},
         'sampler': {'type': 'independent'},
-    })
+    }
+    if 'orthographic' in str(sensor).lower().split('[')[0]:
+        return mi.load_dict({'type': 'orthographic', **common})
+    return mi.load_dict({'type': 'perspective', 'fov': float(np.array(params['x_fov']).ravel()[0]), 'fov_axis': 'x',
+                         **common})
 
 
 def spectra():
@@ -77,6 +106,7 @@ def spectra():
 
 def main():
     out, spp = sys.argv[1], int(sys.argv[2])
+    passes = int(os.environ.get('PASSES', '16'))
     only = sys.argv[3:]
     mi.set_variant(os.environ.get('MITSUBA_VARIANT', 'llvm_ad_rgb'))
     spectra()
@@ -84,9 +114,8 @@ def main():
         if only and name not in only:
             continue
         scene = mi.load_file(os.path.join(PUB, path), **defines)
-        image = mi.render(scene, sensor=small_sensor(scene, w, h), spp=spp, seed=1)
         target = os.path.join(out, 'published-%s.exr' % name)
-        mi.Bitmap(image).write(target)
+        write_mean_variance(render_passes(scene, spp, passes, small_sensor(scene, w, h)), target)
         print(name, target)
 
 

@@ -26,6 +26,14 @@ extension Scene {
         if let l = pointLights[k] { return sample(point: l, from: si, scale: scale) }
         switch emitters[k] {
         case .area(let a):
+            if let cone = sampleSphereCone(a.shape, from: si.p, u) {
+                // A sphere seen from outside: a direction in the cone it subtends, weight L / pdf.
+                let d = cone.p - si.p
+                let dist = T.sqrt(d.lengthSquared)
+                if !(dist.primal > 0) || dot(cone.n, d).primal >= 0 { return nil }
+                return EmitterSample(wi: d / dist, distance: dist.primal, weight: a.radiance * cone.solidAngle * scale,
+                                     pdf: 1 / (cone.solidAngle.primal * Double(count)), isDelta: false)
+            }
             let (p, n, area) = samplePoint(on: a.shape, u)
             let d = p - si.p
             let dist2 = d.lengthSquared
@@ -92,6 +100,7 @@ extension Scene {
     /// direction from `from` to the area-light point `si`.
     @inlinable
     public func areaEmitterPdf(_ si: SurfaceInteraction<T>, from: Vec3, direction: Vec3) -> Double {
+        if let solidAngle = sphereConeSolidAngle(si.shape, from: from) { return 1 / (solidAngle * Double(emitters.count)) }
         let dist2 = (si.p.primal - from).lengthSquared
         let cosL = abs(dot(si.ng.primal, direction))
         if cosL <= 0 { return 0 }
@@ -104,6 +113,65 @@ extension Scene {
     public func environmentPdf(_ k: Int, _ d: Vec3) -> Double {
         emitters[k].environmentPdf(d) / Double(emitters.count)
     }
+}
+
+extension Scene {
+    /// Mitsuba's `sphere` `sample_direction` from a point outside the sphere: a direction uniform in
+    /// the cone the sphere subtends (the visible-sphere construction of Akalin, with Mitsuba's series
+    /// for cones under 1.5°), the point where it meets the sphere, its unit normal and the cone's solid
+    /// angle 2π (1 − cos θmax) (1 / pdf). Every value is in `T`: the point moves with the sphere's
+    /// centre and radius and with `from`, and the solid angle is the sample's Jacobian. Nil when shape
+    /// `s` is no sphere, has flipped normals, or `from` lies inside it or on its surface (those are sampled
+    /// by area).
+    @inlinable
+    public func sampleSphereCone(_ s: Int, from: Vector3<T>, _ u: (Double, Double)) -> (p: Vector3<T>, n: Vector3<T>, solidAngle: T)? {
+        shapes.withUnsafeBufferPointer { shapes -> (p: Vector3<T>, n: Vector3<T>, solidAngle: T)? in
+            let shape = shapes.baseAddress! + s
+            guard case .sphere = shape.pointee.geometry, !shape.pointee.flipNormals else { return nil }
+            let centre = shape.pointee.placedCenter, radius = shape.pointee.radius
+            let toCentre = centre - from
+            let dc2 = toCentre.lengthSquared
+            if !(dc2.primal > Scene.sphereOutside * radius.primal * radius.primal) { return nil }
+            let invDistance = 1 / T.sqrt(dc2)
+            let sinMax2 = radius * radius * invDistance * invDistance
+            let cosMax = Fresnel.safeSqrt(1 - sinMax2)  // sin θmax may round above 1 on the surface
+            // sin² θ of the sampled direction, measured from the axis of the cone.
+            let sin2 = sinMax2.primal > 0.00068523
+                ? 1 - (1 + (cosMax - 1) * T(u.0)) * (1 + (cosMax - 1) * T(u.0))
+                : sinMax2 * T(u.0)
+            let cosTheta = Fresnel.safeSqrt(1 - sin2)
+            // The angle at the centre between the axis and the sampled point.
+            let cosAlpha = sin2 / (radius * invDistance)
+                + cosTheta * Fresnel.safeSqrt(1 - sin2 / sinMax2)
+            let sinAlpha = Fresnel.safeSqrt(1 - cosAlpha * cosAlpha)
+            let phi = 2 * Double.pi * u.1
+            let local = Vector3<T>(T(cos(phi)) * sinAlpha, T(sin(phi)) * sinAlpha, cosAlpha)
+            let n = Frame(normal: -toCentre * invDistance).toWorld(local)
+            let solidAngle = T(2 * Double.pi) * sinMax2 / (1 + cosMax)
+            return (centre + n * radius, n, solidAngle)
+        }
+    }
+
+    /// The solid angle `sampleSphereCone` samples from `from` towards shape `s`, in doubles (nil when it
+    /// would not sample that shape by cone).
+    @inlinable
+    public func sphereConeSolidAngle(_ s: Int, from: Vec3) -> Double? {
+        shapes.withUnsafeBufferPointer { shapes -> Double? in
+            let shape = shapes.baseAddress! + s
+            guard case .sphere = shape.pointee.geometry, !shape.pointee.flipNormals else { return nil }
+            let radius = shape.pointee.radius.primal
+            let dc2 = (shape.pointee.placedCenter.primal - from).lengthSquared
+            if !(dc2 > Scene.sphereOutside * radius * radius) { return nil }
+            let sinMax2 = radius * radius / dc2
+            return 2 * Double.pi * sinMax2 / (1 + Swift.max(1 - sinMax2, 0).squareRoot())
+        }
+    }
+
+    /// A point is outside a sphere when its squared distance from the centre exceeds this times the
+    /// squared radius. Points on the surface are not: seen from there the cone is a half-space whose
+    /// samples all fall on the point itself (Mitsuba, which counts them as outside, gives them pdf 0);
+    /// sampled by area, the sphere's own light is correctly behind them.
+    @usableFromInline static var sphereOutside: Double { (1 + 1e-6) * (1 + 1e-6) }
 }
 
 /// The power heuristic with exponent 2 (Veach 1997), as Mitsuba's `mis_weight`.

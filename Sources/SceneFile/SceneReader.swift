@@ -304,11 +304,15 @@ struct SceneReader {
     }
 
     /// The error for a tag DiffRay does not read, naming participating media
-    /// as such.
+    /// and animations as such.
     static func unknownTag(_ node: XMLNode, in parent: String, supported: [String]) -> SceneFileError {
         if ["medium", "phase", "volume"].contains(node.name) {
             return SceneFileError("<\(node.name)> is not supported: DiffRay renders no participating media (no medium, phase or volume; "
                                   + "remove the medium or render the scene in Mitsuba)", at: node.location)
+        }
+        if node.name == "animation" {
+            return SceneFileError("<animation> is not supported: DiffRay renders no motion (no animated transforms, motion blur "
+                                  + "or rolling shutter; give a fixed <transform> or render the scene in Mitsuba)", at: node.location)
         }
         return SceneFileError("unknown tag <\(node.name)> in <\(parent)> (supported: " + supported.joined(separator: ", ") + ")",
                               at: node.location)

@@ -1,6 +1,8 @@
 import Foundation
 import Geometry
+import ImageIO
 import Render
+import TestSupport
 import Testing
 
 /// One BSDF evaluation Mitsuba 3 computed: the BSDF's XML, wi, wo, eval (times cos θo) and pdf.
@@ -43,4 +45,37 @@ func expectAgreement(_ cmp: ImageComparison, _ label: String, meanError: Double 
         #expect(cmp.meanRelative[k] <= meanError, "\(label) channel \(k): mean relative error; \(summary)", sourceLocation: sourceLocation)
         #expect(cmp.maxRelative[k] <= maxError, "\(label) channel \(k): max relative error; \(summary)", sourceLocation: sourceLocation)
     }
+}
+
+/// A render as the mean of `passes` independent sub-renders (seeds `seed`, `seed + 1`, ...) of
+/// `spp / passes` samples each, with the variance of that mean per pixel and channel: the sub-renders'
+/// sample variance over `passes`. What the z-test needs of DiffRay's side.
+func renderWithVariance(_ scene: Scene<Double>, spp: Int, passes: Int = 32, seed: UInt64 = 7) -> (image: Image, variance: [Double]) {
+    precondition(spp % passes == 0, "spp \(spp) is not a multiple of \(passes) passes")
+    let n = scene.film.width * scene.film.height * 3
+    var sum = [Double](repeating: 0, count: n), squares = [Double](repeating: 0, count: n)
+    for k in 0..<passes {
+        let pass = scene.render(RenderOptions(samplesPerPixel: spp / passes, seed: seed &+ UInt64(k), threads: 2)).0
+        for i in 0..<n {
+            let v = Double(pass.pixels[i])
+            sum[i] += v
+            squares[i] += v * v
+        }
+    }
+    let m = Double(passes)
+    let mean = sum.map { $0 / m }
+    let variance = (0..<n).map { i in max(squares[i] - m * mean[i] * mean[i], 0) / (m - 1) / m }
+    return (Image(width: scene.film.width, height: scene.film.height, pixels: mean.map { Float($0) }), variance)
+}
+
+/// Mitsuba's z-test (`ZTest`) of a render with its variance against a Mitsuba reference
+/// `path` (the mean of its passes) and `path` with `-var` before `.exr` (the variance of that mean).
+func zTestAgainstReference(_ rendered: (image: Image, variance: [Double]), reference path: String, spp: Int) throws -> ZTest {
+    let reference = try Image.read(from: path)
+    let variance = try Image.read(from: String(path.dropLast(4)) + "-var.exr")
+    try #require(reference.hasSameSize(as: rendered.image) && variance.hasSameSize(as: rendered.image),
+                 "\(path): reference \(reference.width)x\(reference.height), rendered \(rendered.image.width)x\(rendered.image.height)")
+    return ZTest(values: rendered.image.pixels.map(Double.init), variances: rendered.variance,
+                 reference: reference.pixels.map(Double.init), referenceVariances: variance.pixels.map(Double.init),
+                 samplesPerPixel: spp)
 }

@@ -2,6 +2,7 @@ import Foundation
 import ImageIO
 import Render
 import SceneFile
+import TestSupport
 import Testing
 
 /// The scene files Mitsuba's own data repository publishes (scenes/published/,
@@ -46,7 +47,40 @@ let publishedScenes: [PublishedScene] = [
     PublishedScene(path: "tests/scenes/participating_media/test_surf_area_light.xml",
                    outcome: .fails(["test-scene-base.xml:5:", "unsupported <integrator> plugin 'volpath'",
                                     "no participating media"])),
-]
+] + regressionScenes
+
+/// Mitsuba's render regression scenes (`tests/scenes/*/test_*.xml` of its data repository) beyond
+/// the four above: the ones that render are compared in `regressionComparisons`.
+let regressionScenes: [PublishedScene] = regressionComparisons.map {
+    PublishedScene(path: $0.path, outcome: .renders(reference: $0.reference))
+} + [
+    // Anisotropic roughness, a spectrum plugin, and a property of Mitsuba's bitmap DiffRay lacks.
+    ("bsdf_spheres/test_normalmap_identity_roughconductor_path.xml", ["8:40:", "<spectrum type=\"srgb\">", "not supported"]),
+    ("bsdf_spheres/test_normalmap_roughconductor_path.xml", ["11:17:", "has no property 'format'"]),
+    ("mesh_tangents/test_tangent_pole_path.xml", ["23:13:", "<bsdf type=\"roughconductor\"> has no property 'alpha_u'"]),
+    ("vertex_tangents/test_anisotropic_tangents_path.xml", ["56:9:", "has no property 'alpha_u'"]),
+    // A capitalised plugin name, which Mitsuba 3.9.1 refuses as well.
+    ("bsdf_spheres/test_texturedprincipledthin.xml", ["38:5:", "unsupported <shape> plugin 'Rectangle'"]),
+    // Textured area lights, signed distance fields, motion.
+    ("various_emitters/test_various_emitters.xml", ["87:9:", "area emitter: 'radiance' must be a constant colour"]),
+    ("various_emitters/test_various_emitters_ptracer.xml", ["93:9:", "area emitter: 'radiance' must be a constant colour"]),
+    ("various_shapes/test_various_shapes_path.xml", ["141:9:", "unsupported <shape> plugin 'sdfgrid'"]),
+    ("motion_blur/test_simple_motion_path.xml", ["13:9:", "has no property 'shutter_close'"]),
+    ("motion_blur/test_complex_motion_path.xml", ["13:9:", "has no property 'shutter_close'"]),
+    ("motion_blur/test_emitters_path.xml", ["13:9:", "has no property 'shutter_close'"]),
+    ("rolling_shutter/test_rolling_shutter_path.xml", ["fragments/scene.xml:8:9:", "<animation> is not supported"]),
+    ("rolling_shutter/test_rolling_shutter_ptracer.xml", ["fragments/scene.xml:8:9:", "<animation> is not supported"]),
+    // Participating media.
+    ("participating_media/test_hetero_sigmat.xml", ["9:5:", "<medium> is not supported"]),
+    ("participating_media/test_homo_dielectric_envmap.xml", ["9:5:", "<medium> is not supported"]),
+    ("participating_media/test_homo_emitter_inside_medium.xml", ["10:5:", "<medium> is not supported"]),
+    ("participating_media/test_homo_null_envmap.xml", ["9:5:", "<medium> is not supported"]),
+    ("participating_media/test_homo_spectral_sigmat.xml", ["9:5:", "<medium> is not supported"]),
+].map { PublishedScene(path: "tests/scenes/" + $0.0, outcome: .fails($0.1)) }
+
+/// As Mitsuba's render tests load them: with the samples per pixel given (the motion-blur
+/// scenes have no default for `spp`).
+let publishedDefines = ["spp": "4"]
 
 /// One published scene rendered small: the film is `width` x `height`, the
 /// field of view the one the scene's own film gives, as
@@ -56,48 +90,72 @@ struct PublishedComparison: Sendable, CustomTestStringConvertible {
     var path: String
     var width: Int, height: Int
     var defines: [String: String] = [:]
-    var spp: Int
-    var maxError: Double = 0.25
-    /// The bound on the mean relative error per channel (1 % unless the case says why).
-    var meanError: Double = referenceMeanThreshold
-    /// The bound on the relative difference of the image means per channel.
-    var imageMeanError: Double = 0.01
+    /// DiffRay's samples per pixel, rendered as 32 independent sub-renders for its variance.
+    var spp: Int = 1024
+    /// Why the case fails the z-test, when it does (docs/compatibility.md); the test then expects it to fail.
+    var knownDifference: Comment? = nil
     var testDescription: String { reference }
 }
 
-/// Sizes and -D values as in tools/published_references.py; its references
-/// have 65536 spp. DiffRay's spp keep the noise of the mean relative error
-/// under half the 1% threshold: about 12 M paths in all.
+/// Sizes and -D values as in tools/published_references.py; its references are
+/// 16 passes of 4096 spp (65536 spp) with their variance. Every case must pass
+/// Mitsuba's z-test (`ZTest`).
 let publishedComparisons: [PublishedComparison] = [
     PublishedComparison(reference: "cbox-spectral", path: "docs/scenes/variants_cbox_spectral.xml", width: 16, height: 16,
-                        defines: ["max_depth": "6"], spp: 16384),
-    PublishedComparison(reference: "conductor-gold", path: "docs/scenes/bsdf_conductor_gold.xml", width: 16, height: 12, spp: 4096),
-    PublishedComparison(reference: "conductor-aluminium", path: "docs/scenes/bsdf_conductor_aluminium.xml", width: 16, height: 12,
-                        spp: 4096),
-    PublishedComparison(reference: "dielectric-diamond", path: "docs/scenes/bsdf_dielectric_diamond.xml", width: 16, height: 12,
-                        spp: 4096, maxError: 0.5),
+                        defines: ["max_depth": "6"]),
+    PublishedComparison(reference: "conductor-gold", path: "docs/scenes/bsdf_conductor_gold.xml", width: 16, height: 12),
+    PublishedComparison(reference: "conductor-aluminium", path: "docs/scenes/bsdf_conductor_aluminium.xml", width: 16, height: 12),
+    // Caustics through the diamond, fireflies in the mirrors, two spot lights at unlimited depth: heavy-tailed
+    // pixels, whose variance 32 sub-renders of 1024 spp underestimate; at 4096 spp they pass.
+    PublishedComparison(reference: "dielectric-diamond", path: "docs/scenes/bsdf_dielectric_diamond.xml", width: 16, height: 12, spp: 4096),
     PublishedComparison(reference: "ply-bunny", path: "docs/scenes/shape_ply_bunny.xml", width: 16, height: 12,
-                        defines: ["max_depth": "6"], spp: 4096),
+                        defines: ["max_depth": "6"]),
     PublishedComparison(reference: "ply-bunny-facet", path: "docs/scenes/shape_ply_bunny_facet.xml", width: 16, height: 12,
-                        defines: ["max_depth": "6"], spp: 4096),
+                        defines: ["max_depth": "6"]),
     PublishedComparison(reference: "sphere-basic", path: "docs/scenes/shape_sphere_basic.xml", width: 16, height: 12,
-                        defines: ["max_depth": "6"], spp: 4096),
-    PublishedComparison(reference: "disk", path: "docs/scenes/shape_disk.xml", width: 16, height: 12,
-                        defines: ["max_depth": "6"], spp: 4096),
+                        defines: ["max_depth": "6"]),
+    PublishedComparison(reference: "disk", path: "docs/scenes/shape_disk.xml", width: 16, height: 12, defines: ["max_depth": "6"]),
     PublishedComparison(reference: "rectangle", path: "docs/scenes/shape_rectangle.xml", width: 16, height: 12,
-                        defines: ["max_depth": "6"], spp: 4096),
-    // Unlimited depth under two spot lights: the noisiest case.
-    PublishedComparison(reference: "spot-no-texture", path: "docs/scenes/emitter_spot_no_texture.xml", width: 16, height: 12,
-                        spp: 32768),
-    PublishedComparison(reference: "infinite-mirrors", path: "tests/scenes/infinite_mirrors/scene.xml", width: 16, height: 16,
-                        spp: 4096),
-    // Small spherical lights seen in glossy plates: DiffRay samples a sphere light over its whole
-    // surface, Mitsuba over the cone it subtends, so DiffRay's image is noisier at equal spp.
-    // At 65536 spp (reference 1048576 spp) the mean relative error is 1.03 % per channel, noise-
-    // bound; the image means are 0.47–0.50 % above Mitsuba's, a difference not yet explained
-    // (docs/compatibility.md). The bounds hold what was measured, not the usual 1 %.
-    PublishedComparison(reference: "direct-both", path: "docs/scenes/integrator_direct_both.xml", width: 16, height: 12,
-                        spp: 65536, meanError: 0.015, imageMeanError: 0.01),
+                        defines: ["max_depth": "6"]),
+    PublishedComparison(reference: "spot-no-texture", path: "docs/scenes/emitter_spot_no_texture.xml", width: 16, height: 12, spp: 4096),
+    PublishedComparison(reference: "infinite-mirrors", path: "tests/scenes/infinite_mirrors/scene.xml", width: 16, height: 16, spp: 4096),
+    PublishedComparison(reference: "direct-both", path: "docs/scenes/integrator_direct_both.xml", width: 16, height: 12),
+    // Mitsuba's render regression scenes (tests/scenes/), their films shrunk with the aspect ratio kept.
+] + regressionComparisons
+
+let regressionComparisons: [PublishedComparison] = [
+    ("bsdf-spheres-arealight", "bsdf_spheres/test_arealight.xml", 24, 24),
+    ("bsdf-spheres-constant", "bsdf_spheres/test_constant.xml", 24, 24),
+    ("bsdf-spheres-envmap", "bsdf_spheres/test_envmap.xml", 24, 24),
+    ("bsdf-spheres-pointlight", "bsdf_spheres/test_pointlight.xml", 24, 24),
+    ("bsdf-spheres-normalmap", "bsdf_spheres/test_normalmap.xml", 16, 16),
+    ("bsdf-spheres-principled1", "bsdf_spheres/test_texturedprincipled1.xml", 16, 16),
+    ("bsdf-spheres-principled2", "bsdf_spheres/test_texturedprincipled2.xml", 16, 16),
+    ("floating-sphere-directional", "floating_sphere/test_directional.xml", 16, 16),
+    ("floating-sphere-directional-direct", "floating_sphere/test_directional_direct.xml", 16, 16),
+    ("instancing-path", "instancing/test_instancing_path.xml", 16, 16),
+    ("mesh-attributes-1-face", "mesh_attributes/test_mesh_attributes_1_face_direct.xml", 16, 16),
+    ("mesh-attributes-3-face", "mesh_attributes/test_mesh_attributes_3_face_direct.xml", 16, 16),
+    ("mesh-attributes-3-vertex", "mesh_attributes/test_mesh_attributes_3_vertex_direct.xml", 16, 16),
+    ("orthographic", "orthographic_sensor/test_orthographic.xml", 20, 12),
+    ("projector-constant", "projector/test_projector_constant_direct.xml", 16, 16),
+    ("projector-textured", "projector/test_projector_textured_direct.xml", 16, 16),
+    ("spot", "spot_light/test_spot.xml", 16, 16),
+    ("spot-direct", "spot_light/test_spot_direct.xml", 16, 16),
+    ("texture-interp", "texture_interp/test_texture_interp.xml", 24, 24),
+    ("texture-interp-direct", "texture_interp/test_texture_interp_direct.xml", 24, 24),
+    ("various-shapes", "various_shapes/test_various_shapes.xml", 24, 24),
+].map { PublishedComparison(reference: $0.0, path: "tests/scenes/" + $0.1, width: $0.2, height: $0.3,
+                             knownDifference: regressionDifferences[$0.0]) }
+
+/// Regression scenes that render but fail Mitsuba's z-test, with what differs.
+let regressionDifferences: [String: Comment] = [
+    "bsdf-spheres-normalmap": Comment(rawValue: "normalmap (a raw JPEG) over roughplastic with a textured diffuse "
+        + "reflectance: 764 of 768 tests accept at 1024 spp, 765 at 4096 spp (other pixels): unexplained"),
+    "bsdf-spheres-principled1": Comment(rawValue: "principled with checkerboard anisotropic, metallic, clearcoat and sheen "
+        + "weights on the mesh sphere: 740 of 768 tests accept, green image mean 1.5 % above Mitsuba's"),
+    "bsdf-spheres-principled2": Comment(rawValue: "principled with checkerboard anisotropic, spec_trans, clearcoat and sheen "
+        + "weights on the mesh sphere: 750 of 768 tests accept"),
 ]
 
 /// Loads a published scene with a small film and the scene's own horizontal field of view.
@@ -106,9 +164,11 @@ func loadSmall(_ c: PublishedComparison) throws -> Scene<Double> {
     var sensor = d.sensors[0]
     let filmIndex = try #require(sensor.children.firstIndex { $0.category == .film })
     let (width, height) = sensor.children[filmIndex].resolution
-    sensor.properties["fov"] = .float(sensor.horizontalFOV(aspect: Double(width) / Double(height)))
-    sensor.properties["fov_axis"] = .string("x")
-    sensor.properties["focal_length"] = nil
+    if sensor.type != "orthographic" {
+        sensor.properties["fov"] = .float(sensor.horizontalFOV(aspect: Double(width) / Double(height)))
+        sensor.properties["fov_axis"] = .string("x")
+        sensor.properties["focal_length"] = nil
+    }
     sensor.children[filmIndex].properties["width"] = .integer(c.width)
     sensor.children[filmIndex].properties["height"] = .integer(c.height)
     d.sensors[0] = sensor
@@ -120,11 +180,11 @@ func loadSmall(_ c: PublishedComparison) throws -> Scene<Double> {
     func loadsOrNamesWhatIsMissing(_ p: PublishedScene) throws {
         switch p.outcome {
         case .renders:
-            let scene = try Scene.load(path: p.absolutePath)
+            let scene = try Scene.load(path: p.absolutePath, defines: publishedDefines)
             #expect(!scene.shapes.isEmpty)
         case .fails(let fragments):
             do {
-                _ = try Scene.load(path: p.absolutePath)
+                _ = try Scene.load(path: p.absolutePath, defines: publishedDefines)
                 Issue.record("\(p.path) loaded, expected an error with \(fragments)")
             } catch let e as SceneFileError {
                 #expect(!e.description.contains("\n"))
@@ -136,19 +196,18 @@ func loadSmall(_ c: PublishedComparison) throws -> Scene<Double> {
     @Test(arguments: publishedComparisons)
     func matchesMitsuba(_ c: PublishedComparison) throws {
         let scene = try loadSmall(c)
-        let image = scene.render(RenderOptions(samplesPerPixel: c.spp, seed: 7, threads: 2)).0
-        let reference = try Image.read(from: RenderFixtures.reference("published-" + c.reference))
-        try #require(reference.width == image.width && reference.height == image.height)
-        let comparison = ImageComparison(image, reference)
-        print("published \(c.reference): mean relative error " + comparison.meanRelative.map { String(format: "%.4f", $0) }.joined(separator: " ")
-              + ", max " + comparison.maxRelative.map { String(format: "%.3f", $0) }.joined(separator: " "))
-        for k in 0..<3 {
-            #expect(abs(comparison.mean[k] / comparison.referenceMean[k] - 1) <= c.imageMeanError,
-                    "\(c.reference) channel \(k): image mean \(comparison.mean[k]) against \(comparison.referenceMean[k])")
-            #expect(comparison.meanRelative[k] <= c.meanError,
-                    "\(c.reference) channel \(k): mean relative error \(comparison.meanRelative[k]) (means \(comparison.mean) vs \(comparison.referenceMean))")
-            #expect(comparison.maxRelative[k] <= c.maxError,
-                    "\(c.reference) channel \(k): max relative error \(comparison.maxRelative[k])")
+        let rendered = renderWithVariance(scene, spp: c.spp)
+        let path = RenderFixtures.reference("published-" + c.reference)
+        let z = try zTestAgainstReference(rendered, reference: path, spp: c.spp)
+        let comparison = ImageComparison(rendered.image, try Image.read(from: path))
+        print("published \(c.reference): \(z); mean relative error "
+              + comparison.meanRelative.map { String(format: "%.4f", $0) }.joined(separator: " ")
+              + ", image means " + zip(comparison.mean, comparison.referenceMean).map { String(format: "%.5g/%.5g", $0, $1) }
+              .joined(separator: " "))
+        if let difference = c.knownDifference {
+            withKnownIssue(difference) { #expect(z.passes, "\(c.reference): \(z)") }
+        } else {
+            #expect(z.passes, "\(c.reference): \(z)")
         }
     }
 }
