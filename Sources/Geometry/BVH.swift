@@ -222,7 +222,8 @@ extension BVH {
     /// search (equal distances may name a different one of the primitives).
     @inlinable
     public func intersect(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double = .infinity) -> Hit? {
-        if wide.isEmpty { return nil }
+        // A NaN ray meets nothing: its slab tests would pass every lane, empty ones included.
+        if wide.isEmpty || BVH.hasNaN(o, d) { return nil }
         let ray = WideRay(RayBox(o: o, d: d))
         var best = Hit(t: tMax, u: 0, v: 0, primitive: -1)
         var bestF = Float(best.t)
@@ -275,11 +276,15 @@ extension BVH {
         }
     }
 
+    /// Whether a ray's origin or direction holds a NaN (one sum: a NaN anywhere makes it NaN).
+    @inlinable @inline(__always)
+    static func hasNaN(_ o: Vec3, _ d: Vec3) -> Bool { (o.x + o.y + o.z + d.x + d.y + d.z).isNaN }
+
     /// Whether anything lies along `o + t d` for t in (tMin, tMax): shadow rays.
     /// The same walk as `intersect`, stopping at the first primitive hit, in no particular order.
     @inlinable
     public func occluded(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double) -> Bool {
-        if wide.isEmpty { return false }
+        if wide.isEmpty || BVH.hasNaN(o, d) { return false }
         let tMaxF = tMax.isFinite ? Float(tMax) : .infinity
         let ray = WideRay(RayBox(o: o, d: d))
         let onlyTriangles = self.onlyTriangles

@@ -55,6 +55,24 @@ struct BVHTests {
         expectBruteForceAgreement(bvh, triangles: tris, spheres: spheres, rays: 2000) { (rng.vector(5), rng.vector().normalized) }
     }
 
+    /// A ray holding a NaN (a degenerate sample upstream) meets nothing and
+    /// does not walk the tree's empty lanes.
+    @Test func nanRayMeetsNothing() throws {
+        var rng = TestRNG(state: 7)
+        var prims = [Primitive](), tris = [(Vec3, Vec3, Vec3)]()
+        for i in 0..<200 {
+            let c = rng.vector(3)
+            tris.append((c, c + rng.vector(0.4), c + rng.vector(0.4)))
+            prims.append(Primitive(kind: .triangle, shape: 0, index: Int32(i)))
+        }
+        let bvh = try BVH(primitives: prims, triangleVertices: { tris[Int($0.index)] }, spheres: [], disks: [])
+        let nan = Double.nan
+        for (o, d) in [(Vec3(nan, 0, 0), Vec3(0, 0, 1)), (Vec3(0, 0, -5), Vec3(0, nan, 1)), (Vec3(nan, nan, nan), Vec3(nan, nan, nan))] {
+            #expect(bvh.intersect(o: o, d: d) == nil)
+            #expect(!bvh.occluded(o: o, d: d, tMax: 1e30))
+        }
+    }
+
     /// A ray with a zero direction component that runs in the plane of a box's
     /// face (0 · ∞ = NaN in that axis's slab test) still finds the hits on the
     /// box's boundary, whichever axis and face it is.
