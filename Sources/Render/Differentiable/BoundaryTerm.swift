@@ -467,7 +467,15 @@ extension Scene where T == Double {
         var cdf = [Double](), total = 0.0
         for p in pieces { total += p.length; cdf.append(total) }
         let nPrimary = pieces.isEmpty ? 0 : max(1, Int((boundary.primarySamplesPerPixel * Double(W * H)).rounded()))
-        let analytic = analyticShapes
+        // A sphere that is an area light is sampled over the cone it subtends, the sample
+        // carried along as the sphere moves or grows: its own outline's boundary is in that
+        // interior derivative already, and sampling it here too counted it twice (twice the
+        // radius derivative of central differences). Its outline as an occluder of other
+        // lights is left out with it.
+        let analytic = analyticShapes.filter { s in
+            if case .sphere = shapes[s].geometry, shapes[s].emitter != nil, !shapes[s].flipNormals { return false }
+            return true
+        }
         let useSecondary = boundary.secondarySamplesPerPixel > 0 && !(edges.isEmpty && analytic.isEmpty)
             && edges.count <= boundary.maxSecondaryEdges
         let nSecondary = useSecondary ? max(1, Int((boundary.secondarySamplesPerPixel * Double(W * H)).rounded())) : 0
