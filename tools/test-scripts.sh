@@ -48,7 +48,11 @@ check "bench/compare-mitsuba.sh: the Mitsuba part" 0 "$compared" \
 check "bench/gradient-cost.sh" 0 '"reverse_ratio": [0-9.]+, "forward_ratio": [0-9.]+' \
   bench/gradient-cost.sh scenes/cornell-box.xml 8 1 1
 check "bench/gradient-spread.sh" 0 '"cost_ratio": [0-9.]+' \
-  bench/gradient-spread.sh scenes/box-on-floor.xml box.translate 1 2 4 1,1 -D res=8
+  bench/gradient-spread.sh scenes/box-on-floor.xml box.translate 1 2 4 1,1 4 -D res=8
+check "bench/gradient-components.sh" 0 '"secondary, deeper vertices": \{"mean": \[' \
+  bench/gradient-components.sh scenes/box-on-floor.xml box.translate 1 2 1,1 -D res=8
+check "bench/binary-vs-binary.sh refuses a missing binary (a full run takes minutes under callgrind)" 2 'usage: bench/binary-vs-binary.sh' \
+  bench/binary-vs-binary.sh only-one
 check "bench/reverse-memory.sh" 0 '"ratio": [0-9.]+' \
   bench/reverse-memory.sh scenes/cornell-box.xml 8
 check "bench/inverse-reflectance.sh" 0 'recovered \[.*max error [0-9.]+ (PASS|FAIL)' \
@@ -66,6 +70,8 @@ check "bench/mpi-scaling.sh" 0 'trebuchet +train trebuchet, 320 shots.*efficienc
   env RES=16 SPP=4 ITERS=2 SHOTS=320 EPISODES=1 PIXEL_EPISODES=1 PIXEL_RES=8 bench/mpi-scaling.sh 1
 check "bench/mpi-scaling.sh: the cart-pole and pendulum trainers" 0 'cartpole-envs +train cartpole --envs 25 --horizon 20, 1 episodes.*efficiency [0-9.]+ % \(CPU\); rank 0 sent [0-9]+ bytes per episode' \
   cat last.txt
+check "bench/soak.sh --minutes (timed mode, a few iterations)" 0 'soak optimize: .*identical to the uninterrupted run' \
+  env SOAK_ITERS=6 SOAK_EPISODES=3 bench/soak.sh --minutes 0.1 --train-minutes 0.1
 check "bench/mpi-model.py" 0 'communication exceeds compute from [0-9]+ nodes' \
   python3 bench/mpi-model.py
 check "tools/make-references.sh" 0 "$referenced" \
