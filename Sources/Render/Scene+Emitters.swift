@@ -127,7 +127,7 @@ extension Scene {
     public func sampleSphereCone(_ s: Int, from: Vector3<T>, _ u: (Double, Double)) -> (p: Vector3<T>, n: Vector3<T>, solidAngle: T)? {
         shapes.withUnsafeBufferPointer { shapes -> (p: Vector3<T>, n: Vector3<T>, solidAngle: T)? in
             let shape = shapes.baseAddress! + s
-            guard case .sphere = shape.pointee.geometry, !shape.pointee.flipNormals else { return nil }
+            guard shape.pointee.isConeSampled else { return nil }
             let centre = shape.pointee.placedCenter, radius = shape.pointee.radius
             let toCentre = centre - from
             let dc2 = toCentre.lengthSquared
@@ -158,7 +158,7 @@ extension Scene {
     public func sphereConeSolidAngle(_ s: Int, from: Vec3) -> Double? {
         shapes.withUnsafeBufferPointer { shapes -> Double? in
             let shape = shapes.baseAddress! + s
-            guard case .sphere = shape.pointee.geometry, !shape.pointee.flipNormals else { return nil }
+            guard shape.pointee.isConeSampled else { return nil }
             let radius = shape.pointee.radius.primal
             let dc2 = (shape.pointee.placedCenter.primal - from).lengthSquared
             if !(dc2 > Scene.sphereOutside * radius * radius) { return nil }
@@ -225,5 +225,15 @@ extension Shape {
         }
         if s.pointee.flipNormals { n = -n }
         return (p, n, area)
+    }
+}
+
+extension Shape {
+    /// Whether, as an area light, this shape is sampled over the cone it subtends from a point
+    /// outside it (`Scene.sampleSphereCone`): a sphere whose normals point outwards.
+    @inlinable
+    public var isConeSampled: Bool {
+        if case .sphere = geometry { return !flipNormals }
+        return false
     }
 }

@@ -472,10 +472,7 @@ extension Scene where T == Double {
         // interior derivative already, and sampling it here too counted it twice (twice the
         // radius derivative of central differences). Its outline as an occluder of other
         // lights is left out with it.
-        let analytic = analyticShapes.filter { s in
-            if case .sphere = shapes[s].geometry, shapes[s].emitter != nil, !shapes[s].flipNormals { return false }
-            return true
-        }
+        let analytic = analyticShapes.filter { !(shapes[$0].emitter != nil && shapes[$0].isConeSampled) }
         let useSecondary = boundary.secondarySamplesPerPixel > 0 && !(edges.isEmpty && analytic.isEmpty)
             && edges.count <= boundary.maxSecondaryEdges
         let nSecondary = useSecondary ? max(1, Int((boundary.secondarySamplesPerPixel * Double(W * H)).rounded())) : 0
