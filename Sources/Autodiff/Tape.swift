@@ -130,7 +130,7 @@ public final class Tape {
     }
 
     /// The calling thread's tape, created on first use; it lives as long as
-    /// the thread.
+    /// the thread and is freed when the thread exits.
     public static var current: Tape {
         if let p = diffray_tape_get() {
             return p.assumingMemoryBound(to: TapeStorage.self).pointee.owner.takeUnretainedValue()
@@ -142,9 +142,10 @@ public final class Tape {
     static func makeCurrent() -> Tape {
         let tape = Tape()
         _ = Unmanaged.passRetained(tape)  // owned by the thread from now on
-        diffray_tape_set(UnsafeMutableRawPointer(tape.storage))
+        diffray_tape_adopt(UnsafeMutableRawPointer(tape.storage), releaseThreadTape)
         return tape
     }
+
 
     /// The current thread's storage, for the hot path of `Adjoint`.
     @inlinable @inline(__always)
@@ -294,4 +295,10 @@ public final class Tape {
 
     /// The adjoints of several numbers, in order.
     public func adjoints(of xs: [Adjoint]) -> [Double] { xs.map { adjoint(of: $0) } }
+}
+
+/// Gives up the reference a thread held on its tape (`Tape.makeCurrent`);
+/// called by the C runtime when the thread exits.
+private func releaseThreadTape(_ storage: UnsafeMutableRawPointer) {
+    storage.assumingMemoryBound(to: TapeStorage.self).pointee.owner.release()
 }

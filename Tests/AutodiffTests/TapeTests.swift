@@ -1,5 +1,6 @@
 import Autodiff
 import Dispatch
+import Glibc
 import Testing
 
 /// A small shading-like function of several parameters, generic over the scalar.
@@ -145,13 +146,30 @@ struct TapeTests {
         let serial = (0..<n).map(job)
         let results = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: n)
         results.initialize(repeating: [])
-        defer { results.deallocate() }
+        defer { results.deinitialize(); results.deallocate() }
         DispatchQueue.concurrentPerform(iterations: n) { i in
             var r = job(i)
             for _ in 0..<20 { r = job(i) }  // keep threads busy at the same time
             results[i] = r
         }
         for i in 0..<n { #expect(results[i] == serial[i], "job \(i)") }
+    }
+
+    @Test("a thread's tape is freed when the thread exits")
+    func threadTapeFreedAtExit() throws {
+        let seen = WeakTape()
+        let box = Unmanaged.passRetained(seen)
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { argument in
+            let seen = Unmanaged<WeakTape>.fromOpaque(argument!).takeUnretainedValue()
+            #expect(gradient(at: 3.0) { x in x * x } == 6)
+            seen.tape = Tape.current
+            return nil
+        }, box.toOpaque())
+        try #require(status == 0)
+        pthread_join(thread, nil)
+        box.release()
+        #expect(seen.tape == nil, "the exited thread's tape is still alive")
     }
 
     @Test("straight-through sign: forward sign, derivative 1")
@@ -166,3 +184,6 @@ struct TapeTests {
         #expect(gradient(at: 0.4) { x in withoutDerivative(at: x) * x } == 0.4)
     }
 }
+
+/// Holds a thread's tape without keeping it alive.
+private final class WeakTape { weak var tape: Tape? }

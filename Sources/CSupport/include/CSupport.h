@@ -10,6 +10,11 @@ extern _Thread_local void *_Nullable diffray_current_tape;
 static inline void *_Nullable diffray_tape_get(void) { return diffray_current_tape; }
 static inline void diffray_tape_set(void *_Nullable tape) { diffray_current_tape = tape; }
 
+/// Makes `tape` the calling thread's tape and has `release(tape)` called when
+/// the thread exits (a POSIX thread-specific key's destructor), so that the
+/// tapes of worker threads that come and go are freed with their threads.
+void diffray_tape_adopt(void *_Nonnull tape, void (*_Nonnull release)(void *_Nonnull));
+
 #if defined(__linux__)
 #include <malloc.h>
 /// Keeps freed memory in the process: by default glibc hands large blocks back
