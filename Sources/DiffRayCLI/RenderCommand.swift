@@ -32,9 +32,8 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
     @Option(help: "Exposure in stops for the PNG.")
     var exposure: Double = 0
 
-    @Option(help: ArgumentHelp("Acceleration structure: bvh or embree (default: DIFFRAY_ACCEL, else \(Accelerator.Kind.measuredFaster.rawValue)).",
-                               valueName: "kind"))
-    var accel: Accelerator.Kind = .preferred
+    @Option(help: ArgumentHelp("Acceleration structure: bvh or embree (default: DIFFRAY_ACCEL, else embree).", valueName: "kind"))
+    var accel: Accelerator.Kind = .preferredForRendering
 
     @OptionGroup var json: JSONOption
     @OptionGroup var cluster: ClusterOptions

@@ -19,15 +19,20 @@ public struct Accelerator: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case bvh, embree
 
-        /// The environment variable that overrides `preferred`.
+        /// The environment variable that overrides `preferred` and `preferredForRendering`.
         public static let environmentVariable = "DIFFRAY_ACCEL"
 
-        /// The kind scenes are built with unless told otherwise:
-        /// `DIFFRAY_ACCEL` (`bvh` or `embree`) when it names one, else `measuredFaster`.
-        public static let preferred: Kind = (try? fromEnvironment()) ?? measuredFaster
+        /// The kind scenes are built with unless told otherwise: `DIFFRAY_ACCEL`
+        /// (`bvh` or `embree`) when it names one, else the BVH. Gradients keep
+        /// the BVH: Embree's single-precision rays need a larger offset off
+        /// surfaces, which shifts hard shadows by more than the boundary
+        /// term's two sides lie apart (docs/design.md, "The intersection core").
+        public static let preferred: Kind = (try? fromEnvironment()) ?? .bvh
 
-        /// The kind measured faster on every benchmark scene (docs/results.md, "Speed against Mitsuba 3").
-        public static let measuredFaster = Kind.embree
+        /// The kind `diffray render` builds with unless told otherwise:
+        /// `DIFFRAY_ACCEL` when it names one, else Embree, measured faster
+        /// (docs/results.md, "Speed against Mitsuba 3").
+        public static let preferredForRendering: Kind = (try? fromEnvironment()) ?? .embree
 
         /// `DIFFRAY_ACCEL`'s kind; nil when unset or empty; throws naming the
         /// variable when it is set to something else.
