@@ -142,9 +142,15 @@ public final class EmbreeScene: @unchecked Sendable {
                                                   upper_x: b.ux, upper_y: b.uy, upper_z: b.uz, align1: 0)
     }
 
-    /// The query a callback's intersection context belongs to (`DiffRayRayQuery` begins with it).
-    static func query(_ context: UnsafeMutablePointer<RTCIntersectContext>?) -> UnsafeMutablePointer<DiffRayRayQuery> {
-        UnsafeMutableRawPointer(context!).assumingMemoryBound(to: DiffRayRayQuery.self)
+    /// The hit of the analytic primitive `user` (a callback's user pointer)
+    /// in doubles with the ray of the query whose context is `context` (a
+    /// `DiffRayRayQuery` begins with it), up to `tFar`, Embree's nearest hit so far.
+    static func analyticHit(_ user: UnsafeMutableRawPointer, _ context: UnsafeMutablePointer<RTCIntersectContext>?, tFar: Float)
+        -> (query: UnsafeMutablePointer<DiffRayRayQuery>, hit: (t: Double, u: Double, v: Double)?) {
+        let q = UnsafeMutableRawPointer(context!).assumingMemoryBound(to: DiffRayRayQuery.self)
+        let o = Vec3(q.pointee.ox, q.pointee.oy, q.pointee.oz), d = Vec3(q.pointee.dx, q.pointee.dy, q.pointee.dz)
+        let shape = user.assumingMemoryBound(to: AnalyticRecord.self).pointee.shape
+        return (q, shape.intersect(o: o, d: d, tMin: q.pointee.tMin, tMax: Swift.min(q.pointee.tMax, Double(tFar))))
     }
 
     /// Intersects an analytic primitive in doubles with the query's ray, up to
@@ -152,11 +158,8 @@ public final class EmbreeScene: @unchecked Sendable {
     /// rounded to float) and, in doubles, on the query.
     static let intersectAnalytic: RTCIntersectFunctionN = { args in
         guard let args, args.pointee.N == 1, args.pointee.valid[0] != 0, let user = args.pointee.geometryUserPtr else { return }
-        let q = query(args.pointee.context)
-        let tFar = Double(diffray_hit_tfar(args.pointee.rayhit))
-        let o = Vec3(q.pointee.ox, q.pointee.oy, q.pointee.oz), d = Vec3(q.pointee.dx, q.pointee.dy, q.pointee.dz)
-        let record = user.assumingMemoryBound(to: AnalyticRecord.self)
-        guard let h = record.pointee.shape.intersect(o: o, d: d, tMin: q.pointee.tMin, tMax: Swift.min(q.pointee.tMax, tFar)) else { return }
+        let (q, hit) = analyticHit(user, args.pointee.context, tFar: diffray_hit_tfar(args.pointee.rayhit))
+        guard let h = hit else { return }
         diffray_hit_accept(args.pointee.rayhit, Float(h.t), args.pointee.geomID, args.pointee.primID)
         q.pointee.t = h.t; q.pointee.u = h.u; q.pointee.v = h.v
         q.pointee.userGeomID = args.pointee.geomID
@@ -165,11 +168,7 @@ public final class EmbreeScene: @unchecked Sendable {
     /// The shadow-ray form of `intersectAnalytic`: blocks the ray on any hit.
     static let occludedAnalytic: RTCOccludedFunctionN = { args in
         guard let args, args.pointee.N == 1, args.pointee.valid[0] != 0, let user = args.pointee.geometryUserPtr else { return }
-        let q = query(args.pointee.context)
-        let tFar = Double(diffray_ray_tfar(args.pointee.ray))
-        let o = Vec3(q.pointee.ox, q.pointee.oy, q.pointee.oz), d = Vec3(q.pointee.dx, q.pointee.dy, q.pointee.dz)
-        let record = user.assumingMemoryBound(to: AnalyticRecord.self)
-        if record.pointee.shape.intersect(o: o, d: d, tMin: q.pointee.tMin, tMax: Swift.min(q.pointee.tMax, tFar)) != nil {
+        if analyticHit(user, args.pointee.context, tFar: diffray_ray_tfar(args.pointee.ray)).hit != nil {
             diffray_ray_block(args.pointee.ray)
         }
     }
