@@ -3,7 +3,7 @@
 #   make test   installs what is missing, runs the whole suite (release build), the package
 #               checks and every script of bench/ and tools/ in a quick mode
 SWIFT   ?= swift
-APT_PKGS = libpng-dev libopenexr-dev libjpeg62-turbo-dev zlib1g-dev pkg-config libopenmpi-dev openmpi-bin
+APT_PKGS = libpng-dev libopenexr-dev libjpeg62-turbo-dev zlib1g-dev pkg-config libopenmpi-dev openmpi-bin libembree-dev
 DIFFRAY  = .build/release/diffray
 
 .PHONY: deps build demo test test-package test-scripts docs bench clean

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // DiffRay builds on Linux (Debian 12, Swift 6.3): its math goes through Glibc and its
-// image formats through the Debian packages libpng-dev and libopenexr-dev.
+// image formats through the Debian packages libpng-dev and libopenexr-dev, Embree through libembree-dev.
 // Release builds already use whole-module optimisation; cross-module inlining of
 // the hot generic code comes from `@inlinable` (docs/design.md).
 let package = Package(
@@ -26,6 +26,9 @@ let package = Package(
                        providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // Embree 3 (intersection core; libembree-dev), through its C API and a few inline helpers.
+        .systemLibrary(name: "CEmbree", path: "Sources/CEmbree",
+                       providers: [.apt(["libembree-dev"])]),
         .target(name: "CSupport", path: "Sources/CSupport"),
         // Open MPI's C API, loaded at run time (dlopen): no build dependency on MPI.
         .target(name: "CMPI", path: "Sources/CMPI"),
@@ -35,7 +38,7 @@ let package = Package(
         // Cluster: processes under mpirun, work shards and their fixed-order reductions.
         .target(name: "Cluster", dependencies: ["CMPI"]),
         .target(name: "ImageIO", dependencies: ["CPNG", "COpenEXR", "CJPEG", "CSupport"]),
-        .target(name: "Geometry", dependencies: ["Autodiff"]),
+        .target(name: "Geometry", dependencies: ["Autodiff", "CEmbree"]),
         .target(name: "SceneFile", dependencies: ["Geometry", "CZlib"]),
         .target(name: "Learning", dependencies: ["Autodiff", "ImageIO"]),
         .target(name: "Render", dependencies: ["Geometry", "ImageIO", "SceneFile", "Learning", "Cluster"]),

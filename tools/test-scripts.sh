@@ -53,6 +53,8 @@ check "bench/gradient-components.sh" 0 '"secondary, deeper vertices": \{"mean": 
   bench/gradient-components.sh scenes/box-on-floor.xml box.translate 1 2 1,1 -D res=8
 check "bench/binary-vs-binary.sh refuses a missing binary (a full run takes minutes under callgrind)" 2 'usage: bench/binary-vs-binary.sh' \
   bench/binary-vs-binary.sh only-one
+check "bench/accel-vs-accel.sh (Cornell box)" 0 '\| Cornell box \| [0-9.,]+ M \| [0-9.,]+ M \| [0-9.]+ \|.*mean relative error [0-9.]+ \|' \
+  env QUICK=1 bench/accel-vs-accel.sh
 check "bench/reverse-memory.sh" 0 '"ratio": [0-9.]+' \
   bench/reverse-memory.sh scenes/cornell-box.xml 8
 check "bench/inverse-reflectance.sh" 0 'recovered \[.*max error [0-9.]+ (PASS|FAIL)' \

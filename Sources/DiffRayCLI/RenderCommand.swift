@@ -32,6 +32,9 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
     @Option(help: "Exposure in stops for the PNG.")
     var exposure: Double = 0
 
+    @Option(help: ArgumentHelp("Acceleration structure: bvh or embree (default: DIFFRAY_ACCEL, else embree).", valueName: "kind"))
+    var accel: Accelerator.Kind = .preferredForRendering
+
     @OptionGroup var json: JSONOption
     @OptionGroup var cluster: ClusterOptions
 
@@ -60,7 +63,7 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
     }
 
     func run() throws {
-        let loaded = try Scene.load(path: scene, commandLineDefines: defines)
+        let loaded = try Scene.load(path: scene, commandLineDefines: defines, accelerator: accel)
         let spp = self.spp ?? loaded.sampleCount
         let bar = ProgressBar("rendering")
         var png = output
@@ -116,3 +119,5 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
         return (path as NSString).deletingPathExtension + "-" + aov + "." + ext
     }
 }
+
+extension Accelerator.Kind: ExpressibleByArgument {}

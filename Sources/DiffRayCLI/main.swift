@@ -47,6 +47,7 @@ do {
         _ = freopen("/dev/null", "w", stdout)
         errorPrefix = "rank \(world.rank) of \(world.size): "
     }
+    _ = try Accelerator.Kind.fromEnvironment()  // a DIFFRAY_ACCEL naming no accelerator is an error
     var command = try DiffRayCommand.parseAsRoot()
     try command.run()
     // --mpi-report: what this process sent and the CPU time it used (bench/mpi-scaling.sh reads it).

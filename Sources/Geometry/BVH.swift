@@ -199,14 +199,7 @@ extension BVH {
             guard let t = intersectSphere(o: o, d: d, center: s.center, radius: s.radius, tMin: tMin, tMax: tMax) else { return nil }
             return (t, 0, 0)
         case .disk:
-            let toLocal = disks[Int(p.index)]
-            let lo = toLocal.point(o), ld = toLocal.vector(d)
-            if ld.z == 0 { return nil }
-            let t = -lo.z / ld.z
-            if t <= tMin || t >= tMax { return nil }
-            let x = lo.x + ld.x * t, y = lo.y + ld.y * t
-            if x * x + y * y > 1 { return nil }
-            return (t, x, y)
+            return intersectDisk(o: o, d: d, toLocal: disks[Int(p.index)], tMin: tMin, tMax: tMax)
         case .cylinder:
             guard let t = intersectCylinder(o: o, d: d, cylinders[Int(p.index)], tMin: tMin, tMax: tMax) else { return nil }
             return (t, 0, 0)

@@ -98,6 +98,20 @@ public func intersectSphere<T>(o: Vector3<T>, d: Vector3<T>, center: Vector3<T>,
     return nil
 }
 
+/// Ray–disk intersection (Mitsuba's `disk`: the unit disk of the local z = 0
+/// plane): the distance in (tMin, tMax) and the hit's local x and y as (u, v),
+/// from which the disk's texture coordinates follow; `toLocal` maps world to local space.
+@inlinable @inline(__always)
+public func intersectDisk(o: Vec3, d: Vec3, toLocal: Transform, tMin: Double, tMax: Double) -> (t: Double, u: Double, v: Double)? {
+    let lo = toLocal.point(o), ld = toLocal.vector(d)
+    if ld.z == 0 { return nil }
+    let t = -lo.z / ld.z
+    if t <= tMin || t >= tMax { return nil }
+    let x = lo.x + ld.x * t, y = lo.y + ld.y * t
+    if x * x + y * y > 1 { return nil }
+    return (t, x, y)
+}
+
 /// An open cylinder (a tube without caps), as Mitsuba's `cylinder`: the
 /// points at distance `radius` from the axis segment from `base` to
 /// `base + length · axis`. `x` and `y` complete `axis` to the shape's local

@@ -1,5 +1,6 @@
 import Foundation
 import Autodiff
+import Geometry
 import SceneFile
 
 /// What the command line does with what a user types: `-D` options, and the one
@@ -48,9 +49,10 @@ extension Scene where T == Double {
     /// Loads a scene for the command line: `defines` are the raw `-D name=value` options.
     /// Besides `load(path:defines:)`'s checks, a `-D` name that the scene neither declares
     /// with `<default>` nor uses as `$name` is an error listing the scene's defaults.
-    public static func load(path: String, commandLineDefines defines: [String]) throws -> Scene<Double> {
+    public static func load(path: String, commandLineDefines defines: [String],
+                            accelerator: Accelerator.Kind = .preferred) throws -> Scene<Double> {
         let description = try SceneDescription(path: path, defines: CommandLineInput.defines(defines))
         try description.checkDefines()
-        return try Scene(description: description)
+        return try Scene(description: description, accelerator: accelerator)
     }
 }

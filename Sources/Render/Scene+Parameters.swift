@@ -89,7 +89,7 @@ extension Scene where T == Double {
             case .disk: break
             }
         }
-        s.accel = try Scene.buildAccelerator(s.shapes)
+        s.accel = try Scene.buildAccelerator(s.shapes, kind: accel.kind)
         return s
     }
 }

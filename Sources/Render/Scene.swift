@@ -48,7 +48,7 @@ public struct ShapeGeometryError: Error, Sendable, CustomStringConvertible {
 
 /// A scene ready to render, generic over the scalar: `Scene<Double>` renders,
 /// `Scene<Dual…>` and `Scene<Adjoint>` differentiate. Traversal always runs on
-/// the shared plain-double `accel`.
+/// the shared primal `accel` (the BVH or Embree, `Accelerator`).
 public struct Scene<T: Real> {
     public var file: String
     public var camera: PerspectiveCamera<T>
@@ -75,7 +75,7 @@ public struct Scene<T: Real> {
     public private(set) var hasAreaEmitter = false
     /// Indices of `emitters` at infinity (constant, envmap).
     public var environment: [Int]
-    public var accel: BVH
+    public var accel: Accelerator
     /// Parameter-key prefixes, as Mitsuba's `mi.traverse` names objects:
     /// `red.` for a BSDF with an id, `light.bsdf.` for a nested one;
     /// `light.emitter.` for an area light, `sun.` for a top-level emitter.
@@ -90,7 +90,7 @@ public struct Scene<T: Real> {
     public var acceleratorCPUSeconds = 0.0
 
     public init(file: String, camera: PerspectiveCamera<T>, film: Film, integrator: IntegratorSettings,
-                sampleCount: Int, seed: UInt64, shapes: [Shape<T>], bsdfs: [BSDF<T>], emitters: [Emitter<T>], accel: BVH) {
+                sampleCount: Int, seed: UInt64, shapes: [Shape<T>], bsdfs: [BSDF<T>], emitters: [Emitter<T>], accel: Accelerator) {
         self.file = file; self.camera = camera; self.film = film; self.integrator = integrator
         self.sampleCount = sampleCount; self.seed = seed; self.shapes = shapes; self.bsdfs = bsdfs
         self.emitters = emitters; self.accel = accel
@@ -114,10 +114,10 @@ public struct Scene<T: Real> {
          emitters.contains { e in if case .area = e { return true } else { return false } })
     }
 
-    /// Builds the acceleration structure over shapes' primal geometry. Throws
+    /// Builds the acceleration structure of `kind` over shapes' primal geometry. Throws
     /// `ShapeGeometryError` naming the shape when the hierarchy refuses it
     /// (coordinates beyond `BVH.coordinateLimit`, too many primitives).
-    public static func buildAccelerator(_ shapes: [Shape<Double>]) throws -> BVH {
+    public static func buildAccelerator(_ shapes: [Shape<Double>], kind: Accelerator.Kind = .preferred) throws -> Accelerator {
         var triangleCount = 0, vertexCount = 0
         for shape in shapes {
             if case .mesh(let m) = shape.geometry { triangleCount += m.triangleCount; vertexCount += m.positions.count }
@@ -179,7 +179,7 @@ public struct Scene<T: Real> {
             return lo
         }
         do {
-            return try BVH(count: count, primitive: { k in
+            return try Accelerator(kind: kind, count: count, primitive: { k in
                 let s = shapeOf(k)
                 return Primitive(kind: kinds[s], shape: Int32(s), index: kinds[s] == .triangle ? Int32(k - first[s]) : analytic[s])
             }, triangle: { k in
@@ -202,9 +202,10 @@ public struct Scene<T: Real> {
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
-    /// Offset distance for spawning rays off a surface.
+    /// Offset distance for spawning rays off a surface: large enough for the
+    /// accelerator's precision (`Accelerator.rayOffsetScale`).
     @inlinable @inline(__always)
-    public func epsilon(_ p: Vec3) -> Double { 1e-7 * (extent + max(abs(p.x), max(abs(p.y), abs(p.z)))) }
+    public func epsilon(_ p: Vec3) -> Double { accel.rayOffsetScale * (extent + max(abs(p.x), max(abs(p.y), abs(p.z)))) }
 
     /// The closest surface along `ray` beyond the offset origin.
     @inlinable

@@ -41,8 +41,8 @@ extension Scene where T == Double {
         try Scene(description: SceneDescription(path: path, defines: defines))
     }
 
-    /// Builds a renderable scene from a parsed description.
-    public init(description d: SceneDescription) throws {
+    /// Builds a renderable scene from a parsed description, its acceleration structure of kind `accelerator`.
+    public init(description d: SceneDescription, accelerator: Accelerator.Kind = .preferred) throws {
         // Sensor, film, sampler.
         let sensor = d.sensor
         guard let sensorKind = SensorKind(rawValue: sensor.type) else {
@@ -167,10 +167,10 @@ extension Scene where T == Double {
             emitterPrefixes.append("\(e.id ?? "\(e.type)_\(emitterPrefixes.count)").")
         }
 
-        let accel: BVH
+        let accel: Accelerator
         let buildStart = DispatchTime.now().uptimeNanoseconds, buildCPUStart = Scene.threadCPUSeconds()
         do {
-            accel = try Scene.buildAccelerator(shapes)
+            accel = try Scene.buildAccelerator(shapes, kind: accelerator)
         } catch let e as ShapeGeometryError {
             throw SceneFileError(e.message, at: e.shape.map { d.shapes[$0].location } ?? SourceLocation(file: d.file, line: 0, column: 0))
         }

@@ -1,0 +1,128 @@
+import Autodiff
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The acceleration structure behind the renderer's hit search and shadow
+/// rays: DiffRay's own 4-wide `BVH` (tests in single precision, primitives
+/// in doubles) or an Embree 3 scene (`EmbreeScene`, single precision
+/// throughout, as Mitsuba 3 on the CPU). Both answer the same two queries
+/// over the same primitives; the renderer then recomputes the chosen hit in
+/// its scalar (`Shape.interaction`), so the choice changes which primitive
+/// a ray meets only where the two precisions disagree (grazing rays, rays
+/// through a shared edge).
+///
+/// `Hit.primitive` indexes `primitives`: the BVH's leaf order, or the input
+/// order for Embree.
+public struct Accelerator: Sendable {
+    /// Which structure answers the queries.
+    public enum Kind: String, Sendable, CaseIterable {
+        case bvh, embree
+
+        /// The environment variable that overrides `preferred` and `preferredForRendering`.
+        public static let environmentVariable = "DIFFRAY_ACCEL"
+
+        /// The kind scenes are built with unless told otherwise: `DIFFRAY_ACCEL`
+        /// (`bvh` or `embree`) when it names one, else the BVH. Gradients keep
+        /// the BVH: Embree's single-precision rays need a larger offset off
+        /// surfaces, which shifts hard shadows by more than the boundary
+        /// term's two sides lie apart (docs/design.md, "The intersection core").
+        public static let preferred: Kind = (try? fromEnvironment()) ?? .bvh
+
+        /// The kind `diffray render` builds with unless told otherwise:
+        /// `DIFFRAY_ACCEL` when it names one, else Embree, measured faster
+        /// (docs/results.md, "Speed against Mitsuba 3").
+        public static let preferredForRendering: Kind = (try? fromEnvironment()) ?? .embree
+
+        /// `DIFFRAY_ACCEL`'s kind; nil when unset or empty; throws naming the
+        /// variable when it is set to something else.
+        public static func fromEnvironment() throws -> Kind? {
+            guard let raw = getenv(environmentVariable), raw.pointee != 0 else { return nil }
+            let value = String(cString: raw)
+            guard let kind = Kind(rawValue: value) else {
+                throw BVHError(primitive: nil, "\(environmentVariable) must be one of "
+                               + "\(allCases.map(\.rawValue).joined(separator: ", ")), got '\(value)'")
+            }
+            return kind
+        }
+    }
+
+    public let kind: Kind
+    /// Every primitive; `Hit.primitive` indexes this array.
+    public let primitives: ContiguousArray<Primitive>
+    /// The exact (double-precision) bounds of every primitive.
+    public let bounds: Bounds3
+    /// The hierarchy when `kind` is `.bvh` (empty otherwise).
+    public let bvh: BVH
+    /// The Embree scene when `kind` is `.embree`.
+    public let embree: EmbreeScene?
+
+    /// How far a ray leaving a surface starts from it, relative to the scene's
+    /// size plus the point's largest coordinate (`Scene.epsilon`). The BVH
+    /// tests primitives in doubles; Embree in single precision, where the
+    /// surface a ray leaves lies within a few float ulps of its origin
+    /// (2⁻²⁴ ≈ 6e-8 relative): 1e-5 is about 170 of them (Mitsuba 3 offsets by
+    /// 1500 · 2⁻²⁴ of 1 + the largest coordinate).
+    @inlinable public var rayOffsetScale: Double { kind == .bvh ? 1e-7 : 1e-5 }
+
+    /// Builds the structure over `count` primitives, as `BVH.init(count:...)`
+    /// takes them: `primitive(i)` is primitive `i` and, when it is a triangle,
+    /// `triangle(i)` its vertex indices into `vertices` (world space);
+    /// spheres, disks and cylinders are given in world space. Throws
+    /// `BVHError` for a primitive whose coordinates are not finite or exceed
+    /// `BVH.coordinateLimit` (either kind: the same limits), an index out of
+    /// range, too many primitives, or an Embree failure.
+    public init(kind: Kind = .preferred, count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices,
+                vertices: ContiguousArray<Vec3>, spheres: [(center: Vec3, radius: Double)], disks: [Transform],
+                cylinders: [Cylinder] = []) throws {
+        self.kind = kind
+        switch kind {
+        case .bvh:
+            bvh = try BVH(count: count, primitive: primitive, triangle: triangle, vertices: vertices, spheres: spheres,
+                          disks: disks, cylinders: cylinders)
+            primitives = bvh.primitives
+            bounds = bvh.bounds
+            embree = nil
+        case .embree:
+            guard count <= BVH.maximumPrimitiveCount else {
+                throw BVHError(primitive: nil, "\(count) primitives, over the limit of \(BVH.maximumPrimitiveCount)")
+            }
+            // The same checks (and exact bounds) as the BVH's build.
+            let (records, root) = try BVH.primitiveBoxes(count: count, primitive: primitive, triangle: triangle,
+                                                         vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders)
+            bounds = root
+            var prims = ContiguousArray<Primitive>()
+            prims.reserveCapacity(count)
+            for k in 0..<count { prims.append(primitive(k)) }
+            primitives = prims
+            embree = try EmbreeScene(count: count, primitive: { prims[$0] }, triangle: triangle, vertices: vertices, analytic: { k in
+                let p = prims[k]
+                switch p.kind {
+                case .sphere: return .sphere(center: spheres[Int(p.index)].center, radius: spheres[Int(p.index)].radius)
+                case .disk: return .disk(toLocal: disks[Int(p.index)].inverse)
+                case .cylinder: return .cylinder(cylinders[Int(p.index)])
+                case .triangle: preconditionFailure("a triangle is not an analytic shape")
+                }
+            }, box: { records[$0].box })
+            bvh = try BVH(count: 0, primitive: { _ in preconditionFailure() }, triangle: { _ in preconditionFailure() },
+                          vertices: [], spheres: [], disks: [])
+        }
+    }
+
+    /// The closest hit along `o + t d` for t in (tMin, tMax) (`BVH.intersect`,
+    /// `EmbreeScene.intersect`). A ray with a NaN meets nothing.
+    @inlinable
+    public func intersect(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double = .infinity) -> Hit? {
+        guard let embree else { return bvh.intersect(o: o, d: d, tMin: tMin, tMax: tMax) }
+        if BVH.hasNaN(o, d) { return nil }
+        return embree.intersect(o: o, d: d, tMin: tMin, tMax: tMax)
+    }
+
+    /// Whether anything lies along `o + t d` for t in (tMin, tMax): shadow rays.
+    @inlinable
+    public func occluded(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double) -> Bool {
+        guard let embree else { return bvh.occluded(o: o, d: d, tMin: tMin, tMax: tMax) }
+        if BVH.hasNaN(o, d) { return false }
+        return embree.occluded(o: o, d: d, tMin: tMin, tMax: tMax)
+    }
+}
