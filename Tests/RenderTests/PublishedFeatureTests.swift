@@ -207,15 +207,6 @@ import Testing
         let small = PublishedComparison(reference: "", path: "tests/scenes/" + path, width: 8, height: 8)
         let scene = try loadSmall(small)
         let key = try #require(scene.parameterKeys.first { $0.hasSuffix("." + keySuffix) }, "no key \(keySuffix)")
-        let options = RenderOptions(samplesPerPixel: 4, seed: 3, threads: 2)
-        let (image, derivatives) = try scene.renderForward(keys: [key], options)
-        let (_, adjoint) = ImageLoss.mean.evaluate(image, target: nil)
-        let forward = derivatives.map { d in zip(adjoint, d.image.pixels).reduce(0.0) { $0 + $1.0 * Double($1.1) } }
-        let reverse = try scene.renderReverse(keys: [key], imageAdjoint: adjoint, options)
-        #expect(forward.count == reverse.count)
-        for i in forward.indices {
-            #expect(abs(reverse[i] - forward[i]) <= 1e-5 * max(abs(forward[i]), 1e-6), "\(key)[\(i)]: reverse \(reverse[i]) vs forward \(forward[i])")
-        }
-        #expect(forward.contains { $0 != 0 }, "\(key): every derivative is zero")
+        try expectForwardEqualsReverse(scene, key: key, label: path)
     }
 }
