@@ -53,6 +53,13 @@ CONFIGS = [
     '<float name="roughness" value="0.2"/></bsdf>',
     '<bsdf type="principled" id="b"><rgb name="base_color" value="0.9, 0.6, 0.3"/><float name="metallic" value="1"/>'
     '<float name="roughness" value="0.3"/><float name="anisotropic" value="0.8"/><float name="specular" value="0.8"/></bsdf>',
+    # Anisotropic roughness: alpha_u along dp_du (x here), alpha_v across it.
+    '<bsdf type="roughconductor" id="b"><string name="material" value="Al"/><string name="distribution" value="ggx"/>'
+    '<float name="alpha_u" value="0.25"/><float name="alpha_v" value="0.05"/></bsdf>',
+    '<bsdf type="roughconductor" id="b"><string name="material" value="Au"/>'
+    '<float name="alpha_u" value="0.1"/><float name="alpha_v" value="0.4"/></bsdf>',
+    '<bsdf type="roughconductor" id="b"><string name="distribution" value="ggx"/><float name="alpha_u" value="0.3"/>'
+    '<float name="alpha_v" value="0.15"/><boolean name="sample_visible" value="false"/></bsdf>',
 ]
 DIRS = [n([0.3, 0.2, 0.9]), n([-0.5, 0.1, 0.6]), n([0.1, -0.7, 0.3]), n([0.0, 0.0, 1.0]), n([-0.35, -0.25, 0.9]),
         n([0.2, 0.3, -0.8]), n([0.8, 0.1, 0.15]), n([0.05, 0.02, 0.999])]

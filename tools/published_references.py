@@ -61,6 +61,17 @@ CASES = [
     ('texture-interp', 'tests/scenes/texture_interp/test_texture_interp.xml', (24, 24), {}),
     ('texture-interp-direct', 'tests/scenes/texture_interp/test_texture_interp_direct.xml', (24, 24), {}),
     ('various-shapes', 'tests/scenes/various_shapes/test_various_shapes.xml', (24, 24), {}),
+    ('bsdf-spheres-normalmap-roughconductor', 'tests/scenes/bsdf_spheres/test_normalmap_roughconductor_path.xml',
+     (16, 16), {}),
+    ('bsdf-spheres-normalmap-identity-roughconductor',
+     'tests/scenes/bsdf_spheres/test_normalmap_identity_roughconductor_path.xml', (16, 16), {}),
+    ('mesh-tangents-pole', 'tests/scenes/mesh_tangents/test_tangent_pole_path.xml', (16, 16), {}),
+    ('vertex-tangents-anisotropic', 'tests/scenes/vertex_tangents/test_anisotropic_tangents_path.xml', (16, 12), {}),
+    # Their default integrator is the particle tracer; as the scene file itself advises for Mitsuba's own
+    # reference images, the references are path traced (the same expectation, variance estimated more reliably).
+    ('various-emitters', 'tests/scenes/various_emitters/test_various_emitters.xml', (64, 8), {'integrator': 'path'}),
+    ('various-emitters-ptracer', 'tests/scenes/various_emitters/test_various_emitters_ptracer.xml', (64, 8),
+     {'integrator': 'path'}),
 ]
 
 

@@ -13,6 +13,36 @@ extension Scene {
 }
 
 extension Scene {
+    /// The texture coordinates of the point `samplePoint(on:_:)` (or the
+    /// sphere cone) gave for `u`, as a hit there would have them: a mesh's
+    /// interpolated uv (its barycentrics without uvs), a sphere's from `point`,
+    /// a disk's (r, φ / 2π), a cylinder's (φ / 2π, z / length). Held fixed
+    /// (not differentiated): the texture's own values carry the derivatives.
+    @inlinable
+    public func sampledUV(on s: Int, _ u: (Double, Double), point: Vec3) -> (T, T) {
+        let uv = shapes.withUnsafeBufferPointer { shapes -> (Double, Double) in
+            let shape = shapes.baseAddress! + s
+            switch shape.pointee.geometry {
+            case .mesh(let m):
+                let (tri, u0) = m.sampleTriangle(u.0)
+                let (b1, b2) = Warp.squareToUniformTriangle((u0, u.1))
+                guard let uvs = m.uvs else { return (b1, b2) }
+                let i0 = Int(m.indices[3 * tri]), i1 = Int(m.indices[3 * tri + 1]), i2 = Int(m.indices[3 * tri + 2])
+                let b0 = 1 - b1 - b2
+                return (b0 * uvs[i0].0 + b1 * uvs[i1].0 + b2 * uvs[i2].0, b0 * uvs[i0].1 + b1 * uvs[i1].1 + b2 * uvs[i2].1)
+            case .sphere:
+                return Shape.sphereUV(of: shape, point: point)
+            case .disk:
+                let (x, y) = Warp.squareToUniformDiskConcentric(u)
+                let phi = atan2(y, x)
+                return ((x * x + y * y).squareRoot(), (phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi))
+            case .cylinder:
+                return (u.1, u.0)
+            }
+        }
+        return (T(uv.0), T(uv.1))
+    }
+
     /// Next-event estimation: picks an emitter uniformly (as Mitsuba does) and
     /// samples a direction towards it from `si`. The weight includes the
     /// selection probability; the pdf too.
@@ -31,10 +61,12 @@ extension Scene {
                 let d = cone.p - si.p
                 let dist = T.sqrt(d.lengthSquared)
                 if !(dist.primal > 0) || dot(cone.n, d).primal >= 0 { return nil }
-                return EmitterSample(wi: d / dist, distance: dist.primal, weight: a.radiance * cone.solidAngle * scale,
+                let le = a.isTextured ? a.radiance(at: sampledUV(on: a.shape, u, point: cone.p.primal)) : a.radiance
+                return EmitterSample(wi: d / dist, distance: dist.primal, weight: le * cone.solidAngle * scale,
                                      pdf: 1 / (cone.solidAngle.primal * Double(count)), isDelta: false)
             }
             let (p, n, area) = samplePoint(on: a.shape, u)
+            let le = a.isTextured ? a.radiance(at: sampledUV(on: a.shape, u, point: p.primal)) : a.radiance
             let d = p - si.p
             let dist2 = d.lengthSquared
             let dist = T.sqrt(dist2)
@@ -42,7 +74,7 @@ extension Scene {
             let cosL = -dot(n, wi)
             if cosL.primal <= 0 || dist2.primal <= 0 { return nil }  // back side of the emitter
             let pdf = dist2.primal / (cosL.primal * area.primal) / Double(count)
-            return EmitterSample(wi: wi, distance: dist.primal, weight: a.radiance * (cosL * area / dist2) * scale,
+            return EmitterSample(wi: wi, distance: dist.primal, weight: le * (cosL * area / dist2) * scale,
                                  pdf: pdf, isDelta: false)
         case .point(let l):
             return sample(point: l, from: si, scale: scale)

@@ -20,7 +20,10 @@ extension Scene where T == Double {
         for (i, e) in emitters.enumerated() {
             let p = emitterPrefixes[i]
             switch e {
-            case .area(let l): out.append(ParameterInfo(key: p + "radiance.value", values: l.radiance.array))
+            case .area(let l):
+                if let t = l.texture { out += t.parameters(prefix: p + "radiance.") } else {
+                    out.append(ParameterInfo(key: p + "radiance.value", values: l.radiance.array))
+                }
             case .point(let l):
                 out.append(ParameterInfo(key: p + "intensity.value", values: l.intensity.array))
                 out.append(ParameterInfo(key: p + "position", values: l.position.array))
@@ -120,7 +123,9 @@ extension Scene {
         let newEmitters: [Emitter<U>] = emitters.indices.map { i in
             let p = emitterPrefixes[i]
             switch emitters[i] {
-            case .area(let l): return .area(AreaLight(shape: l.shape, radiance: lifter.rgb(p + "radiance.value", l.radiance.primal)))
+            case .area(let l):
+                if let t = l.texture { return .area(AreaLight(shape: l.shape, texture: t.lifted(lifter, prefix: p + "radiance."))) }
+                return .area(AreaLight(shape: l.shape, radiance: lifter.rgb(p + "radiance.value", l.radiance.primal)))
             case .point(let l):
                 return .point(PointLight(position: lift3(p + "position", l.position),
                                          intensity: lifter.rgb(p + "intensity.value", l.intensity.primal)))

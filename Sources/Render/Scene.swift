@@ -231,6 +231,11 @@ public struct Scene<T: Real> {
     }
 
     /// Whether the segment from `si` towards `d` over `distance` is blocked.
+    /// The ray leaves from the origin pushed off the surface and, for a finite
+    /// segment, aims from there at the segment's end (as Mitsuba's
+    /// `spawn_ray_to`): the same direction from the pushed origin would meet the
+    /// target's surface early when that surface is seen at a grazing angle, and
+    /// report the light occluded by itself.
     @inlinable @inline(__always)
     public func occluded(_ si: SurfaceInteraction<T>, _ d: Vec3, distance: Double) -> Bool {
         let ng = si.ng.primal
@@ -238,7 +243,9 @@ public struct Scene<T: Real> {
         let eps = epsilon(p)
         let side: Double = dot(ng, d) >= 0 ? 1 : -1
         let o = p + ng * (eps * side)
-        let tMax = distance.isFinite ? distance * (1 - 1e-9) - 4 * eps : .infinity
-        return accel.occluded(o: o, d: d, tMax: tMax)
+        guard distance.isFinite else { return accel.occluded(o: o, d: d, tMax: .infinity) }
+        let toTarget = p + d * distance - o
+        let length = toTarget.length
+        return accel.occluded(o: o, d: toTarget / length, tMax: length * (1 - 1e-9) - 4 * eps)
     }
 }

@@ -143,10 +143,7 @@ extension Scene where T == Double {
                 guard e.type == "area" else {
                     throw SceneFileError("a shape can only carry an 'area' emitter, not '\(e.type)'", at: e.location)
                 }
-                guard let radiance = e.rgb("radiance") else {
-                    throw SceneFileError("area emitter: 'radiance' must be a constant colour", at: e.location(of: "radiance"))
-                }
-                emitters.append(.area(AreaLight(shape: i, radiance: RGB(radiance))))
+                emitters.append(.area(try Scene.areaLight(e, shape: i)))
                 emitterPrefixes.append("\(object.id ?? "_unnamed_\(i)").emitter.")
                 emitterIndex = emitters.count - 1
             }
@@ -305,6 +302,21 @@ extension Scene where T == Double {
                                      + (known.isEmpty ? "none" : known.joined(separator: ", ")) + ")", at: t.location)
             }
         }
+    }
+
+    /// An `area` emitter on shape `shape`: a constant radiance or a texture looked up by uv.
+    static func areaLight(_ e: SceneObject, shape: Int) throws -> AreaLight<Double> {
+        if let t = meshAttributeTextures(in: e).first {
+            throw SceneFileError("mesh_attribute: an area emitter's radiance is looked up by uv; mesh attributes are not supported there",
+                                 at: t.location)
+        }
+        if e.texture("radiance") != nil {
+            return AreaLight(shape: shape, texture: try Texture.property("radiance", of: e, default: .one))
+        }
+        guard let radiance = e.rgb("radiance") else {
+            throw SceneFileError("area emitter: 'radiance' must be a colour or a texture", at: e.location(of: "radiance"))
+        }
+        return AreaLight(shape: shape, radiance: try Texture.checkedColor(radiance, "radiance", e))
     }
 
     static func emitter(_ e: SceneObject, directory: String) throws -> Emitter<Double> {

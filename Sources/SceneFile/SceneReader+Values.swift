@@ -102,8 +102,11 @@ extension SceneReader {
             }
         case "spectrum":
             if let t = node.attribute("type") {
-                throw SceneFileError("<spectrum type=\"\(t.value)\"> (a spectrum plugin) is not supported; give value=\"...\" "
-                                     + "(one value or wavelength:value pairs) or filename=\"...\"", at: t.location)
+                guard t.value == "srgb" else {
+                    throw SceneFileError("<spectrum type=\"\(t.value)\"> (a spectrum plugin) is not supported; give value=\"...\" "
+                                         + "(one value or wavelength:value pairs), filename=\"...\" or type=\"srgb\"", at: t.location)
+                }
+                return .rgb(try srgbSpectrum(node, context))
             }
             try checkAttributes(node, allowed: ["name", "value", "filename"])
             try noChildren()
@@ -128,6 +131,36 @@ extension SceneReader {
         default:
             throw SceneFileError("unknown property tag <\(node.name)>", at: node.location)
         }
+    }
+
+    /// `<spectrum type="srgb">` with `<rgb name="color" .../>` and optionally
+    /// `<boolean name="unbounded" .../>`: in Mitsuba's RGB variants the colour
+    /// itself (reflectance or emission alike), in [0, 1] unless unbounded.
+    func srgbSpectrum(_ node: XMLNode, _ context: FileContext) throws -> Vec3 {
+        try checkAttributes(node, allowed: ["name", "type"])
+        var color: Vec3?, unbounded = false
+        for child in node.children {
+            let name = try require(child, "name").value
+            switch (child.name, name) {
+            case ("rgb", "color") where color == nil:
+                guard case .rgb(let c) = try readValue(child, context, inEmitter: false, name: name) else { continue }
+                color = c
+            case ("boolean", "unbounded"):
+                guard case .boolean(let b) = try readValue(child, context, inEmitter: false, name: name) else { continue }
+                unbounded = b
+            default:
+                throw SceneFileError("<spectrum type=\"srgb\"> takes <rgb name=\"color\"> and <boolean name=\"unbounded\">, "
+                                     + "found <\(child.name) name=\"\(name)\">", at: child.location)
+            }
+        }
+        guard let color else {
+            throw SceneFileError("<spectrum type=\"srgb\"> needs <rgb name=\"color\" value=\"...\"/>", at: node.location)
+        }
+        if !unbounded && [color.x, color.y, color.z].contains(where: { $0 < 0 || $0 > 1 }) {
+            throw SceneFileError("<spectrum type=\"srgb\">: colour (\(color.x), \(color.y), \(color.z)) must be in [0, 1] "
+                                 + "(or set unbounded)", at: node.location)
+        }
+        return color
     }
 
     /// A spectrum's RGB: one value is a grey; wavelength:value pairs are

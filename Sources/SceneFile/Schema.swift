@@ -201,8 +201,10 @@ public enum Schema {
             PropertySpec("specular_reflectance", .texture, one),
             PropertySpec("distribution", distributions, .string("beckmann")),
             PropertySpec("alpha", .texture, .float(0.1)),
+            PropertySpec("alpha_u", .texture),
+            PropertySpec("alpha_v", .texture),
             PropertySpec("sample_visible", .boolean, .boolean(true)),
-        ], note: "isotropic alpha only (alpha_u/alpha_v are not supported)"),
+        ], note: "alpha, or alpha_u and alpha_v (anisotropic, along dp/du and across it)"),
         PluginSpec(.bsdf, "dielectric", [
             PropertySpec("int_ior", .ior, .float(1.5046), .positive),
             PropertySpec("ext_ior", .ior, .float(1.000277), .positive),
@@ -291,8 +293,9 @@ public enum Schema {
             PropertySpec("filter_type", .choice(["bilinear", "nearest"]), .string("bilinear")),
             PropertySpec("wrap_mode", .choice(["repeat", "mirror", "clamp"]), .string("repeat")),
             PropertySpec("raw", .boolean, .boolean(false)),
+            PropertySpec("format", .choice(["auto", "variant", "float16", "uint8"]), .string("auto")),
             PropertySpec("to_uv", .transform, .transform(.identity)),
-        ]),
+        ], note: "format: the storage precision (float16 rounds the values to half precision; uint8 needs an 8-bit image)"),
         PluginSpec(.texture, "checkerboard", [
             PropertySpec("color0", .texture, .rgb(Vec3(repeating: 0.4))),
             PropertySpec("color1", .texture, .rgb(Vec3(repeating: 0.2))),

@@ -189,6 +189,22 @@ struct PluginBSDFTests {
     }
 }
 
+/// ∂mean(image)/∂key by forward mode (4 spp) equals reverse mode to 1e-5 relative, and is not all zero.
+func expectForwardEqualsReverse(_ scene: Scene<Double>, key: String, label: String,
+                                sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    let options = RenderOptions(samplesPerPixel: 4, seed: 3, threads: 2)
+    let (image, derivatives) = try scene.renderForward(keys: [key], options)
+    let (_, adjoint) = ImageLoss.mean.evaluate(image, target: nil)
+    let forward = derivatives.map { d in zip(adjoint, d.image.pixels).reduce(0.0) { $0 + $1.0 * Double($1.1) } }
+    let reverse = try scene.renderReverse(keys: [key], imageAdjoint: adjoint, options)
+    #expect(forward.count == reverse.count, sourceLocation: sourceLocation)
+    for i in forward.indices {
+        #expect(abs(reverse[i] - forward[i]) <= 1e-5 * max(abs(forward[i]), 1e-6),
+                "\(label) \(key)[\(i)]: reverse \(reverse[i]) vs forward \(forward[i])", sourceLocation: sourceLocation)
+    }
+    #expect(forward.contains { $0 != 0 }, "\(label) \(key): every derivative is zero", sourceLocation: sourceLocation)
+}
+
 @Suite("Plugins: gradients")
 struct PluginGradientTests {
     func relative(_ a: Double, _ b: Double, floor: Double = 1e-6) -> Double { abs(a - b) / max(abs(b), floor) }
@@ -206,16 +222,7 @@ struct PluginGradientTests {
     func forwardEqualsReverse(name: String, keySuffix: String) throws {
         let scene = try Scene.load(path: PluginFixtures.scene(name), defines: [:])
         let key = try #require(scene.parameterKeys.first { $0 == keySuffix || $0.hasSuffix("." + keySuffix) }, "no key \(keySuffix)")
-        let options = RenderOptions(samplesPerPixel: 4, seed: 3, threads: 2)
-        let (image, derivatives) = try scene.renderForward(keys: [key], options)
-        let (_, adjoint) = ImageLoss.mean.evaluate(image, target: nil)
-        let forward = derivatives.map { d in zip(adjoint, d.image.pixels).reduce(0.0) { $0 + $1.0 * Double($1.1) } }
-        let reverse = try scene.renderReverse(keys: [key], imageAdjoint: adjoint, options)
-        #expect(forward.count == reverse.count)
-        for i in forward.indices {
-            #expect(relative(reverse[i], forward[i]) < 1e-5, "\(name) \(key)[\(i)]: reverse \(reverse[i]) vs forward \(forward[i])")
-        }
-        #expect(forward.contains { $0 != 0 }, "\(name) \(key): every derivative is zero")
+        try expectForwardEqualsReverse(scene, key: key, label: name)
     }
 
     /// Reverse mode against central differences with the same seed, for

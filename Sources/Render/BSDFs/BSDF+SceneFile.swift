@@ -25,8 +25,10 @@ extension BSDF where T == Double {
                                         specularReflectance: try Texture.property("specular_reflectance", of: object, default: .one)))
         case "roughconductor":
             let (eta, k) = try BSDF.conductorIndex(object)
-            self = .roughConductor(RoughConductor(distribution: try BSDF.microfacet(object), eta: eta, k: k,
-                                                  specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object)))
+            let anisotropic = object.has("alpha_u") || object.has("alpha_v")
+            self = .roughConductor(RoughConductor(distribution: try BSDF.microfacet(object, anisotropic: anisotropic), eta: eta, k: k,
+                                                  specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
+                                                  isAnisotropic: anisotropic))
         case "dielectric":
             self = .dielectric(Dielectric(eta: try BSDF.relativeIOR(object, defaultInterior: 1.5046),
                                           specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
@@ -134,18 +136,31 @@ extension BSDF where T == Double {
         return (entry.eta, entry.k)
     }
 
-    /// The microfacet distribution of a rough BSDF (`distribution`, `alpha`, `sample_visible`).
-    static func microfacet(_ object: SceneObject) throws -> Microfacet<Double> {
+    /// The microfacet distribution of a rough BSDF (`distribution`, `alpha`,
+    /// `sample_visible`; with `anisotropic`, `alpha_u` and `alpha_v` instead of
+    /// `alpha`, both required, as Mitsuba).
+    static func microfacet(_ object: SceneObject, anisotropic: Bool = false) throws -> Microfacet<Double> {
         let name = object.string("distribution") ?? "beckmann"
         guard let type = MicrofacetType(rawValue: name) else {
             throw SceneFileError("\(object.type): unsupported distribution '\(name)' (supported: beckmann, ggx)",
                                  at: object.location(of: "distribution"))
         }
-        let alpha = try Texture.constantScalar("alpha", of: object, default: 0.1)
-        guard alpha > 0, alpha.isFinite else {
-            throw SceneFileError("\(object.type): alpha must be a positive number, got \(alpha)", at: object.location(of: "alpha"))
+        func roughness(_ key: String) throws -> Double {
+            let alpha = try Texture.constantScalar(key, of: object, default: 0.1)
+            guard alpha > 0, alpha.isFinite else {
+                throw SceneFileError("\(object.type): \(key) must be a positive number, got \(alpha)", at: object.location(of: key))
+            }
+            return alpha
         }
-        return Microfacet(type: type, alpha: alpha, sampleVisible: object.boolean("sample_visible") ?? true)
+        let sampleVisible = object.boolean("sample_visible") ?? true
+        guard anisotropic else { return Microfacet(type: type, alpha: try roughness("alpha"), sampleVisible: sampleVisible) }
+        if object.has("alpha") {
+            throw SceneFileError("\(object.type): give either 'alpha' or 'alpha_u' and 'alpha_v', not both", at: object.location(of: "alpha"))
+        }
+        for key in ["alpha_u", "alpha_v"] where !object.has(key) {
+            throw SceneFileError("\(object.type): 'alpha_u' and 'alpha_v' must both be given (\(key) is missing)", at: object.location)
+        }
+        return Microfacet(type: type, alphaU: try roughness("alpha_u"), alphaV: try roughness("alpha_v"), sampleVisible: sampleVisible)
     }
 
     /// int_ior / ext_ior (floats or Mitsuba's material names).

@@ -145,12 +145,7 @@ public struct Principled<T: Real> {
     /// `aligned` for any BSDF whose anisotropy follows ∂p/∂u (principled, principledthin).
     @inlinable
     static func aligned(_ si: SurfaceInteraction<T>, _ wo: Vector3<T>, anisotropic: Bool) -> (SurfaceInteraction<T>, Vector3<T>) {
-        guard anisotropic else { return (si, wo) }
-        let frame = PerturbedFrame.tangentFrame(si)
-        var s = si
-        s.shading = frame
-        s.wi = frame.toLocal(si.toWorld(si.wi))
-        return (s, frame.toLocal(si.toWorld(wo)))
+        anisotropic ? si.alignedToTangent(wo) : (si, wo)
     }
 
     @inlinable
@@ -438,5 +433,19 @@ extension Texture {
     public var isConstantZero: Bool {
         if case .constant(let c) = self { return c.r.primal == 0 && c.g.primal == 0 && c.b.primal == 0 }
         return false
+    }
+}
+
+extension SurfaceInteraction {
+    /// The interaction and `wo` in Mitsuba's shading frame, whose s axis
+    /// follows ∂p/∂u (`PerturbedFrame.tangentFrame`): where anisotropic
+    /// roughness is defined (principled, principledthin, roughconductor).
+    @inlinable
+    public func alignedToTangent(_ wo: Vector3<T>) -> (SurfaceInteraction<T>, Vector3<T>) {
+        let frame = PerturbedFrame.tangentFrame(self)
+        var s = self
+        s.shading = frame
+        s.wi = frame.toLocal(toWorld(wi))
+        return (s, frame.toLocal(toWorld(wo)))
     }
 }

@@ -15,6 +15,10 @@ import Geometry
 /// </bsdf>
 /// ```
 ///
+/// Anisotropic roughness (`alpha_u` along ∂p/∂u, `alpha_v` across it, both
+/// given instead of `alpha`) is defined in Mitsuba's shading frame, whose s
+/// axis follows ∂p/∂u (`SurfaceInteraction.alignedToTangent`).
+///
 /// Parameters: `alpha.value` (or `alpha_u.value`, `alpha_v.value` when
 /// anisotropic), `eta.value`, `k.value`, and `specular_reflectance.value`
 /// when the scene gives one (as `mi.traverse`).
@@ -24,15 +28,42 @@ public struct RoughConductor<T: Real> {
     public var k: RGB<T>
     /// nil: 1 (and no parameter key, as Mitsuba when the property is absent).
     public var specularReflectance: Texture<T>?
+    /// Whether the roughness was given as `alpha_u` and `alpha_v`: the lobe is
+    /// then evaluated in the frame that follows ∂p/∂u, under those keys.
+    public var isAnisotropic: Bool
 
     @inlinable
     public init(distribution: Microfacet<T>, eta: RGB<T> = .zero, k: RGB<T> = .one,
-                specularReflectance: Texture<T>? = nil) {
+                specularReflectance: Texture<T>? = nil, isAnisotropic: Bool = false) {
         self.distribution = distribution; self.eta = eta; self.k = k; self.specularReflectance = specularReflectance
+        self.isAnisotropic = isAnisotropic
     }
 
     @inlinable
     public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> {
+        guard isAnisotropic else { return evalAligned(si, wo: wo) }
+        let (a, w) = si.alignedToTangent(wo)
+        return evalAligned(a, wo: w)
+    }
+
+    @inlinable
+    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double {
+        guard isAnisotropic else { return pdfAligned(si, wo: wo) }
+        let (a, w) = si.alignedToTangent(wo)
+        return pdfAligned(a, wo: w)
+    }
+
+    @inlinable
+    public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
+        guard isAnisotropic else { return sampleAligned(si, u2: u2) }
+        let (a, _) = si.alignedToTangent(si.wi)
+        guard var s = sampleAligned(a, u2: u2) else { return nil }
+        s.wo = si.toLocal(a.toWorld(s.wo))
+        return s
+    }
+
+    @inlinable
+    func evalAligned(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> {
         let wi = si.wi
         // Branch on primal values: both directions above the surface.
         if wi.z.primal <= 0 || wo.z.primal <= 0 { return .zero }
@@ -45,7 +76,7 @@ public struct RoughConductor<T: Real> {
     }
 
     @inlinable
-    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double {
+    func pdfAligned(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double {
         let wi = si.wi
         if wi.z.primal <= 0 || wo.z.primal <= 0 { return 0 }
         let m = (wi + wo).normalized
@@ -55,7 +86,7 @@ public struct RoughConductor<T: Real> {
     }
 
     @inlinable
-    public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
+    func sampleAligned(_ si: SurfaceInteraction<T>, u2: (Double, Double)) -> BSDFSample<T>? {
         let wi = si.wi.primal
         if wi.z <= 0 { return nil }
         let (m, pdfM) = distribution.primal.sample(wi: wi, u: u2)
@@ -63,21 +94,22 @@ public struct RoughConductor<T: Real> {
         let wo = Fresnel.reflect(wi, m)
         if wo.z <= 0 { return nil }
         let woT = Vector3<T>(wo)
-        let p = pdf(si, wo: woT)
+        let p = pdfAligned(si, wo: woT)
         if !(p > 0) || !p.isFinite { return nil }
         // Weight f cos θo / pdf with the pdf detached (∂weight = ∂f / pdf).
-        return BSDFSample(wo: woT, pdf: p, weight: eval(si, wo: woT) / T(p), isDelta: false)
+        return BSDFSample(wo: woT, pdf: p, weight: evalAligned(si, wo: woT) / T(p), isDelta: false)
     }
 
     @inlinable
     public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> RoughConductor<U> {
-        RoughConductor<U>(distribution: distribution.lifted(lifter, prefix: prefix),
+        RoughConductor<U>(distribution: distribution.lifted(lifter, prefix: prefix, anisotropic: isAnisotropic),
                           eta: lifter.rgb(prefix + "eta.value", eta.primal), k: lifter.rgb(prefix + "k.value", k.primal),
-                          specularReflectance: specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."))
+                          specularReflectance: specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."),
+                          isAnisotropic: isAnisotropic)
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
-        distribution.parameters(prefix: prefix)
+        distribution.parameters(prefix: prefix, anisotropic: isAnisotropic)
             + [ParameterInfo(key: prefix + "eta.value", values: [eta.r.primal, eta.g.primal, eta.b.primal]),
                ParameterInfo(key: prefix + "k.value", values: [k.r.primal, k.g.primal, k.b.primal])]
             + (specularReflectance?.parameters(prefix: prefix + "specular_reflectance.") ?? [])
@@ -86,10 +118,11 @@ public struct RoughConductor<T: Real> {
 
 extension Microfacet {
     /// The distribution over `U` with its roughness lifted under `alpha.value`
-    /// (`alpha_u.value` and `alpha_v.value` when anisotropic).
+    /// (`alpha_u.value` and `alpha_v.value` when anisotropic: given so, or
+    /// with two different roughnesses).
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> Microfacet<U> {
-        if alphaU.primal == alphaV.primal {
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String, anisotropic: Bool = false) -> Microfacet<U> {
+        if alphaU.primal == alphaV.primal && !anisotropic {
             let a = lifter.scalar(prefix + "alpha.value", alphaU.primal)
             return Microfacet<U>(type: type, alpha: a, sampleVisible: sampleVisible)
         }
@@ -97,8 +130,8 @@ extension Microfacet {
                              alphaV: lifter.scalar(prefix + "alpha_v.value", alphaV.primal), sampleVisible: sampleVisible)
     }
 
-    public func parameters(prefix: String) -> [ParameterInfo] {
-        if alphaU.primal == alphaV.primal { return [ParameterInfo(key: prefix + "alpha.value", values: [alphaU.primal])] }
+    public func parameters(prefix: String, anisotropic: Bool = false) -> [ParameterInfo] {
+        if alphaU.primal == alphaV.primal && !anisotropic { return [ParameterInfo(key: prefix + "alpha.value", values: [alphaU.primal])] }
         return [ParameterInfo(key: prefix + "alpha_u.value", values: [alphaU.primal]),
                 ParameterInfo(key: prefix + "alpha_v.value", values: [alphaV.primal])]
     }

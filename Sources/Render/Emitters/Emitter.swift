@@ -63,17 +63,47 @@ public enum Emitter<T: Real> {
 }
 
 /// Mitsuba's `area` emitter: a shape that emits `radiance` on the side its
-/// normal points to.
+/// normal points to. The radiance may be a texture (a bitmap or checkerboard),
+/// looked up at the texture coordinates of the point on the shape, whether a
+/// ray hits it or next-event estimation samples it.
 ///
 /// ```xml
 /// <shape type="rectangle">
 ///     <emitter type="area"><rgb name="radiance" value="18.4, 15.6, 8.0"/></emitter>
 /// </shape>
+/// <shape type="rectangle">
+///     <emitter type="area">
+///         <texture name="radiance" type="bitmap"><string name="filename" value="flower.bmp"/></texture>
+///     </emitter>
+/// </shape>
 /// ```
+///
+/// Parameters: `radiance.value`, or the texture's under `radiance.` (`radiance.data`).
 public struct AreaLight<T: Real> {
     public var shape: Int
+    /// The constant radiance; with a texture, the texture's mean (what the
+    /// visibility boundary term sees).
     public var radiance: RGB<T>
+    /// The radiance texture (nil: the constant `radiance`).
+    public var texture: Texture<T>?
+
     public init(shape: Int, radiance: RGB<T>) { self.shape = shape; self.radiance = radiance }
+
+    public init(shape: Int, texture: Texture<T>) {
+        self.shape = shape
+        self.texture = texture
+        radiance = RGB(texture.mean)
+    }
+
+    /// Whether the radiance varies over the shape (then sampling needs the uv of the sampled point).
+    @inlinable public var isTextured: Bool { texture != nil }
+
+    /// The radiance at texture coordinates `uv` of the shape.
+    @inlinable
+    public func radiance(at uv: (T, T)) -> RGB<T> {
+        guard let texture else { return radiance }
+        return texture.eval(uv)
+    }
 }
 
 /// Mitsuba's `point` emitter: `intensity` (W/sr) at `position`.

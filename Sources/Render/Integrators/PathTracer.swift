@@ -55,7 +55,7 @@ extension Scene {
             if let e = emitterIndex, !(depth == 0 && hide), case .area(let light) = emitters[e],
                dot(si.ng.primal, ray.d.primal) < 0 {
                 let w = previousDelta ? 1 : misWeight(previousPdf, areaEmitterPdf(si, from: previousPoint, direction: ray.d.primal))
-                radiance += beta * light.radiance * T(w)
+                radiance += beta * light.radiance(at: si.uv) * T(w)
             }
             if depth + 1 >= maxDepth { break }
             // Next-event estimation, then the BSDF sample that continues the path.

@@ -136,6 +136,19 @@ public struct Shape<T: Real> {
          vertex(m, Int(m.indices[3 * t + 2]), vertices, offset))
     }
 
+    /// A sphere's texture coordinates at point `p` on it, as Mitsuba: (φ / 2π, θ / π)
+    /// in the sphere's own frame (to_world's rotation, then the pose offset's).
+    @inlinable
+    static func sphereUV(of s: UnsafePointer<Shape<T>>, point p: Vec3) -> (Double, Double) {
+        guard case .sphere(_, _, let axes) = s.pointee.geometry else { return (0, 0) }
+        let offset = s.pointee.offset
+        let q = p - placed(s.pointee.center, offset).primal
+        let local = Vec3(dot(q, turned(Vector3<T>(axes.s), offset).primal), dot(q, turned(Vector3<T>(axes.t), offset).primal),
+                         dot(q, turned(Vector3<T>(axes.n), offset).primal))
+        let phi = atan2(local.y, local.x)
+        return ((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi), acos(min(max(local.z / s.pointee.radius.primal, -1), 1)) / Double.pi)
+    }
+
     /// `interaction(ray:hit:triangle:shapeIndex:)` on a shape borrowed in
     /// place: it reads the fields it needs one by one. Copying a whole
     /// generic `Shape` per hit (strings, optionals, the geometry enum, through
@@ -176,13 +189,8 @@ public struct Shape<T: Real> {
             p = ray.at(t)
             ng = (p - centre) / radius
             ns = ng
-            // As Mitsuba: (φ / 2π, θ / π) in the sphere's own frame (to_world's rotation, then the pose offset's).
-            let q = (p - centre).primal
-            let local = Vec3(dot(q, turned(Vector3<T>(axes.s), offset).primal), dot(q, turned(Vector3<T>(axes.t), offset).primal),
-                             dot(q, turned(Vector3<T>(axes.n), offset).primal))
-            let phi = atan2(local.y, local.x)
-            uv = (T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)),
-                  T(acos(min(max(local.z / radius.primal, -1), 1)) / Double.pi))
+            let sphereUV = Shape.sphereUV(of: s, point: p.primal)
+            uv = (T(sphereUV.0), T(sphereUV.1))
             if tangents {
                 // In the sphere's own frame, as its uv, then back to world space.
                 let ax = turned(Vector3<T>(axes.s), offset), ay = turned(Vector3<T>(axes.t), offset), az = turned(Vector3<T>(axes.n), offset)

@@ -22,13 +22,24 @@ public struct Checkerboard<T: Real> {
         self.color0 = color0; self.color1 = color1; self.toUV = toUV
     }
 
+    /// Whether `uv` falls on a `color0` square (of `eval`).
     @inlinable
-    public func eval(_ uv: (T, T)) -> RGB<T> {
+    func isFirstSquare(_ uv: (T, T)) -> Bool {
         let (u, v) = toUV.apply(uv)
         // Branch on primal values: which square.
         let fu = u.primal - u.primal.rounded(.down), fv = v.primal - v.primal.rounded(.down)
-        return (fu > 0.5) == (fv > 0.5) ? color0 : color1
+        return (fu > 0.5) == (fv > 0.5)
     }
+
+    @inlinable
+    public func eval(_ uv: (T, T)) -> RGB<T> { isFirstSquare(uv) ? color0 : color1 }
+
+    /// The colour as one number reads it (Mitsuba's `eval_1`): Mitsuba's
+    /// checkerboard gives `color1` where `eval` gives `color0` and the other way
+    /// round, and every one-number lookup (principled weights, blend weights,
+    /// mask opacity) sees that swapped pattern; so does DiffRay's.
+    @inlinable
+    public func evalOne(_ uv: (T, T)) -> RGB<T> { isFirstSquare(uv) ? color1 : color0 }
 
     /// The mean over a period: the average of the two colours.
     @inlinable

@@ -1,16 +1,22 @@
 import Geometry
 
 extension Texture {
-    /// The texture as one number at `uv` (Mitsuba's `eval_1`, for opacity
-    /// and blend weights): the value of a grey texture, the luminance of a
-    /// coloured one. (Mitsuba's `checkerboard` returns its two colours
-    /// swapped from `eval_1`; here it gives the colours `eval` gives.)
+    /// The texture as one number at `uv` (Mitsuba's `eval_1`, for opacity,
+    /// blend and principled weights): the value of a grey texture, the
+    /// luminance of a coloured one. A `checkerboard` gives its two colours
+    /// swapped here, as Mitsuba's `eval_1` does (`Checkerboard.evalOne`).
     @inlinable
-    public func evalScalar(_ uv: (T, T)) -> T { Texture.scalar(eval(uv)) }
+    public func evalScalar(_ uv: (T, T)) -> T {
+        if case .checkerboard(let c) = self { return Texture.scalar(c.evalOne(uv)) }
+        return Texture.scalar(eval(uv))
+    }
 
     /// `evalScalar` at surface point `si` (mesh attributes included).
     @inlinable
-    public func evalScalar(_ si: SurfaceInteraction<T>) -> T { Texture.scalar(eval(si)) }
+    public func evalScalar(_ si: SurfaceInteraction<T>) -> T {
+        if case .meshAttribute = self { return Texture.scalar(eval(si)) }
+        return evalScalar(si.uv)
+    }
 
     @inlinable
     static func scalar(_ c: RGB<T>) -> T {

@@ -108,7 +108,12 @@ extension Bitmap where T == Double {
                                  at: object.location(of: "wrap_mode"))
         }
         let raw = object.boolean("raw") ?? false
-        let (w, h, data): (Int, Int, [Double])
+        let format = object.string("format") ?? "auto"
+        guard ["auto", "variant", "float16", "uint8"].contains(format) else {
+            throw SceneFileError("bitmap: unsupported format '\(format)' (supported: auto, variant, float16, uint8)",
+                                 at: object.location(of: "format"))
+        }
+        var (w, h, data): (Int, Int, [Double])
         do {
             (w, h, data) = try Bitmap.readRGB(path: path, raw: raw)
         } catch let e as SceneFileError {
@@ -120,6 +125,17 @@ extension Bitmap where T == Double {
         if let bad = data.firstIndex(where: { !$0.isFinite }) {
             throw SceneFileError("bitmap: '\(path)' has a non-finite value at pixel \(bad / 3)", at: where_)
         }
+        // Mitsuba's storage precision: auto and variant keep the values (an 8-bit
+        // image gives the same texels either way), float16 rounds the decoded values.
+        switch format {
+        case "float16":
+            data = data.map { Double(Float16($0)) }
+        case "uint8" where !Bitmap.isEightBit(path: path):
+            throw SceneFileError("bitmap: format 'uint8' needs an 8-bit image (PNG, JPEG or BMP); '\(path)' is not one",
+                                 at: object.location(of: "format"))
+        default:
+            break
+        }
         self.init(width: w, height: h, data: data, filter: filter, wrapMode: wrap, toUV: Texture<Double>.uvTransform(object))
     }
 
@@ -129,6 +145,10 @@ extension Bitmap where T == Double {
     /// samples are linear (divided by 65535); alpha is dropped; grey is
     /// copied to the three channels.
     public static func readRGB(path: String, raw: Bool) throws -> (width: Int, height: Int, data: [Double]) {
+        if path.lowercased().hasSuffix(".bmp") {
+            let bmp = try BMPImage.read(from: path)
+            return (bmp.width, bmp.height, bmp.samples.map { raw ? Double($0) / 255 : SRGB.toLinear(Double($0) / 255) })
+        }
         switch ImageFileFormat(path: path) {
         case .png?:
             let png = try PNGImage.read(from: path)
@@ -153,7 +173,17 @@ extension Bitmap where T == Double {
             let image = try Image.read(from: path)
             return (image.width, image.height, image.pixels.map { Double($0) })
         case nil:
-            throw ImageIOErrorLike(description: "unknown image file extension; expected .png, .exr, .jpg, .jpeg or .hdr")
+            throw ImageIOErrorLike(description: "unknown image file extension; expected .png, .exr, .jpg, .jpeg, .hdr or .bmp")
+        }
+    }
+
+    /// Whether the image file holds 8-bit samples (8-bit PNG, JPEG, BMP).
+    static func isEightBit(path: String) -> Bool {
+        if path.lowercased().hasSuffix(".bmp") { return true }
+        switch ImageFileFormat(path: path) {
+        case .png?: return (try? PNGImage.read(from: path).bitDepth) == 8
+        case .jpeg?: return true
+        default: return false
         }
     }
 }
