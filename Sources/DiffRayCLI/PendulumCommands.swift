@@ -24,6 +24,12 @@ struct TrainPendulumCommand: ParsableCommand, ClusterCommand {
     @Flag(help: "With --pixels: drop the renderer's d frame/d angle (the loop opened; an ablation).")
     var openLoop = false
 
+    func validate() throws {
+        if options.pixels, trainer.trainer == .shac {
+            throw ValidationError("train pendulum --pixels: only --trainer surrogate (the value surrogate) trains from pixels so far")
+        }
+    }
+
     func run() throws {
         guard options.pixels else { return try trainFromState(options, trainer: trainer) }
         let scenes = try view.sceneRecord()

@@ -145,7 +145,7 @@ struct TrainResult: Encodable {
 /// settings (defaults: the task's, `P.problem.task.shacSettings`). A resumed run
 /// keeps the settings it was started with.
 struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
-    @Option(help: "From the state: shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss); default \(P.problem.defaultStateTrainer.rawValue).")
+    @Option(help: "shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss); from the state default \(P.problem.defaultStateTrainer.rawValue), with --pixels \(P.problem == .cartpole ? "shac" : "surrogate").")
     var trainer: StateTrainer?
     @Option(help: "Actor-critic: parallel environments (default \(Self.defaults?.environments ?? 0)).")
     var envs: Int?
@@ -159,6 +159,10 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     var discount: Double?
     @Option(help: "Actor-critic: standard deviation of the training actions' Gaussian noise (default \(Self.defaults?.actionNoise ?? 0)).")
     var actionNoise: Double?
+    @Option(help: "Actor-critic: κ of the penalty κ·z² on the policy output's pre-activation z (default \(Self.defaults?.penalty ?? 0)).")
+    var saturationPenalty: Double?
+    @Option(help: "Actor-critic: the actor's last layer drawn this many times smaller than Glorot's (default \(Self.defaults?.outputInitScale ?? 1)).")
+    var outputInit: Double?
 
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
 
@@ -171,6 +175,8 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         if let criticLr { s.criticLearningRate = criticLr }
         if let discount { s.discount = discount }
         if let actionNoise { s.actionNoise = actionNoise }
+        if let saturationPenalty { s.saturationPenalty = saturationPenalty > 0 ? saturationPenalty : nil }
+        if let outputInit { s.outputInitScale = outputInit != 1 ? outputInit : nil }
         if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
             throw ValidationError("train \(P.problem.rawValue): \(p)")
         }
@@ -195,7 +201,8 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     let shots = problem == .trebuchet
     if let s = session.shac?.settings {
         print("short-horizon actor-critic: \(s.environments) environments, windows of \(s.horizon) steps, γ \(s.discount), λ \(s.tdLambda), "
-            + "actor lr \(s.actorLearningRate), critic lr \(s.criticLearningRate); budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
+            + "actor lr \(s.actorLearningRate), critic lr \(s.criticLearningRate)"
+            + (s.penalty > 0 ? ", saturation penalty \(s.penalty)" : "") + (s.actionNoise > 0 ? ", action noise \(s.actionNoise)" : "") + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
     }
     print("episode  \(shots ? "batch loss" : "train return (episodes ended in it)")  environment steps")
     try o.committingOutputs(train: {
