@@ -106,13 +106,11 @@ public struct CriticState: Codable, Equatable {
     public var targetCritic: NetworkFile
     public var optimizer: Adam
 
-    /// A fresh critic for observations of `inputs` values, drawn from `generator`.
+    /// A fresh critic for observations of `inputs` values, drawn from `generator`; its target starts equal to it.
     public init(inputs: Int, settings: SHACSettings, generator: inout SeededGenerator) {
-        let critic = Network(layers: SHACState.criticLayers(inputs: inputs, width: settings.criticWidth), generator: &generator)
-        self.settings = settings
-        self.critic = NetworkFile(network: critic)
-        targetCritic = self.critic
-        optimizer = Adam(learningRate: settings.criticLearningRate)
+        let critic = NetworkFile(network: Network(layers: SHACState.criticLayers(inputs: inputs, width: settings.criticWidth),
+                                                  generator: &generator))
+        self.init(settings: settings, critic: critic, targetCritic: critic, optimizer: Adam(learningRate: settings.criticLearningRate))
     }
 
     /// Why this state does not fit observations of `inputs` values, or nil.

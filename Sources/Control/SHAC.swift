@@ -123,11 +123,9 @@ public struct SHACState: Codable, Equatable {
 
     /// A fresh state: the critic drawn from `generator`, each environment started from `D.startState`.
     public init<D: Dynamics>(_ d: D.Type, settings: SHACSettings, generator: inout SeededGenerator) {
-        let critic = Network(layers: SHACState.criticLayers(inputs: D.observationSize, width: settings.criticWidth), generator: &generator)
+        let c = CriticState(inputs: D.observationSize, settings: settings, generator: &generator)
         self.settings = settings
-        self.critic = NetworkFile(network: critic)
-        targetCritic = self.critic
-        criticOptimizer = Adam(learningRate: settings.criticLearningRate)
+        critic = c.critic; targetCritic = c.targetCritic; criticOptimizer = c.optimizer
         states = (0..<settings.environments).map { _ in D.startState(&generator) }
         episodeSteps = [Int](repeating: 0, count: settings.environments)
         episodeReturns = [Double](repeating: 0, count: settings.environments)
@@ -147,13 +145,8 @@ public struct SHACState: Codable, Equatable {
               episodeSteps.allSatisfy({ $0 >= 0 && $0 < D.maxSteps }) else {
             return "inconsistent critic state: \(states.count) environment states for \(n) environments"
         }
-        let layers = SHACState.criticLayers(inputs: D.observationSize, width: settings.criticWidth)
-        guard critic.layers == layers, targetCritic.layers == layers, critic.parameters.count == critic.parameterCount,
-              targetCritic.parameters.count == targetCritic.parameterCount,
-              criticOptimizer.m.isEmpty || criticOptimizer.m.count == critic.parameterCount else {
-            return "the critic's layers or parameters do not fit \(D.name)'s observation of \(D.observationSize) values"
-        }
-        return nil
+        return CriticState(settings: settings, critic: critic, targetCritic: targetCritic, optimizer: criticOptimizer)
+            .problem(inputs: D.observationSize, maxSteps: D.maxSteps).map { "\(D.name): \($0)" }
     }
 }
 

@@ -34,7 +34,7 @@ struct TrainPendulumCommand: ParsableCommand, ClusterCommand {
         guard options.pixels else { return try trainFromState(options, trainer: trainer) }
         let scenes = try view.sceneRecord()
         var run = try options.pixelRun(PixelTrainingOptions(
-            seed: UInt64(options.seed), resolution: view.viewRes, samples: view.viewSpp, frames: 2, learningRate: view.lr,
+            seed: UInt64(options.seed), resolution: view.viewRes, samples: view.viewSpp, frames: 2, learningRate: view.learningRate,
             scenes: scenes.folder, sceneHash: scenes.hash, rendererGradient: !openLoop))
         let start = Date()
         let observer = try PixelObservation(problem: .pendulum, directory: view.templates.scenes, resolution: view.viewRes, samples: view.viewSpp)

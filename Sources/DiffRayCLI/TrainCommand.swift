@@ -104,8 +104,11 @@ struct PixelViewOptions<P: PixelTask>: ParsableArguments {
     @Option(help: "With --pixels: samples per pixel of the policy's view (1...1024).")
     var viewSpp: Int = P.defaults.samples
 
-    @Option(help: "With --pixels: Adam's learning rate.")
-    var lr: Double = P.defaults.learningRate
+    @Option(help: "With --pixels: Adam's learning rate (default: \(P.defaults.learningRate)\(P.problem == .cartpole ? "; with --trainer shac: \(CartPolePixels.hyperparameters.shac.actorLearningRate)" : "")).")
+    var lr: Double?
+
+    /// `--lr`, or the recipe's default.
+    var learningRate: Double { lr ?? P.defaults.learningRate }
 
     @OptionGroup var templates: TemplateOption
 
@@ -114,7 +117,7 @@ struct PixelViewOptions<P: PixelTask>: ParsableArguments {
         guard range.contains(viewRes), viewSpp >= 1 && viewSpp <= 1024 else {
             throw ValidationError("train \(P.problem.rawValue) --pixels: --view-res must be in \(range.lowerBound)...\(range.upperBound) and --view-spp in 1...1024, got \(viewRes), \(viewSpp)")
         }
-        if !(lr > 0 && lr.isFinite) { throw ValidationError("train \(P.problem.rawValue) --pixels: --lr must be a positive number, got \(lr)") }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("train \(P.problem.rawValue) --pixels: --lr must be a positive number, got \(lr)") }
     }
 
     /// The scene template's folder name and hash, as a checkpoint records them.
