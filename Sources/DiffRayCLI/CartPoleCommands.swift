@@ -59,9 +59,11 @@ struct TrainCartPoleCommand: ParsableCommand, ClusterCommand {
         let scenes = try view.sceneRecord()
         var run = try options.pixelRun(PixelTrainingOptions(
             seed: UInt64(options.seed), resolution: view.viewRes, samples: view.viewSpp, frames: frames, averageRate: average,
-            learningRate: view.lr ?? (pixelTrainer == .shac ? CartPolePixels.hyperparameters.shac.actorLearningRate : view.learningRate), scenes: scenes.folder, sceneHash: scenes.hash, crop: window, startSpread: startSpread, costToGo: costToGo,
+            learningRate: view.lr ?? (pixelTrainer == .shac ? CartPolePixels.hyperparameters.shac.actorLearningRate : view.learningRate),
+            scenes: scenes.folder, sceneHash: scenes.hash,
             // the learned critic's learning rates fall over the whole budget: `--resume` must keep it
-            totalEpisodes: pixelTrainer == .shac ? options.episodes ?? CartPolePixels.defaults.episodes : nil, trainer: pixelTrainer))
+            totalEpisodes: pixelTrainer == .shac ? options.episodes ?? CartPolePixels.defaults.episodes : nil,
+            crop: window, startSpread: startSpread, costToGo: costToGo, trainer: pixelTrainer))
         let observer = try PixelObservation(problem: .cartpole, directory: view.templates.scenes, resolution: view.viewRes, samples: view.viewSpp)
         print("episode  return  frames  seconds   (policy view \(observer.width)x\(observer.height), \(view.viewSpp) spp, \(frames) frames stacked, "
             + (window > 0 ? "\(window) columns around the cart" : "whole frames")
