@@ -31,15 +31,55 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     /// Standard deviation of the Gaussian noise added to each training action
     /// (the action's gradient passes through it; 0: none).
     public var actionNoise: Double
+    /// κ of the actor's saturation penalty κ·z² a step, z the pre-activation of the
+    /// policy's output layer (keeps a tanh output from saturating, where its gradient
+    /// vanishes); nil or 0: none (checkpoints written before the option have none).
+    public var saturationPenalty: Double?
+    /// The actor's last dense layer is drawn this many times smaller than Glorot's
+    /// (a policy that starts near zero torque); nil or 1: Glorot's.
+    public var outputInitScale: Double?
 
     public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
-                targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0) {
+                targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0,
+                saturationPenalty: Double = 0, outputInitScale: Double = 1) {
         self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
         self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
         self.criticIterations = criticIterations; self.criticBatches = criticBatches; self.targetRate = targetRate
         self.clipNorm = clipNorm; self.lossScale = lossScale; self.criticWidth = criticWidth; self.actionNoise = actionNoise
+        self.saturationPenalty = saturationPenalty > 0 ? saturationPenalty : nil
+        self.outputInitScale = outputInitScale != 1 ? outputInitScale : nil
     }
+
+    /// `saturationPenalty`, 0 when absent.
+    public var penalty: Double { saturationPenalty ?? 0 }
+
+    /// ∂(κ·z²)/∂y for the policy's output y = f(z) recorded in `trace` (f the output
+    /// layer's activation; identity if the last layer is dense): 2κz / f′(z).
+    public func saturationGradient(_ trace: Network.Trace, layers: [Layer]) -> Double {
+        let k = penalty
+        guard k > 0 else { return 0 }
+        let y = trace.output[0]
+        guard case let .activation(f, _) = layers[layers.count - 1] else { return 2 * k * y }
+        let z = trace.values[trace.values.count - 2][0]
+        return 2 * k * z / Swift.max(f.derivative(output: y), 1e-300)
+    }
+
+    /// κ·z² of the policy's output recorded in `trace`.
+    public func saturationCost(_ trace: Network.Trace) -> Double {
+        let z = trace.values[Swift.max(trace.values.count - 2, 0)][0]
+        return penalty * z * z
+    }
+
+    /// `actor` with its last dense layer scaled by `outputInitScale`.
+    public func initialised(_ actor: Network) -> Network {
+        guard let scale = outputInitScale, scale != 1, let last = actor.layers.lastIndex(where: { if case .dense = $0 { return true }; return false }),
+              case let .dense(i, o) = actor.layers[last] else { return actor }
+        var a = actor
+        for k in 0..<(i * o) { a.parameters[a.offsets[last] + k] *= scale }
+        return a
+    }
+
 
     /// Environment steps of one iteration (all environments together).
     public var stepsPerIteration: Int { environments * horizon }
@@ -61,7 +101,8 @@ public struct SHACSettings: Codable, Equatable, Sendable {
             return "learning rates must be positive, got \(actorLearningRate) and \(criticLearningRate)"
         }
         guard criticIterations >= 0, criticBatches >= 1, criticBatches <= stepsPerIteration,
-              targetRate >= 0, targetRate < 1, clipNorm >= 0, lossScale > 0, criticWidth >= 1, actionNoise >= 0 else {
+              targetRate >= 0, targetRate < 1, clipNorm >= 0, lossScale > 0, criticWidth >= 1, actionNoise >= 0,
+              penalty >= 0, penalty.isFinite, (outputInitScale ?? 1) > 0, (outputInitScale ?? 1).isFinite else {
             return "inconsistent critic settings"
         }
         return nil
@@ -82,11 +123,9 @@ public struct SHACState: Codable, Equatable {
 
     /// A fresh state: the critic drawn from `generator`, each environment started from `D.startState`.
     public init<D: Dynamics>(_ d: D.Type, settings: SHACSettings, generator: inout SeededGenerator) {
-        let critic = Network(layers: SHACState.criticLayers(inputs: D.observationSize, width: settings.criticWidth), generator: &generator)
+        let c = CriticState(inputs: D.observationSize, settings: settings, generator: &generator)
         self.settings = settings
-        self.critic = NetworkFile(network: critic)
-        targetCritic = self.critic
-        criticOptimizer = Adam(learningRate: settings.criticLearningRate)
+        critic = c.critic; targetCritic = c.targetCritic; criticOptimizer = c.optimizer
         states = (0..<settings.environments).map { _ in D.startState(&generator) }
         episodeSteps = [Int](repeating: 0, count: settings.environments)
         episodeReturns = [Double](repeating: 0, count: settings.environments)
@@ -106,24 +145,9 @@ public struct SHACState: Codable, Equatable {
               episodeSteps.allSatisfy({ $0 >= 0 && $0 < D.maxSteps }) else {
             return "inconsistent critic state: \(states.count) environment states for \(n) environments"
         }
-        let layers = SHACState.criticLayers(inputs: D.observationSize, width: settings.criticWidth)
-        guard critic.layers == layers, targetCritic.layers == layers, critic.parameters.count == critic.parameterCount,
-              targetCritic.parameters.count == targetCritic.parameterCount,
-              criticOptimizer.m.isEmpty || criticOptimizer.m.count == critic.parameterCount else {
-            return "the critic's layers or parameters do not fit \(D.name)'s observation of \(D.observationSize) values"
-        }
-        return nil
+        return CriticState(settings: settings, critic: critic, targetCritic: targetCritic, optimizer: criticOptimizer)
+            .problem(inputs: D.observationSize, maxSteps: D.maxSteps).map { "\(D.name): \($0)" }
     }
-}
-
-/// What the critic learns from in one environment's window: the observations of
-/// its states, their scaled losses, the observation after the last step and
-/// whether the episode terminated there.
-struct CriticWindow {
-    var observations: [[Double]]
-    var costs: [Double]
-    var last: [Double]
-    var terminated: Bool
 }
 
 /// Trains a policy through the differentiable physics of `D` with a learned
@@ -214,8 +238,9 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
                     mine.append(piece)
                     return dObservation
                 }
-                tdTargets(CriticWindow(observations: segment.steps.map(\.observation), costs: segment.steps.map { s.lossScale * $0.loss },
-                                       last: D.observation(segment.last), terminated: segment.terminated), &inputs, &targets)
+                s.tdTargets(CriticWindow(observations: segment.steps.map(\.observation), costs: segment.steps.map { s.lossScale * $0.loss },
+                                         last: D.observation(segment.last), terminated: segment.terminated),
+                            targetCritic: targetCritic, &inputs, &targets)
             }
             pullbacks.append(mine)
             results.append(w.state + [Double(w.episodeSteps), w.episodeReturn, Double(w.finished.count)] + w.finished
@@ -238,11 +263,9 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         clip(&gradient, toNorm: s.clipNorm)
         actorOptimizer.learningRate = s.actorLearningRate * decay
         actorOptimizer.update(&actor.parameters, gradient: gradient)
-        fitCritic(inputs: inputs, targets: targets, learningRate: s.criticLearningRate * decay, generator: &generator)
-        let a = s.targetRate
-        for i in targetCritic.parameters.indices {
-            targetCritic.parameters[i] = a * targetCritic.parameters[i] + (1 - a) * critic.parameters[i]
-        }
+        s.fitCritic(&critic, optimizer: &state.criticOptimizer, inputs: inputs, targets: targets, learningRate: s.criticLearningRate * decay,
+                    communicator: communicator, generator: &generator)
+        s.moveTarget(&targetCritic, towards: critic)
         return finished
     }
 
@@ -331,7 +354,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
             var trace = Network.Trace()
             let a = actionScale * actor.forward(D.observation(x), trace: &trace)[0]
             let lin = LinearizedStep.at(D.self, L.self, state: x, action: a)
-            value += Foundation.pow(s.discount, Double(t)) * lin.loss
+            value += Foundation.pow(s.discount, Double(t)) * (lin.loss + s.saturationCost(trace))
             segment.steps.append(lin); segment.traces.append(trace)
             x = lin.next
             if D.isTerminal(x) { segment.terminated = true; break }
@@ -359,70 +382,15 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     /// at each step back and each step's pullback into the weights by γᵗ.
     func actorPullbacks(_ segment: Segment, _ pullback: (_ dOutput: [Double], _ trace: Network.Trace) -> [Double]) {
         let n = D.stateSize, gamma = state.settings.discount
-        var terminal = [Double](repeating: 0, count: n)
-        if !segment.terminated {
-            let (obs, jacobian) = LinearizedStep.observationJacobian(D.self, segment.last.indices.map { Dual8(segment.last[$0], variable: $0) })
-            var trace = Network.Trace()
-            targetCritic.forward(obs, trace: &trace)
-            var unused = [Double]()
-            let dObs = targetCritic.backward([1], trace: trace, gradient: &unused)
-            // the critic estimates scaled losses (`lossScale`); the window's losses are not
-            for i in dObs.indices { for j in 0..<n { terminal[j] += dObs[i] * jacobian[i * n + j] / state.settings.lossScale } }
-        }
+        let terminal = segment.terminated ? [Double](repeating: 0, count: n)
+                                          : state.settings.costToGoGradient(D.self, targetCritic: targetCritic, state: segment.last)
         backpropagate(segment.steps, from: terminal, discount: gamma) { t, dA, dS in
             let w = Foundation.pow(gamma, Double(t))
-            let dObs = pullback([dA * actionScale * w], segment.traces[t])
+            let trace = segment.traces[t]
+            let penalty = state.settings.penalty > 0 ? state.settings.saturationGradient(trace, layers: actor.layers) : 0
+            let dObs = pullback([(dA * actionScale + penalty) * w], trace)
             let st = segment.steps[t]
             for i in dObs.indices { for j in 0..<n { dS[j] += dObs[i] / w * st.dObsdState[i * n + j] } }
-        }
-    }
-
-    /// Appends the TD(λ) target of each of the segment's states:
-    /// G_t = c_t + γ((1 − λ)V′(s_{t+1}) + λG_{t+1}), with G after the last step
-    /// V′ of the last state (0 if the episode terminated); V′ the target critic.
-    func tdTargets(_ w: CriticWindow, _ inputs: inout [[Double]], _ targets: inout [Double]) {
-        let s = state.settings
-        let k = w.costs.count
-        var g = w.terminated ? 0 : targetCritic.predict(w.last)[0]
-        var values = [Double](repeating: 0, count: k)
-        for t in (0..<k).reversed() {
-            if t == k - 1 {
-                g = w.costs[t] + s.discount * g
-            } else {
-                let next = targetCritic.predict(w.observations[t + 1])[0]
-                g = w.costs[t] + s.discount * ((1 - s.tdLambda) * next + s.tdLambda * g)
-            }
-            values[t] = g
-        }
-        inputs += w.observations; targets += values
-    }
-
-    /// Fits the critic to the targets by mean squared error: `criticIterations`
-    /// passes, each over the samples shuffled into `criticBatches` mini-batches.
-    /// Every process fits the same critic; a mini-batch large enough to pay for
-    /// a collective (`Communicator.sharing(work:)`) is spread over the processes
-    /// and its gradients added in sample order.
-    mutating func fitCritic(inputs: [[Double]], targets: [Double], learningRate: Double, generator: inout SeededGenerator) {
-        let s = state.settings
-        guard !targets.isEmpty else { return }
-        state.criticOptimizer.learningRate = learningRate
-        var order = Array(targets.indices)
-        let batch = (targets.count + s.criticBatches - 1) / s.criticBatches
-        for _ in 0..<s.criticIterations {
-            order.shuffle(using: &generator)
-            for start in stride(from: 0, to: order.count, by: batch) {
-                let members = Array(order[start..<min(start + batch, order.count)])
-                let net = critic
-                let shards = WorkShards(count: members.count, over: communicator.sharing(work: members.count * net.parameterCount),
-                                        layout: .blocks)
-                let gradient = shards.accumulateInShardOrder(length: net.parameterCount) { k, gradient in
-                    let i = members[k]
-                    var trace = Network.Trace()
-                    let v = net.forward(inputs[i], trace: &trace)[0]
-                    net.backward([2 * (v - targets[i]) / Double(members.count)], trace: trace, gradient: &gradient)
-                }
-                state.criticOptimizer.update(&critic.parameters, gradient: gradient)
-            }
         }
     }
 }

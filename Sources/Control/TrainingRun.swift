@@ -66,12 +66,13 @@ extension Checkpoint where Details == StateTrainingDetails {
     public init(problem: ControlProblem, seed: UInt64, trainer: StateTrainer? = nil, settings: SHACSettings? = nil) {
         let trainer = trainer ?? problem.defaultStateTrainer
         var g = SeededGenerator(seed: seed)
-        let net = Network(layers: problem.layers, generator: &g)
+        var net = Network(layers: problem.layers, generator: &g)
         var details = StateTrainingDetails(problem: problem, seed: seed)
         let task = problem.task
         if trainer == .shac, let settings = settings ?? task.shacSettings, let state = task.shacState(settings, generator: &g) {
             details.trainer = .shac
             details.shac = state
+            net = settings.initialised(net)
         } else {
             details.trainer = .surrogate
         }

@@ -22,10 +22,10 @@ struct TrainCartPoleCommand: ParsableCommand, ClusterCommand {
     var crop: Int?
     @Option(help: "Training episodes start with the cart anywhere in ± this many metres (0: Gym's starts; evaluation always uses Gym's).")
     var startSpread = CartPolePixels.hyperparameters.startSpread
-    @Option(help: "Weight of the LQR cost-to-go of the state at every BPTT window's end (0: none, plain truncated BPTT).")
-    var costToGo = CartPolePixels.hyperparameters.costToGo
-    @Option(help: "Polyak averaging rate of the saved weights (0: save the last weights).")
-    var average = CartPolePixels.hyperparameters.averageRate
+    @Option(help: "With --trainer surrogate: weight of the LQR cost-to-go of the state at every BPTT window's end (0: none, plain truncated BPTT; default \(CartPolePixels.hyperparameters.costToGo)).")
+    var costToGo: Double?
+    @Option(help: "Polyak averaging rate of the saved weights (0: save the last weights; default 0 with --trainer shac, \(CartPolePixels.hyperparameters.averageRate) with surrogate).")
+    var average: Double?
 
     func validate() throws {
         if frames < 2 || frames > CartPolePixels.maxFrames {
@@ -37,21 +37,37 @@ struct TrainCartPoleCommand: ParsableCommand, ClusterCommand {
         if !(startSpread >= 0 && startSpread <= CartPoleDynamics.xThreshold) {
             throw ValidationError("train --pixels: --start-spread must be in 0...\(CartPoleDynamics.xThreshold) (metres; the track ends at ±\(CartPoleDynamics.xThreshold)), got \(startSpread)")
         }
-        if !(costToGo >= 0 && costToGo <= 1000) { throw ValidationError("train --pixels: --cost-to-go must be in 0...1000, got \(costToGo)") }
-        if !(average >= 0 && average <= 1) { throw ValidationError("train --pixels: --average must be in 0...1, got \(average)") }
+        if let costToGo, !(costToGo >= 0 && costToGo <= 1000) { throw ValidationError("train --pixels: --cost-to-go must be in 0...1000, got \(costToGo)") }
+        if options.pixels, costToGo != nil, pixelTrainer == .shac {
+            throw ValidationError("train --pixels: --cost-to-go is the surrogate trainer's (add --trainer surrogate); the shac trainer learns its critic")
+        }
+        if options.pixels, trainer.envs != nil || trainer.horizon != nil || trainer.actorLr != nil || trainer.criticLr != nil
+            || trainer.discount != nil || trainer.actionNoise != nil || trainer.saturationPenalty != nil || trainer.outputInit != nil {
+            throw ValidationError("train --pixels: --envs, --horizon, --actor-lr, --critic-lr, --discount and --action-noise are for training from the state (the pixel actor's rate is --lr)")
+        }
+        if let average, !(average >= 0 && average <= 1) { throw ValidationError("train --pixels: --average must be in 0...1, got \(average)") }
     }
+
+    /// The pixel trainer: `--trainer`, by default the learned critic.
+    var pixelTrainer: StateTrainer { trainer.trainer ?? .shac }
 
     func run() throws {
         guard options.pixels else { return try trainFromState(options, trainer: trainer) }
         let window = crop ?? CartPolePixels.crop(resolution: view.viewRes)
+        let costToGo = pixelTrainer == .shac ? 0 : self.costToGo ?? CartPolePixels.hyperparameters.costToGo
+        let average = self.average ?? (pixelTrainer == .shac ? CartPolePixels.hyperparameters.shacAverageRate : CartPolePixels.hyperparameters.averageRate)
         let scenes = try view.sceneRecord()
         var run = try options.pixelRun(PixelTrainingOptions(
             seed: UInt64(options.seed), resolution: view.viewRes, samples: view.viewSpp, frames: frames, averageRate: average,
-            learningRate: view.lr, scenes: scenes.folder, sceneHash: scenes.hash, crop: window, startSpread: startSpread, costToGo: costToGo))
+            learningRate: view.lr ?? (pixelTrainer == .shac ? CartPolePixels.hyperparameters.shac.actorLearningRate : view.learningRate),
+            scenes: scenes.folder, sceneHash: scenes.hash,
+            // the learned critic's learning rates fall over the whole budget: `--resume` must keep it
+            totalEpisodes: pixelTrainer == .shac ? options.episodes ?? CartPolePixels.defaults.episodes : nil,
+            crop: window, startSpread: startSpread, costToGo: costToGo, trainer: pixelTrainer))
         let observer = try PixelObservation(problem: .cartpole, directory: view.templates.scenes, resolution: view.viewRes, samples: view.viewSpp)
         print("episode  return  frames  seconds   (policy view \(observer.width)x\(observer.height), \(view.viewSpp) spp, \(frames) frames stacked, "
             + (window > 0 ? "\(window) columns around the cart" : "whole frames")
-            + (costToGo > 0 ? ", cost-to-go × \(costToGo)" : ", no cost-to-go")
+            + (pixelTrainer == .shac ? ", learned critic" : costToGo > 0 ? ", LQR cost-to-go × \(costToGo)" : ", no cost-to-go")
             + (startSpread > 0 ? ", training starts anywhere in ±\(startSpread) m)" : ", Gym's starts)"))
         let files = try options.committingOutputs(train: {
             try run.trainCartPole(observer: observer, totalEpisodes: options.episodes ?? CartPolePixels.defaults.episodes, report: { p, r in

@@ -24,11 +24,17 @@ struct TrainPendulumCommand: ParsableCommand, ClusterCommand {
     @Flag(help: "With --pixels: drop the renderer's d frame/d angle (the loop opened; an ablation).")
     var openLoop = false
 
+    func validate() throws {
+        if options.pixels, trainer.trainer == .shac {
+            throw ValidationError("train pendulum --pixels: only --trainer surrogate (the value surrogate) trains from pixels so far")
+        }
+    }
+
     func run() throws {
         guard options.pixels else { return try trainFromState(options, trainer: trainer) }
         let scenes = try view.sceneRecord()
         var run = try options.pixelRun(PixelTrainingOptions(
-            seed: UInt64(options.seed), resolution: view.viewRes, samples: view.viewSpp, frames: 2, learningRate: view.lr,
+            seed: UInt64(options.seed), resolution: view.viewRes, samples: view.viewSpp, frames: 2, learningRate: view.learningRate,
             scenes: scenes.folder, sceneHash: scenes.hash, rendererGradient: !openLoop))
         let start = Date()
         let observer = try PixelObservation(problem: .pendulum, directory: view.templates.scenes, resolution: view.viewRes, samples: view.viewSpp)

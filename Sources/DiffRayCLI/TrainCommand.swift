@@ -104,8 +104,11 @@ struct PixelViewOptions<P: PixelTask>: ParsableArguments {
     @Option(help: "With --pixels: samples per pixel of the policy's view (1...1024).")
     var viewSpp: Int = P.defaults.samples
 
-    @Option(help: "With --pixels: Adam's learning rate.")
-    var lr: Double = P.defaults.learningRate
+    @Option(help: "With --pixels: Adam's learning rate (default: \(P.defaults.learningRate)\(P.problem == .cartpole ? "; with --trainer shac: \(CartPolePixels.hyperparameters.shac.actorLearningRate)" : "")).")
+    var lr: Double?
+
+    /// `--lr`, or the recipe's default.
+    var learningRate: Double { lr ?? P.defaults.learningRate }
 
     @OptionGroup var templates: TemplateOption
 
@@ -114,7 +117,7 @@ struct PixelViewOptions<P: PixelTask>: ParsableArguments {
         guard range.contains(viewRes), viewSpp >= 1 && viewSpp <= 1024 else {
             throw ValidationError("train \(P.problem.rawValue) --pixels: --view-res must be in \(range.lowerBound)...\(range.upperBound) and --view-spp in 1...1024, got \(viewRes), \(viewSpp)")
         }
-        if !(lr > 0 && lr.isFinite) { throw ValidationError("train \(P.problem.rawValue) --pixels: --lr must be a positive number, got \(lr)") }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("train \(P.problem.rawValue) --pixels: --lr must be a positive number, got \(lr)") }
     }
 
     /// The scene template's folder name and hash, as a checkpoint records them.
@@ -145,7 +148,7 @@ struct TrainResult: Encodable {
 /// settings (defaults: the task's, `P.problem.task.shacSettings`). A resumed run
 /// keeps the settings it was started with.
 struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
-    @Option(help: "From the state: shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss); default \(P.problem.defaultStateTrainer.rawValue).")
+    @Option(help: "shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss); from the state default \(P.problem.defaultStateTrainer.rawValue), with --pixels \(P.problem == .cartpole ? "shac" : "surrogate").")
     var trainer: StateTrainer?
     @Option(help: "Actor-critic: parallel environments (default \(Self.defaults?.environments ?? 0)).")
     var envs: Int?
@@ -159,6 +162,10 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     var discount: Double?
     @Option(help: "Actor-critic: standard deviation of the training actions' Gaussian noise (default \(Self.defaults?.actionNoise ?? 0)).")
     var actionNoise: Double?
+    @Option(help: "Actor-critic: κ of the penalty κ·z² on the policy output's pre-activation z (default \(Self.defaults?.penalty ?? 0)).")
+    var saturationPenalty: Double?
+    @Option(help: "Actor-critic: the actor's last layer drawn this many times smaller than Glorot's (default \(Self.defaults?.outputInitScale ?? 1)).")
+    var outputInit: Double?
 
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
 
@@ -171,6 +178,8 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         if let criticLr { s.criticLearningRate = criticLr }
         if let discount { s.discount = discount }
         if let actionNoise { s.actionNoise = actionNoise }
+        if let saturationPenalty { s.saturationPenalty = saturationPenalty > 0 ? saturationPenalty : nil }
+        if let outputInit { s.outputInitScale = outputInit != 1 ? outputInit : nil }
         if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
             throw ValidationError("train \(P.problem.rawValue): \(p)")
         }
@@ -195,7 +204,8 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     let shots = problem == .trebuchet
     if let s = session.shac?.settings {
         print("short-horizon actor-critic: \(s.environments) environments, windows of \(s.horizon) steps, γ \(s.discount), λ \(s.tdLambda), "
-            + "actor lr \(s.actorLearningRate), critic lr \(s.criticLearningRate); budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
+            + "actor lr \(s.actorLearningRate), critic lr \(s.criticLearningRate)"
+            + (s.penalty > 0 ? ", saturation penalty \(s.penalty)" : "") + (s.actionNoise > 0 ? ", action noise \(s.actionNoise)" : "") + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
     }
     print("episode  \(shots ? "batch loss" : "train return (episodes ended in it)")  environment steps")
     try o.committingOutputs(train: {

@@ -25,7 +25,7 @@ struct TrainTrebuchetCommand: ParsableCommand, ClusterCommand {
         let total = options.episodes ?? TrebuchetPixels.defaults.episodes
         let frames = TrebuchetTask.hyperparameters.pixelFrames
         let scenes = try view.sceneRecord()
-        var run = try options.pixelRun(PixelTrainingOptions(seed: seed, resolution: res, samples: spp, frames: frames, learningRate: view.lr,
+        var run = try options.pixelRun(PixelTrainingOptions(seed: seed, resolution: res, samples: spp, frames: frames, learningRate: view.learningRate,
                                                             scenes: scenes.folder, sceneHash: scenes.hash, totalEpisodes: total))
         let trebuchetView = try TrebuchetPixels.View(directory: view.templates.scenes, resolution: res, samples: spp)
         let start = Date()

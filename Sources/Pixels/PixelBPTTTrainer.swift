@@ -87,6 +87,12 @@ public struct PixelWindow {
 /// truncated BPTT). `costToGo` stands for the losses after a window's end: its
 /// value at the last state joins the window's loss, and its gradient starts the
 /// backward sweep (nothing when the episode ended inside the window).
+/// `critic`, if set, replaces `costToGo` with a learned critic (`LearnedCostToGo`,
+/// the short-horizon actor-critic of `SHACTrainer` with one environment): the
+/// window's losses are discounted by its γ, the target critic's cost-to-go of the
+/// simulator's state ends each window, and the critic is fitted to the window's
+/// TD(λ) targets after every update. The critic sees the state, the policy only the
+/// frames (an asymmetric actor-critic).
 /// `useRendererGradient = false` drops the renderer's term
 /// (the loop is then open: the policy's influence on future images is ignored).
 public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
@@ -111,6 +117,14 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public var averaged: [Double] = []
     /// What the state at a window's end costs from there on (nil: nothing, plain truncated BPTT).
     public var costToGo: QuadraticCostToGo?
+    /// A learned cost-to-go at every window's end, fitted as training goes (nil: `costToGo`).
+    public var critic: LearnedCostToGo<D>?
+    /// The share of the run's budget spent, for the learning rates' linear decay with a `critic`.
+    public var progress = 0.0
+    /// The actor's learning rate before the decay (with a `critic`).
+    public var baseLearningRate: Double
+    /// γ of the window's losses: the critic's, or 1.
+    public var discount: Double { critic?.settings.discount ?? 1 }
 
     public init(network: Network, optimizer: Adam, observer: PixelObservation, actionScale: Double = 1,
                 window: Int, clipNorm: Double = 0, frames: Int = 2, crop: Int = 0) {
@@ -121,6 +135,7 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
         self.network = network; self.optimizer = optimizer; self.observer = observer
         self.actionScale = actionScale; self.window = window; self.clipNorm = clipNorm; self.frames = frames
         self.crop = cropped
+        baseLearningRate = optimizer.learningRate
     }
 
     /// Simulates up to `count` steps from `start`; `previous` holds the contrast
@@ -138,7 +153,7 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
             if crop != nil { w.stacks.append(history) }
             let lin = LinearizedStep.at(D.self, L.self, state: state, action: a)
             w.reward += D.reward(state, action: a)
-            w.loss += lin.loss
+            w.loss += Foundation.pow(discount, Double(w.steps.count)) * lin.loss
             state = lin.next
             w.steps.append(lin); w.traces.append(trace); w.frames.append(frame)
             if D.isTerminal(state) { w.terminated = true; break }
@@ -146,7 +161,9 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
         environmentSteps += w.steps.count
         w.history = history
         w.state = state
-        if let v = costToGo, !w.terminated { w.loss += v.value(state) }
+        if !w.terminated {
+            if let v = critic { w.loss += Foundation.pow(discount, Double(w.steps.count)) * v.value(state) } else if let v = costToGo { w.loss += v.value(state) }
+        }
         return w
     }
 
@@ -156,12 +173,17 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public func backward(_ w: PixelWindow, _ gradient: inout [Double]) {
         let n = D.stateSize
         var lambda = [Double](repeating: 0, count: n)
-        if let v = costToGo, !w.terminated { lambda = v.gradient(w.state) }
-        // ∂loss/∂state of each step through the later steps' views of its frame
+        if !w.terminated {
+            if let v = critic { lambda = v.gradient(w.state) } else if let v = costToGo { lambda = v.gradient(w.state) }
+        }
+        // ∂loss/∂state of each step through the later steps' views of its frame;
+        // as in `backpropagate`, step t's quantities are relative to γᵗ (γ = 1 without a critic)
+        let gamma = discount
         var pending = [[Double]](repeating: [Double](repeating: 0, count: n), count: w.steps.count)
-        backpropagate(w.steps, from: lambda) { t, dA, dS in
+        backpropagate(w.steps, from: lambda, discount: gamma) { t, dA, dS in
             for j in 0..<n { dS[j] += pending[t][j] }
-            let dIn = network.backward([dA * actionScale], trace: w.traces[t], gradient: &gradient)
+            let weight = Foundation.pow(gamma, Double(t))
+            let dIn = network.backward([dA * actionScale * weight], trace: w.traces[t], gradient: &gradient)
             // The window's first frame shows its start state, where the sweep ends
             // (truncated BPTT), and frames from before the window are constants (at
             // an episode's start, repeats of the first frame fill the stack): their
@@ -170,10 +192,11 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
                 let pixels = w.frames[t].image.width * w.frames[t].image.height
                 let adjoints = crop.map { $0.pullback(dIn, history: w.stacks[t]) } ?? FrameStack.pullback(dIn, count: frames, pixels: pixels)
                 let dCur = w.frames[t].pullback(adjoints[0])
-                for j in 0..<n { dS[j] += dCur[j] }
+                for j in 0..<n { dS[j] += dCur[j] / weight }
                 for k in 1..<frames where t - k > 0 {
                     let d = w.frames[t - k].pullback(adjoints[k])
-                    for j in 0..<n { pending[t - k][j] += d[j] }
+                    let earlier = Foundation.pow(gamma, Double(t - k))
+                    for j in 0..<n { pending[t - k][j] += d[j] / earlier }
                 }
             }
         }
@@ -188,8 +211,18 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     }
 
     /// One training episode from `start` (truncated BPTT over `window` steps,
-    /// one Adam step per window); returns its Gym return and length.
+    /// one Adam step per window); returns its Gym return and length. Without a `critic`.
     public mutating func trainEpisode(start: [Double], maxSteps: Int = D.maxSteps) throws -> (reward: Double, steps: Int) {
+        precondition(critic == nil, "PixelBPTTTrainer: a critic is fitted with a generator (trainEpisode(start:maxSteps:generator:))")
+        var unused = SeededGenerator(seed: 0)
+        return try trainEpisode(start: start, maxSteps: maxSteps, generator: &unused)
+    }
+
+    /// One training episode from `start`: after each window one Adam step and,
+    /// with a `critic`, the critic's fit (its mini-batches shuffled by `generator`)
+    /// and both learning rates decayed linearly by `progress`. Returns its Gym return and length.
+    public mutating func trainEpisode(start: [Double], maxSteps: Int = D.maxSteps,
+                                      generator: inout SeededGenerator) throws -> (reward: Double, steps: Int) {
         var state = start
         var history = [[Double]]()
         var total = 0.0, steps = 0
@@ -199,7 +232,9 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
             var g = [Double](repeating: 0, count: network.parameterCount)
             backward(w, &g)
             clip(&g, toNorm: clipNorm)
+            if critic != nil { optimizer.learningRate = baseLearningRate * Swift.max(0, 1 - progress) }
             optimizer.update(&network.parameters, gradient: g)
+            critic?.learn(w.steps, last: w.state, terminated: w.terminated, progress: progress, generator: &generator)
             if averageRate > 0 {
                 if averaged.count != network.parameterCount { averaged = network.parameters }
                 for i in averaged.indices { averaged[i] += averageRate * (network.parameters[i] - averaged[i]) }

@@ -46,16 +46,23 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
     public var costToGo: Double?
     /// `costToGo`, 0 when absent.
     public var costToGoWeight: Double { costToGo ?? 0 }
+    /// Cart-pole: the trainer (`--trainer`): `shac`, the learned critic at every window's
+    /// end, or `surrogate`, the LQR cost-to-go weighted `costToGo`; nil (checkpoints
+    /// written before the option, and the other problems): `surrogate`.
+    public var trainer: StateTrainer?
+    /// `trainer`, `surrogate` when absent.
+    public var pixelTrainer: StateTrainer { trainer ?? .surrogate }
 
     public init(seed: UInt64, resolution: Int, samples: Int, frames: Int, averageRate: Double = 0, learningRate: Double,
                 scenes: String, sceneHash: String, totalEpisodes: Int? = nil, rendererGradient: Bool = true, crop: Int = 0,
-                startSpread: Double = 0, costToGo: Double = 0) {
+                startSpread: Double = 0, costToGo: Double = 0, trainer: StateTrainer = .surrogate) {
         self.seed = seed; self.resolution = resolution; self.samples = samples; self.frames = frames
         self.averageRate = averageRate; self.learningRate = learningRate; self.scenes = scenes; self.sceneHash = sceneHash
         self.totalEpisodes = totalEpisodes; self.rendererGradient = rendererGradient
         self.crop = crop > 0 ? crop : nil
         self.startSpread = startSpread > 0 ? startSpread : nil
         self.costToGo = costToGo > 0 ? costToGo : nil
+        self.trainer = trainer == .shac ? .shac : nil
     }
 
     /// The FNV-1a hash (hex) of `problem`'s scene template in `directory` (nil: the built-in one).
@@ -71,6 +78,7 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
         }
         let checks: [String?] = [
             opt("--seed", String(seed), String(command.seed)),
+            opt("--trainer", pixelTrainer.rawValue, command.pixelTrainer.rawValue),
             opt("--view-res", String(resolution), String(command.resolution)),
             opt("--view-spp", String(samples), String(command.samples)),
             opt("--frames", String(frames), String(command.frames)),
@@ -106,6 +114,8 @@ public struct PixelTrainingDetails: Codable {
     public var renderedFrames = 0
     /// The pendulum trainer's replay buffer.
     public var replay: PendulumReplay?
+    /// The learned critic (options' `trainer` `shac`).
+    public var critic: CriticState?
 }
 
 /// A resumable `train ENV --pixels` run, the pixel counterpart of `TrainingRun`
@@ -129,8 +139,11 @@ extension Checkpoint where Details == PixelTrainingDetails {
     public init(problem: ControlProblem, options: PixelTrainingOptions) {
         var g = SeededGenerator(seed: options.seed)
         let net = problem.pixelTask.makeNetwork(options, generator: &g)
-        self.init(details: PixelTrainingDetails(problem: problem, options: options, replay: problem == .pendulum ? PendulumReplay() : nil),
-                  progress: TrainingProgress(network: net, learningRate: options.learningRate, generator: g))
+        var details = PixelTrainingDetails(problem: problem, options: options, replay: problem == .pendulum ? PendulumReplay() : nil)
+        if options.pixelTrainer == .shac, problem == .cartpole {
+            details.critic = CriticState(inputs: CartPoleDynamics.observationSize, settings: CartPolePixels.hyperparameters.shac, generator: &g)
+        }
+        self.init(details: details, progress: TrainingProgress(network: net, learningRate: options.learningRate, generator: g))
     }
 
     /// The network being trained.
@@ -183,6 +196,14 @@ extension Checkpoint where Details == PixelTrainingDetails {
               run.episodes >= 0, run.environmentSteps >= 0, run.generator.state.count == 4 else {
             throw ModelFileError(path: path, "inconsistent checkpoint: Adam's moments, the averaged weights or the generator do not fit \(n) parameters")
         }
+        if run.options.pixelTrainer == .shac {
+            guard problem == .cartpole, let critic = run.critic else {
+                throw ModelFileError(path: path, "a shac checkpoint without the critic's state")
+            }
+            if let p = critic.problem(inputs: CartPoleDynamics.observationSize, maxSteps: CartPoleDynamics.maxSteps) {
+                throw ModelFileError(path: path, p)
+            }
+        }
         try problem.pixelTask.validate(run, path: path)
         return run
     }
@@ -209,29 +230,51 @@ extension Checkpoint where Details == PixelTrainingDetails {
         try checkpoint(self)
     }
 
-    /// Cart-pole from pixels (`PixelBPTTTrainer`: windows of `CartPolePixels.hyperparameters.window`,
-    /// gradient clipped to `CartPolePixels.hyperparameters.clipNorm`, the options' frames, averaging and cost-to-go) until
-    /// `totalEpisodes` episodes; after each one, `report` gets its point (train return;
-    /// no evaluation) and the run, and `checkpoint` the run.
+    /// Cart-pole from pixels (`PixelBPTTTrainer`, gradient clipped to `CartPolePixels.hyperparameters.clipNorm`,
+    /// the options' frames and averaging) until `totalEpisodes` episodes. The `shac`
+    /// trainer: windows of the critic's horizon on the shaped reward (`CartPoleShapedReward`),
+    /// the learned critic (`CartPolePixels.hyperparameters.shac`) at each window's end,
+    /// both learning rates decayed linearly over `totalEpisodes`; `surrogate`: windows of
+    /// `CartPolePixels.hyperparameters.window` on `CartPoleSurrogate`, the options'
+    /// LQR cost-to-go. After each episode, `report` gets its point (train return; no
+    /// evaluation) and the run, and `checkpoint` the run.
     public mutating func trainCartPole(observer: PixelObservation, totalEpisodes: Int, report: (CurvePoint, PixelTrainingRun) -> Void,
                                        checkpoint: (PixelTrainingRun) throws -> Void) throws {
         precondition(self.problem == .cartpole && observer.problem == .cartpole && observer.width == self.options.resolution
                      && observer.samples == self.options.samples, "trainCartPole: the observer does not match the run's options")
-        var trainer = PixelBPTTTrainer<CartPoleDynamics, CartPoleSurrogate>(
+        if self.options.pixelTrainer == .shac {
+            try trainCartPole(CartPoleShapedReward.self, observer: observer, totalEpisodes: totalEpisodes, report: report, checkpoint: checkpoint)
+        } else {
+            try trainCartPole(CartPoleSurrogate.self, observer: observer, totalEpisodes: totalEpisodes, report: report, checkpoint: checkpoint)
+        }
+    }
+
+    mutating func trainCartPole<L: SurrogateLoss>(_ l: L.Type, observer: PixelObservation, totalEpisodes: Int,
+                                                  report: (CurvePoint, PixelTrainingRun) -> Void,
+                                                  checkpoint: (PixelTrainingRun) throws -> Void) throws {
+        let h = CartPolePixels.hyperparameters
+        var trainer = PixelBPTTTrainer<CartPoleDynamics, L>(
             network: try currentNetwork(), optimizer: self.optimizer, observer: observer,
-            window: CartPolePixels.hyperparameters.window, clipNorm: CartPolePixels.hyperparameters.clipNorm, frames: self.options.frames, crop: self.options.cropWidth)
+            window: self.critic?.settings.horizon ?? h.window, clipNorm: h.clipNorm, frames: self.options.frames, crop: self.options.cropWidth)
         trainer.averageRate = self.options.averageRate
         trainer.averaged = self.averaged
-        if self.options.costToGoWeight > 0 { trainer.costToGo = QuadraticCostToGo.cartPole().scaled(by: self.options.costToGoWeight) }
+        if let critic = self.critic {
+            trainer.critic = try LearnedCostToGo(critic)
+            trainer.baseLearningRate = self.options.learningRate
+        } else if self.options.costToGoWeight > 0 {
+            trainer.costToGo = QuadraticCostToGo.cartPole().scaled(by: self.options.costToGoWeight)
+        }
         trainer.environmentSteps = self.environmentSteps
         trainer.renderedFrames = self.renderedFrames
         let start = Date(), base = self.seconds
         while self.episodes < totalEpisodes {
             var state = CartPoleDynamics.startState(&self.generator)
             if self.options.startSpreadWidth > 0 { state[0] = self.generator.uniform(-self.options.startSpreadWidth, self.options.startSpreadWidth) }
-            let r = try trainer.trainEpisode(start: state)
+            trainer.progress = Double(self.episodes) / Double(totalEpisodes)
+            let r = try trainer.trainEpisode(start: state, generator: &self.generator)
             self.episodes += 1
             self.network = NetworkFile(network: trainer.network); self.optimizer = trainer.optimizer; self.averaged = trainer.averaged
+            self.critic = trainer.critic?.state
             self.environmentSteps = trainer.environmentSteps; self.renderedFrames = trainer.renderedFrames
             try record(CurvePoint(episode: self.episodes, trainReturn: r.reward, evaluation: .nan),
                        seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)

@@ -11,7 +11,7 @@ struct PixelResumeCLITests {
     static let root = Repository.root.path
 
     func train(_ extra: [String], model: String, in folder: String) throws -> Run {
-        try diffray(["train", "cartpole", "--pixels", "--view-res", "8", "--view-spp", "1", "--seed", "2",
+        try diffray(["train", "cartpole", "--pixels", "--trainer", "surrogate", "--view-res", "8", "--view-spp", "1", "--seed", "2",
                      "--scenes", Self.root + "/scenes", "-o", folder + "/" + model] + extra, in: folder)
     }
 
@@ -55,6 +55,12 @@ struct PixelResumeCLITests {
         try refused(["--episodes", "8", "--resume", "--crop", "4"], model: "res.json", mentions: ["res.checkpoint.json", "--crop"])
         try refused(["--episodes", "8", "--resume", "--start-spread", "1"], model: "res.json", mentions: ["res.checkpoint.json", "--start-spread"])
         try refused(["--episodes", "8", "--resume", "--cost-to-go", "0"], model: "res.json", mentions: ["res.checkpoint.json", "--cost-to-go"])
+        try refused(["--envs", "4"], model: "c.json", mentions: ["--envs", "from the state"])
+        // a run of the default trainer (the learned critic) is not resumed by the surrogate's command
+        let shac = try diffray(["train", "cartpole", "--pixels", "--view-res", "8", "--view-spp", "1", "--seed", "2", "--episodes", "2",
+                                "--scenes", Self.root + "/scenes", "-o", folder.path + "/s.json"], in: folder.path)
+        #expect(shac.status == 0, "\(shac.stderr)")
+        try refused(["--episodes", "2", "--resume"], model: "s.json", mentions: ["s.checkpoint.json", "--trainer"])
         try refused(["--crop", "17"], model: "c.json", mentions: ["--crop", "0...16"])
         try refused(["--cost-to-go", "nan"], model: "c.json", mentions: ["--cost-to-go"])
         try refused(["--cost-to-go", "2000"], model: "c.json", mentions: ["--cost-to-go", "0...1000"])

@@ -6,11 +6,14 @@ import Control
 /// The actor's gradient over a window (discounted losses, then the critic's
 /// cost-to-go of the last state through the physics and the observation)
 /// against central differences of the same objective in the weights.
-@Test func shacWindowGradientMatchesFiniteDifferences() throws {
+/// With the saturation penalty κ·z² on the output's pre-activation too.
+@Test(arguments: [0.0, 0.05])
+func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
     var g = SeededGenerator(seed: 4)
     let actor = Network(layers: PendulumTask.layers, generator: &g)
     var settings = PendulumTask.hyperparameters.shac
     settings.horizon = 10
+    settings.saturationPenalty = penalty > 0 ? penalty : nil
     var state = SHACState(PendulumTrainingDynamics.self, settings: settings, generator: &g)
     // a critic that is not flat: its cost-to-go gradient must reach the weights
     var critic = try state.critic.network(path: "-")

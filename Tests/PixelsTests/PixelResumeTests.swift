@@ -31,6 +31,8 @@ private func expectSameState(_ a: PixelTrainingRun, _ b: PixelTrainingRun) {
     #expect(average, "the averaged weights differ")
     #expect(generator, "the generator differs")
     #expect(replay, "the replay buffer differs")
+    let critic = a.critic == b.critic
+    #expect(critic, "the critic differs")
     #expect(curve, "the curves differ")
     #expect(a.episodes == b.episodes && a.epochs == b.epochs && a.environmentSteps == b.environmentSteps
             && a.renderedFrames == b.renderedFrames)
@@ -76,6 +78,37 @@ func cartPolePixelTrainingResumesBitForBit(crop: Int, startSpread: Double, costT
     try checkResume(problem: .cartpole, options: options, stopAfter: 2) { run, checkpoint in
         try run.trainCartPole(observer: observer, totalEpisodes: 5, report: { _, _ in }, checkpoint: checkpoint)
     }
+}
+
+/// The learned critic's trainer: the critic, its target and optimiser and the
+/// decayed learning rates come back from the checkpoint bit for bit.
+@Test func cartPolePixelCriticTrainingResumesBitForBit() throws {
+    let options = PixelTrainingOptions(seed: 4, resolution: 8, samples: 1, frames: 3, averageRate: 0.3, learningRate: 0.01,
+                                       scenes: scenesDirectory, sceneHash: try PixelTrainingOptions.sceneHash(problem: .cartpole, directory: scenesDirectory),
+                                       crop: 4, trainer: .shac)
+    let observer = try PixelObservation(problem: .cartpole, directory: scenesDirectory, resolution: 8, samples: 1, threads: 1)
+    var fresh = PixelTrainingRun(problem: .cartpole, options: options)
+    let untrained = fresh.critic
+    try fresh.trainCartPole(observer: observer, totalEpisodes: 1, report: { _, _ in }, checkpoint: { _ in })
+    #expect(untrained != nil && fresh.critic != nil && fresh.critic != untrained, "the critic was not fitted")
+    try checkResume(problem: .cartpole, options: options, stopAfter: 2) { run, checkpoint in
+        try run.trainCartPole(observer: observer, totalEpisodes: 5, report: { _, _ in }, checkpoint: checkpoint)
+    }
+}
+
+/// A shac checkpoint without its critic, or resumed by a surrogate command, is refused with one line naming the file.
+@Test func cartPolePixelCriticCheckpointIsChecked() throws {
+    let options = PixelTrainingOptions(seed: 4, resolution: 8, samples: 1, frames: 3, learningRate: 0.01,
+                                       scenes: "s", sceneHash: "0", trainer: .shac)
+    var run = PixelTrainingRun(problem: .cartpole, options: options)
+    let data = try CheckpointJSON.encoder().encode(run)
+    #expect(try PixelTrainingRun.decode(data, path: "c.json", problem: .cartpole, options: options).critic == run.critic)
+    var surrogate = options; surrogate.trainer = nil
+    #expect(throws: ModelFileError.self) { try PixelTrainingRun.decode(data, path: "c.json", problem: .cartpole, options: surrogate) }
+    run.critic = nil
+    let broken = try CheckpointJSON.encoder().encode(run)
+    let error = #expect(throws: ModelFileError.self) { try PixelTrainingRun.decode(broken, path: "c.json", problem: .cartpole, options: options) }
+    #expect(error?.description.contains("c.json") == true && error?.description.contains("critic") == true)
 }
 
 /// A pendulum frame cache of random pictures (the trainer only looks frames up).
