@@ -49,7 +49,7 @@ struct TrainCartPoleCommand: ParsableCommand, ClusterCommand {
     }
 
     /// The pixel trainer: `--trainer`, by default the learned critic.
-    var pixelTrainer: StateTrainer { trainer.trainer ?? .shac }
+    var pixelTrainer: StateTrainer { trainer.trainer ?? .surrogate }
 
     func run() throws {
         guard options.pixels else { return try trainFromState(options, trainer: trainer) }

@@ -56,8 +56,8 @@ struct PixelResumeCLITests {
         try refused(["--episodes", "8", "--resume", "--start-spread", "1"], model: "res.json", mentions: ["res.checkpoint.json", "--start-spread"])
         try refused(["--episodes", "8", "--resume", "--cost-to-go", "0"], model: "res.json", mentions: ["res.checkpoint.json", "--cost-to-go"])
         try refused(["--envs", "4"], model: "c.json", mentions: ["--envs", "from the state"])
-        // a run of the default trainer (the learned critic) is not resumed by the surrogate's command
-        let shac = try diffray(["train", "cartpole", "--pixels", "--view-res", "8", "--view-spp", "1", "--seed", "2", "--episodes", "2",
+        // a run of the learned critic is not resumed by the default (surrogate) command
+        let shac = try diffray(["train", "cartpole", "--pixels", "--trainer", "shac", "--view-res", "8", "--view-spp", "1", "--seed", "2", "--episodes", "2",
                                 "--scenes", Self.root + "/scenes", "-o", folder.path + "/s.json"], in: folder.path)
         #expect(shac.status == 0, "\(shac.stderr)")
         try refused(["--episodes", "2", "--resume"], model: "s.json", mentions: ["s.checkpoint.json", "--trainer"])
