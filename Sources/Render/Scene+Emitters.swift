@@ -32,7 +32,8 @@ extension Scene {
                 let dist = T.sqrt(d.lengthSquared)
                 if !(dist.primal > 0) || dot(cone.n, d).primal >= 0 { return nil }
                 return EmitterSample(wi: d / dist, distance: dist.primal, weight: a.radiance * cone.solidAngle * scale,
-                                     pdf: 1 / (cone.solidAngle.primal * Double(count)), isDelta: false)
+                                     pdf: 1 / (cone.solidAngle.primal * Double(count)), isDelta: false,
+                                     movingPdf: 1 / (cone.solidAngle * scale))
             }
             let (p, n, area) = samplePoint(on: a.shape, u)
             let d = p - si.p
@@ -43,7 +44,7 @@ extension Scene {
             if cosL.primal <= 0 || dist2.primal <= 0 { return nil }  // back side of the emitter
             let pdf = dist2.primal / (cosL.primal * area.primal) / Double(count)
             return EmitterSample(wi: wi, distance: dist.primal, weight: a.radiance * (cosL * area / dist2) * scale,
-                                 pdf: pdf, isDelta: false)
+                                 pdf: pdf, isDelta: false, movingPdf: dist2 / (cosL * area * scale))
         case .point(let l):
             return sample(point: l, from: si, scale: scale)
         case .spot(let l):
@@ -106,6 +107,20 @@ extension Scene {
         if cosL <= 0 { return 0 }
         let area = shapes.withUnsafeBufferPointer { Shape.area(of: $0.baseAddress! + si.shape) }
         return dist2 / (cosL * area) / Double(emitters.count)
+    }
+
+    /// `areaEmitterPdf` in `T` for a light that is not sampled over a cone
+    /// (nil for those): the hit and the point it was seen from carry their
+    /// motion, the light's area is held fixed.
+    @inlinable
+    public func movingAreaEmitterPdf(_ si: SurfaceInteraction<T>, from: Vector3<T>, direction: Vector3<T>) -> T? {
+        let (area, coneSampled) = shapes.withUnsafeBufferPointer {
+            (Shape.area(of: $0.baseAddress! + si.shape), ($0.baseAddress! + si.shape).pointee.isConeSampled)
+        }
+        if coneSampled { return nil }
+        let cosL = dot(si.ng, direction).magnitude
+        if cosL.primal <= 0 { return 0 }
+        return (si.p - from).lengthSquared / (cosL * T(area * Double(emitters.count)))
     }
 
     /// Solid-angle pdf of sampling escaping direction `d` towards environment emitter `k`.
