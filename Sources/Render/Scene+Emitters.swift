@@ -109,15 +109,20 @@ extension Scene {
         return dist2 / (cosL * area) / Double(emitters.count)
     }
 
-    /// `areaEmitterPdf` in `T` for a light that is not sampled over a cone
-    /// (nil for those): the hit and the point it was seen from carry their
-    /// motion, the light's area is held fixed.
+    /// `areaEmitterPdf` in `T`: the hit and the point it was seen from carry
+    /// their motion (a sphere light's cone moves and grows with it); a
+    /// mesh light's area is held fixed.
     @inlinable
     public func movingAreaEmitterPdf(_ si: SurfaceInteraction<T>, from: Vector3<T>, direction: Vector3<T>) -> T? {
-        let (area, coneSampled) = shapes.withUnsafeBufferPointer {
-            (Shape.area(of: $0.baseAddress! + si.shape), ($0.baseAddress! + si.shape).pointee.isConeSampled)
+        let (area, coneSampled, centre, radius) = shapes.withUnsafeBufferPointer {
+            let s = $0.baseAddress! + si.shape
+            return (Shape.area(of: s), s.pointee.isConeSampled, s.pointee.placedCenter, s.pointee.radius)
         }
-        if coneSampled { return nil }
+        if coneSampled, sphereConeSolidAngle(si.shape, from: from.primal) != nil {
+            let sinMax2 = radius * radius / (centre - from).lengthSquared
+            let solidAngle = T(2 * Double.pi) * sinMax2 / (1 + T.sqrt(Swift.max(1 - sinMax2, T(0))))
+            return 1 / (solidAngle * T(Double(emitters.count)))
+        }
         let cosL = dot(si.ng, direction).magnitude
         if cosL.primal <= 0 { return 0 }
         return (si.p - from).lengthSquared / (cosL * T(area * Double(emitters.count)))
