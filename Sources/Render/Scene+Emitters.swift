@@ -63,7 +63,8 @@ extension Scene {
                 if !(dist.primal > 0) || dot(cone.n, d).primal >= 0 { return nil }
                 let le = a.isTextured ? a.radiance(at: sampledUV(on: a.shape, u, point: cone.p.primal)) : a.radiance
                 return EmitterSample(wi: d / dist, distance: dist.primal, weight: le * cone.solidAngle * scale,
-                                     pdf: 1 / (cone.solidAngle.primal * Double(count)), isDelta: false)
+                                     pdf: 1 / (cone.solidAngle.primal * Double(count)), isDelta: false,
+                                     movingPdf: 1 / (cone.solidAngle * scale))
             }
             let (p, n, area) = samplePoint(on: a.shape, u)
             let le = a.isTextured ? a.radiance(at: sampledUV(on: a.shape, u, point: p.primal)) : a.radiance
@@ -75,7 +76,7 @@ extension Scene {
             if cosL.primal <= 0 || dist2.primal <= 0 { return nil }  // back side of the emitter
             let pdf = dist2.primal / (cosL.primal * area.primal) / Double(count)
             return EmitterSample(wi: wi, distance: dist.primal, weight: le * (cosL * area / dist2) * scale,
-                                 pdf: pdf, isDelta: false)
+                                 pdf: pdf, isDelta: false, movingPdf: dist2 / (cosL * area * scale))
         case .point(let l):
             return sample(point: l, from: si, scale: scale)
         case .spot(let l):
@@ -138,6 +139,25 @@ extension Scene {
         if cosL <= 0 { return 0 }
         let area = shapes.withUnsafeBufferPointer { Shape.area(of: $0.baseAddress! + si.shape) }
         return dist2 / (cosL * area) / Double(emitters.count)
+    }
+
+    /// `areaEmitterPdf` in `T`: the hit and the point it was seen from carry
+    /// their motion (a sphere light's cone moves and grows with it); a
+    /// mesh light's area is held fixed.
+    @inlinable
+    public func movingAreaEmitterPdf(_ si: SurfaceInteraction<T>, from: Vector3<T>, direction: Vector3<T>) -> T? {
+        let (area, coneSampled, centre, radius) = shapes.withUnsafeBufferPointer {
+            let s = $0.baseAddress! + si.shape
+            return (Shape.area(of: s), s.pointee.isConeSampled, s.pointee.placedCenter, s.pointee.radius)
+        }
+        if coneSampled, sphereConeSolidAngle(si.shape, from: from.primal) != nil {
+            let sinMax2 = radius * radius / (centre - from).lengthSquared
+            let solidAngle = T(2 * Double.pi) * sinMax2 / (1 + T.sqrt(Swift.max(1 - sinMax2, T(0))))
+            return 1 / (solidAngle * T(Double(emitters.count)))
+        }
+        let cosL = dot(si.ng, direction).magnitude
+        if cosL.primal <= 0 { return 0 }
+        return (si.p - from).lengthSquared / (cosL * T(area * Double(emitters.count)))
     }
 
     /// Solid-angle pdf of sampling escaping direction `d` towards environment emitter `k`.

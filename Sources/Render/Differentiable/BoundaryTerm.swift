@@ -117,7 +117,7 @@ enum SilhouettePiece {
 /// its contribution to pixel p is `filterWeight(p) · Σ weight · speed(θ)`,
 /// the speeds evaluated afterwards in the differentiating scalar type.
 struct BoundarySample {
-    enum Kind { case primary, secondary, deltaShadow }
+    enum Kind { case primary, secondary, deltaShadow, deltaShadowBeyond }
     /// A point on an area light seen on one side of a secondary edge, fixed
     /// in the light's own (barycentric) parametrisation, as next-event
     /// estimation samples it.
@@ -479,11 +479,16 @@ extension Scene where T == Double {
         // Shadow edges of delta lights: as many samples again as the other shadows.
         let deltaLights = boundary.secondarySamplesPerPixel > 0 ? deltaShadowLights(edges: edges) : []
         let nDelta = deltaLights.isEmpty ? 0 : max(1, Int((boundary.secondarySamplesPerPixel * Double(W * H)).rounded()))
+        // The same shadows seen after a bounce: as many samples again, at the
+        // vertices 1 ... deepest − 1 whose next vertex can receive them.
+        let deltaAfter = nDelta > 0 && boundary.beyondFirstVertex
+            ? (1..<max(deepestSecondaryVertex, 1)).map { secondaryScene(bounces: $0) } : []
+        let nDeltaBeyond = deltaAfter.isEmpty ? 0 : nDelta
         // Vertices beyond the first (2 ... deepest, one chosen uniformly per
         // sample): as many samples again as the first vertex has.
         let deeper = useSecondary && boundary.beyondFirstVertex ? max(deepestSecondaryVertex - 1, 0) : 0
         let nDeep = deeper > 0 ? nSecondary : 0
-        let count = nPrimary + nSecondary + nDelta + nDeep
+        let count = nPrimary + nSecondary + nDelta + nDeep + nDeltaBeyond
         if count == 0 { return ([], pieces.map(\.piece)) }
         let second = secondaryScene()
         let afterVertex = (0..<deeper).map { secondaryScene(bounces: $0 + 2) }
@@ -513,9 +518,13 @@ extension Scene where T == Double {
                         : j < nPrimary + nSecondary + nDelta
                         ? deltaShadowSample(edges: edges, lights: deltaLights, n: nDelta, stratum: j - nPrimary - nSecondary,
                                             eps: eps, tanX: tanX, &sampler)
-                        : deepSecondarySample(edges: edges, n: nDeep, stratum: j - nPrimary - nSecondary - nDelta, eps: eps,
+                        : j < nPrimary + nSecondary + nDelta + nDeep
+                        ? deepSecondarySample(edges: edges, n: nDeep, stratum: j - nPrimary - nSecondary - nDelta, eps: eps,
                                               tanX: tanX, after: afterVertex, analytic: analytic, lightTriangles: lightTriangles,
                                               &sampler)
+                        : deltaShadowBeyondSample(edges: edges, lights: deltaLights, n: nDeltaBeyond,
+                                                  stratum: j - nPrimary - nSecondary - nDelta - nDeep, eps: eps, tanX: tanX,
+                                                  after: deltaAfter, &sampler)
                     if let sample { kept.append(sample) }
                 }
                 out[c] = kept
@@ -719,14 +728,15 @@ extension Scene {
             }
             body(b.weight, x.0 * T(b.direction.x) + x.1 * T(b.direction.y))
         case .deltaShadow:
-            guard let x = deltaShadowFilmPosition(b, edges: edges, tanX: tanX) else { return }
-            body(b.weight, x.0 * T(b.direction.x) + x.1 * T(b.direction.y))
+            guard let y = deltaShadowReceiverPoint(b, edges: edges) else { return }
+            let x = camera.filmPosition(of: y, tanHalfFov: tanX)
+            body(b.weight, x.x * T(b.direction.x) + x.y * T(b.direction.y))
+        case .deltaShadowBeyond:
+            guard let si = replayedVertex(b, tanX: tanX), let y = deltaShadowReceiverPoint(b, edges: edges) else { return }
+            let w = (y - si.p).normalized
+            body(b.weight, dot(si.toLocal(w), Vector3<T>(si.toLocal(Vector3<T>(b.direction)).primal)))
         case .secondary:
-            guard var si = intersect(camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX)) else { return }
-            for wo in b.prefix {
-                guard let next = intersect(spawn(si, si.toWorld(Vector3<T>(wo)).normalized)) else { return }
-                si = next
-            }
+            guard let si = replayedVertex(b, tanX: tanX) else { return }
             let x: Vector3<T>
             if b.curveShape >= 0 {
                 x = arcPoint(b.curveShape, b.s, eye: si.p)
@@ -749,6 +759,20 @@ extension Scene {
                 body(l.weight, world - dot((y - si.p).normalized, cw))
             }
         }
+    }
+}
+
+extension Scene {
+    /// The path vertex a secondary sample looks from, in `T`: the camera ray
+    /// through its film point, then its sampled directions, each fixed in its
+    /// vertex's shading frame (as the path replay parametrises a bounce).
+    func replayedVertex(_ b: BoundarySample, tanX: T) -> SurfaceInteraction<T>? {
+        guard var si = intersect(camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX)) else { return nil }
+        for wo in b.prefix {
+            guard let next = intersect(spawn(si, si.toWorld(Vector3<T>(wo)).normalized)) else { return nil }
+            si = next
+        }
+        return si
     }
 }
 

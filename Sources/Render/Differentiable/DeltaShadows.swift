@@ -82,7 +82,7 @@ extension Scene where T == Double {
             var pieces = chosen.map { DeltaShadowLight.Piece.edge($0) }
             // Outlines of spheres and disks as seen from the light, by chord length.
             // (Cylinders' are left out: with them a cylinder's gradient under a
-            // directional light moved away from central differences.)
+            // point light is several times central differences' in x and z.)
             for s in analyticShapes {
                 if case .cylinder = shapes[s].geometry { continue }
                 guard let eye = deltaEye(k, shape: s) else { continue }
@@ -154,34 +154,62 @@ extension Scene where T == Double {
         return (hit, d)
     }
 
-    /// One sample of the shadow edges of the delta lights, stratified over
-    /// the lights and over their candidate edges' total length.
-    func deltaShadowSample(edges: [MeshEdge], lights: [DeltaShadowLight], n: Int, stratum: Int, eps: Double,
-                           tanX: Double, _ sampler: inout PathSampler) -> BoundarySample? {
-        let W = Double(film.width), H = Double(film.height)
-        let u = (Double(stratum) + sampler.next()) / Double(n) * Double(lights.count)
-        let li = min(Int(u), lights.count - 1)
+    /// A point on a candidate of `lights` for the unit number `u`: the light
+    /// by `u`'s integer part after scaling by the number of lights, the piece
+    /// by length, the point uniform along it (so that stratified `u` stratify
+    /// all three).
+    func pickDeltaShadowPoint(edges: [MeshEdge], lights: [DeltaShadowLight], u: Double) -> DeltaShadowPoint? {
+        let scaled = u * Double(lights.count)
+        let li = min(Int(scaled), lights.count - 1)
         let light = lights[li]
-        let along = (u - Double(li)) * light.total
+        let along = (scaled - Double(li)) * light.total
         let lo = light.cdf.cdfBin(along)
         let start = lo == 0 ? 0 : light.cdf[lo - 1]
         let length = light.cdf[lo] - start
         let t = min(max((along - start) / length, 0), 1)
-        // The piece's point at parameter s ∈ [0, 1], its shape, and what `BoundarySample` records.
-        let point: (Double) -> Vec3, edge: MeshEdge?, shape: Int, piece: Int, param: Double, curveShape: Int
+        let pdf = (1 / Double(lights.count)) * (length / light.total)
         switch light.pieces[lo] {
         case .edge(let i):
             let e = edges[i]
             guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
             let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
-            point = { a + (b - a) * $0 }
-            edge = e; shape = e.shape; piece = i; param = t; curveShape = -1
+            return DeltaShadowPoint(emitter: light.emitter, point: { a + (b - a) * $0 }, t: t, edge: e, shape: e.shape,
+                                    piece: i, param: t, curveShape: -1, pdf: pdf)
         case .arc(let s, let phi0, let phi1):
             guard let eye = deltaEye(light.emitter, shape: s) else { return nil }
-            point = { self.arcPoint(s, phi0 + (phi1 - phi0) * min(max($0, 0), 1), eye: eye) }
-            edge = nil; shape = s; piece = -1; param = phi0 + (phi1 - phi0) * t; curveShape = s
+            return DeltaShadowPoint(emitter: light.emitter,
+                                    point: { self.arcPoint(s, phi0 + (phi1 - phi0) * min(max($0, 0), 1), eye: eye) },
+                                    t: t, edge: nil, shape: s, piece: -1, param: phi0 + (phi1 - phi0) * t, curveShape: s, pdf: pdf)
         }
-        guard let (y, _) = shadowBoundaryPoint(light.emitter, edge: edge, shape: shape, q: point(t)) else { return nil }
+    }
+
+    /// The shadow boundary on the receiver near `y` (normal `ng`), per unit
+    /// parameter of the chosen piece: neighbouring points of the piece cast
+    /// along the light's rays onto y's tangent plane (`ends`: the two points
+    /// and their parameter distance).
+    func receiverNeighbours(_ c: DeltaShadowPoint, y: Vec3, ng: Vec3) -> (Vec3, Vec3, Double)? {
+        func cast(_ s: Double) -> Vec3? {
+            let q = c.point(s)
+            guard let (d, _) = deltaRay(c.emitter, through: q) else { return nil }
+            let den = dot(d, ng)
+            if abs(den) < 1e-12 { return nil }
+            return q + d * (dot(y - q, ng) / den)
+        }
+        let h = 1e-4
+        // Inside the piece (an arc's ends may start another curve).
+        let ta = c.curveShape >= 0 ? max(c.t - h, 0) : c.t - h, tb = c.curveShape >= 0 ? min(c.t + h, 1) : c.t + h
+        guard let a = cast(ta), let b = cast(tb) else { return nil }
+        return (a, b, tb - ta)
+    }
+
+    /// One sample of the shadow edges of the delta lights on the surfaces the
+    /// camera sees, stratified over the lights and over their candidate
+    /// edges' total length.
+    func deltaShadowSample(edges: [MeshEdge], lights: [DeltaShadowLight], n: Int, stratum: Int, eps: Double,
+                           tanX: Double, _ sampler: inout PathSampler) -> BoundarySample? {
+        let W = Double(film.width), H = Double(film.height)
+        guard let c = pickDeltaShadowPoint(edges: edges, lights: lights, u: (Double(stratum) + sampler.next()) / Double(n)),
+              let (y, _) = shadowBoundaryPoint(c.emitter, edge: c.edge, shape: c.shape, q: c.point(c.t)) else { return nil }
         // Seen by the camera, inside the film.
         let f = camera.filmPosition(of: y.p, tanHalfFov: tanX)
         if f.depth < max(camera.nearClip, 1e-6) || !(f.x >= 0 && f.x < W && f.y >= 0 && f.y < H) { return nil }
@@ -189,41 +217,104 @@ extension Scene where T == Double {
               seen.shape == y.shape, (seen.p - y.p).length <= 1e-4 * extent else { return nil }
         // The curve's film tangent per unit t: neighbouring edge points cast
         // onto the receiver's tangent plane at y, projected.
-        func castFilm(_ s: Double) -> (Double, Double)? {
-            let q = point(s)
-            guard let (d, _) = deltaRay(light.emitter, through: q) else { return nil }
-            let den = dot(d, y.ng)
-            if abs(den) < 1e-12 { return nil }
-            let p = q + d * (dot(y.p - q, y.ng) / den)
-            let g = camera.filmPosition(of: p, tanHalfFov: tanX)
-            return (g.x, g.y)
-        }
-        let h = 1e-4
-        // Inside the piece (an arc's ends may start another curve).
-        let ta = curveShape >= 0 ? max(t - h, 0) : t - h, tb = curveShape >= 0 ? min(t + h, 1) : t + h
-        guard let fa = castFilm(ta), let fb = castFilm(tb) else { return nil }
-        let tangent = ((fb.0 - fa.0) / (tb - ta), (fb.1 - fa.1) / (tb - ta))
+        guard let (a, b, dt) = receiverNeighbours(c, y: y.p, ng: y.ng) else { return nil }
+        let fa = camera.filmPosition(of: a, tanHalfFov: tanX), fb = camera.filmPosition(of: b, tanHalfFov: tanX)
+        let tangent = ((fb.x - fa.x) / dt, (fb.y - fa.y) / dt)
         let speed = (tangent.0 * tangent.0 + tangent.1 * tangent.1).squareRoot()
         if !(speed > 0) || !speed.isFinite { return nil }
-        // Density per film length: light 1/L, edge length/total, t uniform, / |∂x/∂t|.
-        let pdf = (1 / Double(lights.count)) * (length / light.total) / speed
+        // Density per film length: the choice per unit t, / |∂x/∂t|.
+        let pdf = c.pdf / speed
         let nx = -tangent.1 / speed, ny = tangent.0 / speed
         var sm = sampler, sp = sampler
         let lm = pathRadiance(camera.ray(filmX: f.x - eps * nx, filmY: f.y - eps * ny, tanHalfFov: tanX), &sm)
         let lp = pathRadiance(camera.ray(filmX: f.x + eps * nx, filmY: f.y + eps * ny, tanHalfFov: tanX), &sp)
         let d = lm - lp
         if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
-        return BoundarySample(kind: .deltaShadow, piece: piece, s: param, filmX: f.x, filmY: f.y,
+        return BoundarySample(kind: .deltaShadow, piece: c.piece, s: c.param, filmX: f.x, filmY: f.y,
                               direction: Vec3(nx, ny, 0), weight: d * (1 / (pdf * Double(n))),
-                              light: light.emitter, receiver: y.shape, curveShape: curveShape)
+                              light: c.emitter, receiver: y.shape, curveShape: c.curveShape)
+    }
+
+    /// One sample of the shadow edges of the delta lights seen after a
+    /// bounce: a film point, a path from it to a vertex chosen uniformly
+    /// among 1 ... `after.count` (BSDF samples, as `secondarySample`), a point
+    /// y on a shadow boundary (as `deltaShadowSample`) that the vertex sees,
+    /// and the paths from the vertex just on either side of the direction to
+    /// y. As seen from the vertex, the boundary is a curve of directions
+    /// (those whose next vertex is lit on one side only); its motion is the
+    /// direction to y, measured in the vertex's shading frame as the path
+    /// replay parametrises the bounce. `after[i]` continues paths from vertex i + 1.
+    func deltaShadowBeyondSample(edges: [MeshEdge], lights: [DeltaShadowLight], n: Int, stratum: Int, eps: Double,
+                                 tanX: Double, after: [Scene<Double>], _ sampler: inout PathSampler) -> BoundarySample? {
+        let W = Double(film.width), H = Double(film.height)
+        let k = after.count
+        let vertex = 1 + min(Int(sampler.next() * Double(k)), k - 1)
+        let pixel = stratum % (film.width * film.height)
+        let fx = Double(pixel % film.width) + sampler.next(), fy = Double(pixel / film.width) + sampler.next()
+        guard var si = intersect(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)) else { return nil }
+        var throughput = RGB<Double>.one
+        var prefix = [Vec3]()
+        for _ in 1..<vertex {
+            guard let bs = bsdfs[shapes[si.shape].bsdf].sample(si, u1: sampler.next(), u2: sampler.next2D()),
+                  !bs.weight.isBlack else { return nil }
+            throughput = throughput * bs.weight
+            prefix.append(bs.wo)
+            guard let next = intersect(spawn(si, si.toWorld(bs.wo).normalized)) else { return nil }
+            si = next
+        }
+        let bsdf = bsdfs[shapes[si.shape].bsdf]
+        if bsdf.isDeltaOnly { return nil }
+        // The boundary point: not stratified (the stratum chose the film point).
+        guard let c = pickDeltaShadowPoint(edges: edges, lights: lights, u: sampler.next()),
+              let (y, _) = shadowBoundaryPoint(c.emitter, edge: c.edge, shape: c.shape, q: c.point(c.t)) else { return nil }
+        let dvec = y.p - si.p
+        let dist = dvec.length
+        if !(dist > 0) { return nil }
+        let w = dvec / dist
+        // The vertex sees y.
+        guard let seen = intersect(spawn(si, w)), seen.shape == y.shape, (seen.p - y.p).length <= 1e-4 * extent,
+              let (a, b, dt) = receiverNeighbours(c, y: y.p, ng: y.ng) else { return nil }
+        let wt = ((b - a) / dt - w * dot(w, (b - a) / dt)) / dist   // ∂ω/∂t
+        let cw = cross(w, wt)                                        // |cw| = |∂ω/∂t|, cw/|cw| the curve's normal
+        let cl = cw.length
+        if !(cl > 0) || !cl.isFinite { return nil }
+        let ns = cw / cl
+        let f = bsdf.eval(si, wo: si.toLocal(w)) * throughput
+        if f.isBlack { return nil }
+        let second = after[vertex - 1]
+        var sm = sampler, sp = sampler
+        let lm = second.pathRadiance(spawn(si, (w - ns * eps).normalized), &sm)
+        let lp = second.pathRadiance(spawn(si, (w + ns * eps).normalized), &sp)
+        let d = (lm - lp) * f
+        if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
+        // pdf: film point 1/(W·H), vertex 1/k, the point on the piece per unit t.
+        let scale = W * H * Double(k) / (c.pdf * Double(n))
+        return BoundarySample(kind: .deltaShadowBeyond, piece: c.piece, s: c.param, filmX: fx, filmY: fy, direction: cw,
+                              weight: d * scale, prefix: prefix, light: c.emitter, receiver: y.shape, curveShape: c.curveShape)
     }
 }
 
+/// A point on a candidate of a delta light's shadow edges, chosen for one sample.
+struct DeltaShadowPoint {
+    var emitter: Int
+    /// The piece's point at unit parameter s ∈ [0, 1], and the chosen s.
+    var point: (Double) -> Vec3
+    var t: Double
+    /// The mesh edge (nil on an outline) and the shape.
+    var edge: MeshEdge?
+    var shape: Int
+    /// What `BoundarySample` records: the edge index (−1 on an outline), the
+    /// position (t along an edge, φ on an outline) and the outline's shape (−1 on an edge).
+    var piece: Int, param: Double, curveShape: Int
+    /// The density of the choice per unit t.
+    var pdf: Double
+}
+
 extension Scene {
-    /// The film position of a delta-shadow sample's boundary point, in `T`:
-    /// the ray from the light through the edge point, continued to the
-    /// receiver, projected. nil if the ray now meets another surface.
-    func deltaShadowFilmPosition(_ b: BoundarySample, edges: [MeshEdge], tanX: T) -> (T, T)? {
+    /// The shadow-boundary point of a delta-shadow sample, in `T`: the ray
+    /// from the light through the edge point, continued to the receiver. nil
+    /// if the ray now meets another surface.
+    func deltaShadowReceiverPoint(_ b: BoundarySample, edges: [MeshEdge]) -> Vector3<T>? {
         let q: Vector3<T>
         if b.curveShape >= 0 {
             guard let eye = deltaEye(b.light, shape: b.curveShape) else { return nil }
@@ -238,7 +329,6 @@ extension Scene {
         let d = light.position.map { (q - $0).normalized } ?? light.direction
         let eps = 1e-5 * extent
         guard let y = intersect(Ray(o: q + d * T(eps), d: d)), y.shape == b.receiver else { return nil }
-        let f = camera.filmPosition(of: y.p, tanHalfFov: tanX)
-        return (f.x, f.y)
+        return y.p
     }
 }

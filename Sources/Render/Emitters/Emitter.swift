@@ -15,11 +15,16 @@ public struct EmitterSample<T: Real> {
     public var weight: RGB<T>
     /// Solid-angle pdf of the sample (primal), 0 for delta lights.
     public var pdf: Double
+    /// The same pdf in `T` where it moves with the scene (an area light's
+    /// point held fixed on the light while the reference point moves), for
+    /// the derivative of the multiple-importance weight; nil: constant.
+    public var movingPdf: T?
     public var isDelta: Bool
 
     @inlinable
-    public init(wi: Vector3<T>, distance: Double, weight: RGB<T>, pdf: Double, isDelta: Bool) {
+    public init(wi: Vector3<T>, distance: Double, weight: RGB<T>, pdf: Double, isDelta: Bool, movingPdf: T? = nil) {
         self.wi = wi; self.distance = distance; self.weight = weight; self.pdf = pdf; self.isDelta = isDelta
+        self.movingPdf = movingPdf
     }
 }
 

@@ -37,7 +37,7 @@ extension Scene {
         var eta = 1.0
         var depth = 0
         var previousPdf = 1.0, previousDelta = true
-        var previousPoint = cameraRay.o.primal
+        var previousPoint = cameraRay.o.primal, previousPointT = cameraRay.o
         while true {
             guard let si = intersect(ray) else {
                 if !(depth == 0 && hide) {
@@ -54,8 +54,18 @@ extension Scene {
             let (bsdfIndex, emitterIndex) = shapes.withUnsafeBufferPointer { ($0[si.shape].bsdf, $0[si.shape].emitter) }
             if let e = emitterIndex, !(depth == 0 && hide), case .area(let light) = emitters[e],
                dot(si.ng.primal, ray.d.primal) < 0 {
-                let w = previousDelta ? 1 : misWeight(previousPdf, areaEmitterPdf(si, from: previousPoint, direction: ray.d.primal))
-                radiance += beta * light.radiance(at: si.uv) * T(w)
+                let w: T
+                if previousDelta {
+                    w = 1
+                } else if let pe = movingAreaEmitterPdf(si, from: previousPointT, direction: ray.d) {
+                    // In `T`: the hit moves with the light and the previous vertex (the BSDF's pdf of the
+                    // direction, fixed in its vertex's frame, does not).
+                    let pb = T(previousPdf), pe2 = pe * pe, sum = pe2 + pb * pb
+                    w = sum.primal > 0 ? pb * pb / sum : 0
+                } else {
+                    w = T(misWeight(previousPdf, areaEmitterPdf(si, from: previousPoint, direction: ray.d.primal)))
+                }
+                radiance += beta * light.radiance(at: si.uv) * w
             }
             if depth + 1 >= maxDepth { break }
             // Next-event estimation, then the BSDF sample that continues the path.
@@ -72,7 +82,8 @@ extension Scene {
             if let c = diffuseReflectance[bsdfIndex] {
                 next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, isDeltaOnly: false,
                                eval: { Diffuse.eval(constant: c, si, wo: $0) }, pdf: { Diffuse.pdf(si, wo: $0) },
-                               sample: { _, u2 in Diffuse.sample(constant: c, si, u2: u2) })
+                               sample: { _, u2 in Diffuse.sample(constant: c, si, u2: u2) },
+                               pdfInT: { wo in si.wi.z.primal <= 0 || wo.z.primal <= 0 ? T(0) : wo.z * T(1 / Double.pi) })
             } else {
                 let bsdf = bsdfs[bsdfIndex]
                 next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, isDeltaOnly: bsdf.isDeltaOnly,
@@ -85,6 +96,7 @@ extension Scene {
             previousPdf = bs.pdf
             previousDelta = bs.isDelta
             previousPoint = si.p.primal
+            previousPointT = si.p
             ray = spawn(si, si.toWorld(bs.wo).normalized)
             depth += 1
             if beta.isBlack { break }
@@ -107,7 +119,7 @@ extension Scene {
     @inlinable @inline(__always)
     func scatter(_ si: SurfaceInteraction<T>, _ sampler: inout PathSampler, _ radiance: inout RGB<T>, beta: RGB<T>,
                  stop: Bool, seenFrom: Vec3?, isDeltaOnly: Bool, eval: (Vector3<T>) -> RGB<T>, pdf: (Vector3<T>) -> Double,
-                 sample: (Double, (Double, Double)) -> BSDFSample<T>?) -> BSDFSample<T>? {
+                 sample: (Double, (Double, Double)) -> BSDFSample<T>?, pdfInT: ((Vector3<T>) -> T)? = nil) -> BSDFSample<T>? {
         let uSelect = sampler.next(), uLight = sampler.next2D()
         if !isDeltaOnly, let es = sampleEmitter(from: si, uSelect, uLight), !es.weight.isBlack {
             let d = es.wi.primal
@@ -116,8 +128,17 @@ extension Scene {
                 let wo = si.toLocal(es.wi)
                 let f = eval(wo)
                 if !f.isBlack {
-                    let w = es.isDelta ? 1 : misWeight(es.pdf, pdf(wo))
-                    radiance += beta * f * es.weight * T(w)
+                    let w: T
+                    if es.isDelta {
+                        w = 1
+                    } else if let pdfInT {
+                        let pe = es.movingPdf ?? T(es.pdf), pb = pdfInT(wo)
+                        let pe2 = pe * pe, sum = pe2 + pb * pb
+                        w = sum.primal > 0 ? pe2 / sum : 0
+                    } else {
+                        w = T(misWeight(es.pdf, pdf(wo)))
+                    }
+                    radiance += beta * f * es.weight * w
                 }
             }
         }
