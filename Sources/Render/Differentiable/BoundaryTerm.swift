@@ -596,6 +596,28 @@ extension Scene where T == Double {
                                analytic: analytic, lightTriangles: lightTriangles, vertex: vertex, vertexWeight: Double(k), &sampler)
     }
 
+    /// A film point in pixel `stratum` (jittered) and the path from it to
+    /// vertex `vertex` (1: the first surface seen) by sampling the BSDFs: the
+    /// vertex, the path's throughput before it and the sampled directions,
+    /// each in its vertex's shading frame (as the path replay parametrises them).
+    func pathToVertex(_ vertex: Int, stratum: Int, tanX: Double, _ sampler: inout PathSampler)
+        -> (fx: Double, fy: Double, vertex: SurfaceInteraction<Double>, throughput: RGB<Double>, prefix: [Vec3])? {
+        let pixel = stratum % (film.width * film.height)
+        let fx = Double(pixel % film.width) + sampler.next(), fy = Double(pixel / film.width) + sampler.next()
+        guard var si = intersect(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)) else { return nil }
+        var throughput = RGB<Double>.one
+        var prefix = [Vec3]()
+        for _ in 1..<vertex {
+            guard let bs = bsdfs[shapes[si.shape].bsdf].sample(si, u1: sampler.next(), u2: sampler.next2D()),
+                  !bs.weight.isBlack else { return nil }
+            throughput = throughput * bs.weight
+            prefix.append(bs.wo)
+            guard let next = intersect(spawn(si, si.toWorld(bs.wo).normalized)) else { return nil }
+            si = next
+        }
+        return (fx, fy, si, throughput, prefix)
+    }
+
     /// One sample of the secondary visibility at path vertex `vertex` (1: the
     /// first surface seen through a uniformly chosen film point; deeper ones
     /// reached by sampling the BSDFs, the path's throughput carried along): a
@@ -607,21 +629,7 @@ extension Scene where T == Double {
                          analytic: [Int], lightTriangles: [(Vec3, Vec3, Vec3)], vertex: Int = 1, vertexWeight: Double = 1,
                          _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
-        let pixel = stratum % (film.width * film.height)
-        let fx = Double(pixel % film.width) + sampler.next(), fy = Double(pixel / film.width) + sampler.next()
-        guard var si = intersect(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)) else { return nil }
-        // The path to the vertex: BSDF samples, their directions kept in each
-        // vertex's shading frame (as the path replay parametrises them).
-        var throughput = RGB<Double>.one
-        var prefix = [Vec3]()
-        for _ in 1..<vertex {
-            guard let bs = bsdfs[shapes[si.shape].bsdf].sample(si, u1: sampler.next(), u2: sampler.next2D()),
-                  !bs.weight.isBlack else { return nil }
-            throughput = throughput * bs.weight
-            prefix.append(bs.wo)
-            guard let next = intersect(spawn(si, si.toWorld(bs.wo).normalized)) else { return nil }
-            si = next
-        }
+        guard let (fx, fy, si, throughput, prefix) = pathToVertex(vertex, stratum: stratum, tanX: tanX, &sampler) else { return nil }
         let bsdf = bsdfs[shapes[si.shape].bsdf]
         if bsdf.isDeltaOnly { return nil }
         let p = si.p

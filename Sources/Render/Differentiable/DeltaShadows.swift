@@ -249,19 +249,7 @@ extension Scene where T == Double {
         let W = Double(film.width), H = Double(film.height)
         let k = after.count
         let vertex = 1 + min(Int(sampler.next() * Double(k)), k - 1)
-        let pixel = stratum % (film.width * film.height)
-        let fx = Double(pixel % film.width) + sampler.next(), fy = Double(pixel / film.width) + sampler.next()
-        guard var si = intersect(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)) else { return nil }
-        var throughput = RGB<Double>.one
-        var prefix = [Vec3]()
-        for _ in 1..<vertex {
-            guard let bs = bsdfs[shapes[si.shape].bsdf].sample(si, u1: sampler.next(), u2: sampler.next2D()),
-                  !bs.weight.isBlack else { return nil }
-            throughput = throughput * bs.weight
-            prefix.append(bs.wo)
-            guard let next = intersect(spawn(si, si.toWorld(bs.wo).normalized)) else { return nil }
-            si = next
-        }
+        guard let (fx, fy, si, throughput, prefix) = pathToVertex(vertex, stratum: stratum, tanX: tanX, &sampler) else { return nil }
         let bsdf = bsdfs[shapes[si.shape].bsdf]
         if bsdf.isDeltaOnly { return nil }
         // The boundary point: not stratified (the stratum chose the film point).
