@@ -145,15 +145,16 @@ extension Scene {
     /// their motion (a sphere light's cone moves and grows with it); a
     /// mesh light's area is held fixed.
     @inlinable
-    public func movingAreaEmitterPdf(_ si: SurfaceInteraction<T>, from: Vector3<T>, direction: Vector3<T>) -> T? {
+    public func movingAreaEmitterPdf(_ si: SurfaceInteraction<T>, from: Vector3<T>, direction: Vector3<T>) -> T {
         let (area, coneSampled, centre, radius) = shapes.withUnsafeBufferPointer {
             let s = $0.baseAddress! + si.shape
             return (Shape.area(of: s), s.pointee.isConeSampled, s.pointee.placedCenter, s.pointee.radius)
         }
-        if coneSampled, sphereConeSolidAngle(si.shape, from: from.primal) != nil {
-            let sinMax2 = radius * radius / (centre - from).lengthSquared
-            let solidAngle = T(2 * Double.pi) * sinMax2 / (1 + T.sqrt(Swift.max(1 - sinMax2, T(0))))
-            return 1 / (solidAngle * T(Double(emitters.count)))
+        if coneSampled {
+            let dc2 = (centre - from).lengthSquared
+            if dc2.primal > Scene.sphereOutside * radius.primal * radius.primal {
+                return 1 / (Scene.coneSolidAngle(sinMax2: radius * radius / dc2) * T(Double(emitters.count)))
+            }
         }
         let cosL = dot(si.ng, direction).magnitude
         if cosL.primal <= 0 { return 0 }
@@ -214,9 +215,15 @@ extension Scene {
             let radius = shape.pointee.radius.primal
             let dc2 = (shape.pointee.placedCenter.primal - from).lengthSquared
             if !(dc2 > Scene.sphereOutside * radius * radius) { return nil }
-            let sinMax2 = radius * radius / dc2
-            return 2 * Double.pi * sinMax2 / (1 + Swift.max(1 - sinMax2, 0).squareRoot())
+            return Scene.coneSolidAngle(sinMax2: radius * radius / dc2)
         }
+    }
+
+    /// The solid angle of a cone whose half-angle has sine² `sinMax2`:
+    /// 2π(1 − cos θmax), written 2π sin²θmax / (1 + cos θmax) for small cones.
+    @inlinable @inline(__always)
+    static func coneSolidAngle<U: Real>(sinMax2: U) -> U {
+        U(2 * Double.pi) * sinMax2 / (1 + U.sqrt(Swift.max(1 - sinMax2, U(0))))
     }
 
     /// A point is outside a sphere when its squared distance from the centre exceeds this times the
@@ -226,11 +233,12 @@ extension Scene {
     @usableFromInline static var sphereOutside: Double { (1 + 1e-6) * (1 + 1e-6) }
 }
 
-/// The power heuristic with exponent 2 (Veach 1997), as Mitsuba's `mis_weight`.
+/// The power heuristic with exponent 2 (Veach 1997), as Mitsuba's `mis_weight`;
+/// in `T` where the pdfs move with the scene.
 @inlinable @inline(__always)
-public func misWeight(_ a: Double, _ b: Double) -> Double {
+public func misWeight<U: Real>(_ a: U, _ b: U) -> U {
     let a2 = a * a, b2 = b * b
-    return a2 + b2 > 0 ? a2 / (a2 + b2) : 0
+    return (a2 + b2).primal > 0 ? a2 / (a2 + b2) : 0
 }
 
 extension Shape {

@@ -37,7 +37,7 @@ extension Scene {
         var eta = 1.0
         var depth = 0
         var previousPdf = 1.0, previousDelta = true
-        var previousPoint = cameraRay.o.primal, previousPointT = cameraRay.o
+        var previousPoint = cameraRay.o
         while true {
             guard let si = intersect(ray) else {
                 if !(depth == 0 && hide) {
@@ -54,17 +54,10 @@ extension Scene {
             let (bsdfIndex, emitterIndex) = shapes.withUnsafeBufferPointer { ($0[si.shape].bsdf, $0[si.shape].emitter) }
             if let e = emitterIndex, !(depth == 0 && hide), case .area(let light) = emitters[e],
                dot(si.ng.primal, ray.d.primal) < 0 {
-                let w: T
-                if previousDelta {
-                    w = 1
-                } else if let pe = movingAreaEmitterPdf(si, from: previousPointT, direction: ray.d) {
-                    // In `T`: the hit moves with the light and the previous vertex (the BSDF's pdf of the
-                    // direction, fixed in its vertex's frame, does not).
-                    let pb = T(previousPdf), pe2 = pe * pe, sum = pe2 + pb * pb
-                    w = sum.primal > 0 ? pb * pb / sum : 0
-                } else {
-                    w = T(misWeight(previousPdf, areaEmitterPdf(si, from: previousPoint, direction: ray.d.primal)))
-                }
+                // In `T`: the light's pdf moves with the hit and the previous vertex (the BSDF's pdf of
+                // the direction, fixed in its vertex's frame, does not).
+                let w: T = previousDelta ? 1
+                    : misWeight(T(previousPdf), movingAreaEmitterPdf(si, from: previousPoint, direction: ray.d))
                 radiance += beta * light.radiance(at: si.uv) * w
             }
             if depth + 1 >= maxDepth { break }
@@ -95,8 +88,7 @@ extension Scene {
             eta *= bs.eta
             previousPdf = bs.pdf
             previousDelta = bs.isDelta
-            previousPoint = si.p.primal
-            previousPointT = si.p
+            previousPoint = si.p
             ray = spawn(si, si.toWorld(bs.wo).normalized)
             depth += 1
             if beta.isBlack { break }
@@ -132,9 +124,7 @@ extension Scene {
                     if es.isDelta {
                         w = 1
                     } else if let pdfInT {
-                        let pe = es.movingPdf ?? T(es.pdf), pb = pdfInT(wo)
-                        let pe2 = pe * pe, sum = pe2 + pb * pb
-                        w = sum.primal > 0 ? pe2 / sum : 0
+                        w = misWeight(es.movingPdf ?? T(es.pdf), pdfInT(wo))
                     } else {
                         w = T(misWeight(es.pdf, pdf(wo)))
                     }
