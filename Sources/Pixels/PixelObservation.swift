@@ -57,8 +57,8 @@ public struct PixelObservation: @unchecked Sendable {
 
     /// Loads `directory/ENV.xml` `resolution` pixels wide, `samples` per pixel and
     /// path depth `depth` (2: direct lighting only). `boundary` defaults to the
-    /// camera's silhouettes only when every light is a delta light (the views'
-    /// lights sit beside the camera, their shadows hidden), both terms otherwise. The trebuchet has no pose
+    /// camera's silhouettes only when every light is a point light at the camera
+    /// (its shadows hide behind what casts them), to both terms otherwise. The trebuchet has no pose
     /// keys (its picture is exogenous data: see `TrebuchetPixels`).
     public init(problem: ControlProblem, directory: String? = nil, resolution: Int = 32, samples: Int = 4,
                 depth: Int = 2, boundary: BoundaryOptions? = nil,
@@ -75,13 +75,17 @@ public struct PixelObservation: @unchecked Sendable {
         self.problem = problem
         self.resolution = resolution
         self.samples = samples
-        // The views lit by delta lights alone put them beside the camera, so
-        // their shadows fall hidden behind the objects: the camera's silhouettes
-        // suffice there (pass `.standard` to sample delta-light shadow edges too).
-        let onlyDeltaLights = rest.emitters.allSatisfy { e in
-            switch e { case .point, .spot, .directional: return true; default: return false }
+        // A point light at the camera's centre of projection hides every shadow
+        // behind what casts it (the built-in views): there the camera's
+        // silhouettes are all the boundary there is. Any other light (a sun, a
+        // lamp beside the camera, an area light) casts shadows in view, whose
+        // edges ∂frame/∂state needs: both terms.
+        let eye = rest.camera.toWorld.origin
+        let shadowsHidden = rest.emitters.allSatisfy { e in
+            if case .point(let light) = e { return light.position == eye }
+            return false
         }
-        self.boundary = boundary ?? (onlyDeltaLights ? .primaryOnly : .standard)
+        self.boundary = boundary ?? (shadowsHidden ? .primaryOnly : .standard)
         self.threads = threads
         background = PixelInput.channel(rest.render(RenderOptions(samplesPerPixel: samples, seed: PixelObservation.frameSeed, threads: threads)).0)
     }
