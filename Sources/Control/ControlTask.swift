@@ -182,7 +182,7 @@ public enum PendulumTask: EpisodicTask {
     public static let hyperparameters = Hyperparameters(
         stepsPerRound: 10, roundsPerEpisode: 20, updatesPerRound: 30, batchSize: 32, learningRate: 0.01, solvedMean: -200, defaultEpisodes: 100,
         shac: SHACSettings(environments: 1, horizon: 5, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.01,
-                           criticLearningRate: 0.002, lossScale: 0.1, saturationPenalty: 0.01, restartSteps: 5))
+                           criticLearningRate: 0.002, lossScale: 0.1, saturationPenalty: 0.02, restartSteps: 5))
     public static let layers = Network.mlpLayers([3, 32, 32, 1], hidden: .tanh, output: .tanh)
     /// The surrogate trainer's default budget: 20 episodes (4,000 simulated steps).
     public static let surrogateEpisodes = 20
