@@ -50,7 +50,7 @@ for i in $(seq "$runs"); do
     run "$n" trebuchet seconds train trebuchet --episodes "$shots" -o model.json
     run "$n" cartpole seconds train cartpole --episodes "$episodes" -o model.json
     run "$n" cartpole-envs seconds train cartpole --envs 25 --horizon 20 --episodes "$episodes" -o model.json
-    run "$n" pendulum seconds train pendulum --episodes "$episodes" -o model.json
+    run "$n" pendulum seconds train pendulum --trainer surrogate --episodes "$episodes" -o model.json
     run "$n" pendulum-pixels seconds train pendulum --pixels --view-res "$pixel_res" --episodes "$pixel_episodes" -o pixels.json
   done
 done

@@ -31,10 +31,9 @@ public enum ControlProblem: String, CaseIterable, Codable, Sendable {
     public var defaultEpisodes: Int { task.defaultEpisodes }
 
     /// The trainer `train ENV` uses from the state when none is named: the learned
-    /// critic (SHAC) for the cart-pole; the pendulum's energy + LQR surrogate, since its
-    /// learned critic does not yet find the swing-up within the budget (the trebuchet's
-    /// single shot has no cost-to-go to learn: its own loop).
-    public var defaultStateTrainer: StateTrainer { self == .cartpole ? .shac : .surrogate }
+    /// critic (SHAC) for the cart-pole and the pendulum (the trebuchet's single shot
+    /// has no cost-to-go to learn: its own loop).
+    public var defaultStateTrainer: StateTrainer { self == .trebuchet ? .surrogate : .shac }
 
     /// The default number of training episodes with `trainer`.
     public func defaultEpisodes(trainer: StateTrainer) -> Int {
@@ -156,7 +155,10 @@ public enum CartPoleTask: EpisodicTask {
 /// Gym's Pendulum-v1 swing-up from the state. The default trainer is the
 /// short-horizon actor-critic (`SHACTrainer`) on Gym's reward through
 /// `PendulumTrainingDynamics`, a training episode being a budget of 200
-/// simulated steps. The `surrogate` trainer (`PendulumNewtonTrainer`): one-step
+/// simulated steps: one environment, windows of 5 steps, each from a fresh
+/// random state (`restartSteps`), so that the critic's TD(λ) targets and the
+/// actor's windows cover the whole state space as the surrogate's steps do.
+/// The `surrogate` trainer (`PendulumNewtonTrainer`): one-step
 /// BPTT windows from random states with the analytic terminal value
 /// `PendulumValueSurrogate` (energy shaping + the upright LQR cost-to-go); each
 /// simulated step's exact derivatives give a Newton target torque, and the
@@ -179,8 +181,8 @@ public enum PendulumTask: EpisodicTask {
     public static let problem = ControlProblem.pendulum
     public static let hyperparameters = Hyperparameters(
         stepsPerRound: 10, roundsPerEpisode: 20, updatesPerRound: 30, batchSize: 32, learningRate: 0.01, solvedMean: -200, defaultEpisodes: 100,
-        shac: SHACSettings(environments: 2, horizon: 25, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.01,
-                           criticLearningRate: 0.002, lossScale: 0.1, saturationPenalty: 0.01))
+        shac: SHACSettings(environments: 1, horizon: 5, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.01,
+                           criticLearningRate: 0.002, lossScale: 0.1, saturationPenalty: 0.02, restartSteps: 5))
     public static let layers = Network.mlpLayers([3, 32, 32, 1], hidden: .tanh, output: .tanh)
     /// The surrogate trainer's default budget: 20 episodes (4,000 simulated steps).
     public static let surrogateEpisodes = 20

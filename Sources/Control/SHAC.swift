@@ -38,18 +38,28 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     /// The actor's last dense layer is drawn this many times smaller than Glorot's
     /// (a policy that starts near zero torque); nil or 1: Glorot's.
     public var outputInitScale: Double?
+    /// Steps after which a training environment restarts from a fresh start state
+    /// (`D.startState`), the cut bootstrapped by the target critic like a
+    /// truncated episode: short training episodes spread the windows over the
+    /// start distribution (the simulator can be started anywhere); nil: an
+    /// episode's `D.maxSteps` (checkpoints written before the option).
+    public var restartSteps: Int?
 
     public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
                 targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0,
-                saturationPenalty: Double = 0, outputInitScale: Double = 1) {
+                saturationPenalty: Double = 0, outputInitScale: Double = 1, restartSteps: Int? = nil) {
         self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
         self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
         self.criticIterations = criticIterations; self.criticBatches = criticBatches; self.targetRate = targetRate
         self.clipNorm = clipNorm; self.lossScale = lossScale; self.criticWidth = criticWidth; self.actionNoise = actionNoise
         self.saturationPenalty = saturationPenalty > 0 ? saturationPenalty : nil
         self.outputInitScale = outputInitScale != 1 ? outputInitScale : nil
+        self.restartSteps = restartSteps
     }
+
+    /// Steps of a training episode: `restartSteps`, or an episode's `maxSteps`.
+    public func trainingEpisodeSteps(maxSteps: Int) -> Int { min(restartSteps ?? maxSteps, maxSteps) }
 
     /// `saturationPenalty`, 0 when absent.
     public var penalty: Double { saturationPenalty ?? 0 }
@@ -105,6 +115,9 @@ public struct SHACSettings: Codable, Equatable, Sendable {
               penalty >= 0, penalty.isFinite, (outputInitScale ?? 1) > 0, (outputInitScale ?? 1).isFinite else {
             return "inconsistent critic settings"
         }
+        if let r = restartSteps, r < 1 || r > maxSteps {
+            return "restart steps must be in 1...\(maxSteps), got \(r)"
+        }
         return nil
     }
 }
@@ -142,7 +155,7 @@ public struct SHACState: Codable, Equatable {
         let n = settings.environments
         guard states.count == n, episodeSteps.count == n, episodeReturns.count == n,
               states.allSatisfy({ $0.count == D.stateSize && $0.allSatisfy(\.isFinite) }),
-              episodeSteps.allSatisfy({ $0 >= 0 && $0 < D.maxSteps }) else {
+              episodeSteps.allSatisfy({ $0 >= 0 && $0 < settings.trainingEpisodeSteps(maxSteps: D.maxSteps) }) else {
             return "inconsistent critic state: \(states.count) environment states for \(n) environments"
         }
         return CriticState(settings: settings, critic: critic, targetCritic: targetCritic, optimizer: criticOptimizer)
@@ -311,7 +324,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     /// Environment `e`'s `horizon` steps from its state, its action noise and the
     /// start states of its next episodes drawn from `generator`.
     func simulate(_ e: Int, generator: inout SeededGenerator) -> EnvironmentWindow {
-        let s = state.settings
+        let s = state.settings, episodeLength = s.trainingEpisodeSteps(maxSteps: D.maxSteps)
         var w = EnvironmentWindow(state: state.states[e], episodeSteps: state.episodeSteps[e], episodeReturn: state.episodeReturns[e])
         var segments = [Segment()]
         for _ in 0..<s.horizon {
@@ -325,10 +338,11 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
             segments[segments.count - 1].steps.append(lin)
             segments[segments.count - 1].traces.append(trace)
             let terminated = D.isTerminal(lin.next)
-            if terminated || w.episodeSteps >= D.maxSteps {
+            if terminated || w.episodeSteps >= episodeLength {
                 segments[segments.count - 1].last = lin.next
                 segments[segments.count - 1].terminated = terminated
-                w.finished.append(w.episodeReturn)
+                // a restarted episode's return as a whole episode's (its mean reward a step times D.maxSteps)
+                w.finished.append(s.restartSteps == nil ? w.episodeReturn : w.episodeReturn * Double(D.maxSteps) / Double(w.episodeSteps))
                 w.state = D.startState(&generator)
                 w.episodeSteps = 0; w.episodeReturn = 0
                 segments.append(Segment())

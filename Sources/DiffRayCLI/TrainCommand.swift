@@ -166,6 +166,14 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     var saturationPenalty: Double?
     @Option(help: "Actor-critic: the actor's last layer drawn this many times smaller than Glorot's (default \(Self.defaults?.outputInitScale ?? 1)).")
     var outputInit: Double?
+    @Option(help: "Actor-critic: each training environment restarts from a random state after this many steps, the cut bootstrapped by the critic (default \(Self.defaults?.restartSteps.map(String.init) ?? "an episode's length")).")
+    var restartEvery: Int?
+    @Option(help: "Actor-critic: TD(λ)'s λ (default \(Self.defaults?.tdLambda ?? 0)).")
+    var lambda: Double?
+    @Option(help: "Actor-critic: passes of the critic's fit over each window's targets (default \(Self.defaults?.criticIterations ?? 0)).")
+    var criticPasses: Int?
+    @Option(help: "Actor-critic: width of the critic's hidden layers (default \(Self.defaults?.criticWidth ?? 0)).")
+    var criticWidth: Int?
 
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
 
@@ -180,6 +188,10 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         if let actionNoise { s.actionNoise = actionNoise }
         if let saturationPenalty { s.saturationPenalty = saturationPenalty > 0 ? saturationPenalty : nil }
         if let outputInit { s.outputInitScale = outputInit != 1 ? outputInit : nil }
+        if let restartEvery { s.restartSteps = restartEvery }
+        if let lambda { s.tdLambda = lambda }
+        if let criticPasses { s.criticIterations = criticPasses }
+        if let criticWidth { s.criticWidth = criticWidth }
         if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
             throw ValidationError("train \(P.problem.rawValue): \(p)")
         }
@@ -205,7 +217,8 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     if let s = session.shac?.settings {
         print("short-horizon actor-critic: \(s.environments) environments, windows of \(s.horizon) steps, γ \(s.discount), λ \(s.tdLambda), "
             + "actor lr \(s.actorLearningRate), critic lr \(s.criticLearningRate)"
-            + (s.penalty > 0 ? ", saturation penalty \(s.penalty)" : "") + (s.actionNoise > 0 ? ", action noise \(s.actionNoise)" : "") + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
+            + (s.penalty > 0 ? ", saturation penalty \(s.penalty)" : "") + (s.actionNoise > 0 ? ", action noise \(s.actionNoise)" : "")
+            + (s.restartSteps.map { ", restarts every \($0) steps" } ?? "") + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
     }
     print("episode  \(shots ? "batch loss" : "train return (episodes ended in it)")  environment steps")
     try o.committingOutputs(train: {

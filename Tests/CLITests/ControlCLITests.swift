@@ -88,6 +88,9 @@ struct ControlCLITests {
         let bad = try diffray(["train", "cartpole", "--horizon", "7", "-o", "d.json"], in: folder.path)
         #expect(bad.status == 2 && bad.stderr.contains("divide"), "\(bad.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/d.json"))
+        let restart = try diffray(["train", "pendulum", "--restart-every", "201", "-o", "e.json"], in: folder.path)
+        #expect(restart.status == 2 && restart.stderr.contains("restart steps must be in 1...200"), "\(restart.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/e.json"))
     }
 
     @Test("aim says when a target is out of reach, with the nearest reachable distance and its settings")

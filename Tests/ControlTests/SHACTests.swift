@@ -77,4 +77,35 @@ func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
     #expect(s.problem(maxSteps: 500) == nil)
     s.horizon = 7
     #expect(s.problem(maxSteps: 500)?.contains("divide") == true)
+    s.horizon = 10
+    s.restartSteps = 501
+    #expect(s.problem(maxSteps: 500)?.contains("restart") == true)
+    s.restartSteps = 0
+    #expect(s.problem(maxSteps: 500)?.contains("restart") == true)
+}
+
+/// Restarted every window, each environment's window starts from a fresh start
+/// state and ends bootstrapped by the critic: after a window every environment
+/// is at step 0 of a new episode, and each ended episode's return is reported
+/// as a whole episode's (the window's mean reward times 200).
+@Test func shacRestartsEachWindow() throws {
+    #expect(TrainingRun(problem: .pendulum, seed: 0).trainer == .shac && PendulumTask.hyperparameters.shac.restartSteps == 5)
+    var settings = PendulumTask.hyperparameters.shac
+    settings.environments = 2; settings.horizon = 10; settings.restartSteps = 10
+    var g = SeededGenerator(seed: 3)
+    let state = SHACState(PendulumTrainingDynamics.self, settings: settings, generator: &g)
+    let starts = state.states
+    var trainer = try SHACTrainer<PendulumTrainingDynamics, PendulumSurrogate>(
+        actor: Network(layers: PendulumTask.layers, generator: &g), optimizer: Adam(learningRate: 0.01), actionScale: 2, state: state)
+    // the first environment's window as the policy then acts (no noise), for its mean reward
+    var x = starts[0], reward = 0.0
+    for _ in 0..<10 {
+        let a = 2 * trainer.actor.predict(PendulumTrainingDynamics.observation(x))[0]
+        reward += PendulumDynamics.reward(x, action: a)
+        x = PendulumTrainingDynamics.step(x, action: a)
+    }
+    let finished = trainer.iterate(progress: 0, generator: &g)
+    #expect(finished.count == 2 && trainer.state.episodeSteps == [0, 0] && trainer.environmentSteps == 20)
+    #expect(abs(finished[0] - reward * 20) < 1e-9 * abs(reward * 20))
+    #expect(trainer.state.states != starts)
 }
