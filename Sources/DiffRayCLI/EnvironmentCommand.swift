@@ -60,6 +60,18 @@ struct PolicyOptions<E: EnvironmentCommand>: ParsableArguments {
 
     /// A state policy's network.
     func stateNetwork() throws -> Network { try Network.load(from: policy, expecting: E.problem.layers) }
-    /// A pixel policy's network and its view.
-    func pixelModel() throws -> (network: Network, metadata: PixelModelMetadata) { try PixelModel.load(path: policy, problem: E.problem) }
+    /// A pixel policy's network and its view. A policy trained on other scene
+    /// templates than these (the hash its file records) is run all the same, with
+    /// a warning: its training figures hold for its own view.
+    func pixelModel() throws -> (network: Network, metadata: PixelModelMetadata) {
+        let model = try PixelModel.load(path: policy, problem: E.problem)
+        if let trained = model.metadata.sceneHash {
+            let given = try PixelTrainingOptions.sceneHash(problem: E.problem, directory: templates.scenes)
+            if given != trained {
+                FileHandle.errorWrite("warning: \(policy): trained on another \(E.problem.rawValue).xml (scene hash \(trained)) than "
+                    + "\(templates.scenes.map { "the one in \($0)" } ?? "the built-in one") (\(given)); pass --scenes with the folder it was trained on\n")
+            }
+        }
+        return model
+    }
 }

@@ -108,6 +108,9 @@ public struct PixelModelMetadata: Codable, Equatable, Sendable {
     public var averageRate: Double?
     public var startSpread: Double?
     public var costToGo: Double?
+    /// The FNV-1a hash of the scene template's text the policy was trained on
+    /// (`PixelTrainingOptions.sceneHash`): its figures hold for that view.
+    public var sceneHash: String?
 
     enum CodingKeys: String, CodingKey {
         case environment, pixels, seed, episodes, epochs
@@ -115,6 +118,7 @@ public struct PixelModelMetadata: Codable, Equatable, Sendable {
         case policy = "pixels_policy", trebuchetVersion = "trebuchet_pixels_version"
         case environmentSteps = "environment_steps", renderedFrames = "frames", evaluationFrames = "evaluation_frames"
         case averageRate = "average_rate", startSpread = "start_spread", costToGo = "cost_to_go"
+        case sceneHash = "pixels_scene_hash"
     }
 
     public init(environment: ControlProblem, resolution: Int, samples: Int) {
@@ -158,6 +162,7 @@ extension PixelTrainingRun {
         m.seed = self.options.seed
         m.episodes = self.episodes
         m.environmentSteps = self.environmentSteps
+        m.sceneHash = self.options.sceneHash
         self.problem.pixelTask.describe(self, in: &m)
         return m
     }

@@ -37,6 +37,11 @@ struct ControlCLITests {
         let e = try diffray(["eval", "cartpole", "--pixels", "--policy", "m.json", "--episodes", "2", "--json"], in: folder.path)
         #expect(e.status == 0, "\(e.stderr)")
         #expect(try lastJSON(e)["mean_reward"] as? Double != nil, "\(e.stdout)")
+        #expect(!e.stderr.contains("warning"), "\(e.stderr)")
+        // the policy run on another view (the sun-lit one) is evaluated, with a warning naming its own
+        let sun = try diffray(["eval", "cartpole", "--pixels", "--policy", "m.json", "--episodes", "1",
+                               "--scenes", Repository.scenes.appendingPathComponent("sunlit").path], in: folder.path)
+        #expect(sun.status == 0 && sun.stderr.contains("m.json: trained on another cartpole.xml"), "\(sun.stderr)")
         let r = try diffray(["rollout", "cartpole", "--pixels", "--policy", "m.json", "--frames", "roll", "--steps", "3", "--res", "16", "--spp", "1"],
                             in: folder.path)
         #expect(r.status == 0, "\(r.stderr)")
