@@ -29,24 +29,16 @@ mitsuba_python() {
   local home=${DIFFRAY_ANCHORS:-$HOME/.cache/diffray-anchors}
   DRJIT_LIBLLVM_PATH=$(find "$home/venv" -name 'libLLVM.so*' | head -n 1) "$home/venv/bin/python" "$@"
 }
-if [[ ${1:-} == published ]]; then
+if [[ ${1:-} == published || ${1:-} == motion ]]; then
   python3 tools/make-published-assets.py >/dev/null
   if [[ ! -x $MITSUBA ]]; then
     echo "references: skipped (no mitsuba-ref at $MITSUBA: set MITSUBA_REF)"
     exit 0
   fi
   mkdir -p "$out"
-  mitsuba_python tools/published_references.py "$out" "${SPP:-65536}" "${@:2}"
-  exit 0
-fi
-if [[ ${1:-} == motion ]]; then
-  python3 tools/make-published-assets.py >/dev/null
-  if [[ ! -x $MITSUBA ]]; then
-    echo "references: skipped (no mitsuba-ref at $MITSUBA: set MITSUBA_REF)"
-    exit 0
-  fi
-  mkdir -p "$out"
-  (cd tools && mitsuba_python motion_references.py "../$out" "${SPP:-65536}" "${@:2}")
+  script=tools/published_references.py
+  [[ $1 == motion ]] && script=tools/motion_references.py
+  mitsuba_python "$script" "$out" "${SPP:-65536}" "${@:2}"
   exit 0
 fi
 SPP=${SPP:-16384}
