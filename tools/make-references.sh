@@ -9,6 +9,10 @@
 #                                       Tests/Fixtures/references/published-<name>.exr and -var.exr, rendered
 #                                       small by tools/published_references.py (SPP 65536 unless SPP is set);
 #                                       it also prints the RGB Mitsuba makes of the spectra SceneFileTests checks
+#   tools/make-references.sh motion     only the published motion-blur and rolling-shutter scenes, which
+#                                       Mitsuba 3.9.1 cannot load: published-<name>.exr and -var.exr made by
+#                                       tools/motion_references.py from Mitsuba's static renders at instants
+#                                       drawn over the shutter (SPP 65536 unless SPP is set)
 # The references of Tests/Fixtures/scenes and scenes/ are 16 passes (tools/mitsuba_passes.py): <name>.exr
 # their mean, <name>-var.exr the variance of that mean, which the tests' z-test uses.
 #   environment: SPP (16384), OUT (Tests/Fixtures/references), MITSUBA_REF (the tool's path)
@@ -25,14 +29,16 @@ mitsuba_python() {
   local home=${DIFFRAY_ANCHORS:-$HOME/.cache/diffray-anchors}
   DRJIT_LIBLLVM_PATH=$(find "$home/venv" -name 'libLLVM.so*' | head -n 1) "$home/venv/bin/python" "$@"
 }
-if [[ ${1:-} == published ]]; then
+if [[ ${1:-} == published || ${1:-} == motion ]]; then
   python3 tools/make-published-assets.py >/dev/null
   if [[ ! -x $MITSUBA ]]; then
     echo "references: skipped (no mitsuba-ref at $MITSUBA: set MITSUBA_REF)"
     exit 0
   fi
   mkdir -p "$out"
-  mitsuba_python tools/published_references.py "$out" "${SPP:-65536}" "${@:2}"
+  script=tools/published_references.py
+  [[ $1 == motion ]] && script=tools/motion_references.py
+  mitsuba_python "$script" "$out" "${SPP:-65536}" "${@:2}"
   exit 0
 fi
 SPP=${SPP:-16384}

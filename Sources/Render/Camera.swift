@@ -76,6 +76,11 @@ public struct PerspectiveCamera<T: Real> {
     public var apertureRadius: T = 0
     /// Distance of the plane in focus along the viewing axis, for `thinlens`.
     public var focusDistance: T = 1
+    /// When rays are sent (`shutter_open`, `shutter_close`, rolling shutter).
+    public var shutter = Shutter()
+    /// The animated `to_world` (`<animation name="to_world">`), which then
+    /// replaces `toWorld` at each ray's time; nil for a fixed sensor.
+    public var motion: AnimatedTransform? = nil
 
     public init(toWorld: RigidFrame<T>, xFov: T, width: Int, height: Int, nearClip: Double, farClip: Double) {
         self.toWorld = toWorld; self.baseToWorld = toWorld; self.xFov = xFov; self.width = width; self.height = height

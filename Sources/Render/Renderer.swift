@@ -106,7 +106,7 @@ extension Scene where T == Double {
                     var block = ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter)
                     var bad = 0
                     forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { filmX, filmY, sampler in
-                        let l = pathRadiance(camera.ray(filmX: filmX, filmY: filmY, tanHalfFov: tanX), &sampler)
+                        let l = pathRadiance(cameraRay(filmX: filmX, filmY: filmY, tanHalfFov: tanX, sampler: &sampler), &sampler)
                         if l.r.isFinite && l.g.isFinite && l.b.isFinite {
                             block.put(fx: filmX, fy: filmY, l)
                         } else {

@@ -52,6 +52,8 @@ extension Scene {
         if count == 0 { return nil }
         let k = emitterIndex(uSelect)
         let scale = T(Double(count))
+        // An animated light where it is at the shading point's time.
+        if !emitterMotions.isEmpty, let moved = movedEmitter(k, at: si.time) { return sample(moved, from: si, scale: scale) }
         // Point lights from plain data (no copy of the `Emitter` enum per vertex).
         if let l = pointLights[k] { return sample(point: l, from: si, scale: scale) }
         switch emitters[k] {
@@ -80,14 +82,7 @@ extension Scene {
         case .point(let l):
             return sample(point: l, from: si, scale: scale)
         case .spot(let l):
-            let d = l.toWorld.origin - si.p
-            let dist2 = d.lengthSquared
-            if dist2.primal <= 0 { return nil }
-            let dist = T.sqrt(dist2)
-            let wi = d / dist
-            let intensity = l.radiantIntensity(-wi)
-            if intensity.isBlack { return nil }
-            return EmitterSample(wi: wi, distance: dist.primal, weight: intensity * (scale / dist2), pdf: 0, isDelta: true)
+            return sample(spot: l, from: si, scale: scale)
         case .projector(let l):
             let d = l.toWorld.origin - si.p
             let dist2 = d.lengthSquared
@@ -117,6 +112,19 @@ extension Scene {
     public func emitterIndex(_ uSelect: Double) -> Int {
         let count = emitters.count
         return Swift.min(Int(uSelect * Double(count)), count - 1)
+    }
+
+    /// `sampleEmitter`'s sample of spot light `l` (selection weight `scale`).
+    @inlinable @inline(__always)
+    func sample(spot l: SpotLight<T>, from si: SurfaceInteraction<T>, scale: T) -> EmitterSample<T>? {
+        let d = l.toWorld.origin - si.p
+        let dist2 = d.lengthSquared
+        if dist2.primal <= 0 { return nil }
+        let dist = T.sqrt(dist2)
+        let wi = d / dist
+        let intensity = l.radiantIntensity(-wi)
+        if intensity.isBlack { return nil }
+        return EmitterSample(wi: wi, distance: dist.primal, weight: intensity * (scale / dist2), pdf: 0, isDelta: true)
     }
 
     /// `sampleEmitter`'s sample of point light `l` (selection weight `scale`).

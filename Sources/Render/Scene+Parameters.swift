@@ -58,6 +58,10 @@ extension Scene where T == Double {
 
     /// Checks that every key names a parameter; the error suggests close matches.
     public func validate(keys: [String]) throws {
+        if isAnimated && !keys.isEmpty {
+            throw ParameterError("\(file) is animated (a moving sensor, instance or light): gradients and optimisation of animated "
+                                 + "scenes are not supported (time is not sampled in the gradient renderers); render it with `diffray render`")
+        }
         let known = parameters()
         for k in keys where !known.contains(where: { $0.key == k }) {
             let close = known.map(\.key).sorted { editDistance($0, k) < editDistance($1, k) }.prefix(3)
@@ -92,7 +96,7 @@ extension Scene where T == Double {
             case .disk: break
             }
         }
-        s.accel = try Scene.buildAccelerator(s.shapes, kind: accel.kind)
+        s.accel = try Scene.buildAccelerator(Array(s.shapes[0..<staticShapeCount]), kind: accel.kind)
         return s
     }
 }
@@ -112,6 +116,8 @@ extension Scene {
                                        width: camera.width, height: camera.height,
                                        nearClip: camera.nearClip, farClip: camera.farClip)
         (cam.kind, cam.apertureRadius, cam.focusDistance) = camera.lens(lifter, sensorID: sid)
+        cam.shutter = camera.shutter
+        cam.motion = camera.motion
         cam.translate = lift3(sid + ".translate", camera.translate)
         cam.rotate = lift3(sid + ".rotate", camera.rotate)
         if lifter.differentiates(sid + ".translate") || lifter.differentiates(sid + ".rotate")
@@ -171,6 +177,8 @@ extension Scene {
         out.bsdfPrefixes = bsdfPrefixes
         out.emitterPrefixes = emitterPrefixes
         out.sensorID = sensorID
+        out.movingGroups = movingGroups
+        out.emitterMotions = emitterMotions
         return out
     }
 }

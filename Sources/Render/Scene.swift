@@ -76,6 +76,12 @@ public struct Scene<T: Real> {
     /// Indices of `emitters` at infinity (constant, envmap).
     public var environment: [Int]
     public var accel: Accelerator
+    /// Animated instances, outside `accel` (`MovingGroup`); empty in scenes without motion.
+    public var movingGroups: [MovingGroup] = []
+    /// Per emitter, its animated `to_world` (point and spot lights); empty when no emitter moves.
+    public var emitterMotions: [AnimatedTransform?] = []
+    /// Whether anything moves: the sensor, a shape or a light (gradients refuse such scenes).
+    public var isAnimated: Bool { camera.motion != nil || !movingGroups.isEmpty || !emitterMotions.isEmpty }
     /// Parameter-key prefixes, as Mitsuba's `mi.traverse` names objects:
     /// `red.` for a BSDF with an id, `light.bsdf.` for a nested one;
     /// `light.emitter.` for an area light, `sun.` for a top-level emitter.
@@ -210,14 +216,17 @@ public struct Scene<T: Real> {
     /// The closest surface along `ray` beyond the offset origin.
     @inlinable
     public func intersect(_ ray: Ray<T>) -> SurfaceInteraction<T>? {
+        if !movingGroups.isEmpty { return intersectMoving(ray) }
         let r = ray.primal
         guard let hit = accel.intersect(o: r.o, d: r.d) else { return nil }
         let prim = accel.primitives[Int(hit.primitive)]
         // Borrow the shape in place: copying a generic `Shape` costs more than the hit itself.
         return shapes.withUnsafeBufferPointer {
             let shape = $0.baseAddress! + Int(prim.shape)
-            return Shape.interaction(of: shape, ray: ray, hit: hit, triangle: Int(prim.index), shapeIndex: Int(prim.shape),
-                                     tangents: tangentsNeeded[shape.pointee.bsdf])
+            var si = Shape.interaction(of: shape, ray: ray, hit: hit, triangle: Int(prim.index), shapeIndex: Int(prim.shape),
+                                       tangents: tangentsNeeded[shape.pointee.bsdf])
+            si.time = ray.time
+            return si
         }
     }
 
@@ -227,7 +236,7 @@ public struct Scene<T: Real> {
         let ng = si.ng.primal
         let side: Double = dot(ng, d.primal) >= 0 ? 1 : -1
         let off = ng * (epsilon(si.p.primal) * side)
-        return Ray(o: si.p + Vector3<T>(off), d: d)
+        return Ray(o: si.p + Vector3<T>(off), d: d, time: si.time)
     }
 
     /// Whether the segment from `si` towards `d` over `distance` is blocked.
@@ -243,9 +252,14 @@ public struct Scene<T: Real> {
         let eps = epsilon(p)
         let side: Double = dot(ng, d) >= 0 ? 1 : -1
         let o = p + ng * (eps * side)
-        guard distance.isFinite else { return accel.occluded(o: o, d: d, tMax: .infinity) }
+        guard distance.isFinite else {
+            return accel.occluded(o: o, d: d, tMax: .infinity)
+                || (!movingGroups.isEmpty && movingOccluded(o: o, d: d, tMax: .infinity, time: si.time))
+        }
         let toTarget = p + d * distance - o
         let length = toTarget.length
-        return accel.occluded(o: o, d: toTarget / length, tMax: length * (1 - 1e-9) - 4 * eps)
+        let dir = toTarget / length, tMax = length * (1 - 1e-9) - 4 * eps
+        return accel.occluded(o: o, d: dir, tMax: tMax)
+            || (!movingGroups.isEmpty && movingOccluded(o: o, d: dir, tMax: tMax, time: si.time))
     }
 }

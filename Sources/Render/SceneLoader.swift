@@ -76,6 +76,15 @@ extension Scene where T == Double {
             width: width, height: height,
             nearClip: sensor.float("near_clip") ?? 0.01, farClip: sensor.float("far_clip") ?? 10000)
         camera.kind = sensorKind
+        camera.shutter = Shutter(open: sensor.float("shutter_open") ?? 0, close: sensor.float("shutter_close") ?? 0,
+                                 rolling: Shutter.Rolling(rawValue: sensor.string("rolling_shutter_type") ?? "none") ?? .none,
+                                 rollingDuration: sensor.float("rolling_shutter_duration") ?? 1)
+        if let keys = sensor.animation("to_world") {
+            let motion = try Scene.animatedTransform(keys, at: sensor.location(of: "to_world"))
+            camera.motion = motion
+            camera.toWorld = RigidFrame(motion.transform(at: camera.shutter.open))
+            camera.baseToWorld = camera.toWorld
+        }
         if sensorKind == .thinLens {
             guard let radius = sensor.float("aperture_radius"), radius >= 0, let focus = sensor.float("focus_distance"), focus > 0 else {
                 throw SceneFileError("thinlens: needs 'aperture_radius' (>= 0) and 'focus_distance' (> 0)", at: sensor.location)
@@ -117,7 +126,12 @@ extension Scene where T == Double {
         var shapes = [Shape<Double>](), bsdfs = [BSDF<Double>](), emitters = [Emitter<Double>]()
         var bsdfIndexByID = [String: Int]()
         var bsdfPrefixes = [String](), emitterPrefixes = [String]()
-        for (i, object) in try Scene.instancedShapes(d.shapes).enumerated() {
+        // Shapes of animated instances last, each group's together (`MovingGroup`).
+        let instanced = try Scene.instancedShapes(d.shapes)
+        let staticCount = instanced.filter { $0.animation("animation") == nil }.count
+        let ordered = staticCount == instanced.count ? instanced
+            : instanced.filter { $0.animation("animation") == nil } + instanced.filter { $0.animation("animation") != nil }
+        for (i, object) in ordered.enumerated() {
             let toWorld = try Transform(object.toWorld, at: object.location(of: "to_world"))
             let geometry = try Scene.geometry(of: object, toWorld: toWorld, directory: d.directory)
             var bsdfIndex: Int
@@ -158,16 +172,23 @@ extension Scene where T == Double {
                                 flipNormals: object.boolean("flip_normals") ?? false, pivot: bounds.centroid))
         }
 
-        // Emitters that are not shapes.
-        for e in d.emitters {
+        // Emitters that are not shapes; an animated one is built at its first key and moved per ray.
+        var emitterMotions = [AnimatedTransform?](repeating: nil, count: emitters.count)
+        for var e in d.emitters {
+            var motion: AnimatedTransform? = nil
+            if let keys = e.animation("to_world") {
+                motion = try Scene.animatedTransform(keys, at: e.location(of: "to_world"))
+                e.properties["to_world"] = .transform(keys[0].matrix)
+            }
             emitters.append(try Scene.emitter(e, directory: d.directory))
+            emitterMotions.append(motion)
             emitterPrefixes.append("\(e.id ?? "\(e.type)_\(emitterPrefixes.count)").")
         }
 
         let accel: Accelerator
         let buildStart = DispatchTime.now().uptimeNanoseconds, buildCPUStart = Scene.threadCPUSeconds()
         do {
-            accel = try Scene.buildAccelerator(shapes, kind: accelerator)
+            accel = try Scene.buildAccelerator(Array(shapes[0..<staticCount]), kind: accelerator)
         } catch let e as ShapeGeometryError {
             throw SceneFileError(e.message, at: e.shape.map { d.shapes[$0].location } ?? SourceLocation(file: d.file, line: 0, column: 0))
         }
@@ -179,6 +200,33 @@ extension Scene where T == Double {
         self.bsdfPrefixes = bsdfPrefixes
         self.emitterPrefixes = emitterPrefixes
         self.sensorID = sensor.id ?? "sensor"
+        if emitterMotions.contains(where: { $0 != nil }) { self.emitterMotions = emitterMotions }
+        // Each animated instance's shapes, in its own space, with their own structure.
+        var first = staticCount
+        while first < ordered.count {
+            let group = ordered[first].integer("instance_group")
+            var end = first + 1
+            while end < ordered.count && ordered[end].integer("instance_group") == group { end += 1 }
+            let object = ordered[first]
+            let motion = try Scene.animatedTransform(object.animation("animation")!, at: object.location(of: "animation"))
+            do {
+                let groupAccel = try Scene.buildAccelerator(Array(shapes[first..<end]), kind: accelerator)
+                movingGroups.append(MovingGroup(motion: motion, accel: groupAccel, firstShape: first, count: end - first))
+            } catch let e as ShapeGeometryError {
+                throw SceneFileError(e.message, at: object.location)
+            }
+            first = end
+        }
+    }
+
+    /// An animation's keys decomposed for interpolation; a key Mitsuba cannot
+    /// interpolate (shear, a singular matrix) is an error naming it.
+    static func animatedTransform(_ keys: [AnimationKey], at location: SourceLocation) throws -> AnimatedTransform {
+        do {
+            return try AnimatedTransform(keys: keys.map { ($0.time, $0.matrix) })
+        } catch let e as AnimatedTransform.KeyError {
+            throw SceneFileError("<animation> key at time \(keys[e.key].time): \(e.message)", at: location)
+        }
     }
 
     /// The shapes to build: `shapegroup`s are left out (they are drawn only
@@ -211,10 +259,19 @@ extension Scene where T == Double {
                     throw SceneFileError("instance: expected a <ref> to a shapegroup", at: object.location)
                 }
                 let name = object.id ?? "instance_\(i)"
+                let keys = object.animation("animation") ?? object.animation("to_world")
                 for (k, member) in group.children(.shape).enumerated() {
                     var copy = member
-                    copy.properties["to_world"] = .transform(object.toWorld * member.toWorld)
-                    if copy.propertyLocations["to_world"] == nil { copy.propertyLocations["to_world"] = object.location(of: "to_world") }
+                    if let keys {
+                        // Kept in the group's space, placed at each ray's time (`MovingGroup`).
+                        copy.properties["animation"] = .animation(keys)
+                        copy.properties["instance_group"] = .integer(i)
+                        copy.propertyLocations["animation"] = object.location(of: object.has("animation") ? "animation" : "to_world")
+                    } else {
+                        // A one-key animation is a fixed placement.
+                        copy.properties["to_world"] = .transform((object.transform("animation") ?? object.toWorld) * member.toWorld)
+                        if copy.propertyLocations["to_world"] == nil { copy.propertyLocations["to_world"] = object.location(of: "to_world") }
+                    }
                     copy.id = "\(name).\(member.id ?? "\(k)")"
                     out.append(copy)
                 }

@@ -20,6 +20,8 @@ public struct SurfaceInteraction<T: Real> {
     public var shape: Int
     /// Index of the primitive in the acceleration structure.
     public var primitive: Int
+    /// The time of the ray that found the hit; the rays leaving it keep it.
+    public var time: Double = 0
     /// World-space ∂p/∂u and ∂p/∂v of the surface's uv parametrisation, as
     /// Mitsuba 3 defines them per shape (a mesh's from its texture
     /// coordinates, else from its barycentrics); normal and bump maps build

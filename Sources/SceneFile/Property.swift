@@ -21,6 +21,8 @@ public enum Property: Sendable, Hashable {
     case rgb(Vec3)
     case spectrum(Vec3)
     case transform(Matrix4)
+    /// An `<animation>`: key transforms at strictly increasing times.
+    case animation([AnimationKey])
 
     /// The element name used in the file (`integer`, `float`, `rgb`, ...).
     public var kindName: String {
@@ -34,6 +36,7 @@ public enum Property: Sendable, Hashable {
         case .rgb: "rgb"
         case .spectrum: "spectrum"
         case .transform: "transform"
+        case .animation: "animation"
         }
     }
 
@@ -56,4 +59,11 @@ public enum Property: Sendable, Hashable {
         default: nil
         }
     }
+}
+
+/// One key of an `<animation>`: `<transform time="...">`, its matrix composed as a `<transform>`'s.
+public struct AnimationKey: Sendable, Hashable {
+    public var time: Double
+    public var matrix: Matrix4
+    public init(time: Double, matrix: Matrix4) { self.time = time; self.matrix = matrix }
 }

@@ -99,6 +99,12 @@ public struct SceneObject: Sendable, Hashable {
         return nil
     }
 
+    /// The keys of an animated transform property (`<animation name="...">`), nil when fixed or absent.
+    public func animation(_ name: String) -> [AnimationKey]? {
+        if case .animation(let keys)? = properties[name] { return keys }
+        return nil
+    }
+
     /// `to_world` (identity when absent).
     public var toWorld: Matrix4 { transform("to_world") ?? .identity }
 

@@ -99,8 +99,18 @@ extension SceneReader {
             default: throw wrong()
             }
         case .transform:
+            if case .animation = value {
+                throw SceneFileError("\(what) cannot move: an <animation> ('\(spec.name)') animates only a sensor's to_world, "
+                                     + "a point or spot emitter's to_world and a <shape type=\"instance\">; give a <transform>",
+                                     at: location)
+            }
             guard case .transform = value else { throw wrong() }
             result = value
+        case .animatedTransform:
+            switch value {
+            case .transform, .animation: result = value
+            default: throw wrong()
+            }
         case .floatOrVector:
             switch value {
             case .float, .integer: result = .float(value.doubleValue!)
@@ -172,6 +182,7 @@ extension SceneReader {
     }
 
     static func checkPluginRules(_ object: inout SceneObject, _ what: String, _ context: FileContext) throws {
+        try checkMotion(object, what)
         switch (object.category, object.type) {
         case (.sensor, "perspective"):
             if object.has("fov"), object.has("focal_length") {
@@ -236,6 +247,29 @@ extension SceneReader {
             _ = try SceneObject.parseAOVs(object.string("aovs") ?? "", at: object.location(of: "aovs"))
         default:
             break
+        }
+    }
+
+    /// A sensor's shutter closes no earlier than it opens and a rolling line is
+    /// exposed for at most the whole span; an instance is placed by `to_world`
+    /// or by `animation`, not both; an animated point light has no `position`.
+    static func checkMotion(_ object: SceneObject, _ what: String) throws {
+        if object.category == .sensor {
+            let open = object.float("shutter_open") ?? 0, close = object.float("shutter_close") ?? 0
+            guard open.isFinite, close.isFinite, close >= open else {
+                throw SceneFileError("shutter_close (\(close)) must not be before shutter_open (\(open)) in \(what)",
+                                     at: object.location(of: "shutter_close"))
+            }
+            if let d = object.float("rolling_shutter_duration"), !(d <= 1) {
+                throw SceneFileError("rolling_shutter_duration (\(d)) of \(what) is the fraction of the shutter each line is exposed: "
+                                     + "expected a value in [0, 1]", at: object.location(of: "rolling_shutter_duration"))
+            }
+        }
+        if object.category == .shape, object.type == "instance", object.has("to_world"), object.has("animation") {
+            throw SceneFileError("\(what) takes 'to_world' or 'animation', not both", at: object.location(of: "animation"))
+        }
+        if object.category == .emitter, object.has("position"), case .animation? = object.properties["to_world"] {
+            throw SceneFileError("\(what) with an animated to_world takes no 'position'", at: object.location(of: "position"))
         }
     }
 }

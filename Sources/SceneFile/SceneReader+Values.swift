@@ -193,6 +193,32 @@ extension SceneReader {
         return SpectrumConversion.rgb(wavelengths: wavelengths, values: values, emitted: emitted, bounded: bounded)
     }
 
+    /// An `<animation name="...">`: `<transform time="t">` keys at strictly
+    /// increasing times (at least one); a single key is a fixed transform.
+    func animation(_ node: XMLNode, _ context: FileContext) throws -> Property {
+        try checkAttributes(node, allowed: ["name"])
+        var keys = [AnimationKey]()
+        for child in node.children {
+            guard child.name == "transform" else {
+                throw SceneFileError("<animation> holds only <transform time=\"...\"> keys, found <\(child.name)>", at: child.location)
+            }
+            try checkAttributes(child, allowed: ["time", "name"])
+            guard let attribute = child.attribute("time") else {
+                throw SceneFileError("a <transform> key of <animation> needs a time=\"...\" attribute", at: child.location)
+            }
+            let time = try single(attribute, in: child)
+            guard time.isFinite else { throw SceneFileError("an <animation> key's time must be finite", at: attribute.location) }
+            if let last = keys.last, !(time > last.time) {
+                throw SceneFileError("<animation> key times must increase: \(time) follows \(last.time)", at: attribute.location)
+            }
+            keys.append(AnimationKey(time: time, matrix: try transform(child, oldNames: context.oldNames)))
+        }
+        guard let first = keys.first else {
+            throw SceneFileError("<animation> needs at least one <transform time=\"...\"> key", at: node.location)
+        }
+        return keys.count == 1 ? .transform(first.matrix) : .animation(keys)
+    }
+
     /// Composes the operations of a `<transform>` by left multiplication in document order.
     /// Old scenes (below 2.0) may spell `lookat` as `lookAt`.
     func transform(_ node: XMLNode, oldNames: Bool = false) throws -> Matrix4 {

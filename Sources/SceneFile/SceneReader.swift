@@ -311,8 +311,8 @@ struct SceneReader {
                                   + "remove the medium or render the scene in Mitsuba)", at: node.location)
         }
         if node.name == "animation" {
-            return SceneFileError("<animation> is not supported: DiffRay renders no motion (no animated transforms, motion blur "
-                                  + "or rolling shutter; give a fixed <transform> or render the scene in Mitsuba)", at: node.location)
+            return SceneFileError("<animation> belongs inside the object it moves (a <sensor>, a point or spot <emitter>, or a "
+                                  + "<shape type=\"instance\">), not in <\(parent)>", at: node.location)
         }
         return SceneFileError("unknown tag <\(node.name)> in <\(parent)> (supported: " + supported.joined(separator: ", ") + ")",
                               at: node.location)
@@ -522,6 +522,15 @@ struct SceneReader {
                                          at: location)
                 }
                 object.properties[name] = try readValue(child, context, inEmitter: category == .emitter, name: name)
+                object.propertyOrder.append(name)
+                object.propertyLocations[name] = child.location
+            case "animation":
+                let (name, location) = try propertyName(child, context)
+                if object.properties[name] != nil {
+                    throw SceneFileError("property '\(name)' is given twice in <\(category) type=\"\(type)\"> (first at \(object.location(of: name)))",
+                                         at: location)
+                }
+                object.properties[name] = try animation(child, context)
                 object.propertyOrder.append(name)
                 object.propertyLocations[name] = child.location
             case "ref":

@@ -9,6 +9,8 @@ public enum ValueKind: Sendable, Hashable {
     case point
     case vector
     case transform
+    /// A `<transform>` or an `<animation>` of keys over time.
+    case animatedTransform
     /// A colour: `<rgb>`, `<spectrum>`, `<float>` (grey), or a nested or
     /// referenced `<texture name="...">`.
     case texture
@@ -34,6 +36,7 @@ public enum ValueKind: Sendable, Hashable {
         case .point: "point"
         case .vector: "vector"
         case .transform: "transform"
+        case .animatedTransform: "transform or animation"
         case .texture: "rgb, spectrum, float or texture"
         case .color: "rgb, spectrum or float"
         case .ior: "float or string (material name)"
@@ -147,6 +150,14 @@ public enum Schema {
     ]
 
     /// Every supported plugin.
+    /// Every sensor's shutter (`Shutter` in the renderer).
+    static let shutter: [PropertySpec] = [
+        PropertySpec("shutter_open", .float, .float(0)),
+        PropertySpec("shutter_close", .float, .float(0)),
+        PropertySpec("rolling_shutter_type", .choice(["none", "top", "bottom", "left", "right"]), .string("none")),
+        PropertySpec("rolling_shutter_duration", .float, .float(1), .nonNegative),
+    ]
+
     public static let plugins: [PluginSpec] = [
         // Shapes.
         PluginSpec(.shape, "sphere", shapeCommon + [
@@ -181,8 +192,10 @@ public enum Schema {
         PluginSpec(.shape, "shapegroup", [], children: [.shape: Int.max],
                    note: "drawn only through instances; no emitters inside"),
         PluginSpec(.shape, "instance", [
-            PropertySpec("to_world", .transform, .transform(.identity)),
-        ], children: [.shape: 1], note: "a <ref> to a shapegroup; flattened into copies of its shapes"),
+            PropertySpec("to_world", .animatedTransform, .transform(.identity)),
+            PropertySpec("animation", .animatedTransform),
+        ], children: [.shape: 1], note: "a <ref> to a shapegroup; flattened into copies of its shapes unless animated "
+                                        + "(<animation name=\"to_world\"> or name=\"animation\"): then traced in its own space at each ray's time"),
 
         // BSDFs.
         PluginSpec(.bsdf, "diffuse", [
@@ -318,13 +331,13 @@ public enum Schema {
         PluginSpec(.emitter, "point", [
             PropertySpec("intensity", .color, one),
             PropertySpec("position", .point),
-            PropertySpec("to_world", .transform, .transform(.identity)),
-        ], note: "position, if given, replaces to_world's translation"),
+            PropertySpec("to_world", .animatedTransform, .transform(.identity)),
+        ], note: "position, if given, replaces to_world's translation; to_world may be an <animation>"),
         PluginSpec(.emitter, "spot", [
             PropertySpec("intensity", .color, one),
             PropertySpec("cutoff_angle", .float, .float(20), .openRange(0, 180)),
             PropertySpec("beam_width", .float, nil, .openRange(0, 180)),
-            PropertySpec("to_world", .transform, .transform(.identity)),
+            PropertySpec("to_world", .animatedTransform, .transform(.identity)),
             PropertySpec("texture", .texture),
         ], note: "beam_width defaults to 3/4 of cutoff_angle (degrees); shines down +Z; texture seen through the cone"),
         PluginSpec(.emitter, "projector", [
@@ -357,8 +370,8 @@ public enum Schema {
             PropertySpec("focus_distance", .float, nil, .positive),
             PropertySpec("near_clip", .float, .float(0.01), .positive),
             PropertySpec("far_clip", .float, .float(10000), .positive),
-            PropertySpec("to_world", .transform, .transform(.identity)),
-        ], children: [.film: 1, .sampler: 1],
+            PropertySpec("to_world", .animatedTransform, .transform(.identity)),
+        ] + shutter, children: [.film: 1, .sampler: 1],
            note: "fov or focal_length (default \"50mm\", diagonal of a 36x24 mm frame); see SceneObject.horizontalFOV; focus_distance is accepted and has no effect on a pinhole"),
         PluginSpec(.sensor, "thinlens", [
             PropertySpec("fov", .float, nil, .openRange(0, 180)),
@@ -368,13 +381,13 @@ public enum Schema {
             PropertySpec("focus_distance", .float, nil, .positive, required: true),
             PropertySpec("near_clip", .float, .float(0.01), .positive),
             PropertySpec("far_clip", .float, .float(10000), .positive),
-            PropertySpec("to_world", .transform, .transform(.identity)),
-        ], children: [.film: 1, .sampler: 1], note: "a perspective sensor with a thin lens: depth of field"),
+            PropertySpec("to_world", .animatedTransform, .transform(.identity)),
+        ] + shutter, children: [.film: 1, .sampler: 1], note: "a perspective sensor with a thin lens: depth of field"),
         PluginSpec(.sensor, "orthographic", [
             PropertySpec("near_clip", .float, .float(0.01), .positive),
             PropertySpec("far_clip", .float, .float(10000), .positive),
-            PropertySpec("to_world", .transform, .transform(.identity)),
-        ], children: [.film: 1, .sampler: 1], note: "views [-1,1] x [-1/aspect,1/aspect] of the z=0 plane mapped by to_world"),
+            PropertySpec("to_world", .animatedTransform, .transform(.identity)),
+        ] + shutter, children: [.film: 1, .sampler: 1], note: "views [-1,1] x [-1/aspect,1/aspect] of the z=0 plane mapped by to_world"),
         PluginSpec(.film, "hdrfilm", [
             PropertySpec("width", .integer, .integer(768), .positive),
             PropertySpec("height", .integer, .integer(576), .positive),

@@ -136,6 +136,16 @@ let badInputs: [BadInput] = [
     BadInput(name: "principled weight of the wrong type",
              files: ["scene.xml": sceneXML("<shape type=\"sphere\"><bsdf type=\"principled\"><boolean name=\"metallic\" value=\"true\"/></bsdf></shape>")],
              mentions: ["scene.xml:10:", "metallic"]),
+    BadInput(name: "animation key without a time",
+             files: ["scene.xml": sceneXML("<shape type=\"sphere\" id=\"s\"/><emitter type=\"point\"><animation name=\"to_world\">"
+                                           + "<transform><translate x=\"1\"/></transform></animation></emitter>")],
+             mentions: ["scene.xml:10:", "needs a time"]),
+    BadInput(name: "gradient of an animated scene",
+             files: ["scene.xml": sceneXML("<shape type=\"sphere\" id=\"s\"/><emitter type=\"point\"><animation name=\"to_world\">"
+                                           + "<transform time=\"0\"/><transform time=\"1\"><translate x=\"1\"/></transform>"
+                                           + "</animation></emitter>")],
+             arguments: ["grad", "scene.xml", "--param", "s.radius"],
+             mentions: ["scene.xml", "animated", "not supported"]),
 ]
 
 @Suite("diffray with bad input", .enabled(if: DiffRayBinary.isAvailable, Comment(rawValue: DiffRayBinary.missing)))

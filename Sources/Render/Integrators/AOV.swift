@@ -67,8 +67,8 @@ extension Scene where T == Double {
                 var tileBlocks = (0..<count).map { _ in
                     ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter)
                 }
-                forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { filmX, filmY, _ in
-                    let si = intersect(camera.ray(filmX: filmX, filmY: filmY, tanHalfFov: tanX))
+                forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { filmX, filmY, sampler in
+                    let si = intersect(cameraRay(filmX: filmX, filmY: filmY, tanHalfFov: tanX, sampler: &sampler))
                     for k in 0..<count {
                         tileBlocks[k].put(fx: filmX, fy: filmY, aovValue(list[k].kind, at: si))
                     }

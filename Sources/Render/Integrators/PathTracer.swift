@@ -115,7 +115,7 @@ extension Scene {
         let uSelect = sampler.next(), uLight = sampler.next2D()
         if !isDeltaOnly, let es = sampleEmitter(from: si, uSelect, uLight), !es.weight.isBlack {
             let d = es.wi.primal
-            let visible = seenFrom != nil && pointLights[emitterIndex(uSelect)]?.position.primal == seenFrom
+            let visible = seenFrom != nil && emitterMotions.isEmpty && pointLights[emitterIndex(uSelect)]?.position.primal == seenFrom
             if visible || !occluded(si, d, distance: es.distance) {
                 let wo = si.toLocal(es.wi)
                 let f = eval(wo)
