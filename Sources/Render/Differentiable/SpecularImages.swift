@@ -48,35 +48,39 @@ enum SpecularImages {
 }
 
 extension Scene {
+    /// The ray after face `l` of a chain: `ray` reflected or refracted at the
+    /// face's plane; nil where the plane is missed, behind, or totally
+    /// reflects a refracted ray.
+    func specularStep(_ ray: Ray<T>, _ l: SpecularLink) -> Ray<T>? {
+        guard case .mesh(let m) = shapes[l.shape].geometry else { return nil }
+        let (p0, p1, p2) = shapes[l.shape].triangleVertices(m, l.triangle)
+        let n = cross(p1 - p0, p2 - p0).normalized * T(l.side)
+        let dn = dot(ray.d, n)
+        if !(abs(dn.primal) > 1e-12) { return nil }
+        let t = dot(p0 - ray.o, n) / dn
+        if !(t.primal > 0) { return nil }
+        let o = ray.o + ray.d * t
+        if !l.refracts { return Ray(o: o, d: ray.d - n * (2 * dn)) }
+        guard case .dielectric(let b) = bsdfs[shapes[l.shape].bsdf] else { return nil }
+        // Against the normal: from outside into the interior.
+        let entering = dn.primal < 0
+        let ratio = entering ? 1 / b.eta : b.eta          // η_incident / η_transmitted
+        let facing = entering ? n : -n
+        let cosI = -dot(ray.d, facing)
+        let k = 1 - ratio * ratio * (1 - cosI * cosI)
+        if !(k.primal > 0) { return nil }
+        return Ray(o: o, d: ray.d * ratio + facing * (ratio * cosI - T.sqrt(k)))
+    }
+
     /// The chain's residual at film point (fx, fy) for target point `q`: the
     /// unit direction from the last face's hit to q less the last segment's
-    /// direction; zero when the chain's image of q is at (fx, fy). nil where a
-    /// plane is missed, behind, or totally reflects a refracted ray.
+    /// direction; zero when the chain's image of q is at (fx, fy).
     func specularResidual(_ links: [SpecularLink], filmX fx: Double, filmY fy: Double, target q: Vector3<T>,
                           tanX: T) -> Vector3<T>? {
         var ray = camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)
         for l in links {
-            guard case .mesh(let m) = shapes[l.shape].geometry else { return nil }
-            let (p0, p1, p2) = shapes[l.shape].triangleVertices(m, l.triangle)
-            let n = cross(p1 - p0, p2 - p0).normalized * T(l.side)
-            let dn = dot(ray.d, n)
-            if !(abs(dn.primal) > 1e-12) { return nil }
-            let t = dot(p0 - ray.o, n) / dn
-            if !(t.primal > 0) { return nil }
-            let o = ray.o + ray.d * t
-            if l.refracts {
-                guard case .dielectric(let b) = bsdfs[shapes[l.shape].bsdf] else { return nil }
-                // Against the normal: from outside into the interior.
-                let entering = dn.primal < 0
-                let ratio = entering ? 1 / b.eta : b.eta          // η_incident / η_transmitted
-                let facing = entering ? n : -n
-                let cosI = -dot(ray.d, facing)
-                let k = 1 - ratio * ratio * (1 - cosI * cosI)
-                if !(k.primal > 0) { return nil }
-                ray = Ray(o: o, d: ray.d * ratio + facing * (ratio * cosI - T.sqrt(k)))
-            } else {
-                ray = Ray(o: o, d: ray.d - n * (2 * dn))
-            }
+            guard let next = specularStep(ray, l) else { return nil }
+            ray = next
         }
         return (q - ray.o).normalized - ray.d
     }
@@ -245,9 +249,11 @@ extension Scene where T == Double {
                     }
                 }
                 if !(len > 0) { return }
-                // Seen through the chain's first face at its middle?
-                let hit = intersect(camera.ray(filmX: pts[1].0, filmY: pts[1].1, tanHalfFov: tanX))
-                if hit?.shape != links[0].shape { len *= SpecularImages.unseenShare }
+                // Is the middle seen through the chain (its faces met in turn, nothing before q)?
+                if let q = specularImageTarget(links: links, edge: edge, shape: shape, s: 0.5 * (s0 + s1), edges: edges),
+                   !seenThrough(links, filmX: pts[1].0, filmY: pts[1].1, target: q, tanX: tanX) {
+                    len *= SpecularImages.unseenShare
+                }
                 let piece = SilhouettePiece.image(links: links, edge: edge, shape: shape, s0: s0, s1: s1)
                 out.append((piece, len, false))
             }
@@ -276,6 +282,23 @@ extension Scene where T == Double {
             }
         }
         return out
+    }
+
+    /// Whether the camera ray through (fx, fy) meets the chain's faces in turn
+    /// (each hit on the face's shape and plane) and then reaches `q` unblocked.
+    func seenThrough(_ links: [SpecularLink], filmX fx: Double, filmY fy: Double, target q: Vec3, tanX: Double) -> Bool {
+        var ray = camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)
+        var origin: SurfaceInteraction<Double>? = nil
+        for l in links {
+            guard let hit = intersect(origin.map { spawn($0, ray.d) } ?? ray), hit.shape == l.shape,
+                  let next = specularStep(ray, l), (next.o - hit.p).length <= 1e-6 * max(extent, 1) else { return false }
+            ray = next
+            origin = hit
+        }
+        guard let last = origin else { return false }
+        let toQ = q - ray.o
+        let distance = toQ.length
+        return !accel.occluded(o: spawn(last, ray.d).o, d: ray.d, tMin: 0, tMax: distance * (1 - 1e-6) - 1e-6 * extent)
     }
 
     /// `q` mirrored through the planes of a chain of reflections, last face first.
