@@ -43,7 +43,7 @@ enum SpecularImages {
     /// edge piece solves three points when the pieces are built).
     static let maxEdgeImages = 20_000
     /// The share of its film length a piece keeps when its middle is not seen
-    /// through the chain's first face (it may still be in part: kept, not dropped).
+    /// through the chain (`seenThrough`; it may still be in part: kept, not dropped).
     static let unseenShare = 0.05
 }
 
