@@ -34,16 +34,20 @@ public struct BoundaryOptions: Sendable {
     /// Whether secondary samples also look at the path vertices beyond the
     /// first (shadows and silhouettes seen after a bounce), with as many samples again.
     public var beyondFirstVertex: Bool
+    /// Whether the camera's samples also look at the images of edges and
+    /// outlines through planar mirrors and glass (`SpecularImages`).
+    public var throughSpecularSurfaces: Bool
 
     public init(primarySamplesPerPixel: Double = 1, secondarySamplesPerPixel: Double = 1,
                 offset: Double = 1e-4, maxSecondaryEdges: Int = 4096, guidesTowardsLights: Bool = true,
-                beyondFirstVertex: Bool = true) {
+                beyondFirstVertex: Bool = true, throughSpecularSurfaces: Bool = true) {
         self.primarySamplesPerPixel = primarySamplesPerPixel
         self.secondarySamplesPerPixel = secondarySamplesPerPixel
         self.offset = offset
         self.maxSecondaryEdges = maxSecondaryEdges
         self.guidesTowardsLights = guidesTowardsLights
         self.beyondFirstVertex = beyondFirstVertex
+        self.throughSpecularSurfaces = throughSpecularSurfaces
     }
 
     /// Both terms at their defaults.
@@ -111,6 +115,10 @@ enum SilhouettePiece {
     /// The angular range `phi0...phi1` of a sphere's silhouette circle or a
     /// disk's rim.
     case arc(shape: Int, phi0: Double, phi1: Double)
+    /// The image through a chain of planar specular faces (`SpecularImages`)
+    /// of mesh edge `edge` (t in `s0...s1`), or with `edge` −1 of shape
+    /// `shape`'s outline as seen from the chain's mirrored eye (φ in `s0...s1`).
+    case image(links: [SpecularLink], edge: Int, shape: Int, s0: Double, s1: Double)
 }
 
 /// One boundary sample with everything but the motion of the discontinuity:
@@ -134,7 +142,8 @@ struct BoundarySample {
     /// Film position whose pixels receive the contribution.
     var filmX: Double, filmY: Double
     /// The direction the motion is measured along: the film-space edge normal
-    /// (primary, z = 0), or ω × ∂ω/∂t (secondary, world space).
+    /// (primary, z = 0), or ω × ∂ω/∂t (secondary, world space); on an image
+    /// through specular faces, g (`solveSpecularImage`).
     var direction: Vec3
     /// (L₋ − L₊) / pdf / N (primary: the film motion), times the BSDF for
     /// secondary samples, less the shares below (secondary: the motion in the
@@ -366,7 +375,7 @@ extension Scene where T == Double {
     /// (`isHiddenBySelf`): both sides of such an edge see the same front face,
     /// so its samples are dropped untraced; the piece keeps its length so that
     /// the other samples do not change.
-    func silhouettePieces(edges: [MeshEdge]) -> [(piece: SilhouettePiece, length: Double, hidden: Bool)] {
+    func silhouettePieces(edges: [MeshEdge], throughSpecular: Bool = true) -> [(piece: SilhouettePiece, length: Double, hidden: Bool)] {
         let cam = camera, tanX = camera.tanHalfFov
         let eye = cam.toWorld.origin
         let W = Double(film.width), H = Double(film.height)
@@ -430,7 +439,7 @@ extension Scene where T == Double {
                 if len > 0 { out.append((.arc(shape: s, phi0: phi0, phi1: phi1), len, false)) }
             }
         }
-        return out
+        return throughSpecular ? out + specularImagePieces(edges: edges) : out
     }
 
     /// A copy of the scene whose paths start one bounce later (for the
@@ -463,7 +472,8 @@ extension Scene where T == Double {
     func boundarySamples(edges: [MeshEdge], _ options: RenderOptions, _ boundary: BoundaryOptions, moving: [Bool]? = nil)
         -> (chunks: [[BoundarySample]], pieces: [SilhouettePiece]) {
         let W = film.width, H = film.height
-        let pieces = boundary.primarySamplesPerPixel > 0 ? silhouettePieces(edges: edges) : []
+        let pieces = boundary.primarySamplesPerPixel > 0
+            ? silhouettePieces(edges: edges, throughSpecular: boundary.throughSpecularSurfaces) : []
         var cdf = [Double](), total = 0.0
         for p in pieces { total += p.length; cdf.append(total) }
         let nPrimary = pieces.isEmpty ? 0 : max(1, Int((boundary.primarySamplesPerPixel * Double(W * H)).rounded()))
@@ -545,6 +555,7 @@ extension Scene where T == Double {
             switch pieces[k].piece {
             case .edge(let e, _, _, _, _, _, _): if !moving[edges[e].shape] { return nil }
             case .arc(let s, _, _): if !moving[s] { return nil }
+            case .image(let links, _, let s, _, _): if !moving[s] && !links.contains(where: { moving[$0.shape] }) { return nil }
             }
         }
         let pPiece = pieces[k].length / total
@@ -552,6 +563,8 @@ extension Scene where T == Double {
         let start = k == 0 ? 0 : cdf[k - 1]
         let v = min(max((u - start) / pieces[k].length, 0), 1)
         var x: (Double, Double), tangent: (Double, Double), pdf: Double, param: Double
+        // Image pieces: g of `solveSpecularImage`, which the motion needs.
+        var image: Vec3? = nil
         switch pieces[k].piece {
         case .edge(_, _, _, let s0, let s1, let a, let b):
             param = s0 + (s1 - s0) * v
@@ -571,6 +584,14 @@ extension Scene where T == Double {
             let speed = (tangent.0 * tangent.0 + tangent.1 * tangent.1).squareRoot()
             if !(speed > 0) { return nil }
             pdf = pPiece / ((phi1 - phi0) * speed)
+        case .image(let links, let edge, let shape, let s0, let s1):
+            guard let r = specularImageSample(links, edge: edge, shape: shape, s0: s0, s1: s1, v: v, edges: edges, tanX: tanX)
+            else { return nil }
+            param = r.s
+            x = r.x
+            tangent = r.tangent
+            image = r.g
+            pdf = pPiece / ((s1 - s0) * (tangent.0 * tangent.0 + tangent.1 * tangent.1).squareRoot())
         }
         if !(x.0 >= 0 && x.0 < W && x.1 >= 0 && x.1 < H) { return nil }
         let tl = (tangent.0 * tangent.0 + tangent.1 * tangent.1).squareRoot()
@@ -581,7 +602,7 @@ extension Scene where T == Double {
         let lp = pathRadiance(camera.ray(filmX: x.0 + eps * nx, filmY: x.1 + eps * ny, tanHalfFov: tanX), &sp)
         let d = lm - lp
         if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
-        return BoundarySample(kind: .primary, piece: k, s: param, filmX: x.0, filmY: x.1, direction: Vec3(nx, ny, 0),
+        return BoundarySample(kind: .primary, piece: k, s: param, filmX: x.0, filmY: x.1, direction: image ?? Vec3(nx, ny, 0),
                               weight: d * (1 / (pdf * Double(n))))
     }
 
@@ -733,6 +754,12 @@ extension Scene {
             case .arc(let s, _, _):
                 let f = camera.filmPosition(of: arcPoint(s, b.s, eye: camera.toWorld.origin), tanHalfFov: tanX)
                 x = (f.x, f.y)
+            case .image(let links, let edge, let shape, _, _):
+                // The film point moves by −J⁺ ∂F/∂θ; along the normal, −g · ∂F/∂θ.
+                guard let q = specularImageTarget(links: links, edge: edge, shape: shape, s: b.s, edges: edges),
+                      let f = specularResidual(links, filmX: b.filmX, filmY: b.filmY, target: q, tanX: tanX) else { return }
+                body(b.weight, -dot(f, Vector3<T>(b.direction)))
+                return
             }
             body(b.weight, x.0 * T(b.direction.x) + x.1 * T(b.direction.y))
         case .deltaShadow:
