@@ -308,6 +308,20 @@ def attribute_ply(sphere):
     return '\n'.join(lines) + '\n'
 
 
+def torus_sdf_vol(res=24, major=0.28, minor=0.11):
+    """A Mitsuba grid-volume file (.vol, version 3, float32, one channel) of the signed distance
+    to a torus in [0, 1]^3 (centre 0.5, axis z), sampled at res^3 points on the cube's corners and
+    faces: what the sdfgrid shape reads."""
+    values = []
+    for k in range(res):
+        for j in range(res):
+            for i in range(res):
+                x, y, z = (i / (res - 1) - 0.5, j / (res - 1) - 0.5, k / (res - 1) - 0.5)
+                values.append(math.hypot(math.hypot(x, y) - major, z) - minor)
+    header = b'VOL' + struct.pack('<B', 3) + struct.pack('<5i', 1, res, res, res, 1) + struct.pack('<6f', 0, 0, 0, 1, 1, 1)
+    return header + struct.pack('<%df' % len(values), *values)
+
+
 def regression_assets():
     """Stand-ins for the assets of Mitsuba's render regression scenes (tests/scenes/)."""
     sphere = uv_sphere(1.0, 48, 24)
@@ -328,6 +342,7 @@ def regression_assets():
         png(os.path.join(PUB, path), image(12, carrot))
     png(os.path.join(PUB, 'common/textures/de_bruijn_pattern.png'), image(16, de_bruijn))
     bmp(os.path.join(PUB, 'common/textures/flower.bmp'), image(16, flower))
+    write(os.path.join(PUB, 'docs/scenes/sdfgrid/torus_sdfgrid.vol'), torus_sdf_vol())
     write(os.path.join(PUB, 'common/meshes/sphere_attribute.ply'), attribute_ply(uv_sphere(1.0, 24, 12)))
     write(os.path.join(PUB, 'tests/scenes/mesh_tangents/meshes/uv_sphere.obj'),
           obj_text(uv_sphere(1.0, 12, 6), True, with_uvs=True))

@@ -127,10 +127,11 @@ public enum BSDF<T: Real> {
         case .normalMap, .bumpMap: return true
         case .principled(let b): return b.isAnisotropic
         case .principledThin(let b): return b.isAnisotropic
+        case .roughConductor(let b): return b.isAnisotropic
         case .twoSided(let b): return b.front.needsTangents || (b.back?.needsTangents ?? false)
         case .mask(let b): return b.nested.needsTangents
         case .blend(let b): return b.first.needsTangents || b.second.needsTangents
-        case .diffuse, .conductor, .roughConductor, .dielectric, .thinDielectric, .roughDielectric, .plastic, .roughPlastic, .null:
+        case .diffuse, .conductor, .dielectric, .thinDielectric, .roughDielectric, .plastic, .roughPlastic, .null:
             return false
         }
     }
