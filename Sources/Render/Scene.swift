@@ -59,7 +59,7 @@ public struct Scene<T: Real> {
     public var shapes: [Shape<T>]
     public var bsdfs: [BSDF<T>] { didSet { diffuseReflectance = Scene.diffuseTable(bsdfs); tangentsNeeded = bsdfs.map(\.needsTangents) } }
     public var emitters: [Emitter<T>] {
-        didSet { (pointLights, hasAreaEmitter) = Scene.emitterTables(emitters) }
+        didSet { (pointLights, constantAreaLights, hasAreaEmitter) = Scene.emitterTables(emitters) }
     }
     /// Plain-data views of `bsdfs` and `emitters` for the path tracer's hot
     /// loop, kept in step by `didSet`: reading one of these per vertex copies
@@ -71,6 +71,8 @@ public struct Scene<T: Real> {
     public private(set) var tangentsNeeded: [Bool] = []
     /// Each emitter that is a point light, else nil.
     public private(set) var pointLights: [PointLight<T>?] = []
+    /// Each emitter that is an area light of constant radiance (no texture): its shape and radiance, else nil.
+    public private(set) var constantAreaLights: [(shape: Int, radiance: RGB<T>)?] = []
     /// Whether some emitter is an area light.
     public private(set) var hasAreaEmitter = false
     /// Indices of `emitters` at infinity (constant, envmap).
@@ -96,7 +98,7 @@ public struct Scene<T: Real> {
         self.emitters = emitters; self.accel = accel
         self.diffuseReflectance = Scene.diffuseTable(bsdfs)
         self.tangentsNeeded = bsdfs.map(\.needsTangents)
-        (self.pointLights, self.hasAreaEmitter) = Scene.emitterTables(emitters)
+        (self.pointLights, self.constantAreaLights, self.hasAreaEmitter) = Scene.emitterTables(emitters)
         self.environment = emitters.indices.filter { emitters[$0].isEnvironment }
         let b = accel.bounds
         self.extent = b.isEmpty ? 1 : max(1, (b.upper - b.lower).length)
@@ -109,8 +111,9 @@ public struct Scene<T: Real> {
         }
     }
 
-    static func emitterTables(_ emitters: [Emitter<T>]) -> ([PointLight<T>?], Bool) {
+    static func emitterTables(_ emitters: [Emitter<T>]) -> ([PointLight<T>?], [(shape: Int, radiance: RGB<T>)?], Bool) {
         (emitters.map { e in if case .point(let l) = e { return l } else { return nil } },
+         emitters.map { e in if case .area(let l) = e, l.texture == nil { return (l.shape, l.radiance) } else { return nil } },
          emitters.contains { e in if case .area = e { return true } else { return false } })
     }
 
