@@ -205,16 +205,24 @@ public struct Scene<T: Real> {
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
-    /// Offset distance for spawning rays off a surface: large enough for the
-    /// accelerator's precision (`Accelerator.rayOffsetScale`).
+    /// Offset distance for spawning rays off a surface along its normal
+    /// (`Accelerator.rayOffsetScale`).
     @inlinable @inline(__always)
     public func epsilon(_ p: Vec3) -> Double { accel.rayOffsetScale * (extent + max(abs(p.x), max(abs(p.y), abs(p.z)))) }
+
+    /// The distance along a ray from `p` below which the accelerator's hits
+    /// are ignored (`Accelerator.rayStartScale`; 0 for the BVH).
+    @inlinable @inline(__always)
+    public func rayStart(_ p: Vec3) -> Double { accel.rayStartScale * (extent + max(abs(p.x), max(abs(p.y), abs(p.z)))) }
 
     /// The closest surface along `ray` beyond the offset origin.
     @inlinable
     public func intersect(_ ray: Ray<T>) -> SurfaceInteraction<T>? {
         let r = ray.primal
-        guard let hit = accel.intersect(o: r.o, d: r.d) else { return nil }
+        // Embree: a hit within `rayStart` of the origin is the surface the ray leaves (distance along
+        // a direction that need not be unit length). The BVH takes no branch here beyond this test.
+        let tMin = accel.kind == .bvh ? 0 : rayStart(r.o) / r.d.length
+        guard let hit = accel.intersect(o: r.o, d: r.d, tMin: tMin) else { return nil }
         let prim = accel.primitives[Int(hit.primitive)]
         // Borrow the shape in place: copying a generic `Shape` costs more than the hit itself.
         return shapes.withUnsafeBufferPointer {
@@ -246,9 +254,12 @@ public struct Scene<T: Real> {
         let eps = epsilon(p)
         let side: Double = dot(ng, d) >= 0 ? 1 : -1
         let o = p + ng * (eps * side)
-        guard distance.isFinite else { return accel.occluded(o: o, d: d, tMax: .infinity) }
+        // The BVH: from the offset origin, stopping 4 ε short. Embree: the same line, hits within
+        // `rayStart` of either end ignored (single precision).
+        let start = accel.kind == .bvh ? 0 : rayStart(p)
+        guard distance.isFinite else { return accel.occluded(o: o, d: d, tMin: start, tMax: .infinity) }
         let toTarget = p + d * distance - o
         let length = toTarget.length
-        return accel.occluded(o: o, d: toTarget / length, tMax: length * (1 - 1e-9) - 4 * eps)
+        return accel.occluded(o: o, d: toTarget / length, tMin: start, tMax: length * (1 - 1e-9) - 4 * max(eps, start))
     }
 }
