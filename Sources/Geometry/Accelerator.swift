@@ -23,10 +23,9 @@ public struct Accelerator: Sendable {
         public static let environmentVariable = "DIFFRAY_ACCEL"
 
         /// The kind scenes are built with unless told otherwise: `DIFFRAY_ACCEL`
-        /// (`bvh` or `embree`) when it names one, else the BVH. Gradients keep
-        /// the BVH: Embree's single-precision rays need a larger offset off
-        /// surfaces, which shifts hard shadows by more than the boundary
-        /// term's two sides lie apart (docs/design.md, "The intersection core").
+        /// (`bvh` or `embree`) when it names one, else the BVH: the reference,
+        /// whose bits the pixel environments' frames and the gradient figures
+        /// rest on (docs/design.md, "The intersection core").
         public static let preferred: Kind = (try? fromEnvironment()) ?? .bvh
 
         /// The kind `diffray render` builds with unless told otherwise:
@@ -57,13 +56,22 @@ public struct Accelerator: Sendable {
     /// The Embree scene when `kind` is `.embree`.
     public let embree: EmbreeScene?
 
-    /// How far a ray leaving a surface starts from it, relative to the scene's
-    /// size plus the point's largest coordinate (`Scene.epsilon`). The BVH
-    /// tests primitives in doubles; Embree in single precision, where the
-    /// surface a ray leaves lies within a few float ulps of its origin
-    /// (2⁻²⁴ ≈ 6e-8 relative): 1e-5 is about 170 of them (Mitsuba 3 offsets by
-    /// 1500 · 2⁻²⁴ of 1 + the largest coordinate).
-    @inlinable public var rayOffsetScale: Double { kind == .bvh ? 1e-7 : 1e-5 }
+    /// How far a ray leaving a surface starts from it along the surface
+    /// normal, relative to the scene's size plus the point's largest
+    /// coordinate (`Scene.epsilon`): the same for both kinds, so that a ray
+    /// runs along the same line whichever structure answers it (a shadow
+    /// edge does not move with the choice).
+    @inlinable public var rayOffsetScale: Double { 1e-7 }
+
+    /// Embree tests in single precision, where the surface a ray leaves lies
+    /// within a few float ulps of its origin (2⁻²⁴ ≈ 6e-8 relative): its
+    /// queries ignore hits closer than this, relative to the scene's size plus
+    /// the origin's largest coordinate, about 170 ulps (Mitsuba 3 offsets
+    /// its rays by 1500 · 2⁻²⁴ of 1 + the largest coordinate); shadow rays
+    /// also stop 4 of these short of their target. An offset along the ray,
+    /// unlike one along the normal, does not move the ray's line. 0 for the
+    /// BVH, whose double-precision tests need none beyond `rayOffsetScale`.
+    @inlinable public var rayStartScale: Double { kind == .bvh ? 0 : 1e-5 }
 
     /// Builds the structure over `count` primitives, as `BVH.init(count:...)`
     /// takes them: `primitive(i)` is primitive `i` and, when it is a triangle,

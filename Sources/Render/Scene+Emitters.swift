@@ -56,29 +56,13 @@ extension Scene {
         if !emitterMotions.isEmpty, let moved = movedEmitter(k, at: si.time) { return sample(moved, from: si, scale: scale) }
         // Point lights from plain data (no copy of the `Emitter` enum per vertex).
         if let l = pointLights[k] { return sample(point: l, from: si, scale: scale) }
+        // Constant-radiance area lights likewise.
+        if let a = constantAreaLights[k] {
+            return sample(area: a.shape, from: si, u, scale: scale, count: count) { _ in a.radiance }
+        }
         switch emitters[k] {
         case .area(let a):
-            if let cone = sampleSphereCone(a.shape, from: si.p, u) {
-                // A sphere seen from outside: a direction in the cone it subtends, weight L / pdf.
-                let d = cone.p - si.p
-                let dist = T.sqrt(d.lengthSquared)
-                if !(dist.primal > 0) || dot(cone.n, d).primal >= 0 { return nil }
-                let le = a.isTextured ? a.radiance(at: sampledUV(on: a.shape, u, point: cone.p.primal)) : a.radiance
-                return EmitterSample(wi: d / dist, distance: dist.primal, weight: le * cone.solidAngle * scale,
-                                     pdf: 1 / (cone.solidAngle.primal * Double(count)), isDelta: false,
-                                     movingPdf: 1 / (cone.solidAngle * scale))
-            }
-            let (p, n, area) = samplePoint(on: a.shape, u)
-            let le = a.isTextured ? a.radiance(at: sampledUV(on: a.shape, u, point: p.primal)) : a.radiance
-            let d = p - si.p
-            let dist2 = d.lengthSquared
-            let dist = T.sqrt(dist2)
-            let wi = d / dist
-            let cosL = -dot(n, wi)
-            if cosL.primal <= 0 || dist2.primal <= 0 { return nil }  // back side of the emitter
-            let pdf = dist2.primal / (cosL.primal * area.primal) / Double(count)
-            return EmitterSample(wi: wi, distance: dist.primal, weight: le * (cosL * area / dist2) * scale,
-                                 pdf: pdf, isDelta: false, movingPdf: dist2 / (cosL * area * scale))
+            return sample(area: a.shape, from: si, u, scale: scale, count: count) { a.radiance(at: sampledUV(on: a.shape, u, point: $0)) }
         case .point(let l):
             return sample(point: l, from: si, scale: scale)
         case .spot(let l):
@@ -125,6 +109,35 @@ extension Scene {
         let intensity = l.radiantIntensity(-wi)
         if intensity.isBlack { return nil }
         return EmitterSample(wi: wi, distance: dist.primal, weight: intensity * (scale / dist2), pdf: 0, isDelta: true)
+    }
+
+    /// A light sample on area light shape `shape` whose radiance at a sampled
+    /// point is `le(point)`: within the cone a sphere subtends when seen from
+    /// outside, else uniformly by area.
+    @inlinable @inline(__always)
+    func sample(area shape: Int, from si: SurfaceInteraction<T>, _ u: (Double, Double), scale: T, count: Int,
+                radiance le: (Vec3) -> RGB<T>) -> EmitterSample<T>? {
+        if let cone = sampleSphereCone(shape, from: si.p, u) {
+            // A sphere seen from outside: a direction in the cone it subtends, weight L / pdf.
+            let d = cone.p - si.p
+            let dist = T.sqrt(d.lengthSquared)
+            if !(dist.primal > 0) || dot(cone.n, d).primal >= 0 { return nil }
+            let radiance = le(cone.p.primal)
+            return EmitterSample(wi: d / dist, distance: dist.primal, weight: radiance * cone.solidAngle * scale,
+                                 pdf: 1 / (cone.solidAngle.primal * Double(count)), isDelta: false,
+                                 movingPdf: 1 / (cone.solidAngle * scale))
+        }
+        let (p, n, area) = samplePoint(on: shape, u)
+        let radiance = le(p.primal)
+        let d = p - si.p
+        let dist2 = d.lengthSquared
+        let dist = T.sqrt(dist2)
+        let wi = d / dist
+        let cosL = -dot(n, wi)
+        if cosL.primal <= 0 || dist2.primal <= 0 { return nil }  // back side of the emitter
+        let pdf = dist2.primal / (cosL.primal * area.primal) / Double(count)
+        return EmitterSample(wi: wi, distance: dist.primal, weight: radiance * (cosL * area / dist2) * scale,
+                             pdf: pdf, isDelta: false, movingPdf: dist2 / (cosL * area * scale))
     }
 
     /// `sampleEmitter`'s sample of point light `l` (selection weight `scale`).

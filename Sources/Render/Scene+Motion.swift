@@ -119,14 +119,16 @@ extension Scene {
     @inlinable
     func intersectMoving(_ ray: Ray<T>) -> SurfaceInteraction<T>? {
         let r = ray.primal
-        var best = accel.intersect(o: r.o, d: r.d)
+        // as `intersect`; a ray's parameter t is the same in a group's space
+        let tMin = accel.kind == .bvh ? 0 : rayStart(r.o) / r.d.length
+        var best = accel.intersect(o: r.o, d: r.d, tMin: tMin)
         var tMax = best?.t ?? .infinity
         var group = -1
         var place = Transform.identity
         for g in movingGroups.indices where movingGroups[g].bounds.isHit(o: r.o, d: r.d, tMax: tMax) {
             let x = movingGroups[g].motion.transform(at: ray.time)
             let toLocal = x.inverse
-            if let h = movingGroups[g].accel.intersect(o: toLocal.point(r.o), d: toLocal.vector(r.d), tMax: tMax) {
+            if let h = movingGroups[g].accel.intersect(o: toLocal.point(r.o), d: toLocal.vector(r.d), tMin: tMin, tMax: tMax) {
                 best = h; tMax = h.t; group = g; place = x
             }
         }
@@ -156,10 +158,10 @@ extension Scene {
 
     /// `occluded`'s query against the moving groups at `time`.
     @inlinable
-    func movingOccluded(o: Vec3, d: Vec3, tMax: Double, time: Double) -> Bool {
+    func movingOccluded(o: Vec3, d: Vec3, tMin: Double, tMax: Double, time: Double) -> Bool {
         for m in movingGroups where m.bounds.isHit(o: o, d: d, tMax: tMax) {
             let toLocal = m.motion.transform(at: time).inverse
-            if m.accel.occluded(o: toLocal.point(o), d: toLocal.vector(d), tMax: tMax) { return true }
+            if m.accel.occluded(o: toLocal.point(o), d: toLocal.vector(d), tMin: tMin, tMax: tMax) { return true }
         }
         return false
     }

@@ -59,7 +59,7 @@ public struct Scene<T: Real> {
     public var shapes: [Shape<T>]
     public var bsdfs: [BSDF<T>] { didSet { diffuseReflectance = Scene.diffuseTable(bsdfs); tangentsNeeded = bsdfs.map(\.needsTangents) } }
     public var emitters: [Emitter<T>] {
-        didSet { (pointLights, hasAreaEmitter) = Scene.emitterTables(emitters) }
+        didSet { (pointLights, constantAreaLights, hasAreaEmitter) = Scene.emitterTables(emitters) }
     }
     /// Plain-data views of `bsdfs` and `emitters` for the path tracer's hot
     /// loop, kept in step by `didSet`: reading one of these per vertex copies
@@ -71,6 +71,8 @@ public struct Scene<T: Real> {
     public private(set) var tangentsNeeded: [Bool] = []
     /// Each emitter that is a point light, else nil.
     public private(set) var pointLights: [PointLight<T>?] = []
+    /// Each emitter that is an area light of constant radiance (no texture): its shape and radiance, else nil.
+    public private(set) var constantAreaLights: [(shape: Int, radiance: RGB<T>)?] = []
     /// Whether some emitter is an area light.
     public private(set) var hasAreaEmitter = false
     /// Indices of `emitters` at infinity (constant, envmap).
@@ -102,7 +104,7 @@ public struct Scene<T: Real> {
         self.emitters = emitters; self.accel = accel
         self.diffuseReflectance = Scene.diffuseTable(bsdfs)
         self.tangentsNeeded = bsdfs.map(\.needsTangents)
-        (self.pointLights, self.hasAreaEmitter) = Scene.emitterTables(emitters)
+        (self.pointLights, self.constantAreaLights, self.hasAreaEmitter) = Scene.emitterTables(emitters)
         self.environment = emitters.indices.filter { emitters[$0].isEnvironment }
         let b = accel.bounds
         self.extent = b.isEmpty ? 1 : max(1, (b.upper - b.lower).length)
@@ -115,8 +117,9 @@ public struct Scene<T: Real> {
         }
     }
 
-    static func emitterTables(_ emitters: [Emitter<T>]) -> ([PointLight<T>?], Bool) {
+    static func emitterTables(_ emitters: [Emitter<T>]) -> ([PointLight<T>?], [(shape: Int, radiance: RGB<T>)?], Bool) {
         (emitters.map { e in if case .point(let l) = e { return l } else { return nil } },
+         emitters.map { e in if case .area(let l) = e, l.texture == nil { return (l.shape, l.radiance) } else { return nil } },
          emitters.contains { e in if case .area = e { return true } else { return false } })
     }
 
@@ -208,17 +211,25 @@ public struct Scene<T: Real> {
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
-    /// Offset distance for spawning rays off a surface: large enough for the
-    /// accelerator's precision (`Accelerator.rayOffsetScale`).
+    /// Offset distance for spawning rays off a surface along its normal
+    /// (`Accelerator.rayOffsetScale`).
     @inlinable @inline(__always)
     public func epsilon(_ p: Vec3) -> Double { accel.rayOffsetScale * (extent + max(abs(p.x), max(abs(p.y), abs(p.z)))) }
+
+    /// The distance along a ray from `p` below which the accelerator's hits
+    /// are ignored (`Accelerator.rayStartScale`; 0 for the BVH).
+    @inlinable @inline(__always)
+    public func rayStart(_ p: Vec3) -> Double { accel.rayStartScale * (extent + max(abs(p.x), max(abs(p.y), abs(p.z)))) }
 
     /// The closest surface along `ray` beyond the offset origin.
     @inlinable
     public func intersect(_ ray: Ray<T>) -> SurfaceInteraction<T>? {
         if !movingGroups.isEmpty { return intersectMoving(ray) }
         let r = ray.primal
-        guard let hit = accel.intersect(o: r.o, d: r.d) else { return nil }
+        // Embree: a hit within `rayStart` of the origin is the surface the ray leaves (distance along
+        // a direction that need not be unit length). The BVH takes no branch here beyond this test.
+        let tMin = accel.kind == .bvh ? 0 : rayStart(r.o) / r.d.length
+        guard let hit = accel.intersect(o: r.o, d: r.d, tMin: tMin) else { return nil }
         let prim = accel.primitives[Int(hit.primitive)]
         // Borrow the shape in place: copying a generic `Shape` costs more than the hit itself.
         return shapes.withUnsafeBufferPointer {
@@ -252,14 +263,17 @@ public struct Scene<T: Real> {
         let eps = epsilon(p)
         let side: Double = dot(ng, d) >= 0 ? 1 : -1
         let o = p + ng * (eps * side)
+        // The BVH: from the offset origin, stopping 4 ε short. Embree: the same line, hits within
+        // `rayStart` of either end ignored (single precision).
+        let start = accel.kind == .bvh ? 0 : rayStart(p)
         guard distance.isFinite else {
-            return accel.occluded(o: o, d: d, tMax: .infinity)
-                || (!movingGroups.isEmpty && movingOccluded(o: o, d: d, tMax: .infinity, time: si.time))
+            return accel.occluded(o: o, d: d, tMin: start, tMax: .infinity)
+                || (!movingGroups.isEmpty && movingOccluded(o: o, d: d, tMin: start, tMax: .infinity, time: si.time))
         }
         let toTarget = p + d * distance - o
         let length = toTarget.length
-        let dir = toTarget / length, tMax = length * (1 - 1e-9) - 4 * eps
-        return accel.occluded(o: o, d: dir, tMax: tMax)
-            || (!movingGroups.isEmpty && movingOccluded(o: o, d: dir, tMax: tMax, time: si.time))
+        let dir = toTarget / length, tMax = length * (1 - 1e-9) - 4 * max(eps, start)
+        return accel.occluded(o: o, d: dir, tMin: start, tMax: tMax)
+            || (!movingGroups.isEmpty && movingOccluded(o: o, d: dir, tMin: start, tMax: tMax, time: si.time))
     }
 }

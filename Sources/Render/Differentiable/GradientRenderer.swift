@@ -14,16 +14,29 @@ public struct ParameterComponent: Sendable, Hashable {
 extension Scene {
     /// The filter weight each pixel accumulates for (spp, seed): the film's
     /// normalisation, recomputed from the film samples without tracing.
-    public func filmWeights(spp: Int, seed: UInt64) -> [Double] {
-        if film.filter == .box { return [Double](repeating: Double(spp), count: film.width * film.height) }
-        var w = [Double](repeating: 0, count: film.width * film.height)
+    /// On `threads` threads, each summing a band of rows from the samples
+    /// that reach it, in the order one thread takes them (sample pixels in
+    /// row-major order): the same sums to the bit for any number of threads.
+    public func filmWeights(spp: Int, seed: UInt64, threads: Int = 1) -> [Double] {
+        let w = film.width, h = film.height
+        if film.filter == .box { return [Double](repeating: Double(spp), count: w * h) }
+        var weights = [Double](repeating: 0, count: w * h)
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
-        forEachSample(x0: 0, y0: 0, x1: film.width, y1: film.height, spp: spp, seed: seed) { fx, fy, _ in
-            probe.forEachWeight(fx: fx, fy: fy, filmWidth: film.width, filmHeight: film.height) { x, y, wt in
-                w[y * film.width + x] += wt
+        // A sample in pixel row y reaches the rows within the filter radius of y + [0, 1).
+        let reach = Int(film.filter.radius.rounded(.up)) + 1
+        let bands = max(1, min(threads, h))
+        weights.withUnsafeMutableBufferPointer { out in
+            let out = out
+            forEachTile(bands, threads: threads, progress: nil) { band in
+                let ya = band * h / bands, yb = (band + 1) * h / bands
+                forEachSample(x0: 0, y0: max(0, ya - reach), x1: w, y1: min(h, yb + reach), spp: spp, seed: seed) { fx, fy, _ in
+                    probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
+                        if y >= ya && y < yb { out[y * w + x] += wt }
+                    }
+                }
             }
         }
-        return w
+        return weights
     }
 
     /// Visits every sample of a tile in the order the primal renderer takes
@@ -137,7 +150,7 @@ extension Scene where T == Double {
         let (image, interior) = renderDual(dual, lanes: k, options, marked: marked)
         guard boundary.isEnabled && geometryMoves else { return (image, interior) }
         let edges = boundaryDerivatives(dual: dual, width: k, options, boundary,
-                                        filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed),
+                                        filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed, threads: options.threads),
                                         moving: marked)
         let sum = interior.enumerated().map { j, img in
             var pixels = img.pixels
@@ -257,7 +270,7 @@ extension Scene where T == Double {
         }
         // Merge in tile order, then normalise by the film weights: in parallel
         // over bands of rows (each pixel still sums its tiles in tile order).
-        let weights = filmWeights(spp: spp, seed: seed)
+        let weights = filmWeights(spp: spp, seed: seed, threads: options.threads)
         let n = w * h * 3
         var images = [Float](repeating: 0, count: (1 + k) * n)
         images.withUnsafeMutableBufferPointer { images in
@@ -329,7 +342,7 @@ extension Scene where T == Double {
             throw ParameterError("image adjoint has \(imageAdjoint.count) values, expected \(w)x\(h)x3 = \(w * h * 3)")
         }
         let spp = options.samplesPerPixel, seed = options.seed
-        let weights = filmWeights(spp: spp, seed: seed)
+        let weights = filmWeights(spp: spp, seed: seed, threads: options.threads)
         let grid = TileGrid(width: w, height: h)
         var perTile = [[Double]](repeating: [], count: grid.count)
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)

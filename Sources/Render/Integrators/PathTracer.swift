@@ -20,7 +20,9 @@ extension Scene {
     /// (a hit of the camera ray or of a continuation ray; shadow rays do not
     /// count) lies on a shape `s` with `marked[s]`. The forward-mode renderer
     /// traces the primal path first and re-traces it with dual numbers only
-    /// if it touched a shape whose parameters are differentiated.
+    /// if it touched a shape whose parameters are differentiated. A path that
+    /// touches one stops there: its radiance is then partial, and the callers
+    /// (which replay such a path) do not use it.
     @inlinable
     public func pathRadiance(_ cameraRay: Ray<T>, _ sampler: inout PathSampler,
                              marked: UnsafeBufferPointer<Bool>?, touched: inout Bool) -> RGB<T> {
@@ -49,16 +51,25 @@ extension Scene {
                 }
                 break
             }
-            if let marked, marked[si.shape] { touched = true }
+            if let marked, marked[si.shape] {
+                touched = true
+                break
+            }
             // Emitted radiance, on the side the normal points to.
             let (bsdfIndex, emitterIndex) = shapes.withUnsafeBufferPointer { ($0[si.shape].bsdf, $0[si.shape].emitter) }
-            if let e = emitterIndex, !(depth == 0 && hide), case .area(let light) = emitters[e],
-               dot(si.ng.primal, ray.d.primal) < 0 {
-                // In `T`: the light's pdf moves with the hit and the previous vertex (the BSDF's pdf of
-                // the direction, fixed in its vertex's frame, does not).
-                let w: T = previousDelta ? 1
-                    : misWeight(T(previousPdf), movingAreaEmitterPdf(si, from: previousPoint, direction: ray.d))
-                radiance += beta * light.radiance(at: si.uv) * w
+            if let e = emitterIndex, !(depth == 0 && hide), dot(si.ng.primal, ray.d.primal) < 0 {
+                // A constant area light from plain data; only a textured one is copied out of `emitters`.
+                let constant = constantAreaLights[e]
+                var textured: AreaLight<T>?
+                if constant == nil, case .area(let light) = emitters[e] { textured = light }
+                if constant != nil || textured != nil {
+                    // In `T`: the light's pdf moves with the hit and the previous vertex (the BSDF's pdf of
+                    // the direction, fixed in its vertex's frame, does not).
+                    let w: T = previousDelta ? 1
+                        : misWeight(T(previousPdf), movingAreaEmitterPdf(si, from: previousPoint, direction: ray.d))
+                    let le = constant?.radiance ?? textured!.radiance(at: si.uv)
+                    radiance += beta * le * w
+                }
             }
             if depth + 1 >= maxDepth { break }
             // Next-event estimation, then the BSDF sample that continues the path.
@@ -76,12 +87,13 @@ extension Scene {
                 next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, isDeltaOnly: false,
                                eval: { Diffuse.eval(constant: c, si, wo: $0) }, pdf: { Diffuse.pdf(si, wo: $0) },
                                sample: { _, u2 in Diffuse.sample(constant: c, si, u2: u2) },
+                               hasPdfInT: true,
                                pdfInT: { wo in si.wi.z.primal <= 0 || wo.z.primal <= 0 ? T(0) : wo.z * T(1 / Double.pi) })
             } else {
                 let bsdf = bsdfs[bsdfIndex]
                 next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, isDeltaOnly: bsdf.isDeltaOnly,
                                eval: { bsdf.eval(si, wo: $0) }, pdf: { bsdf.pdf(si, wo: $0) },
-                               sample: { bsdf.sample(si, u1: $0, u2: $1) })
+                               sample: { bsdf.sample(si, u1: $0, u2: $1) }, hasPdfInT: false, pdfInT: { _ in T(0) })
             }
             guard let bs = next else { break }
             beta *= bs.weight
@@ -107,11 +119,17 @@ extension Scene {
     /// `seenFrom` is the origin of the ray whose closest hit `si` is, if
     /// known: a point light exactly there (a light at the camera) sees `si`
     /// along the segment that ray crossed, so no shadow ray is traced to it.
+    /// With `hasPdfInT`, `pdfInT` is the BSDF's pdf in `T` and the light
+    /// sample's importance weight is differentiated; else `pdfInT` is unused.
+    /// (A flag, not an optional closure: an optional closure parameter is
+    /// escaping, and building one boxed the surface interaction on the heap
+    /// once a path.)
     /// Random numbers: 3 for the light sample, 3 for the BSDF sample.
     @inlinable @inline(__always)
     func scatter(_ si: SurfaceInteraction<T>, _ sampler: inout PathSampler, _ radiance: inout RGB<T>, beta: RGB<T>,
                  stop: Bool, seenFrom: Vec3?, isDeltaOnly: Bool, eval: (Vector3<T>) -> RGB<T>, pdf: (Vector3<T>) -> Double,
-                 sample: (Double, (Double, Double)) -> BSDFSample<T>?, pdfInT: ((Vector3<T>) -> T)? = nil) -> BSDFSample<T>? {
+                 sample: (Double, (Double, Double)) -> BSDFSample<T>?, hasPdfInT: Bool,
+                 pdfInT: (Vector3<T>) -> T) -> BSDFSample<T>? {
         let uSelect = sampler.next(), uLight = sampler.next2D()
         if !isDeltaOnly, let es = sampleEmitter(from: si, uSelect, uLight), !es.weight.isBlack {
             let d = es.wi.primal
@@ -123,7 +141,7 @@ extension Scene {
                     let w: T
                     if es.isDelta {
                         w = 1
-                    } else if let pdfInT {
+                    } else if hasPdfInT {
                         w = misWeight(es.movingPdf ?? T(es.pdf), pdfInT(wo))
                     } else {
                         w = T(misWeight(es.pdf, pdf(wo)))
