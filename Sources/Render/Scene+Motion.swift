@@ -120,29 +120,20 @@ extension Scene {
     func intersectMoving(_ ray: Ray<T>) -> SurfaceInteraction<T>? {
         let r = ray.primal
         // as `intersect`; a ray's parameter t is the same in a group's space
-        let tMin = accel.kind == .bvh ? 0 : rayStart(r.o) / r.d.length
-        var best = accel.intersect(o: r.o, d: r.d, tMin: tMin)
+        let start = tMin(r)
+        var best = accel.intersect(o: r.o, d: r.d, tMin: start)
         var tMax = best?.t ?? .infinity
         var group = -1
         var place = Transform.identity
         for g in movingGroups.indices where movingGroups[g].bounds.isHit(o: r.o, d: r.d, tMax: tMax) {
             let x = movingGroups[g].motion.transform(at: ray.time)
             let toLocal = x.inverse
-            if let h = movingGroups[g].accel.intersect(o: toLocal.point(r.o), d: toLocal.vector(r.d), tMin: tMin, tMax: tMax) {
+            if let h = movingGroups[g].accel.intersect(o: toLocal.point(r.o), d: toLocal.vector(r.d), tMin: start, tMax: tMax) {
                 best = h; tMax = h.t; group = g; place = x
             }
         }
         guard let hit = best else { return nil }
-        if group < 0 {
-            let prim = accel.primitives[Int(hit.primitive)]
-            return shapes.withUnsafeBufferPointer {
-                let shape = $0.baseAddress! + Int(prim.shape)
-                var si = Shape.interaction(of: shape, ray: ray, hit: hit, triangle: Int(prim.index), shapeIndex: Int(prim.shape),
-                                           tangents: tangentsNeeded[shape.pointee.bsdf])
-                si.time = ray.time
-                return si
-            }
-        }
+        if group < 0 { return interaction(ray, staticHit: hit) }
         let m = movingGroups[group]
         let prim = m.accel.primitives[Int(hit.primitive)]
         let shapeIndex = m.firstShape + Int(prim.shape)

@@ -226,10 +226,19 @@ public struct Scene<T: Real> {
     public func intersect(_ ray: Ray<T>) -> SurfaceInteraction<T>? {
         if !movingGroups.isEmpty { return intersectMoving(ray) }
         let r = ray.primal
-        // Embree: a hit within `rayStart` of the origin is the surface the ray leaves (distance along
-        // a direction that need not be unit length). The BVH takes no branch here beyond this test.
-        let tMin = accel.kind == .bvh ? 0 : rayStart(r.o) / r.d.length
-        guard let hit = accel.intersect(o: r.o, d: r.d, tMin: tMin) else { return nil }
+        guard let hit = accel.intersect(o: r.o, d: r.d, tMin: tMin(r)) else { return nil }
+        return interaction(ray, staticHit: hit)
+    }
+
+    /// Where `intersect` starts along `r`: Embree ignores a hit within `rayStart` of the
+    /// origin, the surface the ray leaves (a distance along a direction that need not be
+    /// unit length). The BVH takes no branch here beyond this test.
+    @inlinable @inline(__always)
+    func tMin(_ r: Ray<Double>) -> Double { accel.kind == .bvh ? 0 : rayStart(r.o) / r.d.length }
+
+    /// The surface interaction of `hit`, the closest hit of `ray` in the static structure `accel`.
+    @inlinable @inline(__always)
+    func interaction(_ ray: Ray<T>, staticHit hit: Hit) -> SurfaceInteraction<T> {
         let prim = accel.primitives[Int(hit.primitive)]
         // Borrow the shape in place: copying a generic `Shape` costs more than the hit itself.
         return shapes.withUnsafeBufferPointer {
