@@ -124,21 +124,20 @@ public struct SHACSettings: Codable, Equatable, Sendable {
 
 /// What a short-horizon actor-critic run carries between iterations beside the
 /// policy: the critic, its target and optimiser, and each parallel episode.
-public struct SHACState: Codable, Equatable {
-    public var settings: SHACSettings
-    public var critic: NetworkFile
-    public var targetCritic: NetworkFile
-    public var criticOptimizer: Adam
+public struct SHACState: Equatable {
+    /// The critic, its target, their optimiser and the settings: what a pixel
+    /// trainer's learned cost-to-go keeps too.
+    public var learned: CriticState
     /// Each environment's state, steps into its episode and Gym return so far.
     public var states: [[Double]]
     public var episodeSteps: [Int]
     public var episodeReturns: [Double]
 
+    public var settings: SHACSettings { learned.settings }
+
     /// A fresh state: the critic drawn from `generator`, each environment started from `D.startState`.
     public init<D: Dynamics>(_ d: D.Type, settings: SHACSettings, generator: inout SeededGenerator) {
-        let c = CriticState(inputs: D.observationSize, settings: settings, generator: &generator)
-        self.settings = settings
-        critic = c.critic; targetCritic = c.targetCritic; criticOptimizer = c.optimizer
+        learned = CriticState(inputs: D.observationSize, settings: settings, generator: &generator)
         states = (0..<settings.environments).map { _ in D.startState(&generator) }
         episodeSteps = [Int](repeating: 0, count: settings.environments)
         episodeReturns = [Double](repeating: 0, count: settings.environments)
@@ -158,8 +157,34 @@ public struct SHACState: Codable, Equatable {
               episodeSteps.allSatisfy({ $0 >= 0 && $0 < settings.trainingEpisodeSteps(maxSteps: D.maxSteps) }) else {
             return "inconsistent critic state: \(states.count) environment states for \(n) environments"
         }
-        return CriticState(settings: settings, critic: critic, targetCritic: targetCritic, optimizer: criticOptimizer)
-            .problem(inputs: D.observationSize, maxSteps: D.maxSteps).map { "\(D.name): \($0)" }
+        return learned.problem(inputs: D.observationSize, maxSteps: D.maxSteps).map { "\(D.name): \($0)" }
+    }
+}
+
+/// A checkpoint keeps the critic's fields flat beside the episodes' (the critic's
+/// optimiser as `criticOptimizer`), as it always has.
+extension SHACState: Codable {
+    enum CodingKeys: String, CodingKey { case settings, critic, targetCritic, criticOptimizer, states, episodeSteps, episodeReturns }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        learned = CriticState(settings: try c.decode(SHACSettings.self, forKey: .settings), critic: try c.decode(NetworkFile.self, forKey: .critic),
+                              targetCritic: try c.decode(NetworkFile.self, forKey: .targetCritic),
+                              optimizer: try c.decode(Adam.self, forKey: .criticOptimizer))
+        states = try c.decode([[Double]].self, forKey: .states)
+        episodeSteps = try c.decode([Int].self, forKey: .episodeSteps)
+        episodeReturns = try c.decode([Double].self, forKey: .episodeReturns)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(learned.settings, forKey: .settings)
+        try c.encode(learned.critic, forKey: .critic)
+        try c.encode(learned.targetCritic, forKey: .targetCritic)
+        try c.encode(learned.optimizer, forKey: .criticOptimizer)
+        try c.encode(states, forKey: .states)
+        try c.encode(episodeSteps, forKey: .episodeSteps)
+        try c.encode(episodeReturns, forKey: .episodeReturns)
     }
 }
 
@@ -185,14 +210,14 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     public init(actor: Network, optimizer: Adam, actionScale: Double, state: SHACState) throws {
         if let p = state.problem(D.self) { throw ControlError(p) }
         self.actor = actor; actorOptimizer = optimizer; self.actionScale = actionScale; self.state = state
-        critic = try state.critic.network(path: "checkpoint", expecting: state.critic.layers)
-        targetCritic = try state.targetCritic.network(path: "checkpoint", expecting: state.targetCritic.layers)
+        critic = try state.learned.critic.network(path: "checkpoint", expecting: state.learned.critic.layers)
+        targetCritic = try state.learned.targetCritic.network(path: "checkpoint", expecting: state.learned.targetCritic.layers)
     }
 
     /// The state to checkpoint (the critics written back).
     public var savedState: SHACState {
         var s = state
-        s.critic = NetworkFile(network: critic); s.targetCritic = NetworkFile(network: targetCritic)
+        s.learned.critic = NetworkFile(network: critic); s.learned.targetCritic = NetworkFile(network: targetCritic)
         return s
     }
 
@@ -276,7 +301,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         clip(&gradient, toNorm: s.clipNorm)
         actorOptimizer.learningRate = s.actorLearningRate * decay
         actorOptimizer.update(&actor.parameters, gradient: gradient)
-        s.fitCritic(&critic, optimizer: &state.criticOptimizer, inputs: inputs, targets: targets, learningRate: s.criticLearningRate * decay,
+        s.fitCritic(&critic, optimizer: &state.learned.optimizer, inputs: inputs, targets: targets, learningRate: s.criticLearningRate * decay,
                     communicator: communicator, generator: &generator)
         s.moveTarget(&targetCritic, towards: critic)
         return finished

@@ -16,9 +16,9 @@ func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
     settings.saturationPenalty = penalty > 0 ? penalty : nil
     var state = SHACState(PendulumTrainingDynamics.self, settings: settings, generator: &g)
     // a critic that is not flat: its cost-to-go gradient must reach the weights
-    var critic = try state.critic.network(path: "-")
+    var critic = try state.learned.critic.network(path: "-")
     for i in critic.parameters.indices { critic.parameters[i] *= 3 }
-    state.critic = NetworkFile(network: critic); state.targetCritic = state.critic
+    state.learned.critic = NetworkFile(network: critic); state.learned.targetCritic = state.learned.critic
     let trainer = try SHACTrainer<PendulumTrainingDynamics, PendulumSurrogate>(
         actor: actor, optimizer: Adam(learningRate: 0.01), actionScale: PendulumDynamics.maxTorque, state: state)
     // slow enough that the speed clip and the torque bound stay inactive (central differences see them)
