@@ -110,10 +110,23 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         guard actorLearningRate > 0, actorLearningRate.isFinite, criticLearningRate > 0, criticLearningRate.isFinite else {
             return "learning rates must be positive, got \(actorLearningRate) and \(criticLearningRate)"
         }
-        guard criticIterations >= 0, criticBatches >= 1, criticBatches <= stepsPerIteration,
-              targetRate >= 0, targetRate < 1, clipNorm >= 0, lossScale > 0, criticWidth >= 1, actionNoise >= 0,
-              penalty >= 0, penalty.isFinite, (outputInitScale ?? 1) > 0, (outputInitScale ?? 1).isFinite else {
-            return "inconsistent critic settings"
+        guard criticBatches >= 1, criticBatches <= stepsPerIteration else {
+            return "the critic's \(criticBatches) mini-batches need 1...\(stepsPerIteration) steps per iteration "
+                + "(environments × horizon = \(environments) × \(horizon))"
+        }
+        // The remaining settings, each named with the range it must lie in.
+        let checks: [(ok: Bool, name: String, value: Double, range: String)] = [
+            (criticIterations >= 0, "critic passes", Double(criticIterations), "≥ 0"),
+            (targetRate >= 0 && targetRate < 1, "target critic rate", targetRate, "[0, 1)"),
+            (clipNorm >= 0, "gradient clipping norm", clipNorm, "≥ 0"),
+            (lossScale > 0, "loss scale", lossScale, "> 0"),
+            (criticWidth >= 1, "critic width", Double(criticWidth), "≥ 1"),
+            (actionNoise >= 0, "action noise", actionNoise, "≥ 0"),
+            (penalty >= 0 && penalty.isFinite, "saturation penalty", penalty, "≥ 0 and finite"),
+            ((outputInitScale ?? 1) > 0 && (outputInitScale ?? 1).isFinite, "output initialisation scale", outputInitScale ?? 1, "> 0 and finite"),
+        ]
+        if let bad = checks.first(where: { !$0.ok }) {
+            return "\(bad.name) must be \(bad.range), got \(bad.value)"
         }
         if let r = restartSteps, r < 1 || r > maxSteps {
             return "restart steps must be in 1...\(maxSteps), got \(r)"

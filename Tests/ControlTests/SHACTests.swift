@@ -82,6 +82,17 @@ func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
     #expect(s.problem(maxSteps: 500)?.contains("restart") == true)
     s.restartSteps = 0
     #expect(s.problem(maxSteps: 500)?.contains("restart") == true)
+    s.restartSteps = nil
+    // each other setting is named with its range
+    var noisy = s
+    noisy.actionNoise = -0.1
+    #expect(noisy.problem(maxSteps: 500) == "action noise must be ≥ 0, got -0.1")
+    var batches = s
+    batches.environments = 1; batches.horizon = 2; batches.criticBatches = 4
+    #expect(batches.problem(maxSteps: 500)?.contains("4 mini-batches need 1...2 steps per iteration") == true)
+    var penalty = s
+    penalty.saturationPenalty = .nan
+    #expect(penalty.problem(maxSteps: 500)?.hasPrefix("saturation penalty must be ≥ 0 and finite") == true)
 }
 
 /// Restarted every window, each environment's window starts from a fresh start
