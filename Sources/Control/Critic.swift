@@ -139,8 +139,7 @@ public struct LearnedCostToGo<D: Dynamics> {
     public init(_ state: CriticState) throws {
         if let p = state.problem(inputs: D.observationSize, maxSteps: D.maxSteps) { throw ControlError(p) }
         settings = state.settings
-        critic = try state.critic.network(path: "checkpoint", expecting: state.critic.layers)
-        targetCritic = try state.targetCritic.network(path: "checkpoint", expecting: state.targetCritic.layers)
+        (critic, targetCritic) = try state.networks()
         optimizer = state.optimizer
     }
 
@@ -172,6 +171,12 @@ public struct LearnedCostToGo<D: Dynamics> {
 }
 
 extension CriticState {
+    /// The critic and its target as networks, each checked against the layers its file names.
+    public func networks() throws -> (critic: Network, target: Network) {
+        (try critic.network(path: "checkpoint", expecting: critic.layers),
+         try targetCritic.network(path: "checkpoint", expecting: targetCritic.layers))
+    }
+
     /// A critic state of the given parts.
     public init(settings: SHACSettings, critic: NetworkFile, targetCritic: NetworkFile, optimizer: Adam) {
         self.settings = settings; self.critic = critic; self.targetCritic = targetCritic; self.optimizer = optimizer

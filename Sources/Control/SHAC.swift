@@ -223,8 +223,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     public init(actor: Network, optimizer: Adam, actionScale: Double, state: SHACState) throws {
         if let p = state.problem(D.self) { throw ControlError(p) }
         self.actor = actor; actorOptimizer = optimizer; self.actionScale = actionScale; self.state = state
-        critic = try state.learned.critic.network(path: "checkpoint", expecting: state.learned.critic.layers)
-        targetCritic = try state.learned.targetCritic.network(path: "checkpoint", expecting: state.learned.targetCritic.layers)
+        (critic, targetCritic) = try state.learned.networks()
     }
 
     /// The state to checkpoint (the critics written back).

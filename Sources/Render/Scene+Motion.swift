@@ -105,8 +105,7 @@ extension Scene {
             ? shutter.time(filmX: fx, filmY: fy, width: camera.width, height: camera.height, u: sampler.next()) : shutter.open
         var cam = camera
         if let motion = camera.motion {
-            let f = RigidFrame<Double>(motion.transform(at: time))
-            cam.toWorld = RigidFrame(x: Vector3<T>(f.x), y: Vector3<T>(f.y), z: Vector3<T>(f.z), origin: Vector3<T>(f.origin))
+            cam.toWorld = RigidFrame<Double>(motion.transform(at: time)).constant(T.self)
         }
         var ray = cam.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)
         ray.time = time
@@ -124,12 +123,12 @@ extension Scene {
         var best = accel.intersect(o: r.o, d: r.d, tMin: start)
         var tMax = best?.t ?? .infinity
         var group = -1
-        var place = Transform.identity
+        var place = Transform.identity, toGroup = Transform.identity
         for g in movingGroups.indices where movingGroups[g].bounds.isHit(o: r.o, d: r.d, tMax: tMax) {
             let x = movingGroups[g].motion.transform(at: ray.time)
             let toLocal = x.inverse
             if let h = movingGroups[g].accel.intersect(o: toLocal.point(r.o), d: toLocal.vector(r.d), tMin: start, tMax: tMax) {
-                best = h; tMax = h.t; group = g; place = x
+                best = h; tMax = h.t; group = g; place = x; toGroup = toLocal
             }
         }
         guard let hit = best else { return nil }
@@ -137,8 +136,7 @@ extension Scene {
         let m = movingGroups[group]
         let prim = m.accel.primitives[Int(hit.primitive)]
         let shapeIndex = m.firstShape + Int(prim.shape)
-        let toLocal = place.inverse
-        let local = Ray(o: toLocal.point(ray.o), d: toLocal.vector(ray.d))
+        let local = Ray(o: toGroup.point(ray.o), d: toGroup.vector(ray.d))
         return shapes.withUnsafeBufferPointer {
             let shape = $0.baseAddress! + shapeIndex
             let si = Shape.interaction(of: shape, ray: local, hit: hit, triangle: Int(prim.index), shapeIndex: shapeIndex,
@@ -180,7 +178,7 @@ extension Scene {
             l.position = Vector3<T>(f.origin)
             return .point(l)
         case .spot(var l):
-            l.toWorld = RigidFrame(x: Vector3<T>(f.x), y: Vector3<T>(f.y), z: Vector3<T>(f.z), origin: Vector3<T>(f.origin))
+            l.toWorld = f.constant(T.self)
             return .spot(l)
         default:
             return nil

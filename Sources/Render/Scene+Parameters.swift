@@ -205,6 +205,8 @@ extension RigidFrame {
         [x.x.primal, y.x.primal, z.x.primal, origin.x.primal, x.y.primal, y.y.primal, z.y.primal, origin.y.primal,
          x.z.primal, y.z.primal, z.z.primal, origin.z.primal, 0, 0, 0, 1]
     }
+    /// The frame's primal values as constants of `U` (no derivatives).
+    @inlinable
     public func constant<U: Real>(_: U.Type) -> RigidFrame<U> {
         RigidFrame<U>(x: Vector3(x.primal), y: Vector3(y.primal), z: Vector3(z.primal), origin: Vector3(origin.primal))
     }
