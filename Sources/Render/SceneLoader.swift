@@ -368,7 +368,7 @@ extension Scene where T == Double {
                                  at: t.location)
         }
         if e.texture("radiance") != nil {
-            return AreaLight(shape: shape, texture: try Texture.property("radiance", of: e, default: .one))
+            return AreaLight(shape: shape, texture: try Texture.property("radiance", of: e))
         }
         guard let radiance = e.rgb("radiance") else {
             throw SceneFileError("area emitter: 'radiance' must be a colour or a texture", at: e.location(of: "radiance"))
@@ -398,7 +398,7 @@ extension Scene where T == Double {
                                    cutoffDegrees: cutoff, beamWidthDegrees: beam,
                                    texture: try Texture.optionalProperty("texture", of: e)))
         case "projector":
-            let irradiance = try Texture.property("irradiance", of: e, default: .one)
+            let irradiance = try Texture.property("irradiance", of: e)
             var aspect = 1.0
             if case .bitmap(let b) = irradiance { aspect = Double(b.width) / Double(b.height) }
             return .projector(Projector(toWorld: RigidFrame(toWorld), irradiance: irradiance, scale: e.float("scale") ?? 1,

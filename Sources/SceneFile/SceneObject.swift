@@ -58,6 +58,17 @@ public struct SceneObject: Sendable, Hashable {
         return Schema.defaultValue(of: name, for: self)
     }
 
+    /// `read(name)`, which falls back to the property's default from `Schema`;
+    /// an error naming the property if the file does not give it and the
+    /// schema has no default for it. Plugins read their properties through
+    /// this, so each default is written once, in `Schema`.
+    public func defaulted<V>(_ name: String, _ read: (String) -> V?) throws -> V {
+        guard let v = read(name) else {
+            throw SceneFileError("<\(category) type=\"\(type)\">: '\(name)' is not given and has no default", at: location)
+        }
+        return v
+    }
+
     /// Whether the file sets the property (defaults do not count).
     public func has(_ name: String) -> Bool { properties[name] != nil }
 

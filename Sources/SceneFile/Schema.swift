@@ -423,7 +423,7 @@ public enum Schema {
             PropertySpec("emitter_samples", .integer, nil, .nonNegative),
             PropertySpec("bsdf_samples", .integer, nil, .nonNegative),
             PropertySpec("hide_emitters", .boolean, .boolean(false)),
-        ], note: "emitter_samples and bsdf_samples default to shading_samples (1)"),
+        ], note: "shading_samples, emitter_samples and bsdf_samples are accepted; each hit takes one emitter and one BSDF sample (the same expected image)"),
         PluginSpec(.integrator, "ptracer", [
             PropertySpec("max_depth", .integer, .integer(-1), .atLeast(-1)),
             PropertySpec("rr_depth", .integer, .integer(5), .positive),

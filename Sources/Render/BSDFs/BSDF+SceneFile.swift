@@ -3,11 +3,29 @@ import ImageIO
 import SceneFile
 
 extension BSDF where T == Double {
-    /// The BSDF plugins `init(_:)` understands.
-    public static var supportedTypes: [String] {
-        ["diffuse", "conductor", "roughconductor", "dielectric", "thindielectric", "roughdielectric", "plastic", "twosided",
-         "roughplastic", "null", "mask", "blendbsdf", "normalmap", "bumpmap", "principled", "principledthin"]
+    /// The BSDF plugins by Mitsuba name, and how each reads its `<bsdf>`.
+    /// A new BSDF adds its line here (and its case to `BSDF`).
+    static var plugins: KeyValuePairs<String, (SceneObject) throws -> BSDF> {
+        ["diffuse": { .diffuse(try Diffuse($0)) },
+         "conductor": { .conductor(try Conductor($0)) },
+         "roughconductor": { .roughConductor(try RoughConductor($0)) },
+         "dielectric": { .dielectric(try Dielectric($0)) },
+         "thindielectric": { .thinDielectric(try ThinDielectric($0)) },
+         "roughdielectric": { .roughDielectric(try RoughDielectric($0)) },
+         "plastic": { .plastic(try Plastic($0)) },
+         "twosided": { .twoSided(try TwoSided($0)) },
+         "roughplastic": { .roughPlastic(try RoughPlastic($0)) },
+         "null": { .null(try NullBSDF($0)) },
+         "mask": { .mask(try Mask($0)) },
+         "blendbsdf": { .blend(try BlendBSDF($0)) },
+         "normalmap": { .normalMap(try NormalMap($0)) },
+         "bumpmap": { .bumpMap(try BumpMap($0)) },
+         "principled": { .principled(try Principled($0)) },
+         "principledthin": { .principledThin(try PrincipledThin($0)) }]
     }
+
+    /// The BSDF plugins `init(_:)` understands.
+    public static var supportedTypes: [String] { plugins.map(\.key) }
 
     /// Builds the BSDF a `<bsdf>` object describes, with Mitsuba 3's
     /// defaults. Throws a one-line `SceneFileError` naming the file and place
@@ -16,114 +34,19 @@ extension BSDF where T == Double {
         guard object.category == .bsdf else {
             throw SceneFileError("expected a bsdf, found a \(object.category) '\(object.type)'", at: object.location)
         }
-        switch object.type {
-        case "diffuse":
-            self = .diffuse(Diffuse(reflectance: try Texture.property("reflectance", of: object, default: RGB(repeating: 0.5))))
-        case "conductor":
-            let (eta, k) = try BSDF.conductorIndex(object)
-            self = .conductor(Conductor(eta: eta, k: k,
-                                        specularReflectance: try Texture.property("specular_reflectance", of: object, default: .one)))
-        case "roughconductor":
-            let (eta, k) = try BSDF.conductorIndex(object)
-            let anisotropic = object.has("alpha_u") || object.has("alpha_v")
-            self = .roughConductor(RoughConductor(distribution: try BSDF.microfacet(object, anisotropic: anisotropic), eta: eta, k: k,
-                                                  specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
-                                                  isAnisotropic: anisotropic))
-        case "dielectric":
-            self = .dielectric(Dielectric(eta: try BSDF.relativeIOR(object, defaultInterior: 1.5046),
-                                          specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
-                                          specularTransmittance: try Texture.optionalProperty("specular_transmittance", of: object)))
-        case "thindielectric":
-            self = .thinDielectric(ThinDielectric(eta: try BSDF.relativeIOR(object, defaultInterior: 1.5046),
-                                                  specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
-                                                  specularTransmittance: try Texture.optionalProperty("specular_transmittance", of: object)))
-        case "roughdielectric":
-            self = .roughDielectric(RoughDielectric(distribution: try BSDF.microfacet(object),
-                                                    eta: try BSDF.relativeIOR(object, defaultInterior: 1.5046),
-                                                    specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
-                                                    specularTransmittance: try Texture.optionalProperty("specular_transmittance", of: object)))
-        case "plastic":
-            self = .plastic(Plastic(diffuseReflectance: try Texture.property("diffuse_reflectance", of: object, default: RGB(repeating: 0.5)),
-                                    specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
-                                    eta: try BSDF.relativeIOR(object, defaultInterior: 1.49),
-                                    nonlinear: object.boolean("nonlinear") ?? false))
-        case "twosided":
-            let nested = object.children(.bsdf)
-            guard nested.count == 1 || nested.count == 2 else {
-                throw SceneFileError("twosided: expected one or two nested bsdfs, found \(nested.count)", at: object.location)
-            }
-            let front = try BSDF(nested[0])
-            let back = nested.count == 2 ? try BSDF(nested[1]) : nil
-            self = .twoSided(TwoSided(front: front, back: back))
-        case "roughplastic":
-            let distribution = try BSDF.microfacet(object)
-            guard distribution.sampleVisible else {
-                throw SceneFileError("roughplastic: sample_visible false is not supported (its coating tables integrate over the visible normals)",
-                                     at: object.location(of: "sample_visible"))
-            }
-            self = .roughPlastic(RoughPlastic(diffuseReflectance: try Texture.property("diffuse_reflectance", of: object, default: RGB(repeating: 0.5)),
-                                              specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
-                                              distribution: distribution,
-                                              eta: try BSDF.relativeIOR(object, defaultInterior: 1.49),
-                                              nonlinear: object.boolean("nonlinear") ?? false))
-        case "null":
-            self = .null(NullBSDF())
-        case "mask":
-            let nested = object.children(.bsdf)
-            guard nested.count == 1 else {
-                throw SceneFileError("mask: expected one nested bsdf, found \(nested.count)", at: object.location)
-            }
-            self = .mask(Mask(opacity: try Texture.property("opacity", of: object, default: RGB(repeating: 0.5)),
-                              nested: try BSDF(nested[0])))
-        case "blendbsdf":
-            let nested = object.children(.bsdf)
-            guard nested.count == 2 else {
-                throw SceneFileError("blendbsdf: expected two nested bsdfs, found \(nested.count)", at: object.location)
-            }
-            self = .blend(BlendBSDF(weight: try Texture.property("weight", of: object, default: RGB(repeating: 0.5)),
-                                    first: try BSDF(nested[0]), second: try BSDF(nested[1])))
-        case "normalmap":
-            self = .normalMap(NormalMap(normalmap: try BSDF.normalMapTexture(object), nested: try BSDF.nestedBSDF(object),
-                                        flipInvalidNormals: object.boolean("flip_invalid_normals") ?? true,
-                                        shadowing: object.boolean("use_shadowing_function") ?? true))
-        case "bumpmap":
-            let textures = object.children(.texture)
-            guard textures.count == 1 else {
-                throw SceneFileError("bumpmap: expected one nested texture (the height field), found \(textures.count)", at: object.location)
-            }
-            let scale = object.float("scale") ?? 1
-            guard scale.isFinite else { throw SceneFileError("bumpmap: scale must be finite, got \(scale)", at: object.location(of: "scale")) }
-            self = .bumpMap(BumpMap(height: try Texture(textures[0]), scale: scale, nested: try BSDF.nestedBSDF(object),
-                                    flipInvalidNormals: object.boolean("flip_invalid_normals") ?? true,
-                                    shadowing: object.boolean("use_shadowing_function") ?? true))
-        case "principled":
-            self = .principled(try BSDF.principled(object))
-        case "principledthin":
-            func weight(_ name: String, _ fallback: Double) throws -> Texture<Double> {
-                try Texture.property(name, of: object, default: RGB(repeating: fallback))
-            }
-            self = .principledThin(PrincipledThin(
-                baseColor: try weight("base_color", 0.5), roughness: try weight("roughness", 0.5),
-                anisotropic: try weight("anisotropic", 0), specTrans: try weight("spec_trans", 0), diffTrans: try weight("diff_trans", 0),
-                specTint: try weight("spec_tint", 0), sheen: try weight("sheen", 0), sheenTint: try weight("sheen_tint", 0),
-                flatness: try weight("flatness", 0), eta: try weight("eta", 1.5),
-                specularReflectionSamplingRate: object.float("specular_reflectance_sampling_rate") ?? 1,
-                specularTransmissionSamplingRate: object.float("specular_transmittance_sampling_rate") ?? 1,
-                diffuseReflectionSamplingRate: object.float("diffuse_reflectance_sampling_rate") ?? 1,
-                diffuseTransmissionSamplingRate: object.float("diffuse_transmittance_sampling_rate") ?? 1))
-        default:
+        guard let read = BSDF.plugins.first(where: { $0.key == object.type })?.value else {
             throw SceneFileError("unsupported bsdf type '\(object.type)' (supported: \(BSDF.supportedTypes.joined(separator: ", ")))",
                                  at: object.location)
         }
+        self = try read(object)
     }
 
     /// (eta, k) of a conductor: a named `material`, or `eta`/`k` (default 0
     /// and 1: a perfect mirror).
     static func conductorIndex(_ object: SceneObject) throws -> (RGB<Double>, RGB<Double>) {
-        let material = object.string("material") ?? "none"
+        let material = try object.defaulted("material", object.string)
         if material == "none" {
-            return (try Texture.constantColor("eta", of: object, default: .zero),
-                    try Texture.constantColor("k", of: object, default: .one))
+            return (try Texture.constantColor("eta", of: object), try Texture.constantColor("k", of: object))
         }
         if object.has("eta") || object.has("k") {
             throw SceneFileError("\(object.type): give either 'material' or 'eta'/'k', not both", at: object.location(of: "material"))
@@ -140,19 +63,19 @@ extension BSDF where T == Double {
     /// `sample_visible`; with `anisotropic`, `alpha_u` and `alpha_v` instead of
     /// `alpha`, both required, as Mitsuba).
     static func microfacet(_ object: SceneObject, anisotropic: Bool = false) throws -> Microfacet<Double> {
-        let name = object.string("distribution") ?? "beckmann"
+        let name = try object.defaulted("distribution", object.string)
         guard let type = MicrofacetType(rawValue: name) else {
             throw SceneFileError("\(object.type): unsupported distribution '\(name)' (supported: beckmann, ggx)",
                                  at: object.location(of: "distribution"))
         }
         func roughness(_ key: String) throws -> Double {
-            let alpha = try Texture.constantScalar(key, of: object, default: 0.1)
+            let alpha = try Texture.constantScalar(key, of: object)
             guard alpha > 0, alpha.isFinite else {
                 throw SceneFileError("\(object.type): \(key) must be a positive number, got \(alpha)", at: object.location(of: key))
             }
             return alpha
         }
-        let sampleVisible = object.boolean("sample_visible") ?? true
+        let sampleVisible = try object.defaulted("sample_visible", object.boolean)
         guard anisotropic else { return Microfacet(type: type, alpha: try roughness("alpha"), sampleVisible: sampleVisible) }
         if object.has("alpha") {
             throw SceneFileError("\(object.type): give either 'alpha' or 'alpha_u' and 'alpha_v', not both", at: object.location(of: "alpha"))
@@ -164,8 +87,8 @@ extension BSDF where T == Double {
     }
 
     /// int_ior / ext_ior (floats or Mitsuba's material names).
-    static func relativeIOR(_ object: SceneObject, defaultInterior: Double) throws -> Double {
-        func ior(_ name: String, _ fallback: Double) throws -> Double {
+    static func relativeIOR(_ object: SceneObject) throws -> Double {
+        func ior(_ name: String) throws -> Double {
             let v: Double
             switch object.value(name) {
             case .string(let s)?:
@@ -182,14 +105,14 @@ extension BSDF where T == Double {
                 }
                 v = x
             case nil:
-                v = fallback
+                throw SceneFileError("\(object.type): \(name) is not given and has no default", at: object.location)
             }
             guard v > 0, v.isFinite else {
                 throw SceneFileError("\(object.type): \(name) must be positive, got \(v)", at: object.location(of: name))
             }
             return v
         }
-        return try ior("int_ior", defaultInterior) / ior("ext_ior", 1.000277)
+        return try ior("int_ior") / ior("ext_ior")
     }
 
     /// The one nested BSDF of `normalmap` and `bumpmap`.
@@ -205,7 +128,7 @@ extension BSDF where T == Double {
     /// (Mitsuba reads it with `eval_3`).
     static func normalMapTexture(_ object: SceneObject) throws -> Texture<Double> {
         guard let t = object.texture("normalmap") else {
-            if object.has("normalmap") { return try Texture.property("normalmap", of: object, default: RGB(0.5, 0.5, 1)) }
+            if object.has("normalmap") { return try Texture.property("normalmap", of: object) }
             throw SceneFileError("normalmap: missing the texture 'normalmap' (an RGB bitmap of normals mapped by (n + 1) / 2)",
                                  at: object.location)
         }
@@ -217,34 +140,6 @@ extension BSDF where T == Double {
             }
         }
         return try Texture(t)
-    }
-
-    /// `principled`: every weight a texture or a number, `eta` or `specular` (not both).
-    static func principled(_ object: SceneObject) throws -> Principled<Double> {
-        func weight(_ name: String, _ fallback: Double) throws -> Texture<Double> {
-            try Texture.property(name, of: object, default: RGB(repeating: fallback))
-        }
-        if object.has("eta") && object.has("specular") {
-            throw SceneFileError("principled: give either 'eta' or 'specular', not both", at: object.location(of: "specular"))
-        }
-        let eta = object.float("eta"), specular = object.float("specular")
-        if let eta, !(eta > 0 && eta.isFinite) {
-            throw SceneFileError("principled: eta must be positive, got \(eta)", at: object.location(of: "eta"))
-        }
-        if let specular, !(specular >= 0 && specular < 12.5) {
-            throw SceneFileError("principled: specular must be in [0, 12.5), got \(specular)", at: object.location(of: "specular"))
-        }
-        // Mitsuba's flags: a lobe is on when its property is given and is not the number 0.
-        func given(_ name: String) -> Bool { object.texture(name) != nil || (object.has(name) && object.rgb(name) != Vec3.zero) }
-        return Principled(baseColor: try weight("base_color", 0.5), roughness: try weight("roughness", 0.5),
-                          anisotropic: try weight("anisotropic", 0), metallic: try weight("metallic", 0),
-                          specTrans: try weight("spec_trans", 0), specTint: try weight("spec_tint", 0),
-                          sheen: try weight("sheen", 0), sheenTint: try weight("sheen_tint", 0),
-                          clearcoat: try weight("clearcoat", 0), clearcoatGloss: try weight("clearcoat_gloss", 0),
-                          flatness: try weight("flatness", 0), eta: eta, specular: specular, hasSpecTrans: given("spec_trans"),
-                          specularSamplingRate: object.float("main_specular_sampling_rate") ?? 1,
-                          clearcoatSamplingRate: object.float("clearcoat_sampling_rate") ?? 1,
-                          diffuseSamplingRate: object.float("diffuse_reflectance_sampling_rate") ?? 1)
     }
 
     /// The number of colour channels of an image file as Mitsuba's bitmap

@@ -1,6 +1,13 @@
 import Geometry
 
-/// The closed set of BSDFs, one struct a file named like its Mitsuba plugin.
+/// What every BSDF plugin provides. A BSDF is one struct in one file, named
+/// like its Mitsuba plugin and generic over the scalar, so the same code
+/// serves plain rendering (`Double`), forward mode (`Dual`) and reverse mode
+/// (`Adjoint`). Adding one: the struct conforming to `BSDFModel`, its
+/// scene-file initialiser `init(_ object: SceneObject)` in the same file, a
+/// case of `BSDF` with its arm in `BSDF.visit(_:)`, a line in
+/// `BSDF.plugins`, and its property list in `Schema` (which the scene
+/// reader checks files against, defaults included).
 ///
 /// Conventions (Mitsuba 3's): directions are in the local shading frame with
 /// the normal along +Z; `si.wi` points back along the path (towards the
@@ -14,7 +21,44 @@ import Geometry
 /// detached (plain doubles); `sample`'s weight is `eval / pdf` in `T`, so its
 /// derivative is ∂f / pdf. Delta lobes keep the derivatives of their
 /// directions (mirror, refraction) with respect to `wi` and `eta`.
-public enum BSDF<T: Real> {
+public protocol BSDFModel {
+    associatedtype T: Real
+    /// f(wi, wo) · |cos θo| (zero for delta lobes).
+    func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T>
+    /// The solid-angle density with which `sample` returns `wo` (zero for delta lobes).
+    func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double
+    /// Samples an outgoing direction with one uniform number for the lobe and
+    /// two for the direction; nil when no valid direction was sampled.
+    func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>?
+    /// Whether every lobe is a delta (mirror, smooth glass): next-event
+    /// estimation is skipped there.
+    var isDeltaOnly: Bool { get }
+    /// Whether the BSDF reads the surface's ∂p/∂u, ∂p/∂v (normal and bump
+    /// maps, anisotropic lobes); hits on other surfaces skip computing them.
+    var needsTangents: Bool { get }
+    /// Whether some lobe transmits light to the other side of the surface.
+    var hasTransmission: Bool { get }
+    /// The diffuse colour the `aov` integrator's `albedo` reports, as
+    /// Mitsuba's `eval_diffuse_reflectance`.
+    func albedo(_ si: SurfaceInteraction<T>) -> RGB<T>
+    /// The same BSDF over `U`, every parameter passed through `lifter` under
+    /// its `mi.traverse` key after `prefix` (the BSDF's id and a dot:
+    /// `"red."` gives `red.reflectance.value`).
+    func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U>
+    /// The differentiable parameters with their current values, keys as in `lifted`.
+    func parameters(prefix: String) -> [ParameterInfo]
+}
+
+/// An operation applied to whichever BSDF a `BSDF` holds (`BSDF.visit(_:)`).
+public protocol BSDFVisitor {
+    associatedtype T: Real
+    associatedtype Result
+    func callAsFunction<B: BSDFModel>(_ bsdf: B) -> Result where B.T == T
+}
+
+/// The closed set of BSDFs a scene holds (a tagged union, switched on once per
+/// call in `visit(_:)`; no existential boxes in the path tracer's loop).
+public enum BSDF<T: Real>: BSDFModel {
     case diffuse(Diffuse<T>)
     case conductor(Conductor<T>)
     case roughConductor(RoughConductor<T>)
@@ -33,196 +77,110 @@ public enum BSDF<T: Real> {
     case principled(Principled<T>)
     case principledThin(PrincipledThin<T>)
 
-    /// f(wi, wo) · |cos θo| (zero for delta lobes).
+    /// `visitor` applied to the BSDF this case holds.
     @inlinable
-    public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> {
+    public func visit<V: BSDFVisitor>(_ visitor: V) -> V.Result where V.T == T {
         switch self {
-        case .diffuse(let b): return b.eval(si, wo: wo)
-        case .conductor(let b): return b.eval(si, wo: wo)
-        case .roughConductor(let b): return b.eval(si, wo: wo)
-        case .dielectric(let b): return b.eval(si, wo: wo)
-        case .thinDielectric(let b): return b.eval(si, wo: wo)
-        case .roughDielectric(let b): return b.eval(si, wo: wo)
-        case .plastic(let b): return b.eval(si, wo: wo)
-        case .twoSided(let b): return b.eval(si, wo: wo)
-        case .roughPlastic(let b): return b.eval(si, wo: wo)
-        case .null(let b): return b.eval(si, wo: wo)
-        case .mask(let b): return b.eval(si, wo: wo)
-        case .blend(let b): return b.eval(si, wo: wo)
-        case .normalMap(let b): return b.eval(si, wo: wo)
-        case .bumpMap(let b): return b.eval(si, wo: wo)
-        case .principled(let b): return b.eval(si, wo: wo)
-        case .principledThin(let b): return b.eval(si, wo: wo)
+        case .diffuse(let b): return visitor(b)
+        case .conductor(let b): return visitor(b)
+        case .roughConductor(let b): return visitor(b)
+        case .dielectric(let b): return visitor(b)
+        case .thinDielectric(let b): return visitor(b)
+        case .roughDielectric(let b): return visitor(b)
+        case .plastic(let b): return visitor(b)
+        case .roughPlastic(let b): return visitor(b)
+        case .null(let b): return visitor(b)
+        case .twoSided(let b): return visitor(b)
+        case .mask(let b): return visitor(b)
+        case .blend(let b): return visitor(b)
+        case .normalMap(let b): return visitor(b)
+        case .bumpMap(let b): return visitor(b)
+        case .principled(let b): return visitor(b)
+        case .principledThin(let b): return visitor(b)
         }
     }
 
-    /// The solid-angle density with which `sample` returns `wo` (zero for delta lobes).
     @inlinable
-    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double {
-        switch self {
-        case .diffuse(let b): return b.pdf(si, wo: wo)
-        case .conductor(let b): return b.pdf(si, wo: wo)
-        case .roughConductor(let b): return b.pdf(si, wo: wo)
-        case .dielectric(let b): return b.pdf(si, wo: wo)
-        case .thinDielectric(let b): return b.pdf(si, wo: wo)
-        case .roughDielectric(let b): return b.pdf(si, wo: wo)
-        case .plastic(let b): return b.pdf(si, wo: wo)
-        case .twoSided(let b): return b.pdf(si, wo: wo)
-        case .roughPlastic(let b): return b.pdf(si, wo: wo)
-        case .null(let b): return b.pdf(si, wo: wo)
-        case .mask(let b): return b.pdf(si, wo: wo)
-        case .blend(let b): return b.pdf(si, wo: wo)
-        case .normalMap(let b): return b.pdf(si, wo: wo)
-        case .bumpMap(let b): return b.pdf(si, wo: wo)
-        case .principled(let b): return b.pdf(si, wo: wo)
-        case .principledThin(let b): return b.pdf(si, wo: wo)
-        }
-    }
+    public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> { visit(Eval(si: si, wo: wo)) }
 
-    /// Samples an outgoing direction with one uniform number for the lobe and
-    /// two for the direction; nil when no valid direction was sampled.
+    @inlinable
+    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double { visit(PDF(si: si, wo: wo)) }
+
     @inlinable
     public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
-        switch self {
-        case .diffuse(let b): return b.sample(si, u1: u1, u2: u2)
-        case .conductor(let b): return b.sample(si, u1: u1, u2: u2)
-        case .roughConductor(let b): return b.sample(si, u1: u1, u2: u2)
-        case .dielectric(let b): return b.sample(si, u1: u1, u2: u2)
-        case .thinDielectric(let b): return b.sample(si, u1: u1, u2: u2)
-        case .roughDielectric(let b): return b.sample(si, u1: u1, u2: u2)
-        case .plastic(let b): return b.sample(si, u1: u1, u2: u2)
-        case .twoSided(let b): return b.sample(si, u1: u1, u2: u2)
-        case .roughPlastic(let b): return b.sample(si, u1: u1, u2: u2)
-        case .null(let b): return b.sample(si, u1: u1, u2: u2)
-        case .mask(let b): return b.sample(si, u1: u1, u2: u2)
-        case .blend(let b): return b.sample(si, u1: u1, u2: u2)
-        case .normalMap(let b): return b.sample(si, u1: u1, u2: u2)
-        case .bumpMap(let b): return b.sample(si, u1: u1, u2: u2)
-        case .principled(let b): return b.sample(si, u1: u1, u2: u2)
-        case .principledThin(let b): return b.sample(si, u1: u1, u2: u2)
-        }
+        visit(Sample(si: si, u1: u1, u2: u2))
     }
 
-    /// Whether every lobe is a delta (mirror, smooth glass): next-event
-    /// estimation is skipped there.
+    @inlinable public var isDeltaOnly: Bool { visit(Flags(flag: .deltaOnly)) }
+    @inlinable public var needsTangents: Bool { visit(Flags(flag: .tangents)) }
+    @inlinable public var hasTransmission: Bool { visit(Flags(flag: .transmission)) }
+
     @inlinable
-    public var isDeltaOnly: Bool {
-        switch self {
-        case .conductor, .dielectric, .thinDielectric, .null: return true
-        case .diffuse, .roughConductor, .roughDielectric, .plastic, .roughPlastic: return false
-        case .twoSided(let b): return b.front.isDeltaOnly && (b.back?.isDeltaOnly ?? true)
-        case .mask(let b): return b.nested.isDeltaOnly
-        case .blend(let b): return b.first.isDeltaOnly && b.second.isDeltaOnly
-        case .normalMap(let b): return b.nested.isDeltaOnly
-        case .bumpMap(let b): return b.nested.isDeltaOnly
-        case .principled, .principledThin: return false
-        }
-    }
+    public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { visit(Albedo(si: si)) }
 
-    /// Whether the BSDF reads the surface's ∂p/∂u, ∂p/∂v (normal and bump
-    /// maps, anisotropic lobes); hits on other surfaces skip computing them.
     @inlinable
-    public var needsTangents: Bool {
-        switch self {
-        case .normalMap, .bumpMap: return true
-        case .principled(let b): return b.isAnisotropic
-        case .principledThin(let b): return b.isAnisotropic
-        case .roughConductor(let b): return b.isAnisotropic
-        case .twoSided(let b): return b.front.needsTangents || (b.back?.needsTangents ?? false)
-        case .mask(let b): return b.nested.needsTangents
-        case .blend(let b): return b.first.needsTangents || b.second.needsTangents
-        case .diffuse, .conductor, .dielectric, .thinDielectric, .roughDielectric, .plastic, .roughPlastic, .null:
-            return false
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> { visit(LiftedBSDF<T, U>(lifter: lifter, prefix: prefix)) }
+
+    public func parameters(prefix: String) -> [ParameterInfo] { visit(Parameters(prefix: prefix)) }
+
+    // The visitors behind the methods above.
+
+    @usableFromInline struct Eval: BSDFVisitor {
+        @usableFromInline let si: SurfaceInteraction<T>, wo: Vector3<T>
+        @inlinable init(si: SurfaceInteraction<T>, wo: Vector3<T>) { self.si = si; self.wo = wo }
+        @inlinable func callAsFunction<B: BSDFModel>(_ b: B) -> RGB<T> where B.T == T { b.eval(si, wo: wo) }
+    }
+
+    @usableFromInline struct PDF: BSDFVisitor {
+        @usableFromInline let si: SurfaceInteraction<T>, wo: Vector3<T>
+        @inlinable init(si: SurfaceInteraction<T>, wo: Vector3<T>) { self.si = si; self.wo = wo }
+        @inlinable func callAsFunction<B: BSDFModel>(_ b: B) -> Double where B.T == T { b.pdf(si, wo: wo) }
+    }
+
+    @usableFromInline struct Sample: BSDFVisitor {
+        @usableFromInline let si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)
+        @inlinable init(si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) { self.si = si; self.u1 = u1; self.u2 = u2 }
+        @inlinable func callAsFunction<B: BSDFModel>(_ b: B) -> BSDFSample<T>? where B.T == T { b.sample(si, u1: u1, u2: u2) }
+    }
+
+    @usableFromInline enum Flag { case deltaOnly, tangents, transmission }
+
+    @usableFromInline struct Flags: BSDFVisitor {
+        @usableFromInline let flag: Flag
+        @inlinable init(flag: Flag) { self.flag = flag }
+        @inlinable func callAsFunction<B: BSDFModel>(_ b: B) -> Bool where B.T == T {
+            switch flag {
+            case .deltaOnly: b.isDeltaOnly
+            case .tangents: b.needsTangents
+            case .transmission: b.hasTransmission
+            }
         }
     }
 
-    /// Whether some lobe transmits light to the other side of the surface.
-    @inlinable
-    public var hasTransmission: Bool {
-        switch self {
-        case .dielectric, .thinDielectric, .roughDielectric, .null, .mask: return true
-        case .diffuse, .conductor, .roughConductor, .plastic, .roughPlastic: return false
-        case .twoSided(let b): return b.front.hasTransmission || (b.back?.hasTransmission ?? false)
-        case .blend(let b): return b.first.hasTransmission || b.second.hasTransmission
-        case .normalMap(let b): return b.nested.hasTransmission
-        case .bumpMap(let b): return b.nested.hasTransmission
-        case .principled(let b): return b.hasSpecTrans
-        case .principledThin(let b): return b.hasSpecTrans || b.hasDiffTrans
-        }
+    @usableFromInline struct Albedo: BSDFVisitor {
+        @usableFromInline let si: SurfaceInteraction<T>
+        @inlinable init(si: SurfaceInteraction<T>) { self.si = si }
+        @inlinable func callAsFunction<B: BSDFModel>(_ b: B) -> RGB<T> where B.T == T { b.albedo(si) }
     }
 
-    /// The diffuse colour the `aov` integrator's `albedo` reports, as
-    /// Mitsuba's `eval_diffuse_reflectance`: the (diffuse) reflectance for
-    /// diffuse, plastic and roughplastic, zero for smooth conductors and dielectrics,
-    /// π · eval(wi, +Z) for the rough ones.
-    @inlinable
-    public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> {
-        switch self {
-        case .diffuse(let b): return b.reflectance.eval(si)
-        case .plastic(let b): return b.diffuseReflectance.eval(si)
-        case .conductor, .dielectric, .thinDielectric, .null: return .zero
-        case .roughPlastic(let b): return b.diffuseReflectance.eval(si)
-        case .mask(let b): return b.nested.albedo(si)
-        case .normalMap(let b): return b.nested.albedo(si)
-        case .bumpMap(let b): return b.nested.albedo(si)
-        case .principled(let b): return b.baseColor.eval(si)
-        case .principledThin(let b): return b.baseColor.eval(si)
-        case .blend(let b):
-            let w = b.w(si)
-            return b.first.albedo(si) * (1 - w) + b.second.albedo(si) * w
-        case .roughConductor(let b): return b.eval(si, wo: Vector3(0, 0, 1)) * T.pi
-        case .roughDielectric(let b): return b.eval(si, wo: Vector3(0, 0, 1)) * T.pi
-        case .twoSided(let b):
-            // Branch on the primal value: which side wi is on.
-            if si.wi.z.primal >= 0 { return b.front.albedo(si) }
-            return (b.back ?? b.front).albedo(TwoSided.flipped(si))
-        }
+    @usableFromInline struct Parameters: BSDFVisitor {
+        @usableFromInline let prefix: String
+        @inlinable init(prefix: String) { self.prefix = prefix }
+        @inlinable func callAsFunction<B: BSDFModel>(_ b: B) -> [ParameterInfo] where B.T == T { b.parameters(prefix: prefix) }
     }
+}
 
-    /// The same BSDF over `U`, every parameter passed through `lifter` under
-    /// its `mi.traverse` key after `prefix` (the BSDF's id and a dot:
-    /// `"red."` gives `red.reflectance.value`).
-    @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
-        switch self {
-        case .diffuse(let b): return .diffuse(b.lifted(lifter, prefix: prefix))
-        case .conductor(let b): return .conductor(b.lifted(lifter, prefix: prefix))
-        case .roughConductor(let b): return .roughConductor(b.lifted(lifter, prefix: prefix))
-        case .dielectric(let b): return .dielectric(b.lifted(lifter, prefix: prefix))
-        case .thinDielectric(let b): return .thinDielectric(b.lifted(lifter, prefix: prefix))
-        case .roughDielectric(let b): return .roughDielectric(b.lifted(lifter, prefix: prefix))
-        case .plastic(let b): return .plastic(b.lifted(lifter, prefix: prefix))
-        case .twoSided(let b): return .twoSided(b.lifted(lifter, prefix: prefix))
-        case .roughPlastic(let b): return .roughPlastic(b.lifted(lifter, prefix: prefix))
-        case .null(let b): return .null(b.lifted(lifter, prefix: prefix))
-        case .mask(let b): return .mask(b.lifted(lifter, prefix: prefix))
-        case .blend(let b): return .blend(b.lifted(lifter, prefix: prefix))
-        case .normalMap(let b): return .normalMap(b.lifted(lifter, prefix: prefix))
-        case .bumpMap(let b): return .bumpMap(b.lifted(lifter, prefix: prefix))
-        case .principled(let b): return .principled(b.lifted(lifter, prefix: prefix))
-        case .principledThin(let b): return .principledThin(b.lifted(lifter, prefix: prefix))
-        }
-    }
+extension BSDFModel {
+    // The common case; BSDFs with delta lobes, tangent frames or transmission say so.
+    @inlinable public var isDeltaOnly: Bool { false }
+    @inlinable public var needsTangents: Bool { false }
+    @inlinable public var hasTransmission: Bool { false }
+}
 
-    /// The differentiable parameters with their current values, keys as in `lifted`.
-    public func parameters(prefix: String) -> [ParameterInfo] {
-        switch self {
-        case .diffuse(let b): return b.parameters(prefix: prefix)
-        case .conductor(let b): return b.parameters(prefix: prefix)
-        case .roughConductor(let b): return b.parameters(prefix: prefix)
-        case .dielectric(let b): return b.parameters(prefix: prefix)
-        case .thinDielectric(let b): return b.parameters(prefix: prefix)
-        case .roughDielectric(let b): return b.parameters(prefix: prefix)
-        case .plastic(let b): return b.parameters(prefix: prefix)
-        case .twoSided(let b): return b.parameters(prefix: prefix)
-        case .roughPlastic(let b): return b.parameters(prefix: prefix)
-        case .null(let b): return b.parameters(prefix: prefix)
-        case .mask(let b): return b.parameters(prefix: prefix)
-        case .blend(let b): return b.parameters(prefix: prefix)
-        case .normalMap(let b): return b.parameters(prefix: prefix)
-        case .bumpMap(let b): return b.parameters(prefix: prefix)
-        case .principled(let b): return b.parameters(prefix: prefix)
-        case .principledThin(let b): return b.parameters(prefix: prefix)
-        }
-    }
+/// The visitor behind `BSDF.lifted` (outside `BSDF`: a visitor nested there
+/// with a second generic parameter does not satisfy `BSDFVisitor.T`).
+@usableFromInline struct LiftedBSDF<T: Real, U: Real>: BSDFVisitor {
+    @usableFromInline let lifter: Lifter<U>, prefix: String
+    @inlinable init(lifter: Lifter<U>, prefix: String) { self.lifter = lifter; self.prefix = prefix }
+    @inlinable func callAsFunction<B: BSDFModel>(_ b: B) -> BSDF<U> where B.T == T { b.lifted(lifter, prefix: prefix) }
 }

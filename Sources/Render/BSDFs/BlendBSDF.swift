@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// A blend of two BSDFs, as Mitsuba 3's `blendbsdf`:
 /// f = (1 − w) f₀ + w f₁, w the `weight` texture clamped to [0, 1]. Sampling
@@ -20,7 +21,7 @@ import Geometry
 ///
 /// The weight is one number: a grey value, or the luminance of a colour.
 /// Parameters: `weight.value` (or the texture's), the BSDFs' under `bsdf_0.` and `bsdf_1.`.
-public struct BlendBSDF<T: Real> {
+public struct BlendBSDF<T: Real>: BSDFModel {
     public var weight: Texture<T>
     public var first: BSDF<T>
     public var second: BSDF<T>
@@ -66,15 +67,35 @@ public struct BlendBSDF<T: Real> {
         return s
     }
 
+    @inlinable public var isDeltaOnly: Bool { first.isDeltaOnly && second.isDeltaOnly }
+    @inlinable public var needsTangents: Bool { first.needsTangents || second.needsTangents }
+    @inlinable public var hasTransmission: Bool { first.hasTransmission || second.hasTransmission }
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BlendBSDF<U> {
-        BlendBSDF<U>(weight: weight.lifted(lifter, prefix: prefix + "weight."),
+    public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> {
+        let w = w(si)
+        return first.albedo(si) * (1 - w) + second.albedo(si) * w
+    }
+
+    @inlinable
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .blend(BlendBSDF<U>(weight: weight.lifted(lifter, prefix: prefix + "weight."),
                      first: first.lifted(lifter, prefix: prefix + "bsdf_0."),
-                     second: second.lifted(lifter, prefix: prefix + "bsdf_1."))
+                     second: second.lifted(lifter, prefix: prefix + "bsdf_1.")))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
         weight.parameters(prefix: prefix + "weight.") + first.parameters(prefix: prefix + "bsdf_0.")
             + second.parameters(prefix: prefix + "bsdf_1.")
+    }
+}
+
+extension BlendBSDF where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        let nested = object.children(.bsdf)
+        guard nested.count == 2 else {
+            throw SceneFileError("blendbsdf: expected two nested bsdfs, found \(nested.count)", at: object.location)
+        }
+        self.init(weight: try Texture.property("weight", of: object), first: try BSDF(nested[0]), second: try BSDF(nested[1]))
     }
 }

@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// A bump map over a nested BSDF, as Mitsuba 3's `bumpmap`: the height
 /// texture h (read as one number) displaces the surface along its shading
@@ -25,7 +26,7 @@ import Geometry
 /// The texture may have any name. Parameters: the texture's under
 /// `nested_texture.`, the nested BSDF's under `nested_bsdf.`; `scale` is not
 /// differentiable (as in Mitsuba).
-public struct BumpMap<T: Real> {
+public struct BumpMap<T: Real>: BSDFModel {
     public var height: Texture<T>
     public var scale: Double
     public var nested: BSDF<T>
@@ -64,14 +65,34 @@ public struct BumpMap<T: Real> {
         frame(si).sample(nested, u1: u1, u2: u2)
     }
 
+    @inlinable public var isDeltaOnly: Bool { nested.isDeltaOnly }
+    @inlinable public var needsTangents: Bool { true }
+    @inlinable public var hasTransmission: Bool { nested.hasTransmission }
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { nested.albedo(si) }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BumpMap<U> {
-        BumpMap<U>(height: height.lifted(lifter, prefix: prefix + "nested_texture."), scale: scale,
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .bumpMap(BumpMap<U>(height: height.lifted(lifter, prefix: prefix + "nested_texture."), scale: scale,
                    nested: nested.lifted(lifter, prefix: prefix + "nested_bsdf."),
-                   flipInvalidNormals: flipInvalidNormals, shadowing: shadowing)
+                   flipInvalidNormals: flipInvalidNormals, shadowing: shadowing))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
         height.parameters(prefix: prefix + "nested_texture.") + nested.parameters(prefix: prefix + "nested_bsdf.")
+    }
+}
+
+extension BumpMap where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        let textures = object.children(.texture)
+        guard textures.count == 1 else {
+            throw SceneFileError("bumpmap: expected one nested texture (the height field), found \(textures.count)", at: object.location)
+        }
+        let scale = try object.defaulted("scale", object.float)
+        guard scale.isFinite else { throw SceneFileError("bumpmap: scale must be finite, got \(scale)", at: object.location(of: "scale")) }
+        self.init(height: try Texture(textures[0]), scale: scale, nested: try BSDF.nestedBSDF(object),
+                  flipInvalidNormals: try object.defaulted("flip_invalid_normals", object.boolean),
+                  shadowing: try object.defaulted("use_shadowing_function", object.boolean))
     }
 }

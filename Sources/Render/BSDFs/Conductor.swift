@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// A smooth conductor: a mirror whose reflectance is the complex Fresnel
 /// term of index `eta + i k`, times `specular_reflectance`. With neither
@@ -15,7 +16,7 @@ import Geometry
 /// ```
 ///
 /// Parameters (`mi.traverse` keys): `eta.value`, `k.value`, `specular_reflectance.value`.
-public struct Conductor<T: Real> {
+public struct Conductor<T: Real>: BSDFModel {
     public var eta: RGB<T>
     public var k: RGB<T>
     public var specularReflectance: Texture<T>
@@ -41,15 +42,27 @@ public struct Conductor<T: Real> {
         return BSDFSample(wo: Fresnel.reflect(si.wi), pdf: 1, weight: f, isDelta: true)
     }
 
+    @inlinable public var isDeltaOnly: Bool { true }
+    /// Zero: no diffuse lobe.
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { .zero }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> Conductor<U> {
-        Conductor<U>(eta: lifter.rgb(prefix + "eta.value", eta.primal), k: lifter.rgb(prefix + "k.value", k.primal),
-                     specularReflectance: specularReflectance.lifted(lifter, prefix: prefix + "specular_reflectance."))
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .conductor(Conductor<U>(eta: lifter.rgb(prefix + "eta.value", eta.primal), k: lifter.rgb(prefix + "k.value", k.primal),
+                     specularReflectance: specularReflectance.lifted(lifter, prefix: prefix + "specular_reflectance.")))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
         [ParameterInfo(key: prefix + "eta.value", values: [eta.r.primal, eta.g.primal, eta.b.primal]),
          ParameterInfo(key: prefix + "k.value", values: [k.r.primal, k.g.primal, k.b.primal])]
             + specularReflectance.parameters(prefix: prefix + "specular_reflectance.")
+    }
+}
+
+extension Conductor where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        let (eta, k) = try BSDF.conductorIndex(object)
+        self.init(eta: eta, k: k, specularReflectance: try Texture.property("specular_reflectance", of: object))
     }
 }

@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// A smooth dielectric interface (glass, water): reflection or refraction
 /// chosen with the Fresnel reflectance as probability. Refracted radiance
@@ -15,7 +16,7 @@ import Geometry
 ///
 /// Parameters: `eta` (int_ior / ext_ior), and `specular_reflectance.value`,
 /// `specular_transmittance.value` when the scene gives them (as `mi.traverse`).
-public struct Dielectric<T: Real> {
+public struct Dielectric<T: Real>: BSDFModel {
     /// Relative index of refraction, interior over exterior.
     public var eta: T
     public var specularReflectance: Texture<T>?
@@ -53,16 +54,30 @@ public struct Dielectric<T: Real> {
                           eta: etaIT.primal, isDelta: true)
     }
 
+    @inlinable public var isDeltaOnly: Bool { true }
+    @inlinable public var hasTransmission: Bool { true }
+    /// Zero: no diffuse lobe.
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { .zero }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> Dielectric<U> {
-        Dielectric<U>(eta: lifter.scalar(prefix + "eta", eta.primal),
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .dielectric(Dielectric<U>(eta: lifter.scalar(prefix + "eta", eta.primal),
                       specularReflectance: specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."),
-                      specularTransmittance: specularTransmittance?.lifted(lifter, prefix: prefix + "specular_transmittance."))
+                      specularTransmittance: specularTransmittance?.lifted(lifter, prefix: prefix + "specular_transmittance.")))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
         [ParameterInfo(key: prefix + "eta", values: [eta.primal])]
             + (specularReflectance?.parameters(prefix: prefix + "specular_reflectance.") ?? [])
             + (specularTransmittance?.parameters(prefix: prefix + "specular_transmittance.") ?? [])
+    }
+}
+
+extension Dielectric where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        self.init(eta: try BSDF.relativeIOR(object),
+                  specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
+                  specularTransmittance: try Texture.optionalProperty("specular_transmittance", of: object))
     }
 }

@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// The Lambertian BSDF.
 ///
@@ -9,7 +10,7 @@ import Geometry
 /// ```
 ///
 /// Parameters: `reflectance.value` (or the texture's, e.g. `reflectance.data`).
-public struct Diffuse<T: Real> {
+public struct Diffuse<T: Real>: BSDFModel {
     public var reflectance: Texture<T>
 
     @inlinable public init(reflectance: Texture<T>) { self.reflectance = reflectance }
@@ -52,12 +53,21 @@ public struct Diffuse<T: Real> {
         return BSDFSample(wo: Vector3(d), pdf: d.z / Double.pi, weight: c, isDelta: false)
     }
 
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { reflectance.eval(si) }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> Diffuse<U> {
-        Diffuse<U>(reflectance: reflectance.lifted(lifter, prefix: prefix + "reflectance."))
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .diffuse(Diffuse<U>(reflectance: reflectance.lifted(lifter, prefix: prefix + "reflectance.")))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
         reflectance.parameters(prefix: prefix + "reflectance.")
+    }
+}
+
+extension Diffuse where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        self.init(reflectance: try Texture.property("reflectance", of: object))
     }
 }

@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// An opacity mask over a nested BSDF, as Mitsuba 3's `mask`: with
 /// probability α (the `opacity` texture, clamped to [0, 1]) the nested BSDF
@@ -20,7 +21,7 @@ import Geometry
 /// agree exactly.
 ///
 /// Parameters: `opacity.value` (or the texture's), and the nested BSDF's under `nested_bsdf.`.
-public struct Mask<T: Real> {
+public struct Mask<T: Real>: BSDFModel {
     public var opacity: Texture<T>
     public var nested: BSDF<T>
 
@@ -55,13 +56,25 @@ public struct Mask<T: Real> {
         return BSDFSample(wo: -si.wi, pdf: 1 - ap, weight: RGB(repeating: (1 - a) / T(1 - ap)), isDelta: true)
     }
 
+    @inlinable public var isDeltaOnly: Bool { nested.isDeltaOnly }
+    @inlinable public var needsTangents: Bool { nested.needsTangents }
+    @inlinable public var hasTransmission: Bool { true }
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { nested.albedo(si) }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> Mask<U> {
-        Mask<U>(opacity: opacity.lifted(lifter, prefix: prefix + "opacity."),
-                nested: nested.lifted(lifter, prefix: prefix + "nested_bsdf."))
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .mask(Mask<U>(opacity: opacity.lifted(lifter, prefix: prefix + "opacity."),
+                nested: nested.lifted(lifter, prefix: prefix + "nested_bsdf.")))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
         opacity.parameters(prefix: prefix + "opacity.") + nested.parameters(prefix: prefix + "nested_bsdf.")
+    }
+}
+
+extension Mask where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        self.init(opacity: try Texture.property("opacity", of: object), nested: try BSDF.nestedBSDF(object))
     }
 }

@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// A normal map over a nested BSDF, as Mitsuba 3's `normalmap`: the texture's
 /// colour c gives the shading normal n = normalize(2c − 1) in the tangent
@@ -18,7 +19,7 @@ import Geometry
 /// ```
 ///
 /// The texture must have three channels. Parameters: `normalmap.data` (or the texture's), the nested BSDF's under `nested_bsdf.`.
-public struct NormalMap<T: Real> {
+public struct NormalMap<T: Real>: BSDFModel {
     public var normalmap: Texture<T>
     public var nested: BSDF<T>
     /// Mitsuba's `flip_invalid_normals` and `use_shadowing_function` (both true by default).
@@ -49,11 +50,16 @@ public struct NormalMap<T: Real> {
         frame(si).sample(nested, u1: u1, u2: u2)
     }
 
+    @inlinable public var isDeltaOnly: Bool { nested.isDeltaOnly }
+    @inlinable public var needsTangents: Bool { true }
+    @inlinable public var hasTransmission: Bool { nested.hasTransmission }
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { nested.albedo(si) }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> NormalMap<U> {
-        NormalMap<U>(normalmap: normalmap.lifted(lifter, prefix: prefix + "normalmap."),
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .normalMap(NormalMap<U>(normalmap: normalmap.lifted(lifter, prefix: prefix + "normalmap."),
                      nested: nested.lifted(lifter, prefix: prefix + "nested_bsdf."),
-                     flipInvalidNormals: flipInvalidNormals, shadowing: shadowing)
+                     flipInvalidNormals: flipInvalidNormals, shadowing: shadowing))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
@@ -163,5 +169,14 @@ public struct PerturbedFrame<T: Real> {
         if shadowing { s.weight = s.weight * shadowingTerm(woM) }
         s.wo = original.toLocal(tangent.toWorld(woM))
         return s
+    }
+}
+
+extension NormalMap where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        self.init(normalmap: try BSDF.normalMapTexture(object), nested: try BSDF.nestedBSDF(object),
+                  flipInvalidNormals: try object.defaulted("flip_invalid_normals", object.boolean),
+                  shadowing: try object.defaulted("use_shadowing_function", object.boolean))
     }
 }

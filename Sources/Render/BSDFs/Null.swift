@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// The null BSDF: the surface lets every path through unchanged, as Mitsuba
 /// 3's `null` (a shape that only carries an emitter, or marks a boundary).
@@ -11,7 +12,7 @@ import Geometry
 /// ```
 ///
 /// Parameters: none.
-public struct NullBSDF<T: Real> {
+public struct NullBSDF<T: Real>: BSDFModel {
     @inlinable public init() {}
 
     @inlinable
@@ -25,8 +26,20 @@ public struct NullBSDF<T: Real> {
         BSDFSample(wo: -si.wi, pdf: 1, weight: .one, isDelta: true)
     }
 
+    @inlinable public var isDeltaOnly: Bool { true }
+    @inlinable public var hasTransmission: Bool { true }
+    /// Zero: no diffuse lobe.
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { .zero }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> NullBSDF<U> { NullBSDF<U>() }
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> { .null(NullBSDF<U>()) }
 
     public func parameters(prefix: String) -> [ParameterInfo] { [] }
+}
+
+extension NullBSDF where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        self.init()
+    }
 }

@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// Smooth plastic: a Fresnel-weighted specular coating over a diffuse base,
 /// with the base's internal reflections (Mitsuba 3's `plastic`, `nonlinear`
@@ -18,7 +19,7 @@ import Geometry
 ///
 /// Parameters: `eta`, `diffuse_reflectance.value`, and
 /// `specular_reflectance.value` when the scene gives one.
-public struct Plastic<T: Real> {
+public struct Plastic<T: Real>: BSDFModel {
     public var diffuseReflectance: Texture<T>
     public var specularReflectance: Texture<T>?
     /// Relative index of refraction, interior over exterior.
@@ -88,16 +89,27 @@ public struct Plastic<T: Real> {
         return BSDFSample(wo: wo, pdf: p, weight: eval(si, wo: wo) / T(p), isDelta: false)
     }
 
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { diffuseReflectance.eval(si) }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> Plastic<U> {
-        Plastic<U>(diffuseReflectance: diffuseReflectance.lifted(lifter, prefix: prefix + "diffuse_reflectance."),
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .plastic(Plastic<U>(diffuseReflectance: diffuseReflectance.lifted(lifter, prefix: prefix + "diffuse_reflectance."),
                    specularReflectance: specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."),
-                   eta: lifter.scalar(prefix + "eta", eta.primal), nonlinear: nonlinear)
+                   eta: lifter.scalar(prefix + "eta", eta.primal), nonlinear: nonlinear))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
         [ParameterInfo(key: prefix + "eta", values: [eta.primal])]
             + diffuseReflectance.parameters(prefix: prefix + "diffuse_reflectance.")
             + (specularReflectance?.parameters(prefix: prefix + "specular_reflectance.") ?? [])
+    }
+}
+
+extension Plastic where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        self.init(diffuseReflectance: try Texture.property("diffuse_reflectance", of: object),
+                  specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
+                  eta: try BSDF.relativeIOR(object), nonlinear: try object.defaulted("nonlinear", object.boolean))
     }
 }

@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,7 +44,7 @@ import Glibc
 /// Mitsuba evaluates the sheen only where the diffuse lobe is active in its
 /// scalar variants, wherever sheen is active in its vectorised ones; here
 /// wherever sheen is active (the vectorised behaviour).
-public struct Principled<T: Real> {
+public struct Principled<T: Real>: BSDFModel {
     public var baseColor: Texture<T>
     public var roughness: Texture<T>
     public var anisotropic: Texture<T>
@@ -400,19 +401,23 @@ extension Principled where T == Double {
 }
 
 extension Principled {
+    @inlinable public var needsTangents: Bool { isAnisotropic }
+    @inlinable public var hasTransmission: Bool { hasSpecTrans }
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { baseColor.eval(si) }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> Principled<U> {
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
         func t(_ texture: Texture<T>, _ name: String) -> Texture<U> { texture.lifted(lifter, prefix: prefix + name + ".") }
         let etaU: U? = specular == nil ? lifter.scalar(prefix + "eta", eta.primal) : nil
         let specularU: U? = specular.map { lifter.scalar(prefix + "specular", $0.primal) }
-        return Principled<U>(baseColor: t(baseColor, "base_color"), roughness: t(roughness, "roughness"),
+        return .principled(Principled<U>(baseColor: t(baseColor, "base_color"), roughness: t(roughness, "roughness"),
                              anisotropic: t(anisotropic, "anisotropic"), metallic: t(metallic, "metallic"),
                              specTrans: t(specTrans, "spec_trans"), specTint: t(specTint, "spec_tint"),
                              sheen: t(sheen, "sheen"), sheenTint: t(sheenTint, "sheen_tint"),
                              clearcoat: t(clearcoat, "clearcoat"), clearcoatGloss: t(clearcoatGloss, "clearcoat_gloss"),
                              flatness: t(flatness, "flatness"), eta: etaU, specular: specularU, hasSpecTrans: hasSpecTrans,
                              specularSamplingRate: specularSamplingRate, clearcoatSamplingRate: clearcoatSamplingRate,
-                             diffuseSamplingRate: diffuseSamplingRate)
+                             diffuseSamplingRate: diffuseSamplingRate))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
@@ -447,5 +452,33 @@ extension SurfaceInteraction {
         s.shading = frame
         s.wi = frame.toLocal(toWorld(wi))
         return (s, frame.toLocal(toWorld(wo)))
+    }
+}
+
+extension Principled where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        func weight(_ name: String) throws -> Texture<Double> { try Texture.property(name, of: object) }
+        if object.has("eta") && object.has("specular") {
+            throw SceneFileError("principled: give either 'eta' or 'specular', not both", at: object.location(of: "specular"))
+        }
+        let eta = object.float("eta"), specular = object.float("specular")
+        if let eta, !(eta > 0 && eta.isFinite) {
+            throw SceneFileError("principled: eta must be positive, got \(eta)", at: object.location(of: "eta"))
+        }
+        if let specular, !(specular >= 0 && specular < 12.5) {
+            throw SceneFileError("principled: specular must be in [0, 12.5), got \(specular)", at: object.location(of: "specular"))
+        }
+        // Mitsuba's flags: a lobe is on when its property is given and is not the number 0.
+        func given(_ name: String) -> Bool { object.texture(name) != nil || (object.has(name) && object.rgb(name) != Vec3.zero) }
+        self.init(baseColor: try weight("base_color"), roughness: try weight("roughness"),
+                  anisotropic: try weight("anisotropic"), metallic: try weight("metallic"),
+                  specTrans: try weight("spec_trans"), specTint: try weight("spec_tint"),
+                  sheen: try weight("sheen"), sheenTint: try weight("sheen_tint"),
+                  clearcoat: try weight("clearcoat"), clearcoatGloss: try weight("clearcoat_gloss"),
+                  flatness: try weight("flatness"), eta: eta, specular: specular, hasSpecTrans: given("spec_trans"),
+                  specularSamplingRate: try object.defaulted("main_specular_sampling_rate", object.float),
+                  clearcoatSamplingRate: try object.defaulted("clearcoat_sampling_rate", object.float),
+                  diffuseSamplingRate: try object.defaulted("diffuse_reflectance_sampling_rate", object.float))
     }
 }

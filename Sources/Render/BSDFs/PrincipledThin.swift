@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// The thin-surface variant of Disney's principled BSDF (Burley 2015), as
 /// Mitsuba 3's `principledthin`: a two-sided sheet with no interior (wi is
@@ -26,7 +27,7 @@ import Geometry
 /// `mi.traverse`): `base_color.value`, `roughness.value`, `anisotropic.value`,
 /// `spec_trans.value`, `diff_trans.value`, `spec_tint.value`, `sheen.value`,
 /// `sheen_tint.value`, `flatness.value`, `eta.value` (or their textures' keys).
-public struct PrincipledThin<T: Real> {
+public struct PrincipledThin<T: Real>: BSDFModel {
     public var baseColor: Texture<T>
     public var roughness: Texture<T>
     public var anisotropic: Texture<T>
@@ -223,17 +224,21 @@ public struct PrincipledThin<T: Real> {
         return BSDFSample(wo: woT, pdf: p, weight: evalAligned(si, wo: woT) / T(p), isDelta: false)
     }
 
+    @inlinable public var needsTangents: Bool { isAnisotropic }
+    @inlinable public var hasTransmission: Bool { hasSpecTrans || hasDiffTrans }
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { baseColor.eval(si) }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> PrincipledThin<U> {
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
         func t(_ texture: Texture<T>, _ name: String) -> Texture<U> { texture.lifted(lifter, prefix: prefix + name + ".") }
-        return PrincipledThin<U>(baseColor: t(baseColor, "base_color"), roughness: t(roughness, "roughness"),
+        return .principledThin(PrincipledThin<U>(baseColor: t(baseColor, "base_color"), roughness: t(roughness, "roughness"),
                                  anisotropic: t(anisotropic, "anisotropic"), specTrans: t(specTrans, "spec_trans"),
                                  diffTrans: t(diffTrans, "diff_trans"), specTint: t(specTint, "spec_tint"), sheen: t(sheen, "sheen"),
                                  sheenTint: t(sheenTint, "sheen_tint"), flatness: t(flatness, "flatness"), eta: t(eta, "eta"),
                                  specularReflectionSamplingRate: specularReflectionSamplingRate,
                                  specularTransmissionSamplingRate: specularTransmissionSamplingRate,
                                  diffuseReflectionSamplingRate: diffuseReflectionSamplingRate,
-                                 diffuseTransmissionSamplingRate: diffuseTransmissionSamplingRate)
+                                 diffuseTransmissionSamplingRate: diffuseTransmissionSamplingRate))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
@@ -241,5 +246,21 @@ public struct PrincipledThin<T: Real> {
             (eta, "eta"), (roughness, "roughness"), (diffTrans, "diff_trans"), (baseColor, "base_color"), (anisotropic, "anisotropic"),
             (specTint, "spec_tint"), (sheen, "sheen"), (sheenTint, "sheen_tint"), (specTrans, "spec_trans"), (flatness, "flatness")]
         return textures.flatMap { $0.0.parameters(prefix: prefix + $0.1 + ".") }
+    }
+}
+
+extension PrincipledThin where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        func weight(_ name: String) throws -> Texture<Double> { try Texture.property(name, of: object) }
+        func rate(_ name: String) throws -> Double { try object.defaulted(name, object.float) }
+        self.init(baseColor: try weight("base_color"), roughness: try weight("roughness"),
+                  anisotropic: try weight("anisotropic"), specTrans: try weight("spec_trans"), diffTrans: try weight("diff_trans"),
+                  specTint: try weight("spec_tint"), sheen: try weight("sheen"), sheenTint: try weight("sheen_tint"),
+                  flatness: try weight("flatness"), eta: try weight("eta"),
+                  specularReflectionSamplingRate: try rate("specular_reflectance_sampling_rate"),
+                  specularTransmissionSamplingRate: try rate("specular_transmittance_sampling_rate"),
+                  diffuseReflectionSamplingRate: try rate("diffuse_reflectance_sampling_rate"),
+                  diffuseTransmissionSamplingRate: try rate("diffuse_transmittance_sampling_rate"))
     }
 }

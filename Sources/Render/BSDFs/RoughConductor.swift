@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// A rough conductor: the Cook–Torrance microfacet BRDF of Walter et al.
 /// (2007) with Mitsuba 3's conventions, f = F(wi·m) D(m) G(wi, wo) / (4 cos θi cos θo),
@@ -22,7 +23,7 @@ import Geometry
 /// Parameters: `alpha.value` (or `alpha_u.value`, `alpha_v.value` when
 /// anisotropic), `eta.value`, `k.value`, and `specular_reflectance.value`
 /// when the scene gives one (as `mi.traverse`).
-public struct RoughConductor<T: Real> {
+public struct RoughConductor<T: Real>: BSDFModel {
     public var distribution: Microfacet<T>
     public var eta: RGB<T>
     public var k: RGB<T>
@@ -100,12 +101,16 @@ public struct RoughConductor<T: Real> {
         return BSDFSample(wo: woT, pdf: p, weight: evalAligned(si, wo: woT) / T(p), isDelta: false)
     }
 
+    @inlinable public var needsTangents: Bool { isAnisotropic }
+    /// π · eval(wi, +Z), as Mitsuba's `eval_diffuse_reflectance` for rough lobes.
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { eval(si, wo: Vector3(0, 0, 1)) * T.pi }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> RoughConductor<U> {
-        RoughConductor<U>(distribution: distribution.lifted(lifter, prefix: prefix, anisotropic: isAnisotropic),
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .roughConductor(RoughConductor<U>(distribution: distribution.lifted(lifter, prefix: prefix, anisotropic: isAnisotropic),
                           eta: lifter.rgb(prefix + "eta.value", eta.primal), k: lifter.rgb(prefix + "k.value", k.primal),
                           specularReflectance: specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."),
-                          isAnisotropic: isAnisotropic)
+                          isAnisotropic: isAnisotropic))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
@@ -134,5 +139,16 @@ extension Microfacet {
         if alphaU.primal == alphaV.primal && !anisotropic { return [ParameterInfo(key: prefix + "alpha.value", values: [alphaU.primal])] }
         return [ParameterInfo(key: prefix + "alpha_u.value", values: [alphaU.primal]),
                 ParameterInfo(key: prefix + "alpha_v.value", values: [alphaV.primal])]
+    }
+}
+
+extension RoughConductor where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        let (eta, k) = try BSDF.conductorIndex(object)
+        let anisotropic = object.has("alpha_u") || object.has("alpha_v")
+        self.init(distribution: try BSDF.microfacet(object, anisotropic: anisotropic), eta: eta, k: k,
+                  specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
+                  isAnisotropic: anisotropic)
     }
 }

@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// A rough dielectric interface: the microfacet BSDF of Walter et al.,
 /// "Microfacet Models for Refraction through Rough Surfaces" (EGSR 2007),
@@ -18,7 +19,7 @@ import Geometry
 ///
 /// Parameters: `eta`, `alpha.value`, and `specular_reflectance.value`,
 /// `specular_transmittance.value` when the scene gives them.
-public struct RoughDielectric<T: Real> {
+public struct RoughDielectric<T: Real>: BSDFModel {
     public var distribution: Microfacet<T>
     /// Relative index of refraction, interior over exterior.
     public var eta: T
@@ -115,12 +116,16 @@ public struct RoughDielectric<T: Real> {
         return BSDFSample(wo: woT, pdf: p, weight: eval(si, wo: woT) / T(p), eta: reflect ? 1 : etaIT, isDelta: false)
     }
 
+    @inlinable public var hasTransmission: Bool { true }
+    /// π · eval(wi, +Z), as Mitsuba's `eval_diffuse_reflectance` for rough lobes.
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { eval(si, wo: Vector3(0, 0, 1)) * T.pi }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> RoughDielectric<U> {
-        RoughDielectric<U>(distribution: distribution.lifted(lifter, prefix: prefix),
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .roughDielectric(RoughDielectric<U>(distribution: distribution.lifted(lifter, prefix: prefix),
                            eta: lifter.scalar(prefix + "eta", eta.primal),
                            specularReflectance: specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."),
-                           specularTransmittance: specularTransmittance?.lifted(lifter, prefix: prefix + "specular_transmittance."))
+                           specularTransmittance: specularTransmittance?.lifted(lifter, prefix: prefix + "specular_transmittance.")))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
@@ -128,5 +133,14 @@ public struct RoughDielectric<T: Real> {
             + distribution.parameters(prefix: prefix)
             + (specularReflectance?.parameters(prefix: prefix + "specular_reflectance.") ?? [])
             + (specularTransmittance?.parameters(prefix: prefix + "specular_transmittance.") ?? [])
+    }
+}
+
+extension RoughDielectric where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        self.init(distribution: try BSDF.microfacet(object), eta: try BSDF.relativeIOR(object),
+                  specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
+                  specularTransmittance: try Texture.optionalProperty("specular_transmittance", of: object))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Geometry
+import SceneFile
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,7 +31,7 @@ import Glibc
 /// `eta`, and `specular_reflectance.value` when the scene gives one. The
 /// tables are not differentiated (Mitsuba precomputes them from plain
 /// values too); they are recomputed when `alpha` or `eta` change value.
-public struct RoughPlastic<T: Real> {
+public struct RoughPlastic<T: Real>: BSDFModel {
     public var diffuseReflectance: Texture<T>
     public var specularReflectance: Texture<T>?
     public var distribution: Microfacet<T>
@@ -122,16 +123,18 @@ public struct RoughPlastic<T: Real> {
         return BSDFSample(wo: woT, pdf: p, weight: eval(si, wo: woT) / T(p), isDelta: false)
     }
 
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { diffuseReflectance.eval(si) }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> RoughPlastic<U> {
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
         let p = distribution.primal
         let alpha = lifter.scalar(prefix + "alpha", p.alphaU)
         var tables = tables
         if lifter.differentiates(prefix + "alpha") || lifter.differentiates(prefix + "eta") { tables = tables.withDerivatives() }
-        return RoughPlastic<U>(diffuseReflectance: diffuseReflectance.lifted(lifter, prefix: prefix + "diffuse_reflectance."),
+        return .roughPlastic(RoughPlastic<U>(diffuseReflectance: diffuseReflectance.lifted(lifter, prefix: prefix + "diffuse_reflectance."),
                                specularReflectance: specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."),
                                distribution: Microfacet<U>(type: p.type, alpha: alpha, sampleVisible: p.sampleVisible),
-                               eta: lifter.scalar(prefix + "eta", eta.primal), nonlinear: nonlinear, tables: tables)
+                               eta: lifter.scalar(prefix + "eta", eta.primal), nonlinear: nonlinear, tables: tables))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
@@ -285,5 +288,20 @@ public struct RoughCoatingTables: Sendable {
             weights[i] = 2 / ((1 - x * x) * derivative * derivative)
         }
         return (nodes, weights)
+    }
+}
+
+extension RoughPlastic where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        let distribution = try BSDF.microfacet(object)
+        guard distribution.sampleVisible else {
+            throw SceneFileError("roughplastic: sample_visible false is not supported (its coating tables integrate over the visible normals)",
+                                 at: object.location(of: "sample_visible"))
+        }
+        self.init(diffuseReflectance: try Texture.property("diffuse_reflectance", of: object),
+                  specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
+                  distribution: distribution, eta: try BSDF.relativeIOR(object),
+                  nonlinear: try object.defaulted("nonlinear", object.boolean))
     }
 }

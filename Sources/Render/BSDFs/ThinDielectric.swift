@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// A thin dielectric sheet (a window pane): light is reflected or passes
 /// straight through without bending, the reflectance summing the
@@ -14,7 +15,7 @@ import Geometry
 ///
 /// Parameters: `eta`, and `specular_reflectance.value`,
 /// `specular_transmittance.value` when the scene gives them.
-public struct ThinDielectric<T: Real> {
+public struct ThinDielectric<T: Real>: BSDFModel {
     public var eta: T
     public var specularReflectance: Texture<T>?
     public var specularTransmittance: Texture<T>?
@@ -58,16 +59,30 @@ public struct ThinDielectric<T: Real> {
                           eta: 1, isDelta: true)
     }
 
+    @inlinable public var isDeltaOnly: Bool { true }
+    @inlinable public var hasTransmission: Bool { true }
+    /// Zero: no diffuse lobe.
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { .zero }
+
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> ThinDielectric<U> {
-        ThinDielectric<U>(eta: lifter.scalar(prefix + "eta", eta.primal),
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .thinDielectric(ThinDielectric<U>(eta: lifter.scalar(prefix + "eta", eta.primal),
                           specularReflectance: specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."),
-                          specularTransmittance: specularTransmittance?.lifted(lifter, prefix: prefix + "specular_transmittance."))
+                          specularTransmittance: specularTransmittance?.lifted(lifter, prefix: prefix + "specular_transmittance.")))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
         [ParameterInfo(key: prefix + "eta", values: [eta.primal])]
             + (specularReflectance?.parameters(prefix: prefix + "specular_reflectance.") ?? [])
             + (specularTransmittance?.parameters(prefix: prefix + "specular_transmittance.") ?? [])
+    }
+}
+
+extension ThinDielectric where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        self.init(eta: try BSDF.relativeIOR(object),
+                  specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
+                  specularTransmittance: try Texture.optionalProperty("specular_transmittance", of: object))
     }
 }

@@ -1,4 +1,5 @@
 import Geometry
+import SceneFile
 
 /// Makes a one-sided BSDF two-sided: below the surface, `wi` and `wo` are
 /// mirrored through the tangent plane (z negated) and the back BSDF (the
@@ -11,7 +12,7 @@ import Geometry
 /// ```
 ///
 /// Parameters: the nested BSDF's under `brdf_0.` (the back one's under `brdf_1.`).
-public struct TwoSided<T: Real> {
+public struct TwoSided<T: Real>: BSDFModel {
     public var front: BSDF<T>
     /// nil: the front BSDF on both sides.
     public var back: BSDF<T>?
@@ -55,13 +56,34 @@ public struct TwoSided<T: Real> {
         return nil
     }
 
+    @inlinable public var isDeltaOnly: Bool { front.isDeltaOnly && (back?.isDeltaOnly ?? true) }
+    @inlinable public var needsTangents: Bool { front.needsTangents || (back?.needsTangents ?? false) }
+    @inlinable public var hasTransmission: Bool { front.hasTransmission || (back?.hasTransmission ?? false) }
     @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> TwoSided<U> {
-        TwoSided<U>(front: front.lifted(lifter, prefix: prefix + "brdf_0."),
-                    back: back?.lifted(lifter, prefix: prefix + "brdf_1."))
+    public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> {
+        // Branch on the primal value: which side wi is on.
+        if si.wi.z.primal >= 0 { return front.albedo(si) }
+        return (back ?? front).albedo(TwoSided.flipped(si))
+    }
+
+    @inlinable
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .twoSided(TwoSided<U>(front: front.lifted(lifter, prefix: prefix + "brdf_0."),
+                    back: back?.lifted(lifter, prefix: prefix + "brdf_1.")))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
         front.parameters(prefix: prefix + "brdf_0.") + (back?.parameters(prefix: prefix + "brdf_1.") ?? [])
+    }
+}
+
+extension TwoSided where T == Double {
+    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+    public init(_ object: SceneObject) throws {
+        let nested = object.children(.bsdf)
+        guard nested.count == 1 || nested.count == 2 else {
+            throw SceneFileError("twosided: expected one or two nested bsdfs, found \(nested.count)", at: object.location)
+        }
+        self.init(front: try BSDF(nested[0]), back: nested.count == 2 ? try BSDF(nested[1]) : nil)
     }
 }

@@ -12,8 +12,8 @@ extension Texture where T == Double {
         case "bitmap":
             self = .bitmap(try Bitmap(object))
         case "checkerboard":
-            let c0 = try Texture.constantColor("color0", of: object, default: RGB(repeating: 0.4))
-            let c1 = try Texture.constantColor("color1", of: object, default: RGB(repeating: 0.2))
+            let c0 = try Texture.constantColor("color0", of: object)
+            let c1 = try Texture.constantColor("color1", of: object)
             self = .checkerboard(Checkerboard(color0: c0, color1: c1, toUV: Texture.uvTransform(object)))
         case "rawconstant":
             // Mitsuba's `rawconstant`: a constant used as given (in RGB rendering the same as a colour).
@@ -31,7 +31,7 @@ extension Texture where T == Double {
                 throw SceneFileError("mesh_attribute: 'name' must name a vertex_* or face_* attribute (e.g. vertex_color)",
                                      at: object.location(of: "name"))
             }
-            self = .meshAttribute(MeshAttributeTexture(name: name, scale: object.float("scale") ?? 1))
+            self = .meshAttribute(MeshAttributeTexture(name: name, scale: try object.defaulted("scale", object.float)))
         default:
             throw SceneFileError("unsupported texture type '\(object.type)' (supported: bitmap, checkerboard, rawconstant, mesh_attribute)",
                                  at: object.location)
@@ -39,13 +39,12 @@ extension Texture where T == Double {
     }
 
     /// A texture-valued property (`reflectance`, `diffuse_reflectance`, ...):
-    /// a constant colour or a nested / referenced texture; `fallback` when
-    /// the object has neither (nor a schema default).
-    public static func property(_ name: String, of object: SceneObject, default fallback: RGB<Double>) throws -> Texture<Double> {
-        switch object.colorOrTexture(name) {
-        case .texture(let t)?: return try Texture(t)
-        case .constant(let c)?: return .constant(try checkedColor(c, name, object))
-        case nil: return .constant(fallback)
+    /// a constant colour or a nested / referenced texture, else its default
+    /// from `Schema`; an error if there is none.
+    public static func property(_ name: String, of object: SceneObject) throws -> Texture<Double> {
+        switch try object.defaulted(name, object.colorOrTexture) {
+        case .texture(let t): return try Texture(t)
+        case .constant(let c): return .constant(try checkedColor(c, name, object))
         }
     }
 
@@ -53,23 +52,22 @@ extension Texture where T == Double {
     /// exposes no parameter for it then).
     public static func optionalProperty(_ name: String, of object: SceneObject) throws -> Texture<Double>? {
         guard object.has(name) || object.texture(name) != nil else { return nil }
-        return try property(name, of: object, default: .one)
+        return try property(name, of: object)
     }
 
-    /// A colour property that must be constant (no texture).
-    public static func constantColor(_ name: String, of object: SceneObject, default fallback: RGB<Double>) throws -> RGB<Double> {
+    /// A colour property that must be constant (no texture), else its default from `Schema`.
+    public static func constantColor(_ name: String, of object: SceneObject) throws -> RGB<Double> {
         if object.texture(name) != nil {
             throw SceneFileError("\(object.type): '\(name)' must be a constant colour (rgb, spectrum or float); textures are not supported there",
                                  at: object.location(of: name))
         }
-        guard let c = object.rgb(name) else { return fallback }
-        return try checkedColor(c, name, object)
+        return try checkedColor(try object.defaulted(name, object.rgb), name, object)
     }
 
     /// A scalar property given as a float or grey colour (`alpha`), refusing
     /// textures and non-grey colours.
-    public static func constantScalar(_ name: String, of object: SceneObject, default fallback: Double) throws -> Double {
-        let c = try constantColor(name, of: object, default: RGB(repeating: fallback))
+    public static func constantScalar(_ name: String, of object: SceneObject) throws -> Double {
+        let c = try constantColor(name, of: object)
         guard c.r == c.g && c.g == c.b else {
             throw SceneFileError("\(object.type): '\(name)' must be a single number, got \(c)", at: object.location(of: name))
         }
@@ -97,18 +95,18 @@ extension Bitmap where T == Double {
             throw SceneFileError("bitmap: missing 'filename' (a .png, .exr, .jpg or .hdr file)", at: object.location)
         }
         let where_ = object.location(of: "filename")
-        let filterName = object.string("filter_type") ?? "bilinear"
+        let filterName = try object.defaulted("filter_type", object.string)
         guard let filter = BitmapFilter(rawValue: filterName) else {
             throw SceneFileError("bitmap: unsupported filter_type '\(filterName)' (supported: bilinear, nearest)",
                                  at: object.location(of: "filter_type"))
         }
-        let wrapName = object.string("wrap_mode") ?? "repeat"
+        let wrapName = try object.defaulted("wrap_mode", object.string)
         guard let wrap = BitmapWrapMode(rawValue: wrapName) else {
             throw SceneFileError("bitmap: unsupported wrap_mode '\(wrapName)' (supported: repeat, mirror, clamp)",
                                  at: object.location(of: "wrap_mode"))
         }
-        let raw = object.boolean("raw") ?? false
-        let format = object.string("format") ?? "auto"
+        let raw = try object.defaulted("raw", object.boolean)
+        let format = try object.defaulted("format", object.string)
         guard ["auto", "variant", "float16", "uint8"].contains(format) else {
             throw SceneFileError("bitmap: unsupported format '\(format)' (supported: auto, variant, float16, uint8)",
                                  at: object.location(of: "format"))
