@@ -184,3 +184,14 @@ extension BSDFModel {
     @inlinable init(lifter: Lifter<U>, prefix: String) { self.lifter = lifter; self.prefix = prefix }
     @inlinable func callAsFunction<B: BSDFModel>(_ b: B) -> BSDF<U> where B.T == T { b.lifted(lifter, prefix: prefix) }
 }
+
+/// A BSDF whose every lobe is a delta (mirror, smooth glass, null): `eval` and
+/// `pdf` are zero, next-event estimation skips it, and it has no diffuse colour.
+public protocol DeltaLobes: BSDFModel {}
+
+extension DeltaLobes {
+    @inlinable public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> { .zero }
+    @inlinable public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double { 0 }
+    @inlinable public var isDeltaOnly: Bool { true }
+    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { .zero }
+}

@@ -26,7 +26,7 @@ import SceneFile
 /// The texture may have any name. Parameters: the texture's under
 /// `nested_texture.`, the nested BSDF's under `nested_bsdf.`; `scale` is not
 /// differentiable (as in Mitsuba).
-public struct BumpMap<T: Real>: BSDFModel {
+public struct BumpMap<T: Real>: PerturbedNormals {
     public var height: Texture<T>
     public var scale: Double
     public var nested: BSDF<T>
@@ -41,7 +41,7 @@ public struct BumpMap<T: Real>: BSDFModel {
     }
 
     @inlinable
-    func frame(_ si: SurfaceInteraction<T>) -> PerturbedFrame<T> {
+    public func frame(_ si: SurfaceInteraction<T>) -> PerturbedFrame<T> {
         let (gu, gv) = height.evalScalarGradient(si.uv)
         let n = si.shading.n
         let dpdu = si.dpdu + n * (T(scale) * gu - dot(n, si.dpdu))
@@ -53,22 +53,6 @@ public struct BumpMap<T: Real>: BSDFModel {
         return PerturbedFrame(si, tangent: tangent, normal: tangent.toLocal(bumped),
                               flipInvalidNormals: flipInvalidNormals, shadowing: shadowing)
     }
-
-    @inlinable
-    public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> { frame(si).eval(nested, wo: wo) }
-
-    @inlinable
-    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double { frame(si).pdf(nested, wo: wo) }
-
-    @inlinable
-    public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
-        frame(si).sample(nested, u1: u1, u2: u2)
-    }
-
-    @inlinable public var isDeltaOnly: Bool { nested.isDeltaOnly }
-    @inlinable public var needsTangents: Bool { true }
-    @inlinable public var hasTransmission: Bool { nested.hasTransmission }
-    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { nested.albedo(si) }
 
     @inlinable
     public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {

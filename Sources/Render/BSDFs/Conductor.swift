@@ -16,7 +16,7 @@ import SceneFile
 /// ```
 ///
 /// Parameters (`mi.traverse` keys): `eta.value`, `k.value`, `specular_reflectance.value`.
-public struct Conductor<T: Real>: BSDFModel {
+public struct Conductor<T: Real>: DeltaLobes {
     public var eta: RGB<T>
     public var k: RGB<T>
     public var specularReflectance: Texture<T>
@@ -26,13 +26,6 @@ public struct Conductor<T: Real>: BSDFModel {
         self.eta = eta; self.k = k; self.specularReflectance = specularReflectance
     }
 
-    /// Zero: the only lobe is a delta.
-    @inlinable
-    public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> { .zero }
-
-    @inlinable
-    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double { 0 }
-
     /// The mirror direction with weight F(cos θi) · specular_reflectance.
     @inlinable
     public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
@@ -41,10 +34,6 @@ public struct Conductor<T: Real>: BSDFModel {
         let f = Fresnel.conductor(cosThetaI: si.wi.z, eta: eta, k: k) * specularReflectance.eval(si)
         return BSDFSample(wo: Fresnel.reflect(si.wi), pdf: 1, weight: f, isDelta: true)
     }
-
-    @inlinable public var isDeltaOnly: Bool { true }
-    /// Zero: no diffuse lobe.
-    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { .zero }
 
     @inlinable
     public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {

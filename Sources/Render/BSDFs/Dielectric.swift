@@ -16,7 +16,7 @@ import SceneFile
 ///
 /// Parameters: `eta` (int_ior / ext_ior), and `specular_reflectance.value`,
 /// `specular_transmittance.value` when the scene gives them (as `mi.traverse`).
-public struct Dielectric<T: Real>: BSDFModel {
+public struct Dielectric<T: Real>: SmoothDielectric {
     /// Relative index of refraction, interior over exterior.
     public var eta: T
     public var specularReflectance: Texture<T>?
@@ -26,12 +26,6 @@ public struct Dielectric<T: Real>: BSDFModel {
     public init(eta: T, specularReflectance: Texture<T>? = nil, specularTransmittance: Texture<T>? = nil) {
         self.eta = eta; self.specularReflectance = specularReflectance; self.specularTransmittance = specularTransmittance
     }
-
-    @inlinable
-    public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> { .zero }
-
-    @inlinable
-    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double { 0 }
 
     /// Reflection with probability F (weight specular_reflectance), else
     /// refraction (weight specular_transmittance / η²).
@@ -54,16 +48,33 @@ public struct Dielectric<T: Real>: BSDFModel {
                           eta: etaIT.primal, isDelta: true)
     }
 
-    @inlinable public var isDeltaOnly: Bool { true }
-    @inlinable public var hasTransmission: Bool { true }
-    /// Zero: no diffuse lobe.
-    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { .zero }
-
     @inlinable
     public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
-        .dielectric(Dielectric<U>(eta: lifter.scalar(prefix + "eta", eta.primal),
-                      specularReflectance: specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."),
-                      specularTransmittance: specularTransmittance?.lifted(lifter, prefix: prefix + "specular_transmittance.")))
+        let (eta, reflectance, transmittance) = liftedProperties(lifter, prefix: prefix)
+        return .dielectric(Dielectric<U>(eta: eta, specularReflectance: reflectance, specularTransmittance: transmittance))
+    }
+}
+
+/// `dielectric` and `thindielectric`: delta lobes with the same properties,
+/// parameters and scene-file reader (`int_ior` / `ext_ior`, optional
+/// `specular_reflectance` and `specular_transmittance`).
+public protocol SmoothDielectric: DeltaLobes {
+    /// Relative index of refraction, interior over exterior.
+    var eta: T { get }
+    var specularReflectance: Texture<T>? { get }
+    var specularTransmittance: Texture<T>? { get }
+    init(eta: T, specularReflectance: Texture<T>?, specularTransmittance: Texture<T>?)
+}
+
+extension SmoothDielectric {
+    @inlinable public var hasTransmission: Bool { true }
+
+    /// The properties over `U`, keys as in `parameters`.
+    @inlinable
+    public func liftedProperties<U: Real>(_ lifter: Lifter<U>, prefix: String) -> (U, Texture<U>?, Texture<U>?) {
+        (lifter.scalar(prefix + "eta", eta.primal),
+         specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."),
+         specularTransmittance?.lifted(lifter, prefix: prefix + "specular_transmittance."))
     }
 
     public func parameters(prefix: String) -> [ParameterInfo] {
@@ -73,8 +84,8 @@ public struct Dielectric<T: Real>: BSDFModel {
     }
 }
 
-extension Dielectric where T == Double {
-    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
+extension SmoothDielectric where T == Double {
+    /// Reads a `<bsdf type="dielectric">` or `thindielectric`, with Mitsuba 3's defaults (`Schema`).
     public init(_ object: SceneObject) throws {
         self.init(eta: try BSDF.relativeIOR(object),
                   specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),

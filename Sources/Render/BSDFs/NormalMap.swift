@@ -19,7 +19,7 @@ import SceneFile
 /// ```
 ///
 /// The texture must have three channels. Parameters: `normalmap.data` (or the texture's), the nested BSDF's under `nested_bsdf.`.
-public struct NormalMap<T: Real>: BSDFModel {
+public struct NormalMap<T: Real>: PerturbedNormals {
     public var normalmap: Texture<T>
     public var nested: BSDF<T>
     /// Mitsuba's `flip_invalid_normals` and `use_shadowing_function` (both true by default).
@@ -33,12 +33,33 @@ public struct NormalMap<T: Real>: BSDFModel {
 
     /// The perturbed frame at the hit.
     @inlinable
-    func frame(_ si: SurfaceInteraction<T>) -> PerturbedFrame<T> {
+    public func frame(_ si: SurfaceInteraction<T>) -> PerturbedFrame<T> {
         let c = normalmap.eval(si)
         return PerturbedFrame(si, tangent: PerturbedFrame.tangentFrame(si), normal: Vector3(2 * c.r - 1, 2 * c.g - 1, 2 * c.b - 1),
                               flipInvalidNormals: flipInvalidNormals, shadowing: shadowing)
     }
 
+    @inlinable
+    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
+        .normalMap(NormalMap<U>(normalmap: normalmap.lifted(lifter, prefix: prefix + "normalmap."),
+                     nested: nested.lifted(lifter, prefix: prefix + "nested_bsdf."),
+                     flipInvalidNormals: flipInvalidNormals, shadowing: shadowing))
+    }
+
+    public func parameters(prefix: String) -> [ParameterInfo] {
+        normalmap.parameters(prefix: prefix + "normalmap.") + nested.parameters(prefix: prefix + "nested_bsdf.")
+    }
+}
+
+/// `normalmap` and `bumpmap`: a nested BSDF evaluated in a perturbed shading
+/// frame; everything but the frame is shared.
+public protocol PerturbedNormals: BSDFModel {
+    var nested: BSDF<T> { get }
+    /// The perturbed frame at the hit.
+    func frame(_ si: SurfaceInteraction<T>) -> PerturbedFrame<T>
+}
+
+extension PerturbedNormals {
     @inlinable
     public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> { frame(si).eval(nested, wo: wo) }
 
@@ -54,17 +75,6 @@ public struct NormalMap<T: Real>: BSDFModel {
     @inlinable public var needsTangents: Bool { true }
     @inlinable public var hasTransmission: Bool { nested.hasTransmission }
     @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { nested.albedo(si) }
-
-    @inlinable
-    public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
-        .normalMap(NormalMap<U>(normalmap: normalmap.lifted(lifter, prefix: prefix + "normalmap."),
-                     nested: nested.lifted(lifter, prefix: prefix + "nested_bsdf."),
-                     flipInvalidNormals: flipInvalidNormals, shadowing: shadowing))
-    }
-
-    public func parameters(prefix: String) -> [ParameterInfo] {
-        normalmap.parameters(prefix: prefix + "normalmap.") + nested.parameters(prefix: prefix + "nested_bsdf.")
-    }
 }
 
 /// The shading frame of a normal or bump map, as Mitsuba 3.9 builds it, and

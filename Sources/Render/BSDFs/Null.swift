@@ -12,24 +12,15 @@ import SceneFile
 /// ```
 ///
 /// Parameters: none.
-public struct NullBSDF<T: Real>: BSDFModel {
+public struct NullBSDF<T: Real>: DeltaLobes {
     @inlinable public init() {}
-
-    @inlinable
-    public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> { .zero }
-
-    @inlinable
-    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double { 0 }
 
     @inlinable
     public func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
         BSDFSample(wo: -si.wi, pdf: 1, weight: .one, isDelta: true)
     }
 
-    @inlinable public var isDeltaOnly: Bool { true }
     @inlinable public var hasTransmission: Bool { true }
-    /// Zero: no diffuse lobe.
-    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { .zero }
 
     @inlinable
     public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> { .null(NullBSDF<U>()) }

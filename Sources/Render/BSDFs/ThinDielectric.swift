@@ -15,7 +15,7 @@ import SceneFile
 ///
 /// Parameters: `eta`, and `specular_reflectance.value`,
 /// `specular_transmittance.value` when the scene gives them.
-public struct ThinDielectric<T: Real>: BSDFModel {
+public struct ThinDielectric<T: Real>: SmoothDielectric {
     public var eta: T
     public var specularReflectance: Texture<T>?
     public var specularTransmittance: Texture<T>?
@@ -24,12 +24,6 @@ public struct ThinDielectric<T: Real>: BSDFModel {
     public init(eta: T, specularReflectance: Texture<T>? = nil, specularTransmittance: Texture<T>? = nil) {
         self.eta = eta; self.specularReflectance = specularReflectance; self.specularTransmittance = specularTransmittance
     }
-
-    @inlinable
-    public func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> { .zero }
-
-    @inlinable
-    public func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double { 0 }
 
     /// The reflectance of the sheet, inter-reflections included.
     @inlinable
@@ -59,30 +53,9 @@ public struct ThinDielectric<T: Real>: BSDFModel {
                           eta: 1, isDelta: true)
     }
 
-    @inlinable public var isDeltaOnly: Bool { true }
-    @inlinable public var hasTransmission: Bool { true }
-    /// Zero: no diffuse lobe.
-    @inlinable public func albedo(_ si: SurfaceInteraction<T>) -> RGB<T> { .zero }
-
     @inlinable
     public func lifted<U: Real>(_ lifter: Lifter<U>, prefix: String) -> BSDF<U> {
-        .thinDielectric(ThinDielectric<U>(eta: lifter.scalar(prefix + "eta", eta.primal),
-                          specularReflectance: specularReflectance?.lifted(lifter, prefix: prefix + "specular_reflectance."),
-                          specularTransmittance: specularTransmittance?.lifted(lifter, prefix: prefix + "specular_transmittance.")))
-    }
-
-    public func parameters(prefix: String) -> [ParameterInfo] {
-        [ParameterInfo(key: prefix + "eta", values: [eta.primal])]
-            + (specularReflectance?.parameters(prefix: prefix + "specular_reflectance.") ?? [])
-            + (specularTransmittance?.parameters(prefix: prefix + "specular_transmittance.") ?? [])
-    }
-}
-
-extension ThinDielectric where T == Double {
-    /// Reads a `<bsdf>` of this type, with Mitsuba 3's defaults (`Schema`).
-    public init(_ object: SceneObject) throws {
-        self.init(eta: try BSDF.relativeIOR(object),
-                  specularReflectance: try Texture.optionalProperty("specular_reflectance", of: object),
-                  specularTransmittance: try Texture.optionalProperty("specular_transmittance", of: object))
+        let (eta, reflectance, transmittance) = liftedProperties(lifter, prefix: prefix)
+        return .thinDielectric(ThinDielectric<U>(eta: eta, specularReflectance: reflectance, specularTransmittance: transmittance))
     }
 }
