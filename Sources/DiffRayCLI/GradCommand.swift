@@ -88,6 +88,13 @@ struct GradCommand: ParsableCommand, ClusterCommand {
                 }
             }
         case .reverse:
+            if let adjoint = lossKind.imageIndependentAdjoint(count: s.film.width * s.film.height * 3) {
+                // The mean's adjoint does not depend on the image: one pass renders it and differentiates.
+                let (image, g) = try s.renderReverseWithImage(keys: input.params, imageAdjoint: adjoint, options, boundary: boundary)
+                lossValue = lossKind.evaluate(image, target: targetImage).value
+                gradient = g
+                break
+            }
             let (image, _) = s.render(options)
             let (value, adjoint) = lossKind.evaluate(image, target: targetImage)
             lossValue = value

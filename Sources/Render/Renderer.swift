@@ -118,7 +118,18 @@ extension Scene where T == Double {
                 }
             }
         }
+        let (image, dropped) = develop(blocks, invalid: invalid, grid, shards)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return (image, RenderStatistics(seconds: seconds, paths: film.width * film.height * spp, invalidSamples: dropped))
+    }
+
+    /// The image of the film's tiles (`blocks[tile]` for this process's own
+    /// tiles, gathered from every process first under MPI), merged in tile
+    /// order, and the number of samples dropped (`invalid`, per tile).
+    func develop(_ blocks: [ImageBlock?], invalid: [Int], _ grid: TileGrid, _ shards: WorkShards) -> (image: Image, dropped: Int) {
+        var blocks = blocks, invalid = invalid
         if shards.communicator.isDistributed {
+            let owned = shards.owned
             // Every tile's block (and its count of dropped samples) on every process.
             let all = shards.allGather(owned.map { blocks[$0]!.data + [Double(invalid[$0])] })
             for (tile, values) in all.enumerated() {
@@ -131,8 +142,6 @@ extension Scene where T == Double {
         }
         var accumulator = FilmAccumulator(width: film.width, height: film.height)
         for b in blocks { if let b { accumulator.add(b) } }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return (accumulator.develop(),
-                RenderStatistics(seconds: seconds, paths: film.width * film.height * spp, invalidSamples: invalid.reduce(0, +)))
+        return (accumulator.develop(), invalid.reduce(0, +))
     }
 }

@@ -35,6 +35,22 @@ struct GradientTests {
         #expect(one == two)
     }
 
+    /// One pass for the mean: the image and the gradient are `render`'s and
+    /// `renderReverse`'s to the bit, with keys whose paths are probed first
+    /// (a reflectance) and keys that replay every path (an emitter), on 2 threads.
+    @Test func reverseWithImageEqualsRenderThenReverse() throws {
+        let scene = try cornell()
+        let options = RenderOptions(samplesPerPixel: 4, seed: 2, threads: 2)
+        let image = scene.render(options).0
+        let adjoint = try #require(ImageLoss.mean.imageIndependentAdjoint(count: image.pixels.count))
+        #expect(adjoint == ImageLoss.mean.evaluate(image, target: nil).adjoint)
+        for keys in [["red.reflectance.value"], ["red.reflectance.value", "light.emitter.radiance.value"]] {
+            let (fused, gradient) = try scene.renderReverseWithImage(keys: keys, imageAdjoint: adjoint, options)
+            #expect(fused.pixels == image.pixels)
+            #expect(gradient == (try scene.renderReverse(keys: keys, imageAdjoint: adjoint, options)))
+        }
+    }
+
     @Test func l2LossGradientPointsTowardsTheTarget() throws {
         let scene = try cornell()
         let options = RenderOptions(samplesPerPixel: 8, seed: 5, threads: 2)

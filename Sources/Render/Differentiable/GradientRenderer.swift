@@ -335,6 +335,33 @@ extension Scene where T == Double {
     /// (edge sampling, see `BoundaryOptions`); `.interiorOnly` leaves it out.
     public func renderReverse(keys: [String], imageAdjoint: [Double], _ options: RenderOptions,
                               boundary: BoundaryOptions = .standard) throws -> [Double] {
+        try reverse(keys: keys, imageAdjoint: imageAdjoint, options, boundary: boundary, splat: false).gradient
+    }
+
+    /// `render(options)` and `renderReverse` in ONE pass, for a loss whose
+    /// ∂loss/∂image does not depend on the image (the mean): each path's
+    /// radiance (its probe's in doubles, or its replay's primal on the tape)
+    /// is splatted as `render` splats it (the same paths and the same
+    /// arithmetic: the same image to the bit), and the replayed paths are
+    /// swept as `renderReverse` sweeps them. A scene whose camera
+    /// rays `render` draws otherwise (a moving camera, an open shutter) or
+    /// with an `aov` integrator takes the two one after the other.
+    public func renderReverseWithImage(keys: [String], imageAdjoint: [Double], _ options: RenderOptions,
+                                       boundary: BoundaryOptions = .standard) throws -> (image: Image, gradient: [Double]) {
+        var separate = camera.motion != nil || camera.shutter.isOpen
+        if case .aov = integrator.kind { separate = true }
+        if separate {
+            let image = render(options).0
+            return (image, try renderReverse(keys: keys, imageAdjoint: imageAdjoint, options, boundary: boundary))
+        }
+        let r = try reverse(keys: keys, imageAdjoint: imageAdjoint, options, boundary: boundary, splat: true)
+        return (r.image!, r.gradient)
+    }
+
+    /// The reverse pass behind both; with `splat`, the image too (every path's
+    /// radiance splatted, paths with zero adjoint seeds traced but not swept).
+    func reverse(keys: [String], imageAdjoint: [Double], _ options: RenderOptions, boundary: BoundaryOptions,
+                 splat: Bool) throws -> (gradient: [Double], image: Image?) {
         let comps = try components(of: keys)
         try checkBoundarySupported(keys, boundary)
         let w = film.width, h = film.height
@@ -345,17 +372,22 @@ extension Scene where T == Double {
         let weights = filmWeights(spp: spp, seed: seed, threads: options.threads)
         let grid = TileGrid(width: w, height: h)
         var perTile = [[Double]](repeating: [], count: grid.count)
+        var blocks = [ImageBlock?](repeating: nil, count: grid.count)
+        var invalid = [Int](repeating: 0, count: grid.count)
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
         let wanted = Set(keys)
         // As in forward mode: a path none of whose vertices lies on a shape the keys
         // vary has no derivative; it is traced in doubles first and replayed on the
-        // tape only when it touched one.
+        // tape only when it touched one (its probe stopped there). With `splat`, an
+        // untouched path's probe is its whole radiance, and a replayed one's primal is.
         let marked = shapesVarying(with: wanted)
         let primalTanX = camera.tanHalfFov
         let shards = options.tiles(grid), owned = shards.owned
         perTile.withUnsafeMutableBufferPointer { out in
+          blocks.withUnsafeMutableBufferPointer { blocksOut in
+          invalid.withUnsafeMutableBufferPointer { invalidOut in
           (marked ?? []).withUnsafeBufferPointer { markedBuffer in
-            let out = out, markedShapes = marked == nil ? nil : markedBuffer
+            let out = out, blocksOut = blocksOut, invalidOut = invalidOut, markedShapes = marked == nil ? nil : markedBuffer
             forEachTile(owned.count, threads: options.threads, progress: options.reportedProgress) { position in
                 let tile = owned[position]
                 let tape = Tape.current
@@ -364,6 +396,8 @@ extension Scene where T == Double {
                 let mark = tape.count
                 let tanX = scene.camera.tanHalfFov
                 let (x0, y0, x1, y1) = grid.bounds(tile)
+                var block = splat ? ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter) : nil
+                var bad = 0
                 forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
                     var sr = 0.0, sg = 0.0, sb = 0.0
                     probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
@@ -371,15 +405,26 @@ extension Scene where T == Double {
                         let s = wt / weights[p]
                         sr += imageAdjoint[3 * p] * s; sg += imageAdjoint[3 * p + 1] * s; sb += imageAdjoint[3 * p + 2] * s
                     }
-                    if sr == 0 && sg == 0 && sb == 0 { return }
+                    let seeded = !(sr == 0 && sg == 0 && sb == 0)
+                    if !seeded && !splat { return }
                     if let markedShapes {
                         var probe = sampler, touched = false
-                        _ = pathRadiance(camera.ray(filmX: fx, filmY: fy, tanHalfFov: primalTanX), &probe,
-                                         marked: markedShapes, touched: &touched)
-                        if !touched { return }
+                        let v = pathRadiance(camera.ray(filmX: fx, filmY: fy, tanHalfFov: primalTanX), &probe,
+                                             marked: markedShapes, touched: &touched)
+                        if !touched {
+                            if splat {
+                                if v.r.isFinite && v.g.isFinite && v.b.isFinite { block!.put(fx: fx, fy: fy, v) } else { bad += 1 }
+                            }
+                            return
+                        }
                     }
                     let l = scene.pathRadiance(scene.camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &sampler)
-                    if l.r.value.isFinite && l.g.value.isFinite && l.b.value.isFinite {
+                    let finite = l.r.value.isFinite && l.g.value.isFinite && l.b.value.isFinite
+                    if splat {
+                        if finite { block!.put(fx: fx, fy: fy, RGB(l.r.value, l.g.value, l.b.value)) } else { bad += 1 }
+                    }
+                    let varies = !(l.r.isConstant && l.g.isConstant && l.b.isConstant)
+                    if seeded && varies && finite {
                         tape.backward(l.r, l.g, l.b, seeds: sr, sg, sb, from: mark)
                     }
                     tape.truncate(to: mark)
@@ -389,7 +434,10 @@ extension Scene where T == Double {
                 tape.propagate(from: 0)
                 out[tile] = comps.map { c in leaves[c.key].map { tape.adjoint(of: $0[c.index]) } ?? 0 }
                 tape.reset()
+                if splat { blocksOut[tile] = block; invalidOut[tile] = bad }
             }
+          }
+          }
           }
         }
         // Summed in tile order on every process, whichever process traced each tile.
@@ -399,6 +447,6 @@ extension Scene where T == Double {
                                          filmWeights: weights)
             for i in total.indices { total[i] += edges[i] }
         }
-        return total
+        return (total, splat ? develop(blocks, invalid: invalid, grid, shards).image : nil)
     }
 }

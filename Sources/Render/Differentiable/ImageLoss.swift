@@ -14,6 +14,14 @@ public enum ImageLoss: String, Sendable, CaseIterable {
 
     public var needsTarget: Bool { self != .mean }
 
+    /// The adjoint image (`count` values) of a loss whose adjoint does not
+    /// depend on the image (the mean: 1/count everywhere), or nil: such a
+    /// gradient needs no image first (`Scene.renderReverseWithImage`).
+    public func imageIndependentAdjoint(count: Int) -> [Double]? {
+        guard self == .mean else { return nil }
+        return [Double](repeating: 1 / Double(max(count, 1)), count: count)
+    }
+
     /// The loss value and its adjoint image (w·h·3 values).
     public func evaluate(_ image: Image, target: Image?) -> (value: Double, adjoint: [Double]) {
         let n = image.pixels.count
