@@ -9,7 +9,9 @@
 # of a gradient over that of a primal render at the same spp.
 #   bench/gradient-spread.sh [SCENE] [KEY] [SPP] [SEEDS] [FD_SPP] [EDGE] [REF_SPP] [-D name=value ...]
 #   (defaults: scenes/box-on-floor.xml box.translate 256 8 4096 default 16384; EDGE
-#   "default" leaves --edge-samples to grad, otherwise e.g. 1,1 for both runs)
+#   "default" leaves --edge-samples to grad, otherwise e.g. 1,1 for both runs;
+#   FD_SPP 0 skips the central differences, which do not depend on the boundary
+#   term: the same renders as any earlier run of the same primal renderer)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 scene=${1:-scenes/box-on-floor.xml}; key=${2:-box.translate}; spp=${3:-256}; seeds=${4:-8}
@@ -40,6 +42,8 @@ base=$("$DIFFRAY" params "$scene" "${defines[@]}" --json 2>/dev/null \
   | python3 -c "import json, sys; print(','.join(repr(v) for v in json.loads(sys.stdin.read().splitlines()[-1])['params']['$key']))")
 IFS=, read -r -a v0 <<< "$base"
 for h in 0.02 0.05; do
+  touch "$tmp/fd-$h.txt"
+  [[ $fdspp -gt 0 ]] || continue
   for c in "${!v0[@]}"; do
     plus=("${v0[@]}"); minus=("${v0[@]}")
     plus[$c]=$(python3 -c "print(${v0[$c]} + $h)"); minus[$c]=$(python3 -c "print(${v0[$c]} - $h)")
@@ -61,9 +65,11 @@ ref = json.load(open(f"{tmp}/reference.json"))["gradients"][key]
 within = [sum(abs(x - r) <= 0.1 * abs(r) for x in c) / len(c) for c, r in zip(zip(*g), ref)]
 print(f"{scene} d mean(image) / d {key}, {spp} spp, edge samples {edge}, {seeds} seeds")
 print(f"  reverse mode: mean {fmt(mean)}, standard deviation over seeds {fmt(sd)}")
-print(f"  reference, {refspp} spp: {fmt(ref)}; seeds within 10 % of it: " + ", ".join(f"{w:.0%}" for w in within))
+print(f"  reference, {refspp} spp: {fmt(ref)} ({float(json.load(open(f'{tmp}/reference.json'))['seconds']):.0f} s); "
+      "seeds within 10 % of it: " + ", ".join(f"{w:.0%}" for w in within))
 for h, v in fd.items():
-    print(f"  central differences, h = {h}, {fdspp} spp: {fmt(v)}")
+    if v:
+        print(f"  central differences, h = {h}, {fdspp} spp: {fmt(v)}")
 print(f"  cost: {seconds:.3f} s a gradient against {float(primal):.3f} s a primal render: {seconds / float(primal):.2f}x")
 print(json.dumps({"mean": mean, "sd": sd, "reference": ref, "within10": within, "fd_h002": fd["0.02"], "fd_h005": fd["0.05"], "gradient_seconds": seconds,
                   "primal_seconds": float(primal), "cost_ratio": seconds / float(primal)}))

@@ -152,7 +152,9 @@ struct VisibilityGradientTests {
     /// floor. Uniform points along the edges find it rarely, with large
     /// weights: a heavy-tailed estimate whose typical value is off (about 25 %
     /// in x at 64×64). Points guided towards the light agree with finite
-    /// differences over six seeds, with a smaller spread.
+    /// differences over six seeds, with a smaller spread. Half of the samples
+    /// at the floor are drawn from the light's side (`fromLightsShare`): the
+    /// mean must not move against the film side alone.
     @Test func shadowCloseToItsReceiver() throws {
         let scene = try memoryScene("""
             <scene version="3.0.0">
@@ -185,14 +187,22 @@ struct VisibilityGradientTests {
         let seeds: [UInt64] = [1, 2, 3, 4, 5, 6]
         let guided = try seeds.map { try Self.reverse(scene, key: key, spp: 8, boundary: boundary, seed: $0) }
         let unguided = try seeds.map { try Self.reverse(scene, key: key, spp: 8, boundary: uniform, seed: $0) }
-        let g = Self.spread(guided), u = Self.spread(unguided)
-        print("\(#function): finite differences \(fd); guided mean \(g.mean) sd \(g.deviation); uniform mean \(u.mean) sd \(u.deviation)")
+        var filmSide = boundary
+        filmSide.fromLightsShare = 0
+        let fromFilm = try seeds.map { try Self.reverse(scene, key: key, spp: 8, boundary: filmSide, seed: $0) }
+        let g = Self.spread(guided), u = Self.spread(unguided), f = Self.spread(fromFilm)
+        print("\(#function): finite differences \(fd); guided mean \(g.mean) sd \(g.deviation); uniform mean \(u.mean) sd \(u.deviation); "
+              + "film side only mean \(f.mean) sd \(f.deviation)")
         let largest = fd.map(abs).max()!
         for c in 0..<3 {
             // The mean of six seeds within three of its standard errors (plus 5 % of the largest component for the reference's own noise).
             #expect(abs(g.mean[c] - fd[c]) < 3 * g.deviation[c] / 6.0.squareRoot() + 0.05 * largest, "component \(c): guided \(g.mean[c]) ± \(g.deviation[c]) vs \(fd[c])")
         }
         #expect(g.deviation.reduce(0, +) < 0.8 * u.deviation.reduce(0, +), "spread: guided \(g.deviation), uniform \(u.deviation)")
+        for c in 0..<3 {
+            let se = ((g.deviation[c] * g.deviation[c] + f.deviation[c] * f.deviation[c]) / 6).squareRoot()
+            #expect(abs(g.mean[c] - f.mean[c]) < 3 * se + 0.05 * largest, "component \(c): with light-side samples \(g.mean[c]), film side only \(f.mean[c])")
+        }
         let forward = try Self.forward(scene, key: key, spp: 8, boundary: boundary)
         #expect(Self.error(forward, try Self.reverse(scene, key: key, spp: 8, boundary: boundary), floorFraction: 1e-6) < 1e-5)
     }

@@ -16,7 +16,8 @@ import Geometry
 // occluder, the receiver and the camera may all move).
 
 /// The delta lights whose shadow edges are sampled, with the candidate edges
-/// of each (silhouettes as seen from the light) chosen by length.
+/// of each (silhouettes as seen from the light) chosen by length, less where
+/// their shadow falls on nothing (`castingShare`).
 struct DeltaShadowLight {
     /// A candidate: a mesh edge, or an arc φ0...φ1 of a sphere's, disk's or
     /// cylinder's outline as seen from the light (`arcPoint`, `deltaEye`).
@@ -110,9 +111,41 @@ extension Scene where T == Double {
                     cdf.append(total)
                 }
             }
-            if total > 0 { out.append(DeltaShadowLight(emitter: k, pieces: pieces, cdf: cdf)) }
+            // Each piece by its length times the share of it that casts a shadow on
+            // some surface (a floor's outer edges under the sun cast none and held
+            // most of the length), at least 5 %, so that every piece stays reachable.
+            var lengths = [Double](), last = 0.0
+            for c in cdf { lengths.append(c - last); last = c }
+            var weighted = [Double](), sum = 0.0
+            for (i, piece) in pieces.enumerated() {
+                sum += lengths[i] * (0.05 + 0.95 * castingShare(k, piece, edges: edges))
+                weighted.append(sum)
+            }
+            if sum > 0 { out.append(DeltaShadowLight(emitter: k, pieces: pieces, cdf: weighted)) }
         }
         return out
+    }
+
+    /// The share of eight evenly spaced points of `piece` whose shadow from light
+    /// `k` falls on a surface (`shadowBoundaryPoint`): a deterministic guess of
+    /// where the piece casts a shadow edge, for weighting the choice of pieces.
+    func castingShare(_ k: Int, _ piece: DeltaShadowLight.Piece, edges: [MeshEdge]) -> Double {
+        let probes = 8
+        var hits = 0
+        for m in 0..<probes {
+            let t = (Double(m) + 0.5) / Double(probes)
+            switch piece {
+            case .edge(let i):
+                let e = edges[i]
+                guard case .mesh(let mesh) = shapes[e.shape].geometry else { continue }
+                let a = shapes[e.shape].vertex(mesh, e.v0), b = shapes[e.shape].vertex(mesh, e.v1)
+                if shadowBoundaryPoint(k, edge: e, shape: e.shape, q: a + (b - a) * t) != nil { hits += 1 }
+            case .arc(let s, let phi0, let phi1):
+                guard let eye = deltaEye(k, shape: s) else { continue }
+                if shadowBoundaryPoint(k, edge: nil, shape: s, q: arcPoint(s, phi0 + (phi1 - phi0) * t, eye: eye)) != nil { hits += 1 }
+            }
+        }
+        return Double(hits) / Double(probes)
     }
 
     /// The direction from light `k` through `q` (unit), and the distance from
@@ -244,16 +277,16 @@ extension Scene where T == Double {
     /// (those whose next vertex is lit on one side only); its motion is the
     /// direction to y, measured in the vertex's shading frame as the path
     /// replay parametrises the bounce. `after[i]` continues paths from vertex i + 1.
-    func deltaShadowBeyondSample(edges: [MeshEdge], lights: [DeltaShadowLight], n: Int, stratum: Int, eps: Double,
+    func deltaShadowBeyondSample(edges: [MeshEdge], lights: [DeltaShadowLight], n: Int, strata: PixelStratum, eps: Double,
                                  tanX: Double, after: [Scene<Double>], _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         let k = after.count
-        let vertex = 1 + min(Int(sampler.next() * Double(k)), k - 1)
-        guard let (fx, fy, si, throughput, prefix) = pathToVertex(vertex, stratum: stratum, tanX: tanX, &sampler) else { return nil }
+        let vertex = 1 + min(Int(strata.unit(3, sampler.next()) * Double(k)), k - 1)
+        guard let (fx, fy, si, throughput, prefix) = pathToVertex(vertex, strata: strata, tanX: tanX, &sampler) else { return nil }
         let bsdf = bsdfs[shapes[si.shape].bsdf]
         if bsdf.isDeltaOnly { return nil }
-        // The boundary point: not stratified (the stratum chose the film point).
-        guard let c = pickDeltaShadowPoint(edges: edges, lights: lights, u: sampler.next()),
+        // The boundary point, stratified over the pixel's samples like the film point.
+        guard let c = pickDeltaShadowPoint(edges: edges, lights: lights, u: strata.unit(2, sampler.next())),
               let (y, _) = shadowBoundaryPoint(c.emitter, edge: c.edge, shape: c.shape, q: c.point(c.t)) else { return nil }
         let dvec = y.p - si.p
         let dist = dvec.length

@@ -32,32 +32,19 @@ extension Scene where T == Double {
         shapes.indices.filter { if case .mesh = shapes[$0].geometry { return false } else { return true } }
     }
 
-    /// Chooses a point on a visibility discontinuity as seen from surface
-    /// point `p` (geometric normal `ng`): a silhouette mesh edge or an arc of
-    /// an analytic outline, in front of the tangent plane (`oneSided`: BSDFs
-    /// that do not transmit), and a point on it.
-    ///
-    /// Two strategies are mixed in one sample (balance heuristic through the
-    /// combined density, Veach's one-sample model): with probability α a piece
-    /// in proportion to its angular length as seen from p (length / distance²
-    /// for an edge), the point uniform along it; with probability 1 − α an
-    /// edge in proportion to the angular length of its parts behind which an
-    /// area light lies (`EdgeLightIntervals`), the point uniform over those
-    /// parts. The second finds the shadow boundaries of small lights over
-    /// every edge at once, where choosing the edge first by length left most
-    /// samples on edges with no light behind them; the first keeps every point
-    /// reachable (environment and indirect light arrive along whole edges).
-    /// α = 1/2 when some light lies behind some edge, else 1.
-    func chooseSecondaryCurvePoint(p: Vec3, ng: Vec3, oneSided: Bool, edges: [MeshEdge], analytic: [Int],
-                                   lightTriangles: [(Vec3, Vec3, Vec3)], _ sampler: inout PathSampler) -> SecondaryCurvePoint? {
+    /// The pieces of the secondary visibility curves seen from surface point
+    /// `p` (geometric normal `ng`) with the weights of both strategies of
+    /// `chooseSecondaryCurvePoint`: silhouette mesh edges and arcs of analytic
+    /// outlines, in front of the tangent plane (`oneSided`: BSDFs that do not
+    /// transmit). nil when none is in view.
+    func secondaryCurveChoice(p: Vec3, ng: Vec3, oneSided: Bool, edges: [MeshEdge], analytic: [Int],
+                              lightTriangles: [(Vec3, Vec3, Vec3)]) -> SecondaryCurveChoice? {
         let nEdges = edges.count
         let arcs = SecondaryCurves.arcs
         // Pieces: the mesh edges, then per analytic shape its arcs (φ0 = 2π k / arcs).
-        var arcShape = [Int](), arcIndex = [Int]()
-        var uniform = [Double](repeating: 0, count: nEdges)
-        var guided = [Double](repeating: 0, count: nEdges)
-        var intervals = [EdgeLightIntervals?](repeating: nil, count: nEdges)
-        var totalU = 0.0, totalG = 0.0
+        var c = SecondaryCurveChoice(nEdges: nEdges, uniform: [Double](repeating: 0, count: nEdges),
+                                     guided: [Double](repeating: 0, count: nEdges),
+                                     intervals: [EdgeLightIntervals?](repeating: nil, count: nEdges))
         // Whether some of the points lie in front of the tangent plane (behind it
         // too for BSDFs that transmit).
         func inFront(_ x: Vec3, _ y: Vec3, _ z: Vec3? = nil) -> Bool {
@@ -77,14 +64,14 @@ extension Scene where T == Double {
             if !inFront(a, b) || !isSilhouette(e, from: p) { continue }
             let mid = (a + b) * 0.5 - p
             let w = (b - a).length / max(mid.lengthSquared, 1e-12)
-            uniform[i] = w
-            totalU += w
+            c.uniform[i] = w
+            c.totalU += w
             if !lightTriangles.isEmpty {
                 let li = EdgeLightIntervals(p: p, a: a, b: b, lights: lightTriangles)
                 if li.length > 0 {
-                    intervals[i] = li
-                    guided[i] = w * li.length
-                    totalG += guided[i]
+                    c.intervals[i] = li
+                    c.guided[i] = w * li.length
+                    c.totalG += c.guided[i]
                 }
             }
         }
@@ -97,9 +84,9 @@ extension Scene where T == Double {
                 if (p - shape.placedCenter).length <= shape.radius * (1 + 1e-6) { continue }  // on or inside it
                 ranges = 1
             case .disk: ranges = 1
-            case .cylinder(let c):
+            case .cylinder(let cyl):
                 // The end circles, and the silhouette lines unless p lies inside the tube's extension.
-                let (base, axis, _, _) = Shape.cylinderFrame(c, shape.offset)
+                let (base, axis, _, _) = Shape.cylinderFrame(cyl, shape.offset)
                 let q = p - base, radial = q - axis * dot(q, axis)
                 ranges = radial.length > shape.radius * (1 + 1e-6) ? 3 : 2
             }
@@ -111,37 +98,56 @@ extension Scene where T == Double {
                 let d0 = (x0 - p).normalized, d1 = (x1 - p).normalized, d2 = (x2 - p).normalized
                 let w = acos(min(max(dot(d0, d1), -1), 1)) + acos(min(max(dot(d1, d2), -1), 1))
                 if !(w > 0) { continue }
-                arcShape.append(s)
-                arcIndex.append(k)
-                uniform.append(w)
-                totalU += w
+                c.arcShape.append(s)
+                c.arcIndex.append(k)
+                c.uniform.append(w)
+                c.totalU += w
             }
         }
-        if !(totalU > 0) { return nil }
-        let alpha = totalG > 0 ? 0.5 : 1.0
-        let u = sampler.next(), v = sampler.next()
+        return c.totalU > 0 ? c : nil
+    }
+
+    /// Chooses a point on a visibility discontinuity as seen from surface
+    /// point `p` (see `secondaryCurveChoice`) from one unit number `u`.
+    ///
+    /// Two strategies are mixed in one sample (balance heuristic through the
+    /// combined density, Veach's one-sample model): with probability α a piece
+    /// in proportion to its angular length as seen from p (length / distance²
+    /// for an edge), the point uniform along it; with probability 1 − α an
+    /// edge in proportion to the angular length of its parts behind which an
+    /// area light lies (`EdgeLightIntervals`), the point uniform over those
+    /// parts. The second finds the shadow boundaries of small lights over
+    /// every edge at once, where choosing the edge first by length left most
+    /// samples on edges with no light behind them; the first keeps every point
+    /// reachable (environment and indirect light arrive along whole edges).
+    /// α = 1/2 when some light lies behind some edge, else 1. The strategy,
+    /// the piece and the point along it all follow from `u` (the remainder
+    /// within the piece's share gives the point), so that stratified `u`
+    /// stratify all three.
+    func chooseSecondaryCurvePoint(_ c: SecondaryCurveChoice, edges: [MeshEdge], p: Vec3, u: Double) -> SecondaryCurvePoint? {
+        let alpha = c.alpha
         var k: Int
         var t: Double
         if u < alpha {
-            k = pick(uniform, (u / alpha) * totalU)
-            t = v
+            let (i, rest) = pick(c.uniform, min(u / alpha, 1) * c.totalU)
+            k = i
+            t = c.uniform[k] > 0 ? min(max(rest / c.uniform[k], 0), 1) : 0
         } else {
-            k = pick(guided, ((u - alpha) / (1 - alpha)) * totalG)
-            guard let li = intervals[k] else { return nil }
-            t = li.sampleInside(v)
+            let (i, rest) = pick(c.guided, min((u - alpha) / (1 - alpha), 1) * c.totalG)
+            k = i
+            guard c.guided[k] > 0, let li = c.intervals[k] else { return nil }
+            t = li.sampleInside(min(max(rest / c.guided[k], 0), 1))
         }
-        if uniform[k] == 0 { return nil }
-        var pdf = alpha * uniform[k] / totalU
-        if k < nEdges, let li = intervals[k], li.contains(t) {
-            pdf += (1 - alpha) * uniform[k] / totalG      // guided[k] / totalG / li.length
-        }
-        if k < nEdges {
+        if c.uniform[k] == 0 { return nil }
+        let pdf = c.pdf(piece: k, t: t)
+        let arcs = SecondaryCurves.arcs
+        if k < c.nEdges {
             let e = edges[k]
             guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
             let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
             return SecondaryCurvePoint(edge: k, shape: e.shape, s: t, point: a + (b - a) * t, tangent: b - a, pdf: pdf)
         }
-        let s = arcShape[k - nEdges], j = arcIndex[k - nEdges]
+        let s = c.arcShape[k - c.nEdges], j = c.arcIndex[k - c.nEdges]
         let phi0 = 2 * Double.pi * Double(j) / Double(arcs), phi1 = 2 * Double.pi * Double(j + 1) / Double(arcs)
         let phi = phi0 + (phi1 - phi0) * t
         // ∂x/∂φ by central differences inside the arc (its ends may start another curve).
@@ -151,10 +157,37 @@ extension Scene where T == Double {
         return SecondaryCurvePoint(edge: -1, shape: s, s: phi, point: arcPoint(s, phi, eye: p), tangent: tangent, pdf: pdf)
     }
 
-    /// The index whose cumulative weight first exceeds `target` (weights ≥ 0).
-    private func pick(_ weights: [Double], _ target: Double) -> Int {
+    /// The index whose cumulative weight first exceeds `target` (weights ≥ 0),
+    /// and how far past the weights before it `target` lies.
+    private func pick(_ weights: [Double], _ target: Double) -> (index: Int, rest: Double) {
         var k = 0, acc = 0.0
         while k < weights.count - 1 && acc + weights[k] <= target { acc += weights[k]; k += 1 }
-        return k
+        return (k, target - acc)
+    }
+}
+
+/// The pieces of the secondary visibility curves seen from one point and the
+/// weights `chooseSecondaryCurvePoint` chooses them by.
+struct SecondaryCurveChoice {
+    /// Mesh edges come first (index = edge index), then arcs.
+    var nEdges: Int
+    /// Angular length of each piece (0: not a candidate), and of the parts of
+    /// each edge behind which an area light lies.
+    var uniform: [Double], guided: [Double]
+    var intervals: [EdgeLightIntervals?]
+    /// The shape and arc number of each arc piece.
+    var arcShape = [Int](), arcIndex = [Int]()
+    var totalU = 0.0, totalG = 0.0
+    /// The share of the first strategy.
+    var alpha: Double { totalG > 0 ? 0.5 : 1 }
+
+    /// The density of choosing piece `k` and unit parameter `t` on it.
+    func pdf(piece k: Int, t: Double) -> Double {
+        guard k < uniform.count, uniform[k] > 0 else { return 0 }
+        var pdf = alpha * uniform[k] / totalU
+        if k < nEdges, let li = intervals[k], li.contains(t) {
+            pdf += (1 - alpha) * uniform[k] / totalG      // guided[k] / totalG / li.length
+        }
+        return pdf
     }
 }
