@@ -149,7 +149,7 @@ struct TrainResult: Encodable {
 /// settings (defaults: the task's, `P.problem.task.shacSettings`). A resumed run
 /// keeps the settings it was started with.
 struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
-    @Option(help: "shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss); from the state default \(P.problem.defaultStateTrainer.rawValue); with --pixels the cart-pole's default shac, the others' surrogate (the learned critic from pixels: the cart-pole only).")
+    @Option(help: "shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss); from the state default \(P.problem.defaultStateTrainer.rawValue); with --pixels surrogate (the learned critic from pixels: the cart-pole and the pendulum).")
     var trainer: StateTrainer?
     @Option(help: "Actor-critic: parallel environments (default \(Self.defaults?.environments ?? 0)).")
     var envs: Int?
@@ -177,6 +177,13 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     var criticWidth: Int?
 
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
+
+    /// Whether any of the learned critic's settings was given (not the trainer, the
+    /// parallel environments, the actor's rate or the restarts).
+    var criticOptionsGiven: Bool {
+        horizon != nil || discount != nil || lambda != nil || criticLr != nil || criticPasses != nil || criticWidth != nil
+            || actionNoise != nil || saturationPenalty != nil || outputInit != nil
+    }
 
     /// The settings: the task's defaults with the options given.
     func settings() throws -> SHACSettings? { try settings(from: Self.defaults) }

@@ -24,7 +24,7 @@ public enum CartPolePixels: PixelTask {
         public var hidden: Int, resolution: Int, samples: Int, frames: Int, window: Int
         public var learningRate: Double, clipNorm: Double, averageRate: Double, costToGo: Double, startSpread: Double
         public var defaultEpisodes: Int
-        /// The learned critic of the default trainer (`--trainer shac`): one environment
+        /// The learned critic (`--trainer shac`): one environment
         /// (the one episode followed), windows of `horizon` steps, γ (0.99: at 0.9 the critic
         /// sees ten steps ahead, and a slow drift off the track costs little within them), λ,
         /// the critic's Adam rate and the loss scale, Gaussian action noise, the actor's rate

@@ -150,11 +150,24 @@ extension Checkpoint where Details == PixelTrainingDetails {
         var g = SeededGenerator(seed: options.seed)
         let net = problem.pixelTask.makeNetwork(options, generator: &g)
         var details = PixelTrainingDetails(problem: problem, options: options, replay: problem == .pendulum ? PendulumReplay() : nil)
-        if options.pixelTrainer == .shac, problem == .cartpole {
-            details.critic = CriticState(inputs: CartPoleDynamics.observationSize, settings: critic ?? CartPolePixels.hyperparameters.shac,
-                                         generator: &g)
+        if options.pixelTrainer == .shac, let defaults = PixelTrainingRun.criticSettings(problem) {
+            details.critic = CriticState(inputs: PixelTrainingRun.criticInputs(problem), settings: critic ?? defaults, generator: &g)
         }
         self.init(details: details, progress: TrainingProgress(network: net, learningRate: options.learningRate, generator: g))
+    }
+
+    /// The learned critic's default settings from pixels (nil: the problem has no critic from pixels).
+    public static func criticSettings(_ problem: ControlProblem) -> SHACSettings? {
+        switch problem {
+        case .cartpole: return CartPolePixels.hyperparameters.shac
+        case .pendulum: return PendulumPixels.hyperparameters.shac
+        case .trebuchet: return nil
+        }
+    }
+
+    /// The length of the state observation the critic sees.
+    static func criticInputs(_ problem: ControlProblem) -> Int {
+        problem == .pendulum ? PendulumTrainingDynamics.observationSize : CartPoleDynamics.observationSize
     }
 
     /// The network being trained.
@@ -211,10 +224,11 @@ extension Checkpoint where Details == PixelTrainingDetails {
             throw ModelFileError(path: path, "inconsistent checkpoint: Adam's moments, the averaged weights or the generator do not fit \(n) parameters")
         }
         if run.options.pixelTrainer == .shac {
-            guard problem == .cartpole, let critic = run.critic else {
+            guard criticSettings(problem) != nil, let critic = run.critic else {
                 throw ModelFileError(path: path, "a shac checkpoint without the critic's state")
             }
-            if let p = critic.problem(inputs: CartPoleDynamics.observationSize, maxSteps: CartPoleDynamics.maxSteps) {
+            let maxSteps = problem == .pendulum ? PendulumDynamics.maxSteps : CartPoleDynamics.maxSteps
+            if let p = critic.problem(inputs: criticInputs(problem), maxSteps: maxSteps) {
                 throw ModelFileError(path: path, p)
             }
             if let command, let m = critic.settings.mismatch(command) {
@@ -316,6 +330,29 @@ extension Checkpoint where Details == PixelTrainingDetails {
         precondition(self.problem == .pendulum && cache.width == self.options.resolution, "trainPendulum: the cache does not match the run's options")
         var trainer = PendulumPixelTrainer(network: try currentNetwork(), optimizer: self.optimizer, cache: cache)
         trainer.useRendererGradient = self.options.rendererGradient
+        if let state = self.critic {
+            // the learned critic: windows from random states, both rates decayed over the budget
+            var critic = try LearnedCostToGo<PendulumTrainingDynamics>(state)
+            trainer.environmentSteps = self.environmentSteps
+            let windows = PendulumDynamics.maxSteps / critic.settings.horizon
+            let start = Date(), base = self.seconds
+            while self.episodes < totalEpisodes {
+                var r = 0.0
+                for k in 0..<windows {
+                    let progress = (Double(self.episodes) + Double(k) / Double(windows)) / Double(totalEpisodes)
+                    r += trainer.shacWindow(critic: &critic, learningRate: self.options.learningRate * Swift.max(0, 1 - progress),
+                                            progress: progress, generator: &self.generator)
+                }
+                self.episodes += 1
+                self.network = NetworkFile(network: trainer.network); self.optimizer = trainer.optimizer; self.critic = critic.state
+                self.environmentSteps = trainer.environmentSteps
+                // the windows' mean reward a step, times an episode's steps
+                try record(CurvePoint(episode: self.episodes, trainReturn: r / Double(windows * critic.settings.horizon) * Double(PendulumDynamics.maxSteps),
+                                      evaluation: .nan),
+                           seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
+            }
+            return
+        }
         trainer.replay = self.replay ?? PendulumReplay()
         trainer.environmentSteps = self.environmentSteps
         trainer.communicator = .world

@@ -135,6 +135,22 @@ private func syntheticCache(resolution r: Int) -> PendulumFrameCache {
     }
 }
 
+/// The pendulum's learned critic from pixels: the critic and the decayed rates come
+/// back from the checkpoint bit for bit, and both the critic and the policy moved.
+@Test func pendulumPixelCriticTrainingResumesBitForBit() throws {
+    let options = PixelTrainingOptions(seed: 6, resolution: 6, samples: 1, frames: 2, learningRate: 0.01,
+                                       scenes: "synthetic", sceneHash: "0", totalEpisodes: 3, trainer: .shac)
+    let cache = syntheticCache(resolution: 6)
+    var fresh = PixelTrainingRun(problem: .pendulum, options: options)
+    let untrained = fresh
+    try fresh.trainPendulum(cache: cache, totalEpisodes: 1, report: { _, _ in }, checkpoint: { _ in })
+    #expect(untrained.critic != nil && fresh.critic != untrained.critic, "the critic was not fitted")
+    #expect(fresh.network.parameters != untrained.network.parameters && fresh.environmentSteps == 200)
+    try checkResume(problem: .pendulum, options: options, stopAfter: 2) { run, checkpoint in
+        try run.trainPendulum(cache: cache, totalEpisodes: 3, report: { _, _ in }, checkpoint: checkpoint)
+    }
+}
+
 @Test func trebuchetPixelTrainingResumesBitForBit() throws {
     // random observations stand in for rendered frames (16 values: an 8-pixel-wide view)
     var g = SeededGenerator(seed: 9)
