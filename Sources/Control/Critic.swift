@@ -182,3 +182,24 @@ extension CriticState {
         self.settings = settings; self.critic = critic; self.targetCritic = targetCritic; self.optimizer = optimizer
     }
 }
+
+extension SHACSettings {
+    /// The first setting in which `command` differs from `self` (a checkpoint's), as
+    /// "--discount is 0.9 in the checkpoint, 0.99 in the command"; nil if they agree.
+    public func mismatch(_ command: SHACSettings) -> String? {
+        let named: [(String, Double, Double)] = [
+            ("--envs", Double(environments), Double(command.environments)), ("--horizon", Double(horizon), Double(command.horizon)),
+            ("--discount", discount, command.discount), ("--lambda", tdLambda, command.tdLambda),
+            ("--actor-lr", actorLearningRate, command.actorLearningRate), ("--critic-lr", criticLearningRate, command.criticLearningRate),
+            ("--critic-passes", Double(criticIterations), Double(command.criticIterations)),
+            ("--critic-width", Double(criticWidth), Double(command.criticWidth)), ("--action-noise", actionNoise, command.actionNoise),
+            ("--saturation-penalty", penalty, command.penalty), ("--output-init", outputInitScale ?? 1, command.outputInitScale ?? 1),
+            ("--restart-every", Double(restartSteps ?? 0), Double(command.restartSteps ?? 0)),
+        ]
+        if let (name, a, b) = named.first(where: { $0.1 != $0.2 }) {
+            func text(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
+            return "\(name) is \(text(a)) in the checkpoint, \(text(b)) in the command"
+        }
+        return self == command ? nil : "the critic's settings differ between the checkpoint and the command"
+    }
+}

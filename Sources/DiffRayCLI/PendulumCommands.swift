@@ -25,17 +25,26 @@ struct TrainPendulumCommand: ParsableCommand, ClusterCommand {
     var openLoop = false
 
     func validate() throws {
-        if options.pixels, trainer.trainer == .shac {
-            throw ValidationError("train pendulum --pixels: only --trainer surrogate (the value surrogate) trains from pixels so far")
+        if options.pixels, trainer.envs != nil || trainer.restartEvery != nil || trainer.actorLr != nil {
+            throw ValidationError("train pendulum --pixels: --envs, --restart-every and --actor-lr are for training from the state (the pixel actor's rate is --lr; its windows always restart)")
+        }
+        if options.pixels, trainer.trainer != .shac, trainer.criticOptionsGiven {
+            throw ValidationError("train pendulum --pixels: --horizon, --discount, --lambda, --critic-lr, --critic-passes, --critic-width, --action-noise, --saturation-penalty and --output-init set the learned critic (--trainer shac)")
         }
     }
 
     func run() throws {
         guard options.pixels else { return try trainFromState(options, trainer: trainer) }
         let scenes = try view.sceneRecord()
-        var run = try options.pixelRun(PixelTrainingOptions(
-            seed: UInt64(options.seed), resolution: view.viewRes, samples: view.viewSpp, frames: 2, learningRate: view.learningRate,
-            scenes: scenes.folder, sceneHash: scenes.hash, rendererGradient: !openLoop))
+        let shac = trainer.trainer == .shac
+        let critic = shac ? try trainer.settings(from: PendulumPixels.hyperparameters.shac) : nil
+        let episodes = options.episodes ?? (shac ? PendulumPixels.hyperparameters.shacEpisodes : PendulumPixels.defaults.episodes)
+        var run = try options.pixelRun(critic: critic, PixelTrainingOptions(
+            seed: UInt64(options.seed), resolution: view.viewRes, samples: view.viewSpp, frames: 2,
+            learningRate: view.lr ?? (critic?.actorLearningRate ?? view.learningRate),
+            scenes: scenes.folder, sceneHash: scenes.hash,
+            // the learned critic's learning rates fall over the whole budget: `--resume` must keep it
+            totalEpisodes: shac ? episodes : nil, rendererGradient: !openLoop, trainer: shac ? .shac : .surrogate))
         let start = Date()
         let observer = try PixelObservation(problem: .pendulum, directory: view.templates.scenes, resolution: view.viewRes, samples: view.viewSpp)
         let cachePath = modelStem(options.model) + ".frames.bin"
@@ -50,7 +59,7 @@ struct TrainPendulumCommand: ParsableCommand, ClusterCommand {
         print("episode  train return   seconds")
         var seconds = 0.0
         let files = try options.committingOutputs(train: {
-            try run.trainPendulum(cache: cache, totalEpisodes: options.episodes ?? PendulumPixels.defaults.episodes, report: { p, _ in
+            try run.trainPendulum(cache: cache, totalEpisodes: episodes, report: { p, _ in
                 print(String(format: "%7d  %12.1f  %7.1f", p.episode, p.trainReturn, Date().timeIntervalSince(start)))
             }, checkpoint: { run in try options.checkpoint { try run.write(path: $0) } })
             seconds = Date().timeIntervalSince(start)

@@ -56,10 +56,11 @@ struct TrainOptions<P: PixelTask>: ParsableArguments {
     var model: String { output ?? (pixels ? "\(P.problem.rawValue)-pixels.json" : "\(P.problem.rawValue).json") }
     var checkpointPath: String { modelStem(model) + ".checkpoint.json" }
 
-    /// A fresh pixel run with `settings`, or (--resume) the checkpoint's, which must have been started with them.
-    func pixelRun(_ settings: PixelTrainingOptions) throws -> PixelTrainingRun {
-        guard resume else { return PixelTrainingRun(problem: P.problem, options: settings) }
-        let run = try PixelTrainingRun.read(path: checkpointPath, problem: P.problem, options: settings)
+    /// A fresh pixel run with `settings` (and the learned `critic`'s), or (--resume) the
+    /// checkpoint's, which must have been started with them.
+    func pixelRun(critic: SHACSettings? = nil, _ settings: PixelTrainingOptions) throws -> PixelTrainingRun {
+        guard resume else { return PixelTrainingRun(problem: P.problem, options: settings, critic: critic) }
+        let run = try PixelTrainingRun.read(path: checkpointPath, problem: P.problem, options: settings, critic: critic)
         print("resuming \(checkpointPath) at \(P.problem == .trebuchet ? "shot" : "episode") \(run.episodes)")
         return run
     }
@@ -148,7 +149,7 @@ struct TrainResult: Encodable {
 /// settings (defaults: the task's, `P.problem.task.shacSettings`). A resumed run
 /// keeps the settings it was started with.
 struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
-    @Option(help: "shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss); from the state default \(P.problem.defaultStateTrainer.rawValue), with --pixels surrogate (the learned critic from pixels: the cart-pole only).")
+    @Option(help: "shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss); from the state default \(P.problem.defaultStateTrainer.rawValue); with --pixels surrogate (the learned critic from pixels: the cart-pole and the pendulum).")
     var trainer: StateTrainer?
     @Option(help: "Actor-critic: parallel environments (default \(Self.defaults?.environments ?? 0)).")
     var envs: Int?
@@ -177,9 +178,19 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
 
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
 
+    /// Whether any of the learned critic's settings was given (not the trainer, the
+    /// parallel environments, the actor's rate or the restarts).
+    var criticOptionsGiven: Bool {
+        horizon != nil || discount != nil || lambda != nil || criticLr != nil || criticPasses != nil || criticWidth != nil
+            || actionNoise != nil || saturationPenalty != nil || outputInit != nil
+    }
+
     /// The settings: the task's defaults with the options given.
-    func settings() throws -> SHACSettings? {
-        guard var s = Self.defaults else { return nil }
+    func settings() throws -> SHACSettings? { try settings(from: Self.defaults) }
+
+    /// `base` with the options given (nil: nil), checked.
+    func settings(from base: SHACSettings?) throws -> SHACSettings? {
+        guard var s = base else { return nil }
         if let envs { s.environments = envs }
         if let horizon { s.horizon = horizon }
         if let actorLr { s.actorLearningRate = actorLr }

@@ -24,13 +24,19 @@ public enum CartPolePixels: PixelTask {
         public var hidden: Int, resolution: Int, samples: Int, frames: Int, window: Int
         public var learningRate: Double, clipNorm: Double, averageRate: Double, costToGo: Double, startSpread: Double
         public var defaultEpisodes: Int
-        /// The learned critic of the default trainer (`--trainer shac`): one environment
-        /// (the one episode followed), windows of `horizon` steps, γ, λ, the critic's Adam
-        /// rate and the loss scale, the actor's rate (0.005: at 0.01 seed 1 learned sooner, then lost it). Both rates fall
+        /// The learned critic (`--trainer shac`): one environment
+        /// (the one episode followed), windows of `horizon` steps, γ (0.99: at 0.9 the critic
+        /// sees ten steps ahead, and a slow drift off the track costs little within them), λ,
+        /// the critic's Adam rate and the loss scale, Gaussian action noise, the actor's rate
+        /// (0.005: at 0.01 seed 1 learned sooner, then lost it). Both rates fall
         /// linearly to 0 over the budget, and the saved policy is the last weights
         /// (`shacAverageRate` 0: an average lags behind a policy that improves until the end).
+        /// A training episode is a budget of `shacEpisodeSteps` simulated steps (one Gym
+        /// episode's length), the cart-pole restarting inside it, so that the short episodes
+        /// of the first policies do not use up the budget.
         public var shac: SHACSettings
         public var shacAverageRate: Double
+        public var shacEpisodeSteps: Int
     }
 
     public static let problem = ControlProblem.cartpole
@@ -38,9 +44,9 @@ public enum CartPolePixels: PixelTask {
     public static let hyperparameters = Hyperparameters(
         hidden: 32, resolution: 64, samples: 4, frames: 4, window: 8, learningRate: 0.01, clipNorm: 1, averageRate: 0.01, costToGo: 3,
         startSpread: 0, defaultEpisodes: 50,
-        shac: SHACSettings(environments: 1, horizon: 10, discount: 0.9, tdLambda: 0.95, actorLearningRate: 0.005, criticLearningRate: 0.002,
-                           lossScale: 0.1),
-        shacAverageRate: 0)
+        shac: SHACSettings(environments: 1, horizon: 10, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.005, criticLearningRate: 0.002,
+                           lossScale: 0.1, actionNoise: 0.3),
+        shacAverageRate: 0, shacEpisodeSteps: CartPoleDynamics.maxSteps)
     public static let maxFrames = 16
     public static let defaults = PixelDefaults(resolution: hyperparameters.resolution, samples: hyperparameters.samples, resolutions: 4...256,
                                                learningRate: hyperparameters.learningRate, episodes: hyperparameters.defaultEpisodes)

@@ -138,13 +138,18 @@ public enum PendulumPixels: PixelTask {
         public var hidden: Int, resolution: Int, samples: Int, cacheAngles: Int, learningRate: Double
         public var windowsPerRound: Int, roundsPerEpisode: Int, updatesPerRound: Int, batchSize: Int
         public var defaultEpisodes: Int
+        /// The learned critic (`--trainer shac`): the state trainer's settings
+        /// (`PendulumTask.hyperparameters.shac`, windows of 5 steps from random states),
+        /// and its budget `shacEpisodes`.
+        public var shac: SHACSettings
+        public var shacEpisodes: Int
     }
 
     public static let problem = ControlProblem.pendulum
     public static let stateSize = PendulumDynamics.stateSize
     public static let hyperparameters = Hyperparameters(
         hidden: 32, resolution: 32, samples: 4, cacheAngles: 720, learningRate: 0.003, windowsPerRound: 10, roundsPerEpisode: 10,
-        updatesPerRound: 30, batchSize: 32, defaultEpisodes: 30)
+        updatesPerRound: 30, batchSize: 32, defaultEpisodes: 30, shac: PendulumTask.hyperparameters.shac, shacEpisodes: 100)
     /// The name of the policy in its model files (`pixels_policy`).
     public static let policyName = "pendulum-dense-1"
     public static let defaults = PixelDefaults(resolution: hyperparameters.resolution, samples: hyperparameters.samples, resolutions: 8...128,
@@ -346,5 +351,57 @@ extension PendulumFrameCache {
         let cache = try render(observer: observer, count: count, seed: seed, communicator: .world)
         try cache.write(path: path, key: key)
         return (cache, cache.count)
+    }
+}
+
+extension PendulumPixelTrainer {
+    /// One window of the short-horizon actor-critic from pixels (`SHACSettings`, the
+    /// state trainer's `restartSteps` = `horizon`): `settings.horizon` closed-loop steps
+    /// from a random state, the policy seeing the cached frames (the previous frame of
+    /// the first step that of θ₀ − dt·θ̇₀), the losses minus Gym's reward discounted by
+    /// γ plus the saturation penalty, the window's end bootstrapped by `critic`'s target
+    /// (which sees the state: an asymmetric actor-critic). The backward sweep runs
+    /// through the physics, the network and each frame's ∂channel/∂θ (the previous
+    /// frame's into the step before; the first step's frames are constants); then one
+    /// Adam step at `learningRate` (the gradient clipped to `settings.clipNorm`) and the
+    /// critic's fit to the window's TD(λ) targets. Returns the window's Gym reward.
+    public mutating func shacWindow(critic: inout LearnedCostToGo<PendulumTrainingDynamics>, learningRate: Double, progress: Double,
+                                    generator: inout SeededGenerator) -> Double {
+        let s = critic.settings, scale = PendulumDynamics.maxTorque, dt = PendulumDynamics.dt, gamma = s.discount
+        var state = PendulumTrainingDynamics.startState(&generator)
+        var previous = state[0] - dt * state[1]
+        var steps = [LinearizedStep](), traces = [Network.Trace](), angles = [Double](), reward = 0.0
+        for _ in 0..<s.horizon {
+            var trace = Network.Trace()
+            let a = scale * network.forward(input(theta: state[0], previous: previous), trace: &trace)[0]
+            let lin = LinearizedStep.at(PendulumTrainingDynamics.self, PendulumSurrogate.self, state: state, action: a)
+            reward += PendulumDynamics.reward(state, action: a)
+            steps.append(lin); traces.append(trace); angles.append(state[0])
+            previous = state[0]; state = lin.next
+        }
+        environmentSteps += steps.count
+        let n = cache.pixels, gain = PixelInput.differenceGain
+        var gradient = [Double](repeating: 0, count: network.parameterCount)
+        var pending = [Double](repeating: 0, count: steps.count)
+        backpropagate(steps, from: critic.gradient(state), discount: gamma) { t, dA, dS in
+            dS[0] += pending[t]
+            let w = Foundation.pow(gamma, Double(t))
+            let penalty = s.saturationGradient(traces[t], layers: network.layers)
+            let dIn = network.backward([(dA * scale + penalty) * w], trace: traces[t], gradient: &gradient)
+            guard useRendererGradient && t > 0 else { return }
+            // the input [c(θ_t) − c_rest, g·(c(θ_t) − c(θ_{t−1}))]: θ_t's frame here, θ_{t−1}'s into the step before
+            var current = 0.0, older = 0.0, i = 0
+            for d in cache.derivative(angles[t]) { current += (dIn[i] + gain * dIn[n + i]) * Double(d); i += 1 }
+            i = 0
+            for d in cache.derivative(angles[t - 1]) { older -= gain * dIn[n + i] * Double(d); i += 1 }
+            dS[0] += current / w
+            pending[t - 1] += older / Foundation.pow(gamma, Double(t - 1))
+        }
+        for i in gradient.indices { gradient[i] *= s.lossScale / Double(steps.count) }
+        clip(&gradient, toNorm: s.clipNorm)
+        optimizer.learningRate = learningRate
+        optimizer.update(&network.parameters, gradient: gradient)
+        critic.learn(steps, last: state, terminated: false, progress: progress, generator: &generator)
+        return reward
     }
 }

@@ -140,7 +140,16 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
 
     /// Simulates up to `count` steps from `start`; `previous` holds the contrast
     /// channels of the frames before `start`, newest first (nil or empty: none, i.e. no motion seen).
+    /// No action noise.
     public mutating func rollout(start: [Double], previous: [[Double]]?, steps count: Int) throws -> PixelWindow {
+        var unused = SeededGenerator(seed: 0)
+        return try rollout(start: start, previous: previous, steps: count, noise: 0, generator: &unused)
+    }
+
+    /// `rollout(start:previous:steps:)` with Gaussian noise of standard deviation
+    /// `noise` drawn from `generator` added to each action (its gradient passes through).
+    public mutating func rollout(start: [Double], previous: [[Double]]?, steps count: Int, noise: Double,
+                                 generator: inout SeededGenerator) throws -> PixelWindow {
         var w = PixelWindow()
         var state = start
         var history = previous ?? []
@@ -150,6 +159,7 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
             history = FrameStack.push(PixelInput.channel(frame.image), onto: history, count: frames)
             var trace = Network.Trace()
             let a = actionScale * network.forward(CartPolePixels.input(history, background: observer.background, crop: crop), trace: &trace)[0]
+                + (noise > 0 ? noise * generator.normal() : 0)
             if crop != nil { w.stacks.append(history) }
             let lin = LinearizedStep.at(D.self, L.self, state: state, action: a)
             w.reward += D.reward(state, action: a)
@@ -227,7 +237,8 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
         var history = [[Double]]()
         var total = 0.0, steps = 0
         while steps < maxSteps {
-            let w = try rollout(start: state, previous: history, steps: Swift.min(window, maxSteps - steps))
+            let w = try rollout(start: state, previous: history, steps: Swift.min(window, maxSteps - steps),
+                                noise: critic?.settings.actionNoise ?? 0, generator: &generator)
             total += w.reward; steps += w.steps.count
             var g = [Double](repeating: 0, count: network.parameterCount)
             backward(w, &g)

@@ -52,10 +52,17 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
     public var trainer: StateTrainer?
     /// `trainer`, `surrogate` when absent.
     public var pixelTrainer: StateTrainer { trainer ?? .surrogate }
+    /// Cart-pole: a training episode is a budget of this many simulated steps, the
+    /// environment restarting from Gym's start states inside it and the last episode cut
+    /// at the budget's end (`--episode-steps`); nil or 0: one episode of the
+    /// environment (checkpoints written before the option).
+    public var episodeSteps: Int?
+    /// `episodeSteps`, 0 when absent.
+    public var episodeBudget: Int { episodeSteps ?? 0 }
 
     public init(seed: UInt64, resolution: Int, samples: Int, frames: Int, averageRate: Double = 0, learningRate: Double,
                 scenes: String, sceneHash: String, totalEpisodes: Int? = nil, rendererGradient: Bool = true, crop: Int = 0,
-                startSpread: Double = 0, costToGo: Double = 0, trainer: StateTrainer = .surrogate) {
+                startSpread: Double = 0, costToGo: Double = 0, trainer: StateTrainer = .surrogate, episodeSteps: Int = 0) {
         self.seed = seed; self.resolution = resolution; self.samples = samples; self.frames = frames
         self.averageRate = averageRate; self.learningRate = learningRate; self.scenes = scenes; self.sceneHash = sceneHash
         self.totalEpisodes = totalEpisodes; self.rendererGradient = rendererGradient
@@ -63,6 +70,7 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
         self.startSpread = startSpread > 0 ? startSpread : nil
         self.costToGo = costToGo > 0 ? costToGo : nil
         self.trainer = trainer == .shac ? .shac : nil
+        self.episodeSteps = episodeSteps > 0 ? episodeSteps : nil
     }
 
     /// The FNV-1a hash (hex) of `problem`'s scene template in `directory` (nil: the built-in one).
@@ -85,6 +93,7 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
             opt("--crop", String(cropWidth), String(command.cropWidth)),
             opt("--start-spread", String(startSpreadWidth), String(command.startSpreadWidth)),
             opt("--cost-to-go", String(costToGoWeight), String(command.costToGoWeight)),
+            opt("--episode-steps", String(episodeBudget), String(command.episodeBudget)),
             opt("--average", String(averageRate), String(command.averageRate)),
             opt("--lr", String(learningRate), String(command.learningRate)),
             opt("the scene template (FNV-1a hash of its text)", sceneHash, command.sceneHash),
@@ -135,15 +144,30 @@ extension Checkpoint where Details == PixelTrainingDetails {
     }
 
     /// A fresh run: the weights drawn from `options.seed` as the commands always did
-    /// (the generator then goes on to the start states, targets or batches).
-    public init(problem: ControlProblem, options: PixelTrainingOptions) {
+    /// (the generator then goes on to the start states, targets or batches); the
+    /// `shac` trainer's critic with `critic` settings (nil: the recipe's).
+    public init(problem: ControlProblem, options: PixelTrainingOptions, critic: SHACSettings? = nil) {
         var g = SeededGenerator(seed: options.seed)
         let net = problem.pixelTask.makeNetwork(options, generator: &g)
         var details = PixelTrainingDetails(problem: problem, options: options, replay: problem == .pendulum ? PendulumReplay() : nil)
-        if options.pixelTrainer == .shac, problem == .cartpole {
-            details.critic = CriticState(inputs: CartPoleDynamics.observationSize, settings: CartPolePixels.hyperparameters.shac, generator: &g)
+        if options.pixelTrainer == .shac, let defaults = PixelTrainingRun.criticSettings(problem) {
+            details.critic = CriticState(inputs: PixelTrainingRun.criticInputs(problem), settings: critic ?? defaults, generator: &g)
         }
         self.init(details: details, progress: TrainingProgress(network: net, learningRate: options.learningRate, generator: g))
+    }
+
+    /// The learned critic's default settings from pixels (nil: the problem has no critic from pixels).
+    public static func criticSettings(_ problem: ControlProblem) -> SHACSettings? {
+        switch problem {
+        case .cartpole: return CartPolePixels.hyperparameters.shac
+        case .pendulum: return PendulumPixels.hyperparameters.shac
+        case .trebuchet: return nil
+        }
+    }
+
+    /// The length of the state observation the critic sees.
+    static func criticInputs(_ problem: ControlProblem) -> Int {
+        problem == .pendulum ? PendulumTrainingDynamics.observationSize : CartPoleDynamics.observationSize
     }
 
     /// The network being trained.
@@ -166,16 +190,19 @@ extension Checkpoint where Details == PixelTrainingDetails {
     /// Reads a checkpoint for `problem` and refuses, with one line naming the file,
     /// a missing or malformed one, another format, version or problem, options
     /// that differ from `options` (the command's), or weights of the wrong shape.
-    public static func read(path: String, problem: ControlProblem, options: PixelTrainingOptions) throws -> PixelTrainingRun {
+    /// With `critic`, a learned critic's settings that differ from the command's are refused too.
+    public static func read(path: String, problem: ControlProblem, options: PixelTrainingOptions,
+                            critic: SHACSettings? = nil) throws -> PixelTrainingRun {
         let data: Data
         do { data = Data(try AtomicFile.read(path)) } catch let e as ImageIOError {
             throw ModelFileError(path: path, "cannot read the checkpoint: missing or unreadable (\(e.reason)); train without --resume first")
         }
-        return try decode(data, path: path, problem: problem, options: options)
+        return try decode(data, path: path, problem: problem, options: options, critic: critic)
     }
 
     /// Decodes and checks a checkpoint's bytes (see `read`); `path` names it in errors.
-    public static func decode(_ data: Data, path: String, problem: ControlProblem, options: PixelTrainingOptions) throws -> PixelTrainingRun {
+    public static func decode(_ data: Data, path: String, problem: ControlProblem, options: PixelTrainingOptions,
+                              critic command: SHACSettings? = nil) throws -> PixelTrainingRun {
         // the format first, so that another kind of checkpoint (e.g. of `train` without --pixels) is named as such
         if let h = try? CheckpointJSON.decoder().decode(CheckpointHeader.self, from: data), h.format != formatName || h.version != currentVersion {
             throw ModelFileError(path: path, "format \(h.format) version \(h.version), expected \(formatName) version \(currentVersion)"
@@ -197,11 +224,15 @@ extension Checkpoint where Details == PixelTrainingDetails {
             throw ModelFileError(path: path, "inconsistent checkpoint: Adam's moments, the averaged weights or the generator do not fit \(n) parameters")
         }
         if run.options.pixelTrainer == .shac {
-            guard problem == .cartpole, let critic = run.critic else {
+            guard criticSettings(problem) != nil, let critic = run.critic else {
                 throw ModelFileError(path: path, "a shac checkpoint without the critic's state")
             }
-            if let p = critic.problem(inputs: CartPoleDynamics.observationSize, maxSteps: CartPoleDynamics.maxSteps) {
+            let maxSteps = problem == .pendulum ? PendulumDynamics.maxSteps : CartPoleDynamics.maxSteps
+            if let p = critic.problem(inputs: criticInputs(problem), maxSteps: maxSteps) {
                 throw ModelFileError(path: path, p)
+            }
+            if let command, let m = critic.settings.mismatch(command) {
+                throw ModelFileError(path: path, "checkpoint does not match the command: \(m)")
             }
         }
         try problem.pixelTask.validate(run, path: path)
@@ -267,11 +298,21 @@ extension Checkpoint where Details == PixelTrainingDetails {
         trainer.environmentSteps = self.environmentSteps
         trainer.renderedFrames = self.renderedFrames
         let start = Date(), base = self.seconds
+        let budget = self.options.episodeBudget
         while self.episodes < totalEpisodes {
-            var state = CartPoleDynamics.startState(&self.generator)
-            if self.options.startSpreadWidth > 0 { state[0] = self.generator.uniform(-self.options.startSpreadWidth, self.options.startSpreadWidth) }
             trainer.progress = Double(self.episodes) / Double(totalEpisodes)
-            let r = try trainer.trainEpisode(start: state, generator: &self.generator)
+            // one episode of the environment, or (a budget of steps) as many as fit, the last one cut at its end
+            var returns = [Double](), steps = 0
+            repeat {
+                var state = CartPoleDynamics.startState(&self.generator)
+                if self.options.startSpreadWidth > 0 { state[0] = self.generator.uniform(-self.options.startSpreadWidth, self.options.startSpreadWidth) }
+                let limit = budget > 0 ? Swift.min(CartPoleDynamics.maxSteps, budget - steps) : CartPoleDynamics.maxSteps
+                let r = try trainer.trainEpisode(start: state, maxSteps: limit, generator: &self.generator)
+                steps += r.steps
+                // a cut episode's return is not a whole one's
+                if r.steps < limit || limit == CartPoleDynamics.maxSteps || returns.isEmpty && steps >= budget { returns.append(r.reward) }
+            } while budget > 0 && steps < budget
+            let r = (reward: returns.reduce(0, +) / Double(returns.count), steps: steps)
             self.episodes += 1
             self.network = NetworkFile(network: trainer.network); self.optimizer = trainer.optimizer; self.averaged = trainer.averaged
             self.critic = trainer.critic?.state
@@ -289,6 +330,29 @@ extension Checkpoint where Details == PixelTrainingDetails {
         precondition(self.problem == .pendulum && cache.width == self.options.resolution, "trainPendulum: the cache does not match the run's options")
         var trainer = PendulumPixelTrainer(network: try currentNetwork(), optimizer: self.optimizer, cache: cache)
         trainer.useRendererGradient = self.options.rendererGradient
+        if let state = self.critic {
+            // the learned critic: windows from random states, both rates decayed over the budget
+            var critic = try LearnedCostToGo<PendulumTrainingDynamics>(state)
+            trainer.environmentSteps = self.environmentSteps
+            let windows = PendulumDynamics.maxSteps / critic.settings.horizon
+            let start = Date(), base = self.seconds
+            while self.episodes < totalEpisodes {
+                var r = 0.0
+                for k in 0..<windows {
+                    let progress = (Double(self.episodes) + Double(k) / Double(windows)) / Double(totalEpisodes)
+                    r += trainer.shacWindow(critic: &critic, learningRate: self.options.learningRate * Swift.max(0, 1 - progress),
+                                            progress: progress, generator: &self.generator)
+                }
+                self.episodes += 1
+                self.network = NetworkFile(network: trainer.network); self.optimizer = trainer.optimizer; self.critic = critic.state
+                self.environmentSteps = trainer.environmentSteps
+                // the windows' mean reward a step, times an episode's steps
+                try record(CurvePoint(episode: self.episodes, trainReturn: r / Double(windows * critic.settings.horizon) * Double(PendulumDynamics.maxSteps),
+                                      evaluation: .nan),
+                           seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
+            }
+            return
+        }
         trainer.replay = self.replay ?? PendulumReplay()
         trainer.environmentSteps = self.environmentSteps
         trainer.communicator = .world

@@ -10,8 +10,8 @@ import Testing
 struct PixelResumeCLITests {
     static let root = Repository.root.path
 
-    func train(_ extra: [String], model: String, in folder: String) throws -> Run {
-        try diffray(["train", "cartpole", "--pixels", "--trainer", "surrogate", "--view-res", "8", "--view-spp", "1", "--seed", "2",
+    func train(_ extra: [String], model: String, in folder: String, trainer: String = "surrogate") throws -> Run {
+        try diffray(["train", "cartpole", "--pixels", "--trainer", trainer, "--view-res", "8", "--view-spp", "1", "--seed", "2",
                      "--scenes", Self.root + "/scenes", "-o", folder + "/" + model] + extra, in: folder)
     }
 
@@ -41,9 +41,9 @@ struct PixelResumeCLITests {
         let b = FileManager.default.contents(atPath: folder.path + "/res.json")
         #expect(a != nil && a == b, "the resumed model differs from the uninterrupted one")
 
-        func refused(_ extra: [String], model: String, mentions: [String]) throws {
+        func refused(_ extra: [String], model: String, mentions: [String], trainer: String = "surrogate") throws {
             let before = folder.contents
-            let r = try train(extra, model: model, in: folder.path)
+            let r = try train(extra, model: model, in: folder.path, trainer: trainer)
             #expect(r.status == 2, "\(extra): exit \(r.status)")
             let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty }
             #expect(lines.count == 1 && r.stderr.hasPrefix("diffray: "), "\(r.stderr)")
@@ -61,6 +61,13 @@ struct PixelResumeCLITests {
                                 "--scenes", Self.root + "/scenes", "-o", folder.path + "/s.json"], in: folder.path)
         #expect(shac.status == 0, "\(shac.stderr)")
         try refused(["--episodes", "2", "--resume"], model: "s.json", mentions: ["s.checkpoint.json", "--trainer"])
+        // nor with other critic settings or training episodes of another length
+        try refused(["--episodes", "2", "--resume", "--discount", "0.5"], model: "s.json", mentions: ["s.checkpoint.json", "--discount", "0.99", "0.5"],
+                    trainer: "shac")
+        try refused(["--episodes", "2", "--resume", "--episode-steps", "0"], model: "s.json", mentions: ["s.checkpoint.json", "--episode-steps"],
+                    trainer: "shac")
+        try refused(["--discount", "0.99"], model: "c.json", mentions: ["--discount", "shac"])
+        try refused(["--horizon", "7"], model: "c.json", mentions: ["horizon", "divide"], trainer: "shac")
         try refused(["--crop", "17"], model: "c.json", mentions: ["--crop", "0...16"])
         try refused(["--cost-to-go", "nan"], model: "c.json", mentions: ["--cost-to-go"])
         try refused(["--cost-to-go", "2000"], model: "c.json", mentions: ["--cost-to-go", "0...1000"])

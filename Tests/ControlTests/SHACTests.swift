@@ -95,6 +95,21 @@ func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
     #expect(penalty.problem(maxSteps: 500)?.hasPrefix("saturation penalty must be ≥ 0 and finite") == true)
 }
 
+/// A resumed run's settings that differ from the command's are named with both values.
+@Test func shacSettingsMismatchNamesTheOption() {
+    let s = CartPoleTask.hyperparameters.shac
+    #expect(s.mismatch(s) == nil)
+    var other = s
+    other.discount = 0.99
+    #expect(s.mismatch(other) == "--discount is 0.9 in the checkpoint, 0.99 in the command")
+    other = s
+    other.criticIterations = 32
+    #expect(s.mismatch(other) == "--critic-passes is 16 in the checkpoint, 32 in the command")
+    other = s
+    other.lossScale = 1
+    #expect(s.mismatch(other) == "the critic's settings differ between the checkpoint and the command")
+}
+
 /// Restarted every window, each environment's window starts from a fresh start
 /// state and ends bootstrapped by the critic: after a window every environment
 /// is at step 0 of a new episode, and each ended episode's return is reported

@@ -40,15 +40,15 @@ private func expectSameState(_ a: PixelTrainingRun, _ b: PixelTrainingRun) {
 
 /// Runs `train` to the end, and again interrupted after `stopAfter`
 /// checkpoints, read back from the file and resumed; the two must agree.
-private func checkResume(problem: ControlProblem, options: PixelTrainingOptions, stopAfter: Int,
+private func checkResume(problem: ControlProblem, options: PixelTrainingOptions, critic: SHACSettings? = nil, stopAfter: Int,
                          train: (inout PixelTrainingRun, (PixelTrainingRun) throws -> Void) throws -> Void) throws {
     let folder = try scratchFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    var whole = PixelTrainingRun(problem: problem, options: options)
+    var whole = PixelTrainingRun(problem: problem, options: options, critic: critic)
     try train(&whole) { _ in }
 
     let path = folder + "/m.checkpoint.json"
-    var first = PixelTrainingRun(problem: problem, options: options)
+    var first = PixelTrainingRun(problem: problem, options: options, critic: critic)
     var written = 0
     #expect(throws: Interrupted.self) {
         try train(&first) { run in
@@ -57,7 +57,7 @@ private func checkResume(problem: ControlProblem, options: PixelTrainingOptions,
             if written == stopAfter { throw Interrupted() }
         }
     }
-    var resumed = try PixelTrainingRun.read(path: path, problem: problem, options: options)
+    var resumed = try PixelTrainingRun.read(path: path, problem: problem, options: options, critic: critic)
     #expect(resumed.episodes > 0 && resumed.episodes < whole.episodes, "interrupted at \(resumed.episodes) of \(whole.episodes)")
     try train(&resumed) { _ in }
     expectSameState(whole, resumed)
@@ -81,17 +81,22 @@ func cartPolePixelTrainingResumesBitForBit(crop: Int, startSpread: Double, costT
 }
 
 /// The learned critic's trainer: the critic, its target and optimiser and the
-/// decayed learning rates come back from the checkpoint bit for bit.
-@Test func cartPolePixelCriticTrainingResumesBitForBit() throws {
+/// decayed learning rates come back from the checkpoint bit for bit; one Gym
+/// episode a training episode, and budgets of 30 steps with action noise.
+@Test(arguments: [0, 30])
+func cartPolePixelCriticTrainingResumesBitForBit(episodeSteps: Int) throws {
     let options = PixelTrainingOptions(seed: 4, resolution: 8, samples: 1, frames: 3, averageRate: 0.3, learningRate: 0.01,
                                        scenes: scenesDirectory, sceneHash: try PixelTrainingOptions.sceneHash(problem: .cartpole, directory: scenesDirectory),
-                                       crop: 4, trainer: .shac)
+                                       crop: 4, trainer: .shac, episodeSteps: episodeSteps)
+    var critic = CartPolePixels.hyperparameters.shac
+    if episodeSteps > 0 { critic.actionNoise = 0.3 }
     let observer = try PixelObservation(problem: .cartpole, directory: scenesDirectory, resolution: 8, samples: 1, threads: 1)
-    var fresh = PixelTrainingRun(problem: .cartpole, options: options)
+    var fresh = PixelTrainingRun(problem: .cartpole, options: options, critic: critic)
     let untrained = fresh.critic
     try fresh.trainCartPole(observer: observer, totalEpisodes: 1, report: { _, _ in }, checkpoint: { _ in })
     #expect(untrained != nil && fresh.critic != nil && fresh.critic != untrained, "the critic was not fitted")
-    try checkResume(problem: .cartpole, options: options, stopAfter: 2) { run, checkpoint in
+    if episodeSteps > 0 { #expect(fresh.environmentSteps == episodeSteps, "a budget of \(episodeSteps) steps took \(fresh.environmentSteps)") }
+    try checkResume(problem: .cartpole, options: options, critic: critic, stopAfter: 2) { run, checkpoint in
         try run.trainCartPole(observer: observer, totalEpisodes: 5, report: { _, _ in }, checkpoint: checkpoint)
     }
 }
@@ -127,6 +132,22 @@ private func syntheticCache(resolution r: Int) -> PendulumFrameCache {
     let cache = syntheticCache(resolution: 6)
     try checkResume(problem: .pendulum, options: options, stopAfter: 2) { run, checkpoint in
         try run.trainPendulum(cache: cache, totalEpisodes: 4, report: { _, _ in }, checkpoint: checkpoint)
+    }
+}
+
+/// The pendulum's learned critic from pixels: the critic and the decayed rates come
+/// back from the checkpoint bit for bit, and both the critic and the policy moved.
+@Test func pendulumPixelCriticTrainingResumesBitForBit() throws {
+    let options = PixelTrainingOptions(seed: 6, resolution: 6, samples: 1, frames: 2, learningRate: 0.01,
+                                       scenes: "synthetic", sceneHash: "0", totalEpisodes: 3, trainer: .shac)
+    let cache = syntheticCache(resolution: 6)
+    var fresh = PixelTrainingRun(problem: .pendulum, options: options)
+    let untrained = fresh
+    try fresh.trainPendulum(cache: cache, totalEpisodes: 1, report: { _, _ in }, checkpoint: { _ in })
+    #expect(untrained.critic != nil && fresh.critic != untrained.critic, "the critic was not fitted")
+    #expect(fresh.network.parameters != untrained.network.parameters && fresh.environmentSteps == 200)
+    try checkResume(problem: .pendulum, options: options, stopAfter: 2) { run, checkpoint in
+        try run.trainPendulum(cache: cache, totalEpisodes: 3, report: { _, _ in }, checkpoint: checkpoint)
     }
 }
 
