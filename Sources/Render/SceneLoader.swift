@@ -336,9 +336,6 @@ extension Scene where T == Double {
         if let bad = data.values.firstIndex(where: { !$0.isFinite }) {
             throw fail("value \(bad) is \(data.values[bad]); expected finite signed distances")
         }
-        if object.child(.emitter) != nil {
-            throw SceneFileError("sdfgrid: cannot carry an emitter (as in Mitsuba: it has no area to sample)", at: object.location)
-        }
         guard let grid = SDFGrid(nx: nx, ny: ny, nz: nz, values: data.values, toWorld: toWorld,
                                  smoothNormals: (object.string("normals") ?? "smooth") == "smooth") else {
             throw fail("no voxel holds surface (every value has the same sign)")
