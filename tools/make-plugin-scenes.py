@@ -292,6 +292,44 @@ SCENES['texture-mesh-attribute'] = scene('''    <shape type="ply" id="vertexcolo
 ''' + SKY_LIGHT)
 
 
+# Signed-distance grids: a coarse 11x11x11 grid of a capsule fused with a ball (its voxels show
+# where the interpolant bends), shaded with Mitsuba's smooth normals and, beside it, with the
+# analytic ones; to_world scales unevenly (Mitsuba's sdfgrid expects no rotation there).
+SCENES['shape-sdfgrid'] = scene('''    <shape type="sdfgrid" id="smooth">
+        <string name="filename" value="capsule.vol"/>
+        <transform name="to_world"><scale x="0.9" y="0.8" z="1.0"/><translate value="-0.95, 0.0, -0.5"/></transform>
+        <bsdf type="diffuse"><rgb name="reflectance" value="0.8, 0.45, 0.2"/></bsdf>
+    </shape>
+    <shape type="sdfgrid" id="faceted">
+        <string name="filename" value="capsule.vol"/>
+        <string name="normals" value="analytic"/>
+        <transform name="to_world"><scale x="0.9" y="0.8" z="1.0"/><translate value="0.05, 0.0, -0.5"/></transform>
+        <bsdf type="diffuse"><rgb name="reflectance" value="0.2, 0.5, 0.8"/></bsdf>
+    </shape>
+''' + AREA_LIGHT + '\n' + SKY_LIGHT)
+
+
+def capsule_distance(x, y, z):
+    """Signed distance to a capsule from (0.25, 0.3, 0.5) to (0.75, 0.45, 0.5), radius 0.17,
+    smoothly unioned with a ball at (0.45, 0.62, 0.45) of radius 0.2, in [0, 1]^3."""
+    ax, ay, az, bx, by, bz = 0.25, 0.3, 0.5, 0.75, 0.45, 0.5
+    px, py, pz, dx, dy, dz = x - ax, y - ay, z - az, bx - ax, by - ay, bz - az
+    h = max(0.0, min(1.0, (px * dx + py * dy + pz * dz) / (dx * dx + dy * dy + dz * dz)))
+    d1 = math.sqrt((px - h * dx) ** 2 + (py - h * dy) ** 2 + (pz - h * dz) ** 2) - 0.17
+    d2 = math.sqrt((x - 0.45) ** 2 + (y - 0.62) ** 2 + (z - 0.45) ** 2) - 0.2
+    k = 0.08
+    m = max(0.0, min(1.0, 0.5 + 0.5 * (d2 - d1) / k))
+    return d2 + (d1 - d2) * m - k * m * (1 - m)
+
+
+def write_vol(path, nx, ny, nz, f):
+    """Mitsuba's grid-volume file (.vol version 3, float32, one channel) of f over [0, 1]^3."""
+    values = [f(i / (nx - 1), j / (ny - 1), k / (nz - 1)) for k in range(nz) for j in range(ny) for i in range(nx)]
+    header = b'VOL' + struct.pack('<B5i6f', 3, 1, nx, ny, nz, 1, 0, 0, 0, 1, 1, 1)
+    with open(path, 'wb') as out:
+        out.write(header + struct.pack('<%df' % len(values), *values))
+
+
 def pyramid():
     """A square pyramid 0.9 wide and 0.9 tall on y = 0: 5 vertices, 6 triangles (base included)."""
     v = [(-0.45, 0, -0.45), (0.45, 0, -0.45), (0.45, 0, 0.45), (-0.45, 0, 0.45), (0, 0.9, 0)]
@@ -385,5 +423,6 @@ if __name__ == '__main__':
     write_png(os.path.join(OUT, 'grey.png'), 4, 4, [[(v,) for v in (0, 80, 160, 240)]] * 4, colour=False)
 
     write_plys()
+    write_vol(os.path.join(OUT, 'capsule.vol'), 11, 11, 11, capsule_distance)
     write_png(os.path.join(OUT, 'mask.png'), 5, 5, [[(255,) * 3 if (x * x + y) % 3 else (0,) * 3 for x in range(5)] for y in range(5)])
     print('wrote', len(SCENES), 'scenes and tiles.png to Tests/Fixtures/plugin-scenes')

@@ -61,6 +61,7 @@ CASES = [
     ('texture-interp', 'tests/scenes/texture_interp/test_texture_interp.xml', (24, 24), {}),
     ('texture-interp-direct', 'tests/scenes/texture_interp/test_texture_interp_direct.xml', (24, 24), {}),
     ('various-shapes', 'tests/scenes/various_shapes/test_various_shapes.xml', (24, 24), {}),
+    ('various-shapes-path', 'tests/scenes/various_shapes/test_various_shapes_path.xml', (24, 24), {}),
     ('bsdf-spheres-normalmap-roughconductor', 'tests/scenes/bsdf_spheres/test_normalmap_roughconductor_path.xml',
      (16, 16), {}),
     ('bsdf-spheres-normalmap-identity-roughconductor',

@@ -76,18 +76,19 @@ public struct Accelerator: Sendable {
     /// Builds the structure over `count` primitives, as `BVH.init(count:...)`
     /// takes them: `primitive(i)` is primitive `i` and, when it is a triangle,
     /// `triangle(i)` its vertex indices into `vertices` (world space);
-    /// spheres, disks and cylinders are given in world space. Throws
+    /// spheres, disks and cylinders are given in world space, signed-distance
+    /// grids by the `Primitive.shape` of their voxels. Throws
     /// `BVHError` for a primitive whose coordinates are not finite or exceed
     /// `BVH.coordinateLimit` (either kind: the same limits), an index out of
     /// range, too many primitives, or an Embree failure.
     public init(kind: Kind = .preferred, count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices,
                 vertices: ContiguousArray<Vec3>, spheres: [(center: Vec3, radius: Double)], disks: [Transform],
-                cylinders: [Cylinder] = []) throws {
+                cylinders: [Cylinder] = [], sdfGrids: [Int: SDFGrid] = [:]) throws {
         self.kind = kind
         switch kind {
         case .bvh:
             bvh = try BVH(count: count, primitive: primitive, triangle: triangle, vertices: vertices, spheres: spheres,
-                          disks: disks, cylinders: cylinders)
+                          disks: disks, cylinders: cylinders, sdfGrids: sdfGrids)
             primitives = bvh.primitives
             bounds = bvh.bounds
             embree = nil
@@ -97,7 +98,8 @@ public struct Accelerator: Sendable {
             }
             // The same checks (and exact bounds) as the BVH's build.
             let (records, root) = try BVH.primitiveBoxes(count: count, primitive: primitive, triangle: triangle,
-                                                         vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders)
+                                                         vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders,
+                                                         sdfGrids: sdfGrids)
             bounds = root
             var prims = ContiguousArray<Primitive>()
             prims.reserveCapacity(count)
@@ -109,6 +111,7 @@ public struct Accelerator: Sendable {
                 case .sphere: return .sphere(center: spheres[Int(p.index)].center, radius: spheres[Int(p.index)].radius)
                 case .disk: return .disk(toLocal: disks[Int(p.index)].inverse)
                 case .cylinder: return .cylinder(cylinders[Int(p.index)])
+                case .sdfVoxel: return .sdfVoxel(sdfGrids[Int(p.shape)]!, Int(p.index))
                 case .triangle: preconditionFailure("a triangle is not an analytic shape")
                 }
             }, box: { records[$0].box })

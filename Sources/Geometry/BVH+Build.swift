@@ -46,7 +46,7 @@ extension BVH {
     /// refusing non-finite or out-of-range coordinates and vertex indices.
     static func primitiveBoxes(count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices,
                                vertices: ContiguousArray<Vec3>, spheres: [(center: Vec3, radius: Double)],
-                               disks: [Transform], cylinders: [Cylinder]) throws -> ([BuildRecord], Bounds3) {
+                               disks: [Transform], cylinders: [Cylinder], sdfGrids: [Int: SDFGrid]) throws -> ([BuildRecord], Bounds3) {
         var records = [BuildRecord]()
         records.reserveCapacity(count)
         var all = Bounds3.empty
@@ -71,6 +71,11 @@ extension BVH {
             case .cylinder:
                 let c = cylinders[Int(p.index)]
                 b = c.radius >= 0 && c.length >= 0 ? c.bounds : Bounds3(lower: Vec3(repeating: .nan), upper: Vec3(repeating: .nan))
+            case .sdfVoxel:
+                guard let grid = sdfGrids[Int(p.shape)], Int(p.index) < grid.voxels.count else {
+                    throw BVHError(primitive: k, "sdf voxel \(p.index) of shape \(p.shape) has no grid voxel")
+                }
+                b = grid.boxes[Int(p.index)]
             }
             // Written so that NaN fails too.
             let inRange = b.lower.x >= -limit && b.lower.y >= -limit && b.lower.z >= -limit

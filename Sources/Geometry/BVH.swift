@@ -69,6 +69,9 @@ public struct BVH: Sendable {
     public var disks: ContiguousArray<Transform>
     /// Analytic cylinders (world space), indexed by `Primitive.index`.
     public var cylinders: ContiguousArray<Cylinder>
+    /// Signed-distance grids by `Primitive.shape` (nil for other shapes); an
+    /// `.sdfVoxel` primitive's index is its voxel in the grid's `voxels`.
+    public var sdfGrids: ContiguousArray<SDFGrid?>
     /// The exact (double-precision) bounds of every primitive.
     public var bounds: Bounds3
 
@@ -81,7 +84,7 @@ public struct BVH: Sendable {
     /// exceed `coordinateLimit`, an index out of range, or too many primitives.
     public init(count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices,
                 vertices: ContiguousArray<Vec3>, spheres: [(center: Vec3, radius: Double)], disks: [Transform],
-                cylinders: [Cylinder] = []) throws {
+                cylinders: [Cylinder] = [], sdfGrids: [Int: SDFGrid] = [:]) throws {
         guard count <= BVH.maximumPrimitiveCount else {
             throw BVHError(primitive: nil, "\(count) primitives, over the limit of \(BVH.maximumPrimitiveCount)")
         }
@@ -92,8 +95,10 @@ public struct BVH: Sendable {
         self.spheres = ContiguousArray(spheres)
         self.disks = ContiguousArray(disks.map { $0.inverse })
         self.cylinders = ContiguousArray(cylinders)
+        self.sdfGrids = BVH.gridsByShape(sdfGrids)
         let (records, root) = try BVH.primitiveBoxes(count: count, primitive: primitive, triangle: triangle,
-                                                     vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders)
+                                                     vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders,
+                                                     sdfGrids: sdfGrids)
         self.bounds = root
         var builder = Builder(records: records)
         let order = builder.build()
@@ -140,6 +145,15 @@ public struct BVH: Sendable {
             }
         }
         try self.init(primitives: input, triangles: tris, vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders)
+    }
+}
+
+extension BVH {
+    /// `grids` (by `Primitive.shape`) as a dense array indexed by shape.
+    static func gridsByShape(_ grids: [Int: SDFGrid]) -> ContiguousArray<SDFGrid?> {
+        var out = ContiguousArray<SDFGrid?>(repeating: nil, count: (grids.keys.max() ?? -1) + 1)
+        for (shape, grid) in grids { out[shape] = grid }
+        return out
     }
 }
 
@@ -202,6 +216,9 @@ extension BVH {
             return intersectDisk(o: o, d: d, toLocal: disks[Int(p.index)], tMin: tMin, tMax: tMax)
         case .cylinder:
             guard let t = intersectCylinder(o: o, d: d, cylinders[Int(p.index)], tMin: tMin, tMax: tMax) else { return nil }
+            return (t, 0, 0)
+        case .sdfVoxel:
+            guard let t = sdfGrids[Int(p.shape)]!.intersect(voxel: Int(p.index), o: o, d: d, tMin: tMin, tMax: tMax) else { return nil }
             return (t, 0, 0)
         }
     }

@@ -12,7 +12,8 @@ import CEmbree
 /// - Spheres, disks and cylinders: one user geometry each, whose callbacks
 ///   (`@convention(c)` closures below) intersect the shape in doubles with the
 ///   ray the query carries (`DiffRayRayQuery`), so that their hits are exactly
-///   the ones the `BVH` finds.
+///   the ones the `BVH` finds. The voxels of one signed-distance grid: one
+///   user geometry with a primitive per voxel, through the same callbacks.
 ///
 /// Built as Mitsuba 3 builds it: `RTC_BUILD_QUALITY_HIGH`, without
 /// `RTC_SCENE_FLAG_ROBUST` (which cost a third more instructions a ray on the
@@ -26,7 +27,7 @@ public final class EmbreeScene: @unchecked Sendable {
     /// The shared vertex positions (three floats each and one of padding, as
     /// Embree reads the last one with a 16-byte load).
     let vertexBuffer: UnsafeMutableBufferPointer<Float>
-    /// The analytic primitives, one user geometry each (their callbacks' user pointer).
+    /// The analytic primitives; a user geometry's user pointer is the record of its primitive 0.
     let analytic: UnsafeMutableBufferPointer<AnalyticRecord>
 
     /// The Embree device every scene shares, created on first use.
@@ -79,18 +80,25 @@ public final class EmbreeScene: @unchecked Sendable {
                 first.append(Int32(k))
                 k = end
             } else {
-                (analytic.baseAddress! + a).initialize(to: AnalyticRecord(shape: shape(k), box: box(k)))
+                // One primitive, or the run of consecutive voxels of one grid.
+                var end = k + 1
+                if p.kind == .sdfVoxel {
+                    while end < count, case let q = primitive(end), q.kind == .sdfVoxel, q.shape == p.shape { end += 1 }
+                }
+                for j in k..<end {
+                    (analytic.baseAddress! + a + j - k).initialize(to: AnalyticRecord(shape: shape(j), box: box(j)))
+                }
                 geometry = rtcNewGeometry(device, RTC_GEOMETRY_TYPE_USER)
                 if let geometry {
-                    rtcSetGeometryUserPrimitiveCount(geometry, 1)
+                    rtcSetGeometryUserPrimitiveCount(geometry, UInt32(end - k))
                     rtcSetGeometryUserData(geometry, analytic.baseAddress! + a)
                     rtcSetGeometryBoundsFunction(geometry, EmbreeScene.bounds, nil)
                     rtcSetGeometryIntersectFunction(geometry, EmbreeScene.intersectAnalytic)
                     rtcSetGeometryOccludedFunction(geometry, EmbreeScene.occludedAnalytic)
                 }
                 first.append(Int32(k))
-                a += 1
-                k += 1
+                a += end - k
+                k = end
             }
             guard let geometry else { throw EmbreeScene.error(device, "rtcNewGeometry") }
             rtcCommitGeometry(geometry)
@@ -137,19 +145,19 @@ public final class EmbreeScene: @unchecked Sendable {
     /// The box of an analytic primitive, rounded outwards to single precision.
     static let bounds: RTCBoundsFunction = { args in
         guard let args, let user = args.pointee.geometryUserPtr else { return }
-        let b = user.assumingMemoryBound(to: AnalyticRecord.self).pointee.box
+        let b = user.assumingMemoryBound(to: AnalyticRecord.self)[Int(args.pointee.primID)].box
         args.pointee.bounds_o.pointee = RTCBounds(lower_x: b.lx, lower_y: b.ly, lower_z: b.lz, align0: 0,
                                                   upper_x: b.ux, upper_y: b.uy, upper_z: b.uz, align1: 0)
     }
 
-    /// The hit of the analytic primitive `user` (a callback's user pointer)
+    /// The hit of analytic primitive `primID` of the geometry whose records start at `user` (a callback's user pointer)
     /// in doubles with the ray of the query whose context is `context` (a
     /// `DiffRayRayQuery` begins with it), up to `tFar`, Embree's nearest hit so far.
-    static func analyticHit(_ user: UnsafeMutableRawPointer, _ context: UnsafeMutablePointer<RTCIntersectContext>?, tFar: Float)
+    static func analyticHit(_ user: UnsafeMutableRawPointer, _ primID: UInt32, _ context: UnsafeMutablePointer<RTCIntersectContext>?, tFar: Float)
         -> (query: UnsafeMutablePointer<DiffRayRayQuery>, hit: (t: Double, u: Double, v: Double)?) {
         let q = UnsafeMutableRawPointer(context!).assumingMemoryBound(to: DiffRayRayQuery.self)
         let o = Vec3(q.pointee.ox, q.pointee.oy, q.pointee.oz), d = Vec3(q.pointee.dx, q.pointee.dy, q.pointee.dz)
-        let shape = user.assumingMemoryBound(to: AnalyticRecord.self).pointee.shape
+        let shape = user.assumingMemoryBound(to: AnalyticRecord.self)[Int(primID)].shape
         return (q, shape.intersect(o: o, d: d, tMin: q.pointee.tMin, tMax: Swift.min(q.pointee.tMax, Double(tFar))))
     }
 
@@ -158,7 +166,7 @@ public final class EmbreeScene: @unchecked Sendable {
     /// rounded to float) and, in doubles, on the query.
     static let intersectAnalytic: RTCIntersectFunctionN = { args in
         guard let args, args.pointee.N == 1, args.pointee.valid[0] != 0, let user = args.pointee.geometryUserPtr else { return }
-        let (q, hit) = analyticHit(user, args.pointee.context, tFar: diffray_hit_tfar(args.pointee.rayhit))
+        let (q, hit) = analyticHit(user, args.pointee.primID, args.pointee.context, tFar: diffray_hit_tfar(args.pointee.rayhit))
         guard let h = hit else { return }
         diffray_hit_accept(args.pointee.rayhit, Float(h.t), args.pointee.geomID, args.pointee.primID)
         q.pointee.t = h.t; q.pointee.u = h.u; q.pointee.v = h.v
@@ -168,7 +176,7 @@ public final class EmbreeScene: @unchecked Sendable {
     /// The shadow-ray form of `intersectAnalytic`: blocks the ray on any hit.
     static let occludedAnalytic: RTCOccludedFunctionN = { args in
         guard let args, args.pointee.N == 1, args.pointee.valid[0] != 0, let user = args.pointee.geometryUserPtr else { return }
-        if analyticHit(user, args.pointee.context, tFar: diffray_ray_tfar(args.pointee.ray)).hit != nil {
+        if analyticHit(user, args.pointee.primID, args.pointee.context, tFar: diffray_ray_tfar(args.pointee.ray)).hit != nil {
             diffray_ray_block(args.pointee.ray)
         }
     }
@@ -187,6 +195,8 @@ enum AnalyticShape {
     /// A disk by its world-to-local transform.
     case disk(toLocal: Transform)
     case cylinder(Cylinder)
+    /// Voxel `k` of a signed-distance grid.
+    case sdfVoxel(SDFGrid, Int)
 
     /// The hit in (tMin, tMax): its distance and (for a disk) local x and y.
     func intersect(o: Vec3, d: Vec3, tMin: Double, tMax: Double) -> (t: Double, u: Double, v: Double)? {
@@ -197,6 +207,8 @@ enum AnalyticShape {
             return intersectDisk(o: o, d: d, toLocal: toLocal, tMin: tMin, tMax: tMax)
         case .cylinder(let c):
             return intersectCylinder(o: o, d: d, c, tMin: tMin, tMax: tMax).map { ($0, 0, 0) }
+        case .sdfVoxel(let grid, let k):
+            return grid.intersect(voxel: k, o: o, d: d, tMin: tMin, tMax: tMax).map { ($0, 0, 0) }
         }
     }
 }

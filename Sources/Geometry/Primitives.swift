@@ -1,10 +1,12 @@
 import Autodiff
 
-/// What the acceleration structure can hit: triangles of meshes, and the
-/// analytic sphere, disk and cylinder.
-public enum PrimitiveKind: UInt8, Sendable { case triangle, sphere, disk, cylinder }
+/// What the acceleration structure can hit: triangles of meshes, the
+/// analytic sphere, disk and cylinder, and voxels of signed-distance grids.
+public enum PrimitiveKind: UInt8, Sendable { case triangle, sphere, disk, cylinder, sdfVoxel }
 
-/// One primitive: its kind, the shape it belongs to and its index inside it.
+/// One primitive: its kind, the shape it belongs to and its index inside it
+/// (a triangle's or an sdf voxel's index in its shape, or the index of an
+/// analytic shape in the structure's list of its kind).
 @frozen
 public struct Primitive: Sendable {
     public var kind: PrimitiveKind

@@ -38,6 +38,8 @@ extension Scene {
                 return ((x * x + y * y).squareRoot(), (phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi))
             case .cylinder:
                 return (u.1, u.0)
+            case .sdfGrid:
+                preconditionFailure("an sdfgrid cannot emit (refused at load)")
             }
         }
         return (T(uv.0), T(uv.1))
@@ -303,6 +305,8 @@ extension Shape {
             n = x * T(cos(phi)) + y * T(sin(phi))
             p = base + axis * T(u.0 * cyl.length) + n * radius
             area = 2 * T.pi * radius * T(cyl.length)
+        case .sdfGrid:
+            preconditionFailure("an sdfgrid cannot emit (refused at load)")
         }
         if s.pointee.flipNormals { n = -n }
         return (p, n, area)

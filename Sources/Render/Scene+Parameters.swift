@@ -36,7 +36,8 @@ extension Scene where T == Double {
             case .envmap(let l): out.append(ParameterInfo(key: p + "scale", values: [l.scale]))
             }
         }
-        for s in shapes {
+        // An sdfgrid has no keys: its geometry is not differentiated (Mitsuba's are not differentiable either).
+        for s in shapes where !s.isSDFGrid {
             out.append(ParameterInfo(key: s.id + ".translate", values: s.translate.array))
             out.append(ParameterInfo(key: s.id + ".rotate", values: s.rotate.array))
             switch s.geometry {
@@ -48,6 +49,7 @@ extension Scene where T == Double {
                 out.append(ParameterInfo(key: s.id + ".vertex_positions", values: v.flatMap { $0.array }))
             case .cylinder: out.append(ParameterInfo(key: s.id + ".radius", values: [s.radius]))
             case .disk: break
+            case .sdfGrid: break
             }
         }
         return out
@@ -64,6 +66,10 @@ extension Scene where T == Double {
         }
         let known = parameters()
         for k in keys where !known.contains(where: { $0.key == k }) {
+            if let s = shapes.first(where: { $0.isSDFGrid && k.hasPrefix($0.id + ".") }) {
+                throw ParameterError("parameter '\(k)': shape '\(s.id)' is an sdfgrid, whose geometry is not differentiated "
+                                     + "(it has no parameters; its material's keys are under its BSDF)")
+            }
             let close = known.map(\.key).sorted { editDistance($0, k) < editDistance($1, k) }.prefix(3)
             throw ParameterError("unknown parameter '\(k)' in \(file); did you mean \(close.map { "'\($0)'" }.joined(separator: ", "))? (`diffray params` lists them)")
         }
@@ -93,7 +99,7 @@ extension Scene where T == Double {
             case .cylinder(var c):
                 c.radius = s.shapes[i].radius
                 s.shapes[i].geometry = .cylinder(c)
-            case .disk: break
+            case .disk, .sdfGrid: break
             }
         }
         s.accel = try Scene.buildAccelerator(Array(s.shapes[0..<staticShapeCount]), kind: accel.kind)
@@ -168,7 +174,7 @@ extension Scene {
                     n.vertices = ContiguousArray((0..<plain.count).map { Vector3(l[3 * $0], l[3 * $0 + 1], l[3 * $0 + 2]) })
                 }
             case .cylinder: n.radius = lifter.scalar(s.id + ".radius", s.radius.primal)
-            case .disk: break
+            case .disk, .sdfGrid: break
             }
             return n
         }

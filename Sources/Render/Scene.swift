@@ -138,7 +138,7 @@ public struct Scene<T: Real> {
         // Per shape: its first primitive, kind, sphere or disk index, first
         // vertex and triangle indices. The hierarchy asks for primitives by
         // global index, so no per-primitive copy of the input is made.
-        var spheres = [(center: Vec3, radius: Double)](), disks = [Transform](), cylinders = [Cylinder]()
+        var spheres = [(center: Vec3, radius: Double)](), disks = [Transform](), cylinders = [Cylinder](), sdfGrids = [Int: SDFGrid]()
         var first = [Int](), kinds = [PrimitiveKind](), analytic = [Int32](), bases = [UInt32]()
         var indexArrays = [ContiguousArray<UInt32>]()
         // Traversal sees the primal pose: offsets and overridden vertices applied.
@@ -171,6 +171,11 @@ public struct Scene<T: Real> {
                 let (base, axis, x, y) = Shape.cylinderFrame(c, shape.offset)
                 cylinders.append(Cylinder(base: base, axis: axis, x: x, y: y, radius: shape.radius, length: c.length))
                 count += 1
+            case .sdfGrid(let grid):
+                // One primitive per voxel the surface crosses (it has no pose offset: no parameters).
+                bases.append(0); kinds.append(.sdfVoxel); analytic.append(0); indexArrays.append([])
+                sdfGrids[first.count - 1] = grid  // keyed by this shape's index
+                count += grid.voxels.count
             }
         }
         first.append(count)
@@ -190,13 +195,14 @@ public struct Scene<T: Real> {
         do {
             return try Accelerator(kind: kind, count: count, primitive: { k in
                 let s = shapeOf(k)
-                return Primitive(kind: kinds[s], shape: Int32(s), index: kinds[s] == .triangle ? Int32(k - first[s]) : analytic[s])
+                let perShape = kinds[s] == .triangle || kinds[s] == .sdfVoxel
+                return Primitive(kind: kinds[s], shape: Int32(s), index: perShape ? Int32(k - first[s]) : analytic[s])
             }, triangle: { k in
                 let s = shapeOf(k), t = k - first[s], base = bases[s]
                 return indexArrays[s].withUnsafeBufferPointer { idx in
                     TriangleIndices(base &+ idx[3 * t], base &+ idx[3 * t + 1], base &+ idx[3 * t + 2])
                 }
-            }, vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders)
+            }, vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders, sdfGrids: sdfGrids)
         } catch let e as BVHError {
             guard let k = e.primitive else { throw ShapeGeometryError(shape: nil, id: nil, e.message) }
             let s = shapeOf(k)

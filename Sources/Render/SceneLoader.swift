@@ -167,6 +167,7 @@ extension Scene where T == Double {
             case .sphere(let c, _, _): bounds = Bounds3(point: c)
             case .disk(let t): bounds = Bounds3(point: t.point(Vec3.zero))
             case .cylinder(let c): bounds = c.bounds
+            case .sdfGrid(let g): bounds = g.bounds
             }
             shapes.append(Shape(id: object.id ?? "_unnamed_\(i)", geometry: geometry, bsdf: bsdfIndex, emitter: emitterIndex,
                                 flipNormals: object.boolean("flip_normals") ?? false, pivot: bounds.centroid))
@@ -309,10 +310,37 @@ extension Scene where T == Double {
             return .cylinder(try cylinder(of: object, toWorld: toWorld))
         case "obj", "ply", "serialized":
             return .mesh(try meshGeometry(of: object, toWorld: toWorld))
+        case "sdfgrid":
+            return .sdfGrid(try sdfGrid(of: object, toWorld: toWorld))
         default:
-            throw SceneFileError("unsupported shape '\(object.type)'; supported: sphere, rectangle, cube, disk, cylinder, obj, ply, serialized",
+            throw SceneFileError("unsupported shape '\(object.type)'; supported: sphere, rectangle, cube, disk, cylinder, obj, ply, serialized, sdfgrid",
                                  at: object.location)
         }
+    }
+
+    /// Mitsuba's `sdfgrid` from its `.vol` file (one channel, at least two samples
+    /// along each axis, finite values, some voxel crossed by the surface).
+    static func sdfGrid(of object: SceneObject, toWorld: Transform) throws -> SDFGrid {
+        guard let path = object.string("filename") else {
+            throw SceneFileError("sdfgrid: needs 'filename' (a .vol grid; the 'grid' tensor of Mitsuba's Python API has no XML form)",
+                                 at: object.location)
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SceneFileError("file not found: \(path)", at: object.location(of: "filename"))
+        }
+        let data = try VolumeGridData.read(path: path)
+        let (nx, ny, nz) = data.resolution
+        func fail(_ message: String) -> SceneFileError { SceneFileError("sdfgrid: \(path): \(message)", at: object.location(of: "filename")) }
+        guard data.channels == 1 else { throw fail("\(data.channels) channels, expected 1") }
+        guard nx >= 2, ny >= 2, nz >= 2 else { throw fail("a \(nx)×\(ny)×\(nz) grid; expected at least 2 samples along each axis") }
+        if let bad = data.values.firstIndex(where: { !$0.isFinite }) {
+            throw fail("value \(bad) is \(data.values[bad]); expected finite signed distances")
+        }
+        guard let grid = SDFGrid(nx: nx, ny: ny, nz: nz, values: data.values, toWorld: toWorld,
+                                 smoothNormals: (object.string("normals") ?? "smooth") == "smooth") else {
+            throw fail("no voxel holds surface (every value has the same sign)")
+        }
+        return grid
     }
 
     /// Mitsuba's `cylinder`: its local frame is to_world · translate(p0) · frame(p1 − p0) ·

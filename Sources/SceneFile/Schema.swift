@@ -189,6 +189,11 @@ public enum Schema {
             PropertySpec("face_normals", .boolean, .boolean(false)),
         ], children: shapeChildren, note: "Mitsuba's compressed mesh format (versions 3 and 4)"),
 
+        PluginSpec(.shape, "sdfgrid", [
+            PropertySpec("to_world", .transform, .transform(.identity)),
+            PropertySpec("filename", .filename, required: true),
+            PropertySpec("normals", .choice(["smooth", "analytic"]), .string("smooth")),
+        ], children: [.bsdf: 1], note: "signed distances on a grid over [0,1]^3 (.vol, one channel); no uv, no emitter"),
         PluginSpec(.shape, "shapegroup", [], children: [.shape: Int.max],
                    note: "drawn only through instances; no emitters inside"),
         PluginSpec(.shape, "instance", [

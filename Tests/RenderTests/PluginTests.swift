@@ -41,6 +41,7 @@ let pluginCases: [PluginCase] = [
     PluginCase(name: "shape-instance", spp: 1024),
     PluginCase(name: "shape-cylinder", spp: 1024),
     PluginCase(name: "emitter-area-cylinder", spp: 8192),
+    PluginCase(name: "shape-sdfgrid", spp: 1024),
     PluginCase(name: "texture-mesh-attribute", spp: 1024),
     PluginCase(name: "texture-bitmap-nearest-repeat", spp: 1024),
     PluginCase(name: "texture-bitmap-nearest-mirror", spp: 1024),

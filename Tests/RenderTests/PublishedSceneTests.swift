@@ -56,8 +56,6 @@ let regressionScenes: [PublishedScene] = regressionComparisons.map {
 } + [
     // A capitalised plugin name, which Mitsuba 3.9.1 refuses as well.
     ("bsdf_spheres/test_texturedprincipledthin.xml", ["38:5:", "unsupported <shape> plugin 'Rectangle'"]),
-    // Signed distance fields.
-    ("various_shapes/test_various_shapes_path.xml", ["141:9:", "unsupported <shape> plugin 'sdfgrid'"]),
     // Participating media.
     ("participating_media/test_hetero_sigmat.xml", ["9:5:", "<medium> is not supported"]),
     ("participating_media/test_homo_dielectric_envmap.xml", ["9:5:", "<medium> is not supported"]),
@@ -133,6 +131,8 @@ let regressionComparisons: [PublishedComparison] = [
     ("texture-interp", "texture_interp/test_texture_interp.xml", 24, 24),
     ("texture-interp-direct", "texture_interp/test_texture_interp_direct.xml", 24, 24),
     ("various-shapes", "various_shapes/test_various_shapes.xml", 24, 24),
+    // The same shapes and an instanced sdfgrid (a torus of signed distances, smooth normals).
+    ("various-shapes-path", "various_shapes/test_various_shapes_path.xml", 24, 24),
     // Anisotropic roughconductor (also under a normal map, and the srgb spectrum plugin, the bitmap's format).
     ("bsdf-spheres-normalmap-roughconductor", "bsdf_spheres/test_normalmap_roughconductor_path.xml", 16, 16),
     ("bsdf-spheres-normalmap-identity-roughconductor", "bsdf_spheres/test_normalmap_identity_roughconductor_path.xml", 16, 16),

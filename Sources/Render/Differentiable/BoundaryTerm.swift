@@ -369,7 +369,7 @@ extension Scene {
             let px = (r * r * ex - r * root * ey) / d2, py = (r * r * ey + r * root * ex) / d2
             let z = length * T((phi < 5 * Double.pi ? phi - 4 * Double.pi : phi - 5 * Double.pi) / Double.pi)
             return base + axis * z + x * px + y * py
-        case .mesh:
+        case .mesh, .sdfGrid:
             return Shape.placed(Vector3<T>.zero, offset)
         }
     }
@@ -416,7 +416,7 @@ extension Scene where T == Double {
         for (s, shape) in shapes.enumerated() {
             var pieces = arcs
             switch shape.geometry {
-            case .mesh: continue
+            case .mesh, .sdfGrid: continue
             case .sphere:
                 if (eye - shape.placedCenter).length <= shape.radius * (1 + 1e-9) { continue }  // camera inside
             case .disk: break

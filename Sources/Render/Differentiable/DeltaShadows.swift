@@ -89,7 +89,7 @@ extension Scene where T == Double {
                 guard let eye = deltaEye(k, shape: s) else { continue }
                 var ranges = 2
                 switch shapes[s].geometry {
-                case .mesh: continue
+                case .mesh, .sdfGrid: continue
                 case .sphere:
                     if (eye - shapes[s].placedCenter).length <= shapes[s].radius * (1 + 1e-6) { continue }
                     ranges = 1

@@ -167,8 +167,13 @@ extension Scene where T == Double {
     /// and geometry, camera pose and field of view, a point light's position);
     /// material and light values cannot, and skip the boundary pass.
     /// The boundary term projects silhouettes through a pinhole: with a thin
-    /// lens or an orthographic sensor it would be wrong, so it is refused.
+    /// lens or an orthographic sensor it would be wrong, so it is refused; so
+    /// it is in a scene with an `sdfgrid`, whose silhouettes it does not sample.
     func checkBoundarySupported(_ keys: [String], _ boundary: BoundaryOptions) throws {
+        if boundary.isEnabled && geometryMayMove(keys), let grid = shapes.first(where: \.isSDFGrid) {
+            throw ParameterError("visibility gradients (edge sampling) of \(keys.joined(separator: ", ")) are not supported in a scene "
+                                 + "with an sdfgrid ('\(grid.id)': its silhouettes are not sampled); pass --no-boundary for the interior term only")
+        }
         if boundary.isEnabled && geometryMayMove(keys) && !camera.isPinhole {
             throw ParameterError("visibility gradients (edge sampling) of \(keys.joined(separator: ", ")) need a perspective sensor; "
                                  + "this scene's is \(camera.kind.rawValue) (pass --no-boundary for the interior term only, or use a perspective sensor)")

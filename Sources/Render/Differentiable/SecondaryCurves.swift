@@ -29,7 +29,7 @@ struct SecondaryCurvePoint {
 extension Scene where T == Double {
     /// The shapes whose outlines the secondary samples look at: spheres, disks, cylinders.
     var analyticShapes: [Int] {
-        shapes.indices.filter { if case .mesh = shapes[$0].geometry { return false } else { return true } }
+        shapes.indices.filter { if case .mesh = shapes[$0].geometry { return false } else { return !shapes[$0].isSDFGrid } }
     }
 
     /// The pieces of the secondary visibility curves seen from surface point
@@ -79,7 +79,7 @@ extension Scene where T == Double {
             let shape = shapes[s]
             var ranges = 2
             switch shape.geometry {
-            case .mesh: continue
+            case .mesh, .sdfGrid: continue
             case .sphere:
                 if (p - shape.placedCenter).length <= shape.radius * (1 + 1e-6) { continue }  // on or inside it
                 ranges = 1

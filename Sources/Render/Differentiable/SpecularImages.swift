@@ -266,7 +266,7 @@ extension Scene where T == Double {
             for s in analyticShapes where !own.contains(s) {
                 var pieces = SpecularImages.arcs
                 switch shapes[s].geometry {
-                case .mesh: continue
+                case .mesh, .sdfGrid: continue
                 case .sphere:
                     if (eye - shapes[s].placedCenter).length <= shapes[s].radius * (1 + 1e-9) { continue }
                 case .disk: break

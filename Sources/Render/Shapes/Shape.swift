@@ -15,6 +15,10 @@ public enum ShapeGeometry: Sendable {
     indirect case disk(toWorld: Transform)
     /// Mitsuba's `cylinder`: an open tube (no caps), normals outward. Boxed like the disk.
     indirect case cylinder(Cylinder)
+    /// Mitsuba's `sdfgrid`: the zero set of a grid of signed distances, one
+    /// primitive per voxel the surface crosses. No uv, no emission; its
+    /// geometry has no parameters (as in Mitsuba, where they are not differentiable).
+    case sdfGrid(SDFGrid)
 }
 
 /// A shape: geometry, material, optional area light, and the differentiable
@@ -51,7 +55,7 @@ public struct Shape<T: Real> {
         switch geometry {
         case .sphere(let c, let r, _): center = Vector3(c); radius = T(r)
         case .cylinder(let c): center = .zero; radius = T(c.radius)
-        case .mesh, .disk: center = .zero; radius = 0
+        case .mesh, .disk, .sdfGrid: center = .zero; radius = 0
         }
     }
 
@@ -70,6 +74,9 @@ public struct Shape<T: Real> {
         return abs(t0.primal - near) <= abs(t1.primal - near) ? t0 : t1
     }
 
+    /// Whether this is an `sdfgrid` (whose geometry has no parameters).
+    public var isSDFGrid: Bool { if case .sdfGrid = geometry { return true } else { return false } }
+
     /// Surface area (primal), for area-light pdfs.
     public var area: Double { withUnsafePointer(to: self) { Shape.area(of: $0) } }
 
@@ -83,6 +90,7 @@ public struct Shape<T: Real> {
             let ax = t.vector(Vec3(1, 0, 0)), ay = t.vector(Vec3(0, 1, 0))
             return Double.pi * cross(ax, ay).length
         case .cylinder(let c): return 2 * Double.pi * s.pointee.radius.primal * c.length
+        case .sdfGrid: return 0  // as Mitsuba: it cannot be sampled, nor emit
         }
     }
 
@@ -229,6 +237,17 @@ public struct Shape<T: Real> {
             // As Mitsuba: u = φ / 2π in the shape's local frame, v = z / length.
             let phi = T.atan2(y: dot(radial, y), x: dot(radial, x))
             uv = ((phi.primal < 0 ? phi + 2 * T.pi : phi) / (2 * T.pi), z / T(c.length))
+        case .sdfGrid(let grid):
+            // The point and normals from traversal's hit in doubles (the grid is
+            // not differentiated); the distance is recomputed in T against the
+            // tangent plane there, so that the point moves with the ray.
+            let local = grid.toLocal.point(ray.primal.at(hit.t))
+            let n = Vector3<T>(grid.toWorld.normal(grid.valueAndGradient(voxel: triangle, local: local).gradient).normalized)
+            t = dot(Vector3<T>(grid.toWorld.point(local)) - ray.o, n) / dot(ray.d, n)
+            p = ray.at(t)
+            ng = n
+            ns = grid.smoothNormals ? Vector3<T>(grid.toWorld.normal(grid.smoothNormal(local: local)).normalized) : n
+            uv = (0, 0)
         }
         if s.pointee.flipNormals { ng = -ng; ns = -ns }
         let frame = Frame(normal: ns)
