@@ -125,3 +125,8 @@ public enum CartPolePixels: PixelTask {
         crop.map { $0.input(history) } ?? FrameStack.input(history, background: background)
     }
 }
+
+extension CartPolePixels {
+    public static var criticSettings: SHACSettings? { hyperparameters.shac }
+    public static var criticInputs: Int { CartPoleDynamics.observationSize }
+}

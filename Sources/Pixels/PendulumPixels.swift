@@ -405,3 +405,8 @@ extension PendulumPixelTrainer {
         return reward
     }
 }
+
+extension PendulumPixels {
+    public static var criticSettings: SHACSettings? { hyperparameters.shac }
+    public static var criticInputs: Int { PendulumTrainingDynamics.observationSize }
+}

@@ -150,24 +150,10 @@ extension Checkpoint where Details == PixelTrainingDetails {
         var g = SeededGenerator(seed: options.seed)
         let net = problem.pixelTask.makeNetwork(options, generator: &g)
         var details = PixelTrainingDetails(problem: problem, options: options, replay: problem == .pendulum ? PendulumReplay() : nil)
-        if options.pixelTrainer == .shac, let defaults = PixelTrainingRun.criticSettings(problem) {
-            details.critic = CriticState(inputs: PixelTrainingRun.criticInputs(problem), settings: critic ?? defaults, generator: &g)
+        if options.pixelTrainer == .shac, let defaults = problem.pixelTask.criticSettings {
+            details.critic = CriticState(inputs: problem.pixelTask.criticInputs, settings: critic ?? defaults, generator: &g)
         }
         self.init(details: details, progress: TrainingProgress(network: net, learningRate: options.learningRate, generator: g))
-    }
-
-    /// The learned critic's default settings from pixels (nil: the problem has no critic from pixels).
-    public static func criticSettings(_ problem: ControlProblem) -> SHACSettings? {
-        switch problem {
-        case .cartpole: return CartPolePixels.hyperparameters.shac
-        case .pendulum: return PendulumPixels.hyperparameters.shac
-        case .trebuchet: return nil
-        }
-    }
-
-    /// The length of the state observation the critic sees.
-    static func criticInputs(_ problem: ControlProblem) -> Int {
-        problem == .pendulum ? PendulumTrainingDynamics.observationSize : CartPoleDynamics.observationSize
     }
 
     /// The network being trained.
@@ -224,11 +210,11 @@ extension Checkpoint where Details == PixelTrainingDetails {
             throw ModelFileError(path: path, "inconsistent checkpoint: Adam's moments, the averaged weights or the generator do not fit \(n) parameters")
         }
         if run.options.pixelTrainer == .shac {
-            guard criticSettings(problem) != nil, let critic = run.critic else {
+            guard problem.pixelTask.criticSettings != nil, let critic = run.critic else {
                 throw ModelFileError(path: path, "a shac checkpoint without the critic's state")
             }
             let maxSteps = problem == .pendulum ? PendulumDynamics.maxSteps : CartPoleDynamics.maxSteps
-            if let p = critic.problem(inputs: criticInputs(problem), maxSteps: maxSteps) {
+            if let p = critic.problem(inputs: problem.pixelTask.criticInputs, maxSteps: maxSteps) {
                 throw ModelFileError(path: path, p)
             }
             if let command, let m = critic.settings.mismatch(command) {

@@ -37,6 +37,10 @@ public protocol PixelTask {
     static func layers(_ metadata: PixelModelMetadata, path: String) throws -> [Layer]
     /// Adds what this problem's model files record of a run to `metadata`.
     static func describe(_ run: PixelTrainingRun, in metadata: inout PixelModelMetadata)
+    /// The learned critic's default settings from pixels (nil: no critic from pixels).
+    static var criticSettings: SHACSettings? { get }
+    /// The length of the state observation the critic sees.
+    static var criticInputs: Int { get }
 }
 
 extension PixelTask {
@@ -49,6 +53,8 @@ extension PixelTask {
     }
     public static func validate(_ run: PixelTrainingRun, path: String) throws {}
     public static func describe(_ run: PixelTrainingRun, in metadata: inout PixelModelMetadata) {}
+    public static var criticSettings: SHACSettings? { nil }
+    public static var criticInputs: Int { stateSize }
 
     /// A number as the templates take it (six decimals).
     static func define(_ x: Double) -> String { String(format: "%.6f", x) }
