@@ -5,6 +5,10 @@
 #                 empty when it is not there
 #   median        the median of the numbers on standard input, one a line
 #   json_field K  field K of the JSON object on the last line of standard input
+#   from_caller F a file argument F as the caller meant it: relative to the folder the
+#                 script was started from, which is not the package root it moves to
+CALLER_DIR=$PWD
+from_caller() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$CALLER_DIR/$1" ;; esac; }
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 DIFFRAY=${DIFFRAY:-.build/release/diffray}

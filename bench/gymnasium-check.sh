@@ -20,7 +20,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if [[ $# -ge 2 ]]; then
-  cartpole=$1; pendulum=$2
+  cartpole=$(from_caller "$1"); pendulum=$(from_caller "$2")
 else
   cartpole=$work/cartpole.json; pendulum=$work/pendulum.json
   "$DIFFRAY" train cartpole --seed 0 -o "$cartpole" > /dev/null
