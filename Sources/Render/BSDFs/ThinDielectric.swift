@@ -1,5 +1,4 @@
 import Geometry
-import SceneFile
 
 /// A thin dielectric sheet (a window pane): light is reflected or passes
 /// straight through without bending, the reflectance summing the
