@@ -37,6 +37,9 @@ public enum CartPolePixels: PixelTask {
         public var shac: SHACSettings
         public var shacAverageRate: Double
         public var shacEpisodeSteps: Int
+        /// The learned critic's loss adds `shacCartCost`·(x² + ẋ²) a step to minus the shaped reward
+        /// (0: none), a pull towards the track's centre and a cart at rest.
+        public var shacCartCost: Double
     }
 
     public static let problem = ControlProblem.cartpole
@@ -46,7 +49,8 @@ public enum CartPolePixels: PixelTask {
         startSpread: 0, defaultEpisodes: 50,
         shac: SHACSettings(environments: 1, horizon: 10, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.005, criticLearningRate: 0.002,
                            lossScale: 0.1, actionNoise: 0.3),
-        shacAverageRate: 0, shacEpisodeSteps: CartPoleDynamics.maxSteps)
+        shacAverageRate: 0, shacEpisodeSteps: CartPoleDynamics.maxSteps,
+        shacCartCost: 0)
     public static let maxFrames = 16
     public static let defaults = PixelDefaults(resolution: hyperparameters.resolution, samples: hyperparameters.samples, resolutions: 4...256,
                                                learningRate: hyperparameters.learningRate, episodes: hyperparameters.defaultEpisodes)
