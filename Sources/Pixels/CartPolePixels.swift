@@ -50,7 +50,7 @@ public enum CartPolePixels: PixelTask {
         shac: SHACSettings(environments: 1, horizon: 10, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.005, criticLearningRate: 0.002,
                            lossScale: 0.1, actionNoise: 0.3),
         shacAverageRate: 0, shacEpisodeSteps: CartPoleDynamics.maxSteps,
-        shacCartCost: 0)
+        shacCartCost: 0.1)
     public static let maxFrames = 16
     public static let defaults = PixelDefaults(resolution: hyperparameters.resolution, samples: hyperparameters.samples, resolutions: 4...256,
                                                learningRate: hyperparameters.learningRate, episodes: hyperparameters.defaultEpisodes)
