@@ -24,7 +24,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 "$diffray" render "$scene" -D res="$res" --spp 256 --hdr target.exr -o target.png >/dev/null 2>&1
 # the pendulum's frame cache (pixels.frames.bin), rendered once and reused by every run
-"$diffray" train pendulum --pixels --view-res "$pixel_res" --episodes 1 -o pixels.json >/dev/null 2>&1
+"$diffray" train pendulum --pixels --trainer surrogate --view-res "$pixel_res" --episodes 1 -o pixels.json >/dev/null 2>&1
 
 # run N NAME FIELD COMMAND...: appends the JSON field FIELD of COMMAND's last line to NAME-N.txt,
 # the largest CPU time of a rank to NAME-N.cpu, and rank 0's sent bytes to NAME-N.bytes.
@@ -51,7 +51,7 @@ for i in $(seq "$runs"); do
     run "$n" cartpole seconds train cartpole --episodes "$episodes" -o model.json
     run "$n" cartpole-envs seconds train cartpole --envs 25 --horizon 20 --episodes "$episodes" -o model.json
     run "$n" pendulum seconds train pendulum --trainer surrogate --episodes "$episodes" -o model.json
-    run "$n" pendulum-pixels seconds train pendulum --pixels --view-res "$pixel_res" --episodes "$pixel_episodes" -o pixels.json
+    run "$n" pendulum-pixels seconds train pendulum --pixels --trainer surrogate --view-res "$pixel_res" --episodes "$pixel_episodes" -o pixels.json
   done
 done
 echo "load average before the summary: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -66,7 +66,7 @@ units = {"render": (f"{res}x{res}, {spp} spp", 1, "render"),
          "cartpole": (f"train cartpole, {episodes} episodes (2 environments) and the evaluation after training", int(episodes), "episode"),
          "cartpole-envs": (f"train cartpole --envs 25 --horizon 20, {episodes} episodes and the evaluation after", int(episodes), "episode"),
          "pendulum": (f"train pendulum (surrogate), {episodes} episodes and the evaluation after", int(episodes), "episode"),
-         "pendulum-pixels": (f"train pendulum --pixels, {pixel_episodes} episodes ({pixel_res}x{pixel_res}, cached frames)", int(pixel_episodes), "episode")}
+         "pendulum-pixels": (f"train pendulum --pixels --trainer surrogate, {pixel_episodes} episodes ({pixel_res}x{pixel_res}, cached frames)", int(pixel_episodes), "episode")}
 result = {}
 for name, (what, count, unit) in units.items():
     if not os.path.exists(f"{name}-1.txt"):

@@ -169,7 +169,7 @@ if [ -n "$MINUTES" ]; then
     a=$(timed "${opt[@]}" --iters 2 --out-dir "$WORK/c2"); b=$(timed "${opt[@]}" --iters 10 --out-dir "$WORK/c4")
     iters=${SOAK_ITERS:-$(echo "$MINUTES * 60 / $(per_unit "$a" "$b")" | bc)}
     # The pendulum's episodes have a fixed length, so its run time is foreseeable.
-    train=("$DIFFRAY" train pendulum --pixels --view-res 8 --view-spp 1 --seed 2 --scenes "$SCENES" -o m.json)
+    train=("$DIFFRAY" train pendulum --pixels --trainer surrogate --view-res 8 --view-spp 1 --seed 2 --scenes "$SCENES" -o m.json)
     a=$(timed "${train[@]}" --episodes 2 -o "$WORK/c2.json"); b=$(timed "${train[@]}" --episodes 10 -o "$WORK/c4.json")
     episodes=${SOAK_EPISODES:-$(echo "$TRAIN_MINUTES * 60 / $(per_unit "$a" "$b")" | bc)}
     [ "$episodes" -ge 2 ] || episodes=2
@@ -193,4 +193,4 @@ soak optimize out/params.json out/checkpoint.json \
 
 rm -rf "$WORK/ref" "$WORK/cut"; mkdir -p "$WORK/ref" "$WORK/cut"
 soak "train --pixels" m.json m.checkpoint.json \
-    "$DIFFRAY" train cartpole --pixels --view-res 8 --view-spp 1 --seed 2 --episodes $EPISODES --scenes "$SCENES" -o m.json
+    "$DIFFRAY" train cartpole --pixels --trainer surrogate --view-res 8 --view-spp 1 --seed 2 --episodes $EPISODES --scenes "$SCENES" -o m.json

@@ -51,6 +51,19 @@ extension LinearizedStep {
                               dLossdAction: loss.partial(n), observation: obs, dObsdState: jO)
     }
 
+    /// Adds Σᵢ wᵢ·nextᵢ², a quadratic cost on the state reached (`weights[i]` for
+    /// state variable i), to the step's loss, with its derivatives through ∂next/∂state and ∂next/∂action.
+    @inlinable
+    public mutating func addStateCost(_ weights: [Double]) {
+        let n = next.count
+        for i in weights.indices where weights[i] != 0 {
+            let d = 2 * weights[i] * next[i]
+            loss += weights[i] * next[i] * next[i]
+            for j in 0..<n { dLossdState[j] += d * dNextdState[i * n + j] }
+            dLossdAction += d * dNextdAction[i]
+        }
+    }
+
     /// The observation of a state and its Jacobian ∂obs/∂state (m × n, row-major),
     /// from the state's duals (each variable's own partial seeded).
     @inlinable

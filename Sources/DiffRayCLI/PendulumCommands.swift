@@ -28,15 +28,19 @@ struct TrainPendulumCommand: ParsableCommand, ClusterCommand {
         if options.pixels, trainer.envs != nil || trainer.restartEvery != nil || trainer.actorLr != nil {
             throw ValidationError("train pendulum --pixels: --envs, --restart-every and --actor-lr are for training from the state (the pixel actor's rate is --lr; its windows always restart)")
         }
-        if options.pixels, trainer.trainer != .shac, trainer.criticOptionsGiven {
+        if options.pixels, pixelTrainer != .shac, trainer.criticOptionsGiven {
             throw ValidationError("train pendulum --pixels: --horizon, --discount, --lambda, --critic-lr, --critic-passes, --critic-width, --action-noise, --saturation-penalty and --output-init set the learned critic (--trainer shac)")
         }
     }
 
+    /// The pixel trainer: `--trainer`, by default the learned critic (`--trainer surrogate`:
+    /// the energy and LQR value surrogate, kept for comparison).
+    var pixelTrainer: StateTrainer { trainer.trainer ?? .shac }
+
     func run() throws {
         guard options.pixels else { return try trainFromState(options, trainer: trainer) }
         let scenes = try view.sceneRecord()
-        let shac = trainer.trainer == .shac
+        let shac = pixelTrainer == .shac
         let critic = shac ? try trainer.settings(from: PendulumPixels.hyperparameters.shac) : nil
         let episodes = options.episodes ?? (shac ? PendulumPixels.hyperparameters.shacEpisodes : PendulumPixels.defaults.episodes)
         var run = try options.pixelRun(critic: critic, PixelTrainingOptions(

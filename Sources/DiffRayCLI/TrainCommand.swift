@@ -28,7 +28,7 @@ struct TrainCommand: ParsableCommand {
 
 /// The options every `train ENV` shares; the defaults are the environment's recipe's.
 struct TrainOptions<P: PixelTask>: ParsableArguments {
-    @Option(help: "Training \(P.problem == .trebuchet ? "shots" : "episodes") (default \(P.problem.defaultEpisodes(trainer: P.problem.defaultStateTrainer)); with --pixels \(P.defaults.episodes)); with --resume, of the whole run.")
+    @Option(help: "Training \(P.problem == .trebuchet ? "shots" : "episodes") (default \(P.problem.defaultEpisodes(trainer: P.problem.defaultStateTrainer)); with --pixels \(P.problem == .pendulum ? "\(PendulumPixels.hyperparameters.shacEpisodes), \(P.defaults.episodes) with --trainer surrogate" : "\(P.defaults.episodes)")); with --resume, of the whole run.")
     var episodes: Int?
 
     @Option(help: "Seed of the weights, start states and targets.")
@@ -105,7 +105,7 @@ struct PixelViewOptions<P: PixelTask>: ParsableArguments {
     @Option(help: "With --pixels: samples per pixel of the policy's view (1...1024).")
     var viewSpp: Int = P.defaults.samples
 
-    @Option(help: "With --pixels: Adam's learning rate (default: \(P.defaults.learningRate)\(P.problem == .cartpole ? "; with --trainer shac: \(CartPolePixels.hyperparameters.shac.actorLearningRate)" : "")).")
+    @Option(help: "With --pixels: Adam's learning rate (default: \(P.criticSettings.map { "\($0.actorLearningRate) with the learned critic (the default), \(P.defaults.learningRate) with --trainer surrogate" } ?? "\(P.defaults.learningRate)")).")
     var lr: Double?
 
     /// `--lr`, or the recipe's default.
@@ -149,7 +149,7 @@ struct TrainResult: Encodable {
 /// settings (defaults: the task's, `P.problem.task.shacSettings`). A resumed run
 /// keeps the settings it was started with.
 struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
-    @Option(help: "shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss); from the state default \(P.problem.defaultStateTrainer.rawValue); with --pixels surrogate (the learned critic from pixels: the cart-pole and the pendulum).")
+    @Option(help: "shac (short-horizon actor-critic with a learned critic) or surrogate (the environment's hand-made value or loss); from the state default \(P.problem.defaultStateTrainer.rawValue); with --pixels shac for the cart-pole and the pendulum (the critic sees the state, the policy the frames), surrogate for the trebuchet.")
     var trainer: StateTrainer?
     @Option(help: "Actor-critic: parallel environments (default \(Self.defaults?.environments ?? 0)).")
     var envs: Int?

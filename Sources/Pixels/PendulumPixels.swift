@@ -133,12 +133,12 @@ public enum PendulumPixels: PixelTask {
     /// `learningRate`; a training episode of `roundsPerEpisode` rounds of
     /// `windowsPerRound` closed-loop windows of 2 simulated steps (200 steps), each
     /// round followed by `updatesPerRound` Adam updates on `batchSize` stored
-    /// targets; `defaultEpisodes` of `train pendulum --pixels` (a fixed budget).
+    /// targets; `defaultEpisodes` of `train pendulum --pixels --trainer surrogate` (a fixed budget).
     public struct Hyperparameters: Recipe {
         public var hidden: Int, resolution: Int, samples: Int, cacheAngles: Int, learningRate: Double
         public var windowsPerRound: Int, roundsPerEpisode: Int, updatesPerRound: Int, batchSize: Int
         public var defaultEpisodes: Int
-        /// The learned critic (`--trainer shac`): the state trainer's settings
+        /// The learned critic (`--trainer shac`, the default): the state trainer's settings
         /// (`PendulumTask.hyperparameters.shac`, windows of 5 steps from random states),
         /// and its budget `shacEpisodes`.
         public var shac: SHACSettings

@@ -119,6 +119,9 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
     public var costToGo: QuadraticCostToGo?
     /// A learned cost-to-go at every window's end, fitted as training goes (nil: `costToGo`).
     public var critic: LearnedCostToGo<D>?
+    /// Weights wᵢ of a quadratic cost Σ wᵢ·sᵢ² on each state reached, added to the
+    /// step's loss (`LinearizedStep.addStateCost`; empty: none).
+    public var stateCost: [Double] = []
     /// The share of the run's budget spent, for the learning rates' linear decay with a `critic`.
     public var progress = 0.0
     /// The actor's learning rate before the decay (with a `critic`).
@@ -161,7 +164,8 @@ public struct PixelBPTTTrainer<D: Dynamics, L: SurrogateLoss> {
             let a = actionScale * network.forward(CartPolePixels.input(history, background: observer.background, crop: crop), trace: &trace)[0]
                 + (noise > 0 ? noise * generator.normal() : 0)
             if crop != nil { w.stacks.append(history) }
-            let lin = LinearizedStep.at(D.self, L.self, state: state, action: a)
+            var lin = LinearizedStep.at(D.self, L.self, state: state, action: a)
+            if !stateCost.isEmpty { lin.addStateCost(stateCost) }
             w.reward += D.reward(state, action: a)
             w.loss += Foundation.pow(discount, Double(w.steps.count)) * lin.loss
             state = lin.next

@@ -59,10 +59,17 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
     public var episodeSteps: Int?
     /// `episodeSteps`, 0 when absent.
     public var episodeBudget: Int { episodeSteps ?? 0 }
+    /// Cart-pole with the learned critic: the weight c of a cost c·(x² + ẋ²) (m², m²/s²)
+    /// on every state reached, added to the shaped reward's loss (`--cart-cost`); nil
+    /// or 0: none (checkpoints written before the option have none).
+    public var cartCost: Double?
+    /// `cartCost`, 0 when absent.
+    public var cartCostWeight: Double { cartCost ?? 0 }
 
     public init(seed: UInt64, resolution: Int, samples: Int, frames: Int, averageRate: Double = 0, learningRate: Double,
                 scenes: String, sceneHash: String, totalEpisodes: Int? = nil, rendererGradient: Bool = true, crop: Int = 0,
-                startSpread: Double = 0, costToGo: Double = 0, trainer: StateTrainer = .surrogate, episodeSteps: Int = 0) {
+                startSpread: Double = 0, costToGo: Double = 0, trainer: StateTrainer = .surrogate, episodeSteps: Int = 0,
+                cartCost: Double = 0) {
         self.seed = seed; self.resolution = resolution; self.samples = samples; self.frames = frames
         self.averageRate = averageRate; self.learningRate = learningRate; self.scenes = scenes; self.sceneHash = sceneHash
         self.totalEpisodes = totalEpisodes; self.rendererGradient = rendererGradient
@@ -71,6 +78,7 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
         self.costToGo = costToGo > 0 ? costToGo : nil
         self.trainer = trainer == .shac ? .shac : nil
         self.episodeSteps = episodeSteps > 0 ? episodeSteps : nil
+        self.cartCost = cartCost > 0 ? cartCost : nil
     }
 
     /// The FNV-1a hash (hex) of `problem`'s scene template in `directory` (nil: the built-in one).
@@ -94,6 +102,7 @@ public struct PixelTrainingOptions: Codable, Equatable, Sendable {
             opt("--start-spread", String(startSpreadWidth), String(command.startSpreadWidth)),
             opt("--cost-to-go", String(costToGoWeight), String(command.costToGoWeight)),
             opt("--episode-steps", String(episodeBudget), String(command.episodeBudget)),
+            opt("--cart-cost", String(cartCostWeight), String(command.cartCostWeight)),
             opt("--average", String(averageRate), String(command.averageRate)),
             opt("--lr", String(learningRate), String(command.learningRate)),
             opt("the scene template (FNV-1a hash of its text)", sceneHash, command.sceneHash),
@@ -278,6 +287,8 @@ extension Checkpoint where Details == PixelTrainingDetails {
         if let critic = self.critic {
             trainer.critic = try LearnedCostToGo(critic)
             trainer.baseLearningRate = self.options.learningRate
+            let c = self.options.cartCostWeight
+            if c > 0 { trainer.stateCost = [c, c, 0, 0] }
         } else if self.options.costToGoWeight > 0 {
             trainer.costToGo = QuadraticCostToGo.cartPole().scaled(by: self.options.costToGoWeight)
         }

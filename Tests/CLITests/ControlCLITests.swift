@@ -55,8 +55,12 @@ struct ControlCLITests {
         let pendulum = try diffray(["train", "pendulum", "--help"], in: folder.path)
         let cartpole = try diffray(["train", "cartpole", "--help"], in: folder.path)
         let trebuchet = try diffray(["eval", "trebuchet", "--help"], in: folder.path)
-        #expect(pendulum.stdout.contains("default: 0.003") && pendulum.stdout.contains("--open-loop"), "\(pendulum.stdout)")
-        #expect(cartpole.stdout.contains("default: 0.01") && cartpole.stdout.contains("--crop"), "\(cartpole.stdout)")
+        // --lr: the learned critic's actor rate (the default trainer) and the surrogate's (the help's lines joined)
+        func joined(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        #expect(joined(pendulum.stdout).contains("(default: 0.01 with the learned critic (the default), 0.003 with --trainer surrogate)")
+                && pendulum.stdout.contains("--open-loop"), "\(pendulum.stdout)")
+        #expect(joined(cartpole.stdout).contains("(default: 0.005 with the learned critic (the default), 0.01 with --trainer surrogate)")
+                && cartpole.stdout.contains("--crop") && cartpole.stdout.contains("--cart-cost"), "\(cartpole.stdout)")
         #expect(!pendulum.stdout.contains("--crop"))
         #expect(trebuchet.stdout.contains("default: 1000"), "\(trebuchet.stdout)")
     }
@@ -65,7 +69,7 @@ struct ControlCLITests {
     func explicitOptionsAreHonoured() throws {
         let folder = emptyFolder()
         defer { folder.remove() }
-        let t = try diffray(["train", "pendulum", "--pixels", "--view-res", "8", "--view-spp", "1", "--episodes", "1",
+        let t = try diffray(["train", "pendulum", "--pixels", "--trainer", "surrogate", "--view-res", "8", "--view-spp", "1", "--episodes", "1",
                              "--lr", "0.01", "--open-loop", "-o", "p.json"], in: folder.path)
         #expect(t.status == 0, "\(t.stderr)")
         let options = try checkpointOptions(folder.path + "/p.checkpoint.json")
@@ -73,7 +77,7 @@ struct ControlCLITests {
         #expect(options["rendererGradient"] as? Bool == false, "\(options)")
         #expect(t.stdout.contains("open loop"), "\(t.stdout)")
         // the frame cache is reused by a second run with the same view
-        let again = try diffray(["train", "pendulum", "--pixels", "--view-res", "8", "--view-spp", "1", "--episodes", "1",
+        let again = try diffray(["train", "pendulum", "--pixels", "--trainer", "surrogate", "--view-res", "8", "--view-spp", "1", "--episodes", "1",
                                  "-o", "p.json", "--json"], in: folder.path)
         #expect(again.status == 0, "\(again.stderr)")
         let rendered = try lastJSON(again)["frames"] as? Int

@@ -56,7 +56,7 @@ struct PixelResumeCLITests {
         try refused(["--episodes", "8", "--resume", "--start-spread", "1"], model: "res.json", mentions: ["res.checkpoint.json", "--start-spread"])
         try refused(["--episodes", "8", "--resume", "--cost-to-go", "0"], model: "res.json", mentions: ["res.checkpoint.json", "--cost-to-go"])
         try refused(["--envs", "4"], model: "c.json", mentions: ["--envs", "from the state"])
-        // a run of the learned critic is not resumed by the default (surrogate) command
+        // a run of the learned critic is not resumed by a surrogate command
         let shac = try diffray(["train", "cartpole", "--pixels", "--trainer", "shac", "--view-res", "8", "--view-spp", "1", "--seed", "2", "--episodes", "2",
                                 "--scenes", Self.root + "/scenes", "-o", folder.path + "/s.json"], in: folder.path)
         #expect(shac.status == 0, "\(shac.stderr)")
@@ -66,6 +66,10 @@ struct PixelResumeCLITests {
                     trainer: "shac")
         try refused(["--episodes", "2", "--resume", "--episode-steps", "0"], model: "s.json", mentions: ["s.checkpoint.json", "--episode-steps"],
                     trainer: "shac")
+        try refused(["--episodes", "2", "--resume", "--cart-cost", "0"], model: "s.json", mentions: ["s.checkpoint.json", "--cart-cost", "0.1"],
+                    trainer: "shac")
+        try refused(["--cart-cost", "0.1"], model: "c.json", mentions: ["--cart-cost", "shac"])
+        try refused(["--cart-cost", "nan"], model: "c.json", mentions: ["--cart-cost", "0...1000"], trainer: "shac")
         try refused(["--discount", "0.99"], model: "c.json", mentions: ["--discount", "shac"])
         try refused(["--horizon", "7"], model: "c.json", mentions: ["horizon", "divide"], trainer: "shac")
         try refused(["--crop", "17"], model: "c.json", mentions: ["--crop", "0...16"])

@@ -151,8 +151,9 @@ struct MPIRunTests {
             ("cartpole-shac-batches", ["train", "cartpole", "--episodes", "1", "--envs", "25", "--horizon", "20", "--seed", "1"]),
             ("pendulum-surrogate", ["train", "pendulum", "--episodes", "1", "--seed", "2"]),
             ("pendulum-shac", ["train", "pendulum", "--trainer", "shac", "--envs", "4", "--horizon", "25", "--episodes", "1", "--seed", "2"]),
-            ("pendulum-pixels", ["train", "pendulum", "--pixels", "--episodes", "1", "--view-res", "16", "--view-spp", "1"]),
-            ("cartpole-pixels", ["train", "cartpole", "--pixels", "--episodes", "1", "--view-res", "16", "--view-spp", "1"]),
+            ("pendulum-pixels", ["train", "pendulum", "--pixels", "--trainer", "surrogate", "--episodes", "1", "--view-res", "16", "--view-spp", "1"]),
+            ("cartpole-pixels", ["train", "cartpole", "--pixels", "--trainer", "surrogate", "--episodes", "1", "--view-res", "16", "--view-spp", "1"]),
+            ("cartpole-pixels-shac", ["train", "cartpole", "--pixels", "--episodes", "1", "--episode-steps", "60", "--view-res", "16", "--view-spp", "1"]),
         ]
         func checkpoint(_ file: String) -> NSDictionary? {
             guard var c = json(bytes(folder.file(file))) else { return nil }

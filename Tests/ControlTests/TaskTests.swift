@@ -81,6 +81,30 @@ func everyProblemHasItsTask(problem: ControlProblem) throws {
     }
 }
 
+/// A quadratic cost on the state reached (`LinearizedStep.addStateCost`) joins the
+/// step's loss with its derivatives: ∂loss/∂state and ∂loss/∂action against central
+/// differences of the pendulum's step (smooth away from its clips).
+@Test func stateCostDerivativesMatchFiniteDifferences() throws {
+    typealias D = PendulumTrainingDynamics
+    let weights = [0.3, 0.05]
+    func loss(_ s: [Double], _ a: Double) -> Double {
+        let next = D.step(s, action: a)
+        return PendulumSurrogate.loss(state: s, action: a, next: next) + zip(weights, next).reduce(0) { $0 + $1.0 * $1.1 * $1.1 }
+    }
+    let s = [0.7, -1.3], a = 0.4, h = 1e-6
+    var step = LinearizedStep.at(D.self, PendulumSurrogate.self, state: s, action: a)
+    step.addStateCost(weights)
+    #expect(abs(step.loss - loss(s, a)) <= 1e-12 * max(1, abs(step.loss)))
+    for j in 0..<2 {
+        var p = s, m = s
+        p[j] += h; m[j] -= h
+        let fd = (loss(p, a) - loss(m, a)) / (2 * h)
+        #expect(abs(fd - step.dLossdState[j]) <= 1e-6 * max(1, abs(fd)), "state \(j): \(step.dLossdState[j]) against \(fd)")
+    }
+    let fd = (loss(s, a + h) - loss(s, a - h)) / (2 * h)
+    #expect(abs(fd - step.dLossdAction) <= 1e-6 * max(1, abs(fd)), "action: \(step.dLossdAction) against \(fd)")
+}
+
 /// One evaluation loop for every policy: a policy's memory is cleared each episode,
 /// the start states follow the seed, and a rollout is the first episode.
 @Test func evaluateRunsEpisodesFromTheSeed() throws {
