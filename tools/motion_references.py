@@ -12,14 +12,19 @@ transform_decompose, slerp and transform_compose), rendered by Mitsuba, and the
 renders averaged. A pass is therefore an unbiased estimate of the motion-blurred
 image, and the passes are independent, as the z-test needs.
 
-A rolling shutter gives each film row its own window of the shutter: the row at
-fraction s of the film (s = 0 at the top for rolling_shutter_type "top") sees
-times open + (close - open) (s (1 - d) + u d), u uniform, d the
-rolling_shutter_duration. Each static render at instant t then counts for the
-rows whose window holds t, weighted 1 / d (an unbiased estimate of the row's
-average over its window). The window moves within a pixel, so the film is
-rendered SUB times finer in each direction (the sub-rows' windows) and averaged
-down with the box filter the scene uses.
+A rolling shutter gives each camera sample its own instant: the sample at
+continuous film position fraction s (s = y / height for rolling_shutter_type
+"top", 1 - y / height for "bottom", x / width or 1 - x / width for "left" and
+"right") is taken at open + (close - open) (s (1 - d) + u d), u uniform, d the
+rolling_shutter_duration (the model DiffRay's `Shutter` implements). In the
+published rolling-shutter scenes only the sensor moves, so their references
+need no frozen scenes: every camera sample gets its own film position, instant
+and camera pose (Mitsuba's AnimatedTransform interpolation, vectorised with
+Dr.Jit's transform_decompose, slerp and transform_compose), and Mitsuba's own
+integrator (`Integrator.sample`, the one a `moment` integrator wraps) traces
+that ray through the static scene (llvm_ad_rgb). A pixel is the mean of its
+samples (the scenes' box filter): an unbiased estimate of the continuous model,
+with nothing discretised.
 
   python motion_references.py OUT_DIR SPP [NAME...]
 """
@@ -46,7 +51,10 @@ CASES = [
      {'integrator': 'path'}),
 ]
 INSTANTS = 64   # K: time strata per pass
-SUB = 4         # film subdivision for rolling shutters
+# The rolling-shutter scenes' z-test takes DiffRay's variance from the reference's per-sample variance, as
+# Mitsuba's own test does (PublishedSceneTests; their wall is lit through one bounce of a spot light, rare
+# bright samples): that variance must be well estimated, so they are 256 passes (255 degrees of freedom).
+PASSES_OF = {'rolling-shutter': 256, 'rolling-shutter-ptracer': 256}
 
 
 def inline_includes(root, folder):
@@ -159,43 +167,92 @@ def load(animated, time, defines):
 
 def render_pass(animated, defines, width, height, spp, seed, rng):
     span = animated.close - animated.open
-    sub = SUB if animated.rolling != 'none' else 1
-    total = np.zeros((height * sub, width * sub, 3))
+    total = np.zeros((height, width, 3))
     for j in range(INSTANTS):
         tau = (j + rng.random()) / INSTANTS   # the instant as a fraction of the shutter
         scene = load(animated, animated.open + span * tau, defines)
-        sensor = small_sensor(scene, width * sub, height * sub)
-        image = np.array(mi.render(scene, sensor=sensor, spp=max(spp // INSTANTS // (sub * sub), 1), seed=seed * INSTANTS + j))[:, :, :3]
-        if sub > 1:
-            d = animated.duration
-            rows, cols = image.shape[0], image.shape[1]
-            if animated.rolling in ('top', 'bottom'):
-                s = (np.arange(rows) + 0.5) / rows
-                s = s if animated.rolling == 'top' else 1 - s
-                inside = (s * (1 - d) <= tau) & (tau < s * (1 - d) + d)
-                image = image * (inside / d)[:, None, None]
-            else:
-                s = (np.arange(cols) + 0.5) / cols
-                s = s if animated.rolling == 'left' else 1 - s
-                inside = (s * (1 - d) <= tau) & (tau < s * (1 - d) + d)
-                image = image * (inside / d)[None, :, None]
-        total += image
-    total /= INSTANTS
-    return total.reshape(height, sub, width, sub, 3).mean(axis=(1, 3))
+        sensor = small_sensor(scene, width, height)
+        total += np.array(mi.render(scene, sensor=sensor, spp=max(spp // INSTANTS, 1), seed=seed * INSTANTS + j))[:, :, :3]
+    return total / INSTANTS
+
+
+def integrator_of(animated, defines):
+    """The scene's integrator: the one a `moment` integrator wraps (whose image is the moment film's RGB)."""
+    element = animated.root.find('integrator')
+    while element.get('type') == 'moment':
+        element = element.find('integrator')
+    defaults = ''.join(ET.tostring(e, encoding='unicode') for e in animated.root.findall('default'))
+    text = '<scene version="3.0.0">%s%s</scene>' % (defaults, ET.tostring(element, encoding='unicode'))
+    return mi.load_string(text, **{k: v for k, v in defines.items() if '$' + k in text}).integrator()
+
+
+def sensor_pose(keys, time):
+    """The camera-to-world matrices at the per-sample `time`s: AnimatedTransform's interpolation, vectorised."""
+    times = [t for t, _ in keys]
+    matrix = None
+    for i in range(max(len(keys) - 1, 1)):
+        (t0, (s0, q0, v0)), (t1, (s1, q1, v1)) = keys[i], keys[min(i + 1, len(keys) - 1)]
+        f = dr.clip((time - t0) / (t1 - t0), 0, 1) if t1 > t0 else mi.Float(0)
+        diag = dr.lerp(mi.Vector3f(s0[0][0], s0[1][1], s0[2][2]), mi.Vector3f(s1[0][0], s1[1][1], s1[2][2]), f)
+        m = dr.transform_compose(mi.Matrix3f(diag.x, 0, 0, 0, diag.y, 0, 0, 0, diag.z),
+                                 dr.slerp(mi.Quaternion4f(q0), mi.Quaternion4f(q1), f),
+                                 dr.lerp(mi.Vector3f(v0), mi.Vector3f(v1), f))
+        # as eval: the key interval holding the time (clamped to the first and last)
+        matrix = m if matrix is None else dr.select(time >= times[i], m, matrix)
+    return matrix
+
+
+def rolling_pass(animated, defines, width, height, spp, seed):
+    """One pass of a rolling-shutter scene whose only animation is the sensor's (module docstring)."""
+    if len(animated.animations) != 1 or animated.animations[0][0].tag != 'sensor':
+        raise ValueError('rolling-shutter references need the sensor to be the only animated object')
+    keys = animated.animations[0][2]
+    scene = load(animated, animated.open, defines)
+    integrator = integrator_of(animated, defines)
+    sensor = small_sensor(scene, width, height, to_world=mi.ScalarTransform4f())   # rays in camera space
+    if not str(sensor.film().rfilter()).lower().startswith('box'):
+        raise ValueError('rolling-shutter references assume the box filter (a pixel is the mean of its samples)')
+    image = np.zeros((height * width, 3))
+    rows_per_batch = max(1, (1 << 20) // (width * spp))
+    for first in range(0, height, rows_per_batch):
+        rows = min(rows_per_batch, height - first)
+        n = rows * width * spp
+        sampler = mi.load_dict({'type': 'independent'})
+        sampler.seed(seed * height + first, n)
+        pixel = dr.arange(mi.UInt32, n) // spp
+        film = mi.Point2f(mi.Float(pixel % width), mi.Float(pixel // width + first)) + sampler.next_2d()
+        s = {'top': film.y / height, 'bottom': 1 - film.y / height,
+             'left': film.x / width, 'right': 1 - film.x / width}[animated.rolling]
+        d = animated.duration
+        time = animated.open + (animated.close - animated.open) * (s * (1 - d) + sampler.next_1d() * d)
+        local, weight = sensor.sample_ray(time, 0, film / mi.ScalarVector2f(width, height), mi.Point2f(0.5))
+        pose = mi.Transform4f(sensor_pose(keys, time))
+        ray = mi.RayDifferential3f(mi.Ray3f(pose @ mi.Point3f(local.o), pose @ mi.Vector3f(local.d), local.maxt, time,
+                                            local.wavelengths))
+        radiance, _, _ = integrator.sample(scene, sampler, ray, None, True)
+        rgb = np.array(radiance * weight).reshape(3, n).T
+        image[first * width:(first + rows) * width] = rgb.reshape(rows * width, spp, 3).mean(axis=1)
+    return image.reshape(height, width, 3)
 
 
 def main():
     out, spp = sys.argv[1], int(sys.argv[2])
-    passes = int(os.environ.get('PASSES', '16'))
+    default_passes = int(os.environ.get('PASSES', '16'))
     only = sys.argv[3:]
     mi.set_variant(os.environ.get('MITSUBA_VARIANT', 'scalar_rgb'))
     for name, path, (w, h), defines in CASES:
         if only and name not in only:
             continue
         animated = Animated(os.path.join(PUB, path))
+        passes = PASSES_OF.get(name, default_passes)
         defines = {'spp': str(spp // passes), **defines}
         rng = np.random.default_rng(12345)
-        images = np.stack([render_pass(animated, defines, w, h, spp // passes, k, rng) for k in range(passes)])
+        if animated.rolling != 'none':
+            mi.set_variant('llvm_ad_rgb')
+            images = np.stack([rolling_pass(animated, defines, w, h, spp // passes, k) for k in range(passes)])
+        else:
+            mi.set_variant(os.environ.get('MITSUBA_VARIANT', 'scalar_rgb'))
+            images = np.stack([render_pass(animated, defines, w, h, spp // passes, k, rng) for k in range(passes)])
         target = os.path.join(out, 'published-%s.exr' % name)
         write_mean_variance(images, target)
         print(name, target, flush=True)

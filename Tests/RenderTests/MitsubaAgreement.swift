@@ -70,12 +70,18 @@ func renderWithVariance(_ scene: Scene<Double>, spp: Int, passes: Int = 32, seed
 
 /// Mitsuba's z-test (`ZTest`) of a render with its variance against a Mitsuba reference
 /// `path` (the mean of its passes) and `path` with `-var` before `.exr` (the variance of that mean).
-func zTestAgainstReference(_ rendered: (image: Image, variance: [Double]), reference path: String, spp: Int) throws -> ZTest {
+/// With `referenceSamples` (the reference's samples per pixel) the render's variance is not its own
+/// estimate but the reference's per-sample variance (the variance of its mean times
+/// `referenceSamples`) over `spp`, as Mitsuba's render test takes it from its reference.
+func zTestAgainstReference(_ rendered: (image: Image, variance: [Double]), reference path: String, spp: Int,
+                           referenceSamples: Int? = nil) throws -> ZTest {
     let reference = try Image.read(from: path)
     let variance = try Image.read(from: String(path.dropLast(4)) + "-var.exr")
     try #require(reference.hasSameSize(as: rendered.image) && variance.hasSameSize(as: rendered.image),
                  "\(path): reference \(reference.width)x\(reference.height), rendered \(rendered.image.width)x\(rendered.image.height)")
-    return ZTest(values: rendered.image.pixels.map(Double.init), variances: rendered.variance,
-                 reference: reference.pixels.map(Double.init), referenceVariances: variance.pixels.map(Double.init),
+    let referenceVariances = variance.pixels.map(Double.init)
+    let variances = referenceSamples.map { n in referenceVariances.map { $0 * Double(n) / Double(spp) } } ?? rendered.variance
+    return ZTest(values: rendered.image.pixels.map(Double.init), variances: variances,
+                 reference: reference.pixels.map(Double.init), referenceVariances: referenceVariances,
                  samplesPerPixel: spp)
 }
