@@ -41,10 +41,10 @@ public struct BoundaryOptions: Sendable {
     /// area lights' side (`lightSideSecondarySample`) rather than from a film
     /// point; scenes without mesh area lights (or with more than 64 light
     /// triangles) draw them all from the film. Default 0.5: the two ends are
-    /// combined by the balance heuristic, whose weights sum to one wherever
-    /// either end reaches (`auditLightSideDensities`); the mean agrees with the
-    /// film side alone and with central differences, with a smaller spread
-    /// (docs/results.md).
+    /// combined by the balance heuristic; the mean agrees with the film side
+    /// alone and with central differences, with a smaller spread
+    /// (docs/results.md; `auditLightSideDensities` still finds the two ends'
+    /// supports differing somewhere, see there).
     public var fromLightsShare: Double
 
     public init(primarySamplesPerPixel: Double = 1, secondarySamplesPerPixel: Double = 1,

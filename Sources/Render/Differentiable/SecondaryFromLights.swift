@@ -87,8 +87,9 @@ extension Scene where T == Double {
     /// through q meets beyond q. 0 where the light side cannot land on p: its
     /// ray through q, continued to the first surface beyond (`surfaceBeyondEdge`),
     /// must meet p. Both ends weigh their samples by this function, and the light
-    /// side keeps only draws for which it is positive, so the two ends' weights
-    /// sum to one wherever either reaches (`auditLightSideDensities` checks it).
+    /// side keeps only draws for which it is positive, so that the two ends'
+    /// weights sum to one wherever either reaches (`auditLightSideDensities`
+    /// measures whether they do).
     func lightSideDensity(_ si: SurfaceInteraction<Double>, edge k: Int, q: Vec3, lights: LightSideTriangles,
                           edges: [MeshEdge], tanX: Double) -> Double {
         let p = si.p
