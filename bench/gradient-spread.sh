@@ -11,7 +11,9 @@
 #   (defaults: scenes/box-on-floor.xml box.translate 256 8 4096 default 16384; EDGE
 #   "default" leaves --edge-samples to grad, otherwise e.g. 1,1 for both runs;
 #   FD_SPP 0 skips the central differences, which do not depend on the boundary
-#   term: the same renders as any earlier run of the same primal renderer)
+#   term: the same renders as any earlier run of the same primal renderer;
+#   REFERENCE="x,y,z" in the environment takes the reference gradient from an
+#   earlier run instead of computing it)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 scene=${1:-scenes/box-on-floor.xml}; key=${2:-box.translate}; spp=${3:-256}; seeds=${4:-8}
@@ -32,8 +34,13 @@ refedge=()
 if [[ $edge != default ]]; then
   refedge=(--edge-samples "$(python3 -c "print(','.join(str(float(x) * $refspp / $spp) for x in '$edge'.split(',')))")")
 fi
-"$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --spp "$refspp" --seed 1000 "${refedge[@]}" --json 2>/dev/null \
-  | tail -n 1 > "$tmp/reference.json"
+if [[ -n ${REFERENCE:-} ]]; then
+  # A reference measured before (same scene and key): REFERENCE="x,y,z" skips the long run.
+  echo "{\"gradients\": {\"$key\": [$REFERENCE]}, \"seconds\": 0}" > "$tmp/reference.json"
+else
+  "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --spp "$refspp" --seed 1000 "${refedge[@]}" --json 2>/dev/null \
+    | tail -n 1 > "$tmp/reference.json"
+fi
 loss() {
   "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --init "$key=$1" --spp "$fdspp" --seed 7 --no-boundary --json 2>/dev/null \
     | json_field loss

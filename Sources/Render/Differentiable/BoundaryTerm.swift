@@ -40,15 +40,16 @@ public struct BoundaryOptions: Sendable {
     /// The share of the secondary samples at the first surface drawn from the
     /// area lights' side (`lightSideSecondarySample`) rather than from a film
     /// point; scenes without mesh area lights (or with more than 64 light
-    /// triangles) draw them all from the film. Default 0: with a share of 0.5
-    /// the shadow term's spread is smaller, but on two test scenes its mean
-    /// lies 3–4 standard errors from central differences (docs/results.md), so
-    /// the light side is opt-in until that is understood.
+    /// triangles) draw them all from the film. Default 0.5: the two ends are
+    /// combined by the balance heuristic; the mean agrees with the film side
+    /// alone and with central differences, with a smaller spread
+    /// (docs/results.md; `auditLightSideDensities` still finds the two ends'
+    /// supports differing somewhere, see there).
     public var fromLightsShare: Double
 
     public init(primarySamplesPerPixel: Double = 1, secondarySamplesPerPixel: Double = 1,
                 offset: Double = 1e-4, maxSecondaryEdges: Int = 4096, guidesTowardsLights: Bool = true,
-                beyondFirstVertex: Bool = true, throughSpecularSurfaces: Bool = true, fromLightsShare: Double = 0) {
+                beyondFirstVertex: Bool = true, throughSpecularSurfaces: Bool = true, fromLightsShare: Double = 0.5) {
         self.primarySamplesPerPixel = primarySamplesPerPixel
         self.secondarySamplesPerPixel = secondarySamplesPerPixel
         self.offset = offset
@@ -62,16 +63,16 @@ public struct BoundaryOptions: Sendable {
     /// Both terms at their defaults.
     public static var standard: BoundaryOptions { BoundaryOptions() }
     /// Edge samples in proportion to the path samples: `spp` / 32 per pixel
-    /// for each term, at least 1. A gradient's cost is mostly the path replay
-    /// of the interior term (about 2.6 primal renders); at this ratio the edge
-    /// samples add about a third of a primal render, and the spread of the
-    /// boundary term (which dominates a geometry gradient's) falls with spp
-    /// like the interior's. The primary and secondary terms get equal counts:
-    /// their spreads per unit cost are about equal on the scenes measured
+    /// for the camera's silhouettes and `spp` / 16 for the secondary term, at
+    /// least 1 each. A gradient's cost is mostly the path replay of the interior
+    /// term, whose spread is negligible next to the boundary term's; the spread
+    /// of the boundary term falls with spp like the interior's. The secondary
+    /// term (shadows, at every vertex) carries most of a geometry gradient's
+    /// spread on the scenes measured, so it gets twice the camera's samples;
+    /// at 256 spp the gradient then costs 2.2–2.7× a primal render
     /// (docs/results.md).
     public static func balanced(samplesPerPixel spp: Int) -> BoundaryOptions {
-        let n = max(1, Double(spp / 32))
-        return BoundaryOptions(primarySamplesPerPixel: n, secondarySamplesPerPixel: n)
+        BoundaryOptions(primarySamplesPerPixel: max(1, Double(spp / 32)), secondarySamplesPerPixel: max(1, Double(spp / 16)))
     }
     /// No boundary term: the interior derivative only (wrong where edges move).
     public static var interiorOnly: BoundaryOptions { BoundaryOptions(primarySamplesPerPixel: 0, secondarySamplesPerPixel: 0) }
@@ -509,7 +510,9 @@ extension Scene where T == Double {
         // vertices 1 ... deepest − 1 whose next vertex can receive them.
         let deltaAfter = nDelta > 0 && boundary.beyondFirstVertex
             ? (1..<max(deepestSecondaryVertex, 1)).map { secondaryScene(bounces: $0) } : []
-        let nDeltaBeyond = deltaAfter.isEmpty ? 0 : nDelta
+        // Four times as many: most of these samples stop after a few rays (their
+        // vertex does not see the boundary point), so they cost little each.
+        let nDeltaBeyond = deltaAfter.isEmpty ? 0 : 4 * nDelta
         // Vertices beyond the first (2 ... deepest, one chosen uniformly per
         // sample): as many samples again as the first vertex has.
         let deeper = useSecondary && boundary.beyondFirstVertex ? max(deepestSecondaryVertex - 1, 0) : 0

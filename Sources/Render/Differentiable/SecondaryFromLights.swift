@@ -18,7 +18,11 @@ import Geometry
 // y uniform over the lights' area, the edge by its length over its squared
 // distance from y, t uniform along it; dA_y / dA_p = (|y − q| / |p − q|)² cos θ_p /
 // cos θ_y (the central projection through q), and dA_x / dA_p the camera's
-// projection of p's tangent plane onto the film (pixels² per unit area).
+// projection of p's tangent plane onto the film (pixels² per unit area). The
+// balance heuristic's weights of the two ends sum to one only where each end's
+// density is that of its own draws: both decide whether the light side reaches
+// a point by the same test (`surfaceBeyondEdge`), and the light side keeps only
+// draws whose density that test makes positive.
 
 /// The area lights' triangles for the light-side secondary samples, chosen by area.
 struct LightSideTriangles {
@@ -49,6 +53,18 @@ extension Scene where T == Double {
         return abs(a.0 * b.1 - a.1 * b.0)
     }
 
+    /// The first surface the light side reaches through edge point `q` along
+    /// unit direction `d` (away from the light): the first hit beyond q that is
+    /// not a face of edge `e` itself (a ray grazing them).
+    func surfaceBeyondEdge(_ q: Vec3, _ d: Vec3, edge e: MeshEdge) -> SurfaceInteraction<Double>? {
+        guard let hit = intersect(Ray(o: q + d * (1e-5 * extent), d: d)) else { return nil }
+        if hit.shape == e.shape {
+            let triangle = Int(accel.primitives[hit.primitive].index)
+            if triangle == e.f0 || triangle == e.f1 { return nil }
+        }
+        return hit
+    }
+
     /// The weights by which the light-side samples choose an edge seen from
     /// light point `y`: length / squared distance of the silhouettes from y.
     func lightSideEdgeWeights(_ y: Vec3, edges: [MeshEdge]) -> (weights: [Double], total: Double) {
@@ -68,8 +84,12 @@ extension Scene where T == Double {
     /// The density per film area and unit edge parameter with which one
     /// light-side sample reaches edge `k` at parameter `t` (point `q`) from
     /// surface point `si`: summed over the light triangles the line from p
-    /// through q meets beyond q. 0 when q is hidden from p (the light side
-    /// continues its ray to the first surface beyond q).
+    /// through q meets beyond q. 0 where the light side cannot land on p: its
+    /// ray through q, continued to the first surface beyond (`surfaceBeyondEdge`),
+    /// must meet p. Both ends weigh their samples by this function, and the light
+    /// side keeps only draws for which it is positive, so that the two ends'
+    /// weights sum to one wherever either reaches (`auditLightSideDensities`
+    /// measures whether they do).
     func lightSideDensity(_ si: SurfaceInteraction<Double>, edge k: Int, q: Vec3, lights: LightSideTriangles,
                           edges: [MeshEdge], tanX: Double) -> Double {
         let p = si.p
@@ -100,8 +120,10 @@ extension Scene where T == Double {
             let cosY = abs(dot(ny, d)), cosP = abs(dot(si.ng, d))
             if !(cosY > 0) { continue }
             if filmJacobian == 0 {
-                // q must be the first surface beyond which the ray from y goes on to p.
-                if occluded(si, d, distance: dpq * (1 - 1e-6)) { return 0 }
+                // The light side reaches p only where its own test lands there: the
+                // first surface beyond q, away from the light, is p (`surfaceBeyondEdge`).
+                guard let hit = surfaceBeyondEdge(q, -d, edge: edges[k]), hit.shape == si.shape,
+                      (hit.p - p).length <= 1e-4 * extent else { return 0 }
                 filmJacobian = filmAreaPerSurfaceArea(p, normal: si.ng, tanX: tanX)
                 if !(filmJacobian > 0) { return 0 }
             }
@@ -113,17 +135,26 @@ extension Scene where T == Double {
     }
 }
 
+/// One draw of the light side before any radiance is traced: the first surface
+/// `si` the camera sees at film point (`filmX`, `filmY`), the edge point
+/// `chosen` (its `pdf` the film side's choice density at si), and the
+/// densities in (film pixels², edge parameter) with which one film-side and
+/// one light-side sample reach it.
+struct LightSideDraw {
+    var si: SurfaceInteraction<Double>
+    var bsdf: BSDF<Double>
+    var filmX: Double, filmY: Double
+    var chosen: SecondaryCurvePoint
+    var filmDensity: Double, lightDensity: Double
+}
+
 extension Scene where T == Double {
-    /// One secondary sample at the first surface drawn from the lights' side:
-    /// a point y on a light (by area), a silhouette edge seen from y (by
+    /// A point y on a light (by area), a silhouette edge seen from y (by
     /// length / distance²) and a point q uniform along it; the ray from y
     /// through q goes on to the first surface p, which the camera must see at
-    /// film point x, and the sample is then evaluated there as a film-side one
-    /// (`secondaryEdgeSample`), weighted by both ends' densities. `strata`
-    /// stratifies the sample's numbers over all `nLight` light-side samples.
-    func lightSideSecondarySample(edges: [MeshEdge], nFilm: Int, nLight: Int, strata: PixelStratum, eps: Double, tanX: Double,
-                                  second: Scene<Double>, analytic: [Int], lights: LightSideTriangles,
-                                  _ sampler: inout PathSampler) -> BoundarySample? {
+    /// film point x. `strata` stratifies the numbers over all light-side samples.
+    func drawFromLights(edges: [MeshEdge], strata: PixelStratum, tanX: Double, analytic: [Int], lights: LightSideTriangles,
+                        _ sampler: inout PathSampler) -> LightSideDraw? {
         let W = Double(film.width), H = Double(film.height)
         // The light point: the triangle by area (the remainder of the same number
         // gives one barycentric coordinate), uniform on it.
@@ -151,13 +182,8 @@ extension Scene where T == Double {
         let dq = q - y
         let lq = dq.length
         if !(lq > 0) { return nil }
-        let d = dq / lq
         // The receiver: the first surface beyond q, not a face of the edge itself.
-        guard let hit = intersect(Ray(o: q + d * (1e-5 * extent), d: d)) else { return nil }
-        if hit.shape == e.shape {
-            let triangle = Int(accel.primitives[hit.primitive].index)
-            if triangle == e.f0 || triangle == e.f1 { return nil }
-        }
+        guard let hit = surfaceBeyondEdge(q, dq / lq, edge: e) else { return nil }
         // Seen by the camera at x, inside the film.
         let f = camera.filmPosition(of: hit.p, tanHalfFov: tanX)
         if f.depth < max(camera.nearClip, 1e-6) || !(f.x >= 0 && f.x < W && f.y >= 0 && f.y < H) { return nil }
@@ -168,13 +194,87 @@ extension Scene where T == Double {
         // The film side's density of the same (x, t): q must be one of its candidates from p.
         guard let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
                                                 lightTriangles: lights.triangles) else { return nil }
-        let pFilm = choice.pdf(piece: k, t: t) / (W * H)
-        if pFilm == 0 { return nil }
-        let density = Double(nFilm) * pFilm
-            + Double(nLight) * lightSideDensity(si, edge: k, q: q, lights: lights, edges: edges, tanX: tanX)
-        if !(density > 0) { return nil }
-        let chosen = SecondaryCurvePoint(edge: k, shape: e.shape, s: t, point: q, tangent: b - a, pdf: choice.pdf(piece: k, t: t))
-        return secondaryEdgeSample(si: si, bsdf: bsdf, filmX: f.x, filmY: f.y, throughput: .one, prefix: [], chosen: chosen,
-                                   density: density, eps: eps, second: second, &sampler)
+        let pdf = choice.pdf(piece: k, t: t)
+        if pdf == 0 { return nil }
+        let chosen = SecondaryCurvePoint(edge: k, shape: e.shape, s: t, point: q, tangent: b - a, pdf: pdf)
+        return LightSideDraw(si: si, bsdf: bsdf, filmX: f.x, filmY: f.y, chosen: chosen, filmDensity: pdf / (W * H),
+                             lightDensity: lightSideDensity(si, edge: k, q: q, lights: lights, edges: edges, tanX: tanX))
+    }
+
+    /// One secondary sample at the first surface drawn from the lights' side
+    /// (`drawFromLights`), evaluated there as a film-side one
+    /// (`secondaryEdgeSample`) and weighted by both ends' densities.
+    func lightSideSecondarySample(edges: [MeshEdge], nFilm: Int, nLight: Int, strata: PixelStratum, eps: Double, tanX: Double,
+                                  second: Scene<Double>, analytic: [Int], lights: LightSideTriangles,
+                                  _ sampler: inout PathSampler) -> BoundarySample? {
+        guard let draw = drawFromLights(edges: edges, strata: strata, tanX: tanX, analytic: analytic, lights: lights, &sampler)
+        else { return nil }
+        // Only where the light side's own density says it reaches (see `lightSideDensity`).
+        if !(draw.lightDensity > 0) { return nil }
+        let density = Double(nFilm) * draw.filmDensity + Double(nLight) * draw.lightDensity
+        return secondaryEdgeSample(si: draw.si, bsdf: draw.bsdf, filmX: draw.filmX, filmY: draw.filmY, throughput: .one, prefix: [],
+                                   chosen: draw.chosen, density: density, eps: eps, second: second, &sampler)
+    }
+}
+
+/// A check of the two ends of the first surface's shadow samples against each
+/// other, from their own draws and no radiance: the measure (film pixels² ×
+/// edge parameter) of the set of edge points that both reach, estimated from
+/// each end (Σ 1 / p over its draws whose point the other end's density also
+/// covers, divided by the draws), with the standard errors of both estimates.
+/// Each end's density must be the density of its own draws, so the two
+/// estimates agree in expectation; `unreached` counts light-side draws whose
+/// computed light-side density is 0 (a point the light side reaches but its
+/// density says it cannot), which would weigh such samples as if only the
+/// film side drew them.
+public struct LightSideAudit: Sendable {
+    public var filmEstimate: Double, filmError: Double
+    public var lightEstimate: Double, lightError: Double
+    /// Draws (of `samples` each) that reached a point both ends cover.
+    public var filmHits: Int, lightHits: Int
+    public var unreached: Int
+}
+
+extension Scene where T == Double {
+    /// `LightSideAudit` from `samples` draws of each end (nil without mesh area lights).
+    public func auditLightSideDensities(samples n: Int, seed: UInt64) -> LightSideAudit? {
+        let lights = LightSideTriangles(areaLightTriangles())
+        guard lights.total > 0, n > 1 else { return nil }
+        let edges = meshEdges()
+        let analytic = analyticShapes.filter { !(shapes[$0].emitter != nil && shapes[$0].isConeSampled) }
+        let tanX = camera.tanHalfFov
+        let W = film.width, H = film.height
+        var film = [Double](), light = [Double](), unreached = 0
+        for j in 0..<n {
+            // The film side: a film point, its first surface, an edge point (as `secondarySample`).
+            var sampler = PathSampler(seed: seed, pixel: j, index: 1)
+            let strata = PixelStratum(j, of: n, pixels: W * H, seed: seed)
+            if let (_, _, si, _, _) = pathToVertex(1, strata: strata, tanX: tanX, &sampler),
+               !bsdfs[shapes[si.shape].bsdf].isDeltaOnly,
+               let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdfs[shapes[si.shape].bsdf]), edges: edges,
+                                                 analytic: analytic, lightTriangles: lights.triangles),
+               let chosen = chooseSecondaryCurvePoint(choice, edges: edges, p: si.p, u: strata.unit(2, sampler.next())),
+               chosen.edge >= 0,
+               lightSideDensity(si, edge: chosen.edge, q: chosen.point, lights: lights, edges: edges, tanX: tanX) > 0 {
+                film.append(Double(W * H) / chosen.pdf)
+            } else {
+                film.append(0)
+            }
+            var lightSampler = PathSampler(seed: seed, pixel: j, index: 2)
+            if let draw = drawFromLights(edges: edges, strata: PixelStratum(j, of: n, pixels: 1, seed: seed), tanX: tanX,
+                                         analytic: analytic, lights: lights, &lightSampler) {
+                if draw.lightDensity > 0 { light.append(1 / draw.lightDensity) } else { unreached += 1; light.append(0) }
+            } else {
+                light.append(0)
+            }
+        }
+        func meanAndError(_ v: [Double]) -> (Double, Double) {
+            let m = v.reduce(0, +) / Double(v.count)
+            let variance = v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)
+            return (m, (variance / Double(v.count)).squareRoot())
+        }
+        let (fm, fe) = meanAndError(film), (lm, le) = meanAndError(light)
+        return LightSideAudit(filmEstimate: fm, filmError: fe, lightEstimate: lm, lightError: le,
+                              filmHits: film.filter { $0 > 0 }.count, lightHits: light.filter { $0 > 0 }.count, unreached: unreached)
     }
 }
