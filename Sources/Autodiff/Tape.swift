@@ -26,7 +26,10 @@ struct TapeEntry {
 
 /// The tape's flat array, kept behind a raw pointer so that recording an
 /// operation costs no reference counting and no exclusivity check: the
-/// thread-local pointer in CSupport points at one of these.
+/// thread-local pointer in CSupport points at one of these (before the
+/// thread's first operation, at CSupport's all-zero `diffray_tape_none()`,
+/// which has no room, so the first `Tape.record` takes the slow path that
+/// makes the thread's tape).
 @frozen @usableFromInline
 struct TapeStorage {
     @usableFromInline var entries: UnsafeMutablePointer<TapeEntry>
@@ -38,11 +41,10 @@ struct TapeStorage {
     @usableFromInline var owner: Unmanaged<Tape>
 
     /// Appends an entry whose parents are both recorded operations (indices
-    /// ≥ 0) and returns its index.
+    /// ≥ 0) and returns its index. Needs room (`count < capacity`).
     @inlinable @inline(__always)
     mutating func push(_ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Int32 {
         let i = count
-        if _slowPath(i == capacity) { grow(minimum: i &+ 1) }
         entries[i] = TapeEntry(a: a, da: da, b: b, db: db)
         count = i &+ 1
         return Int32(truncatingIfNeeded: i)
@@ -51,22 +53,20 @@ struct TapeStorage {
     /// Appends an entry with one parent (`a` ≥ 0) and returns its index. The
     /// missing parent is the entry itself with partial 0, so the backward
     /// sweep needs no branch and no shared dummy slot (which would chain
-    /// every step through one memory location).
+    /// every step through one memory location). Needs room.
     @inlinable @inline(__always)
     mutating func push(_ a: Int32, _ da: Double) -> Int32 {
         let i = count
-        if _slowPath(i == capacity) { grow(minimum: i &+ 1) }
         let me = Int32(truncatingIfNeeded: i)
         entries[i] = TapeEntry(a: a, da: da, b: me, db: 0)
         count = i &+ 1
         return me
     }
 
-    /// Appends a leaf (no parents: both are the entry itself, partial 0).
+    /// Appends a leaf (no parents: both are the entry itself, partial 0). Needs room.
     @inlinable @inline(__always)
     mutating func pushLeaf() -> Int32 {
         let i = count
-        if _slowPath(i == capacity) { grow(minimum: i &+ 1) }
         let me = Int32(truncatingIfNeeded: i)
         entries[i] = TapeEntry(a: me, da: 0, b: me, db: 0)
         count = i &+ 1
@@ -116,7 +116,7 @@ public final class Tape {
     }
 
     deinit {
-        if diffray_tape_get() == UnsafeMutableRawPointer(storage) { diffray_tape_set(nil) }
+        if diffray_tape_get() == UnsafeMutableRawPointer(storage) { diffray_tape_set(diffray_tape_none()) }
         storage.pointee.entries.deallocate()
         storage.deinitialize(count: 1)
         storage.deallocate()
@@ -125,7 +125,8 @@ public final class Tape {
     /// The calling thread's tape, created on first use; it lives as long as
     /// the thread and is freed when the thread exits.
     public static var current: Tape {
-        if let p = diffray_tape_get() {
+        let p = diffray_tape_get()
+        if p != diffray_tape_none() {
             return p.assumingMemoryBound(to: TapeStorage.self).pointee.owner.takeUnretainedValue()
         }
         return makeCurrent()
@@ -133,6 +134,7 @@ public final class Tape {
 
     @usableFromInline @inline(never)
     static func makeCurrent() -> Tape {
+        precondition(MemoryLayout<TapeStorage>.size <= Int(DIFFRAY_TAPE_NONE_SIZE), "Tape: CSupport's empty tape is too small")
         let tape = Tape()
         _ = Unmanaged.passRetained(tape)  // owned by the thread from now on
         diffray_tape_adopt(UnsafeMutableRawPointer(tape.storage), releaseThreadTape)
@@ -140,24 +142,35 @@ public final class Tape {
     }
 
 
-    /// The current thread's storage, for the hot path of `Adjoint`.
+    /// The current thread's storage with room for one more entry, for the
+    /// hot path of `Adjoint`: one thread-local load and one comparison, the
+    /// rest (the thread's first tape, growth) out of line.
     @inlinable @inline(__always)
-    static var currentStorage: UnsafeMutablePointer<TapeStorage> {
-        if let p = diffray_tape_get() { return p.assumingMemoryBound(to: TapeStorage.self) }
-        return makeCurrent().storage
+    static var storageWithRoom: UnsafeMutablePointer<TapeStorage> {
+        let s = diffray_tape_get().assumingMemoryBound(to: TapeStorage.self)
+        if _slowPath(s.pointee.count == s.pointee.capacity) { return makeRoom() }
+        return s
+    }
+
+    /// The current thread's storage (made on first use), grown if full.
+    @usableFromInline @inline(never)
+    static func makeRoom() -> UnsafeMutablePointer<TapeStorage> {
+        let s = current.storage
+        if s.pointee.count == s.pointee.capacity { s.pointee.grow(minimum: s.pointee.count + 1) }
+        return s
     }
 
     /// Records an operation with two recorded parents (`a`, `b` ≥ 0) on the
     /// current thread's tape; returns its index.
     @inlinable @inline(__always)
     static func record(_ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Int32 {
-        currentStorage.pointee.push(a, da, b, db)
+        storageWithRoom.pointee.push(a, da, b, db)
     }
 
     /// Records a one-parent operation (`a` ≥ 0); returns its index.
     @inlinable @inline(__always)
     static func record(_ a: Int32, _ da: Double) -> Int32 {
-        currentStorage.pointee.push(a, da)
+        storageWithRoom.pointee.push(a, da)
     }
 
     // MARK: Size and memory
@@ -201,7 +214,7 @@ public final class Tape {
     public func variable(_ value: Double) -> Adjoint {
         precondition(diffray_tape_get() == UnsafeMutableRawPointer(storage),
                      "Tape.variable: only the current thread's tape (Tape.current) records")
-        let i = storage.pointee.pushLeaf()
+        let i = Tape.storageWithRoom.pointee.pushLeaf()
         return Adjoint(value: value, index: i)
     }
 
