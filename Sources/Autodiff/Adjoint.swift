@@ -56,31 +56,38 @@ public struct Adjoint: Real {
 
     @inlinable @inline(__always)
     public static func lifted(_ a: Adjoint, _ b: Adjoint, value: Double, da: Double, db: Double) -> Adjoint {
-        if (a.index & b.index) < 0 { return Adjoint(value, recorded: -1) }  // both constant
-        return Adjoint(value, recorded: Tape.record(a.index, da, b.index, db))
+        recorded(value, a.index, da, b.index, db)
+    }
+
+    /// The result `value` of a binary operation with operands at tape indices
+    /// `a` and `b` and local partials `da` and `db`: nothing is recorded when
+    /// both operands are constants, one partial when one is (these branches
+    /// depend on the call site, not on the data, and predict well).
+    @inlinable @inline(__always)
+    static func recorded(_ value: Double, _ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Adjoint {
+        if a < 0 {
+            if b < 0 { return Adjoint(value, recorded: -1) }
+            return Adjoint(value, recorded: Tape.record(b, db))
+        }
+        if b < 0 { return Adjoint(value, recorded: Tape.record(a, da)) }
+        return Adjoint(value, recorded: Tape.record(a, da, b, db))
     }
 
     // MARK: Arithmetic (specialised: no call through the generic primitives)
 
     @inlinable @inline(__always)
     public static func + (lhs: Adjoint, rhs: Adjoint) -> Adjoint {
-        let v = lhs.value + rhs.value
-        if (lhs.index & rhs.index) < 0 { return Adjoint(v, recorded: -1) }
-        return Adjoint(v, recorded: Tape.record(lhs.index, 1, rhs.index, 1))
+        recorded(lhs.value + rhs.value, lhs.index, 1, rhs.index, 1)
     }
 
     @inlinable @inline(__always)
     public static func - (lhs: Adjoint, rhs: Adjoint) -> Adjoint {
-        let v = lhs.value - rhs.value
-        if (lhs.index & rhs.index) < 0 { return Adjoint(v, recorded: -1) }
-        return Adjoint(v, recorded: Tape.record(lhs.index, 1, rhs.index, -1))
+        recorded(lhs.value - rhs.value, lhs.index, 1, rhs.index, -1)
     }
 
     @inlinable @inline(__always)
     public static func * (lhs: Adjoint, rhs: Adjoint) -> Adjoint {
-        let v = lhs.value * rhs.value
-        if (lhs.index & rhs.index) < 0 { return Adjoint(v, recorded: -1) }
-        return Adjoint(v, recorded: Tape.record(lhs.index, rhs.value, rhs.index, lhs.value))
+        recorded(lhs.value * rhs.value, lhs.index, rhs.value, rhs.index, lhs.value)
     }
 
     @inlinable @inline(__always)
@@ -88,8 +95,7 @@ public struct Adjoint: Real {
         // q = a / b exactly as in Double, so the primal matches plain evaluation.
         let q = lhs.value / rhs.value
         let r = 1 / rhs.value
-        if (lhs.index & rhs.index) < 0 { return Adjoint(q, recorded: -1) }
-        return Adjoint(q, recorded: Tape.record(lhs.index, r, rhs.index, -q * r))
+        return recorded(q, lhs.index, r, rhs.index, -q * r)
     }
 
     @inlinable @inline(__always)

@@ -1,13 +1,18 @@
 import CSupport
 
-/// One recorded operation: up to two parents (index < 0: none) and the local
-/// partial derivative of the result with respect to each.
+/// One recorded operation: up to two parents and the local partial
+/// derivative of the result with respect to each, followed by the
+/// operation's adjoint, 32 bytes in all. A missing parent is the entry
+/// itself with partial 0 (see `TapeStorage.push`). Keeping the adjoint beside
+/// the partials makes one stream to write when recording and one to read
+/// when sweeping.
 @frozen @usableFromInline
 struct TapeEntry {
     @usableFromInline var a: Int32
     @usableFromInline var b: Int32
     @usableFromInline var da: Double
     @usableFromInline var db: Double
+    @usableFromInline var adjoint: Double
 
     @inlinable @inline(__always)
     init(a: Int32, da: Double, b: Int32, db: Double) {
@@ -15,49 +20,56 @@ struct TapeEntry {
         self.b = b
         self.da = da
         self.db = db
+        self.adjoint = 0
     }
 }
 
-/// The tape's flat arrays, kept behind a raw pointer so that recording an
+/// The tape's flat array, kept behind a raw pointer so that recording an
 /// operation costs no reference counting and no exclusivity check: the
-/// thread-local pointer in CSupport points at one of these.
+/// thread-local pointer in CSupport points at one of these (before the
+/// thread's first operation, at CSupport's all-zero `diffray_tape_none()`,
+/// which has no room, so the first `Tape.record` takes the slow path that
+/// makes the thread's tape).
 @frozen @usableFromInline
 struct TapeStorage {
     @usableFromInline var entries: UnsafeMutablePointer<TapeEntry>
-    /// Points one past the start of its allocation: `adjoints[-1]` is a spare slot.
-    @usableFromInline var adjoints: UnsafeMutablePointer<Double>
     @usableFromInline var count: Int
     @usableFromInline var capacity: Int
-    /// Adjoints at indices ≥ `dirtyEnd` are 0: `push` zeroes each new slot,
+    /// Adjoints at indices ≥ `dirtyEnd` are 0: `push` zeroes each new entry's,
     /// only a backward sweep dirties them (and `truncate` lowers this).
     @usableFromInline var dirtyEnd: Int
     @usableFromInline var owner: Unmanaged<Tape>
 
-    /// Appends one entry and returns its index. A missing parent (index < 0,
-    /// a constant) is recorded as the entry itself with partial 0, so the
-    /// backward sweep needs no branch and no shared dummy slot (which would
-    /// chain every iteration through one memory location).
+    /// Appends an entry whose parents are both recorded operations (indices
+    /// ≥ 0) and returns its index. Needs room (`count < capacity`).
     @inlinable @inline(__always)
     mutating func push(_ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Int32 {
         let i = count
-        if _slowPath(i == capacity) { grow(minimum: i + 1) }
-        let me = Int32(truncatingIfNeeded: i)
-        entries[i] = TapeEntry(a: a < 0 ? me : a, da: a < 0 ? 0 : da,
-                               b: b < 0 ? me : b, db: b < 0 ? 0 : db)
-        adjoints[i] = 0
-        count = i + 1
-        return me
+        entries[i] = TapeEntry(a: a, da: da, b: b, db: db)
+        count = i &+ 1
+        return Int32(truncatingIfNeeded: i)
     }
 
-    /// Appends an entry with one parent (`a` ≥ 0) and returns its index.
+    /// Appends an entry with one parent (`a` ≥ 0) and returns its index. The
+    /// missing parent is the entry itself with partial 0, so the backward
+    /// sweep needs no branch and no shared dummy slot (which would chain
+    /// every step through one memory location). Needs room.
     @inlinable @inline(__always)
     mutating func push(_ a: Int32, _ da: Double) -> Int32 {
         let i = count
-        if _slowPath(i == capacity) { grow(minimum: i + 1) }
         let me = Int32(truncatingIfNeeded: i)
         entries[i] = TapeEntry(a: a, da: da, b: me, db: 0)
-        adjoints[i] = 0
-        count = i + 1
+        count = i &+ 1
+        return me
+    }
+
+    /// Appends a leaf (no parents: both are the entry itself, partial 0). Needs room.
+    @inlinable @inline(__always)
+    mutating func pushLeaf() -> Int32 {
+        let i = count
+        let me = Int32(truncatingIfNeeded: i)
+        entries[i] = TapeEntry(a: me, da: 0, b: me, db: 0)
+        count = i &+ 1
         return me
     }
 
@@ -68,24 +80,8 @@ struct TapeStorage {
         let newEntries = UnsafeMutablePointer<TapeEntry>.allocate(capacity: newCapacity)
         newEntries.moveInitialize(from: entries, count: count)
         entries.deallocate()
-        let newAdjoints = TapeStorage.allocateAdjoints(newCapacity)
-        newAdjoints.moveInitialize(from: adjoints, count: capacity)
-        TapeStorage.deallocateAdjoints(adjoints)
         entries = newEntries
-        adjoints = newAdjoints
         capacity = newCapacity
-    }
-
-    /// Room for `capacity` adjoints, all 0, plus a spare slot at index −1
-    /// (robustness: nothing recorded by `push` refers to it).
-    static func allocateAdjoints(_ capacity: Int) -> UnsafeMutablePointer<Double> {
-        let base = UnsafeMutablePointer<Double>.allocate(capacity: capacity + 1)
-        base.initialize(repeating: 0, count: capacity + 1)
-        return base + 1
-    }
-
-    static func deallocateAdjoints(_ adjoints: UnsafeMutablePointer<Double>) {
-        (adjoints - 1).deallocate()
     }
 }
 
@@ -115,16 +111,13 @@ public final class Tape {
     public init(capacity: Int = 4096) {
         let capacity = Swift.max(capacity, 16)
         storage = .allocate(capacity: 1)
-        let adjoints = TapeStorage.allocateAdjoints(capacity)
-        storage.initialize(to: TapeStorage(
-            entries: .allocate(capacity: capacity), adjoints: adjoints,
-            count: 0, capacity: capacity, dirtyEnd: 0, owner: .passUnretained(self)))
+        storage.initialize(to: TapeStorage(entries: .allocate(capacity: capacity), count: 0, capacity: capacity,
+                                           dirtyEnd: 0, owner: .passUnretained(self)))
     }
 
     deinit {
-        if diffray_tape_get() == UnsafeMutableRawPointer(storage) { diffray_tape_set(nil) }
+        if diffray_tape_get() == UnsafeMutableRawPointer(storage) { diffray_tape_set(diffray_tape_none()) }
         storage.pointee.entries.deallocate()
-        TapeStorage.deallocateAdjoints(storage.pointee.adjoints)
         storage.deinitialize(count: 1)
         storage.deallocate()
     }
@@ -132,7 +125,8 @@ public final class Tape {
     /// The calling thread's tape, created on first use; it lives as long as
     /// the thread and is freed when the thread exits.
     public static var current: Tape {
-        if let p = diffray_tape_get() {
+        let p = diffray_tape_get()
+        if p != diffray_tape_none() {
             return p.assumingMemoryBound(to: TapeStorage.self).pointee.owner.takeUnretainedValue()
         }
         return makeCurrent()
@@ -140,6 +134,7 @@ public final class Tape {
 
     @usableFromInline @inline(never)
     static func makeCurrent() -> Tape {
+        precondition(MemoryLayout<TapeStorage>.size <= Int(DIFFRAY_TAPE_NONE_SIZE), "Tape: CSupport's empty tape is too small")
         let tape = Tape()
         _ = Unmanaged.passRetained(tape)  // owned by the thread from now on
         diffray_tape_adopt(UnsafeMutableRawPointer(tape.storage), releaseThreadTape)
@@ -147,23 +142,35 @@ public final class Tape {
     }
 
 
-    /// The current thread's storage, for the hot path of `Adjoint`.
+    /// The current thread's storage with room for one more entry, for the
+    /// hot path of `Adjoint`: one thread-local load and one comparison, the
+    /// rest (the thread's first tape, growth) out of line.
     @inlinable @inline(__always)
-    static var currentStorage: UnsafeMutablePointer<TapeStorage> {
-        if let p = diffray_tape_get() { return p.assumingMemoryBound(to: TapeStorage.self) }
-        return makeCurrent().storage
+    static var storageWithRoom: UnsafeMutablePointer<TapeStorage> {
+        let s = diffray_tape_get().assumingMemoryBound(to: TapeStorage.self)
+        if _slowPath(s.pointee.count == s.pointee.capacity) { return makeRoom() }
+        return s
     }
 
-    /// Records one operation on the current thread's tape; returns its index.
+    /// The current thread's storage (made on first use), grown if full.
+    @usableFromInline @inline(never)
+    static func makeRoom() -> UnsafeMutablePointer<TapeStorage> {
+        let s = current.storage
+        if s.pointee.count == s.pointee.capacity { s.pointee.grow(minimum: s.pointee.count + 1) }
+        return s
+    }
+
+    /// Records an operation with two recorded parents (`a`, `b` ≥ 0) on the
+    /// current thread's tape; returns its index.
     @inlinable @inline(__always)
     static func record(_ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Int32 {
-        currentStorage.pointee.push(a, da, b, db)
+        storageWithRoom.pointee.push(a, da, b, db)
     }
 
     /// Records a one-parent operation (`a` ≥ 0); returns its index.
     @inlinable @inline(__always)
     static func record(_ a: Int32, _ da: Double) -> Int32 {
-        currentStorage.pointee.push(a, da)
+        storageWithRoom.pointee.push(a, da)
     }
 
     // MARK: Size and memory
@@ -174,7 +181,7 @@ public final class Tape {
     public var capacity: Int { storage.pointee.capacity }
     /// Bytes held by the tape's arrays.
     public var memoryFootprint: Int {
-        capacity * (MemoryLayout<TapeEntry>.stride + MemoryLayout<Double>.stride)
+        capacity * MemoryLayout<TapeEntry>.stride
     }
 
     /// Makes room for `capacity` operations in all.
@@ -207,7 +214,7 @@ public final class Tape {
     public func variable(_ value: Double) -> Adjoint {
         precondition(diffray_tape_get() == UnsafeMutableRawPointer(storage),
                      "Tape.variable: only the current thread's tape (Tape.current) records")
-        let i = storage.pointee.push(-1, 0, -1, 0)  // both parents: itself, partial 0; adjoint 0
+        let i = Tape.storageWithRoom.pointee.pushLeaf()
         return Adjoint(value: value, index: i)
     }
 
@@ -217,7 +224,8 @@ public final class Tape {
     public func zeroAdjoints(from mark: Int = 0) {
         let s = storage.pointee
         let end = Swift.min(s.dirtyEnd, s.count)  // slots above were zeroed when recorded
-        if end > mark { (s.adjoints + mark).update(repeating: 0, count: end - mark) }
+        var i = mark
+        while i < end { s.entries[i].adjoint = 0; i += 1 }
         storage.pointee.dirtyEnd = Swift.min(s.dirtyEnd, mark)
     }
 
@@ -225,7 +233,7 @@ public final class Tape {
     @inlinable
     public func seed(_ output: Adjoint, _ seed: Double) {
         let i = Int(output.index)
-        if i >= 0 && i < storage.pointee.count { storage.pointee.adjoints[i] += seed }
+        if i >= 0 && i < storage.pointee.count { storage.pointee.entries[i].adjoint += seed }
     }
 
     /// Propagates adjoints backwards through the operations from the last one
@@ -233,27 +241,30 @@ public final class Tape {
     /// adjoints add up over several calls); they are not propagated further.
     public func propagate(from mark: Int = 0) {
         let s = storage.pointee
-        let entries = s.entries, adj = s.adjoints
+        let entries = s.entries
         var i = s.count - 1
         // Contributions to the entry just below the current one (the usual
         // case: an operation on the previous result) stay in a register
         // (`carry`) instead of going through memory, which would chain every
         // step through a store-to-load round trip. No branches: a missing
-        // parent was recorded as the entry itself with partial 0 (see `push`).
+        // parent was recorded as the entry itself with partial 0 (see `push`),
+        // and the split between `carry` and memory is a vector select.
         var carry = 0.0
         while i >= mark {
-            let g = adj[i] + carry
-            adj[i] = g
+            let g = entries[i].adjoint + carry
+            entries[i].adjoint = g
             let e = entries[i]
-            let ca = e.da * g, cb = e.db * g
-            let previous = Int32(truncatingIfNeeded: i - 1)
-            let aPrevious = e.a == previous, bPrevious = e.b == previous
-            carry = (aPrevious ? ca : 0) + (bPrevious ? cb : 0)
-            adj[Int(e.a)] += aPrevious ? 0 : ca
-            adj[Int(e.b)] += bPrevious ? 0 : cb
-            i -= 1
+            let c = SIMD2(e.da, e.db) * g
+            let previous = Int64(i &- 1)
+            let toPrevious = SIMD2(Int64(e.a), Int64(e.b)) .== SIMD2(repeating: previous)
+            let near = SIMD2<Double>(repeating: 0).replacing(with: c, where: toPrevious)
+            let far = c.replacing(with: 0, where: toPrevious)
+            carry = near.x + near.y
+            entries[Int(e.a)].adjoint += far.x
+            entries[Int(e.b)].adjoint += far.y
+            i &-= 1
         }
-        if mark > 0 && mark <= s.count { adj[mark - 1] += carry }
+        if mark > 0 && mark <= s.count { entries[mark - 1].adjoint += carry }
         storage.pointee.dirtyEnd = s.count
     }
 
@@ -290,7 +301,7 @@ public final class Tape {
     @inlinable
     public func adjoint(of x: Adjoint) -> Double {
         let i = Int(x.index)
-        return i >= 0 && i < storage.pointee.count ? storage.pointee.adjoints[i] : 0
+        return i >= 0 && i < storage.pointee.count ? storage.pointee.entries[i].adjoint : 0
     }
 
     /// The adjoints of several numbers, in order.

@@ -1,8 +1,10 @@
 #include "CSupport.h"
 #include <pthread.h>
-/// The current thread's tape storage (owned by a Swift `Tape`), or null
-/// before the thread's first reverse-mode operation.
-_Thread_local void *diffray_current_tape = 0;
+/// The empty tape: every field 0, no room; never written.
+_Alignas(16) char diffray_tape_empty[DIFFRAY_TAPE_NONE_SIZE];
+/// The current thread's tape storage (owned by a Swift `Tape`), or the empty
+/// tape before the thread's first reverse-mode operation.
+_Thread_local void *diffray_current_tape = diffray_tape_empty;
 
 static pthread_key_t tape_key;
 static pthread_once_t tape_key_once = PTHREAD_ONCE_INIT;

@@ -5,10 +5,18 @@
 /// read on every recorded operation, so it is a plain C thread-local.
 /// The accessors are `static inline` so that Swift inlines the TLS load
 /// into every recorded operation instead of calling across modules.
-extern _Thread_local void *_Nullable diffray_current_tape;
+///
+/// The pointer is never null: until a thread records its first operation it
+/// points at `diffray_tape_none()`, an all-zero tape with no room, so the
+/// hot path needs no null test (its one test, for room, sends the first
+/// operation to the slow path that makes the thread's tape).
+extern _Thread_local void *_Nonnull diffray_current_tape;
+#define DIFFRAY_TAPE_NONE_SIZE 64
+extern char diffray_tape_empty[DIFFRAY_TAPE_NONE_SIZE];
 
-static inline void *_Nullable diffray_tape_get(void) { return diffray_current_tape; }
-static inline void diffray_tape_set(void *_Nullable tape) { diffray_current_tape = tape; }
+static inline void *_Nonnull diffray_tape_get(void) { return diffray_current_tape; }
+static inline void diffray_tape_set(void *_Nonnull tape) { diffray_current_tape = tape; }
+static inline void *_Nonnull diffray_tape_none(void) { return diffray_tape_empty; }
 
 /// Makes `tape` the calling thread's tape and has `release(tape)` called when
 /// the thread exits (a POSIX thread-specific key's destructor), so that the

@@ -170,26 +170,17 @@ public struct Shape<T: Real> {
         let offset = s.pointee.offset
         switch s.pointee.geometry {
         case .mesh(let m):
-            let i0 = Int(m.indices[3 * triangle]), i1 = Int(m.indices[3 * triangle + 1]), i2 = Int(m.indices[3 * triangle + 2])
-            let (p0, p1, p2) = triangleVertices(m, triangle, s.pointee.vertices, offset)
-            let (tt, u, v) = intersectTriangle(ray, p0, p1, p2)
-            let w = 1 - u - v
-            t = tt
-            if !m.attributes.isEmpty { onMesh = (m, u, v) }
-            p = p0 * w + p1 * u + p2 * v
-            ng = cross(p1 - p0, p2 - p0).normalized
-            if let normals = m.normals {
-                ns = turned(Vector3<T>(normals[i0]) * w + Vector3<T>(normals[i1]) * u + Vector3<T>(normals[i2]) * v, offset).normalized
-            } else {
-                ns = ng
+            // Reverse mode with a constant ray on a mesh no key moves: every number below is a
+            // constant, so it is computed in doubles (the same operations, so the same values)
+            // rather than through `Adjoint`, which would test each operand for a tape index.
+            if T.self == Adjoint.self, s.pointee.vertices == nil, offset == nil, isConstant(ray) {
+                return constantMeshInteraction(m, ray: ray, hit: hit, triangle: triangle, shapeIndex: shapeIndex,
+                                               flipNormals: s.pointee.flipNormals, tangents: tangents)
             }
-            if let uvs = m.uvs {
-                uv = (w * T(uvs[i0].0) + u * T(uvs[i1].0) + v * T(uvs[i2].0),
-                      w * T(uvs[i0].1) + u * T(uvs[i1].1) + v * T(uvs[i2].1))
-            } else {
-                uv = (u, v)
-            }
-            if tangents { (dpdu, dpdv) = meshTangents(m, i0, i1, i2, p0, p1, p2) }
+            let hitOnMesh = meshHit(m, triangle: triangle, vertices: s.pointee.vertices, offset: offset, ray: ray, tangents: tangents)
+            t = hitOnMesh.t; p = hitOnMesh.p; ng = hitOnMesh.ng; ns = hitOnMesh.ns; uv = hitOnMesh.uv
+            dpdu = hitOnMesh.dpdu; dpdv = hitOnMesh.dpdv
+            if !m.attributes.isEmpty { onMesh = (m, hitOnMesh.u, hitOnMesh.v) }
         case .sphere(_, _, let axes):
             let radius = s.pointee.radius
             let centre = placed(s.pointee.center, offset)
@@ -254,6 +245,64 @@ public struct Shape<T: Real> {
         var si = SurfaceInteraction(t: t, p: p, ng: ng, shading: frame, uv: uv, wi: frame.toLocal(-ray.d),
                                     shape: shapeIndex, primitive: Int(hit.primitive), dpdu: dpdu, dpdv: dpdv)
         if let onMesh { si.mesh = onMesh.mesh; si.triangle = triangle; si.barycentrics = (onMesh.u, onMesh.v) }
+        return si
+    }
+
+    /// A ray–triangle hit recomputed in `T`: distance, point, geometric and
+    /// shading normals, texture coordinates, ∂p/∂u and ∂p/∂v (zero unless
+    /// `tangents`) and the barycentrics (u, v).
+    @inlinable @inline(__always)
+    static func meshHit(_ m: TriangleMesh, triangle: Int, vertices: ContiguousArray<Vector3<T>>?, offset: RigidFrame<T>?,
+                        ray: Ray<T>, tangents: Bool)
+        -> (t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T), dpdu: Vector3<T>, dpdv: Vector3<T>, u: T, v: T) {
+        let i0 = Int(m.indices[3 * triangle]), i1 = Int(m.indices[3 * triangle + 1]), i2 = Int(m.indices[3 * triangle + 2])
+        let (p0, p1, p2) = triangleVertices(m, triangle, vertices, offset)
+        let (t, u, v) = intersectTriangle(ray, p0, p1, p2)
+        let w = 1 - u - v
+        let p = p0 * w + p1 * u + p2 * v
+        let ng = cross(p1 - p0, p2 - p0).normalized
+        let ns: Vector3<T>
+        if let normals = m.normals {
+            ns = turned(Vector3<T>(normals[i0]) * w + Vector3<T>(normals[i1]) * u + Vector3<T>(normals[i2]) * v, offset).normalized
+        } else {
+            ns = ng
+        }
+        let uv: (T, T)
+        if let uvs = m.uvs {
+            uv = (w * T(uvs[i0].0) + u * T(uvs[i1].0) + v * T(uvs[i2].0),
+                  w * T(uvs[i0].1) + u * T(uvs[i1].1) + v * T(uvs[i2].1))
+        } else {
+            uv = (u, v)
+        }
+        var dpdu = Vector3<T>.zero, dpdv = Vector3<T>.zero
+        if tangents { (dpdu, dpdv) = meshTangents(m, i0, i1, i2, p0, p1, p2) }
+        return (t, p, ng, ns, uv, dpdu, dpdv, u, v)
+    }
+
+    /// Whether `ray` (in reverse mode) depends on no tape variable.
+    @inlinable @inline(__always)
+    static func isConstant(_ ray: Ray<T>) -> Bool {
+        let r = unsafeBitCast(ray, to: Ray<Adjoint>.self)
+        // Every index is negative (a constant) exactly when their conjunction is.
+        return (r.o.x.index & r.o.y.index & r.o.z.index & r.d.x.index & r.d.y.index & r.d.z.index) < 0
+    }
+
+    /// `interaction(of:ray:hit:...)` on a mesh for a constant ray, computed in
+    /// `Double` with the same operations and lifted to constants of `T`.
+    @inlinable
+    static func constantMeshInteraction(_ m: TriangleMesh, ray: Ray<T>, hit: Hit, triangle: Int, shapeIndex: Int,
+                                        flipNormals: Bool, tangents: Bool) -> SurfaceInteraction<T> {
+        let r = ray.primal
+        let h = Shape<Double>.meshHit(m, triangle: triangle, vertices: nil, offset: nil, ray: r, tangents: tangents)
+        var ng = h.ng, ns = h.ns
+        if flipNormals { ng = -ng; ns = -ns }
+        let frame = Frame(normal: ns)
+        let shading = Frame<T>(s: Vector3<T>(frame.s), t: Vector3<T>(frame.t), n: Vector3<T>(frame.n))
+        var si = SurfaceInteraction(t: T(h.t), p: Vector3<T>(h.p), ng: Vector3<T>(ng), shading: shading,
+                                    uv: (T(h.uv.0), T(h.uv.1)), wi: Vector3<T>(frame.toLocal(-r.d)),
+                                    shape: shapeIndex, primitive: Int(hit.primitive),
+                                    dpdu: Vector3<T>(h.dpdu), dpdv: Vector3<T>(h.dpdv))
+        if !m.attributes.isEmpty { si.mesh = m; si.triangle = triangle; si.barycentrics = (T(h.u), T(h.v)) }
         return si
     }
 }
