@@ -10,10 +10,11 @@
 #                 each, A and B interleaved, medians; and the render's own
 #                 M paths/s (`render --json`, wall clock), medians
 #   image         mean relative error of B's image against A's (diffray compare)
-#   bench/variant-vs-variant.sh "A:OPTIONS" "B:OPTIONS" [RUNS]   (RUNS default 3; QUICK=1: Cornell box only, 1 run)
+#   bench/variant-vs-variant.sh "A:OPTIONS" "B:OPTIONS" [RUNS]   (RUNS default 3; QUICK=1: Cornell box only, 1 run;
+#                                                               SMALL=1: no heightfield)
 # Cases: Cornell box, scenes/meshes.xml, scenes/materials.xml, a heightfield of
 # about 1M triangles (bench/heightfield.py; its PLY reading and build are in the
-# whole-process figures). Valgrind 3.19 cannot read the DWARF 5 debug
+# whole-process figures, and take most of an hour under callgrind on a busy machine). Valgrind 3.19 cannot read the DWARF 5 debug
 # information of a release build: callgrind runs a copy made with `objcopy --strip-debug`.
 set -euo pipefail
 if (( $# < 2 || $# > 3 )) || [[ $1 != *:* || $2 != *:* ]]; then
@@ -33,12 +34,14 @@ cases=("Cornell box|render scenes/cornell-box.xml --spp 4 -D res=64|render scene
 if [[ ${QUICK:-0} == 1 ]]; then
   runs=1
 else
-  python3 bench/heightfield.py 1000000 "$tmp" 128 1 > "$tmp/triangles.txt"
   cases+=(
     "meshes|render scenes/meshes.xml --spp 1 -D width=200 -D height=150|render scenes/meshes.xml --spp 4"
     "materials|render scenes/materials.xml --spp 1 -D width=100 -D height=75|render scenes/materials.xml --spp 4"
-    "heightfield, $(cat "$tmp/triangles.txt") triangles|render $tmp/scene.xml --spp 1|render $tmp/scene.xml --spp 4"
   )
+  if [[ ${SMALL:-0} != 1 ]]; then
+    python3 bench/heightfield.py 1000000 "$tmp" 128 1 > "$tmp/triangles.txt"
+    cases+=("heightfield, $(cat "$tmp/triangles.txt") triangles|render $tmp/scene.xml --spp 1|render $tmp/scene.xml --spp 4")
+  fi
 fi
 instructions() {  # variant options, arguments...: instructions of the whole process and of the render loop
   local options=$1; shift

@@ -35,9 +35,9 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
     @Option(help: ArgumentHelp("Acceleration structure: bvh or embree (default: DIFFRAY_ACCEL, else embree).", valueName: "kind"))
     var accel: Accelerator.Kind = .preferredForRendering
 
-    @Option(help: ArgumentHelp("Precision the paths are traced in: single or double (default: DIFFRAY_PRECISION, else single). "
+    @Option(help: ArgumentHelp("Precision the paths are traced in: single or double (default: DIFFRAY_PRECISION, else double). "
                                + "AOV integrators render in double.", valueName: "precision"))
-    var precision: RenderOptions.Precision = .preferredForRendering
+    var precision: RenderOptions.Precision = .preferred
 
     @OptionGroup var json: JSONOption
     @OptionGroup var cluster: ClusterOptions

@@ -30,17 +30,15 @@ public struct RenderOptions: Sendable {
     public enum Precision: String, Sendable, CaseIterable {
         case single, double
 
-        /// The environment variable that overrides `preferred` and `preferredForRendering`.
+        /// The environment variable that overrides `preferred`.
         public static let environmentVariable = "DIFFRAY_PRECISION"
 
-        /// The precision of a render that does not say: `DIFFRAY_PRECISION`
-        /// (`single` or `double`) when it names one, else double, whose bits the
-        /// pixel environments' frames and the gradient renderers' images rest on.
+        /// The precision of a render that does not say, `diffray render`'s
+        /// included: `DIFFRAY_PRECISION` (`single` or `double`) when it names
+        /// one, else double, whose bits the pixel environments' frames and the
+        /// gradient renderers' images rest on. Single precision measured no
+        /// faster (docs/results.md, "Single precision against double").
         public static let preferred: Precision = (try? fromEnvironment()) ?? .double
-
-        /// The precision `diffray render` traces in unless told otherwise:
-        /// `DIFFRAY_PRECISION` when it names one, else single.
-        public static let preferredForRendering: Precision = (try? fromEnvironment()) ?? .single
 
         /// `DIFFRAY_PRECISION`'s precision; nil when unset or empty; throws naming
         /// the variable when it is set to something else.
