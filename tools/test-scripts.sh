@@ -55,6 +55,8 @@ check "bench/binary-vs-binary.sh refuses a missing binary (a full run takes minu
   bench/binary-vs-binary.sh only-one
 check "bench/accel-vs-accel.sh (Cornell box)" 0 '\| Cornell box \| [0-9.,]+ M \| [0-9.,]+ M \| [0-9.]+ \|.*mean relative error [0-9.]+ \|' \
   env QUICK=1 bench/accel-vs-accel.sh
+check "bench/precision-vs-precision.sh (Cornell box)" 0 '\| Cornell box \| [0-9.,]+ M \| [0-9.,]+ M \| [0-9.]+ \| [0-9.,]+ M \|.*mean relative error [0-9.]+ \|' \
+  env QUICK=1 bench/precision-vs-precision.sh
 check "bench/reverse-memory.sh" 0 '"ratio": [0-9.]+' \
   bench/reverse-memory.sh scenes/cornell-box.xml 8
 check "bench/inverse-reflectance.sh" 0 'recovered \[.*max error [0-9.]+ (PASS|FAIL)' \

@@ -35,6 +35,10 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
     @Option(help: ArgumentHelp("Acceleration structure: bvh or embree (default: DIFFRAY_ACCEL, else embree).", valueName: "kind"))
     var accel: Accelerator.Kind = .preferredForRendering
 
+    @Option(help: ArgumentHelp("Precision the paths are traced in: single or double (default: DIFFRAY_PRECISION, else double). "
+                               + "AOV integrators render in double.", valueName: "precision"))
+    var precision: RenderOptions.Precision = .preferred
+
     @OptionGroup var json: JSONOption
     @OptionGroup var cluster: ClusterOptions
 
@@ -43,6 +47,8 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
         var scene: String
         var seconds: Double
         var spp, width, height: Int
+        /// `single` or `double` (AOV integrators always render in double).
+        var precision: String
         var pathsPerSecond: Double
         var invalidSamples: Int
         /// Wall and CPU time of building the acceleration structure.
@@ -75,7 +81,7 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
             : loaded.aovs.flatMap { aov in [png, hdr].compactMap { $0.map { RenderCommand.aovPath($0, aov.name) } } }
         let transaction = try OutputTransaction.begin(planned)
         let options = RenderOptions(samplesPerPixel: spp, seed: UInt64(seed), threads: threads,
-                                    progress: { bar.update($0) }, communicator: .world)
+                                    progress: { bar.update($0) }, communicator: .world, precision: precision)
         let stats: RenderStatistics
         var outputs = [String]()
         if loaded.aovs.isEmpty {
@@ -108,6 +114,7 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
         let timing = String(format: "%.3f s (%.2f M paths/s)", stats.seconds, stats.pathsPerSecond / 1e6)
         print("\(scene): \(loaded.film.width)x\(loaded.film.height), \(spp) spp in \(timing) -> \(outputs.joined(separator: ", "))")
         try json.print(Result(scene: scene, seconds: stats.seconds, spp: spp, width: loaded.film.width, height: loaded.film.height,
+                              precision: loaded.aovs.isEmpty ? precision.rawValue : RenderOptions.Precision.double.rawValue,
                               pathsPerSecond: stats.pathsPerSecond, invalidSamples: stats.invalidSamples,
                               acceleratorSeconds: loaded.acceleratorSeconds, acceleratorCPUSeconds: loaded.acceleratorCPUSeconds,
                               outputs: outputs))
@@ -121,3 +128,4 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
 }
 
 extension Accelerator.Kind: ExpressibleByArgument {}
+extension RenderOptions.Precision: ExpressibleByArgument {}

@@ -48,6 +48,7 @@ do {
         errorPrefix = "rank \(world.rank) of \(world.size): "
     }
     _ = try Accelerator.Kind.fromEnvironment()  // a DIFFRAY_ACCEL naming no accelerator is an error
+    _ = try RenderOptions.Precision.fromEnvironment()  // nor may DIFFRAY_PRECISION name no precision
     var command = try DiffRayCommand.parseAsRoot()
     try command.run()
     // --mpi-report: what this process sent and the CPU time it used (bench/mpi-scaling.sh reads it).

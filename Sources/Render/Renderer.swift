@@ -16,10 +16,40 @@ public struct RenderOptions: Sendable {
     /// process's. `local` by default: a render inside work that is already
     /// spread (one frame of many) stays in its process.
     public var communicator: Communicator
+    /// The scalar the paths are traced in (`Precision`); the film sums in doubles either way.
+    public var precision: Precision
     public init(samplesPerPixel: Int, seed: UInt64 = 0, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                progress: (@Sendable (Double) -> Void)? = nil, communicator: Communicator = .local) {
+                progress: (@Sendable (Double) -> Void)? = nil, communicator: Communicator = .local,
+                precision: Precision = .preferred) {
         self.samplesPerPixel = samplesPerPixel; self.seed = seed; self.threads = max(1, threads); self.progress = progress
-        self.communicator = communicator
+        self.communicator = communicator; self.precision = precision
+    }
+
+    /// The scalar a primal render traces its paths in: `Scene<Double>` or the scene
+    /// lifted to `Scene<Float>` (docs/design.md, "The primal's precision").
+    public enum Precision: String, Sendable, CaseIterable {
+        case single, double
+
+        /// The environment variable that overrides `preferred`.
+        public static let environmentVariable = "DIFFRAY_PRECISION"
+
+        /// The precision of a render that does not say, `diffray render`'s
+        /// included: `DIFFRAY_PRECISION` (`single` or `double`) when it names
+        /// one, else double, whose bits the pixel environments' frames and the
+        /// gradient renderers' images rest on. Single precision measured no
+        /// faster (docs/results.md, "Single precision against double").
+        public static let preferred: Precision = (try? fromEnvironment()) ?? .double
+
+        /// `DIFFRAY_PRECISION`'s precision; nil when unset or empty; throws naming
+        /// the variable when it is set to something else.
+        public static func fromEnvironment() throws -> Precision? {
+            guard let raw = ProcessInfo.processInfo.environment[environmentVariable], !raw.isEmpty else { return nil }
+            guard let precision = Precision(rawValue: raw) else {
+                throw ParameterError("\(environmentVariable) must be one of "
+                                     + "\(allCases.map(\.rawValue).joined(separator: ", ")), got '\(raw)'")
+            }
+            return precision
+        }
     }
 
     /// The film's tiles spread over `communicator`.
@@ -83,14 +113,28 @@ public func forEachTile(_ count: Int, threads: Int, progress: (@Sendable (Double
 extension Scene where T == Double {
     /// Renders the scene: `samplesPerPixel` paths per pixel, splatted through
     /// the film's filter. The image is bit-identical for a given seed whatever
-    /// the number of threads.
-    /// For an `aov` integrator this is the first AOV (see `renderAOVs` for all).
+    /// the number of threads. The paths are traced in `options.precision`:
+    /// in this scene's doubles, or in the scene lifted to `Float` (the time
+    /// reported includes the lifting).
+    /// For an `aov` integrator this is the first AOV (see `renderAOVs` for all),
+    /// in double precision.
     public func render(_ options: RenderOptions) -> (Image, RenderStatistics) {
         if case .aov(let list) = integrator.kind {
             let (images, stats) = renderAOVs(options, only: Array(list.prefix(1)))
             return (images.first?.image ?? Image(width: film.width, height: film.height), stats)
         }
         let start = DispatchTime.now().uptimeNanoseconds
+        switch options.precision {
+        case .double: return renderTiles(options, start: start)
+        case .single: return lifted(Lifter<Float>.constant).renderTiles(options, start: start)
+        }
+    }
+}
+
+extension Scene {
+    /// `render`'s path tracing in `T` (`Double` or `Float`), tile by tile, each
+    /// sample's radiance splatted in doubles; `start` is when the render began.
+    func renderTiles(_ options: RenderOptions, start: UInt64) -> (Image, RenderStatistics) {
         let grid = TileGrid(width: film.width, height: film.height)
         var blocks = [ImageBlock?](repeating: nil, count: grid.count)
         var invalid = [Int](repeating: 0, count: grid.count)
@@ -108,7 +152,7 @@ extension Scene where T == Double {
                     forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { filmX, filmY, sampler in
                         let l = pathRadiance(cameraRay(filmX: filmX, filmY: filmY, tanHalfFov: tanX, sampler: &sampler), &sampler)
                         if l.r.isFinite && l.g.isFinite && l.b.isFinite {
-                            block.put(fx: filmX, fy: filmY, l)
+                            block.put(fx: filmX, fy: filmY, l.primal)
                         } else {
                             bad += 1
                         }

@@ -217,10 +217,24 @@ public struct Scene<T: Real> {
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
-    /// Offset distance for spawning rays off a surface along its normal
-    /// (`Accelerator.rayOffsetScale`).
+    /// Offset distance for spawning rays off a surface along its normal. In
+    /// doubles (and dual and adjoint numbers, whose primals are doubles)
+    /// `Accelerator.rayOffsetScale` of the scene's size plus the point's largest
+    /// coordinate; in single precision `Scene.singleRayEpsilon` of 1 plus the
+    /// point's largest coordinate, as Mitsuba 3 offsets its rays.
     @inlinable @inline(__always)
-    public func epsilon(_ p: Vec3) -> Double { accel.rayOffsetScale * (extent + max(abs(p.x), max(abs(p.y), abs(p.z)))) }
+    public func epsilon(_ p: Vec3) -> Double {
+        let magnitude = max(abs(p.x), max(abs(p.y), abs(p.z)))
+        if T.self == Float.self { return Scene.singleRayEpsilon * (1 + magnitude) }
+        return accel.rayOffsetScale * (extent + magnitude)
+    }
+
+    /// A single-precision path's ray offset, relative to 1 plus the point's
+    /// largest coordinate: 1500 · 2⁻²⁴ (Mitsuba 3's `math::RayEpsilon<float>`),
+    /// about 1500 float ulps of the point, far above the few ulps by which a
+    /// hit recomputed in `Float` (a triangle's barycentric interpolation, a
+    /// sphere's or disk's root) strays from its surface.
+    @inlinable public static var singleRayEpsilon: Double { 1500 * 0x1p-24 }
 
     /// The distance along a ray from `p` below which the accelerator's hits
     /// are ignored (`Accelerator.rayStartScale`; 0 for the BVH).

@@ -50,12 +50,13 @@ func expectAgreement(_ cmp: ImageComparison, _ label: String, meanError: Double 
 /// A render as the mean of `passes` independent sub-renders (seeds `seed`, `seed + 1`, ...) of
 /// `spp / passes` samples each, with the variance of that mean per pixel and channel: the sub-renders'
 /// sample variance over `passes`. What the z-test needs of DiffRay's side.
-func renderWithVariance(_ scene: Scene<Double>, spp: Int, passes: Int = 32, seed: UInt64 = 7) -> (image: Image, variance: [Double]) {
+func renderWithVariance(_ scene: Scene<Double>, spp: Int, passes: Int = 32, seed: UInt64 = 7,
+                        precision: RenderOptions.Precision = .preferred) -> (image: Image, variance: [Double]) {
     precondition(spp % passes == 0, "spp \(spp) is not a multiple of \(passes) passes")
     let n = scene.film.width * scene.film.height * 3
     var sum = [Double](repeating: 0, count: n), squares = [Double](repeating: 0, count: n)
     for k in 0..<passes {
-        let pass = scene.render(RenderOptions(samplesPerPixel: spp / passes, seed: seed &+ UInt64(k), threads: 2)).0
+        let pass = scene.render(RenderOptions(samplesPerPixel: spp / passes, seed: seed &+ UInt64(k), threads: 2, precision: precision)).0
         for i in 0..<n {
             let v = Double(pass.pixels[i])
             sum[i] += v

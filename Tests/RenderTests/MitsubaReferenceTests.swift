@@ -78,6 +78,8 @@ let referenceCases: [ReferenceCase] = [
                   defines: ["width": "32", "height": "24"], spp: 2048, maxError: 0.25),
     ReferenceCase(name: "cornell-box-direct", scene: RenderFixtures.scene("cornell-box-direct"),
                   defines: ["res": "24"], spp: 1024, maxError: 0.25),
+    // The Cornell box scaled by 1000 and moved by 1e4 (rays leaving surfaces far from the origin).
+    ReferenceCase(name: "cornell-box-far", scene: RenderFixtures.scene("cornell-box-far"), spp: 1024, maxError: 0.25),
     // One plugin each.
     .fixture("shape-sphere", spp: 1024),
     .fixture("shape-sphere-rotated", spp: 1024),
