@@ -40,16 +40,17 @@ public struct BoundaryOptions: Sendable {
     /// The share of the secondary samples at the first surface drawn from the
     /// area lights' side (`lightSideSecondarySample`) rather than from a film
     /// point; scenes without mesh area lights (or with more than 64 light
-    /// triangles) draw them all from the film. Default 0.5: the two ends are
-    /// combined by the balance heuristic; the mean agrees with the film side
-    /// alone and with central differences, with a smaller spread
-    /// (docs/results.md; `auditLightSideDensities` still finds the two ends'
-    /// supports differing somewhere, see there).
+    /// triangles) draw them all from the film. The two ends are combined by
+    /// the balance heuristic. Default 0 (film side only): with a share of 0.5
+    /// the mean agrees with central differences within its spread and the
+    /// spread is smaller, but `auditLightSideDensities` finds the two ends'
+    /// densities disagreeing, and the balance heuristic is unbiased only
+    /// where they are right (docs/results.md).
     public var fromLightsShare: Double
 
     public init(primarySamplesPerPixel: Double = 1, secondarySamplesPerPixel: Double = 1,
                 offset: Double = 1e-4, maxSecondaryEdges: Int = 4096, guidesTowardsLights: Bool = true,
-                beyondFirstVertex: Bool = true, throughSpecularSurfaces: Bool = true, fromLightsShare: Double = 0.5) {
+                beyondFirstVertex: Bool = true, throughSpecularSurfaces: Bool = true, fromLightsShare: Double = 0) {
         self.primarySamplesPerPixel = primarySamplesPerPixel
         self.secondarySamplesPerPixel = secondarySamplesPerPixel
         self.offset = offset
