@@ -44,6 +44,18 @@ public struct SurfaceInteraction<T: Real> {
         self.shape = shape; self.primitive = primitive; self.dpdu = dpdu; self.dpdv = dpdv
     }
 
+    /// A double-precision interaction as constants of `T`, every field carried over.
+    @inlinable
+    public init(constant si: SurfaceInteraction<Double>) {
+        let frame = si.shading
+        self.init(t: T(si.t), p: Vector3<T>(si.p), ng: Vector3<T>(si.ng),
+                  shading: Frame<T>(s: Vector3<T>(frame.s), t: Vector3<T>(frame.t), n: Vector3<T>(frame.n)),
+                  uv: (T(si.uv.0), T(si.uv.1)), wi: Vector3<T>(si.wi), shape: si.shape, primitive: si.primitive,
+                  dpdu: Vector3<T>(si.dpdu), dpdv: Vector3<T>(si.dpdv))
+        time = si.time
+        meshPointer = si.meshPointer; triangle = si.triangle; barycentrics = (T(si.barycentrics.0), T(si.barycentrics.1))
+    }
+
     /// The mesh hit, if it has attributes (see `meshPointer`).
     @inlinable public var mesh: TriangleMesh? {
         get { meshPointer.map { Unmanaged<TriangleMesh>.fromOpaque($0).takeUnretainedValue() } }

@@ -240,7 +240,19 @@ public struct Shape<T: Real> {
             ns = grid.smoothNormals ? Vector3<T>(grid.toWorld.normal(grid.smoothNormal(local: local)).normalized) : n
             uv = (0, 0)
         }
-        if s.pointee.flipNormals { ng = -ng; ns = -ns }
+        return surfaceInteraction(t: t, p: p, ng: ng, ns: ns, uv: uv, dpdu: dpdu, dpdv: dpdv, ray: ray, hit: hit,
+                                  triangle: triangle, shapeIndex: shapeIndex, flipNormals: s.pointee.flipNormals, onMesh: onMesh)
+    }
+
+    /// The interaction of a hit recomputed in `T`: normals flipped if the shape
+    /// says so, the shading frame and the incoming direction in it, and the
+    /// mesh and barycentrics when the mesh has attributes.
+    @inlinable @inline(__always)
+    static func surfaceInteraction(t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T), dpdu: Vector3<T>,
+                                   dpdv: Vector3<T>, ray: Ray<T>, hit: Hit, triangle: Int, shapeIndex: Int, flipNormals: Bool,
+                                   onMesh: (mesh: TriangleMesh, u: T, v: T)?) -> SurfaceInteraction<T> {
+        var ng = ng, ns = ns
+        if flipNormals { ng = -ng; ns = -ns }
         let frame = Frame(normal: ns)
         var si = SurfaceInteraction(t: t, p: p, ng: ng, shading: frame, uv: uv, wi: frame.toLocal(-ray.d),
                                     shape: shapeIndex, primitive: Int(hit.primitive), dpdu: dpdu, dpdv: dpdv)
@@ -294,15 +306,9 @@ public struct Shape<T: Real> {
                                         flipNormals: Bool, tangents: Bool) -> SurfaceInteraction<T> {
         let r = ray.primal
         let h = Shape<Double>.meshHit(m, triangle: triangle, vertices: nil, offset: nil, ray: r, tangents: tangents)
-        var ng = h.ng, ns = h.ns
-        if flipNormals { ng = -ng; ns = -ns }
-        let frame = Frame(normal: ns)
-        let shading = Frame<T>(s: Vector3<T>(frame.s), t: Vector3<T>(frame.t), n: Vector3<T>(frame.n))
-        var si = SurfaceInteraction(t: T(h.t), p: Vector3<T>(h.p), ng: Vector3<T>(ng), shading: shading,
-                                    uv: (T(h.uv.0), T(h.uv.1)), wi: Vector3<T>(frame.toLocal(-r.d)),
-                                    shape: shapeIndex, primitive: Int(hit.primitive),
-                                    dpdu: Vector3<T>(h.dpdu), dpdv: Vector3<T>(h.dpdv))
-        if !m.attributes.isEmpty { si.mesh = m; si.triangle = triangle; si.barycentrics = (T(h.u), T(h.v)) }
-        return si
+        let si = Shape<Double>.surfaceInteraction(t: h.t, p: h.p, ng: h.ng, ns: h.ns, uv: h.uv, dpdu: h.dpdu, dpdv: h.dpdv,
+                                                  ray: r, hit: hit, triangle: triangle, shapeIndex: shapeIndex,
+                                                  flipNormals: flipNormals, onMesh: m.attributes.isEmpty ? nil : (m, h.u, h.v))
+        return SurfaceInteraction<T>(constant: si)
     }
 }
