@@ -16,7 +16,7 @@ import Glibc
 /// order for Embree.
 public struct Accelerator: Sendable {
     /// Which structure answers the queries.
-    public enum Kind: String, Sendable, CaseIterable {
+    public enum Kind: String, Sendable, CaseIterable, EnvironmentChoice {
         case bvh, embree
 
         /// The environment variable that overrides `preferred` and `preferredForRendering`.
@@ -36,13 +36,7 @@ public struct Accelerator: Sendable {
         /// `DIFFRAY_ACCEL`'s kind; nil when unset or empty; throws naming the
         /// variable when it is set to something else.
         public static func fromEnvironment() throws -> Kind? {
-            guard let raw = getenv(environmentVariable), raw.pointee != 0 else { return nil }
-            let value = String(cString: raw)
-            guard let kind = Kind(rawValue: value) else {
-                throw BVHError(primitive: nil, "\(environmentVariable) must be one of "
-                               + "\(allCases.map(\.rawValue).joined(separator: ", ")), got '\(value)'")
-            }
-            return kind
+            try fromEnvironment { BVHError(primitive: nil, $0) }
         }
     }
 
@@ -135,5 +129,25 @@ public struct Accelerator: Sendable {
         guard let embree else { return bvh.occluded(o: o, d: d, tMin: tMin, tMax: tMax) }
         if BVH.hasNaN(o, d) { return false }
         return embree.occluded(o: o, d: d, tMin: tMin, tMax: tMax)
+    }
+}
+
+/// A setting chosen by an environment variable that names one of the cases.
+public protocol EnvironmentChoice: RawRepresentable, CaseIterable where RawValue == String {
+    /// The variable's name.
+    static var environmentVariable: String { get }
+}
+
+extension EnvironmentChoice {
+    /// The case `environmentVariable` names; nil when it is unset or empty;
+    /// otherwise throws `error` of a message naming the variable, the cases and
+    /// the value given.
+    public static func fromEnvironment(_ error: (String) -> Error) throws -> Self? {
+        guard let raw = getenv(environmentVariable), raw.pointee != 0 else { return nil }
+        let value = String(cString: raw)
+        guard let choice = Self(rawValue: value) else {
+            throw error("\(environmentVariable) must be one of \(allCases.map(\.rawValue).joined(separator: ", ")), got '\(value)'")
+        }
+        return choice
     }
 }

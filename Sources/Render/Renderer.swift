@@ -27,7 +27,7 @@ public struct RenderOptions: Sendable {
 
     /// The scalar a primal render traces its paths in: `Scene<Double>` or the scene
     /// lifted to `Scene<Float>` (docs/design.md, "The primal's precision").
-    public enum Precision: String, Sendable, CaseIterable {
+    public enum Precision: String, Sendable, CaseIterable, EnvironmentChoice {
         case single, double
 
         /// The environment variable that overrides `preferred`.
@@ -43,12 +43,7 @@ public struct RenderOptions: Sendable {
         /// `DIFFRAY_PRECISION`'s precision; nil when unset or empty; throws naming
         /// the variable when it is set to something else.
         public static func fromEnvironment() throws -> Precision? {
-            guard let raw = ProcessInfo.processInfo.environment[environmentVariable], !raw.isEmpty else { return nil }
-            guard let precision = Precision(rawValue: raw) else {
-                throw ParameterError("\(environmentVariable) must be one of "
-                                     + "\(allCases.map(\.rawValue).joined(separator: ", ")), got '\(raw)'")
-            }
-            return precision
+            try fromEnvironment { ParameterError($0) }
         }
     }
 
