@@ -153,15 +153,15 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     var trainer: StateTrainer?
     @Option(help: "Actor-critic: parallel environments (default \(Self.defaults?.environments ?? 0)).")
     var envs: Int?
-    @Option(help: "Actor-critic: steps of each BPTT window (default \(Self.defaults?.horizon ?? 0)); envs × horizon must divide an episode's steps.")
+    @Option(help: "Actor-critic: steps of each BPTT window (default \(Self.shown(\.horizon))); envs × horizon must divide an episode's steps.")
     var horizon: Int?
     @Option(help: "Actor-critic: the actor's Adam learning rate (default \(Self.defaults?.actorLearningRate ?? 0)), decayed linearly to 0 over the budget.")
     var actorLr: Double?
-    @Option(help: "Actor-critic: the critic's Adam learning rate (default \(Self.defaults?.criticLearningRate ?? 0)), decayed likewise.")
+    @Option(help: "Actor-critic: the critic's Adam learning rate (default \(Self.shown(\.criticLearningRate))), decayed likewise.")
     var criticLr: Double?
-    @Option(help: "Actor-critic: the discount γ (default \(Self.defaults?.discount ?? 0)).")
+    @Option(help: "Actor-critic: the discount γ (default \(Self.shown(\.discount))).")
     var discount: Double?
-    @Option(help: "Actor-critic: standard deviation of the training actions' Gaussian noise (default \(Self.defaults?.actionNoise ?? 0)).")
+    @Option(help: "Actor-critic: standard deviation of the training actions' Gaussian noise (default \(Self.shown(\.actionNoise))).")
     var actionNoise: Double?
     @Option(help: "Actor-critic: κ of the penalty κ·z² on the policy output's pre-activation z (default \(Self.defaults?.penalty ?? 0)).")
     var saturationPenalty: Double?
@@ -169,14 +169,21 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     var outputInit: Double?
     @Option(help: "Actor-critic: each training environment restarts from a random state after this many steps, the cut bootstrapped by the critic (default \(Self.defaults?.restartSteps.map(String.init) ?? "an episode's length")).")
     var restartEvery: Int?
-    @Option(help: "Actor-critic: TD(λ)'s λ (default \(Self.defaults?.tdLambda ?? 0)).")
+    @Option(help: "Actor-critic: TD(λ)'s λ (default \(Self.shown(\.tdLambda))).")
     var lambda: Double?
-    @Option(help: "Actor-critic: passes of the critic's fit over each window's targets (default \(Self.defaults?.criticIterations ?? 0)).")
+    @Option(help: "Actor-critic: passes of the critic's fit over each window's targets (default \(Self.shown(\.criticIterations))).")
     var criticPasses: Int?
-    @Option(help: "Actor-critic: width of the critic's hidden layers (default \(Self.defaults?.criticWidth ?? 0)).")
+    @Option(help: "Actor-critic: width of the critic's hidden layers (default \(Self.shown(\.criticWidth))).")
     var criticWidth: Int?
 
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
+
+    /// A learned-critic setting's default from the state, and with --pixels where that differs.
+    static func shown<T: Equatable>(_ key: KeyPath<SHACSettings, T>) -> String {
+        let state = defaults.map { "\($0[keyPath: key])" } ?? "0"
+        guard let pixels = P.criticSettings?[keyPath: key], pixels != defaults?[keyPath: key] else { return state }
+        return state + ", with --pixels \(pixels)"
+    }
 
     /// Whether any of the learned critic's settings was given (not the trainer, the
     /// parallel environments, the actor's rate or the restarts).

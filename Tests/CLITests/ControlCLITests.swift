@@ -1,3 +1,4 @@
+import DiffRay
 import Foundation
 import TestSupport
 import Testing
@@ -61,6 +62,9 @@ struct ControlCLITests {
                 && pendulum.stdout.contains("--open-loop"), "\(pendulum.stdout)")
         #expect(joined(cartpole.stdout).contains("(default: 0.005 with the learned critic (the default), 0.01 with --trainer surrogate)")
                 && cartpole.stdout.contains("--crop") && cartpole.stdout.contains("--cart-cost"), "\(cartpole.stdout)")
+        // the learned critic's settings that differ between the state and the pixels recipes show both
+        #expect(joined(cartpole.stdout).contains("steps of each BPTT window (default \(CartPoleTask.hyperparameters.shac.horizon), with --pixels \(CartPolePixels.hyperparameters.shac.horizon))")
+                && joined(cartpole.stdout).contains("the discount γ (default 0.9, with --pixels 0.99)"), "\(cartpole.stdout)")
         #expect(!pendulum.stdout.contains("--crop"))
         #expect(trebuchet.stdout.contains("default: 1000"), "\(trebuchet.stdout)")
     }
