@@ -37,8 +37,14 @@ struct EdgeLightIntervals {
         let nl = normal.length
         guard nl > 0 else { return }
         let np = normal / nl
+        // A light triangle whose plane holds the edge (the edge is its rim, or a
+        // coplanar neighbour's) lies behind no point of it: the ray from p through
+        // the edge leaves that plane there. By rounding the cut would be the whole edge.
+        let inPlane = 1e-9 * (pa.length + (b - p).length)
         var raw = [(Double, Double)]()
         for (q0, q1, q2) in lights {
+            let lightNormal = cross(q1 - q0, q2 - q0).normalized
+            if abs(dot(a - q0, lightNormal)) <= inPlane && abs(dot(b - q0, lightNormal)) <= inPlane { continue }
             // The segment where the plane cuts the triangle (no arrays: this runs
             // for every edge of every secondary sample).
             let d0 = dot(q0 - p, np), d1 = dot(q1 - p, np), d2 = dot(q2 - p, np)
