@@ -95,3 +95,46 @@ struct EdgeLightIntervals {
         return intervals[intervals.count - 1].1
     }
 }
+
+/// The cone of directions from a point that holds one light triangle: the
+/// direction to its centroid and the half-angle of its bounding sphere
+/// (π when the point lies inside that sphere).
+struct LightCone {
+    var axis: Vec3
+    var halfAngle: Double
+
+    static func cones(from p: Vec3, lights: [(Vec3, Vec3, Vec3)]) -> [LightCone] {
+        lights.map { q0, q1, q2 in
+            let c = (q0 + q1 + q2) * (1.0 / 3)
+            let r = max((q0 - c).length, (q1 - c).length, (q2 - c).length)
+            let d = c - p, l = d.length
+            return LightCone(axis: l > 0 ? d / l : Vec3(0, 0, 1), halfAngle: l > r ? asin(r / l) : .pi)
+        }
+    }
+}
+
+extension EdgeLightIntervals {
+    /// Where, along an arc of an analytic outline (a sphere's silhouette, a disk's
+    /// rim, a cylinder's circles and lines) seen from a point, a light may lie
+    /// behind it: of the arc's two halves (t ∈ [0, ½] and [½, 1], the unit
+    /// directions `d` to its start, middle and end), those whose directions come
+    /// within a light triangle's cone (`LightCone`, widened by the half's own
+    /// angular half-length). A superset by angle alone, not the exact part: the
+    /// guided strategy only needs a density it can compute, and the uniform one
+    /// keeps every point reachable.
+    init(arcDirections d: (Vec3, Vec3, Vec3), cones: [LightCone]) {
+        func angle(_ a: Vec3, _ b: Vec3) -> Double { acos(min(max(dot(a, b), -1), 1)) }
+        func seesALight(_ a: Vec3, _ b: Vec3) -> Bool {
+            let half = 0.5 * angle(a, b), mid = (a + b).normalized
+            return cones.contains { angle(mid, $0.axis) <= $0.halfAngle + 1.1 * half }
+        }
+        let first = seesALight(d.0, d.1), second = seesALight(d.1, d.2)
+        switch (first, second) {
+        case (true, true): intervals = [(0, 1)]
+        case (true, false): intervals = [(0, 0.5)]
+        case (false, true): intervals = [(0.5, 1)]
+        case (false, false): intervals = []
+        }
+        length = intervals.reduce(0) { $0 + ($1.1 - $1.0) }
+    }
+}
