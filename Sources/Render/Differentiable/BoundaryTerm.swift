@@ -41,11 +41,11 @@ public struct BoundaryOptions: Sendable {
     /// area lights' side (`lightSideSecondarySample`) rather than from a film
     /// point; scenes without mesh area lights (or with more than 64 light
     /// triangles) draw them all from the film. The two ends are combined by
-    /// the balance heuristic. Default 0 (film side only): with a share of 0.5
-    /// the mean agrees with central differences within its spread and the
-    /// spread is smaller, but `auditLightSideDensities` finds the two ends'
-    /// densities disagreeing, and the balance heuristic is unbiased only
-    /// where they are right (docs/results.md).
+    /// the balance heuristic, unbiased where each end's density is that of its
+    /// own draws (`auditLightSideDensities` checks it). Default 0 (film side
+    /// only); with a share of 0.5 the mean agrees with the reference and
+    /// central differences on box-on-floor and its spread is smaller
+    /// (docs/results.md).
     public var fromLightsShare: Double
 
     public init(primarySamplesPerPixel: Double = 1, secondarySamplesPerPixel: Double = 1,

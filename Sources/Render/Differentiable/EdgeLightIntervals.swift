@@ -37,8 +37,14 @@ struct EdgeLightIntervals {
         let nl = normal.length
         guard nl > 0 else { return }
         let np = normal / nl
+        // A light triangle whose plane holds the edge (the edge is its rim, or a
+        // coplanar neighbour's) lies behind no point of it: the ray from p through
+        // the edge leaves that plane there. By rounding the cut would be the whole edge.
+        let inPlane = 1e-9 * (pa.length + (b - p).length)
         var raw = [(Double, Double)]()
         for (q0, q1, q2) in lights {
+            let lightNormal = cross(q1 - q0, q2 - q0).normalized
+            if abs(dot(a - q0, lightNormal)) <= inPlane && abs(dot(b - q0, lightNormal)) <= inPlane { continue }
             // The segment where the plane cuts the triangle (no arrays: this runs
             // for every edge of every secondary sample).
             let d0 = dot(q0 - p, np), d1 = dot(q1 - p, np), d2 = dot(q2 - p, np)
@@ -87,5 +93,48 @@ struct EdgeLightIntervals {
             r -= hi - lo
         }
         return intervals[intervals.count - 1].1
+    }
+}
+
+/// The cone of directions from a point that holds one light triangle: the
+/// direction to its centroid and the half-angle of its bounding sphere
+/// (π when the point lies inside that sphere).
+struct LightCone {
+    var axis: Vec3
+    var halfAngle: Double
+
+    static func cones(from p: Vec3, lights: [(Vec3, Vec3, Vec3)]) -> [LightCone] {
+        lights.map { q0, q1, q2 in
+            let c = (q0 + q1 + q2) * (1.0 / 3)
+            let r = max((q0 - c).length, (q1 - c).length, (q2 - c).length)
+            let d = c - p, l = d.length
+            return LightCone(axis: l > 0 ? d / l : Vec3(0, 0, 1), halfAngle: l > r ? asin(r / l) : .pi)
+        }
+    }
+}
+
+extension EdgeLightIntervals {
+    /// Where, along an arc of an analytic outline (a sphere's silhouette, a disk's
+    /// rim, a cylinder's circles and lines) seen from a point, a light may lie
+    /// behind it: of the arc's two halves (t ∈ [0, ½] and [½, 1], the unit
+    /// directions `d` to its start, middle and end), those whose directions come
+    /// within a light triangle's cone (`LightCone`, widened by the half's own
+    /// angular half-length). A superset by angle alone, not the exact part: the
+    /// guided strategy only needs a density it can compute, and the uniform one
+    /// keeps every point reachable.
+    init(arcDirections d: (Vec3, Vec3, Vec3), cones: [LightCone]) {
+        func angle(_ a: Vec3, _ b: Vec3) -> Double { acos(min(max(dot(a, b), -1), 1)) }
+        func seesALight(_ a: Vec3, _ b: Vec3) -> Bool {
+            let half = 0.5 * angle(a, b), mid = (a + b).normalized
+            return cones.contains { angle(mid, $0.axis) <= $0.halfAngle + 1.1 * half }
+        }
+        let first = seesALight(d.0, d.1), second = seesALight(d.1, d.2)
+        switch (first, second) {
+        case (true, true): intervals = [(0, 1)]
+        case (true, false): intervals = [(0, 0.5)]
+        case (false, true): intervals = [(0.5, 1)]
+        case (false, false): intervals = []
+        }
+        length = intervals.reduce(0) { $0 + ($1.1 - $1.0) }
     }
 }

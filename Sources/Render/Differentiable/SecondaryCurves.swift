@@ -75,6 +75,7 @@ extension Scene where T == Double {
                 }
             }
         }
+        let cones = analytic.isEmpty || lightTriangles.isEmpty ? [] : LightCone.cones(from: p, lights: lightTriangles)
         for s in analytic {
             let shape = shapes[s]
             var ranges = 2
@@ -102,6 +103,12 @@ extension Scene where T == Double {
                 c.arcIndex.append(k)
                 c.uniform.append(w)
                 c.totalU += w
+                // The halves of the arc that a light may lie behind, as for edges.
+                let li = cones.isEmpty ? nil : EdgeLightIntervals(arcDirections: (d0, d1, d2), cones: cones)
+                let guided = li.map { w * $0.length } ?? 0
+                c.intervals.append(guided > 0 ? li : nil)
+                c.guided.append(guided)
+                c.totalG += guided
             }
         }
         return c.totalU > 0 ? c : nil
@@ -113,14 +120,15 @@ extension Scene where T == Double {
     /// Two strategies are mixed in one sample (balance heuristic through the
     /// combined density, Veach's one-sample model): with probability α a piece
     /// in proportion to its angular length as seen from p (length / distance²
-    /// for an edge), the point uniform along it; with probability 1 − α an
-    /// edge in proportion to the angular length of its parts behind which an
-    /// area light lies (`EdgeLightIntervals`), the point uniform over those
+    /// for an edge), the point uniform along it; with probability 1 − α a
+    /// piece in proportion to the angular length of its parts behind which an
+    /// area light lies (`EdgeLightIntervals`: exactly for an edge, the halves
+    /// of an arc that come within a light's cone), the point uniform over those
     /// parts. The second finds the shadow boundaries of small lights over
     /// every edge at once, where choosing the edge first by length left most
     /// samples on edges with no light behind them; the first keeps every point
     /// reachable (environment and indirect light arrive along whole edges).
-    /// α = 1/2 when some light lies behind some edge, else 1. The strategy,
+    /// α = 1/2 when some light lies behind some piece, else 1. The strategy,
     /// the piece and the point along it all follow from `u` (the remainder
     /// within the piece's share gives the point), so that stratified `u`
     /// stratify all three.
@@ -172,7 +180,7 @@ struct SecondaryCurveChoice {
     /// Mesh edges come first (index = edge index), then arcs.
     var nEdges: Int
     /// Angular length of each piece (0: not a candidate), and of the parts of
-    /// each edge behind which an area light lies.
+    /// each piece behind which an area light lies (for arcs, may lie).
     var uniform: [Double], guided: [Double]
     var intervals: [EdgeLightIntervals?]
     /// The shape and arc number of each arc piece.
@@ -185,7 +193,7 @@ struct SecondaryCurveChoice {
     func pdf(piece k: Int, t: Double) -> Double {
         guard k < uniform.count, uniform[k] > 0 else { return 0 }
         var pdf = alpha * uniform[k] / totalU
-        if k < nEdges, let li = intervals[k], li.contains(t) {
+        if let li = intervals[k], li.contains(t) {
             pdf += (1 - alpha) * uniform[k] / totalG      // guided[k] / totalG / li.length
         }
         return pdf

@@ -1,0 +1,88 @@
+import Foundation
+import Render
+import SceneFile
+import Testing
+import TestSupport
+
+/// The first surface's shadow samples come from two ends, film points and
+/// light points, weighted by the balance heuristic through both ends'
+/// densities. Each end's density must be that of its own draws, everywhere
+/// the draws land: `auditLightSideDensities` measures the set both ends reach
+/// from each end's draws alone (no radiance), and the two measures must agree.
+@Suite("Shadow samples from the lights' side")
+struct LightSideShadowTests {
+    /// A light `lightTransform` over a floor, with `occluder` between them, seen at 32×32.
+    static func scene(occluder: String, lightTransform: String) throws -> Scene<Double> {
+        try memoryScene("""
+            <scene version="3.0.0">
+                <integrator type="path"><integer name="max_depth" value="2"/></integrator>
+                <sensor type="perspective">
+                    <float name="fov" value="40"/>
+                    <transform name="to_world"><lookat origin="2.5, 2.0, 3.0" target="0, 0.3, 0" up="0, 1, 0"/></transform>
+                    <film type="hdrfilm"><integer name="width" value="32"/><integer name="height" value="32"/></film>
+                </sensor>
+                \(occluder)
+                <shape type="rectangle" id="floor">
+                    <transform name="to_world"><scale value="4"/><rotate x="1" angle="-90"/></transform>
+                    <bsdf type="diffuse"><rgb name="reflectance" value="0.5"/></bsdf>
+                </shape>
+                <shape type="rectangle" id="light">
+                    <transform name="to_world">\(lightTransform)</transform>
+                    <bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf>
+                    <emitter type="area"><rgb name="radiance" value="60"/></emitter>
+                </shape>
+            </scene>
+            """)
+    }
+
+    /// The scenes: a box close to the floor (`scenes/box-on-floor.xml` and
+    /// `VisibilityGradientTests.shadowCloseToItsReceiver`'s cube), the quad of
+    /// `VisibilityGradientTests`' shadow cases under its own light, and a quad
+    /// under a light turned 35° about two axes (its plane meets the floor in view).
+    static func scenes() throws -> [(String, Scene<Double>)] {
+        let path = Repository.scenes.appendingPathComponent("box-on-floor.xml").path
+        let quad = """
+            <shape type="rectangle" id="quad">
+                <transform name="to_world"><scale value="0.35"/><rotate x="1" angle="-70"/><translate value="0.1, 0.5, 0"/></transform>
+                <bsdf type="diffuse"><rgb name="reflectance" value="0.8"/></bsdf>
+            </shape>
+            """
+        let turned = #"<scale value="0.25"/><rotate x="1" angle="125"/><rotate z="1" angle="35"/><translate value="-0.6, 1.6, 0.4"/>"#
+        return [("box-on-floor", try Scene.load(path: path, defines: ["res": "32"])),
+                ("cube close to the floor", try VisibilityGradientTests.shadowCloseToItsReceiverScene()),
+                ("quad under a small light", try VisibilityGradientTests.scene(light: true)),
+                ("quad under a turned light", try scene(occluder: quad, lightTransform: turned))]
+    }
+
+    @Test func bothEndsMeasureTheSameSet() throws {
+        for (name, scene) in try Self.scenes() {
+            let audit = try #require(scene.auditLightSideDensities(samples: 20_000, seed: 5))
+            print("\(name): film side \(audit.filmEstimate) ± \(audit.filmError) (\(audit.filmHits) draws), "
+                  + "light side \(audit.lightEstimate) ± \(audit.lightError) (\(audit.lightHits) draws), unreached \(audit.unreached)")
+            #expect(audit.filmHits > 300 && audit.lightHits > 300, "\(name): too few draws reach the shared set")
+            #expect(audit.unreached == 0, "\(name): \(audit.unreached) light-side draws whose own density is 0")
+            let se = (audit.filmError * audit.filmError + audit.lightError * audit.lightError).squareRoot()
+            #expect(abs(audit.filmEstimate - audit.lightEstimate) < 3 * se,
+                    "\(name): film side \(audit.filmEstimate) ± \(audit.filmError), light side \(audit.lightEstimate) ± \(audit.lightError)")
+        }
+    }
+
+    /// A light over a floor with nothing between them: its own rectangle's
+    /// edges are the only ones in front of the floor, and no light point lies
+    /// behind them as seen from the floor (the line from a floor point through
+    /// a point of the light's rim meets the light only at that point). The
+    /// light side cannot draw them (a light point in the plane of the edge casts
+    /// it onto a line, not an area), so neither end may count them as shared:
+    /// the film side once did, by rounding (the line "met" the light a hair
+    /// beyond the rim, with a density of about 10⁻³⁰), and its estimate of the
+    /// shared set was 37 times the light side's on box-on-floor.
+    @Test("a light's own rim is not reached from the light", arguments: [0, 1])
+    func aLightsOwnRim(_ which: Int) throws {
+        let transforms = [#"<scale value="0.2"/><rotate x="1" angle="90"/><translate value="-0.8, 2.2, 0.5"/>"#,
+                          #"<scale value="0.25"/><rotate x="1" angle="125"/><rotate z="1" angle="35"/><translate value="-0.6, 1.6, 0.4"/>"#]
+        let scene = try Self.scene(occluder: "", lightTransform: transforms[which])
+        let audit = try #require(scene.auditLightSideDensities(samples: 4_000, seed: 5))
+        #expect(audit.filmHits == 0 && audit.lightHits == 0,
+                "film side \(audit.filmHits) draws (\(audit.filmEstimate)), light side \(audit.lightHits) draws (\(audit.lightEstimate))")
+    }
+}
