@@ -41,8 +41,8 @@ public struct Accelerator: Sendable {
     }
 
     public let kind: Kind
-    /// Every primitive; `Hit.primitive` indexes this array.
-    public let primitives: ContiguousArray<Primitive>
+    /// Every primitive; `Hit.primitive` indexes this table.
+    public let primitives: PrimitiveTable
     /// The exact (double-precision) bounds of every primitive.
     public let bounds: Bounds3
     /// The hierarchy when `kind` is `.bvh` (empty otherwise).
@@ -71,36 +71,41 @@ public struct Accelerator: Sendable {
     /// takes them: `primitive(i)` is primitive `i` and, when it is a triangle,
     /// `triangle(i)` its vertex indices into `vertices` (world space);
     /// spheres, disks and cylinders are given in world space, signed-distance
-    /// grids by the `Primitive.shape` of their voxels. Throws
+    /// grids by the `Primitive.shape` of their voxels. `meshIndices(k)`, for
+    /// the first primitive `k` of a shape's triangles, may give that shape's
+    /// own index array (three local indices a triangle, its vertices starting
+    /// at `base` in `vertices`), which Embree then reads in place instead of a
+    /// copy. Throws
     /// `BVHError` for a primitive whose coordinates are not finite or exceed
     /// `BVH.coordinateLimit` (either kind: the same limits), an index out of
     /// range, too many primitives, or an Embree failure.
     public init(kind: Kind = .preferred, count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices,
                 vertices: ContiguousArray<Vec3>, spheres: [(center: Vec3, radius: Double)], disks: [Transform],
-                cylinders: [Cylinder] = [], sdfGrids: [Int: SDFGrid] = [:]) throws {
+                cylinders: [Cylinder] = [], sdfGrids: [Int: SDFGrid] = [:],
+                meshIndices: (Int) -> (indices: ContiguousArray<UInt32>, base: UInt32)? = { _ in nil }) throws {
         self.kind = kind
         switch kind {
         case .bvh:
             bvh = try BVH(count: count, primitive: primitive, triangle: triangle, vertices: vertices, spheres: spheres,
                           disks: disks, cylinders: cylinders, sdfGrids: sdfGrids)
-            primitives = bvh.primitives
+            primitives = PrimitiveTable(bvh.primitives)
             bounds = bvh.bounds
             embree = nil
         case .embree:
             guard count <= BVH.maximumPrimitiveCount else {
                 throw BVHError(primitive: nil, "\(count) primitives, over the limit of \(BVH.maximumPrimitiveCount)")
             }
-            // The same checks (and exact bounds) as the BVH's build.
-            let (records, root) = try BVH.primitiveBoxes(count: count, primitive: primitive, triangle: triangle,
-                                                         vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders,
-                                                         sdfGrids: sdfGrids)
-            bounds = root
-            var prims = ContiguousArray<Primitive>()
-            prims.reserveCapacity(count)
-            for k in 0..<count { prims.append(primitive(k)) }
-            primitives = prims
-            embree = try EmbreeScene(count: count, primitive: { prims[$0] }, triangle: triangle, vertices: vertices, analytic: { k in
-                let p = prims[k]
+            // The same checks (and exact bounds) as the BVH's build; only the
+            // analytic primitives' boxes are kept (Embree bounds its triangles itself).
+            var analyticBoxes = [BVH.FloatBox]()
+            bounds = try BVH.checkedBoxes(count: count, primitive: primitive, triangle: triangle, vertices: vertices,
+                                          spheres: spheres, disks: disks, cylinders: cylinders, sdfGrids: sdfGrids) { _, kind, box in
+                if kind != .triangle { analyticBoxes.append(box) }
+            }
+            primitives = PrimitiveTable(runsOf: count, primitive)
+            embree = try EmbreeScene(count: count, primitive: primitive, triangle: triangle, vertices: vertices,
+                                     meshIndices: meshIndices, analytic: { k in
+                let p = primitive(k)
                 switch p.kind {
                 case .sphere: return .sphere(center: spheres[Int(p.index)].center, radius: spheres[Int(p.index)].radius)
                 case .disk: return .disk(toLocal: disks[Int(p.index)].inverse)
@@ -108,7 +113,7 @@ public struct Accelerator: Sendable {
                 case .sdfVoxel: return .sdfVoxel(sdfGrids[Int(p.shape)]!, Int(p.index))
                 case .triangle: preconditionFailure("a triangle is not an analytic shape")
                 }
-            }, box: { records[$0].box })
+            }, analyticBoxes: analyticBoxes)
             bvh = try BVH(count: 0, primitive: { _ in preconditionFailure() }, triangle: { _ in preconditionFailure() },
                           vertices: [], spheres: [], disks: [])
         }

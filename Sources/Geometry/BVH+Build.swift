@@ -1,11 +1,6 @@
 import Autodiff
 
 extension BVH {
-    /// Entries of the traversal stack: more than the deepest tree the
-    /// builder makes (`Builder.sahDepthLimit` levels of SAH splits, then
-    /// halving, at most 30 more levels for 2³⁰ primitives).
-    @inlinable static var stackCapacity: Int { 96 }
-
     /// A primitive's box rounded outwards to single precision: the build works
     /// on these (24 bytes a primitive), and node boxes are their unions, which
     /// equal the exact unions rounded outwards. Six scalars, so that unions
@@ -37,9 +32,6 @@ extension BVH {
             let dx = Double(ux) - Double(lx), dy = Double(uy) - Double(ly), dz = Double(uz) - Double(lz)
             return 2 * (dx * dy + dy * dz + dz * dx)
         }
-        var packed: PackedNode {
-            PackedNode(lower: SIMD4(lx, ly, lz, 0), upper: SIMD4(ux, uy, uz, 0))
-        }
     }
 
     /// Each primitive's build record (single-precision box) and the exact bounds of all,
@@ -49,6 +41,20 @@ extension BVH {
                                disks: [Transform], cylinders: [Cylinder], sdfGrids: [Int: SDFGrid]) throws -> ([BuildRecord], Bounds3) {
         var records = [BuildRecord]()
         records.reserveCapacity(count)
+        let all = try checkedBoxes(count: count, primitive: primitive, triangle: triangle, vertices: vertices, spheres: spheres,
+                                   disks: disks, cylinders: cylinders, sdfGrids: sdfGrids) { k, _, box in
+            records.append(BuildRecord(box: box, index: UInt32(k)))
+        }
+        return (records, all)
+    }
+
+    /// Calls `body` with each primitive's index, kind and box (rounded
+    /// outwards to single precision) in order, and returns the exact bounds of
+    /// all, refusing non-finite or out-of-range coordinates and vertex indices.
+    static func checkedBoxes(count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices,
+                             vertices: ContiguousArray<Vec3>, spheres: [(center: Vec3, radius: Double)],
+                             disks: [Transform], cylinders: [Cylinder], sdfGrids: [Int: SDFGrid],
+                             _ body: (Int, PrimitiveKind, FloatBox) -> Void) throws -> Bounds3 {
         var all = Bounds3.empty
         let limit = BVH.coordinateLimit
         for k in 0..<count {
@@ -87,30 +93,83 @@ extension BVH {
                 throw BVHError(primitive: k, "\(what) has a world-space coordinate of \(worst); coordinates must be finite and "
                                + "within ±\(limit) (the acceleration structure's boxes are single precision)")
             }
-            records.append(BuildRecord(box: FloatBox(b), index: UInt32(k)))
+            body(k, p.kind, FloatBox(b))
             all = all.union(b)
         }
-        return (records, all)
+        return all
     }
 
-    /// A primitive during the build: its box and its input index (28 bytes).
-    /// The build partitions these records in place, so every pass over a
-    /// node's range reads memory in order.
+    /// A primitive during the build: its box, its input index and an upper
+    /// bound of its box's surface area (32 bytes). The build partitions these
+    /// records in place, so every pass over a node's range reads memory in order.
     struct BuildRecord {
         var box: FloatBox
         var index: UInt32
+        /// `box.surfaceArea` rounded up to single precision: a node none of
+        /// whose primitives can be large skips the exact test (`Builder.plan`).
+        var areaBound: Float
+        init(box: FloatBox, index: UInt32) {
+            self.box = box; self.index = index
+            let area = box.surfaceArea
+            let f = Float(area)
+            areaBound = Double(f) < area ? f.nextUp : f
+        }
     }
 
-    /// The top-down binned-SAH build over primitive boxes: fills `packed`
-    /// and `links` in depth-first order and leaves the leaf order in `order`.
+    /// What the build keeps of a range of records: their box, the bounds of
+    /// their centroids (twice the centres, in single precision) and the
+    /// largest of their area bounds.
+    struct RangeBounds {
+        var box = FloatBox.empty, centroids = FloatBox.empty
+        var maxArea: Float = 0
+        @inline(__always) mutating func add(_ r: BuildRecord) {
+            let pb = r.box
+            box = box.union(pb)
+            let cx = pb.lx + pb.ux, cy = pb.ly + pb.uy, cz = pb.lz + pb.uz
+            centroids = centroids.union(FloatBox(lx: cx, ly: cy, lz: cz, ux: cx, uy: cy, uz: cz))
+            maxArea = Swift.max(maxArea, r.areaBound)
+        }
+    }
+
+    /// A node of the binary tree the build decides: its primitives (the
+    /// records `lo..<hi`), its depth in the binary tree and their bounds.
+    struct Span {
+        var lo: Int, hi: Int, depth: Int
+        var bounds: RangeBounds
+        var box: FloatBox { bounds.box }
+        /// The surface area the collapse compares (single precision, as a wide node's lanes hold the box).
+        var collapseArea: Float {
+            let ex = box.ux - box.lx, ey = box.uy - box.ly, ez = box.uz - box.lz
+            return ex * ey + ey * ez + ez * ex
+        }
+    }
+
+    /// A span with its split decided: a leaf (`children` nil), or an interior
+    /// node whose range has been partitioned into its two children's.
+    struct Planned {
+        var span: Span
+        var children: (Span, Span)?
+    }
+
+    /// The top-down binned-SAH build over primitive boxes (Wald 2007), straight
+    /// into the 4-wide layout: the binary tree is decided node by node and
+    /// collapsed as it is decided, so it is never stored. A wide node takes a
+    /// binary node's two children and keeps opening its interior child of
+    /// largest surface area until it has four (pbrt-v3's and Embree's
+    /// collapse). Each binary node's split depends only on its own range of
+    /// records, and the ranges of different subtrees are disjoint, so the tree
+    /// is the one a depth-first recursion builds, whatever order the nodes are
+    /// decided in.
     struct Builder {
         /// Levels of SAH splits before ranges are halved instead, which bounds
         /// the depth (and the traversal stack) whatever the geometry.
         static let sahDepthLimit = 48
         static let binCount = 16
         var records: [BuildRecord]
-        var packed = ContiguousArray<PackedNode>()
-        var links = ContiguousArray<NodeLink>()
+        var wide = ContiguousArray<WideNode>()
+        var leaves = ContiguousArray<NodeLink>()
+        /// The traversal stack's size: each wide level pushes at most four children and pops one.
+        var stackCapacity = 1
         var binBoxes = [FloatBox](repeating: .empty, count: Builder.binCount)
         var binCounts = [Int](repeating: 0, count: Builder.binCount)
         var rightAreas = [Double](repeating: 0, count: Builder.binCount)
@@ -118,49 +177,117 @@ extension BVH {
 
         init(records: consuming [BuildRecord]) {
             self.records = records
-            // A binary tree with leaves of at least one primitive: at most 2n − 1 nodes.
-            packed.reserveCapacity(max(0, 2 * records.count - 1))
-            links.reserveCapacity(max(0, 2 * records.count - 1))
         }
 
-        /// Builds the tree; returns the leaf order (input index of each leaf slot).
+        /// Builds the tree into `wide` and `leaves`; returns the leaf order
+        /// (input index of each leaf slot). The root is always a wide node (a
+        /// tree that is one leaf becomes a root with one leaf lane); wide nodes
+        /// are numbered as a depth-first walk that takes the last lane first
+        /// reaches them.
         mutating func build() -> [UInt32] {
             var work = records
             records = []
             let n = work.count
-            if n > 0 {
-                work.withUnsafeMutableBufferPointer { r in node(r, 0, n, depth: 0) }
+            if n == 0 { return [] }
+            // A binary tree of n leaves has n − 1 interior nodes, and a wide node holds at least one of them.
+            wide.reserveCapacity(n / 3 + 2)
+            leaves.reserveCapacity(n)
+            work.withUnsafeMutableBufferPointer { r in
+                var pending = [(node: plan(r, Span(lo: 0, hi: n, depth: 0, bounds: Builder.bounds(r, 0, n))), wide: 0, level: 1)]
+                var lanes = [Planned]()
+                lanes.reserveCapacity(4)
+                var depth = 1
+                wide.append(WideNode())
+                while let (b, w, level) = pending.popLast() {
+                    depth = max(depth, level)
+                    lanes.removeAll(keepingCapacity: true)
+                    if let (left, right) = b.children {
+                        lanes.append(plan(r, left)); lanes.append(plan(r, right))
+                        while lanes.count < 4 {
+                            var open = -1
+                            for k in lanes.indices where lanes[k].children != nil {
+                                if open < 0 || lanes[k].span.collapseArea > lanes[open].span.collapseArea { open = k }
+                            }
+                            if open < 0 { break }
+                            let (left, right) = lanes[open].children!
+                            lanes[open] = plan(r, left)
+                            lanes.insert(plan(r, right), at: open + 1)
+                        }
+                    } else {
+                        lanes.append(b)
+                    }
+                    var node = WideNode()
+                    for (lane, c) in lanes.enumerated() {
+                        if c.children == nil {
+                            node.set(lane, box: c.span.box, child: BVH.leafFlag | UInt32(leaves.count))
+                            leaves.append(NodeLink(leaf: UInt32(c.span.lo), count: UInt32(c.span.hi - c.span.lo)))
+                        } else {
+                            let index = wide.count
+                            wide.append(WideNode())
+                            pending.append((c, index, level + 1))
+                            node.set(lane, box: c.span.box, child: UInt32(index))
+                        }
+                    }
+                    wide[w] = node
+                }
+                stackCapacity = 3 * depth + 2
             }
             return work.map(\.index)
         }
 
-        private mutating func node(_ r: UnsafeMutableBufferPointer<BuildRecord>, _ lo: Int, _ hi: Int, depth: Int) {
-            var b = FloatBox.empty
-            // Bounds of the centroids (twice the centres, in single precision).
-            var c = FloatBox.empty
+        /// The bounds of records `lo..<hi`.
+        static func bounds(_ r: UnsafeMutableBufferPointer<BuildRecord>, _ lo: Int, _ hi: Int) -> RangeBounds {
+            var b = RangeBounds()
+            for i in lo..<hi { b.add(r[i]) }
+            return b
+        }
+
+        /// Partitions records `lo..<hi` in place, those `left` accepts first,
+        /// and returns the boundary and both sides' bounds (one pass: the
+        /// sides' bounds are unions and maxima, whatever the order).
+        @inline(__always)
+        static func partition(_ r: UnsafeMutableBufferPointer<BuildRecord>, _ lo: Int, _ hi: Int,
+                              _ left: (FloatBox) -> Bool) -> (mid: Int, left: RangeBounds, right: RangeBounds) {
+            var mid = lo
+            var lb = RangeBounds(), rb = RangeBounds()
             for i in lo..<hi {
-                let pb = r[i].box
-                b = b.union(pb)
-                let cx = pb.lx + pb.ux, cy = pb.ly + pb.uy, cz = pb.lz + pb.uz
-                c = c.union(FloatBox(lx: cx, ly: cy, lz: cz, ux: cx, uy: cy, uz: cz))
+                let record = r[i]
+                if left(record.box) {
+                    r.swapAt(i, mid); mid += 1
+                    lb.add(record)
+                } else {
+                    rb.add(record)
+                }
             }
-            let me = packed.count
-            packed.append(b.packed)
-            links.append(NodeLink(leaf: UInt32(lo), count: UInt32(hi - lo)))
+            return (mid, lb, rb)
+        }
+
+        /// `s` split at `mid` into children whose bounds are given.
+        static func children(_ s: Span, _ mid: Int, _ left: RangeBounds, _ right: RangeBounds) -> Planned {
+            Planned(span: s, children: (Span(lo: s.lo, hi: mid, depth: s.depth + 1, bounds: left),
+                                        Span(lo: mid, hi: s.hi, depth: s.depth + 1, bounds: right)))
+        }
+
+        /// `s` split into two halves of its range as it lies.
+        static func halves(_ r: UnsafeMutableBufferPointer<BuildRecord>, _ s: Span) -> Planned {
+            let mid = (s.lo + s.hi) / 2
+            return children(s, mid, bounds(r, s.lo, mid), bounds(r, mid, s.hi))
+        }
+
+        /// Decides whether `node` is a leaf or how it splits, partitioning its records in place.
+        mutating func plan(_ r: UnsafeMutableBufferPointer<BuildRecord>, _ node: Span) -> Planned {
+            let lo = node.lo, hi = node.hi, b = node.bounds.box, c = node.bounds.centroids
+            let leaf = Planned(span: node, children: nil)
             let n = hi - lo
-            if n <= 2 { return }
+            if n <= 2 { return leaf }
             let ex = c.ux - c.lx, ey = c.uy - c.ly, ez = c.uz - c.lz
             let axis = ex > ey && ex > ez ? 0 : (ey > ez ? 1 : 2)
             let lower = axis == 0 ? c.lx : (axis == 1 ? c.ly : c.lz), extent = axis == 0 ? ex : (axis == 1 ? ey : ez)
             if !(extent > 0) {
-                if n <= 8 { return }
-                split(r, lo, (lo + hi) / 2, hi, me, axis, depth)
-                return
+                if n <= 8 { return leaf }
+                return Builder.halves(r, node)
             }
-            if depth >= Builder.sahDepthLimit {
-                split(r, lo, (lo + hi) / 2, hi, me, axis, depth)
-                return
-            }
+            if node.depth >= Builder.sahDepthLimit { return Builder.halves(r, node) }
             // Binned SAH, and in the same pass the boxes of large and small
             // primitives for the size partition below.
             let binCount = Builder.binCount
@@ -172,15 +299,24 @@ extension BVH {
             let area = b.surfaceArea
             let large = 0.25 * area
             var largeBounds = FloatBox.empty, smallBounds = FloatBox.empty, nLarge = 0
+            // No primitive is large when none's area bound reaches `large`: the exact test is then skipped.
+            let mayBeLarge = Double(node.bounds.maxArea) >= large
             for k in 0..<binCount { binBoxes[k] = .empty; binCounts[k] = 0 }
             binBoxes.withUnsafeMutableBufferPointer { binBoxes in
                 binCounts.withUnsafeMutableBufferPointer { binCounts in
-                    for i in lo..<hi {
-                        let pb = r[i].box
+                    @inline(__always) func add(_ pb: FloatBox) {
                         let k = bin(pb)
                         binCounts[k] += 1
                         binBoxes[k] = binBoxes[k].union(pb)
-                        if pb.surfaceArea >= large { largeBounds = largeBounds.union(pb); nLarge += 1 } else { smallBounds = smallBounds.union(pb) }
+                    }
+                    if mayBeLarge {
+                        for i in lo..<hi {
+                            let pb = r[i].box
+                            add(pb)
+                            if pb.surfaceArea >= large { largeBounds = largeBounds.union(pb); nLarge += 1 } else { smallBounds = smallBounds.union(pb) }
+                        }
+                    } else {
+                        for i in lo..<hi { add(r[i].box) }
                     }
                 }
             }
@@ -207,31 +343,19 @@ extension BVH {
             if nLarge > 0 && nLarge < n && area > 0 {
                 let cost = 0.125 + (Double(nLarge) * largeBounds.surfaceArea + Double(n - nLarge) * smallBounds.surfaceArea) / area
                 if cost < bestCost && !(cost >= Double(n) && n <= 4) {
-                    var mid = lo
-                    for i in lo..<hi where r[i].box.surfaceArea >= large { r.swapAt(i, mid); mid += 1 }
-                    split(r, lo, mid, hi, me, axis, depth)
-                    return
+                    let p = Builder.partition(r, lo, hi) { $0.surfaceArea >= large }
+                    return Builder.children(node, p.mid, p.left, p.right)
                 }
             }
             if bestSplit == 0 || (bestCost >= Double(n) && n <= 4) {
                 // A leaf; a large one only when no split helps, which the SAH
                 // says of few primitives: halve anything bigger than 16.
-                if n <= 16 { return }
-                split(r, lo, (lo + hi) / 2, hi, me, axis, depth)
-                return
+                if n <= 16 { return leaf }
+                return Builder.halves(r, node)
             }
-            var mid = lo
-            for i in lo..<hi where bin(r[i].box) < bestSplit { r.swapAt(i, mid); mid += 1 }
-            if mid == lo || mid == hi { mid = (lo + hi) / 2 }
-            split(r, lo, mid, hi, me, axis, depth)
-        }
-
-        private mutating func split(_ r: UnsafeMutableBufferPointer<BuildRecord>, _ lo: Int, _ mid: Int, _ hi: Int,
-                                    _ me: Int, _ axis: Int, _ depth: Int) {
-            links[me] = NodeLink(interiorAxis: UInt32(axis))
-            node(r, lo, mid, depth: depth + 1)
-            links[me].offset = UInt32(packed.count)
-            node(r, mid, hi, depth: depth + 1)
+            let p = Builder.partition(r, lo, hi) { bin($0) < bestSplit }
+            if p.mid == lo || p.mid == hi { return Builder.halves(r, node) }
+            return Builder.children(node, p.mid, p.left, p.right)
         }
     }
 }

@@ -22,73 +22,15 @@ extension BVH {
         }
 
         /// Lane `i` holds the child `box` (a binary node's).
-        mutating func set(_ i: Int, box: PackedNode, child c: UInt32) {
-            lowerX[i] = box.lower.x; lowerY[i] = box.lower.y; lowerZ[i] = box.lower.z
-            upperX[i] = box.upper.x; upperY[i] = box.upper.y; upperZ[i] = box.upper.z
+        mutating func set(_ i: Int, box: FloatBox, child c: UInt32) {
+            lowerX[i] = box.lx; lowerY[i] = box.ly; lowerZ[i] = box.lz
+            upperX[i] = box.ux; upperY[i] = box.uy; upperZ[i] = box.uz
             child[i] = c
         }
     }
 
     /// Marks a `WideNode.child` lane (and a stack entry) that is a leaf.
-    @inlinable static var leafFlag: UInt32 { 1 << 31 }
-
-    /// Collapses the binary hierarchy (`packed`, `links`) into `WideNode`s:
-    /// each wide node takes a binary node's two children and keeps opening its
-    /// interior child of largest surface area until it has four (pbrt-v3's and
-    /// Embree's collapse). The leaves and their primitive ranges are the binary
-    /// tree's, so the same primitives are tested; only the number of box tests
-    /// and stack operations changes. The root is always a wide node (a tree
-    /// that is one leaf becomes a root with one leaf lane). Returns the nodes,
-    /// the leaves (first primitive and count, as binary leaf links) and the
-    /// stack size a traversal needs (each node pushes at most four children
-    /// and pops one).
-    static func collapse(packed: ContiguousArray<PackedNode>, links: ContiguousArray<NodeLink>)
-        -> (nodes: ContiguousArray<WideNode>, leaves: ContiguousArray<NodeLink>, stack: Int) {
-        var wide = ContiguousArray<WideNode>(), leaves = ContiguousArray<NodeLink>()
-        if packed.isEmpty { return (wide, leaves, 1) }
-        wide.reserveCapacity(max(1, packed.count / 3 + 1))
-        leaves.reserveCapacity(packed.count / 2 + 1)
-        func area(_ i: Int) -> Float {
-            let e = packed[i].upper - packed[i].lower
-            return e.x * e.y + e.y * e.z + e.z * e.x
-        }
-        // Binary nodes to turn into wide nodes, with the wide index each fills and its depth.
-        var pending: [(binary: Int, wide: Int, depth: Int)] = [(0, 0, 1)]
-        var depth = 1
-        wide.append(WideNode())
-        while let (b, w, level) = pending.popLast() {
-            depth = max(depth, level)
-            var children: [Int]
-            if links[b].count > 0 {
-                children = [b]
-            } else {
-                children = [b + 1, Int(links[b].offset)]
-                while children.count < 4 {
-                    var open = -1
-                    for (k, c) in children.enumerated() where links[c].count == 0 {
-                        if open < 0 || area(c) > area(children[open]) { open = k }
-                    }
-                    if open < 0 { break }
-                    let c = children[open]
-                    children.replaceSubrange(open...open, with: [c + 1, Int(links[c].offset)])
-                }
-            }
-            var node = WideNode()
-            for (lane, c) in children.enumerated() {
-                if links[c].count > 0 {
-                    node.set(lane, box: packed[c], child: leafFlag | UInt32(leaves.count))
-                    leaves.append(links[c])
-                } else {
-                    let index = wide.count
-                    wide.append(WideNode())
-                    pending.append((c, index, level + 1))
-                    node.set(lane, box: packed[c], child: UInt32(index))
-                }
-            }
-            wide[w] = node
-        }
-        return (wide, leaves, 3 * depth + 2)
-    }
+    @inlinable public static var leafFlag: UInt32 { 1 << 31 }
 
     /// One entry of the wide traversal's stack (8 bytes): a child (as in
     /// `WideNode.child`) and the distance at which the ray enters its box.

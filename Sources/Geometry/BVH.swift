@@ -2,41 +2,26 @@ import Autodiff
 
 /// A bounding volume hierarchy over primitives, built with the binned
 /// surface area heuristic (Wald 2007; pbrt-v4's `BVHAggregate`, see
-/// `BVH+Build.swift`) as a binary tree, then collapsed into a 4-wide tree
-/// that traversal walks (`BVH+Wide.swift`): boxes tested four at a time in
-/// single precision, primitives in doubles. Binary nodes are flattened depth
-/// first: an interior node's first child follows it, `offset` holds the second.
+/// `BVH+Build.swift`) as a binary tree that is collapsed, as it is decided,
+/// into the 4-wide tree traversal walks (`BVH+Wide.swift`): boxes tested
+/// four at a time in single precision, primitives in doubles. The binary
+/// tree itself is not kept.
 ///
 /// Sizes: every count and index is 32-bit (up to `maximumPrimitiveCount`
 /// primitives and 2³² vertices). Per triangle the hierarchy keeps its
-/// `Primitive` (12 bytes), three vertex indices (12 bytes), about one binary
-/// node (40 bytes) and a third of a wide node (112 bytes); vertex positions are shared (`vertices`, 24 bytes each).
+/// `Primitive` (12 bytes), three vertex indices (12 bytes), its share of the
+/// wide nodes (112 bytes each, one per three interior binary nodes: about
+/// 20 bytes a triangle on a heightfield) and of the leaves (8 bytes each);
+/// vertex positions are shared (`vertices`, 24 bytes each).
 public struct BVH: Sendable {
-    /// A binary node's box: 32 bytes, bounds rounded
-    /// outwards to single precision, fourth lanes zero. (They once held the
-    /// offset and count bit patterns: small integers read as floats are
-    /// subnormal, and the box test's vector arithmetic on those lanes cost a
-    /// microcode assist per node, most of the traversal's time.)
-    @frozen
-    public struct PackedNode: Sendable {
-        public var lower: SIMD4<Float>
-        public var upper: SIMD4<Float>
-        @inlinable init(lower: SIMD4<Float>, upper: SIMD4<Float>) { self.lower = lower; self.upper = upper }
-    }
-
-    /// A binary node's links: 8 bytes.
+    /// A leaf: its first primitive (in `primitives`) and its count. 8 bytes.
     @frozen
     public struct NodeLink: Sendable {
-        /// Leaf: first primitive; interior: index of the second child.
+        /// The first primitive.
         public var offset: UInt32
-        /// Leaf: primitive count << 2; interior: the split axis (count 0).
-        @usableFromInline var countAndAxis: UInt32
-        /// Leaf: primitive count (> 0); interior: 0.
-        @inlinable public var count: UInt32 { countAndAxis >> 2 }
-        /// Interior: split axis (0, 1, 2).
-        @inlinable public var axis: UInt32 { countAndAxis & 3 }
-        @inlinable init(leaf first: UInt32, count: UInt32) { offset = first; countAndAxis = count << 2 }
-        @inlinable init(interiorAxis axis: UInt32) { offset = 0; countAndAxis = axis }
+        /// The primitive count (> 0).
+        public var count: UInt32
+        @inlinable init(leaf first: UInt32, count: UInt32) { offset = first; self.count = count }
     }
 
     /// Most primitives in one hierarchy (leaf counts keep 30 bits; `Hit.primitive` is an `Int32`).
@@ -46,10 +31,6 @@ public struct BVH: Sendable {
     /// box arithmetic (extents, surface areas, the slab test's products).
     public static let coordinateLimit = 1e30
 
-    /// The binary tree the builder makes (depth first, as described above);
-    /// traversal walks `wide`, collapsed from it.
-    public var packed: ContiguousArray<PackedNode>
-    public var links: ContiguousArray<NodeLink>
     /// The 4-wide hierarchy traversal walks (`WideNode`), root first, its
     /// leaves (first primitive and count) and the traversal stack's size (8
     /// bytes an entry: on the thread's stack up to 128 entries, 40 levels).
@@ -102,9 +83,7 @@ public struct BVH: Sendable {
         self.bounds = root
         var builder = Builder(records: records)
         let order = builder.build()
-        self.packed = builder.packed
-        self.links = builder.links
-        (self.wide, self.wideLeaves, self.wideStackCapacity) = BVH.collapse(packed: builder.packed, links: builder.links)
+        (self.wide, self.wideLeaves, self.wideStackCapacity) = (builder.wide, builder.leaves, builder.stackCapacity)
         var prims = ContiguousArray<Primitive>(), tris = ContiguousArray<TriangleIndices>()
         prims.reserveCapacity(count)
         tris.reserveCapacity(count)

@@ -8,15 +8,16 @@ import CEmbree
 ///
 /// - Triangles: one `RTC_GEOMETRY_TYPE_TRIANGLE` geometry per run of
 ///   consecutive triangles of one shape, all indexing one shared buffer of the
-///   scene's vertex positions rounded to `Float`.
+///   scene's vertex positions rounded to `Float`; a run that is a whole mesh
+///   is read through the mesh's own index array, not a copy.
 /// - Spheres, disks and cylinders: one user geometry each, whose callbacks
 ///   (`@convention(c)` closures below) intersect the shape in doubles with the
 ///   ray the query carries (`DiffRayRayQuery`), so that their hits are exactly
 ///   the ones the `BVH` finds. The voxels of one signed-distance grid: one
 ///   user geometry with a primitive per voxel, through the same callbacks.
 ///
-/// Built as Mitsuba 3 builds it: `RTC_BUILD_QUALITY_HIGH`, without
-/// `RTC_SCENE_FLAG_ROBUST` (which cost a third more instructions a ray on the
+/// Built as Mitsuba 3 builds it: `RTC_BUILD_QUALITY_HIGH` (`Quality`: medium
+/// from two million primitives on), without `RTC_SCENE_FLAG_ROBUST` (which cost a third more instructions a ray on the
 /// Cornell box; rays aimed at shared edges of a closed mesh still all hit it,
 /// `AcceleratorTests`). Queries are thread-safe; each answers for one ray,
 /// whichever thread asks.
@@ -29,21 +30,27 @@ public final class EmbreeScene: @unchecked Sendable {
     let vertexBuffer: UnsafeMutableBufferPointer<Float>
     /// The analytic primitives; a user geometry's user pointer is the record of its primitive 0.
     let analytic: UnsafeMutableBufferPointer<AnalyticRecord>
+    /// The meshes' index arrays Embree reads in place (kept alive with the scene).
+    let sharedIndices: [ContiguousArray<UInt32>]
 
     /// The Embree device every scene shares, created on first use.
     static let device: RTCDevice? = rtcNewDevice(nil)
 
     /// Builds the scene over the primitives `primitive(k)` of an accelerator
     /// (`Accelerator.init`: triangles index `vertices`; `analytic(k)` gives
-    /// primitive `k`'s shape when it is not a triangle, with its box `box(k)`).
+    /// primitive `k`'s shape when it is not a triangle; `analyticBoxes` the
+    /// boxes of the analytic primitives, in order; `meshIndices` as
+    /// `Accelerator.init` takes it).
     /// Throws `BVHError` when Embree refuses it (the message names Embree's error).
     init(count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices, vertices: ContiguousArray<Vec3>,
-         analytic shape: (Int) -> AnalyticShape, box: (Int) -> BVH.FloatBox) throws {
+         meshIndices: (Int) -> (indices: ContiguousArray<UInt32>, base: UInt32)?,
+         analytic shape: (Int) -> AnalyticShape, analyticBoxes: [BVH.FloatBox]) throws {
+        let quality = try Quality.chosen(count: count)
         guard let device = EmbreeScene.device else { throw BVHError(primitive: nil, "Embree: no device (rtcNewDevice failed)") }
         guard let scene = rtcNewScene(device) else { throw EmbreeScene.error(device, "rtcNewScene") }
         self.scene = scene
         rtcSetSceneFlags(scene, RTC_SCENE_FLAG_NONE)
-        rtcSetSceneBuildQuality(scene, RTC_BUILD_QUALITY_HIGH)
+        rtcSetSceneBuildQuality(scene, quality == .high ? RTC_BUILD_QUALITY_HIGH : RTC_BUILD_QUALITY_MEDIUM)
 
         let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: 3 * vertices.count + 1)
         for (i, v) in vertices.enumerated() {
@@ -52,11 +59,9 @@ public final class EmbreeScene: @unchecked Sendable {
         floats[3 * vertices.count] = 0
         vertexBuffer = floats
 
-        var analyticCount = 0
-        for k in 0..<count where primitive(k).kind != .triangle { analyticCount += 1 }
-        analytic = .allocate(capacity: analyticCount)
+        analytic = .allocate(capacity: analyticBoxes.count)
 
-        var first = ContiguousArray<Int32>()
+        var first = ContiguousArray<Int32>(), retained = [ContiguousArray<UInt32>]()
         var k = 0, a = 0
         while k < count {
             let p = primitive(k)
@@ -66,7 +71,15 @@ public final class EmbreeScene: @unchecked Sendable {
                 var end = k + 1
                 while end < count, case let q = primitive(end), q.kind == .triangle, q.shape == p.shape { end += 1 }
                 geometry = rtcNewGeometry(device, RTC_GEOMETRY_TYPE_TRIANGLE)
-                if let geometry {
+                if let geometry, let mesh = meshIndices(k), mesh.indices.count == 3 * (end - k) {
+                    let shared = mesh.indices, base = Int(mesh.base)
+                    // The shape's own index array, read in place, over the vertices from its first on.
+                    rtcSetSharedGeometryBuffer(geometry, RTC_BUFFER_TYPE_VERTEX, 0, RTC_FORMAT_FLOAT3, floats.baseAddress,
+                                               12 * base, 12, vertices.count - base)
+                    rtcSetSharedGeometryBuffer(geometry, RTC_BUFFER_TYPE_INDEX, 0, RTC_FORMAT_UINT3,
+                                               shared.withUnsafeBufferPointer { $0.baseAddress }, 0, 12, end - k)
+                    retained.append(shared)
+                } else if let geometry {
                     rtcSetSharedGeometryBuffer(geometry, RTC_BUFFER_TYPE_VERTEX, 0, RTC_FORMAT_FLOAT3, floats.baseAddress,
                                                0, 12, vertices.count)
                     if let raw = rtcSetNewGeometryBuffer(geometry, RTC_BUFFER_TYPE_INDEX, 0, RTC_FORMAT_UINT3, 12, end - k) {
@@ -86,7 +99,7 @@ public final class EmbreeScene: @unchecked Sendable {
                     while end < count, case let q = primitive(end), q.kind == .sdfVoxel, q.shape == p.shape { end += 1 }
                 }
                 for j in k..<end {
-                    (analytic.baseAddress! + a + j - k).initialize(to: AnalyticRecord(shape: shape(j), box: box(j)))
+                    (analytic.baseAddress! + a + j - k).initialize(to: AnalyticRecord(shape: shape(j), box: analyticBoxes[a + j - k]))
                 }
                 geometry = rtcNewGeometry(device, RTC_GEOMETRY_TYPE_USER)
                 if let geometry {
@@ -106,9 +119,31 @@ public final class EmbreeScene: @unchecked Sendable {
             rtcReleaseGeometry(geometry)
         }
         firstPrimitive = first
+        sharedIndices = retained
         rtcCommitScene(scene)
         let status = rtcGetDeviceError(device)
         if status != RTC_ERROR_NONE { throw EmbreeScene.error(device, "building the scene", status) }
+    }
+
+    /// Embree's build quality. `high` (spatial splits, as Mitsuba 3 builds
+    /// its scenes) for scenes of fewer than `mediumFrom` primitives, `medium`
+    /// (binned SAH without spatial splits) from there on: on the 10M-triangle
+    /// heightfield the high-quality build cost more CPU time than the whole
+    /// rest of a render (docs/scale.md). `DIFFRAY_EMBREE_QUALITY=high|medium`
+    /// chooses for every size.
+    public enum Quality: String, Sendable, CaseIterable, EnvironmentChoice {
+        case high, medium
+
+        public static let environmentVariable = "DIFFRAY_EMBREE_QUALITY"
+        /// Scenes of at least this many primitives are built at `medium` unless the environment says otherwise.
+        public static let mediumFrom = 1 << 21
+
+        /// The quality of a scene of `count` primitives; throws naming the
+        /// variable when `DIFFRAY_EMBREE_QUALITY` is set to something else.
+        public static func chosen(count: Int) throws -> Quality {
+            if let q = try fromEnvironment({ BVHError(primitive: nil, $0) }) { return q }
+            return count >= mediumFrom ? .medium : .high
+        }
     }
 
     deinit {

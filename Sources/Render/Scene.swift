@@ -33,9 +33,6 @@ public struct IntegratorSettings: Sendable {
     }
 }
 
-/// The shape `Scene.buildAccelerator` last looked a primitive up in.
-private final class ShapeCursor { var last = 0 }
-
 /// A shape the acceleration structure refuses; `shape` indexes `Scene.shapes`
 /// (nil when the scene as a whole is too large).
 public struct ShapeGeometryError: Error, Sendable, CustomStringConvertible {
@@ -180,16 +177,15 @@ public struct Scene<T: Real> {
         }
         first.append(count)
         // The shape of global primitive `k`: the last shape looked up, else a binary search.
-        let cursor = ShapeCursor()
+        var last = 0
         func shapeOf(_ k: Int) -> Int {
-            let last = cursor.last
             if first[last] <= k && k < first[last + 1] { return last }
             var lo = 0, hi = shapes.count - 1  // the last shape whose first primitive is ≤ k
             while lo < hi {
                 let mid = (lo + hi + 1) / 2
                 if first[mid] <= k { lo = mid } else { hi = mid - 1 }
             }
-            cursor.last = lo
+            last = lo
             return lo
         }
         do {
@@ -202,7 +198,10 @@ public struct Scene<T: Real> {
                 return indexArrays[s].withUnsafeBufferPointer { idx in
                     TriangleIndices(base &+ idx[3 * t], base &+ idx[3 * t + 1], base &+ idx[3 * t + 2])
                 }
-            }, vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders, sdfGrids: sdfGrids)
+            }, vertices: vertices, spheres: spheres, disks: disks, cylinders: cylinders, sdfGrids: sdfGrids, meshIndices: { k in
+                let s = shapeOf(k)
+                return kinds[s] == .triangle && first[s] == k ? (indexArrays[s], bases[s]) : nil
+            })
         } catch let e as BVHError {
             guard let k = e.primitive else { throw ShapeGeometryError(shape: nil, id: nil, e.message) }
             let s = shapeOf(k)

@@ -9,21 +9,23 @@ extension Scene where T == Double {
     /// world-space triangles, unless `face_normals` is true (or a serialized
     /// file sets its face-normals flag), in which case it is shaded flat.
     static func meshGeometry(of object: SceneObject, toWorld: Transform) throws -> TriangleMesh {
-        let data = try object.loadMesh()
+        var data = try object.loadMesh()
         if data.triangleCount == 0 {
             throw SceneFileError("\(object.type) mesh has no triangles", at: object.location(of: "filename"))
         }
         let faceNormals = (object.boolean("face_normals") ?? false) || data.faceNormals
+        let vertexCount = data.vertexCount
         var positions = [Vec3]()
-        positions.reserveCapacity(data.vertexCount)
-        for v in 0..<data.vertexCount {
+        positions.reserveCapacity(vertexCount)
+        for v in 0..<vertexCount {
             positions.append(toWorld.point(Vec3(data.positions[3 * v], data.positions[3 * v + 1], data.positions[3 * v + 2])))
         }
+        data.positions = []  // the file's positions are not needed past here: freed before the normals are made
         var uvs: [(Double, Double)]? = nil
         if let t = data.uvs {
             var list = [(Double, Double)]()
-            list.reserveCapacity(data.vertexCount)
-            for v in 0..<data.vertexCount {
+            list.reserveCapacity(vertexCount)
+            for v in 0..<vertexCount {
                 let a: Double = t[2 * v], b: Double = t[2 * v + 1]
                 list.append((a, b))
             }
@@ -33,8 +35,8 @@ extension Scene where T == Double {
         if !faceNormals {
             if let n = data.normals {
                 var list = [Vec3]()
-                list.reserveCapacity(data.vertexCount)
-                for v in 0..<data.vertexCount {
+                list.reserveCapacity(vertexCount)
+                for v in 0..<vertexCount {
                     let x: Double = n[3 * v], y: Double = n[3 * v + 1], z: Double = n[3 * v + 2]
                     list.append(toWorld.normal(Vec3(x, y, z)).normalized)
                 }
@@ -53,25 +55,34 @@ extension Scene where T == Double {
     /// nothing; a vertex with no valid triangle gets (1, 0, 0), as in Mitsuba.
     public static func vertexNormals(positions: [Vec3], indices: [UInt32]) -> [Vec3] {
         var sums = [Vec3](repeating: Vec3.zero, count: positions.count)
-        for t in 0..<indices.count / 3 {
-            let i = [Int(indices[3 * t]), Int(indices[3 * t + 1]), Int(indices[3 * t + 2])]
-            let v = [positions[i[0]], positions[i[1]], positions[i[2]]]
-            let n = cross(v[1] - v[0], v[2] - v[0])
-            let lengthSquared = dot(n, n)
-            guard lengthSquared > 0 else { continue }
-            let unit = n / lengthSquared.squareRoot()
-            for k in 0..<3 {
-                let a = v[(k + 1) % 3] - v[k], b = v[(k + 2) % 3] - v[k]
-                let la = a.length, lb = b.length
-                guard la > 0, lb > 0 else { continue }
-                let angle = unitAngle(a / la, b / lb)
-                sums[i[k]] = sums[i[k]] + unit * angle
+        positions.withUnsafeBufferPointer { p in
+            indices.withUnsafeBufferPointer { idx in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    for t in 0..<idx.count / 3 {
+                        let i0 = Int(idx[3 * t]), i1 = Int(idx[3 * t + 1]), i2 = Int(idx[3 * t + 2])
+                        precondition(max(i0, i1, i2) < p.count, "vertex index out of range")
+                        let v0 = p[i0], v1 = p[i1], v2 = p[i2]
+                        let n = cross(v1 - v0, v2 - v0)
+                        let lengthSquared = dot(n, n)
+                        guard lengthSquared > 0 else { continue }
+                        let unit = n / lengthSquared.squareRoot()
+                        // The corner at `v` between its edges to `a` and `b`.
+                        func corner(_ i: Int, _ v: Vec3, _ a: Vec3, _ b: Vec3) {
+                            let ea = a - v, eb = b - v
+                            let la = ea.length, lb = eb.length
+                            guard la > 0, lb > 0 else { return }
+                            sums[i] = sums[i] + unit * unitAngle(ea / la, eb / lb)
+                        }
+                        corner(i0, v0, v1, v2); corner(i1, v1, v2, v0); corner(i2, v2, v0, v1)
+                    }
+                }
             }
         }
-        return sums.map { s in
-            let length = s.length
-            return length != 0 ? s / length : Vec3(1, 0, 0)
+        for i in sums.indices {
+            let s = sums[i], length = s.length
+            sums[i] = length != 0 ? s / length : Vec3(1, 0, 0)
         }
+        return sums
     }
 
     /// The angle between two unit vectors, accurate for nearly (anti)parallel ones.

@@ -229,13 +229,17 @@ private struct PLYParser {
 
         var reader = PLYValueReader(bytes: bytes, pos: pos, line: line, format: format, file: file)
         for (ei, element) in elements.enumerated() {
+            // Per property its types, so that a record's loop copies no names.
+            let properties = element.properties
+            let types = properties.map(\.type), countTypes = properties.map(\.countType)
+            if values.count < properties.count { values = [Double](repeating: 0, count: properties.count) }
             for _ in 0..<element.count {
                 if format == .ascii { try reader.startRecord(element.name) }
-                if values.count < element.properties.count { values = [Double](repeating: 0, count: element.properties.count) }
-                for (pi, property) in element.properties.enumerated() {
-                    if let countType = property.countType {
+                for pi in 0..<types.count {
+                    let type = types[pi]
+                    if let countType = countTypes[pi] {
                         let countOffset = reader.pos
-                        let n = try reader.integer(countType, what: "list count of '\(property.name)'")
+                        let n = try reader.integer(countType, what: "list count of '\(properties[pi].name)'")
                         guard n >= 0 else { throw reader.fail("negative list count \(n) in PLY element '\(element.name)'", countOffset) }
                         if ei == faceIndex && pi == listSlot {
                             guard n >= 3 else { throw reader.fail("PLY face has \(n) vertices, needs at least 3", countOffset) }
@@ -243,7 +247,7 @@ private struct PLYParser {
                             polygon.removeAll(keepingCapacity: true)
                             for _ in 0..<n {
                                 let at = reader.pos
-                                let index = try reader.integer(property.type, what: "vertex index")
+                                let index = try reader.integer(type, what: "vertex index")
                                 guard index >= 0, index < vertex.count else {
                                     throw reader.fail("PLY vertex index \(index) is out of range (\(vertex.count) vertices)", at)
                                 }
@@ -256,12 +260,12 @@ private struct PLYParser {
                                 indices.append(polygon[0]); indices.append(polygon[k]); indices.append(polygon[k + 1])
                             }
                         } else {
-                            try reader.skip(property.type, count: n)
+                            try reader.skip(type, count: n)
                         }
                     } else if ei == vertexIndex || ei == faceIndex {
-                        values[pi] = try reader.double(property.type, what: "\(element.name) '\(property.name)'")
+                        values[pi] = try reader.double(type, what: "\(element.name) '\(properties[pi].name)'")
                     } else {
-                        try reader.skip(property.type, count: 1)
+                        try reader.skip(type, count: 1)
                     }
                 }
                 if ei == vertexIndex {
@@ -380,14 +384,22 @@ private struct PLYValueReader {
 
     mutating func raw(_ size: Int, _ what: @autoclosure () -> String) throws -> UInt64 {
         guard bytes.count - pos >= size else { throw fail("PLY file is truncated while reading \(what())", pos) }
-        var v: UInt64 = 0
-        if format == .little {
-            for k in (0..<size).reversed() { v = v << 8 | UInt64(bytes[pos + k]) }
-        } else {
-            for k in 0..<size { v = v << 8 | UInt64(bytes[pos + k]) }
-        }
+        let at = pos, little = format == .little
         pos += size
-        return v
+        return bytes.withUnsafeBytes { b in
+            switch size {
+            case 1: return UInt64(b[at])
+            case 2:
+                let v = b.loadUnaligned(fromByteOffset: at, as: UInt16.self)
+                return UInt64(little ? UInt16(littleEndian: v) : UInt16(bigEndian: v))
+            case 4:
+                let v = b.loadUnaligned(fromByteOffset: at, as: UInt32.self)
+                return UInt64(little ? UInt32(littleEndian: v) : UInt32(bigEndian: v))
+            default:
+                let v = b.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+                return little ? UInt64(littleEndian: v) : UInt64(bigEndian: v)
+            }
+        }
     }
 
     mutating func double(_ type: PLYScalar, what: @autoclosure () -> String) throws -> Double {

@@ -51,6 +51,32 @@ private struct MixedScene {
 
 @Suite("Accelerator")
 struct AcceleratorTests {
+    /// Embree's table of primitives keeps runs, the BVH's one entry each:
+    /// both read back the primitives as given (Embree in input order).
+    @Test func primitiveTablesReadBackThePrimitives() throws {
+        let scene = MixedScene(seed: 5)
+        let embree = try scene.build(.embree), bvh = try scene.build(.bvh)
+        #expect(embree.primitives.count == scene.prims.count && bvh.primitives.count == scene.prims.count)
+        let same = scene.prims.indices.allSatisfy { k in
+            let p = embree.primitives[k], q = scene.prims[k]
+            return p.kind == q.kind && p.shape == q.shape && p.index == q.index
+        }
+        #expect(same)
+        let leafOrder = bvh.primitives.indices.allSatisfy { k in
+            let p = bvh.primitives[k], q = bvh.bvh.primitives[k]
+            return p.kind == q.kind && p.shape == q.shape && p.index == q.index
+        }
+        #expect(leafOrder)
+    }
+
+    /// Embree builds at high quality below two million primitives and at
+    /// medium from there on (unless `DIFFRAY_EMBREE_QUALITY` says otherwise).
+    @Test func embreeQualityFollowsTheSize() throws {
+        guard (try? EmbreeScene.Quality.fromEnvironment({ BVHError(primitive: nil, $0) })) == nil else { return }
+        #expect(try EmbreeScene.Quality.chosen(count: 1_000_000) == .high)
+        #expect(try EmbreeScene.Quality.chosen(count: EmbreeScene.Quality.mediumFrom) == .medium)
+    }
+
     /// Embree and the BVH name the same primitive for every ray (or two at the
     /// same distance to single precision), at the same distance to single
     /// precision; analytic hits are the BVH's to the bit (tested in doubles

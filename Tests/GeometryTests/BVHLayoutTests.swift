@@ -23,17 +23,17 @@ struct BVHLayoutTests {
             prims.append(Primitive(kind: .sphere, shape: 2, index: Int32(i)))
         }
         let bvh = try BVH(primitives: prims, triangleVertices: { tris[Int($0.index)] }, spheres: spheres, disks: [])
-        // The root's children: one holds exactly the two backdrop triangles.
-        #expect(bvh.links.count >= 3 && bvh.links[0].count == 0)
-        let second = Int(bvh.links[0].offset)
-        let childCounts = [1, second].map { i -> Int in
-            var n = 0, stack = [i]
-            while let j = stack.popLast() {
-                if bvh.links[j].count > 0 { n += Int(bvh.links[j].count) } else { stack += [j + 1, Int(bvh.links[j].offset)] }
+        // One of the root's lanes is a leaf of exactly the two backdrop triangles.
+        let root = bvh.wide[0]
+        let backdropLeaf = (0..<4).contains { lane in
+            let child = root.child[lane]
+            guard child & BVH.leafFlag != 0 else { return false }
+            let leaf = bvh.wideLeaves[Int(child & ~BVH.leafFlag)]
+            return leaf.count == 2 && (Int(leaf.offset)..<Int(leaf.offset) + 2).allSatisfy {
+                bvh.primitives[$0].kind == .triangle && bvh.primitives[$0].shape == 0
             }
-            return n
         }
-        #expect(childCounts.contains(2))
+        #expect(backdropLeaf)
         expectBruteForceAgreement(bvh, triangles: tris, spheres: spheres, rays: 2000) {
             let o = Vec3(rng.next() * 4 - 2, rng.next() * 4 - 2, 4)
             return (o, (Vec3(rng.next() * 5 - 2.5, rng.next() * 5 - 2.5, -0.4) - o).normalized)
