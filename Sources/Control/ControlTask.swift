@@ -155,12 +155,12 @@ public enum CartPoleTask: EpisodicTask {
 /// Gym's Pendulum-v1 swing-up from the state. The default trainer is the
 /// short-horizon actor-critic (`SHACTrainer`) on Gym's reward through
 /// `PendulumTrainingDynamics`, a training episode being a budget of 200
-/// simulated steps: one environment, windows of one step, each from a fresh
-/// random state (`restartSteps`), so that the critic's targets and the actor's
-/// windows cover the whole state space as the surrogate's steps do, and each
-/// simulated step gives the actor one update; the critic is fitted to each
-/// step and to 159 of the last 4,000 stored (`replayWindows`), their targets
-/// recomputed from the target critic.
+/// simulated steps: one environment, windows of 5 steps, each from a fresh
+/// random state (`restartSteps`), so that the critic's TD(λ) targets and the
+/// actor's windows cover the whole state space as the surrogate's steps do.
+/// For small budgets, one-step windows with a critic that replays its stored
+/// windows (`replayWindows`, `replayDraws`) learn from far fewer steps
+/// (docs/results.md); they are options, not the default.
 /// The `surrogate` trainer (`PendulumNewtonTrainer`): one-step
 /// BPTT windows from random states with the analytic terminal value
 /// `PendulumValueSurrogate` (energy shaping + the upright LQR cost-to-go); each
@@ -175,30 +175,21 @@ public enum PendulumTask: EpisodicTask {
     /// An episode: `roundsPerEpisode` rounds of `stepsPerRound` simulated steps, each
     /// followed by `updatesPerRound` Adam updates (`learningRate`) on `batchSize` stored
     /// targets; the bar `solvedMean` (mean return over 100 episodes); `defaultEpisodes`.
-    /// `stateShac` is the actor-critic from the state (`train pendulum`'s default);
-    /// `shac`, windows of 5 steps from random states without a replay, is what the
-    /// pixel trainer's learned critic uses.
     public struct Hyperparameters: EpisodicRecipe {
         public var stepsPerRound: Int, roundsPerEpisode: Int, updatesPerRound: Int, batchSize: Int
         public var learningRate: Double, solvedMean: Double, defaultEpisodes: Int
         public var shac: SHACSettings
-        public var stateShac: SHACSettings
     }
 
     public static let problem = ControlProblem.pendulum
     public static let hyperparameters = Hyperparameters(
         stepsPerRound: 10, roundsPerEpisode: 20, updatesPerRound: 30, batchSize: 32, learningRate: 0.01, solvedMean: -200, defaultEpisodes: 100,
         shac: SHACSettings(environments: 1, horizon: 5, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.01,
-                           criticLearningRate: 0.002, lossScale: 0.1, saturationPenalty: 0.02, restartSteps: 5),
-        // one-step windows, each from a fresh random state, one actor step each; the
-        // critic fitted to its step and 159 of the last 4,000 stored (4 passes of 4 mini-batches)
-        stateShac: SHACSettings(environments: 1, horizon: 1, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.01,
-                                criticLearningRate: 0.002, criticIterations: 4, lossScale: 0.1, saturationPenalty: 0.02,
-                                restartSteps: 1, replayWindows: 4_000, replayDraws: 159))
+                           criticLearningRate: 0.002, lossScale: 0.1, saturationPenalty: 0.02, restartSteps: 5))
     public static let layers = Network.mlpLayers([3, 32, 32, 1], hidden: .tanh, output: .tanh)
     /// The surrogate trainer's default budget: 20 episodes (4,000 simulated steps).
     public static let surrogateEpisodes = 20
-    public static var shacSettings: SHACSettings? { hyperparameters.stateShac }
+    public static var shacSettings: SHACSettings? { hyperparameters.shac }
 
     public static func shacState(_ settings: SHACSettings, generator: inout SeededGenerator) -> SHACState? {
         SHACState(PendulumTrainingDynamics.self, settings: settings, generator: &generator)

@@ -135,7 +135,7 @@ func shacTrainingResumesBitForBit(replay: Bool) throws {
 /// is at step 0 of a new episode, and each ended episode's return is reported
 /// as a whole episode's (the window's mean reward times 200).
 @Test func shacRestartsEachWindow() throws {
-    #expect(TrainingRun(problem: .pendulum, seed: 0).trainer == .shac && PendulumTask.shacSettings?.restartSteps == 1)
+    #expect(TrainingRun(problem: .pendulum, seed: 0).trainer == .shac && PendulumTask.hyperparameters.shac.restartSteps == 5)
     var settings = PendulumTask.hyperparameters.shac
     settings.environments = 2; settings.horizon = 10; settings.restartSteps = 10
     var g = SeededGenerator(seed: 3)
