@@ -158,6 +158,9 @@ public enum CartPoleTask: EpisodicTask {
 /// simulated steps: one environment, windows of 5 steps, each from a fresh
 /// random state (`restartSteps`), so that the critic's TD(λ) targets and the
 /// actor's windows cover the whole state space as the surrogate's steps do.
+/// For small budgets, one-step windows with a critic that replays its stored
+/// windows (`replayWindows`, `replayDraws`) learn from far fewer steps
+/// (docs/results.md); they are options, not the default.
 /// The `surrogate` trainer (`PendulumNewtonTrainer`): one-step
 /// BPTT windows from random states with the analytic terminal value
 /// `PendulumValueSurrogate` (energy shaping + the upright LQR cost-to-go); each

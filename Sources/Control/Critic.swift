@@ -6,7 +6,7 @@ import Learning
 /// What the critic learns from in one environment's window: the observations of
 /// its states, their scaled losses, the observation after the last step and
 /// whether the episode terminated there.
-public struct CriticWindow {
+public struct CriticWindow: Codable, Equatable {
     public var observations: [[Double]]
     public var costs: [Double]
     public var last: [Double]
@@ -192,9 +192,12 @@ extension SHACSettings {
             ("--discount", discount, command.discount), ("--lambda", tdLambda, command.tdLambda),
             ("--actor-lr", actorLearningRate, command.actorLearningRate), ("--critic-lr", criticLearningRate, command.criticLearningRate),
             ("--critic-passes", Double(criticIterations), Double(command.criticIterations)),
+            ("--critic-batches", Double(criticBatches), Double(command.criticBatches)),
             ("--critic-width", Double(criticWidth), Double(command.criticWidth)), ("--action-noise", actionNoise, command.actionNoise),
             ("--saturation-penalty", penalty, command.penalty), ("--output-init", outputInitScale ?? 1, command.outputInitScale ?? 1),
             ("--restart-every", Double(restartSteps ?? 0), Double(command.restartSteps ?? 0)),
+            ("--critic-replay", Double(replayWindows ?? 0), Double(command.replayWindows ?? 0)),
+            ("--replay-draws", Double(replayDraws ?? 0), Double(command.replayDraws ?? 0)),
         ]
         if let (name, a, b) = named.first(where: { $0.1 != $0.2 }) {
             func text(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }

@@ -44,11 +44,20 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     /// start distribution (the simulator can be started anywhere); nil: an
     /// episode's `D.maxSteps` (checkpoints written before the option).
     public var restartSteps: Int?
+    /// Windows of earlier iterations the critic keeps (a ring of this many); nil: none
+    /// (checkpoints written before the option). Each iteration the critic is fitted
+    /// to its own windows and `replayDraws` of these, drawn at random, their TD(λ)
+    /// targets recomputed with the current target critic from the stored
+    /// observations and losses: no step is simulated again.
+    public var replayWindows: Int?
+    /// Stored windows drawn into each iteration's fit of the critic (with `replayWindows`).
+    public var replayDraws: Int?
 
     public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
                 targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0,
-                saturationPenalty: Double = 0, outputInitScale: Double = 1, restartSteps: Int? = nil) {
+                saturationPenalty: Double = 0, outputInitScale: Double = 1, restartSteps: Int? = nil,
+                replayWindows: Int? = nil, replayDraws: Int? = nil) {
         self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
         self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
         self.criticIterations = criticIterations; self.criticBatches = criticBatches; self.targetRate = targetRate
@@ -56,7 +65,11 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         self.saturationPenalty = saturationPenalty > 0 ? saturationPenalty : nil
         self.outputInitScale = outputInitScale != 1 ? outputInitScale : nil
         self.restartSteps = restartSteps
+        self.replayWindows = replayWindows; self.replayDraws = replayDraws
     }
+
+    /// Whether the critic replays stored windows (`replayWindows` and `replayDraws` both positive).
+    public var replays: Bool { (replayWindows ?? 0) > 0 && (replayDraws ?? 0) > 0 }
 
     /// Steps of a training episode: `restartSteps`, or an episode's `maxSteps`.
     public func trainingEpisodeSteps(maxSteps: Int) -> Int { min(restartSteps ?? maxSteps, maxSteps) }
@@ -110,7 +123,8 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         guard actorLearningRate > 0, actorLearningRate.isFinite, criticLearningRate > 0, criticLearningRate.isFinite else {
             return "learning rates must be positive, got \(actorLearningRate) and \(criticLearningRate)"
         }
-        guard criticBatches >= 1, criticBatches <= stepsPerIteration else {
+        // with a replay the stored windows fill the mini-batches too
+        guard criticBatches >= 1, criticBatches <= stepsPerIteration * (replays ? 1 + (replayDraws ?? 0) : 1) else {
             return "the critic's \(criticBatches) mini-batches need 1...\(stepsPerIteration) steps per iteration "
                 + "(environments × horizon = \(environments) × \(horizon))"
         }
@@ -131,6 +145,12 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         if let r = restartSteps, r < 1 || r > maxSteps {
             return "restart steps must be in 1...\(maxSteps), got \(r)"
         }
+        if let r = replayWindows, r < 0 || r > 1_000_000 {
+            return "the critic's replay must keep 0...1000000 windows, got \(r)"
+        }
+        if let d = replayDraws, d < 0 || d > 100_000 {
+            return "the critic's replay draws must be in 0...100000 windows, got \(d)"
+        }
         return nil
     }
 }
@@ -145,8 +165,33 @@ public struct SHACState: Equatable {
     public var states: [[Double]]
     public var episodeSteps: [Int]
     public var episodeReturns: [Double]
+    /// The critic's stored windows (`SHACSettings.replayWindows`), a ring whose
+    /// next write is at `replayCursor` once it is full.
+    public var replay: [CriticWindow] = []
+    public var replayCursor = 0
 
     public var settings: SHACSettings { learned.settings }
+
+    /// Stores `windows` in the replay ring (oldest overwritten first).
+    mutating func store(_ windows: [CriticWindow]) {
+        let capacity = settings.replayWindows ?? 0
+        for w in windows where capacity > 0 {
+            if replay.count < capacity {
+                replay.append(w)
+            } else {
+                replay[replayCursor] = w
+                replayCursor = (replayCursor + 1) % capacity
+            }
+        }
+    }
+
+    /// `count` stored windows drawn without replacement (all of them if there are no more).
+    func drawReplay(_ count: Int, generator: inout SeededGenerator) -> [CriticWindow] {
+        guard replay.count > count else { return replay }
+        var order = Array(replay.indices)
+        for i in 0..<count { order.swapAt(i, i + Int(generator.next() % UInt64(order.count - i))) }
+        return order[0..<count].map { replay[$0] }
+    }
 
     /// A fresh state: the critic drawn from `generator`, each environment started from `D.startState`.
     public init<D: Dynamics>(_ d: D.Type, settings: SHACSettings, generator: inout SeededGenerator) {
@@ -170,6 +215,13 @@ public struct SHACState: Equatable {
               episodeSteps.allSatisfy({ $0 >= 0 && $0 < settings.trainingEpisodeSteps(maxSteps: D.maxSteps) }) else {
             return "inconsistent critic state: \(states.count) environment states for \(n) environments"
         }
+        let m = D.observationSize
+        guard replay.count <= (settings.replayWindows ?? 0), replayCursor >= 0, replayCursor < max(replay.count, 1),
+              replay.allSatisfy({ w in !w.costs.isEmpty && w.observations.count == w.costs.count && w.last.count == m
+                  && w.observations.allSatisfy { $0.count == m } }) else {
+            return "inconsistent critic replay: \(replay.count) windows (at most \(settings.replayWindows ?? 0)), cursor \(replayCursor); "
+                + "expected windows of observations of \(m) values with one loss each"
+        }
         return learned.problem(inputs: D.observationSize, maxSteps: D.maxSteps).map { "\(D.name): \($0)" }
     }
 }
@@ -177,7 +229,9 @@ public struct SHACState: Equatable {
 /// A checkpoint keeps the critic's fields flat beside the episodes' (the critic's
 /// optimiser as `criticOptimizer`), as it always has.
 extension SHACState: Codable {
-    enum CodingKeys: String, CodingKey { case settings, critic, targetCritic, criticOptimizer, states, episodeSteps, episodeReturns }
+    enum CodingKeys: String, CodingKey {
+        case settings, critic, targetCritic, criticOptimizer, states, episodeSteps, episodeReturns, replay, replayCursor
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -187,6 +241,8 @@ extension SHACState: Codable {
         states = try c.decode([[Double]].self, forKey: .states)
         episodeSteps = try c.decode([Int].self, forKey: .episodeSteps)
         episodeReturns = try c.decode([Double].self, forKey: .episodeReturns)
+        replay = try c.decodeIfPresent([CriticWindow].self, forKey: .replay) ?? []
+        replayCursor = try c.decodeIfPresent(Int.self, forKey: .replayCursor) ?? 0
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -198,6 +254,11 @@ extension SHACState: Codable {
         try c.encode(states, forKey: .states)
         try c.encode(episodeSteps, forKey: .episodeSteps)
         try c.encode(episodeReturns, forKey: .episodeReturns)
+        // written only by runs that replay, so that other checkpoints keep their layout
+        if learned.settings.replays {
+            try c.encode(replay, forKey: .replay)
+            try c.encode(replayCursor, forKey: .replayCursor)
+        }
     }
 }
 
@@ -277,10 +338,11 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         // This process's environments: each backward pass into the actor's weights
         // kept apart (to be added in order), the TD(λ) targets of their windows and
         // the environment after them, as [state, steps, return, k, k returns,
-        // targets, observations].
+        // samples, targets, observations], and with a replay each window to store
+        // as [length, losses, last observation, terminated].
         var pullbacks = [[[Double]]](), results = [[Double]]()
         for w in simulateEnvironments(shards, generator: &generator) {
-            var mine = [[Double]](), inputs = [[Double]](), targets = [Double]()
+            var mine = [[Double]](), inputs = [[Double]](), targets = [Double](), stored = [Double]()
             for segment in w.segments {
                 actorPullbacks(segment) { dOutput, trace in
                     var piece = [Double](repeating: 0, count: actor.parameterCount)
@@ -288,24 +350,43 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
                     mine.append(piece)
                     return dObservation
                 }
-                s.tdTargets(CriticWindow(observations: segment.steps.map(\.observation), costs: segment.steps.map { s.lossScale * $0.loss },
-                                         last: D.observation(segment.last), terminated: segment.terminated),
-                            targetCritic: targetCritic, &inputs, &targets)
+                let window = CriticWindow(observations: segment.steps.map(\.observation), costs: segment.steps.map { s.lossScale * $0.loss },
+                                          last: D.observation(segment.last), terminated: segment.terminated)
+                s.tdTargets(window, targetCritic: targetCritic, &inputs, &targets)
+                if s.replays { stored += [Double(window.costs.count)] + window.costs + window.last + [window.terminated ? 1 : 0] }
             }
             pullbacks.append(mine)
             results.append(w.state + [Double(w.episodeSteps), w.episodeReturn, Double(w.finished.count)] + w.finished
-                           + targets + Array(inputs.joined()))
+                           + [Double(targets.count)] + targets + Array(inputs.joined()) + stored)
         }
         var gradient = shards.sumInShardOrder(pullbacks, length: actor.parameterCount)
-        var finished = [Double](), inputs = [[Double]](), targets = [Double]()
+        var finished = [Double](), inputs = [[Double]](), targets = [Double](), windows = [CriticWindow]()
         for (e, r) in shards.allGather(results).enumerated() {
             state.states[e] = Array(r[0..<n])
             state.episodeSteps[e] = Int(r[n]); state.episodeReturns[e] = r[n + 1]
-            let k = Int(r[n + 2]), samples = (r.count - n - 3 - k) / (m + 1)
+            let k = Int(r[n + 2])
             finished += r[n + 3..<n + 3 + k]
-            targets += r[n + 3 + k..<n + 3 + k + samples]
-            let observations = n + 3 + k + samples
-            for i in 0..<samples { inputs.append(Array(r[observations + i * m..<observations + (i + 1) * m])) }
+            let samples = Int(r[n + 3 + k]), first = n + 4 + k
+            targets += r[first..<first + samples]
+            let observations = first + samples
+            var mine = [[Double]]()
+            for i in 0..<samples { mine.append(Array(r[observations + i * m..<observations + (i + 1) * m])) }
+            inputs += mine
+            // the windows to store: their observations are those above, in order
+            var at = observations + samples * m, used = 0
+            while at < r.count {
+                let length = Int(r[at])
+                windows.append(CriticWindow(observations: Array(mine[used..<used + length]), costs: Array(r[at + 1..<at + 1 + length]),
+                                            last: Array(r[at + 1 + length..<at + 1 + length + m]), terminated: r[at + 1 + length + m] != 0))
+                used += length; at += length + m + 2
+            }
+        }
+        if s.replays {
+            // earlier windows' targets from the current target critic (drawn before this iteration's are stored)
+            for w in state.drawReplay(s.replayDraws ?? 0, generator: &generator) {
+                s.tdTargets(w, targetCritic: targetCritic, &inputs, &targets)
+            }
+            state.store(windows)
         }
         environmentSteps += s.stepsPerIteration
         let scale = s.lossScale / Double(s.stepsPerIteration)

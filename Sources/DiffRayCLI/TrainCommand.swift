@@ -173,8 +173,15 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     var lambda: Double?
     @Option(help: "Actor-critic: passes of the critic's fit over each window's targets (default \(Self.shown(\.criticIterations))).")
     var criticPasses: Int?
+    @Option(help: "Actor-critic: mini-batches of each pass of the critic's fit (default \(Self.shown(\.criticBatches))).")
+    var criticBatches: Int?
     @Option(help: "Actor-critic: width of the critic's hidden layers (default \(Self.shown(\.criticWidth))).")
     var criticWidth: Int?
+
+    @Option(help: "Actor-critic: earlier windows the critic keeps, their TD(λ) targets recomputed from the critic, nothing simulated again (default \(Self.defaults?.replayWindows ?? 0); 0: none).")
+    var criticReplay: Int?
+    @Option(help: "Actor-critic: kept windows drawn into each fit of the critic (default \(Self.defaults?.replayDraws ?? 0)).")
+    var replayDraws: Int?
 
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
 
@@ -185,10 +192,13 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         return state + ", with --pixels \(pixels)"
     }
 
+    /// Whether the critic's replay was given (the state trainer's only).
+    var replayGiven: Bool { criticReplay != nil || replayDraws != nil }
+
     /// Whether any of the learned critic's settings was given (not the trainer, the
     /// parallel environments, the actor's rate or the restarts).
     var criticOptionsGiven: Bool {
-        horizon != nil || discount != nil || lambda != nil || criticLr != nil || criticPasses != nil || criticWidth != nil
+        horizon != nil || discount != nil || lambda != nil || criticLr != nil || criticPasses != nil || criticBatches != nil || criticWidth != nil
             || actionNoise != nil || saturationPenalty != nil || outputInit != nil
     }
 
@@ -210,6 +220,9 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         if let lambda { s.tdLambda = lambda }
         if let criticPasses { s.criticIterations = criticPasses }
         if let criticWidth { s.criticWidth = criticWidth }
+        if let criticBatches { s.criticBatches = criticBatches }
+        if let criticReplay { s.replayWindows = criticReplay != 0 ? criticReplay : nil }
+        if let replayDraws { s.replayDraws = replayDraws != 0 ? replayDraws : nil }
         if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
             throw ValidationError("train \(P.problem.rawValue): \(p)")
         }
@@ -233,10 +246,12 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     if o.resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
     let shots = problem == .trebuchet
     if let s = session.shac?.settings {
-        print("short-horizon actor-critic: \(s.environments) environments, windows of \(s.horizon) steps, γ \(s.discount), λ \(s.tdLambda), "
+        var line = "short-horizon actor-critic: \(s.environments) environments, windows of \(s.horizon) steps, γ \(s.discount), λ \(s.tdLambda), "
             + "actor lr \(s.actorLearningRate), critic lr \(s.criticLearningRate)"
-            + (s.penalty > 0 ? ", saturation penalty \(s.penalty)" : "") + (s.actionNoise > 0 ? ", action noise \(s.actionNoise)" : "")
-            + (s.restartSteps.map { ", restarts every \($0) steps" } ?? "") + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
+        line += (s.penalty > 0 ? ", saturation penalty \(s.penalty)" : "") + (s.actionNoise > 0 ? ", action noise \(s.actionNoise)" : "")
+        line += s.restartSteps.map { ", restarts every \($0) steps" } ?? ""
+        line += s.replays ? ", the critic replays \(s.replayDraws ?? 0) of its last \(s.replayWindows ?? 0) windows" : ""
+        print(line + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
     }
     print("episode  \(shots ? "batch loss" : "train return (episodes ended in it)")  environment steps")
     try o.committingOutputs(train: {

@@ -104,6 +104,12 @@ struct ControlCLITests {
         let restart = try diffray(["train", "pendulum", "--restart-every", "201", "-o", "e.json"], in: folder.path)
         #expect(restart.status == 2 && restart.stderr.contains("restart steps must be in 1...200"), "\(restart.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/e.json"))
+        let replay = try diffray(["train", "pendulum", "--critic-replay=-3", "-o", "f.json"], in: folder.path)
+        #expect(replay.status == 2 && replay.stderr.contains("replay must keep 0...1000000 windows, got -3"), "\(replay.stderr)")
+        let pixels = try diffray(["train", "pendulum", "--pixels", "--replay-draws", "8", "-o", "g.json"], in: folder.path)
+        #expect(pixels.status == 2 && pixels.stderr.contains("--critic-replay and --replay-draws are for training from the state"),
+                "\(pixels.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/f.json") && !FileManager.default.fileExists(atPath: folder.path + "/g.json"))
     }
 
     @Test("aim says when a target is out of reach, with the nearest reachable distance and its settings")

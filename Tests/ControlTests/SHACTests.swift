@@ -51,15 +51,20 @@ func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
 }
 
 /// Stopped after one episode, written to JSON and read back, a run ends where
-/// the whole run ends: weights, critic, parallel environments and counters.
-@Test func shacTrainingResumesBitForBit() throws {
+/// the whole run ends: weights, critic (and its stored windows), parallel
+/// environments and counters.
+@Test(arguments: [false, true])
+func shacTrainingResumesBitForBit(replay: Bool) throws {
     struct Stop: Error {}
-    var whole = TrainingRun(problem: .pendulum, seed: 7, trainer: .shac)
+    var settings = PendulumTask.hyperparameters.shac
+    if replay { settings.replayWindows = 30; settings.replayDraws = 3 } else { settings.replayWindows = nil; settings.replayDraws = nil }
+    var whole = TrainingRun(problem: .pendulum, seed: 7, trainer: .shac, settings: settings)
     try whole.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
+    #expect(whole.shac?.replay.count == (replay ? 30 : 0))
     // the same run stopped right after its first checkpoint, as a signal stops it
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("diffray-shac-\(getpid()).json").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("diffray-shac-\(replay)-\(getpid()).json").path
     defer { try? FileManager.default.removeItem(atPath: path) }
-    var first = TrainingRun(problem: .pendulum, seed: 7, trainer: .shac)
+    var first = TrainingRun(problem: .pendulum, seed: 7, trainer: .shac, settings: settings)
     #expect(throws: Stop.self) {
         try first.train(totalEpisodes: 2, report: { _ in }, checkpoint: { run in try run.write(path: path); throw Stop() })
     }
@@ -69,6 +74,21 @@ func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
     #expect(resumed.environmentSteps == 400 && whole.environmentSteps == 400)
     #expect(resumed.shac == whole.shac)
     #expect(resumed.network.parameters == whole.network.parameters)
+}
+
+/// A checkpoint whose stored windows do not fit the pendulum is refused with a one-line reason.
+@Test func shacReplayIsCheckedOnReading() throws {
+    var settings = PendulumTask.hyperparameters.shac
+    settings.replayWindows = 4; settings.replayDraws = 2
+    var run = TrainingRun(problem: .pendulum, seed: 1, trainer: .shac, settings: settings)
+    try run.train(totalEpisodes: 1, report: { _ in }, checkpoint: { _ in })
+    #expect(try TrainingRun.decode(try CheckpointJSON.encoder().encode(run), path: "c.json", problem: .pendulum).shac == run.shac)
+    run.shac!.replay[0].last = [1, 0]
+    let error = #expect(throws: ModelFileError.self) {
+        try TrainingRun.decode(try CheckpointJSON.encoder().encode(run), path: "c.json", problem: .pendulum)
+    }
+    let text = "\(error.map { "\($0)" } ?? "")"
+    #expect(text.contains("c.json") && text.contains("inconsistent critic replay") && !text.contains("\n"), "\(text)")
 }
 
 /// Settings whose iteration does not divide an episode's steps are refused with a reason.
