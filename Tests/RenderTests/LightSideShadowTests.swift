@@ -11,29 +11,8 @@ import TestSupport
 /// from each end's draws alone (no radiance), and the two measures must agree.
 @Suite("Shadow samples from the lights' side")
 struct LightSideShadowTests {
-    /// A light `lightTransform` over a floor, with `occluder` between them, seen at 32×32.
-    static func scene(occluder: String, lightTransform: String) throws -> Scene<Double> {
-        try memoryScene("""
-            <scene version="3.0.0">
-                <integrator type="path"><integer name="max_depth" value="2"/></integrator>
-                <sensor type="perspective">
-                    <float name="fov" value="40"/>
-                    <transform name="to_world"><lookat origin="2.5, 2.0, 3.0" target="0, 0.3, 0" up="0, 1, 0"/></transform>
-                    <film type="hdrfilm"><integer name="width" value="32"/><integer name="height" value="32"/></film>
-                </sensor>
-                \(occluder)
-                <shape type="rectangle" id="floor">
-                    <transform name="to_world"><scale value="4"/><rotate x="1" angle="-90"/></transform>
-                    <bsdf type="diffuse"><rgb name="reflectance" value="0.5"/></bsdf>
-                </shape>
-                <shape type="rectangle" id="light">
-                    <transform name="to_world">\(lightTransform)</transform>
-                    <bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf>
-                    <emitter type="area"><rgb name="radiance" value="60"/></emitter>
-                </shape>
-            </scene>
-            """)
-    }
+    /// A light turned 35° about two axes (its plane meets the floor in view).
+    static let turnedLight = #"<scale value="0.25"/><rotate x="1" angle="125"/><rotate z="1" angle="35"/><translate value="-0.6, 1.6, 0.4"/>"#
 
     /// The scenes: a box close to the floor (`scenes/box-on-floor.xml` and
     /// `VisibilityGradientTests.shadowCloseToItsReceiver`'s cube), the quad of
@@ -47,11 +26,10 @@ struct LightSideShadowTests {
                 <bsdf type="diffuse"><rgb name="reflectance" value="0.8"/></bsdf>
             </shape>
             """
-        let turned = #"<scale value="0.25"/><rotate x="1" angle="125"/><rotate z="1" angle="35"/><translate value="-0.6, 1.6, 0.4"/>"#
         return [("box-on-floor", try Scene.load(path: path, defines: ["res": "32"])),
                 ("cube close to the floor", try VisibilityGradientTests.shadowCloseToItsReceiverScene()),
                 ("quad under a small light", try VisibilityGradientTests.scene(light: true)),
-                ("quad under a turned light", try scene(occluder: quad, lightTransform: turned))]
+                ("quad under a turned light", try VisibilityGradientTests.floorUnderALight(occluder: quad, lightTransform: turnedLight))]
     }
 
     @Test func bothEndsMeasureTheSameSet() throws {
@@ -78,9 +56,8 @@ struct LightSideShadowTests {
     /// shared set was 37 times the light side's on box-on-floor.
     @Test("a light's own rim is not reached from the light", arguments: [0, 1])
     func aLightsOwnRim(_ which: Int) throws {
-        let transforms = [#"<scale value="0.2"/><rotate x="1" angle="90"/><translate value="-0.8, 2.2, 0.5"/>"#,
-                          #"<scale value="0.25"/><rotate x="1" angle="125"/><rotate z="1" angle="35"/><translate value="-0.6, 1.6, 0.4"/>"#]
-        let scene = try Self.scene(occluder: "", lightTransform: transforms[which])
+        let scene = try VisibilityGradientTests.floorUnderALight(
+            occluder: "", lightTransform: [VisibilityGradientTests.sideLight, Self.turnedLight][which])
         let audit = try #require(scene.auditLightSideDensities(samples: 4_000, seed: 5))
         #expect(audit.filmHits == 0 && audit.lightHits == 0,
                 "film side \(audit.filmHits) draws (\(audit.filmEstimate)), light side \(audit.lightHits) draws (\(audit.lightEstimate))")

@@ -146,8 +146,12 @@ struct VisibilityGradientTests {
         #expect(Self.error(forward, full, floorFraction: 1e-6) < 1e-5, "forward \(forward) vs reverse \(full)")
     }
 
-    /// The scene of `shadowCloseToItsReceiver`: a cube 0.1 above a floor under a small area light from the side.
-    static func shadowCloseToItsReceiverScene() throws -> Scene<Double> {
+    /// The light of `shadowCloseToItsReceiver`: a small area light from the side.
+    static let sideLight = #"<scale value="0.2"/><rotate x="1" angle="90"/><translate value="-0.8, 2.2, 0.5"/>"#
+
+    /// A floor under an area light placed by `lightTransform`, with `occluder`
+    /// between them (`max_depth` 2, `size`×`size`).
+    static func floorUnderALight(occluder: String, lightTransform: String) throws -> Scene<Double> {
         try memoryScene("""
         <scene version="3.0.0">
             <integrator type="path"><integer name="max_depth" value="2"/></integrator>
@@ -156,21 +160,28 @@ struct VisibilityGradientTests {
                 <transform name="to_world"><lookat origin="2.5, 2.0, 3.0" target="0, 0.3, 0" up="0, 1, 0"/></transform>
                 <film type="hdrfilm"><integer name="width" value="\(Self.size)"/><integer name="height" value="\(Self.size)"/></film>
             </sensor>
-            <shape type="cube" id="quad">
-                <transform name="to_world"><scale value="0.4"/><translate value="0, 0.5, 0"/></transform>
-                <bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.4, 0.3"/></bsdf>
-            </shape>
+            \(occluder)
             <shape type="rectangle" id="floor">
                 <transform name="to_world"><scale value="4"/><rotate x="1" angle="-90"/></transform>
                 <bsdf type="diffuse"><rgb name="reflectance" value="0.5"/></bsdf>
             </shape>
             <shape type="rectangle" id="light">
-                <transform name="to_world"><scale value="0.2"/><rotate x="1" angle="90"/><translate value="-0.8, 2.2, 0.5"/></transform>
+                <transform name="to_world">\(lightTransform)</transform>
                 <bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf>
                 <emitter type="area"><rgb name="radiance" value="60"/></emitter>
             </shape>
         </scene>
         """)
+    }
+
+    /// The scene of `shadowCloseToItsReceiver`: a cube 0.1 above a floor under a small area light from the side.
+    static func shadowCloseToItsReceiverScene() throws -> Scene<Double> {
+        try floorUnderALight(occluder: """
+            <shape type="cube" id="quad">
+                <transform name="to_world"><scale value="0.4"/><translate value="0, 0.5, 0"/></transform>
+                <bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.4, 0.3"/></bsdf>
+            </shape>
+            """, lightTransform: sideLight)
     }
 
     /// A cube hovering 0.1 above the floor, lit by a small area light from the
