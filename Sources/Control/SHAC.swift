@@ -124,9 +124,11 @@ public struct SHACSettings: Codable, Equatable, Sendable {
             return "learning rates must be positive, got \(actorLearningRate) and \(criticLearningRate)"
         }
         // with a replay the stored windows fill the mini-batches too
-        guard criticBatches >= 1, criticBatches <= stepsPerIteration * (replays ? 1 + (replayDraws ?? 0) : 1) else {
-            return "the critic's \(criticBatches) mini-batches need 1...\(stepsPerIteration) steps per iteration "
-                + "(environments × horizon = \(environments) × \(horizon))"
+        let fitted = stepsPerIteration * (replays ? 1 + (replayDraws ?? 0) : 1)
+        guard criticBatches >= 1, criticBatches <= fitted else {
+            return "the critic's \(criticBatches) mini-batches need 1...\(fitted) steps per iteration "
+                + "(environments × horizon = \(environments) × \(horizon)"
+                + (replays ? ", and as many again for each of the \(replayDraws ?? 0) replayed windows)" : ")")
         }
         // The remaining settings, each named with the range it must lie in.
         let checks: [(ok: Bool, name: String, value: Double, range: String)] = [
