@@ -40,8 +40,19 @@ public struct PrimitiveTable: RandomAccessCollection, Sendable {
     @inlinable public var endIndex: Int { count }
 
     @inlinable
-    public subscript(position: Int) -> Primitive {
+    public subscript(position: Int) -> Primitive { primitive(position) }
+
+    /// `self[position]`: a stored table read in line, a search of the runs out of line
+    /// (the per-hit lookup of the BVH's table was a call of its own).
+    @inlinable @inline(__always)
+    public func primitive(_ position: Int) -> Primitive {
         if runStarts.isEmpty { return stored[position] }
+        return searchRuns(position)
+    }
+
+    /// The primitive at `position` of a table kept as runs.
+    @inlinable @inline(never)
+    func searchRuns(_ position: Int) -> Primitive {
         precondition(position >= 0 && position < count, "primitive index out of range")
         // The last run that starts at or before `position`.
         var lo = 0, hi = runStarts.count - 1

@@ -50,11 +50,16 @@ public struct Scene<T: Real> {
     public var file: String
     public var camera: PerspectiveCamera<T>
     public var film: Film
-    public var integrator: IntegratorSettings
+    public var integrator: IntegratorSettings { didSet { uvNeeded = Scene.uvTable(bsdfs, integrator) } }
     public var sampleCount: Int
     public var seed: UInt64
     public var shapes: [Shape<T>]
-    public var bsdfs: [BSDF<T>] { didSet { diffuseReflectance = Scene.diffuseTable(bsdfs); tangentsNeeded = bsdfs.map(\.needsTangents) } }
+    public var bsdfs: [BSDF<T>] {
+        didSet {
+            diffuseReflectance = Scene.diffuseTable(bsdfs); tangentsNeeded = bsdfs.map(\.needsTangents)
+            uvNeeded = Scene.uvTable(bsdfs, integrator)
+        }
+    }
     public var emitters: [Emitter<T>] {
         didSet { (pointLights, constantAreaLights, hasAreaEmitter) = Scene.emitterTables(emitters) }
     }
@@ -66,6 +71,10 @@ public struct Scene<T: Real> {
     public private(set) var diffuseReflectance: [RGB<T>?] = []
     /// Whether each BSDF reads ∂p/∂u (`BSDF.needsTangents`): hits on the others skip computing it.
     public private(set) var tangentsNeeded: [Bool] = []
+    /// Whether a hit on a surface of each BSDF needs its texture coordinates: false for a
+    /// constant-colour `diffuse` under any integrator but `aov` (an area light's
+    /// texture is read where its shape is hit: `interaction(_:staticHit:)` asks the shape too).
+    public private(set) var uvNeeded: [Bool] = []
     /// Each emitter that is a point light, else nil.
     public private(set) var pointLights: [PointLight<T>?] = []
     /// Each emitter that is an area light of constant radiance (no texture): its shape and radiance, else nil.
@@ -101,6 +110,7 @@ public struct Scene<T: Real> {
         self.emitters = emitters; self.accel = accel
         self.diffuseReflectance = Scene.diffuseTable(bsdfs)
         self.tangentsNeeded = bsdfs.map(\.needsTangents)
+        self.uvNeeded = Scene.uvTable(bsdfs, integrator)
         (self.pointLights, self.constantAreaLights, self.hasAreaEmitter) = Scene.emitterTables(emitters)
         self.environment = emitters.indices.filter { emitters[$0].isEnvironment }
         let b = accel.bounds
@@ -112,6 +122,13 @@ public struct Scene<T: Real> {
             if case .diffuse(let d) = b, case .constant(let c) = d.reflectance { return c }
             return nil
         }
+    }
+
+    /// `uvNeeded`: every BSDF but a constant-colour `diffuse` may read texture
+    /// coordinates (a texture, a normal or bump map), and the `aov` integrator may output them.
+    static func uvTable(_ bsdfs: [BSDF<T>], _ integrator: IntegratorSettings) -> [Bool] {
+        if case .aov = integrator.kind { return bsdfs.map { _ in true } }
+        return diffuseTable(bsdfs).map { $0 == nil }
     }
 
     static func emitterTables(_ emitters: [Emitter<T>]) -> ([PointLight<T>?], [(shape: Int, radiance: RGB<T>)?], Bool) {
@@ -256,14 +273,21 @@ public struct Scene<T: Real> {
     func tMin(_ r: Ray<Double>) -> Double { accel.kind == .bvh ? 0 : rayStart(r.o) / r.d.length }
 
     /// The surface interaction of `hit`, the closest hit of `ray` in the static structure `accel`.
+    /// The BVH tests triangles in doubles on the vertices `buildAccelerator` took from these
+    /// shapes, so a `Scene<Double>`'s triangle hit keeps the traversal's distance and
+    /// barycentrics (`exactHit`); texture coordinates are left out where nothing reads them
+    /// (`uvNeeded`, and no area light on the shape).
     @inlinable @inline(__always)
     func interaction(_ ray: Ray<T>, staticHit hit: Hit) -> SurfaceInteraction<T> {
-        let prim = accel.primitives[Int(hit.primitive)]
+        let prim = accel.primitives.primitive(Int(hit.primitive))
+        let exactHit = T.self == Double.self && accel.kind == .bvh
         // Borrow the shape in place: copying a generic `Shape` costs more than the hit itself.
         return shapes.withUnsafeBufferPointer {
             let shape = $0.baseAddress! + Int(prim.shape)
+            let b = shape.pointee.bsdf
             var si = Shape.interaction(of: shape, ray: ray, hit: hit, triangle: Int(prim.index), shapeIndex: Int(prim.shape),
-                                       tangents: tangentsNeeded[shape.pointee.bsdf])
+                                       tangents: tangentsNeeded[b], uv: uvNeeded[b] || shape.pointee.emitter != nil,
+                                       exactHit: exactHit)
             si.time = ray.time
             return si
         }

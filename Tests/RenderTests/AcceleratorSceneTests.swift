@@ -37,4 +37,33 @@ struct AcceleratorSceneTests {
         #expect(scene.shapes[before.shape].id == "small-box" && moved.shapes[after.shape].id == "small-box")
         #expect(abs(after.p.y - before.p.y - 0.2) <= 1e-9)
     }
+
+    @Test("a BVH triangle hit keeps traversal's distance and barycentrics: the interaction of solving again, to the bit")
+    func exactHitMatchesRecomputation() throws {
+        // Posed, so that a shape's vertices carry a pose offset as well.
+        let scene = try Self.cornell(.bvh).updated(["small-box.translate": [0.05, 0.1, -0.02], "small-box.rotate": [0, 0.3, 0]])
+        var sampler = PathSampler(seed: 11, pixel: 0, index: 0)
+        var triangles = 0
+        for _ in 0..<2000 {
+            // From the camera's side of the box, towards random points inside it.
+            let o = Vec3(0, 0, 3.9) + Vec3(sampler.next() - 0.5, sampler.next() - 0.5, 0) * 0.2
+            let target = Vec3(2 * sampler.next() - 1, 2 * sampler.next() - 1, 2 * sampler.next() - 1)
+            let ray = Ray<Double>(o: o, d: (target - o).normalized)
+            guard let hit = scene.accel.intersect(o: ray.o, d: ray.d) else { continue }
+            let prim = scene.accel.primitives[Int(hit.primitive)]
+            guard prim.kind == .triangle else { continue }
+            triangles += 1
+            let si = try #require(scene.intersect(ray))
+            let solved = scene.shapes.withUnsafeBufferPointer {
+                Shape.interaction(of: $0.baseAddress! + Int(prim.shape), ray: ray, hit: hit, triangle: Int(prim.index),
+                                  shapeIndex: Int(prim.shape), tangents: false, uv: true, exactHit: false)
+            }
+            let a = [si.t, si.p.x, si.p.y, si.p.z, si.ng.x, si.ng.y, si.ng.z, si.wi.x, si.wi.y, si.wi.z].map(\.bitPattern)
+            let b = [solved.t, solved.p.x, solved.p.y, solved.p.z, solved.ng.x, solved.ng.y, solved.ng.z,
+                     solved.wi.x, solved.wi.y, solved.wi.z].map(\.bitPattern)
+            #expect(a == b)
+            #expect(si.shape == solved.shape && si.primitive == solved.primitive)
+        }
+        #expect(triangles > 1500)
+    }
 }

@@ -46,4 +46,25 @@ struct HotPathTableTests {
         #expect(image.contains { $0 > 0 })
         #expect(image == HotPathTableTests.render(HotPathTableTests.rebuilt(scene)))
     }
+
+    @Test func uvTableFollowsTheBSDFsAndTheIntegrator() throws {
+        var scene = try HotPathTableTests.cornell()
+        // Constant-colour diffuse surfaces read no texture coordinates.
+        #expect(scene.uvNeeded.count == scene.bsdfs.count && !scene.uvNeeded.contains(true))
+        let i = scene.shapes[0].bsdf
+        let (dark, light) = (RGB(0.1, 0.1, 0.1), RGB(0.9, 0.9, 0.9))
+        var plain = [[Float]]()
+        for c in [dark, light] {
+            scene.bsdfs[i] = .diffuse(Diffuse(reflectance: .constant(c)))
+            plain.append(HotPathTableTests.render(scene))
+        }
+        scene.bsdfs[i] = .diffuse(Diffuse(reflectance: .checkerboard(Checkerboard(color0: dark, color1: light))))
+        #expect(scene.uvNeeded[i] && scene.uvNeeded.filter { $0 }.count == 1)
+        // The checkerboard reads the hit's uv: with uv left out it would be one colour, as one of the plain renders.
+        let textured = HotPathTableTests.render(scene)
+        #expect(textured != plain[0] && textured != plain[1])
+        #expect(textured == HotPathTableTests.render(HotPathTableTests.rebuilt(scene)))
+        scene.integrator = IntegratorSettings(kind: .aov([AOV(name: "uv", kind: .uv)]))
+        #expect(!scene.uvNeeded.contains(false))
+    }
 }

@@ -161,9 +161,18 @@ public struct Shape<T: Real> {
     /// place: it reads the fields it needs one by one. Copying a whole
     /// generic `Shape` per hit (strings, optionals, the geometry enum, through
     /// value witnesses) cost more than the hit itself. Same arithmetic.
+    ///
+    /// `uv: false` leaves the texture coordinates out (zero, or a triangle's
+    /// barycentrics) on a surface where nothing reads them (`Scene.uvNeeded`).
+    /// `exactHit` says that `hit` was found in doubles on exactly the vertices
+    /// this shape gives (the BVH of the scene `Scene<Double>` renders, built
+    /// from these shapes): for `T == Double` a triangle's distance and
+    /// barycentrics are then the traversal's, which the recomputation would
+    /// repeat operation for operation (`TriangleEdges.intersect`).
     @inlinable
     public static func interaction(of s: UnsafePointer<Shape<T>>, ray: Ray<T>, hit: Hit, triangle: Int,
-                                   shapeIndex: Int, tangents: Bool = true) -> SurfaceInteraction<T> {
+                                   shapeIndex: Int, tangents: Bool = true, uv needsUV: Bool = true,
+                                   exactHit: Bool = false) -> SurfaceInteraction<T> {
         var t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T)
         var dpdu = Vector3<T>.zero, dpdv = Vector3<T>.zero
         var onMesh: (mesh: TriangleMesh, u: T, v: T)? = nil
@@ -177,7 +186,9 @@ public struct Shape<T: Real> {
                 return constantMeshInteraction(m, ray: ray, hit: hit, triangle: triangle, shapeIndex: shapeIndex,
                                                flipNormals: s.pointee.flipNormals, tangents: tangents)
             }
-            let hitOnMesh = meshHit(m, triangle: triangle, vertices: s.pointee.vertices, offset: offset, ray: ray, tangents: tangents)
+            let traversed = T.self == Double.self && exactHit ? (T(hit.t), T(hit.u), T(hit.v)) : nil
+            let hitOnMesh = meshHit(m, triangle: triangle, vertices: s.pointee.vertices, offset: offset, ray: ray, tangents: tangents,
+                                    uv: needsUV, traversed: traversed)
             t = hitOnMesh.t; p = hitOnMesh.p; ng = hitOnMesh.ng; ns = hitOnMesh.ns; uv = hitOnMesh.uv
             dpdu = hitOnMesh.dpdu; dpdv = hitOnMesh.dpdv
             if !m.attributes.isEmpty { onMesh = (m, hitOnMesh.u, hitOnMesh.v) }
@@ -188,7 +199,7 @@ public struct Shape<T: Real> {
             p = ray.at(t)
             ng = (p - centre) / radius
             ns = ng
-            let sphereUV = Shape.sphereUV(of: s, point: p.primal)
+            let sphereUV = needsUV ? Shape.sphereUV(of: s, point: p.primal) : (0, 0)
             uv = (T(sphereUV.0), T(sphereUV.1))
             if tangents {
                 // In the sphere's own frame, as its uv, then back to world space.
@@ -261,15 +272,18 @@ public struct Shape<T: Real> {
     }
 
     /// A ray–triangle hit recomputed in `T`: distance, point, geometric and
-    /// shading normals, texture coordinates, ∂p/∂u and ∂p/∂v (zero unless
-    /// `tangents`) and the barycentrics (u, v).
+    /// shading normals, texture coordinates (the barycentrics unless `uv`),
+    /// ∂p/∂u and ∂p/∂v (zero unless `tangents`) and the barycentrics (u, v).
+    /// `traversed`, when given, is the distance and barycentrics traversal
+    /// found with these very operations on these vertices (`exactHit` of
+    /// `interaction(of:...)`), used instead of solving again.
     @inlinable @inline(__always)
     static func meshHit(_ m: TriangleMesh, triangle: Int, vertices: ContiguousArray<Vector3<T>>?, offset: RigidFrame<T>?,
-                        ray: Ray<T>, tangents: Bool)
+                        ray: Ray<T>, tangents: Bool, uv needsUV: Bool = true, traversed: (T, T, T)? = nil)
         -> (t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T), dpdu: Vector3<T>, dpdv: Vector3<T>, u: T, v: T) {
         let i0 = Int(m.indices[3 * triangle]), i1 = Int(m.indices[3 * triangle + 1]), i2 = Int(m.indices[3 * triangle + 2])
         let (p0, p1, p2) = triangleVertices(m, triangle, vertices, offset)
-        let (t, u, v) = intersectTriangle(ray, p0, p1, p2)
+        let (t, u, v) = traversed ?? intersectTriangle(ray, p0, p1, p2)
         let w = 1 - u - v
         let p = p0 * w + p1 * u + p2 * v
         let ng = cross(p1 - p0, p2 - p0).normalized
@@ -280,7 +294,7 @@ public struct Shape<T: Real> {
             ns = ng
         }
         let uv: (T, T)
-        if let uvs = m.uvs {
+        if needsUV, let uvs = m.uvs {
             uv = (w * T(uvs[i0].0) + u * T(uvs[i1].0) + v * T(uvs[i2].0),
                   w * T(uvs[i0].1) + u * T(uvs[i1].1) + v * T(uvs[i2].1))
         } else {
