@@ -21,8 +21,8 @@ extension Scene where T == Double {
     /// the first line's start). Evaluated at a piece's upper end, or in a
     /// difference quotient across it, a cylinder's piece jumped to the next
     /// curve: the tangent of a few delta-light shadow samples (those within
-    /// 10⁻⁴ of such an end) came from points on two curves, and their weights
-    /// were far too large (docs/results.md).
+    /// 10⁻⁴ of such an end) came from points on two curves, and with it their
+    /// film normal and weight (docs/results.md).
     func insideArc(_ s: Int, _ phi: Double, below phi1: Double) -> Double {
         if case .cylinder = shapes[s].geometry { return min(phi, phi1.nextDown) }
         return phi
