@@ -432,7 +432,7 @@ extension Scene where T == Double {
                 let phi0 = 2 * Double.pi * Double(k) / Double(arcs), phi1 = 2 * Double.pi * Double(k + 1) / Double(arcs)
                 var pts = [(Double, Double)]()
                 var behind = false
-                for phi in [phi0, 0.5 * (phi0 + phi1), phi1] {
+                for phi in [phi0, 0.5 * (phi0 + phi1), insideArc(s, phi1, below: phi1)] {
                     let f = cam.filmPosition(of: arcPoint(s, phi, eye: eye), tanHalfFov: tanX)
                     if f.depth < near { behind = true }
                     pts.append((f.x, f.y))
@@ -601,15 +601,18 @@ extension Scene where T == Double {
             tangent = (b.x - a.x, b.y - a.y)
             pdf = pPiece / pieces[k].length
         case .arc(let s, let phi0, let phi1):
-            param = phi0 + (phi1 - phi0) * v
+            param = insideArc(s, phi0 + (phi1 - phi0) * v, below: phi1)
             let eye = camera.toWorld.origin
             let f = camera.filmPosition(of: arcPoint(s, param, eye: eye), tanHalfFov: tanX)
             let h = 1e-6 * (phi1 - phi0)
-            let fa = camera.filmPosition(of: arcPoint(s, param - h, eye: eye), tanHalfFov: tanX)
-            let fb = camera.filmPosition(of: arcPoint(s, param + h, eye: eye), tanHalfFov: tanX)
+            // On a cylinder the difference stays inside the piece (its curves meet at piece ends, `insideArc`).
+            var lo = param - h, hi = param + h, span = 2 * h
+            if case .cylinder = shapes[s].geometry { lo = max(lo, phi0); hi = insideArc(s, hi, below: phi1); span = hi - lo }
+            let fa = camera.filmPosition(of: arcPoint(s, lo, eye: eye), tanHalfFov: tanX)
+            let fb = camera.filmPosition(of: arcPoint(s, hi, eye: eye), tanHalfFov: tanX)
             if f.depth < max(camera.nearClip, 1e-6) { return nil }
             x = (f.x, f.y)
-            tangent = ((fb.x - fa.x) / (2 * h), (fb.y - fa.y) / (2 * h))
+            tangent = ((fb.x - fa.x) / span, (fb.y - fa.y) / span)
             let speed = (tangent.0 * tangent.0 + tangent.1 * tangent.1).squareRoot()
             if !(speed > 0) { return nil }
             pdf = pPiece / ((phi1 - phi0) * speed)

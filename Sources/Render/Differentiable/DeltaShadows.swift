@@ -81,11 +81,8 @@ extension Scene where T == Double {
                 cdf.append(total)
             }
             var pieces = chosen.map { DeltaShadowLight.Piece.edge($0) }
-            // Outlines of spheres and disks as seen from the light, by chord length.
-            // (Cylinders' are left out: with them a cylinder's gradient under a
-            // point light is several times central differences' in x and z.)
+            // Outlines of spheres, disks and cylinders as seen from the light, by chord length.
             for s in analyticShapes {
-                if case .cylinder = shapes[s].geometry { continue }
                 guard let eye = deltaEye(k, shape: s) else { continue }
                 var ranges = 2
                 switch shapes[s].geometry {
@@ -103,7 +100,7 @@ extension Scene where T == Double {
                 for j in 0..<ranges * arcs {
                     let phi0 = 2 * Double.pi * Double(j) / Double(arcs), phi1 = 2 * Double.pi * Double(j + 1) / Double(arcs)
                     let x0 = arcPoint(s, phi0, eye: eye), x1 = arcPoint(s, 0.5 * (phi0 + phi1), eye: eye)
-                    let x2 = arcPoint(s, phi1, eye: eye)
+                    let x2 = arcPoint(s, insideArc(s, phi1, below: phi1), eye: eye)
                     let length = (x1 - x0).length + (x2 - x1).length
                     if !(length > 0) { continue }
                     total += length
@@ -210,9 +207,11 @@ extension Scene where T == Double {
                                     piece: i, param: t, curveShape: -1, pdf: pdf)
         case .arc(let s, let phi0, let phi1):
             guard let eye = deltaEye(light.emitter, shape: s) else { return nil }
+            // Inside the arc: its upper end may be the next curve's start (`insideArc`).
             return DeltaShadowPoint(emitter: light.emitter,
-                                    point: { self.arcPoint(s, phi0 + (phi1 - phi0) * min(max($0, 0), 1), eye: eye) },
-                                    t: t, edge: nil, shape: s, piece: -1, param: phi0 + (phi1 - phi0) * t, curveShape: s, pdf: pdf)
+                                    point: { self.arcPoint(s, self.insideArc(s, phi0 + (phi1 - phi0) * min(max($0, 0), 1), below: phi1), eye: eye) },
+                                    t: t, edge: nil, shape: s, piece: -1, param: insideArc(s, phi0 + (phi1 - phi0) * t, below: phi1),
+                                    curveShape: s, pdf: pdf)
         }
     }
 

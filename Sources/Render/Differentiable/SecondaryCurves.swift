@@ -12,6 +12,23 @@ enum SecondaryCurves {
     static let arcs = 16
 }
 
+extension Scene where T == Double {
+    /// `phi` on the arc of shape `s`'s outline that ends at `phi1` (`arcPoint`),
+    /// held inside the arc's own curve: unchanged on a sphere's or disk's circle
+    /// (φ wraps around), at most the largest double below `phi1` on a cylinder,
+    /// whose curves meet at 2π, 4π and 5π (there `phi1` is already the next
+    /// curve's first point: an end circle's 2π is the other circle's 0, its 4π
+    /// the first line's start). Evaluated at a piece's upper end, or in a
+    /// difference quotient across it, a cylinder's piece jumped to the next
+    /// curve: the tangent of a few delta-light shadow samples (those within
+    /// 10⁻⁴ of such an end) came from points on two curves, and with it their
+    /// film normal and weight (docs/results.md).
+    func insideArc(_ s: Int, _ phi: Double, below phi1: Double) -> Double {
+        if case .cylinder = shapes[s].geometry { return min(phi, phi1.nextDown) }
+        return phi
+    }
+}
+
 /// A piece of a secondary visibility curve chosen for one sample.
 struct SecondaryCurvePoint {
     /// Mesh edge index, or −1 for an arc of shape `shape`.
@@ -93,7 +110,8 @@ extension Scene where T == Double {
             }
             for k in 0..<ranges * arcs {
                 let phi0 = 2 * Double.pi * Double(k) / Double(arcs), phi1 = 2 * Double.pi * Double(k + 1) / Double(arcs)
-                let x0 = arcPoint(s, phi0, eye: p), x1 = arcPoint(s, 0.5 * (phi0 + phi1), eye: p), x2 = arcPoint(s, phi1, eye: p)
+                let x0 = arcPoint(s, phi0, eye: p), x1 = arcPoint(s, 0.5 * (phi0 + phi1), eye: p)
+                let x2 = arcPoint(s, insideArc(s, phi1, below: phi1), eye: p)
                 if !inFront(x0, x1, x2) { continue }
                 // The angle the arc spans as seen from p (two chords).
                 let d0 = (x0 - p).normalized, d1 = (x1 - p).normalized, d2 = (x2 - p).normalized
@@ -157,10 +175,10 @@ extension Scene where T == Double {
         }
         let s = c.arcShape[k - c.nEdges], j = c.arcIndex[k - c.nEdges]
         let phi0 = 2 * Double.pi * Double(j) / Double(arcs), phi1 = 2 * Double.pi * Double(j + 1) / Double(arcs)
-        let phi = phi0 + (phi1 - phi0) * t
+        let phi = insideArc(s, phi0 + (phi1 - phi0) * t, below: phi1)
         // ∂x/∂φ by central differences inside the arc (its ends may start another curve).
         let h = 1e-6 * (phi1 - phi0)
-        let lo = max(phi - h, phi0), hi = min(phi + h, phi1)
+        let lo = max(phi - h, phi0), hi = insideArc(s, min(phi + h, phi1), below: phi1)
         let tangent = (arcPoint(s, hi, eye: p) - arcPoint(s, lo, eye: p)) * ((phi1 - phi0) / (hi - lo))
         return SecondaryCurvePoint(edge: -1, shape: s, s: phi, point: arcPoint(s, phi, eye: p), tangent: tangent, pdf: pdf)
     }

@@ -233,7 +233,7 @@ extension Scene where T == Double {
             func add(edge: Int, shape: Int, s0: Double, s1: Double) {
                 var pts = [(Double, Double)]()
                 var last: (Double, Double)?
-                for s in [s0, 0.5 * (s0 + s1), s1] {
+                for s in [s0, 0.5 * (s0 + s1), edge < 0 ? insideArc(shape, s1, below: s1) : s1] {
                     guard let q = specularImageTarget(links: links, edge: edge, shape: shape, s: s, edges: edges),
                           let g = last ?? guess(q),
                           let x = specularImagePoint(links, edge: edge, shape: shape, s: s, edges: edges, guess: g, tanX: tanX)
@@ -320,7 +320,8 @@ extension Scene where T == Double {
     func specularImageSample(_ links: [SpecularLink], edge: Int, shape: Int, s0: Double, s1: Double, v: Double,
                              edges: [MeshEdge], tanX: Double)
         -> (s: Double, x: (Double, Double), tangent: (Double, Double), g: Vec3)? {
-        let s = s0 + (s1 - s0) * v
+        // An outline's piece ends inside its curve (`insideArc`).
+        let s = edge < 0 ? insideArc(shape, s0 + (s1 - s0) * v, below: s1) : s0 + (s1 - s0) * v
         // Start from the piece's ends (solved on the way) towards s.
         guard let q0 = specularImageTarget(links: links, edge: edge, shape: shape, s: s0, edges: edges) else { return nil }
         let eye = mirroredEye(links)
@@ -329,7 +330,7 @@ extension Scene where T == Double {
               let x = specularImagePoint(links, edge: edge, shape: shape, s: s, edges: edges, guess: a, tanX: tanX) else { return nil }
         // ∂x/∂s by central differences inside the piece.
         let h = 1e-6 * (s1 - s0)
-        let lo = max(s - h, s0), hi = min(s + h, s1)
+        let lo = max(s - h, s0), hi = edge < 0 ? insideArc(shape, min(s + h, s1), below: s1) : min(s + h, s1)
         guard let xa = specularImagePoint(links, edge: edge, shape: shape, s: lo, edges: edges, guess: x, tanX: tanX),
               let xb = specularImagePoint(links, edge: edge, shape: shape, s: hi, edges: edges, guess: x, tanX: tanX)
         else { return nil }
