@@ -147,7 +147,7 @@ extension Checkpoint where Details == StateTrainingDetails {
     /// averaged weights where it averages them (`SHACSettings.actorAveraging`).
     public func policyNetwork() throws -> Network {
         var net = try currentNetwork()
-        if let state = shac { net.parameters = state.policyWeights(net.parameters) }
+        if let state = self.shac { net.parameters = state.policyWeights(net.parameters) }
         return net
     }
 
