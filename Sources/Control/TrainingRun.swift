@@ -38,6 +38,9 @@ public struct StateTrainingDetails: Codable {
     public var trainer: StateTrainer? = nil
     /// The actor-critic's critic and parallel environments (`trainer` `shac`).
     public var shac: SHACState? = nil
+    /// The whole run's budget in episodes, which `--resume` continues (nil in
+    /// checkpoints written before it was recorded).
+    public var budget: Int? = nil
 }
 
 /// How `train ENV` trains from the state.

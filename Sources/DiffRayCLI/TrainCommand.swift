@@ -246,7 +246,15 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     let trainer = t?.trainer ?? problem.defaultStateTrainer
     var session = o.resume ? try TrainingRun.read(path: checkpointPath, problem: problem)
                            : TrainingRun(problem: problem, seed: UInt64(o.seed), trainer: trainer, settings: try t?.settings())
-    let total = o.episodes ?? problem.defaultEpisodes(trainer: session.trainer ?? .surrogate)
+    // a resumed run continues its own budget; one whose budget is not recorded was
+    // started with the defaults' budget only if it has the defaults' settings
+    if o.resume, o.episodes == nil, session.budget == nil, let s = session.shac?.settings, let d = StateTrainerOptions<P>.defaults,
+       let different = s.mismatch(d) {
+        throw ModelFileError(path: checkpointPath, "records no budget and was started with other settings than the default's (\(different)); "
+            + "give the run's whole budget with --episodes")
+    }
+    let total = o.episodes ?? session.budget ?? problem.defaultEpisodes(trainer: session.trainer ?? .surrogate)
+    session.budget = total
     if o.resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
     let shots = problem == .trebuchet
     if let s = session.shac?.settings {
