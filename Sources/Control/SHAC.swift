@@ -131,6 +131,13 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         guard actorLearningRate > 0, actorLearningRate.isFinite, criticLearningRate > 0, criticLearningRate.isFinite else {
             return "learning rates must be positive, got \(actorLearningRate) and \(criticLearningRate)"
         }
+        // the replay's sizes before the mini-batches they fill
+        if let r = replayWindows, r < 0 || r > 1_000_000 {
+            return "the critic's replay must keep 0...1000000 windows, got \(r)"
+        }
+        if let d = replayDraws, d < 0 || d > 100_000 {
+            return "the critic's replay draws must be in 0...100000 windows, got \(d)"
+        }
         // with a replay the stored windows fill the mini-batches too
         let fitted = stepsPerIteration * (replays ? 1 + (replayDraws ?? 0) : 1)
         guard criticBatches >= 1, criticBatches <= fitted else {
@@ -155,12 +162,6 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         }
         if let r = restartSteps, r < 1 || r > maxSteps {
             return "restart steps must be in 1...\(maxSteps), got \(r)"
-        }
-        if let r = replayWindows, r < 0 || r > 1_000_000 {
-            return "the critic's replay must keep 0...1000000 windows, got \(r)"
-        }
-        if let d = replayDraws, d < 0 || d > 100_000 {
-            return "the critic's replay draws must be in 0...100000 windows, got \(d)"
         }
         return nil
     }
