@@ -52,12 +52,19 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     public var replayWindows: Int?
     /// Stored windows drawn into each iteration's fit of the critic (with `replayWindows`).
     public var replayDraws: Int?
+    /// The last share of the budget over which the actor's weights are averaged
+    /// (Polyak and Juditsky, "Acceleration of stochastic approximation by averaging",
+    /// 1992; Izmailov et al., "Averaging Weights Leads to Wider Optima", 2018): the
+    /// trained policy is the mean of the weights after each actor step taken once
+    /// that share of the budget remains; nil or 0: the last weights (checkpoints
+    /// written before the option).
+    public var actorAveraging: Double?
 
     public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
                 targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0,
                 saturationPenalty: Double = 0, outputInitScale: Double = 1, restartSteps: Int? = nil,
-                replayWindows: Int? = nil, replayDraws: Int? = nil) {
+                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0) {
         self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
         self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
         self.criticIterations = criticIterations; self.criticBatches = criticBatches; self.targetRate = targetRate
@@ -66,6 +73,7 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         self.outputInitScale = outputInitScale != 1 ? outputInitScale : nil
         self.restartSteps = restartSteps
         self.replayWindows = replayWindows; self.replayDraws = replayDraws
+        self.actorAveraging = actorAveraging != 0 ? actorAveraging : nil
     }
 
     /// Whether the critic replays stored windows (`replayWindows` and `replayDraws` both positive).
@@ -123,6 +131,13 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         guard actorLearningRate > 0, actorLearningRate.isFinite, criticLearningRate > 0, criticLearningRate.isFinite else {
             return "learning rates must be positive, got \(actorLearningRate) and \(criticLearningRate)"
         }
+        // the replay's sizes before the mini-batches they fill
+        if let r = replayWindows, r < 0 || r > 1_000_000 {
+            return "the critic's replay must keep 0...1000000 windows, got \(r)"
+        }
+        if let d = replayDraws, d < 0 || d > 100_000 {
+            return "the critic's replay draws must be in 0...100000 windows, got \(d)"
+        }
         // with a replay the stored windows fill the mini-batches too
         let fitted = stepsPerIteration * (replays ? 1 + (replayDraws ?? 0) : 1)
         guard criticBatches >= 1, criticBatches <= fitted else {
@@ -140,18 +155,13 @@ public struct SHACSettings: Codable, Equatable, Sendable {
             (actionNoise >= 0, "action noise", actionNoise, "≥ 0"),
             (penalty >= 0 && penalty.isFinite, "saturation penalty", penalty, "≥ 0 and finite"),
             ((outputInitScale ?? 1) > 0 && (outputInitScale ?? 1).isFinite, "output initialisation scale", outputInitScale ?? 1, "> 0 and finite"),
+            ((actorAveraging ?? 0) >= 0 && (actorAveraging ?? 0) <= 1, "the actor's averaged share of the budget", actorAveraging ?? 0, "in [0, 1]"),
         ]
         if let bad = checks.first(where: { !$0.ok }) {
             return "\(bad.name) must be \(bad.range), got \(bad.value)"
         }
         if let r = restartSteps, r < 1 || r > maxSteps {
             return "restart steps must be in 1...\(maxSteps), got \(r)"
-        }
-        if let r = replayWindows, r < 0 || r > 1_000_000 {
-            return "the critic's replay must keep 0...1000000 windows, got \(r)"
-        }
-        if let d = replayDraws, d < 0 || d > 100_000 {
-            return "the critic's replay draws must be in 0...100000 windows, got \(d)"
         }
         return nil
     }
@@ -171,6 +181,11 @@ public struct SHACState: Equatable {
     /// next write is at `replayCursor` once it is full.
     public var replay: [CriticWindow] = []
     public var replayCursor = 0
+    /// The mean of the actor's weights after each step since the averaged share of
+    /// the budget began (`SHACSettings.actorAveraging`), and how many steps it
+    /// holds; nil before then and without averaging.
+    public var averagedActor: [Double]? = nil
+    public var averagedSteps = 0
 
     public var settings: SHACSettings { learned.settings }
 
@@ -186,6 +201,20 @@ public struct SHACState: Equatable {
             }
         }
     }
+
+    /// Adds the actor's weights after a step to their running mean (`averagedActor`).
+    mutating func average(_ weights: [Double]) {
+        var mean = averagedActor ?? weights
+        averagedSteps += 1
+        let w = 1 / Double(averagedSteps)
+        for i in mean.indices { mean[i] += w * (weights[i] - mean[i]) }
+        averagedActor = mean
+    }
+
+    /// The policy's weights as training leaves them: their average if the
+    /// actor's weights are averaged (`SHACSettings.actorAveraging`) and the
+    /// averaged share has begun, else `weights`, the actor's last.
+    public func policyWeights(_ weights: [Double]) -> [Double] { averagedActor ?? weights }
 
     /// `count` stored windows drawn without replacement (all of them if there are no more).
     func drawReplay(_ count: Int, generator: inout SeededGenerator) -> [CriticWindow] {
@@ -233,6 +262,7 @@ public struct SHACState: Equatable {
 extension SHACState: Codable {
     enum CodingKeys: String, CodingKey {
         case settings, critic, targetCritic, criticOptimizer, states, episodeSteps, episodeReturns, replay, replayCursor
+        case averagedActor, averagedSteps
     }
 
     public init(from decoder: Decoder) throws {
@@ -245,6 +275,8 @@ extension SHACState: Codable {
         episodeReturns = try c.decode([Double].self, forKey: .episodeReturns)
         replay = try c.decodeIfPresent([CriticWindow].self, forKey: .replay) ?? []
         replayCursor = try c.decodeIfPresent(Int.self, forKey: .replayCursor) ?? 0
+        averagedActor = try c.decodeIfPresent([Double].self, forKey: .averagedActor)
+        averagedSteps = try c.decodeIfPresent(Int.self, forKey: .averagedSteps) ?? 0
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -260,6 +292,11 @@ extension SHACState: Codable {
         if learned.settings.replays {
             try c.encode(replay, forKey: .replay)
             try c.encode(replayCursor, forKey: .replayCursor)
+        }
+        // likewise written only once the actor's weights are being averaged
+        if let averagedActor {
+            try c.encode(averagedActor, forKey: .averagedActor)
+            try c.encode(averagedSteps, forKey: .averagedSteps)
         }
     }
 }
@@ -396,6 +433,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         clip(&gradient, toNorm: s.clipNorm)
         actorOptimizer.learningRate = s.actorLearningRate * decay
         actorOptimizer.update(&actor.parameters, gradient: gradient)
+        if let share = s.actorAveraging, share > 0, progress >= 1 - share { state.average(actor.parameters) }
         s.fitCritic(&critic, optimizer: &state.learned.optimizer, inputs: inputs, targets: targets, learningRate: s.criticLearningRate * decay,
                     communicator: communicator, generator: &generator)
         s.moveTarget(&targetCritic, towards: critic)

@@ -38,6 +38,9 @@ public struct StateTrainingDetails: Codable {
     public var trainer: StateTrainer? = nil
     /// The actor-critic's critic and parallel environments (`trainer` `shac`).
     public var shac: SHACState? = nil
+    /// The whole run's budget in episodes, which `--resume` continues (nil in
+    /// checkpoints written before it was recorded).
+    public var budget: Int? = nil
 }
 
 /// How `train ENV` trains from the state.
@@ -117,6 +120,10 @@ extension Checkpoint where Details == StateTrainingDetails {
             throw ModelFileError(path: path, "a shac checkpoint without the critic's state")
         }
         if let state = run.shac {
+            guard (state.averagedActor?.count ?? n) == n, (state.averagedActor == nil) == (state.averagedSteps == 0) else {
+                throw ModelFileError(path: path, "inconsistent averaged actor: \(state.averagedActor?.count ?? 0) weights over \(state.averagedSteps) steps; "
+                    + "expected \(n) weights and at least one step, or neither")
+            }
             let p: String?
             switch run.problem {
             case .cartpole: p = state.problem(CartPoleDynamics.self)
@@ -137,6 +144,14 @@ extension Checkpoint where Details == StateTrainingDetails {
     /// The network being trained.
     public func currentNetwork() throws -> Network {
         try self.network.network(path: "checkpoint", expecting: self.problem.layers)
+    }
+
+    /// The trained policy: the network being trained, with the actor-critic's
+    /// averaged weights where it averages them (`SHACSettings.actorAveraging`).
+    public func policyNetwork() throws -> Network {
+        var net = try currentNetwork()
+        if let state = self.shac { net.parameters = state.policyWeights(net.parameters) }
+        return net
     }
 
     /// Runs training for a fixed budget of `totalEpisodes` episodes (of the whole

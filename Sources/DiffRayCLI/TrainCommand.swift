@@ -183,6 +183,9 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     @Option(help: "Actor-critic: kept windows drawn into each fit of the critic (default \(Self.defaults?.replayDraws ?? 0)).")
     var replayDraws: Int?
 
+    @Option(help: "Actor-critic: the last share of the budget over which the actor's weights are averaged, the average being the policy written (default \(Self.defaults?.actorAveraging ?? 0); 0: the last weights).")
+    var averageActor: Double?
+
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
 
     /// A learned-critic setting's default from the state, and with --pixels where that differs.
@@ -192,8 +195,8 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         return state + ", with --pixels \(pixels)"
     }
 
-    /// Whether the critic's replay was given (the state trainer's only).
-    var replayGiven: Bool { criticReplay != nil || replayDraws != nil }
+    /// Whether the critic's replay or the actor's averaging was given (the state trainer's only).
+    var stateOnlyGiven: Bool { criticReplay != nil || replayDraws != nil || averageActor != nil }
 
     /// Whether any of the learned critic's settings was given (not the trainer, the
     /// parallel environments, the actor's rate or the restarts).
@@ -223,6 +226,7 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         if let criticBatches { s.criticBatches = criticBatches }
         if let criticReplay { s.replayWindows = criticReplay != 0 ? criticReplay : nil }
         if let replayDraws { s.replayDraws = replayDraws != 0 ? replayDraws : nil }
+        if let averageActor { s.actorAveraging = averageActor != 0 ? averageActor : nil }
         if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
             throw ValidationError("train \(P.problem.rawValue): \(p)")
         }
@@ -242,7 +246,15 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     let trainer = t?.trainer ?? problem.defaultStateTrainer
     var session = o.resume ? try TrainingRun.read(path: checkpointPath, problem: problem)
                            : TrainingRun(problem: problem, seed: UInt64(o.seed), trainer: trainer, settings: try t?.settings())
-    let total = o.episodes ?? problem.defaultEpisodes(trainer: session.trainer ?? .surrogate)
+    // a resumed run continues its own budget; one whose budget is not recorded was
+    // started with the defaults' budget only if it has the defaults' settings
+    if o.resume, o.episodes == nil, session.budget == nil, let s = session.shac?.settings, let d = StateTrainerOptions<P>.defaults,
+       let different = s.mismatch(d) {
+        throw ModelFileError(path: checkpointPath, "records no budget and was started with other settings than the default's (\(different)); "
+            + "give the run's whole budget with --episodes")
+    }
+    let total = o.episodes ?? session.budget ?? problem.defaultEpisodes(trainer: session.trainer ?? .surrogate)
+    session.budget = total
     if o.resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
     let shots = problem == .trebuchet
     if let s = session.shac?.settings {
@@ -251,6 +263,7 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
         line += (s.penalty > 0 ? ", saturation penalty \(s.penalty)" : "") + (s.actionNoise > 0 ? ", action noise \(s.actionNoise)" : "")
         line += s.restartSteps.map { ", restarts every \($0) steps" } ?? ""
         line += s.replays ? ", the critic replays \(s.replayDraws ?? 0) of its last \(s.replayWindows ?? 0) windows" : ""
+        line += s.actorAveraging.map { ", the policy the actor's mean over the budget's last share \($0)" } ?? ""
         print(line + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
     }
     print("episode  \(shots ? "batch loss" : "train return (episodes ended in it)")  environment steps")
@@ -263,7 +276,7 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
             try o.checkpoint { try run.write(path: $0) }
         })
     }, save: {
-        let network = try session.network.network(path: checkpointPath, expecting: problem.layers)
+        let network = try session.policyNetwork()
         try network.save(to: model, metadata: ModelMetadata.encode(StateModelMetadata(
             environment: problem, seed: session.seed, episodes: session.episodes, environmentSteps: session.environmentSteps)))
         let plot = Plot.lines(series: [session.curve.map(\.trainReturn)],
@@ -276,7 +289,7 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
         + String(format: "%.2f s", session.seconds) + " -> \(model), \(plotPath)")
     // after training, on episodes training never drew
     let seed: UInt64 = 12345
-    let network = try session.currentNetwork()
+    let network = try session.policyNetwork()
     let evaluation = try problem.evaluateStatePolicy(network, episodes: 100, seed: seed, communicator: .world)
     if let evaluation {
         print(String(format: "evaluation after training: mean return %.2f ± %.2f over 100 episodes (seed %d)", evaluation.mean, evaluation.std, seed))

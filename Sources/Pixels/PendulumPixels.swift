@@ -138,9 +138,9 @@ public enum PendulumPixels: PixelTask {
         public var hidden: Int, resolution: Int, samples: Int, cacheAngles: Int, learningRate: Double
         public var windowsPerRound: Int, roundsPerEpisode: Int, updatesPerRound: Int, batchSize: Int
         public var defaultEpisodes: Int
-        /// The learned critic (`--trainer shac`, the default): the state trainer's settings
-        /// (`PendulumTask.hyperparameters.shac`, windows of 5 steps from random states),
-        /// and its budget `shacEpisodes`.
+        /// The learned critic (`--trainer shac`, the default): windows of 5 steps from random
+        /// states (`PendulumTask.fiveStepSettings`, the state trainer's before its one-step
+        /// windows), and its budget `shacEpisodes`.
         public var shac: SHACSettings
         public var shacEpisodes: Int
     }
@@ -149,7 +149,7 @@ public enum PendulumPixels: PixelTask {
     public static let stateSize = PendulumDynamics.stateSize
     public static let hyperparameters = Hyperparameters(
         hidden: 32, resolution: 32, samples: 4, cacheAngles: 720, learningRate: 0.003, windowsPerRound: 10, roundsPerEpisode: 10,
-        updatesPerRound: 30, batchSize: 32, defaultEpisodes: 30, shac: PendulumTask.hyperparameters.shac, shacEpisodes: 100)
+        updatesPerRound: 30, batchSize: 32, defaultEpisodes: 30, shac: PendulumTask.fiveStepSettings, shacEpisodes: 100)
     /// The name of the policy in its model files (`pixels_policy`).
     public static let policyName = "pendulum-dense-1"
     public static let defaults = PixelDefaults(resolution: hyperparameters.resolution, samples: hyperparameters.samples, resolutions: 8...128,

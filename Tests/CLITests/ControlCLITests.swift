@@ -107,9 +107,32 @@ struct ControlCLITests {
         let replay = try diffray(["train", "pendulum", "--critic-replay=-3", "-o", "f.json"], in: folder.path)
         #expect(replay.status == 2 && replay.stderr.contains("replay must keep 0...1000000 windows, got -3"), "\(replay.stderr)")
         let pixels = try diffray(["train", "pendulum", "--pixels", "--replay-draws", "8", "-o", "g.json"], in: folder.path)
-        #expect(pixels.status == 2 && pixels.stderr.contains("--critic-replay and --replay-draws are for training from the state"),
+        #expect(pixels.status == 2 && pixels.stderr.contains("--critic-replay, --replay-draws and --average-actor are for training from the state"),
                 "\(pixels.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/f.json") && !FileManager.default.fileExists(atPath: folder.path + "/g.json"))
+    }
+
+    @Test("a pendulum checkpoint that records no budget resumes only with --episodes if its settings are not the default's")
+    func resumeWithoutABudgetNeedsEpisodes() throws {
+        let folder = emptyFolder()
+        defer { folder.remove() }
+        // a run with the earlier default's settings (windows of 5 steps, no replay, the last weights)
+        let first = try diffray(["train", "pendulum", "--episodes", "1", "--horizon", "5", "--restart-every", "5", "--critic-passes", "16",
+                                 "--critic-replay", "0", "--replay-draws", "0", "--average-actor", "0", "-o", "p.json"], in: folder.path)
+        #expect(first.status == 0, "\(first.stderr)")
+        // as such a run's checkpoint was written before the budget was recorded
+        let path = folder.path + "/p.checkpoint.json"
+        var checkpoint = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        #expect(checkpoint["budget"] as? Int == 1)
+        checkpoint["budget"] = nil
+        try JSONSerialization.data(withJSONObject: checkpoint).write(to: URL(fileURLWithPath: path))
+        let refused = try diffray(["train", "pendulum", "--resume", "-o", "p.json"], in: folder.path)
+        #expect(refused.status == 2 && refused.stderr.contains("p.checkpoint.json") && refused.stderr.contains("--horizon is 5 in the checkpoint, 1 in the command")
+                && refused.stderr.contains("--episodes") && refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+        let resumed = try diffray(["train", "pendulum", "--resume", "--episodes", "2", "-o", "p.json", "--json"], in: folder.path)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let r = try lastJSON(resumed)
+        #expect(r["episodes"] as? Int == 2 && r["env_steps"] as? Int == 400 && resumed.stdout.contains("windows of 5 steps"), "\(resumed.stdout)")
     }
 
     @Test("aim says when a target is out of reach, with the nearest reachable distance and its settings")

@@ -52,12 +52,16 @@ func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
 
 /// Stopped after one episode, written to JSON and read back, a run ends where
 /// the whole run ends: weights, critic (and its stored windows), parallel
-/// environments and counters.
+/// environments, counters and the actor's averaged weights (averaged from the
+/// first episode on, so that the checkpoint carries the average).
 @Test(arguments: [false, true])
 func shacTrainingResumesBitForBit(replay: Bool) throws {
     struct Stop: Error {}
     var settings = PendulumTask.hyperparameters.shac
-    if replay { settings.replayWindows = 30; settings.replayDraws = 3 } else { settings.replayWindows = nil; settings.replayDraws = nil }
+    if replay { settings.replayWindows = 30; settings.replayDraws = 3 } else {
+        settings.replayWindows = nil; settings.replayDraws = nil; settings.criticBatches = 1  // one step a window to fit
+    }
+    settings.actorAveraging = 0.75
     var whole = TrainingRun(problem: .pendulum, seed: 7, trainer: .shac, settings: settings)
     try whole.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
     #expect(whole.shac?.replay.count == (replay ? 30 : 0))
@@ -72,14 +76,48 @@ func shacTrainingResumesBitForBit(replay: Bool) throws {
     #expect(resumed.episodes == 1 && resumed.environmentSteps == 200)
     try resumed.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
     #expect(resumed.environmentSteps == 400 && whole.environmentSteps == 400)
-    #expect(resumed.shac == whole.shac)
+    #expect(resumed.shac == whole.shac && whole.shac?.averagedSteps == 300)
     #expect(resumed.network.parameters == whole.network.parameters)
+    #expect(try resumed.policyNetwork().parameters == whole.shac?.averagedActor)
+}
+
+/// The trained policy is the mean of the actor's weights after each step of the
+/// budget's averaged last share, against a sum kept beside the trainer; without
+/// averaging it is the actor's last weights.
+@Test func shacPolicyIsTheActorsMeanOverTheLastShare() throws {
+    var settings = PendulumTask.hyperparameters.shac
+    settings.replayWindows = 20; settings.replayDraws = 4; settings.actorAveraging = 0.25
+    var g = SeededGenerator(seed: 5)
+    let state = SHACState(PendulumTrainingDynamics.self, settings: settings, generator: &g)
+    var trainer = try SHACTrainer<PendulumTrainingDynamics, PendulumSurrogate>(
+        actor: Network(layers: PendulumTask.layers, generator: &g), optimizer: Adam(learningRate: 0.01), actionScale: 2, state: state)
+    let iterations = 40
+    var sum = [Double](repeating: 0, count: trainer.actor.parameterCount), count = 0
+    for i in 0..<iterations {
+        _ = trainer.iterate(progress: Double(i) / Double(iterations), generator: &g)
+        if i >= 30 { for k in sum.indices { sum[k] += trainer.actor.parameters[k] }; count += 1 }
+        #expect((trainer.state.averagedActor == nil) == (i < 30))
+    }
+    let mean = try #require(trainer.state.averagedActor)
+    #expect(count == 10 && trainer.state.averagedSteps == 10)
+    let error = zip(mean, sum).map { abs($0 - $1 / Double(count)) }.max() ?? .nan
+    #expect(error < 1e-12, "largest difference from the mean \(error)")
+    // the average is not the last weights: the actor moved over those 10 steps
+    #expect(zip(mean, trainer.actor.parameters).contains { abs($0 - $1) > 1e-6 })
+
+    var run = TrainingRun(problem: .pendulum, seed: 2, trainer: .shac, settings: settings)
+    try run.train(totalEpisodes: 1, report: { _ in }, checkpoint: { _ in })
+    #expect(try run.policyNetwork().parameters == run.shac?.averagedActor && run.shac?.averagedSteps == 50)
+    settings.actorAveraging = nil
+    var last = TrainingRun(problem: .pendulum, seed: 2, trainer: .shac, settings: settings)
+    try last.train(totalEpisodes: 1, report: { _ in }, checkpoint: { _ in })
+    #expect(try last.policyNetwork().parameters == last.network.parameters && last.shac?.averagedActor == nil)
 }
 
 /// A checkpoint whose stored windows do not fit the pendulum is refused with a one-line reason.
 @Test func shacReplayIsCheckedOnReading() throws {
     var settings = PendulumTask.hyperparameters.shac
-    settings.replayWindows = 4; settings.replayDraws = 2
+    settings.replayWindows = 4; settings.replayDraws = 3
     var run = TrainingRun(problem: .pendulum, seed: 1, trainer: .shac, settings: settings)
     try run.train(totalEpisodes: 1, report: { _ in }, checkpoint: { _ in })
     #expect(try TrainingRun.decode(try CheckpointJSON.encoder().encode(run), path: "c.json", problem: .pendulum).shac == run.shac)
@@ -135,7 +173,9 @@ func shacTrainingResumesBitForBit(replay: Bool) throws {
 /// is at step 0 of a new episode, and each ended episode's return is reported
 /// as a whole episode's (the window's mean reward times 200).
 @Test func shacRestartsEachWindow() throws {
-    #expect(TrainingRun(problem: .pendulum, seed: 0).trainer == .shac && PendulumTask.hyperparameters.shac.restartSteps == 5)
+    // the pendulum's default restarts every window
+    #expect(TrainingRun(problem: .pendulum, seed: 0).trainer == .shac
+            && PendulumTask.hyperparameters.shac.restartSteps == PendulumTask.hyperparameters.shac.horizon)
     var settings = PendulumTask.hyperparameters.shac
     settings.environments = 2; settings.horizon = 10; settings.restartSteps = 10
     var g = SeededGenerator(seed: 3)
