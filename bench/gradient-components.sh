@@ -16,13 +16,13 @@
 # at SPP.
 #   bench/gradient-components.sh [SCENE] [KEY] [SPP] [SEEDS] [EDGE] [-D name=value ...]
 #   (defaults: scenes/box-on-floor.xml box.translate 256 16, EDGE `grad`'s
-#   balance at SPP: SPP / 32 camera and SPP / 16 secondary edge samples per pixel;
+#   balance at SPP: SPP / 16 camera and SPP / 16 secondary edge samples per pixel;
 #   GRAD_FLAGS in the environment adds flags to every gradient, e.g.
 #   GRAD_FLAGS="--edge-budget 1,1,8")
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 scene=${1:-scenes/box-on-floor.xml}; key=${2:-box.translate}; spp=${3:-256}; seeds=${4:-16}
-edge=${5:-$(python3 -c "print(f'{max(1, $spp // 32)},{max(1, $spp // 16)}')")}
+edge=${5:-$(python3 -c "print(f'{max(1, $spp // 16)},{max(1, $spp // 16)}')")}
 defines=("${@:6}")
 parts=(camera film lights delta deeper delta-beyond)
 read -r -a gradflags <<< "${GRAD_FLAGS:-}"
