@@ -13,7 +13,8 @@
 #   FD_SPP 0 skips the central differences, which do not depend on the boundary
 #   term: the same renders as any earlier run of the same primal renderer;
 #   REFERENCE="x,y,z" in the environment takes the reference gradient from an
-#   earlier run instead of computing it)
+#   earlier run instead of computing it; GRAD_FLAGS in the environment adds
+#   flags to every gradient at SPP, e.g. GRAD_FLAGS="--edge-budget 1,1,8")
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 scene=${1:-scenes/box-on-floor.xml}; key=${2:-box.translate}; spp=${3:-256}; seeds=${4:-8}
@@ -21,10 +22,11 @@ fdspp=${5:-4096}; edge=${6:-default}; refspp=${7:-16384}
 defines=("${@:8}")
 edgeflag=()
 [[ $edge == default ]] || edgeflag=(--edge-samples "$edge")
+read -r -a gradflags <<< "${GRAD_FLAGS:-}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for s in $(seq "$seeds"); do
-  "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --spp "$spp" --seed "$s" "${edgeflag[@]}" --json 2>/dev/null \
+  "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --spp "$spp" --seed "$s" "${edgeflag[@]}" "${gradflags[@]}" --json 2>/dev/null \
     | tail -n 1 > "$tmp/grad-$s.json"
   "$DIFFRAY" render "$scene" "${defines[@]}" --spp "$spp" --seed "$s" -o "$tmp/primal.png" --json 2>/dev/null \
     | json_field seconds >> "$tmp/primal.txt"

@@ -30,6 +30,12 @@ struct GradCommand: ParsableCommand, ClusterCommand {
     var edgeSamples: String?
     @Option(help: "Share of the shadow samples at the first surface drawn from the area lights' side (0...1; default 0.5; 0: the film side only).")
     var edgeFromLights: Double = BoundaryOptions.standard.fromLightsShare
+    @Option(help: ArgumentHelp("Edge samples of delta lights' shadows, of edges at deeper path vertices and of delta lights' shadows seen after a bounce, each per secondary edge sample (default: grad's balance).",
+                               valueName: "delta,deeper,delta-beyond"))
+    var edgeBudget: String?
+    @Option(help: ArgumentHelp("Only these kinds of edge samples, each with the samples it has in the whole term (an ablation; \(BoundaryParts.named.map(\.name).joined(separator: ", ")); default all).",
+                               valueName: "kind,..."))
+    var edgeParts: String?
 
     /// What `grad --json` prints: the loss and d loss / d each parameter's components.
     struct Result: Encodable {
@@ -51,6 +57,33 @@ struct GradCommand: ParsableCommand, ClusterCommand {
             throw ValidationError("--loss must be one of \(ImageLoss.allCases.map(\.rawValue).joined(separator: ", ")), got '\(loss)'")
         }
         if l.needsTarget && target == nil { throw ValidationError("--loss \(loss) needs --target IMG") }
+        _ = try budget()
+        _ = try parts()
+    }
+
+    /// `--edge-budget` as three factors ≥ 0, or nil.
+    func budget() throws -> (delta: Double, deeper: Double, beyond: Double)? {
+        guard let edgeBudget else { return nil }
+        let v = edgeBudget.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard v.count == 3, let a = v[0], let b = v[1], let c = v[2], a >= 0, b >= 0, c >= 0, a.isFinite, b.isFinite, c.isFinite else {
+            throw ValidationError("--edge-budget expects three numbers ≥ 0 (delta,deeper,delta-beyond), got '\(edgeBudget)'")
+        }
+        return (a, b, c)
+    }
+
+    /// `--edge-parts` as a set of kinds, or nil.
+    func parts() throws -> BoundaryParts? {
+        guard let edgeParts else { return nil }
+        var parts = BoundaryParts()
+        for name in edgeParts.split(separator: ",", omittingEmptySubsequences: false) {
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            guard let part = BoundaryParts.named.first(where: { $0.name == trimmed })?.part else {
+                throw ValidationError("--edge-parts expects kinds among \(BoundaryParts.named.map(\.name).joined(separator: ", ")), got '\(trimmed)'")
+            }
+            parts.insert(part)
+        }
+        return parts
     }
 
     func run() throws {
@@ -63,6 +96,12 @@ struct GradCommand: ParsableCommand, ClusterCommand {
         if noBoundary { boundary = .interiorOnly }
         if firstVertexOnly { boundary.beyondFirstVertex = false }
         boundary.fromLightsShare = edgeFromLights
+        if let b = try budget() {
+            boundary.deltaShadowFactor = b.delta
+            boundary.deeperFactor = b.deeper
+            boundary.deltaBeyondFactor = b.beyond
+        }
+        if let p = try parts() { boundary.parts = p }
         if let edgeSamples {
             let v = edgeSamples.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard v.count == 2, let p = v[0], let q = v[1], p >= 0, q >= 0 else {

@@ -47,10 +47,26 @@ public struct BoundaryOptions: Sendable {
     /// differences and the spread is smaller than the film side's alone
     /// (docs/results.md); 0 draws every sample from the film.
     public var fromLightsShare: Double
+    /// Samples of the delta lights' shadows on the first surface, of the
+    /// secondary edges at the vertices beyond the first and of the delta
+    /// lights' shadows seen after a bounce, each per secondary sample per pixel.
+    public var deltaShadowFactor: Double, deeperFactor: Double, deltaBeyondFactor: Double
+    /// Which kinds of samples are traced; the others are numbered but dropped
+    /// untraced (`BoundaryParts`).
+    public var parts: BoundaryParts
+    /// Whether the camera's samples are spread over the silhouettes that can
+    /// move alone (those of shapes that move under the differentiated keys,
+    /// less edges that their own closed mesh hides); off, over every
+    /// silhouette by film length, the samples on the others dropped untraced,
+    /// so that each sample keeps its place whatever moves. Both are unbiased:
+    /// the silhouettes left out carry no motion.
+    public var cameraSamplesOnMovingSilhouettes: Bool
 
     public init(primarySamplesPerPixel: Double = 1, secondarySamplesPerPixel: Double = 1,
                 offset: Double = 1e-4, maxSecondaryEdges: Int = 4096, guidesTowardsLights: Bool = true,
-                beyondFirstVertex: Bool = true, throughSpecularSurfaces: Bool = true, fromLightsShare: Double = 0.5) {
+                beyondFirstVertex: Bool = true, throughSpecularSurfaces: Bool = true, fromLightsShare: Double = 0.5,
+                deltaShadowFactor: Double = 1, deeperFactor: Double = 1, deltaBeyondFactor: Double = 4,
+                parts: BoundaryParts = .all, cameraSamplesOnMovingSilhouettes: Bool = false) {
         self.primarySamplesPerPixel = primarySamplesPerPixel
         self.secondarySamplesPerPixel = secondarySamplesPerPixel
         self.offset = offset
@@ -59,21 +75,29 @@ public struct BoundaryOptions: Sendable {
         self.beyondFirstVertex = beyondFirstVertex
         self.throughSpecularSurfaces = throughSpecularSurfaces
         self.fromLightsShare = fromLightsShare
+        self.deltaShadowFactor = deltaShadowFactor
+        self.deeperFactor = deeperFactor
+        self.deltaBeyondFactor = deltaBeyondFactor
+        self.parts = parts
+        self.cameraSamplesOnMovingSilhouettes = cameraSamplesOnMovingSilhouettes
     }
 
     /// Both terms at their defaults.
     public static var standard: BoundaryOptions { BoundaryOptions() }
-    /// Edge samples in proportion to the path samples: `spp` / 32 per pixel
-    /// for the camera's silhouettes and `spp` / 16 for the secondary term, at
-    /// least 1 each. A gradient's cost is mostly the path replay of the interior
-    /// term, whose spread is negligible next to the boundary term's; the spread
-    /// of the boundary term falls with spp like the interior's. The secondary
-    /// term (shadows, at every vertex) carries most of a geometry gradient's
-    /// spread on the scenes measured, so it gets twice the camera's samples;
-    /// at 256 spp the gradient then costs 2.2–2.7× a primal render
-    /// (docs/results.md).
+    /// Edge samples in proportion to the path samples: `spp` / 16 per pixel
+    /// for the camera's silhouettes (spread over the moving ones alone,
+    /// `cameraSamplesOnMovingSilhouettes`) and for the secondary term at the
+    /// first surface, twice that at deeper vertices, at least 1 each. A
+    /// gradient's cost is mostly the path replay of the interior term, whose
+    /// spread is small next to the boundary term's; the spread of the boundary
+    /// term falls with spp like the interior's. The counts follow each kind's
+    /// measured share of the spread and cost (docs/results.md, "Where a
+    /// geometry gradient's spread comes from"): camera samples cost least
+    /// and carry much of it; deeper vertices' samples carry most of it on a box
+    /// above a floor, cheaply.
     public static func balanced(samplesPerPixel spp: Int) -> BoundaryOptions {
-        BoundaryOptions(primarySamplesPerPixel: max(1, Double(spp / 32)), secondarySamplesPerPixel: max(1, Double(spp / 16)))
+        BoundaryOptions(primarySamplesPerPixel: max(1, Double(spp / 16)), secondarySamplesPerPixel: max(1, Double(spp / 16)),
+                        deeperFactor: 2, cameraSamplesOnMovingSilhouettes: true)
     }
     /// No boundary term: the interior derivative only (wrong where edges move).
     public static var interiorOnly: BoundaryOptions { BoundaryOptions(primarySamplesPerPixel: 0, secondarySamplesPerPixel: 0) }
@@ -483,8 +507,10 @@ extension Scene where T == Double {
     func boundarySamples(edges: [MeshEdge], _ options: RenderOptions, _ boundary: BoundaryOptions, moving: [Bool]? = nil)
         -> (chunks: [[BoundarySample]], pieces: [SilhouettePiece]) {
         let W = film.width, H = film.height
-        let pieces = boundary.primarySamplesPerPixel > 0
+        let silhouettes = boundary.primarySamplesPerPixel > 0
             ? silhouettePieces(edges: edges, throughSpecular: boundary.throughSpecularSurfaces) : []
+        let pieces = boundary.cameraSamplesOnMovingSilhouettes
+            ? silhouettes.filter { !$0.hidden && silhouetteMoves($0.piece, edges: edges, moving: moving) } : silhouettes
         var cdf = [Double](), total = 0.0
         for p in pieces { total += p.length; cdf.append(total) }
         let nPrimary = pieces.isEmpty ? 0 : max(1, Int((boundary.primarySamplesPerPixel * Double(W * H)).rounded()))
@@ -497,6 +523,11 @@ extension Scene where T == Double {
         let useSecondary = boundary.secondarySamplesPerPixel > 0 && !(edges.isEmpty && analytic.isEmpty)
             && edges.count <= boundary.maxSecondaryEdges
         let nSecondaryAll = useSecondary ? max(1, Int((boundary.secondarySamplesPerPixel * Double(W * H)).rounded())) : 0
+        // The other kinds' counts, per secondary sample (at least one where the factor is positive).
+        func secondaryMultiple(_ factor: Double) -> Int {
+            factor > 0 && boundary.secondarySamplesPerPixel > 0
+                ? max(1, Int((factor * boundary.secondarySamplesPerPixel * Double(W * H)).rounded())) : 0
+        }
         let lightTriangles = nSecondaryAll > 0 && boundary.guidesTowardsLights ? areaLightTriangles() : []
         // The first surface's samples: some drawn from the lights' side, the rest from film points.
         let lightSide = LightSideTriangles(lightTriangles)
@@ -504,21 +535,27 @@ extension Scene where T == Double {
             ? min(nSecondaryAll - 1, Int((Double(nSecondaryAll) * min(max(boundary.fromLightsShare, 0), 1)).rounded())) : 0
         let nSecondary = nSecondaryAll - nFromLights
         let fromLights = nFromLights > 0 ? (n: nFromLights, lights: lightSide) : nil
-        // Shadow edges of delta lights: as many samples again as the other shadows.
+        // Shadow edges of delta lights: by default as many samples again as the other shadows.
         let deltaLights = boundary.secondarySamplesPerPixel > 0 ? deltaShadowLights(edges: edges) : []
-        let nDelta = deltaLights.isEmpty ? 0 : max(1, Int((boundary.secondarySamplesPerPixel * Double(W * H)).rounded()))
-        // The same shadows seen after a bounce: as many samples again, at the
-        // vertices 1 ... deepest − 1 whose next vertex can receive them.
-        let deltaAfter = nDelta > 0 && boundary.beyondFirstVertex
+        let nDelta = deltaLights.isEmpty ? 0 : secondaryMultiple(boundary.deltaShadowFactor)
+        // The same shadows seen after a bounce, at the vertices 1 ... deepest − 1
+        // whose next vertex can receive them: by default four times as many, as
+        // most of these samples stop after a few rays (their vertex does not see
+        // the boundary point), so they cost little each.
+        let deltaAfter = !deltaLights.isEmpty && boundary.beyondFirstVertex
             ? (1..<max(deepestSecondaryVertex, 1)).map { secondaryScene(bounces: $0) } : []
-        // Four times as many: most of these samples stop after a few rays (their
-        // vertex does not see the boundary point), so they cost little each.
-        let nDeltaBeyond = deltaAfter.isEmpty ? 0 : 4 * nDelta
+        let nDeltaBeyond = deltaAfter.isEmpty ? 0 : secondaryMultiple(boundary.deltaBeyondFactor)
         // Vertices beyond the first (2 ... deepest, one chosen uniformly per
-        // sample): as many samples again as the first vertex has.
+        // sample): by default as many samples again as the first vertex has.
         let deeper = useSecondary && boundary.beyondFirstVertex ? max(deepestSecondaryVertex - 1, 0) : 0
-        let nDeep = deeper > 0 ? nSecondaryAll : 0
-        let count = nPrimary + nSecondary + nDelta + nDeep + nDeltaBeyond + nFromLights
+        let nDeep = deeper > 0 ? secondaryMultiple(boundary.deeperFactor) : 0
+        // The kinds one block after another; sample j of the whole is sample
+        // j − (the blocks before) of its kind, with the random numbers of j.
+        let blocks: [(part: BoundaryParts, count: Int)] = [
+            (.camera, nPrimary), (.firstSurface, nSecondary), (.deltaShadows, nDelta), (.deeper, nDeep),
+            (.deltaShadowsBeyond, nDeltaBeyond), (.fromLights, nFromLights),
+        ]
+        let count = blocks.reduce(0) { $0 + $1.count }
         if count == 0 { return ([], pieces.map(\.piece)) }
         let second = secondaryScene()
         let afterVertex = (0..<deeper).map { secondaryScene(bounces: $0 + 2) }
@@ -538,38 +575,58 @@ extension Scene where T == Double {
             forEachTile(chunks, threads: options.threads, progress: nil) { c in
                 var kept = [BoundarySample]()
                 for j in c * chunk..<min(count, (c + 1) * chunk) {
+                    var block = 0, i = j
+                    while i >= blocks[block].count { i -= blocks[block].count; block += 1 }
+                    let part = blocks[block].part
+                    if !boundary.parts.contains(part) { continue }
                     var sampler = PathSampler(seed: seed, pixel: j, index: 0)
-                    // Stratified: sample j takes the j-th slice of the total silhouette
-                    // length (primary) or of the film's pixels (secondary).
-                    let sample = j < nPrimary
-                        ? primarySample(pieces: pieces, cdf: cdf, total: total, edges: edges, n: nPrimary,
-                                        stratum: j, eps: eps, tanX: tanX, moving: moving, &sampler)
-                        : j < nPrimary + nSecondary
-                        ? secondarySample(edges: edges, n: nSecondary, strata: strata(j - nPrimary, nSecondary), eps: eps,
-                                          tanX: tanX, second: second, analytic: analytic, lightTriangles: lightTriangles,
-                                          fromLights: fromLights, &sampler)
-                        : j < nPrimary + nSecondary + nDelta
-                        ? deltaShadowSample(edges: edges, lights: deltaLights, n: nDelta, stratum: j - nPrimary - nSecondary,
-                                            eps: eps, tanX: tanX, &sampler)
-                        : j < nPrimary + nSecondary + nDelta + nDeep
-                        ? deepSecondarySample(edges: edges, n: nDeep, strata: strata(j - nPrimary - nSecondary - nDelta, nDeep),
-                                              eps: eps, tanX: tanX, after: afterVertex, analytic: analytic,
-                                              lightTriangles: lightTriangles, &sampler)
-                        : j < nPrimary + nSecondary + nDelta + nDeep + nDeltaBeyond
-                        ? deltaShadowBeyondSample(edges: edges, lights: deltaLights, n: nDeltaBeyond,
-                                                  strata: strata(j - nPrimary - nSecondary - nDelta - nDeep, nDeltaBeyond),
-                                                  eps: eps, tanX: tanX, after: deltaAfter, &sampler)
-                        : lightSideSecondarySample(edges: edges, nFilm: nSecondary, nLight: nFromLights,
-                                                   strata: PixelStratum(j - (count - nFromLights), of: nFromLights, pixels: 1,
-                                                                        seed: seed),
-                                                   eps: eps, tanX: tanX, second: second, analytic: analytic,
-                                                   lights: lightSide, &sampler)
+                    // Stratified: sample i of its kind takes the i-th slice of the total
+                    // silhouette length (camera), of the film's pixels (film points) or
+                    // of the lights' area (the lights' side).
+                    let sample: BoundarySample?
+                    switch part {
+                    case .camera:
+                        sample = primarySample(pieces: pieces, cdf: cdf, total: total, edges: edges, n: nPrimary,
+                                               stratum: i, eps: eps, tanX: tanX, moving: moving, &sampler)
+                    case .firstSurface:
+                        sample = secondarySample(edges: edges, n: nSecondary, strata: strata(i, nSecondary), eps: eps,
+                                                 tanX: tanX, second: second, analytic: analytic, lightTriangles: lightTriangles,
+                                                 fromLights: fromLights, &sampler)
+                    case .deltaShadows:
+                        sample = deltaShadowSample(edges: edges, lights: deltaLights, n: nDelta, stratum: i,
+                                                   eps: eps, tanX: tanX, &sampler)
+                    case .deeper:
+                        sample = deepSecondarySample(edges: edges, n: nDeep, strata: strata(i, nDeep),
+                                                     eps: eps, tanX: tanX, after: afterVertex, analytic: analytic,
+                                                     lightTriangles: lightTriangles, &sampler)
+                    case .deltaShadowsBeyond:
+                        sample = deltaShadowBeyondSample(edges: edges, lights: deltaLights, n: nDeltaBeyond,
+                                                         strata: strata(i, nDeltaBeyond), eps: eps, tanX: tanX,
+                                                         after: deltaAfter, &sampler)
+                    default:
+                        sample = lightSideSecondarySample(edges: edges, nFilm: nSecondary, nLight: nFromLights,
+                                                          strata: PixelStratum(i, of: nFromLights, pixels: 1, seed: seed),
+                                                          eps: eps, tanX: tanX, second: second, analytic: analytic,
+                                                          lights: lightSide, &sampler)
+                    }
                     if let sample { kept.append(sample) }
                 }
                 out[c] = kept
             }
         }
         return (drawn, pieces.map(\.piece))
+    }
+
+    /// Whether silhouette `piece` can move: its shape moves (`moving`, see
+    /// `boundarySamples`; nil: every shape may), or for an image through
+    /// specular faces, one of the faces does.
+    func silhouetteMoves(_ piece: SilhouettePiece, edges: [MeshEdge], moving: [Bool]?) -> Bool {
+        guard let moving else { return true }
+        switch piece {
+        case .edge(let e, _, _, _, _, _, _): return moving[edges[e].shape]
+        case .arc(let s, _, _): return moving[s]
+        case .image(let links, _, let s, _, _): return moving[s] || links.contains(where: { moving[$0.shape] })
+        }
     }
 
     /// One sample of the primary (camera) silhouettes.
@@ -580,13 +637,7 @@ extension Scene where T == Double {
         let u = (Double(stratum) + sampler.next()) / Double(n) * total
         let k = cdf.cdfBin(u)
         if pieces[k].hidden { return nil }
-        if let moving {
-            switch pieces[k].piece {
-            case .edge(let e, _, _, _, _, _, _): if !moving[edges[e].shape] { return nil }
-            case .arc(let s, _, _): if !moving[s] { return nil }
-            case .image(let links, _, let s, _, _): if !moving[s] && !links.contains(where: { moving[$0.shape] }) { return nil }
-            }
-        }
+        if !silhouetteMoves(pieces[k].piece, edges: edges, moving: moving) { return nil }
         let pPiece = pieces[k].length / total
         // The position within the piece follows from u (stratified along the length too).
         let start = k == 0 ? 0 : cdf[k - 1]
