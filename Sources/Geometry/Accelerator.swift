@@ -49,6 +49,8 @@ public struct Accelerator: Sendable {
     public let bvh: BVH
     /// The Embree scene when `kind` is `.embree`.
     public let embree: EmbreeScene?
+    /// `embree`'s queries, borrowed (`EmbreeScene.query`): the hot path takes no reference to the scene.
+    @usableFromInline let embreeQuery: EmbreeScene.Query?
 
     /// How far a ray leaving a surface starts from it along the surface
     /// normal, relative to the scene's size plus the point's largest
@@ -91,6 +93,7 @@ public struct Accelerator: Sendable {
             primitives = PrimitiveTable(bvh.primitives)
             bounds = bvh.bounds
             embree = nil
+            embreeQuery = nil
         case .embree:
             guard count <= BVH.maximumPrimitiveCount else {
                 throw BVHError(primitive: nil, "\(count) primitives, over the limit of \(BVH.maximumPrimitiveCount)")
@@ -114,6 +117,7 @@ public struct Accelerator: Sendable {
                 case .triangle: preconditionFailure("a triangle is not an analytic shape")
                 }
             }, analyticBoxes: analyticBoxes)
+            embreeQuery = embree?.query
             bvh = try BVH(count: 0, primitive: { _ in preconditionFailure() }, triangle: { _ in preconditionFailure() },
                           vertices: [], spheres: [], disks: [])
         }
@@ -123,7 +127,7 @@ public struct Accelerator: Sendable {
     /// `EmbreeScene.intersect`). A ray with a NaN meets nothing.
     @inlinable
     public func intersect(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double = .infinity) -> Hit? {
-        guard let embree else { return bvh.intersect(o: o, d: d, tMin: tMin, tMax: tMax) }
+        guard let embree = embreeQuery else { return bvh.intersect(o: o, d: d, tMin: tMin, tMax: tMax) }
         if BVH.hasNaN(o, d) { return nil }
         return embree.intersect(o: o, d: d, tMin: tMin, tMax: tMax)
     }
@@ -131,7 +135,7 @@ public struct Accelerator: Sendable {
     /// Whether anything lies along `o + t d` for t in (tMin, tMax): shadow rays.
     @inlinable
     public func occluded(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double) -> Bool {
-        guard let embree else { return bvh.occluded(o: o, d: d, tMin: tMin, tMax: tMax) }
+        guard let embree = embreeQuery else { return bvh.occluded(o: o, d: d, tMin: tMin, tMax: tMax) }
         if BVH.hasNaN(o, d) { return false }
         return embree.occluded(o: o, d: d, tMin: tMin, tMax: tMax)
     }

@@ -24,7 +24,7 @@ import CEmbree
 public final class EmbreeScene: @unchecked Sendable {
     @usableFromInline let scene: RTCScene
     /// Per Embree geometry (by id): the accelerator's index of its primitive 0.
-    @usableFromInline let firstPrimitive: ContiguousArray<Int32>
+    let firstPrimitive: UnsafeMutableBufferPointer<Int32>
     /// The shared vertex positions (three floats each and one of padding, as
     /// Embree reads the last one with a 16-byte load).
     let vertexBuffer: UnsafeMutableBufferPointer<Float>
@@ -118,7 +118,8 @@ public final class EmbreeScene: @unchecked Sendable {
             rtcAttachGeometry(scene, geometry)
             rtcReleaseGeometry(geometry)
         }
-        firstPrimitive = first
+        firstPrimitive = .allocate(capacity: first.count)
+        _ = firstPrimitive.initialize(from: first)
         sharedIndices = retained
         rtcCommitScene(scene)
         let status = rtcGetDeviceError(device)
@@ -151,6 +152,37 @@ public final class EmbreeScene: @unchecked Sendable {
         vertexBuffer.deallocate()
         _ = analytic.deinitialize()
         analytic.deallocate()
+        firstPrimitive.deallocate()
+    }
+
+    /// The scene's two queries on values it owns, borrowed: a copy holds no
+    /// reference to the scene, so a query from several threads at once
+    /// touches no shared reference count (a retain of the scene per ray, from
+    /// two cores, moved the cache line of its count and of its fields between
+    /// them on every query). Valid while the scene lives (`Accelerator`
+    /// holds both).
+    public var query: Query { Query(scene: scene, firstPrimitive: UnsafePointer(firstPrimitive.baseAddress!)) }
+
+    /// `intersect` and `occluded` of an `EmbreeScene`, borrowed (`query`).
+    public struct Query: @unchecked Sendable {
+        let scene: RTCScene
+        let firstPrimitive: UnsafePointer<Int32>
+
+        /// `EmbreeScene.intersect`.
+        public func intersect(o: Vec3, d: Vec3, tMin: Double, tMax: Double) -> Hit? {
+            var q = DiffRayRayQuery()
+            q.ox = o.x; q.oy = o.y; q.oz = o.z; q.dx = d.x; q.dy = d.y; q.dz = d.z; q.tMin = tMin; q.tMax = tMax
+            diffray_intersect(scene, &q)
+            if q.geomID == UInt32.max { return nil }
+            return Hit(t: q.t, u: q.u, v: q.v, primitive: firstPrimitive[Int(q.geomID)] &+ Int32(bitPattern: q.primID))
+        }
+
+        /// `EmbreeScene.occluded`.
+        public func occluded(o: Vec3, d: Vec3, tMin: Double, tMax: Double) -> Bool {
+            var q = DiffRayRayQuery()
+            q.ox = o.x; q.oy = o.y; q.oz = o.z; q.dx = d.x; q.dy = d.y; q.dz = d.z; q.tMin = tMin; q.tMax = tMax
+            return diffray_occluded(scene, &q) != 0
+        }
     }
 
     static func error(_ device: RTCDevice, _ what: String, _ status: RTCError? = nil) -> BVHError {
@@ -163,18 +195,12 @@ public final class EmbreeScene: @unchecked Sendable {
     /// triangle t, u, v are Embree's single-precision values, for an
     /// analytic shape the double-precision ones.
     public func intersect(o: Vec3, d: Vec3, tMin: Double, tMax: Double) -> Hit? {
-        var q = DiffRayRayQuery()
-        q.ox = o.x; q.oy = o.y; q.oz = o.z; q.dx = d.x; q.dy = d.y; q.dz = d.z; q.tMin = tMin; q.tMax = tMax
-        diffray_intersect(scene, &q)
-        if q.geomID == UInt32.max { return nil }
-        return Hit(t: q.t, u: q.u, v: q.v, primitive: firstPrimitive[Int(q.geomID)] &+ Int32(bitPattern: q.primID))
+        query.intersect(o: o, d: d, tMin: tMin, tMax: tMax)
     }
 
     /// Whether anything lies along `o + t d` for t in (tMin, tMax).
     public func occluded(o: Vec3, d: Vec3, tMin: Double, tMax: Double) -> Bool {
-        var q = DiffRayRayQuery()
-        q.ox = o.x; q.oy = o.y; q.oz = o.z; q.dx = d.x; q.dy = d.y; q.dz = d.z; q.tMin = tMin; q.tMax = tMax
-        return diffray_occluded(scene, &q) != 0
+        query.occluded(o: o, d: d, tMin: tMin, tMax: tMax)
     }
 
     /// The box of an analytic primitive, rounded outwards to single precision.
