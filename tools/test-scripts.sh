@@ -49,7 +49,7 @@ check "bench/gradient-cost.sh" 0 '"reverse_ratio": [0-9.]+, "forward_ratio": [0-
   bench/gradient-cost.sh scenes/cornell-box.xml 8 1 1
 check "bench/gradient-spread.sh" 0 '"cost_ratio": [0-9.]+' \
   bench/gradient-spread.sh scenes/box-on-floor.xml box.translate 1 2 4 1,1 4 -D res=8
-check "bench/gradient-components.sh" 0 '"secondary, deeper vertices": \{"mean": \[' \
+check "bench/gradient-components.sh" 0 '"deeper": \{"mean": \[' \
   bench/gradient-components.sh scenes/box-on-floor.xml box.translate 1 2 1,1 -D res=8
 check "bench/binary-vs-binary.sh refuses a missing binary (a full run takes minutes under callgrind)" 2 'usage: bench/binary-vs-binary.sh' \
   bench/binary-vs-binary.sh only-one
