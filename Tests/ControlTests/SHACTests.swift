@@ -39,13 +39,16 @@ func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
 
 /// The default cart-pole recipe, a fixed budget of 10 episodes (5,000 steps,
 /// every one counted), evaluated afterwards on episodes training never drew.
+/// Its 250 windows of 20 steps give 250 actor steps, the last 125 averaged.
 @Test func shacCartPoleMeetsTheBarWithinItsBudget() throws {
     var run = TrainingRun(problem: .cartpole, seed: 2)
     #expect(run.trainer == .shac)
     var points = 0
     try run.train(totalEpisodes: 10, report: { p in points += 1; #expect(p.evaluation.isNaN) }, checkpoint: { _ in })
     #expect(points == 10 && run.episodes == 10 && run.environmentSteps == 10 * CartPoleDynamics.maxSteps)
-    let net = try run.currentNetwork()
+    // the policy written: the actor's mean over the budget's last half
+    let net = try run.policyNetwork()
+    #expect(run.shac?.averagedSteps == 125 && net.parameters != run.network.parameters)
     let r = try evaluate(policy: CartPoleTask.policy(net), task: CartPoleTask.self, episodes: 20, seed: 12345)
     #expect(r.mean >= 475, "mean return \(r.mean)")
 }
