@@ -22,14 +22,17 @@ extension Scene {
     public func sampledUV(on s: Int, _ u: (Double, Double), point: Vec3) -> (T, T) {
         let uv = shapes.withUnsafeBufferPointer { shapes -> (Double, Double) in
             let shape = shapes.baseAddress! + s
-            switch shape.pointee.geometry {
-            case .mesh(let m):
+            if let m = shape.pointee.meshView {
                 let (tri, u0) = m.sampleTriangle(u.0)
                 let (b1, b2) = Warp.squareToUniformTriangle((u0, u.1))
                 guard let uvs = m.uvs else { return (b1, b2) }
                 let i0 = Int(m.indices[3 * tri]), i1 = Int(m.indices[3 * tri + 1]), i2 = Int(m.indices[3 * tri + 2])
                 let b0 = 1 - b1 - b2
                 return (b0 * uvs[i0].0 + b1 * uvs[i1].0 + b2 * uvs[i2].0, b0 * uvs[i0].1 + b1 * uvs[i1].1 + b2 * uvs[i2].1)
+            }
+            switch shape.pointee.geometry {
+            case .mesh:
+                preconditionFailure("a mesh shape has a mesh view")
             case .sphere:
                 return Shape.sphereUV(of: shape, point: point)
             case .disk:
@@ -276,37 +279,42 @@ extension Shape {
     public static func samplePoint(of s: UnsafePointer<Shape<T>>, _ u: (Double, Double)) -> (p: Vector3<T>, n: Vector3<T>, area: T) {
         var p: Vector3<T>, n: Vector3<T>, area: T
         let offset = s.pointee.offset
-        switch s.pointee.geometry {
-        case .mesh(let m):
+        // A mesh through its borrowed view: no reference to the mesh is taken per light sample.
+        if let m = s.pointee.meshView {
             let (tri, u0) = m.sampleTriangle(u.0)
             let (b1, b2) = Warp.squareToUniformTriangle((u0, u.1))
             let (p0, p1, p2) = triangleVertices(m, tri, s.pointee.vertices, offset)
             p = p0 * T(1 - b1 - b2) + p1 * T(b1) + p2 * T(b2)
             n = cross(p1 - p0, p2 - p0).normalized
             area = T(m.area)
-        case .sphere:
-            let d = Warp.squareToUniformSphere(u)
-            let radius = s.pointee.radius
-            n = Vector3<T>(d)
-            p = placed(s.pointee.center, offset) + n * radius
-            area = 4 * T.pi * radius * radius
-        case .disk(let toWorld):
-            let (x, y) = Warp.squareToUniformDiskConcentric(u)
-            p = placed(toWorld.point(Vector3<T>(T(x), T(y), 0)), offset)
-            let ax = turned(toWorld.vector(Vector3<T>(1, 0, 0)), offset), ay = turned(toWorld.vector(Vector3<T>(0, 1, 0)), offset)
-            let c = cross(ax, ay)
-            n = c.normalized
-            area = T.pi * c.length
-        case .cylinder(let cyl):
-            // As Mitsuba: u.0 along the axis, u.1 around it from the local x axis.
-            let (base, axis, x, y) = cylinderFrame(cyl, offset)
-            let radius = s.pointee.radius
-            let phi = 2 * Double.pi * u.1
-            n = x * T(cos(phi)) + y * T(sin(phi))
-            p = base + axis * T(u.0 * cyl.length) + n * radius
-            area = 2 * T.pi * radius * T(cyl.length)
-        case .sdfGrid:
-            preconditionFailure("an sdfgrid cannot emit (refused at load)")
+        } else {
+            switch s.pointee.geometry {
+            case .mesh:
+                preconditionFailure("a mesh shape has a mesh view")
+            case .sphere:
+                let d = Warp.squareToUniformSphere(u)
+                let radius = s.pointee.radius
+                n = Vector3<T>(d)
+                p = placed(s.pointee.center, offset) + n * radius
+                area = 4 * T.pi * radius * radius
+            case .disk(let toWorld):
+                let (x, y) = Warp.squareToUniformDiskConcentric(u)
+                p = placed(toWorld.point(Vector3<T>(T(x), T(y), 0)), offset)
+                let ax = turned(toWorld.vector(Vector3<T>(1, 0, 0)), offset), ay = turned(toWorld.vector(Vector3<T>(0, 1, 0)), offset)
+                let c = cross(ax, ay)
+                n = c.normalized
+                area = T.pi * c.length
+            case .cylinder(let cyl):
+                // As Mitsuba: u.0 along the axis, u.1 around it from the local x axis.
+                let (base, axis, x, y) = cylinderFrame(cyl, offset)
+                let radius = s.pointee.radius
+                let phi = 2 * Double.pi * u.1
+                n = x * T(cos(phi)) + y * T(sin(phi))
+                p = base + axis * T(u.0 * cyl.length) + n * radius
+                area = 2 * T.pi * radius * T(cyl.length)
+            case .sdfGrid:
+                preconditionFailure("an sdfgrid cannot emit (refused at load)")
+            }
         }
         if s.pointee.flipNormals { n = -n }
         return (p, n, area)

@@ -168,7 +168,8 @@ public struct Scene<T: Real> {
                     if vertices.isEmpty { vertices = m.positions } else { vertices.append(contentsOf: m.positions) }
                 } else {
                     if vertices.isEmpty { vertices.reserveCapacity(vertexCount) }
-                    for i in 0..<m.positions.count { vertices.append(shape.vertex(m, i)) }
+                    let view = m.view
+                    for i in 0..<m.positions.count { vertices.append(Shape.vertex(view, i, shape.vertices, shape.offset)) }
                 }
                 kinds.append(.triangle); analytic.append(0); indexArrays.append(m.indices)
                 count += m.triangleCount

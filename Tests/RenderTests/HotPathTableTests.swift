@@ -37,6 +37,29 @@ struct HotPathTableTests {
         #expect(after == HotPathTableTests.render(HotPathTableTests.rebuilt(scene)))
     }
 
+    /// `Shape.meshView` (the mesh's arrays borrowed for the hot path) follows `geometry`: after a
+    /// new mesh is assigned, light samples and the area come from the new mesh, a rectangle
+    /// moved to z = 5 and scaled by 2, whose points and area are known exactly.
+    @Test func meshViewFollowsTheGeometry() throws {
+        let scene = try HotPathTableTests.cornell()
+        var shape = scene.shapes[0]
+        guard case .mesh(let before) = shape.geometry else { Issue.record("shape 0 is not a mesh"); return }
+        #expect(shape.meshView?.positions.baseAddress == before.positions.withUnsafeBufferPointer { $0.baseAddress })
+        // Made in a scope of its own, so that the shape holds the only reference to it.
+        do {
+            shape.geometry = .mesh(.rectangle(Transform.translate(Vec3(0, 0, 5)) * Transform(Matrix4.scaling(Vec3(2, 2, 2)))!))
+        }
+        guard case .mesh(let after) = shape.geometry, let view = shape.meshView else { Issue.record("no mesh view"); return }
+        #expect(view.positions.baseAddress == after.positions.withUnsafeBufferPointer { $0.baseAddress })
+        #expect(view.indices.count == 6 && view.positions.count == 4)
+        #expect(shape.area == 16)
+        for (u0, u1) in [(0.1, 0.2), (0.5, 0.5), (0.9, 0.7), (0.3, 0.99)] {
+            let (p, n, area) = shape.samplePoint((u0, u1))
+            #expect(abs(p.z - 5) < 1e-12 && abs(p.x) <= 2 && abs(p.y) <= 2)
+            #expect(n.z == (shape.flipNormals ? -1 : 1) && area == 16)
+        }
+    }
+
     @Test func tablesFollowTheEmitters() throws {
         var scene = try HotPathTableTests.cornell()
         scene.emitters = [.point(PointLight(position: Vector3(0, 0.5, 0), intensity: RGB(5, 5, 5)))]

@@ -11,7 +11,7 @@ extension Shape {
     /// along two edges), or the edges p1 − p0 and p2 − p0 without texture
     /// coordinates or when they are degenerate (uv then are the barycentrics).
     @inlinable
-    static func meshTangents(_ m: TriangleMesh, _ i0: Int, _ i1: Int, _ i2: Int,
+    static func meshTangents(_ m: TriangleMesh.View, _ i0: Int, _ i1: Int, _ i2: Int,
                              _ p0: Vector3<T>, _ p1: Vector3<T>, _ p2: Vector3<T>) -> (Vector3<T>, Vector3<T>) {
         let dp0 = p1 - p0, dp1 = p2 - p0
         guard let uvs = m.uvs else { return (dp0, dp1) }

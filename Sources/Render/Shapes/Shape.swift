@@ -27,7 +27,12 @@ public enum ShapeGeometry: Sendable {
 @frozen
 public struct Shape<T: Real> {
     public var id: String
-    public var geometry: ShapeGeometry
+    public var geometry: ShapeGeometry { didSet { meshView = Shape.meshView(of: geometry) } }
+    /// A mesh's arrays borrowed from the mesh `geometry` holds (nil for other
+    /// shapes), what per-ray code reads instead of copying the mesh reference out
+    /// of `geometry`: set with `geometry`, so it never outlives the mesh that
+    /// this same value owns (`TriangleMesh.View`).
+    public private(set) var meshView: TriangleMesh.View?
     /// Index into `Scene.bsdfs`.
     public var bsdf: Int
     /// Index into `Scene.emitters` of this shape's area light.
@@ -52,6 +57,7 @@ public struct Shape<T: Real> {
     public init(id: String, geometry: ShapeGeometry, bsdf: Int, emitter: Int?, flipNormals: Bool, pivot: Vec3) {
         self.id = id; self.geometry = geometry; self.bsdf = bsdf; self.emitter = emitter
         self.flipNormals = flipNormals; self.offset = nil; self.pivot = pivot
+        meshView = Shape.meshView(of: geometry)
         switch geometry {
         case .sphere(let c, let r, _): center = Vector3(c); radius = T(r)
         case .cylinder(let c): center = .zero; radius = T(c.radius)
@@ -74,6 +80,11 @@ public struct Shape<T: Real> {
         return abs(t0.primal - near) <= abs(t1.primal - near) ? t0 : t1
     }
 
+    /// `meshView` of a shape of `geometry`.
+    static func meshView(of geometry: ShapeGeometry) -> TriangleMesh.View? {
+        if case .mesh(let m) = geometry { return m.view } else { return nil }
+    }
+
     /// Whether this is an `sdfgrid` (whose geometry has no parameters).
     public var isSDFGrid: Bool { if case .sdfGrid = geometry { return true } else { return false } }
 
@@ -83,8 +94,9 @@ public struct Shape<T: Real> {
     /// `area` of a shape borrowed in place.
     @inlinable
     public static func area(of s: UnsafePointer<Shape<T>>) -> Double {
+        if let m = s.pointee.meshView { return m.area }
         switch s.pointee.geometry {
-        case .mesh(let m): return m.area
+        case .mesh: preconditionFailure("a mesh shape has a mesh view")
         case .sphere: return 4 * Double.pi * s.pointee.radius.primal * s.pointee.radius.primal
         case .disk(let t):
             let ax = t.vector(Vec3(1, 0, 0)), ay = t.vector(Vec3(0, 1, 0))
@@ -108,11 +120,11 @@ public struct Shape<T: Real> {
     public var placedCenter: Vector3<T> { place(center) }
     /// Vertex `i` of the mesh in world space and in `T`.
     @inlinable @inline(__always)
-    func vertex(_ m: TriangleMesh, _ i: Int) -> Vector3<T> { Shape.vertex(m, i, vertices, offset) }
+    func vertex(_ m: TriangleMesh, _ i: Int) -> Vector3<T> { Shape.vertex(m.view, i, vertices, offset) }
     /// The three vertices of triangle `t`.
     @inlinable @inline(__always)
     func triangleVertices(_ m: TriangleMesh, _ t: Int) -> (Vector3<T>, Vector3<T>, Vector3<T>) {
-        Shape.triangleVertices(m, t, vertices, offset)
+        Shape.triangleVertices(m.view, t, vertices, offset)
     }
     @inlinable @inline(__always)
     func turn(_ v: Vector3<T>) -> Vector3<T> { Shape.turned(v, offset) }
@@ -131,14 +143,14 @@ public struct Shape<T: Real> {
     static func turned(_ v: Vector3<T>, _ offset: RigidFrame<T>?) -> Vector3<T> { offset.map { $0.vector(v) } ?? v }
     /// `vertex` with the shape's differentiable `vertices` and pose `offset` passed in.
     @inlinable @inline(__always)
-    static func vertex(_ m: TriangleMesh, _ i: Int, _ vertices: ContiguousArray<Vector3<T>>?,
+    static func vertex(_ m: TriangleMesh.View, _ i: Int, _ vertices: ContiguousArray<Vector3<T>>?,
                        _ offset: RigidFrame<T>?) -> Vector3<T> {
         if let v = vertices { return placed(v[i], offset) }
         return placed(Vector3<T>(m.positions[i]), offset)
     }
     /// `triangleVertices` with the shape's fields passed in.
     @inlinable @inline(__always)
-    static func triangleVertices(_ m: TriangleMesh, _ t: Int, _ vertices: ContiguousArray<Vector3<T>>?,
+    static func triangleVertices(_ m: TriangleMesh.View, _ t: Int, _ vertices: ContiguousArray<Vector3<T>>?,
                                  _ offset: RigidFrame<T>?) -> (Vector3<T>, Vector3<T>, Vector3<T>) {
         (vertex(m, Int(m.indices[3 * t]), vertices, offset), vertex(m, Int(m.indices[3 * t + 1]), vertices, offset),
          vertex(m, Int(m.indices[3 * t + 2]), vertices, offset))
@@ -175,10 +187,10 @@ public struct Shape<T: Real> {
                                    exactHit: Bool = false) -> SurfaceInteraction<T> {
         var t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T)
         var dpdu = Vector3<T>.zero, dpdv = Vector3<T>.zero
-        var onMesh: (mesh: TriangleMesh, u: T, v: T)? = nil
+        var onMesh: (mesh: UnsafeRawPointer, u: T, v: T)? = nil
         let offset = s.pointee.offset
-        switch s.pointee.geometry {
-        case .mesh(let m):
+        // A mesh through its borrowed view (`meshView`): no reference to the mesh is taken per hit.
+        if let m = s.pointee.meshView {
             // Reverse mode with a constant ray on a mesh no key moves: every number below is a
             // constant, so it is computed in doubles (the same operations, so the same values)
             // rather than through `Adjoint`, which would test each operand for a tape index.
@@ -191,65 +203,69 @@ public struct Shape<T: Real> {
                                     uv: needsUV, traversed: traversed)
             t = hitOnMesh.t; p = hitOnMesh.p; ng = hitOnMesh.ng; ns = hitOnMesh.ns; uv = hitOnMesh.uv
             dpdu = hitOnMesh.dpdu; dpdv = hitOnMesh.dpdv
-            if !m.attributes.isEmpty { onMesh = (m, hitOnMesh.u, hitOnMesh.v) }
-        case .sphere(_, _, let axes):
-            let radius = s.pointee.radius
-            let centre = placed(s.pointee.center, offset)
-            t = sphereRoot(ray, centre: centre, radius: radius, near: hit.t)
-            p = ray.at(t)
-            ng = (p - centre) / radius
-            ns = ng
-            let sphereUV = needsUV ? Shape.sphereUV(of: s, point: p.primal) : (0, 0)
-            uv = (T(sphereUV.0), T(sphereUV.1))
-            if tangents {
-                // In the sphere's own frame, as its uv, then back to world space.
-                let ax = turned(Vector3<T>(axes.s), offset), ay = turned(Vector3<T>(axes.t), offset), az = turned(Vector3<T>(axes.n), offset)
-                let d = p - centre
-                let (lu, lv) = sphereTangents(Vector3(dot(d, ax), dot(d, ay), dot(d, az)))
-                dpdu = ax * lu.x + ay * lu.y + az * lu.z
-                dpdv = ax * lv.x + ay * lv.y + az * lv.z
+            if m.hasAttributes { onMesh = (m.mesh, hitOnMesh.u, hitOnMesh.v) }
+        } else {
+            switch s.pointee.geometry {
+            case .mesh: preconditionFailure("a mesh shape has a mesh view")
+            case .sphere(_, _, let axes):
+                let radius = s.pointee.radius
+                let centre = placed(s.pointee.center, offset)
+                t = sphereRoot(ray, centre: centre, radius: radius, near: hit.t)
+                p = ray.at(t)
+                ng = (p - centre) / radius
+                ns = ng
+                let sphereUV = needsUV ? Shape.sphereUV(of: s, point: p.primal) : (0, 0)
+                uv = (T(sphereUV.0), T(sphereUV.1))
+                if tangents {
+                    // In the sphere's own frame, as its uv, then back to world space.
+                    let ax = turned(Vector3<T>(axes.s), offset), ay = turned(Vector3<T>(axes.t), offset), az = turned(Vector3<T>(axes.n), offset)
+                    let d = p - centre
+                    let (lu, lv) = sphereTangents(Vector3(dot(d, ax), dot(d, ay), dot(d, az)))
+                    dpdu = ax * lu.x + ay * lu.y + az * lu.z
+                    dpdv = ax * lv.x + ay * lv.y + az * lv.z
+                }
+            case .disk(let toWorld):
+                let c = placed(toWorld.point(Vector3<T>.zero), offset)
+                let ax = turned(toWorld.vector(Vector3<T>(1, 0, 0)), offset), ay = turned(toWorld.vector(Vector3<T>(0, 1, 0)), offset)
+                let n = cross(ax, ay)
+                t = dot(c - ray.o, n) / dot(ray.d, n)
+                p = ray.at(t)
+                ng = n.normalized
+                ns = ng
+                // Polar texture coordinates, as Mitsuba's disk: (r, φ / 2π).
+                let phi = atan2(hit.v, hit.u)
+                uv = (T((hit.u * hit.u + hit.v * hit.v).squareRoot()), T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)))
+                if tangents { (dpdu, dpdv) = diskTangents(ax, ay, hit.u, hit.v) }
+            case .cylinder(let c):
+                let (base, axis, x, y) = cylinderFrame(c, offset)
+                let radius = s.pointee.radius
+                // The root of the infinite cylinder whose primal is the traversal's (the end circles only select it).
+                if let (t0, t1) = cylinderRoots(o: ray.o, d: ray.d, base: base, axis: axis, radius: radius) {
+                    t = abs(t0.primal - hit.t) <= abs(t1.primal - hit.t) ? t0 : t1
+                } else {
+                    t = T(hit.t)
+                }
+                p = ray.at(t)
+                let q = p - base
+                let z = dot(q, axis)
+                let radial = q - axis * z
+                ng = radial / radius
+                ns = ng
+                // As Mitsuba: u = φ / 2π in the shape's local frame, v = z / length.
+                let phi = T.atan2(y: dot(radial, y), x: dot(radial, x))
+                uv = ((phi.primal < 0 ? phi + 2 * T.pi : phi) / (2 * T.pi), z / T(c.length))
+            case .sdfGrid(let grid):
+                // The point and normals from traversal's hit in doubles (the grid is
+                // not differentiated); the distance is recomputed in T against the
+                // tangent plane there, so that the point moves with the ray.
+                let local = grid.toLocal.point(ray.primal.at(hit.t))
+                let n = Vector3<T>(grid.toWorld.normal(grid.valueAndGradient(voxel: triangle, local: local).gradient).normalized)
+                t = dot(Vector3<T>(grid.toWorld.point(local)) - ray.o, n) / dot(ray.d, n)
+                p = ray.at(t)
+                ng = n
+                ns = grid.smoothNormals ? Vector3<T>(grid.toWorld.normal(grid.smoothNormal(local: local)).normalized) : n
+                uv = (0, 0)
             }
-        case .disk(let toWorld):
-            let c = placed(toWorld.point(Vector3<T>.zero), offset)
-            let ax = turned(toWorld.vector(Vector3<T>(1, 0, 0)), offset), ay = turned(toWorld.vector(Vector3<T>(0, 1, 0)), offset)
-            let n = cross(ax, ay)
-            t = dot(c - ray.o, n) / dot(ray.d, n)
-            p = ray.at(t)
-            ng = n.normalized
-            ns = ng
-            // Polar texture coordinates, as Mitsuba's disk: (r, φ / 2π).
-            let phi = atan2(hit.v, hit.u)
-            uv = (T((hit.u * hit.u + hit.v * hit.v).squareRoot()), T((phi < 0 ? phi + 2 * Double.pi : phi) / (2 * Double.pi)))
-            if tangents { (dpdu, dpdv) = diskTangents(ax, ay, hit.u, hit.v) }
-        case .cylinder(let c):
-            let (base, axis, x, y) = cylinderFrame(c, offset)
-            let radius = s.pointee.radius
-            // The root of the infinite cylinder whose primal is the traversal's (the end circles only select it).
-            if let (t0, t1) = cylinderRoots(o: ray.o, d: ray.d, base: base, axis: axis, radius: radius) {
-                t = abs(t0.primal - hit.t) <= abs(t1.primal - hit.t) ? t0 : t1
-            } else {
-                t = T(hit.t)
-            }
-            p = ray.at(t)
-            let q = p - base
-            let z = dot(q, axis)
-            let radial = q - axis * z
-            ng = radial / radius
-            ns = ng
-            // As Mitsuba: u = φ / 2π in the shape's local frame, v = z / length.
-            let phi = T.atan2(y: dot(radial, y), x: dot(radial, x))
-            uv = ((phi.primal < 0 ? phi + 2 * T.pi : phi) / (2 * T.pi), z / T(c.length))
-        case .sdfGrid(let grid):
-            // The point and normals from traversal's hit in doubles (the grid is
-            // not differentiated); the distance is recomputed in T against the
-            // tangent plane there, so that the point moves with the ray.
-            let local = grid.toLocal.point(ray.primal.at(hit.t))
-            let n = Vector3<T>(grid.toWorld.normal(grid.valueAndGradient(voxel: triangle, local: local).gradient).normalized)
-            t = dot(Vector3<T>(grid.toWorld.point(local)) - ray.o, n) / dot(ray.d, n)
-            p = ray.at(t)
-            ng = n
-            ns = grid.smoothNormals ? Vector3<T>(grid.toWorld.normal(grid.smoothNormal(local: local)).normalized) : n
-            uv = (0, 0)
         }
         return surfaceInteraction(t: t, p: p, ng: ng, ns: ns, uv: uv, dpdu: dpdu, dpdv: dpdv, ray: ray, hit: hit,
                                   triangle: triangle, shapeIndex: shapeIndex, flipNormals: s.pointee.flipNormals, onMesh: onMesh)
@@ -261,13 +277,13 @@ public struct Shape<T: Real> {
     @inlinable @inline(__always)
     static func surfaceInteraction(t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T), dpdu: Vector3<T>,
                                    dpdv: Vector3<T>, ray: Ray<T>, hit: Hit, triangle: Int, shapeIndex: Int, flipNormals: Bool,
-                                   onMesh: (mesh: TriangleMesh, u: T, v: T)?) -> SurfaceInteraction<T> {
+                                   onMesh: (mesh: UnsafeRawPointer, u: T, v: T)?) -> SurfaceInteraction<T> {
         var ng = ng, ns = ns
         if flipNormals { ng = -ng; ns = -ns }
         let frame = Frame(normal: ns)
         var si = SurfaceInteraction(t: t, p: p, ng: ng, shading: frame, uv: uv, wi: frame.toLocal(-ray.d),
                                     shape: shapeIndex, primitive: Int(hit.primitive), dpdu: dpdu, dpdv: dpdv)
-        if let onMesh { si.mesh = onMesh.mesh; si.triangle = triangle; si.barycentrics = (onMesh.u, onMesh.v) }
+        if let onMesh { si.meshPointer = onMesh.mesh; si.triangle = triangle; si.barycentrics = (onMesh.u, onMesh.v) }
         return si
     }
 
@@ -278,7 +294,7 @@ public struct Shape<T: Real> {
     /// found with these very operations on these vertices (`exactHit` of
     /// `interaction(of:...)`), used instead of solving again.
     @inlinable @inline(__always)
-    static func meshHit(_ m: TriangleMesh, triangle: Int, vertices: ContiguousArray<Vector3<T>>?, offset: RigidFrame<T>?,
+    static func meshHit(_ m: TriangleMesh.View, triangle: Int, vertices: ContiguousArray<Vector3<T>>?, offset: RigidFrame<T>?,
                         ray: Ray<T>, tangents: Bool, uv needsUV: Bool = true, traversed: (T, T, T)? = nil)
         -> (t: T, p: Vector3<T>, ng: Vector3<T>, ns: Vector3<T>, uv: (T, T), dpdu: Vector3<T>, dpdv: Vector3<T>, u: T, v: T) {
         let i0 = Int(m.indices[3 * triangle]), i1 = Int(m.indices[3 * triangle + 1]), i2 = Int(m.indices[3 * triangle + 2])
@@ -316,13 +332,13 @@ public struct Shape<T: Real> {
     /// `interaction(of:ray:hit:...)` on a mesh for a constant ray, computed in
     /// `Double` with the same operations and lifted to constants of `T`.
     @inlinable
-    static func constantMeshInteraction(_ m: TriangleMesh, ray: Ray<T>, hit: Hit, triangle: Int, shapeIndex: Int,
+    static func constantMeshInteraction(_ m: TriangleMesh.View, ray: Ray<T>, hit: Hit, triangle: Int, shapeIndex: Int,
                                         flipNormals: Bool, tangents: Bool) -> SurfaceInteraction<T> {
         let r = ray.primal
         let h = Shape<Double>.meshHit(m, triangle: triangle, vertices: nil, offset: nil, ray: r, tangents: tangents)
         let si = Shape<Double>.surfaceInteraction(t: h.t, p: h.p, ng: h.ng, ns: h.ns, uv: h.uv, dpdu: h.dpdu, dpdv: h.dpdv,
                                                   ray: r, hit: hit, triangle: triangle, shapeIndex: shapeIndex,
-                                                  flipNormals: flipNormals, onMesh: m.attributes.isEmpty ? nil : (m, h.u, h.v))
+                                                  flipNormals: flipNormals, onMesh: m.hasAttributes ? (m.mesh, h.u, h.v) : nil)
         return SurfaceInteraction<T>(constant: si)
     }
 }

@@ -38,18 +38,68 @@ public final class TriangleMesh: @unchecked Sendable {
     }
 
     @inlinable @inline(__always)
-    public func vertices(_ t: Int) -> (Vec3, Vec3, Vec3) {
-        (positions[Int(indices[3 * t])], positions[Int(indices[3 * t + 1])], positions[Int(indices[3 * t + 2])])
-    }
+    public func vertices(_ t: Int) -> (Vec3, Vec3, Vec3) { view.vertices(t) }
 
     /// The triangle whose CDF interval holds `u·area`, and `u` rescaled to [0, 1).
     @inlinable
-    public func sampleTriangle(_ u: Double) -> (Int, Double) {
-        let target = u * area
-        let lo = areaCDF.cdfBin(target)
-        let start = lo == 0 ? 0 : areaCDF[lo - 1]
-        let width = areaCDF[lo] - start
-        return (lo, width > 0 ? min(max((target - start) / width, 0), 0.99999999) : 0.5)
+    public func sampleTriangle(_ u: Double) -> (Int, Double) { view.sampleTriangle(u) }
+
+    /// The mesh's arrays borrowed (`View`): valid while this mesh lives.
+    @inlinable
+    public var view: View {
+        View(positions: positions.withUnsafeBufferPointer { $0 }, normals: normals?.withUnsafeBufferPointer { $0 },
+             uvs: uvs?.withUnsafeBufferPointer { $0 }, indices: indices.withUnsafeBufferPointer { $0 },
+             areaCDF: areaCDF.withUnsafeBufferPointer { $0 }, area: area, hasAttributes: !attributes.isEmpty,
+             mesh: UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()))
+    }
+
+    /// A mesh's arrays as plain pointers, what per-ray code reads: copying one
+    /// touches no reference count, where copying the `TriangleMesh` reference
+    /// out of a shape retained and released it on every hit and light sample,
+    /// and two threads doing so passed the count's cache line between cores.
+    ///
+    /// It borrows: it does not keep the mesh alive. The arrays are `let`s of
+    /// the final class, never mutated, so their storage stays where it is for
+    /// as long as the mesh lives. `Shape.meshView` is the only view kept (it
+    /// sits beside the `geometry` that owns the mesh and is replaced with it),
+    /// and `Scene` holds its shapes while it renders (docs/design.md,
+    /// "Borrowed meshes").
+    @frozen
+    public struct View {
+        public let positions: UnsafeBufferPointer<Vec3>
+        public let normals: UnsafeBufferPointer<Vec3>?
+        public let uvs: UnsafeBufferPointer<(Double, Double)>?
+        public let indices: UnsafeBufferPointer<UInt32>
+        public let areaCDF: UnsafeBufferPointer<Double>
+        public let area: Double
+        /// Whether the mesh has attributes (`TriangleMesh.attributes`), which the surface interaction then points to.
+        public let hasAttributes: Bool
+        /// The mesh itself, unretained (`SurfaceInteraction.meshPointer`).
+        public let mesh: UnsafeRawPointer
+
+        @inlinable
+        init(positions: UnsafeBufferPointer<Vec3>, normals: UnsafeBufferPointer<Vec3>?,
+             uvs: UnsafeBufferPointer<(Double, Double)>?, indices: UnsafeBufferPointer<UInt32>,
+             areaCDF: UnsafeBufferPointer<Double>, area: Double, hasAttributes: Bool, mesh: UnsafeRawPointer) {
+            self.positions = positions; self.normals = normals; self.uvs = uvs; self.indices = indices
+            self.areaCDF = areaCDF; self.area = area; self.hasAttributes = hasAttributes; self.mesh = mesh
+        }
+
+        /// The three vertices of triangle `t`.
+        @inlinable @inline(__always)
+        public func vertices(_ t: Int) -> (Vec3, Vec3, Vec3) {
+            (positions[Int(indices[3 * t])], positions[Int(indices[3 * t + 1])], positions[Int(indices[3 * t + 2])])
+        }
+
+        /// The triangle whose CDF interval holds `u·area`, and `u` rescaled to [0, 1).
+        @inlinable
+        public func sampleTriangle(_ u: Double) -> (Int, Double) {
+            let target = u * area
+            let lo = areaCDF.cdfBin(target)
+            let start = lo == 0 ? 0 : areaCDF[lo - 1]
+            let width = areaCDF[lo] - start
+            return (lo, width > 0 ? min(max((target - start) / width, 0), 0.99999999) : 0.5)
+        }
     }
 
     /// A mesh from its plain triangles transformed to world space.
