@@ -18,12 +18,7 @@ struct AnalyticShadowTests {
                 <bsdf type="diffuse"><rgb name="reflectance" value="0.8"/></bsdf>
             </shape>
             """),
-        ("disk", "occluder.translate", """
-            <shape type="disk" id="occluder">
-                <transform name="to_world"><scale value="0.3"/><rotate x="1" angle="-90"/><translate value="0.1, 0.6, 0"/></transform>
-                <bsdf type="diffuse"><rgb name="reflectance" value="0.8"/></bsdf>
-            </shape>
-            """),
+        ("disk", "occluder.translate", disk(reflectance: 0.8)),
         ("cylinder", "occluder.translate", cylinder(reflectance: 0.8)),
     ]
 
@@ -109,31 +104,66 @@ struct AnalyticShadowTests {
         }
     }
 
-    /// The cylinder of case 2 under delta lights. Its shadow's outline as seen
-    /// from the light is the two silhouette lines and the lit parts of the end
-    /// circles, sampled from the light's side (`DeltaShadowLight`). Each case: the
-    /// light, the tube's reflectance (0 under the sun: the lit tube's interior
-    /// term, whose spread comes from grazing hits, would hide a shadow whose
-    /// gradient is a few hundredths) and the central differences of
-    /// `occluder.translate` (seed 11) at two steps, regenerated (about two
-    /// minutes) by `DIFFRAY_CYLINDER_REFERENCE=1 swift test -c release --skip-build --filter cylinderReference`.
-    static let cylinderCases: [(name: String, light: String, reflectance: Double, spp: Int, differences: [(h: Double, gradient: [Double])])] = [
-        ("point", V.deltaLights[0].xml, 0.8, 1024, [
+    /// The disk of case 1 with a diffuse reflectance.
+    static func disk(reflectance: Double) -> String {
+        """
+        <shape type="disk" id="occluder">
+            <transform name="to_world"><scale value="0.3"/><rotate x="1" angle="-90"/><translate value="0.1, 0.6, 0"/></transform>
+            <bsdf type="diffuse"><rgb name="reflectance" value="\(reflectance)"/></bsdf>
+        </shape>
+        """
+    }
+
+    /// Shadows of disks and cylinders against central differences of
+    /// `occluder.translate`. The cylinder under delta lights casts the outline
+    /// it shows the light (the two silhouette lines and the lit parts of the end
+    /// circles), sampled from the light's side (`DeltaShadowLight`), as is the
+    /// disk's rim under the point light; under the small area light of `shapes`
+    /// (light nil) the outlines are seen from the shaded point (`SecondaryCurves`).
+    /// Each case: the occluder, the light, the central differences' spp and
+    /// their value (seed 11) at two steps, the edge samples per pixel (camera,
+    /// secondary) of the gradient. A black occluder (reflectance 0) has no
+    /// interior term, whose spread (grazing hits on a lit occluder) would hide a
+    /// shadow worth a few hundredths; the lit tube under the point light keeps
+    /// it. Regenerated (about a minute a case) by `DIFFRAY_OUTLINE_REFERENCE=1
+    /// swift test -c release --skip-build --filter outlineReference` (a comma
+    /// list in `DIFFRAY_OUTLINE_CASES` picks cases).
+    static let outlineCases: [(name: String, shape: String, light: String?, spp: Int,
+                               differences: [(h: Double, gradient: [Double])], edges: (primary: Double, secondary: Double))] = [
+        ("cylinder under a point light", cylinder(reflectance: 0.8), V.deltaLights[0].xml, 1024, [
             (0.02, [0.0712, 0.2100, -0.1120]),
             (0.05, [0.0851, 0.2014, -0.1107]),
-        ]),
-        ("directional", V.deltaLights[2].xml, 0, 4096, [
+        ], (16, 32)),
+        ("black cylinder under a directional light", cylinder(reflectance: 0), V.deltaLights[2].xml, 4096, [
             (0.05, [-0.0255, -0.0153, -0.0578]),
             (0.1, [-0.0269, -0.0166, -0.0570]),
-        ]),
+        ], (16, 32)),
+        ("black disk under a point light", disk(reflectance: 0), V.deltaLights[0].xml, 4096, [
+            (0.02, [-0.1252, -0.1696, -0.2801]),
+            (0.05, [-0.1236, -0.1721, -0.2773]),
+        ], (16, 32)),
+        ("black disk under an area light", disk(reflectance: 0), nil, 1024, [
+            (0.02, [-0.0262, -0.3122, -0.3526]),
+            (0.05, [-0.0221, -0.3198, -0.3494]),
+        ], (16, 64)),
+        ("black cylinder under an area light", cylinder(reflectance: 0), nil, 1024, [
+            (0.02, [-0.0338, -0.1596, -0.2373]),
+            (0.05, [-0.0376, -0.1535, -0.2304]),
+        ], (16, 64)),
     ]
-    static let cylinderSeeds = 8, cylinderSpp = 64
-    static let cylinderEdges = (primary: 16.0, secondary: 32.0)
+    static let outlineSeeds = 8, outlineSpp = 64
 
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["DIFFRAY_CYLINDER_REFERENCE"] == "1"))
-    func cylinderReference() throws {
-        for c in Self.cylinderCases {
-            let scene = try V.scene(light: true, shape: Self.cylinder(reflectance: c.reflectance), deltaLight: c.light)
+    static func outlineScene(_ c: Int) throws -> Scene<Double> {
+        try V.scene(light: true, shape: Self.outlineCases[c].shape, deltaLight: Self.outlineCases[c].light)
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["DIFFRAY_OUTLINE_REFERENCE"] == "1"))
+    func outlineReference() throws {
+        let chosen = ProcessInfo.processInfo.environment["DIFFRAY_OUTLINE_CASES"].map { $0.split(separator: ",").compactMap { Int($0) } }
+            ?? Array(Self.outlineCases.indices)
+        for i in chosen {
+            let c = Self.outlineCases[i]
+            let scene = try Self.outlineScene(i)
             for (h, stored) in c.differences {
                 let fd = try V.finiteDifferences(scene, key: "occluder.translate", h: h, spp: c.spp)
                 print("\(c.name): (\(h), [\(fd.map { String(format: "%.4f", $0) }.joined(separator: ", "))]),  // stored \(stored)")
@@ -141,16 +171,17 @@ struct AnalyticShadowTests {
         }
     }
 
-    /// The cylinder's shadow under a point and a directional light against
-    /// central differences at two steps (`cylinderCases`): the mean gradient over
-    /// `cylinderSeeds` seeds within three standard errors of the mean of the two
-    /// steps, plus 5 % of the largest component for the references' own noise
-    /// (the two steps themselves must agree within 10 % of it). Without the
-    /// shadow term the gradient is off by more than 30 %; forward mode equals reverse mode.
-    @Test("a cylinder's shadow under a delta light against central differences", arguments: 0..<2)
-    func cylinderUnderADeltaLight(_ which: Int) throws {
-        let c = Self.cylinderCases[which]
-        let scene = try V.scene(light: true, shape: Self.cylinder(reflectance: c.reflectance), deltaLight: c.light)
+    /// The shadows of `outlineCases` against central differences at two steps:
+    /// the mean gradient over `outlineSeeds` seeds within three standard errors
+    /// of the mean of the two steps, plus 5 % of the largest component for the
+    /// references' own noise (the two steps themselves must agree within 10 %
+    /// of it, the difference quotient being linear in the step). Without the
+    /// shadow term the gradient is off by more than 30 %; forward mode equals
+    /// reverse mode.
+    @Test("a disk's or cylinder's shadow against central differences", arguments: 0..<5)
+    func outlineShadow(_ which: Int) throws {
+        let c = Self.outlineCases[which]
+        let scene = try Self.outlineScene(which)
         let key = "occluder.translate"
         let fd = (0..<3).map { i in c.differences.map { $0.gradient[i] }.reduce(0, +) / Double(c.differences.count) }
         let largest = fd.map(abs).max()!
@@ -158,18 +189,18 @@ struct AnalyticShadowTests {
             #expect(abs(c.differences[0].gradient[i] - c.differences[1].gradient[i]) < 0.1 * largest,
                     "\(c.name): the two steps' central differences disagree in component \(i): \(c.differences)")
         }
-        let boundary = BoundaryOptions(primarySamplesPerPixel: Self.cylinderEdges.primary, secondarySamplesPerPixel: Self.cylinderEdges.secondary)
-        let runs = try (1...Self.cylinderSeeds).map { try V.reverse(scene, key: key, spp: Self.cylinderSpp, boundary: boundary, seed: UInt64($0)) }
+        let boundary = BoundaryOptions(primarySamplesPerPixel: c.edges.primary, secondarySamplesPerPixel: c.edges.secondary)
+        let runs = try (1...Self.outlineSeeds).map { try V.reverse(scene, key: key, spp: Self.outlineSpp, boundary: boundary, seed: UInt64($0)) }
         let (mean, deviation) = V.spread(runs)
         var primaryOnly = boundary
         primaryOnly.secondarySamplesPerPixel = 0
-        let noShadow = try V.reverse(scene, key: key, spp: Self.cylinderSpp, boundary: primaryOnly, seed: 1)
-        let forward = try V.forward(scene, key: key, spp: Self.cylinderSpp, boundary: boundary)
-        let reverse = try V.reverse(scene, key: key, spp: Self.cylinderSpp, boundary: boundary)
-        print("cylinder under a \(c.name) light: central differences \(c.differences); mean over \(Self.cylinderSeeds) seeds \(mean), "
-              + "standard deviation \(deviation); without shadow edges (seed 1) \(noShadow)")
+        let noShadow = try V.reverse(scene, key: key, spp: Self.outlineSpp, boundary: primaryOnly, seed: 1)
+        let forward = try V.forward(scene, key: key, spp: Self.outlineSpp, boundary: boundary)
+        let reverse = try V.reverse(scene, key: key, spp: Self.outlineSpp, boundary: boundary)
+        print("\(c.name): central differences \(c.differences); mean over \(Self.outlineSeeds) seeds \(mean), "
+              + "standard deviation \(deviation); without shadow edges (seed 1) \(noShadow); forward \(forward), reverse \(reverse)")
         for i in 0..<3 {
-            let se = deviation[i] / Double(Self.cylinderSeeds).squareRoot()
+            let se = deviation[i] / Double(Self.outlineSeeds).squareRoot()
             #expect(abs(mean[i] - fd[i]) < 3 * se + 0.05 * largest, "\(c.name), component \(i): \(mean[i]) ± \(se) vs central differences \(fd[i])")
         }
         #expect(V.error(noShadow, fd) > 0.3, "\(c.name): without shadow edges \(noShadow) vs central differences \(fd)")

@@ -559,6 +559,8 @@ extension Scene where T == Double {
         if count == 0 { return ([], pieces.map(\.piece)) }
         let second = secondaryScene()
         let afterVertex = (0..<deeper).map { secondaryScene(bounces: $0 + 2) }
+        // A share of the film-point samples draw their first surface by area on moving spheres.
+        let points = nSecondaryAll + nDeep + nDeltaBeyond > 0 ? surfaceFilmPoints(moving: moving) : SurfaceFilmPoints()
         let tanX = camera.tanHalfFov
         let eps = boundary.offset
         let seed = options.seed &+ 0xED6E_5A3D_1E0F_0001
@@ -591,23 +593,23 @@ extension Scene where T == Double {
                     case .firstSurface:
                         sample = secondarySample(edges: edges, n: nSecondary, strata: strata(i, nSecondary), eps: eps,
                                                  tanX: tanX, second: second, analytic: analytic, lightTriangles: lightTriangles,
-                                                 fromLights: fromLights, &sampler)
+                                                 points: points, fromLights: fromLights, &sampler)
                     case .deltaShadows:
                         sample = deltaShadowSample(edges: edges, lights: deltaLights, n: nDelta, stratum: i,
                                                    eps: eps, tanX: tanX, &sampler)
                     case .deeper:
                         sample = deepSecondarySample(edges: edges, n: nDeep, strata: strata(i, nDeep),
                                                      eps: eps, tanX: tanX, after: afterVertex, analytic: analytic,
-                                                     lightTriangles: lightTriangles, &sampler)
+                                                     lightTriangles: lightTriangles, points: points, &sampler)
                     case .deltaShadowsBeyond:
                         sample = deltaShadowBeyondSample(edges: edges, lights: deltaLights, n: nDeltaBeyond,
                                                          strata: strata(i, nDeltaBeyond), eps: eps, tanX: tanX,
-                                                         after: deltaAfter, &sampler)
+                                                         after: deltaAfter, points: points, &sampler)
                     default:
                         sample = lightSideSecondarySample(edges: edges, nFilm: nSecondary, nLight: nFromLights,
                                                           strata: PixelStratum(i, of: nFromLights, pixels: 1, seed: seed),
                                                           eps: eps, tanX: tanX, second: second, analytic: analytic,
-                                                          lights: lightSide, &sampler)
+                                                          lights: lightSide, points: points, &sampler)
                     }
                     if let sample { kept.append(sample) }
                 }
@@ -693,24 +695,41 @@ extension Scene where T == Double {
     /// vertex (2 ... `deepestSecondaryVertex`) chosen uniformly, the path to it
     /// sampled from the BSDFs, then as at the first (`secondarySample`).
     func deepSecondarySample(edges: [MeshEdge], n: Int, strata: PixelStratum, eps: Double, tanX: Double, after: [Scene<Double>],
-                             analytic: [Int], lightTriangles: [(Vec3, Vec3, Vec3)], _ sampler: inout PathSampler) -> BoundarySample? {
+                             analytic: [Int], lightTriangles: [(Vec3, Vec3, Vec3)], points: SurfaceFilmPoints,
+                             _ sampler: inout PathSampler) -> BoundarySample? {
         let k = after.count
         let vertex = 2 + min(Int(strata.unit(3, sampler.next()) * Double(k)), k - 1)
         return secondarySample(edges: edges, n: n, strata: strata, eps: eps, tanX: tanX, second: after[vertex - 2],
-                               analytic: analytic, lightTriangles: lightTriangles, vertex: vertex, vertexWeight: Double(k), &sampler)
+                               analytic: analytic, lightTriangles: lightTriangles, points: points, vertex: vertex,
+                               vertexWeight: Double(k), &sampler)
     }
 
     /// A film point in pixel `strata.pixel` (stratified over the pixel's
-    /// samples) and the path from it to vertex `vertex` (1: the first surface
-    /// seen) by sampling the BSDFs: the vertex, the path's throughput before it
-    /// and the sampled directions, each in its vertex's shading frame (as the
-    /// path replay parametrises them).
-    func pathToVertex(_ vertex: Int, strata: PixelStratum, tanX: Double, _ sampler: inout PathSampler)
-        -> (fx: Double, fy: Double, vertex: SurfaceInteraction<Double>, throughput: RGB<Double>, prefix: [Vec3])? {
+    /// samples), or with `points` for a share of the samples the point the
+    /// camera sees a point drawn by area on a moving sphere at
+    /// (`SurfaceFilmPoints`), and the path from it to vertex `vertex` (1: the
+    /// first surface seen) by sampling the BSDFs: the vertex, the path's
+    /// throughput before it, the sampled directions, each in its vertex's
+    /// shading frame (as the path replay parametrises them), and the density
+    /// of the film point relative to film points alone (`filmDensityRatio`).
+    func pathToVertex(_ vertex: Int, strata: PixelStratum, tanX: Double, points: SurfaceFilmPoints = SurfaceFilmPoints(),
+                      _ sampler: inout PathSampler)
+        -> (fx: Double, fy: Double, vertex: SurfaceInteraction<Double>, throughput: RGB<Double>, prefix: [Vec3], density: Double)? {
         let pixel = strata.pixel
-        let fx = Double(pixel % film.width) + strata.unit(0, sampler.next())
-        let fy = Double(pixel / film.width) + strata.unit(1, sampler.next())
+        let u0 = strata.unit(0, sampler.next()), u1 = strata.unit(1, sampler.next())
+        var fx = Double(pixel % film.width) + u0, fy = Double(pixel / film.width) + u1
+        var drawn: Vec3? = nil
+        if points.share > 0 {
+            let u = sampler.next()
+            if u < points.share {
+                guard let f = filmPointBySurfaceArea(points, u: u / points.share, u1: u0, u2: u1, tanX: tanX) else { return nil }
+                fx = f.x; fy = f.y; drawn = f.p
+            }
+        }
         guard var si = intersect(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)) else { return nil }
+        // The drawn point must be the one the camera sees there (not hidden, not the sphere's far side).
+        if let drawn, (si.p - drawn).length > 1e-4 * extent { return nil }
+        let density = filmDensityRatio(si, points, tanX: tanX)
         var throughput = RGB<Double>.one
         var prefix = [Vec3]()
         for _ in 1..<vertex {
@@ -721,7 +740,7 @@ extension Scene where T == Double {
             guard let next = intersect(spawn(si, si.toWorld(bs.wo).normalized)) else { return nil }
             si = next
         }
-        return (fx, fy, si, throughput, prefix)
+        return (fx, fy, si, throughput, prefix, density)
     }
 
     /// One sample of the secondary visibility at path vertex `vertex` (1: the
@@ -732,10 +751,12 @@ extension Scene where T == Double {
     /// times the BSDF. `second` traces the paths that continue from the vertex;
     /// `vertexWeight` is 1 / the probability of having chosen this vertex.
     func secondarySample(edges: [MeshEdge], n: Int, strata: PixelStratum, eps: Double, tanX: Double, second: Scene<Double>,
-                         analytic: [Int], lightTriangles: [(Vec3, Vec3, Vec3)], vertex: Int = 1, vertexWeight: Double = 1,
-                         fromLights: (n: Int, lights: LightSideTriangles)? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
+                         analytic: [Int], lightTriangles: [(Vec3, Vec3, Vec3)], points: SurfaceFilmPoints, vertex: Int = 1,
+                         vertexWeight: Double = 1, fromLights: (n: Int, lights: LightSideTriangles)? = nil,
+                         _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
-        guard let (fx, fy, si, throughput, prefix) = pathToVertex(vertex, strata: strata, tanX: tanX, &sampler) else { return nil }
+        guard let (fx, fy, si, throughput, prefix, filmDensity) = pathToVertex(vertex, strata: strata, tanX: tanX, points: points, &sampler)
+        else { return nil }
         let bsdf = bsdfs[shapes[si.shape].bsdf]
         if bsdf.isDeltaOnly { return nil }
         guard let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
@@ -743,9 +764,10 @@ extension Scene where T == Double {
               let chosen = chooseSecondaryCurvePoint(choice, edges: edges, p: si.p, u: strata.unit(2, sampler.next()))
         else { return nil }
         // The density in (film point, curve parameter) of all samples that can
-        // reach this one: these (film point 1 / (W·H), vertex 1 / `vertexWeight`,
-        // the piece and the point on it `chosen.pdf`), and the light-side ones.
-        var density = Double(n) * chosen.pdf / (W * H * vertexWeight)
+        // reach this one: these (film point 1 / (W·H) times `filmDensity`, vertex
+        // 1 / `vertexWeight`, the piece and the point on it `chosen.pdf`), and the
+        // light-side ones.
+        var density = Double(n) * filmDensity * chosen.pdf / (W * H * vertexWeight)
         if let fromLights, chosen.edge >= 0 {
             density += Double(fromLights.n) * lightSideDensity(si, edge: chosen.edge, q: chosen.point, lights: fromLights.lights,
                                                                edges: edges, tanX: tanX)

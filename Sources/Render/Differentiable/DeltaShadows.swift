@@ -277,11 +277,13 @@ extension Scene where T == Double {
     /// direction to y, measured in the vertex's shading frame as the path
     /// replay parametrises the bounce. `after[i]` continues paths from vertex i + 1.
     func deltaShadowBeyondSample(edges: [MeshEdge], lights: [DeltaShadowLight], n: Int, strata: PixelStratum, eps: Double,
-                                 tanX: Double, after: [Scene<Double>], _ sampler: inout PathSampler) -> BoundarySample? {
+                                 tanX: Double, after: [Scene<Double>], points: SurfaceFilmPoints,
+                                 _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         let k = after.count
         let vertex = 1 + min(Int(strata.unit(3, sampler.next()) * Double(k)), k - 1)
-        guard let (fx, fy, si, throughput, prefix) = pathToVertex(vertex, strata: strata, tanX: tanX, &sampler) else { return nil }
+        guard let (fx, fy, si, throughput, prefix, filmDensity) = pathToVertex(vertex, strata: strata, tanX: tanX, points: points, &sampler)
+        else { return nil }
         let bsdf = bsdfs[shapes[si.shape].bsdf]
         if bsdf.isDeltaOnly { return nil }
         // The boundary point, stratified over the pixel's samples like the film point.
@@ -307,8 +309,8 @@ extension Scene where T == Double {
         let lp = second.pathRadiance(spawn(si, (w + ns * eps).normalized), &sp)
         let d = (lm - lp) * f
         if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
-        // pdf: film point 1/(W·H), vertex 1/k, the point on the piece per unit t.
-        let scale = W * H * Double(k) / (c.pdf * Double(n))
+        // pdf: film point 1/(W·H) times `filmDensity`, vertex 1/k, the point on the piece per unit t.
+        let scale = W * H * Double(k) / (c.pdf * Double(n) * filmDensity)
         return BoundarySample(kind: .deltaShadowBeyond, piece: c.piece, s: c.param, filmX: fx, filmY: fy, direction: cw,
                               weight: d * scale, prefix: prefix, light: c.emitter, receiver: y.shape, curveShape: c.curveShape)
     }

@@ -214,13 +214,14 @@ extension Scene where T == Double {
     /// (`drawFromLights`), evaluated there as a film-side one
     /// (`secondaryEdgeSample`) and weighted by both ends' densities.
     func lightSideSecondarySample(edges: [MeshEdge], nFilm: Int, nLight: Int, strata: PixelStratum, eps: Double, tanX: Double,
-                                  second: Scene<Double>, analytic: [Int], lights: LightSideTriangles,
+                                  second: Scene<Double>, analytic: [Int], lights: LightSideTriangles, points: SurfaceFilmPoints,
                                   _ sampler: inout PathSampler) -> BoundarySample? {
         guard let draw = drawFromLights(edges: edges, strata: strata, tanX: tanX, analytic: analytic, lights: lights, &sampler)
         else { return nil }
         // Only where the light side's own density says it reaches (see `lightSideDensity`).
         if !(draw.lightDensity > 0) { return nil }
-        let density = Double(nFilm) * draw.filmDensity + Double(nLight) * draw.lightDensity
+        let density = Double(nFilm) * draw.filmDensity * filmDensityRatio(draw.si, points, tanX: tanX)
+            + Double(nLight) * draw.lightDensity
         return secondaryEdgeSample(si: draw.si, bsdf: draw.bsdf, filmX: draw.filmX, filmY: draw.filmY, throughput: .one, prefix: [],
                                    chosen: draw.chosen, density: density, eps: eps, second: second, &sampler)
     }
@@ -258,7 +259,7 @@ extension Scene where T == Double {
             // The film side: a film point, its first surface, an edge point (as `secondarySample`).
             var sampler = PathSampler(seed: seed, pixel: j, index: 1)
             let strata = PixelStratum(j, of: n, pixels: W * H, seed: seed)
-            if let (_, _, si, _, _) = pathToVertex(1, strata: strata, tanX: tanX, &sampler),
+            if let (_, _, si, _, _, _) = pathToVertex(1, strata: strata, tanX: tanX, &sampler),
                !bsdfs[shapes[si.shape].bsdf].isDeltaOnly,
                let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdfs[shapes[si.shape].bsdf]), edges: edges,
                                                  analytic: analytic, lightTriangles: lights.triangles),
