@@ -256,7 +256,7 @@ extension Scene where T == Double {
         for (s, shape) in shapes.enumerated() where closed[s] && hasEdges[s] {
             guard case .mesh(let m) = shape.geometry, MeshEdge.connect(byShape[s], triangles: m.triangleCount) else { continue }
             var inFront = true
-            for i in 0..<m.positions.count where camera.filmPosition(of: shape.vertex(m, i), tanHalfFov: tanX).depth <= near {
+            for i in 0..<m.positions.count where camera.filmPosition(of: shape.vertex(i), tanHalfFov: tanX).depth <= near {
                 inFront = false
                 break
             }
@@ -265,7 +265,7 @@ extension Scene where T == Double {
             // the winding number Ω / 4π is ±1 inside, 0 outside.
             var volume = 0.0, solidAngle = 0.0
             for t in 0..<m.triangleCount {
-                let (p0, p1, p2) = shape.triangleVertices(m, t)
+                let (p0, p1, p2) = shape.triangleVertices(t)
                 volume += dot(p0, cross(p1, p2))
                 let a = p0 - eye, b = p1 - eye, c = p2 - eye
                 let la = a.length, lb = b.length, lc = c.length
@@ -283,7 +283,7 @@ extension Scene where T == Double {
     /// edge is hidden by its own mesh, no visibility discontinuity.
     func isHiddenBySelf(_ e: MeshEdge, orientation: Double, from eye: Vec3) -> Bool {
         guard orientation != 0, e.f1 >= 0, case .mesh(let m) = shapes[e.shape].geometry else { return false }
-        let d = eye - shapes[e.shape].vertex(m, e.v0)
+        let d = eye - shapes[e.shape].vertex(e.v0)
         let tolerance = -1e-9 * d.length
         return dot(d, faceNormal(e.shape, m, e.f0)) * orientation < tolerance
             && dot(d, faceNormal(e.shape, m, e.f1)) * orientation < tolerance
@@ -291,7 +291,7 @@ extension Scene where T == Double {
 
     /// The unit geometric normal of triangle `t` of shape `s` (primal, world space).
     func faceNormal(_ s: Int, _ m: TriangleMesh, _ t: Int) -> Vec3 {
-        let (p0, p1, p2) = shapes[s].triangleVertices(m, t)
+        let (p0, p1, p2) = shapes[s].triangleVertices(t)
         return cross(p1 - p0, p2 - p0).normalized
     }
 
@@ -304,7 +304,7 @@ extension Scene where T == Double {
         guard case .mesh(let m) = shapes[e.shape].geometry else { return false }
         let n0 = faceNormal(e.shape, m, e.f0), n1 = faceNormal(e.shape, m, e.f1)
         if m.normals == nil { return dot(n0, n1) < 1 - 1e-6 }
-        let p = shapes[e.shape].vertex(m, e.v0)
+        let p = shapes[e.shape].vertex(e.v0)
         let d = viewpoint - p
         return (dot(d, n0) > 0) != (dot(d, n1) > 0)
     }
@@ -418,8 +418,8 @@ extension Scene where T == Double {
         var out = [(piece: SilhouettePiece, length: Double, hidden: Bool)]()
         let orientation = selfHiding(edges: edges)
         for (i, e) in edges.enumerated() where isSilhouette(e, from: eye) {
-            guard case .mesh(let m) = shapes[e.shape].geometry else { continue }
-            let p0 = shapes[e.shape].vertex(m, e.v0), p1 = shapes[e.shape].vertex(m, e.v1)
+            guard case .mesh = shapes[e.shape].geometry else { continue }
+            let p0 = shapes[e.shape].vertex(e.v0), p1 = shapes[e.shape].vertex(e.v1)
             let z0 = cam.filmPosition(of: p0, tanHalfFov: tanX).depth, z1 = cam.filmPosition(of: p1, tanHalfFov: tanX).depth
             // Clip to the near plane in 3D.
             var t0 = 0.0, t1 = 1.0
@@ -822,11 +822,11 @@ extension Scene where T == Double {
             let ray = spawn(si, dir)
             if let hit = intersect(ray) {
                 guard let ei = shapes[hit.shape].emitter, case .area(let light) = emitters[ei],
-                      dot(hit.ng, dir) < 0, case .mesh(let lm) = shapes[hit.shape].geometry else { continue }
+                      dot(hit.ng, dir) < 0, case .mesh = shapes[hit.shape].geometry else { continue }
                 let wl = misWeight(areaEmitterPdf(hit, from: p, direction: dir), pb)
                 if wl == 0 { continue }
                 let tri = Int(accel.primitives[hit.primitive].index)
-                let (p0, p1, p2) = shapes[hit.shape].triangleVertices(lm, tri)
+                let (p0, p1, p2) = shapes[hit.shape].triangleVertices(tri)
                 let e1 = p1 - p0, e2 = p2 - p0, r = hit.p - p0
                 let a11 = dot(e1, e1), a12 = dot(e1, e2), a22 = dot(e2, e2), r1 = dot(r, e1), r2 = dot(r, e2)
                 let det = a11 * a22 - a12 * a12
@@ -874,8 +874,8 @@ extension Scene {
                 let ends: ((T, T), (T, T))
                 if let c = cache[e] { ends = c } else {
                     let edge = edges[e]
-                    guard case .mesh(let m) = shapes[edge.shape].geometry else { return }
-                    let p0 = shapes[edge.shape].vertex(m, edge.v0), p1 = shapes[edge.shape].vertex(m, edge.v1)
+                    guard case .mesh = shapes[edge.shape].geometry else { return }
+                    let p0 = shapes[edge.shape].vertex(edge.v0), p1 = shapes[edge.shape].vertex(edge.v1)
                     let a = camera.filmPosition(of: p0 + (p1 - p0) * T(t0), tanHalfFov: tanX)
                     let bb = camera.filmPosition(of: p0 + (p1 - p0) * T(t1), tanHalfFov: tanX)
                     ends = ((a.x, a.y), (bb.x, bb.y))
@@ -909,8 +909,8 @@ extension Scene {
                 x = arcPoint(b.curveShape, b.s, eye: si.p)
             } else {
                 let e = edges[b.piece]
-                guard case .mesh(let m) = shapes[e.shape].geometry else { return }
-                let a = shapes[e.shape].vertex(m, e.v0), c = shapes[e.shape].vertex(m, e.v1)
+                guard case .mesh = shapes[e.shape].geometry else { return }
+                let a = shapes[e.shape].vertex(e.v0), c = shapes[e.shape].vertex(e.v1)
                 x = a + (c - a) * T(b.s)
             }
             let w = (x - si.p).normalized
@@ -920,8 +920,8 @@ extension Scene {
             body(b.weight, local)
             body(b.worldWeight, world)
             for l in b.lights {
-                guard case .mesh(let lm) = shapes[l.shape].geometry else { continue }
-                let (p0, p1, p2) = shapes[l.shape].triangleVertices(lm, l.triangle)
+                guard case .mesh = shapes[l.shape].geometry else { continue }
+                let (p0, p1, p2) = shapes[l.shape].triangleVertices(l.triangle)
                 let y = p0 * T(1 - l.b1 - l.b2) + p1 * T(l.b1) + p2 * T(l.b2)
                 body(l.weight, world - dot((y - si.p).normalized, cw))
             }

@@ -69,8 +69,8 @@ extension Scene where T == Double {
             guard let light = deltaLightOrigin(k) else { continue }
             var chosen = [Int](), cdf = [Double](), total = 0.0
             for (i, e) in edges.enumerated() {
-                guard case .mesh(let m) = shapes[e.shape].geometry else { continue }
-                let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+                guard case .mesh = shapes[e.shape].geometry else { continue }
+                let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
                 // Seen from the light: a point at its position, or far along -direction.
                 let eye = light.position ?? ((a + b) * 0.5 - light.direction * (1e6 * extent))
                 if !isSilhouette(e, from: eye) { continue }
@@ -134,8 +134,8 @@ extension Scene where T == Double {
             switch piece {
             case .edge(let i):
                 let e = edges[i]
-                guard case .mesh(let mesh) = shapes[e.shape].geometry else { continue }
-                let a = shapes[e.shape].vertex(mesh, e.v0), b = shapes[e.shape].vertex(mesh, e.v1)
+                guard case .mesh = shapes[e.shape].geometry else { continue }
+                let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
                 if shadowBoundaryPoint(k, edge: e, shape: e.shape, q: a + (b - a) * t) != nil { hits += 1 }
             case .arc(let s, let phi0, let phi1):
                 guard let eye = deltaEye(k, shape: s) else { continue }
@@ -201,8 +201,8 @@ extension Scene where T == Double {
         switch light.pieces[lo] {
         case .edge(let i):
             let e = edges[i]
-            guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
-            let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+            guard case .mesh = shapes[e.shape].geometry else { return nil }
+            let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
             return DeltaShadowPoint(emitter: light.emitter, point: { a + (b - a) * $0 }, t: t, edge: e, shape: e.shape,
                                     piece: i, param: t, curveShape: -1, pdf: pdf)
         case .arc(let s, let phi0, let phi1):
@@ -343,8 +343,8 @@ extension Scene {
             q = arcPoint(b.curveShape, b.s, eye: eye)
         } else {
             let e = edges[b.piece]
-            guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
-            let a = shapes[e.shape].vertex(m, e.v0), c = shapes[e.shape].vertex(m, e.v1)
+            guard case .mesh = shapes[e.shape].geometry else { return nil }
+            let a = shapes[e.shape].vertex(e.v0), c = shapes[e.shape].vertex(e.v1)
             q = a + (c - a) * T(b.s)
         }
         guard let light = deltaLightOrigin(b.light) else { return nil }

@@ -8,7 +8,7 @@ extension Scene where T == Double {
         var out = [(Vec3, Vec3, Vec3)]()
         for shape in shapes {
             guard let ei = shape.emitter, case .area = emitters[ei], case .mesh(let m) = shape.geometry else { continue }
-            for t in 0..<m.triangleCount { out.append(shape.triangleVertices(m, t)) }
+            for t in 0..<m.triangleCount { out.append(shape.triangleVertices(t)) }
             if out.count > limit { return [] }
         }
         return out

@@ -76,8 +76,8 @@ extension Scene where T == Double {
             return oneSided ? front : off
         }
         for (i, e) in edges.enumerated() {
-            guard case .mesh(let m) = shapes[e.shape].geometry else { continue }
-            let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+            guard case .mesh = shapes[e.shape].geometry else { continue }
+            let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
             if !inFront(a, b) || !isSilhouette(e, from: p) { continue }
             let mid = (a + b) * 0.5 - p
             let w = (b - a).length / max(mid.lengthSquared, 1e-12)
@@ -169,8 +169,8 @@ extension Scene where T == Double {
         let arcs = SecondaryCurves.arcs
         if k < c.nEdges {
             let e = edges[k]
-            guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
-            let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+            guard case .mesh = shapes[e.shape].geometry else { return nil }
+            let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
             return SecondaryCurvePoint(edge: k, shape: e.shape, s: t, point: a + (b - a) * t, tangent: b - a, pdf: pdf)
         }
         let s = c.arcShape[k - c.nEdges], j = c.arcIndex[k - c.nEdges]

@@ -78,8 +78,8 @@ extension Scene where T == Double {
         var weights = [Double](repeating: 0, count: edges.count), total = 0.0
         let inPlane = 1e-9 * extent
         for (i, e) in edges.enumerated() {
-            guard case .mesh(let m) = shapes[e.shape].geometry else { continue }
-            let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+            guard case .mesh = shapes[e.shape].geometry else { continue }
+            let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
             if abs(dot(a - y, ny)) <= inPlane && abs(dot(b - y, ny)) <= inPlane { continue }
             if !isSilhouette(e, from: y) { continue }
             let mid = (a + b) * 0.5 - y
@@ -185,8 +185,8 @@ extension Scene where T == Double {
         if weights[k] == 0 { return nil }
         let t = min(max((pickAt - acc) / weights[k], 0), 1)
         let e = edges[k]
-        guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
-        let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+        guard case .mesh = shapes[e.shape].geometry else { return nil }
+        let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
         let q = a + (b - a) * t
         let dq = q - y
         let lq = dq.length

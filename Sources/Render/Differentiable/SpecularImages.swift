@@ -52,8 +52,8 @@ extension Scene {
     /// face's plane; nil where the plane is missed, behind, or totally
     /// reflects a refracted ray.
     func specularStep(_ ray: Ray<T>, _ l: SpecularLink) -> Ray<T>? {
-        guard case .mesh(let m) = shapes[l.shape].geometry else { return nil }
-        let (p0, p1, p2) = shapes[l.shape].triangleVertices(m, l.triangle)
+        guard case .mesh = shapes[l.shape].geometry else { return nil }
+        let (p0, p1, p2) = shapes[l.shape].triangleVertices(l.triangle)
         let n = cross(p1 - p0, p2 - p0).normalized * T(l.side)
         let dn = dot(ray.d, n)
         if !(abs(dn.primal) > 1e-12) { return nil }
@@ -90,8 +90,8 @@ extension Scene {
     func mirroredEye(_ links: [SpecularLink]) -> Vector3<T>? {
         var eye = camera.toWorld.origin
         for l in links {
-            guard !l.refracts, case .mesh(let m) = shapes[l.shape].geometry else { return nil }
-            let (p0, p1, p2) = shapes[l.shape].triangleVertices(m, l.triangle)
+            guard !l.refracts, case .mesh = shapes[l.shape].geometry else { return nil }
+            let (p0, p1, p2) = shapes[l.shape].triangleVertices(l.triangle)
             let n = cross(p1 - p0, p2 - p0).normalized
             eye = eye - n * (2 * dot(eye - p0, n))
         }
@@ -103,8 +103,8 @@ extension Scene {
     func specularImageTarget(links: [SpecularLink], edge: Int, shape: Int, s: Double, edges: [MeshEdge]) -> Vector3<T>? {
         if edge >= 0 {
             let e = edges[edge]
-            guard case .mesh(let m) = shapes[e.shape].geometry else { return nil }
-            let a = shapes[e.shape].vertex(m, e.v0), b = shapes[e.shape].vertex(m, e.v1)
+            guard case .mesh = shapes[e.shape].geometry else { return nil }
+            let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
             return a + (b - a) * T(s)
         }
         guard let eye = mirroredEye(links) else { return nil }
@@ -131,7 +131,7 @@ extension Scene where T == Double {
             }
             var planes = [(n: Vec3, offset: Double)]()
             for t in 0..<m.triangleCount {
-                let (p0, p1, p2) = shape.triangleVertices(m, t)
+                let (p0, p1, p2) = shape.triangleVertices(t)
                 let c = cross(p1 - p0, p2 - p0)
                 if !(c.length > 0) { continue }
                 let n = c.normalized, offset = dot(n, p0)
@@ -305,8 +305,8 @@ extension Scene where T == Double {
     private func mirrored(_ q: Vec3, _ links: [SpecularLink]) -> Vec3 {
         var q = q
         for l in links.reversed() {
-            guard case .mesh(let m) = shapes[l.shape].geometry else { continue }
-            let (p0, p1, p2) = shapes[l.shape].triangleVertices(m, l.triangle)
+            guard case .mesh = shapes[l.shape].geometry else { continue }
+            let (p0, p1, p2) = shapes[l.shape].triangleVertices(l.triangle)
             let n = cross(p1 - p0, p2 - p0).normalized
             q = q - n * (2 * dot(q - p0, n))
         }

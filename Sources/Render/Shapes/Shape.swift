@@ -118,13 +118,13 @@ public struct Shape<T: Real> {
     /// A sphere's centre with the pose offset applied (`<id>.translate` moves a sphere too).
     @inlinable @inline(__always)
     public var placedCenter: Vector3<T> { place(center) }
-    /// Vertex `i` of the mesh in world space and in `T`.
+    /// Vertex `i` of this mesh shape in world space and in `T` (read through `meshView`).
     @inlinable @inline(__always)
-    func vertex(_ m: TriangleMesh, _ i: Int) -> Vector3<T> { Shape.vertex(m.view, i, vertices, offset) }
-    /// The three vertices of triangle `t`.
+    func vertex(_ i: Int) -> Vector3<T> { Shape.vertex(meshView!, i, vertices, offset) }
+    /// The three vertices of triangle `t` of this mesh shape.
     @inlinable @inline(__always)
-    func triangleVertices(_ m: TriangleMesh, _ t: Int) -> (Vector3<T>, Vector3<T>, Vector3<T>) {
-        Shape.triangleVertices(m.view, t, vertices, offset)
+    func triangleVertices(_ t: Int) -> (Vector3<T>, Vector3<T>, Vector3<T>) {
+        Shape.triangleVertices(meshView!, t, vertices, offset)
     }
     @inlinable @inline(__always)
     func turn(_ v: Vector3<T>) -> Vector3<T> { Shape.turned(v, offset) }
