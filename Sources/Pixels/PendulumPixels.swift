@@ -139,8 +139,8 @@ public enum PendulumPixels: PixelTask {
         public var windowsPerRound: Int, roundsPerEpisode: Int, updatesPerRound: Int, batchSize: Int
         public var defaultEpisodes: Int
         /// The learned critic (`--trainer shac`, the default): windows of 5 steps from random
-        /// states (`PendulumTask.fiveStepSettings`, the state trainer's before its one-step
-        /// windows), and its budget `shacEpisodes`.
+        /// states (`PendulumTask.fiveStepSettings`, the state trainer's default), and its
+        /// budget `shacEpisodes`.
         public var shac: SHACSettings
         public var shacEpisodes: Int
     }

@@ -116,9 +116,9 @@ struct ControlCLITests {
     /// A run with an earlier default's settings, as its checkpoint was written before the budget was recorded:
     /// the environment, those settings, what the refusal names, an episode's steps and the resumed run's settings line.
     static let earlierDefaults: [(String, [String], String, Int, String)] = [
-        // the pendulum's: windows of 5 steps, no replay, the last weights
-        ("pendulum", ["--horizon", "5", "--restart-every", "5", "--critic-passes", "16", "--critic-replay", "0", "--replay-draws", "0",
-                      "--average-actor", "0"], "--horizon is 5 in the checkpoint, 1 in the command", 200, "windows of 5 steps"),
+        // the pendulum's: windows of one step, the critic's replay, the actor's average over the last quarter
+        ("pendulum", ["--horizon", "1", "--restart-every", "1", "--critic-passes", "4", "--critic-replay", "4000", "--replay-draws", "159",
+                      "--average-actor", "0.25"], "--horizon is 1 in the checkpoint, 5 in the command", 200, "windows of 1 steps"),
         // the cart-pole's: 2 environments × 10 steps, the last weights
         ("cartpole", ["--envs", "2", "--horizon", "10", "--average-actor", "0"], "--envs is 2 in the checkpoint, 1 in the command", 500,
          "2 environments, windows of 10 steps"),

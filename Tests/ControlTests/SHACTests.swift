@@ -60,7 +60,7 @@ func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
 @Test(arguments: [false, true])
 func shacTrainingResumesBitForBit(replay: Bool) throws {
     struct Stop: Error {}
-    var settings = PendulumTask.hyperparameters.shac
+    var settings = PendulumTask.oneStepSettings
     if replay { settings.replayWindows = 30; settings.replayDraws = 3 } else {
         settings.replayWindows = nil; settings.replayDraws = nil; settings.criticBatches = 1  // one step a window to fit
     }
@@ -88,7 +88,7 @@ func shacTrainingResumesBitForBit(replay: Bool) throws {
 /// budget's averaged last share, against a sum kept beside the trainer; without
 /// averaging it is the actor's last weights.
 @Test func shacPolicyIsTheActorsMeanOverTheLastShare() throws {
-    var settings = PendulumTask.hyperparameters.shac
+    var settings = PendulumTask.oneStepSettings
     settings.replayWindows = 20; settings.replayDraws = 4; settings.actorAveraging = 0.25
     var g = SeededGenerator(seed: 5)
     let state = SHACState(PendulumTrainingDynamics.self, settings: settings, generator: &g)
@@ -119,7 +119,7 @@ func shacTrainingResumesBitForBit(replay: Bool) throws {
 
 /// A checkpoint whose stored windows do not fit the pendulum is refused with a one-line reason.
 @Test func shacReplayIsCheckedOnReading() throws {
-    var settings = PendulumTask.hyperparameters.shac
+    var settings = PendulumTask.oneStepSettings
     settings.replayWindows = 4; settings.replayDraws = 3
     var run = TrainingRun(problem: .pendulum, seed: 1, trainer: .shac, settings: settings)
     try run.train(totalEpisodes: 1, report: { _ in }, checkpoint: { _ in })
