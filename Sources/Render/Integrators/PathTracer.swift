@@ -43,8 +43,10 @@ extension Scene {
         while true {
             guard let si = intersect(ray) else {
                 if !(depth == 0 && hide) {
+                    // Read from the plain table: copying the `Emitter` retained an environment map's storage.
                     for k in environment {
-                        let le = emitters[k].environmentRadiance(ray.d)
+                        guard let e = environmentEmitters[k] else { continue }
+                        let le = e.radiance(ray.d)
                         let w = previousDelta ? 1 : misWeight(previousPdf, environmentPdf(k, ray.d.primal))
                         radiance += beta * le * T(w)
                     }
@@ -91,7 +93,7 @@ extension Scene {
                                pdfInT: { wo in si.wi.z.primal <= 0 || wo.z.primal <= 0 ? T(0) : wo.z * T(1 / Double.pi) })
             } else {
                 let bsdf = bsdfs[bsdfIndex]
-                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, isDeltaOnly: bsdf.isDeltaOnly,
+                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, isDeltaOnly: deltaOnly[bsdfIndex],
                                eval: { bsdf.eval(si, wo: $0) }, pdf: { bsdf.pdf(si, wo: $0) },
                                sample: { bsdf.sample(si, u1: $0, u2: $1) }, hasPdfInT: false, pdfInT: { _ in T(0) })
             }
