@@ -56,7 +56,8 @@ public struct Scene<T: Real> {
     public var shapes: [Shape<T>]
     public var bsdfs: [BSDF<T>] {
         didSet {
-            diffuseReflectance = Scene.diffuseTable(bsdfs); tangentsNeeded = bsdfs.map(\.needsTangents)
+            diffuseReflectance = Scene.diffuseTable(bsdfs); texturedDiffuse = Scene.texturedDiffuseTable(bsdfs)
+            tangentsNeeded = bsdfs.map(\.needsTangents)
             deltaOnly = bsdfs.map(\.isDeltaOnly); uvNeeded = Scene.uvTable(bsdfs, integrator)
         }
     }
@@ -69,6 +70,8 @@ public struct Scene<T: Real> {
     /// array went through generic value witnesses (a fifth of a path's time).
     /// The constant reflectance of each BSDF that is a `diffuse` with a constant colour, else nil.
     public private(set) var diffuseReflectance: [RGB<T>?] = []
+    /// Each BSDF that is a `diffuse` with a texture (not a constant colour), else nil.
+    public private(set) var texturedDiffuse: [Diffuse<T>?] = []
     /// Whether each BSDF reads ∂p/∂u (`BSDF.needsTangents`): hits on the others skip computing it.
     public private(set) var tangentsNeeded: [Bool] = []
     /// Whether each BSDF has only delta lobes (`BSDF.isDeltaOnly`): next-event estimation skips it.
@@ -114,6 +117,7 @@ public struct Scene<T: Real> {
         self.sampleCount = sampleCount; self.seed = seed; self.shapes = shapes; self.bsdfs = bsdfs
         self.emitters = emitters; self.accel = accel
         self.diffuseReflectance = Scene.diffuseTable(bsdfs)
+        self.texturedDiffuse = Scene.texturedDiffuseTable(bsdfs)
         self.tangentsNeeded = bsdfs.map(\.needsTangents)
         self.deltaOnly = bsdfs.map(\.isDeltaOnly)
         self.uvNeeded = Scene.uvTable(bsdfs, integrator)
@@ -127,6 +131,14 @@ public struct Scene<T: Real> {
         bsdfs.map { b in
             if case .diffuse(let d) = b, case .constant(let c) = d.reflectance { return c }
             return nil
+        }
+    }
+
+    static func texturedDiffuseTable(_ bsdfs: [BSDF<T>]) -> [Diffuse<T>?] {
+        bsdfs.map { b in
+            guard case .diffuse(let d) = b else { return nil }
+            if case .constant = d.reflectance { return nil }
+            return d
         }
     }
 
