@@ -113,10 +113,10 @@ public struct Accelerator: Sendable {
                 case .sphere: return .sphere(center: spheres[Int(p.index)].center, radius: spheres[Int(p.index)].radius)
                 case .disk: return .disk(toLocal: disks[Int(p.index)].inverse)
                 case .cylinder: return .cylinder(cylinders[Int(p.index)])
-                case .sdfVoxel: return .sdfVoxel(sdfGrids[Int(p.shape)]!, Int(p.index))
+                case .sdfVoxel: return .sdfVoxel(Unmanaged.passUnretained(sdfGrids[Int(p.shape)]!), Int(p.index))
                 case .triangle: preconditionFailure("a triangle is not an analytic shape")
                 }
-            }, analyticBoxes: analyticBoxes)
+            }, analyticBoxes: analyticBoxes, grids: Array(sdfGrids.values))
             embreeQuery = embree?.query
             bvh = try BVH(count: 0, primitive: { _ in preconditionFailure() }, triangle: { _ in preconditionFailure() },
                           vertices: [], spheres: [], disks: [])

@@ -32,6 +32,8 @@ public final class EmbreeScene: @unchecked Sendable {
     let analytic: UnsafeMutableBufferPointer<AnalyticRecord>
     /// The meshes' index arrays Embree reads in place (kept alive with the scene).
     let sharedIndices: [ContiguousArray<UInt32>]
+    /// The signed-distance grids the records point to unretained (kept alive with the scene).
+    let grids: [SDFGrid]
 
     /// The Embree device every scene shares, created on first use.
     static let device: RTCDevice? = rtcNewDevice(nil)
@@ -40,11 +42,11 @@ public final class EmbreeScene: @unchecked Sendable {
     /// (`Accelerator.init`: triangles index `vertices`; `analytic(k)` gives
     /// primitive `k`'s shape when it is not a triangle; `analyticBoxes` the
     /// boxes of the analytic primitives, in order; `meshIndices` as
-    /// `Accelerator.init` takes it).
+    /// `Accelerator.init` takes it; `grids` every grid an analytic shape points to).
     /// Throws `BVHError` when Embree refuses it (the message names Embree's error).
     init(count: Int, primitive: (Int) -> Primitive, triangle: (Int) -> TriangleIndices, vertices: ContiguousArray<Vec3>,
          meshIndices: (Int) -> (indices: ContiguousArray<UInt32>, base: UInt32)?,
-         analytic shape: (Int) -> AnalyticShape, analyticBoxes: [BVH.FloatBox]) throws {
+         analytic shape: (Int) -> AnalyticShape, analyticBoxes: [BVH.FloatBox], grids: [SDFGrid]) throws {
         let quality = try Quality.chosen(count: count)
         guard let device = EmbreeScene.device else { throw BVHError(primitive: nil, "Embree: no device (rtcNewDevice failed)") }
         guard let scene = rtcNewScene(device) else { throw EmbreeScene.error(device, "rtcNewScene") }
@@ -58,6 +60,7 @@ public final class EmbreeScene: @unchecked Sendable {
         }
         floats[3 * vertices.count] = 0
         vertexBuffer = floats
+        self.grids = grids
 
         analytic = .allocate(capacity: analyticBoxes.count)
 
@@ -218,8 +221,8 @@ public final class EmbreeScene: @unchecked Sendable {
         -> (query: UnsafeMutablePointer<DiffRayRayQuery>, hit: (t: Double, u: Double, v: Double)?) {
         let q = UnsafeMutableRawPointer(context!).assumingMemoryBound(to: DiffRayRayQuery.self)
         let o = Vec3(q.pointee.ox, q.pointee.oy, q.pointee.oz), d = Vec3(q.pointee.dx, q.pointee.dy, q.pointee.dz)
-        let shape = user.assumingMemoryBound(to: AnalyticRecord.self)[Int(primID)].shape
-        return (q, shape.intersect(o: o, d: d, tMin: q.pointee.tMin, tMax: Swift.min(q.pointee.tMax, Double(tFar))))
+        let record = UnsafePointer(user.assumingMemoryBound(to: AnalyticRecord.self) + Int(primID))
+        return (q, AnalyticShape.intersect(record, o: o, d: d, tMin: q.pointee.tMin, tMax: Swift.min(q.pointee.tMax, Double(tFar))))
     }
 
     /// Intersects an analytic primitive in doubles with the query's ray, up to
@@ -250,18 +253,22 @@ struct AnalyticRecord {
     var box: BVH.FloatBox
 }
 
-/// An analytic primitive in world space, as the `BVH` tests it.
+/// An analytic primitive in world space, as the `BVH` tests it. Plain data
+/// (a grid unretained: `EmbreeScene.grids` holds it), so that a callback
+/// reading its record copies no reference: a non-trivial enum was copied and
+/// destroyed through its outlined value witnesses on every test.
 enum AnalyticShape {
     case sphere(center: Vec3, radius: Double)
     /// A disk by its world-to-local transform.
     case disk(toLocal: Transform)
     case cylinder(Cylinder)
     /// Voxel `k` of a signed-distance grid.
-    case sdfVoxel(SDFGrid, Int)
+    case sdfVoxel(Unmanaged<SDFGrid>, Int)
 
-    /// The hit in (tMin, tMax): its distance and (for a disk) local x and y.
-    func intersect(o: Vec3, d: Vec3, tMin: Double, tMax: Double) -> (t: Double, u: Double, v: Double)? {
-        switch self {
+    /// The hit of the shape of `record` in (tMin, tMax): its distance and (for a disk) local x and y.
+    static func intersect(_ record: UnsafePointer<AnalyticRecord>, o: Vec3, d: Vec3, tMin: Double, tMax: Double)
+        -> (t: Double, u: Double, v: Double)? {
+        switch record.pointee.shape {
         case .sphere(let c, let r):
             return intersectSphere(o: o, d: d, center: c, radius: r, tMin: tMin, tMax: tMax).map { ($0, 0, 0) }
         case .disk(let toLocal):
@@ -269,7 +276,7 @@ enum AnalyticShape {
         case .cylinder(let c):
             return intersectCylinder(o: o, d: d, c, tMin: tMin, tMax: tMax).map { ($0, 0, 0) }
         case .sdfVoxel(let grid, let k):
-            return grid.intersect(voxel: k, o: o, d: d, tMin: tMin, tMax: tMax).map { ($0, 0, 0) }
+            return grid._withUnsafeGuaranteedRef { $0.intersect(voxel: k, o: o, d: d, tMin: tMin, tMax: tMax) }.map { ($0, 0, 0) }
         }
     }
 }

@@ -65,6 +65,8 @@ extension Scene {
         if let a = constantAreaLights[k] {
             return sample(area: a.shape, from: si, u, scale: scale, count: count) { _ in a.radiance }
         }
+        // Emitters at infinity through their borrowed tables (no reference to an environment map's storage).
+        if let e = environmentEmitters[k] { return e.sample(u, selection: scale, count: count) }
         switch emitters[k] {
         case .area(let a):
             return sample(area: a.shape, from: si, u, scale: scale, count: count) { a.radiance(at: sampledUV(on: a.shape, u, point: $0)) }
@@ -82,17 +84,8 @@ extension Scene {
                                  pdf: 0, isDelta: true)
         case .directional(let l):
             return EmitterSample(wi: -l.direction.normalized, distance: .infinity, weight: l.irradiance * scale, pdf: 0, isDelta: true)
-        case .constant(let l):
-            let d = Warp.squareToUniformSphere(u)
-            let pdf = 1 / (4 * Double.pi)
-            return EmitterSample(wi: Vector3<T>(d), distance: .infinity, weight: l.radiance * T(1 / pdf) * scale,
-                                 pdf: pdf / Double(count), isDelta: false)
-        case .envmap(let e):
-            let (d, pdf) = e.sample(u)
-            if pdf <= 0 { return nil }
-            let wi = Vector3<T>(d)
-            return EmitterSample(wi: wi, distance: .infinity, weight: e.eval(wi) * T(1 / pdf) * scale,
-                                 pdf: pdf / Double(count), isDelta: false)
+        case .constant, .envmap:
+            preconditionFailure("an emitter at infinity is sampled through environmentEmitters")
         }
     }
 
@@ -190,7 +183,7 @@ extension Scene {
     /// Solid-angle pdf of sampling escaping direction `d` towards environment emitter `k`.
     @inlinable
     public func environmentPdf(_ k: Int, _ d: Vec3) -> Double {
-        emitters[k].environmentPdf(d) / Double(emitters.count)
+        (environmentEmitters[k]?.pdf(d) ?? 0) / Double(emitters.count)
     }
 }
 

@@ -56,12 +56,13 @@ public struct Scene<T: Real> {
     public var shapes: [Shape<T>]
     public var bsdfs: [BSDF<T>] {
         didSet {
-            diffuseReflectance = Scene.diffuseTable(bsdfs); tangentsNeeded = bsdfs.map(\.needsTangents)
-            uvNeeded = Scene.uvTable(bsdfs, integrator)
+            diffuseReflectance = Scene.diffuseTable(bsdfs); texturedDiffuse = Scene.texturedDiffuseTable(bsdfs)
+            tangentsNeeded = bsdfs.map(\.needsTangents)
+            deltaOnly = bsdfs.map(\.isDeltaOnly); uvNeeded = Scene.uvTable(bsdfs, integrator)
         }
     }
     public var emitters: [Emitter<T>] {
-        didSet { (pointLights, constantAreaLights, hasAreaEmitter) = Scene.emitterTables(emitters) }
+        didSet { (pointLights, constantAreaLights, hasAreaEmitter, environmentEmitters, environment) = Scene.emitterTables(emitters) }
     }
     /// Plain-data views of `bsdfs` and `emitters` for the path tracer's hot
     /// loop, kept in step by `didSet`: reading one of these per vertex copies
@@ -69,8 +70,12 @@ public struct Scene<T: Real> {
     /// array went through generic value witnesses (a fifth of a path's time).
     /// The constant reflectance of each BSDF that is a `diffuse` with a constant colour, else nil.
     public private(set) var diffuseReflectance: [RGB<T>?] = []
+    /// Each BSDF that is a `diffuse` with a texture (not a constant colour), else nil.
+    public private(set) var texturedDiffuse: [Diffuse<T>?] = []
     /// Whether each BSDF reads ∂p/∂u (`BSDF.needsTangents`): hits on the others skip computing it.
     public private(set) var tangentsNeeded: [Bool] = []
+    /// Whether each BSDF has only delta lobes (`BSDF.isDeltaOnly`): next-event estimation skips it.
+    public private(set) var deltaOnly: [Bool] = []
     /// Whether a hit on a surface of each BSDF needs its texture coordinates: false for a
     /// constant-colour `diffuse` under any integrator but `aov` (an area light's
     /// texture is read where its shape is hit: `interaction(_:staticHit:)` asks the shape too).
@@ -81,8 +86,11 @@ public struct Scene<T: Real> {
     public private(set) var constantAreaLights: [(shape: Int, radiance: RGB<T>)?] = []
     /// Whether some emitter is an area light.
     public private(set) var hasAreaEmitter = false
+    /// Each emitter at infinity (constant, envmap) as plain data, an environment
+    /// map borrowed from the emitter that owns it (`EnvironmentEmitter`), else nil.
+    public private(set) var environmentEmitters: [EnvironmentEmitter<T>?] = []
     /// Indices of `emitters` at infinity (constant, envmap).
-    public var environment: [Int]
+    public private(set) var environment: [Int] = []
     public var accel: Accelerator
     /// Animated instances, outside `accel` (`MovingGroup`); empty in scenes without motion.
     public var movingGroups: [MovingGroup] = []
@@ -109,10 +117,12 @@ public struct Scene<T: Real> {
         self.sampleCount = sampleCount; self.seed = seed; self.shapes = shapes; self.bsdfs = bsdfs
         self.emitters = emitters; self.accel = accel
         self.diffuseReflectance = Scene.diffuseTable(bsdfs)
+        self.texturedDiffuse = Scene.texturedDiffuseTable(bsdfs)
         self.tangentsNeeded = bsdfs.map(\.needsTangents)
+        self.deltaOnly = bsdfs.map(\.isDeltaOnly)
         self.uvNeeded = Scene.uvTable(bsdfs, integrator)
-        (self.pointLights, self.constantAreaLights, self.hasAreaEmitter) = Scene.emitterTables(emitters)
-        self.environment = emitters.indices.filter { emitters[$0].isEnvironment }
+        (self.pointLights, self.constantAreaLights, self.hasAreaEmitter, self.environmentEmitters, self.environment)
+            = Scene.emitterTables(emitters)
         let b = accel.bounds
         self.extent = b.isEmpty ? 1 : max(1, (b.upper - b.lower).length)
     }
@@ -124,6 +134,14 @@ public struct Scene<T: Real> {
         }
     }
 
+    static func texturedDiffuseTable(_ bsdfs: [BSDF<T>]) -> [Diffuse<T>?] {
+        bsdfs.map { b in
+            guard case .diffuse(let d) = b else { return nil }
+            if case .constant = d.reflectance { return nil }
+            return d
+        }
+    }
+
     /// `uvNeeded`: every BSDF but a constant-colour `diffuse` may read texture
     /// coordinates (a texture, a normal or bump map), and the `aov` integrator may output them.
     static func uvTable(_ bsdfs: [BSDF<T>], _ integrator: IntegratorSettings) -> [Bool] {
@@ -131,10 +149,13 @@ public struct Scene<T: Real> {
         return diffuseTable(bsdfs).map { $0 == nil }
     }
 
-    static func emitterTables(_ emitters: [Emitter<T>]) -> ([PointLight<T>?], [(shape: Int, radiance: RGB<T>)?], Bool) {
+    static func emitterTables(_ emitters: [Emitter<T>])
+        -> ([PointLight<T>?], [(shape: Int, radiance: RGB<T>)?], Bool, [EnvironmentEmitter<T>?], [Int]) {
         (emitters.map { e in if case .point(let l) = e { return l } else { return nil } },
          emitters.map { e in if case .area(let l) = e, l.texture == nil { return (l.shape, l.radiance) } else { return nil } },
-         emitters.contains { e in if case .area = e { return true } else { return false } })
+         emitters.contains { e in if case .area = e { return true } else { return false } },
+         emitters.map(\.environmentEmitter),
+         emitters.indices.filter { emitters[$0].isEnvironment })
     }
 
     /// Builds the acceleration structure of `kind` over shapes' primal geometry. Throws

@@ -90,4 +90,45 @@ struct HotPathTableTests {
         scene.integrator = IntegratorSettings(kind: .aov([AOV(name: "uv", kind: .uv)]))
         #expect(!scene.uvNeeded.contains(false))
     }
+
+    /// `Scene.environmentEmitters` (the emitters at infinity as plain data, an environment map
+    /// through the `View` it borrows from its emitter) and `Scene.texturedDiffuse` follow
+    /// `emitters` and `bsdfs`: a scene changed in place renders as one built from the same parts.
+    /// The view reads the map it was made from: at the direction of a texel's centre (its
+    /// column's centre, its row's v = y / (height − 1)) it returns that texel.
+    @Test func environmentAndTexturedDiffuseTablesFollowTheirArrays() throws {
+        var scene = try Scene.load(path: RenderFixtures.root + "/scenes/materials.xml", defines: ["width": "24", "height": "10"])
+        guard let k = scene.emitters.firstIndex(where: { if case .envmap = $0 { true } else { false } }),
+              case .envmap(let map) = scene.emitters[k], case .map(let view, _) = scene.environmentEmitters[k] else {
+            Issue.record("no environment map in the table"); return
+        }
+        #expect(scene.environment == [k])
+        #expect(view.texels.baseAddress == map.storage.texels.withUnsafeBufferPointer { $0.baseAddress })
+        let toWorld = map.storage.toWorld
+        for (x, y) in [(0, 1), (7, map.height / 3), (map.width / 2, map.height / 2), (map.width - 1, map.height - 2)] {
+            let u = (Double(x) + 0.5) / Double(map.width), v = Double(y) / Double(map.height - 1)
+            let phi = 2 * Double.pi * u, theta = Double.pi * v
+            let d = toWorld.vector(Vec3(sin(theta) * sin(phi), cos(theta), -sin(theta) * cos(phi)))
+            let c = view.radiance(d), i = (y * map.width + x) * 3
+            #expect(abs(c.r - Double(map.texels[i])) <= 1e-6 * (1 + abs(c.r)))
+            #expect(abs(c.g - Double(map.texels[i + 1])) <= 1e-6 * (1 + abs(c.g)))
+            #expect(abs(c.b - Double(map.texels[i + 2])) <= 1e-6 * (1 + abs(c.b)))
+        }
+        let floor = scene.shapes[0].bsdf
+        #expect(scene.texturedDiffuse[floor] != nil && scene.diffuseReflectance[floor] == nil)
+        #expect(scene.texturedDiffuse.compactMap { $0 }.count == 1)
+        let sky = HotPathTableTests.render(scene)
+        scene.emitters[k] = .constant(ConstantLight(radiance: RGB(0.5, 0.5, 0.5)))
+        guard case .constant = scene.environmentEmitters[k] else { Issue.record("the table kept the map"); return }
+        scene.bsdfs[floor] = .diffuse(Diffuse(reflectance: .checkerboard(Checkerboard(color0: RGB(0.9, 0.1, 0.1),
+                                                                                        color1: RGB(0.1, 0.1, 0.9)))))
+        let grey = HotPathTableTests.render(scene)
+        #expect(grey != sky)
+        #expect(grey == HotPathTableTests.render(HotPathTableTests.rebuilt(scene)))
+        scene.bsdfs[floor] = .diffuse(Diffuse(reflectance: .constant(RGB(0.5, 0.5, 0.5))))
+        #expect(scene.texturedDiffuse[floor] == nil && scene.diffuseReflectance[floor] != nil)
+        scene.emitters = [.point(PointLight(position: Vector3(0, 3, 0), intensity: RGB(5, 5, 5)))]
+        #expect(scene.environment.isEmpty && scene.environmentEmitters.count == 1 && scene.environmentEmitters[0] == nil)
+        #expect(HotPathTableTests.render(scene) == HotPathTableTests.render(HotPathTableTests.rebuilt(scene)))
+    }
 }

@@ -46,23 +46,74 @@ public enum Emitter<T: Real> {
         }
     }
 
+    /// The emitter at infinity as per-ray code reads it (no reference), nil for the others.
+    @inlinable
+    public var environmentEmitter: EnvironmentEmitter<T>? {
+        switch self {
+        case .constant(let e): return .constant(radiance: e.radiance)
+        case .envmap(let e): return .map(e.view, scale: e.scale)
+        default: return nil
+        }
+    }
+
     /// Radiance arriving along a ray that escapes the scene in direction `d`.
     @inlinable
     public func environmentRadiance(_ d: Vector3<T>) -> RGB<T> {
-        switch self {
-        case .constant(let e): return e.radiance
-        case .envmap(let e): return e.eval(d)
-        default: return .zero
-        }
+        environmentEmitter?.radiance(d) ?? .zero
     }
 
     /// Solid-angle pdf of sampling direction `d` towards an environment emitter.
     @inlinable
     public func environmentPdf(_ d: Vec3) -> Double {
+        environmentEmitter?.pdf(d) ?? 0
+    }
+}
+
+/// An emitter at infinity (`constant`, `envmap`) as the path tracer reads it:
+/// plain data, an environment map through its borrowed `View`, so that
+/// copying one out of `Scene.environmentEmitters` touches no reference count
+/// (an `Emitter` copied out of `Scene.emitters` retained and released the
+/// map's storage, about three times a path under a sky). Valid while the
+/// `Emitter` it was made from lives (`Emitter.environmentEmitter`).
+@frozen
+public enum EnvironmentEmitter<T: Real> {
+    case constant(radiance: RGB<T>)
+    case map(EnvironmentMapStorage.View, scale: T)
+
+    /// Radiance arriving along a ray that escapes the scene in direction `d`.
+    @inlinable
+    public func radiance(_ d: Vector3<T>) -> RGB<T> {
+        switch self {
+        case .constant(let radiance): return radiance
+        case .map(let map, let scale): return RGB<T>(map.radiance(d.primal)) * scale
+        }
+    }
+
+    /// Solid-angle pdf with which `sample` gives direction `d`.
+    @inlinable
+    public func pdf(_ d: Vec3) -> Double {
         switch self {
         case .constant: return 1 / (4 * Double.pi)
-        case .envmap(let e): return e.pdf(d)
-        default: return 0
+        case .map(let map, _): return map.pdf(d)
+        }
+    }
+
+    /// `Scene.sampleEmitter`'s sample of this emitter, one of `count`
+    /// picked uniformly (`selection`, the selection weight `count`).
+    @inlinable
+    public func sample(_ u: (Double, Double), selection: T, count: Int) -> EmitterSample<T>? {
+        switch self {
+        case .constant(let radiance):
+            let d = Warp.squareToUniformSphere(u)
+            let pdf = 1 / (4 * Double.pi)
+            return EmitterSample(wi: Vector3<T>(d), distance: .infinity, weight: radiance * T(1 / pdf) * selection,
+                                 pdf: pdf / Double(count), isDelta: false)
+        case .map(let map, _):
+            let (d, pdf) = map.sample(u)
+            if pdf <= 0 { return nil }
+            let wi = Vector3<T>(d)
+            return EmitterSample(wi: wi, distance: .infinity, weight: radiance(wi) * T(1 / pdf) * selection,
+                                 pdf: pdf / Double(count), isDelta: false)
         }
     }
 }

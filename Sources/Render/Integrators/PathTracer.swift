@@ -43,8 +43,10 @@ extension Scene {
         while true {
             guard let si = intersect(ray) else {
                 if !(depth == 0 && hide) {
+                    // Read from the plain table: copying the `Emitter` retained an environment map's storage.
                     for k in environment {
-                        let le = emitters[k].environmentRadiance(ray.d)
+                        guard let e = environmentEmitters[k] else { continue }
+                        let le = e.radiance(ray.d)
                         let w = previousDelta ? 1 : misWeight(previousPdf, environmentPdf(k, ray.d.primal))
                         radiance += beta * le * T(w)
                     }
@@ -74,8 +76,11 @@ extension Scene {
             if depth + 1 >= maxDepth { break }
             // Next-event estimation, then the BSDF sample that continues the path.
             // A constant-colour diffuse BSDF (the common case) is evaluated from
-            // plain data, with no `BSDF` or `Texture` value built per vertex; any
-            // other is copied out of `bsdfs` once. The same arithmetic either way.
+            // plain data, with no `BSDF` or `Texture` value built per vertex; a
+            // textured diffuse one from its `Diffuse` (the `BSDF` enum, sized for its
+            // largest case, was copied and then copied again by every call that
+            // switched on it); any other is copied out of `bsdfs` once. The same
+            // arithmetic either way.
             // The next vertex would be the last, where only emission counts: with
             // no emitting surface and no environment it adds nothing, so its ray
             // is not traced (direct lighting under point lights: one ray in three).
@@ -89,11 +94,11 @@ extension Scene {
                                sample: { _, u2 in Diffuse.sample(constant: c, si, u2: u2) },
                                hasPdfInT: true,
                                pdfInT: { wo in si.wi.z.primal <= 0 || wo.z.primal <= 0 ? T(0) : wo.z * T(1 / Double.pi) })
+            } else if let diffuse = texturedDiffuse[bsdfIndex] {
+                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, model: diffuse, isDeltaOnly: false)
             } else {
-                let bsdf = bsdfs[bsdfIndex]
-                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, isDeltaOnly: bsdf.isDeltaOnly,
-                               eval: { bsdf.eval(si, wo: $0) }, pdf: { bsdf.pdf(si, wo: $0) },
-                               sample: { bsdf.sample(si, u1: $0, u2: $1) }, hasPdfInT: false, pdfInT: { _ in T(0) })
+                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, model: bsdfs[bsdfIndex],
+                               isDeltaOnly: deltaOnly[bsdfIndex])
             }
             guard let bs = next else { break }
             beta *= bs.weight
@@ -111,6 +116,15 @@ extension Scene {
             }
         }
         return radiance
+    }
+
+    /// `scatter` with the BSDF `model` (a `BSDF` or one of its cases' structs).
+    @inlinable @inline(__always)
+    func scatter<B: BSDFModel>(_ si: SurfaceInteraction<T>, _ sampler: inout PathSampler, _ radiance: inout RGB<T>, beta: RGB<T>,
+                               stop: Bool, seenFrom: Vec3?, model b: B, isDeltaOnly: Bool) -> BSDFSample<T>? where B.T == T {
+        scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, isDeltaOnly: isDeltaOnly,
+                eval: { b.eval(si, wo: $0) }, pdf: { b.pdf(si, wo: $0) },
+                sample: { b.sample(si, u1: $0, u2: $1) }, hasPdfInT: false, pdfInT: { _ in T(0) })
     }
 
     /// One vertex's next-event estimate (added to `radiance` with throughput
