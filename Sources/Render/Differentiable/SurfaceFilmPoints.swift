@@ -104,13 +104,13 @@ extension Scene where T == Double {
         guard !moving.shapes.isEmpty, n > 1 else { return nil }
         let tanX = camera.tanHalfFov
         let pixels = film.width * film.height
-        func estimate(share: Double, index: UInt64) -> (mean: Double, error: Double, hits: Int) {
+        func estimate(share: Double, index: Int) -> (mean: Double, error: Double, hits: Int) {
             var points = moving
             points.areaShare = share
             var sum = 0.0, sum2 = 0.0, hits = 0
             for j in 0..<n {
                 var sampler = PathSampler(seed: seed, pixel: j, index: index)
-                let strata = PixelStratum(j, of: n, pixels: pixels, seed: seed &+ index)
+                let strata = PixelStratum(j, of: n, pixels: pixels, seed: seed &+ UInt64(index))
                 guard let drawn = pathToVertex(1, strata: strata, tanX: tanX, points: points, &sampler),
                       moving.shapes.contains(drawn.vertex.shape) else { continue }
                 let w = 1 / drawn.density
