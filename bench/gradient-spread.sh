@@ -16,7 +16,8 @@
 #   earlier run instead of computing it; REF_RUNS=K makes the reference the
 #   mean of K gradients at SPP with seeds 1001 ... 1000 + K (K·SPP samples per
 #   pixel in all, edge samples alike) and prints its standard error, the
-#   standard deviation of those runs over √K; RUNS_DIR=D keeps every gradient
+#   standard deviation of those runs over √K, and every run against the mean of
+#   all the others (seeds 1 ... SEEDS and the reference's); RUNS_DIR=D keeps every gradient
 #   run in D and reuses the ones found there (same binary, scene, key and spp);
 #   GRAD_FLAGS in the environment adds flags to every gradient at SPP, e.g.
 #   GRAD_FLAGS="--edge-budget 1,1,8")
@@ -90,9 +91,9 @@ for h in 0.02 0.05; do
     python3 -c "print(($lp - $lm) / (2 * $h))" >> "$tmp/fd-$h.txt"
   done
 done
-python3 - "$tmp" "$key" "$scene" "$spp" "$seeds" "$fdspp" "$edge" "$(median < "$tmp/primal.txt")" "$refspp" <<'PY'
+python3 - "$tmp" "$key" "$scene" "$spp" "$seeds" "$fdspp" "$edge" "$(median < "$tmp/primal.txt")" "$refspp" "$runs" <<'PY'
 import glob, json, statistics, sys
-tmp, key, scene, spp, seeds, fdspp, edge, primal, refspp = sys.argv[1:]
+tmp, key, scene, spp, seeds, fdspp, edge, primal, refspp, runs_dir = sys.argv[1:]
 reference = json.load(open(f"{tmp}/reference.json"))
 runs = [json.load(open(f)) for f in sorted(glob.glob(f"{tmp}/grad-*.json"))]
 g = [r["gradients"][key] for r in runs]
@@ -110,6 +111,13 @@ if "runs" in reference:
     print(f"  reference, the mean of {reference['runs']} runs at {spp} spp (seeds 1001-{1000 + reference['runs']}): {fmt(ref)}, "
           f"standard error {fmt(se)} (" + ", ".join(f"{e / (0.1 * abs(r)):.0%}" for e, r in zip(se, ref)) + " of the 10 % band)")
     print(f"  seeds within 10 % of it: " + ", ".join(f"{w:.0%}" for w in within))
+    # Every run (seeds 1 ... SEEDS and the reference's) against the mean of all the others.
+    pool = g + [json.loads(open(f"{runs_dir}/grad-{1000 + s}.json").read().splitlines()[-1])["gradients"][key]
+                for s in range(1, reference["runs"] + 1)]
+    n = len(pool)
+    print(f"  all {n} runs, each within 10 % of the mean of the others: " + ", ".join(
+        f"{sum(abs(x - (sum(c) - x) / (n - 1)) <= 0.1 * abs((sum(c) - x) / (n - 1)) for x in c) / n:.0%}" for c in zip(*pool))
+        + f"; their standard deviation {fmt([statistics.stdev(c) for c in zip(*pool)])}")
 else:
     print(f"  reference, {refspp} spp: {fmt(ref)} ({float(reference['seconds']):.0f} s); "
           "seeds within 10 % of it: " + ", ".join(f"{w:.0%}" for w in within))
