@@ -13,8 +13,14 @@
 #   FD_SPP 0 skips the central differences, which do not depend on the boundary
 #   term: the same renders as any earlier run of the same primal renderer;
 #   REFERENCE="x,y,z" in the environment takes the reference gradient from an
-#   earlier run instead of computing it; GRAD_FLAGS in the environment adds
-#   flags to every gradient at SPP, e.g. GRAD_FLAGS="--edge-budget 1,1,8")
+#   earlier run instead of computing it; REF_RUNS=K makes the reference the
+#   mean of K gradients at SPP with seeds 1001 ... 1000 + K (K·SPP samples per
+#   pixel in all, edge samples alike) and prints its standard error, the
+#   standard deviation of those runs over √K, and every run against the mean of
+#   all the others (seeds 1 ... SEEDS and the reference's); RUNS_DIR=D keeps every gradient
+#   run in D and reuses the ones found there (same binary, scene, key and spp);
+#   GRAD_FLAGS in the environment adds flags to every gradient at SPP, e.g.
+#   GRAD_FLAGS="--edge-budget 1,1,8")
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 scene=${1:-scenes/box-on-floor.xml}; key=${2:-box.translate}; spp=${3:-256}; seeds=${4:-8}
@@ -25,18 +31,43 @@ edgeflag=()
 read -r -a gradflags <<< "${GRAD_FLAGS:-}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+runs=${RUNS_DIR:-$tmp/runs}
+mkdir -p "$runs"
+# One gradient at SPP with seed $1 into $runs/grad-$1.json, unless it is there.
+gradient() {
+  [[ -s $runs/grad-$1.json ]] && return
+  "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --spp "$spp" --seed "$1" "${edgeflag[@]}" "${gradflags[@]}" --json 2>/dev/null \
+    | tail -n 1 > "$runs/grad-$1.tmp"
+  mv "$runs/grad-$1.tmp" "$runs/grad-$1.json"
+}
 for s in $(seq "$seeds"); do
-  "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --spp "$spp" --seed "$s" "${edgeflag[@]}" "${gradflags[@]}" --json 2>/dev/null \
-    | tail -n 1 > "$tmp/grad-$s.json"
-  "$DIFFRAY" render "$scene" "${defines[@]}" --spp "$spp" --seed "$s" -o "$tmp/primal.png" --json 2>/dev/null \
-    | json_field seconds >> "$tmp/primal.txt"
+  gradient "$s"
+  if [[ ! -s $runs/primal-$s.txt ]]; then
+    "$DIFFRAY" render "$scene" "${defines[@]}" --spp "$spp" --seed "$s" -o "$tmp/primal.png" --json 2>/dev/null \
+      | json_field seconds > "$runs/primal-$s.tmp"
+    mv "$runs/primal-$s.tmp" "$runs/primal-$s.txt"
+  fi
+  cat "$runs/primal-$s.txt" >> "$tmp/primal.txt"
+  cp "$runs/grad-$s.json" "$tmp/grad-$s.json"
 done
 # The reference: edge samples per pixel scaled with the spp (given ones times REF_SPP / SPP).
 refedge=()
 if [[ $edge != default ]]; then
   refedge=(--edge-samples "$(python3 -c "print(','.join(str(float(x) * $refspp / $spp) for x in '$edge'.split(',')))")")
 fi
-if [[ -n ${REFERENCE:-} ]]; then
+if [[ ${REF_RUNS:-0} -gt 0 ]]; then
+  # The mean of REF_RUNS gradients at SPP, seeds 1001 ..., with its standard error.
+  for s in $(seq 1001 $((1000 + REF_RUNS))); do gradient "$s"; done
+  python3 - "$runs" "$key" "$REF_RUNS" > "$tmp/reference.json" <<'PY'
+import json, statistics, sys
+runs, key, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
+g = [json.loads(open(f"{runs}/grad-{1000 + s}.json").read().splitlines()[-1]) for s in range(1, k + 1)]
+c = list(zip(*(r["gradients"][key] for r in g)))
+print(json.dumps({"gradients": {key: [statistics.fmean(x) for x in c]},
+                  "standard_error": [statistics.stdev(x) / len(x) ** 0.5 for x in c],
+                  "runs": k, "seconds": sum(r["seconds"] for r in g)}))
+PY
+elif [[ -n ${REFERENCE:-} ]]; then
   # A reference measured before (same scene and key): REFERENCE="x,y,z" skips the long run.
   echo "{\"gradients\": {\"$key\": [$REFERENCE]}, \"seconds\": 0}" > "$tmp/reference.json"
 else
@@ -60,9 +91,10 @@ for h in 0.02 0.05; do
     python3 -c "print(($lp - $lm) / (2 * $h))" >> "$tmp/fd-$h.txt"
   done
 done
-python3 - "$tmp" "$key" "$scene" "$spp" "$seeds" "$fdspp" "$edge" "$(median < "$tmp/primal.txt")" "$refspp" <<'PY'
+python3 - "$tmp" "$key" "$scene" "$spp" "$seeds" "$fdspp" "$edge" "$(median < "$tmp/primal.txt")" "$refspp" "$runs" <<'PY'
 import glob, json, statistics, sys
-tmp, key, scene, spp, seeds, fdspp, edge, primal, refspp = sys.argv[1:]
+tmp, key, scene, spp, seeds, fdspp, edge, primal, refspp, runs_dir = sys.argv[1:]
+reference = json.load(open(f"{tmp}/reference.json"))
 runs = [json.load(open(f)) for f in sorted(glob.glob(f"{tmp}/grad-*.json"))]
 g = [r["gradients"][key] for r in runs]
 mean = [statistics.fmean(c) for c in zip(*g)]
@@ -70,16 +102,29 @@ sd = [statistics.stdev(c) for c in zip(*g)]
 fd = {h: [float(x) for x in open(f"{tmp}/fd-{h}.txt")] for h in ("0.02", "0.05")}
 seconds = statistics.median(r["seconds"] for r in runs)
 fmt = lambda v: "(" + ", ".join(f"{x:.5f}" for x in v) + ")"
-ref = json.load(open(f"{tmp}/reference.json"))["gradients"][key]
+ref = reference["gradients"][key]
 within = [sum(abs(x - r) <= 0.1 * abs(r) for x in c) / len(c) for c, r in zip(zip(*g), ref)]
 print(f"{scene} d mean(image) / d {key}, {spp} spp, edge samples {edge}, {seeds} seeds")
 print(f"  reverse mode: mean {fmt(mean)}, standard deviation over seeds {fmt(sd)}")
-print(f"  reference, {refspp} spp: {fmt(ref)} ({float(json.load(open(f'{tmp}/reference.json'))['seconds']):.0f} s); "
-      "seeds within 10 % of it: " + ", ".join(f"{w:.0%}" for w in within))
+if "runs" in reference:
+    se = reference["standard_error"]
+    print(f"  reference, the mean of {reference['runs']} runs at {spp} spp (seeds 1001-{1000 + reference['runs']}): {fmt(ref)}, "
+          f"standard error {fmt(se)} (" + ", ".join(f"{e / (0.1 * abs(r)):.0%}" for e, r in zip(se, ref)) + " of the 10 % band)")
+    print(f"  seeds within 10 % of it: " + ", ".join(f"{w:.0%}" for w in within))
+    # Every run (seeds 1 ... SEEDS and the reference's) against the mean of all the others.
+    pool = g + [json.loads(open(f"{runs_dir}/grad-{1000 + s}.json").read().splitlines()[-1])["gradients"][key]
+                for s in range(1, reference["runs"] + 1)]
+    n = len(pool)
+    print(f"  all {n} runs, each within 10 % of the mean of the others: " + ", ".join(
+        f"{sum(abs(x - (sum(c) - x) / (n - 1)) <= 0.1 * abs((sum(c) - x) / (n - 1)) for x in c) / n:.0%}" for c in zip(*pool))
+        + f"; their standard deviation {fmt([statistics.stdev(c) for c in zip(*pool)])}")
+else:
+    print(f"  reference, {refspp} spp: {fmt(ref)} ({float(reference['seconds']):.0f} s); "
+          "seeds within 10 % of it: " + ", ".join(f"{w:.0%}" for w in within))
 for h, v in fd.items():
     if v:
         print(f"  central differences, h = {h}, {fdspp} spp: {fmt(v)}")
 print(f"  cost: {seconds:.3f} s a gradient against {float(primal):.3f} s a primal render: {seconds / float(primal):.2f}x")
-print(json.dumps({"mean": mean, "sd": sd, "reference": ref, "within10": within, "fd_h002": fd["0.02"], "fd_h005": fd["0.05"], "gradient_seconds": seconds,
+print(json.dumps({"mean": mean, "sd": sd, "reference": ref, "reference_se": reference.get("standard_error"), "within10": within, "fd_h002": fd["0.02"], "fd_h005": fd["0.05"], "gradient_seconds": seconds,
                   "primal_seconds": float(primal), "cost_ratio": seconds / float(primal)}))
 PY

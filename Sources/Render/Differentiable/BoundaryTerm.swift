@@ -559,7 +559,7 @@ extension Scene where T == Double {
         if count == 0 { return ([], pieces.map(\.piece)) }
         let second = secondaryScene()
         let afterVertex = (0..<deeper).map { secondaryScene(bounces: $0 + 2) }
-        // A share of the film-point samples draw their first surface by area on moving spheres.
+        // A share of the film-point samples draw their first surface by area on moving spheres and cylinders.
         let points = nSecondaryAll + nDeep + nDeltaBeyond > 0 ? surfaceFilmPoints(moving: moving) : SurfaceFilmPoints()
         let tanX = camera.tanHalfFov
         let eps = boundary.offset
@@ -706,7 +706,7 @@ extension Scene where T == Double {
 
     /// A film point in pixel `strata.pixel` (stratified over the pixel's
     /// samples), or with `points` for a share of the samples the point the
-    /// camera sees a point drawn by area on a moving sphere at
+    /// camera sees a point drawn by area on a moving sphere or cylinder at
     /// (`SurfaceFilmPoints`), and the path from it to vertex `vertex` (1: the
     /// first surface seen) by sampling the BSDFs: the vertex, the path's
     /// throughput before it, the sampled directions, each in its vertex's
