@@ -51,11 +51,12 @@ public struct ADBenchmark {
         @inlinable @inline(__always) static func + (a: V, b: V) -> V { V(a.x + b.x, a.y + b.y, a.z + b.z) }
         @inlinable @inline(__always) static func - (a: V, b: V) -> V { V(a.x - b.x, a.y - b.y, a.z - b.z) }
         @inlinable @inline(__always) static func * (a: V, s: T) -> V { V(a.x * s, a.y * s, a.z * s) }
-        @inlinable @inline(__always) func dot(_ b: V) -> T { x * b.x + y * b.y + z * b.z }
+        @inlinable @inline(__always) func dot(_ b: V) -> T { T.dot3(x, y, z, b.x, b.y, b.z) }
+        @inlinable @inline(__always) var lengthSquared: T { T.lengthSquared3(x, y, z) }
         /// The unit vector; the vector itself if its length is 0 (primal branch).
         @inlinable @inline(__always) func normalized() -> V {
-            let l = sqrt(dot(self))
-            return l > 0 ? self * (1 / l) : self
+            let (nx, ny, nz) = T.normalized3(x, y, z)
+            return V(nx, ny, nz)
         }
     }
 
@@ -83,16 +84,16 @@ public struct ADBenchmark {
         // Ray–sphere intersection; branches on primal values.
         let oc = o - centre
         let b = oc.dot(d)
-        let c = oc.dot(oc) - radius * radius
+        let c = oc.lengthSquared - radius * radius
         let disc = b * b - c
         if disc < 0 { return background() }
         let t = -b - sqrt(disc)
         if t < 0 { return background() }
-        let hit = o + d * t
+        let hit = V(T.mulAdd(d.x, t, o.x), T.mulAdd(d.y, t, o.y), T.mulAdd(d.z, t, o.z))
         let n = (hit - centre).normalized()
         guard lit else { return (albedo.0 * T(0.05), albedo.1 * T(0.05), albedo.2 * T(0.05)) }
         let toLight = V(lightX, T(1.8), T(-1.5)) - hit
-        let dist2 = toLight.dot(toLight)
+        let dist2 = toLight.lengthSquared
         let l = toLight * (1 / sqrt(dist2))
         let cosTheta = max(n.dot(l), T(0))
         let irradiance = T(6) * cosTheta / dist2
@@ -101,8 +102,9 @@ public struct ADBenchmark {
         let nh = max(n.dot(h), T(0))
         let nh2 = nh * nh, nh4 = nh2 * nh2, nh8 = nh4 * nh4, nh16 = nh8 * nh8
         let specular = nh16 * nh16 * irradiance * T(0.25)
-        let diffuse = irradiance * T(1 / Double.pi) + T(0.05)
-        return (albedo.0 * diffuse + specular, albedo.1 * diffuse + specular, albedo.2 * diffuse + specular)
+        let diffuse = T.mulAdd(irradiance, T(1 / Double.pi), T(0.05))
+        return (T.mulAdd(albedo.0, diffuse, specular), T.mulAdd(albedo.1, diffuse, specular),
+                T.mulAdd(albedo.2, diffuse, specular))
     }
 
     // MARK: Split tracing, as the renderer does it

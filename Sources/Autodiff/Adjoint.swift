@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A reverse-mode number: a primal value and the index of the operation that
 /// produced it on the current thread's tape (`Tape.current`).
 ///
@@ -87,7 +91,12 @@ public struct Adjoint: Real {
 
     @inlinable @inline(__always)
     public static func * (lhs: Adjoint, rhs: Adjoint) -> Adjoint {
-        recorded(lhs.value * rhs.value, lhs.index, rhs.value, rhs.index, lhs.value)
+        // A square (x * x) records one operand with partial 2x: the same
+        // adjoint as two operands with partial x, in one slot fewer.
+        if lhs.index == rhs.index && lhs.index >= 0 {
+            return Adjoint(lhs.value * rhs.value, recorded: Tape.record(lhs.index, 2 * lhs.value))
+        }
+        return recorded(lhs.value * rhs.value, lhs.index, rhs.value, rhs.index, lhs.value)
     }
 
     @inlinable @inline(__always)
@@ -102,6 +111,65 @@ public struct Adjoint: Real {
     public static prefix func - (x: Adjoint) -> Adjoint {
         if x.index < 0 { return Adjoint(-x.value, recorded: -1) }
         return Adjoint(-x.value, recorded: Tape.record(x.index, -1))
+    }
+
+    // MARK: Fused expressions (one operation each; primal values as `Double` computes them)
+
+    @inlinable @inline(__always)
+    public static func dot3(_ ax: Adjoint, _ ay: Adjoint, _ az: Adjoint,
+                            _ bx: Adjoint, _ by: Adjoint, _ bz: Adjoint) -> Adjoint {
+        let v = ax.value * bx.value + ay.value * by.value + az.value * bz.value
+        if (ax.index & ay.index & az.index & bx.index & by.index & bz.index) < 0 { return Adjoint(v, recorded: -1) }
+        return Adjoint(v, recorded: Tape.record(operands: 6) { s, k in
+            var k = s.operand(at: k, ax.index, bx.value)
+            k = s.operand(at: k, ay.index, by.value)
+            k = s.operand(at: k, az.index, bz.value)
+            k = s.operand(at: k, bx.index, ax.value)
+            k = s.operand(at: k, by.index, ay.value)
+            return s.operand(at: k, bz.index, az.value)
+        })
+    }
+
+    @inlinable @inline(__always)
+    public static func lengthSquared3(_ x: Adjoint, _ y: Adjoint, _ z: Adjoint) -> Adjoint {
+        let v = x.value * x.value + y.value * y.value + z.value * z.value
+        if (x.index & y.index & z.index) < 0 { return Adjoint(v, recorded: -1) }
+        return Adjoint(v, recorded: Tape.record(operands: 3) { s, k in
+            s.operand(at: s.operand(at: s.operand(at: k, x.index, 2 * x.value), y.index, 2 * y.value), z.index, 2 * z.value)
+        })
+    }
+
+    /// The unit vector, each component one operation with partials
+    /// ∂nᵢ/∂vⱼ = (δᵢⱼ − nᵢnⱼ) / |v|.
+    @inlinable @inline(__always)
+    public static func normalized3(_ x: Adjoint, _ y: Adjoint, _ z: Adjoint) -> (Adjoint, Adjoint, Adjoint) {
+        let l2 = x.value * x.value + y.value * y.value + z.value * z.value
+        if l2 <= 0 { return (x, y, z) }  // branch on the primal value
+        let r = 1 / (l2 > 0 ? Glibc.sqrt(l2) : 0)  // as `Real.sqrt`: NaN gives 1 / 0
+        let nx = x.value * r, ny = y.value * r, nz = z.value * r
+        if (x.index & y.index & z.index) < 0 {
+            return (Adjoint(nx, recorded: -1), Adjoint(ny, recorded: -1), Adjoint(nz, recorded: -1))
+        }
+        let xy = -r * nx * ny, xz = -r * nx * nz, yz = -r * ny * nz
+        let ix = Tape.record(operands: 3) { s, k in
+            s.operand(at: s.operand(at: s.operand(at: k, x.index, r - r * nx * nx), y.index, xy), z.index, xz)
+        }
+        let iy = Tape.record(operands: 3) { s, k in
+            s.operand(at: s.operand(at: s.operand(at: k, x.index, xy), y.index, r - r * ny * ny), z.index, yz)
+        }
+        let iz = Tape.record(operands: 3) { s, k in
+            s.operand(at: s.operand(at: s.operand(at: k, x.index, xz), y.index, yz), z.index, r - r * nz * nz)
+        }
+        return (Adjoint(nx, recorded: ix), Adjoint(ny, recorded: iy), Adjoint(nz, recorded: iz))
+    }
+
+    @inlinable @inline(__always)
+    public static func mulAdd(_ a: Adjoint, _ b: Adjoint, _ c: Adjoint) -> Adjoint {
+        let v = a.value * b.value + c.value
+        if (a.index & b.index & c.index) < 0 { return Adjoint(v, recorded: -1) }
+        return Adjoint(v, recorded: Tape.record(operands: 3) { s, k in
+            s.operand(at: s.operand(at: s.operand(at: k, a.index, b.value), b.index, a.value), c.index, 1)
+        })
     }
 
     @inlinable @inline(__always)

@@ -45,6 +45,19 @@ where Magnitude == Self {
     static func tanh(_ x: Self) -> Self
     static func floor(_ x: Self) -> Self
     static func round(_ x: Self) -> Self
+
+    // Fused expressions: one operation on the tape in reverse mode (`Adjoint`),
+    // the same arithmetic as their defaults elsewhere.
+
+    /// `ax * bx + ay * by + az * bz`, summed left to right.
+    static func dot3(_ ax: Self, _ ay: Self, _ az: Self, _ bx: Self, _ by: Self, _ bz: Self) -> Self
+    /// `x * x + y * y + z * z`, summed left to right.
+    static func lengthSquared3(_ x: Self, _ y: Self, _ z: Self) -> Self
+    /// `(x, y, z) * (1 / sqrt(x * x + y * y + z * z))`; the vector itself if
+    /// its squared length is not positive (a branch on the primal value).
+    static func normalized3(_ x: Self, _ y: Self, _ z: Self) -> (Self, Self, Self)
+    /// `a * b + c`, rounded twice as written (not a fused multiply-add).
+    static func mulAdd(_ a: Self, _ b: Self, _ c: Self) -> Self
 }
 
 // MARK: - Defaults through the chain-rule primitives
@@ -148,4 +161,20 @@ extension Real {
     /// round (half away from zero), with zero derivative.
     @inlinable
     public static func round(_ x: Self) -> Self { Self(Glibc.round(x.primal)) }
+
+    @inlinable @inline(__always)
+    public static func dot3(_ ax: Self, _ ay: Self, _ az: Self, _ bx: Self, _ by: Self, _ bz: Self) -> Self {
+        ax * bx + ay * by + az * bz
+    }
+    @inlinable @inline(__always)
+    public static func lengthSquared3(_ x: Self, _ y: Self, _ z: Self) -> Self { x * x + y * y + z * z }
+    @inlinable @inline(__always)
+    public static func normalized3(_ x: Self, _ y: Self, _ z: Self) -> (Self, Self, Self) {
+        let l2 = x * x + y * y + z * z
+        if l2.primal <= 0 { return (x, y, z) }  // branch on the primal value
+        let r = 1 / sqrt(l2)
+        return (x * r, y * r, z * r)
+    }
+    @inlinable @inline(__always)
+    public static func mulAdd(_ a: Self, _ b: Self, _ c: Self) -> Self { a * b + c }
 }

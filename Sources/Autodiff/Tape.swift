@@ -1,30 +1,25 @@
 import CSupport
 
-/// One recorded operation: up to two parents and the local partial
-/// derivative of the result with respect to each, followed by the
-/// operation's adjoint, 32 bytes in all. A missing parent is the entry
-/// itself with partial 0 (see `TapeStorage.push`). Keeping the adjoint beside
-/// the partials makes one stream to write when recording and one to read
-/// when sweeping.
+/// One 16-byte slot of the tape. An operation with n operands takes n + 1
+/// consecutive slots: its operands (the parent's index in `index`, the local
+/// partial derivative of the result with respect to that parent in `value`),
+/// then its head (the operation's adjoint in `value`, n in `index`). An
+/// operation's index on the tape is the position of its head, and an
+/// operation takes as many operands as it has recorded inputs, so a fused
+/// expression (a dot product, a normalisation) is one operation.
 @frozen @usableFromInline
-struct TapeEntry {
-    @usableFromInline var a: Int32
-    @usableFromInline var b: Int32
-    @usableFromInline var da: Double
-    @usableFromInline var db: Double
-    @usableFromInline var adjoint: Double
+struct TapeSlot {
+    @usableFromInline var value: Double
+    @usableFromInline var index: Int64
 
     @inlinable @inline(__always)
-    init(a: Int32, da: Double, b: Int32, db: Double) {
-        self.a = a
-        self.b = b
-        self.da = da
-        self.db = db
-        self.adjoint = 0
+    init(_ value: Double, _ index: Int64) {
+        self.value = value
+        self.index = index
     }
 }
 
-/// The tape's flat array, kept behind a raw pointer so that recording an
+/// The tape's one array, kept behind a raw pointer so that recording an
 /// operation costs no reference counting and no exclusivity check: the
 /// thread-local pointer in CSupport points at one of these (before the
 /// thread's first operation, at CSupport's all-zero `diffray_tape_none()`,
@@ -32,61 +27,80 @@ struct TapeEntry {
 /// makes the thread's tape).
 @frozen @usableFromInline
 struct TapeStorage {
-    @usableFromInline var entries: UnsafeMutablePointer<TapeEntry>
+    @usableFromInline var slots: UnsafeMutablePointer<TapeSlot>
     @usableFromInline var count: Int
     @usableFromInline var capacity: Int
-    /// Adjoints at indices ≥ `dirtyEnd` are 0: `push` zeroes each new entry's,
-    /// only a backward sweep dirties them (and `truncate` lowers this).
+    /// Adjoints of heads at positions ≥ `dirtyEnd` are 0: recording zeroes
+    /// each new head's, only a backward sweep dirties them (and `truncate`
+    /// lowers this).
     @usableFromInline var dirtyEnd: Int
     @usableFromInline var owner: Unmanaged<Tape>
 
-    /// Appends an entry whose parents are both recorded operations (indices
-    /// ≥ 0) and returns its index. Needs room (`count < capacity`).
+    /// Appends an operand of the operation being recorded at position `k`
+    /// and returns the next position: written either way, kept (the position
+    /// advanced) only if `parent` is recorded (≥ 0), so that leaving out a
+    /// constant operand takes no branch. Room reserved by the caller.
+    @inlinable @inline(__always)
+    func operand(at k: Int, _ parent: Int32, _ partial: Double) -> Int {
+        slots[k] = TapeSlot(partial, Int64(parent))
+        return k &+ (parent >= 0 ? 1 : 0)
+    }
+
+    /// Closes the operation whose operands run from `first` (the count
+    /// before it) to `k` with its head at `k` and returns the head's
+    /// position, its index.
+    @inlinable @inline(__always)
+    mutating func head(at k: Int, first: Int) -> Int32 {
+        slots[k] = TapeSlot(0, Int64(k &- first))
+        count = k &+ 1
+        return Int32(truncatingIfNeeded: k)
+    }
+
+    /// Appends an operation with two recorded parents and returns its index. Needs 3 slots of room.
     @inlinable @inline(__always)
     mutating func push(_ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Int32 {
-        let i = count
-        entries[i] = TapeEntry(a: a, da: da, b: b, db: db)
-        count = i &+ 1
-        return Int32(truncatingIfNeeded: i)
+        let k = count
+        slots[k] = TapeSlot(da, Int64(a))
+        slots[k &+ 1] = TapeSlot(db, Int64(b))
+        slots[k &+ 2] = TapeSlot(0, 2)
+        count = k &+ 3
+        return Int32(truncatingIfNeeded: k &+ 2)
     }
 
-    /// Appends an entry with one parent (`a` ≥ 0) and returns its index. The
-    /// missing parent is the entry itself with partial 0, so the backward
-    /// sweep needs no branch and no shared dummy slot (which would chain
-    /// every step through one memory location). Needs room.
+    /// Appends an operation with one recorded parent and returns its index. Needs 2 slots of room.
     @inlinable @inline(__always)
     mutating func push(_ a: Int32, _ da: Double) -> Int32 {
-        let i = count
-        let me = Int32(truncatingIfNeeded: i)
-        entries[i] = TapeEntry(a: a, da: da, b: me, db: 0)
-        count = i &+ 1
-        return me
+        let k = count
+        slots[k] = TapeSlot(da, Int64(a))
+        slots[k &+ 1] = TapeSlot(0, 1)
+        count = k &+ 2
+        return Int32(truncatingIfNeeded: k &+ 1)
     }
 
-    /// Appends a leaf (no parents: both are the entry itself, partial 0). Needs room.
+    /// Appends a leaf (a head without operands). Needs 1 slot of room.
     @inlinable @inline(__always)
     mutating func pushLeaf() -> Int32 {
-        let i = count
-        let me = Int32(truncatingIfNeeded: i)
-        entries[i] = TapeEntry(a: me, da: 0, b: me, db: 0)
-        count = i &+ 1
-        return me
+        let k = count
+        slots[k] = TapeSlot(0, 0)
+        count = k &+ 1
+        return Int32(truncatingIfNeeded: k)
     }
 
     @usableFromInline @inline(never)
     mutating func grow(minimum: Int) {
-        precondition(minimum <= Int(Int32.max), "Tape: more than \(Int32.max) operations recorded on one thread")
-        let newCapacity = Swift.min(Swift.max(minimum, capacity * 2, 1024), Int(Int32.max))
-        let newEntries = UnsafeMutablePointer<TapeEntry>.allocate(capacity: newCapacity)
-        newEntries.moveInitialize(from: entries, count: count)
-        entries.deallocate()
-        entries = newEntries
+        precondition(minimum <= Int(Int32.max), "Tape: more than \(Int32.max) slots recorded on one thread")
+        let newCapacity = Swift.min(Swift.max(minimum, capacity * 2, 2048), Int(Int32.max))
+        let newSlots = UnsafeMutablePointer<TapeSlot>.allocate(capacity: newCapacity)
+        newSlots.moveInitialize(from: slots, count: count)
+        slots.deallocate()
+        slots = newSlots
         capacity = newCapacity
     }
 }
 
 /// A reverse-mode tape: the operations performed on `Adjoint` numbers by one
-/// thread, each as (parent indices, local partials) in flat arrays.
+/// thread, each as its operands (parent indices and local partials) and its
+/// adjoint, in one flat array of 16-byte slots (`TapeSlot`).
 ///
 /// Every thread has its own tape (`Tape.current`), found through a C
 /// thread-local pointer, so several threads can differentiate at once.
@@ -106,18 +120,18 @@ struct TapeStorage {
 public final class Tape {
     @usableFromInline let storage: UnsafeMutablePointer<TapeStorage>
 
-    /// An empty tape with room for `capacity` operations. Usually you want
+    /// An empty tape with room for `capacity` slots. Usually you want
     /// `Tape.current` instead: only the current thread's tape records.
     public init(capacity: Int = 4096) {
         let capacity = Swift.max(capacity, 16)
         storage = .allocate(capacity: 1)
-        storage.initialize(to: TapeStorage(entries: .allocate(capacity: capacity), count: 0, capacity: capacity,
+        storage.initialize(to: TapeStorage(slots: .allocate(capacity: capacity), count: 0, capacity: capacity,
                                            dirtyEnd: 0, owner: .passUnretained(self)))
     }
 
     deinit {
         if diffray_tape_get() == UnsafeMutableRawPointer(storage) { diffray_tape_set(diffray_tape_none()) }
-        storage.pointee.entries.deallocate()
+        storage.pointee.slots.deallocate()
         storage.deinitialize(count: 1)
         storage.deallocate()
     }
@@ -142,21 +156,21 @@ public final class Tape {
     }
 
 
-    /// The current thread's storage with room for one more entry, for the
+    /// The current thread's storage with room for `n` more slots, for the
     /// hot path of `Adjoint`: one thread-local load and one comparison, the
     /// rest (the thread's first tape, growth) out of line.
     @inlinable @inline(__always)
-    static var storageWithRoom: UnsafeMutablePointer<TapeStorage> {
+    static func storageWithRoom(_ n: Int) -> UnsafeMutablePointer<TapeStorage> {
         let s = diffray_tape_get().assumingMemoryBound(to: TapeStorage.self)
-        if _slowPath(s.pointee.count == s.pointee.capacity) { return makeRoom() }
+        if _slowPath(s.pointee.count &+ n > s.pointee.capacity) { return makeRoom(n) }
         return s
     }
 
     /// The current thread's storage (made on first use), grown if full.
     @usableFromInline @inline(never)
-    static func makeRoom() -> UnsafeMutablePointer<TapeStorage> {
+    static func makeRoom(_ n: Int) -> UnsafeMutablePointer<TapeStorage> {
         let s = current.storage
-        if s.pointee.count == s.pointee.capacity { s.pointee.grow(minimum: s.pointee.count + 1) }
+        if s.pointee.count + n > s.pointee.capacity { s.pointee.grow(minimum: s.pointee.count + n) }
         return s
     }
 
@@ -164,27 +178,40 @@ public final class Tape {
     /// current thread's tape; returns its index.
     @inlinable @inline(__always)
     static func record(_ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Int32 {
-        storageWithRoom.pointee.push(a, da, b, db)
+        storageWithRoom(3).pointee.push(a, da, b, db)
     }
 
     /// Records a one-parent operation (`a` ≥ 0); returns its index.
     @inlinable @inline(__always)
     static func record(_ a: Int32, _ da: Double) -> Int32 {
-        storageWithRoom.pointee.push(a, da)
+        storageWithRoom(2).pointee.push(a, da)
+    }
+
+    /// Records an operation of at most `n` operands, which `operands` writes
+    /// from the given position with `TapeStorage.operand(at:_:_:)` (constant
+    /// operands left out), returning the position after the last; returns
+    /// the operation's index. At least one operand must be recorded.
+    @inlinable @inline(__always)
+    static func record(operands n: Int, _ operands: (TapeStorage, Int) -> Int) -> Int32 {
+        let s = storageWithRoom(n &+ 1)
+        let first = s.pointee.count
+        return s.pointee.head(at: operands(s.pointee, first), first: first)
     }
 
     // MARK: Size and memory
 
-    /// Operations recorded (leaves included). Indices of the next ones start here.
+    /// Slots recorded (an operation takes one more than it has recorded
+    /// operands; a leaf one). The next operation starts here: a mark for
+    /// `truncate(to:)` and `backward(from:)`.
     public var count: Int { storage.pointee.count }
-    /// Operations the tape holds without allocating.
+    /// Slots the tape holds without allocating.
     public var capacity: Int { storage.pointee.capacity }
     /// Bytes held by the tape's arrays.
     public var memoryFootprint: Int {
-        capacity * MemoryLayout<TapeEntry>.stride
+        capacity * MemoryLayout<TapeSlot>.stride
     }
 
-    /// Makes room for `capacity` operations in all.
+    /// Makes room for `capacity` slots in all.
     public func reserveCapacity(_ capacity: Int) {
         if capacity > storage.pointee.capacity { storage.pointee.grow(minimum: capacity) }
     }
@@ -196,7 +223,7 @@ public final class Tape {
         storage.pointee.dirtyEnd = 0
     }
 
-    /// Forgets the operations from index `count` on, keeping the memory.
+    /// Forgets the operations from `count` (a count the tape had) on, keeping the memory.
     public func truncate(to count: Int) {
         precondition(count >= 0 && count <= storage.pointee.count,
                      "Tape.truncate: \(count) outside 0...\(storage.pointee.count)")
@@ -214,18 +241,23 @@ public final class Tape {
     public func variable(_ value: Double) -> Adjoint {
         precondition(diffray_tape_get() == UnsafeMutableRawPointer(storage),
                      "Tape.variable: only the current thread's tape (Tape.current) records")
-        let i = Tape.storageWithRoom.pointee.pushLeaf()
+        let i = Tape.storageWithRoom(1).pointee.pushLeaf()
         return Adjoint(value: value, index: i)
     }
 
     // MARK: Backward pass
 
-    /// Sets the adjoints of the operations from `mark` on to zero.
+    /// Sets the adjoints of the operations from `mark` (a count the tape
+    /// had) on to zero.
     public func zeroAdjoints(from mark: Int = 0) {
         let s = storage.pointee
-        let end = Swift.min(s.dirtyEnd, s.count)  // slots above were zeroed when recorded
-        var i = mark
-        while i < end { s.entries[i].adjoint = 0; i += 1 }
+        let end = Swift.min(s.dirtyEnd, s.count)  // heads above were zeroed when recorded
+        if end <= mark { return }
+        var p = s.count - 1
+        while p >= mark {  // from head to head, downwards
+            if p < end { s.slots[p].value = 0 }
+            p -= Int(s.slots[p].index) + 1
+        }
         storage.pointee.dirtyEnd = Swift.min(s.dirtyEnd, mark)
     }
 
@@ -233,38 +265,33 @@ public final class Tape {
     @inlinable
     public func seed(_ output: Adjoint, _ seed: Double) {
         let i = Int(output.index)
-        if i >= 0 && i < storage.pointee.count { storage.pointee.entries[i].adjoint += seed }
+        if i >= 0 && i < storage.pointee.count { storage.pointee.slots[i].value += seed }
     }
 
     /// Propagates adjoints backwards through the operations from the last one
-    /// down to index `mark`. Operations below `mark` only receive (their
-    /// adjoints add up over several calls); they are not propagated further.
+    /// down to `mark` (a count the tape had). Operations below `mark` only
+    /// receive (their adjoints add up over several calls); they are not
+    /// propagated further.
     public func propagate(from mark: Int = 0) {
         let s = storage.pointee
-        let entries = s.entries
-        var i = s.count - 1
-        // Contributions to the entry just below the current one (the usual
-        // case: an operation on the previous result) stay in a register
-        // (`carry`) instead of going through memory, which would chain every
-        // step through a store-to-load round trip. No branches: a missing
-        // parent was recorded as the entry itself with partial 0 (see `push`),
-        // and the split between `carry` and memory is a vector select.
-        var carry = 0.0
-        while i >= mark {
-            let g = entries[i].adjoint + carry
-            entries[i].adjoint = g
-            let e = entries[i]
-            let c = SIMD2(e.da, e.db) * g
-            let previous = Int64(i &- 1)
-            let toPrevious = SIMD2(Int64(e.a), Int64(e.b)) .== SIMD2(repeating: previous)
-            let near = SIMD2<Double>(repeating: 0).replacing(with: c, where: toPrevious)
-            let far = c.replacing(with: 0, where: toPrevious)
-            carry = near.x + near.y
-            entries[Int(e.a)].adjoint += far.x
-            entries[Int(e.b)].adjoint += far.y
-            i &-= 1
+        let slots = s.slots
+        // Every contribution goes through memory: the head of the operation
+        // just below (the usual parent) is loaded right after the store to it,
+        // which store-to-load forwarding serves. Keeping that contribution in a
+        // register instead takes a select an operand and measured slower.
+        var p = s.count - 1
+        while p >= mark {
+            let n = Int(slots[p].index)
+            let g = slots[p].value
+            let first = p &- n
+            var k = first
+            while k < p {
+                let o = slots[k]
+                slots[Int(o.index)].value += o.value * g
+                k &+= 1
+            }
+            p = first &- 1
         }
-        if mark > 0 && mark <= s.count { entries[mark - 1].adjoint += carry }
         storage.pointee.dirtyEnd = s.count
     }
 
@@ -301,7 +328,7 @@ public final class Tape {
     @inlinable
     public func adjoint(of x: Adjoint) -> Double {
         let i = Int(x.index)
-        return i >= 0 && i < storage.pointee.count ? storage.pointee.entries[i].adjoint : 0
+        return i >= 0 && i < storage.pointee.count ? storage.pointee.slots[i].value : 0
     }
 
     /// The adjoints of several numbers, in order.

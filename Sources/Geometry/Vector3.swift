@@ -39,14 +39,15 @@ public struct Vector3<T: Real> {
     @inlinable @inline(__always) public static func -= (a: inout Vector3, b: Vector3) { a = a - b }
     @inlinable @inline(__always) public static func *= (a: inout Vector3, s: T) { a = a * s }
 
-    @inlinable @inline(__always) public var lengthSquared: T { x * x + y * y + z * z }
+    /// `x * x + y * y + z * z` (one operation on the tape in reverse mode).
+    @inlinable @inline(__always) public var lengthSquared: T { T.lengthSquared3(x, y, z) }
     @inlinable @inline(__always) public var length: T { T.sqrt(lengthSquared) }
-    /// The unit vector along `self`; the zero vector stays zero (finite derivatives).
+    /// The unit vector along `self`, `self * (1 / length)`; the zero vector
+    /// stays zero (finite derivatives). One operation a component on the tape.
     @inlinable @inline(__always)
     public var normalized: Vector3 {
-        let l2 = lengthSquared
-        if l2.primal <= 0 { return self }  // branch on the primal value
-        return self * (1 / T.sqrt(l2))
+        let (nx, ny, nz) = T.normalized3(x, y, z)
+        return Vector3(nx, ny, nz)
     }
     @inlinable @inline(__always) public var maxComponent: T { Swift.max(x, Swift.max(y, z)) }
     @inlinable @inline(__always) public var minComponent: T { Swift.min(x, Swift.min(y, z)) }
@@ -64,8 +65,9 @@ extension Vector3 where T == Double {
     public var isFinite: Bool { x.isFinite && y.isFinite && z.isFinite }
 }
 
+/// `a.x * b.x + a.y * b.y + a.z * b.z` (one operation on the tape in reverse mode).
 @inlinable @inline(__always)
-public func dot<T>(_ a: Vector3<T>, _ b: Vector3<T>) -> T { a.x * b.x + a.y * b.y + a.z * b.z }
+public func dot<T>(_ a: Vector3<T>, _ b: Vector3<T>) -> T { T.dot3(a.x, a.y, a.z, b.x, b.y, b.z) }
 
 @inlinable @inline(__always)
 public func cross<T>(_ a: Vector3<T>, _ b: Vector3<T>) -> Vector3<T> {
