@@ -63,7 +63,7 @@ def read(name):
 units = {"render": (f"{res}x{res}, {spp} spp", 1, "render"),
          "optimize": (f"{res}x{res}, {int(spp) // 4} spp, {iters} iterations (time per iteration)", int(iters) + 1, "iteration"),
          "trebuchet": (f"train trebuchet, {shots} shots in batches of 32", int(shots) // 32, "batch"),
-         "cartpole": (f"train cartpole, {episodes} episodes (2 environments) and the evaluation after training", int(episodes), "episode"),
+         "cartpole": (f"train cartpole, {episodes} episodes (the default: 1 environment, windows of 20 steps) and the evaluation after training", int(episodes), "episode"),
          "cartpole-envs": (f"train cartpole --envs 25 --horizon 20, {episodes} episodes and the evaluation after", int(episodes), "episode"),
          "pendulum": (f"train pendulum (surrogate), {episodes} episodes and the evaluation after", int(episodes), "episode"),
          "pendulum-pixels": (f"train pendulum --pixels --trainer surrogate, {pixel_episodes} episodes ({pixel_res}x{pixel_res}, cached frames)", int(pixel_episodes), "episode")}
