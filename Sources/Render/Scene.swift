@@ -54,18 +54,11 @@ public struct Scene<T: Real> {
     public var sampleCount: Int
     public var seed: UInt64
     public var shapes: [Shape<T>]
-    public var bsdfs: [BSDF<T>] {
-        didSet {
-            diffuseReflectance = Scene.diffuseTable(bsdfs); texturedDiffuse = Scene.texturedDiffuseTable(bsdfs)
-            tangentsNeeded = bsdfs.map(\.needsTangents)
-            deltaOnly = bsdfs.map(\.isDeltaOnly); uvNeeded = Scene.uvTable(bsdfs, integrator)
-        }
-    }
-    public var emitters: [Emitter<T>] {
-        didSet { (pointLights, constantAreaLights, hasAreaEmitter, environmentEmitters, environment) = Scene.emitterTables(emitters) }
-    }
+    public var bsdfs: [BSDF<T>] { didSet { updateBSDFTables() } }
+    public var emitters: [Emitter<T>] { didSet { updateEmitterTables() } }
     /// Plain-data views of `bsdfs` and `emitters` for the path tracer's hot
-    /// loop, kept in step by `didSet`: reading one of these per vertex copies
+    /// loop, kept in step by `didSet` (`updateBSDFTables`, `updateEmitterTables`,
+    /// which `init` calls too): reading one of these per vertex copies
     /// a few doubles, where copying a `BSDF` or `Emitter` enum out of its
     /// array went through generic value witnesses (a fifth of a path's time).
     /// The constant reflectance of each BSDF that is a `diffuse` with a constant colour, else nil.
@@ -116,15 +109,28 @@ public struct Scene<T: Real> {
         self.file = file; self.camera = camera; self.film = film; self.integrator = integrator
         self.sampleCount = sampleCount; self.seed = seed; self.shapes = shapes; self.bsdfs = bsdfs
         self.emitters = emitters; self.accel = accel
-        self.diffuseReflectance = Scene.diffuseTable(bsdfs)
-        self.texturedDiffuse = Scene.texturedDiffuseTable(bsdfs)
-        self.tangentsNeeded = bsdfs.map(\.needsTangents)
-        self.deltaOnly = bsdfs.map(\.isDeltaOnly)
-        self.uvNeeded = Scene.uvTable(bsdfs, integrator)
-        (self.pointLights, self.constantAreaLights, self.hasAreaEmitter, self.environmentEmitters, self.environment)
-            = Scene.emitterTables(emitters)
         let b = accel.bounds
         self.extent = b.isEmpty ? 1 : max(1, (b.upper - b.lower).length)
+        updateBSDFTables()
+        updateEmitterTables()
+    }
+
+    /// Recomputes the plain-data views of `bsdfs`.
+    mutating func updateBSDFTables() {
+        diffuseReflectance = Scene.diffuseTable(bsdfs)
+        texturedDiffuse = Scene.texturedDiffuseTable(bsdfs)
+        tangentsNeeded = bsdfs.map(\.needsTangents)
+        deltaOnly = bsdfs.map(\.isDeltaOnly)
+        uvNeeded = Scene.uvTable(bsdfs, integrator)
+    }
+
+    /// Recomputes the plain-data views of `emitters`.
+    mutating func updateEmitterTables() {
+        pointLights = emitters.map { e in if case .point(let l) = e { return l } else { return nil } }
+        constantAreaLights = emitters.map { e in if case .area(let l) = e, l.texture == nil { return (l.shape, l.radiance) } else { return nil } }
+        hasAreaEmitter = emitters.contains { e in if case .area = e { return true } else { return false } }
+        environmentEmitters = emitters.map(\.environmentEmitter)
+        environment = environmentEmitters.indices.filter { environmentEmitters[$0] != nil }
     }
 
     static func diffuseTable(_ bsdfs: [BSDF<T>]) -> [RGB<T>?] {
@@ -147,15 +153,6 @@ public struct Scene<T: Real> {
     static func uvTable(_ bsdfs: [BSDF<T>], _ integrator: IntegratorSettings) -> [Bool] {
         if case .aov = integrator.kind { return bsdfs.map { _ in true } }
         return diffuseTable(bsdfs).map { $0 == nil }
-    }
-
-    static func emitterTables(_ emitters: [Emitter<T>])
-        -> ([PointLight<T>?], [(shape: Int, radiance: RGB<T>)?], Bool, [EnvironmentEmitter<T>?], [Int]) {
-        (emitters.map { e in if case .point(let l) = e { return l } else { return nil } },
-         emitters.map { e in if case .area(let l) = e, l.texture == nil { return (l.shape, l.radiance) } else { return nil } },
-         emitters.contains { e in if case .area = e { return true } else { return false } },
-         emitters.map(\.environmentEmitter),
-         emitters.indices.filter { emitters[$0].isEnvironment })
     }
 
     /// Builds the acceleration structure of `kind` over shapes' primal geometry. Throws

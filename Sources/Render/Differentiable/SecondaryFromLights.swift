@@ -245,6 +245,14 @@ public struct LightSideAudit: Sendable {
     public var unreached: Int
 }
 
+/// The mean of `v` (two or more values) and its standard error: the sample
+/// standard deviation over √n. The density audits' estimates.
+func meanAndStandardError(_ v: [Double]) -> (mean: Double, error: Double) {
+    let m = v.reduce(0, +) / Double(v.count)
+    let variance = v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)
+    return (m, (variance / Double(v.count)).squareRoot())
+}
+
 extension Scene where T == Double {
     /// `LightSideAudit` from `samples` draws of each end (nil without mesh area lights).
     public func auditLightSideDensities(samples n: Int, seed: UInt64) -> LightSideAudit? {
@@ -278,12 +286,7 @@ extension Scene where T == Double {
                 light.append(0)
             }
         }
-        func meanAndError(_ v: [Double]) -> (Double, Double) {
-            let m = v.reduce(0, +) / Double(v.count)
-            let variance = v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)
-            return (m, (variance / Double(v.count)).squareRoot())
-        }
-        let (fm, fe) = meanAndError(film), (lm, le) = meanAndError(light)
+        let (fm, fe) = meanAndStandardError(film), (lm, le) = meanAndStandardError(light)
         return LightSideAudit(filmEstimate: fm, filmError: fe, lightEstimate: lm, lightError: le,
                               filmHits: film.filter { $0 > 0 }.count, lightHits: light.filter { $0 > 0 }.count, unreached: unreached)
     }

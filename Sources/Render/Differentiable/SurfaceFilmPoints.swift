@@ -107,17 +107,17 @@ extension Scene where T == Double {
         func estimate(share: Double, index: Int) -> (mean: Double, error: Double, hits: Int) {
             var points = moving
             points.areaShare = share
-            var sum = 0.0, sum2 = 0.0, hits = 0
+            var weights = [Double](repeating: 0, count: n), hits = 0
             for j in 0..<n {
                 var sampler = PathSampler(seed: seed, pixel: j, index: index)
                 let strata = PixelStratum(j, of: n, pixels: pixels, seed: seed &+ UInt64(index))
                 guard let drawn = pathToVertex(1, strata: strata, tanX: tanX, points: points, &sampler),
                       moving.shapes.contains(drawn.vertex.shape) else { continue }
-                let w = 1 / drawn.density
-                sum += w; sum2 += w * w; hits += 1
+                weights[j] = 1 / drawn.density
+                hits += 1
             }
-            let mean = sum / Double(n)
-            return (mean, (max(sum2 / Double(n) - mean * mean, 0) / Double(n - 1)).squareRoot(), hits)
+            let (mean, error) = meanAndStandardError(weights)
+            return (mean, error, hits)
         }
         let uniform = estimate(share: 0, index: 1), byArea = estimate(share: 1, index: 2)
         let mixed = estimate(share: moving.areaShare, index: 3)

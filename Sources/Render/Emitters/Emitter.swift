@@ -38,14 +38,6 @@ public enum Emitter<T: Real> {
     case envmap(EnvironmentMap<T>)
     case projector(Projector<T>)
 
-    /// Whether the emitter sits at infinity and is seen by escaping rays.
-    @inlinable public var isEnvironment: Bool {
-        switch self {
-        case .constant, .envmap: return true
-        default: return false
-        }
-    }
-
     /// The emitter at infinity as per-ray code reads it (no reference), nil for the others.
     @inlinable
     public var environmentEmitter: EnvironmentEmitter<T>? {
