@@ -79,8 +79,9 @@ struct TapeStorage {
     @inlinable @inline(__always)
     mutating func push(_ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Int32 {
         let k = count
-        slots[k] = TapeSlot(db, da.bitPattern)
-        slots[k &+ 1] = TapeSlot(0, TapeSlot.bits(a, b))
+        let q = slots + k  // one address for both stores
+        q[0] = TapeSlot(db, da.bitPattern)
+        q[1] = TapeSlot(0, TapeSlot.bits(a, b))
         count = k &+ 2
         return Int32(truncatingIfNeeded: k &+ 1)
     }
@@ -90,8 +91,9 @@ struct TapeStorage {
     @inlinable @inline(__always)
     mutating func push(_ a: Int32, _ da: Double) -> Int32 {
         let k = count
-        slots[k] = TapeSlot(0, da.bitPattern)
-        slots[k &+ 1] = TapeSlot(0, TapeSlot.bits(a, Int32(truncatingIfNeeded: k)))
+        let q = slots + k
+        q[0] = TapeSlot(0, da.bitPattern)
+        q[1] = TapeSlot(0, TapeSlot.bits(a, Int32(truncatingIfNeeded: k)))
         count = k &+ 2
         return Int32(truncatingIfNeeded: k &+ 1)
     }
