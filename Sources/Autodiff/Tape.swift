@@ -1,21 +1,40 @@
 import CSupport
 
-/// One 16-byte slot of the tape. An operation with n operands takes n + 1
-/// consecutive slots: its operands (the parent's index in `index`, the local
-/// partial derivative of the result with respect to that parent in `value`),
-/// then its head (the operation's adjoint in `value`, n in `index`). An
-/// operation's index on the tape is the position of its head, and an
-/// operation takes as many operands as it has recorded inputs, so a fused
-/// expression (a dot product, a normalisation) is one operation.
+/// One 16-byte slot of the tape. An operation ends with its head, whose
+/// `value` is the operation's adjoint; its index on the tape is the head's
+/// position. The low 32 bits of the head's `bits` tell the two forms apart:
+///
+/// - a pair (one or two operands, the bulk of a renderer's tape) takes 2
+///   slots: a partials slot (`value` the partial with respect to the second
+///   parent, `bits` the first's as a `Double` bit pattern), then the head,
+///   whose `bits` hold the first parent's index (≥ 0) in the low 32 bits and
+///   the second's in the high 32. A one-operand pair's second parent is its
+///   own partials slot with partial 0: the sweep adds 0 × adjoint to a
+///   number nothing reads, instead of testing for a missing operand;
+/// - a list (n ≥ 0 operands: a leaf, a fused expression) takes n + 1 slots:
+///   its operands (the local partial derivative in `value`, the parent's
+///   index in the low 32 bits of `bits`), then the head with ~n (< 0) in the
+///   low 32 bits of `bits`.
 @frozen @usableFromInline
 struct TapeSlot {
     @usableFromInline var value: Double
-    @usableFromInline var index: Int64
+    @usableFromInline var bits: UInt64
 
     @inlinable @inline(__always)
-    init(_ value: Double, _ index: Int64) {
+    init(_ value: Double, _ bits: UInt64) {
         self.value = value
-        self.index = index
+        self.bits = bits
+    }
+
+    /// The low 32 bits of `bits`: a pair's first parent (≥ 0), a list's ~n
+    /// (< 0), an operand's parent.
+    @inlinable @inline(__always)
+    var low: Int32 { Int32(truncatingIfNeeded: bits) }
+
+    /// `bits` holding `low` in the low 32 bits and `high` in the high 32.
+    @inlinable @inline(__always)
+    static func bits(_ low: Int32, _ high: Int32 = 0) -> UInt64 {
+        UInt64(UInt32(bitPattern: low)) | UInt64(UInt32(bitPattern: high)) &<< 32
     }
 }
 
@@ -42,46 +61,48 @@ struct TapeStorage {
     /// constant operand takes no branch. Room reserved by the caller.
     @inlinable @inline(__always)
     func operand(at k: Int, _ parent: Int32, _ partial: Double) -> Int {
-        slots[k] = TapeSlot(partial, Int64(parent))
+        slots[k] = TapeSlot(partial, TapeSlot.bits(parent))
         return k &+ (parent >= 0 ? 1 : 0)
     }
 
-    /// Closes the operation whose operands run from `first` (the count
-    /// before it) to `k` with its head at `k` and returns the head's
-    /// position, its index.
+    /// Closes the list whose operands run from `first` (the count before
+    /// it) to `k` with its head at `k` and returns the head's position, its
+    /// index.
     @inlinable @inline(__always)
     mutating func head(at k: Int, first: Int) -> Int32 {
-        slots[k] = TapeSlot(0, Int64(k &- first))
+        slots[k] = TapeSlot(0, TapeSlot.bits(~Int32(truncatingIfNeeded: k &- first)))
         count = k &+ 1
         return Int32(truncatingIfNeeded: k)
     }
 
-    /// Appends an operation with two recorded parents and returns its index. Needs 3 slots of room.
+    /// Appends a pair with two recorded parents and returns its index. Needs 2 slots of room.
     @inlinable @inline(__always)
     mutating func push(_ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Int32 {
         let k = count
-        slots[k] = TapeSlot(da, Int64(a))
-        slots[k &+ 1] = TapeSlot(db, Int64(b))
-        slots[k &+ 2] = TapeSlot(0, 2)
-        count = k &+ 3
-        return Int32(truncatingIfNeeded: k &+ 2)
-    }
-
-    /// Appends an operation with one recorded parent and returns its index. Needs 2 slots of room.
-    @inlinable @inline(__always)
-    mutating func push(_ a: Int32, _ da: Double) -> Int32 {
-        let k = count
-        slots[k] = TapeSlot(da, Int64(a))
-        slots[k &+ 1] = TapeSlot(0, 1)
+        let q = slots + k  // one address for both stores
+        q[0] = TapeSlot(db, da.bitPattern)
+        q[1] = TapeSlot(0, TapeSlot.bits(a, b))
         count = k &+ 2
         return Int32(truncatingIfNeeded: k &+ 1)
     }
 
-    /// Appends a leaf (a head without operands). Needs 1 slot of room.
+    /// Appends a pair with one recorded parent (the second its own partials
+    /// slot, partial 0) and returns its index. Needs 2 slots of room.
+    @inlinable @inline(__always)
+    mutating func push(_ a: Int32, _ da: Double) -> Int32 {
+        let k = count
+        let q = slots + k
+        q[0] = TapeSlot(0, da.bitPattern)
+        q[1] = TapeSlot(0, TapeSlot.bits(a, Int32(truncatingIfNeeded: k)))
+        count = k &+ 2
+        return Int32(truncatingIfNeeded: k &+ 1)
+    }
+
+    /// Appends a leaf (a list without operands). Needs 1 slot of room.
     @inlinable @inline(__always)
     mutating func pushLeaf() -> Int32 {
         let k = count
-        slots[k] = TapeSlot(0, 0)
+        slots[k] = TapeSlot(0, TapeSlot.bits(~0))
         count = k &+ 1
         return Int32(truncatingIfNeeded: k)
     }
@@ -100,7 +121,8 @@ struct TapeStorage {
 
 /// A reverse-mode tape: the operations performed on `Adjoint` numbers by one
 /// thread, each as its operands (parent indices and local partials) and its
-/// adjoint, in one flat array of 16-byte slots (`TapeSlot`).
+/// adjoint, in one flat array of 16-byte slots (`TapeSlot`): an operation of
+/// one or two operands takes 2 slots, one of n operands otherwise n + 1.
 ///
 /// Every thread has its own tape (`Tape.current`), found through a C
 /// thread-local pointer, so several threads can differentiate at once.
@@ -178,7 +200,7 @@ public final class Tape {
     /// current thread's tape; returns its index.
     @inlinable @inline(__always)
     static func record(_ a: Int32, _ da: Double, _ b: Int32, _ db: Double) -> Int32 {
-        storageWithRoom(3).pointee.push(a, da, b, db)
+        storageWithRoom(2).pointee.push(a, da, b, db)
     }
 
     /// Records a one-parent operation (`a` ≥ 0); returns its index.
@@ -200,8 +222,9 @@ public final class Tape {
 
     // MARK: Size and memory
 
-    /// Slots recorded (an operation takes one more than it has recorded
-    /// operands; a leaf one). The next operation starts here: a mark for
+    /// Slots recorded (an operation of one or two recorded operands takes 2,
+    /// a fused expression one more than it has recorded operands, a leaf
+    /// one). The next operation starts here: a mark for
     /// `truncate(to:)` and `backward(from:)`.
     public var count: Int { storage.pointee.count }
     /// Slots the tape holds without allocating.
@@ -256,7 +279,8 @@ public final class Tape {
         var p = s.count - 1
         while p >= mark {  // from head to head, downwards
             if p < end { s.slots[p].value = 0 }
-            p -= Int(s.slots[p].index) + 1
+            let low = s.slots[p].low
+            p = low >= 0 ? p - 2 : p + Int(low)  // a pair, or a list of ~low operands
         }
         storage.pointee.dirtyEnd = Swift.min(s.dirtyEnd, mark)
     }
@@ -279,18 +303,29 @@ public final class Tape {
         // just below (the usual parent) is loaded right after the store to it,
         // which store-to-load forwarding serves. Keeping that contribution in a
         // register instead takes a select an operand and measured slower.
+        // A pair takes no loop: its two contributions, in operand order,
+        // then the head two slots below. A one-operand pair's second
+        // contribution lands in its own partials slot (partial 0).
         var p = s.count - 1
         while p >= mark {
-            let n = Int(slots[p].index)
-            let g = slots[p].value
-            let first = p &- n
-            var k = first
-            while k < p {
-                let o = slots[k]
-                slots[Int(o.index)].value += o.value * g
-                k &+= 1
+            let head = slots[p]
+            let g = head.value
+            let a = head.low
+            if _fastPath(a >= 0) {
+                let d = slots[p &- 1]
+                slots[Int(a)].value += Double(bitPattern: d.bits) * g
+                slots[Int(Int32(truncatingIfNeeded: head.bits &>> 32))].value += d.value * g
+                p &-= 2
+            } else {
+                let first = p &+ Int(a) &+ 1  // a = ~n: the list's operands start n below the head
+                var k = first
+                while k < p {
+                    let o = slots[k]
+                    slots[Int(o.low)].value += o.value * g
+                    k &+= 1
+                }
+                p = first &- 1
             }
-            p = first &- 1
         }
         storage.pointee.dirtyEnd = s.count
     }

@@ -115,6 +115,44 @@ struct TapeTests {
         tape.reset()
     }
 
+    @Test("slots: an operation of one or two operands takes 2, a leaf 1, a fused expression its recorded operands + 1")
+    func slotCounts() {
+        let tape = Tape.current
+        let mark = tape.count
+        let x = tape.variable(0.3), y = tape.variable(-1.2), z = tape.variable(2.0)
+        #expect(tape.count == mark + 3)
+        var before = tape.count
+        let sum = x + y
+        #expect(tape.count == before + 2 && sum.index == Int32(before + 1))
+        before = tape.count
+        let scaled = x * Adjoint(4)
+        #expect(tape.count == before + 2 && scaled.index == Int32(before + 1))
+        before = tape.count
+        let dot = Adjoint.dot3(x, y, z, Adjoint(1), y, Adjoint(3))  // 4 of 6 operands recorded
+        #expect(tape.count == before + 5 && dot.index == Int32(before + 4))
+        // Pairs and lists interleaved on one tape sweep to the right adjoints.
+        let f = sum * scaled + dot - exp(z)
+        tape.backward(f, seed: 1, from: mark)
+        // f = 4x(x + y) + x + y² + 3z − e^z
+        #expect(close(tape.adjoint(of: x), 8 * 0.3 + 4 * -1.2 + 1, tolerance: 1e-14))
+        #expect(close(tape.adjoint(of: y), 4 * 0.3 + 2 * -1.2, tolerance: 1e-14))
+        #expect(close(tape.adjoint(of: z), 3 - Double.exp(2.0), tolerance: 1e-14))
+        tape.truncate(to: mark)
+    }
+
+    @Test("an infinite adjoint through a one-operand operation reaches its parent only, also on a second sweep")
+    func infiniteAdjointOneOperand() {
+        let tape = Tape.current
+        let mark = tape.count
+        let x = tape.variable(0.5)
+        let y = -x
+        tape.backward(y, seed: .infinity, from: mark)
+        #expect(tape.adjoint(of: x) == -.infinity)
+        tape.backward(y, seed: 2, from: mark)  // the first sweep left no NaN on the tape's path
+        #expect(tape.adjoint(of: x) == -2)
+        tape.truncate(to: mark)
+    }
+
     @Test("reusing the tape does not grow its memory")
     func reuse() {
         let tape = Tape.current
