@@ -169,6 +169,25 @@ private func syntheticCache(resolution r: Int) -> PendulumFrameCache {
     }
 }
 
+/// The held-out frames' shots of the training curve are simulated, so they are counted.
+@Test func trebuchetPixelCurveShotsAreCounted() throws {
+    var g = SeededGenerator(seed: 4)
+    func examples(_ count: Int) -> [TrebuchetPixels.Example] {
+        (0..<count).map { _ in
+            let (w, t) = TrebuchetAimer.sample(&g)
+            return TrebuchetPixels.Example(wind: w, target: t, observation: (0..<16).map { _ in g.uniform(-0.5, 0.5) })
+        }
+    }
+    let data = examples(32), curveSet = examples(8)
+    let options = PixelTrainingOptions(seed: 3, resolution: 8, samples: 1, frames: data.count, learningRate: 3e-3,
+                                       scenes: "synthetic", sceneHash: "0", totalEpisodes: 32 * 6)
+    var run = PixelTrainingRun(problem: .trebuchet, options: options)
+    try run.trainTrebuchet(data: data, curveSet: curveSet, batchSize: 16, evaluateEvery: 2, report: { _, _ in },
+                           checkpoint: { _ in })
+    #expect(run.episodes == 32 * 6 && run.curve.count == 3)
+    #expect(run.environmentSteps == run.episodes + run.curve.count * curveSet.count)
+}
+
 /// Each bad checkpoint is refused with one line naming the file and what was expected.
 @Test func badPixelCheckpointsAreRefused() throws {
     let folder = try scratchFolder()
