@@ -171,6 +171,115 @@ struct AnalyticShadowTests {
         }
     }
 
+    /// A disk seen by the camera over black, lit by the point light of
+    /// `outlineCases` (or emitting a uniform radiance of 1): the camera's
+    /// silhouette samples against the exact derivative of the expected mean
+    /// image. Translating the disk in its own plane (x, z) moves no point the
+    /// camera sees on it, so the derivative is the rim integral
+    /// ∮ L(p) J(p) S(p) (n · e) ds over the film's pixels, with L the disk's
+    /// radiance at rim point p, J the film area per unit disk area there, n the
+    /// rim's outward normal in the disk's plane, and S the film's own weight at
+    /// p's film position: the Gaussian filter (stddev 0.5 px) summed over the
+    /// pixel centres, over its integral. S ripples by about 1 % with the
+    /// sub-pixel position, so the expected image of a moving edge ripples too;
+    /// central differences over a step of a pixel average the ripple out and
+    /// land about 1 % (x) and 0.4 % (z) away from the derivative
+    /// (docs/results.md).
+    @Test("a disk's camera silhouette against its exact derivative", arguments: [true, false])
+    func diskSilhouetteKnownAnswer(lit: Bool) throws {
+        let size = 32, fov = 45.0
+        let eye = SIMD3<Double>(0, 2.2, 2.2), target = SIMD3<Double>(0, 0.2, 0)
+        let centre = SIMD3<Double>(0.1, 0.6, 0), radius = 0.3, light = SIMD3<Double>(0.3, 1.6, 0.2), intensity = 4.0
+        let material = lit
+            ? #"<bsdf type="diffuse"><rgb name="reflectance" value="0.8"/></bsdf>"#
+            : #"<bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf><emitter type="area"><rgb name="radiance" value="1"/></emitter>"#
+        let scene = try memoryScene("""
+            <scene version="3.0.0">
+                <integrator type="path"><integer name="max_depth" value="2"/></integrator>
+                <sensor type="perspective">
+                    <float name="fov" value="\(fov)"/>
+                    <transform name="to_world"><lookat origin="0, 2.2, 2.2" target="0, 0.2, 0" up="0, 1, 0"/></transform>
+                    <film type="hdrfilm"><integer name="width" value="\(size)"/><integer name="height" value="\(size)"/></film>
+                </sensor>
+                <shape type="disk" id="occluder">
+                    <transform name="to_world"><scale value="\(radius)"/><rotate x="1" angle="-90"/><translate value="0.1, 0.6, 0"/></transform>
+                    \(material)
+                </shape>
+                \(lit ? #"<emitter type="point"><point name="position" value="0.3, 1.6, 0.2"/><rgb name="intensity" value="4"/></emitter>"# : "")
+            </scene>
+            """)
+        // The camera's frame and focal length in pixels.
+        func unit(_ v: SIMD3<Double>) -> SIMD3<Double> { v / (v * v).sum().squareRoot() }
+        func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
+            SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
+        }
+        let forward = unit(target - eye), right = unit(cross(SIMD3(0, 1, 0), forward)), up = cross(forward, right)
+        let focal = Double(size) / 2 / tan(fov / 2 * .pi / 180)
+        // The filter's weight summed over the pixel centres, over its integral (per axis).
+        let stddev = 0.5, reach = 4 * stddev
+        func filter(_ x: Double) -> Double {
+            abs(x) > reach ? 0 : exp(-x * x / (2 * stddev * stddev)) - exp(-reach * reach / (2 * stddev * stddev))
+        }
+        let steps = 100_000
+        let integral = (0..<steps).reduce(0.0) { $0 + filter(-reach + (Double($1) + 0.5) * 2 * reach / Double(steps)) } * 2 * reach / Double(steps)
+        func ripple(_ x: Double) -> Double {
+            (-3...3).reduce(0.0) { $0 + filter(x - (x.rounded(.down) + Double($1) + 0.5)) } / integral
+        }
+        let normal = SIMD3<Double>(0, 1, 0)
+        var exact = [0.0, 0.0], smooth = [0.0, 0.0]
+        let n = 20_000
+        for i in 0..<n {
+            let phi = (Double(i) + 0.5) / Double(n) * 2 * .pi
+            let outward = SIMD3(cos(phi), 0, sin(phi)), p = centre + radius * outward
+            let d = p - eye, depth = (d * forward).sum()
+            // Film pixels² per unit area of the disk's plane at p.
+            let jacobian = focal * focal * abs((d * normal).sum()) / (depth * depth * depth)
+            let toLight = light - p, r = (toLight * toLight).sum().squareRoot()
+            let radiance = lit ? 0.8 / .pi * intensity * (toLight * normal).sum() / (r * r * r) : 1
+            let fx = Double(size) / 2 + (d * right).sum() / depth * focal, fy = Double(size) / 2 - (d * up).sum() / depth * focal
+            let g = radiance * jacobian / Double(size * size) * radius * 2 * .pi / Double(n)
+            let s = ripple(fx) * ripple(fy)
+            exact[0] += g * s * outward.x; exact[1] += g * s * outward.z
+            smooth[0] += g * outward.x; smooth[1] += g * outward.z
+        }
+        let pixels = size * size * 3
+        let adjoint = [Double](repeating: 1 / Double(pixels), count: pixels)
+        let boundary = BoundaryOptions(primarySamplesPerPixel: 64, secondarySamplesPerPixel: 0)
+        let gradient = try scene.renderReverse(keys: ["occluder.translate"], imageAdjoint: adjoint,
+                                               RenderOptions(samplesPerPixel: 4, seed: 1), boundary: boundary)
+        print("disk \(lit ? "lit by the point light" : "of radiance 1"): gradient (x, z) (\(gradient[0]), \(gradient[2])), "
+              + "exact \(exact), without the filter's ripple \(smooth)")
+        let scale = abs(exact[1])
+        #expect(abs(gradient[0] - exact[0]) < 1e-3 * scale, "x: \(gradient[0]) against \(exact[0])")
+        #expect(abs(gradient[2] - exact[1]) < 1e-3 * scale, "z: \(gradient[2]) against \(exact[1])")
+    }
+
+    /// The lit disk (reflectance 0.8) under the point light of `outlineCases`:
+    /// central differences at three steps over eight seeds each, against the
+    /// gradient's mean over eight seeds. A measurement, not a check
+    /// (`DIFFRAY_LIT_DISK=1`).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["DIFFRAY_LIT_DISK"] == "1"))
+    func litDiskMeasurement() throws {
+        let scene = try V.scene(light: true, shape: Self.disk(reflectance: 0.8), deltaLight: V.deltaLights[0].xml)
+        let key = "occluder.translate"
+        for h in [0.02, 0.05, 0.1] {
+            let runs = try (11...18).map { try V.finiteDifferences(scene, key: key, h: h, spp: 4096, seed: UInt64($0)) }
+            let (mean, deviation) = V.spread(runs)
+            print("lit disk: central differences h = \(h), seeds 11-18: mean \(mean), standard deviation \(deviation); seed 11 \(runs[0])")
+        }
+        for (spp, edges) in [(64, (16.0, 32.0)), (256, (64.0, 64.0))] {
+            for parts in [BoundaryParts.all, .camera, .deltaShadows] {
+                var boundary = BoundaryOptions(primarySamplesPerPixel: edges.0, secondarySamplesPerPixel: edges.1)
+                boundary.parts = parts
+                let runs = try (1...8).map { try V.reverse(scene, key: key, spp: spp, boundary: boundary, seed: UInt64($0)) }
+                let (mean, deviation) = V.spread(runs)
+                print("lit disk: gradient \(spp) spp, edges \(edges), parts \(parts.rawValue): mean \(mean), standard deviation \(deviation)")
+            }
+        }
+        let interior = try (1...8).map { try V.reverse(scene, key: key, spp: 256, boundary: .interiorOnly, seed: UInt64($0)) }
+        print("lit disk: interior 256 spp: \(V.spread(interior))")
+    }
+
     /// The shadows of `outlineCases` against central differences at two steps:
     /// the mean gradient over `outlineSeeds` seeds within three standard errors
     /// of the mean of the two steps, plus 5 % of the largest component for the
