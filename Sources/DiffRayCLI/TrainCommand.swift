@@ -301,6 +301,5 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
                                  model: model, plot: plotPath))
 }
 
-
 /// "1 step", "5 steps": a count and its noun, plural unless the count is 1.
 func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
