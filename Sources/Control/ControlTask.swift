@@ -164,8 +164,8 @@ public enum CartPoleTask: EpisodicTask {
 /// (`restartSteps`), the critic fitted to its own window's steps, the policy the
 /// actor's last weights (`fiveStepSettings`). `oneStepSettings` (windows of one
 /// step, the critic refitting stored windows, the actor's weights averaged over
-/// the budget's last quarter) learns in 4,000 steps on most seeds but loses the
-/// catch at the top on some (docs/results.md), and stays for comparison.
+/// the budget's last quarter) learns in 4,000 steps on 45 of 50 seeds but loses
+/// the catch at the top on the other 5 (docs/results.md), and stays for comparison.
 /// The `surrogate` trainer (`PendulumNewtonTrainer`): one-step
 /// BPTT windows from random states with the analytic terminal value
 /// `PendulumValueSurrogate` (energy shaping + the upright LQR cost-to-go); each

@@ -258,10 +258,11 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     if o.resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
     let shots = problem == .trebuchet
     if let s = session.shac?.settings {
-        var line = "short-horizon actor-critic: \(s.environments) environments, windows of \(s.horizon) steps, γ \(s.discount), λ \(s.tdLambda), "
+        var line = "short-horizon actor-critic: \(counted(s.environments, "environment")), windows of \(counted(s.horizon, "step")), "
+            + "γ \(s.discount), λ \(s.tdLambda), "
             + "actor lr \(s.actorLearningRate), critic lr \(s.criticLearningRate)"
         line += (s.penalty > 0 ? ", saturation penalty \(s.penalty)" : "") + (s.actionNoise > 0 ? ", action noise \(s.actionNoise)" : "")
-        line += s.restartSteps.map { ", restarts every \($0) steps" } ?? ""
+        line += s.restartSteps.map { ", restarts every \(counted($0, "step"))" } ?? ""
         line += s.replays ? ", the critic replays \(s.replayDraws ?? 0) of its last \(s.replayWindows ?? 0) windows" : ""
         line += s.actorAveraging.map { ", the policy the actor's mean over the budget's last share \($0)" } ?? ""
         print(line + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
@@ -300,3 +301,5 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
                                  model: model, plot: plotPath))
 }
 
+/// "1 step", "5 steps": a count and its noun, plural unless the count is 1.
+func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

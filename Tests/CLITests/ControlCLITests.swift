@@ -118,7 +118,7 @@ struct ControlCLITests {
     static let earlierDefaults: [(String, [String], String, Int, String)] = [
         // the pendulum's: windows of one step, the critic's replay, the actor's average over the last quarter
         ("pendulum", ["--horizon", "1", "--restart-every", "1", "--critic-passes", "4", "--critic-replay", "4000", "--replay-draws", "159",
-                      "--average-actor", "0.25"], "--horizon is 1 in the checkpoint, 5 in the command", 200, "windows of 1 steps"),
+                      "--average-actor", "0.25"], "--horizon is 1 in the checkpoint, 5 in the command", 200, "1 environment, windows of 1 step, "),
         // the cart-pole's: 2 environments × 10 steps, the last weights
         ("cartpole", ["--envs", "2", "--horizon", "10", "--average-actor", "0"], "--envs is 2 in the checkpoint, 1 in the command", 500,
          "2 environments, windows of 10 steps"),
