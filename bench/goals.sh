@@ -10,6 +10,9 @@ out=${1:-out/goals}
 runs=${RUNS:-3}
 mkdir -p "$out"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+cpu() { grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs; }
+# Mitsuba's LLVM variants use the widest vectors the CPU has: name them with the figures.
+echo "cpu: $(cpu), $(nproc) cores$(grep -qw avx512f /proc/cpuinfo && echo ', AVX-512')"
 echo "load average before: $(load)"
 bench/speed-table.sh 64 "$runs" | tee "$out/speed-table.txt"
 ITERS=20 bench/inverse-reflectance.sh "$out/inverse-reflectance" | tee "$out/inverse-reflectance.txt"
