@@ -151,16 +151,17 @@ private func syntheticCache(resolution r: Int) -> PendulumFrameCache {
     }
 }
 
-@Test func trebuchetPixelTrainingResumesBitForBit() throws {
-    // random observations stand in for rendered frames (16 values: an 8-pixel-wide view)
-    var g = SeededGenerator(seed: 9)
-    func examples(_ count: Int) -> [TrebuchetPixels.Example] {
-        (0..<count).map { _ in
-            let (w, t) = TrebuchetAimer.sample(&g)
-            return TrebuchetPixels.Example(wind: w, target: t, observation: (0..<16).map { _ in g.uniform(-0.5, 0.5) })
-        }
+/// Random observations standing in for rendered frames (16 values: an 8-pixel-wide view).
+private func syntheticTrebuchetExamples(_ count: Int, _ g: inout SeededGenerator) -> [TrebuchetPixels.Example] {
+    (0..<count).map { _ in
+        let (w, t) = TrebuchetAimer.sample(&g)
+        return TrebuchetPixels.Example(wind: w, target: t, observation: (0..<16).map { _ in g.uniform(-0.5, 0.5) })
     }
-    let data = examples(48), curveSet = examples(8)
+}
+
+@Test func trebuchetPixelTrainingResumesBitForBit() throws {
+    var g = SeededGenerator(seed: 9)
+    let data = syntheticTrebuchetExamples(48, &g), curveSet = syntheticTrebuchetExamples(8, &g)
     let options = PixelTrainingOptions(seed: 2, resolution: 8, samples: 1, frames: data.count, learningRate: 3e-3,
                                        scenes: "synthetic", sceneHash: "0", totalEpisodes: 48 * 8)
     try checkResume(problem: .trebuchet, options: options, stopAfter: 2) { run, checkpoint in
@@ -172,13 +173,7 @@ private func syntheticCache(resolution r: Int) -> PendulumFrameCache {
 /// The held-out frames' shots of the training curve are simulated, so they are counted.
 @Test func trebuchetPixelCurveShotsAreCounted() throws {
     var g = SeededGenerator(seed: 4)
-    func examples(_ count: Int) -> [TrebuchetPixels.Example] {
-        (0..<count).map { _ in
-            let (w, t) = TrebuchetAimer.sample(&g)
-            return TrebuchetPixels.Example(wind: w, target: t, observation: (0..<16).map { _ in g.uniform(-0.5, 0.5) })
-        }
-    }
-    let data = examples(32), curveSet = examples(8)
+    let data = syntheticTrebuchetExamples(32, &g), curveSet = syntheticTrebuchetExamples(8, &g)
     let options = PixelTrainingOptions(seed: 3, resolution: 8, samples: 1, frames: data.count, learningRate: 3e-3,
                                        scenes: "synthetic", sceneHash: "0", totalEpisodes: 32 * 6)
     var run = PixelTrainingRun(problem: .trebuchet, options: options)
