@@ -391,8 +391,6 @@ extension Checkpoint where Details == PixelTrainingDetails {
             } / Double(curveSet.count)
         }
         let start = Date(), base = self.seconds
-        // The curve's shots are simulated too: counted with the training's.
-        var recordedShots = trainer.shots
         while trainer.shots < total {
             trainer.optimizer.learningRate = lr * TrebuchetTask.hyperparameters.learningRate(progress: Double(trainer.shots) / Double(total))
                 / TrebuchetTask.hyperparameters.learningRate
@@ -401,8 +399,9 @@ extension Checkpoint where Details == PixelTrainingDetails {
             if self.epochs % evaluateEvery == 0 || trainer.shots >= total {
                 let p = CurvePoint(episode: trainer.shots, trainReturn: loss, evaluation: curveMiss(trainer.network))
                 self.network = NetworkFile(network: trainer.network); self.optimizer = trainer.optimizer; self.generator = trainer.generator
-                self.environmentSteps += trainer.shots - recordedShots + curveSet.count
-                self.episodes = trainer.shots; recordedShots = trainer.shots
+                // the shots since the last point, and the curve's: simulated too, so counted
+                self.environmentSteps += trainer.shots - self.episodes + curveSet.count
+                self.episodes = trainer.shots
                 try record(p, seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
             }
         }
