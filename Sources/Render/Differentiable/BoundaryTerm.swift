@@ -837,7 +837,7 @@ extension Scene where T == Double {
             } else if !environment.isEmpty {
                 var le = RGB<Double>.zero, pl = 0.0
                 for k in environment {
-                    le += emitters[k].environmentRadiance(dir)
+                    le += environmentEmitters[k]?.radiance(dir) ?? .zero
                     pl += environmentPdf(k, dir)
                 }
                 let wl = misWeight(pl, pb)
