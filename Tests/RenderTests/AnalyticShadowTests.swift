@@ -193,19 +193,23 @@ struct AnalyticShadowTests {
         let material = lit
             ? #"<bsdf type="diffuse"><rgb name="reflectance" value="0.8"/></bsdf>"#
             : #"<bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf><emitter type="area"><rgb name="radiance" value="1"/></emitter>"#
+        // The scene is written from the constants the exact answer below uses.
+        func xml(_ v: SIMD3<Double>) -> String { "\(v.x), \(v.y), \(v.z)" }
+        let pointLight = #"<emitter type="point"><point name="position" value="\#(xml(light))"/>"#
+            + #"<rgb name="intensity" value="\#(intensity)"/></emitter>"#
         let scene = try memoryScene("""
             <scene version="3.0.0">
                 <integrator type="path"><integer name="max_depth" value="2"/></integrator>
                 <sensor type="perspective">
                     <float name="fov" value="\(fov)"/>
-                    <transform name="to_world"><lookat origin="0, 2.2, 2.2" target="0, 0.2, 0" up="0, 1, 0"/></transform>
+                    <transform name="to_world"><lookat origin="\(xml(eye))" target="\(xml(target))" up="0, 1, 0"/></transform>
                     <film type="hdrfilm"><integer name="width" value="\(size)"/><integer name="height" value="\(size)"/></film>
                 </sensor>
                 <shape type="disk" id="occluder">
-                    <transform name="to_world"><scale value="\(radius)"/><rotate x="1" angle="-90"/><translate value="0.1, 0.6, 0"/></transform>
+                    <transform name="to_world"><scale value="\(radius)"/><rotate x="1" angle="-90"/><translate value="\(xml(centre))"/></transform>
                     \(material)
                 </shape>
-                \(lit ? #"<emitter type="point"><point name="position" value="0.3, 1.6, 0.2"/><rgb name="intensity" value="4"/></emitter>"# : "")
+                \(lit ? pointLight : "")
             </scene>
             """)
         // The camera's frame and focal length in pixels.
