@@ -137,8 +137,8 @@ public enum CartPoleTask: EpisodicTask {
     public static func train(_ run: inout TrainingRun, totalEpisodes: Int,
                              report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
         if run.trainer == .shac {
-            return try run.trainSHAC(CartPoleDynamics.self, CartPoleShapedReward.self, actionScale: 1, totalEpisodes: totalEpisodes,
-                                     start: CartPoleDynamics.startState, report: report, checkpoint: checkpoint)
+            return try run.trainSHAC(CartPoleDynamics.self, CartPoleShapedReward.self, actionScale: 1,
+                                     totalEpisodes: totalEpisodes, report: report, checkpoint: checkpoint)
         }
         // the surrogate recipe: one episode of the environment a training episode
         let start = Date(), base = run.seconds
@@ -204,16 +204,6 @@ public enum PendulumTask: EpisodicTask {
     public static let oneStepSettings = SHACSettings(environments: 1, horizon: 1, discount: 0.99, tdLambda: 0.95, actorLearningRate: 0.01,
                                                      criticLearningRate: 0.002, criticIterations: 4, lossScale: 0.1, saturationPenalty: 0.02,
                                                      restartSteps: 1, replayWindows: 4000, replayDraws: 159, actorAveraging: 0.25)
-    /// `oneStepSettings` trained for 16 episodes, its weights averaged over the last half in two spans,
-    /// then 4 counted episodes (each span's mean from 2 Gym start states) choose the policy
-    /// (`SHAC+Selection.swift`). Meant for 20 episodes (4,000 steps): `--episodes 20 --horizon 1
-    /// --restart-every 1 --critic-passes 4 --critic-replay 4000 --replay-draws 159 --average-actor 0.5
-    /// --select-episodes 4 --select-candidates 2`.
-    public static let selectingSettings: SHACSettings = {
-        var s = oneStepSettings
-        s.actorAveraging = 0.5; s.selectionEpisodes = 4; s.selectionCandidates = 2
-        return s
-    }()
     public static let layers = Network.mlpLayers([3, 32, 32, 1], hidden: .tanh, output: .tanh)
     /// The surrogate trainer's default budget: 20 episodes (4,000 simulated steps).
     public static let surrogateEpisodes = 20
@@ -238,9 +228,8 @@ public enum PendulumTask: EpisodicTask {
     public static func train(_ run: inout TrainingRun, totalEpisodes: Int,
                              report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
         if run.trainer == .shac {
-            // the selection episodes start as Gym's do (training windows start anywhere)
             return try run.trainSHAC(PendulumTrainingDynamics.self, PendulumSurrogate.self, actionScale: PendulumDynamics.maxTorque,
-                                     totalEpisodes: totalEpisodes, start: PendulumDynamics.startState, report: report, checkpoint: checkpoint)
+                                     totalEpisodes: totalEpisodes, report: report, checkpoint: checkpoint)
         }
         let start = Date(), base = run.seconds
         let h = hyperparameters

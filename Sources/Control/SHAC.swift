@@ -59,20 +59,12 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     /// that share of the budget remains; nil or 0: the last weights (checkpoints
     /// written before the option).
     public var actorAveraging: Double?
-    /// Episodes at the budget's end spent on whole episodes of candidate policies,
-    /// the best of which is the policy written (`SHAC+Selection.swift`); nil or 0:
-    /// none, the policy is the actor's average (or its last weights).
-    public var selectionEpisodes: Int?
-    /// The candidates: the averaged share split into this many spans, each span's
-    /// mean of the actor's weights one candidate; nil: one.
-    public var selectionCandidates: Int?
 
     public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
                 targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0,
                 saturationPenalty: Double = 0, outputInitScale: Double = 1, restartSteps: Int? = nil,
-                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0,
-                selectionEpisodes: Int? = nil, selectionCandidates: Int? = nil) {
+                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0) {
         self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
         self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
         self.criticIterations = criticIterations; self.criticBatches = criticBatches; self.targetRate = targetRate
@@ -82,7 +74,6 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         self.restartSteps = restartSteps
         self.replayWindows = replayWindows; self.replayDraws = replayDraws
         self.actorAveraging = actorAveraging != 0 ? actorAveraging : nil
-        self.selectionEpisodes = selectionEpisodes; self.selectionCandidates = selectionCandidates
     }
 
     /// Whether the critic replays stored windows (`replayWindows` and `replayDraws` both positive).
@@ -172,7 +163,7 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         if let r = restartSteps, r < 1 || r > maxSteps {
             return "restart steps must be in 1...\(maxSteps), got \(r)"
         }
-        return selectionProblem
+        return nil
     }
 }
 
@@ -195,12 +186,6 @@ public struct SHACState: Equatable {
     /// holds; nil before then and without averaging.
     public var averagedActor: [Double]? = nil
     public var averagedSteps = 0
-    /// The candidate policies (`SHACSettings.selectionCandidates`): each span's mean
-    /// of the actor's weights and the steps it holds, empty before the averaged
-    /// share begins; and the one the selection episodes chose, once they have run.
-    public var candidates: [[Double]] = []
-    public var candidateSteps: [Int] = []
-    public var selected: Int? = nil
 
     public var settings: SHACSettings { learned.settings }
 
@@ -229,10 +214,7 @@ public struct SHACState: Equatable {
     /// The policy's weights as training leaves them: their average if the
     /// actor's weights are averaged (`SHACSettings.actorAveraging`) and the
     /// averaged share has begun, else `weights`, the actor's last.
-    public func policyWeights(_ weights: [Double]) -> [Double] {
-        if let selected { return candidates[selected] }
-        return averagedActor ?? weights
-    }
+    public func policyWeights(_ weights: [Double]) -> [Double] { averagedActor ?? weights }
 
     /// `count` stored windows drawn without replacement (all of them if there are no more).
     func drawReplay(_ count: Int, generator: inout SeededGenerator) -> [CriticWindow] {
@@ -280,7 +262,7 @@ public struct SHACState: Equatable {
 extension SHACState: Codable {
     enum CodingKeys: String, CodingKey {
         case settings, critic, targetCritic, criticOptimizer, states, episodeSteps, episodeReturns, replay, replayCursor
-        case averagedActor, averagedSteps, candidates, candidateSteps, selected
+        case averagedActor, averagedSteps
     }
 
     public init(from decoder: Decoder) throws {
@@ -295,9 +277,6 @@ extension SHACState: Codable {
         replayCursor = try c.decodeIfPresent(Int.self, forKey: .replayCursor) ?? 0
         averagedActor = try c.decodeIfPresent([Double].self, forKey: .averagedActor)
         averagedSteps = try c.decodeIfPresent(Int.self, forKey: .averagedSteps) ?? 0
-        candidates = try c.decodeIfPresent([[Double]].self, forKey: .candidates) ?? []
-        candidateSteps = try c.decodeIfPresent([Int].self, forKey: .candidateSteps) ?? []
-        selected = try c.decodeIfPresent(Int.self, forKey: .selected)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -318,12 +297,6 @@ extension SHACState: Codable {
         if let averagedActor {
             try c.encode(averagedActor, forKey: .averagedActor)
             try c.encode(averagedSteps, forKey: .averagedSteps)
-        }
-        // and the candidates only by runs that select among them
-        if !candidates.isEmpty {
-            try c.encode(candidates, forKey: .candidates)
-            try c.encode(candidateSteps, forKey: .candidateSteps)
-            try c.encodeIfPresent(selected, forKey: .selected)
         }
     }
 }
@@ -461,7 +434,6 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         actorOptimizer.learningRate = s.actorLearningRate * decay
         actorOptimizer.update(&actor.parameters, gradient: gradient)
         if let share = s.actorAveraging, share > 0, progress >= 1 - share { state.average(actor.parameters) }
-        if s.selects, let span = s.candidateSpan(progress: progress) { state.addCandidate(actor.parameters, span: span) }
         s.fitCritic(&critic, optimizer: &state.learned.optimizer, inputs: inputs, targets: targets, learningRate: s.criticLearningRate * decay,
                     communicator: communicator, generator: &generator)
         s.moveTarget(&targetCritic, towards: critic)

@@ -124,12 +124,6 @@ extension Checkpoint where Details == StateTrainingDetails {
                 throw ModelFileError(path: path, "inconsistent averaged actor: \(state.averagedActor?.count ?? 0) weights over \(state.averagedSteps) steps; "
                     + "expected \(n) weights and at least one step, or neither")
             }
-            guard state.candidates.isEmpty || (state.candidates.count == state.settings.candidateCount && state.candidateSteps.count == state.candidates.count
-                    && zip(state.candidates, state.candidateSteps).allSatisfy { ($0.isEmpty && $1 == 0) || ($0.count == n && $1 > 0) }),
-                  state.selected.map({ state.candidates.indices.contains($0) && !state.candidates[$0].isEmpty }) ?? true else {
-                throw ModelFileError(path: path, "inconsistent candidates: \(state.candidates.count) of \(state.settings.candidateCount) with "
-                    + "\(state.candidateSteps.count) step counts, selected \(state.selected.map(String.init) ?? "none"); expected \(n) weights and at least one step each, or neither")
-            }
             let p: String?
             switch run.problem {
             case .cartpole: p = state.problem(CartPoleDynamics.self)
@@ -174,26 +168,14 @@ extension Checkpoint where Details == StateTrainingDetails {
     /// a checkpoint after each episode's worth of steps. A curve point's train
     /// return is the mean Gym return of the episodes that ended since the last
     /// (NaN if none did).
-    ///
-    /// With selection episodes (`SHACSettings.selectionEpisodes`) the actor trains
-    /// for the budget less those episodes (its learning rates fall and its weights
-    /// are averaged over that), then the candidates run whole episodes from the
-    /// environment's start states drawn by `start`, every step counted, and the
-    /// best becomes the policy; the curve gets a point a selection episode (its
-    /// return) and the run one checkpoint after them all.
     mutating func trainSHAC<D: Dynamics, L: SurrogateLoss>(_ d: D.Type, _ l: L.Type, actionScale: Double, totalEpisodes: Int,
-                                                           start: (inout SeededGenerator) -> [Double],
                                                            report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
         guard let state = self.shac else { throw ControlError("a shac run without the critic's state") }
-        let selection = state.settings.selectionEpisodes ?? 0
-        guard totalEpisodes > selection else {
-            throw ControlError("a budget of \(totalEpisodes) episodes leaves none to train after the \(selection) selection episodes")
-        }
-        let begin = Date(), base = self.seconds
+        let start = Date(), base = self.seconds
         var trainer = try SHACTrainer<D, L>(actor: try currentNetwork(), optimizer: self.optimizer, actionScale: actionScale, state: state)
         trainer.environmentSteps = self.environmentSteps
         trainer.communicator = .world
-        let budget = (totalEpisodes - selection) * D.maxSteps
+        let budget = totalEpisodes * D.maxSteps
         var returns = [Double]()
         while trainer.environmentSteps < budget {
             returns += trainer.iterate(progress: Double(trainer.environmentSteps) / Double(budget), generator: &self.generator)
@@ -205,19 +187,8 @@ extension Checkpoint where Details == StateTrainingDetails {
             self.network = NetworkFile(network: trainer.actor); self.optimizer = trainer.actorOptimizer
             self.shac = trainer.savedState
             self.environmentSteps = trainer.environmentSteps
-            try record(p, seconds: base + Date().timeIntervalSince(begin), report: report, checkpoint: checkpoint)
+            try record(p, seconds: base + Date().timeIntervalSince(start), report: report, checkpoint: checkpoint)
         }
-        guard selection > 0, trainer.state.selected == nil else { return }
-        let episodeReturns = trainer.select(start: start, generator: &self.generator)
-        self.shac = trainer.savedState
-        self.environmentSteps = trainer.environmentSteps
-        self.episodes = totalEpisodes
-        var points = episodeReturns.enumerated().map {
-            CurvePoint(episode: totalEpisodes - selection + $0.offset + 1, trainReturn: $0.element, evaluation: .nan)
-        }
-        let last = points.popLast() ?? CurvePoint(episode: totalEpisodes, trainReturn: .nan, evaluation: .nan)
-        self.curve += points
-        try record(last, seconds: base + Date().timeIntervalSince(begin), report: report, checkpoint: checkpoint)
     }
 
     /// Appends `p` to the curve with the run's time so far, then reports it and checkpoints the run.

@@ -186,11 +186,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     @Option(help: "Actor-critic: the last share of the budget over which the actor's weights are averaged, the average being the policy written (default \(Self.defaults?.actorAveraging ?? 0); 0: the last weights).")
     var averageActor: Double?
 
-    @Option(help: "Actor-critic: episodes at the budget's end in which the candidate policies (--select-candidates) run whole episodes from the environment's start states, every step counted; the best total return is the policy written (default \(Self.defaults?.selectionEpisodes ?? 0); 0: none).")
-    var selectEpisodes: Int?
-    @Option(help: "Actor-critic: the candidates of --select-episodes: the actor's averaged share (--average-actor) split into this many spans, each span's mean of the weights one candidate (default \(Self.defaults?.candidateCount ?? 1)).")
-    var selectCandidates: Int?
-
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
 
     /// A learned-critic setting's default from the state, and with --pixels where that differs.
@@ -201,7 +196,7 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     }
 
     /// Whether the critic's replay or the actor's averaging was given (the state trainer's only).
-    var stateOnlyGiven: Bool { criticReplay != nil || replayDraws != nil || averageActor != nil || selectEpisodes != nil || selectCandidates != nil }
+    var stateOnlyGiven: Bool { criticReplay != nil || replayDraws != nil || averageActor != nil }
 
     /// Whether any of the learned critic's settings was given (not the trainer, the
     /// parallel environments, the actor's rate or the restarts).
@@ -232,8 +227,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         if let criticReplay { s.replayWindows = criticReplay != 0 ? criticReplay : nil }
         if let replayDraws { s.replayDraws = replayDraws != 0 ? replayDraws : nil }
         if let averageActor { s.actorAveraging = averageActor != 0 ? averageActor : nil }
-        if let selectEpisodes { s.selectionEpisodes = selectEpisodes != 0 ? selectEpisodes : nil }
-        if let selectCandidates { s.selectionCandidates = selectCandidates != 1 ? selectCandidates : nil }
         if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
             throw ValidationError("train \(P.problem.rawValue): \(p)")
         }
@@ -261,9 +254,6 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
             + "give the run's whole budget with --episodes")
     }
     let total = o.episodes ?? session.budget ?? problem.defaultEpisodes(trainer: session.trainer ?? .surrogate)
-    if let selection = session.shac?.settings.selectionEpisodes, total <= selection {
-        throw ValidationError("train \(problem.rawValue): a budget of \(total) episodes leaves none to train after the \(selection) selection episodes")
-    }
     session.budget = total
     if o.resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
     let shots = problem == .trebuchet
@@ -275,7 +265,6 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
         line += s.restartSteps.map { ", restarts every \(counted($0, "step"))" } ?? ""
         line += s.replays ? ", the critic replays \(s.replayDraws ?? 0) of its last \(s.replayWindows ?? 0) windows" : ""
         line += s.actorAveraging.map { ", the policy the actor's mean over the budget's last share \($0)" } ?? ""
-        line += s.selects ? ", chosen among \(s.candidateCount) span means by \(s.selectionEpisodes ?? 0) counted episodes at the budget's end" : ""
         print(line + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
     }
     print("episode  \(shots ? "batch loss" : "train return (episodes ended in it)")  environment steps")
@@ -299,11 +288,6 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     })
     print("\(problem.rawValue): \(session.episodes) episodes, \(session.environmentSteps) environment steps, "
         + String(format: "%.2f s", session.seconds) + " -> \(model), \(plotPath)")
-    if let shac = session.shac, let chosen = shac.selected {
-        let k = shac.settings.candidateCount, returns = session.curve.suffix(shac.settings.selectionEpisodes ?? 0).map(\.trainReturn)
-        print("the policy: candidate \(chosen + 1) of \(k) (the actor's mean over span \(chosen + 1) of the averaged share), "
-            + "selection episode returns " + returns.map { String(format: "%.1f", $0) }.joined(separator: " ") + " (start by start, candidate by candidate)")
-    }
     // after training, on episodes training never drew
     let seed: UInt64 = 12345
     let network = try session.policyNetwork()

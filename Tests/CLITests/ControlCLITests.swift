@@ -108,33 +108,9 @@ struct ControlCLITests {
         let replay = try diffray(["train", "pendulum", "--critic-replay=-3", "-o", "f.json"], in: folder.path)
         #expect(replay.status == 2 && replay.stderr.contains("replay must keep 0...1000000 windows, got -3"), "\(replay.stderr)")
         let pixels = try diffray(["train", "pendulum", "--pixels", "--replay-draws", "8", "-o", "g.json"], in: folder.path)
-        #expect(pixels.status == 2 && pixels.stderr.contains("--critic-replay, --replay-draws, --average-actor, --select-episodes and --select-candidates are for training from the state"),
+        #expect(pixels.status == 2 && pixels.stderr.contains("--critic-replay, --replay-draws and --average-actor are for training from the state"),
                 "\(pixels.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/f.json") && !FileManager.default.fileExists(atPath: folder.path + "/g.json"))
-    }
-
-    @Test("selection episodes are counted in env_steps, the chosen candidate is named, and bad selection settings exit 2")
-    func selectionEpisodesAreCounted() throws {
-        let folder = emptyFolder()
-        defer { folder.remove() }
-        let recipe = ["train", "pendulum", "--horizon", "1", "--restart-every", "1", "--critic-passes", "1", "--critic-replay", "50",
-                      "--replay-draws", "3", "--average-actor", "0.5"]
-        let t = try diffray(recipe + ["--episodes", "3", "--select-episodes", "2", "--select-candidates", "2", "-o", "s.json", "--json"], in: folder.path)
-        #expect(t.status == 0, "\(t.stderr)")
-        let r = try lastJSON(t)
-        #expect(r["episodes"] as? Int == 3 && r["env_steps"] as? Int == 600, "\(t.stdout)")
-        #expect(t.stdout.contains("the policy: candidate ") && t.stdout.contains(" of 2 "), "\(t.stdout)")
-        let cases: [([String], String)] = [
-            (["--episodes", "4", "--select-episodes", "3", "--select-candidates", "2"], "must be a positive multiple of the candidates (2)"),
-            (["--episodes", "4", "--select-episodes", "4", "--select-candidates", "2"], "a budget of 4 episodes leaves none to train"),
-            (["--select-candidates", "3"], "3 candidates need selection episodes"),
-            (["--select-episodes=-2"], "selection episodes must be in 0...10000, got -2"),
-        ]
-        for (options, message) in cases {
-            let bad = try diffray(recipe + options + ["-o", "b.json"], in: folder.path)
-            #expect(bad.status == 2 && bad.stderr.contains(message) && bad.stderr.split(separator: "\n").count == 1, "\(options): \(bad.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: folder.path + "/b.json"))
-        }
     }
 
     /// A run with an earlier default's settings, as its checkpoint was written before the budget was recorded:
