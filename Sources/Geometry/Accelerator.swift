@@ -124,8 +124,9 @@ public struct Accelerator: Sendable {
     }
 
     /// The closest hit along `o + t d` for t in (tMin, tMax) (`BVH.intersect`,
-    /// `EmbreeScene.intersect`). A ray with a NaN meets nothing.
-    @inlinable
+    /// `EmbreeScene.intersect`). A ray with a NaN meets nothing. In line, as
+    /// `BVH.intersect` is: the traversal reads the hierarchy's arrays in place.
+    @inlinable @inline(__always)
     public func intersect(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double = .infinity) -> Hit? {
         guard let embree = embreeQuery else { return bvh.intersect(o: o, d: d, tMin: tMin, tMax: tMax) }
         if BVH.hasNaN(o, d) { return nil }
@@ -133,7 +134,7 @@ public struct Accelerator: Sendable {
     }
 
     /// Whether anything lies along `o + t d` for t in (tMin, tMax): shadow rays.
-    @inlinable
+    @inlinable @inline(__always)
     public func occluded(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double) -> Bool {
         guard let embree = embreeQuery else { return bvh.occluded(o: o, d: d, tMin: tMin, tMax: tMax) }
         if BVH.hasNaN(o, d) { return false }

@@ -178,26 +178,81 @@ extension BVH {
         TriangleEdges(verts[Int(t.a)], verts[Int(t.b)], verts[Int(t.c)]).intersect(o: o, d: d, tMin: tMin, tMax: tMax)
     }
 
-    /// The hit of primitive `i`, read through the traversal's buffers.
+    /// The hierarchy's arrays as plain pointers, for one query: the traversal
+    /// (`intersect(_:o:d:tMin:tMax:)`, out of line) takes these, not the
+    /// `BVH`, which a call passed as a copy of its 136 bytes per ray, and
+    /// reads no array reference it would retain. Valid while the `BVH` that
+    /// made them (`withBuffers`) is alive and unchanged.
+    @frozen @usableFromInline
+    struct Buffers {
+        @usableFromInline let nodes: UnsafeBufferPointer<WideNode>, leaves: UnsafeBufferPointer<NodeLink>
+        @usableFromInline let primitives: UnsafeBufferPointer<Primitive>, triangles: UnsafeBufferPointer<TriangleIndices>
+        @usableFromInline let vertices: UnsafeBufferPointer<Vec3>
+        @usableFromInline let spheres: UnsafeBufferPointer<(center: Vec3, radius: Double)>
+        @usableFromInline let disks: UnsafeBufferPointer<Transform>, cylinders: UnsafeBufferPointer<Cylinder>
+        @usableFromInline let sdfGrids: UnsafeBufferPointer<SDFGrid?>
+        @usableFromInline let stackCapacity: Int
+        @usableFromInline let onlyTriangles: Bool
+
+        @inlinable @inline(__always)
+        init(nodes: UnsafeBufferPointer<WideNode>, leaves: UnsafeBufferPointer<NodeLink>, primitives: UnsafeBufferPointer<Primitive>,
+             triangles: UnsafeBufferPointer<TriangleIndices>, vertices: UnsafeBufferPointer<Vec3>,
+             spheres: UnsafeBufferPointer<(center: Vec3, radius: Double)>, disks: UnsafeBufferPointer<Transform>,
+             cylinders: UnsafeBufferPointer<Cylinder>, sdfGrids: UnsafeBufferPointer<SDFGrid?>, stackCapacity: Int, onlyTriangles: Bool) {
+            self.nodes = nodes; self.leaves = leaves; self.primitives = primitives; self.triangles = triangles
+            self.vertices = vertices; self.spheres = spheres; self.disks = disks; self.cylinders = cylinders
+            self.sdfGrids = sdfGrids; self.stackCapacity = stackCapacity; self.onlyTriangles = onlyTriangles
+        }
+    }
+
+    /// `body` applied to this hierarchy's `Buffers`; nil, without calling
+    /// `body`, when the hierarchy is empty. In line, so that a query on a
+    /// `BVH` stored inside a larger value reads its arrays in place.
     @inlinable @inline(__always)
-    func intersectPrimitive(_ i: Int, _ prims: UnsafeBufferPointer<Primitive>, _ tris: UnsafeBufferPointer<TriangleIndices>,
-                            _ verts: UnsafeBufferPointer<Vec3>,
-                            _ o: Vec3, _ d: Vec3, _ tMin: Double, _ tMax: Double) -> (t: Double, u: Double, v: Double)? {
-        let p = prims[i]
+    func withBuffers<R>(_ body: (Buffers) -> R) -> R? {
+        if wide.isEmpty { return nil }
+        return wide.withUnsafeBufferPointer { nodes in
+          wideLeaves.withUnsafeBufferPointer { leaves in
+          primitives.withUnsafeBufferPointer { prims in
+          triangles.withUnsafeBufferPointer { tris in
+          vertices.withUnsafeBufferPointer { verts in
+          spheres.withUnsafeBufferPointer { spheres in
+          disks.withUnsafeBufferPointer { disks in
+          cylinders.withUnsafeBufferPointer { cylinders in
+          sdfGrids.withUnsafeBufferPointer { grids in
+            body(Buffers(nodes: nodes, leaves: leaves, primitives: prims, triangles: tris, vertices: verts, spheres: spheres,
+                         disks: disks, cylinders: cylinders, sdfGrids: grids, stackCapacity: wideStackCapacity,
+                         onlyTriangles: onlyTriangles))
+          }
+          }
+          }
+          }
+          }
+          }
+          }
+          }
+        }
+    }
+
+    /// The hit of primitive `i`.
+    @inlinable @inline(__always)
+    static func intersectPrimitive(_ i: Int, _ b: Buffers, _ o: Vec3, _ d: Vec3,
+                                   _ tMin: Double, _ tMax: Double) -> (t: Double, u: Double, v: Double)? {
+        let p = b.primitives[i]
         switch p.kind {
         case .triangle:
-            return BVH.intersectTriangle(tris[i], verts, o, d, tMin, tMax)
+            return intersectTriangle(b.triangles[i], b.vertices, o, d, tMin, tMax)
         case .sphere:
-            let s = spheres[Int(p.index)]
+            let s = b.spheres[Int(p.index)]
             guard let t = intersectSphere(o: o, d: d, center: s.center, radius: s.radius, tMin: tMin, tMax: tMax) else { return nil }
             return (t, 0, 0)
         case .disk:
-            return intersectDisk(o: o, d: d, toLocal: disks[Int(p.index)], tMin: tMin, tMax: tMax)
+            return intersectDisk(o: o, d: d, toLocal: b.disks[Int(p.index)], tMin: tMin, tMax: tMax)
         case .cylinder:
-            guard let t = intersectCylinder(o: o, d: d, cylinders[Int(p.index)], tMin: tMin, tMax: tMax) else { return nil }
+            guard let t = intersectCylinder(o: o, d: d, b.cylinders[Int(p.index)], tMin: tMin, tMax: tMax) else { return nil }
             return (t, 0, 0)
         case .sdfVoxel:
-            guard let t = sdfGrids[Int(p.shape)]!.intersect(voxel: Int(p.index), o: o, d: d, tMin: tMin, tMax: tMax) else { return nil }
+            guard let t = b.sdfGrids[Int(p.shape)]!.intersect(voxel: Int(p.index), o: o, d: d, tMin: tMin, tMax: tMax) else { return nil }
             return (t, 0, 0)
         }
     }
@@ -209,59 +264,55 @@ extension BVH {
     /// a popped child skipped when it starts beyond the closest hit so far.
     /// Primitives are tested in doubles, so the hits are those of a brute-force
     /// search (equal distances may name a different one of the primitives).
-    @inlinable
+    @inlinable @inline(__always)
     public func intersect(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double = .infinity) -> Hit? {
+        withBuffers { BVH.intersect($0, o: o, d: d, tMin: tMin, tMax: tMax) } ?? nil
+    }
+
+    /// `intersect(o:d:tMin:tMax:)` over a non-empty hierarchy's buffers.
+    @inlinable
+    static func intersect(_ b: Buffers, o: Vec3, d: Vec3, tMin: Double, tMax: Double) -> Hit? {
         // A NaN ray meets nothing: its slab tests would pass every lane, empty ones included.
-        if wide.isEmpty || BVH.hasNaN(o, d) { return nil }
+        if hasNaN(o, d) { return nil }
         let ray = WideRay(RayBox(o: o, d: d))
         var best = Hit(t: tMax, u: 0, v: 0, primitive: -1)
         var bestF = Float(best.t)
-        let onlyTriangles = self.onlyTriangles
-        return wide.withUnsafeBufferPointer { nodes in
-          wideLeaves.withUnsafeBufferPointer { leaves in
-          triangles.withUnsafeBufferPointer { tris in
-          vertices.withUnsafeBufferPointer { verts in
-          primitives.withUnsafeBufferPointer { prims in
-            withUnsafeTemporaryAllocation(of: WideEntry.self, capacity: wideStackCapacity) { stack in
-                stack[0] = WideEntry(child: 0, tNear: 0)
-                var sp = 1
-                while sp > 0 {
-                    sp -= 1
-                    let entry = stack[sp]
-                    if entry.tNear > bestF * 1.000_000_4 { continue }
-                    if entry.child & BVH.leafFlag != 0 {
-                        let leaf = leaves[Int(entry.child & ~BVH.leafFlag)]
-                        let first = Int(leaf.offset)
-                        for i in first..<first + Int(leaf.count) {
-                            let h = onlyTriangles ? BVH.intersectTriangle(tris[i], verts, o, d, tMin, best.t)
-                                                  : intersectPrimitive(i, prims, tris, verts, o, d, tMin, best.t)
-                            if let h {
-                                best = Hit(t: h.t, u: h.u, v: h.v, primitive: Int32(i))
-                                bestF = Float(h.t)
-                            }
+        let onlyTriangles = b.onlyTriangles
+        return withUnsafeTemporaryAllocation(of: WideEntry.self, capacity: b.stackCapacity) { stack in
+            stack[0] = WideEntry(child: 0, tNear: 0)
+            var sp = 1
+            while sp > 0 {
+                sp -= 1
+                let entry = stack[sp]
+                if entry.tNear > bestF * 1.000_000_4 { continue }
+                if entry.child & leafFlag != 0 {
+                    let leaf = b.leaves[Int(entry.child & ~leafFlag)]
+                    let first = Int(leaf.offset)
+                    for i in first..<first + Int(leaf.count) {
+                        let h = onlyTriangles ? intersectTriangle(b.triangles[i], b.vertices, o, d, tMin, best.t)
+                                              : intersectPrimitive(i, b, o, d, tMin, best.t)
+                        if let h {
+                            best = Hit(t: h.t, u: h.u, v: h.v, primitive: Int32(i))
+                            bestF = Float(h.t)
                         }
-                        continue
                     }
-                    let node = nodes.baseAddress! + Int(entry.child)
-                    var (tNear, hit) = BVH.hits(node, ray, bestF)
-                    // Push the children hit, each sorted in so that the nearest is on top.
-                    let base = sp
-                    while hit != 0 {
-                        let lane = hit.trailingZeroBitCount
-                        hit &= hit - 1
-                        let e = WideEntry(child: node.pointee.child[lane], tNear: tNear[lane])
-                        var j = sp
-                        while j > base && stack[j - 1].tNear < e.tNear { stack[j] = stack[j - 1]; j -= 1 }
-                        stack[j] = e
-                        sp += 1
-                    }
+                    continue
                 }
-                return best.primitive >= 0 ? best : nil
+                let node = b.nodes.baseAddress! + Int(entry.child)
+                var (tNear, hit) = hits(node, ray, bestF)
+                // Push the children hit, each sorted in so that the nearest is on top.
+                let base = sp
+                while hit != 0 {
+                    let lane = hit.trailingZeroBitCount
+                    hit &= hit - 1
+                    let e = WideEntry(child: node.pointee.child[lane], tNear: tNear[lane])
+                    var j = sp
+                    while j > base && stack[j - 1].tNear < e.tNear { stack[j] = stack[j - 1]; j -= 1 }
+                    stack[j] = e
+                    sp += 1
+                }
             }
-          }
-          }
-          }
-          }
+            return best.primitive >= 0 ? best : nil
         }
     }
 
@@ -271,47 +322,43 @@ extension BVH {
 
     /// Whether anything lies along `o + t d` for t in (tMin, tMax): shadow rays.
     /// The same walk as `intersect`, stopping at the first primitive hit, in no particular order.
-    @inlinable
+    @inlinable @inline(__always)
     public func occluded(o: Vec3, d: Vec3, tMin: Double = 0, tMax: Double) -> Bool {
-        if wide.isEmpty || BVH.hasNaN(o, d) { return false }
+        withBuffers { BVH.occluded($0, o: o, d: d, tMin: tMin, tMax: tMax) } ?? false
+    }
+
+    /// `occluded(o:d:tMin:tMax:)` over a non-empty hierarchy's buffers.
+    @inlinable
+    static func occluded(_ b: Buffers, o: Vec3, d: Vec3, tMin: Double, tMax: Double) -> Bool {
+        if hasNaN(o, d) { return false }
         let tMaxF = tMax.isFinite ? Float(tMax) : .infinity
         let ray = WideRay(RayBox(o: o, d: d))
-        let onlyTriangles = self.onlyTriangles
-        return wide.withUnsafeBufferPointer { nodes in
-          wideLeaves.withUnsafeBufferPointer { leaves in
-          triangles.withUnsafeBufferPointer { tris in
-          vertices.withUnsafeBufferPointer { verts in
-          primitives.withUnsafeBufferPointer { prims in
-            withUnsafeTemporaryAllocation(of: WideEntry.self, capacity: wideStackCapacity) { stack in
-                stack[0] = WideEntry(child: 0, tNear: 0)
-                var sp = 1
-                while sp > 0 {
-                    sp -= 1
-                    let entry = stack[sp]
-                    if entry.child & BVH.leafFlag != 0 {
-                        let leaf = leaves[Int(entry.child & ~BVH.leafFlag)]
-                        let first = Int(leaf.offset)
-                        for i in first..<first + Int(leaf.count) {
-                            let h = onlyTriangles ? BVH.intersectTriangle(tris[i], verts, o, d, tMin, tMax)
-                                                  : intersectPrimitive(i, prims, tris, verts, o, d, tMin, tMax)
-                            if h != nil { return true }
-                        }
-                        continue
+        let onlyTriangles = b.onlyTriangles
+        return withUnsafeTemporaryAllocation(of: WideEntry.self, capacity: b.stackCapacity) { stack in
+            stack[0] = WideEntry(child: 0, tNear: 0)
+            var sp = 1
+            while sp > 0 {
+                sp -= 1
+                let entry = stack[sp]
+                if entry.child & leafFlag != 0 {
+                    let leaf = b.leaves[Int(entry.child & ~leafFlag)]
+                    let first = Int(leaf.offset)
+                    for i in first..<first + Int(leaf.count) {
+                        let h = onlyTriangles ? intersectTriangle(b.triangles[i], b.vertices, o, d, tMin, tMax)
+                                              : intersectPrimitive(i, b, o, d, tMin, tMax)
+                        if h != nil { return true }
                     }
-                    let node = nodes.baseAddress! + Int(entry.child)
-                    var hit = BVH.hits(node, ray, tMaxF).hit
-                    while hit != 0 {
-                        stack[sp] = WideEntry(child: node.pointee.child[hit.trailingZeroBitCount], tNear: 0)
-                        hit &= hit - 1
-                        sp += 1
-                    }
+                    continue
                 }
-                return false
+                let node = b.nodes.baseAddress! + Int(entry.child)
+                var hit = hits(node, ray, tMaxF).hit
+                while hit != 0 {
+                    stack[sp] = WideEntry(child: node.pointee.child[hit.trailingZeroBitCount], tNear: 0)
+                    hit &= hit - 1
+                    sp += 1
+                }
             }
-          }
-          }
-          }
-          }
+            return false
         }
     }
 }

@@ -71,3 +71,29 @@ extension Diffuse where T == Double {
         self.init(reflectance: try Texture.property("reflectance", of: object))
     }
 }
+
+/// A `diffuse` BSDF of constant colour (the path tracer's common case): no
+/// `BSDF` or `Texture` value is built or switched on per vertex, and the light
+/// sample's importance weight is differentiated through its pdf cos θo / π.
+@frozen @usableFromInline
+struct ConstantDiffuse<T: Real>: VertexBSDF {
+    @usableFromInline let reflectance: RGB<T>
+    @inlinable @inline(__always) init(reflectance: RGB<T>) { self.reflectance = reflectance }
+
+    @inlinable @inline(__always)
+    func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T> { Diffuse.eval(constant: reflectance, si, wo: wo) }
+
+    @inlinable @inline(__always)
+    func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double { Diffuse.pdf(si, wo: wo) }
+
+    @inlinable @inline(__always)
+    func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>? {
+        Diffuse.sample(constant: reflectance, si, u2: u2)
+    }
+
+    /// Branch on primal values: both directions above the surface.
+    @inlinable @inline(__always)
+    func pdfInT(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> T? {
+        si.wi.z.primal <= 0 || wo.z.primal <= 0 ? T(0) : wo.z * T(1 / Double.pi)
+    }
+}

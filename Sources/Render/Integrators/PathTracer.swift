@@ -89,11 +89,8 @@ extension Scene {
             let seenFrom: Vec3? = depth == 0 ? cameraRay.o.primal : nil
             let next: BSDFSample<T>?
             if let c = diffuseReflectance[bsdfIndex] {
-                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, isDeltaOnly: false,
-                               eval: { Diffuse.eval(constant: c, si, wo: $0) }, pdf: { Diffuse.pdf(si, wo: $0) },
-                               sample: { _, u2 in Diffuse.sample(constant: c, si, u2: u2) },
-                               hasPdfInT: true,
-                               pdfInT: { wo in si.wi.z.primal <= 0 || wo.z.primal <= 0 ? T(0) : wo.z * T(1 / Double.pi) })
+                next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom,
+                               model: ConstantDiffuse(reflectance: c), isDeltaOnly: false)
             } else if let diffuse = texturedDiffuse[bsdfIndex] {
                 next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, model: diffuse, isDeltaOnly: false)
             } else {
@@ -118,47 +115,34 @@ extension Scene {
         return radiance
     }
 
-    /// `scatter` with the BSDF `model` (a `BSDF` or one of its cases' structs).
-    @inlinable @inline(__always)
-    func scatter<B: BSDFModel>(_ si: SurfaceInteraction<T>, _ sampler: inout PathSampler, _ radiance: inout RGB<T>, beta: RGB<T>,
-                               stop: Bool, seenFrom: Vec3?, model b: B, isDeltaOnly: Bool) -> BSDFSample<T>? where B.T == T {
-        scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, isDeltaOnly: isDeltaOnly,
-                eval: { b.eval(si, wo: $0) }, pdf: { b.pdf(si, wo: $0) },
-                sample: { b.sample(si, u1: $0, u2: $1) }, hasPdfInT: false, pdfInT: { _ in T(0) })
-    }
-
     /// One vertex's next-event estimate (added to `radiance` with throughput
     /// `beta`) and, unless `stop`, the BSDF sample continuing the path; nil
-    /// ends the path. The BSDF comes as its `eval`, `pdf` and `sample`.
+    /// ends the path. The BSDF is `model`, whose methods take `si` as a
+    /// parameter (closures capturing `si` copied its 272 bytes once a vertex).
     /// `seenFrom` is the origin of the ray whose closest hit `si` is, if
     /// known: a point light exactly there (a light at the camera) sees `si`
     /// along the segment that ray crossed, so no shadow ray is traced to it.
-    /// With `hasPdfInT`, `pdfInT` is the BSDF's pdf in `T` and the light
-    /// sample's importance weight is differentiated; else `pdfInT` is unused.
-    /// (A flag, not an optional closure: an optional closure parameter is
-    /// escaping, and building one boxed the surface interaction on the heap
-    /// once a path.)
+    /// Where `model.pdfInT` gives the BSDF's pdf in `T`, the light sample's
+    /// importance weight is differentiated.
     /// Random numbers: 3 for the light sample, 3 for the BSDF sample.
     @inlinable @inline(__always)
-    func scatter(_ si: SurfaceInteraction<T>, _ sampler: inout PathSampler, _ radiance: inout RGB<T>, beta: RGB<T>,
-                 stop: Bool, seenFrom: Vec3?, isDeltaOnly: Bool, eval: (Vector3<T>) -> RGB<T>, pdf: (Vector3<T>) -> Double,
-                 sample: (Double, (Double, Double)) -> BSDFSample<T>?, hasPdfInT: Bool,
-                 pdfInT: (Vector3<T>) -> T) -> BSDFSample<T>? {
+    func scatter<B: VertexBSDF>(_ si: SurfaceInteraction<T>, _ sampler: inout PathSampler, _ radiance: inout RGB<T>, beta: RGB<T>,
+                                stop: Bool, seenFrom: Vec3?, model: B, isDeltaOnly: Bool) -> BSDFSample<T>? where B.T == T {
         let uSelect = sampler.next(), uLight = sampler.next2D()
         if !isDeltaOnly, let es = sampleEmitter(from: si, uSelect, uLight), !es.weight.isBlack {
             let d = es.wi.primal
             let visible = seenFrom != nil && emitterMotions.isEmpty && pointLights[emitterIndex(uSelect)]?.position.primal == seenFrom
             if visible || !occluded(si, d, distance: es.distance) {
                 let wo = si.toLocal(es.wi)
-                let f = eval(wo)
+                let f = model.eval(si, wo: wo)
                 if !f.isBlack {
                     let w: T
                     if es.isDelta {
                         w = 1
-                    } else if hasPdfInT {
-                        w = misWeight(es.movingPdf ?? T(es.pdf), pdfInT(wo))
+                    } else if let pdf = model.pdfInT(si, wo: wo) {
+                        w = misWeight(es.movingPdf ?? T(es.pdf), pdf)
                     } else {
-                        w = T(misWeight(es.pdf, pdf(wo)))
+                        w = T(misWeight(es.pdf, model.pdf(si, wo: wo)))
                     }
                     radiance += beta * f * es.weight * w
                 }
@@ -166,6 +150,27 @@ extension Scene {
         }
         if stop { return nil }
         let u1 = sampler.next(), u2 = sampler.next2D()
-        return sample(u1, u2)
+        return model.sample(si, u1: u1, u2: u2)
     }
 }
+
+/// What `Scene.scatter` needs of the BSDF at a path vertex: a `BSDFModel`'s
+/// `eval`, `pdf` and `sample`, and optionally the pdf in `T`.
+@usableFromInline
+protocol VertexBSDF {
+    associatedtype T: Real
+    func eval(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> RGB<T>
+    func pdf(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> Double
+    func sample(_ si: SurfaceInteraction<T>, u1: Double, u2: (Double, Double)) -> BSDFSample<T>?
+    /// The solid-angle density of `wo` in `T`, when the light sample's
+    /// importance weight is to be differentiated through it; else nil.
+    func pdfInT(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> T?
+}
+
+extension VertexBSDF {
+    @inlinable @inline(__always)
+    func pdfInT(_ si: SurfaceInteraction<T>, wo: Vector3<T>) -> T? { nil }
+}
+
+extension BSDF: VertexBSDF {}
+extension Diffuse: VertexBSDF {}
