@@ -39,6 +39,10 @@ struct EdgeTree {
     private(set) var nodes: ContiguousArray<Node> = []
     /// Indices into the pass's edges, leaf by leaf.
     private(set) var order: ContiguousArray<Int> = []
+    /// Each node's parent (−1 for the root).
+    private(set) var parent: ContiguousArray<Int> = []
+    /// The leaf holding each of the pass's edges (−1: not in the tree).
+    private(set) var leafOfEdge: [Int] = []
     /// At most this many edges in a leaf.
     static let leafSize = 4
 
@@ -72,13 +76,14 @@ struct EdgeTree {
         }
         nodes.reserveCapacity(2 * items.count / Self.leafSize + 1)
         order.reserveCapacity(items.count)
-        if !items.isEmpty { build(&items, 0..<items.count) }
+        leafOfEdge = [Int](repeating: -1, count: edges.count)
+        if !items.isEmpty { build(&items, 0..<items.count, parent: -1) }
     }
 
     /// Builds the node over `items[range]` and those below it (median split
     /// along the longest axis of the edges' midpoints); returns its index.
     @discardableResult
-    private mutating func build(_ items: inout [Item], _ range: Range<Int>) -> Int {
+    private mutating func build(_ items: inout [Item], _ range: Range<Int>, parent up: Int) -> Int {
         var lo = Vec3(repeating: .infinity), hi = Vec3(repeating: -.infinity)
         var cLo = lo, cHi = hi
         var length = 0.0, always = false
@@ -101,17 +106,21 @@ struct EdgeTree {
         let index = nodes.count
         nodes.append(Node(lo: lo, hi: hi, length: length, axis: axis, cosSpread: cosSpread, always: always,
                           second: -1, start: order.count, count: range.count))
+        parent.append(up)
         let extent = cHi - cLo
         if range.count <= Self.leafSize || !(extent.maxComponent > 0) && range.count <= 8 * Self.leafSize {
-            order.append(contentsOf: items[range].map(\.edge))
+            for it in items[range] {
+                order.append(it.edge)
+                leafOfEdge[it.edge] = index
+            }
             return index
         }
         let axisIndex = extent.x >= extent.y && extent.x >= extent.z ? 0 : (extent.y >= extent.z ? 1 : 2)
         func key(_ v: Vec3) -> Double { axisIndex == 0 ? v.x : (axisIndex == 1 ? v.y : v.z) }
         items[range].sort { key($0.centroid) < key($1.centroid) }
         let mid = range.lowerBound + range.count / 2
-        build(&items, range.lowerBound..<mid)
-        nodes[index].second = build(&items, mid..<range.upperBound)
+        build(&items, range.lowerBound..<mid, parent: index)
+        nodes[index].second = build(&items, mid..<range.upperBound, parent: index)
         nodes[index].count = 0
         return index
     }
