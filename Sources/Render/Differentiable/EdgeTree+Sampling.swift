@@ -6,10 +6,9 @@ extension EdgeTree {
     /// `chooseSecondaryCurvePoint`: the node's edge length over the squared
     /// distance from p to its box's centre (at least the box's half-diagonal
     /// squared: pbrt-v4's bound), and that times the share of the box's angular
-    /// diameter (as seen from p) that the lights' cones (`LightCone`) cover: the
-    /// guided strategy favours small boxes around the directions of the lights
-    /// (with 1 for every box a light's cone met, most guided walks ended in
-    /// leaves with no light behind their edges).
+    /// diameter (as seen from p) that the lights' cones (`LightCone`) cover,
+    /// positive exactly where some light's cone meets the cone of directions
+    /// holding the box (`forEachEdgeThatMayHideALight` visits those nodes).
     /// Both are 0 where no edge below can be a candidate: the box lies wholly
     /// behind the one-sided tangent plane, or every direction from the box to p
     /// makes an angle on the same side of 90° with every normal in the node's
