@@ -10,6 +10,9 @@
   scenes/meshes/torus.ply   a torus (binary little-endian PLY, 48x24 segments) with
                             vertex normals and uvs.
   scenes/meshes/icosphere.ply  an ASCII PLY icosphere (2 subdivisions), positions only.
+  scenes/meshes/dense-blob.ply the blob's shape on an icosphere of 4 subdivisions (5,120
+                            triangles, 7,680 edges), binary little-endian PLY with vertex
+                            normals: a mesh above the boundary term's flat-scan limit.
 
 Usage: python3 tools/make-assets.py   (from the repository root)
 """
@@ -123,8 +126,9 @@ def vertex_normals(verts, faces):
     return out
 
 
-def blob():
-    verts, faces = icosphere(3)
+def blob_shape(subdivisions):
+    """The blob's displaced positions, its unit-sphere positions and its faces."""
+    verts, faces = icosphere(subdivisions)
     bumps = [((0.3, 0.9, 0.2), 0.35, 0.5), ((-0.2, 0.85, 0.45), 0.3, 0.45),  # two "ears"
              ((0.0, -0.2, 0.95), 0.15, 0.6), ((0.8, -0.3, -0.4), 0.12, 0.7)]
     out = []
@@ -135,6 +139,11 @@ def blob():
             r += h * math.exp(-d2 / (w * w))
         r *= 1 - 0.25 * max(0.0, -p[1]) ** 2  # flatter bottom
         out.append((p[0] * r, p[1] * r * 0.9, p[2] * r))
+    return out, verts, faces
+
+
+def blob():
+    out, verts, faces = blob_shape(3)
     normals = vertex_normals(out, faces)
     uvs = [(0.5 + math.atan2(p[0], p[2]) / (2 * math.pi), 0.5 - math.asin(max(-1, min(1, p[1]))) / math.pi) for p in verts]
     lines = ['# bunny-like blob: icosphere(3) displaced by smooth bumps (tools/make-assets.py)']
@@ -170,6 +179,18 @@ def torus_ply(R=1.0, r=0.35, nu=48, nv=24):
     return header.encode() + body
 
 
+def dense_blob_ply():
+    verts, _, faces = blob_shape(4)
+    normals = vertex_normals(verts, faces)
+    header = ('ply\nformat binary_little_endian 1.0\ncomment blob on icosphere(4) (tools/make-assets.py)\n'
+              'element vertex %d\nproperty float x\nproperty float y\nproperty float z\n'
+              'property float nx\nproperty float ny\nproperty float nz\n'
+              'element face %d\nproperty list uchar int vertex_indices\nend_header\n') % (len(verts), len(faces))
+    body = b''.join(struct.pack('<6f', *verts[k], *normals[k]) for k in range(len(verts)))
+    body += b''.join(struct.pack('<B3i', 3, *f) for f in faces)
+    return header.encode() + body
+
+
 def icosphere_ascii_ply():
     verts, faces = icosphere(2)
     lines = ['ply', 'format ascii 1.0', 'comment icosphere(2) (tools/make-assets.py)', 'element vertex %d' % len(verts),
@@ -197,3 +218,4 @@ if __name__ == '__main__':
     write('scenes/meshes/blob.obj', blob())
     write('scenes/meshes/torus.ply', torus_ply())
     write('scenes/meshes/icosphere.ply', icosphere_ascii_ply())
+    write('scenes/meshes/dense-blob.ply', dense_blob_ply())

@@ -36,6 +36,8 @@ struct GradCommand: ParsableCommand, ClusterCommand {
     @Option(help: ArgumentHelp("Only these kinds of edge samples, each with the samples it has in the whole term (an ablation; \(BoundaryParts.named.map(\.name).joined(separator: ", ")); default all).",
                                valueName: "kind,..."))
     var edgeParts: String?
+    @Option(help: "Meshes' edges above which the shadow samples choose an edge by walking an edge tree rather than by weighing every edge (default 4096; 0: always the tree).")
+    var edgeTreeAbove: Int = BoundaryOptions.standard.maxFlatSecondaryEdges
 
     /// What `grad --json` prints: the loss and d loss / d each parameter's components.
     struct Result: Encodable {
@@ -47,6 +49,7 @@ struct GradCommand: ParsableCommand, ClusterCommand {
     }
 
     func validate() throws {
+        if edgeTreeAbove < 0 { throw ValidationError("--edge-tree-above must be ≥ 0, got \(edgeTreeAbove)") }
         if let spp, spp <= 0 || spp > 1 << 20 { throw ValidationError("--spp must be in 1...\(1 << 20), got \(spp)") }
         if seed < 0 { throw ValidationError("--seed must be ≥ 0") }
         if threads <= 0 || threads > 1024 { throw ValidationError("--threads must be in 1...1024") }
@@ -96,6 +99,7 @@ struct GradCommand: ParsableCommand, ClusterCommand {
         if noBoundary { boundary = .interiorOnly }
         if firstVertexOnly { boundary.beyondFirstVertex = false }
         boundary.fromLightsShare = edgeFromLights
+        boundary.maxFlatSecondaryEdges = edgeTreeAbove
         if let b = try budget() {
             boundary.deltaShadowFactor = b.delta
             boundary.deeperFactor = b.deeper

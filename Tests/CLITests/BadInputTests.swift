@@ -146,6 +146,8 @@ let badInputs: [BadInput] = [
                                            + "</animation></emitter>")],
              arguments: ["grad", "scene.xml", "--param", "s.radius"],
              mentions: ["scene.xml", "animated", "not supported"]),
+    BadInput(name: "--edge-tree-above -1", files: ["scene.xml": sceneXML("<shape type=\"sphere\" id=\"s\"/>")],
+             arguments: ["grad", "scene.xml", "--param", "s.radius", "--edge-tree-above", "-1"], mentions: ["edge-tree-above"]),
 ]
 
 @Suite("diffray with bad input", .enabled(if: DiffRayBinary.isAvailable, Comment(rawValue: DiffRayBinary.missing)))

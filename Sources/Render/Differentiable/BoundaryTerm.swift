@@ -23,9 +23,11 @@ public struct BoundaryOptions: Sendable {
     /// Offset to either side of a sampled edge point, in pixels (primary) and
     /// in radians (secondary).
     public var offset: Double
-    /// Scenes with more welded mesh edges than this get no secondary term
-    /// (each secondary sample looks at every edge).
-    public var maxSecondaryEdges: Int
+    /// Up to this many welded mesh edges, each secondary sample weighs every
+    /// edge (`secondaryCurveChoice`); above it, the edges are chosen by walking
+    /// an `EdgeTree` (O(log E) a sample) and no sample is drawn from the
+    /// lights' side (`fromLightsShare`: its densities scan every edge).
+    public var maxFlatSecondaryEdges: Int
     /// Whether half the secondary samples pick their point along an edge
     /// where an area light lies behind it (`EdgeLightIntervals`); off, every
     /// point is uniform along the edge (an unbiased but, for shadow edges close
@@ -63,14 +65,14 @@ public struct BoundaryOptions: Sendable {
     public var cameraSamplesOnMovingSilhouettes: Bool
 
     public init(primarySamplesPerPixel: Double = 1, secondarySamplesPerPixel: Double = 1,
-                offset: Double = 1e-4, maxSecondaryEdges: Int = 4096, guidesTowardsLights: Bool = true,
+                offset: Double = 1e-4, maxFlatSecondaryEdges: Int = 4096, guidesTowardsLights: Bool = true,
                 beyondFirstVertex: Bool = true, throughSpecularSurfaces: Bool = true, fromLightsShare: Double = 0.5,
                 deltaShadowFactor: Double = 1, deeperFactor: Double = 1, deltaBeyondFactor: Double = 4,
                 parts: BoundaryParts = .all, cameraSamplesOnMovingSilhouettes: Bool = false) {
         self.primarySamplesPerPixel = primarySamplesPerPixel
         self.secondarySamplesPerPixel = secondarySamplesPerPixel
         self.offset = offset
-        self.maxSecondaryEdges = maxSecondaryEdges
+        self.maxFlatSecondaryEdges = maxFlatSecondaryEdges
         self.guidesTowardsLights = guidesTowardsLights
         self.beyondFirstVertex = beyondFirstVertex
         self.throughSpecularSurfaces = throughSpecularSurfaces
@@ -521,7 +523,8 @@ extension Scene where T == Double {
         // lights is left out with it.
         let analytic = analyticShapes.filter { !(shapes[$0].emitter != nil && shapes[$0].isConeSampled) }
         let useSecondary = boundary.secondarySamplesPerPixel > 0 && !(edges.isEmpty && analytic.isEmpty)
-            && edges.count <= boundary.maxSecondaryEdges
+        // Above the flat scan's limit, the secondary samples walk a tree over the edges.
+        let tree = useSecondary && edges.count > boundary.maxFlatSecondaryEdges ? EdgeTree(scene: self, edges: edges) : nil
         let nSecondaryAll = useSecondary ? max(1, Int((boundary.secondarySamplesPerPixel * Double(W * H)).rounded())) : 0
         // The other kinds' counts, per secondary sample (at least one where the factor is positive).
         func secondaryMultiple(_ factor: Double) -> Int {
@@ -531,7 +534,7 @@ extension Scene where T == Double {
         let lightTriangles = nSecondaryAll > 0 && boundary.guidesTowardsLights ? areaLightTriangles() : []
         // The first surface's samples: some drawn from the lights' side, the rest from film points.
         let lightSide = LightSideTriangles(lightTriangles)
-        let nFromLights = lightSide.total > 0 && nSecondaryAll > 1
+        let nFromLights = lightSide.total > 0 && nSecondaryAll > 1 && tree == nil
             ? min(nSecondaryAll - 1, Int((Double(nSecondaryAll) * min(max(boundary.fromLightsShare, 0), 1)).rounded())) : 0
         let nSecondary = nSecondaryAll - nFromLights
         let fromLights = nFromLights > 0 ? (n: nFromLights, lights: lightSide) : nil
@@ -593,14 +596,14 @@ extension Scene where T == Double {
                     case .firstSurface:
                         sample = secondarySample(edges: edges, n: nSecondary, strata: strata(i, nSecondary), eps: eps,
                                                  tanX: tanX, second: second, analytic: analytic, lightTriangles: lightTriangles,
-                                                 points: points, fromLights: fromLights, &sampler)
+                                                 points: points, fromLights: fromLights, tree: tree, &sampler)
                     case .deltaShadows:
                         sample = deltaShadowSample(edges: edges, lights: deltaLights, n: nDelta, stratum: i,
                                                    eps: eps, tanX: tanX, &sampler)
                     case .deeper:
                         sample = deepSecondarySample(edges: edges, n: nDeep, strata: strata(i, nDeep),
                                                      eps: eps, tanX: tanX, after: afterVertex, analytic: analytic,
-                                                     lightTriangles: lightTriangles, points: points, &sampler)
+                                                     lightTriangles: lightTriangles, points: points, tree: tree, &sampler)
                     case .deltaShadowsBeyond:
                         sample = deltaShadowBeyondSample(edges: edges, lights: deltaLights, n: nDeltaBeyond,
                                                          strata: strata(i, nDeltaBeyond), eps: eps, tanX: tanX,
@@ -696,12 +699,12 @@ extension Scene where T == Double {
     /// sampled from the BSDFs, then as at the first (`secondarySample`).
     func deepSecondarySample(edges: [MeshEdge], n: Int, strata: PixelStratum, eps: Double, tanX: Double, after: [Scene<Double>],
                              analytic: [Int], lightTriangles: [(Vec3, Vec3, Vec3)], points: SurfaceFilmPoints,
-                             _ sampler: inout PathSampler) -> BoundarySample? {
+                             tree: EdgeTree? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
         let k = after.count
         let vertex = 2 + min(Int(strata.unit(3, sampler.next()) * Double(k)), k - 1)
         return secondarySample(edges: edges, n: n, strata: strata, eps: eps, tanX: tanX, second: after[vertex - 2],
                                analytic: analytic, lightTriangles: lightTriangles, points: points, vertex: vertex,
-                               vertexWeight: Double(k), &sampler)
+                               vertexWeight: Double(k), tree: tree, &sampler)
     }
 
     /// A film point in pixel `strata.pixel` (stratified over the pixel's
@@ -749,20 +752,28 @@ extension Scene where T == Double {
     /// point on a silhouette edge or an analytic outline as seen from there
     /// (`chooseSecondaryCurvePoint`), and the incident radiance on both sides
     /// times the BSDF. `second` traces the paths that continue from the vertex;
-    /// `vertexWeight` is 1 / the probability of having chosen this vertex.
+    /// `vertexWeight` is 1 / the probability of having chosen this vertex;
+    /// `tree` (scenes above `BoundaryOptions.maxFlatSecondaryEdges`) chooses the mesh edges by traversal.
     func secondarySample(edges: [MeshEdge], n: Int, strata: PixelStratum, eps: Double, tanX: Double, second: Scene<Double>,
                          analytic: [Int], lightTriangles: [(Vec3, Vec3, Vec3)], points: SurfaceFilmPoints, vertex: Int = 1,
                          vertexWeight: Double = 1, fromLights: (n: Int, lights: LightSideTriangles)? = nil,
-                         _ sampler: inout PathSampler) -> BoundarySample? {
+                         tree: EdgeTree? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         guard let (fx, fy, si, throughput, prefix, filmDensity) = pathToVertex(vertex, strata: strata, tanX: tanX, points: points, &sampler)
         else { return nil }
         let bsdf = bsdfs[shapes[si.shape].bsdf]
         if bsdf.isDeltaOnly { return nil }
-        guard let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
-                                                lightTriangles: lightTriangles),
-              let chosen = chooseSecondaryCurvePoint(choice, edges: edges, p: si.p, u: strata.unit(2, sampler.next()))
-        else { return nil }
+        let chosen: SecondaryCurvePoint?
+        if let tree {
+            chosen = chooseSecondaryCurvePoint(tree: tree, p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
+                                               lightTriangles: lightTriangles, u: strata.unit(2, sampler.next()))
+        } else if let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
+                                                     lightTriangles: lightTriangles) {
+            chosen = chooseSecondaryCurvePoint(choice, edges: edges, p: si.p, u: strata.unit(2, sampler.next()))
+        } else {
+            chosen = nil
+        }
+        guard let chosen else { return nil }
         // The density in (film point, curve parameter) of all samples that can
         // reach this one: these (film point 1 / (W·H) times `filmDensity`, vertex
         // 1 / `vertexWeight`, the piece and the point on it `chosen.pdf`), and the

@@ -29,6 +29,27 @@ extension Scene where T == Double {
     }
 }
 
+/// The tangent plane at a shading point p (geometric normal `ng`), as the
+/// secondary samples see it: a curve is seen when some of its points lie in
+/// front of the plane, or for BSDFs that transmit (`oneSided` false) off it.
+struct TangentPlane {
+    var p: Vec3, ng: Vec3
+    var oneSided: Bool
+
+    /// Whether some of the points lie in front of the plane (off it, when not one-sided), by more than 10⁻⁹ of their distance.
+    func sees(_ x: Vec3, _ y: Vec3, _ z: Vec3? = nil) -> Bool {
+        var front = false, off = false
+        func look(_ q: Vec3) {
+            let d = q - p, h = dot(d, ng), tol = 1e-9 * d.length
+            if h > tol { front = true }
+            if abs(h) > tol { off = true }
+        }
+        look(x); look(y)
+        if let z { look(z) }
+        return oneSided ? front : off
+    }
+}
+
 /// A piece of a secondary visibility curve chosen for one sample.
 struct SecondaryCurvePoint {
     /// Mesh edge index, or −1 for an arc of shape `shape`.
@@ -62,34 +83,15 @@ extension Scene where T == Double {
         var c = SecondaryCurveChoice(nEdges: nEdges, uniform: [Double](repeating: 0, count: nEdges),
                                      guided: [Double](repeating: 0, count: nEdges),
                                      intervals: [EdgeLightIntervals?](repeating: nil, count: nEdges))
-        // Whether some of the points lie in front of the tangent plane (behind it
-        // too for BSDFs that transmit).
-        func inFront(_ x: Vec3, _ y: Vec3, _ z: Vec3? = nil) -> Bool {
-            var front = false, off = false
-            func look(_ q: Vec3) {
-                let d = q - p, h = dot(d, ng), tol = 1e-9 * d.length
-                if h > tol { front = true }
-                if abs(h) > tol { off = true }
-            }
-            look(x); look(y)
-            if let z { look(z) }
-            return oneSided ? front : off
-        }
+        let plane = TangentPlane(p: p, ng: ng, oneSided: oneSided)
         for (i, e) in edges.enumerated() {
-            guard case .mesh = shapes[e.shape].geometry else { continue }
-            let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
-            if !inFront(a, b) || !isSilhouette(e, from: p) { continue }
-            let mid = (a + b) * 0.5 - p
-            let w = (b - a).length / max(mid.lengthSquared, 1e-12)
+            guard let (w, li) = secondaryEdgeWeight(e, from: plane, lightTriangles: lightTriangles) else { continue }
             c.uniform[i] = w
             c.totalU += w
-            if !lightTriangles.isEmpty {
-                let li = EdgeLightIntervals(p: p, a: a, b: b, lights: lightTriangles)
-                if li.length > 0 {
-                    c.intervals[i] = li
-                    c.guided[i] = w * li.length
-                    c.totalG += c.guided[i]
-                }
+            if let li {
+                c.intervals[i] = li
+                c.guided[i] = w * li.length
+                c.totalG += c.guided[i]
             }
         }
         let cones = analytic.isEmpty || lightTriangles.isEmpty ? [] : LightCone.cones(from: p, lights: lightTriangles)
@@ -112,7 +114,7 @@ extension Scene where T == Double {
                 let phi0 = 2 * Double.pi * Double(k) / Double(arcs), phi1 = 2 * Double.pi * Double(k + 1) / Double(arcs)
                 let x0 = arcPoint(s, phi0, eye: p), x1 = arcPoint(s, 0.5 * (phi0 + phi1), eye: p)
                 let x2 = arcPoint(s, insideArc(s, phi1, below: phi1), eye: p)
-                if !inFront(x0, x1, x2) { continue }
+                if !plane.sees(x0, x1, x2) { continue }
                 // The angle the arc spans as seen from p (two chords).
                 let d0 = (x0 - p).normalized, d1 = (x1 - p).normalized, d2 = (x2 - p).normalized
                 let w = acos(min(max(dot(d0, d1), -1), 1)) + acos(min(max(dot(d1, d2), -1), 1))
@@ -130,6 +132,25 @@ extension Scene where T == Double {
             }
         }
         return c.totalU > 0 ? c : nil
+    }
+
+    /// The weight of mesh edge `e` for the first strategy of
+    /// `chooseSecondaryCurvePoint` as seen from `plane`'s point p (its length over
+    /// the squared distance of its midpoint from p), with the parts of it behind
+    /// which an area light lies (nil when none does; the second strategy's weight
+    /// is the first's times their length); nil when the edge is no silhouette
+    /// from p or lies wholly behind the tangent plane.
+    func secondaryEdgeWeight(_ e: MeshEdge, from plane: TangentPlane, lightTriangles: [(Vec3, Vec3, Vec3)])
+        -> (uniform: Double, intervals: EdgeLightIntervals?)? {
+        guard case .mesh = shapes[e.shape].geometry else { return nil }
+        let p = plane.p
+        let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
+        if !plane.sees(a, b) || !isSilhouette(e, from: p) { return nil }
+        let mid = (a + b) * 0.5 - p
+        let w = (b - a).length / max(mid.lengthSquared, 1e-12)
+        if lightTriangles.isEmpty { return (w, nil) }
+        let li = EdgeLightIntervals(p: p, a: a, b: b, lights: lightTriangles)
+        return (w, li.length > 0 ? li : nil)
     }
 
     /// Chooses a point on a visibility discontinuity as seen from surface
@@ -165,7 +186,12 @@ extension Scene where T == Double {
             t = li.sampleInside(min(max(rest / c.guided[k], 0), 1))
         }
         if c.uniform[k] == 0 { return nil }
-        let pdf = c.pdf(piece: k, t: t)
+        return curvePoint(c, piece: k, t: t, edges: edges, p: p, pdf: c.pdf(piece: k, t: t))
+    }
+
+    /// The point at unit parameter `t` on piece `k` of `c` (a mesh edge or an
+    /// arc, see `SecondaryCurveChoice`) as seen from `p`, chosen with density `pdf`.
+    func curvePoint(_ c: SecondaryCurveChoice, piece k: Int, t: Double, edges: [MeshEdge], p: Vec3, pdf: Double) -> SecondaryCurvePoint? {
         let arcs = SecondaryCurves.arcs
         if k < c.nEdges {
             let e = edges[k]
@@ -185,7 +211,7 @@ extension Scene where T == Double {
 
     /// The index whose cumulative weight first exceeds `target` (weights ≥ 0),
     /// and how far past the weights before it `target` lies.
-    private func pick(_ weights: [Double], _ target: Double) -> (index: Int, rest: Double) {
+    func pick(_ weights: [Double], _ target: Double) -> (index: Int, rest: Double) {
         var k = 0, acc = 0.0
         while k < weights.count - 1 && acc + weights[k] <= target { acc += weights[k]; k += 1 }
         return (k, target - acc)
