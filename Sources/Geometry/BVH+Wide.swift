@@ -5,7 +5,9 @@ extension BVH {
     /// four children in structure-of-arrays form, so that one ray is tested
     /// against all four with single-precision `SIMD4` arithmetic (Wald et al.
     /// 2008, "Getting Rid of Packets"; Embree's BVH4). Unused lanes hold an
-    /// empty box (lower +∞, upper −∞), which no ray hits. 112 bytes.
+    /// empty box (lower +∞, upper −∞), which no ray hits. 112 bytes: the six
+    /// face arrays one after the other from offset 0, in this order (the
+    /// traversal reads them at byte offsets, `WideRay`), then the children.
     @frozen
     public struct WideNode: Sendable {
         public var lowerX: SIMD4<Float>, upperX: SIMD4<Float>
@@ -41,19 +43,24 @@ extension BVH {
         @inlinable init(child: UInt32, tNear: Float) { self.child = child; self.tNear = tNear }
     }
 
-    /// A ray's origin and inverse direction splatted over four lanes, with its
-    /// direction's signs: per axis the face it enters through is chosen once
-    /// per ray, not per lane.
+    /// A ray's origin and inverse direction splatted over four lanes, with,
+    /// per axis, the byte offsets in a `WideNode` of the boxes' faces it
+    /// enters and leaves through (the lower face's for a positive direction):
+    /// chosen once per ray, not per node or lane (Embree's near/far offsets).
     @frozen @usableFromInline
     struct WideRay {
         @usableFromInline let ox: SIMD4<Float>, oy: SIMD4<Float>, oz: SIMD4<Float>
         @usableFromInline let ix: SIMD4<Float>, iy: SIMD4<Float>, iz: SIMD4<Float>
-        @usableFromInline let nx: Bool, ny: Bool, nz: Bool
+        @usableFromInline let nearX: Int, farX: Int, nearY: Int, farY: Int, nearZ: Int, farZ: Int
         @inlinable @inline(__always)
         init(_ r: RayBox) {
             ox = SIMD4(repeating: r.ox); oy = SIMD4(repeating: r.oy); oz = SIMD4(repeating: r.oz)
             ix = SIMD4(repeating: r.ix); iy = SIMD4(repeating: r.iy); iz = SIMD4(repeating: r.iz)
-            nx = r.nx; ny = r.ny; nz = r.nz
+            let lane = MemoryLayout<SIMD4<Float>>.stride
+            // lowerX, upperX, lowerY, upperY, lowerZ, upperZ lie one after the other from offset 0.
+            nearX = r.nx ? lane : 0; farX = lane - nearX
+            nearY = (r.ny ? 3 : 2) * lane; farY = 5 * lane - nearY
+            nearZ = (r.nz ? 5 : 4) * lane; farZ = 9 * lane - nearZ
         }
     }
 
@@ -77,17 +84,20 @@ extension BVH {
     /// whichever axis, face and sign of zero it is: the ray touches the box, which is kept.
     @inlinable @inline(__always)
     static func hits(_ n: UnsafePointer<WideNode>, _ r: WideRay, _ tMax: Float) -> (tNear: SIMD4<Float>, hit: UInt32) {
-        let inX = ((r.nx ? n.pointee.upperX : n.pointee.lowerX) - r.ox) * r.ix
-        let outX = ((r.nx ? n.pointee.lowerX : n.pointee.upperX) - r.ox) * r.ix
-        let inY = ((r.ny ? n.pointee.upperY : n.pointee.lowerY) - r.oy) * r.iy
-        let outY = ((r.ny ? n.pointee.lowerY : n.pointee.upperY) - r.oy) * r.iy
-        let inZ = ((r.nz ? n.pointee.upperZ : n.pointee.lowerZ) - r.oz) * r.iz
-        let outZ = ((r.nz ? n.pointee.lowerZ : n.pointee.upperZ) - r.oz) * r.iz
+        let f = UnsafeRawPointer(n)
+        let inX = (f.load(fromByteOffset: r.nearX, as: SIMD4<Float>.self) - r.ox) * r.ix
+        let outX = (f.load(fromByteOffset: r.farX, as: SIMD4<Float>.self) - r.ox) * r.ix
+        let inY = (f.load(fromByteOffset: r.nearY, as: SIMD4<Float>.self) - r.oy) * r.iy
+        let outY = (f.load(fromByteOffset: r.farY, as: SIMD4<Float>.self) - r.oy) * r.iy
+        let inZ = (f.load(fromByteOffset: r.nearZ, as: SIMD4<Float>.self) - r.oz) * r.iz
+        let outZ = (f.load(fromByteOffset: r.farZ, as: SIMD4<Float>.self) - r.oz) * r.iz
         let tNear = laneMax(laneMax(laneMax(.zero, inX), inY), inZ)
         let tFar = laneMin(laneMin(laneMin(SIMD4(repeating: tMax), outX), outY), outZ)
         let hit = tNear .<= tFar * 1.000_000_4
-        // One bit a lane (lane i is bit i), so that the caller visits only the lanes hit.
-        let bits = SIMD4<UInt32>(1, 2, 4, 8).replacing(with: 0, where: .!hit)
+        // One bit a lane (lane i is bit i), so that the caller visits only the
+        // lanes hit: the mask's all-ones lanes select their bit (and, unlike a
+        // `replacing(with:where:)`, compile to an `and` and two `or`s).
+        let bits = SIMD4<UInt32>(1, 2, 4, 8) & SIMD4<UInt32>(truncatingIfNeeded: unsafeBitCast(hit, to: SIMD4<Int32>.self))
         return (tNear, bits[0] | bits[1] | bits[2] | bits[3])
     }
 }

@@ -37,8 +37,6 @@ public struct BVH: Sendable {
     public var wide: ContiguousArray<WideNode>
     public var wideLeaves: ContiguousArray<NodeLink>
     public var wideStackCapacity: Int
-    /// True when every primitive is a triangle (no analytic shapes to switch on).
-    public var onlyTriangles: Bool
     /// Primitives in leaf order.
     public var primitives: ContiguousArray<Primitive>
     /// Vertex indices into `vertices` aligned with `primitives` (zero for analytic ones).
@@ -87,15 +85,13 @@ public struct BVH: Sendable {
         var prims = ContiguousArray<Primitive>(), tris = ContiguousArray<TriangleIndices>()
         prims.reserveCapacity(count)
         tris.reserveCapacity(count)
-        var onlyTriangles = true
         for k in order {
             let p = primitive(Int(k))
             prims.append(p)
-            if p.kind == .triangle { tris.append(triangle(Int(k))) } else { tris.append(TriangleIndices(0, 0, 0)); onlyTriangles = false }
+            tris.append(p.kind == .triangle ? triangle(Int(k)) : TriangleIndices(0, 0, 0))
         }
         self.primitives = prims
         self.triangles = tris
-        self.onlyTriangles = onlyTriangles
     }
 
     /// The same from arrays: `triangles[i]` is read when `primitives[i]` is a triangle.
@@ -192,16 +188,15 @@ extension BVH {
         @usableFromInline let disks: UnsafeBufferPointer<Transform>, cylinders: UnsafeBufferPointer<Cylinder>
         @usableFromInline let sdfGrids: UnsafeBufferPointer<SDFGrid?>
         @usableFromInline let stackCapacity: Int
-        @usableFromInline let onlyTriangles: Bool
 
         @inlinable @inline(__always)
         init(nodes: UnsafeBufferPointer<WideNode>, leaves: UnsafeBufferPointer<NodeLink>, primitives: UnsafeBufferPointer<Primitive>,
              triangles: UnsafeBufferPointer<TriangleIndices>, vertices: UnsafeBufferPointer<Vec3>,
              spheres: UnsafeBufferPointer<(center: Vec3, radius: Double)>, disks: UnsafeBufferPointer<Transform>,
-             cylinders: UnsafeBufferPointer<Cylinder>, sdfGrids: UnsafeBufferPointer<SDFGrid?>, stackCapacity: Int, onlyTriangles: Bool) {
+             cylinders: UnsafeBufferPointer<Cylinder>, sdfGrids: UnsafeBufferPointer<SDFGrid?>, stackCapacity: Int) {
             self.nodes = nodes; self.leaves = leaves; self.primitives = primitives; self.triangles = triangles
             self.vertices = vertices; self.spheres = spheres; self.disks = disks; self.cylinders = cylinders
-            self.sdfGrids = sdfGrids; self.stackCapacity = stackCapacity; self.onlyTriangles = onlyTriangles
+            self.sdfGrids = sdfGrids; self.stackCapacity = stackCapacity
         }
     }
 
@@ -221,8 +216,7 @@ extension BVH {
           cylinders.withUnsafeBufferPointer { cylinders in
           sdfGrids.withUnsafeBufferPointer { grids in
             body(Buffers(nodes: nodes, leaves: leaves, primitives: prims, triangles: tris, vertices: verts, spheres: spheres,
-                         disks: disks, cylinders: cylinders, sdfGrids: grids, stackCapacity: wideStackCapacity,
-                         onlyTriangles: onlyTriangles))
+                         disks: disks, cylinders: cylinders, sdfGrids: grids, stackCapacity: wideStackCapacity))
           }
           }
           }
@@ -234,10 +228,12 @@ extension BVH {
         }
     }
 
-    /// The hit of primitive `i`.
-    @inlinable @inline(__always)
-    static func intersectPrimitive(_ i: Int, _ b: Buffers, _ o: Vec3, _ d: Vec3,
-                                   _ tMin: Double, _ tMax: Double) -> (t: Double, u: Double, v: Double)? {
+    /// The hit of analytic primitive `i` (a sphere, disk, cylinder or sdf
+    /// voxel; (t, 0, 0) for those without barycentrics). Out of line: the
+    /// traversal tests triangles in line and calls this for the rest.
+    @usableFromInline @inline(never)
+    static func intersectAnalytic(_ i: Int, _ b: Buffers, _ o: Vec3, _ d: Vec3,
+                                  _ tMin: Double, _ tMax: Double) -> (t: Double, u: Double, v: Double)? {
         let p = b.primitives[i]
         switch p.kind {
         case .triangle:
@@ -269,51 +265,12 @@ extension BVH {
         withBuffers { BVH.intersect($0, o: o, d: d, tMin: tMin, tMax: tMax) } ?? nil
     }
 
-    /// `intersect(o:d:tMin:tMax:)` over a non-empty hierarchy's buffers.
-    @inlinable
+    /// `intersect(o:d:tMin:tMax:)` over a non-empty hierarchy's buffers. Out
+    /// of line, as `occluded` is: inlined into a large caller, the walk's own
+    /// calls (the box test) would be left out of line by the optimizer's size budget.
+    @inlinable @inline(never)
     static func intersect(_ b: Buffers, o: Vec3, d: Vec3, tMin: Double, tMax: Double) -> Hit? {
-        // A NaN ray meets nothing: its slab tests would pass every lane, empty ones included.
-        if hasNaN(o, d) { return nil }
-        let ray = WideRay(RayBox(o: o, d: d))
-        var best = Hit(t: tMax, u: 0, v: 0, primitive: -1)
-        var bestF = Float(best.t)
-        let onlyTriangles = b.onlyTriangles
-        return withUnsafeTemporaryAllocation(of: WideEntry.self, capacity: b.stackCapacity) { stack in
-            stack[0] = WideEntry(child: 0, tNear: 0)
-            var sp = 1
-            while sp > 0 {
-                sp -= 1
-                let entry = stack[sp]
-                if entry.tNear > bestF * 1.000_000_4 { continue }
-                if entry.child & leafFlag != 0 {
-                    let leaf = b.leaves[Int(entry.child & ~leafFlag)]
-                    let first = Int(leaf.offset)
-                    for i in first..<first + Int(leaf.count) {
-                        let h = onlyTriangles ? intersectTriangle(b.triangles[i], b.vertices, o, d, tMin, best.t)
-                                              : intersectPrimitive(i, b, o, d, tMin, best.t)
-                        if let h {
-                            best = Hit(t: h.t, u: h.u, v: h.v, primitive: Int32(i))
-                            bestF = Float(h.t)
-                        }
-                    }
-                    continue
-                }
-                let node = b.nodes.baseAddress! + Int(entry.child)
-                var (tNear, hit) = hits(node, ray, bestF)
-                // Push the children hit, each sorted in so that the nearest is on top.
-                let base = sp
-                while hit != 0 {
-                    let lane = hit.trailingZeroBitCount
-                    hit &= hit - 1
-                    let e = WideEntry(child: node.pointee.child[lane], tNear: tNear[lane])
-                    var j = sp
-                    while j > base && stack[j - 1].tNear < e.tNear { stack[j] = stack[j - 1]; j -= 1 }
-                    stack[j] = e
-                    sp += 1
-                }
-            }
-            return best.primitive >= 0 ? best : nil
-        }
+        walk(b, o: o, d: d, tMin: tMin, tMax: tMax, closest: true)
     }
 
     /// Whether a ray's origin or direction holds a NaN (one sum: a NaN anywhere makes it NaN).
@@ -328,37 +285,80 @@ extension BVH {
     }
 
     /// `occluded(o:d:tMin:tMax:)` over a non-empty hierarchy's buffers.
-    @inlinable
+    @inlinable @inline(never)
     static func occluded(_ b: Buffers, o: Vec3, d: Vec3, tMin: Double, tMax: Double) -> Bool {
-        if hasNaN(o, d) { return false }
-        let tMaxF = tMax.isFinite ? Float(tMax) : .infinity
+        walk(b, o: o, d: d, tMin: tMin, tMax: tMax, closest: false) != nil
+    }
+
+    /// The walk both queries share, on a stack of `b.stackCapacity` entries
+    /// on the thread's stack (or the heap, for a deep tree). With `closest`
+    /// (a constant where it is inlined) the closest hit; without, the first
+    /// hit found, children visited in no particular order. A NaN in the ray
+    /// or in `tMax` meets nothing.
+    @inlinable @inline(__always)
+    static func walk(_ b: Buffers, o: Vec3, d: Vec3, tMin: Double, tMax: Double, closest: Bool) -> Hit? {
+        // A NaN ray meets nothing: its slab tests would pass every lane, empty ones included.
+        if hasNaN(o, d) { return nil }
+        return withUnsafeTemporaryAllocation(of: WideEntry.self, capacity: b.stackCapacity) {
+            walk(b, stack: $0.baseAddress!, o: o, d: d, tMin: tMin, tMax: tMax, closest: closest)
+        }
+    }
+
+    /// `walk(_:o:d:tMin:tMax:closest:)` on `stack`. Every piece of the walk's
+    /// state is a local here (the closure that provides the stack captures
+    /// nothing it writes), so that it stays in registers.
+    @inlinable @inline(__always)
+    static func walk(_ b: Buffers, stack: UnsafeMutablePointer<WideEntry>, o: Vec3, d: Vec3, tMin: Double, tMax: Double,
+                     closest: Bool) -> Hit? {
         let ray = WideRay(RayBox(o: o, d: d))
-        let onlyTriangles = b.onlyTriangles
-        return withUnsafeTemporaryAllocation(of: WideEntry.self, capacity: b.stackCapacity) { stack in
-            stack[0] = WideEntry(child: 0, tNear: 0)
-            var sp = 1
-            while sp > 0 {
-                sp -= 1
-                let entry = stack[sp]
-                if entry.child & leafFlag != 0 {
-                    let leaf = b.leaves[Int(entry.child & ~leafFlag)]
-                    let first = Int(leaf.offset)
-                    for i in first..<first + Int(leaf.count) {
-                        let h = onlyTriangles ? intersectTriangle(b.triangles[i], b.vertices, o, d, tMin, tMax)
-                                              : intersectPrimitive(i, b, o, d, tMin, tMax)
-                        if h != nil { return true }
+        var best = Hit(t: tMax, u: 0, v: 0, primitive: -1)
+        // Float(∞) and Float of a double beyond Float's range are ∞.
+        var bestF = Float(tMax)
+        let nodes = b.nodes.baseAddress!
+        stack[0] = WideEntry(child: 0, tNear: 0)
+        var sp = 1
+        while sp > 0 {
+            sp -= 1
+            let entry = stack[sp]
+            if closest && entry.tNear > bestF * 1.000_000_4 { continue }
+            // The interior case first: the optimizer inlines calls in the order
+            // they appear, up to a size budget, and the box test must be inlined.
+            if entry.child & leafFlag == 0 {
+                let node = nodes + Int(entry.child)
+                var (tNear, hit) = hits(node, ray, bestF)
+                if !closest {
+                    while hit != 0 {
+                        stack[sp] = WideEntry(child: node.pointee.child[hit.trailingZeroBitCount], tNear: 0)
+                        hit &= hit - 1
+                        sp += 1
                     }
                     continue
                 }
-                let node = b.nodes.baseAddress! + Int(entry.child)
-                var hit = hits(node, ray, tMaxF).hit
+                // Push the children hit, each sorted in so that the nearest is on top.
+                let base = sp
                 while hit != 0 {
-                    stack[sp] = WideEntry(child: node.pointee.child[hit.trailingZeroBitCount], tNear: 0)
+                    let lane = hit.trailingZeroBitCount
                     hit &= hit - 1
+                    let e = WideEntry(child: node.pointee.child[lane], tNear: tNear[lane])
+                    var j = sp
+                    while j > base && stack[j - 1].tNear < e.tNear { stack[j] = stack[j - 1]; j -= 1 }
+                    stack[j] = e
                     sp += 1
                 }
+                continue
             }
-            return false
+            let leaf = b.leaves[Int(entry.child & ~leafFlag)]
+            let first = Int(leaf.offset)
+            for i in first..<first + Int(leaf.count) {
+                let h = b.primitives[i].kind == .triangle ? intersectTriangle(b.triangles[i], b.vertices, o, d, tMin, best.t)
+                                                          : intersectAnalytic(i, b, o, d, tMin, best.t)
+                if let h {
+                    best = Hit(t: h.t, u: h.u, v: h.v, primitive: Int32(i))
+                    if !closest { return best }
+                    bestF = Float(h.t)
+                }
+            }
         }
+        return best.primitive >= 0 ? best : nil
     }
 }

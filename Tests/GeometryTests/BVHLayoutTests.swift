@@ -39,4 +39,14 @@ struct BVHLayoutTests {
             return (o, (Vec3(rng.next() * 5 - 2.5, rng.next() * 5 - 2.5, -0.4) - o).normalized)
         }
     }
+
+    /// The traversal reads a wide node's faces at byte offsets it chooses once
+    /// per ray (`WideRay`): the six face arrays lie one after the other from
+    /// offset 0, 16 bytes apart, the children after them.
+    @Test func wideNodeFacesLieWhereTheTraversalReadsThem() {
+        typealias N = BVH.WideNode
+        let offsets = [\N.lowerX, \N.upperX, \N.lowerY, \N.upperY, \N.lowerZ, \N.upperZ].map { MemoryLayout<N>.offset(of: $0) }
+        #expect(offsets == [0, 16, 32, 48, 64, 80])
+        #expect(MemoryLayout<N>.offset(of: \N.child) == 96 && MemoryLayout<N>.stride == 112)
+    }
 }
