@@ -53,7 +53,7 @@ public struct PrimitiveTable: RandomAccessCollection, Sendable {
     static func blocks(runStarts: ContiguousArray<Int>, count: Int) -> (ContiguousArray<Int32>, Int) {
         guard count > 0 else { return ([], 0) }
         var shift = 0
-        while (count - 1) >> shift >= max(4 * runStarts.count, blockCount) { shift += 1 }
+        while (count - 1) >> shift >= Swift.max(4 * runStarts.count, blockCount) { shift += 1 }
         var table = ContiguousArray<Int32>()
         table.reserveCapacity(((count - 1) >> shift) + 2)
         var run = 0
