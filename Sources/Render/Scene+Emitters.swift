@@ -115,7 +115,9 @@ extension Scene {
     @inlinable @inline(__always)
     func sample(area shape: Int, from si: SurfaceInteraction<T>, _ u: (Double, Double), scale: T, count: Int,
                 radiance le: (Vec3) -> RGB<T>) -> EmitterSample<T>? {
-        if let cone = sampleSphereCone(shape, from: si.p, u) {
+        // Tested here, in line: most area lights are meshes, for which the call found no cone.
+        let coneSampled = shapes.withUnsafeBufferPointer { ($0.baseAddress! + shape).pointee.isConeSampled }
+        if coneSampled, let cone = sampleSphereCone(shape, from: si.p, u) {
             // A sphere seen from outside: a direction in the cone it subtends, weight L / pdf.
             let d = cone.p - si.p
             let dist = T.sqrt(d.lengthSquared)

@@ -69,6 +69,31 @@ struct AcceleratorTests {
         #expect(leafOrder)
     }
 
+    /// A table kept as runs reads back every primitive through its block
+    /// table, for runs of very unequal lengths (one long mesh among many
+    /// single primitives, the case where a block meets many runs) and for one run.
+    @Test func runTableReadsBackUnequalRuns() {
+        var rng = TestRNG(state: 11)
+        for layout in 0..<3 {
+            var prims = [Primitive](), shape: Int32 = 0
+            func run(_ n: Int, _ kind: PrimitiveKind) {
+                prims += (0..<n).map { Primitive(kind: kind, shape: shape, index: Int32($0)) }
+                shape += 1
+            }
+            switch layout {
+            case 0: run(5000, .triangle); for _ in 0..<300 { run(1, .sphere) }; run(7, .triangle)
+            case 1: for _ in 0..<200 { run(1 + Int(40 * rng.next()), rng.next() < 0.5 ? .triangle : .sdfVoxel) }
+            default: run(1, .disk)
+            }
+            let table = PrimitiveTable(runsOf: prims.count) { prims[$0] }
+            let same = prims.indices.allSatisfy { k in
+                let p = table[k]
+                return p.kind == prims[k].kind && p.shape == prims[k].shape && p.index == prims[k].index
+            }
+            #expect(same, "layout \(layout)")
+        }
+    }
+
     /// Embree builds at high quality below two million primitives and at
     /// medium from there on (unless `DIFFRAY_EMBREE_QUALITY` says otherwise).
     @Test func embreeQualityFollowsTheSize() throws {

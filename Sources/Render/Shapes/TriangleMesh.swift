@@ -92,7 +92,8 @@ public final class TriangleMesh: @unchecked Sendable {
         }
 
         /// The triangle whose CDF interval holds `u·area`, and `u` rescaled to [0, 1).
-        @inlinable
+        /// In line: called, it took a copy of the whole view per light sample.
+        @inlinable @inline(__always)
         public func sampleTriangle(_ u: Double) -> (Int, Double) {
             let target = u * area
             let lo = areaCDF.cdfBin(target)
