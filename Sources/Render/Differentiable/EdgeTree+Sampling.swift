@@ -30,7 +30,7 @@ extension EdgeTree {
         let boxAngle = dist > r ? asin(r / dist) : Double.pi
         let slack = 1e-6
         if !n.always && n.cosSpread > -1 && boxAngle < .pi {
-            let spread = acos(min(n.cosSpread, 1))
+            let spread = n.spread
             let toP = acos(min(max(-dot(n.axis, d) / dist, -1), 1))
             if toP - spread - boxAngle > .pi / 2 + slack || toP + spread + boxAngle < .pi / 2 - slack { return (0, 0) }
         }
