@@ -103,6 +103,9 @@ extension Scene where T == Double {
                 if pe > 0 { moment += 7.0 / 3 * w * w / pe } else { unreachable += w }
             }
             moment /= (1.5 * sum) * (1.5 * sum)
+            audit.unreachableShare += unreachable / sum
+            audit.meanSecondMoment += moment
+            audit.largestSecondMoment = max(audit.largestSecondMoment, moment)
             var counts = [Int: Int](), missed = 0
             for _ in 0..<draws {
                 guard let c = chooseSecondaryCurvePoint(tree: tree, p: plane.p, ng: plane.ng, oneSided: plane.oneSided, edges: edges,
