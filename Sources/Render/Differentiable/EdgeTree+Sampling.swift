@@ -30,7 +30,7 @@ extension EdgeTree {
         let boxAngle = dist > r ? asin(r / dist) : Double.pi
         let slack = 1e-6
         if !n.always && n.cosSpread > -1 && boxAngle < .pi {
-            let spread = acos(min(n.cosSpread, 1))
+            let spread = n.spread
             let toP = acos(min(max(-dot(n.axis, d) / dist, -1), 1))
             if toP - spread - boxAngle > .pi / 2 + slack || toP + spread + boxAngle < .pi / 2 - slack { return (0, 0) }
         }
@@ -49,18 +49,52 @@ extension EdgeTree {
 }
 
 extension EdgeTree {
-    /// The probability that a walk from the root by the first strategy's
-    /// importances (`importance(_:_:cones:)`'s `uniform`) ends in leaf `leaf`, seen from `plane.p`.
-    func uniformProbability(ofLeaf leaf: Int, _ plane: TangentPlane) -> Double {
-        var k = leaf, probability = 1.0
+    /// The share of the first strategy's walks that start at the root of one
+    /// shape's subtree (`shapeRoots`, chosen uniformly) instead of the tree's
+    /// root, when the tree holds several shapes: defensive mixing (Hesterberg
+    /// 1995, "Weighted average importance sampling and defensive mixture
+    /// distributions"). Seen from a point on a detailed mesh, the importance of
+    /// the mesh's nodes around it (their length over their half-diagonal
+    /// squared) exceeds the weight of their few candidate edges by orders of
+    /// magnitude, and a floor's boundary edges, often half the candidates'
+    /// weight there, were reached with probability 10⁻³ from the root.
+    static let shapeShare = 0.25
+
+    /// The probabilities of the walk's two branches at interior node `k` seen
+    /// from `plane.p` (the children in proportion to their importances,
+    /// `importance(_:_:cones:)`'s `uniform`); nil when neither has any.
+    func branchProbabilities(_ k: Int, _ plane: TangentPlane) -> (first: Double, second: Double)? {
+        let ia = importance(k + 1, plane, cones: []).uniform, ib = importance(nodes[k].second, plane, cones: []).uniform
+        let total = ia + ib
+        return total > 0 ? (ia / total, ib / total) : nil
+    }
+
+    /// The probability of the walk's branches down to node `k`: from the root,
+    /// and from the root of its shape's subtree (1 above it).
+    func branchProducts(reaching node: Int, _ plane: TangentPlane) -> (fromRoot: Double, fromShapeRoot: Double) {
+        var k = node, fromRoot = 1.0, fromShapeRoot = 1.0
         while parent[k] >= 0 {
-            let up = parent[k], a = up + 1, b = nodes[up].second
-            let ia = importance(a, plane, cones: []).uniform, ib = importance(b, plane, cones: []).uniform
-            if !(ia + ib > 0) { return 0 }
-            probability *= (k == a ? ia : ib) / (ia + ib)
+            let up = parent[k]
+            let branches = branchProbabilities(up, plane)
+            let p = branches.map { k == up + 1 ? $0.first : $0.second } ?? 0
+            fromRoot *= p
+            if nodes[up].shape >= 0 { fromShapeRoot *= p }
             k = up
         }
-        return probability
+        return (fromRoot, fromShapeRoot)
+    }
+
+    /// The probability that a walk of the first strategy ends at a leaf whose
+    /// branch products are `fromRoot` and `fromShapeRoot`: from the root with
+    /// probability 1 − `shapeShare`, else from one of the `shapeRoots`.
+    func walkProbability(fromRoot: Double, fromShapeRoot: Double) -> Double {
+        shapeRoots.count > 1 ? (1 - Self.shapeShare) * fromRoot + Self.shapeShare / Double(shapeRoots.count) * fromShapeRoot : fromRoot
+    }
+
+    /// The probability that a walk of the first strategy ends in leaf `leaf`, seen from `plane.p`.
+    func uniformProbability(ofLeaf leaf: Int, _ plane: TangentPlane) -> Double {
+        let (fromRoot, fromShapeRoot) = branchProducts(reaching: leaf, plane)
+        return walkProbability(fromRoot: fromRoot, fromShapeRoot: fromShapeRoot)
     }
 
     /// Calls `body` with each edge (an index into the pass's edges) of every
@@ -96,7 +130,8 @@ extension Scene where T == Double {
     /// child in proportion to its importance (`EdgeTree.importance`), at the leaf
     /// an edge by its exact weight (`secondaryEdgeWeight`); its density for an
     /// edge is the product of the branch probabilities down to its leaf
-    /// (`uniformProbability`) times its share there. Within each strategy the
+    /// (`uniformProbability`; mixed with the walks that start at a shape's
+    /// subtree, `EdgeTree.shapeShare`) times its share there. Within each strategy the
     /// arcs of analytic outlines (few, kept in a flat list as
     /// `secondaryCurveChoice` weighs them) and the edges are one more choice, in
     /// proportion to the arcs' total weight and the root's importance (first
@@ -143,7 +178,9 @@ extension Scene where T == Double {
             return curvePoint(arcs, piece: k, t: t, edges: [], p: p, pdf: pdf)
         }
         if share > 0 { v = min(max((v - share) / (1 - share), 0), 1) }
-        let i: Int, t: Double
+        // The chosen edge i at t, and the first strategy's probability of it: its leaf's
+        // (the walk's product of branch probabilities) times its share of the leaf's weight.
+        let i: Int, t: Double, walkProbability: Double
         if guided {
             // Among the lit edges by the angular length of their lit parts.
             let target = v * litTotal
@@ -156,17 +193,39 @@ extension Scene where T == Double {
             if !(g > 0) { return nil }
             i = lit[k].edge
             t = lit[k].intervals.sampleInside(min(max((target - acc) / g, 0), 1))
+            // The walk's probability of the edge, climbing from its leaf.
+            let leafIndex = tree.leafOfEdge[i]
+            let leaf = tree.nodes[leafIndex]
+            var leafTotal = 0.0
+            for j in leaf.start..<leaf.start + leaf.count {
+                leafTotal += secondaryEdgeWeight(edges[tree.order[j]], from: plane, lightTriangles: [])?.uniform ?? 0
+            }
+            if !(leafTotal > 0) { return nil }
+            walkProbability = tree.uniformProbability(ofLeaf: leafIndex, plane) * lit[k].uniform / leafTotal
         } else {
-            // Down the tree by importance, then an edge of the leaf by its weight.
-            var node = 0
+            // Down the tree by importance (from the root, or from a shape's subtree
+            // chosen uniformly: `EdgeTree.shapeShare`), then an edge of the leaf by its weight.
+            var node = 0, fromRoot = 1.0, fromShapeRoot = 1.0
+            let shapes = tree.shapeRoots.count
+            if shapes > 1 {
+                let share = EdgeTree.shapeShare
+                if v < share {
+                    let s = min(Int(v / share * Double(shapes)), shapes - 1)
+                    v = min(max(v / share * Double(shapes) - Double(s), 0), 1)
+                    node = tree.shapeRoots[s]
+                    fromRoot = tree.branchProducts(reaching: node, plane).fromRoot
+                } else {
+                    v = min(max((v - share) / (1 - share), 0), 1)
+                }
+            }
             while tree.nodes[node].second >= 0 {
-                let a = node + 1, b = tree.nodes[node].second
-                let wa = tree.importance(a, plane, cones: []).uniform, wb = tree.importance(b, plane, cones: []).uniform
-                let total = wa + wb
-                if !(total > 0) { return nil }
-                let first = wb == 0 || (wa > 0 && v * total < wa)
-                v = min(max(first ? v * total / wa : (v * total - wa) / wb, 0), 1)
-                node = first ? a : b
+                guard let (pa, pb) = tree.branchProbabilities(node, plane) else { return nil }
+                let first = pb == 0 || (pa > 0 && v < pa)
+                v = min(max(first ? v / pa : (v - pa) / pb, 0), 1)
+                let p = first ? pa : pb
+                fromRoot *= p
+                if tree.nodes[node].shape >= 0 { fromShapeRoot *= p }
+                node = first ? node + 1 : tree.nodes[node].second
             }
             let leaf = tree.nodes[node]
             var weights = [Double](), total = 0.0
@@ -182,79 +241,13 @@ extension Scene where T == Double {
             if !(weights[k] > 0) { return nil }
             i = tree.order[leaf.start + k]
             t = min(max((target - acc) / weights[k], 0), 1)
+            walkProbability = tree.walkProbability(fromRoot: fromRoot, fromShapeRoot: fromShapeRoot) * weights[k] / total
         }
         // The combined density of edge i at t: the walk's, and the lit edges' share.
-        let leafIndex = tree.leafOfEdge[i]
-        let leaf = tree.nodes[leafIndex]
-        var leafTotal = 0.0
-        for j in leaf.start..<leaf.start + leaf.count {
-            leafTotal += secondaryEdgeWeight(edges[tree.order[j]], from: plane, lightTriangles: [])?.uniform ?? 0
-        }
-        guard let (w, li) = secondaryEdgeWeight(edges[i], from: plane, lightTriangles: lightTriangles), leafTotal > 0 else { return nil }
-        var pdf = alpha * (1 - shareU) * tree.uniformProbability(ofLeaf: leafIndex, plane) * w / leafTotal
-        if let li, litTotal > 0, li.contains(t) { pdf += (1 - alpha) * (1 - shareG) * w / litTotal }
+        var pdf = alpha * (1 - shareU) * walkProbability
+        if litTotal > 0, let l = lit.first(where: { $0.edge == i }), l.intervals.contains(t) { pdf += (1 - alpha) * (1 - shareG) * l.uniform / litTotal }
         let e = edges[i]
         let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
         return SecondaryCurvePoint(edge: i, shape: e.shape, s: t, point: a + (b - a) * t, tangent: b - a, pdf: pdf)
-    }
-}
-
-/// A check of the edge tree's density (`chooseSecondaryCurvePoint(tree:…)`)
-/// against its own draws, without radiance: at the first surfaces the camera
-/// sees through uniform film points, Σ f / pdf over the draws estimates
-/// ∫ f over the candidate edges (f = w (1 + t) on each, w its angular length
-/// `secondaryEdgeWeight`, t the edge parameter; the arcs of analytic shapes
-/// count 0), which a scan of every edge knows exactly (1.5 Σ w). `mean` is the
-/// estimate's ratio to the exact value, averaged over all draws (1 in
-/// expectation where the density is that of the draws and every candidate is
-/// reachable), with its standard error. The weight w keeps the ratios bounded
-/// where the tree's importances follow the edges' angular lengths (with f = 1
-/// the closest edges' rare draws made the estimate heavy-tailed).
-public struct EdgeTreeAudit: Sendable {
-    public var mean: Double, error: Double
-    /// Surface points looked from, and the candidate edges seen from them in all.
-    public var points: Int, candidates: Int
-}
-
-extension Scene where T == Double {
-    /// `EdgeTreeAudit` over `points` film points with `draws` draws each; nil
-    /// when no mesh edge is a candidate from any of them.
-    public func auditEdgeTreeDensity(points: Int, draws: Int, seed: UInt64) -> EdgeTreeAudit? {
-        let edges = meshEdges()
-        let tree = EdgeTree(scene: self, edges: edges)
-        let lights = areaLightTriangles()
-        let analytic = analyticShapes.filter { !(shapes[$0].emitter != nil && shapes[$0].isConeSampled) }
-        let tanX = camera.tanHalfFov
-        var ratios = [Double](), used = 0, candidates = 0
-        for j in 0..<points {
-            var sampler = PathSampler(seed: seed, pixel: j, index: 0)
-            let fx = sampler.next() * Double(film.width), fy = sampler.next() * Double(film.height)
-            guard let si = intersect(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)) else { continue }
-            let bsdf = bsdfs[shapes[si.shape].bsdf]
-            if bsdf.isDeltaOnly { continue }
-            let plane = TangentPlane(p: si.p, ng: si.ng, oneSided: isOneSided(bsdf))
-            var count = 0, sum = 0.0
-            for e in edges {
-                guard let w = secondaryEdgeWeight(e, from: plane, lightTriangles: [])?.uniform else { continue }
-                count += 1
-                sum += w
-            }
-            if !(sum > 0) { continue }
-            used += 1
-            candidates += count
-            let exact = 1.5 * sum
-            for _ in 0..<draws {
-                var value = 0.0
-                if let c = chooseSecondaryCurvePoint(tree: tree, p: si.p, ng: si.ng, oneSided: plane.oneSided, edges: edges,
-                                                     analytic: analytic, lightTriangles: lights, u: sampler.next()),
-                   c.edge >= 0, c.pdf > 0, let w = secondaryEdgeWeight(edges[c.edge], from: plane, lightTriangles: [])?.uniform {
-                    value = w * (1 + c.s) / c.pdf
-                }
-                ratios.append(value / exact)
-            }
-        }
-        guard ratios.count > 1 else { return nil }
-        let (m, e) = meanAndStandardError(ratios)
-        return EdgeTreeAudit(mean: m, error: e, points: used, candidates: candidates)
     }
 }
