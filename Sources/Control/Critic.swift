@@ -25,17 +25,16 @@ public struct CriticWindow: Codable, Equatable {
 extension SHACSettings {
     /// Appends the TD(λ) target of each of the window's states:
     /// G_t = c_t + γ((1 − λ)V′(s_{t+1}) + λG_{t+1}), with G after the last step
-    /// V′ of the last state (0 if the episode terminated); V′ the target critics'
-    /// estimate (`ensembleValue`: one target critic's own).
-    public func tdTargets(_ w: CriticWindow, targetCritics: [Network], _ inputs: inout [[Double]], _ targets: inout [Double]) {
+    /// V′ of the last state (0 if the episode terminated); V′ the target critic.
+    public func tdTargets(_ w: CriticWindow, targetCritic: Network, _ inputs: inout [[Double]], _ targets: inout [Double]) {
         let k = w.costs.count
-        var g = w.terminated ? 0 : ensembleValue(targetCritics, w.last)
+        var g = w.terminated ? 0 : targetCritic.predict(w.last)[0]
         var values = [Double](repeating: 0, count: k)
         for t in (0..<k).reversed() {
             if t == k - 1 {
                 g = w.costs[t] + discount * g
             } else {
-                let next = ensembleValue(targetCritics, w.observations[t + 1])
+                let next = targetCritic.predict(w.observations[t + 1])[0]
                 g = w.costs[t] + discount * ((1 - tdLambda) * next + tdLambda * g)
             }
             values[t] = g
@@ -80,14 +79,16 @@ extension SHACSettings {
         }
     }
 
-    /// ∂V′(observation(s))/∂s / `lossScale`: the gradient of the target critics'
-    /// cost-to-go of state `s` of `D` (`ensembleObservationGradient`: one target
-    /// critic's own), in the window's loss units.
-    public func costToGoGradient<D: Dynamics>(_ d: D.Type, targetCritics: [Network], state s: [Double]) -> [Double] {
+    /// ∂V′(observation(s))/∂s / `lossScale`: the gradient of the target critic's
+    /// cost-to-go of state `s` of `D`, in the window's loss units.
+    public func costToGoGradient<D: Dynamics>(_ d: D.Type, targetCritic: Network, state s: [Double]) -> [Double] {
         let n = s.count
         var gradient = [Double](repeating: 0, count: n)
         let (obs, jacobian) = LinearizedStep.observationJacobian(D.self, s.indices.map { Dual8(s[$0], variable: $0) })
-        let dObs = ensembleObservationGradient(targetCritics, obs)
+        var trace = Network.Trace()
+        targetCritic.forward(obs, trace: &trace)
+        var unused = [Double]()
+        let dObs = targetCritic.backward([1], trace: trace, gradient: &unused)
         // the critic estimates scaled losses (`lossScale`); the window's losses are not
         for i in dObs.indices { for j in 0..<n { gradient[j] += dObs[i] * jacobian[i * n + j] / lossScale } }
         return gradient
@@ -152,7 +153,7 @@ public struct LearnedCostToGo<D: Dynamics> {
     public func value(_ s: [Double]) -> Double { targetCritic.predict(D.observation(s))[0] / settings.lossScale }
 
     /// ∂value/∂s.
-    public func gradient(_ s: [Double]) -> [Double] { settings.costToGoGradient(D.self, targetCritics: [targetCritic], state: s) }
+    public func gradient(_ s: [Double]) -> [Double] { settings.costToGoGradient(D.self, targetCritic: targetCritic, state: s) }
 
     /// Fits the critic to the TD(λ) targets of a window's `steps` (ending in
     /// `last`, terminated or not) at the learning rate decayed by `progress` ∈ [0, 1]
@@ -162,7 +163,7 @@ public struct LearnedCostToGo<D: Dynamics> {
         var inputs = [[Double]](), targets = [Double]()
         settings.tdTargets(CriticWindow(observations: steps.map(\.observation), costs: steps.map { settings.lossScale * $0.loss },
                                         last: D.observation(last), terminated: terminated),
-                           targetCritics: [targetCritic], &inputs, &targets)
+                           targetCritic: targetCritic, &inputs, &targets)
         settings.fitCritic(&critic, optimizer: &optimizer, inputs: inputs, targets: targets,
                            learningRate: settings.criticLearningRate * max(0, 1 - progress), communicator: communicator, generator: &generator)
         settings.moveTarget(&targetCritic, towards: critic)
@@ -198,14 +199,10 @@ extension SHACSettings {
             ("--critic-replay", Double(replayWindows ?? 0), Double(command.replayWindows ?? 0)),
             ("--replay-draws", Double(replayDraws ?? 0), Double(command.replayDraws ?? 0)),
             ("--average-actor", actorAveraging ?? 0, command.actorAveraging ?? 0),
-            ("--critics", Double(critics), Double(command.critics)),
         ]
         if let (name, a, b) = named.first(where: { $0.1 != $0.2 }) {
             func text(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
             return "\(name) is \(text(a)) in the checkpoint, \(text(b)) in the command"
-        }
-        if reduction != command.reduction {
-            return "--critic-reduction is \(reduction.rawValue) in the checkpoint, \(command.reduction.rawValue) in the command"
         }
         return self == command ? nil : "the critic's settings differ between the checkpoint and the command"
     }

@@ -59,22 +59,12 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     /// that share of the budget remains; nil or 0: the last weights (checkpoints
     /// written before the option).
     public var actorAveraging: Double?
-    /// Critics fitted side by side to the same TD(λ) targets from different
-    /// initialisations, their targets' estimates combined by `criticReduction`
-    /// into the value that bootstraps both the targets and the actor's window
-    /// (TD3's clipped double estimate, REDQ's ensemble: an actor that follows the
-    /// gradient of one critic exploits that critic's errors); nil or 1: one critic
-    /// (checkpoints written before the option).
-    public var criticCount: Int?
-    /// How the critics' estimates combine (`CriticReduction`); nil: `max`.
-    public var criticReduction: CriticReduction?
 
     public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
                 targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0,
                 saturationPenalty: Double = 0, outputInitScale: Double = 1, restartSteps: Int? = nil,
-                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0,
-                criticCount: Int = 1, criticReduction: CriticReduction? = nil) {
+                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0) {
         self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
         self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
         self.criticIterations = criticIterations; self.criticBatches = criticBatches; self.targetRate = targetRate
@@ -84,8 +74,6 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         self.restartSteps = restartSteps
         self.replayWindows = replayWindows; self.replayDraws = replayDraws
         self.actorAveraging = actorAveraging != 0 ? actorAveraging : nil
-        self.criticCount = criticCount != 1 ? criticCount : nil
-        self.criticReduction = criticReduction
     }
 
     /// Whether the critic replays stored windows (`replayWindows` and `replayDraws` both positive).
@@ -168,7 +156,6 @@ public struct SHACSettings: Codable, Equatable, Sendable {
             (penalty >= 0 && penalty.isFinite, "saturation penalty", penalty, "≥ 0 and finite"),
             ((outputInitScale ?? 1) > 0 && (outputInitScale ?? 1).isFinite, "output initialisation scale", outputInitScale ?? 1, "> 0 and finite"),
             ((actorAveraging ?? 0) >= 0 && (actorAveraging ?? 0) <= 1, "the actor's averaged share of the budget", actorAveraging ?? 0, "in [0, 1]"),
-            (critics >= 1 && critics <= 16, "the number of critics", Double(critics), "in 1...16"),
         ]
         if let bad = checks.first(where: { !$0.ok }) {
             return "\(bad.name) must be \(bad.range), got \(bad.value)"
@@ -199,9 +186,6 @@ public struct SHACState: Equatable {
     /// holds; nil before then and without averaging.
     public var averagedActor: [Double]? = nil
     public var averagedSteps = 0
-    /// The critic ensemble's members after the first (`SHACSettings.criticCount`),
-    /// each with its own target and optimiser; empty with one critic.
-    public var ensemble: [CriticState] = []
 
     public var settings: SHACSettings { learned.settings }
 
@@ -246,8 +230,6 @@ public struct SHACState: Equatable {
         states = (0..<settings.environments).map { _ in D.startState(&generator) }
         episodeSteps = [Int](repeating: 0, count: settings.environments)
         episodeReturns = [Double](repeating: 0, count: settings.environments)
-        // drawn after everything one critic's run draws, so that the first critic and the episodes are that run's
-        ensemble = (1..<max(settings.critics, 1)).map { _ in CriticState(inputs: D.observationSize, settings: settings, generator: &generator) }
     }
 
     /// The critic: the observation → width → width → 1 (tanh, tanh, linear).
@@ -271,11 +253,7 @@ public struct SHACState: Equatable {
             return "inconsistent critic replay: \(replay.count) windows (at most \(settings.replayWindows ?? 0)), cursor \(replayCursor); "
                 + "expected windows of observations of \(m) values with one loss each"
         }
-        guard ensemble.count == settings.critics - 1, ensemble.allSatisfy({ $0.settings == settings }) else {
-            return "inconsistent critic ensemble: \(ensemble.count + 1) critics for \(settings.critics)"
-        }
-        return ([learned] + ensemble).lazy.compactMap { $0.problem(inputs: D.observationSize, maxSteps: D.maxSteps) }.first
-            .map { "\(D.name): \($0)" }
+        return learned.problem(inputs: D.observationSize, maxSteps: D.maxSteps).map { "\(D.name): \($0)" }
     }
 }
 
@@ -284,7 +262,7 @@ public struct SHACState: Equatable {
 extension SHACState: Codable {
     enum CodingKeys: String, CodingKey {
         case settings, critic, targetCritic, criticOptimizer, states, episodeSteps, episodeReturns, replay, replayCursor
-        case averagedActor, averagedSteps, ensemble
+        case averagedActor, averagedSteps
     }
 
     public init(from decoder: Decoder) throws {
@@ -299,7 +277,6 @@ extension SHACState: Codable {
         replayCursor = try c.decodeIfPresent(Int.self, forKey: .replayCursor) ?? 0
         averagedActor = try c.decodeIfPresent([Double].self, forKey: .averagedActor)
         averagedSteps = try c.decodeIfPresent(Int.self, forKey: .averagedSteps) ?? 0
-        ensemble = try c.decodeIfPresent([CriticState].self, forKey: .ensemble) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -321,8 +298,6 @@ extension SHACState: Codable {
             try c.encode(averagedActor, forKey: .averagedActor)
             try c.encode(averagedSteps, forKey: .averagedSteps)
         }
-        // and only with more than one critic
-        if !ensemble.isEmpty { try c.encode(ensemble, forKey: .ensemble) }
     }
 }
 
@@ -338,9 +313,8 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     public var actorOptimizer: Adam
     public var actionScale: Double
     public var state: SHACState
-    /// The critics (one unless `SHACSettings.criticCount`) and their targets.
-    public var critics: [Network]
-    public var targetCritics: [Network]
+    public var critic: Network
+    public var targetCritic: Network
     /// Every simulated step so far (training only).
     public var environmentSteps = 0
     /// The processes the parallel environments are spread over (`iterate`).
@@ -349,16 +323,13 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     public init(actor: Network, optimizer: Adam, actionScale: Double, state: SHACState) throws {
         if let p = state.problem(D.self) { throw ControlError(p) }
         self.actor = actor; actorOptimizer = optimizer; self.actionScale = actionScale; self.state = state
-        (critics, targetCritics) = try state.criticNetworks()
+        (critic, targetCritic) = try state.learned.networks()
     }
 
     /// The state to checkpoint (the critics written back).
     public var savedState: SHACState {
         var s = state
-        s.learned.critic = NetworkFile(network: critics[0]); s.learned.targetCritic = NetworkFile(network: targetCritics[0])
-        for k in s.ensemble.indices {
-            s.ensemble[k].critic = NetworkFile(network: critics[k + 1]); s.ensemble[k].targetCritic = NetworkFile(network: targetCritics[k + 1])
-        }
+        s.learned.critic = NetworkFile(network: critic); s.learned.targetCritic = NetworkFile(network: targetCritic)
         return s
     }
 
@@ -400,7 +371,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         let s = state.settings
         let decay = max(0, 1 - progress)
         // a step's work: the actor's passes and the target critic's predictions
-        let work = s.stepsPerIteration * (actor.parameterCount + critics[0].parameterCount * critics.count)
+        let work = s.stepsPerIteration * (actor.parameterCount + critic.parameterCount)
         let shards = WorkShards(count: s.environments, over: communicator.sharing(work: work), layout: .blocks)
         let n = D.stateSize, m = D.observationSize
         // This process's environments: each backward pass into the actor's weights
@@ -420,7 +391,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
                 }
                 let window = CriticWindow(observations: segment.steps.map(\.observation), costs: segment.steps.map { s.lossScale * $0.loss },
                                           last: D.observation(segment.last), terminated: segment.terminated)
-                s.tdTargets(window, targetCritics: targetCritics, &inputs, &targets)
+                s.tdTargets(window, targetCritic: targetCritic, &inputs, &targets)
                 if s.replays { stored += [Double(window.costs.count)] + window.costs + window.last + [window.terminated ? 1 : 0] }
             }
             pullbacks.append(mine)
@@ -452,7 +423,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         if s.replays {
             // earlier windows' targets from the current target critic (drawn before this iteration's are stored)
             for w in state.drawReplay(s.replayDraws ?? 0, generator: &generator) {
-                s.tdTargets(w, targetCritics: targetCritics, &inputs, &targets)
+                s.tdTargets(w, targetCritic: targetCritic, &inputs, &targets)
             }
             state.store(windows)
         }
@@ -463,17 +434,9 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         actorOptimizer.learningRate = s.actorLearningRate * decay
         actorOptimizer.update(&actor.parameters, gradient: gradient)
         if let share = s.actorAveraging, share > 0, progress >= 1 - share { state.average(actor.parameters) }
-        // every critic fitted to the same targets, each with its own optimiser and shuffles
-        for k in critics.indices {
-            if k == 0 {
-                s.fitCritic(&critics[k], optimizer: &state.learned.optimizer, inputs: inputs, targets: targets,
-                            learningRate: s.criticLearningRate * decay, communicator: communicator, generator: &generator)
-            } else {
-                s.fitCritic(&critics[k], optimizer: &state.ensemble[k - 1].optimizer, inputs: inputs, targets: targets,
-                            learningRate: s.criticLearningRate * decay, communicator: communicator, generator: &generator)
-            }
-            s.moveTarget(&targetCritics[k], towards: critics[k])
-        }
+        s.fitCritic(&critic, optimizer: &state.learned.optimizer, inputs: inputs, targets: targets, learningRate: s.criticLearningRate * decay,
+                    communicator: communicator, generator: &generator)
+        s.moveTarget(&targetCritic, towards: critic)
         return finished
     }
 
@@ -570,7 +533,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         }
         segment.last = x
         if !segment.terminated {
-            value += Foundation.pow(s.discount, Double(segment.steps.count)) * s.ensembleValue(targetCritics, D.observation(x)) / s.lossScale
+            value += Foundation.pow(s.discount, Double(segment.steps.count)) * targetCritic.predict(D.observation(x))[0] / s.lossScale
         }
         var gradient = [Double](repeating: 0, count: actor.parameterCount)
         actorGradient(segment, &gradient)
@@ -592,7 +555,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     func actorPullbacks(_ segment: Segment, _ pullback: (_ dOutput: [Double], _ trace: Network.Trace) -> [Double]) {
         let n = D.stateSize, gamma = state.settings.discount
         let terminal = segment.terminated ? [Double](repeating: 0, count: n)
-                                          : state.settings.costToGoGradient(D.self, targetCritics: targetCritics, state: segment.last)
+                                          : state.settings.costToGoGradient(D.self, targetCritic: targetCritic, state: segment.last)
         backpropagate(segment.steps, from: terminal, discount: gamma) { t, dA, dS in
             let w = Foundation.pow(gamma, Double(t))
             let trace = segment.traces[t]
