@@ -26,10 +26,17 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 common=("$scene" -D res="$res" --spp "$spp" --threads "$threads" --json)
 load_before=$(cut -d' ' -f1 /proc/loadavg)
+run() {  # name, diffray arguments...: appends the command's JSON line to $tmp/name.json
+  local name=$1; shift
+  if ! "$DIFFRAY" "$@" 2>"$tmp/err" | tail -n 1 >> "$tmp/$name.json"; then
+    echo "gradient-cost.sh: $(tail -n 1 "$tmp/err")" >&2
+    exit 2
+  fi
+}
 for _ in $(seq "$runs"); do
-  "$DIFFRAY" render "${common[@]}" -o "$tmp/primal.png" 2>/dev/null | tail -n 1 >> "$tmp/primal.json"
-  "$DIFFRAY" grad "${common[@]}" "${keys[@]}" --mode reverse 2>/dev/null | tail -n 1 >> "$tmp/reverse.json"
-  "$DIFFRAY" grad "${common[@]}" "${keys[@]}" --mode forward 2>/dev/null | tail -n 1 >> "$tmp/forward.json"
+  run primal render "${common[@]}" -o "$tmp/primal.png"
+  run reverse grad "${common[@]}" "${keys[@]}" --mode reverse
+  run forward grad "${common[@]}" "${keys[@]}" --mode forward
 done
 python3 - "$tmp" "$scene" "$res" "$spp" "$threads" "$load_before" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY'
 import json, statistics, sys
