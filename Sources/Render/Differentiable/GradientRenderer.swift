@@ -240,10 +240,11 @@ extension Scene where T == Double {
                 var data = [Double](repeating: 0, count: bw * (by1 - by0) * channels)
                 data.withUnsafeMutableBufferPointer { data in
                     forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
+                        let l: RGB<Dual<P>>
                         if let markedShapes {
+                            var state = PathState(cameraRay: camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX))
                             var replay = sampler, touched = false
-                            let v = pathRadiance(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &replay,
-                                                 marked: markedShapes, touched: &touched)
+                            let v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
                             if !touched {
                                 if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
                                 probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
@@ -252,8 +253,13 @@ extension Scene where T == Double {
                                 }
                                 return
                             }
+                            // As in reverse mode: every number before the touched vertex is a constant,
+                            // so the dual path continues from the probe's state there.
+                            var resumed = PathState<Dual<P>>(constant: state)
+                            l = dual.pathRadiance(from: &resumed, &replay, marked: nil, touched: &touched)
+                        } else {
+                            l = dual.pathRadiance(dual.camera.ray(filmX: fx, filmY: fy, tanHalfFov: dualTanX), &sampler)
                         }
-                        let l = dual.pathRadiance(dual.camera.ray(filmX: fx, filmY: fy, tanHalfFov: dualTanX), &sampler)
                         let v = l.primal
                         if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
                         probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
