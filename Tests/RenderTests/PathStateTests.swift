@@ -13,11 +13,12 @@ struct PathStateTests {
     func same(_ a: RGB<Double>, _ b: RGB<Double>) -> Bool { a.r == b.r && a.g == b.g && a.b == b.b }
 
     /// Every path of a 16×16 Cornell box at 4 spp, stopped at its first vertex on the red
-    /// wall and continued from there (in doubles, and on the tape from the state lifted to
-    /// constants), has the radiance of the same path traced from the camera, to the bit.
+    /// wall and continued from there (in doubles, and from the state lifted to constants on
+    /// the tape and in dual numbers), has the radiance of the same path traced from the
+    /// camera, to the bit.
     @Test func continuedPathEqualsPathFromTheCamera() throws {
         let scene = try Scene.load(path: PathStateTests.root + "/scenes/cornell-box.xml", defines: ["res": "16", "max_depth": "5"])
-        let onTape = scene.lifted(Lifter<Adjoint>.constant)
+        let onTape = scene.lifted(Lifter<Adjoint>.constant), inDuals = scene.lifted(Lifter<Dual<SIMD2<Double>>>.constant)
         let marked = scene.shapes.map { $0.id == "red-wall" }
         let tape = Tape.current
         var touchedPaths = 0, paths = 0
@@ -40,6 +41,9 @@ struct PathStateTests {
                 rest = probe
                 tape.reset()
                 #expect(same(onTape.pathRadiance(from: &lifted, &rest, marked: nil, touched: &again).primal, expected))
+                var dual = PathState<Dual<SIMD2<Double>>>(constant: state)
+                rest = probe
+                #expect(same(inDuals.pathRadiance(from: &dual, &rest, marked: nil, touched: &again).primal, expected))
             }
         }
         tape.reset()
