@@ -44,6 +44,8 @@ struct GradCommand: ParsableCommand, ClusterCommand {
         var loss: Double
         var gradients: [String: [Double]]
         var seconds: Double
+        /// CPU time of the same work (all threads), in seconds: steadier than `seconds` on a shared machine.
+        var cpuSeconds: Double
         var mode: String
         var spp: Int
     }
@@ -116,7 +118,7 @@ struct GradCommand: ParsableCommand, ClusterCommand {
         }
         let targetImage = try target.map { try loadTarget($0, width: s.film.width, height: s.film.height) }
         let options = RenderOptions(samplesPerPixel: spp ?? s.sampleCount, seed: UInt64(seed), threads: threads, communicator: .world)
-        let start = Date()
+        let start = Date(), cpuStart = BenchPixels.cpuSeconds()
         let comps = try s.components(of: input.params)
         var gradient = [Double](repeating: 0, count: comps.count)
         var lossValue = 0.0
@@ -150,7 +152,7 @@ struct GradCommand: ParsableCommand, ClusterCommand {
             gradient = try s.renderReverse(keys: input.params, imageAdjoint: adjoint, options,
                                            boundary: boundary)
         }
-        let seconds = Date().timeIntervalSince(start)
+        let seconds = Date().timeIntervalSince(start), cpuSeconds = BenchPixels.cpuSeconds() - cpuStart
         print(String(format: "loss (%@) = %.8g", loss as NSString, lossValue))
         var grouped = [(String, [Double])]()
         for k in input.params {
@@ -159,7 +161,7 @@ struct GradCommand: ParsableCommand, ClusterCommand {
         for (k, g) in grouped { print("d loss / d \(k) = [\(g.map { String(format: "%.6g", $0) }.joined(separator: ", "))]") }
         print(String(format: "%.3f s (%@ mode, %d spp)", seconds, mode.rawValue as NSString, options.samplesPerPixel))
         try json.print(Result(loss: lossValue, gradients: Dictionary(grouped, uniquingKeysWith: { a, _ in a }), seconds: seconds,
-                              mode: mode.rawValue, spp: options.samplesPerPixel))
+                              cpuSeconds: cpuSeconds, mode: mode.rawValue, spp: options.samplesPerPixel))
     }
 }
 

@@ -46,6 +46,8 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
     struct Result: Encodable {
         var scene: String
         var seconds: Double
+        /// CPU time of the render itself (all threads), in seconds: steadier than `seconds` on a shared machine.
+        var cpuSeconds: Double
         var spp, width, height: Int
         /// `single` or `double` (AOV integrators always render in double).
         var precision: String
@@ -84,8 +86,11 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
                                     progress: { bar.update($0) }, communicator: .world, precision: precision)
         let stats: RenderStatistics
         var outputs = [String]()
+        let cpuStart = BenchPixels.cpuSeconds()
+        var cpuSeconds = 0.0
         if loaded.aovs.isEmpty {
             let (image, s) = loaded.render(options)
+            cpuSeconds = BenchPixels.cpuSeconds() - cpuStart
             stats = s
             if let png { try image.write(to: png, exposure: exposure) }
             if let hdr { try image.writeEXR(to: hdr) }
@@ -93,6 +98,7 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
         } else {
             // The aov integrator: one image per AOV, named OUT-<aov>.png / .exr.
             let (images, s) = loaded.renderAOVs(options)
+            cpuSeconds = BenchPixels.cpuSeconds() - cpuStart
             stats = s
             for (name, image) in images {
                 if let png {
@@ -113,7 +119,7 @@ struct RenderCommand: ParsableCommand, ClusterCommand {
         }
         let timing = String(format: "%.3f s (%.2f M paths/s)", stats.seconds, stats.pathsPerSecond / 1e6)
         print("\(scene): \(loaded.film.width)x\(loaded.film.height), \(spp) spp in \(timing) -> \(outputs.joined(separator: ", "))")
-        try json.print(Result(scene: scene, seconds: stats.seconds, spp: spp, width: loaded.film.width, height: loaded.film.height,
+        try json.print(Result(scene: scene, seconds: stats.seconds, cpuSeconds: cpuSeconds, spp: spp, width: loaded.film.width, height: loaded.film.height,
                               precision: loaded.aovs.isEmpty ? precision.rawValue : RenderOptions.Precision.double.rawValue,
                               pathsPerSecond: stats.pathsPerSecond, invalidSamples: stats.invalidSamples,
                               acceleratorSeconds: loaded.acceleratorSeconds, acceleratorCPUSeconds: loaded.acceleratorCPUSeconds,

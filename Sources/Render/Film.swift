@@ -211,12 +211,16 @@ extension ImageBlock {
             let xa = max(0, Int((fx - r - 0.5).rounded(.up))), xb = min(filmWidth - 1, Int((fx + r - 0.5).rounded(.down)))
             let ya = max(0, Int((fy - r - 0.5).rounded(.up))), yb = min(filmHeight - 1, Int((fy + r - 0.5).rounded(.down)))
             if xa > xb || ya > yb { return }
-            for y in ya...yb {
-                let wy = weight(Double(y) + 0.5 - fy)
-                if wy == 0 { continue }
-                for x in xa...xb {
-                    let w = weight(Double(x) + 0.5 - fx) * wy
-                    if w != 0 { body(x, y, w) }
+            // Each column's weight once, not once a row (the same products, in the same order).
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: xb - xa + 1) { wx in
+                for x in xa...xb { wx[x - xa] = weight(Double(x) + 0.5 - fx) }
+                for y in ya...yb {
+                    let wy = weight(Double(y) + 0.5 - fy)
+                    if wy == 0 { continue }
+                    for x in xa...xb {
+                        let w = wx[x - xa] * wy
+                        if w != 0 { body(x, y, w) }
+                    }
                 }
             }
         }

@@ -23,8 +23,7 @@ extension Scene {
         let uv = shapes.withUnsafeBufferPointer { shapes -> (Double, Double) in
             let shape = shapes.baseAddress! + s
             if let m = shape.pointee.meshView {
-                let (tri, u0) = m.sampleTriangle(u.0)
-                let (b1, b2) = Warp.squareToUniformTriangle((u0, u.1))
+                let (tri, b1, b2) = m.samplePosition(u)
                 guard let uvs = m.uvs else { return (b1, b2) }
                 let i0 = Int(m.indices[3 * tri]), i1 = Int(m.indices[3 * tri + 1]), i2 = Int(m.indices[3 * tri + 2])
                 let b0 = 1 - b1 - b2
@@ -127,6 +126,12 @@ extension Scene {
                                  pdf: 1 / (cone.solidAngle.primal * Double(count)), isDelta: false,
                                  movingPdf: 1 / (cone.solidAngle * scale))
         }
+        if let constant = constantMeshLightSample(shape, from: si.p, u, count: count) {
+            guard let c = constant else { return nil }
+            // The same products as below, their constant factors formed in doubles.
+            return EmitterSample(wi: Vector3<T>(c.wi), distance: c.distance, weight: le(c.p) * T(c.cosL * c.area / c.dist2) * scale,
+                                 pdf: c.pdf, isDelta: false, movingPdf: T(c.dist2 / (c.cosL * c.area * Double(count))))
+        }
         let (p, n, area) = samplePoint(on: shape, u)
         let radiance = le(p.primal)
         let d = p - si.p
@@ -138,6 +143,46 @@ extension Scene {
         let pdf = dist2.primal / (cosL.primal * area.primal) / Double(count)
         return EmitterSample(wi: wi, distance: dist.primal, weight: radiance * (cosL * area / dist2) * scale,
                              pdf: pdf, isDelta: false, movingPdf: dist2 / (cosL * area * scale))
+    }
+
+    /// Reverse mode's light sample on a mesh light no key moves, seen from a
+    /// constant point (keys of values only): every number of the sample but
+    /// the radiance is then a constant, so it is computed in doubles (the same
+    /// operations as `sample(area:...)` runs in `T`, so the same values) rather
+    /// than through `Adjoint`, which tests each operand for a tape index.
+    /// Returns nil when that does not apply, `.some(nil)` for a sample on the
+    /// light's back side, else the point, the unit direction towards it, its
+    /// distance and squared distance, the cosine at the light, the light's
+    /// area and the solid-angle pdf including the selection of 1 in `count`.
+    @inlinable @inline(__always)
+    func constantMeshLightSample(_ shape: Int, from x: Vector3<T>, _ u: (Double, Double), count: Int)
+        -> (p: Vec3, wi: Vec3, distance: Double, dist2: Double, cosL: Double, area: Double, pdf: Double)?? {
+        guard T.self == Adjoint.self else { return nil }
+        let mesh = shapes.withUnsafeBufferPointer { shapes -> (TriangleMesh.View, Bool)? in
+            let s = shapes.baseAddress! + shape
+            guard let m = s.pointee.meshView, s.pointee.vertices == nil, s.pointee.offset == nil else { return nil }
+            return (m, s.pointee.flipNormals)
+        }
+        guard let mesh, isConstant(x) else { return nil }
+        let (m, flip) = mesh
+        let (tri, b1, b2) = m.samplePosition(u)
+        let (p0, p1, p2) = Shape<Double>.triangleVertices(m, tri, nil, nil)
+        let (p, normal) = Shape<Double>.pointOnTriangle(p0, p1, p2, b1, b2)
+        let n = flip ? -normal : normal, area = m.area
+        let d = p - x.primal
+        let dist2 = d.lengthSquared
+        let dist = Double.sqrt(dist2)
+        let wi = d / dist
+        let cosL = -dot(n, wi)
+        if cosL <= 0 || dist2 <= 0 { return .some(nil) }
+        return (p, wi, dist, dist2, cosL, area, dist2 / (cosL * area) / Double(count))
+    }
+
+    /// Whether `v` (in reverse mode) depends on no tape variable.
+    @inlinable @inline(__always)
+    func isConstant(_ v: Vector3<T>) -> Bool {
+        let a = unsafeBitCast(v, to: Vector3<Adjoint>.self)
+        return (a.x.index & a.y.index & a.z.index) < 0
     }
 
     /// `sampleEmitter`'s sample of point light `l` (selection weight `scale`).
@@ -276,11 +321,9 @@ extension Shape {
         let offset = s.pointee.offset
         // A mesh through its borrowed view: no reference to the mesh is taken per light sample.
         if let m = s.pointee.meshView {
-            let (tri, u0) = m.sampleTriangle(u.0)
-            let (b1, b2) = Warp.squareToUniformTriangle((u0, u.1))
+            let (tri, b1, b2) = m.samplePosition(u)
             let (p0, p1, p2) = triangleVertices(m, tri, s.pointee.vertices, offset)
-            p = p0 * T(1 - b1 - b2) + p1 * T(b1) + p2 * T(b2)
-            n = cross(p1 - p0, p2 - p0).normalized
+            (p, n) = pointOnTriangle(p0, p1, p2, b1, b2)
             area = T(m.area)
         } else {
             switch s.pointee.geometry {
@@ -313,6 +356,14 @@ extension Shape {
         }
         if s.pointee.flipNormals { n = -n }
         return (p, n, area)
+    }
+
+    /// The point with barycentrics (`b1`, `b2`) on the triangle (`p0`, `p1`,
+    /// `p2`) and the triangle's unit normal (by the winding, not flipped).
+    @inlinable @inline(__always)
+    static func pointOnTriangle(_ p0: Vector3<T>, _ p1: Vector3<T>, _ p2: Vector3<T>, _ b1: Double, _ b2: Double)
+        -> (p: Vector3<T>, n: Vector3<T>) {
+        (p0 * T(1 - b1 - b2) + p1 * T(b1) + p2 * T(b2), cross(p1 - p0, p2 - p0).normalized)
     }
 }
 

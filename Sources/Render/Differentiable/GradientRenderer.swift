@@ -240,10 +240,11 @@ extension Scene where T == Double {
                 var data = [Double](repeating: 0, count: bw * (by1 - by0) * channels)
                 data.withUnsafeMutableBufferPointer { data in
                     forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
+                        let l: RGB<Dual<P>>
                         if let markedShapes {
+                            var state = PathState(cameraRay: camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX))
                             var replay = sampler, touched = false
-                            let v = pathRadiance(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &replay,
-                                                 marked: markedShapes, touched: &touched)
+                            let v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
                             if !touched {
                                 if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
                                 probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
@@ -252,8 +253,13 @@ extension Scene where T == Double {
                                 }
                                 return
                             }
+                            // As in reverse mode: every number before the touched vertex is a constant,
+                            // so the dual path continues from the probe's state there.
+                            var resumed = PathState<Dual<P>>(constant: state)
+                            l = dual.pathRadiance(from: &resumed, &replay, marked: nil, touched: &touched)
+                        } else {
+                            l = dual.pathRadiance(dual.camera.ray(filmX: fx, filmY: fy, tanHalfFov: dualTanX), &sampler)
                         }
-                        let l = dual.pathRadiance(dual.camera.ray(filmX: fx, filmY: fy, tanHalfFov: dualTanX), &sampler)
                         let v = l.primal
                         if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
                         probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
@@ -386,6 +392,7 @@ extension Scene where T == Double {
         // tape only when it touched one (its probe stopped there). With `splat`, an
         // untouched path's probe is its whole radiance, and a replayed one's primal is.
         let marked = shapesVarying(with: wanted)
+        let cameraVaries = wanted.contains { $0.hasPrefix(sensorID + ".") }
         let primalTanX = camera.tanHalfFov
         let shards = options.tiles(grid), owned = shards.owned
         perTile.withUnsafeMutableBufferPointer { out in
@@ -412,10 +419,14 @@ extension Scene where T == Double {
                     }
                     let seeded = !(sr == 0 && sg == 0 && sb == 0)
                     if !seeded && !splat { return }
+                    // The replay continues in `Adjoint` from a state of constants: the camera's (no ray
+                    // traced yet) or, for a path that touched a marked shape, the probe's at that
+                    // vertex (every number before it is a constant: no key reaches an unmarked shape,
+                    // the sensor or an emitter). Only a differentiated sensor replays from its own ray.
+                    var state = PathState(cameraRay: camera.ray(filmX: fx, filmY: fy, tanHalfFov: primalTanX))
+                    var replay = sampler, touched = false
                     if let markedShapes {
-                        var probe = sampler, touched = false
-                        let v = pathRadiance(camera.ray(filmX: fx, filmY: fy, tanHalfFov: primalTanX), &probe,
-                                             marked: markedShapes, touched: &touched)
+                        let v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
                         if !touched {
                             if splat {
                                 if v.r.isFinite && v.g.isFinite && v.b.isFinite { block!.put(fx: fx, fy: fy, v) } else { bad += 1 }
@@ -423,7 +434,13 @@ extension Scene where T == Double {
                             return
                         }
                     }
-                    let l = scene.pathRadiance(scene.camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &sampler)
+                    let l: RGB<Adjoint>
+                    if cameraVaries {
+                        l = scene.pathRadiance(scene.camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &sampler)
+                    } else {
+                        var resumed = PathState<Adjoint>(constant: state)
+                        l = scene.pathRadiance(from: &resumed, &replay, marked: nil, touched: &touched)
+                    }
                     let finite = l.r.value.isFinite && l.g.value.isFinite && l.b.value.isFinite
                     if splat {
                         if finite { block!.put(fx: fx, fy: fy, RGB(l.r.value, l.g.value, l.b.value)) } else { bad += 1 }

@@ -26,6 +26,20 @@ extension Scene {
     @inlinable
     public func pathRadiance(_ cameraRay: Ray<T>, _ sampler: inout PathSampler,
                              marked: UnsafeBufferPointer<Bool>?, touched: inout Bool) -> RGB<T> {
+        var state = PathState(cameraRay: cameraRay)
+        return pathRadiance(from: &state, &sampler, marked: marked, touched: &touched)
+    }
+
+    /// The path tracer's loop from `state` (a path about to trace
+    /// `state.ray`), with `sampler` where the path's random numbers stand
+    /// there; returns the radiance gathered by the end of the path. A path
+    /// that touches a marked shape (see `pathRadiance(_:_:marked:touched:)`)
+    /// stops before that vertex's emission, with `state` and `sampler` as they
+    /// are there: continuing from them (in any scalar type, `PathState(constant:)`)
+    /// traces the rest of the path exactly as one traced from the camera.
+    @inlinable @inline(__always)
+    public func pathRadiance(from state: inout PathState<T>, _ sampler: inout PathSampler,
+                             marked: UnsafeBufferPointer<Bool>?, touched: inout Bool) -> RGB<T> {
         // `if case`, not `==`: comparing the enum (its `aov` case holds an array) ran its
         // synthesised equality per path.
         var maxDepth = integrator.maxDepth < 0 ? Int.max : integrator.maxDepth
@@ -33,13 +47,14 @@ extension Scene {
         if maxDepth == 0 { return .zero }
         let hide = integrator.hideEmitters
         let canHitEmitters = !environment.isEmpty || hasAreaEmitter
-        var radiance = RGB<T>.zero
-        var beta = RGB<T>.one
-        var ray = cameraRay
-        var eta = 1.0
-        var depth = 0
-        var previousPdf = 1.0, previousDelta = true
-        var previousPoint = cameraRay.o
+        // In locals, stored back once the path ends (fields of `state` in the loop cost the
+        // primal instructions).
+        var radiance = state.radiance, beta = state.beta, ray = state.ray, eta = state.eta, depth = state.depth
+        var previousPdf = state.previousPdf, previousDelta = state.previousDelta, previousPoint = state.previousPoint
+        defer {
+            state.radiance = radiance; state.beta = beta; state.ray = ray; state.eta = eta; state.depth = depth
+            state.previousPdf = previousPdf; state.previousDelta = previousDelta; state.previousPoint = previousPoint
+        }
         while true {
             guard let si = intersect(ray) else {
                 if !(depth == 0 && hide) {
@@ -85,8 +100,9 @@ extension Scene {
             // no emitting surface and no environment it adds nothing, so its ray
             // is not traced (direct lighting under point lights: one ray in three).
             let stop = depth + 2 >= maxDepth && !canHitEmitters
-            // The first vertex is the closest hit of the path's first ray: nothing lies between it and that ray's origin.
-            let seenFrom: Vec3? = depth == 0 ? cameraRay.o.primal : nil
+            // The first vertex is the closest hit of the path's first ray, the camera ray: nothing lies
+            // between it and that ray's origin.
+            let seenFrom: Vec3? = depth == 0 ? ray.o.primal : nil
             let next: BSDFSample<T>?
             if let c = diffuseReflectance[bsdfIndex] {
                 next = scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom,

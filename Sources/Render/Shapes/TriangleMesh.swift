@@ -101,6 +101,14 @@ public final class TriangleMesh: @unchecked Sendable {
             let width = areaCDF[lo] - start
             return (lo, width > 0 ? min(max((target - start) / width, 0), 0.99999999) : 0.5)
         }
+
+        /// A point uniform by area for the sample `u`: its triangle and barycentrics (b1, b2).
+        @inlinable @inline(__always)
+        public func samplePosition(_ u: (Double, Double)) -> (triangle: Int, b1: Double, b2: Double) {
+            let (tri, u0) = sampleTriangle(u.0)
+            let (b1, b2) = Warp.squareToUniformTriangle((u0, u.1))
+            return (tri, b1, b2)
+        }
     }
 
     /// A mesh from its plain triangles transformed to world space.
