@@ -24,9 +24,9 @@ public struct BoundaryOptions: Sendable {
     /// in radians (secondary).
     public var offset: Double
     /// Up to this many welded mesh edges, each secondary sample weighs every
-    /// edge (`secondaryCurveChoice`); above it, the edges are chosen by walking
-    /// an `EdgeTree` (O(log E) a sample) and no sample is drawn from the
-    /// lights' side (`fromLightsShare`: its densities scan every edge).
+    /// edge (`secondaryCurveChoice`, `lightSideEdgeWeights`); above it, both
+    /// the film side and the lights' side choose their edges by walking an
+    /// `EdgeTree` (O(log E) a sample).
     public var maxFlatSecondaryEdges: Int
     /// Whether half the secondary samples pick their point along an edge
     /// where an area light lies behind it (`EdgeLightIntervals`); off, every
@@ -534,7 +534,7 @@ extension Scene where T == Double {
         let lightTriangles = nSecondaryAll > 0 && boundary.guidesTowardsLights ? areaLightTriangles() : []
         // The first surface's samples: some drawn from the lights' side, the rest from film points.
         let lightSide = LightSideTriangles(lightTriangles)
-        let nFromLights = lightSide.total > 0 && nSecondaryAll > 1 && tree == nil
+        let nFromLights = lightSide.total > 0 && nSecondaryAll > 1
             ? min(nSecondaryAll - 1, Int((Double(nSecondaryAll) * min(max(boundary.fromLightsShare, 0), 1)).rounded())) : 0
         let nSecondary = nSecondaryAll - nFromLights
         let fromLights = nFromLights > 0 ? (n: nFromLights, lights: lightSide) : nil
@@ -612,7 +612,7 @@ extension Scene where T == Double {
                         sample = lightSideSecondarySample(edges: edges, nFilm: nSecondary, nLight: nFromLights,
                                                           strata: PixelStratum(i, of: nFromLights, pixels: 1, seed: seed),
                                                           eps: eps, tanX: tanX, second: second, analytic: analytic,
-                                                          lights: lightSide, points: points, &sampler)
+                                                          lights: lightSide, points: points, tree: tree, &sampler)
                     }
                     if let sample { kept.append(sample) }
                 }
@@ -781,7 +781,7 @@ extension Scene where T == Double {
         var density = Double(n) * filmDensity * chosen.pdf / (W * H * vertexWeight)
         if let fromLights, chosen.edge >= 0 {
             density += Double(fromLights.n) * lightSideDensity(si, edge: chosen.edge, q: chosen.point, lights: fromLights.lights,
-                                                               edges: edges, tanX: tanX)
+                                                               edges: edges, tanX: tanX, tree: tree)
         }
         return secondaryEdgeSample(si: si, bsdf: bsdf, filmX: fx, filmY: fy, throughput: throughput, prefix: prefix,
                                    chosen: chosen, density: density, eps: eps, second: second, &sampler)
