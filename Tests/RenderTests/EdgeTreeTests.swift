@@ -98,7 +98,8 @@ struct EdgeTreeTests {
                      ("dense blob, sky", try Self.scene(light: false, sky: 1), 200, 0.04)]
         for (name, scene, draws, resolution) in cases {
             let audit = try #require(scene.auditEdgeTreeDensity(points: 400, draws: draws, seed: 7))
-            print("\(name): \(audit.mean) ± \(audit.error) over \(audit.points) points, \(audit.candidates) candidates")
+            print("\(name): \(audit.mean) ± \(audit.error) over \(audit.points) points, \(audit.candidates) candidates, "
+                  + "density without drawing off by \(audit.largestDensityError)")
             #expect(audit.points > 100, "\(name): \(audit.points) points see a candidate")
             #expect(audit.error < resolution, "\(name): ± \(audit.error)")
             #expect(abs(audit.mean - 1) < 3 * audit.error + 1e-9, "\(name): \(audit.mean) ± \(audit.error)")
