@@ -28,7 +28,7 @@ struct GradCommand: ParsableCommand, ClusterCommand {
     @Option(help: ArgumentHelp("Edge samples per pixel for camera silhouettes and for shadows (default: spp / 32 each, at least 1).",
                                valueName: "primary,secondary"))
     var edgeSamples: String?
-    @Option(help: "Share of the shadow samples at the first surface drawn from the area lights' side (0...1; default 0.5; 0: the film side only).")
+    @Option(help: "Share of the shadow samples at the first surface drawn from the area lights' side (0...1; default 0.5, at most 0.35 above --edge-tree-above; 0: the film side only).")
     var edgeFromLights: Double = BoundaryOptions.standard.fromLightsShare
     @Option(help: ArgumentHelp("Edge samples of delta lights' shadows, of edges at deeper path vertices and of delta lights' shadows seen after a bounce, each per secondary edge sample (default: grad's balance).",
                                valueName: "delta,deeper,delta-beyond"))

@@ -98,10 +98,12 @@ struct EdgeTreeTests {
                      ("dense blob, sky", try Self.scene(light: false, sky: 1), 200, 0.04)]
         for (name, scene, draws, resolution) in cases {
             let audit = try #require(scene.auditEdgeTreeDensity(points: 400, draws: draws, seed: 7))
-            print("\(name): \(audit.mean) ± \(audit.error) over \(audit.points) points, \(audit.candidates) candidates")
+            print("\(name): \(audit.mean) ± \(audit.error) over \(audit.points) points, \(audit.candidates) candidates, "
+                  + "density without drawing off by \(audit.largestDensityError)")
             #expect(audit.points > 100, "\(name): \(audit.points) points see a candidate")
             #expect(audit.error < resolution, "\(name): ± \(audit.error)")
             #expect(abs(audit.mean - 1) < 3 * audit.error + 1e-9, "\(name): \(audit.mean) ± \(audit.error)")
+            #expect(audit.largestDensityError < 1e-9, "\(name): the density without drawing off by \(audit.largestDensityError)")
         }
     }
 
@@ -114,6 +116,21 @@ struct EdgeTreeTests {
     @Test func walkDrawsFollowItsDensity() throws {
         let audit = try #require(try Self.scene(light: false, sky: 1).auditEdgeTreeWalk(points: 100, draws: 4000, seed: 7))
         print("\(#function): \(audit)")
+        Self.expectWalkFollowsItsDensity(audit)
+    }
+
+    /// The light side's walk (`drawFromLights` above the limit), from points
+    /// uniform over the small side light, by its own weights (silhouettes
+    /// seen from the light point, none in the light's plane): the same checks.
+    /// The light's own rim lies in the plane of every light point, so the
+    /// walk must never end there, and its nodes get no importance.
+    @Test func lightSideWalkDrawsFollowItsDensity() throws {
+        let audit = try #require(try Self.scene(light: true, sky: 0).auditEdgeTreeWalk(points: 100, draws: 4000, seed: 7, fromLights: true))
+        print("\(#function): \(audit)")
+        Self.expectWalkFollowsItsDensity(audit)
+    }
+
+    static func expectWalkFollowsItsDensity(_ audit: EdgeTreeWalkAudit) {
         let dof = Double(audit.edgeDegreesOfFreedom)
         #expect(audit.points > 50 && dof > 500, "\(audit.points) points, \(dof) degrees of freedom")
         // 4 standard deviations of χ² (z ≈ (χ² − k) / √(2k)); 43.8: the 0.999 quantile of χ² with 19 degrees of freedom.

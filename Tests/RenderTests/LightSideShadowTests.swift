@@ -32,17 +32,44 @@ struct LightSideShadowTests {
                 ("quad under a turned light", try VisibilityGradientTests.floorUnderALight(occluder: quad, lightTransform: turnedLight))]
     }
 
-    @Test func bothEndsMeasureTheSameSet() throws {
+    /// Both ends' estimates of the shared set agree within three combined
+    /// standard errors, enough draws of each reach it, every light-side draw's
+    /// own density is positive, and the film side's density of a point
+    /// computed without drawing (as the light side computes it) is the one its
+    /// draw reports.
+    /// `maxFlatEdges`: the flat scan's limit (0 or none, as `throughTree` asks, unless given).
+    static func expectBothEndsAgree(_ scene: Scene<Double>, name: String, throughTree: Bool, maxFlatEdges: Int? = nil,
+                                    samples: Int = 20_000) throws {
+        let limit = maxFlatEdges ?? (throughTree ? 0 : .max)
+        let audit = try #require(scene.auditLightSideDensities(samples: samples, seed: 5, maxFlatEdges: limit))
+        print("\(name)\(throughTree ? " (edge tree)" : ""): film side \(audit.filmEstimate) ± \(audit.filmError) (\(audit.filmHits) draws), "
+              + "light side \(audit.lightEstimate) ± \(audit.lightError) (\(audit.lightHits) draws), unreached \(audit.unreached), "
+              + "film density error \(audit.largestFilmDensityError)")
+        #expect(audit.throughTree == throughTree, "\(name): through the tree \(audit.throughTree)")
+        #expect(audit.filmHits > 300 && audit.lightHits > 300, "\(name): too few draws reach the shared set")
+        #expect(audit.unreached == 0, "\(name): \(audit.unreached) light-side draws whose own density is 0")
+        #expect(audit.largestFilmDensityError < 1e-9, "\(name): film side's density off by \(audit.largestFilmDensityError)")
+        let se = (audit.filmError * audit.filmError + audit.lightError * audit.lightError).squareRoot()
+        #expect(abs(audit.filmEstimate - audit.lightEstimate) < 3 * se,
+                "\(name): film side \(audit.filmEstimate) ± \(audit.filmError), light side \(audit.lightEstimate) ± \(audit.lightError)")
+    }
+
+    /// Every scene by the flat scan of every edge, and again through the edge
+    /// tree (forced below its limit: both ends walk it and climb it for the
+    /// other's density).
+    @Test(arguments: [false, true]) func bothEndsMeasureTheSameSet(throughTree: Bool) throws {
         for (name, scene) in try Self.scenes() {
-            let audit = try #require(scene.auditLightSideDensities(samples: 20_000, seed: 5))
-            print("\(name): film side \(audit.filmEstimate) ± \(audit.filmError) (\(audit.filmHits) draws), "
-                  + "light side \(audit.lightEstimate) ± \(audit.lightError) (\(audit.lightHits) draws), unreached \(audit.unreached)")
-            #expect(audit.filmHits > 300 && audit.lightHits > 300, "\(name): too few draws reach the shared set")
-            #expect(audit.unreached == 0, "\(name): \(audit.unreached) light-side draws whose own density is 0")
-            let se = (audit.filmError * audit.filmError + audit.lightError * audit.lightError).squareRoot()
-            #expect(abs(audit.filmEstimate - audit.lightEstimate) < 3 * se,
-                    "\(name): film side \(audit.filmEstimate) ± \(audit.filmError), light side \(audit.lightEstimate) ± \(audit.lightError)")
+            try Self.expectBothEndsAgree(scene, name: name, throughTree: throughTree)
         }
+    }
+
+    /// The lumpy blob of 7,680 edges (above the flat scan's limit) under the
+    /// small side light: its shadow on the floor from both ends through the
+    /// tree (the shadow covers less of the film than the boxes' do: twice the draws).
+    @Test func bothEndsMeasureTheSameSetAboveTheLimit() throws {
+        let scene = try EdgeTreeTests.scene(light: true, sky: 0, reflectance: 0)
+        try Self.expectBothEndsAgree(scene, name: "dense blob", throughTree: true,
+                                     maxFlatEdges: BoundaryOptions.standard.maxFlatSecondaryEdges, samples: 40_000)
     }
 
     /// A light over a floor with nothing between them: its own rectangle's

@@ -24,13 +24,17 @@ extension EdgeTree {
     }
 }
 
-/// A check of the edge tree's walk (the first strategy of
-/// `chooseSecondaryCurvePoint(tree:…)`, the only one under an environment)
-/// against the density it reports, at the first surfaces the camera sees
-/// through uniform film points. Each point's exact probabilities of the
-/// candidate edges come from the root down (`EdgeTree.leafProbabilities`)
-/// times each edge's share of its leaf's weight; the draws' edges are counted
-/// against them and their points t along the edge against the uniform density.
+/// A check of the edge tree's walk against the density it reports: the first
+/// strategy of `chooseSecondaryCurvePoint(tree:…)` (the only one under an
+/// environment) at the first surfaces the camera sees through uniform film
+/// points, or the light side's walk (`drawFromLights`) from points uniform
+/// over the area lights. Each point's exact probabilities of the candidate
+/// edges come from the root down (`EdgeTree.leafProbabilities`) times each
+/// edge's share of its leaf's weight; the draws' edges are counted against
+/// them and their points t along the edge against the uniform density, and
+/// the density each draw reports and the climb from its leaf
+/// (`EdgeTree.probability(ofEdge:_:weight:)`, what the other end computes)
+/// against the same probabilities.
 public struct EdgeTreeWalkAudit: Sendable {
     /// Surface points looked from, draws in all.
     public var points: Int, draws: Int
@@ -42,8 +46,8 @@ public struct EdgeTreeWalkAudit: Sendable {
     /// over all draws, and over the draws of edges whose probability is below
     /// 10⁻⁴ (the deep, skewed walks; `rareDraws` of them).
     public var tChiSquare: Double, rareTChiSquare: Double, tBins: Int, rareDraws: Int
-    /// The largest relative difference between a draw's reported density and
-    /// its edge's exact probability.
+    /// The largest relative difference between a draw's reported density, or
+    /// the climb's probability of its edge, and its edge's exact probability.
     public var largestDensityError: Double
     /// The share of the candidates' weight Σ w (1 + t) in edges the walk never
     /// reaches (probability 0), averaged over points: 0 for an unbiased estimate.
@@ -73,21 +77,47 @@ extension Scene where T == Double {
     }
 
     /// `EdgeTreeWalkAudit` over `points` film points with `draws` draws each
-    /// (no lights, no analytic outlines: the walk alone); nil when no mesh
-    /// edge is a candidate from any of them.
-    public func auditEdgeTreeWalk(points: Int, draws: Int, seed: UInt64, tBins: Int = 20) -> EdgeTreeWalkAudit? {
+    /// (no lights, no analytic outlines: the walk alone), or with `fromLights`
+    /// over `points` light points (the light side's walk, weighed by
+    /// `lightSideEdgeWeight`); nil when no mesh edge is a candidate from any
+    /// of them (or, from the lights, without mesh area lights).
+    public func auditEdgeTreeWalk(points: Int, draws: Int, seed: UInt64, tBins: Int = 20,
+                                  fromLights: Bool = false) -> EdgeTreeWalkAudit? {
         let edges = meshEdges()
         let tree = EdgeTree(scene: self, edges: edges)
+        var viewpoints = [(plane: TangentPlane, sampler: PathSampler)]()
+        if fromLights {
+            let lights = LightSideTriangles(areaLightTriangles())
+            guard lights.total > 0 else { return nil }
+            for j in 0..<points {
+                var sampler = PathSampler(seed: seed, pixel: j, index: 0)
+                let (y, ny) = lights.point(sampler.next(), sampler.next())
+                viewpoints.append((lightPlane(y, lightNormal: ny), sampler))
+            }
+        } else {
+            viewpoints = auditSurfacePoints(points: points, seed: seed)
+        }
+        func weight(_ i: Int, _ plane: TangentPlane) -> Double {
+            fromLights ? lightSideEdgeWeight(edges[i], from: plane) : uniformEdgeWeight(i, edges: edges, plane: plane)
+        }
+        // One draw from the viewpoint: the edge, t along it, and the density reported.
+        func draw(_ plane: TangentPlane, _ u: Double) -> (edge: Int, t: Double, pdf: Double)? {
+            if fromLights { return tree.walk(plane, u: u) { weight($0, plane) }.map { ($0.edge, $0.rest, $0.probability) } }
+            guard let c = chooseSecondaryCurvePoint(tree: tree, p: plane.p, ng: plane.ng, oneSided: plane.oneSided, edges: edges,
+                                                    analytic: [], lightTriangles: [], u: u), c.edge >= 0 else { return nil }
+            return (c.edge, c.s, c.pdf)
+        }
         var audit = EdgeTreeWalkAudit(points: 0, draws: 0, edgeChiSquare: 0, edgeDegreesOfFreedom: 0, tChiSquare: 0,
                                       rareTChiSquare: 0, tBins: tBins, rareDraws: 0, largestDensityError: 0,
                                       unreachableShare: 0, meanSecondMoment: 0, largestSecondMoment: 0)
         var tCounts = [Int](repeating: 0, count: tBins), rareCounts = tCounts
-        for (plane, start) in auditSurfacePoints(points: points, seed: seed) {
+        for (plane, start) in viewpoints {
             var sampler = start
-            var weight = [Int: Double](), leafTotal = [Int: Double](), sum = 0.0
-            for (i, e) in edges.enumerated() {
-                guard let w = secondaryEdgeWeight(e, from: plane, lightTriangles: [])?.uniform, w > 0 else { continue }
-                weight[i] = w
+            var weights = [Int: Double](), leafTotal = [Int: Double](), sum = 0.0
+            for i in edges.indices {
+                let w = weight(i, plane)
+                guard w > 0 else { continue }
+                weights[i] = w
                 sum += w
                 if tree.leafOfEdge[i] >= 0 { leafTotal[tree.leafOfEdge[i], default: 0] += w }
             }
@@ -95,7 +125,7 @@ extension Scene where T == Double {
             audit.points += 1
             let leafProbability = tree.leafProbabilities(plane)
             var probability = [Int: Double](), unreachable = 0.0, moment = 0.0
-            for (i, w) in weight {
+            for (i, w) in weights {
                 let leaf = tree.leafOfEdge[i]
                 let pe = leaf >= 0 ? leafProbability[leaf] * w / leafTotal[leaf]! : 0
                 probability[i] = pe
@@ -108,15 +138,15 @@ extension Scene where T == Double {
             audit.largestSecondMoment = max(audit.largestSecondMoment, moment)
             var counts = [Int: Int](), missed = 0
             for _ in 0..<draws {
-                guard let c = chooseSecondaryCurvePoint(tree: tree, p: plane.p, ng: plane.ng, oneSided: plane.oneSided, edges: edges,
-                                                        analytic: [], lightTriangles: [], u: sampler.next()), c.edge >= 0 else {
+                guard let c = draw(plane, sampler.next()) else {
                     missed += 1
                     continue
                 }
                 counts[c.edge, default: 0] += 1
                 let pe = probability[c.edge] ?? 0
-                audit.largestDensityError = max(audit.largestDensityError, pe > 0 ? abs(c.pdf / pe - 1) : .infinity)
-                let bin = min(Int(c.s * Double(tBins)), tBins - 1)
+                let climbed = tree.probability(ofEdge: c.edge, plane) { weight($0, plane) }
+                audit.largestDensityError = max(audit.largestDensityError, pe > 0 ? max(abs(c.pdf / pe - 1), abs(climbed / pe - 1)) : .infinity)
+                let bin = min(Int(c.t * Double(tBins)), tBins - 1)
                 tCounts[bin] += 1
                 if pe < 1e-4 { rareCounts[bin] += 1; audit.rareDraws += 1 }
             }
@@ -170,6 +200,10 @@ public struct EdgeTreeAudit: Sendable {
     public var mean: Double, error: Double
     /// Surface points looked from, and the candidate edges seen from them in all.
     public var points: Int, candidates: Int
+    /// The largest relative difference between a drawn edge point's density
+    /// and the density of the same point computed without drawing
+    /// (`secondaryEdgeDensity`, what the light side's draws use).
+    public var largestDensityError: Double
 }
 
 extension Scene where T == Double {
@@ -180,7 +214,7 @@ extension Scene where T == Double {
         let tree = EdgeTree(scene: self, edges: edges)
         let lights = areaLightTriangles()
         let analytic = analyticShapes.filter { !(shapes[$0].emitter != nil && shapes[$0].isConeSampled) }
-        var ratios = [Double](), used = 0, candidates = 0
+        var ratios = [Double](), used = 0, candidates = 0, densityError = 0.0
         for (plane, start) in auditSurfacePoints(points: points, seed: seed) {
             var sampler = start
             var count = 0, sum = 0.0
@@ -193,18 +227,22 @@ extension Scene where T == Double {
             used += 1
             candidates += count
             let exact = 1.5 * sum
+            let choice = treeCurveChoice(tree: tree, p: plane.p, ng: plane.ng, oneSided: plane.oneSided, edges: edges, analytic: analytic,
+                                         lightTriangles: lights)
             for _ in 0..<draws {
                 var value = 0.0
-                if let c = chooseSecondaryCurvePoint(tree: tree, p: plane.p, ng: plane.ng, oneSided: plane.oneSided, edges: edges,
-                                                     analytic: analytic, lightTriangles: lights, u: sampler.next()),
+                let u = sampler.next()
+                if let choice, let c = chooseSecondaryCurvePoint(choice, tree: tree, edges: edges, u: u),
                    c.edge >= 0, c.pdf > 0, let w = secondaryEdgeWeight(edges[c.edge], from: plane, lightTriangles: [])?.uniform {
                     value = w * (1 + c.s) / c.pdf
+                    let again = secondaryEdgeDensity(choice, tree: tree, edges: edges, edge: c.edge, t: c.s)
+                    densityError = max(densityError, abs(again / c.pdf - 1))
                 }
                 ratios.append(value / exact)
             }
         }
         guard ratios.count > 1 else { return nil }
         let (m, e) = meanAndStandardError(ratios)
-        return EdgeTreeAudit(mean: m, error: e, points: used, candidates: candidates)
+        return EdgeTreeAudit(mean: m, error: e, points: used, candidates: candidates, largestDensityError: densityError)
     }
 }

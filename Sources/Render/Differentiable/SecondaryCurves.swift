@@ -35,6 +35,12 @@ extension Scene where T == Double {
 struct TangentPlane {
     var p: Vec3, ng: Vec3
     var oneSided: Bool
+    /// Seen from a light point (the light side's walks, `oneSided` false, `ng`
+    /// the light's normal): an edge whose ends both lie within this distance
+    /// of the plane is no candidate (`lightSideEdgeWeight`), and the edge
+    /// tree gives no importance to a box within half of it. Negative (the film
+    /// side's planes): no such test.
+    var inPlane = -1.0
 
     /// Whether some of the points lie in front of the plane (off it, when not one-sided), by more than 10⁻⁹ of their distance.
     func sees(_ x: Vec3, _ y: Vec3, _ z: Vec3? = nil) -> Bool {

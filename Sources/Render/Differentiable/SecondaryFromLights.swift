@@ -35,6 +35,20 @@ struct LightSideTriangles {
         var sum = 0.0
         cdf = triangles.map { t in sum += cross(t.1 - t.0, t.2 - t.0).length / 2; return sum }
     }
+
+    /// A point uniform over the triangles' area from two unit numbers: the
+    /// triangle by area (the remainder of `u0` within its share gives one
+    /// barycentric coordinate), and the triangle's unit normal.
+    func point(_ u0: Double, _ u1: Double) -> (y: Vec3, normal: Vec3) {
+        let target = u0 * total
+        let ti = min(cdf.cdfBin(target), triangles.count - 1)
+        let start = ti == 0 ? 0 : cdf[ti - 1]
+        let area = cdf[ti] - start
+        let r = area > 0 ? min(max((target - start) / area, 0), 1) : u1
+        let su = r.squareRoot()
+        let (q0, q1, q2) = triangles[ti]
+        return (q0 * (1 - su) + q1 * (su * (1 - u1)) + q2 * (su * u1), cross(q1 - q0, q2 - q0).normalized)
+    }
 }
 
 extension Scene where T == Double {
@@ -76,18 +90,48 @@ extension Scene where T == Double {
     /// 10⁻³⁰ there, and `auditLightSideDensities` a shared set 37 times too large.)
     func lightSideEdgeWeights(_ y: Vec3, lightNormal ny: Vec3, edges: [MeshEdge]) -> (weights: [Double], total: Double) {
         var weights = [Double](repeating: 0, count: edges.count), total = 0.0
-        let inPlane = 1e-9 * extent
+        let plane = lightPlane(y, lightNormal: ny)
         for (i, e) in edges.enumerated() {
-            guard case .mesh = shapes[e.shape].geometry else { continue }
-            let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
-            if abs(dot(a - y, ny)) <= inPlane && abs(dot(b - y, ny)) <= inPlane { continue }
-            if !isSilhouette(e, from: y) { continue }
-            let mid = (a + b) * 0.5 - y
-            let w = (b - a).length / max(mid.lengthSquared, 1e-12)
+            let w = lightSideEdgeWeight(e, from: plane)
+            if w == 0 { continue }
             weights[i] = w
             total += w
         }
         return (weights, total)
+    }
+
+    /// The plane of a light triangle through light point `y` (unit normal
+    /// `ny`) as the light side's edge choice sees it: two-sided, with edges
+    /// within 10⁻⁹ of the scene's extent of it left out (`TangentPlane.inPlane`).
+    func lightPlane(_ y: Vec3, lightNormal ny: Vec3) -> TangentPlane {
+        TangentPlane(p: y, ng: ny, oneSided: false, inPlane: 1e-9 * extent)
+    }
+
+    /// The weight of edge `e` for the light side's choice from `plane.p` (a
+    /// light point, `lightPlane`): its length over the squared distance of its
+    /// midpoint (world units⁻¹) when it is a silhouette from there and not in
+    /// the light's plane, else 0 (`lightSideEdgeWeights`).
+    func lightSideEdgeWeight(_ e: MeshEdge, from plane: TangentPlane) -> Double {
+        guard case .mesh = shapes[e.shape].geometry else { return 0 }
+        let y = plane.p, ny = plane.ng
+        let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
+        if abs(dot(a - y, ny)) <= plane.inPlane && abs(dot(b - y, ny)) <= plane.inPlane { return 0 }
+        if !isSilhouette(e, from: y) { return 0 }
+        let mid = (a + b) * 0.5 - y
+        return (b - a).length / max(mid.lengthSquared, 1e-12)
+    }
+
+    /// The probability with which the light side chooses edge `k` from light
+    /// point `y` (unit normal `ny`): its share of every edge's weight
+    /// (`lightSideEdgeWeights`), or with `tree` the probability of the walk
+    /// from y (`EdgeTree.walk` by the same weights), by the climb from its leaf.
+    func lightSideEdgeProbability(_ k: Int, from y: Vec3, lightNormal ny: Vec3, edges: [MeshEdge], tree: EdgeTree?) -> Double {
+        if let tree {
+            let plane = lightPlane(y, lightNormal: ny)
+            return tree.probability(ofEdge: k, plane) { lightSideEdgeWeight(edges[$0], from: plane) }
+        }
+        let (weights, total) = lightSideEdgeWeights(y, lightNormal: ny, edges: edges)
+        return total > 0 ? weights[k] / total : 0
     }
 
     /// The density per film area and unit edge parameter with which one
@@ -98,9 +142,10 @@ extension Scene where T == Double {
     /// must meet p. Both ends weigh their samples by this function, and the light
     /// side keeps only draws for which it is positive, so that the two ends'
     /// weights sum to one wherever either reaches (`auditLightSideDensities`
-    /// measures whether they do).
+    /// measures whether they do). `tree`: the light side walks an edge tree
+    /// (meshes above `BoundaryOptions.maxFlatSecondaryEdges`).
     func lightSideDensity(_ si: SurfaceInteraction<Double>, edge k: Int, q: Vec3, lights: LightSideTriangles,
-                          edges: [MeshEdge], tanX: Double) -> Double {
+                          edges: [MeshEdge], tanX: Double, tree: EdgeTree? = nil) -> Double {
         let p = si.p
         let pq = q - p
         let dpq = pq.length
@@ -124,8 +169,8 @@ extension Scene where T == Double {
             if !(s > dpq) { continue }
             let y = p + d * s
             let ny = cross(e1, e2).normalized
-            let (weights, total) = lightSideEdgeWeights(y, lightNormal: ny, edges: edges)
-            if !(total > 0) || weights[k] == 0 { continue }
+            let choice = lightSideEdgeProbability(k, from: y, lightNormal: ny, edges: edges, tree: tree)
+            if !(choice > 0) { continue }
             let cosY = abs(dot(ny, d)), cosP = abs(dot(si.ng, d))
             if !(cosY > 0) { continue }
             if filmJacobian == 0 {
@@ -138,7 +183,7 @@ extension Scene where T == Double {
             }
             let yq = s - dpq
             let areaRatio = (yq * yq) / (dpq * dpq) * cosP / cosY       // dA_y / dA_p
-            density += (1 / lights.total) * (weights[k] / total) * areaRatio / filmJacobian
+            density += (1 / lights.total) * choice * areaRatio / filmJacobian
         }
         return density
     }
@@ -161,29 +206,33 @@ extension Scene where T == Double {
     /// A point y on a light (by area), a silhouette edge seen from y (by
     /// length / distance²) and a point q uniform along it; the ray from y
     /// through q goes on to the first surface p, which the camera must see at
-    /// film point x. `strata` stratifies the numbers over all light-side samples.
+    /// film point x. `strata` stratifies the numbers over all light-side
+    /// samples. `tree`: the edge by a walk of the edge tree from y
+    /// (`EdgeTree.walk`, by the same weights), and the film side's density by
+    /// the tree's choice (`secondaryEdgeDensity`).
     func drawFromLights(edges: [MeshEdge], strata: PixelStratum, tanX: Double, analytic: [Int], lights: LightSideTriangles,
-                        _ sampler: inout PathSampler) -> LightSideDraw? {
+                        tree: EdgeTree? = nil, _ sampler: inout PathSampler) -> LightSideDraw? {
         let W = Double(film.width), H = Double(film.height)
-        // The light point: the triangle by area (the remainder of the same number
-        // gives one barycentric coordinate), uniform on it.
+        // The light point, uniform over the lights' area.
         let (u0, u1, u2) = (strata.unit(0, sampler.next()), strata.unit(1, sampler.next()), strata.unit(2, sampler.next()))
-        let target = u0 * lights.total
-        let ti = min(lights.cdf.cdfBin(target), lights.triangles.count - 1)
-        let start = ti == 0 ? 0 : lights.cdf[ti - 1]
-        let area = lights.cdf[ti] - start
-        let r = area > 0 ? min(max((target - start) / area, 0), 1) : u1
-        let su = r.squareRoot()
-        let (q0, q1, q2) = lights.triangles[ti]
-        let y = q0 * (1 - su) + q1 * (su * (1 - u1)) + q2 * (su * u1)
+        let (y, ny) = lights.point(u0, u1)
         // The edge and the point on it.
-        let (weights, total) = lightSideEdgeWeights(y, lightNormal: cross(q1 - q0, q2 - q0).normalized, edges: edges)
-        if !(total > 0) { return nil }
-        var k = 0, acc = 0.0
-        let pickAt = u2 * total
-        while k < weights.count - 1 && acc + weights[k] <= pickAt { acc += weights[k]; k += 1 }
-        if weights[k] == 0 { return nil }
-        let t = min(max((pickAt - acc) / weights[k], 0), 1)
+        let k: Int, t: Double
+        if let tree {
+            let plane = lightPlane(y, lightNormal: ny)
+            guard let walk = tree.walk(plane, u: u2, weight: { lightSideEdgeWeight(edges[$0], from: plane) }) else { return nil }
+            k = walk.edge
+            t = walk.rest
+        } else {
+            let (weights, total) = lightSideEdgeWeights(y, lightNormal: ny, edges: edges)
+            if !(total > 0) { return nil }
+            var i = 0, acc = 0.0
+            let pickAt = u2 * total
+            while i < weights.count - 1 && acc + weights[i] <= pickAt { acc += weights[i]; i += 1 }
+            if weights[i] == 0 { return nil }
+            k = i
+            t = min(max((pickAt - acc) / weights[i], 0), 1)
+        }
         let e = edges[k]
         guard case .mesh = shapes[e.shape].geometry else { return nil }
         let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
@@ -201,13 +250,20 @@ extension Scene where T == Double {
         let bsdf = bsdfs[shapes[si.shape].bsdf]
         if bsdf.isDeltaOnly { return nil }
         // The film side's density of the same (x, t): q must be one of its candidates from p.
-        guard let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
-                                                lightTriangles: lights.triangles) else { return nil }
-        let pdf = choice.pdf(piece: k, t: t)
+        let pdf: Double
+        if let tree {
+            guard let choice = treeCurveChoice(tree: tree, p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges,
+                                               analytic: analytic, lightTriangles: lights.triangles) else { return nil }
+            pdf = secondaryEdgeDensity(choice, tree: tree, edges: edges, edge: k, t: t)
+        } else {
+            guard let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
+                                                    lightTriangles: lights.triangles) else { return nil }
+            pdf = choice.pdf(piece: k, t: t)
+        }
         if pdf == 0 { return nil }
         let chosen = SecondaryCurvePoint(edge: k, shape: e.shape, s: t, point: q, tangent: b - a, pdf: pdf)
         return LightSideDraw(si: si, bsdf: bsdf, filmX: f.x, filmY: f.y, chosen: chosen, filmDensity: pdf / (W * H),
-                             lightDensity: lightSideDensity(si, edge: k, q: q, lights: lights, edges: edges, tanX: tanX))
+                             lightDensity: lightSideDensity(si, edge: k, q: q, lights: lights, edges: edges, tanX: tanX, tree: tree))
     }
 
     /// One secondary sample at the first surface drawn from the lights' side
@@ -215,8 +271,9 @@ extension Scene where T == Double {
     /// (`secondaryEdgeSample`) and weighted by both ends' densities.
     func lightSideSecondarySample(edges: [MeshEdge], nFilm: Int, nLight: Int, strata: PixelStratum, eps: Double, tanX: Double,
                                   second: Scene<Double>, analytic: [Int], lights: LightSideTriangles, points: SurfaceFilmPoints,
-                                  _ sampler: inout PathSampler) -> BoundarySample? {
-        guard let draw = drawFromLights(edges: edges, strata: strata, tanX: tanX, analytic: analytic, lights: lights, &sampler)
+                                  tree: EdgeTree? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
+        guard let draw = drawFromLights(edges: edges, strata: strata, tanX: tanX, analytic: analytic, lights: lights, tree: tree,
+                                        &sampler)
         else { return nil }
         // Only where the light side's own density says it reaches (see `lightSideDensity`).
         if !(draw.lightDensity > 0) { return nil }
@@ -236,13 +293,21 @@ extension Scene where T == Double {
 /// estimates agree in expectation; `unreached` counts light-side draws whose
 /// computed light-side density is 0 (a point the light side reaches but its
 /// density says it cannot), which would weigh such samples as if only the
-/// film side drew them.
+/// film side drew them. Above `BoundaryOptions.maxFlatSecondaryEdges` both
+/// ends choose their edges through the edge tree, and the densities each end
+/// computes of the other's draws climb it.
 public struct LightSideAudit: Sendable {
     public var filmEstimate: Double, filmError: Double
     public var lightEstimate: Double, lightError: Double
     /// Draws (of `samples` each) that reached a point both ends cover.
     public var filmHits: Int, lightHits: Int
     public var unreached: Int
+    /// Whether the edges were chosen through the edge tree.
+    public var throughTree: Bool
+    /// The largest relative difference between a film-side draw's density and
+    /// the film side's density of the same edge point computed without drawing
+    /// (as the light side's draws compute it).
+    public var largestFilmDensityError: Double
 }
 
 /// The mean of `v` (two or more values) and its standard error: the sample
@@ -254,33 +319,51 @@ func meanAndStandardError(_ v: [Double]) -> (mean: Double, error: Double) {
 }
 
 extension Scene where T == Double {
-    /// `LightSideAudit` from `samples` draws of each end (nil without mesh area lights).
-    public func auditLightSideDensities(samples n: Int, seed: UInt64) -> LightSideAudit? {
+    /// `LightSideAudit` from `samples` draws of each end (nil without mesh
+    /// area lights), through the edge tree above `maxFlatEdges` mesh edges.
+    public func auditLightSideDensities(samples n: Int, seed: UInt64,
+                                        maxFlatEdges: Int = BoundaryOptions.standard.maxFlatSecondaryEdges) -> LightSideAudit? {
         let lights = LightSideTriangles(areaLightTriangles())
         guard lights.total > 0, n > 1 else { return nil }
         let edges = meshEdges()
+        let tree = edges.count > maxFlatEdges ? EdgeTree(scene: self, edges: edges) : nil
         let analytic = analyticShapes.filter { !(shapes[$0].emitter != nil && shapes[$0].isConeSampled) }
         let tanX = camera.tanHalfFov
         let W = film.width, H = film.height
-        var film = [Double](), light = [Double](), unreached = 0
+        var film = [Double](), light = [Double](), unreached = 0, densityError = 0.0
         for j in 0..<n {
-            // The film side: a film point, its first surface, an edge point (as `secondarySample`).
+            // The film side: a film point, its first surface, an edge point (as
+            // `secondarySample`), and its density again without drawing.
             var sampler = PathSampler(seed: seed, pixel: j, index: 1)
             let strata = PixelStratum(j, of: n, pixels: W * H, seed: seed)
+            var hit = 0.0
             if let (_, _, si, _, _, _) = pathToVertex(1, strata: strata, tanX: tanX, &sampler),
-               !bsdfs[shapes[si.shape].bsdf].isDeltaOnly,
-               let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdfs[shapes[si.shape].bsdf]), edges: edges,
-                                                 analytic: analytic, lightTriangles: lights.triangles),
-               let chosen = chooseSecondaryCurvePoint(choice, edges: edges, p: si.p, u: strata.unit(2, sampler.next())),
-               chosen.edge >= 0,
-               lightSideDensity(si, edge: chosen.edge, q: chosen.point, lights: lights, edges: edges, tanX: tanX) > 0 {
-                film.append(Double(W * H) / chosen.pdf)
-            } else {
-                film.append(0)
+               !bsdfs[shapes[si.shape].bsdf].isDeltaOnly {
+                let oneSided = isOneSided(bsdfs[shapes[si.shape].bsdf])
+                let u = strata.unit(2, sampler.next())
+                var drawn: (point: SecondaryCurvePoint, again: Double)? = nil
+                if let tree {
+                    if let c = treeCurveChoice(tree: tree, p: si.p, ng: si.ng, oneSided: oneSided, edges: edges, analytic: analytic,
+                                               lightTriangles: lights.triangles),
+                       let chosen = chooseSecondaryCurvePoint(c, tree: tree, edges: edges, u: u), chosen.edge >= 0 {
+                        drawn = (chosen, secondaryEdgeDensity(c, tree: tree, edges: edges, edge: chosen.edge, t: chosen.s))
+                    }
+                } else if let c = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: oneSided, edges: edges, analytic: analytic,
+                                                       lightTriangles: lights.triangles),
+                          let chosen = chooseSecondaryCurvePoint(c, edges: edges, p: si.p, u: u), chosen.edge >= 0 {
+                    drawn = (chosen, c.pdf(piece: chosen.edge, t: chosen.s))
+                }
+                if let (chosen, again) = drawn {
+                    densityError = max(densityError, abs(again / chosen.pdf - 1))
+                    if lightSideDensity(si, edge: chosen.edge, q: chosen.point, lights: lights, edges: edges, tanX: tanX, tree: tree) > 0 {
+                        hit = Double(W * H) / chosen.pdf
+                    }
+                }
             }
+            film.append(hit)
             var lightSampler = PathSampler(seed: seed, pixel: j, index: 2)
             if let draw = drawFromLights(edges: edges, strata: PixelStratum(j, of: n, pixels: 1, seed: seed), tanX: tanX,
-                                         analytic: analytic, lights: lights, &lightSampler) {
+                                         analytic: analytic, lights: lights, tree: tree, &lightSampler) {
                 if draw.lightDensity > 0 { light.append(1 / draw.lightDensity) } else { unreached += 1; light.append(0) }
             } else {
                 light.append(0)
@@ -288,6 +371,7 @@ extension Scene where T == Double {
         }
         let (fm, fe) = meanAndStandardError(film), (lm, le) = meanAndStandardError(light)
         return LightSideAudit(filmEstimate: fm, filmError: fe, lightEstimate: lm, lightError: le,
-                              filmHits: film.filter { $0 > 0 }.count, lightHits: light.filter { $0 > 0 }.count, unreached: unreached)
+                              filmHits: film.filter { $0 > 0 }.count, lightHits: light.filter { $0 > 0 }.count, unreached: unreached,
+                              throughTree: tree != nil, largestFilmDensityError: densityError)
     }
 }
