@@ -163,7 +163,7 @@ extension Scene {
             guard let m = s.pointee.meshView, s.pointee.vertices == nil, s.pointee.offset == nil else { return nil }
             return (m, s.pointee.flipNormals)
         }
-        guard let mesh, isConstant(x) else { return nil }
+        guard let mesh, Shape<T>.isConstant(x) else { return nil }
         let (m, flip) = mesh
         let (tri, b1, b2) = m.samplePosition(u)
         let (p0, p1, p2) = Shape<Double>.triangleVertices(m, tri, nil, nil)
@@ -176,13 +176,6 @@ extension Scene {
         let cosL = -dot(n, wi)
         if cosL <= 0 || dist2 <= 0 { return .some(nil) }
         return (p, wi, dist, dist2, cosL, area, dist2 / (cosL * area) / Double(count))
-    }
-
-    /// Whether `v` (in reverse mode) depends on no tape variable.
-    @inlinable @inline(__always)
-    func isConstant(_ v: Vector3<T>) -> Bool {
-        let a = unsafeBitCast(v, to: Vector3<Adjoint>.self)
-        return (a.x.index & a.y.index & a.z.index) < 0
     }
 
     /// `sampleEmitter`'s sample of point light `l` (selection weight `scale`).

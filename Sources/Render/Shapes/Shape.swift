@@ -324,9 +324,21 @@ public struct Shape<T: Real> {
     /// Whether `ray` (in reverse mode) depends on no tape variable.
     @inlinable @inline(__always)
     static func isConstant(_ ray: Ray<T>) -> Bool {
-        let r = unsafeBitCast(ray, to: Ray<Adjoint>.self)
-        // Every index is negative (a constant) exactly when their conjunction is.
-        return (r.o.x.index & r.o.y.index & r.o.z.index & r.d.x.index & r.d.y.index & r.d.z.index) < 0
+        (tapeIndices(ray.o) & tapeIndices(ray.d)) < 0
+    }
+
+    /// Whether `v` (in reverse mode) depends on no tape variable.
+    @inlinable @inline(__always)
+    static func isConstant(_ v: Vector3<T>) -> Bool {
+        tapeIndices(v) < 0
+    }
+
+    /// The conjunction of `v`'s tape indices (`T` is `Adjoint`): every index is
+    /// negative (a constant) exactly when their conjunction is.
+    @inlinable @inline(__always)
+    static func tapeIndices(_ v: Vector3<T>) -> Int32 {
+        let a = unsafeBitCast(v, to: Vector3<Adjoint>.self)
+        return a.x.index & a.y.index & a.z.index
     }
 
     /// `interaction(of:ray:hit:...)` on a mesh for a constant ray, computed in
