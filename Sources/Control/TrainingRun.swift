@@ -75,7 +75,8 @@ extension Checkpoint where Details == StateTrainingDetails {
         if trainer == .shac, let settings = settings ?? task.shacSettings, let state = task.shacState(settings, generator: &g) {
             details.trainer = .shac
             details.shac = state
-            net = settings.initialised(net)
+            // the same weights with the settings' hidden activation (the draws do not depend on it)
+            net = settings.initialised(Network(layers: settings.actorLayers(net.layers), parameters: net.parameters))
         } else {
             details.trainer = .surrogate
         }
@@ -102,7 +103,7 @@ extension Checkpoint where Details == StateTrainingDetails {
         guard run.problem == problem else {
             throw ModelFileError(path: path, "checkpoint is for \(run.problem.rawValue), not \(problem.rawValue)")
         }
-        _ = try run.network.network(path: path, expecting: problem.layers)
+        _ = try run.network.network(path: path, expecting: run.actorLayers)
         let n = run.network.parameterCount
         guard run.optimizer.m.count == run.optimizer.v.count, run.optimizer.m.isEmpty || run.optimizer.m.count == n,
               run.optimizer.step >= 0, run.episodes >= 0, run.environmentSteps >= 0 else {
@@ -143,8 +144,12 @@ extension Checkpoint where Details == StateTrainingDetails {
 
     /// The network being trained.
     public func currentNetwork() throws -> Network {
-        try self.network.network(path: "checkpoint", expecting: self.problem.layers)
+        try self.network.network(path: "checkpoint", expecting: actorLayers)
     }
+
+    /// The layers of the network being trained: the problem's, with the
+    /// actor-critic's hidden activation where its settings name one.
+    public var actorLayers: [Layer] { self.shac?.settings.actorLayers(self.problem.layers) ?? self.problem.layers }
 
     /// The trained policy: the network being trained, with the actor-critic's
     /// averaged weights where it averages them (`SHACSettings.actorAveraging`).

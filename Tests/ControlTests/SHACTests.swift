@@ -6,14 +6,16 @@ import Control
 /// The actor's gradient over a window (discounted losses, then the critic's
 /// cost-to-go of the last state through the physics and the observation)
 /// against central differences of the same objective in the weights.
-/// With the saturation penalty κ·z² on the output's pre-activation too.
-@Test(arguments: [0.0, 0.05])
-func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
+/// With the saturation penalty κ·z² on the output's pre-activation too, and
+/// with ELU hidden layers in actor and critic (`hiddenActivation`).
+@Test(arguments: [(0.0, Activation.tanh), (0.05, .tanh), (0.0, .elu)])
+func shacWindowGradientMatchesFiniteDifferences(penalty: Double, hidden: Activation) throws {
     var g = SeededGenerator(seed: 4)
-    let actor = Network(layers: PendulumTask.layers, generator: &g)
+    let actor = Network(layers: SHACSettings.layers(PendulumTask.layers, hidden: hidden), generator: &g)
     var settings = PendulumTask.hyperparameters.shac
     settings.horizon = 10
     settings.saturationPenalty = penalty > 0 ? penalty : nil
+    settings.hiddenActivation = hidden
     var state = SHACState(PendulumTrainingDynamics.self, settings: settings, generator: &g)
     // a critic that is not flat: its cost-to-go gradient must reach the weights
     var critic = try state.learned.critic.network(path: "-")
@@ -197,4 +199,40 @@ func shacTrainingResumesBitForBit(replay: Bool) throws {
     #expect(finished.count == 2 && trainer.state.episodeSteps == [0, 0] && trainer.environmentSteps == 20)
     #expect(abs(finished[0] - reward * 20) < 1e-9 * abs(reward * 20))
     #expect(trainer.state.states != starts)
+}
+
+/// `hiddenActivation` builds actor and critic with that activation from the same
+/// draws; the checkpoint reads back and the policy file loads as `eval` loads it.
+/// Without it the layers are the task's and a tanh critic (earlier files load as before).
+@Test func shacHiddenActivationShapesBothNetworks() throws {
+    var settings = PendulumTask.oneStepSettings
+    settings.replayWindows = 20; settings.replayDraws = 4
+    let plain = TrainingRun(problem: .pendulum, seed: 3, trainer: .shac, settings: settings)
+    settings.hiddenActivation = .elu
+    var run = TrainingRun(problem: .pendulum, seed: 3, trainer: .shac, settings: settings)
+    #expect(plain.network.layers == PendulumTask.layers)
+    #expect(plain.shac?.learned.critic.layers == Network.mlpLayers([3, 64, 64, 1], hidden: .tanh))
+    #expect(run.network.layers == Network.mlpLayers([3, 32, 32, 1], hidden: .elu, output: .tanh))
+    #expect(run.shac?.learned.critic.layers == Network.mlpLayers([3, 64, 64, 1], hidden: .elu))
+    #expect(run.network.parameters == plain.network.parameters)
+    try run.train(totalEpisodes: 1, report: { _ in }, checkpoint: { _ in })
+    let read = try TrainingRun.decode(try CheckpointJSON.encoder().encode(run), path: "c.json", problem: .pendulum)
+    #expect(read.shac == run.shac && read.network.layers == run.network.layers)
+    let policy = try run.policyNetwork()
+    let loaded = try ControlProblem.pendulum.stateNetwork(NetworkFile(network: policy), path: "p.json")
+    #expect(loaded.layers == policy.layers && loaded.parameters == policy.parameters)
+    // a plain policy loads as the task's layers; another problem's is refused with the file named
+    #expect(try ControlProblem.pendulum.stateNetwork(NetworkFile(network: try plain.currentNetwork()), path: "p.json").layers
+            == PendulumTask.layers)
+    var g = SeededGenerator(seed: 1)
+    let error = #expect(throws: ModelFileError.self) {
+        try ControlProblem.pendulum.stateNetwork(NetworkFile(network: Network(layers: CartPoleTask.layers, generator: &g)), path: "p.json")
+    }
+    #expect("\(error.map { "\($0)" } ?? "")".contains("p.json"))
+    // the settings refuse a linear network and a resumed run names a changed activation
+    settings.hiddenActivation = .identity
+    #expect(settings.problem(maxSteps: 200)?.contains("hidden activation") == true)
+    var elu = PendulumTask.oneStepSettings
+    elu.hiddenActivation = .elu
+    #expect(PendulumTask.oneStepSettings.mismatch(elu) == "--hidden-activation is the default in the checkpoint, elu in the command")
 }
