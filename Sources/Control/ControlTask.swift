@@ -27,14 +27,6 @@ public enum ControlProblem: String, CaseIterable, Codable, Sendable {
 
     /// The state policy's network layers.
     public var layers: [Layer] { task.layers }
-
-    /// A state policy's network from its file (`path` names it in errors): the
-    /// problem's layers, or those with another hidden activation where the file
-    /// holds such (`SHACSettings.hiddenActivation`).
-    public func stateNetwork(_ file: NetworkFile, path: String) throws -> Network {
-        let variants = Activation.allCases.filter { $0 != .identity }.map { SHACSettings.layers(layers, hidden: $0) }
-        return try file.network(path: path, expecting: variants.first { $0 == file.layers } ?? layers)
-    }
     /// The default number of training episodes (trebuchet: shots).
     public var defaultEpisodes: Int { task.defaultEpisodes }
 

@@ -59,16 +59,15 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     /// that share of the budget remains; nil or 0: the last weights (checkpoints
     /// written before the option).
     public var actorAveraging: Double?
-    /// The activation of the hidden layers of actor and critic, in place of the
-    /// task's own for the actor and tanh for the critic (SHAC's networks use ELU);
-    /// nil: those (checkpoints written before the option).
-    public var hiddenActivation: Activation?
+    /// The activation of the critic's two hidden layers in place of tanh (SHAC's
+    /// critic uses ELU); nil: tanh (checkpoints written before the option).
+    public var criticActivation: Activation?
 
     public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
                 targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0,
                 saturationPenalty: Double = 0, outputInitScale: Double = 1, restartSteps: Int? = nil,
-                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0, hiddenActivation: Activation? = nil) {
+                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0, criticActivation: Activation? = nil) {
         self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
         self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
         self.criticIterations = criticIterations; self.criticBatches = criticBatches; self.targetRate = targetRate
@@ -78,21 +77,7 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         self.restartSteps = restartSteps
         self.replayWindows = replayWindows; self.replayDraws = replayDraws
         self.actorAveraging = actorAveraging != 0 ? actorAveraging : nil
-        self.hiddenActivation = hiddenActivation
-    }
-
-    /// The actor's layers: the task's `layers` with every activation but the
-    /// output's replaced by `hiddenActivation` (unchanged without it).
-    public func actorLayers(_ layers: [Layer]) -> [Layer] {
-        hiddenActivation.map { Self.layers(layers, hidden: $0) } ?? layers
-    }
-
-    /// `layers` with every activation but the output's replaced by `hidden`.
-    public static func layers(_ layers: [Layer], hidden: Activation) -> [Layer] {
-        layers.indices.map { i in
-            guard i < layers.count - 1, case let .activation(_, n) = layers[i] else { return layers[i] }
-            return .activation(hidden, size: n)
-        }
+        self.criticActivation = criticActivation
     }
 
     /// Whether the critic replays stored windows (`replayWindows` and `replayDraws` both positive).
@@ -179,8 +164,8 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         if let bad = checks.first(where: { !$0.ok }) {
             return "\(bad.name) must be \(bad.range), got \(bad.value)"
         }
-        if hiddenActivation == .identity {
-            return "the hidden activation must not be the identity (the networks would be linear)"
+        if criticActivation == .identity {
+            return "the critic's activation must not be the identity (the critic would be linear)"
         }
         if let r = restartSteps, r < 1 || r > maxSteps {
             return "restart steps must be in 1...\(maxSteps), got \(r)"

@@ -75,8 +75,7 @@ extension Checkpoint where Details == StateTrainingDetails {
         if trainer == .shac, let settings = settings ?? task.shacSettings, let state = task.shacState(settings, generator: &g) {
             details.trainer = .shac
             details.shac = state
-            // the same weights with the settings' hidden activation (the draws do not depend on it)
-            net = settings.initialised(Network(layers: settings.actorLayers(net.layers), parameters: net.parameters))
+            net = settings.initialised(net)
         } else {
             details.trainer = .surrogate
         }
@@ -103,7 +102,7 @@ extension Checkpoint where Details == StateTrainingDetails {
         guard run.problem == problem else {
             throw ModelFileError(path: path, "checkpoint is for \(run.problem.rawValue), not \(problem.rawValue)")
         }
-        _ = try run.network.network(path: path, expecting: run.actorLayers)
+        _ = try run.network.network(path: path, expecting: problem.layers)
         let n = run.network.parameterCount
         guard run.optimizer.m.count == run.optimizer.v.count, run.optimizer.m.isEmpty || run.optimizer.m.count == n,
               run.optimizer.step >= 0, run.episodes >= 0, run.environmentSteps >= 0 else {
@@ -144,12 +143,8 @@ extension Checkpoint where Details == StateTrainingDetails {
 
     /// The network being trained.
     public func currentNetwork() throws -> Network {
-        try self.network.network(path: "checkpoint", expecting: actorLayers)
+        try self.network.network(path: "checkpoint", expecting: self.problem.layers)
     }
-
-    /// The layers of the network being trained: the problem's, with the
-    /// actor-critic's hidden activation where its settings name one.
-    public var actorLayers: [Layer] { self.shac?.settings.actorLayers(self.problem.layers) ?? self.problem.layers }
 
     /// The trained policy: the network being trained, with the actor-critic's
     /// averaged weights where it averages them (`SHACSettings.actorAveraging`).
