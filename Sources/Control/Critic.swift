@@ -108,7 +108,7 @@ public struct CriticState: Codable, Equatable {
 
     /// A fresh critic for observations of `inputs` values, drawn from `generator`; its target starts equal to it.
     public init(inputs: Int, settings: SHACSettings, generator: inout SeededGenerator) {
-        let critic = NetworkFile(network: Network(layers: SHACState.criticLayers(inputs: inputs, width: settings.criticWidth, hidden: settings.criticActivation ?? .tanh),
+        let critic = NetworkFile(network: Network(layers: SHACState.criticLayers(inputs: inputs, width: settings.criticWidth),
                                                   generator: &generator))
         self.init(settings: settings, critic: critic, targetCritic: critic, optimizer: Adam(learningRate: settings.criticLearningRate))
     }
@@ -116,7 +116,7 @@ public struct CriticState: Codable, Equatable {
     /// Why this state does not fit observations of `inputs` values, or nil.
     public func problem(inputs: Int, maxSteps: Int) -> String? {
         if let p = settings.problem(maxSteps: maxSteps) { return p }
-        let layers = SHACState.criticLayers(inputs: inputs, width: settings.criticWidth, hidden: settings.criticActivation ?? .tanh)
+        let layers = SHACState.criticLayers(inputs: inputs, width: settings.criticWidth)
         guard critic.layers == layers, targetCritic.layers == layers, critic.parameters.count == critic.parameterCount,
               targetCritic.parameters.count == targetCritic.parameterCount,
               optimizer.m.count == optimizer.v.count, optimizer.m.isEmpty || optimizer.m.count == critic.parameterCount else {
@@ -203,10 +203,6 @@ extension SHACSettings {
         if let (name, a, b) = named.first(where: { $0.1 != $0.2 }) {
             func text(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
             return "\(name) is \(text(a)) in the checkpoint, \(text(b)) in the command"
-        }
-        if criticActivation != command.criticActivation {
-            return "--critic-activation is \(criticActivation?.rawValue ?? "tanh") in the checkpoint, "
-                + "\(command.criticActivation?.rawValue ?? "tanh") in the command"
         }
         return self == command ? nil : "the critic's settings differ between the checkpoint and the command"
     }

@@ -59,15 +59,12 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     /// that share of the budget remains; nil or 0: the last weights (checkpoints
     /// written before the option).
     public var actorAveraging: Double?
-    /// The activation of the critic's two hidden layers in place of tanh (SHAC's
-    /// critic uses ELU); nil: tanh (checkpoints written before the option).
-    public var criticActivation: Activation?
 
     public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
                 targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0,
                 saturationPenalty: Double = 0, outputInitScale: Double = 1, restartSteps: Int? = nil,
-                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0, criticActivation: Activation? = nil) {
+                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0) {
         self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
         self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
         self.criticIterations = criticIterations; self.criticBatches = criticBatches; self.targetRate = targetRate
@@ -77,7 +74,6 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         self.restartSteps = restartSteps
         self.replayWindows = replayWindows; self.replayDraws = replayDraws
         self.actorAveraging = actorAveraging != 0 ? actorAveraging : nil
-        self.criticActivation = criticActivation
     }
 
     /// Whether the critic replays stored windows (`replayWindows` and `replayDraws` both positive).
@@ -164,9 +160,6 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         if let bad = checks.first(where: { !$0.ok }) {
             return "\(bad.name) must be \(bad.range), got \(bad.value)"
         }
-        if criticActivation == .identity {
-            return "the critic's activation must not be the identity (the critic would be linear)"
-        }
         if let r = restartSteps, r < 1 || r > maxSteps {
             return "restart steps must be in 1...\(maxSteps), got \(r)"
         }
@@ -239,9 +232,9 @@ public struct SHACState: Equatable {
         episodeReturns = [Double](repeating: 0, count: settings.environments)
     }
 
-    /// The critic: the observation → width → width → 1 (`hidden`, `hidden`, linear).
-    public static func criticLayers(inputs: Int, width: Int, hidden: Activation = .tanh) -> [Layer] {
-        Network.mlpLayers([inputs, width, width, 1], hidden: hidden, output: .identity)
+    /// The critic: the observation → width → width → 1 (tanh, tanh, linear).
+    public static func criticLayers(inputs: Int, width: Int) -> [Layer] {
+        Network.mlpLayers([inputs, width, width, 1], hidden: .tanh, output: .identity)
     }
 
     /// Why this state does not fit `D` (a checkpoint's), or nil.

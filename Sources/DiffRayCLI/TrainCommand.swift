@@ -186,9 +186,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     @Option(help: "Actor-critic: the last share of the budget over which the actor's weights are averaged, the average being the policy written (default \(Self.defaults?.actorAveraging ?? 0); 0: the last weights).")
     var averageActor: Double?
 
-    @Option(help: "Actor-critic: the activation of the critic's hidden layers (\(Activation.allCases.filter { $0 != .identity }.map(\.rawValue).joined(separator: ", ")); default tanh).")
-    var criticActivation: Activation?
-
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
 
     /// A learned-critic setting's default from the state, and with --pixels where that differs.
@@ -198,8 +195,8 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         return state + ", with --pixels \(pixels)"
     }
 
-    /// Whether the critic's replay or activation or the actor's averaging was given (the state trainer's only).
-    var stateOnlyGiven: Bool { criticReplay != nil || replayDraws != nil || averageActor != nil || criticActivation != nil }
+    /// Whether the critic's replay or the actor's averaging was given (the state trainer's only).
+    var stateOnlyGiven: Bool { criticReplay != nil || replayDraws != nil || averageActor != nil }
 
     /// Whether any of the learned critic's settings was given (not the trainer, the
     /// parallel environments, the actor's rate or the restarts).
@@ -230,7 +227,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         if let criticReplay { s.replayWindows = criticReplay != 0 ? criticReplay : nil }
         if let replayDraws { s.replayDraws = replayDraws != 0 ? replayDraws : nil }
         if let averageActor { s.actorAveraging = averageActor != 0 ? averageActor : nil }
-        if let criticActivation { s.criticActivation = criticActivation }
         if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
             throw ValidationError("train \(P.problem.rawValue): \(p)")
         }
@@ -239,7 +235,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
 }
 
 extension StateTrainer: ExpressibleByArgument {}
-extension Activation: ExpressibleByArgument {}
 
 /// `train ENV` without --pixels: the environment's `ControlTask` on a `TrainingRun`,
 /// then (cart-pole, pendulum) an evaluation on `diffray eval`'s default seed.
@@ -270,7 +265,6 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
         line += s.restartSteps.map { ", restarts every \(counted($0, "step"))" } ?? ""
         line += s.replays ? ", the critic replays \(s.replayDraws ?? 0) of its last \(s.replayWindows ?? 0) windows" : ""
         line += s.actorAveraging.map { ", the policy the actor's mean over the budget's last share \($0)" } ?? ""
-        line += s.criticActivation.map { ", the critic's hidden layers \($0.rawValue)" } ?? ""
         print(line + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
     }
     print("episode  \(shots ? "batch loss" : "train return (episodes ended in it)")  environment steps")

@@ -1,10 +1,8 @@
 import Autodiff
 
-/// Element-wise activation functions. `elu` is the exponential linear unit
-/// with α = 1 (Clevert et al., "Fast and Accurate Deep Network Learning by
-/// Exponential Linear Units", ICLR 2016): x above zero, eˣ − 1 below.
+/// Element-wise activation functions.
 public enum Activation: String, Codable, Sendable, CaseIterable {
-    case identity, relu, tanh, sigmoid, softplus, elu
+    case identity, relu, tanh, sigmoid, softplus
 
     /// The activation applied to one generic scalar (composes with `Dual`/`Adjoint`).
     @inlinable
@@ -16,8 +14,6 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
         case .tanh: return T.tanh(x)
         case .sigmoid: return Autodiff.sigmoid(x)
         case .softplus: return Autodiff.softplus(x)
-        // branch on the primal: x above zero, eˣ − 1 below.
-        case .elu: return x > 0 ? x : T.exp(x) - T(1)
         }
     }
 
@@ -30,11 +26,10 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
         case .tanh: return Double.tanh(x)
         case .sigmoid: return x >= 0 ? 1 / (1 + Double.exp(-x)) : Double.exp(x) / (1 + Double.exp(x))
         case .softplus: return Swift.max(x, 0) + Double.log(1 + Double.exp(-Swift.abs(x)))
-        case .elu: return x > 0 ? x : Double.exp(x) - 1
         }
     }
 
-    /// The derivative, written in terms of the output `y = f(x)` (all six allow it).
+    /// The derivative, written in terms of the output `y = f(x)` (all five allow it).
     @inlinable
     public func derivative(output y: Double) -> Double {
         switch self {
@@ -43,7 +38,6 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
         case .tanh: return 1 - y * y
         case .sigmoid: return y * (1 - y)
         case .softplus: return 1 - Double.exp(-y)
-        case .elu: return y > 0 ? 1 : y + 1
         }
     }
 }
