@@ -24,6 +24,26 @@ struct GradientTests {
         try checkThreeWay(scene, keys: keys, options: RenderOptions(samplesPerPixel: 8, seed: 3, threads: 2))
     }
 
+    /// Keys of diffuse BSDFs only: the replay keeps its geometry in doubles and
+    /// records only the colour products. Three-way, and the same gradient as a
+    /// replay with every number on the tape (a key of the light's radiance beside
+    /// them replays every path from the camera in `Adjoint`) to round-off.
+    @Test func colourReplayEqualsReplayOnTheTape() throws {
+        let scene = try cornell()
+        let options = RenderOptions(samplesPerPixel: 8, seed: 3, threads: 2)
+        try checkThreeWay(scene, keys: ["red.reflectance.value", "green.reflectance.value"], options: options)
+        let image = scene.render(options).0
+        let target = try scene.updated(["red.reflectance.value": [0.3, 0.3, 0.3]]).render(options).0
+        let adjoint = ImageLoss.l2.evaluate(image, target: target).adjoint
+        let colours = try scene.renderReverse(keys: ["red.reflectance.value"], imageAdjoint: adjoint, options)
+        let onTape = try scene.renderReverse(keys: ["red.reflectance.value", "light.emitter.radiance.value"],
+                                             imageAdjoint: adjoint, options)
+        for i in 0..<3 {
+            #expect(abs(colours[i]) > 0)
+            #expect(abs(colours[i] - onTape[i]) <= 1e-12 * abs(onTape[i]), "component \(i): \(colours[i]) vs \(onTape[i])")
+        }
+    }
+
     /// Path replay is deterministic whatever the number of threads.
     @Test func reverseIsDeterministicAcrossThreads() throws {
         let scene = try cornell()

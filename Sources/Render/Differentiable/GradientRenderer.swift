@@ -180,6 +180,27 @@ extension Scene where T == Double {
         }
     }
 
+    /// Per BSDF, whether one of `keys` is its own: nil unless every key names
+    /// a parameter of a `diffuse` BSDF (its reflectance, a constant colour or a
+    /// texture's values) and no shape, sensor or emitter. Such keys move no
+    /// geometry and no sampled direction, so the reverse pass replays a path with
+    /// its geometry in doubles and only its colours on the tape
+    /// (`pathRadiance(from:radiance:beta:_:colours:coloured:marked:touched:gathering:)`).
+    func diffuseBSDFsVarying(with keys: Set<String>) -> [Bool]? {
+        var coloured = [Bool](repeating: false, count: bsdfs.count)
+        for key in keys {
+            if key.hasPrefix(sensorID + ".") || shapes.contains(where: { key.hasPrefix($0.id + ".") })
+                || emitterPrefixes.contains(where: { $0.isEmpty || key.hasPrefix($0) }) { return nil }
+            let owners = bsdfPrefixes.indices.filter { !bsdfPrefixes[$0].isEmpty && key.hasPrefix(bsdfPrefixes[$0]) }
+            if owners.isEmpty { return nil }
+            for b in owners {
+                guard case .diffuse = bsdfs[b] else { return nil }
+                coloured[b] = true
+            }
+        }
+        return coloured
+    }
+
     func geometryMayMove(_ keys: [String]) -> Bool {
         let suffixes = [".translate", ".rotate", ".vertex_positions", ".to_world", ".x_fov", ".center", ".radius", ".position"]
         return keys.contains { k in suffixes.contains { k.hasSuffix($0) } }
@@ -393,13 +414,17 @@ extension Scene where T == Double {
         // untouched path's probe is its whole radiance, and a replayed one's primal is.
         let marked = shapesVarying(with: wanted)
         let cameraVaries = wanted.contains { $0.hasPrefix(sensorID + ".") }
+        // Keys of diffuse BSDFs only: the replay keeps its geometry in doubles.
+        let coloured = marked == nil ? nil : diffuseBSDFsVarying(with: wanted)
         let primalTanX = camera.tanHalfFov
         let shards = options.tiles(grid), owned = shards.owned
         perTile.withUnsafeMutableBufferPointer { out in
           blocks.withUnsafeMutableBufferPointer { blocksOut in
           invalid.withUnsafeMutableBufferPointer { invalidOut in
           (marked ?? []).withUnsafeBufferPointer { markedBuffer in
+          (coloured ?? []).withUnsafeBufferPointer { colouredBuffer in
             let out = out, blocksOut = blocksOut, invalidOut = invalidOut, markedShapes = marked == nil ? nil : markedBuffer
+            let colouredBSDFs = coloured == nil ? nil : colouredBuffer
             forEachTile(owned.count, threads: options.threads, progress: options.reportedProgress) { position in
                 let tile = owned[position]
                 let tape = Tape.current
@@ -426,7 +451,8 @@ extension Scene where T == Double {
                     var state = PathState(cameraRay: camera.ray(filmX: fx, filmY: fy, tanHalfFov: primalTanX))
                     var replay = sampler, touched = false
                     if let markedShapes {
-                        let v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
+                        // Without `splat` nothing reads the probe's radiance: it gathers none.
+                        let v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched, gathering: splat)
                         if !touched {
                             if splat {
                                 if v.r.isFinite && v.g.isFinite && v.b.isFinite { block!.put(fx: fx, fy: fy, v) } else { bad += 1 }
@@ -437,6 +463,10 @@ extension Scene where T == Double {
                     let l: RGB<Adjoint>
                     if cameraVaries {
                         l = scene.pathRadiance(scene.camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &sampler)
+                    } else if let colouredBSDFs {
+                        var radiance = RGB<Adjoint>(state.radiance), beta = RGB<Adjoint>(state.beta)
+                        l = pathRadiance(from: &state, radiance: &radiance, beta: &beta, &replay, colours: scene,
+                                         coloured: colouredBSDFs, marked: nil, touched: &touched, gathering: true)
                     } else {
                         var resumed = PathState<Adjoint>(constant: state)
                         l = scene.pathRadiance(from: &resumed, &replay, marked: nil, touched: &touched)
@@ -458,6 +488,7 @@ extension Scene where T == Double {
                 tape.reset()
                 if splat { blocksOut[tile] = block; invalidOut[tile] = bad }
             }
+          }
           }
           }
           }
