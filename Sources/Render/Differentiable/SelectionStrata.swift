@@ -29,32 +29,32 @@ import Foundation
 /// uniform too: each sample's numbers are uniform, and both sides' estimates
 /// stay unbiased. A candidate costs a few hashes (m^k of them on average,
 /// m^k ≤ `maxCells`), nothing next to the paths.
-struct SelectionStrata {
+public struct SelectionStrata: Sendable {
     /// The emitters (strata per choice, m).
-    var emitters: Int
+    public var emitters: Int
     /// The vertices whose choices are stratified (k; 0 stratifies nothing).
-    var vertices: Int
+    public var vertices: Int
     /// The dimension (1-based, `PathSampler.next` order) of each stratified
     /// vertex's selection number.
-    var dimensions: [UInt64]
+    public var dimensions: [UInt64]
     /// The random cell of sample 0.
-    var offset: Int
+    public var offset: Int
     /// The grid's size, m^k.
-    var cells: Int
+    public var cells: Int
 
     /// The largest grid searched by rejection (expected candidates per sample).
-    static let maxCells = 16
+    public static let maxCells = 16
     /// The vertices whose choices are stratified where the grid allows: the
     /// first two (on cylinder-sun the camera samples' standard deviation over
-    /// seeds fell 3–4× with the first vertex's choice alone, a little more in
-    /// x and z with the second's; docs/results.md).
-    static let vertices = 2
+    /// seeds fell 2.6–3.7× with the first vertex's choice alone, 3.3–4.6×
+    /// with the second's too; docs/results.md).
+    public static let vertices = 2
 
     /// Strata for the paths of `scene` (its emitters, `max_depth` and
     /// `rr_depth`), choices stratified at up to `vertices` vertices (fewer
     /// where m^k would pass `maxCells` or the path ends sooner), offset keyed
     /// by `seed`.
-    init<T>(scene: Scene<T>, vertices wanted: Int, seed: UInt64) {
+    public init<T>(scene: Scene<T>, vertices wanted: Int, seed: UInt64) {
         emitters = scene.emitters.count
         var k = 0, cells = 1
         // A path with `max_depth` d has d − 1 vertices that sample a light (unbounded: any number).
@@ -79,7 +79,7 @@ struct SelectionStrata {
     /// The sampler for both paths of camera sample `stratum` (its place in the
     /// order along the silhouettes), drawn from the stream keyed by `base`
     /// (the sample's own sampler; `base` itself where nothing is stratified).
-    func sampler(stratum: Int, base: PathSampler) -> PathSampler {
+    public func sampler(stratum: Int, base: PathSampler) -> PathSampler {
         // Nothing to stratify (one emitter): the sample's own sampler, as it stands.
         guard vertices > 0 else { return base }
         let key = PathSampler.mix(base.key ^ 0xE703_7ED1_A0B4_28DB)
