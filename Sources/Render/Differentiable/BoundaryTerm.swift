@@ -697,7 +697,7 @@ extension Scene where T == Double {
         let tl = (tangent.0 * tangent.0 + tangent.1 * tangent.1).squareRoot()
         if !(tl > 0) || !(pdf > 0) { return nil }
         let nx = -tangent.1 / tl, ny = tangent.0 / tl
-        // Both sides with one sampler (common random numbers).
+        // Both sides with one sampler, its emitter choices stratified along the silhouettes (`SelectionStrata`).
         let paths = selection?.sampler(stratum: stratum, base: sampler) ?? sampler
         var sm = paths, sp = paths
         let lm = pathRadiance(camera.ray(filmX: x.0 - eps * nx, filmY: x.1 - eps * ny, tanHalfFov: tanX), &sm)
