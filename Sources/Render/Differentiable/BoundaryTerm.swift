@@ -577,6 +577,8 @@ extension Scene where T == Double {
         let tanX = camera.tanHalfFov
         let eps = boundary.offset
         let seed = options.seed &+ 0xED6E_5A3D_1E0F_0001
+        // The emitter choices of the samples numbered along curves on the film, stratified along them.
+        let selection = SelectionStrata(scene: self, vertices: SelectionStrata.vertices, seed: seed)
         // The samples that start from a film point: spread over the pixels, a
         // pixel's samples stratified together (`PixelStratum`).
         func strata(_ stratum: Int, _ n: Int) -> PixelStratum { PixelStratum(stratum, of: n, pixels: W * H, seed: seed) }
@@ -602,14 +604,14 @@ extension Scene where T == Double {
                     switch part {
                     case .camera:
                         sample = primarySample(pieces: pieces, cdf: cdf, total: total, edges: edges, n: nPrimary,
-                                               stratum: i, eps: eps, tanX: tanX, moving: moving, &sampler)
+                                               stratum: i, eps: eps, tanX: tanX, moving: moving, selection: selection, &sampler)
                     case .firstSurface:
                         sample = secondarySample(edges: edges, n: nSecondary, strata: strata(i, nSecondary), eps: eps,
                                                  tanX: tanX, second: second, analytic: analytic, lightTriangles: lightTriangles,
                                                  points: points, fromLights: fromLights, tree: tree, &sampler)
                     case .deltaShadows:
                         sample = deltaShadowSample(edges: edges, lights: deltaLights, n: nDelta, stratum: i,
-                                                   eps: eps, tanX: tanX, &sampler)
+                                                   eps: eps, tanX: tanX, selection: selection, &sampler)
                     case .deeper:
                         sample = deepSecondarySample(edges: edges, n: nDeep, strata: strata(i, nDeep),
                                                      eps: eps, tanX: tanX, after: afterVertex, analytic: analytic,
@@ -647,7 +649,7 @@ extension Scene where T == Double {
     /// One sample of the primary (camera) silhouettes.
     func primarySample(pieces: [(piece: SilhouettePiece, length: Double, hidden: Bool)], cdf: [Double], total: Double,
                        edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double, moving: [Bool]? = nil,
-                       _ sampler: inout PathSampler) -> BoundarySample? {
+                       selection: SelectionStrata? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         let u = (Double(stratum) + sampler.next()) / Double(n) * total
         let k = cdf.cdfBin(u)
@@ -695,7 +697,9 @@ extension Scene where T == Double {
         let tl = (tangent.0 * tangent.0 + tangent.1 * tangent.1).squareRoot()
         if !(tl > 0) || !(pdf > 0) { return nil }
         let nx = -tangent.1 / tl, ny = tangent.0 / tl
-        var sm = sampler, sp = sampler
+        // Both sides with one sampler, its emitter choices stratified along the silhouettes (`SelectionStrata`).
+        let paths = selection?.sampler(stratum: stratum, base: sampler) ?? sampler
+        var sm = paths, sp = paths
         let lm = pathRadiance(camera.ray(filmX: x.0 - eps * nx, filmY: x.1 - eps * ny, tanHalfFov: tanX), &sm)
         let lp = pathRadiance(camera.ray(filmX: x.0 + eps * nx, filmY: x.1 + eps * ny, tanHalfFov: tanX), &sp)
         let d = lm - lp

@@ -238,7 +238,7 @@ extension Scene where T == Double {
     /// camera sees, stratified over the lights and over their candidate
     /// edges' total length.
     func deltaShadowSample(edges: [MeshEdge], lights: [DeltaShadowLight], n: Int, stratum: Int, eps: Double,
-                           tanX: Double, _ sampler: inout PathSampler) -> BoundarySample? {
+                           tanX: Double, selection: SelectionStrata? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         guard let c = pickDeltaShadowPoint(edges: edges, lights: lights, u: (Double(stratum) + sampler.next()) / Double(n)),
               let (y, _) = shadowBoundaryPoint(c.emitter, edge: c.edge, shape: c.shape, q: c.point(c.t)) else { return nil }
@@ -257,7 +257,9 @@ extension Scene where T == Double {
         // Density per film length: the choice per unit t, / |∂x/∂t|.
         let pdf = c.pdf / speed
         let nx = -tangent.1 / speed, ny = tangent.0 / speed
-        var sm = sampler, sp = sampler
+        // Both sides with one sampler, its emitter choices stratified along the shadows (`SelectionStrata`).
+        let paths = selection?.sampler(stratum: stratum, base: sampler) ?? sampler
+        var sm = paths, sp = paths
         let lm = pathRadiance(camera.ray(filmX: f.x - eps * nx, filmY: f.y - eps * ny, tanHalfFov: tanX), &sm)
         let lp = pathRadiance(camera.ray(filmX: f.x + eps * nx, filmY: f.y + eps * ny, tanHalfFov: tanX), &sp)
         let d = lm - lp
