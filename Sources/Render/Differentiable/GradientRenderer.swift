@@ -187,18 +187,36 @@ extension Scene where T == Double {
     /// its geometry in doubles and only its colours on the tape
     /// (`pathRadiance(from:radiance:beta:_:colours:coloured:marked:touched:gathering:)`).
     func diffuseBSDFsVarying(with keys: Set<String>) -> [Bool]? {
-        var coloured = [Bool](repeating: false, count: bsdfs.count)
-        for key in keys {
-            if key.hasPrefix(sensorID + ".") || shapes.contains(where: { key.hasPrefix($0.id + ".") })
-                || emitterPrefixes.contains(where: { $0.isEmpty || key.hasPrefix($0) }) { return nil }
-            let owners = bsdfPrefixes.indices.filter { !bsdfPrefixes[$0].isEmpty && key.hasPrefix(bsdfPrefixes[$0]) }
-            if owners.isEmpty { return nil }
-            for b in owners {
-                guard case .diffuse = bsdfs[b] else { return nil }
-                coloured[b] = true
-            }
+        guard let owners = keyOwners(keys), !owners.shapes.contains(true) else { return nil }
+        for b in owners.bsdfs.indices where owners.bsdfs[b] {
+            guard case .diffuse = bsdfs[b] else { return nil }
         }
-        return coloured
+        return owners.bsdfs
+    }
+
+    /// The BSDFs and shapes that own one of `keys` (a key is a BSDF's when it
+    /// starts with that BSDF's prefix, a shape's when it starts with its id and a
+    /// dot), or nil when a key is the sensor's or an emitter's, falls under an
+    /// empty prefix, or is owned by no BSDF and no shape.
+    func keyOwners(_ keys: Set<String>) -> (bsdfs: [Bool], shapes: [Bool])? {
+        var ownBSDFs = [Bool](repeating: false, count: bsdfs.count)
+        var ownShapes = [Bool](repeating: false, count: shapes.count)
+        for key in keys {
+            if key.hasPrefix(sensorID + ".") { return nil }
+            if emitterPrefixes.contains(where: { $0.isEmpty || key.hasPrefix($0) }) { return nil }
+            var attributed = false
+            for (b, prefix) in bsdfPrefixes.enumerated() where key.hasPrefix(prefix) {
+                if prefix.isEmpty { return nil }
+                ownBSDFs[b] = true
+                attributed = true
+            }
+            for i in shapes.indices where key.hasPrefix(shapes[i].id + ".") {
+                ownShapes[i] = true
+                attributed = true
+            }
+            if !attributed { return nil }
+        }
+        return (ownBSDFs, ownShapes)
     }
 
     func geometryMayMove(_ keys: [String]) -> Bool {
@@ -214,22 +232,8 @@ extension Scene where T == Double {
     /// derivatives (shadow rays only test visibility, whose change is the
     /// boundary term's), so the forward renderer takes it from the primal.
     func shapesVarying(with keys: Set<String>) -> [Bool]? {
-        var marked = [Bool](repeating: false, count: shapes.count)
-        for key in keys {
-            if key.hasPrefix(sensorID + ".") { return nil }
-            if emitterPrefixes.contains(where: { $0.isEmpty || key.hasPrefix($0) }) { return nil }
-            var attributed = false
-            for (b, prefix) in bsdfPrefixes.enumerated() where key.hasPrefix(prefix) {
-                if prefix.isEmpty { return nil }
-                for i in shapes.indices where shapes[i].bsdf == b { marked[i] = true }
-                attributed = true
-            }
-            for i in shapes.indices where key.hasPrefix(shapes[i].id + ".") {
-                marked[i] = true
-                attributed = true
-            }
-            if !attributed { return nil }
-        }
+        guard let owners = keyOwners(keys) else { return nil }
+        let marked = shapes.indices.map { owners.shapes[$0] || owners.bsdfs[shapes[$0].bsdf] }
         for i in shapes.indices where marked[i] && shapes[i].emitter != nil { return nil }
         return marked
     }
