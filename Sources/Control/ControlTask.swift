@@ -131,8 +131,9 @@ public enum CartPoleTask: EpisodicTask {
         SHACState(CartPoleDynamics.self, settings: settings, generator: &generator)
     }
 
+    /// The action of a deterministic network or of a Gaussian actor's mean (`SquashedGaussian.meanOutput`).
     @inlinable
-    public static func action(_ network: Network, observation: [Double]) -> Double { network.predict(observation)[0] }
+    public static func action(_ network: Network, observation: [Double]) -> Double { SquashedGaussian.meanOutput(network, input: observation) }
 
     public static func train(_ run: inout TrainingRun, totalEpisodes: Int,
                              report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
@@ -219,10 +220,10 @@ public enum PendulumTask: EpisodicTask {
         [observation[0], observation[1], observation[2] / PendulumDynamics.maxSpeed]
     }
 
-    /// The torque (N·m) of a trained network for a Gym observation.
+    /// The torque (N·m) of a trained network for a Gym observation (a Gaussian actor's: of its mean).
     @inlinable
     public static func action(_ network: Network, observation: [Double]) -> Double {
-        PendulumDynamics.maxTorque * network.predict(policyInput(observation))[0]
+        PendulumDynamics.maxTorque * SquashedGaussian.meanOutput(network, input: policyInput(observation))
     }
 
     public static func train(_ run: inout TrainingRun, totalEpisodes: Int,
