@@ -59,16 +59,6 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     /// that share of the budget remains; nil or 0: the last weights (checkpoints
     /// written before the option).
     public var actorAveraging: Double?
-    /// σ of the smoothing of the target critic as the actor sees it at a window's
-    /// end, in the critic's input units: V′ and its gradient are the means over the
-    /// 2m observations o ± σ·eᵢ (m = `D.observationSize`, a symmetric stencil, so
-    /// the gradient is that of V′ averaged over a box of half-width σ along each
-    /// axis) instead of their values at o, which keeps the actor from following the
-    /// critic's small-scale wiggles (after the target smoothing of Fujimoto et al.,
-    /// "Addressing Function Approximation Error in Actor-Critic Methods", 2018, there
-    /// on the action of a Q-function, here on the state of V); the critic's TD(λ)
-    /// targets are not smoothed. nil or 0: none (checkpoints written before the option).
-    public var criticSmoothing: Double?
     /// Temperature α of the maximum-entropy objective (SAPO, `SquashedGaussian`): the
     /// actor is a tanh-squashed Gaussian with a learned, state-dependent standard
     /// deviation, each training action a reparameterised sample, and α·log π(a | s)
@@ -81,7 +71,7 @@ public struct SHACSettings: Codable, Equatable, Sendable {
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
                 targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0,
                 saturationPenalty: Double = 0, outputInitScale: Double = 1, restartSteps: Int? = nil,
-                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0, criticSmoothing: Double = 0,
+                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0,
                 entropyTemperature: Double = 0) {
         self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
         self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
@@ -92,7 +82,6 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         self.restartSteps = restartSteps
         self.replayWindows = replayWindows; self.replayDraws = replayDraws
         self.actorAveraging = actorAveraging != 0 ? actorAveraging : nil
-        self.criticSmoothing = criticSmoothing != 0 ? criticSmoothing : nil
         self.entropyTemperature = entropyTemperature != 0 ? entropyTemperature : nil
     }
 
@@ -183,7 +172,6 @@ public struct SHACSettings: Codable, Equatable, Sendable {
             (penalty >= 0 && penalty.isFinite, "saturation penalty", penalty, "≥ 0 and finite"),
             ((outputInitScale ?? 1) > 0 && (outputInitScale ?? 1).isFinite, "output initialisation scale", outputInitScale ?? 1, "> 0 and finite"),
             ((actorAveraging ?? 0) >= 0 && (actorAveraging ?? 0) <= 1, "the actor's averaged share of the budget", actorAveraging ?? 0, "in [0, 1]"),
-            ((criticSmoothing ?? 0) >= 0 && (criticSmoothing ?? 0) <= 1, "the critic's smoothing", criticSmoothing ?? 0, "in [0, 1]"),
             ((entropyTemperature ?? 0) >= 0 && (entropyTemperature ?? 0) <= 100, "the entropy temperature", entropyTemperature ?? 0, "in [0, 100]"),
         ]
         if let bad = checks.first(where: { !$0.ok }) {
@@ -586,7 +574,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         }
         segment.last = x
         if !segment.terminated {
-            value += Foundation.pow(s.discount, Double(segment.steps.count)) * s.smoothedCostToGo(targetCritic, observation: D.observation(x)) / s.lossScale
+            value += Foundation.pow(s.discount, Double(segment.steps.count)) * targetCritic.predict(D.observation(x))[0] / s.lossScale
         }
         var gradient = [Double](repeating: 0, count: actor.parameterCount)
         actorGradient(segment, &gradient)

@@ -186,9 +186,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     @Option(help: "Actor-critic: the last share of the budget over which the actor's weights are averaged, the average being the policy written (default \(Self.defaults?.actorAveraging ?? 0); 0: the last weights).")
     var averageActor: Double?
 
-    @Option(help: "Actor-critic: σ of the smoothing of the critic's cost-to-go as the actor sees it, in the critic's input units: its value and gradient averaged over the observation ± σ along each axis (default \(Self.defaults?.criticSmoothing ?? 0); 0: none).")
-    var criticSmoothing: Double?
-
     @Option(help: "Actor-critic: temperature α of the maximum-entropy objective (SAPO): the actor becomes a tanh-squashed Gaussian with a learned state-dependent standard deviation, α·log π added to each step's loss for the actor and the critic; evaluation acts with the mean (default \(Self.defaults?.entropyTemperature ?? 0); 0: the deterministic actor).")
     var entropyTemperature: Double?
 
@@ -208,7 +205,7 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     /// parallel environments, the actor's rate or the restarts).
     var criticOptionsGiven: Bool {
         horizon != nil || discount != nil || lambda != nil || criticLr != nil || criticPasses != nil || criticBatches != nil || criticWidth != nil
-            || actionNoise != nil || saturationPenalty != nil || outputInit != nil || criticSmoothing != nil
+            || actionNoise != nil || saturationPenalty != nil || outputInit != nil
     }
 
     /// The settings: the task's defaults with the options given.
@@ -233,7 +230,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         if let criticReplay { s.replayWindows = criticReplay != 0 ? criticReplay : nil }
         if let replayDraws { s.replayDraws = replayDraws != 0 ? replayDraws : nil }
         if let averageActor { s.actorAveraging = averageActor != 0 ? averageActor : nil }
-        if let criticSmoothing { s.criticSmoothing = criticSmoothing != 0 ? criticSmoothing : nil }
         if let entropyTemperature { s.entropyTemperature = entropyTemperature != 0 ? entropyTemperature : nil }
         if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
             throw ValidationError("train \(P.problem.rawValue): \(p)")
@@ -273,7 +269,6 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
         line += s.restartSteps.map { ", restarts every \(counted($0, "step"))" } ?? ""
         line += s.replays ? ", the critic replays \(s.replayDraws ?? 0) of its last \(s.replayWindows ?? 0) windows" : ""
         line += s.actorAveraging.map { ", the policy the actor's mean over the budget's last share \($0)" } ?? ""
-        line += s.criticSmoothing.map { ", the critic smoothed by ±\($0) for the actor" } ?? ""
         line += s.entropyTemperature.map { ", a Gaussian actor with entropy temperature \($0)" } ?? ""
         print(line + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
     }
