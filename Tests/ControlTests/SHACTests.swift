@@ -6,14 +6,18 @@ import Control
 /// The actor's gradient over a window (discounted losses, then the critic's
 /// cost-to-go of the last state through the physics and the observation)
 /// against central differences of the same objective in the weights.
-/// With the saturation penalty κ·z² on the output's pre-activation too.
-@Test(arguments: [0.0, 0.05])
-func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
+/// With the saturation penalty κ·z² on the output's pre-activation too, and
+/// with a Gaussian actor (entropy temperature α: α·log π of each action sampled
+/// with fixed noise, the gradient reaching the standard deviation's output).
+@Test(arguments: [(0.0, 0.0), (0.05, 0.0), (0.05, 0.2)])
+func shacWindowGradientMatchesFiniteDifferences(penalty: Double, temperature: Double) throws {
     var g = SeededGenerator(seed: 4)
-    let actor = Network(layers: PendulumTask.layers, generator: &g)
     var settings = PendulumTask.hyperparameters.shac
     settings.horizon = 10
     settings.saturationPenalty = penalty > 0 ? penalty : nil
+    settings.entropyTemperature = temperature > 0 ? temperature : nil
+    let actor = Network(layers: settings.policyForm.layers(PendulumTask.layers), generator: &g)
+    #expect(actor.outputSize == (temperature > 0 ? 2 : 1))
     var state = SHACState(PendulumTrainingDynamics.self, settings: settings, generator: &g)
     // a critic that is not flat: its cost-to-go gradient must reach the weights
     var critic = try state.learned.critic.network(path: "-")
@@ -22,14 +26,16 @@ func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
     let trainer = try SHACTrainer<PendulumTrainingDynamics, PendulumSurrogate>(
         actor: actor, optimizer: Adam(learningRate: 0.01), actionScale: PendulumDynamics.maxTorque, state: state)
     // slow enough that the speed clip and the torque bound stay inactive (central differences see them)
-    let start = [2.5, 0.3]
-    let (_, gradient) = trainer.windowObjective(from: start)
+    let start = [2.5, 0.3], noise = [0.4, -1.1, 0.2, 0.9, -0.3, 0.7, -0.5, 1.3, 0.1, -0.8]
+    let (_, gradient) = trainer.windowObjective(from: start, noise: noise)
     var checked = 0
-    for i in stride(from: 0, to: actor.parameterCount, by: 97) {
+    // every 97th weight and the last layer's two biases (a Gaussian actor's: μ's and ρ's)
+    let n = actor.parameterCount
+    for i in Array(stride(from: 0, to: n, by: 97)) + [n - 2, n - 1] {
         let h = 1e-6
         var plus = trainer, minus = trainer
         plus.actor.parameters[i] += h; minus.actor.parameters[i] -= h
-        let fd = (plus.windowObjective(from: start).value - minus.windowObjective(from: start).value) / (2 * h)
+        let fd = (plus.windowObjective(from: start, noise: noise).value - minus.windowObjective(from: start, noise: noise).value) / (2 * h)
         #expect(abs(fd - gradient[i]) <= 1e-5 * max(1, abs(fd)), "weight \(i): finite differences \(fd), BPTT \(gradient[i])")
         checked += 1
     }

@@ -35,35 +35,6 @@ func squashedGaussianDensityIntegratesToOne(mean: Double, rho: Double) {
     }
 }
 
-/// The Gaussian actor's window objective (losses, α·log π of each sampled action,
-/// the critic's cost-to-go at the end) against central differences in the weights.
-@Test func shacGaussianActorGradientMatchesFiniteDifferences() throws {
-    var g = SeededGenerator(seed: 6)
-    var settings = PendulumTask.hyperparameters.shac
-    settings.horizon = 5
-    settings.entropyTemperature = 0.2
-    let actor = Network(layers: SquashedGaussian.layers(from: PendulumTask.layers), generator: &g)
-    #expect(actor.outputSize == 2)
-    var state = SHACState(PendulumTrainingDynamics.self, settings: settings, generator: &g)
-    var critic = try state.learned.critic.network(path: "-")
-    for i in critic.parameters.indices { critic.parameters[i] *= 3 }
-    state.learned.critic = NetworkFile(network: critic); state.learned.targetCritic = state.learned.critic
-    let trainer = try SHACTrainer<PendulumTrainingDynamics, PendulumSurrogate>(
-        actor: actor, optimizer: Adam(learningRate: 0.01), actionScale: PendulumDynamics.maxTorque, state: state)
-    let start = [2.5, 0.3], noise = [0.4, -1.1, 0.2, 0.9, -0.3]
-    let (_, gradient) = trainer.windowObjective(from: start, noise: noise)
-    // the standard deviation's head is reached (the last layer's second output row)
-    let n = actor.parameterCount
-    for i in Array(stride(from: 0, to: n, by: 61)) + [n - 1, n - 2, n - 40] {
-        let h = 1e-6
-        var plus = trainer, minus = trainer
-        plus.actor.parameters[i] += h; minus.actor.parameters[i] -= h
-        let fd = (plus.windowObjective(from: start, noise: noise).value - minus.windowObjective(from: start, noise: noise).value) / (2 * h)
-        #expect(abs(fd - gradient[i]) <= 1e-5 * max(1, abs(fd)), "weight \(i): finite differences \(fd), BPTT \(gradient[i])")
-    }
-    #expect(gradient.contains { abs($0) > 1e-3 })
-}
-
 /// A Gaussian actor trains and is written as a `gaussian` policy; its
 /// evaluation acts with the mean, 2·tanh(μ); a deterministic file (no `policy`
 /// key) loads as before, and a Gaussian network without the key is refused.
