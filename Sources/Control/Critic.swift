@@ -199,7 +199,6 @@ extension SHACSettings {
             ("--critic-replay", Double(replayWindows ?? 0), Double(command.replayWindows ?? 0)),
             ("--replay-draws", Double(replayDraws ?? 0), Double(command.replayDraws ?? 0)),
             ("--average-actor", actorAveraging ?? 0, command.actorAveraging ?? 0),
-            ("--entropy-temperature", entropyTemperature ?? 0, command.entropyTemperature ?? 0),
         ]
         if let (name, a, b) = named.first(where: { $0.1 != $0.2 }) {
             func text(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }

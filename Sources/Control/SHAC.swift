@@ -59,20 +59,12 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     /// that share of the budget remains; nil or 0: the last weights (checkpoints
     /// written before the option).
     public var actorAveraging: Double?
-    /// Temperature α of the maximum-entropy objective (SAPO, `SquashedGaussian`): the
-    /// actor is a tanh-squashed Gaussian with a learned, state-dependent standard
-    /// deviation, each training action a reparameterised sample, and α·log π(a | s)
-    /// is added to every step's loss, for the actor and, scaled like the loss, for the
-    /// critic (whose TD(λ) targets are then soft values). In the loss's units a step;
-    /// nil or 0: the deterministic actor (checkpoints written before the option).
-    public var entropyTemperature: Double?
 
     public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
                 targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0,
                 saturationPenalty: Double = 0, outputInitScale: Double = 1, restartSteps: Int? = nil,
-                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0,
-                entropyTemperature: Double = 0) {
+                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0) {
         self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
         self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
         self.criticIterations = criticIterations; self.criticBatches = criticBatches; self.targetRate = targetRate
@@ -82,14 +74,7 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         self.restartSteps = restartSteps
         self.replayWindows = replayWindows; self.replayDraws = replayDraws
         self.actorAveraging = actorAveraging != 0 ? actorAveraging : nil
-        self.entropyTemperature = entropyTemperature != 0 ? entropyTemperature : nil
     }
-
-    /// Whether the actor is a Gaussian (`entropyTemperature` positive).
-    public var gaussianActor: Bool { (entropyTemperature ?? 0) > 0 }
-
-    /// The form of the policy these settings train.
-    public var policyForm: PolicyForm { gaussianActor ? .gaussian : .deterministic }
 
     /// Whether the critic replays stored windows (`replayWindows` and `replayDraws` both positive).
     public var replays: Bool { (replayWindows ?? 0) > 0 && (replayDraws ?? 0) > 0 }
@@ -111,9 +96,8 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         return 2 * k * z / Swift.max(f.derivative(output: y), 1e-300)
     }
 
-    /// κ·z² of the policy's output recorded in `trace` (z the output itself if the last layer is dense).
-    public func saturationCost(_ trace: Network.Trace, layers: [Layer]) -> Double {
-        guard case .activation = layers[layers.count - 1] else { return penalty * trace.output[0] * trace.output[0] }
+    /// κ·z² of the policy's output recorded in `trace`.
+    public func saturationCost(_ trace: Network.Trace) -> Double {
         let z = trace.values[Swift.max(trace.values.count - 2, 0)][0]
         return penalty * z * z
     }
@@ -172,7 +156,6 @@ public struct SHACSettings: Codable, Equatable, Sendable {
             (penalty >= 0 && penalty.isFinite, "saturation penalty", penalty, "≥ 0 and finite"),
             ((outputInitScale ?? 1) > 0 && (outputInitScale ?? 1).isFinite, "output initialisation scale", outputInitScale ?? 1, "> 0 and finite"),
             ((actorAveraging ?? 0) >= 0 && (actorAveraging ?? 0) <= 1, "the actor's averaged share of the budget", actorAveraging ?? 0, "in [0, 1]"),
-            ((entropyTemperature ?? 0) >= 0 && (entropyTemperature ?? 0) <= 100, "the entropy temperature", entropyTemperature ?? 0, "in [0, 100]"),
         ]
         if let bad = checks.first(where: { !$0.ok }) {
             return "\(bad.name) must be \(bad.range), got \(bad.value)"
@@ -356,16 +339,8 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     struct Segment {
         var steps: [LinearizedStep] = []
         var traces: [Network.Trace] = []
-        /// A Gaussian actor's noise ε of each step (`SquashedGaussian`), and α·log π of each.
-        var noise: [Double] = []
-        var entropyCosts: [Double] = []
         var last: [Double] = []
         var terminated = false
-
-        /// The critic's costs of the steps: `lossScale` times each loss plus its α·log π.
-        func costs(lossScale: Double) -> [Double] {
-            steps.indices.map { lossScale * (steps[$0].loss + (entropyCosts.isEmpty ? 0 : entropyCosts[$0])) }
-        }
     }
 
     /// One environment's window as `iterate` simulates it: where it started in
@@ -414,7 +389,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
                     mine.append(piece)
                     return dObservation
                 }
-                let window = CriticWindow(observations: segment.steps.map(\.observation), costs: segment.costs(lossScale: s.lossScale),
+                let window = CriticWindow(observations: segment.steps.map(\.observation), costs: segment.steps.map { s.lossScale * $0.loss },
                                           last: D.observation(segment.last), terminated: segment.terminated)
                 s.tdTargets(window, targetCritic: targetCritic, &inputs, &targets)
                 if s.replays { stored += [Double(window.costs.count)] + window.costs + window.last + [window.terminated ? 1 : 0] }
@@ -479,7 +454,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         let s = state.settings, owned = shards.owned
         var timeline = GeneratorTimeline(generator)
         // the guess: `normal()` draws two numbers a step
-        let perWindow = s.actionNoise > 0 || s.gaussianActor ? 2 * s.horizon : 0
+        let perWindow = s.actionNoise > 0 ? 2 * s.horizon : 0
         var starts = (0..<s.environments).map { $0 * perWindow }
         var windows = [EnvironmentWindow?](repeating: nil, count: owned.count)
         while true {
@@ -513,16 +488,8 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         for _ in 0..<s.horizon {
             let x = w.state
             var trace = Network.Trace()
-            let out = actor.forward(D.observation(x), trace: &trace)
-            let a: Double
-            if s.gaussianActor {
-                let policy = SquashedGaussian(output: out, noise: generator.normal(), scale: actionScale)
-                a = policy.action
-                segments[segments.count - 1].noise.append(policy.noise)
-                segments[segments.count - 1].entropyCosts.append((s.entropyTemperature ?? 0) * policy.logDensity)
-            } else {
-                a = actionScale * out[0] + (s.actionNoise > 0 ? s.actionNoise * generator.normal() : 0)
-            }
+            let out = actor.forward(D.observation(x), trace: &trace)[0]
+            let a = actionScale * out + (s.actionNoise > 0 ? s.actionNoise * generator.normal() : 0)
             let lin = LinearizedStep.at(D.self, L.self, state: x, action: a)
             w.episodeReturn += D.reward(x, action: a)
             w.episodeSteps += 1
@@ -547,27 +514,19 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     }
 
     /// One window of `horizon` steps from `start` under the current policy (no
-    /// action noise; a Gaussian actor's ε of step t is `noise[t]`, 0 beyond it;
-    /// nothing reset, counted or learned): the objective the actor minimises,
-    /// Σ γᵗ(ℓ_t + α·log π_t) + γᵏ·C′(s_k) / `lossScale` (no C′ if the episode
-    /// terminated; α·log π with a Gaussian actor only), and its gradient with respect
-    /// to the policy's weights, as `iterate` differentiates each environment's window.
-    /// For checks.
-    public func windowObjective(from start: [Double], noise: [Double] = []) -> (value: Double, gradient: [Double]) {
+    /// noise; nothing reset, counted or learned): the objective the actor
+    /// minimises, Σ γᵗℓ_t + γᵏ·C′(s_k) / `lossScale` (no C′ if the episode
+    /// terminated), and its gradient with respect to the policy's weights, as
+    /// `iterate` differentiates each environment's window. For checks.
+    public func windowObjective(from start: [Double]) -> (value: Double, gradient: [Double]) {
         let s = state.settings
         var segment = Segment()
         var x = start, value = 0.0
         for t in 0..<s.horizon {
             var trace = Network.Trace()
-            let out = actor.forward(D.observation(x), trace: &trace)
-            var a = actionScale * out[0], entropy = 0.0
-            if s.gaussianActor {
-                let policy = SquashedGaussian(output: out, noise: t < noise.count ? noise[t] : 0, scale: actionScale)
-                a = policy.action; entropy = (s.entropyTemperature ?? 0) * policy.logDensity
-                segment.noise.append(policy.noise); segment.entropyCosts.append(entropy)
-            }
+            let a = actionScale * actor.forward(D.observation(x), trace: &trace)[0]
             let lin = LinearizedStep.at(D.self, L.self, state: x, action: a)
-            value += Foundation.pow(s.discount, Double(t)) * (lin.loss + entropy + s.saturationCost(trace, layers: actor.layers))
+            value += Foundation.pow(s.discount, Double(t)) * (lin.loss + s.saturationCost(trace))
             segment.steps.append(lin); segment.traces.append(trace)
             x = lin.next
             if D.isTerminal(x) { segment.terminated = true; break }
@@ -601,16 +560,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
             let w = Foundation.pow(gamma, Double(t))
             let trace = segment.traces[t]
             let penalty = state.settings.penalty > 0 ? state.settings.saturationGradient(trace, layers: actor.layers) : 0
-            let dOutput: [Double]
-            if state.settings.gaussianActor {
-                // κ·μ² on the mean (the output is linear: saturationGradient gives 2κμ)
-                let policy = SquashedGaussian(output: trace.output, noise: segment.noise[t], scale: actionScale)
-                let d = policy.pullback(dAction: dA, temperature: state.settings.entropyTemperature ?? 0)
-                dOutput = [(d[0] + penalty) * w, d[1] * w]
-            } else {
-                dOutput = [(dA * actionScale + penalty) * w]
-            }
-            let dObs = pullback(dOutput, trace)
+            let dObs = pullback([(dA * actionScale + penalty) * w], trace)
             let st = segment.steps[t]
             for i in dObs.indices { for j in 0..<n { dS[j] += dObs[i] / w * st.dObsdState[i * n + j] } }
         }

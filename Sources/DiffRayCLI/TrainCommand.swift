@@ -186,9 +186,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     @Option(help: "Actor-critic: the last share of the budget over which the actor's weights are averaged, the average being the policy written (default \(Self.defaults?.actorAveraging ?? 0); 0: the last weights).")
     var averageActor: Double?
 
-    @Option(help: "Actor-critic: temperature α of the maximum-entropy objective (SAPO): the actor becomes a tanh-squashed Gaussian with a learned state-dependent standard deviation, α·log π added to each step's loss for the actor and the critic; evaluation acts with the mean (default \(Self.defaults?.entropyTemperature ?? 0); 0: the deterministic actor).")
-    var entropyTemperature: Double?
-
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
 
     /// A learned-critic setting's default from the state, and with --pixels where that differs.
@@ -199,7 +196,7 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     }
 
     /// Whether the critic's replay or the actor's averaging was given (the state trainer's only).
-    var stateOnlyGiven: Bool { criticReplay != nil || replayDraws != nil || averageActor != nil || entropyTemperature != nil }
+    var stateOnlyGiven: Bool { criticReplay != nil || replayDraws != nil || averageActor != nil }
 
     /// Whether any of the learned critic's settings was given (not the trainer, the
     /// parallel environments, the actor's rate or the restarts).
@@ -230,7 +227,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         if let criticReplay { s.replayWindows = criticReplay != 0 ? criticReplay : nil }
         if let replayDraws { s.replayDraws = replayDraws != 0 ? replayDraws : nil }
         if let averageActor { s.actorAveraging = averageActor != 0 ? averageActor : nil }
-        if let entropyTemperature { s.entropyTemperature = entropyTemperature != 0 ? entropyTemperature : nil }
         if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
             throw ValidationError("train \(P.problem.rawValue): \(p)")
         }
@@ -269,7 +265,6 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
         line += s.restartSteps.map { ", restarts every \(counted($0, "step"))" } ?? ""
         line += s.replays ? ", the critic replays \(s.replayDraws ?? 0) of its last \(s.replayWindows ?? 0) windows" : ""
         line += s.actorAveraging.map { ", the policy the actor's mean over the budget's last share \($0)" } ?? ""
-        line += s.entropyTemperature.map { ", a Gaussian actor with entropy temperature \($0)" } ?? ""
         print(line + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
     }
     print("episode  \(shots ? "batch loss" : "train return (episodes ended in it)")  environment steps")
@@ -284,8 +279,7 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     }, save: {
         let network = try session.policyNetwork()
         try network.save(to: model, metadata: ModelMetadata.encode(StateModelMetadata(
-            environment: problem, seed: session.seed, episodes: session.episodes, environmentSteps: session.environmentSteps,
-            policy: session.shac?.settings.policyForm)))
+            environment: problem, seed: session.seed, episodes: session.episodes, environmentSteps: session.environmentSteps)))
         let plot = Plot.lines(series: [session.curve.map(\.trainReturn)],
                               labels: shots ? ["batch loss"] : ["training episode return"],
                               logY: shots, x: session.curve.map { Double($0.episode) }, title: "diffray train \(problem.rawValue) (seed \(session.seed))",

@@ -108,7 +108,7 @@ struct ControlCLITests {
         let replay = try diffray(["train", "pendulum", "--critic-replay=-3", "-o", "f.json"], in: folder.path)
         #expect(replay.status == 2 && replay.stderr.contains("replay must keep 0...1000000 windows, got -3"), "\(replay.stderr)")
         let pixels = try diffray(["train", "pendulum", "--pixels", "--replay-draws", "8", "-o", "g.json"], in: folder.path)
-        #expect(pixels.status == 2 && pixels.stderr.contains("--critic-replay, --replay-draws, --average-actor and --entropy-temperature are for training from the state"),
+        #expect(pixels.status == 2 && pixels.stderr.contains("--critic-replay, --replay-draws and --average-actor are for training from the state"),
                 "\(pixels.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/f.json") && !FileManager.default.fileExists(atPath: folder.path + "/g.json"))
     }
