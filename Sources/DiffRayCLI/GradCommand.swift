@@ -25,8 +25,9 @@ struct GradCommand: ParsableCommand, ClusterCommand {
     @Flag(help: "Leave out the visibility (edge-sampling) term: the interior derivative only.") var noBoundary = false
     @Flag(help: "Visibility term at the first surface only: leave out shadows and silhouettes seen after a bounce (an ablation).")
     var firstVertexOnly = false
-    @Flag(help: "Attach the path replay's first vertex to a rigidly moving surface (the film point moves with it) instead of holding the camera ray fixed.")
-    var attachFirstVertex = false
+    @Flag(inversion: .prefixedNo,
+          help: "Attach the path replay's first vertex to a rigidly moving sphere or cylinder (the film point moves with it); --no-attach-first-vertex holds the camera ray fixed.")
+    var attachFirstVertex = true
     @Option(help: ArgumentHelp("Edge samples per pixel for camera silhouettes and for shadows (default: spp / 32 each, at least 1).",
                                valueName: "primary,secondary"))
     var edgeSamples: String?

@@ -23,7 +23,7 @@ import Glibc
 public struct FirstVertexAttachment: Sendable {
     /// Per shape: whether a first vertex on it moves with it (a rigid pose key
     /// of the shape, or a sphere's centre, is differentiated).
-    var attached: [Bool]
+    public let attached: [Bool]
     /// A film rectangle (pixels: x0, y0, x1, y1) holding every film point the
     /// attached shapes cover (their projected bounding boxes).
     var filmBounds: (Double, Double, Double, Double)
@@ -59,9 +59,11 @@ extension Scene where T == Double {
     /// filter (its steps have no slope), a camera that is not a still pinhole,
     /// moving groups, or a key that moves geometry other than rigidly (only
     /// `<shape>.translate`, `<shape>.rotate` and a sphere's `<id>.center` move a
-    /// shape's points without deforming it). Shapes with only delta lobes
-    /// (mirrors, glass) are not attached: silhouettes seen through them are
-    /// sampled on their own (`SpecularImages`).
+    /// shape's points without deforming it). Only spheres and cylinders are
+    /// attached: a flat face has no slide to cancel (cos θ is constant over it),
+    /// and attached it would only add the filter slope's noise. Shapes with only
+    /// delta lobes (mirrors, glass) are not attached either: silhouettes seen
+    /// through them are sampled on their own (`SpecularImages`).
     public func firstVertexAttachment(keys: [String], _ boundary: BoundaryOptions) -> FirstVertexAttachment? {
         guard boundary.attachesFirstVertex, film.filter != .box, camera.isPinhole, camera.motion == nil,
               !camera.shutter.isOpen, movingGroups.isEmpty else { return nil }
@@ -75,7 +77,10 @@ extension Scene where T == Double {
                       return false
                   }),
                   shapes[s].emitter == nil else { return nil }
-            if !deltaOnly[shapes[s].bsdf] { attached[s] = true }
+            switch shapes[s].geometry {
+            case .sphere, .cylinder: attached[s] = !deltaOnly[shapes[s].bsdf]
+            case .mesh, .disk, .sdfGrid: break
+            }
         }
         guard attached.contains(true) else { return nil }
         // The projected bounding boxes (the whole film if one reaches behind the eye).
@@ -152,52 +157,67 @@ extension Scene {
         }
     }
 
+    /// The camera's projection at `p` (primal): the film position's and the
+    /// depth's gradients with respect to the point (pixels, and depth, per unit
+    /// length), from `filmPosition`'s Cramer's rule.
+    func projectionGradients(at p: Vec3) -> (x: Vec3, y: Vec3, depth: Vec3, z: Double) {
+        let frame = camera.toWorld
+        let X = frame.x.primal, Y = frame.y.primal, Z = frame.z.primal
+        let det = dot(X, cross(Y, Z))
+        let a = cross(Y, Z) / det, b = cross(Z, X) / det, c = cross(X, Y) / det
+        let d = p - frame.origin.primal
+        let qx = dot(d, a), qy = dot(d, b), qz = dot(d, c)
+        let tanX = camera.tanHalfFov.primal, aspect = Double(camera.width) / Double(camera.height)
+        let sx = (a * qz - c * qx) / (qz * qz * tanX), sy = (b * qz - c * qy) / (qz * qz * tanX)
+        return (sx * (-Double(camera.width) / 2), sy * (-aspect * Double(camera.height) / 2), c, qz)
+    }
+
     /// The film point of a first vertex attached to its surface: the film
     /// point (fx, fy) whose camera ray met shape `s` at `p0`, moved as far as
     /// the projection of that material point moves (times the attachment's
-    /// strength there). Its primal is (fx, fy) exactly; `moved` is the
-    /// projection's own displacement (primal zero).
-    func attachedFilmPoint(filmX fx: Double, filmY fy: Double, point p0: Vec3, shape s: Int, _ a: FirstVertexAttachment,
-                           tanX: T) -> (x: T, y: T, moved: (x: T, y: T), depth: T, p: Vector3<T>) {
+    /// strength there), to first order (only its derivative is used). Its
+    /// primal is (fx, fy) exactly; `moved` is the projection's own
+    /// displacement and `p` the moved material point.
+    func attachedFilmPoint(filmX fx: Double, filmY fy: Double, point p0: Vec3, shape s: Int, _ a: FirstVertexAttachment)
+        -> (x: T, y: T, moved: (x: T, y: T), p: Vector3<T>, projection: (x: Vec3, y: Vec3, depth: Vec3, z: Double)) {
         let p = attachedPoint(p0, shape: s)
-        let f = camera.filmPosition(of: p, tanHalfFov: tanX)
-        let dx = f.x - T(f.x.primal), dy = f.y - T(f.y.primal)
+        let g = projectionGradients(at: p0)
+        let dp = p - Vector3<T>(p.primal)
+        let dx = dot(dp, Vector3<T>(g.x)), dy = dot(dp, Vector3<T>(g.y))
         let w = T(a.strength(fx, fy).w)
-        return (T(fx) + dx * w, T(fy) + dy * w, (dx, dy), f.depth, p)
-    }
-
-    /// The camera ray (a pinhole's) through film point (fx, fy) given in `T`:
-    /// `camera.ray(filmX:filmY:tanHalfFov:)`'s arithmetic, so a film point whose
-    /// primal is (fx, fy) gives that ray's primal to the bit.
-    func pinholeRay(filmX fx: T, filmY fy: T, tanX: T) -> Ray<T> {
-        let aspect = Double(camera.width) / Double(camera.height)
-        let sx = 1 - 2 * fx / T(Double(camera.width))
-        let sy = (1 - 2 * fy / T(Double(camera.height))) / T(aspect)
-        let d = camera.toWorld.vector(Vector3<T>(tanX * sx, tanX * sy, 1)).normalized
-        return Ray(o: camera.toWorld.origin, d: d)
+        return (T(fx) + dx * w, T(fy) + dy * w, (dx, dy), p, g)
     }
 
     /// The replay's first vertex (`p0` on shape `s`, geometric normal `n0`,
-    /// found in doubles through film point (fx, fy)) attached to its shape: the camera ray through the attached
-    /// film point, whose recomputed hit is the moved material point, and
-    /// the Jacobian determinant of the map from film points to attached film
-    /// points (primal 1): the ratio of film area per surface area,
-    /// |n · (p − eye)| / depth³, to its primal, blended with the attachment's
-    /// strength and its gradient.
-    func attachedCameraRay(filmX fx: Double, filmY fy: Double, point p0: Vec3, normal n0: Vec3, shape s: Int,
-                           _ a: FirstVertexAttachment, tanX: T) -> (ray: Ray<T>, x: T, y: T, jacobian: T) {
-        let f = attachedFilmPoint(filmX: fx, filmY: fy, point: p0, shape: s, a, tanX: tanX)
+    /// found in doubles along `ray`, the camera ray through film point (fx,
+    /// fy)) attached to its shape: the camera ray through the attached film
+    /// point (to first order: `ray`'s direction turned towards the moved point
+    /// by the attachment's strength; its primal is `ray`'s to the bit, so the
+    /// recomputed hit is the moved material point), and the Jacobian
+    /// determinant of the map from film points to attached film points
+    /// (primal 1): the ratio of film area per surface area, |n · (p − e)| /
+    /// depth³, to its primal, blended with the attachment's strength and its
+    /// gradient.
+    func attachedCameraRay(_ ray: Ray<Double>, filmX fx: Double, filmY fy: Double, point p0: Vec3, normal n0: Vec3, shape s: Int,
+                           _ a: FirstVertexAttachment) -> (ray: Ray<T>, x: T, y: T, jacobian: T) {
+        let f = attachedFilmPoint(filmX: fx, filmY: fy, point: p0, shape: s, a)
+        let w = a.strength(fx, fy)
+        let e = ray.o
+        let towards = (f.p - Vector3<T>(e)).normalized
+        let d = Vector3<T>(ray.d) + (towards - Vector3<T>(towards.primal)) * T(w.w)
         // The geometric normal carried with the shape's rotation.
         let n: Vector3<T> = shapes.withUnsafeBufferPointer { shapes in
             guard let o = shapes[s].offset else { return Vector3<T>(n0) }
             let local = Vec3(dot(o.x.primal, n0), dot(o.y.primal, n0), dot(o.z.primal, n0))
             return o.vector(Vector3<T>(local))
         }
-        let area = abs(dot(n, f.p - camera.toWorld.origin)) / (f.depth * f.depth * f.depth)
-        let ratio = area / T(area.primal)
-        let w = a.strength(fx, fy)
-        let jacobian = 1 + (ratio - 1) * T(w.w) + f.moved.x * T(w.dx) + f.moved.y * T(w.dy)
-        return (pinholeRay(filmX: f.x, filmY: f.y, tanX: tanX), f.x, f.y, jacobian)
+        // d log A = d(n · (p − e)) / (n · (p − e)) − 3 d depth / depth, to first order.
+        let dp = f.p - Vector3<T>(f.p.primal)
+        let nd = dot(n0, p0 - e)
+        let logArea = (dot(n - Vector3<T>(n0), Vector3<T>(p0 - e)) + dot(dp, Vector3<T>(n0))) / T(nd)
+            - dot(dp, Vector3<T>(f.projection.depth)) * T(3 / f.projection.z)
+        let jacobian = 1 + logArea * T(w.w) + f.moved.x * T(w.dx) + f.moved.y * T(w.dy)
+        return (Ray(o: Vector3<T>(e), d: d), f.x, f.y, jacobian)
     }
 
     /// The motions of a camera silhouette sample's sides whose first vertex is
@@ -208,13 +228,16 @@ extension Scene {
     /// `boundarySpeeds`' motion. Each (weight, motion) goes to `body`.
     func attachedSides(_ b: BoundarySample, _ a: FirstVertexAttachment, tanX: T, _ body: (RGB<Double>, T) -> Void) {
         let nx = b.direction.x, ny = b.direction.y
-        for (sign, radiance) in [(-1.0, b.sides.minus), (1.0, b.sides.plus)] where !radiance.isBlack {
+        let (x0, y0, x1, y1) = a.filmBounds
+        for side in 0..<2 {
+            let sign = side == 0 ? -1.0 : 1.0, radiance = side == 0 ? b.sides.minus : b.sides.plus
             let fx = b.filmX + sign * a.offset * nx, fy = b.filmY + sign * a.offset * ny
+            if radiance.isBlack || !(fx >= x0 && fx <= x1 && fy >= y0 && fy <= y1) { continue }
             let ray = camera.ray(filmX: fx, filmY: fy, tanHalfFov: T(tanX.primal)).primal
             guard let hit = accel.intersect(o: ray.o, d: ray.d, tMin: tMin(ray)) else { continue }
             let shape = Int(accel.primitives.primitive(Int(hit.primitive)).shape)
             guard a.attached[shape] else { continue }
-            let f = attachedFilmPoint(filmX: fx, filmY: fy, point: ray.o + ray.d * hit.t, shape: shape, a, tanX: tanX)
+            let f = attachedFilmPoint(filmX: fx, filmY: fy, point: ray.o + ray.d * hit.t, shape: shape, a)
             // L₋ enters with +(−v · n), L₊ with −(−v · n).
             body(radiance * -sign, -(f.x * T(nx) + f.y * T(ny)))
         }
@@ -235,6 +258,15 @@ extension ReconstructionFilter {
             return abs(x) < r ? 2 * alpha * x * exp(alpha * x * x) : 0
         }
     }
+
+    /// `eval(x)` and `slope(x)` together (one exponential for the Gaussian).
+    @inlinable
+    public func valueAndSlope(_ x: Double) -> (Double, Double) {
+        guard case .gaussian(let s) = self else { return (eval(x), slope(x)) }
+        let alpha = -1 / (2 * s * s), r = 4 * s
+        let e = exp(alpha * x * x)
+        return (max(0, e - exp(alpha * r * r)), abs(x) < r ? 2 * alpha * x * e : 0)
+    }
 }
 
 extension ImageBlock {
@@ -247,13 +279,20 @@ extension ImageBlock {
         let xa = max(0, Int((fx - r - 0.5).rounded(.up))), xb = min(filmWidth - 1, Int((fx + r - 0.5).rounded(.down)))
         let ya = max(0, Int((fy - r - 0.5).rounded(.up))), yb = min(filmHeight - 1, Int((fy + r - 0.5).rounded(.down)))
         if xa > xb || ya > yb { return }
-        for y in ya...yb {
-            let dy = Double(y) + 0.5 - fy
-            let fy0 = filter.eval(dy), sy = filter.slope(dy)
+        // Each column's value and slope once, not once a row.
+        withUnsafeTemporaryAllocation(of: (Double, Double).self, capacity: xb - xa + 1) { columns in
             for x in xa...xb {
                 let dx = Double(x) + 0.5 - fx
-                let gx = -filter.slope(dx) * fy0, gy = -filter.eval(dx) * sy
-                if gx != 0 || gy != 0 { body(x, y, gx, gy) }
+                columns[x - xa] = filter.valueAndSlope(dx)
+            }
+            for y in ya...yb {
+                let dy = Double(y) + 0.5 - fy
+                let (fy0, sy) = filter.valueAndSlope(dy)
+                for x in xa...xb {
+                    let (fx0, sx) = columns[x - xa]
+                    let gx = -sx * fy0, gy = -fx0 * sy
+                    if gx != 0 || gy != 0 { body(x, y, gx, gy) }
+                }
             }
         }
     }

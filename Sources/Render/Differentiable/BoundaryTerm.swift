@@ -110,10 +110,13 @@ public struct BoundaryOptions: Sendable {
     /// measured share of the spread and cost (docs/results.md, "Where a
     /// geometry gradient's spread comes from"): camera samples cost least
     /// and carry much of it; deeper vertices' samples carry most of it on a box
-    /// above a floor, cheaply.
+    /// above a floor, cheaply. The first vertex is attached to moving spheres
+    /// and cylinders (`attachesFirstVertex`).
     public static func balanced(samplesPerPixel spp: Int) -> BoundaryOptions {
-        BoundaryOptions(primarySamplesPerPixel: max(1, Double(spp / 16)), secondarySamplesPerPixel: max(1, Double(spp / 16)),
-                        deeperFactor: 2, cameraSamplesOnMovingSilhouettes: true)
+        var options = BoundaryOptions(primarySamplesPerPixel: max(1, Double(spp / 16)), secondarySamplesPerPixel: max(1, Double(spp / 16)),
+                                      deeperFactor: 2, cameraSamplesOnMovingSilhouettes: true)
+        options.attachesFirstVertex = true
+        return options
     }
     /// No boundary term: the interior derivative only (wrong where edges move).
     public static var interiorOnly: BoundaryOptions { BoundaryOptions(primarySamplesPerPixel: 0, secondarySamplesPerPixel: 0) }
@@ -937,7 +940,7 @@ extension Scene {
             body(b.weight, x.x * T(b.direction.x) + x.y * T(b.direction.y))
             // Both sides on an attached receiver: their film points move with it (`attachedSides`).
             if let attachment, attachment.attached[b.receiver] {
-                let a = attachedFilmPoint(filmX: b.filmX, filmY: b.filmY, point: y.primal, shape: b.receiver, attachment, tanX: tanX)
+                let a = attachedFilmPoint(filmX: b.filmX, filmY: b.filmY, point: y.primal, shape: b.receiver, attachment)
                 body(b.weight, -(a.x * T(b.direction.x) + a.y * T(b.direction.y)))
             }
         case .deltaShadowBeyond:
@@ -979,8 +982,9 @@ extension Scene {
     func replayedVertex(_ b: BoundarySample, tanX: T, _ attachment: FirstVertexAttachment? = nil) -> SurfaceInteraction<T>? {
         guard var si = intersect(camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX)) else { return nil }
         if let attachment, attachment.attached[si.shape] {
-            guard let moved = intersect(attachedCameraRay(filmX: b.filmX, filmY: b.filmY, point: si.p.primal, normal: si.ng.primal,
-                                                          shape: si.shape, attachment, tanX: tanX).ray)
+            let ray = camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX).primal
+            guard let moved = intersect(attachedCameraRay(ray, filmX: b.filmX, filmY: b.filmY, point: si.p.primal, normal: si.ng.primal,
+                                                          shape: si.shape, attachment).ray)
             else { return nil }
             si = moved
         }

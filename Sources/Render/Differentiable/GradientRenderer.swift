@@ -290,8 +290,8 @@ extension Scene where T == Double {
                             var resumed = PathState<Dual<P>>(constant: state)
                             var jacobian: Dual<P>? = nil
                             if let attachment, state.depth == 0, let first = intersect(state.ray), attachment.attached[first.shape] {
-                                let a = dual.attachedCameraRay(filmX: fx, filmY: fy, point: first.p, normal: first.ng, shape: first.shape,
-                                                               attachment, tanX: dualTanX)
+                                let a = dual.attachedCameraRay(state.ray, filmX: fx, filmY: fy, point: first.p, normal: first.ng,
+                                                               shape: first.shape, attachment)
                                 resumed.ray = a.ray
                                 moved = (a.x, a.y)
                                 jacobian = a.jacobian
@@ -505,8 +505,8 @@ extension Scene where T == Double {
                     } else {
                         var resumed = PathState<Adjoint>(constant: state)
                         if let attachment, state.depth == 0, let first = intersect(state.ray), attachment.attached[first.shape] {
-                            let a = scene.attachedCameraRay(filmX: fx, filmY: fy, point: first.p, normal: first.ng, shape: first.shape,
-                                                            attachment, tanX: tanX)
+                            let a = scene.attachedCameraRay(state.ray, filmX: fx, filmY: fy, point: first.p, normal: first.ng,
+                                                            shape: first.shape, attachment)
                             resumed.ray = a.ray
                             scale = attachedSeeds(fx: fx, fy: fy, a.x, a.y, a.jacobian, seeds: (sr, sg, sb), imageAdjoint: imageAdjoint,
                                                   weights: weights, probe)
