@@ -289,10 +289,8 @@ extension Scene where T == Double {
                             // so the dual path continues from the probe's state there.
                             var resumed = PathState<Dual<P>>(constant: state)
                             var jacobian: Dual<P>? = nil
-                            if let attachment, state.depth == 0, let first = intersect(state.ray), attachment.attached[first.shape] {
-                                let a = dual.attachedCameraRay(state.ray, filmX: fx, filmY: fy, point: first.p, normal: first.ng,
-                                                               shape: first.shape, attachment)
-                                resumed.ray = a.ray
+                            if attachment != nil && state.depth == 0,
+                               let a = attach(&resumed, filmX: fx, filmY: fy, in: dual, attachment!) {
                                 moved = (a.x, a.y)
                                 jacobian = a.jacobian
                             }
@@ -504,10 +502,8 @@ extension Scene where T == Double {
                                          coloured: colouredBSDFs, marked: nil, touched: &touched, gathering: true)
                     } else {
                         var resumed = PathState<Adjoint>(constant: state)
-                        if let attachment, state.depth == 0, let first = intersect(state.ray), attachment.attached[first.shape] {
-                            let a = scene.attachedCameraRay(state.ray, filmX: fx, filmY: fy, point: first.p, normal: first.ng,
-                                                            shape: first.shape, attachment)
-                            resumed.ray = a.ray
+                        if attachment != nil && state.depth == 0,
+                           let a = attach(&resumed, filmX: fx, filmY: fy, in: scene, attachment!) {
                             scale = attachedSeeds(fx: fx, fy: fy, a.x, a.y, a.jacobian, seeds: (sr, sg, sb), imageAdjoint: imageAdjoint,
                                                   weights: weights, probe)
                         }
@@ -549,10 +545,27 @@ extension Scene where T == Double {
 }
 
 extension Scene where T == Double {
+    /// A replay about to trace its camera ray (`state`, through film point
+    /// (fx, fy)) whose first vertex lies on a shape `attachment` attaches:
+    /// `state` then traces the attached camera ray in `scene` (this scene
+    /// lifted), and the attached film point and Jacobian are returned; nil
+    /// leaves `state` as it is. Out of line: inlined, it made the replay loop's
+    /// closure too large for the film weights' loop to be inlined into it.
+    @inline(never)
+    func attach<S: Real>(_ state: inout PathState<S>, filmX fx: Double, filmY fy: Double, in scene: Scene<S>,
+                         _ attachment: FirstVertexAttachment) -> (x: S, y: S, jacobian: S)? {
+        let ray = state.ray.primal
+        guard let first = intersect(ray), attachment.attached[first.shape] else { return nil }
+        let a = scene.attachedCameraRay(ray, filmX: fx, filmY: fy, point: first.p, normal: first.ng, shape: first.shape, attachment)
+        state.ray = a.ray
+        return (a.x, a.y, a.jacobian)
+    }
+
     /// The adjoint seeds of a path whose film point (x, y) is attached (primal
     /// (fx, fy), `attachedCameraRay`): each channel's Σ_p ∂loss/∂I_p f(x − p) / W_p
     /// to first order in the film point's motion (`seeds` at (fx, fy) plus the
     /// filter's slopes times the motion), times the Jacobian.
+    @inline(never)
     func attachedSeeds(fx: Double, fy: Double, _ x: Adjoint, _ y: Adjoint, _ jacobian: Adjoint, seeds: (Double, Double, Double),
                        imageAdjoint: [Double], weights: [Double], _ probe: ImageBlock) -> (Adjoint, Adjoint, Adjoint) {
         let w = film.width, h = film.height
