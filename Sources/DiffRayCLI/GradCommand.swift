@@ -25,6 +25,9 @@ struct GradCommand: ParsableCommand, ClusterCommand {
     @Flag(help: "Leave out the visibility (edge-sampling) term: the interior derivative only.") var noBoundary = false
     @Flag(help: "Visibility term at the first surface only: leave out shadows and silhouettes seen after a bounce (an ablation).")
     var firstVertexOnly = false
+    @Flag(inversion: .prefixedNo,
+          help: "Attach the path replay's first vertex to a rigidly moving sphere or cylinder (the film point moves with it); --no-attach-first-vertex holds the camera ray fixed.")
+    var attachFirstVertex = true
     @Option(help: ArgumentHelp("Edge samples per pixel for camera silhouettes and for shadows (default: spp / 32 each, at least 1).",
                                valueName: "primary,secondary"))
     var edgeSamples: String?
@@ -100,6 +103,7 @@ struct GradCommand: ParsableCommand, ClusterCommand {
         var boundary = BoundaryOptions.balanced(samplesPerPixel: spp ?? s.sampleCount)
         if noBoundary { boundary = .interiorOnly }
         if firstVertexOnly { boundary.beyondFirstVertex = false }
+        boundary.attachesFirstVertex = attachFirstVertex
         boundary.fromLightsShare = edgeFromLights
         boundary.maxFlatSecondaryEdges = edgeTreeAbove
         if let b = try budget() {

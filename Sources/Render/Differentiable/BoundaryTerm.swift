@@ -70,6 +70,11 @@ public struct BoundaryOptions: Sendable {
     /// so that each sample keeps its place whatever moves. Both are unbiased:
     /// the silhouettes left out carry no motion.
     public var cameraSamplesOnMovingSilhouettes: Bool
+    /// Whether the interior term's first vertex on a rigidly moving shape is
+    /// attached to it (`FirstVertexAttachment`; `grad --attach-first-vertex`).
+    public var attachesFirstVertex = false
+    /// The attachment the gradient entry points found for their keys (nil: none).
+    var attachment: FirstVertexAttachment? = nil
 
     public init(primarySamplesPerPixel: Double = 1, secondarySamplesPerPixel: Double = 1,
                 offset: Double = 1e-4, maxFlatSecondaryEdges: Int = 4096, guidesTowardsLights: Bool = true,
@@ -105,10 +110,13 @@ public struct BoundaryOptions: Sendable {
     /// measured share of the spread and cost (docs/results.md, "Where a
     /// geometry gradient's spread comes from"): camera samples cost least
     /// and carry much of it; deeper vertices' samples carry most of it on a box
-    /// above a floor, cheaply.
+    /// above a floor, cheaply. The first vertex is attached to moving spheres
+    /// and cylinders (`attachesFirstVertex`).
     public static func balanced(samplesPerPixel spp: Int) -> BoundaryOptions {
-        BoundaryOptions(primarySamplesPerPixel: max(1, Double(spp / 16)), secondarySamplesPerPixel: max(1, Double(spp / 16)),
-                        deeperFactor: 2, cameraSamplesOnMovingSilhouettes: true)
+        var options = BoundaryOptions(primarySamplesPerPixel: max(1, Double(spp / 16)), secondarySamplesPerPixel: max(1, Double(spp / 16)),
+                                      deeperFactor: 2, cameraSamplesOnMovingSilhouettes: true)
+        options.attachesFirstVertex = true
+        return options
     }
     /// No boundary term: the interior derivative only (wrong where edges move).
     public static var interiorOnly: BoundaryOptions { BoundaryOptions(primarySamplesPerPixel: 0, secondarySamplesPerPixel: 0) }
@@ -208,6 +216,8 @@ struct BoundarySample {
     /// Secondary samples on an analytic outline (see `SecondaryCurves`): the
     /// shape, `s` being φ in `arcPoint`; −1 on a mesh edge.
     var curveShape: Int = -1
+    /// Primary: each side's radiance, scaled as `weight` (`attachedSides`).
+    var sides: (minus: RGB<Double>, plus: RGB<Double>) = (.zero, .zero)
 }
 
 // MARK: Edges and silhouettes
@@ -521,7 +531,7 @@ extension Scene where T == Double {
         let silhouettes = boundary.primarySamplesPerPixel > 0
             ? silhouettePieces(edges: edges, throughSpecular: boundary.throughSpecularSurfaces) : []
         let pieces = boundary.cameraSamplesOnMovingSilhouettes
-            ? silhouettes.filter { !$0.hidden && silhouetteMoves($0.piece, edges: edges, moving: moving) } : silhouettes
+            ? silhouettes.filter { !$0.hidden && silhouetteMoves($0.piece, edges: edges, moving: moving, boundary.attachment) } : silhouettes
         var cdf = [Double](), total = 0.0
         for p in pieces { total += p.length; cdf.append(total) }
         let nPrimary = pieces.isEmpty ? 0 : max(1, Int((boundary.primarySamplesPerPixel * Double(W * H)).rounded()))
@@ -604,7 +614,8 @@ extension Scene where T == Double {
                     switch part {
                     case .camera:
                         sample = primarySample(pieces: pieces, cdf: cdf, total: total, edges: edges, n: nPrimary,
-                                               stratum: i, eps: eps, tanX: tanX, moving: moving, selection: selection, &sampler)
+                                               stratum: i, eps: eps, tanX: tanX, moving: moving, attachment: boundary.attachment,
+                                               selection: selection, &sampler)
                     case .firstSurface:
                         sample = secondarySample(edges: edges, n: nSecondary, strata: strata(i, nSecondary), eps: eps,
                                                  tanX: tanX, second: second, analytic: analytic, lightTriangles: lightTriangles,
@@ -637,8 +648,10 @@ extension Scene where T == Double {
     /// Whether silhouette `piece` can move: its shape moves (`moving`, see
     /// `boundarySamples`; nil: every shape may), or for an image through
     /// specular faces, one of the faces does.
-    func silhouetteMoves(_ piece: SilhouettePiece, edges: [MeshEdge], moving: [Bool]?) -> Bool {
+    /// With an `attachment`, a piece next to attached surfaces counts too (`mayBorderAttached`).
+    func silhouetteMoves(_ piece: SilhouettePiece, edges: [MeshEdge], moving: [Bool]?, _ attachment: FirstVertexAttachment? = nil) -> Bool {
         guard let moving else { return true }
+        if let attachment, mayBorderAttached(piece, attachment) { return true }
         switch piece {
         case .edge(let e, _, _, _, _, _, _): return moving[edges[e].shape]
         case .arc(let s, _, _): return moving[s]
@@ -649,12 +662,12 @@ extension Scene where T == Double {
     /// One sample of the primary (camera) silhouettes.
     func primarySample(pieces: [(piece: SilhouettePiece, length: Double, hidden: Bool)], cdf: [Double], total: Double,
                        edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double, moving: [Bool]? = nil,
-                       selection: SelectionStrata? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
+                       attachment: FirstVertexAttachment? = nil, selection: SelectionStrata? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         let u = (Double(stratum) + sampler.next()) / Double(n) * total
         let k = cdf.cdfBin(u)
         if pieces[k].hidden { return nil }
-        if !silhouetteMoves(pieces[k].piece, edges: edges, moving: moving) { return nil }
+        if !silhouetteMoves(pieces[k].piece, edges: edges, moving: moving, attachment) { return nil }
         let pPiece = pieces[k].length / total
         // The position within the piece follows from u (stratified along the length too).
         let start = k == 0 ? 0 : cdf[k - 1]
@@ -705,7 +718,7 @@ extension Scene where T == Double {
         let d = lm - lp
         if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
         return BoundarySample(kind: .primary, piece: k, s: param, filmX: x.0, filmY: x.1, direction: image ?? Vec3(nx, ny, 0),
-                              weight: d * (1 / (pdf * Double(n))))
+                              weight: d * (1 / (pdf * Double(n))), sides: (lm * (1 / (pdf * Double(n))), lp * (1 / (pdf * Double(n)))))
     }
 
     /// One sample of the secondary visibility at a vertex beyond the first: the
@@ -890,7 +903,8 @@ extension Scene {
     /// `cache` keeps the projected ends of mesh edges. Each (weight, motion)
     /// goes to `body` in turn (no array per sample).
     func boundarySpeeds(_ b: BoundarySample, pieces: [SilhouettePiece], edges: [MeshEdge],
-                        cache: inout [Int: ((T, T), (T, T))], tanX: T, _ body: (RGB<Double>, T) -> Void) {
+                        cache: inout [Int: ((T, T), (T, T))], tanX: T, attachment: FirstVertexAttachment? = nil,
+                        _ body: (RGB<Double>, T) -> Void) {
         switch b.kind {
         case .primary:
             let x: (T, T)
@@ -919,16 +933,22 @@ extension Scene {
                 return
             }
             body(b.weight, x.0 * T(b.direction.x) + x.1 * T(b.direction.y))
+            if let attachment { attachedSides(b, attachment, tanX: tanX, body) }
         case .deltaShadow:
             guard let y = deltaShadowReceiverPoint(b, edges: edges) else { return }
             let x = camera.filmPosition(of: y, tanHalfFov: tanX)
             body(b.weight, x.x * T(b.direction.x) + x.y * T(b.direction.y))
+            // Both sides on an attached receiver: their film points move with it (`attachedSides`).
+            if let attachment, attachment.attached[b.receiver] {
+                let a = attachedFilmPoint(filmX: b.filmX, filmY: b.filmY, point: y.primal, shape: b.receiver, attachment)
+                body(b.weight, -(a.x * T(b.direction.x) + a.y * T(b.direction.y)))
+            }
         case .deltaShadowBeyond:
-            guard let si = replayedVertex(b, tanX: tanX), let y = deltaShadowReceiverPoint(b, edges: edges) else { return }
+            guard let si = replayedVertex(b, tanX: tanX, attachment), let y = deltaShadowReceiverPoint(b, edges: edges) else { return }
             let w = (y - si.p).normalized
             body(b.weight, dot(si.toLocal(w), Vector3<T>(si.toLocal(Vector3<T>(b.direction)).primal)))
         case .secondary:
-            guard let si = replayedVertex(b, tanX: tanX) else { return }
+            guard let si = replayedVertex(b, tanX: tanX, attachment) else { return }
             let x: Vector3<T>
             if b.curveShape >= 0 {
                 x = arcPoint(b.curveShape, b.s, eye: si.p)
@@ -958,8 +978,16 @@ extension Scene {
     /// The path vertex a secondary sample looks from, in `T`: the camera ray
     /// through its film point, then its sampled directions, each fixed in its
     /// vertex's shading frame (as the path replay parametrises a bounce).
-    func replayedVertex(_ b: BoundarySample, tanX: T) -> SurfaceInteraction<T>? {
+    /// With an `attachment`, a first vertex on an attached shape moves with it (`attachedCameraRay`).
+    func replayedVertex(_ b: BoundarySample, tanX: T, _ attachment: FirstVertexAttachment? = nil) -> SurfaceInteraction<T>? {
         guard var si = intersect(camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX)) else { return nil }
+        if let attachment, attachment.attached[si.shape] {
+            let ray = camera.ray(filmX: b.filmX, filmY: b.filmY, tanHalfFov: tanX).primal
+            guard let moved = intersect(attachedCameraRay(ray, filmX: b.filmX, filmY: b.filmY, point: si.p.primal, normal: si.ng.primal,
+                                                          shape: si.shape, attachment).ray)
+            else { return nil }
+            si = moved
+        }
         for wo in b.prefix {
             guard let next = intersect(spawn(si, si.toWorld(Vector3<T>(wo)).normalized)) else { return nil }
             si = next
@@ -994,7 +1022,7 @@ extension Scene where T == Double {
                 var cache = [Int: ((Dual<P>, Dual<P>), (Dual<P>, Dual<P>))]()
                 var speeds = [(Int, RGB<Double>, Dual<P>)]()
                 for (i, b) in chunks[c].enumerated() {
-                    dual.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX) { speeds.append((i, $0, $1)) }
+                    dual.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX, attachment: boundary.attachment) { speeds.append((i, $0, $1)) }
                 }
                 out[c] = speeds
             }
@@ -1054,7 +1082,8 @@ extension Scene where T == Double {
                             g.0 += s * imageAdjoint[3 * p]; g.1 += s * imageAdjoint[3 * p + 1]; g.2 += s * imageAdjoint[3 * p + 2]
                         }
                         if g == (0, 0, 0) { continue }
-                        scene.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX) { weight, q in
+                        scene.boundarySpeeds(b, pieces: pieces, edges: edges, cache: &cache, tanX: tanX,
+                                             attachment: boundary.attachment) { weight, q in
                             let seed = g.0 * weight.r + g.1 * weight.g + g.2 * weight.b
                             if seed != 0 && seed.isFinite { seeds.append((q, seed)) }
                         }

@@ -147,7 +147,9 @@ extension Scene where T == Double {
             return values.map { Dual<P>($0) }
         })
         let marked = shapesVarying(with: liftedKeys)
-        let (image, interior) = renderDual(dual, lanes: k, options, marked: marked)
+        var boundary = boundary
+        boundary.attachment = marked == nil ? nil : firstVertexAttachment(keys: Array(liftedKeys), boundary)
+        let (image, interior) = renderDual(dual, lanes: k, options, marked: marked, attachment: boundary.attachment)
         guard boundary.isEnabled && geometryMoves else { return (image, interior) }
         let edges = boundaryDerivatives(dual: dual, width: k, options, boundary,
                                         filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed, threads: options.threads),
@@ -242,9 +244,13 @@ extension Scene where T == Double {
     /// to dual numbers) in one pass over the film. With `marked` (see
     /// `shapesVarying(with:)`) each path is first traced in doubles and
     /// re-traced with dual numbers only if it touched a marked shape; the
-    /// others contribute their primal radiance and zero derivatives.
+    /// others contribute their primal radiance and zero derivatives. With an
+    /// `attachment`, a path whose first vertex lies on an attached shape moves
+    /// its film point with that vertex (`attachedCameraRay`): its radiance is
+    /// splatted times the map's Jacobian, and the filter's slopes carry the
+    /// film point's motion.
     func renderDual<P: SIMD>(_ dual: Scene<Dual<P>>, lanes k: Int, _ options: RenderOptions,
-                             marked: [Bool]?) -> (Image, [Image]) where P.Scalar == Double {
+                             marked: [Bool]?, attachment: FirstVertexAttachment? = nil) -> (Image, [Image]) where P.Scalar == Double {
         let grid = TileGrid(width: film.width, height: film.height)
         let channels = 3 * (1 + k)
         var blocks = [[Double]?](repeating: nil, count: grid.count)
@@ -265,7 +271,8 @@ extension Scene where T == Double {
                 var data = [Double](repeating: 0, count: bw * (by1 - by0) * channels)
                 data.withUnsafeMutableBufferPointer { data in
                     forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
-                        let l: RGB<Dual<P>>
+                        var l: RGB<Dual<P>>
+                        var moved: (x: Dual<P>, y: Dual<P>)? = nil
                         if let markedShapes {
                             var state = PathState(cameraRay: camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX))
                             var replay = sampler, touched = false
@@ -281,7 +288,14 @@ extension Scene where T == Double {
                             // As in reverse mode: every number before the touched vertex is a constant,
                             // so the dual path continues from the probe's state there.
                             var resumed = PathState<Dual<P>>(constant: state)
+                            var jacobian: Dual<P>? = nil
+                            if attachment != nil && state.depth == 0,
+                               let a = attach(&resumed, filmX: fx, filmY: fy, in: dual, attachment!) {
+                                moved = (a.x, a.y)
+                                jacobian = a.jacobian
+                            }
                             l = dual.pathRadiance(from: &resumed, &replay, marked: nil, touched: &touched)
+                            if let jacobian { l = l * jacobian }
                         } else {
                             l = dual.pathRadiance(dual.camera.ray(filmX: fx, filmY: fy, tanHalfFov: dualTanX), &sampler)
                         }
@@ -293,6 +307,16 @@ extension Scene where T == Double {
                             for j in 0..<k {
                                 i += 3
                                 data[i] += l.r.partials[j] * wt; data[i + 1] += l.g.partials[j] * wt; data[i + 2] += l.b.partials[j] * wt
+                            }
+                        }
+                        // The attached film point's motion through the filter's slopes.
+                        guard let moved else { return }
+                        probe.forEachSlope(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, sx, sy in
+                            var i = ((y - by0) * bw + (x - bx0)) * channels
+                            for j in 0..<k {
+                                i += 3
+                                let m = sx * moved.x.partials[j] + sy * moved.y.partials[j]
+                                data[i] += v.r * m; data[i + 1] += v.g * m; data[i + 2] += v.b * m
                             }
                         }
                     }
@@ -420,6 +444,9 @@ extension Scene where T == Double {
         let cameraVaries = wanted.contains { $0.hasPrefix(sensorID + ".") }
         // Keys of diffuse BSDFs only: the replay keeps its geometry in doubles.
         let coloured = marked == nil ? nil : diffuseBSDFsVarying(with: wanted)
+        var boundary = boundary
+        boundary.attachment = marked == nil || cameraVaries ? nil : firstVertexAttachment(keys: keys, boundary)
+        let attachment = boundary.attachment
         let primalTanX = camera.tanHalfFov
         let shards = options.tiles(grid), owned = shards.owned
         perTile.withUnsafeMutableBufferPointer { out in
@@ -465,6 +492,8 @@ extension Scene where T == Double {
                         }
                     }
                     let l: RGB<Adjoint>
+                    // Attached: the pixel adjoints as functions of the moving film point, times the Jacobian.
+                    var scale: (Adjoint, Adjoint, Adjoint)? = nil
                     if cameraVaries {
                         l = scene.pathRadiance(scene.camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &sampler)
                     } else if let colouredBSDFs {
@@ -473,6 +502,11 @@ extension Scene where T == Double {
                                          coloured: colouredBSDFs, marked: nil, touched: &touched, gathering: true)
                     } else {
                         var resumed = PathState<Adjoint>(constant: state)
+                        if attachment != nil && state.depth == 0,
+                           let a = attach(&resumed, filmX: fx, filmY: fy, in: scene, attachment!) {
+                            scale = attachedSeeds(fx: fx, fy: fy, a.x, a.y, a.jacobian, seeds: (sr, sg, sb), imageAdjoint: imageAdjoint,
+                                                  weights: weights, probe)
+                        }
                         l = scene.pathRadiance(from: &resumed, &replay, marked: nil, touched: &touched)
                     }
                     let finite = l.r.value.isFinite && l.g.value.isFinite && l.b.value.isFinite
@@ -480,7 +514,9 @@ extension Scene where T == Double {
                         if finite { block!.put(fx: fx, fy: fy, RGB(l.r.value, l.g.value, l.b.value)) } else { bad += 1 }
                     }
                     let varies = !(l.r.isConstant && l.g.isConstant && l.b.isConstant)
-                    if seeded && varies && finite {
+                    if let scale, seeded && finite {
+                        tape.backward(l.r * scale.0, l.g * scale.1, l.b * scale.2, seeds: 1, 1, 1, from: mark)
+                    } else if seeded && varies && finite {
                         tape.backward(l.r, l.g, l.b, seeds: sr, sg, sb, from: mark)
                     }
                     tape.truncate(to: mark)
@@ -505,5 +541,45 @@ extension Scene where T == Double {
             for i in total.indices { total[i] += edges[i] }
         }
         return (total, splat ? develop(blocks, invalid: invalid, grid, shards).image : nil)
+    }
+}
+
+extension Scene where T == Double {
+    /// A replay about to trace its camera ray (`state`, through film point
+    /// (fx, fy)) whose first vertex lies on a shape `attachment` attaches:
+    /// `state` then traces the attached camera ray in `scene` (this scene
+    /// lifted), and the attached film point and Jacobian are returned; nil
+    /// leaves `state` as it is. Out of line: inlined, it made the replay loop's
+    /// closure too large for the film weights' loop to be inlined into it.
+    @inline(never)
+    func attach<S: Real>(_ state: inout PathState<S>, filmX fx: Double, filmY fy: Double, in scene: Scene<S>,
+                         _ attachment: FirstVertexAttachment) -> (x: S, y: S, jacobian: S)? {
+        let ray = state.ray.primal
+        guard let first = intersect(ray), attachment.attached[first.shape] else { return nil }
+        let a = scene.attachedCameraRay(ray, filmX: fx, filmY: fy, point: first.p, normal: first.ng, shape: first.shape, attachment)
+        state.ray = a.ray
+        return (a.x, a.y, a.jacobian)
+    }
+
+    /// The adjoint seeds of a path whose film point (x, y) is attached (primal
+    /// (fx, fy), `attachedCameraRay`): each channel's Σ_p ∂loss/∂I_p f(x − p) / W_p
+    /// to first order in the film point's motion (`seeds` at (fx, fy) plus the
+    /// filter's slopes times the motion), times the Jacobian.
+    @inline(never)
+    func attachedSeeds(fx: Double, fy: Double, _ x: Adjoint, _ y: Adjoint, _ jacobian: Adjoint, seeds: (Double, Double, Double),
+                       imageAdjoint: [Double], weights: [Double], _ probe: ImageBlock) -> (Adjoint, Adjoint, Adjoint) {
+        let w = film.width, h = film.height
+        var gx = (0.0, 0.0, 0.0), gy = (0.0, 0.0, 0.0)
+        probe.forEachSlope(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { px, py, sx, sy in
+            let p = py * w + px
+            guard weights[p] > 0 else { return }
+            let a = (imageAdjoint[3 * p] / weights[p], imageAdjoint[3 * p + 1] / weights[p], imageAdjoint[3 * p + 2] / weights[p])
+            gx.0 += a.0 * sx; gx.1 += a.1 * sx; gx.2 += a.2 * sx
+            gy.0 += a.0 * sy; gy.1 += a.1 * sy; gy.2 += a.2 * sy
+        }
+        let dx = x - Adjoint(fx), dy = y - Adjoint(fy)
+        return (jacobian * Adjoint(seeds.0) + dx * Adjoint(gx.0) + dy * Adjoint(gy.0),
+                jacobian * Adjoint(seeds.1) + dx * Adjoint(gx.1) + dy * Adjoint(gy.1),
+                jacobian * Adjoint(seeds.2) + dx * Adjoint(gx.2) + dy * Adjoint(gy.2))
     }
 }
