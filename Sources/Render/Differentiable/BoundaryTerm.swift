@@ -382,20 +382,17 @@ extension Scene {
     /// on circles (a cylinder's silhouette lines do not need them).
     @inlinable
     func arcPoint(of shape: UnsafePointer<Shape<T>>, _ phi: Double, eye: Vector3<T>, cosSin: (Double, Double)? = nil) -> Vector3<T> {
-        outline(of: shape, seenFrom: eye).point(phi, cosSin: cosSin)
-    }
-
-    /// Shape `shape`'s outline as seen from `eye`: the part of `arcPoint` that
-    /// does not depend on φ, for a caller that evaluates many points of one
-    /// outline from one eye (`secondaryCurveChoice`). The same operations in
-    /// the same order as one `arcPoint`, so the points are the same to the bit.
-    @inlinable
-    func outline(of shape: UnsafePointer<Shape<T>>, seenFrom eye: Vector3<T>) -> Outline<T> {
+        func onCircle() -> (T, T) {
+            let (c, sn) = cosSin ?? (cos(phi), sin(phi))
+            return (T(c), T(sn))
+        }
         let offset = shape.pointee.offset
         switch shape.pointee.geometry {
         case .disk(let toWorld):
-            return Outline(kind: .disk(toWorld: toWorld, offset: offset))
+            let (c, sn) = onCircle()
+            return Shape.placed(toWorld.point(Vector3<T>(c, sn, 0)), offset)
         case .sphere:
+            let (c, sn) = onCircle()
             // Silhouette circle: centre c + w r²/d², radius r √(1 − r²/d²), in the plane ⊥ w = eye − c.
             let placedCenter = Shape.placed(shape.pointee.center, offset)
             let w = eye - placedCenter
@@ -411,53 +408,12 @@ extension Scene {
             let h = Vector3<T>(helper)
             let u = (h - wn * dot(wn, h)).normalized
             let v = cross(wn, u)
-            return Outline(kind: .circle(centre: centre, u: u, v: v, radius: rad))
-        case .cylinder(let cyl):
-            let (base, axis, x, y) = Shape.cylinderFrame(cyl, offset)
-            return Outline(kind: .cylinder(base: base, axis: axis, x: x, y: y, radius: shape.pointee.radius,
-                                           length: T(cyl.length), eye: eye))
-        case .mesh, .sdfGrid:
-            return Outline(kind: .none(offset: offset))
-        }
-    }
-}
-
-/// An analytic shape's outline as seen from one eye (`Scene.outline(of:seenFrom:)`),
-/// evaluated at φ as `arcPoint` parametrises it.
-public struct Outline<T: Real> {
-    @usableFromInline
-    enum Kind {
-        /// A disk's rim: the unit circle through the disk's transform and the pose offset.
-        case disk(toWorld: Transform, offset: RigidFrame<T>?)
-        /// A sphere's silhouette circle: centre, an orthonormal basis of its plane, radius.
-        case circle(centre: Vector3<T>, u: Vector3<T>, v: Vector3<T>, radius: T)
-        /// A cylinder's frame (base point, unit axis, radial axes), radius and length, and the eye.
-        case cylinder(base: Vector3<T>, axis: Vector3<T>, x: Vector3<T>, y: Vector3<T>, radius: T, length: T, eye: Vector3<T>)
-        /// No outline (a mesh): the pose offset's origin.
-        case none(offset: RigidFrame<T>?)
-    }
-    @usableFromInline var kind: Kind
-
-    @inlinable init(kind: Kind) { self.kind = kind }
-
-    /// The point at `phi` (`cosSin`: cos φ and sin φ when the caller has them;
-    /// otherwise computed here, and only on circles).
-    @inlinable
-    func point(_ phi: Double, cosSin: (Double, Double)? = nil) -> Vector3<T> {
-        func onCircle() -> (T, T) {
-            let (c, sn) = cosSin ?? (cos(phi), sin(phi))
-            return (T(c), T(sn))
-        }
-        switch kind {
-        case .disk(let toWorld, let offset):
-            let (c, sn) = onCircle()
-            return Shape.placed(toWorld.point(Vector3<T>(c, sn, 0)), offset)
-        case .circle(let centre, let u, let v, let rad):
-            let (c, sn) = onCircle()
             return centre + (u * c + v * sn) * rad
-        case .cylinder(let base, let axis, let x, let y, let r, let length, let eye):
+        case .cylinder(let cyl):
             // φ in [0, 2π) and [2π, 4π): the end circles at z = 0 and z = length;
             // [4π, 5π) and [5π, 6π): the two silhouette lines, z running along them.
+            let (base, axis, x, y) = Shape.cylinderFrame(cyl, offset)
+            let r = shape.pointee.radius, length = T(cyl.length)
             if phi < 4 * Double.pi {
                 let (c, sn) = onCircle()
                 return base + axis * (phi < 2 * Double.pi ? 0 : length) + (x * c + y * sn) * r
@@ -472,7 +428,7 @@ public struct Outline<T: Real> {
             let px = (r * r * ex - r * root * ey) / d2, py = (r * r * ey + r * root * ex) / d2
             let z = length * T((phi < 5 * Double.pi ? phi - 4 * Double.pi : phi - 5 * Double.pi) / Double.pi)
             return base + axis * z + x * px + y * py
-        case .none(let offset):
+        case .mesh, .sdfGrid:
             return Shape.placed(Vector3<T>.zero, offset)
         }
     }
@@ -782,12 +738,9 @@ extension Scene where T == Double {
                              tree: EdgeTree? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
         let k = after.count
         let vertex = 2 + min(Int(strata.unit(3, sampler.next()) * Double(k)), k - 1)
-        // The scene read in place: `after[i]` from the array copied it (its arrays retained and released) per sample.
-        return after.withUnsafeBufferPointer { after in
-            secondarySample(edges: edges, n: n, strata: strata, eps: eps, tanX: tanX, second: after[vertex - 2],
-                            analytic: analytic, lightTriangles: lightTriangles, points: points, vertex: vertex,
-                            vertexWeight: Double(k), tree: tree, &sampler)
-        }
+        return secondarySample(edges: edges, n: n, strata: strata, eps: eps, tanX: tanX, second: after[vertex - 2],
+                               analytic: analytic, lightTriangles: lightTriangles, points: points, vertex: vertex,
+                               vertexWeight: Double(k), tree: tree, &sampler)
     }
 
     /// A film point in pixel `strata.pixel` (stratified over the pixel's

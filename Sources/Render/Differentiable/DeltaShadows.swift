@@ -304,14 +304,11 @@ extension Scene where T == Double {
         let ns = cw / cl
         let f = bsdfs[bsdf].eval(si, wo: si.toLocal(w)) * throughput
         if f.isBlack { return nil }
+        let second = after[vertex - 1]
         var sm = sampler, sp = sampler
-        // The scene read in place: `after[i]` from the array copied it (its arrays retained and released) per sample.
-        let d = after.withUnsafeBufferPointer { after in
-            let second = after.baseAddress! + (vertex - 1)
-            let lm = second.pointee.pathRadiance(spawn(si, (w - ns * eps).normalized), &sm)
-            let lp = second.pointee.pathRadiance(spawn(si, (w + ns * eps).normalized), &sp)
-            return (lm - lp) * f
-        }
+        let lm = second.pathRadiance(spawn(si, (w - ns * eps).normalized), &sm)
+        let lp = second.pathRadiance(spawn(si, (w + ns * eps).normalized), &sp)
+        let d = (lm - lp) * f
         if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
         // pdf: film point 1/(W·H) times `filmDensity`, vertex 1/k, the point on the piece per unit t.
         let scale = W * H * Double(k) / (c.pdf * Double(n) * filmDensity)

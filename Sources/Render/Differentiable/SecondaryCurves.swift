@@ -147,9 +147,7 @@ extension Scene where T == Double {
                     ranges = radial.length > shape.pointee.radius * (1 + 1e-6) ? 3 : 2
                     isCylinder = true
                 }
-                // What depends on p alone, once for all the arcs.
-                let seen = self.outline(of: shape, seenFrom: p)
-                func point(_ a: SecondaryCurves.Angle) -> Vec3 { seen.point(a.phi, cosSin: (a.cosine, a.sine)) }
+                func point(_ a: SecondaryCurves.Angle) -> Vec3 { arcPoint(of: shape, a.phi, eye: p, cosSin: (a.cosine, a.sine)) }
                 // An arc's end is the next arc's start on a circle (not on a cylinder, whose
                 // arcs end just below φ1, `insideArc`): the point and its direction are kept.
                 var last: (phi: Double, x: Vec3, d: Vec3)? = nil
