@@ -103,7 +103,10 @@ public struct BoundaryOptions: Sendable {
     /// Edge samples in proportion to the path samples: `spp` / 16 per pixel
     /// for the camera's silhouettes (spread over the moving ones alone,
     /// `cameraSamplesOnMovingSilhouettes`) and for the secondary term at the
-    /// first surface, twice that at deeper vertices, at least 1 each. A
+    /// first surface, twice that at deeper vertices, a quarter of it for the
+    /// delta lights' shadows on the first surface (their emitter choices
+    /// stratified along the shadows, they hold well under 1 % of a sunlit
+    /// scene's variance), at least 1 each. A
     /// gradient's cost is mostly the path replay of the interior term, whose
     /// spread is small next to the boundary term's; the spread of the boundary
     /// term falls with spp like the interior's. The counts follow each kind's
@@ -114,7 +117,7 @@ public struct BoundaryOptions: Sendable {
     /// and cylinders (`attachesFirstVertex`).
     public static func balanced(samplesPerPixel spp: Int) -> BoundaryOptions {
         var options = BoundaryOptions(primarySamplesPerPixel: max(1, Double(spp / 16)), secondarySamplesPerPixel: max(1, Double(spp / 16)),
-                                      deeperFactor: 2, cameraSamplesOnMovingSilhouettes: true)
+                                      deltaShadowFactor: 0.25, deeperFactor: 2, cameraSamplesOnMovingSilhouettes: true)
         options.attachesFirstVertex = true
         return options
     }
@@ -138,6 +141,11 @@ struct MeshEdge {
     var f0Forward = true
     /// Whether `f1` runs along the edge the other way (consistent winding).
     var opposite = false
+    /// The unit geometric normals of `f0` and `f1` in world space (`faceNormal`,
+    /// zero for a missing `f1`), and whether the mesh has shading normals:
+    /// what `isSilhouette` asks of every edge for every sample, found once.
+    var n0 = Vec3.zero, n1 = Vec3.zero
+    var smooth = false
 }
 
 extension MeshEdge {
@@ -250,6 +258,13 @@ extension Scene where T == Double {
                 }
             }
         }
+        for i in out.indices {
+            let e = out[i]
+            guard case .mesh(let m) = shapes[e.shape].geometry else { continue }
+            out[i].n0 = faceNormal(e.shape, m, e.f0)
+            if e.f1 >= 0 { out[i].n1 = faceNormal(e.shape, m, e.f1) }
+            out[i].smooth = m.normals != nil
+        }
         return out
     }
 
@@ -320,14 +335,12 @@ extension Scene where T == Double {
     /// `viewpoint` (redner's rule): boundary edges always; with shading
     /// normals, edges between a front- and a back-facing triangle; without
     /// them, every edge whose triangles are not coplanar.
+    /// The face normals are the edge's own (`meshEdges`).
     func isSilhouette(_ e: MeshEdge, from viewpoint: Vec3) -> Bool {
         if e.f1 < 0 { return true }
-        guard case .mesh(let m) = shapes[e.shape].geometry else { return false }
-        let n0 = faceNormal(e.shape, m, e.f0), n1 = faceNormal(e.shape, m, e.f1)
-        if m.normals == nil { return dot(n0, n1) < 1 - 1e-6 }
-        let p = shapes[e.shape].vertex(e.v0)
-        let d = viewpoint - p
-        return (dot(d, n0) > 0) != (dot(d, n1) > 0)
+        if !e.smooth { return dot(e.n0, e.n1) < 1 - 1e-6 }
+        let d = viewpoint - shapes[e.shape].vertex(e.v0)
+        return (dot(d, e.n0) > 0) != (dot(d, e.n1) > 0)
     }
 }
 
@@ -374,14 +387,22 @@ extension Scene {
         shapes.withUnsafeBufferPointer { arcPoint(of: $0.baseAddress! + s, phi, eye: eye) }
     }
 
+    /// `cosSin`: cos φ and sin φ when the caller has them (a table of the
+    /// arcs' ends, `SecondaryCurves.angles`); otherwise computed here, and only
+    /// on circles (a cylinder's silhouette lines do not need them).
     @inlinable
-    func arcPoint(of shape: UnsafePointer<Shape<T>>, _ phi: Double, eye: Vector3<T>) -> Vector3<T> {
-        let c = T(cos(phi)), sn = T(sin(phi))
+    func arcPoint(of shape: UnsafePointer<Shape<T>>, _ phi: Double, eye: Vector3<T>, cosSin: (Double, Double)? = nil) -> Vector3<T> {
+        func onCircle() -> (T, T) {
+            let (c, sn) = cosSin ?? (cos(phi), sin(phi))
+            return (T(c), T(sn))
+        }
         let offset = shape.pointee.offset
         switch shape.pointee.geometry {
         case .disk(let toWorld):
+            let (c, sn) = onCircle()
             return Shape.placed(toWorld.point(Vector3<T>(c, sn, 0)), offset)
         case .sphere:
+            let (c, sn) = onCircle()
             // Silhouette circle: centre c + w r²/d², radius r √(1 − r²/d²), in the plane ⊥ w = eye − c.
             let placedCenter = Shape.placed(shape.pointee.center, offset)
             let w = eye - placedCenter
@@ -404,6 +425,7 @@ extension Scene {
             let (base, axis, x, y) = Shape.cylinderFrame(cyl, offset)
             let r = shape.pointee.radius, length = T(cyl.length)
             if phi < 4 * Double.pi {
+                let (c, sn) = onCircle()
                 return base + axis * (phi < 2 * Double.pi ? 0 : length) + (x * c + y * sn) * r
             }
             // The lines touch the tube where the plane through the eye and the
@@ -788,13 +810,14 @@ extension Scene where T == Double {
         let W = Double(film.width), H = Double(film.height)
         guard let (fx, fy, si, throughput, prefix, filmDensity) = pathToVertex(vertex, strata: strata, tanX: tanX, points: points, &sampler)
         else { return nil }
-        let bsdf = bsdfs[shapes[si.shape].bsdf]
-        if bsdf.isDeltaOnly { return nil }
+        // The BSDF by index: a copy of the `BSDF` enum per sample cost about 4 % of a gradient.
+        let bsdf = shapes[si.shape].bsdf
+        if deltaOnly[bsdf] { return nil }
         let chosen: SecondaryCurvePoint?
         if let tree {
-            chosen = chooseSecondaryCurvePoint(tree: tree, p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
+            chosen = chooseSecondaryCurvePoint(tree: tree, p: si.p, ng: si.ng, oneSided: isOneSided(bsdfs[bsdf]), edges: edges, analytic: analytic,
                                                lightTriangles: lightTriangles, u: strata.unit(2, sampler.next()))
-        } else if let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
+        } else if let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdfs[bsdf]), edges: edges, analytic: analytic,
                                                      lightTriangles: lightTriangles) {
             chosen = chooseSecondaryCurvePoint(choice, edges: edges, p: si.p, u: strata.unit(2, sampler.next()))
         } else {
@@ -828,7 +851,7 @@ extension Scene where T == Double {
     /// divided by `density` (the expected number of samples per unit film area
     /// and unit curve parameter there), split into the parts that move with the
     /// shading frame, the world and the light points.
-    func secondaryEdgeSample(si: SurfaceInteraction<Double>, bsdf: BSDF<Double>, filmX fx: Double, filmY fy: Double,
+    func secondaryEdgeSample(si: SurfaceInteraction<Double>, bsdf: Int, filmX fx: Double, filmY fy: Double,
                              throughput: RGB<Double>, prefix: [Vec3], chosen: SecondaryCurvePoint, density: Double, eps: Double,
                              second: Scene<Double>, _ sampler: inout PathSampler) -> BoundarySample? {
         let p = si.p
@@ -843,7 +866,7 @@ extension Scene where T == Double {
         if !(cl > 0) { return nil }
         let ns = c / cl
         let wm = (w - ns * eps).normalized, wp = (w + ns * eps).normalized
-        let f = bsdf.eval(si, wo: si.toLocal(w)) * throughput
+        let f = bsdfs[bsdf].eval(si, wo: si.toLocal(w)) * throughput
         if f.isBlack { return nil }
         var sm = sampler, sp = sampler
         let lm = second.pathRadiance(spawn(si, wm), &sm)
@@ -856,7 +879,7 @@ extension Scene where T == Double {
         // reached on either side, weighted by the light-sampling MIS weight.
         var lights = [BoundarySample.LightPoint](), worldWeight = RGB<Double>.zero
         for (dir, sign) in [(wm, 1.0), (wp, -1.0)] {
-            let pb = bsdf.pdf(si, wo: si.toLocal(dir))
+            let pb = bsdfs[bsdf].pdf(si, wo: si.toLocal(dir))
             let ray = spawn(si, dir)
             if let hit = intersect(ray) {
                 guard let ei = shapes[hit.shape].emitter, case .area(let light) = emitters[ei],

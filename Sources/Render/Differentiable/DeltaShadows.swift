@@ -203,13 +203,12 @@ extension Scene where T == Double {
             let e = edges[i]
             guard case .mesh = shapes[e.shape].geometry else { return nil }
             let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
-            return DeltaShadowPoint(emitter: light.emitter, point: { a + (b - a) * $0 }, t: t, edge: e, shape: e.shape,
+            return DeltaShadowPoint(emitter: light.emitter, curve: .segment(a, b), t: t, edge: e, shape: e.shape,
                                     piece: i, param: t, curveShape: -1, pdf: pdf)
         case .arc(let s, let phi0, let phi1):
             guard let eye = deltaEye(light.emitter, shape: s) else { return nil }
             // Inside the arc: its upper end may be the next curve's start (`insideArc`).
-            return DeltaShadowPoint(emitter: light.emitter,
-                                    point: { self.arcPoint(s, self.insideArc(s, phi0 + (phi1 - phi0) * min(max($0, 0), 1), below: phi1), eye: eye) },
+            return DeltaShadowPoint(emitter: light.emitter, curve: .arc(shape: s, phi0: phi0, phi1: phi1, eye: eye),
                                     t: t, edge: nil, shape: s, piece: -1, param: insideArc(s, phi0 + (phi1 - phi0) * t, below: phi1),
                                     curveShape: s, pdf: pdf)
         }
@@ -221,7 +220,7 @@ extension Scene where T == Double {
     /// and their parameter distance).
     func receiverNeighbours(_ c: DeltaShadowPoint, y: Vec3, ng: Vec3) -> (Vec3, Vec3, Double)? {
         func cast(_ s: Double) -> Vec3? {
-            let q = c.point(s)
+            let q = point(on: c, s)
             guard let (d, _) = deltaRay(c.emitter, through: q) else { return nil }
             let den = dot(d, ng)
             if abs(den) < 1e-12 { return nil }
@@ -241,7 +240,7 @@ extension Scene where T == Double {
                            tanX: Double, selection: SelectionStrata? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         guard let c = pickDeltaShadowPoint(edges: edges, lights: lights, u: (Double(stratum) + sampler.next()) / Double(n)),
-              let (y, _) = shadowBoundaryPoint(c.emitter, edge: c.edge, shape: c.shape, q: c.point(c.t)) else { return nil }
+              let (y, _) = shadowBoundaryPoint(c.emitter, edge: c.edge, shape: c.shape, q: point(on: c, c.t)) else { return nil }
         // Seen by the camera, inside the film.
         let f = camera.filmPosition(of: y.p, tanHalfFov: tanX)
         if f.depth < max(camera.nearClip, 1e-6) || !(f.x >= 0 && f.x < W && f.y >= 0 && f.y < H) { return nil }
@@ -286,11 +285,11 @@ extension Scene where T == Double {
         let vertex = 1 + min(Int(strata.unit(3, sampler.next()) * Double(k)), k - 1)
         guard let (fx, fy, si, throughput, prefix, filmDensity) = pathToVertex(vertex, strata: strata, tanX: tanX, points: points, &sampler)
         else { return nil }
-        let bsdf = bsdfs[shapes[si.shape].bsdf]
-        if bsdf.isDeltaOnly { return nil }
+        let bsdf = shapes[si.shape].bsdf
+        if deltaOnly[bsdf] { return nil }
         // The boundary point, stratified over the pixel's samples like the film point.
         guard let c = pickDeltaShadowPoint(edges: edges, lights: lights, u: strata.unit(2, sampler.next())),
-              let (y, _) = shadowBoundaryPoint(c.emitter, edge: c.edge, shape: c.shape, q: c.point(c.t)) else { return nil }
+              let (y, _) = shadowBoundaryPoint(c.emitter, edge: c.edge, shape: c.shape, q: point(on: c, c.t)) else { return nil }
         let dvec = y.p - si.p
         let dist = dvec.length
         if !(dist > 0) { return nil }
@@ -303,7 +302,7 @@ extension Scene where T == Double {
         let cl = cw.length
         if !(cl > 0) || !cl.isFinite { return nil }
         let ns = cw / cl
-        let f = bsdf.eval(si, wo: si.toLocal(w)) * throughput
+        let f = bsdfs[bsdf].eval(si, wo: si.toLocal(w)) * throughput
         if f.isBlack { return nil }
         let second = after[vertex - 1]
         var sm = sampler, sp = sampler
@@ -320,9 +319,14 @@ extension Scene where T == Double {
 
 /// A point on a candidate of a delta light's shadow edges, chosen for one sample.
 struct DeltaShadowPoint {
+    /// The chosen piece as a curve of unit parameter s ∈ [0, 1]: a mesh edge
+    /// from its first end to its second, or the arc φ0...φ1 of shape `shape`'s
+    /// outline as seen from `eye` (`arcPoint`). Stored as values, not as a
+    /// closure: a closure capturing the scene boxed a copy of it per sample.
+    enum Curve { case segment(Vec3, Vec3), arc(shape: Int, phi0: Double, phi1: Double, eye: Vec3) }
     var emitter: Int
-    /// The piece's point at unit parameter s ∈ [0, 1], and the chosen s.
-    var point: (Double) -> Vec3
+    var curve: Curve
+    /// The chosen unit parameter.
     var t: Double
     /// The mesh edge (nil on an outline) and the shape.
     var edge: MeshEdge?
@@ -332,6 +336,18 @@ struct DeltaShadowPoint {
     var piece: Int, param: Double, curveShape: Int
     /// The density of the choice per unit t.
     var pdf: Double
+}
+
+extension Scene where T == Double {
+    /// The point of `c`'s piece at unit parameter `s` (on an arc, held in
+    /// [0, 1] and inside the arc's own curve, `insideArc`).
+    func point(on c: DeltaShadowPoint, _ s: Double) -> Vec3 {
+        switch c.curve {
+        case .segment(let a, let b): return a + (b - a) * s
+        case .arc(let shape, let phi0, let phi1, let eye):
+            return arcPoint(shape, insideArc(shape, phi0 + (phi1 - phi0) * min(max(s, 0), 1), below: phi1), eye: eye)
+        }
+    }
 }
 
 extension Scene {

@@ -1,3 +1,4 @@
+import Foundation
 import Geometry
 
 /// The outlines of spheres, disks and cylinders as secondary visibility
@@ -10,6 +11,24 @@ import Geometry
 /// [4π, 6π), see `arcPoint`), `SecondaryCurves.arcs` arcs to each 2π.
 enum SecondaryCurves {
     static let arcs = 16
+
+    /// An angle of an outline's parametrisation with its cosine and sine.
+    struct Angle {
+        var phi: Double, cosine: Double, sine: Double
+        init(_ phi: Double) { self.phi = phi; cosine = cos(phi); sine = sin(phi) }
+    }
+
+    /// The three angles at which `secondaryCurveChoice` evaluates arc k of
+    /// the 3 · `arcs` (a cylinder's three ranges; spheres and disks use the
+    /// first `arcs`): φ0 = 2π k / arcs, the middle, and φ1 = 2π (k + 1) / arcs,
+    /// the last also as the largest double below it (a cylinder's arcs stay
+    /// inside their own curve, `insideArc`). cos and sin of each are computed
+    /// once, by the same functions `arcPoint` calls, so the points are the same
+    /// to the bit; they were half the cost of weighing an outline's arcs.
+    static let angles: [(start: Angle, middle: Angle, end: Angle, endInside: Angle)] = (0..<3 * arcs).map { k in
+        let phi0 = 2 * Double.pi * Double(k) / Double(arcs), phi1 = 2 * Double.pi * Double(k + 1) / Double(arcs)
+        return (Angle(phi0), Angle(0.5 * (phi0 + phi1)), Angle(phi1), Angle(phi1.nextDown))
+    }
 }
 
 extension Scene where T == Double {
@@ -84,11 +103,16 @@ extension Scene where T == Double {
     func secondaryCurveChoice(p: Vec3, ng: Vec3, oneSided: Bool, edges: [MeshEdge], analytic: [Int],
                               lightTriangles: [(Vec3, Vec3, Vec3)]) -> SecondaryCurveChoice? {
         let nEdges = edges.count
-        let arcs = SecondaryCurves.arcs
-        // Pieces: the mesh edges, then per analytic shape its arcs (φ0 = 2π k / arcs).
-        var c = SecondaryCurveChoice(nEdges: nEdges, uniform: [Double](repeating: 0, count: nEdges),
-                                     guided: [Double](repeating: 0, count: nEdges),
-                                     intervals: [EdgeLightIntervals?](repeating: nil, count: nEdges))
+        let arcs = SecondaryCurves.arcs, angles = SecondaryCurves.angles
+        // Pieces: the mesh edges, then per analytic shape its arcs (φ0 = 2π k / arcs);
+        // room for every arc, so that the arrays grow once.
+        let room = nEdges + 3 * arcs * analytic.count
+        var c = SecondaryCurveChoice(nEdges: nEdges, uniform: [], guided: [], intervals: [])
+        c.uniform.reserveCapacity(room); c.guided.reserveCapacity(room); c.intervals.reserveCapacity(room)
+        c.uniform.append(contentsOf: repeatElement(0, count: nEdges))
+        c.guided.append(contentsOf: repeatElement(0, count: nEdges))
+        c.intervals.append(contentsOf: repeatElement(nil, count: nEdges))
+        c.arcShape.reserveCapacity(room - nEdges); c.arcIndex.reserveCapacity(room - nEdges)
         let plane = TangentPlane(p: p, ng: ng, oneSided: oneSided)
         for (i, e) in edges.enumerated() {
             guard let (w, li) = secondaryEdgeWeight(e, from: plane, lightTriangles: lightTriangles) else { continue }
@@ -101,40 +125,61 @@ extension Scene where T == Double {
             }
         }
         let cones = analytic.isEmpty || lightTriangles.isEmpty ? [] : LightCone.cones(from: p, lights: lightTriangles)
-        for s in analytic {
-            let shape = shapes[s]
-            var ranges = 2
-            switch shape.geometry {
-            case .mesh, .sdfGrid: continue
-            case .sphere:
-                if (p - shape.placedCenter).length <= shape.radius * (1 + 1e-6) { continue }  // on or inside it
-                ranges = 1
-            case .disk: ranges = 1
-            case .cylinder(let cyl):
-                // The end circles, and the silhouette lines unless p lies inside the tube's extension.
-                let (base, axis, _, _) = Shape.cylinderFrame(cyl, shape.offset)
-                let q = p - base, radial = q - axis * dot(q, axis)
-                ranges = radial.length > shape.radius * (1 + 1e-6) ? 3 : 2
-            }
-            for k in 0..<ranges * arcs {
-                let phi0 = 2 * Double.pi * Double(k) / Double(arcs), phi1 = 2 * Double.pi * Double(k + 1) / Double(arcs)
-                let x0 = arcPoint(s, phi0, eye: p), x1 = arcPoint(s, 0.5 * (phi0 + phi1), eye: p)
-                let x2 = arcPoint(s, insideArc(s, phi1, below: phi1), eye: p)
-                if !plane.sees(x0, x1, x2) { continue }
-                // The angle the arc spans as seen from p (two chords).
-                let d0 = (x0 - p).normalized, d1 = (x1 - p).normalized, d2 = (x2 - p).normalized
-                let w = acos(min(max(dot(d0, d1), -1), 1)) + acos(min(max(dot(d1, d2), -1), 1))
-                if !(w > 0) { continue }
-                c.arcShape.append(s)
-                c.arcIndex.append(k)
-                c.uniform.append(w)
-                c.totalU += w
-                // The halves of the arc that a light may lie behind, as for edges.
-                let li = cones.isEmpty ? nil : EdgeLightIntervals(arcDirections: (d0, d1, d2), cones: cones)
-                let guided = li.map { w * $0.length } ?? 0
-                c.intervals.append(guided > 0 ? li : nil)
-                c.guided.append(guided)
-                c.totalG += guided
+        shapes.withUnsafeBufferPointer { shapes in
+            for s in analytic {
+                // Read in place: a copy of the shape per call cost as much as an arc.
+                let shape = shapes.baseAddress! + s
+                var ranges = 2
+                let isCylinder: Bool
+                switch shape.pointee.geometry {
+                case .mesh, .sdfGrid: continue
+                case .sphere:
+                    if (p - shape.pointee.placedCenter).length <= shape.pointee.radius * (1 + 1e-6) { continue }  // on or inside it
+                    ranges = 1
+                    isCylinder = false
+                case .disk:
+                    ranges = 1
+                    isCylinder = false
+                case .cylinder(let cyl):
+                    // The end circles, and the silhouette lines unless p lies inside the tube's extension.
+                    let (base, axis, _, _) = Shape.cylinderFrame(cyl, shape.pointee.offset)
+                    let q = p - base, radial = q - axis * dot(q, axis)
+                    ranges = radial.length > shape.pointee.radius * (1 + 1e-6) ? 3 : 2
+                    isCylinder = true
+                }
+                func point(_ a: SecondaryCurves.Angle) -> Vec3 { arcPoint(of: shape, a.phi, eye: p, cosSin: (a.cosine, a.sine)) }
+                // An arc's end is the next arc's start on a circle (not on a cylinder, whose
+                // arcs end just below φ1, `insideArc`): the point and its direction are kept.
+                var last: (phi: Double, x: Vec3, d: Vec3)? = nil
+                for k in 0..<ranges * arcs {
+                    let angle = angles[k]
+                    let x0: Vec3, d0: Vec3
+                    if let last, last.phi == angle.start.phi {
+                        (x0, d0) = (last.x, last.d)
+                    } else {
+                        x0 = point(angle.start)
+                        d0 = (x0 - p).normalized
+                    }
+                    let end = isCylinder ? angle.endInside : angle.end
+                    let x1 = point(angle.middle), x2 = point(end)
+                    let d2 = (x2 - p).normalized
+                    last = (end.phi, x2, d2)
+                    if !plane.sees(x0, x1, x2) { continue }
+                    // The angle the arc spans as seen from p (two chords).
+                    let d1 = (x1 - p).normalized
+                    let w = acos(min(max(dot(d0, d1), -1), 1)) + acos(min(max(dot(d1, d2), -1), 1))
+                    if !(w > 0) { continue }
+                    c.arcShape.append(s)
+                    c.arcIndex.append(k)
+                    c.uniform.append(w)
+                    c.totalU += w
+                    // The halves of the arc that a light may lie behind, as for edges.
+                    let li = cones.isEmpty ? nil : EdgeLightIntervals(arcDirections: (d0, d1, d2), cones: cones)
+                    let guided = li.map { w * $0.length } ?? 0
+                    c.intervals.append(guided > 0 ? li : nil)
+                    c.guided.append(guided)
+                    c.totalG += guided
+                }
             }
         }
         return c.totalU > 0 ? c : nil

@@ -196,7 +196,8 @@ extension Scene where T == Double {
 /// one light-side sample reach it.
 struct LightSideDraw {
     var si: SurfaceInteraction<Double>
-    var bsdf: BSDF<Double>
+    /// The BSDF at `si`, by index (`bsdfs`).
+    var bsdf: Int
     var filmX: Double, filmY: Double
     var chosen: SecondaryCurvePoint
     var filmDensity: Double, lightDensity: Double
@@ -247,16 +248,16 @@ extension Scene where T == Double {
         if f.depth < max(camera.nearClip, 1e-6) || !(f.x >= 0 && f.x < W && f.y >= 0 && f.y < H) { return nil }
         guard let si = intersect(camera.ray(filmX: f.x, filmY: f.y, tanHalfFov: tanX)),
               si.shape == hit.shape, (si.p - hit.p).length <= 1e-4 * extent else { return nil }
-        let bsdf = bsdfs[shapes[si.shape].bsdf]
-        if bsdf.isDeltaOnly { return nil }
+        let bsdf = shapes[si.shape].bsdf
+        if deltaOnly[bsdf] { return nil }
         // The film side's density of the same (x, t): q must be one of its candidates from p.
         let pdf: Double
         if let tree {
-            guard let choice = treeCurveChoice(tree: tree, p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges,
+            guard let choice = treeCurveChoice(tree: tree, p: si.p, ng: si.ng, oneSided: isOneSided(bsdfs[bsdf]), edges: edges,
                                                analytic: analytic, lightTriangles: lights.triangles) else { return nil }
             pdf = secondaryEdgeDensity(choice, tree: tree, edges: edges, edge: k, t: t)
         } else {
-            guard let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
+            guard let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdfs[bsdf]), edges: edges, analytic: analytic,
                                                     lightTriangles: lights.triangles) else { return nil }
             pdf = choice.pdf(piece: k, t: t)
         }
