@@ -47,6 +47,10 @@ check "bench/compare-mitsuba.sh: the Mitsuba part" 0 "$compared" \
   cat last.txt
 check "bench/gradient-cost.sh" 0 '"reverse_ratio": [0-9.]+, "forward_ratio": [0-9.]+' \
   bench/gradient-cost.sh scenes/cornell-box.xml 8 1 1
+check "bench/geometry-gradient-cost.sh" 0 '"cpu_ratio": [0-9.]+' \
+  bench/geometry-gradient-cost.sh scenes/box-on-floor.xml box.translate 1 1
+check "bench/geometry-gradient-cost.sh: usage" 2 'usage: bench/geometry-gradient-cost.sh' \
+  bench/geometry-gradient-cost.sh
 check "bench/gradient-spread.sh" 0 '"cost_ratio": [0-9.]+' \
   bench/gradient-spread.sh scenes/box-on-floor.xml box.translate 1 2 4 1,1 4 -D res=8
 check "bench/gradient-components.sh" 0 '"deeper": \{"mean": \[' \
