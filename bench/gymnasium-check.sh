@@ -58,18 +58,14 @@ def forward(x):
             raise SystemExit(f"{path}: layer type {layer['type']} is not a state policy's")
     return x
 
-# a Gaussian actor (metadata policy "gaussian": outputs mu and rho) acts with its mean, tanh(mu)
-gaussian = model.get("metadata", {}).get("policy") == "gaussian"
-policy_output = (lambda y: np.tanh(y[0])) if gaussian else (lambda y: y[0])
-
 if env_name == "cartpole":
     env = gym.make("CartPole-v1")
     # DiffRay pushes right (+10 N) when the output is >= 0: Gymnasium's action 1
-    act = lambda obs: int(policy_output(forward(obs)) >= 0)
+    act = lambda obs: int(forward(obs)[0] >= 0)
 else:
     env = gym.make("Pendulum-v1")
     # torque = 2 * network(cos, sin, thetadot / 8)
-    act = lambda obs: np.array([2.0 * policy_output(forward(np.array([obs[0], obs[1], obs[2] / 8.0])))], dtype=np.float32)
+    act = lambda obs: np.array([2.0 * forward(np.array([obs[0], obs[1], obs[2] / 8.0]))[0]], dtype=np.float32)
 
 returns = []
 for i in range(episodes):

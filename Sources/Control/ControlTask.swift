@@ -131,9 +131,8 @@ public enum CartPoleTask: EpisodicTask {
         SHACState(CartPoleDynamics.self, settings: settings, generator: &generator)
     }
 
-    /// The action of a deterministic network or of a Gaussian actor's mean (`SquashedGaussian.meanOutput`).
     @inlinable
-    public static func action(_ network: Network, observation: [Double]) -> Double { SquashedGaussian.meanOutput(network, input: observation) }
+    public static func action(_ network: Network, observation: [Double]) -> Double { network.predict(observation)[0] }
 
     public static func train(_ run: inout TrainingRun, totalEpisodes: Int,
                              report: (CurvePoint) -> Void, checkpoint: (TrainingRun) throws -> Void) throws {
@@ -166,9 +165,7 @@ public enum CartPoleTask: EpisodicTask {
 /// actor's last weights (`fiveStepSettings`). `oneStepSettings` (windows of one
 /// step, the critic refitting stored windows, the actor's weights averaged over
 /// the budget's last quarter) learns in 4,000 steps on 45 of 50 seeds but loses
-/// the catch at the top on the other 5 (docs/results.md), and stays for comparison;
-/// with a Gaussian actor and an entropy bonus (`entropyTemperature` 0.05,
-/// `--entropy-temperature 0.05`) it is the 4,000-step recipe of docs/results.md.
+/// the catch at the top on the other 5 (docs/results.md), and stays for comparison.
 /// The `surrogate` trainer (`PendulumNewtonTrainer`): one-step
 /// BPTT windows from random states with the analytic terminal value
 /// `PendulumValueSurrogate` (energy shaping + the upright LQR cost-to-go); each
@@ -222,10 +219,10 @@ public enum PendulumTask: EpisodicTask {
         [observation[0], observation[1], observation[2] / PendulumDynamics.maxSpeed]
     }
 
-    /// The torque (N·m) of a trained network for a Gym observation (a Gaussian actor's: of its mean).
+    /// The torque (N·m) of a trained network for a Gym observation.
     @inlinable
     public static func action(_ network: Network, observation: [Double]) -> Double {
-        PendulumDynamics.maxTorque * SquashedGaussian.meanOutput(network, input: policyInput(observation))
+        PendulumDynamics.maxTorque * network.predict(policyInput(observation))[0]
     }
 
     public static func train(_ run: inout TrainingRun, totalEpisodes: Int,

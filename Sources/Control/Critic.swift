@@ -80,39 +80,18 @@ extension SHACSettings {
     }
 
     /// ∂V′(observation(s))/∂s / `lossScale`: the gradient of the target critic's
-    /// cost-to-go of state `s` of `D` (smoothed as `criticSmoothing` says: the mean
-    /// of its gradients at `smoothingPoints`), in the window's loss units.
+    /// cost-to-go of state `s` of `D`, in the window's loss units.
     public func costToGoGradient<D: Dynamics>(_ d: D.Type, targetCritic: Network, state s: [Double]) -> [Double] {
         let n = s.count
         var gradient = [Double](repeating: 0, count: n)
         let (obs, jacobian) = LinearizedStep.observationJacobian(D.self, s.indices.map { Dual8(s[$0], variable: $0) })
-        let points = smoothingPoints(obs)
-        var dObs = [Double](repeating: 0, count: obs.count)
-        for p in points {
-            var trace = Network.Trace()
-            targetCritic.forward(p, trace: &trace)
-            var unused = [Double]()
-            let d = targetCritic.backward([1], trace: trace, gradient: &unused)
-            for i in dObs.indices { dObs[i] += d[i] / Double(points.count) }
-        }
+        var trace = Network.Trace()
+        targetCritic.forward(obs, trace: &trace)
+        var unused = [Double]()
+        let dObs = targetCritic.backward([1], trace: trace, gradient: &unused)
         // the critic estimates scaled losses (`lossScale`); the window's losses are not
         for i in dObs.indices { for j in 0..<n { gradient[j] += dObs[i] * jacobian[i * n + j] / lossScale } }
         return gradient
-    }
-
-    /// The critic inputs the actor reads the target critic at for observation `o`:
-    /// `o` itself, or with `criticSmoothing` σ the 2m points o ± σ·eᵢ.
-    public func smoothingPoints(_ o: [Double]) -> [[Double]] {
-        guard let sigma = criticSmoothing, sigma > 0 else { return [o] }
-        return o.indices.flatMap { i in [-sigma, sigma].map { d in var p = o; p[i] += d; return p } }
-    }
-
-    /// The target critic's cost-to-go of observation `o` as the actor sees it (in
-    /// the critic's scaled units): its mean over `smoothingPoints(o)`, whose
-    /// gradient `costToGoGradient` is.
-    public func smoothedCostToGo(_ targetCritic: Network, observation o: [Double]) -> Double {
-        let points = smoothingPoints(o)
-        return points.reduce(0) { $0 + targetCritic.predict($1)[0] } / Double(points.count)
     }
 }
 
@@ -170,9 +149,8 @@ public struct LearnedCostToGo<D: Dynamics> {
                     optimizer: optimizer)
     }
 
-    /// V′(s) / `lossScale`: the target critic's cost-to-go of state `s` (smoothed
-    /// as `SHACSettings.criticSmoothing` says), in the loss's units.
-    public func value(_ s: [Double]) -> Double { settings.smoothedCostToGo(targetCritic, observation: D.observation(s)) / settings.lossScale }
+    /// V′(s) / `lossScale`: the target critic's cost-to-go of state `s`, in the loss's units.
+    public func value(_ s: [Double]) -> Double { targetCritic.predict(D.observation(s))[0] / settings.lossScale }
 
     /// ∂value/∂s.
     public func gradient(_ s: [Double]) -> [Double] { settings.costToGoGradient(D.self, targetCritic: targetCritic, state: s) }
@@ -221,11 +199,6 @@ extension SHACSettings {
             ("--critic-replay", Double(replayWindows ?? 0), Double(command.replayWindows ?? 0)),
             ("--replay-draws", Double(replayDraws ?? 0), Double(command.replayDraws ?? 0)),
             ("--average-actor", actorAveraging ?? 0, command.actorAveraging ?? 0),
-            ("--critic-smoothing", criticSmoothing ?? 0, command.criticSmoothing ?? 0),
-            ("--actor-schedule", actorSchedule == .cosine ? 1 : 0, command.actorSchedule == .cosine ? 1 : 0),
-            ("--entropy-temperature", entropyTemperature ?? 0, command.entropyTemperature ?? 0),
-            ("--target-entropy", targetEntropy ?? 0, command.targetEntropy ?? 0),
-            ("--temperature-lr", temperatureLearningRate ?? 0, command.temperatureLearningRate ?? 0),
         ]
         if let (name, a, b) = named.first(where: { $0.1 != $0.2 }) {
             func text(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }

@@ -34,33 +34,14 @@ public struct StateModelMetadata: Codable, Equatable, Sendable {
     public var seed: UInt64
     public var episodes: Int
     public var environmentSteps: Int
-    /// The policy's form: absent in deterministic policies (all files written before
-    /// the key), `gaussian` for a Gaussian actor evaluated by its mean.
-    public var policy: PolicyForm?
 
     enum CodingKeys: String, CodingKey {
-        case environment, seed, episodes, policy
+        case environment, seed, episodes
         case environmentSteps = "environment_steps"
     }
 
-    public init(environment: ControlProblem, seed: UInt64, episodes: Int, environmentSteps: Int, policy: PolicyForm? = nil) {
+    public init(environment: ControlProblem, seed: UInt64, episodes: Int, environmentSteps: Int) {
         self.environment = environment; self.seed = seed; self.episodes = episodes; self.environmentSteps = environmentSteps
-        self.policy = policy == .deterministic ? nil : policy
-    }
-}
-
-/// The one key a state policy's reader needs of its metadata: the policy's form.
-struct PolicyFormMetadata: Codable {
-    var policy: PolicyForm?
-}
-
-extension ControlProblem {
-    /// Reads a state policy written by `diffray train ENV`: a deterministic network of
-    /// `layers`, or a Gaussian actor where its metadata says `policy` `gaussian`.
-    public func loadStatePolicy(path: String) throws -> Network {
-        let file = try NetworkFile.read(path: path)
-        let form = try ModelMetadata.decode(PolicyFormMetadata.self, from: file.metadata, path: path).policy ?? .deterministic
-        return try file.network(path: path, expecting: form.layers(layers))
     }
 }
 

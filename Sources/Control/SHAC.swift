@@ -59,49 +59,12 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     /// that share of the budget remains; nil or 0: the last weights (checkpoints
     /// written before the option).
     public var actorAveraging: Double?
-    /// σ of the smoothing of the target critic as the actor sees it at a window's
-    /// end, in the critic's input units: V′ and its gradient are the means over the
-    /// 2m observations o ± σ·eᵢ (m = `D.observationSize`, a symmetric stencil, so
-    /// the gradient is that of V′ averaged over a box of half-width σ along each
-    /// axis) instead of their values at o, which keeps the actor from following the
-    /// critic's small-scale wiggles (after the target smoothing of Fujimoto et al.,
-    /// "Addressing Function Approximation Error in Actor-Critic Methods", 2018, there
-    /// on the action of a Q-function, here on the state of V); the critic's TD(λ)
-    /// targets are not smoothed. nil or 0: none (checkpoints written before the option).
-    public var criticSmoothing: Double?
-    /// How the actor's rate falls over the budget: linearly to 0 (nil, as in the
-    /// paper) or along a half cosine, rate·(1 + cos πp)/2 at share p of the budget
-    /// spent (Loshchilov and Hutter, "SGDR", 2017), higher in the middle, lower near the end.
-    public var actorSchedule: RateSchedule?
-    /// Temperature α of the maximum-entropy objective (SAPO, `SquashedGaussian`): the
-    /// actor is a tanh-squashed Gaussian with a learned, state-dependent standard
-    /// deviation, each training action a reparameterised sample, and α·log π(a | s)
-    /// is added to every step's loss, for the actor and, scaled like the loss, for the
-    /// critic (whose TD(λ) targets are then soft values). In the loss's units a step;
-    /// nil or 0: the deterministic actor (checkpoints written before the option).
-    public var entropyTemperature: Double?
-    /// The entropy the temperature is learned to hold (SAC's automatic temperature:
-    /// Haarnoja et al., "Soft Actor-Critic Algorithms and Applications", 2018, §5),
-    /// in nats of the policy's output in [−1, 1] (SAC's −dim(action) is −1): with a
-    /// Gaussian actor, α starts at `entropyTemperature` and after every actor step
-    /// log α takes one Adam step of `temperatureLearningRate` down the gradient of
-    /// −log α·(log π + H̄), log π averaged over the window's actions (α falls while
-    /// the policy's entropy is above H̄ and rises below it); nil: α stays
-    /// `entropyTemperature` (checkpoints written before the option).
-    public var targetEntropy: Double?
-    /// Adam's rate for log α with `targetEntropy` (nil: `SHACSettings.defaultTemperatureRate`).
-    public var temperatureLearningRate: Double?
-
-    /// The rate of log α when `temperatureLearningRate` is not set: SAC's 3·10⁻⁴.
-    public static let defaultTemperatureRate = 3e-4
 
     public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
                 targetRate: Double = 0.2, clipNorm: Double = 1, lossScale: Double = 1, criticWidth: Int = 64, actionNoise: Double = 0,
                 saturationPenalty: Double = 0, outputInitScale: Double = 1, restartSteps: Int? = nil,
-                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0,
-                criticSmoothing: Double = 0, actorSchedule: RateSchedule? = nil,
-                entropyTemperature: Double = 0, targetEntropy: Double? = nil, temperatureLearningRate: Double? = nil) {
+                replayWindows: Int? = nil, replayDraws: Int? = nil, actorAveraging: Double = 0) {
         self.environments = environments; self.horizon = horizon; self.discount = discount; self.tdLambda = tdLambda
         self.actorLearningRate = actorLearningRate; self.criticLearningRate = criticLearningRate
         self.criticIterations = criticIterations; self.criticBatches = criticBatches; self.targetRate = targetRate
@@ -111,20 +74,7 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         self.restartSteps = restartSteps
         self.replayWindows = replayWindows; self.replayDraws = replayDraws
         self.actorAveraging = actorAveraging != 0 ? actorAveraging : nil
-        self.criticSmoothing = criticSmoothing != 0 ? criticSmoothing : nil
-        self.actorSchedule = actorSchedule == .linear ? nil : actorSchedule
-        self.entropyTemperature = entropyTemperature != 0 ? entropyTemperature : nil
-        self.targetEntropy = targetEntropy; self.temperatureLearningRate = temperatureLearningRate
     }
-
-    /// Whether α is learned (`targetEntropy` set, with a Gaussian actor).
-    public var learnsTemperature: Bool { gaussianActor && targetEntropy != nil }
-
-    /// Whether the actor is a Gaussian (`entropyTemperature` positive).
-    public var gaussianActor: Bool { (entropyTemperature ?? 0) > 0 }
-
-    /// The form of the policy these settings train.
-    public var policyForm: PolicyForm { gaussianActor ? .gaussian : .deterministic }
 
     /// Whether the critic replays stored windows (`replayWindows` and `replayDraws` both positive).
     public var replays: Bool { (replayWindows ?? 0) > 0 && (replayDraws ?? 0) > 0 }
@@ -146,9 +96,8 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         return 2 * k * z / Swift.max(f.derivative(output: y), 1e-300)
     }
 
-    /// κ·z² of the policy's output recorded in `trace` (z the output itself if the last layer is dense).
-    public func saturationCost(_ trace: Network.Trace, layers: [Layer]) -> Double {
-        guard case .activation = layers[layers.count - 1] else { return penalty * trace.output[0] * trace.output[0] }
+    /// κ·z² of the policy's output recorded in `trace`.
+    public func saturationCost(_ trace: Network.Trace) -> Double {
         let z = trace.values[Swift.max(trace.values.count - 2, 0)][0]
         return penalty * z * z
     }
@@ -207,35 +156,14 @@ public struct SHACSettings: Codable, Equatable, Sendable {
             (penalty >= 0 && penalty.isFinite, "saturation penalty", penalty, "≥ 0 and finite"),
             ((outputInitScale ?? 1) > 0 && (outputInitScale ?? 1).isFinite, "output initialisation scale", outputInitScale ?? 1, "> 0 and finite"),
             ((actorAveraging ?? 0) >= 0 && (actorAveraging ?? 0) <= 1, "the actor's averaged share of the budget", actorAveraging ?? 0, "in [0, 1]"),
-            ((criticSmoothing ?? 0) >= 0 && (criticSmoothing ?? 0) <= 1, "the critic's smoothing", criticSmoothing ?? 0, "in [0, 1]"),
-            ((entropyTemperature ?? 0) >= 0 && (entropyTemperature ?? 0) <= 100, "the entropy temperature", entropyTemperature ?? 0, "in [0, 100]"),
-            (targetEntropy.map { $0.isFinite && abs($0) <= 100 } ?? true, "the target entropy", targetEntropy ?? 0, "in [−100, 100]"),
-            (temperatureLearningRate.map { $0 > 0 && $0 <= 1 } ?? true, "the temperature's learning rate", temperatureLearningRate ?? 0, "in (0, 1]"),
         ]
         if let bad = checks.first(where: { !$0.ok }) {
             return "\(bad.name) must be \(bad.range), got \(bad.value)"
-        }
-        if targetEntropy != nil, !gaussianActor {
-            return "a target entropy needs the Gaussian actor (a positive entropy temperature, its starting value)"
         }
         if let r = restartSteps, r < 1 || r > maxSteps {
             return "restart steps must be in 1...\(maxSteps), got \(r)"
         }
         return nil
-    }
-}
-
-/// How a learning rate falls over a run's budget (`SHACSettings.actorSchedule`).
-public enum RateSchedule: String, Codable, CaseIterable, Sendable {
-    case linear, cosine
-
-    /// The rate's share of its initial value once share `progress` ∈ [0, 1] of the budget is spent.
-    public func factor(progress: Double) -> Double {
-        let p = Swift.min(Swift.max(progress, 0), 1)
-        switch self {
-        case .linear: return 1 - p
-        case .cosine: return (1 + Foundation.cos(Double.pi * p)) / 2
-        }
     }
 }
 
@@ -258,22 +186,6 @@ public struct SHACState: Equatable {
     /// holds; nil before then and without averaging.
     public var averagedActor: [Double]? = nil
     public var averagedSteps = 0
-    /// log α and its optimiser where α is learned (`SHACSettings.targetEntropy`); nil otherwise.
-    public var logTemperature: Double? = nil
-    public var temperatureOptimizer: Adam? = nil
-
-    /// α of the maximum-entropy objective: the learned one, or `SHACSettings.entropyTemperature` (0: none).
-    public var temperature: Double { logTemperature.map { Foundation.exp($0) } ?? settings.entropyTemperature ?? 0 }
-
-    /// One Adam step of log α towards the target entropy, given the mean log π of
-    /// the iteration's actions in the policy's output units (`SHACSettings.targetEntropy`).
-    public mutating func learnTemperature(meanLogDensity: Double) {
-        guard var log = logTemperature, var optimizer = temperatureOptimizer, let target = settings.targetEntropy else { return }
-        var p = [log]
-        optimizer.update(&p, gradient: [-(meanLogDensity + target)])
-        log = p[0]
-        logTemperature = log; temperatureOptimizer = optimizer
-    }
 
     public var settings: SHACSettings { learned.settings }
 
@@ -318,10 +230,6 @@ public struct SHACState: Equatable {
         states = (0..<settings.environments).map { _ in D.startState(&generator) }
         episodeSteps = [Int](repeating: 0, count: settings.environments)
         episodeReturns = [Double](repeating: 0, count: settings.environments)
-        if settings.learnsTemperature {
-            logTemperature = Foundation.log(settings.entropyTemperature ?? 0)
-            temperatureOptimizer = Adam(learningRate: settings.temperatureLearningRate ?? SHACSettings.defaultTemperatureRate)
-        }
     }
 
     /// The critic: the observation → width → width → 1 (tanh, tanh, linear).
@@ -345,10 +253,6 @@ public struct SHACState: Equatable {
             return "inconsistent critic replay: \(replay.count) windows (at most \(settings.replayWindows ?? 0)), cursor \(replayCursor); "
                 + "expected windows of observations of \(m) values with one loss each"
         }
-        guard settings.learnsTemperature == (logTemperature != nil), logTemperature?.isFinite ?? true,
-              (logTemperature != nil) == (temperatureOptimizer != nil) else {
-            return "inconsistent entropy temperature: a learned log α must be present and finite exactly when a target entropy is set"
-        }
         return learned.problem(inputs: D.observationSize, maxSteps: D.maxSteps).map { "\(D.name): \($0)" }
     }
 }
@@ -358,7 +262,7 @@ public struct SHACState: Equatable {
 extension SHACState: Codable {
     enum CodingKeys: String, CodingKey {
         case settings, critic, targetCritic, criticOptimizer, states, episodeSteps, episodeReturns, replay, replayCursor
-        case averagedActor, averagedSteps, logTemperature, temperatureOptimizer
+        case averagedActor, averagedSteps
     }
 
     public init(from decoder: Decoder) throws {
@@ -373,8 +277,6 @@ extension SHACState: Codable {
         replayCursor = try c.decodeIfPresent(Int.self, forKey: .replayCursor) ?? 0
         averagedActor = try c.decodeIfPresent([Double].self, forKey: .averagedActor)
         averagedSteps = try c.decodeIfPresent(Int.self, forKey: .averagedSteps) ?? 0
-        logTemperature = try c.decodeIfPresent(Double.self, forKey: .logTemperature)
-        temperatureOptimizer = try c.decodeIfPresent(Adam.self, forKey: .temperatureOptimizer)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -396,9 +298,6 @@ extension SHACState: Codable {
             try c.encode(averagedActor, forKey: .averagedActor)
             try c.encode(averagedSteps, forKey: .averagedSteps)
         }
-        // and only where α is learned
-        try c.encodeIfPresent(logTemperature, forKey: .logTemperature)
-        try c.encodeIfPresent(temperatureOptimizer, forKey: .temperatureOptimizer)
     }
 }
 
@@ -440,18 +339,8 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     struct Segment {
         var steps: [LinearizedStep] = []
         var traces: [Network.Trace] = []
-        /// A Gaussian actor's noise ε of each step (`SquashedGaussian`), α·log π of
-        /// each, and log π of each in the policy's output units (for α's update).
-        var noise: [Double] = []
-        var entropyCosts: [Double] = []
-        var logDensities: [Double] = []
         var last: [Double] = []
         var terminated = false
-
-        /// The critic's costs of the steps: `lossScale` times each loss plus its α·log π.
-        func costs(lossScale: Double) -> [Double] {
-            steps.indices.map { lossScale * (steps[$0].loss + (entropyCosts.isEmpty ? 0 : entropyCosts[$0])) }
-        }
     }
 
     /// One environment's window as `iterate` simulates it: where it started in
@@ -487,9 +376,8 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         let n = D.stateSize, m = D.observationSize
         // This process's environments: each backward pass into the actor's weights
         // kept apart (to be added in order), the TD(λ) targets of their windows and
-        // the environment after them, as [state, steps, return, Σ log π, k, k returns,
-        // samples, targets, observations] (Σ log π of a Gaussian actor's actions in
-        // the policy's output units, 0 otherwise), and with a replay each window to store
+        // the environment after them, as [state, steps, return, k, k returns,
+        // samples, targets, observations], and with a replay each window to store
         // as [length, losses, last observation, terminated].
         var pullbacks = [[[Double]]](), results = [[Double]]()
         for w in simulateEnvironments(shards, generator: &generator) {
@@ -501,26 +389,23 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
                     mine.append(piece)
                     return dObservation
                 }
-                let window = CriticWindow(observations: segment.steps.map(\.observation), costs: segment.costs(lossScale: s.lossScale),
+                let window = CriticWindow(observations: segment.steps.map(\.observation), costs: segment.steps.map { s.lossScale * $0.loss },
                                           last: D.observation(segment.last), terminated: segment.terminated)
                 s.tdTargets(window, targetCritic: targetCritic, &inputs, &targets)
                 if s.replays { stored += [Double(window.costs.count)] + window.costs + window.last + [window.terminated ? 1 : 0] }
             }
             pullbacks.append(mine)
-            let logDensity = w.segments.reduce(0) { $0 + $1.logDensities.reduce(0, +) }
-            results.append(w.state + [Double(w.episodeSteps), w.episodeReturn, logDensity, Double(w.finished.count)] + w.finished
+            results.append(w.state + [Double(w.episodeSteps), w.episodeReturn, Double(w.finished.count)] + w.finished
                            + [Double(targets.count)] + targets + Array(inputs.joined()) + stored)
         }
         var gradient = shards.sumInShardOrder(pullbacks, length: actor.parameterCount)
         var finished = [Double](), inputs = [[Double]](), targets = [Double](), windows = [CriticWindow]()
-        var logDensity = 0.0
         for (e, r) in shards.allGather(results).enumerated() {
             state.states[e] = Array(r[0..<n])
             state.episodeSteps[e] = Int(r[n]); state.episodeReturns[e] = r[n + 1]
-            logDensity += r[n + 2]
-            let k = Int(r[n + 3])
-            finished += r[n + 4..<n + 4 + k]
-            let samples = Int(r[n + 4 + k]), first = n + 5 + k
+            let k = Int(r[n + 2])
+            finished += r[n + 3..<n + 3 + k]
+            let samples = Int(r[n + 3 + k]), first = n + 4 + k
             targets += r[first..<first + samples]
             let observations = first + samples
             var mine = [[Double]]()
@@ -546,10 +431,9 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         let scale = s.lossScale / Double(s.stepsPerIteration)
         for i in gradient.indices { gradient[i] *= scale }
         clip(&gradient, toNorm: s.clipNorm)
-        actorOptimizer.learningRate = s.actorLearningRate * (s.actorSchedule ?? .linear).factor(progress: progress)
+        actorOptimizer.learningRate = s.actorLearningRate * decay
         actorOptimizer.update(&actor.parameters, gradient: gradient)
         if let share = s.actorAveraging, share > 0, progress >= 1 - share { state.average(actor.parameters) }
-        if s.learnsTemperature { state.learnTemperature(meanLogDensity: logDensity / Double(s.stepsPerIteration)) }
         s.fitCritic(&critic, optimizer: &state.learned.optimizer, inputs: inputs, targets: targets, learningRate: s.criticLearningRate * decay,
                     communicator: communicator, generator: &generator)
         s.moveTarget(&targetCritic, towards: critic)
@@ -570,7 +454,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         let s = state.settings, owned = shards.owned
         var timeline = GeneratorTimeline(generator)
         // the guess: `normal()` draws two numbers a step
-        let perWindow = s.actionNoise > 0 || s.gaussianActor ? 2 * s.horizon : 0
+        let perWindow = s.actionNoise > 0 ? 2 * s.horizon : 0
         var starts = (0..<s.environments).map { $0 * perWindow }
         var windows = [EnvironmentWindow?](repeating: nil, count: owned.count)
         while true {
@@ -604,17 +488,8 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
         for _ in 0..<s.horizon {
             let x = w.state
             var trace = Network.Trace()
-            let out = actor.forward(D.observation(x), trace: &trace)
-            let a: Double
-            if s.gaussianActor {
-                let policy = SquashedGaussian(output: out, noise: generator.normal(), scale: actionScale)
-                a = policy.action
-                segments[segments.count - 1].noise.append(policy.noise)
-                segments[segments.count - 1].entropyCosts.append(state.temperature * policy.logDensity)
-                segments[segments.count - 1].logDensities.append(policy.logDensity + Foundation.log(actionScale))
-            } else {
-                a = actionScale * out[0] + (s.actionNoise > 0 ? s.actionNoise * generator.normal() : 0)
-            }
+            let out = actor.forward(D.observation(x), trace: &trace)[0]
+            let a = actionScale * out + (s.actionNoise > 0 ? s.actionNoise * generator.normal() : 0)
             let lin = LinearizedStep.at(D.self, L.self, state: x, action: a)
             w.episodeReturn += D.reward(x, action: a)
             w.episodeSteps += 1
@@ -639,34 +514,26 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
     }
 
     /// One window of `horizon` steps from `start` under the current policy (no
-    /// action noise; a Gaussian actor's ε of step t is `noise[t]`, 0 beyond it;
-    /// nothing reset, counted or learned): the objective the actor minimises,
-    /// Σ γᵗ(ℓ_t + α·log π_t) + γᵏ·C′(s_k) / `lossScale` (no C′ if the episode
-    /// terminated; α·log π with a Gaussian actor only), and its gradient with respect
-    /// to the policy's weights, as `iterate` differentiates each environment's window.
-    /// For checks.
-    public func windowObjective(from start: [Double], noise: [Double] = []) -> (value: Double, gradient: [Double]) {
+    /// noise; nothing reset, counted or learned): the objective the actor
+    /// minimises, Σ γᵗℓ_t + γᵏ·C′(s_k) / `lossScale` (no C′ if the episode
+    /// terminated), and its gradient with respect to the policy's weights, as
+    /// `iterate` differentiates each environment's window. For checks.
+    public func windowObjective(from start: [Double]) -> (value: Double, gradient: [Double]) {
         let s = state.settings
         var segment = Segment()
         var x = start, value = 0.0
         for t in 0..<s.horizon {
             var trace = Network.Trace()
-            let out = actor.forward(D.observation(x), trace: &trace)
-            var a = actionScale * out[0], entropy = 0.0
-            if s.gaussianActor {
-                let policy = SquashedGaussian(output: out, noise: t < noise.count ? noise[t] : 0, scale: actionScale)
-                a = policy.action; entropy = state.temperature * policy.logDensity
-                segment.noise.append(policy.noise); segment.entropyCosts.append(entropy)
-            }
+            let a = actionScale * actor.forward(D.observation(x), trace: &trace)[0]
             let lin = LinearizedStep.at(D.self, L.self, state: x, action: a)
-            value += Foundation.pow(s.discount, Double(t)) * (lin.loss + entropy + s.saturationCost(trace, layers: actor.layers))
+            value += Foundation.pow(s.discount, Double(t)) * (lin.loss + s.saturationCost(trace))
             segment.steps.append(lin); segment.traces.append(trace)
             x = lin.next
             if D.isTerminal(x) { segment.terminated = true; break }
         }
         segment.last = x
         if !segment.terminated {
-            value += Foundation.pow(s.discount, Double(segment.steps.count)) * s.smoothedCostToGo(targetCritic, observation: D.observation(x)) / s.lossScale
+            value += Foundation.pow(s.discount, Double(segment.steps.count)) * targetCritic.predict(D.observation(x))[0] / s.lossScale
         }
         var gradient = [Double](repeating: 0, count: actor.parameterCount)
         actorGradient(segment, &gradient)
@@ -693,16 +560,7 @@ public struct SHACTrainer<D: Dynamics, L: SurrogateLoss> {
             let w = Foundation.pow(gamma, Double(t))
             let trace = segment.traces[t]
             let penalty = state.settings.penalty > 0 ? state.settings.saturationGradient(trace, layers: actor.layers) : 0
-            let dOutput: [Double]
-            if state.settings.gaussianActor {
-                // κ·μ² on the mean (the output is linear: saturationGradient gives 2κμ)
-                let policy = SquashedGaussian(output: trace.output, noise: segment.noise[t], scale: actionScale)
-                let d = policy.pullback(dAction: dA, temperature: state.temperature)
-                dOutput = [(d[0] + penalty) * w, d[1] * w]
-            } else {
-                dOutput = [(dA * actionScale + penalty) * w]
-            }
-            let dObs = pullback(dOutput, trace)
+            let dObs = pullback([(dA * actionScale + penalty) * w], trace)
             let st = segment.steps[t]
             for i in dObs.indices { for j in 0..<n { dS[j] += dObs[i] / w * st.dObsdState[i * n + j] } }
         }

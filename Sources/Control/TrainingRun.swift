@@ -69,8 +69,7 @@ extension Checkpoint where Details == StateTrainingDetails {
     public init(problem: ControlProblem, seed: UInt64, trainer: StateTrainer? = nil, settings: SHACSettings? = nil) {
         let trainer = trainer ?? problem.defaultStateTrainer
         var g = SeededGenerator(seed: seed)
-        let form = trainer == .shac ? (settings ?? problem.task.shacSettings)?.policyForm ?? .deterministic : .deterministic
-        var net = Network(layers: form.layers(problem.layers), generator: &g)
+        var net = Network(layers: problem.layers, generator: &g)
         var details = StateTrainingDetails(problem: problem, seed: seed)
         let task = problem.task
         if trainer == .shac, let settings = settings ?? task.shacSettings, let state = task.shacState(settings, generator: &g) {
@@ -103,7 +102,7 @@ extension Checkpoint where Details == StateTrainingDetails {
         guard run.problem == problem else {
             throw ModelFileError(path: path, "checkpoint is for \(run.problem.rawValue), not \(problem.rawValue)")
         }
-        _ = try run.network.network(path: path, expecting: run.policyLayers)
+        _ = try run.network.network(path: path, expecting: problem.layers)
         let n = run.network.parameterCount
         guard run.optimizer.m.count == run.optimizer.v.count, run.optimizer.m.isEmpty || run.optimizer.m.count == n,
               run.optimizer.step >= 0, run.episodes >= 0, run.environmentSteps >= 0 else {
@@ -144,11 +143,8 @@ extension Checkpoint where Details == StateTrainingDetails {
 
     /// The network being trained.
     public func currentNetwork() throws -> Network {
-        try self.network.network(path: "checkpoint", expecting: policyLayers)
+        try self.network.network(path: "checkpoint", expecting: self.problem.layers)
     }
-
-    /// The policy's layers: the problem's, or its Gaussian actor's (`SquashedGaussian`) where the run trains one.
-    public var policyLayers: [Layer] { (self.shac?.settings.policyForm ?? .deterministic).layers(self.problem.layers) }
 
     /// The trained policy: the network being trained, with the actor-critic's
     /// averaged weights where it averages them (`SHACSettings.actorAveraging`).

@@ -59,7 +59,7 @@ struct PolicyOptions<E: EnvironmentCommand>: ParsableArguments {
     }
 
     /// A state policy's network.
-    func stateNetwork() throws -> Network { try E.problem.loadStatePolicy(path: policy) }
+    func stateNetwork() throws -> Network { try Network.load(from: policy, expecting: E.problem.layers) }
     /// A pixel policy's network and its view. A policy trained on other scene
     /// templates than these (the hash its file records) is run all the same, with
     /// a warning: its training figures hold for its own view.

@@ -186,21 +186,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     @Option(help: "Actor-critic: the last share of the budget over which the actor's weights are averaged, the average being the policy written (default \(Self.defaults?.actorAveraging ?? 0); 0: the last weights).")
     var averageActor: Double?
 
-    @Option(help: "Actor-critic: σ of the smoothing of the critic's cost-to-go as the actor sees it, in the critic's input units: its value and gradient averaged over the observation ± σ along each axis (default \(Self.defaults?.criticSmoothing ?? 0); 0: none).")
-    var criticSmoothing: Double?
-
-    @Option(help: "Actor-critic: how the actor's rate falls to 0 over the budget: linear or cosine (default \((Self.defaults?.actorSchedule ?? .linear).rawValue)).")
-    var actorSchedule: RateSchedule?
-
-    @Option(help: "Actor-critic: temperature α of the maximum-entropy objective (SAPO): the actor becomes a tanh-squashed Gaussian with a learned state-dependent standard deviation, α·log π added to each step's loss for the actor and the critic; evaluation acts with the mean (default \(Self.defaults?.entropyTemperature ?? 0); 0: the deterministic actor).")
-    var entropyTemperature: Double?
-
-    @Option(help: "Actor-critic with the Gaussian actor: the entropy α is learned to hold, in nats of the policy's output in [-1, 1] (SAC's automatic temperature; -1 is SAC's -dim(action)); --entropy-temperature is then α's starting value (default: α fixed).")
-    var targetEntropy: Double?
-
-    @Option(help: "Actor-critic with --target-entropy: Adam's rate for log α (default \(SHACSettings.defaultTemperatureRate)).")
-    var temperatureLr: Double?
-
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
 
     /// A learned-critic setting's default from the state, and with --pixels where that differs.
@@ -211,8 +196,7 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     }
 
     /// Whether the critic's replay or the actor's averaging was given (the state trainer's only).
-    var stateOnlyGiven: Bool { criticReplay != nil || replayDraws != nil || averageActor != nil || entropyTemperature != nil
-        || targetEntropy != nil || temperatureLr != nil || criticSmoothing != nil || actorSchedule != nil }
+    var stateOnlyGiven: Bool { criticReplay != nil || replayDraws != nil || averageActor != nil }
 
     /// Whether any of the learned critic's settings was given (not the trainer, the
     /// parallel environments, the actor's rate or the restarts).
@@ -243,11 +227,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         if let criticReplay { s.replayWindows = criticReplay != 0 ? criticReplay : nil }
         if let replayDraws { s.replayDraws = replayDraws != 0 ? replayDraws : nil }
         if let averageActor { s.actorAveraging = averageActor != 0 ? averageActor : nil }
-        if let criticSmoothing { s.criticSmoothing = criticSmoothing != 0 ? criticSmoothing : nil }
-        if let actorSchedule { s.actorSchedule = actorSchedule == .linear ? nil : actorSchedule }
-        if let entropyTemperature { s.entropyTemperature = entropyTemperature != 0 ? entropyTemperature : nil }
-        if let targetEntropy { s.targetEntropy = targetEntropy }
-        if let temperatureLr { s.temperatureLearningRate = temperatureLr }
         if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
             throw ValidationError("train \(P.problem.rawValue): \(p)")
         }
@@ -256,7 +235,6 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
 }
 
 extension StateTrainer: ExpressibleByArgument {}
-extension RateSchedule: ExpressibleByArgument {}
 
 /// `train ENV` without --pixels: the environment's `ControlTask` on a `TrainingRun`,
 /// then (cart-pole, pendulum) an evaluation on `diffray eval`'s default seed.
@@ -287,10 +265,6 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
         line += s.restartSteps.map { ", restarts every \(counted($0, "step"))" } ?? ""
         line += s.replays ? ", the critic replays \(s.replayDraws ?? 0) of its last \(s.replayWindows ?? 0) windows" : ""
         line += s.actorAveraging.map { ", the policy the actor's mean over the budget's last share \($0)" } ?? ""
-        line += s.criticSmoothing.map { ", the critic smoothed by ±\($0) for the actor" } ?? ""
-        line += s.actorSchedule.map { ", the actor's rate falling along a \($0.rawValue)" } ?? ""
-        line += s.entropyTemperature.map { ", a Gaussian actor with entropy temperature \($0)" } ?? ""
-        line += s.targetEntropy.map { ", learned to hold entropy \($0)" } ?? ""
         print(line + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
     }
     print("episode  \(shots ? "batch loss" : "train return (episodes ended in it)")  environment steps")
@@ -305,8 +279,7 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     }, save: {
         let network = try session.policyNetwork()
         try network.save(to: model, metadata: ModelMetadata.encode(StateModelMetadata(
-            environment: problem, seed: session.seed, episodes: session.episodes, environmentSteps: session.environmentSteps,
-            policy: session.shac?.settings.policyForm)))
+            environment: problem, seed: session.seed, episodes: session.episodes, environmentSteps: session.environmentSteps)))
         let plot = Plot.lines(series: [session.curve.map(\.trainReturn)],
                               labels: shots ? ["batch loss"] : ["training episode return"],
                               logY: shots, x: session.curve.map { Double($0.episode) }, title: "diffray train \(problem.rawValue) (seed \(session.seed))",
