@@ -785,7 +785,7 @@ extension Scene where T == Double {
         var throughput = RGB<Double>.one
         var prefix = [Vec3]()
         for _ in 1..<vertex {
-            guard let bs = bsdfs[shapes[si.shape].bsdf].sample(si, u1: sampler.next(), u2: sampler.next2D()),
+            guard let bs = bsdfSample(shapes[si.shape].bsdf, si, u1: sampler.next(), u2: sampler.next2D()),
                   !bs.weight.isBlack else { return nil }
             throughput = throughput * bs.weight
             prefix.append(bs.wo)
@@ -815,9 +815,9 @@ extension Scene where T == Double {
         if deltaOnly[bsdf] { return nil }
         let chosen: SecondaryCurvePoint?
         if let tree {
-            chosen = chooseSecondaryCurvePoint(tree: tree, p: si.p, ng: si.ng, oneSided: isOneSided(bsdfs[bsdf]), edges: edges, analytic: analytic,
+            chosen = chooseSecondaryCurvePoint(tree: tree, p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
                                                lightTriangles: lightTriangles, u: strata.unit(2, sampler.next()))
-        } else if let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdfs[bsdf]), edges: edges, analytic: analytic,
+        } else if let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
                                                      lightTriangles: lightTriangles) {
             chosen = chooseSecondaryCurvePoint(choice, edges: edges, p: si.p, u: strata.unit(2, sampler.next()))
         } else {
@@ -835,14 +835,6 @@ extension Scene where T == Double {
         }
         return secondaryEdgeSample(si: si, bsdf: bsdf, filmX: fx, filmY: fy, throughput: throughput, prefix: prefix,
                                    chosen: chosen, density: density, eps: eps, second: second, &sampler)
-    }
-
-    /// Whether `bsdf` only reflects (the curves behind the tangent plane are not seen).
-    func isOneSided(_ bsdf: BSDF<Double>) -> Bool {
-        switch bsdf {
-        case .diffuse, .conductor, .roughConductor, .plastic: return true
-        default: return false
-        }
     }
 
     /// A secondary sample at vertex `si` (film point `filmX`, `filmY`; the path
@@ -866,7 +858,7 @@ extension Scene where T == Double {
         if !(cl > 0) { return nil }
         let ns = c / cl
         let wm = (w - ns * eps).normalized, wp = (w + ns * eps).normalized
-        let f = bsdfs[bsdf].eval(si, wo: si.toLocal(w)) * throughput
+        let f = bsdfEval(bsdf, si, wo: si.toLocal(w)) * throughput
         if f.isBlack { return nil }
         var sm = sampler, sp = sampler
         let lm = second.pathRadiance(spawn(si, wm), &sm)
@@ -879,7 +871,7 @@ extension Scene where T == Double {
         // reached on either side, weighted by the light-sampling MIS weight.
         var lights = [BoundarySample.LightPoint](), worldWeight = RGB<Double>.zero
         for (dir, sign) in [(wm, 1.0), (wp, -1.0)] {
-            let pb = bsdfs[bsdf].pdf(si, wo: si.toLocal(dir))
+            let pb = bsdfPdf(bsdf, si, wo: si.toLocal(dir))
             let ray = spawn(si, dir)
             if let hit = intersect(ray) {
                 guard let ei = shapes[hit.shape].emitter, case .area(let light) = emitters[ei],

@@ -302,7 +302,7 @@ extension Scene where T == Double {
         let cl = cw.length
         if !(cl > 0) || !cl.isFinite { return nil }
         let ns = cw / cl
-        let f = bsdfs[bsdf].eval(si, wo: si.toLocal(w)) * throughput
+        let f = bsdfEval(bsdf, si, wo: si.toLocal(w)) * throughput
         if f.isBlack { return nil }
         let second = after[vertex - 1]
         var sm = sampler, sp = sampler

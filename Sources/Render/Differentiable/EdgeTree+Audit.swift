@@ -69,8 +69,8 @@ extension Scene where T == Double {
             var sampler = PathSampler(seed: seed, pixel: j, index: 0)
             let fx = sampler.next() * Double(film.width), fy = sampler.next() * Double(film.height)
             guard let si = intersect(camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)) else { continue }
-            let bsdf = bsdfs[shapes[si.shape].bsdf]
-            if bsdf.isDeltaOnly { continue }
+            let bsdf = shapes[si.shape].bsdf
+            if deltaOnly[bsdf] { continue }
             out.append((TangentPlane(p: si.p, ng: si.ng, oneSided: isOneSided(bsdf)), sampler))
         }
         return out

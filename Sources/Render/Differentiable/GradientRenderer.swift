@@ -22,19 +22,44 @@ extension Scene {
         if film.filter == .box { return [Double](repeating: Double(spp), count: w * h) }
         var weights = [Double](repeating: 0, count: w * h)
         let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: film.filter)
+        let r = film.filter.radius
         // A sample in pixel row y reaches the rows within the filter radius of y + [0, 1).
-        let reach = Int(film.filter.radius.rounded(.up)) + 1
+        let reach = Int(r.rounded(.up)) + 1
+        // The most columns a sample reaches: ⌊fx + r − ½⌋ − ⌈fx − r − ½⌉ + 1 ≤ 2r + 1.
+        let span = 2 * Int(r.rounded(.up)) + 2
         let bands = max(1, min(threads, h))
         weights.withUnsafeMutableBufferPointer { out in
+          probe.table.withUnsafeBufferPointer { table in
             let out = out
             forEachTile(bands, threads: threads, progress: nil) { band in
                 let ya = band * h / bands, yb = (band + 1) * h / bands
-                forEachSample(x0: 0, y0: max(0, ya - reach), x1: w, y1: min(h, yb + reach), spp: spp, seed: seed) { fx, fy, _ in
-                    probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
-                        if y >= ya && y < yb { out[y * w + x] += wt }
+                // `forEachWeight`'s pixels and products (the filter weight of each column
+                // times that of each row), the rows clipped to the band, in place: each
+                // pixel sums the same products in the same order, without a closure and a
+                // test per pixel (a pixel's skipped zero weights added nothing).
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: span) { wx in
+                    for sy in max(0, ya - reach)..<min(h, yb + reach) {
+                        for sx in 0..<w {
+                            let pixel = sy * w + sx
+                            for s in 0..<spp {
+                                var sampler = PathSampler(seed: seed, pixel: pixel, index: s)
+                                let (ux, uy) = sampler.next2D()
+                                let fx = Double(sx) + ux, fy = Double(sy) + uy
+                                let xa = max(0, Int((fx - r - 0.5).rounded(.up))), xb = min(w - 1, Int((fx + r - 0.5).rounded(.down)))
+                                let y0 = max(ya, Int((fy - r - 0.5).rounded(.up))), y1 = min(yb - 1, Int((fy + r - 0.5).rounded(.down)))
+                                if xa > xb || y0 > y1 { continue }
+                                for x in xa...xb { wx[x - xa] = ImageBlock.tabulatedWeight(Double(x) + 0.5 - fx, table, radius: r) }
+                                for y in y0...y1 {
+                                    let wy = ImageBlock.tabulatedWeight(Double(y) + 0.5 - fy, table, radius: r)
+                                    let row = out.baseAddress! + y * w
+                                    for x in xa...xb { row[x] += wx[x - xa] * wy }
+                                }
+                            }
+                        }
                     }
                 }
             }
+          }
         }
         return weights
     }
@@ -467,14 +492,22 @@ extension Scene where T == Double {
                 var block = splat ? ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter) : nil
                 var bad = 0
                 forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
-                    var sr = 0.0, sg = 0.0, sb = 0.0
-                    probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
-                        let p = y * w + x
-                        let s = wt / weights[p]
-                        sr += imageAdjoint[3 * p] * s; sg += imageAdjoint[3 * p + 1] * s; sb += imageAdjoint[3 * p + 2] * s
+                    // The path's adjoint seeds: its share of the pixel adjoints through the filter.
+                    var sr = 0.0, sg = 0.0, sb = 0.0, seeded = false
+                    func seed() {
+                        probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
+                            let p = y * w + x
+                            let s = wt / weights[p]
+                            sr += imageAdjoint[3 * p] * s; sg += imageAdjoint[3 * p + 1] * s; sb += imageAdjoint[3 * p + 2] * s
+                        }
+                        seeded = !(sr == 0 && sg == 0 && sb == 0)
                     }
-                    let seeded = !(sr == 0 && sg == 0 && sb == 0)
-                    if !seeded && !splat { return }
+                    // Without `splat` a path with no seeds is not traced; with it, only a
+                    // replayed path needs them (an untouched one is splatted alone).
+                    if !splat {
+                        seed()
+                        if !seeded { return }
+                    }
                     // The replay continues in `Adjoint` from a state of constants: the camera's (no ray
                     // traced yet) or, for a path that touched a marked shape, the probe's at that
                     // vertex (every number before it is a constant: no key reaches an unmarked shape,
@@ -491,6 +524,7 @@ extension Scene where T == Double {
                             return
                         }
                     }
+                    if splat { seed() }
                     let l: RGB<Adjoint>
                     // Attached: the pixel adjoints as functions of the moving film point, times the Jacobian.
                     var scale: (Adjoint, Adjoint, Adjoint)? = nil

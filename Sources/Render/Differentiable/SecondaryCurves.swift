@@ -48,6 +48,80 @@ extension Scene where T == Double {
     }
 }
 
+/// The part of `arcPoint` on a sphere's or cylinder's outline that depends on
+/// the eye alone (a sphere's silhouette circle, a cylinder's frame and the
+/// tangent points of its silhouette lines), computed once for all the arcs
+/// `secondaryCurveChoice` weighs from one shading point. `point` evaluates
+/// `arcPoint`'s own expressions on these values: the same points to the bit.
+/// A struct read in place, not an enum with payloads: evaluated through an
+/// enum it cost more per point than `arcPoint` (docs/results.md).
+struct OutlineFrame {
+    /// 1: a sphere's silhouette circle; 2: a cylinder; 0: neither (a disk:
+    /// `point` returns nil and the caller calls `arcPoint`).
+    var kind = 0
+    /// Sphere: the circle's centre and radius and its basis (u, v).
+    /// Cylinder: `base`, `axis`, the frame's x and y, radius, length.
+    var centre = Vec3.zero, u = Vec3.zero, v = Vec3.zero, radius = 0.0
+    var axis = Vec3.zero, length = 0.0
+    /// A cylinder's silhouette lines in its cross-section (`arcPoint`'s px, py):
+    /// the first line (φ in [4π, 5π)) and the second.
+    var line0 = (0.0, 0.0), line1 = (0.0, 0.0)
+
+    init(_ shape: UnsafePointer<Shape<Double>>, eye: Vec3) {
+        let offset = shape.pointee.offset
+        switch shape.pointee.geometry {
+        case .sphere:
+            let placedCenter = Shape.placed(shape.pointee.center, offset)
+            let w = eye - placedCenter
+            let d2 = w.lengthSquared
+            let radius = shape.pointee.radius
+            let r2 = radius * radius
+            centre = placedCenter + w * (r2 / d2)
+            self.radius = Double.sqrt(r2 * (1 - r2 / d2))
+            let wn = w / Double.sqrt(d2)
+            let helper: Vec3 = abs(wn.x) < 0.9 ? Vec3(1, 0, 0) : Vec3(0, 1, 0)
+            u = (helper - wn * dot(wn, helper)).normalized
+            v = cross(wn, u)
+            kind = 1
+        case .cylinder(let cyl):
+            let (base, axis, x, y) = Shape.cylinderFrame(cyl, offset)
+            let r = shape.pointee.radius
+            centre = base; self.axis = axis; u = x; v = y; radius = r; length = cyl.length
+            let q = eye - base
+            let ex = dot(q, x), ey = dot(q, y)
+            let d2 = ex * ex + ey * ey
+            func tangentPoint(_ sign: Double) -> (Double, Double) {
+                let root = Double.sqrt(Swift.max(d2 - r * r, 0)) * sign
+                return ((r * r * ex - r * root * ey) / d2, (r * r * ey + r * root * ex) / d2)
+            }
+            line0 = tangentPoint(1)
+            line1 = tangentPoint(-1)
+            kind = 2
+        case .disk, .mesh, .sdfGrid:
+            kind = 0
+        }
+    }
+
+    /// `arcPoint` at angle `a` (its cosine and sine from the table), or nil on a disk.
+    @inline(__always)
+    func point(_ a: SecondaryCurves.Angle) -> Vec3? {
+        let phi = a.phi, c = a.cosine, sn = a.sine
+        switch kind {
+        case 1:
+            return centre + (u * c + v * sn) * radius
+        case 2:
+            if phi < 4 * Double.pi {
+                return centre + axis * (phi < 2 * Double.pi ? 0 : length) + (u * c + v * sn) * radius
+            }
+            let (px, py) = phi < 5 * Double.pi ? line0 : line1
+            let z = length * ((phi < 5 * Double.pi ? phi - 4 * Double.pi : phi - 5 * Double.pi) / Double.pi)
+            return centre + axis * z + u * px + v * py
+        default:
+            return nil
+        }
+    }
+}
+
 /// The tangent plane at a shading point p (geometric normal `ng`), as the
 /// secondary samples see it: a curve is seen when some of its points lie in
 /// front of the plane, or for BSDFs that transmit (`oneSided` false) off it.
@@ -147,7 +221,10 @@ extension Scene where T == Double {
                     ranges = radial.length > shape.pointee.radius * (1 + 1e-6) ? 3 : 2
                     isCylinder = true
                 }
-                func point(_ a: SecondaryCurves.Angle) -> Vec3 { arcPoint(of: shape, a.phi, eye: p, cosSin: (a.cosine, a.sine)) }
+                let frame = OutlineFrame(shape, eye: p)
+                @inline(__always) func point(_ a: SecondaryCurves.Angle) -> Vec3 {
+                    frame.point(a) ?? arcPoint(of: shape, a.phi, eye: p, cosSin: (a.cosine, a.sine))
+                }
                 // An arc's end is the next arc's start on a circle (not on a cylinder, whose
                 // arcs end just below φ1, `insideArc`): the point and its direction are kept.
                 var last: (phi: Double, x: Vec3, d: Vec3)? = nil

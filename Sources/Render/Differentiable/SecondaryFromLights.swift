@@ -253,11 +253,11 @@ extension Scene where T == Double {
         // The film side's density of the same (x, t): q must be one of its candidates from p.
         let pdf: Double
         if let tree {
-            guard let choice = treeCurveChoice(tree: tree, p: si.p, ng: si.ng, oneSided: isOneSided(bsdfs[bsdf]), edges: edges,
+            guard let choice = treeCurveChoice(tree: tree, p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges,
                                                analytic: analytic, lightTriangles: lights.triangles) else { return nil }
             pdf = secondaryEdgeDensity(choice, tree: tree, edges: edges, edge: k, t: t)
         } else {
-            guard let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdfs[bsdf]), edges: edges, analytic: analytic,
+            guard let choice = secondaryCurveChoice(p: si.p, ng: si.ng, oneSided: isOneSided(bsdf), edges: edges, analytic: analytic,
                                                     lightTriangles: lights.triangles) else { return nil }
             pdf = choice.pdf(piece: k, t: t)
         }
@@ -339,8 +339,8 @@ extension Scene where T == Double {
             let strata = PixelStratum(j, of: n, pixels: W * H, seed: seed)
             var hit = 0.0
             if let (_, _, si, _, _, _) = pathToVertex(1, strata: strata, tanX: tanX, &sampler),
-               !bsdfs[shapes[si.shape].bsdf].isDeltaOnly {
-                let oneSided = isOneSided(bsdfs[shapes[si.shape].bsdf])
+               !deltaOnly[shapes[si.shape].bsdf] {
+                let oneSided = isOneSided(shapes[si.shape].bsdf)
                 let u = strata.unit(2, sampler.next())
                 var drawn: (point: SecondaryCurvePoint, again: Double)? = nil
                 if let tree {
