@@ -46,6 +46,11 @@ public final class StaticPaths: @unchecked Sendable {
     /// positions and directions: a frame must match them to reuse a sample.
     let fingerprint: [ParameterInfo]
     let lights: (points: [Vec3], directions: [Vec3])
+    /// Per moving shape, its bounds without its pose offset (`Shape.offset`), when its
+    /// posed geometry is that offset applied to them; and the parameters that fix that
+    /// geometry besides the pose (`translate`, `rotate`), which a frame must match to use them.
+    let unposed: [Bounds3?]
+    let shapeFingerprint: [ParameterInfo]
     /// How far a segment may lie outside the kept one and still be covered (metres):
     /// 10⁻⁵ of the scene's size plus its largest coordinate, a hundred times the
     /// largest ray offset (`Scene.epsilon`) of a point on a static surface.
@@ -108,13 +113,23 @@ public final class StaticPaths: @unchecked Sendable {
         extent = scene.extent
         self.lights = lights
         fingerprint = StaticPaths.fingerprint(of: scene, moving: moving)
+        // Each moving shape's bounds before its pose offset, where its geometry is a rigid
+        // motion of them (no per-vertex override): a frame tests the segments in the shape's frame.
+        unposed = moving.map { i in
+            var shape = scene.shapes[i]
+            if shape.vertices != nil { return nil }
+            shape.offset = nil
+            return (try? Scene<Double>.buildAccelerator([shape], kind: .bvh).bounds).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        shapeFingerprint = StaticPaths.shapeFingerprint(of: scene, moving: moving)
 
         // The static scene: the moving shapes hold no primitive (their indices, and every other shape's, stay).
         var still = scene
         let empty = TriangleMesh(positions: [], normals: nil, uvs: nil, indices: [])
         for i in moving { still.shapes[i].geometry = .mesh(empty); still.shapes[i].offset = nil; still.shapes[i].vertices = nil }
         still.accel = try Scene<Double>.buildAccelerator(Array(still.shapes[0..<still.staticShapeCount]), kind: .bvh)
-        let b = still.accel.bounds
+        let frozen = still  // a `let`: the per-sample closure below would copy a captured `var` scene once a sample
+        let b = frozen.accel.bounds
         let largest = b.isEmpty ? 0 : max(max(abs(b.lower.x), abs(b.lower.y), abs(b.lower.z)), max(abs(b.upper.x), abs(b.upper.y), abs(b.upper.z)))
         margin = 1e-5 * (scene.extent + largest)
 
@@ -130,7 +145,7 @@ public final class StaticPaths: @unchecked Sendable {
         var rays = [Double](repeating: 0, count: 6 * total)
         var kinds = [UInt8](repeating: Kind.traceAgain.rawValue, count: total)
         let owned = options.tiles(grid).owned
-        let tanX = still.camera.tanHalfFov, seed = options.seed
+        let tanX = frozen.camera.tanHalfFov, seed = options.seed
         radiance.withUnsafeMutableBufferPointer { radianceOut in
           rays.withUnsafeMutableBufferPointer { raysOut in
           kinds.withUnsafeMutableBufferPointer { kindsOut in
@@ -139,20 +154,20 @@ public final class StaticPaths: @unchecked Sendable {
                 let tile = owned[position]
                 let (x0, y0, x1, y1) = grid.bounds(tile)
                 var r = start[tile]
-                still.forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
+                frozen.forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
                     defer { r += 1 }
                     // The ray and the radiance `Scene.render` and the forward renderer's probe compute.
-                    let ray = still.camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)
-                    let l = still.pathRadiance(ray, &sampler)
+                    let ray = frozen.camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)
+                    let l = frozen.pathRadiance(ray, &sampler)
                     radianceOut[3 * r] = l.r; radianceOut[3 * r + 1] = l.g; radianceOut[3 * r + 2] = l.b
                     let o = ray.o, d = ray.d
                     raysOut[6 * r] = o.x; raysOut[6 * r + 1] = o.y; raysOut[6 * r + 2] = o.z
-                    guard let hit = still.accel.intersect(o: o, d: d) else {
+                    guard let hit = frozen.accel.intersect(o: o, d: d) else {
                         raysOut[6 * r + 3] = d.x; raysOut[6 * r + 4] = d.y; raysOut[6 * r + 5] = d.z
                         kindsOut[r] = Kind.escaped.rawValue
                         return
                     }
-                    if still.accel.primitives.primitive(Int(hit.primitive)).kind == .triangle
+                    if frozen.accel.primitives.primitive(Int(hit.primitive)).kind == .triangle
                         && min(hit.u, hit.v, 1 - hit.u - hit.v) < 1e-9 { return }
                     let p = o + d * hit.t
                     raysOut[6 * r + 3] = p.x; raysOut[6 * r + 4] = p.y; raysOut[6 * r + 5] = p.z
@@ -199,6 +214,14 @@ public final class StaticPaths: @unchecked Sendable {
         return scene.parameters().filter { p in !prefixes.contains { p.key.hasPrefix($0) } }
     }
 
+    /// The moving shapes' parameters but their pose.
+    static func shapeFingerprint(of scene: Scene<Double>, moving: [Int]) -> [ParameterInfo] {
+        let prefixes = moving.map { scene.shapes[$0].id + "." }
+        return scene.parameters().filter { p in
+            prefixes.contains { p.key.hasPrefix($0) } && !p.key.hasSuffix(".translate") && !p.key.hasSuffix(".rotate")
+        }
+    }
+
     /// The samples a frame of `scene` (this cache's scene with the moving
     /// shapes posed anew) reuses, or nil when the frame differs from the
     /// cache elsewhere (then every sample is traced).
@@ -210,21 +233,47 @@ public final class StaticPaths: @unchecked Sendable {
               let l = StaticPaths.lights(of: scene), l.points == lights.points, l.directions == lights.directions,
               StaticPaths.fingerprint(of: scene, moving: moving).elementsEqual(fingerprint, by: { $0.key == $1.key && $0.values == $1.values })
         else { return nil }
-        var boxes = [Bounds3]()
-        for i in moving {
+        let rigid = StaticPaths.shapeFingerprint(of: scene, moving: moving)
+            .elementsEqual(shapeFingerprint, by: { $0.key == $1.key && $0.values == $1.values })
+        let pad = Vec3(repeating: margin)
+        func padded(_ b: Bounds3) -> Bounds3 { Bounds3(lower: b.lower - pad, upper: b.upper + pad) }
+        var movers = [Mover](), union = Bounds3.empty
+        for (k, i) in moving.enumerated() {
             guard let b = try? Scene<Double>.buildAccelerator([scene.shapes[i]], kind: .bvh).bounds else { return nil }
             if b.isEmpty { continue }
-            let pad = Vec3(repeating: margin)
-            boxes.append(Bounds3(lower: b.lower - pad, upper: b.upper + pad))
+            var mover = Mover(world: padded(b), unposed: nil, offset: scene.shapes[i].offset ?? .identity)
+            if rigid && scene.shapes[i].vertices == nil, let u = unposed[k] { mover.unposed = padded(u) }
+            movers.append(mover)
+            union = union.union(mover.world)
         }
-        return Frame(paths: self, boxes: boxes, rays: rays, kinds: kinds, values: radiance, lights: lights)
+        return Frame(paths: self, movers: movers, union: union, rays: rays, kinds: kinds, values: radiance, lights: lights)
     }
 
-    /// One posed frame's view of the cache: the moving shapes' padded world bounds
-    /// (and the cache's arrays, held here so that reading them retains nothing per sample).
+    /// A moving shape in one frame: its world bounds and, when its geometry is a
+    /// rigid motion (`offset`) of bounds known before it, those bounds (both padded).
+    struct Mover {
+        var world: Bounds3
+        var unposed: Bounds3?
+        var offset: RigidFrame<Double>
+
+        /// Whether the segment o + t d, t in [0, tMax], meets both boxes (the
+        /// unposed one in the shape's own frame, where the segment is R⁻¹(o − origin) + t R⁻¹ d).
+        @inline(__always)
+        func meets(_ o: Vec3, _ d: Vec3, _ tMax: Double) -> Bool {
+            guard StaticPaths.meets(world, o, d, tMax) else { return false }
+            guard let unposed else { return true }
+            let f = offset, q = o - f.origin
+            return StaticPaths.meets(unposed, Vec3(dot(q, f.x), dot(q, f.y), dot(q, f.z)), Vec3(dot(d, f.x), dot(d, f.y), dot(d, f.z)), tMax)
+        }
+    }
+
+    /// One posed frame's view of the cache: the moving shapes (and the cache's arrays,
+    /// held here so that reading them retains nothing per sample).
     public struct Frame {
         let paths: StaticPaths
-        let boxes: [Bounds3]
+        let movers: [Mover]
+        /// The union of the movers' world bounds: a sample whose segments miss it is reused at once.
+        let union: Bounds3
         let rays: [Double]
         let kinds: [UInt8]
         let values: [Double]
@@ -233,19 +282,29 @@ public final class StaticPaths: @unchecked Sendable {
         /// Where `tile`'s samples start (their index runs on in `forEachSample`'s order).
         public func start(_ tile: Int) -> Int { paths.tileStart[tile] }
 
-        /// Whether sample `r` misses every moving shape's bounds: its radiance is then `radiance(r)`.
+        /// Whether sample `r` meets no moving shape: its radiance is then `radiance(r)`.
         @inline(__always)
         func reusable(_ r: Int) -> Bool {
             let kind = kinds[r]
             if kind == Kind.traceAgain.rawValue { return false }
             let o = Vec3(rays[6 * r], rays[6 * r + 1], rays[6 * r + 2]), e = Vec3(rays[6 * r + 3], rays[6 * r + 4], rays[6 * r + 5])
-            if kind == Kind.escaped.rawValue { return !boxes.contains { StaticPaths.meets($0, o, e, .infinity) } }
-            for b in boxes {
-                if StaticPaths.meets(b, o, e - o, 1) { return false }
-                for q in lights.points where StaticPaths.meets(b, e, q - e, 1) { return false }
-                for d in lights.directions where StaticPaths.meets(b, e, d, .infinity) { return false }
+            if kind == Kind.escaped.rawValue {
+                return !StaticPaths.meets(union, o, e, .infinity) || !movers.contains { $0.meets(o, e, .infinity) }
             }
-            return true
+            if !segments(o, e) { return true }
+            return !movers.contains { m in
+                m.meets(o, e - o, 1) || lights.points.contains { m.meets(e, $0 - e, 1) }
+                    || lights.directions.contains { m.meets(e, $0, .infinity) }
+            }
+        }
+
+        /// Whether a segment of a sample whose camera ray runs from `o` to its hit `e` meets `union`.
+        @inline(__always)
+        func segments(_ o: Vec3, _ e: Vec3) -> Bool {
+            if StaticPaths.meets(union, o, e - o, 1) { return true }
+            for q in lights.points where StaticPaths.meets(union, e, q - e, 1) { return true }
+            for d in lights.directions where StaticPaths.meets(union, e, d, .infinity) { return true }
+            return false
         }
 
         /// The kept radiance of sample `r`.
@@ -263,18 +322,14 @@ public final class StaticPaths: @unchecked Sendable {
     @inline(__always)
     static func meets(_ b: Bounds3, _ o: Vec3, _ d: Vec3, _ tMax: Double) -> Bool {
         var t0 = 0.0, t1 = tMax
-        for axis in 0..<3 {
-            let oa = o[axis], da = d[axis], lo = b.lower[axis], hi = b.upper[axis]
-            if da == 0 {
-                if oa < lo || oa > hi { return false }
-                continue
-            }
+        @inline(__always) func slab(_ oa: Double, _ da: Double, _ lo: Double, _ hi: Double) -> Bool {
+            if da == 0 { return oa >= lo && oa <= hi }
             let inv = 1 / da
             let ta = (lo - oa) * inv, tb = (hi - oa) * inv
             t0 = max(t0, min(ta, tb))
             t1 = min(t1, max(ta, tb))
-            if t0 > t1 { return false }
+            return t0 <= t1
         }
-        return true
+        return slab(o.x, d.x, b.lower.x, b.upper.x) && slab(o.y, d.y, b.lower.y, b.upper.y) && slab(o.z, d.z, b.lower.z, b.upper.z)
     }
 }
