@@ -246,7 +246,8 @@ public final class StaticPaths: @unchecked Sendable {
             movers.append(mover)
             union = union.union(mover.world)
         }
-        return Frame(paths: self, movers: movers, union: union, rays: rays, kinds: kinds, values: radiance, lights: lights)
+        return Frame(paths: self, movers: movers, union: union, rays: rays, kinds: kinds, values: radiance, lights: lights,
+                     shadows: !(lights.points.isEmpty && lights.directions.isEmpty))
     }
 
     /// A moving shape in one frame: its world bounds and, when its geometry is a
@@ -278,6 +279,8 @@ public final class StaticPaths: @unchecked Sendable {
         let kinds: [UInt8]
         let values: [Double]
         let lights: (points: [Vec3], directions: [Vec3])
+        /// Whether a sample has shadow segments besides its camera segment (a light not at the camera).
+        let shadows: Bool
 
         /// Where `tile`'s samples start (their index runs on in `forEachSample`'s order).
         public func start(_ tile: Int) -> Int { paths.tileStart[tile] }
@@ -293,8 +296,8 @@ public final class StaticPaths: @unchecked Sendable {
             }
             if !segments(o, e) { return true }
             return !movers.contains { m in
-                m.meets(o, e - o, 1) || lights.points.contains { m.meets(e, $0 - e, 1) }
-                    || lights.directions.contains { m.meets(e, $0, .infinity) }
+                m.meets(o, e - o, 1) || (shadows && (lights.points.contains { m.meets(e, $0 - e, 1) }
+                                                     || lights.directions.contains { m.meets(e, $0, .infinity) }))
             }
         }
 
@@ -302,6 +305,7 @@ public final class StaticPaths: @unchecked Sendable {
         @inline(__always)
         func segments(_ o: Vec3, _ e: Vec3) -> Bool {
             if StaticPaths.meets(union, o, e - o, 1) { return true }
+            if !shadows { return false }
             for q in lights.points where StaticPaths.meets(union, e, q - e, 1) { return true }
             for d in lights.directions where StaticPaths.meets(union, e, d, .infinity) { return true }
             return false
