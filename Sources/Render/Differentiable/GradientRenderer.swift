@@ -281,19 +281,16 @@ extension Scene where T == Double {
                         var moved: (x: Dual<P>, y: Dual<P>)? = nil
                         if let markedShapes {
                             defer { r += 1 }
-                            if let reuse, reuse.reusable(r) {
-                                let v = reuse.radiance(r)
-                                reused += 1
-                                if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
-                                probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
-                                    let i = ((y - by0) * bw + (x - bx0)) * channels
-                                    data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
-                                }
-                                return
-                            }
+                            let kept = reuse.map { $0.reusable(r) } ?? false
                             var state = PathState(cameraRay: camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX))
                             var replay = sampler, touched = false
-                            let v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
+                            let v: RGB<Double>
+                            if kept {
+                                v = reuse!.radiance(r)
+                                reused += 1
+                            } else {
+                                v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
+                            }
                             if !touched {
                                 if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
                                 probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
