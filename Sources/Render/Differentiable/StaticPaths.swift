@@ -68,7 +68,7 @@ public final class StaticPaths: @unchecked Sendable {
     /// What a sample's record holds.
     enum Kind: UInt8 {
         /// Never reused: a tile this process did not trace, or a hit within 10⁻⁹ (barycentric) of a
-        /// triangle's edge, where a tree built otherwise may break a tie between equal distances otherwise.
+        /// triangle's edge, where a tree built otherwise may break a tie between two equal distances the other way.
         case traceAgain = 0
         /// The camera ray ends at its first hit (the record's second point).
         case hit = 1
