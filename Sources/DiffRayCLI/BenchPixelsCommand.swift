@@ -31,16 +31,38 @@ struct BenchPixels: ParsableCommand {
     @Flag(help: "Leave out the renderer's boundary (silhouette) term.")
     var interiorOnly = false
 
+    @Option(help: "Seeds of the timed frames: 'frame' (every frame at the policies' frame seed, as training and evaluation render them), 'per-frame' (frame i at seed i), or 'both' (each timed in turn).")
+    var seeds: String = "frame"
+
+    @Flag(help: "Trace every sample: do not reuse the static part's paths (StaticPaths).")
+    var noStaticPaths = false
+
     @OptionGroup var templates: TemplateOption
     @OptionGroup var json: JSONOption
 
-    /// What `bench pixels --json` prints.
+    /// What `bench pixels --json` prints: the first seeding's `Timing` at the top
+    /// level, and every seeding's in `timings`.
     struct Result: Encodable {
         var environment: ControlProblem
         var res, spp, depth, threads: Int
         var boundary: Bool
         var frames: Int
+        /// Whether the static part's paths were kept (else `staticPathsNote` says why not).
+        var staticPaths: Bool
+        var staticPathsNote: String?
+        var seeds: String
         var renderFps, renderGradientFps, renderCpuMs, renderGradientCpuMs: Double
+        var renderRetracedShare, renderGradientRetracedShare: Double
+        var timings: [Timing]
+    }
+
+    /// The timed frames of one seeding.
+    struct Timing: Encodable {
+        /// `frame` or `per-frame`.
+        var seeds: String
+        var renderFps, renderGradientFps, renderCpuMs, renderGradientCpuMs: Double
+        /// The share of samples traced (not taken from the static part's paths), render-only and gradient frames.
+        var renderRetracedShare, renderGradientRetracedShare: Double
     }
 
     @Option(help: "Also write every timed frame with its Jacobian to this file (raw little-endian float32: per frame the image, then one column per state variable), to compare renderer versions.")
@@ -59,6 +81,9 @@ struct BenchPixels: ParsableCommand {
         if threads < 1 { throw ValidationError("bench pixels: --threads must be ≥ 1, got \(threads)") }
         if let i = shiftIndex, i < 0 || i > 3 { throw ValidationError("bench pixels: --shift-index must be in 0...3, got \(i)") }
         if !shiftBy.isFinite { throw ValidationError("bench pixels: --shift-by must be finite, got \(shiftBy)") }
+        if !["frame", "per-frame", "both"].contains(seeds) {
+            throw ValidationError("bench pixels: --seeds must be frame, per-frame or both, got '\(seeds)'")
+        }
     }
 
     /// CPU time of the whole process (all threads), in seconds: on a shared
@@ -72,7 +97,8 @@ struct BenchPixels: ParsableCommand {
     func run() throws {
         let problem = try ControlProblem(name: environment)
         let observer = try PixelObservation(problem: problem, directory: templates.scenes, resolution: res, samples: spp, depth: depth,
-                                            boundary: interiorOnly ? .interiorOnly : nil, threads: threads)
+                                            boundary: interiorOnly ? .interiorOnly : nil, threads: threads,
+                                            reusingStaticPaths: !noStaticPaths)
         // States along a swing (`PixelTask.sweep`).
         let states: [[Double]] = (0..<frames).map { i in
             let u = Double(i) / Double(max(frames - 1, 1))
@@ -80,31 +106,52 @@ struct BenchPixels: ParsableCommand {
             if let k = shiftIndex, k < s.count { s[k] += shiftBy }
             return s
         }
-        _ = try observer.renderWithJacobian(state: states[0], seed: 0)  // warm-up
-        var t0 = Date()
-        var c0 = BenchPixels.cpuSeconds()
-        for (i, s) in states.enumerated() { _ = try observer.render(state: s, seed: UInt64(i)) }
-        let primal = Date().timeIntervalSince(t0)
-        let cpuPrimal = BenchPixels.cpuSeconds() - c0
+        let seedings = seeds == "both" ? ["frame", "per-frame"] : [seeds]
+        _ = try observer.renderWithJacobian(state: states[0], seed: seedings[0] == "frame" ? PixelObservation.frameSeed : 0)  // warm-up
+        print("\(problem.rawValue) \(observer.width)x\(observer.height), \(spp) spp, depth \(depth), \(threads) threads, boundary \(interiorOnly ? "off" : "on"), "
+              + "static paths \(observer.staticPaths == nil ? "off (\(observer.staticPathsNote ?? ""))" : "on"):")
         var dumped = [Float]()
-        t0 = Date()
-        c0 = BenchPixels.cpuSeconds()
-        for (i, s) in states.enumerated() {
-            let frame = try observer.renderWithJacobian(state: s, seed: UInt64(i))
-            if dump != nil { dumped += frame.image.pixels; for column in frame.jacobian { dumped += column } }
+        var timings = [Timing]()
+        for seeding in seedings {
+            let seed: (Int) -> UInt64 = { seeding == "frame" ? PixelObservation.frameSeed : UInt64($0) }
+            observer.staticPaths?.resetCounts()
+            var t0 = Date()
+            var c0 = BenchPixels.cpuSeconds()
+            for (i, s) in states.enumerated() { _ = try observer.render(state: s, seed: seed(i)) }
+            let primal = Date().timeIntervalSince(t0)
+            let cpuPrimal = BenchPixels.cpuSeconds() - c0
+            let primalCounts = observer.staticPaths?.counts ?? (0, 0)
+            observer.staticPaths?.resetCounts()
+            t0 = Date()
+            c0 = BenchPixels.cpuSeconds()
+            for (i, s) in states.enumerated() {
+                let frame = try observer.renderWithJacobian(state: s, seed: seed(i))
+                if dump != nil { dumped += frame.image.pixels; for column in frame.jacobian { dumped += column } }
+            }
+            let withGradient = Date().timeIntervalSince(t0)
+            let cpuGradient = BenchPixels.cpuSeconds() - c0
+            let gradientCounts = observer.staticPaths?.counts ?? (0, 0)
+            // Samples traced: all of every frame, less those taken from the static paths.
+            let perFrame = Double(observer.width * observer.height * spp * frames)
+            let timing = Timing(seeds: seeding, renderFps: Double(frames) / primal, renderGradientFps: Double(frames) / withGradient,
+                                renderCpuMs: 1000 * cpuPrimal / Double(frames), renderGradientCpuMs: 1000 * cpuGradient / Double(frames),
+                                renderRetracedShare: 1 - Double(primalCounts.0) / perFrame,
+                                renderGradientRetracedShare: 1 - Double(gradientCounts.0) / perFrame)
+            timings.append(timing)
+            print("  seeds: \(seeding == "frame" ? "the frame seed (\(PixelObservation.frameSeed)) for every frame" : "seed i for frame i")")
+            print(String(format: "  render only:           %8.1f frames/s (%.2f ms/frame; CPU %.2f ms/frame; %.1f %% of samples traced)",
+                         timing.renderFps, 1000 / timing.renderFps, timing.renderCpuMs, 100 * timing.renderRetracedShare))
+            let directions = problem.pixelTask.posedStateIndices.count
+            print(String(format: "  render + d image/d state: %6.1f frames/s (%.2f ms/frame; CPU %.2f ms/frame; %.1f %% of samples traced; one forward pass along %d state direction",
+                         timing.renderGradientFps, 1000 / timing.renderGradientFps, timing.renderGradientCpuMs,
+                         100 * timing.renderGradientRetracedShare, directions) + (directions == 1 ? ")" : "s)"))
         }
-        let withGradient = Date().timeIntervalSince(t0)
-        let cpuGradient = BenchPixels.cpuSeconds() - c0
         if let dump { try dumped.withUnsafeBytes { try AtomicFile.write($0, to: dump) } }
-        let fpsPrimal = Double(frames) / primal, fpsGradient = Double(frames) / withGradient
-        print("\(problem.rawValue) \(observer.width)x\(observer.height), \(spp) spp, depth \(depth), \(threads) threads, boundary \(interiorOnly ? "off" : "on"):")
-        print(String(format: "  render only:           %8.1f frames/s (%.2f ms/frame; CPU %.2f ms/frame)", fpsPrimal, 1000 / fpsPrimal,
-                     1000 * cpuPrimal / Double(frames)))
-        let directions = problem.pixelTask.posedStateIndices.count
-        print(String(format: "  render + d image/d state: %6.1f frames/s (%.2f ms/frame; CPU %.2f ms/frame; one forward pass along %d state direction",
-                     fpsGradient, 1000 / fpsGradient, 1000 * cpuGradient / Double(frames), directions) + (directions == 1 ? ")" : "s)"))
         try json.print(Result(environment: problem, res: res, spp: spp, depth: depth, threads: threads, boundary: !interiorOnly, frames: frames,
-                              renderFps: fpsPrimal, renderGradientFps: fpsGradient, renderCpuMs: 1000 * cpuPrimal / Double(frames),
-                              renderGradientCpuMs: 1000 * cpuGradient / Double(frames)))
+                              staticPaths: observer.staticPaths != nil, staticPathsNote: observer.staticPathsNote,
+                              seeds: timings[0].seeds, renderFps: timings[0].renderFps, renderGradientFps: timings[0].renderGradientFps,
+                              renderCpuMs: timings[0].renderCpuMs, renderGradientCpuMs: timings[0].renderGradientCpuMs,
+                              renderRetracedShare: timings[0].renderRetracedShare,
+                              renderGradientRetracedShare: timings[0].renderGradientRetracedShare, timings: timings))
     }
 }

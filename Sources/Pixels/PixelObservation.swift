@@ -54,15 +54,23 @@ public struct PixelObservation: @unchecked Sendable {
     /// with `frameSeed`: a fixed background the policy input
     /// subtracts (a constant image, like a data set's mean; no state).
     public let background: [Double]
+    /// The static part's paths at `frameSeed` (`StaticPaths`): frames rendered at
+    /// that seed trace again only the samples whose segments meet the moving
+    /// shapes, and are bit-identical to frames rendered without them. Nil when
+    /// turned off or refused (`staticPathsNote` says why).
+    public let staticPaths: StaticPaths?
+    /// Why `staticPaths` is nil, if it is.
+    public let staticPathsNote: String?
 
     /// Loads `directory/ENV.xml` `resolution` pixels wide, `samples` per pixel and
     /// path depth `depth` (2: direct lighting only). `boundary` defaults to the
     /// camera's silhouettes only when every light is a point light at the camera
     /// (its shadows hide behind what casts them), to both terms otherwise. The trebuchet has no pose
-    /// keys (its picture is exogenous data: see `TrebuchetPixels`).
+    /// keys (its picture is exogenous data: see `TrebuchetPixels`). `reusingStaticPaths`
+    /// keeps the static part's paths at `frameSeed` (`staticPaths`).
     public init(problem: ControlProblem, directory: String? = nil, resolution: Int = 32, samples: Int = 4,
                 depth: Int = 2, boundary: BoundaryOptions? = nil,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, reusingStaticPaths: Bool = true) throws {
         guard !problem.pixelTask.poseKeys.isEmpty else {
             throw ControlError("PixelObservation.init: the \(problem.rawValue) has no moving parts to differentiate; expected cartpole or pendulum")
         }
@@ -87,7 +95,18 @@ public struct PixelObservation: @unchecked Sendable {
         }
         self.boundary = boundary ?? (shadowsHidden ? .primaryOnly : .standard)
         self.threads = threads
-        background = PixelInput.channel(rest.render(RenderOptions(samplesPerPixel: samples, seed: PixelObservation.frameSeed, threads: threads)).0)
+        let frameOptions = RenderOptions(samplesPerPixel: samples, seed: PixelObservation.frameSeed, threads: threads)
+        if !reusingStaticPaths {
+            (staticPaths, staticPathsNote) = (nil, "turned off")
+        } else {
+            do {
+                (staticPaths, staticPathsNote) = (try StaticPaths(scene: rest, varying: problem.pixelTask.poseKeys, frameOptions), nil)
+            } catch {
+                (staticPaths, staticPathsNote) = (nil, "\(error)")
+            }
+        }
+        background = PixelInput.channel(rest.render(frameOptions, reusing: staticPaths).0)
+        staticPaths?.resetCounts()
     }
 
     /// The film's size: `resolution` wide, `SceneTemplate.height(of:width:)` high.
@@ -107,9 +126,9 @@ public struct PixelObservation: @unchecked Sendable {
         return try rest.updated(Dictionary(uniqueKeysWithValues: zip(keys, values)))
     }
 
-    /// The image of `state` (primal only).
+    /// The image of `state` (primal only). At `frameSeed`, from `staticPaths` where they reach.
     public func render(state: [Double], seed: UInt64 = 0) throws -> Image {
-        try scene(state: state).render(RenderOptions(samplesPerPixel: samples, seed: seed, threads: threads)).0
+        try scene(state: state).render(RenderOptions(samplesPerPixel: samples, seed: seed, threads: threads), reusing: staticPaths).0
     }
 
     /// The image of `state` and ∂image/∂state, by ONE forward-mode pass whose
@@ -130,7 +149,7 @@ public struct PixelObservation: @unchecked Sendable {
         let (image, derivatives) = posed.renderForward(
             directions: SIMD2<Double>.self, lanes: indices.count, differentiates: { tangents[$0] != nil },
             tangent: { key, _ in tangents[key]! },
-            RenderOptions(samplesPerPixel: samples, seed: seed, threads: threads), boundary: boundary)
+            RenderOptions(samplesPerPixel: samples, seed: seed, threads: threads), boundary: boundary, reusing: staticPaths)
         var jacobian = [[Float]](repeating: [Float](repeating: 0, count: image.pixels.count), count: state.count)
         for (lane, i) in indices.enumerated() { jacobian[i] = derivatives[lane].pixels }
         return PixelFrame(image: image, jacobian: jacobian)

@@ -113,14 +113,17 @@ extension Scene where T == Double {
     /// reported includes the lifting).
     /// For an `aov` integrator this is the first AOV (see `renderAOVs` for all),
     /// in double precision.
-    public func render(_ options: RenderOptions) -> (Image, RenderStatistics) {
+    /// With `paths`, the samples of a frame they match (`StaticPaths.frame(for:_:)`)
+    /// that meet no moving shape take their kept radiance instead of being traced:
+    /// the same image to the bit.
+    public func render(_ options: RenderOptions, reusing paths: StaticPaths? = nil) -> (Image, RenderStatistics) {
         if case .aov(let list) = integrator.kind {
             let (images, stats) = renderAOVs(options, only: Array(list.prefix(1)))
             return (images.first?.image ?? Image(width: film.width, height: film.height), stats)
         }
         let start = DispatchTime.now().uptimeNanoseconds
         switch options.precision {
-        case .double: return renderTiles(options, start: start)
+        case .double: return renderTiles(options, start: start, reusing: paths?.frame(for: self, options))
         case .single: return lifted(Lifter<Float>.constant).renderTiles(options, start: start)
         }
     }
@@ -129,7 +132,8 @@ extension Scene where T == Double {
 extension Scene {
     /// `render`'s path tracing in `T` (`Double` or `Float`), tile by tile, each
     /// sample's radiance splatted in doubles; `start` is when the render began.
-    func renderTiles(_ options: RenderOptions, start: UInt64) -> (Image, RenderStatistics) {
+    /// `reuse` (a `Scene<Double>`'s) gives the radiance of the samples it keeps.
+    func renderTiles(_ options: RenderOptions, start: UInt64, reusing reuse: StaticPaths.Frame? = nil) -> (Image, RenderStatistics) {
         let grid = TileGrid(width: film.width, height: film.height)
         var blocks = [ImageBlock?](repeating: nil, count: grid.count)
         var invalid = [Int](repeating: 0, count: grid.count)
@@ -143,15 +147,23 @@ extension Scene {
                     let tile = owned[position]
                     let (x0, y0, x1, y1) = grid.bounds(tile)
                     var block = ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter)
-                    var bad = 0
+                    var bad = 0, r = reuse?.start(tile) ?? 0, reused = 0
                     forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { filmX, filmY, sampler in
-                        let l = pathRadiance(cameraRay(filmX: filmX, filmY: filmY, tanHalfFov: tanX, sampler: &sampler), &sampler)
+                        let l: RGB<Double>
+                        if let reuse, reuse.reusable(r) {
+                            l = reuse.radiance(r)
+                            reused += 1
+                        } else {
+                            l = pathRadiance(cameraRay(filmX: filmX, filmY: filmY, tanHalfFov: tanX, sampler: &sampler), &sampler).primal
+                        }
+                        r += 1
                         if l.r.isFinite && l.g.isFinite && l.b.isFinite {
-                            block.put(fx: filmX, fy: filmY, l.primal)
+                            block.put(fx: filmX, fy: filmY, l)
                         } else {
                             bad += 1
                         }
                     }
+                    reuse?.count(reused: reused, of: (x1 - x0) * (y1 - y0) * spp)
                     blocksOut[tile] = block
                     invalidOut[tile] = bad
                 }

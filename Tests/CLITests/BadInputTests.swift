@@ -148,6 +148,8 @@ let badInputs: [BadInput] = [
              mentions: ["scene.xml", "animated", "not supported"]),
     BadInput(name: "--edge-tree-above -1", files: ["scene.xml": sceneXML("<shape type=\"sphere\" id=\"s\"/>")],
              arguments: ["grad", "scene.xml", "--param", "s.radius", "--edge-tree-above", "-1"], mentions: ["edge-tree-above"]),
+    BadInput(name: "bench pixels --seeds of no kind", files: [:],
+             arguments: ["bench", "pixels", "--seeds", "random"], mentions: ["--seeds", "random"]),
 ]
 
 @Suite("diffray with bad input", .enabled(if: DiffRayBinary.isAvailable, Comment(rawValue: DiffRayBinary.missing)))

@@ -142,18 +142,18 @@ extension Scene where T == Double {
     public func renderForward(directions: SIMD2<Double>.Type, lanes: Int = 2, differentiates: @escaping (String) -> Bool,
                               tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<SIMD2<Double>>],
                               _ options: RenderOptions, boundary: BoundaryOptions = .standard,
-                              geometryMoves: Bool = true) -> (image: Image, derivatives: [Image]) {
+                              geometryMoves: Bool = true, reusing paths: StaticPaths? = nil) -> (image: Image, derivatives: [Image]) {
         precondition((1...2).contains(lanes), "renderForward: lanes must be 1 or 2, got \(lanes)")
-        return renderForwardAlong(directions, lanes: lanes, differentiates, tangent, options, boundary, geometryMoves)
+        return renderForwardAlong(directions, lanes: lanes, differentiates, tangent, options, boundary, geometryMoves, paths)
     }
 
     /// See the two-direction overload (`lanes` in 1...4).
     public func renderForward(directions: SIMD4<Double>.Type, lanes: Int = 4, differentiates: @escaping (String) -> Bool,
                               tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<SIMD4<Double>>],
                               _ options: RenderOptions, boundary: BoundaryOptions = .standard,
-                              geometryMoves: Bool = true) -> (image: Image, derivatives: [Image]) {
+                              geometryMoves: Bool = true, reusing paths: StaticPaths? = nil) -> (image: Image, derivatives: [Image]) {
         precondition((1...4).contains(lanes), "renderForward: lanes must be in 1...4, got \(lanes)")
-        return renderForwardAlong(directions, lanes: lanes, differentiates, tangent, options, boundary, geometryMoves)
+        return renderForwardAlong(directions, lanes: lanes, differentiates, tangent, options, boundary, geometryMoves, paths)
     }
 
     /// The forward pass behind both: derivative images for the first `lanes`
@@ -161,7 +161,7 @@ extension Scene where T == Double {
     func renderForwardAlong<P: SIMD>(_ directions: P.Type, lanes k: Int, _ differentiates: @escaping (String) -> Bool,
                                      _ tangent: @escaping (_ key: String, _ values: [Double]) -> [Dual<P>],
                                      _ options: RenderOptions, _ boundary: BoundaryOptions,
-                                     _ geometryMoves: Bool) -> (image: Image, derivatives: [Image])
+                                     _ geometryMoves: Bool, _ paths: StaticPaths? = nil) -> (image: Image, derivatives: [Image])
         where P.Scalar == Double {
         var liftedKeys = Set<String>()
         let dual = lifted(Lifter<Dual<P>>(differentiates: differentiates) { key, values in
@@ -174,7 +174,8 @@ extension Scene where T == Double {
         let marked = shapesVarying(with: liftedKeys)
         var boundary = boundary
         boundary.attachment = marked == nil ? nil : firstVertexAttachment(keys: Array(liftedKeys), boundary)
-        let (image, interior) = renderDual(dual, lanes: k, options, marked: marked, attachment: boundary.attachment)
+        let (image, interior) = renderDual(dual, lanes: k, options, marked: marked, attachment: boundary.attachment,
+                                           reusing: marked == nil ? nil : paths?.frame(for: self, options))
         guard boundary.isEnabled && geometryMoves else { return (image, interior) }
         let edges = boundaryDerivatives(dual: dual, width: k, options, boundary,
                                         filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed, threads: options.threads),
@@ -273,9 +274,13 @@ extension Scene where T == Double {
     /// `attachment`, a path whose first vertex lies on an attached shape moves
     /// its film point with that vertex (`attachedCameraRay`): its radiance is
     /// splatted times the map's Jacobian, and the filter's slopes carry the
-    /// film point's motion.
+    /// film point's motion. With `reuse` (which needs `marked`), a sample that
+    /// meets no moving shape (`StaticPaths.Frame.reusable`) contributes the
+    /// kept radiance of the static scene's path instead of its probe's: the same
+    /// number, since that path is the same.
     func renderDual<P: SIMD>(_ dual: Scene<Dual<P>>, lanes k: Int, _ options: RenderOptions,
-                             marked: [Bool]?, attachment: FirstVertexAttachment? = nil) -> (Image, [Image]) where P.Scalar == Double {
+                             marked: [Bool]?, attachment: FirstVertexAttachment? = nil,
+                             reusing reuse: StaticPaths.Frame? = nil) -> (Image, [Image]) where P.Scalar == Double {
         let grid = TileGrid(width: film.width, height: film.height)
         let channels = 3 * (1 + k)
         var blocks = [[Double]?](repeating: nil, count: grid.count)
@@ -294,14 +299,23 @@ extension Scene where T == Double {
                 let bx0 = max(0, x0 - b), by0 = max(0, y0 - b), bx1 = min(w, x1 + b), by1 = min(h, y1 + b)
                 let bw = bx1 - bx0
                 var data = [Double](repeating: 0, count: bw * (by1 - by0) * channels)
+                var r = reuse?.start(tile) ?? 0, reused = 0
                 data.withUnsafeMutableBufferPointer { data in
                     forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
                         var l: RGB<Dual<P>>
                         var moved: (x: Dual<P>, y: Dual<P>)? = nil
                         if let markedShapes {
+                            defer { r += 1 }
+                            let kept = reuse.map { $0.reusable(r) } ?? false
                             var state = PathState(cameraRay: camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX))
                             var replay = sampler, touched = false
-                            let v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
+                            let v: RGB<Double>
+                            if kept {
+                                v = reuse!.radiance(r)
+                                reused += 1
+                            } else {
+                                v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
+                            }
                             if !touched {
                                 if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
                                 probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
@@ -346,6 +360,7 @@ extension Scene where T == Double {
                         }
                     }
                 }
+                reuse?.count(reused: reused, of: (x1 - x0) * (y1 - y0) * spp)
                 out[tile] = data
             }
           }
