@@ -300,6 +300,23 @@ extension Scene where T == Double {
                 let bw = bx1 - bx0
                 var data = [Double](repeating: 0, count: bw * (by1 - by0) * channels)
                 var r = reuse?.start(tile) ?? 0, reused = 0
+                let count = (x1 - x0) * (y1 - y0) * spp
+                if let reuse, reuse.reusesAll(tile, count: count) {
+                    // No moving shape reaches this tile's samples: their kept radiance, splatted
+                    // as below in the same order, with zero derivatives.
+                    data.withUnsafeMutableBufferPointer { data in
+                        reuse.forEachReused(tile, count: count) { fx, fy, v in
+                            if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
+                            probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
+                                let i = ((y - by0) * bw + (x - bx0)) * channels
+                                data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
+                            }
+                        }
+                    }
+                    reuse.count(reused: count, of: count)
+                    out[tile] = data
+                    return
+                }
                 data.withUnsafeMutableBufferPointer { data in
                     forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
                         var l: RGB<Dual<P>>
@@ -360,7 +377,7 @@ extension Scene where T == Double {
                         }
                     }
                 }
-                reuse?.count(reused: reused, of: (x1 - x0) * (y1 - y0) * spp)
+                reuse?.count(reused: reused, of: count)
                 out[tile] = data
             }
           }

@@ -60,10 +60,12 @@ public final class StaticPaths: @unchecked Sendable {
     let tileStart: [Int]
     /// Per sample: the radiance (linear RGB, 3 values), the camera ray's origin
     /// and its first hit or, when it escapes, its direction (6 values), and
-    /// `Kind` as its raw value.
+    /// `Kind` as its raw value, and its film point (2 values: `forEachSample`'s
+    /// filmX, filmY), where a tile reused whole splats it without drawing it again.
     let radiance: [Double]
     let rays: [Double]
     let kinds: [UInt8]
+    let filmPoints: [Double]
 
     /// What a sample's record holds.
     enum Kind: UInt8 {
@@ -144,18 +146,21 @@ public final class StaticPaths: @unchecked Sendable {
         var radiance = [Double](repeating: 0, count: 3 * total)
         var rays = [Double](repeating: 0, count: 6 * total)
         var kinds = [UInt8](repeating: Kind.traceAgain.rawValue, count: total)
+        var filmPoints = [Double](repeating: 0, count: 2 * total)
         let owned = options.tiles(grid).owned
         let tanX = frozen.camera.tanHalfFov, seed = options.seed
         radiance.withUnsafeMutableBufferPointer { radianceOut in
           rays.withUnsafeMutableBufferPointer { raysOut in
           kinds.withUnsafeMutableBufferPointer { kindsOut in
-            let radianceOut = radianceOut, raysOut = raysOut, kindsOut = kindsOut
+          filmPoints.withUnsafeMutableBufferPointer { filmOut in
+            let radianceOut = radianceOut, raysOut = raysOut, kindsOut = kindsOut, filmOut = filmOut
             forEachTile(owned.count, threads: options.threads, progress: nil) { position in
                 let tile = owned[position]
                 let (x0, y0, x1, y1) = grid.bounds(tile)
                 var r = start[tile]
                 frozen.forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
                     defer { r += 1 }
+                    filmOut[2 * r] = fx; filmOut[2 * r + 1] = fy
                     // The ray and the radiance `Scene.render` and the forward renderer's probe compute.
                     let ray = frozen.camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)
                     let l = frozen.pathRadiance(ray, &sampler)
@@ -176,8 +181,9 @@ public final class StaticPaths: @unchecked Sendable {
             }
           }
           }
+          }
         }
-        (self.radiance, self.rays, self.kinds) = (radiance, rays, kinds)
+        (self.radiance, self.rays, self.kinds, self.filmPoints) = (radiance, rays, kinds, filmPoints)
     }
 
     /// The depth the path tracer gives `scene`'s paths, if it is 1 or 2.
@@ -246,7 +252,7 @@ public final class StaticPaths: @unchecked Sendable {
             movers.append(mover)
             union = union.union(mover.world)
         }
-        return Frame(paths: self, movers: movers, union: union, rays: rays, kinds: kinds, values: radiance, lights: lights,
+        return Frame(paths: self, movers: movers, union: union, rays: rays, kinds: kinds, values: radiance, filmPoints: filmPoints, lights: lights,
                      shadows: !(lights.points.isEmpty && lights.directions.isEmpty))
     }
 
@@ -278,6 +284,7 @@ public final class StaticPaths: @unchecked Sendable {
         let rays: [Double]
         let kinds: [UInt8]
         let values: [Double]
+        let filmPoints: [Double]
         let lights: (points: [Vec3], directions: [Vec3])
         /// Whether a sample has shadow segments besides its camera segment (a light not at the camera).
         let shadows: Bool
@@ -309,6 +316,22 @@ public final class StaticPaths: @unchecked Sendable {
             for q in lights.points where StaticPaths.meets(union, e, q - e, 1) { return true }
             for d in lights.directions where StaticPaths.meets(union, e, d, .infinity) { return true }
             return false
+        }
+
+        /// Whether all `count` samples of `tile` are reusable: the tile then takes every
+        /// sample's kept radiance at its kept film point (`forEachReused`), drawing none.
+        public func reusesAll(_ tile: Int, count: Int) -> Bool {
+            let r0 = start(tile)
+            for r in r0..<(r0 + count) where !reusable(r) { return false }
+            return true
+        }
+
+        /// Calls `body` with each of `tile`'s `count` samples' film point and kept
+        /// radiance, in `forEachSample`'s order (for a tile that `reusesAll`).
+        @inline(__always)
+        public func forEachReused(_ tile: Int, count: Int, _ body: (_ filmX: Double, _ filmY: Double, _ radiance: RGB<Double>) -> Void) {
+            let r0 = start(tile)
+            for r in r0..<(r0 + count) { body(filmPoints[2 * r], filmPoints[2 * r + 1], radiance(r)) }
         }
 
         /// The kept radiance of sample `r`.
