@@ -301,17 +301,20 @@ extension Scene where T == Double {
                 var data = [Double](repeating: 0, count: bw * (by1 - by0) * channels)
                 var r = reuse?.start(tile) ?? 0, reused = 0
                 let count = (x1 - x0) * (y1 - y0) * spp
+                /// A sample with zero derivatives: its finite radiance through the filter into the primal channels.
+                @inline(__always)
+                func splatPrimal(_ data: UnsafeMutableBufferPointer<Double>, _ fx: Double, _ fy: Double, _ v: RGB<Double>) {
+                    if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
+                    probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
+                        let i = ((y - by0) * bw + (x - bx0)) * channels
+                        data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
+                    }
+                }
                 if let reuse, reuse.reusesAll(tile, count: count) {
                     // No moving shape reaches this tile's samples: their kept radiance, splatted
-                    // as below in the same order, with zero derivatives.
+                    // as below in the same order.
                     data.withUnsafeMutableBufferPointer { data in
-                        reuse.forEachReused(tile, count: count) { fx, fy, v in
-                            if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
-                            probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
-                                let i = ((y - by0) * bw + (x - bx0)) * channels
-                                data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
-                            }
-                        }
+                        reuse.forEachReused(tile, count: count) { fx, fy, v in splatPrimal(data, fx, fy, v) }
                     }
                     reuse.count(reused: count, of: count)
                     out[tile] = data
@@ -334,11 +337,7 @@ extension Scene where T == Double {
                                 v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
                             }
                             if !touched {
-                                if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
-                                probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
-                                    let i = ((y - by0) * bw + (x - bx0)) * channels
-                                    data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
-                                }
+                                splatPrimal(data, fx, fy, v)
                                 return
                             }
                             // As in reverse mode: every number before the touched vertex is a constant,
