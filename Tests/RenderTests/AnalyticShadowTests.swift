@@ -11,18 +11,16 @@ import Testing
 struct AnalyticShadowTests {
     typealias V = VisibilityGradientTests
 
-    static let shapes: [(name: String, key: String, xml: String)] = [
-        ("sphere", "occluder.center", """
-            <shape type="sphere" id="occluder">
-                <point name="center" value="0.1, 0.6, 0"/><float name="radius" value="0.25"/>
-                <bsdf type="diffuse"><rgb name="reflectance" value="0.8"/></bsdf>
-            </shape>
-            """),
-        ("disk", "occluder.translate", disk(reflectance: 0.8)),
-        ("cylinder", "occluder.translate", cylinder(reflectance: 0.8)),
+    /// The cases of `shadow`: the scene in `scenes/visibility/` and the key that moves the occluder.
+    static let shapes: [(scene: String, key: String)] = [
+        ("shadow-sphere-area-light", "occluder.center"),
+        ("shadow-disk-area-light", "occluder.translate"),
+        ("shadow-cylinder-area-light", "occluder.translate"),
+        ("shadow-sphere-directional-light", "occluder.center"),
+        ("shadow-disk-directional-light", "occluder.translate"),
     ]
 
-    /// The cylinder of case 2 (an open tube, as Mitsuba's) with a diffuse reflectance.
+    /// The cylinder of `shadow-cylinder-area-light` (an open tube, as Mitsuba's) with a diffuse reflectance.
     static func cylinder(reflectance: Double) -> String {
         """
         <shape type="cylinder" id="occluder">
@@ -32,7 +30,7 @@ struct AnalyticShadowTests {
         """
     }
 
-    /// Cases 0–2: under the small area light; 3–4: the sphere and the disk under
+    /// `shapes` 0–2: under the small area light; 3–4: the sphere and the disk under
     /// a directional light (delta-light shadows, sampled from the light's side).
     /// Checked: the interior derivative alone is far from central differences,
     /// adding the shadow term changes the gradient, and forward mode equals
@@ -42,10 +40,9 @@ struct AnalyticShadowTests {
     /// as a mean over seeds.
     @Test("shadow of an analytic shape", arguments: 0..<5)
     func shadow(_ which: Int) throws {
-        let (shapeName, key, xml) = Self.shapes[which % 3]
-        let sun = which >= 3 ? VisibilityGradientTests.deltaLights[2].xml : nil
-        let name = shapeName + (sun == nil ? " under an area light" : " under a directional light")
-        let scene = try V.scene(light: true, shape: xml, deltaLight: sun)
+        let (name, key) = Self.shapes[which]
+        let scene = try V.scene(name)
+        let sun = name.hasSuffix("directional-light")
         let fd = try V.finiteDifferences(scene, key: key, h: 0.05, spp: 512)
         let interior = try V.reverse(scene, key: key, spp: 4, boundary: .interiorOnly)
         let boundary = BoundaryOptions(primarySamplesPerPixel: 4, secondarySamplesPerPixel: 16)
@@ -58,10 +55,10 @@ struct AnalyticShadowTests {
         #expect(V.error(interior, fd) > 0.5, "\(name): interior-only \(interior) vs finite differences \(fd)")
         #expect(V.error(full, noShadow, floorFraction: 0.1) > 0.05, "\(name): the shadow term adds nothing: \(full) vs \(noShadow)")
         // A directional light's outlines are seen from 10⁶ scene sizes away: round-off grows.
-        #expect(V.error(forward, full, floorFraction: 1e-6) < (sun == nil ? 1e-5 : 1e-4), "\(name): forward \(forward) vs reverse \(full)")
+        #expect(V.error(forward, full, floorFraction: 1e-6) < (sun ? 1e-4 : 1e-5), "\(name): forward \(forward) vs reverse \(full)")
     }
 
-    /// Central differences of case 0 (the sphere under the small area light,
+    /// Central differences of `shapes` 0 (the sphere under the small area light,
     /// `occluder.center`) at steps 0.02 and 0.05, 1024 spp, seed 11
     /// (`V.finiteDifferences`). Regenerated (about a minute) by
     /// `DIFFRAY_SPHERE_REFERENCE=1 swift test -c release --skip-build --filter sphereReference`.
@@ -74,15 +71,15 @@ struct AnalyticShadowTests {
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["DIFFRAY_SPHERE_REFERENCE"] == "1"))
     func sphereReference() throws {
-        let (_, key, xml) = Self.shapes[0]
-        let scene = try V.scene(light: true, shape: xml)
+        let (name, key) = Self.shapes[0]
+        let scene = try V.scene(name)
         for (h, stored) in Self.sphereDifferences {
             let fd = try V.finiteDifferences(scene, key: key, h: h, spp: 1024)
             print("(\(h), [\(fd.map { String(format: "%.6f", $0) }.joined(separator: ", "))]),  // stored \(stored)")
         }
     }
 
-    /// The sphere of case 0 under the small area light against central
+    /// The sphere of `shapes` 0 under the small area light against central
     /// differences at two steps (`sphereDifferences`, which agree with each
     /// other within 0.01 in x and 1.2 % in y and z): the mean gradient over
     /// `sphereSeeds` seeds within three standard errors of the mean of the two
@@ -90,8 +87,8 @@ struct AnalyticShadowTests {
     /// At these budgets the spread is shared by the interior term (the path
     /// replay on the lit sphere) and the shadow term (docs/results.md).
     @Test func sphereUnderAnAreaLight() throws {
-        let (_, key, xml) = Self.shapes[0]
-        let scene = try V.scene(light: true, shape: xml)
+        let (name, key) = Self.shapes[0]
+        let scene = try V.scene(name)
         let fd = (0..<3).map { c in Self.sphereDifferences.map { $0.gradient[c] }.reduce(0, +) / 2 }
         let boundary = BoundaryOptions(primarySamplesPerPixel: Self.sphereEdges.primary, secondarySamplesPerPixel: Self.sphereEdges.secondary)
         let runs = try (1...Self.sphereSeeds).map { try V.reverse(scene, key: key, spp: Self.sphereSpp, boundary: boundary, seed: UInt64($0)) }
@@ -104,23 +101,13 @@ struct AnalyticShadowTests {
         }
     }
 
-    /// The disk of case 1 with a diffuse reflectance.
-    static func disk(reflectance: Double) -> String {
-        """
-        <shape type="disk" id="occluder">
-            <transform name="to_world"><scale value="0.3"/><rotate x="1" angle="-90"/><translate value="0.1, 0.6, 0"/></transform>
-            <bsdf type="diffuse"><rgb name="reflectance" value="\(reflectance)"/></bsdf>
-        </shape>
-        """
-    }
-
     /// Shadows of disks and cylinders against central differences of
     /// `occluder.translate`. The cylinder under delta lights casts the outline
     /// it shows the light (the two silhouette lines and the lit parts of the end
     /// circles), sampled from the light's side (`DeltaShadowLight`), as is the
-    /// disk's rim under the point light; under the small area light of `shapes`
-    /// (light nil) the outlines are seen from the shaded point (`SecondaryCurves`).
-    /// Each case: the occluder, the light, the central differences' spp and
+    /// disk's rim under the point light; under the small area light the
+    /// outlines are seen from the shaded point (`SecondaryCurves`).
+    /// Each case: its scene in `scenes/visibility/`, the central differences' spp and
     /// their value (seed 11) at two steps, the edge samples per pixel (camera,
     /// secondary) of the gradient. A black occluder (reflectance 0) has no
     /// interior term, whose spread (grazing hits on a lit occluder) would hide a
@@ -128,25 +115,25 @@ struct AnalyticShadowTests {
     /// it. Regenerated (about a minute a case) by `DIFFRAY_OUTLINE_REFERENCE=1
     /// swift test -c release --skip-build --filter outlineReference` (a comma
     /// list in `DIFFRAY_OUTLINE_CASES` picks cases).
-    static let outlineCases: [(name: String, shape: String, light: String?, spp: Int,
+    static let outlineCases: [(name: String, scene: String, spp: Int,
                                differences: [(h: Double, gradient: [Double])], edges: (primary: Double, secondary: Double))] = [
-        ("cylinder under a point light", cylinder(reflectance: 0.8), V.deltaLights[0].xml, 1024, [
+        ("cylinder under a point light", "shadow-cylinder-point-light", 1024, [
             (0.02, [0.0712, 0.2100, -0.1120]),
             (0.05, [0.0851, 0.2014, -0.1107]),
         ], (16, 32)),
-        ("black cylinder under a directional light", cylinder(reflectance: 0), V.deltaLights[2].xml, 4096, [
+        ("black cylinder under a directional light", "shadow-black-cylinder-directional-light", 4096, [
             (0.05, [-0.0255, -0.0153, -0.0578]),
             (0.1, [-0.0269, -0.0166, -0.0570]),
         ], (16, 32)),
-        ("black disk under a point light", disk(reflectance: 0), V.deltaLights[0].xml, 4096, [
+        ("black disk under a point light", "shadow-black-disk-point-light", 4096, [
             (0.02, [-0.1252, -0.1696, -0.2801]),
             (0.05, [-0.1236, -0.1721, -0.2773]),
         ], (16, 32)),
-        ("black disk under an area light", disk(reflectance: 0), nil, 1024, [
+        ("black disk under an area light", "shadow-black-disk-area-light", 1024, [
             (0.02, [-0.0262, -0.3122, -0.3526]),
             (0.05, [-0.0221, -0.3198, -0.3494]),
         ], (16, 64)),
-        ("black cylinder under an area light", cylinder(reflectance: 0), nil, 1024, [
+        ("black cylinder under an area light", "shadow-black-cylinder-area-light", 1024, [
             (0.02, [-0.0338, -0.1596, -0.2373]),
             (0.05, [-0.0376, -0.1535, -0.2304]),
         ], (16, 64)),
@@ -154,7 +141,7 @@ struct AnalyticShadowTests {
     static let outlineSeeds = 8, outlineSpp = 64
 
     static func outlineScene(_ c: Int) throws -> Scene<Double> {
-        try V.scene(light: true, shape: Self.outlineCases[c].shape, deltaLight: Self.outlineCases[c].light)
+        try V.scene(Self.outlineCases[c].scene)
     }
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["DIFFRAY_OUTLINE_REFERENCE"] == "1"))
@@ -264,7 +251,7 @@ struct AnalyticShadowTests {
     /// (`DIFFRAY_LIT_DISK=1`).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["DIFFRAY_LIT_DISK"] == "1"))
     func litDiskMeasurement() throws {
-        let scene = try V.scene(light: true, shape: Self.disk(reflectance: 0.8), deltaLight: V.deltaLights[0].xml)
+        let scene = try V.scene("shadow-disk-point-light")
         let key = "occluder.translate"
         for h in [0.02, 0.05, 0.1] {
             let runs = try (11...18).map { try V.finiteDifferences(scene, key: key, h: h, spp: 4096, seed: UInt64($0)) }

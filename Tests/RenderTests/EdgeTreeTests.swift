@@ -20,11 +20,12 @@ struct EdgeTreeTests {
     /// The lumpy blob of 5,120 triangles (7,680 edges, `scenes/meshes/dense-blob.ply`).
     static let denseBlob = Repository.scenes.appendingPathComponent("meshes/dense-blob.ply").path
 
-    /// A mesh `mesh` (id `blob`, scaled 0.3, 0.4 above the floor, diffuse `reflectance`) over a floor,
-    /// lit by a small area light from the side (`VisibilityGradientTests.sideLight`)
-    /// when `light`, and by a constant environment of radiance `sky` (none at 0);
-    /// `max_depth` 2, `size`×`size`.
-    static func scene(mesh: String = denseBlob, light: Bool, sky: Double, reflectance: Double = 0.6) throws -> Scene<Double> {
+    /// The audits' scenes: a mesh `mesh` (id `blob`, scaled 0.3, 0.4 above the floor, diffuse
+    /// reflectance 0.6) over a floor, lit by a small area light from the side
+    /// (`VisibilityGradientTests.sideLight`) when `light`, and by a constant environment of
+    /// radiance `sky` (none at 0); `max_depth` 2, `size`×`size`. The gradient checks'
+    /// black blob is `scenes/visibility/shadow-mesh-area-light.xml` and `shadow-mesh-environment.xml`.
+    static func scene(mesh: String = denseBlob, light: Bool, sky: Double) throws -> Scene<Double> {
         let lightShape = light ? """
             <shape type="rectangle" id="light">
                 <transform name="to_world">\(VisibilityGradientTests.sideLight)</transform>
@@ -45,7 +46,7 @@ struct EdgeTreeTests {
                 <shape type="\(type)" id="blob">
                     <string name="filename" value="\(mesh)"/>
                     <transform name="to_world"><scale value="0.3"/><translate value="0, 0.4, 0"/></transform>
-                    <bsdf type="diffuse"><rgb name="reflectance" value="\(reflectance)"/></bsdf>
+                    <bsdf type="diffuse"><rgb name="reflectance" value="0.6"/></bsdf>
                 </shape>
                 <shape type="rectangle" id="floor">
                     <transform name="to_world"><scale value="4"/><rotate x="1" angle="-90"/></transform>
@@ -201,10 +202,10 @@ struct EdgeTreeTests {
     }
 
     @Test func largeMeshShadowUnderAnAreaLight() throws {
-        try largeMeshShadow(try Self.scene(light: true, sky: 0, reflectance: 0), name: "area light", secondarySamples: 16)
+        try largeMeshShadow(try VisibilityGradientTests.scene("shadow-mesh-area-light"), name: "area light", secondarySamples: 16)
     }
 
     @Test func largeMeshShadowUnderAnEnvironment() throws {
-        try largeMeshShadow(try Self.scene(light: false, sky: 1, reflectance: 0), name: "environment", secondarySamples: 64)
+        try largeMeshShadow(try VisibilityGradientTests.scene("shadow-mesh-environment"), name: "environment", secondarySamples: 64)
     }
 }

@@ -11,25 +11,17 @@ import TestSupport
 /// from each end's draws alone (no radiance), and the two measures must agree.
 @Suite("Shadow samples from the lights' side")
 struct LightSideShadowTests {
-    /// A light turned 35° about two axes (its plane meets the floor in view).
-    static let turnedLight = #"<scale value="0.25"/><rotate x="1" angle="125"/><rotate z="1" angle="35"/><translate value="-0.6, 1.6, 0.4"/>"#
-
-    /// The scenes: a box close to the floor (`scenes/box-on-floor.xml` and
-    /// `VisibilityGradientTests.shadowCloseToItsReceiver`'s cube), the quad of
-    /// `VisibilityGradientTests`' shadow cases under its own light, and a quad
-    /// under a light turned 35° about two axes (its plane meets the floor in view).
+    /// The scenes: a box close to the floor (`scenes/box-on-floor.xml`), and
+    /// from `scenes/visibility/` the cube of `shadow-close-to-receiver`, the quad
+    /// of `shadow-area-light` under its own light, and a quad under a light
+    /// turned 35° about two axes (`shadow-turned-area-light`: its plane meets
+    /// the floor in view).
     static func scenes() throws -> [(String, Scene<Double>)] {
         let path = Repository.scenes.appendingPathComponent("box-on-floor.xml").path
-        let quad = """
-            <shape type="rectangle" id="quad">
-                <transform name="to_world"><scale value="0.35"/><rotate x="1" angle="-70"/><translate value="0.1, 0.5, 0"/></transform>
-                <bsdf type="diffuse"><rgb name="reflectance" value="0.8"/></bsdf>
-            </shape>
-            """
         return [("box-on-floor", try Scene.load(path: path, defines: ["res": "32"])),
-                ("cube close to the floor", try VisibilityGradientTests.shadowCloseToItsReceiverScene()),
-                ("quad under a small light", try VisibilityGradientTests.scene(light: true)),
-                ("quad under a turned light", try VisibilityGradientTests.floorUnderALight(occluder: quad, lightTransform: turnedLight))]
+                ("cube close to the floor", try VisibilityGradientTests.scene("shadow-close-to-receiver")),
+                ("quad under a small light", try VisibilityGradientTests.scene("shadow-area-light")),
+                ("quad under a turned light", try VisibilityGradientTests.scene("shadow-turned-area-light"))]
     }
 
     /// Both ends' estimates of the shared set agree within three combined
@@ -67,7 +59,7 @@ struct LightSideShadowTests {
     /// small side light: its shadow on the floor from both ends through the
     /// tree (the shadow covers less of the film than the boxes' do: twice the draws).
     @Test func bothEndsMeasureTheSameSetAboveTheLimit() throws {
-        let scene = try EdgeTreeTests.scene(light: true, sky: 0, reflectance: 0)
+        let scene = try VisibilityGradientTests.scene("shadow-mesh-area-light")
         try Self.expectBothEndsAgree(scene, name: "dense blob", throughTree: true,
                                      maxFlatEdges: BoundaryOptions.standard.maxFlatSecondaryEdges, samples: 40_000)
     }
@@ -83,8 +75,7 @@ struct LightSideShadowTests {
     /// shared set was 37 times the light side's on box-on-floor.
     @Test("a light's own rim is not reached from the light", arguments: [0, 1])
     func aLightsOwnRim(_ which: Int) throws {
-        let scene = try VisibilityGradientTests.floorUnderALight(
-            occluder: "", lightTransform: [VisibilityGradientTests.sideLight, Self.turnedLight][which])
+        let scene = try VisibilityGradientTests.scene(["side-light-over-floor", "turned-light-over-floor"][which])
         let audit = try #require(scene.auditLightSideDensities(samples: 4_000, seed: 5))
         #expect(audit.filmHits == 0 && audit.lightHits == 0,
                 "film side \(audit.filmHits) draws (\(audit.filmEstimate)), light side \(audit.lightHits) draws (\(audit.lightEstimate))")

@@ -14,74 +14,18 @@ import Testing
 struct SpecularVisibilityTests {
     typealias V = VisibilityGradientTests
 
-    static func scene(maxDepth: Int, eye: String, _ body: String) throws -> Scene<Double> {
-        try memoryScene("""
-            <scene version="3.0.0">
-                <integrator type="path"><integer name="max_depth" value="\(maxDepth)"/></integrator>
-                <sensor type="perspective" id="sensor">
-                    <float name="fov" value="45"/>
-                    <transform name="to_world"><lookat origin="\(eye)" target="0, 1, 0" up="0, 1, 0"/></transform>
-                    <film type="hdrfilm"><integer name="width" value="\(V.size)"/><integer name="height" value="\(V.size)"/></film>
-                </sensor>
-                <emitter type="constant"><rgb name="radiance" value="1"/></emitter>
-                \(body)
-            </scene>
-            """)
-    }
-
-    /// A mirror filling the view; the emissive shape is behind the camera.
-    static let mirror = """
-        <shape type="rectangle" id="mirror">
-            <transform name="to_world"><scale value="1.2"/><translate value="0, 1, 0"/></transform>
-            <bsdf type="conductor"/>
-        </shape>
-        """
-    static let quadBehind = """
-        <shape type="rectangle" id="quad">
-            <transform name="to_world"><scale value="0.8"/><rotate y="1" angle="180"/><translate value="0.2, 1.1, 3.0"/></transform>
-            <bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf>
-            <emitter type="area"><rgb name="radiance" value="3"/></emitter>
-        </shape>
-        """
-    static let sphereBehind = """
-        <shape type="sphere" id="ball">
-            <point name="center" value="0.2, 1.1, 3.5"/><float name="radius" value="0.6"/>
-            <bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf>
-            <emitter type="area"><rgb name="radiance" value="3"/></emitter>
-        </shape>
-        """
-    /// An emissive quad seen through glass filling the view.
-    static let quadBeyond = """
-        <shape type="rectangle" id="quad">
-            <transform name="to_world"><scale value="0.4"/><translate value="0.1, 1.0, 0"/></transform>
-            <bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf>
-            <emitter type="area"><rgb name="radiance" value="3"/></emitter>
-        </shape>
-        """
-    static let slab = """
-        <shape type="cube" id="slab">
-            <transform name="to_world"><scale value="0.8, 0.8, 0.25"/><rotate y="1" angle="35"/><translate value="0, 1, 1.5"/></transform>
-            <bsdf type="dielectric"/>
-        </shape>
-        """
-    static let pane = """
-        <shape type="rectangle" id="pane">
-            <transform name="to_world"><scale value="0.8"/><rotate y="1" angle="35"/><translate value="0, 1, 1.5"/></transform>
-            <bsdf type="thindielectric"/>
-        </shape>
-        """
-
-    static let cases: [(name: String, key: String, scene: () throws -> Scene<Double>)] = [
-        ("quad in a mirror", "quad.translate", { try scene(maxDepth: 4, eye: "0, 1.3, 2.5", mirror + quadBehind) }),
-        ("sphere in a mirror", "ball.center", { try scene(maxDepth: 4, eye: "0, 1.3, 2.5", mirror + sphereBehind) }),
-        ("quad through a glass slab", "quad.translate", { try scene(maxDepth: 6, eye: "0, 1.2, 3", slab + quadBeyond) }),
-        ("quad through a thin pane", "quad.translate", { try scene(maxDepth: 4, eye: "0, 1.2, 3", pane + quadBeyond) }),
+    /// Each case: its name, its scene in `scenes/visibility/` and the key that moves the emissive shape.
+    static let cases: [(name: String, scene: String, key: String)] = [
+        ("quad in a mirror", "mirror-quad", "quad.translate"),
+        ("sphere in a mirror", "mirror-sphere", "ball.center"),
+        ("quad through a glass slab", "glass-slab", "quad.translate"),
+        ("quad through a thin pane", "thin-pane", "quad.translate"),
     ]
 
     @Test("silhouette seen through a specular surface", arguments: 0..<4)
     func specularSilhouette(_ which: Int) throws {
-        let (name, key, make) = Self.cases[which]
-        let scene = try make()
+        let (name, file, key) = Self.cases[which]
+        let scene = try V.scene(file)
         let fd1 = try V.finiteDifferences(scene, key: key, h: 0.05, spp: 1024)
         let fd2 = try V.finiteDifferences(scene, key: key, h: 0.1, spp: 1024)
         let fd = zip(fd1, fd2).map { ($0 + $1) / 2 }

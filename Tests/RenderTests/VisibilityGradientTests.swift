@@ -3,6 +3,7 @@ import ImageIO
 import Render
 import SceneFile
 import Testing
+import TestSupport
 
 /// Gradients where visibility changes: silhouettes seen by the camera and
 /// shadow boundaries. Each case shows that the interior (path-replay) gradient
@@ -14,21 +15,17 @@ import Testing
 struct VisibilityGradientTests {
     static let size = 32
 
-    /// A 32×32 view of a quad `quad`: in the shadow case (`light`) a white
-    /// diffuse quad over a grey floor under a small area light; otherwise an
-    /// emissive quad over a constant environment (no radiance noise, so the
-    /// check is sharp).
-    static func scene(light: Bool, shape: String? = nil, deltaLight: String? = nil,
-                      floorBSDF: String = #"<bsdf type="diffuse"><rgb name="reflectance" value="0.5"/></bsdf>"#) throws -> Scene<Double> {
-        let light = light || deltaLight != nil
-        let quad = shape ?? """
-            <shape type="rectangle" id="quad">
-                <transform name="to_world"><scale value="0.35"/><rotate x="1" angle="-90"/><translate value="0.1, 0.6, 0"/></transform>
-                <bsdf type="diffuse"><rgb name="reflectance" value="\(light ? 0.8 : 0)"/></bsdf>
-                \(light ? "" : "<emitter type=\"area\"><rgb name=\"radiance\" value=\"3\"/></emitter>")
-            </shape>
-            """
-        let lighting = deltaLight ?? (light ? """
+    /// The scene `scenes/visibility/<name>.xml` at its default `size`×`size`
+    /// (the file's comment says what it isolates and which key moves it).
+    static func scene(_ name: String) throws -> Scene<Double> {
+        try Scene.load(path: Repository.scenes.appendingPathComponent("visibility/\(name).xml").path)
+    }
+
+    /// The scenes of `silhouette-quad` (no `light`) and `shadow-area-light`
+    /// (`light`) built in memory, with `shape` in the quad's place: for suites
+    /// that move shapes of their own under this lighting.
+    static func scene(light: Bool, shape: String) throws -> Scene<Double> {
+        let lighting = light ? """
             <shape type="rectangle" id="light">
                 <transform name="to_world"><scale value="0.15"/><rotate x="1" angle="90"/><translate value="0, 1.6, 0"/></transform>
                 <bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf>
@@ -36,11 +33,11 @@ struct VisibilityGradientTests {
             </shape>
             """ : """
             <emitter type="constant"><rgb name="radiance" value="1"/></emitter>
-            """)
+            """
         let floor = light ? """
             <shape type="rectangle" id="floor">
                 <transform name="to_world"><scale value="3"/><rotate x="1" angle="-90"/></transform>
-                \(floorBSDF)
+                <bsdf type="diffuse"><rgb name="reflectance" value="0.5"/></bsdf>
             </shape>
             """ : ""
         return try memoryScene("""
@@ -51,7 +48,7 @@ struct VisibilityGradientTests {
                     <transform name="to_world"><lookat origin="0, 2.2, 2.2" target="0, 0.2, 0" up="0, 1, 0"/></transform>
                     <film type="hdrfilm"><integer name="width" value="\(size)"/><integer name="height" value="\(size)"/></film>
                 </sensor>
-                \(quad)
+                \(shape)
                 \(floor)
                 \(lighting)
             </scene>
@@ -108,7 +105,7 @@ struct VisibilityGradientTests {
     /// An emissive quad moving in front of a uniform background: every bit
     /// of the gradient comes from its silhouette (the interior term is zero).
     @Test func silhouetteOfAMovingQuad() throws {
-        let scene = try Self.scene(light: false)
+        let scene = try Self.scene("silhouette-quad")
         let fd = try Self.finiteDifferences(scene, key: "quad.translate", h: 0.1, spp: 1024)
         let interior = try Self.reverse(scene, key: "quad.translate", spp: 16, boundary: .interiorOnly)
         let full = try Self.reverse(scene, key: "quad.translate", spp: 16, boundary: Self.boundary)
@@ -125,7 +122,7 @@ struct VisibilityGradientTests {
     /// A quad above a floor under a small area light: its shadow moves too.
     /// Without the secondary (shadow-ray) edges the gradient is wrong.
     @Test func shadowOfAMovingQuad() throws {
-        let scene = try Self.scene(light: true)
+        let scene = try Self.scene("shadow-area-light")
         let fd = try Self.finiteDifferences(scene, key: "quad.translate", h: 0.1, spp: 1024)
         let interior = try Self.reverse(scene, key: "quad.translate", spp: 16, boundary: .interiorOnly)
         var primaryOnly = Self.boundary
@@ -149,41 +146,6 @@ struct VisibilityGradientTests {
     /// The light of `shadowCloseToItsReceiver`: a small area light from the side.
     static let sideLight = #"<scale value="0.2"/><rotate x="1" angle="90"/><translate value="-0.8, 2.2, 0.5"/>"#
 
-    /// A floor under an area light placed by `lightTransform`, with `occluder`
-    /// between them (`max_depth` 2, `size`×`size`).
-    static func floorUnderALight(occluder: String, lightTransform: String) throws -> Scene<Double> {
-        try memoryScene("""
-        <scene version="3.0.0">
-            <integrator type="path"><integer name="max_depth" value="2"/></integrator>
-            <sensor type="perspective">
-                <float name="fov" value="40"/>
-                <transform name="to_world"><lookat origin="2.5, 2.0, 3.0" target="0, 0.3, 0" up="0, 1, 0"/></transform>
-                <film type="hdrfilm"><integer name="width" value="\(Self.size)"/><integer name="height" value="\(Self.size)"/></film>
-            </sensor>
-            \(occluder)
-            <shape type="rectangle" id="floor">
-                <transform name="to_world"><scale value="4"/><rotate x="1" angle="-90"/></transform>
-                <bsdf type="diffuse"><rgb name="reflectance" value="0.5"/></bsdf>
-            </shape>
-            <shape type="rectangle" id="light">
-                <transform name="to_world">\(lightTransform)</transform>
-                <bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf>
-                <emitter type="area"><rgb name="radiance" value="60"/></emitter>
-            </shape>
-        </scene>
-        """)
-    }
-
-    /// The scene of `shadowCloseToItsReceiver`: a cube 0.1 above a floor under a small area light from the side.
-    static func shadowCloseToItsReceiverScene() throws -> Scene<Double> {
-        try floorUnderALight(occluder: """
-            <shape type="cube" id="quad">
-                <transform name="to_world"><scale value="0.4"/><translate value="0, 0.5, 0"/></transform>
-                <bsdf type="diffuse"><rgb name="reflectance" value="0.7, 0.4, 0.3"/></bsdf>
-            </shape>
-            """, lightTransform: sideLight)
-    }
-
     /// A cube hovering 0.1 above the floor, lit by a small area light from the
     /// side: near its base the shadow edge lies close to its receiver, so the
     /// light stands behind a tiny part of each bottom edge as seen from the
@@ -194,7 +156,7 @@ struct VisibilityGradientTests {
     /// at the floor are drawn from the light's side (`fromLightsShare`): the
     /// mean must not move against the film side alone.
     @Test func shadowCloseToItsReceiver() throws {
-        let scene = try Self.shadowCloseToItsReceiverScene()
+        let scene = try Self.scene("shadow-close-to-receiver")
         let key = "quad.translate"
         let fd = try Self.finiteDifferences(scene, key: key, h: 0.05, spp: 2048)
         var boundary = BoundaryOptions(primarySamplesPerPixel: 16, secondarySamplesPerPixel: 32)
@@ -232,33 +194,7 @@ struct VisibilityGradientTests {
     /// sign); with the vertices beyond it, the mean over six seeds agrees with
     /// finite differences.
     @Test func shadowSeenAfterABounce() throws {
-        let scene = try memoryScene("""
-            <scene version="3.0.0">
-                <integrator type="path"><integer name="max_depth" value="3"/></integrator>
-                <sensor type="perspective">
-                    <float name="fov" value="30"/>
-                    <transform name="to_world"><lookat origin="0, 3, 3.2" target="0, 0, 1.3" up="0, 1, 0"/></transform>
-                    <film type="hdrfilm"><integer name="width" value="\(Self.size)"/><integer name="height" value="\(Self.size)"/></film>
-                </sensor>
-                <shape type="cube" id="box">
-                    <transform name="to_world"><scale value="0.15"/><translate value="0.1, 1.0, 0.1"/></transform>
-                    <bsdf type="diffuse"><rgb name="reflectance" value="0.5"/></bsdf>
-                </shape>
-                <shape type="rectangle" id="floor">
-                    <transform name="to_world"><scale value="3"/><rotate x="1" angle="-90"/></transform>
-                    <bsdf type="diffuse"><rgb name="reflectance" value="0.8"/></bsdf>
-                </shape>
-                <shape type="rectangle" id="wall">
-                    <transform name="to_world"><scale value="2"/><translate value="0, 1, -0.5"/></transform>
-                    <bsdf type="diffuse"><rgb name="reflectance" value="0.8"/></bsdf>
-                </shape>
-                <shape type="rectangle" id="light">
-                    <transform name="to_world"><scale value="0.1"/><rotate y="1" angle="180"/><translate value="0, 1.0, 0.9"/></transform>
-                    <bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf>
-                    <emitter type="area"><rgb name="radiance" value="200"/></emitter>
-                </shape>
-            </scene>
-            """)
+        let scene = try Self.scene("shadow-after-a-bounce")
         let key = "box.translate"
         let fd = try Self.finiteDifferences(scene, key: key, h: 0.05, spp: 4096)
         let boundary = BoundaryOptions(primarySamplesPerPixel: 4, secondarySamplesPerPixel: 128)
@@ -286,7 +222,7 @@ struct VisibilityGradientTests {
 
     /// Moving the camera moves every silhouette across the film.
     @Test func cameraTranslation() throws {
-        let scene = try Self.scene(light: false)
+        let scene = try Self.scene("silhouette-quad")
         let fd = try Self.finiteDifferences(scene, key: "sensor.translate", h: 0.1, spp: 1024)
         let interior = try Self.reverse(scene, key: "sensor.translate", spp: 16, boundary: .interiorOnly)
         let full = try Self.reverse(scene, key: "sensor.translate", spp: 16, boundary: Self.boundary)
@@ -299,14 +235,7 @@ struct VisibilityGradientTests {
 
     /// An analytic (emissive) sphere: its silhouette circle is sampled in arcs.
     @Test func sphereSilhouette() throws {
-        let sphere = """
-            <shape type="sphere" id="ball">
-                <point name="center" value="0.1, 0.4, 0"/><float name="radius" value="0.4"/>
-                <bsdf type="diffuse"><rgb name="reflectance" value="0"/></bsdf>
-                <emitter type="area"><rgb name="radiance" value="3"/></emitter>
-            </shape>
-            """
-        let scene = try Self.scene(light: false, shape: sphere)
+        let scene = try Self.scene("silhouette-sphere")
         let fd = try Self.finiteDifferences(scene, key: "ball.center", h: 0.1, spp: 1024)
         let interior = try Self.reverse(scene, key: "ball.center", spp: 16, boundary: .interiorOnly)
         let full = try Self.reverse(scene, key: "ball.center", spp: 16, boundary: Self.boundary)
@@ -315,30 +244,17 @@ struct VisibilityGradientTests {
         #expect(Self.error(full, fd) < 0.15, "full \(full) vs finite differences \(fd)")
     }
 
-    /// Delta lights (point, spot, directional) cast hard shadows: the shadow
-    /// edge is a film-space discontinuity whose motion only the delta-shadow
-    /// boundary samples carry (next-event estimation's shadow ray is not
-    /// differentiated). Direct lighting only, so the finite differences are
-    /// noise-free but for pixel positions.
-    static let deltaLights: [(name: String, xml: String)] = [
-        ("point", """
-            <emitter type="point" id="lamp"><point name="position" value="0.3, 1.6, 0.2"/><rgb name="intensity" value="4"/></emitter>
-            """),
-        ("spot", """
-            <emitter type="spot" id="lamp">
-                <transform name="to_world"><lookat origin="-0.2, 1.7, 0.3" target="0, 0, 0" up="0, 0, 1"/></transform>
-                <rgb name="intensity" value="5"/><float name="cutoff_angle" value="50"/><float name="beam_width" value="40"/>
-            </emitter>
-            """),
-        ("directional", """
-            <emitter type="directional" id="lamp"><vector name="direction" value="0.3, -1, -0.25"/><rgb name="irradiance" value="1.5"/></emitter>
-            """),
-    ]
+    /// The quad of `shadow-area-light` under a delta light (point, spot,
+    /// directional): hard shadows, whose edge is a film-space discontinuity whose
+    /// motion only the delta-shadow boundary samples carry (next-event
+    /// estimation's shadow ray is not differentiated). Direct lighting only, so
+    /// the finite differences are noise-free but for pixel positions.
+    static let deltaLightScenes = ["shadow-point-light", "shadow-spot-light", "shadow-directional-light"]
 
     @Test("shadow of a moving quad under a delta light", arguments: [0, 1, 2])
     func deltaLightShadow(_ which: Int) throws {
-        let (name, xml) = Self.deltaLights[which]
-        let scene = try Self.scene(light: true, deltaLight: xml)
+        let name = Self.deltaLightScenes[which]
+        let scene = try Self.scene(name)
         // A hard shadow edge flips whole samples: one step's difference quotient
         // varies by about 10 % with h (pixel-sample noise), so two are averaged.
         let fd = zip(try Self.finiteDifferences(scene, key: "quad.translate", h: 0.02, spp: 2048),
@@ -355,7 +271,7 @@ struct VisibilityGradientTests {
 
     /// Moving the point light moves the shadow (and the shading).
     @Test func pointLightPosition() throws {
-        let scene = try Self.scene(light: true, deltaLight: Self.deltaLights[0].xml)
+        let scene = try Self.scene("shadow-point-light")
         let key = "lamp.position"
         let fd = try Self.finiteDifferences(scene, key: key, h: 0.05, spp: 1024)
         let dense = BoundaryOptions(primarySamplesPerPixel: 32, secondarySamplesPerPixel: 32)
@@ -369,7 +285,7 @@ struct VisibilityGradientTests {
     /// The quad's shadow on a glossy (rough aluminium) floor under the small
     /// area light: the first-bounce shadow term with a non-diffuse BSDF.
     @Test func shadowOnAGlossyFloor() throws {
-        let scene = try Self.scene(light: true, floorBSDF: #"<bsdf type="roughconductor"><float name="alpha" value="0.15"/><string name="material" value="Al"/></bsdf>"#)
+        let scene = try Self.scene("shadow-glossy-floor")
         let fd = zip(try Self.finiteDifferences(scene, key: "quad.translate", h: 0.02, spp: 2048),
                      try Self.finiteDifferences(scene, key: "quad.translate", h: 0.05, spp: 2048)).map { ($0 + $1) / 2 }
         let interior = try Self.reverse(scene, key: "quad.translate", spp: 16, boundary: .interiorOnly)
