@@ -36,7 +36,7 @@ done
 fdspp=${FD_SPP:-$((4 * spp))}
 (( seeds >= 2 )) || { echo "visibility-family.sh: SEEDS must be at least 2 (a standard deviation over seeds), got $seeds" >&2; exit 2; }
 (( res <= 1024 )) || { echo "visibility-family.sh: RES must be at most 1024, got $res" >&2; exit 2; }
-command="bench/visibility-family.sh $*"
+command="${FD_SPP:+FD_SPP=$FD_SPP }bench/visibility-family.sh $spp $seeds $res"
 source "$(dirname "$0")/common.sh"
 read -r -a gradflags <<< "${GRAD_FLAGS:-}"
 
