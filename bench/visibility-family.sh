@@ -2,8 +2,8 @@
 # The visibility test family as one table: for each case of scenes/visibility/
 # (one discontinuity each: camera silhouettes, shadows under each light type,
 # silhouettes in a mirror and through glass, shadows of analytic shapes and of a
-# large mesh, a shadow seen after a bounce), d mean(image) / d KEY for the one
-# component of KEY the case moves:
+# large mesh, a shadow seen after a bounce), d mean(image) / d KEY for the
+# component of KEY with the largest mean gradient:
 #   - the gradient `grad SCENE --param KEY --spp SPP --seed s` (reverse mode,
 #     `grad`'s own edge samples) over seeds s = 1 ... SEEDS: mean ± standard
 #     deviation over seeds;
@@ -100,6 +100,7 @@ while IFS='|' read -r -u 3 name file key h mitsuba_id; do
   i=$((i + 1))
   scene=scenes/visibility/$file.xml
   dir=$tmp/case-$i
+  rm -rf "$dir"
   mkdir -p "$dir"
   for s in $(seq "$seeds"); do
     (( s > rounds )) || json render "$scene" --spp "$spp" --seed "$s" -o "$tmp/primal.png" > "$dir/render-$s.json"
