@@ -45,6 +45,7 @@ cases=$(cat <<'EOF'
 camera silhouette, quad moves|silhouette-quad|quad.translate|0.1|-
 camera silhouette, camera moves|silhouette-quad|sensor.translate|0.1|-
 camera silhouette, sphere|silhouette-sphere|ball.center|0.1|-
+camera silhouette, cube (a mesh)|silhouette-cube|cube.translate|0.1|cube
 shadow, area light|shadow-area-light|quad.translate|0.05|-
 shadow, point light|shadow-point-light|quad.translate|0.05|-
 shadow, point light moves|shadow-point-light|lamp.position|0.05|-
