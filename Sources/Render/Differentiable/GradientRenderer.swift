@@ -326,16 +326,15 @@ extension Scene where T == Double {
                         var moved: (x: Dual<P>, y: Dual<P>)? = nil
                         if let markedShapes {
                             defer { r += 1 }
-                            let kept = reuse.map { $0.reusable(r) } ?? false
+                            // A kept sample touches no moving shape: its radiance, without a camera ray.
+                            if reuse.map({ $0.reusable(r) }) ?? false {
+                                splatPrimal(data, fx, fy, reuse!.radiance(r))
+                                reused += 1
+                                return
+                            }
                             var state = PathState(cameraRay: camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX))
                             var replay = sampler, touched = false
-                            let v: RGB<Double>
-                            if kept {
-                                v = reuse!.radiance(r)
-                                reused += 1
-                            } else {
-                                v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
-                            }
+                            let v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
                             if !touched {
                                 splatPrimal(data, fx, fy, v)
                                 return

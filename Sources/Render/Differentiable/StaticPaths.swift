@@ -66,6 +66,8 @@ public final class StaticPaths: @unchecked Sendable {
     let rays: [Double]
     let kinds: [UInt8]
     let filmPoints: [Double]
+    /// Per film tile (`TileGrid` order), whether one of its samples is `Kind.traceAgain`.
+    let tileTracesAgain: [Bool]
 
     /// What a sample's record holds.
     enum Kind: UInt8 {
@@ -184,6 +186,10 @@ public final class StaticPaths: @unchecked Sendable {
           }
         }
         (self.radiance, self.rays, self.kinds, self.filmPoints) = (radiance, rays, kinds, filmPoints)
+        tileTracesAgain = (0..<grid.count).map { tile in
+            let end = tile + 1 < grid.count ? start[tile + 1] : total
+            return kinds[start[tile]..<end].contains(Kind.traceAgain.rawValue)
+        }
     }
 
     /// The depth the path tracer gives `scene`'s paths, if it is 1 or 2.
@@ -252,8 +258,28 @@ public final class StaticPaths: @unchecked Sendable {
             movers.append(mover)
             union = union.union(mover.world)
         }
+        let shadows = !(lights.points.isEmpty && lights.directions.isEmpty)
         return Frame(paths: self, movers: movers, union: union, rays: rays, kinds: kinds, values: radiance, filmPoints: filmPoints, lights: lights,
-                     shadows: !(lights.points.isEmpty && lights.directions.isEmpty))
+                     shadows: shadows, onFilm: shadows || !scene.camera.isPinhole ? nil : StaticPaths.filmRectangle(of: union, scene.camera))
+    }
+
+    /// A film rectangle (pixels: x0, x1, y0, y1) outside which no camera ray meets box
+    /// `b`: the bounds of its eight corners' film positions, widened by 10⁻³ pixel, when
+    /// every corner lies in front of the camera's centre of projection (then so does the
+    /// whole box, and each of its points projects inside the corners' convex hull; every
+    /// point of a camera ray projects to the ray's film point). Nil otherwise.
+    static func filmRectangle(of b: Bounds3, _ camera: PerspectiveCamera<Double>) -> (x0: Double, x1: Double, y0: Double, y1: Double)? {
+        if b.isEmpty { return (1, 0, 1, 0) }
+        let tanX = camera.tanHalfFov
+        var x0 = Double.infinity, x1 = -Double.infinity, y0 = Double.infinity, y1 = -Double.infinity
+        for k in 0..<8 {
+            let p = Vec3(k & 1 == 0 ? b.lower.x : b.upper.x, k & 2 == 0 ? b.lower.y : b.upper.y, k & 4 == 0 ? b.lower.z : b.upper.z)
+            let f = camera.filmPosition(of: p, tanHalfFov: tanX)
+            guard f.depth > 0, f.x.isFinite, f.y.isFinite else { return nil }
+            x0 = min(x0, f.x); x1 = max(x1, f.x); y0 = min(y0, f.y); y1 = max(y1, f.y)
+        }
+        let pad = 1e-3
+        return (x0 - pad, x1 + pad, y0 - pad, y1 + pad)
     }
 
     /// A moving shape in one frame: its world bounds and, when its geometry is a
@@ -288,6 +314,10 @@ public final class StaticPaths: @unchecked Sendable {
         let lights: (points: [Vec3], directions: [Vec3])
         /// Whether a sample has shadow segments besides its camera segment (a light not at the camera).
         let shadows: Bool
+        /// Without shadow segments, a film rectangle outside which every camera segment misses
+        /// `union` (`StaticPaths.filmRectangle(of:_:)`): a sample whose film point lies outside
+        /// it is reused without testing its segment, and a tile outside it takes every sample.
+        let onFilm: (x0: Double, x1: Double, y0: Double, y1: Double)?
 
         /// Where `tile`'s samples start (their index runs on in `forEachSample`'s order).
         public func start(_ tile: Int) -> Int { paths.tileStart[tile] }
@@ -297,6 +327,10 @@ public final class StaticPaths: @unchecked Sendable {
         func reusable(_ r: Int) -> Bool {
             let kind = kinds[r]
             if kind == Kind.traceAgain.rawValue { return false }
+            if let f = onFilm {
+                let x = filmPoints[2 * r], y = filmPoints[2 * r + 1]
+                if x < f.x0 || x > f.x1 || y < f.y0 || y > f.y1 { return true }
+            }
             let o = Vec3(rays[6 * r], rays[6 * r + 1], rays[6 * r + 2]), e = Vec3(rays[6 * r + 3], rays[6 * r + 4], rays[6 * r + 5])
             if kind == Kind.escaped.rawValue {
                 return !StaticPaths.meets(union, o, e, .infinity) || !movers.contains { $0.meets(o, e, .infinity) }
@@ -321,6 +355,11 @@ public final class StaticPaths: @unchecked Sendable {
         /// Whether all `count` samples of `tile` are reusable: the tile then takes every
         /// sample's kept radiance at its kept film point (`forEachReused`), drawing none.
         public func reusesAll(_ tile: Int, count: Int) -> Bool {
+            if let f = onFilm, !paths.tileTracesAgain[tile] {
+                // The tile's film points lie in [x0, x1) × [y0, y1).
+                let (x0, y0, x1, y1) = TileGrid(width: paths.width, height: paths.height).bounds(tile)
+                if Double(x1) < f.x0 || Double(x0) > f.x1 || Double(y1) < f.y0 || Double(y0) > f.y1 { return true }
+            }
             let r0 = start(tile)
             for r in r0..<(r0 + count) where !reusable(r) { return false }
             return true
