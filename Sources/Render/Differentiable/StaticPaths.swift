@@ -68,6 +68,14 @@ public final class StaticPaths: @unchecked Sendable {
     let filmPoints: [Double]
     /// Per film tile (`TileGrid` order), whether one of its samples is `Kind.traceAgain`.
     let tileTracesAgain: [Bool]
+    /// The film's reconstruction filter, and per tile this process traced what its samples'
+    /// kept radiances add up to, splatted in `forEachSample`'s order from zero: for the
+    /// forward renderer, r, g, b per pixel of the tile's bordered block (`splat`); for
+    /// `Scene.render`, the tile's `ImageBlock` and its count of non-finite samples. A tile
+    /// reused whole (`Frame.reusesAll`) takes them instead of splatting its samples again.
+    let filter: ReconstructionFilter
+    let keptSums: [[Double]]
+    let keptBlocks: [(block: ImageBlock, invalid: Int)?]
 
     /// What a sample's record holds.
     enum Kind: UInt8 {
@@ -189,6 +197,51 @@ public final class StaticPaths: @unchecked Sendable {
         tileTracesAgain = (0..<grid.count).map { tile in
             let end = tile + 1 < grid.count ? start[tile + 1] : total
             return kinds[start[tile]..<end].contains(Kind.traceAgain.rawValue)
+        }
+        filter = scene.film.filter
+        var sums = [[Double]](repeating: [], count: grid.count)
+        var blocks = [(block: ImageBlock, invalid: Int)?](repeating: nil, count: grid.count)
+        let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: filter)
+        let w = scene.film.width, h = scene.film.height
+        for tile in owned {
+            let (x0, y0, x1, y1) = grid.bounds(tile)
+            let (bx0, by0, bw, bh) = StaticPaths.bordered(x0, y0, x1, y1, border: probe.border, filmWidth: w, filmHeight: h)
+            var sum = [Double](repeating: 0, count: bw * bh * 3)
+            var block = ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: filter)
+            var invalid = 0
+            sum.withUnsafeMutableBufferPointer { sum in
+                for r in start[tile]..<(start[tile] + (x1 - x0) * (y1 - y0) * spp) {
+                    let fx = filmPoints[2 * r], fy = filmPoints[2 * r + 1]
+                    let l = RGB(radiance[3 * r], radiance[3 * r + 1], radiance[3 * r + 2])
+                    StaticPaths.splat(sum, channels: 3, x0: bx0, y0: by0, width: bw, probe, filmWidth: w, filmHeight: h, fx, fy, l)
+                    if l.r.isFinite && l.g.isFinite && l.b.isFinite { block.put(fx: fx, fy: fy, l) } else { invalid += 1 }
+                }
+            }
+            sums[tile] = sum
+            blocks[tile] = (block, invalid)
+        }
+        (keptSums, keptBlocks) = (sums, blocks)
+    }
+
+    /// A film tile's block with the filter's border (`border` pixels) clipped to the film:
+    /// its first pixel, width and height.
+    static func bordered(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, border b: Int, filmWidth w: Int, filmHeight h: Int)
+        -> (x0: Int, y0: Int, width: Int, height: Int) {
+        let bx0 = max(0, x0 - b), by0 = max(0, y0 - b), bx1 = min(w, x1 + b), by1 = min(h, y1 + b)
+        return (bx0, by0, bx1 - bx0, by1 - by0)
+    }
+
+    /// Adds radiance `v` of a sample at film point (fx, fy), if finite, through `probe`'s
+    /// filter to the first three of every pixel's `channels` values in `data`, a block of
+    /// film pixels whose first is (x0, y0) and which is `width` pixels wide: the forward
+    /// renderer's splat of a sample with zero derivatives, and the kept tiles' (`keptSums`).
+    @inline(__always)
+    static func splat(_ data: UnsafeMutableBufferPointer<Double>, channels: Int, x0 bx0: Int, y0 by0: Int, width bw: Int,
+                      _ probe: ImageBlock, filmWidth w: Int, filmHeight h: Int, _ fx: Double, _ fy: Double, _ v: RGB<Double>) {
+        if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
+        probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
+            let i = ((y - by0) * bw + (x - bx0)) * channels
+            data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
         }
     }
 
@@ -365,12 +418,16 @@ public final class StaticPaths: @unchecked Sendable {
             return true
         }
 
-        /// Calls `body` with each of `tile`'s `count` samples' film point and kept
-        /// radiance, in `forEachSample`'s order (for a tile that `reusesAll`).
-        @inline(__always)
-        public func forEachReused(_ tile: Int, count: Int, _ body: (_ filmX: Double, _ filmY: Double, _ radiance: RGB<Double>) -> Void) {
-            let r0 = start(tile)
-            for r in r0..<(r0 + count) { body(filmPoints[2 * r], filmPoints[2 * r + 1], radiance(r)) }
+        /// For a tile that `reusesAll`, under film filter `filter`: the r, g, b sums its samples
+        /// splat into its bordered block (`StaticPaths.keptSums`), nil for another filter.
+        func keptSums(_ tile: Int, filter: ReconstructionFilter) -> [Double]? {
+            filter == paths.filter && !paths.keptSums[tile].isEmpty ? paths.keptSums[tile] : nil
+        }
+
+        /// For a tile that `reusesAll`, under film filter `filter`: its `ImageBlock` and its
+        /// count of non-finite samples (`StaticPaths.keptBlocks`), nil for another filter.
+        func keptBlock(_ tile: Int, filter: ReconstructionFilter) -> (block: ImageBlock, invalid: Int)? {
+            filter == paths.filter ? paths.keptBlocks[tile] : nil
         }
 
         /// The kept radiance of sample `r`.
