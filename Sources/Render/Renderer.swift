@@ -146,6 +146,14 @@ extension Scene {
                 forEachTile(owned.count, threads: options.threads, progress: options.reportedProgress) { position in
                     let tile = owned[position]
                     let (x0, y0, x1, y1) = grid.bounds(tile)
+                    let count = (x1 - x0) * (y1 - y0) * spp
+                    if let reuse, reuse.reusesAll(tile, count: count), let kept = reuse.keptBlock(tile, filter: film.filter) {
+                        // No moving shape reaches this tile's samples: the block their kept radiances make.
+                        reuse.count(reused: count, of: count)
+                        blocksOut[tile] = kept.block
+                        invalidOut[tile] = kept.invalid
+                        return
+                    }
                     var block = ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: film.filter)
                     var bad = 0, r = reuse?.start(tile) ?? 0, reused = 0
                     forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { filmX, filmY, sampler in
@@ -163,7 +171,7 @@ extension Scene {
                             bad += 1
                         }
                     }
-                    reuse?.count(reused: reused, of: (x1 - x0) * (y1 - y0) * spp)
+                    reuse?.count(reused: reused, of: count)
                     blocksOut[tile] = block
                     invalidOut[tile] = bad
                 }

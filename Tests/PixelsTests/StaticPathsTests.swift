@@ -3,6 +3,8 @@ import Foundation
 import Control
 import Pixels
 import Render
+import Autodiff
+import ImageIO
 
 private let scenesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scenes").path
@@ -52,4 +54,44 @@ func staticPathsAreExact(problem: ControlProblem, scenes: String) throws {
     let obs = try PixelObservation(problem: .cartpole, directory: scenesDirectory, resolution: 8, samples: 1, depth: 3, threads: 1)
     #expect(obs.staticPaths == nil)
     #expect(obs.staticPathsNote?.contains("two segments") == true, "\(obs.staticPathsNote ?? "")")
+}
+
+/// At 64 pixels (16 tiles), the pendulum's tiles that no moving shape reaches are
+/// reused whole, from the sums their kept samples make (`StaticPaths.keptSums`,
+/// `keptBlocks`), and a tile's samples outside the movers' film rectangle skip
+/// their segment test: frames, Jacobians and render-only frames stay bit-identical
+/// to a render without the cache, with the box filter of the views and with a
+/// Gaussian one, whose blocks have a border (two states; the rod upright and
+/// lying). The check cannot pass by accident: some tiles are reused whole and
+/// others are not.
+@Test(arguments: [ReconstructionFilter.box, .gaussian(stddev: 0.5)])
+func staticPathsReuseWholeTilesExactly(filter: ReconstructionFilter) throws {
+    let problem = ControlProblem.pendulum
+    let view = try PixelObservation(problem: problem, directory: scenesDirectory, resolution: 64, samples: 2, threads: 2,
+                                    reusingStaticPaths: false)
+    var rest = view.rest
+    rest.film.filter = filter
+    let options = RenderOptions(samplesPerPixel: 2, seed: PixelObservation.frameSeed, threads: 2)
+    let keys = problem.pixelTask.poseKeys
+    let paths = try StaticPaths(scene: rest, varying: keys, options)
+    typealias D = Dual<SIMD2<Double>>
+    for state in [[0.3, 0.0], [.pi / 2, 0.0]] {
+        let posed = try rest.updated(Dictionary(uniqueKeysWithValues: zip(keys, problem.pixelTask.pose(state: state))))
+        let frame = try #require(paths.frame(for: posed, options))
+        let grid = TileGrid(width: 64, height: 64)
+        let whole = (0..<grid.count).filter { frame.reusesAll($0, count: 16 * 16 * 2) }
+        #expect(!whole.isEmpty && whole.count < grid.count, "\(state): \(whole.count) of \(grid.count) tiles reused whole")
+        var dualState = state.map { D($0) }
+        dualState[0] = D(state[0], variable: 0)
+        var tangents = [String: [D]]()
+        for (k, v) in zip(keys, problem.pixelTask.pose(state: dualState)) { tangents[k] = v }
+        func render(_ reuse: StaticPaths?) -> (Image, [Image]) {
+            posed.renderForward(directions: SIMD2<Double>.self, lanes: 1, differentiates: { tangents[$0] != nil },
+                                tangent: { key, _ in tangents[key]! }, options, boundary: .primaryOnly, reusing: reuse)
+        }
+        let (a, da) = render(paths), (b, db) = render(nil)
+        #expect(a.pixels == b.pixels, "\(filter) \(state): frame differs")
+        #expect(da[0].pixels == db[0].pixels, "\(filter) \(state): Jacobian differs")
+        #expect(posed.render(options, reusing: paths).0.pixels == posed.render(options).0.pixels, "\(filter) \(state): render differs")
+    }
 }

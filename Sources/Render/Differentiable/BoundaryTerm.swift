@@ -611,6 +611,9 @@ extension Scene where T == Double {
         let seed = options.seed &+ 0xED6E_5A3D_1E0F_0001
         // The emitter choices of the samples numbered along curves on the film, stratified along them.
         let selection = SelectionStrata(scene: self, vertices: SelectionStrata.vertices, seed: seed)
+        // The analytic outlines as the camera sees them, once for all the camera's samples.
+        let eye = camera.toWorld.origin
+        let outlines = nPrimary > 0 ? shapes.withUnsafeBufferPointer { all in all.indices.map { OutlineFrame(all.baseAddress! + $0, eye: eye) } } : nil
         // The samples that start from a film point: spread over the pixels, a
         // pixel's samples stratified together (`PixelStratum`).
         func strata(_ stratum: Int, _ n: Int) -> PixelStratum { PixelStratum(stratum, of: n, pixels: W * H, seed: seed) }
@@ -637,7 +640,7 @@ extension Scene where T == Double {
                     case .camera:
                         sample = primarySample(pieces: pieces, cdf: cdf, total: total, edges: edges, n: nPrimary,
                                                stratum: i, eps: eps, tanX: tanX, moving: moving, attachment: boundary.attachment,
-                                               selection: selection, &sampler)
+                                               selection: selection, outlines: outlines, &sampler)
                     case .firstSurface:
                         sample = secondarySample(edges: edges, n: nSecondary, strata: strata(i, nSecondary), eps: eps,
                                                  tanX: tanX, second: second, analytic: analytic, lightTriangles: lightTriangles,
@@ -684,7 +687,8 @@ extension Scene where T == Double {
     /// One sample of the primary (camera) silhouettes.
     func primarySample(pieces: [(piece: SilhouettePiece, length: Double, hidden: Bool)], cdf: [Double], total: Double,
                        edges: [MeshEdge], n: Int, stratum: Int, eps: Double, tanX: Double, moving: [Bool]? = nil,
-                       attachment: FirstVertexAttachment? = nil, selection: SelectionStrata? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
+                       attachment: FirstVertexAttachment? = nil, selection: SelectionStrata? = nil, outlines: [OutlineFrame]? = nil,
+                       _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
         let u = (Double(stratum) + sampler.next()) / Double(n) * total
         let k = cdf.cdfBin(u)
@@ -706,13 +710,17 @@ extension Scene where T == Double {
         case .arc(let s, let phi0, let phi1):
             param = insideArc(s, phi0 + (phi1 - phi0) * v, below: phi1)
             let eye = camera.toWorld.origin
-            let f = camera.filmPosition(of: arcPoint(s, param, eye: eye), tanHalfFov: tanX)
+            // `arcPoint`, from the outline's frame where the caller has it (the same points).
+            func film(_ phi: Double) -> (x: Double, y: Double, depth: Double) {
+                let p = outlines.flatMap { $0[s].point(SecondaryCurves.Angle(phi)) } ?? arcPoint(s, phi, eye: eye)
+                return camera.filmPosition(of: p, tanHalfFov: tanX)
+            }
+            let f = film(param)
             let h = 1e-6 * (phi1 - phi0)
             // On a cylinder the difference stays inside the piece (its curves meet at piece ends, `insideArc`).
             var lo = param - h, hi = param + h, span = 2 * h
             if case .cylinder = shapes[s].geometry { lo = max(lo, phi0); hi = insideArc(s, hi, below: phi1); span = hi - lo }
-            let fa = camera.filmPosition(of: arcPoint(s, lo, eye: eye), tanHalfFov: tanX)
-            let fb = camera.filmPosition(of: arcPoint(s, hi, eye: eye), tanHalfFov: tanX)
+            let fa = film(lo), fb = film(hi)
             if f.depth < max(camera.nearClip, 1e-6) { return nil }
             x = (f.x, f.y)
             tangent = ((fb.x - fa.x) / span, (fb.y - fa.y) / span)

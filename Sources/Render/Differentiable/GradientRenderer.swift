@@ -295,26 +295,20 @@ extension Scene where T == Double {
             forEachTile(owned.count, threads: options.threads, progress: options.reportedProgress) { position in
                 let tile = owned[position]
                 let (x0, y0, x1, y1) = grid.bounds(tile)
-                let b = probe.border
-                let bx0 = max(0, x0 - b), by0 = max(0, y0 - b), bx1 = min(w, x1 + b), by1 = min(h, y1 + b)
-                let bw = bx1 - bx0
-                var data = [Double](repeating: 0, count: bw * (by1 - by0) * channels)
+                let (bx0, by0, bw, bh) = StaticPaths.bordered(x0, y0, x1, y1, border: probe.border, filmWidth: w, filmHeight: h)
+                var data = [Double](repeating: 0, count: bw * bh * channels)
                 var r = reuse?.start(tile) ?? 0, reused = 0
                 let count = (x1 - x0) * (y1 - y0) * spp
                 /// A sample with zero derivatives: its finite radiance through the filter into the primal channels.
                 @inline(__always)
                 func splatPrimal(_ data: UnsafeMutableBufferPointer<Double>, _ fx: Double, _ fy: Double, _ v: RGB<Double>) {
-                    if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
-                    probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
-                        let i = ((y - by0) * bw + (x - bx0)) * channels
-                        data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
-                    }
+                    StaticPaths.splat(data, channels: channels, x0: bx0, y0: by0, width: bw, probe, filmWidth: w, filmHeight: h, fx, fy, v)
                 }
-                if let reuse, reuse.reusesAll(tile, count: count) {
-                    // No moving shape reaches this tile's samples: their kept radiance, splatted
-                    // as below in the same order.
-                    data.withUnsafeMutableBufferPointer { data in
-                        reuse.forEachReused(tile, count: count) { fx, fy, v in splatPrimal(data, fx, fy, v) }
+                if let reuse, reuse.reusesAll(tile, count: count), let kept = reuse.keptSums(tile, filter: film.filter) {
+                    // No moving shape reaches this tile's samples: the sums their kept radiances
+                    // make, splatted as below in the same order from zero, in the primal channels.
+                    for p in 0..<bw * bh {
+                        data[p * channels] = kept[3 * p]; data[p * channels + 1] = kept[3 * p + 1]; data[p * channels + 2] = kept[3 * p + 2]
                     }
                     reuse.count(reused: count, of: count)
                     out[tile] = data
@@ -326,16 +320,15 @@ extension Scene where T == Double {
                         var moved: (x: Dual<P>, y: Dual<P>)? = nil
                         if let markedShapes {
                             defer { r += 1 }
-                            let kept = reuse.map { $0.reusable(r) } ?? false
+                            // A kept sample touches no moving shape: its radiance, without a camera ray.
+                            if reuse.map({ $0.reusable(r) }) ?? false {
+                                splatPrimal(data, fx, fy, reuse!.radiance(r))
+                                reused += 1
+                                return
+                            }
                             var state = PathState(cameraRay: camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX))
                             var replay = sampler, touched = false
-                            let v: RGB<Double>
-                            if kept {
-                                v = reuse!.radiance(r)
-                                reused += 1
-                            } else {
-                                v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
-                            }
+                            let v = pathRadiance(from: &state, &replay, marked: markedShapes, touched: &touched)
                             if !touched {
                                 splatPrimal(data, fx, fy, v)
                                 return
@@ -389,31 +382,34 @@ extension Scene where T == Double {
         let weights = filmWeights(spp: spp, seed: seed, threads: options.threads)
         let n = w * h * 3
         var images = [Float](repeating: 0, count: (1 + k) * n)
+        let merged = blocks  // a `let`: the bands read it in place
         images.withUnsafeMutableBufferPointer { images in
             let images = images
             let bands = grid.rows
             forEachTile(bands, threads: options.threads, progress: nil) { band in
                 let ya = band * TileGrid.size, yb = min(h, ya + TileGrid.size)
                 var sums = [Double](repeating: 0, count: (yb - ya) * w * channels)
-                for tile in 0..<grid.count {
-                    let (x0, y0, x1, y1) = grid.bounds(tile)
-                    let b = probe.border
-                    let bx0 = max(0, x0 - b), by0 = max(0, y0 - b), bx1 = min(w, x1 + b), by1 = min(h, y1 + b)
-                    let bw = bx1 - bx0, ry0 = max(by0, ya), ry1 = min(by1, yb)
-                    if ry0 >= ry1 { continue }
-                    blocks[tile]!.withUnsafeBufferPointer { data in
-                        for y in ry0..<ry1 {
-                            for x in bx0..<bx1 {
-                                let s = ((y - by0) * bw + (x - bx0)) * channels, d = ((y - ya) * w + x) * channels
-                                for c in 0..<channels { sums[d + c] += data[s + c] }
+                sums.withUnsafeMutableBufferPointer { sums in
+                    for tile in 0..<grid.count {
+                        let (x0, y0, x1, y1) = grid.bounds(tile)
+                        let (bx0, by0, bw, bh) = StaticPaths.bordered(x0, y0, x1, y1, border: probe.border, filmWidth: w, filmHeight: h)
+                        let ry0 = max(by0, ya), ry1 = min(by0 + bh, yb)
+                        if ry0 >= ry1 { continue }
+                        merged[tile]!.withUnsafeBufferPointer { data in
+                            // A row of the block is a run of bw pixels' channels in the band's row too.
+                            for y in ry0..<ry1 {
+                                let s = (y - by0) * bw * channels, d = ((y - ya) * w + bx0) * channels
+                                for i in 0..<bw * channels { sums[d + i] += data[s + i] }
                             }
                         }
                     }
-                }
-                for p in ya * w..<yb * w where weights[p] > 0 {
-                    let d = (p - ya * w) * channels
-                    for j in 0...k {
-                        for c in 0..<3 { images[j * n + p * 3 + c] = Float(sums[d + j * 3 + c] / weights[p]) }
+                    weights.withUnsafeBufferPointer { weights in
+                        for p in ya * w..<yb * w where weights[p] > 0 {
+                            let d = (p - ya * w) * channels
+                            for j in 0...k {
+                                for c in 0..<3 { images[j * n + p * 3 + c] = Float(sums[d + j * 3 + c] / weights[p]) }
+                            }
+                        }
                     }
                 }
             }

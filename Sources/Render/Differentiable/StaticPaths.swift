@@ -66,6 +66,16 @@ public final class StaticPaths: @unchecked Sendable {
     let rays: [Double]
     let kinds: [UInt8]
     let filmPoints: [Double]
+    /// Per film tile (`TileGrid` order), whether one of its samples is `Kind.traceAgain`.
+    let tileTracesAgain: [Bool]
+    /// The film's reconstruction filter, and per tile this process traced what its samples'
+    /// kept radiances add up to, splatted in `forEachSample`'s order from zero: for the
+    /// forward renderer, r, g, b per pixel of the tile's bordered block (`splat`); for
+    /// `Scene.render`, the tile's `ImageBlock` and its count of non-finite samples. A tile
+    /// reused whole (`Frame.reusesAll`) takes them instead of splatting its samples again.
+    let filter: ReconstructionFilter
+    let keptSums: [[Double]]
+    let keptBlocks: [(block: ImageBlock, invalid: Int)?]
 
     /// What a sample's record holds.
     enum Kind: UInt8 {
@@ -184,6 +194,55 @@ public final class StaticPaths: @unchecked Sendable {
           }
         }
         (self.radiance, self.rays, self.kinds, self.filmPoints) = (radiance, rays, kinds, filmPoints)
+        tileTracesAgain = (0..<grid.count).map { tile in
+            let end = tile + 1 < grid.count ? start[tile + 1] : total
+            return kinds[start[tile]..<end].contains(Kind.traceAgain.rawValue)
+        }
+        filter = scene.film.filter
+        var sums = [[Double]](repeating: [], count: grid.count)
+        var blocks = [(block: ImageBlock, invalid: Int)?](repeating: nil, count: grid.count)
+        let probe = ImageBlock(x0: 0, y0: 0, width: 1, height: 1, filter: filter)
+        let w = scene.film.width, h = scene.film.height
+        for tile in owned {
+            let (x0, y0, x1, y1) = grid.bounds(tile)
+            let (bx0, by0, bw, bh) = StaticPaths.bordered(x0, y0, x1, y1, border: probe.border, filmWidth: w, filmHeight: h)
+            var sum = [Double](repeating: 0, count: bw * bh * 3)
+            var block = ImageBlock(x0: x0, y0: y0, width: x1 - x0, height: y1 - y0, filter: filter)
+            var invalid = 0
+            sum.withUnsafeMutableBufferPointer { sum in
+                for r in start[tile]..<(start[tile] + (x1 - x0) * (y1 - y0) * spp) {
+                    let fx = filmPoints[2 * r], fy = filmPoints[2 * r + 1]
+                    let l = RGB(radiance[3 * r], radiance[3 * r + 1], radiance[3 * r + 2])
+                    StaticPaths.splat(sum, channels: 3, x0: bx0, y0: by0, width: bw, probe, filmWidth: w, filmHeight: h, fx, fy, l)
+                    if l.r.isFinite && l.g.isFinite && l.b.isFinite { block.put(fx: fx, fy: fy, l) } else { invalid += 1 }
+                }
+            }
+            sums[tile] = sum
+            blocks[tile] = (block, invalid)
+        }
+        (keptSums, keptBlocks) = (sums, blocks)
+    }
+
+    /// A film tile's block with the filter's border (`border` pixels) clipped to the film:
+    /// its first pixel, width and height.
+    static func bordered(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, border b: Int, filmWidth w: Int, filmHeight h: Int)
+        -> (x0: Int, y0: Int, width: Int, height: Int) {
+        let bx0 = max(0, x0 - b), by0 = max(0, y0 - b), bx1 = min(w, x1 + b), by1 = min(h, y1 + b)
+        return (bx0, by0, bx1 - bx0, by1 - by0)
+    }
+
+    /// Adds radiance `v` of a sample at film point (fx, fy), if finite, through `probe`'s
+    /// filter to the first three of every pixel's `channels` values in `data`, a block of
+    /// film pixels whose first is (x0, y0) and which is `width` pixels wide: the forward
+    /// renderer's splat of a sample with zero derivatives, and the kept tiles' (`keptSums`).
+    @inline(__always)
+    static func splat(_ data: UnsafeMutableBufferPointer<Double>, channels: Int, x0 bx0: Int, y0 by0: Int, width bw: Int,
+                      _ probe: ImageBlock, filmWidth w: Int, filmHeight h: Int, _ fx: Double, _ fy: Double, _ v: RGB<Double>) {
+        if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
+        probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
+            let i = ((y - by0) * bw + (x - bx0)) * channels
+            data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
+        }
     }
 
     /// The depth the path tracer gives `scene`'s paths, if it is 1 or 2.
@@ -252,8 +311,28 @@ public final class StaticPaths: @unchecked Sendable {
             movers.append(mover)
             union = union.union(mover.world)
         }
+        let shadows = !(lights.points.isEmpty && lights.directions.isEmpty)
         return Frame(paths: self, movers: movers, union: union, rays: rays, kinds: kinds, values: radiance, filmPoints: filmPoints, lights: lights,
-                     shadows: !(lights.points.isEmpty && lights.directions.isEmpty))
+                     shadows: shadows, onFilm: shadows || !scene.camera.isPinhole ? nil : StaticPaths.filmRectangle(of: union, scene.camera))
+    }
+
+    /// A film rectangle (pixels: x0, x1, y0, y1) outside which no camera ray meets box
+    /// `b`: the bounds of its eight corners' film positions, widened by 10⁻³ pixel, when
+    /// every corner lies in front of the camera's centre of projection (then so does the
+    /// whole box, and each of its points projects inside the corners' convex hull; every
+    /// point of a camera ray projects to the ray's film point). Nil otherwise.
+    static func filmRectangle(of b: Bounds3, _ camera: PerspectiveCamera<Double>) -> (x0: Double, x1: Double, y0: Double, y1: Double)? {
+        if b.isEmpty { return (1, 0, 1, 0) }
+        let tanX = camera.tanHalfFov
+        var x0 = Double.infinity, x1 = -Double.infinity, y0 = Double.infinity, y1 = -Double.infinity
+        for k in 0..<8 {
+            let p = Vec3(k & 1 == 0 ? b.lower.x : b.upper.x, k & 2 == 0 ? b.lower.y : b.upper.y, k & 4 == 0 ? b.lower.z : b.upper.z)
+            let f = camera.filmPosition(of: p, tanHalfFov: tanX)
+            guard f.depth > 0, f.x.isFinite, f.y.isFinite else { return nil }
+            x0 = min(x0, f.x); x1 = max(x1, f.x); y0 = min(y0, f.y); y1 = max(y1, f.y)
+        }
+        let pad = 1e-3
+        return (x0 - pad, x1 + pad, y0 - pad, y1 + pad)
     }
 
     /// A moving shape in one frame: its world bounds and, when its geometry is a
@@ -288,6 +367,10 @@ public final class StaticPaths: @unchecked Sendable {
         let lights: (points: [Vec3], directions: [Vec3])
         /// Whether a sample has shadow segments besides its camera segment (a light not at the camera).
         let shadows: Bool
+        /// Without shadow segments, a film rectangle outside which every camera segment misses
+        /// `union` (`StaticPaths.filmRectangle(of:_:)`): a sample whose film point lies outside
+        /// it is reused without testing its segment, and a tile outside it takes every sample.
+        let onFilm: (x0: Double, x1: Double, y0: Double, y1: Double)?
 
         /// Where `tile`'s samples start (their index runs on in `forEachSample`'s order).
         public func start(_ tile: Int) -> Int { paths.tileStart[tile] }
@@ -297,6 +380,10 @@ public final class StaticPaths: @unchecked Sendable {
         func reusable(_ r: Int) -> Bool {
             let kind = kinds[r]
             if kind == Kind.traceAgain.rawValue { return false }
+            if let f = onFilm {
+                let x = filmPoints[2 * r], y = filmPoints[2 * r + 1]
+                if x < f.x0 || x > f.x1 || y < f.y0 || y > f.y1 { return true }
+            }
             let o = Vec3(rays[6 * r], rays[6 * r + 1], rays[6 * r + 2]), e = Vec3(rays[6 * r + 3], rays[6 * r + 4], rays[6 * r + 5])
             if kind == Kind.escaped.rawValue {
                 return !StaticPaths.meets(union, o, e, .infinity) || !movers.contains { $0.meets(o, e, .infinity) }
@@ -321,17 +408,26 @@ public final class StaticPaths: @unchecked Sendable {
         /// Whether all `count` samples of `tile` are reusable: the tile then takes every
         /// sample's kept radiance at its kept film point (`forEachReused`), drawing none.
         public func reusesAll(_ tile: Int, count: Int) -> Bool {
+            if let f = onFilm, !paths.tileTracesAgain[tile] {
+                // The tile's film points lie in [x0, x1) × [y0, y1).
+                let (x0, y0, x1, y1) = TileGrid(width: paths.width, height: paths.height).bounds(tile)
+                if Double(x1) < f.x0 || Double(x0) > f.x1 || Double(y1) < f.y0 || Double(y0) > f.y1 { return true }
+            }
             let r0 = start(tile)
             for r in r0..<(r0 + count) where !reusable(r) { return false }
             return true
         }
 
-        /// Calls `body` with each of `tile`'s `count` samples' film point and kept
-        /// radiance, in `forEachSample`'s order (for a tile that `reusesAll`).
-        @inline(__always)
-        public func forEachReused(_ tile: Int, count: Int, _ body: (_ filmX: Double, _ filmY: Double, _ radiance: RGB<Double>) -> Void) {
-            let r0 = start(tile)
-            for r in r0..<(r0 + count) { body(filmPoints[2 * r], filmPoints[2 * r + 1], radiance(r)) }
+        /// For a tile that `reusesAll`, under film filter `filter`: the r, g, b sums its samples
+        /// splat into its bordered block (`StaticPaths.keptSums`), nil for another filter.
+        func keptSums(_ tile: Int, filter: ReconstructionFilter) -> [Double]? {
+            filter == paths.filter && !paths.keptSums[tile].isEmpty ? paths.keptSums[tile] : nil
+        }
+
+        /// For a tile that `reusesAll`, under film filter `filter`: its `ImageBlock` and its
+        /// count of non-finite samples (`StaticPaths.keptBlocks`), nil for another filter.
+        func keptBlock(_ tile: Int, filter: ReconstructionFilter) -> (block: ImageBlock, invalid: Int)? {
+            filter == paths.filter ? paths.keptBlocks[tile] : nil
         }
 
         /// The kept radiance of sample `r`.
