@@ -226,6 +226,8 @@ struct BoundarySample {
     var curveShape: Int = -1
     /// Primary: each side's radiance, scaled as `weight` (`attachedSides`).
     var sides: (minus: RGB<Double>, plus: RGB<Double>) = (.zero, .zero)
+    /// Primary: that scale, 1 / (density · samples).
+    var sideScale = 0.0
 }
 
 // MARK: Edges and silhouettes
@@ -738,9 +740,11 @@ extension Scene where T == Double {
         let lm = pathRadiance(camera.ray(filmX: x.0 - eps * nx, filmY: x.1 - eps * ny, tanHalfFov: tanX), &sm)
         let lp = pathRadiance(camera.ray(filmX: x.0 + eps * nx, filmY: x.1 + eps * ny, tanHalfFov: tanX), &sp)
         let d = lm - lp
-        if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
+        // Equal sides still carry the attached sides' variates (`attachedSides`).
+        if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || (d.isBlack && attachment?.variates == nil) { return nil }
         return BoundarySample(kind: .primary, piece: k, s: param, filmX: x.0, filmY: x.1, direction: image ?? Vec3(nx, ny, 0),
-                              weight: d * (1 / (pdf * Double(n))), sides: (lm * (1 / (pdf * Double(n))), lp * (1 / (pdf * Double(n)))))
+                              weight: d * (1 / (pdf * Double(n))), sides: (lm * (1 / (pdf * Double(n))), lp * (1 / (pdf * Double(n)))),
+                              sideScale: 1 / (pdf * Double(n)))
     }
 
     /// One sample of the secondary visibility at a vertex beyond the first: the
