@@ -31,10 +31,11 @@ public struct FirstVertexAttachment: Sendable {
     var width: Double, height: Double
     /// The boundary samples' offset from a curve on the film (pixels; `BoundaryOptions.offset`).
     var offset: Double
-    /// Per shape, the radiance (linear RGB) an attached path's film term is
-    /// taken relative to, and that the attached sides of camera silhouette
-    /// samples add back (`attachedVariates`); nil: none (forward mode).
-    var variates: [RGB<Double>]? = nil
+    /// Per shape, the radiance (linear RGB, a function of the film point) an
+    /// attached path's film term is taken relative to, and that the attached
+    /// sides of camera silhouette samples add back (`attachedVariates`); nil:
+    /// none (forward mode).
+    var variates: [FilmQuadratic]? = nil
 
     /// Width (pixels) of the band along the film's border over which the
     /// attachment fades to none: film points there move less than their
@@ -230,10 +231,10 @@ extension Scene {
     /// side's region moves by the curve's motion less its film points' own,
     /// L₋ (V − v₋ · n) − L₊ (V − v₊ · n) in all; the curve's V is
     /// `boundarySpeeds`' motion. With `variates`, an attached side's L is
-    /// taken relative to its shape's variate c, as the interior takes it:
-    /// (L − c)(−v · n) on the side's region, whose outward normal is n on the
-    /// minus side and −n on the plus side, adds back c's ∮ f c v · n
-    /// (`attachedVariates`). Each (weight, motion) goes to `body`.
+    /// taken relative to its shape's variate φ at the side's film point, as
+    /// the interior takes it: (L − φ)(−v · n) on the side's region, whose
+    /// outward normal is n on the minus side and −n on the plus side, adds
+    /// back ∮ f φ v · n (`attachedVariates`). Each (weight, motion) goes to `body`.
     func attachedSides(_ b: BoundarySample, _ a: FirstVertexAttachment, tanX: T, _ body: (RGB<Double>, T) -> Void) {
         let nx = b.direction.x, ny = b.direction.y
         let (x0, y0, x1, y1) = a.filmBounds
@@ -245,7 +246,7 @@ extension Scene {
             guard let hit = accel.intersect(o: ray.o, d: ray.d, tMin: tMin(ray)) else { continue }
             let shape = Int(accel.primitives.primitive(Int(hit.primitive)).shape)
             guard a.attached[shape] else { continue }
-            let relative = a.variates.map { radiance - $0[shape] * b.sideScale } ?? radiance
+            let relative = a.variates.map { radiance - $0[shape](fx, fy) * b.sideScale } ?? radiance
             if relative.isBlack { continue }
             let f = attachedFilmPoint(filmX: fx, filmY: fy, point: ray.o + ray.d * hit.t, shape: shape, a)
             // L₋ enters with +(−v · n), L₊ with −(−v · n).

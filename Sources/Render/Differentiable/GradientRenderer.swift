@@ -559,7 +559,7 @@ extension Scene where T == Double {
                     if splat { seed() }
                     let l: RGB<Adjoint>
                     // Attached: the pixel adjoints as functions of the moving film point, times the Jacobian.
-                    var scale: (Adjoint, Adjoint, Adjoint)? = nil, variate = RGB<Double>.zero
+                    var scale: (Adjoint, Adjoint, Adjoint)? = nil, variate = RGB<Adjoint>.zero
                     if cameraVaries {
                         l = scene.pathRadiance(scene.camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &sampler)
                     } else if let colouredBSDFs {
@@ -572,7 +572,7 @@ extension Scene where T == Double {
                            let a = attach(&resumed, filmX: fx, filmY: fy, in: scene, attachment!) {
                             scale = attachedSeeds(fx: fx, fy: fy, a.x, a.y, a.jacobian, seeds: (sr, sg, sb), imageAdjoint: imageAdjoint,
                                                   weights: weights, probe)
-                            variate = attachment!.variates![a.shape]
+                            variate = attachment!.variates![a.shape](a.x, a.y)
                         }
                         l = scene.pathRadiance(from: &resumed, &replay, marked: nil, touched: &touched)
                     }
@@ -583,8 +583,8 @@ extension Scene where T == Double {
                     let varies = !(l.r.isConstant && l.g.isConstant && l.b.isConstant)
                     if let scale, seeded && finite {
                         // The film term relative to the shape's variate (`attachedVariates`).
-                        tape.backward((l.r - Adjoint(variate.r)) * scale.0, (l.g - Adjoint(variate.g)) * scale.1,
-                                      (l.b - Adjoint(variate.b)) * scale.2, seeds: 1, 1, 1, from: mark)
+                        tape.backward((l.r - variate.r) * scale.0, (l.g - variate.g) * scale.1, (l.b - variate.b) * scale.2,
+                                      seeds: 1, 1, 1, from: mark)
                     } else if seeded && varies && finite {
                         tape.backward(l.r, l.g, l.b, seeds: sr, sg, sb, from: mark)
                     }
