@@ -502,7 +502,7 @@ extension Scene where T == Double {
         let coloured = marked == nil ? nil : diffuseBSDFsVarying(with: wanted)
         var boundary = boundary
         boundary.attachment = marked == nil || cameraVaries ? nil : firstVertexAttachment(keys: keys, boundary)
-        if let a = boundary.attachment { boundary.attachment!.variates = attachedVariates(a, seed: seed) }
+        if let a = boundary.attachment, boundary.subtractsAttachedVariate { boundary.attachment!.variates = attachedVariates(a, seed: seed) }
         let attachment = boundary.attachment
         let primalTanX = camera.tanHalfFov
         let shards = options.tiles(grid), owned = shards.owned
@@ -572,7 +572,7 @@ extension Scene where T == Double {
                            let a = attach(&resumed, filmX: fx, filmY: fy, in: scene, attachment!) {
                             scale = attachedSeeds(fx: fx, fy: fy, a.x, a.y, a.jacobian, seeds: (sr, sg, sb), imageAdjoint: imageAdjoint,
                                                   weights: weights, probe)
-                            variate = attachment!.variates![a.shape](a.x, a.y)
+                            if let v = attachment!.variates { variate = v[a.shape](a.x, a.y) }
                         }
                         l = scene.pathRadiance(from: &resumed, &replay, marked: nil, touched: &touched)
                     }
