@@ -44,30 +44,42 @@ struct AttachedFirstVertexTests {
         return try scene.renderReverse(keys: [key], imageAdjoint: adjoint, options, boundary: boundary)
     }
 
+    /// The scenes both estimators are compared on: the tube and the sphere
+    /// under the sun, and the tube behind a fixed quad.
+    static var cases: [(String, () throws -> Scene<Double>, String)] {
+        [("cylinder-sun", { try load("cylinder-sun.xml") }, "tube.translate"),
+         ("sphere-sun", { try load("sphere-sun.xml") }, "ball.center"),
+         ("tube behind a fixed quad", tubeBehindAFixedQuad, "occluder.translate")]
+    }
+
+    /// Expects the means over seeds 1–12 of two estimators (`gradient(seed,
+    /// true)` and `gradient(seed, false)`) to agree within 4 combined standard
+    /// errors plus 2 % of the second's largest component.
+    static func expectAgreement(_ name: String, _ first: String, _ second: String,
+                                _ gradient: (UInt64, Bool) throws -> [Double]) rethrows {
+        let seeds: [UInt64] = Array(1...12)
+        let a = VisibilityGradientTests.spread(try seeds.map { try gradient($0, true) })
+        let d = VisibilityGradientTests.spread(try seeds.map { try gradient($0, false) })
+        let largest = d.mean.map(abs).max() ?? 0
+        print("\(name): \(first) \(a.mean) ± \(a.deviation.map { $0 / 12.0.squareRoot() }), "
+              + "\(second) \(d.mean) ± \(d.deviation.map { $0 / 12.0.squareRoot() })")
+        for c in 0..<3 {
+            let se = ((a.deviation[c] * a.deviation[c] + d.deviation[c] * d.deviation[c]) / 12).squareRoot()
+            #expect(abs(a.mean[c] - d.mean[c]) < 4 * se + 0.02 * largest,
+                    "\(name)[\(c)]: \(first) \(a.mean[c]) vs \(second) \(d.mean[c]) (standard error \(se))")
+        }
+    }
+
     /// Attached and detached: the mean over 12 seeds of d mean(image) / d key
     /// agrees within 4 combined standard errors (plus 2 % of the largest
     /// component) on the tube and the sphere under the sun and on the tube
     /// behind a fixed quad; the attached interior term is far from the detached one.
     @Test(arguments: [0, 1, 2])
     func attachedAndDetachedAgree(_ which: Int) throws {
-        let cases: [(String, () throws -> Scene<Double>, String)] = [
-            ("cylinder-sun", { try Self.load("cylinder-sun.xml") }, "tube.translate"),
-            ("sphere-sun", { try Self.load("sphere-sun.xml") }, "ball.center"),
-            ("tube behind a fixed quad", Self.tubeBehindAFixedQuad, "occluder.translate"),
-        ]
-        let (name, make, key) = cases[which]
+        let (name, make, key) = Self.cases[which]
         let scene = try make()
-        let seeds: [UInt64] = Array(1...12)
-        let attached = try seeds.map { try Self.gradient(scene, key: key, spp: 32, seed: $0, attached: true) }
-        let detached = try seeds.map { try Self.gradient(scene, key: key, spp: 32, seed: $0, attached: false) }
-        let a = VisibilityGradientTests.spread(attached), d = VisibilityGradientTests.spread(detached)
-        let largest = d.mean.map(abs).max() ?? 0
-        print("\(name): attached \(a.mean) ± \(a.deviation.map { $0 / 12.0.squareRoot() }), "
-              + "detached \(d.mean) ± \(d.deviation.map { $0 / 12.0.squareRoot() })")
-        for c in 0..<3 {
-            let se = ((a.deviation[c] * a.deviation[c] + d.deviation[c] * d.deviation[c]) / 12).squareRoot()
-            #expect(abs(a.mean[c] - d.mean[c]) < 4 * se + 0.02 * largest,
-                    "\(name)[\(c)]: attached \(a.mean[c]) vs detached \(d.mean[c]) (standard error \(se))")
+        try Self.expectAgreement(name, "attached", "detached") { seed, first in
+            try Self.gradient(scene, key: key, spp: 32, seed: seed, attached: first)
         }
         var interior = BoundaryOptions.interiorOnly
         let options = RenderOptions(samplesPerPixel: 32, seed: 1)
@@ -99,24 +111,10 @@ struct AttachedFirstVertexTests {
     /// points; the interior term alone moves.
     @Test(arguments: [0, 1, 2])
     func variateKeepsTheMean(_ which: Int) throws {
-        let cases: [(String, () throws -> Scene<Double>, String)] = [
-            ("cylinder-sun", { try Self.load("cylinder-sun.xml") }, "tube.translate"),
-            ("sphere-sun", { try Self.load("sphere-sun.xml") }, "ball.center"),
-            ("tube behind a fixed quad", Self.tubeBehindAFixedQuad, "occluder.translate"),
-        ]
-        let (name, make, key) = cases[which]
+        let (name, make, key) = Self.cases[which]
         let scene = try make()
-        let seeds: [UInt64] = Array(1...12)
-        let with = try seeds.map { try Self.gradient(scene, key: key, spp: 32, seed: $0, attached: true) }
-        let without = try seeds.map { try Self.gradient(scene, key: key, spp: 32, seed: $0, attached: true, variate: false) }
-        let a = VisibilityGradientTests.spread(with), d = VisibilityGradientTests.spread(without)
-        let largest = d.mean.map(abs).max() ?? 0
-        print("\(name): with the variate \(a.mean) ± \(a.deviation.map { $0 / 12.0.squareRoot() }), "
-              + "without \(d.mean) ± \(d.deviation.map { $0 / 12.0.squareRoot() })")
-        for c in 0..<3 {
-            let se = ((a.deviation[c] * a.deviation[c] + d.deviation[c] * d.deviation[c]) / 12).squareRoot()
-            #expect(abs(a.mean[c] - d.mean[c]) < 4 * se + 0.02 * largest,
-                    "\(name)[\(c)]: with the variate \(a.mean[c]) vs without \(d.mean[c]) (standard error \(se))")
+        try Self.expectAgreement(name, "with the variate", "without") { seed, variate in
+            try Self.gradient(scene, key: key, spp: 32, seed: seed, attached: true, variate: variate)
         }
         var interior = BoundaryOptions.interiorOnly
         interior.attachesFirstVertex = true
