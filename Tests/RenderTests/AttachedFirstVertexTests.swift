@@ -70,6 +70,13 @@ struct AttachedFirstVertexTests {
         }
     }
 
+    /// d mean(image) / d `key` in reverse mode at 32 spp, seed 1, with `boundary`'s options.
+    static func interior(_ scene: Scene<Double>, key: String, _ boundary: BoundaryOptions) throws -> [Double] {
+        let n = scene.film.width * scene.film.height * 3
+        return try scene.renderReverse(keys: [key], imageAdjoint: [Double](repeating: 1 / Double(n), count: n),
+                                       RenderOptions(samplesPerPixel: 32, seed: 1), boundary: boundary)
+    }
+
     /// Attached and detached: the mean over 12 seeds of d mean(image) / d key
     /// agrees within 4 combined standard errors (plus 2 % of the largest
     /// component) on the tube and the sphere under the sun and on the tube
@@ -82,12 +89,9 @@ struct AttachedFirstVertexTests {
             try Self.gradient(scene, key: key, spp: 32, seed: seed, attached: first)
         }
         var interior = BoundaryOptions.interiorOnly
-        let options = RenderOptions(samplesPerPixel: 32, seed: 1)
-        let n = scene.film.width * scene.film.height * 3
-        let adjoint = [Double](repeating: 1 / Double(n), count: n)
-        let detachedInterior = try scene.renderReverse(keys: [key], imageAdjoint: adjoint, options, boundary: interior)
+        let detachedInterior = try Self.interior(scene, key: key, interior)
         interior.attachesFirstVertex = true
-        let attachedInterior = try scene.renderReverse(keys: [key], imageAdjoint: adjoint, options, boundary: interior)
+        let attachedInterior = try Self.interior(scene, key: key, interior)
         #expect(VisibilityGradientTests.error(attachedInterior, detachedInterior) > 0.1,
                 "\(name): the attached interior \(attachedInterior) is the detached one \(detachedInterior)")
     }
@@ -118,12 +122,9 @@ struct AttachedFirstVertexTests {
         }
         var interior = BoundaryOptions.interiorOnly
         interior.attachesFirstVertex = true
-        let options = RenderOptions(samplesPerPixel: 32, seed: 1)
-        let n = scene.film.width * scene.film.height * 3
-        let adjoint = [Double](repeating: 1 / Double(n), count: n)
-        let withInterior = try scene.renderReverse(keys: [key], imageAdjoint: adjoint, options, boundary: interior)
+        let withInterior = try Self.interior(scene, key: key, interior)
         interior.subtractsAttachedVariate = false
-        let withoutInterior = try scene.renderReverse(keys: [key], imageAdjoint: adjoint, options, boundary: interior)
+        let withoutInterior = try Self.interior(scene, key: key, interior)
         #expect(withInterior != withoutInterior, "\(name): the variate left the interior term \(withInterior) as it was")
     }
 
