@@ -28,6 +28,9 @@ struct GradCommand: ParsableCommand, ClusterCommand {
     @Flag(inversion: .prefixedNo,
           help: "Attach the path replay's first vertex to a rigidly moving sphere or cylinder (the film point moves with it); --no-attach-first-vertex holds the camera ray fixed.")
     var attachFirstVertex = true
+    @Flag(inversion: .prefixedNo,
+          help: "In reverse mode, take an attached path's film term relative to a radiance fitted per shape (a control variate); --no-attached-variate leaves it out.")
+    var attachedVariate = true
     @Option(help: ArgumentHelp("Edge samples per pixel for camera silhouettes and for shadows (default: spp / 32 each, at least 1).",
                                valueName: "primary,secondary"))
     var edgeSamples: String?
@@ -104,6 +107,7 @@ struct GradCommand: ParsableCommand, ClusterCommand {
         if noBoundary { boundary = .interiorOnly }
         if firstVertexOnly { boundary.beyondFirstVertex = false }
         boundary.attachesFirstVertex = attachFirstVertex
+        boundary.subtractsAttachedVariate = attachedVariate
         boundary.fromLightsShare = edgeFromLights
         boundary.maxFlatSecondaryEdges = edgeTreeAbove
         if let b = try budget() {

@@ -31,6 +31,11 @@ public struct FirstVertexAttachment: Sendable {
     var width: Double, height: Double
     /// The boundary samples' offset from a curve on the film (pixels; `BoundaryOptions.offset`).
     var offset: Double
+    /// Per shape, the radiance (linear RGB, a function of the film point) an
+    /// attached path's film term is taken relative to, and that the attached
+    /// sides of camera silhouette samples add back (`attachedVariates`); nil:
+    /// none (forward mode).
+    var variates: [FilmQuadratic]? = nil
 
     /// Width (pixels) of the band along the film's border over which the
     /// attachment fades to none: film points there move less than their
@@ -225,21 +230,27 @@ extension Scene {
     /// curve's film normal), each with its side's share of the weight: the
     /// side's region moves by the curve's motion less its film points' own,
     /// L₋ (V − v₋ · n) − L₊ (V − v₊ · n) in all; the curve's V is
-    /// `boundarySpeeds`' motion. Each (weight, motion) goes to `body`.
+    /// `boundarySpeeds`' motion. With `variates`, an attached side's L is
+    /// taken relative to its shape's variate φ at the side's film point, as
+    /// the interior takes it: (L − φ)(−v · n) on the side's region, whose
+    /// outward normal is n on the minus side and −n on the plus side, adds
+    /// back ∮ f φ v · n (`attachedVariates`). Each (weight, motion) goes to `body`.
     func attachedSides(_ b: BoundarySample, _ a: FirstVertexAttachment, tanX: T, _ body: (RGB<Double>, T) -> Void) {
         let nx = b.direction.x, ny = b.direction.y
         let (x0, y0, x1, y1) = a.filmBounds
         for side in 0..<2 {
             let sign = side == 0 ? -1.0 : 1.0, radiance = side == 0 ? b.sides.minus : b.sides.plus
             let fx = b.filmX + sign * a.offset * nx, fy = b.filmY + sign * a.offset * ny
-            if radiance.isBlack || !(fx >= x0 && fx <= x1 && fy >= y0 && fy <= y1) { continue }
+            if (radiance.isBlack && a.variates == nil) || !(fx >= x0 && fx <= x1 && fy >= y0 && fy <= y1) { continue }
             let ray = camera.ray(filmX: fx, filmY: fy, tanHalfFov: T(tanX.primal)).primal
             guard let hit = accel.intersect(o: ray.o, d: ray.d, tMin: tMin(ray)) else { continue }
             let shape = Int(accel.primitives.primitive(Int(hit.primitive)).shape)
             guard a.attached[shape] else { continue }
+            let relative = a.variates.map { radiance - $0[shape](fx, fy) * b.sideScale } ?? radiance
+            if relative.isBlack { continue }
             let f = attachedFilmPoint(filmX: fx, filmY: fy, point: ray.o + ray.d * hit.t, shape: shape, a)
             // L₋ enters with +(−v · n), L₊ with −(−v · n).
-            body(radiance * -sign, -(f.x * T(nx) + f.y * T(ny)))
+            body(relative * -sign, -(f.x * T(nx) + f.y * T(ny)))
         }
     }
 }

@@ -73,6 +73,10 @@ public struct BoundaryOptions: Sendable {
     /// Whether the interior term's first vertex on a rigidly moving shape is
     /// attached to it (`FirstVertexAttachment`; `grad --attach-first-vertex`).
     public var attachesFirstVertex = false
+    /// Whether reverse mode takes an attached path's film term relative to a
+    /// fitted radiance (`attachedVariates`, a control variate; `grad
+    /// --no-attached-variate` leaves it out). Forward mode does not.
+    public var subtractsAttachedVariate = true
     /// The attachment the gradient entry points found for their keys (nil: none).
     var attachment: FirstVertexAttachment? = nil
 
@@ -226,6 +230,8 @@ struct BoundarySample {
     var curveShape: Int = -1
     /// Primary: each side's radiance, scaled as `weight` (`attachedSides`).
     var sides: (minus: RGB<Double>, plus: RGB<Double>) = (.zero, .zero)
+    /// Primary: that scale, 1 / (density · samples).
+    var sideScale = 0.0
 }
 
 // MARK: Edges and silhouettes
@@ -746,9 +752,11 @@ extension Scene where T == Double {
         let lm = pathRadiance(camera.ray(filmX: x.0 - eps * nx, filmY: x.1 - eps * ny, tanHalfFov: tanX), &sm)
         let lp = pathRadiance(camera.ray(filmX: x.0 + eps * nx, filmY: x.1 + eps * ny, tanHalfFov: tanX), &sp)
         let d = lm - lp
-        if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || d.isBlack { return nil }
+        // Equal sides still carry the attached sides' variates (`attachedSides`).
+        if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || (d.isBlack && attachment?.variates == nil) { return nil }
         return BoundarySample(kind: .primary, piece: k, s: param, filmX: x.0, filmY: x.1, direction: image ?? Vec3(nx, ny, 0),
-                              weight: d * (1 / (pdf * Double(n))), sides: (lm * (1 / (pdf * Double(n))), lp * (1 / (pdf * Double(n)))))
+                              weight: d * (1 / (pdf * Double(n))), sides: (lm * (1 / (pdf * Double(n))), lp * (1 / (pdf * Double(n)))),
+                              sideScale: 1 / (pdf * Double(n)))
     }
 
     /// One sample of the secondary visibility at a vertex beyond the first: the

@@ -498,6 +498,7 @@ extension Scene where T == Double {
         let coloured = marked == nil ? nil : diffuseBSDFsVarying(with: wanted)
         var boundary = boundary
         boundary.attachment = marked == nil || cameraVaries ? nil : firstVertexAttachment(keys: keys, boundary)
+        if let a = boundary.attachment, boundary.subtractsAttachedVariate { boundary.attachment!.variates = attachedVariates(a, seed: seed) }
         let attachment = boundary.attachment
         let primalTanX = camera.tanHalfFov
         let shards = options.tiles(grid), owned = shards.owned
@@ -554,7 +555,7 @@ extension Scene where T == Double {
                     if splat { seed() }
                     let l: RGB<Adjoint>
                     // Attached: the pixel adjoints as functions of the moving film point, times the Jacobian.
-                    var scale: (Adjoint, Adjoint, Adjoint)? = nil
+                    var scale: (Adjoint, Adjoint, Adjoint)? = nil, variate = RGB<Adjoint>.zero
                     if cameraVaries {
                         l = scene.pathRadiance(scene.camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX), &sampler)
                     } else if let colouredBSDFs {
@@ -567,6 +568,7 @@ extension Scene where T == Double {
                            let a = attach(&resumed, filmX: fx, filmY: fy, in: scene, attachment!) {
                             scale = attachedSeeds(fx: fx, fy: fy, a.x, a.y, a.jacobian, seeds: (sr, sg, sb), imageAdjoint: imageAdjoint,
                                                   weights: weights, probe)
+                            if let v = attachment!.variates { variate = v[a.shape](a.x, a.y) }
                         }
                         l = scene.pathRadiance(from: &resumed, &replay, marked: nil, touched: &touched)
                     }
@@ -576,7 +578,9 @@ extension Scene where T == Double {
                     }
                     let varies = !(l.r.isConstant && l.g.isConstant && l.b.isConstant)
                     if let scale, seeded && finite {
-                        tape.backward(l.r * scale.0, l.g * scale.1, l.b * scale.2, seeds: 1, 1, 1, from: mark)
+                        // The film term relative to the shape's variate (`attachedVariates`).
+                        tape.backward((l.r - variate.r) * scale.0, (l.g - variate.g) * scale.1, (l.b - variate.b) * scale.2,
+                                      seeds: 1, 1, 1, from: mark)
                     } else if seeded && varies && finite {
                         tape.backward(l.r, l.g, l.b, seeds: sr, sg, sb, from: mark)
                     }
@@ -609,17 +613,17 @@ extension Scene where T == Double {
     /// A replay about to trace its camera ray (`state`, through film point
     /// (fx, fy)) whose first vertex lies on a shape `attachment` attaches:
     /// `state` then traces the attached camera ray in `scene` (this scene
-    /// lifted), and the attached film point and Jacobian are returned; nil
-    /// leaves `state` as it is. Out of line: inlined, it made the replay loop's
-    /// closure too large for the film weights' loop to be inlined into it.
+    /// lifted), and the attached film point, the Jacobian and the shape are
+    /// returned; nil leaves `state` as it is. Out of line: inlined, it made the
+    /// replay loop's closure too large for the film weights' loop to be inlined into it.
     @inline(never)
     func attach<S: Real>(_ state: inout PathState<S>, filmX fx: Double, filmY fy: Double, in scene: Scene<S>,
-                         _ attachment: FirstVertexAttachment) -> (x: S, y: S, jacobian: S)? {
+                         _ attachment: FirstVertexAttachment) -> (x: S, y: S, jacobian: S, shape: Int)? {
         let ray = state.ray.primal
         guard let first = intersect(ray), attachment.attached[first.shape] else { return nil }
         let a = scene.attachedCameraRay(ray, filmX: fx, filmY: fy, point: first.p, normal: first.ng, shape: first.shape, attachment)
         state.ray = a.ray
-        return (a.x, a.y, a.jacobian)
+        return (a.x, a.y, a.jacobian, first.shape)
     }
 
     /// The adjoint seeds of a path whose film point (x, y) is attached (primal
