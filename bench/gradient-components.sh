@@ -13,7 +13,10 @@
 # per part and component, the mean, the standard deviation over seeds, its
 # share of the whole gradient's variance (cov(part, whole) / var(whole); the
 # shares sum to 1) and the median time of the part over that of a primal render
-# at SPP.
+# at SPP. Every run leaves out the attached film term's control variate
+# (`--no-attached-variate`): with it, the interior term and the camera's
+# samples exchange the variate's integral, and neither part alone would mean
+# anything of its own; the whole gradient's expectation is the same.
 #   bench/gradient-components.sh [SCENE] [KEY] [SPP] [SEEDS] [EDGE] [-D name=value ...]
 #   (defaults: scenes/box-on-floor.xml box.translate 256 16, EDGE `grad`'s
 #   balance at SPP: SPP / 16 camera and SPP / 16 secondary edge samples per pixel;
@@ -28,7 +31,7 @@ parts=(camera film lights delta deeper delta-beyond)
 read -r -a gradflags <<< "${GRAD_FLAGS:-}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-run() { "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --seed "$1" --json "${gradflags[@]}" "${@:2}" 2>/dev/null | tail -n 1; }
+run() { "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --seed "$1" --json --no-attached-variate "${gradflags[@]}" "${@:2}" 2>/dev/null | tail -n 1; }
 for s in $(seq "$seeds"); do
   run "$s" --spp "$spp" --no-boundary > "$tmp/interior-$s.json"
   run "$s" --spp 1 --no-boundary > "$tmp/base-$s.json"

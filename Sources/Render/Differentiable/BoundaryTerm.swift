@@ -75,7 +75,8 @@ public struct BoundaryOptions: Sendable {
     public var attachesFirstVertex = false
     /// Whether reverse mode takes an attached path's film term relative to a
     /// fitted radiance (`attachedVariates`, a control variate; `grad
-    /// --no-attached-variate` leaves it out). Forward mode does not.
+    /// --no-attached-variate` leaves it out). Forward mode does not, nor does a
+    /// gradient without the camera's samples, which add the variate back.
     public var subtractsAttachedVariate = true
     /// The attachment the gradient entry points found for their keys (nil: none).
     var attachment: FirstVertexAttachment? = nil

@@ -498,7 +498,12 @@ extension Scene where T == Double {
         let coloured = marked == nil ? nil : diffuseBSDFsVarying(with: wanted)
         var boundary = boundary
         boundary.attachment = marked == nil || cameraVaries ? nil : firstVertexAttachment(keys: keys, boundary)
-        if let a = boundary.attachment, boundary.subtractsAttachedVariate { boundary.attachment!.variates = attachedVariates(a, seed: seed) }
+        // The variate's integral comes back through the camera's samples: without them
+        // (`--no-boundary`, `--edge-parts` without `camera`) the film term stays whole.
+        if let a = boundary.attachment, boundary.subtractsAttachedVariate,
+           boundary.primarySamplesPerPixel > 0, boundary.parts.contains(.camera) {
+            boundary.attachment!.variates = attachedVariates(a, seed: seed)
+        }
         let attachment = boundary.attachment
         let primalTanX = camera.tanHalfFov
         let shards = options.tiles(grid), owned = shards.owned
