@@ -58,14 +58,19 @@ public final class StaticPaths: @unchecked Sendable {
     /// Where each film tile's samples start in the per-sample arrays (tile by
     /// tile in `TileGrid` order, each tile's samples in `forEachSample`'s order).
     let tileStart: [Int]
+    /// The per-sample arrays, held by the cache and by each `Frame`.
+    let samples: Samples
+
     /// Per sample: the radiance (linear RGB, 3 values), the camera ray's origin
     /// and its first hit or, when it escapes, its direction (6 values), and
     /// `Kind` as its raw value, and its film point (2 values: `forEachSample`'s
     /// filmX, filmY), where a tile reused whole splats it without drawing it again.
-    let radiance: [Double]
-    let rays: [Double]
-    let kinds: [UInt8]
-    let filmPoints: [Double]
+    struct Samples {
+        let radiance: [Double]
+        let rays: [Double]
+        let kinds: [UInt8]
+        let filmPoints: [Double]
+    }
     /// Per film tile (`TileGrid` order), whether one of its samples is `Kind.traceAgain`.
     let tileTracesAgain: [Bool]
     /// The film's reconstruction filter, and per tile this process traced what its samples'
@@ -193,7 +198,7 @@ public final class StaticPaths: @unchecked Sendable {
           }
           }
         }
-        (self.radiance, self.rays, self.kinds, self.filmPoints) = (radiance, rays, kinds, filmPoints)
+        samples = Samples(radiance: radiance, rays: rays, kinds: kinds, filmPoints: filmPoints)
         tileTracesAgain = (0..<grid.count).map { tile in
             let end = tile + 1 < grid.count ? start[tile + 1] : total
             return kinds[start[tile]..<end].contains(Kind.traceAgain.rawValue)
@@ -312,7 +317,7 @@ public final class StaticPaths: @unchecked Sendable {
             union = union.union(mover.world)
         }
         let shadows = !(lights.points.isEmpty && lights.directions.isEmpty)
-        return Frame(paths: self, movers: movers, union: union, rays: rays, kinds: kinds, values: radiance, filmPoints: filmPoints, lights: lights,
+        return Frame(paths: self, movers: movers, union: union, samples: samples, lights: lights,
                      shadows: shadows, onFilm: shadows || !scene.camera.isPinhole ? nil : StaticPaths.filmRectangle(of: union, scene.camera))
     }
 
@@ -353,17 +358,14 @@ public final class StaticPaths: @unchecked Sendable {
         }
     }
 
-    /// One posed frame's view of the cache: the moving shapes (and the cache's arrays,
+    /// One posed frame's view of the cache: the moving shapes (and the cache's `samples`,
     /// held here so that reading them retains nothing per sample).
     public struct Frame {
         let paths: StaticPaths
         let movers: [Mover]
         /// The union of the movers' world bounds: a sample whose segments miss it is reused at once.
         let union: Bounds3
-        let rays: [Double]
-        let kinds: [UInt8]
-        let values: [Double]
-        let filmPoints: [Double]
+        let samples: Samples
         let lights: (points: [Vec3], directions: [Vec3])
         /// Whether a sample has shadow segments besides its camera segment (a light not at the camera).
         let shadows: Bool
@@ -378,12 +380,13 @@ public final class StaticPaths: @unchecked Sendable {
         /// Whether sample `r` meets no moving shape: its radiance is then `radiance(r)`.
         @inline(__always)
         func reusable(_ r: Int) -> Bool {
-            let kind = kinds[r]
+            let kind = samples.kinds[r]
             if kind == Kind.traceAgain.rawValue { return false }
             if let f = onFilm {
-                let x = filmPoints[2 * r], y = filmPoints[2 * r + 1]
+                let x = samples.filmPoints[2 * r], y = samples.filmPoints[2 * r + 1]
                 if x < f.x0 || x > f.x1 || y < f.y0 || y > f.y1 { return true }
             }
+            let rays = samples.rays
             let o = Vec3(rays[6 * r], rays[6 * r + 1], rays[6 * r + 2]), e = Vec3(rays[6 * r + 3], rays[6 * r + 4], rays[6 * r + 5])
             if kind == Kind.escaped.rawValue {
                 return !StaticPaths.meets(union, o, e, .infinity) || !movers.contains { $0.meets(o, e, .infinity) }
@@ -432,7 +435,9 @@ public final class StaticPaths: @unchecked Sendable {
 
         /// The kept radiance of sample `r`.
         @inline(__always)
-        func radiance(_ r: Int) -> RGB<Double> { RGB(values[3 * r], values[3 * r + 1], values[3 * r + 2]) }
+        func radiance(_ r: Int) -> RGB<Double> {
+            RGB(samples.radiance[3 * r], samples.radiance[3 * r + 1], samples.radiance[3 * r + 2])
+        }
 
         /// Adds a tile's counts to the cache's (`StaticPaths.counts`).
         public func count(reused: Int, of samples: Int) {
