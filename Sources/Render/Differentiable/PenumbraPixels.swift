@@ -5,12 +5,13 @@ import Geometry
 //
 // A shadow sample at film point x adds something only where an area light lies
 // behind an outline as seen from the surface point p(x): in the penumbrae,
-// often a tenth of the film or less. The light side (`SecondaryFromLights`)
+// a small part of the film. The light side (`SecondaryFromLights`)
 // lands there for mesh edges; the analytic outlines have no light side, and
 // with film points spread evenly over the pixels most of their samples looked
 // from lit or fully shadowed floor and found nothing, while the few in a
 // penumbra carried the whole term (their spread over seeds was 40–50 % of the
-// gradient on the visibility family's area-light cases, docs/results.md).
+// component at 64 spp on most of the visibility family's area-light outlines,
+// docs/results.md).
 //
 // A pilot finds the penumbrae on the film: light points y by area, a point q
 // on an analytic outline as seen from y (by angular length, as the film side's
