@@ -36,6 +36,8 @@ struct GradCommand: ParsableCommand, ClusterCommand {
     var edgeSamples: String?
     @Option(help: "Share of the shadow samples at the first surface drawn from the area lights' side (0...1; default 0.5, at most 0.35 above --edge-tree-above; 0: the film side only).")
     var edgeFromLights: Double = BoundaryOptions.standard.fromLightsShare
+    @Flag(help: "Spread the first surface's film-point shadow samples evenly over the pixels and keep the lights' side's share, rather than gathering half of them where moving spheres, disks and cylinders cast shadows under area lights.")
+    var evenFilmPoints = false
     @Option(help: ArgumentHelp("Edge samples of delta lights' shadows, of edges at deeper path vertices and of delta lights' shadows seen after a bounce, each per secondary edge sample (default: grad's balance).",
                                valueName: "delta,deeper,delta-beyond"))
     var edgeBudget: String?
@@ -109,6 +111,7 @@ struct GradCommand: ParsableCommand, ClusterCommand {
         boundary.attachesFirstVertex = attachFirstVertex
         boundary.subtractsAttachedVariate = attachedVariate
         boundary.fromLightsShare = edgeFromLights
+        boundary.gathersInPenumbrae = !evenFilmPoints
         boundary.maxFlatSecondaryEdges = edgeTreeAbove
         if let b = try budget() {
             boundary.deltaShadowFactor = b.delta

@@ -23,6 +23,14 @@ struct PixelStratum {
         key = PathSampler.mix(seed ^ 0x5851_F42D_4C95_7F2D ^ UInt64(truncatingIfNeeded: pixel))
     }
 
+    /// Sample `index` of the `count` that pixel `pixel` takes (`PenumbraPixels`).
+    init(pixel: Int, index: Int, count: Int, seed: UInt64) {
+        self.pixel = pixel
+        self.index = index
+        self.count = count
+        key = PathSampler.mix(seed ^ 0x5851_F42D_4C95_7F2D ^ UInt64(truncatingIfNeeded: pixel))
+    }
+
     /// The unit number of dimension `dimension` for this sample, from the
     /// uniform `xi` that jitters it inside its stratum.
     func unit(_ dimension: UInt64, _ xi: Double) -> Double {

@@ -56,6 +56,13 @@ public struct BoundaryOptions: Sendable {
     /// the film side alone, and the gradient's cost on `scenes/blob-on-floor.xml`
     /// stays below 3× a render's (0.5 cost 3.02× in instructions; docs/results.md).
     public var maxFromLightsShareWithTree: Double
+    /// Whether the first surface's film-point samples gather in the pixels
+    /// where moving spheres, disks and cylinders cast shadows under area
+    /// lights, found by a pilot from the lights (`PenumbraPixels`), and, where
+    /// the keys move no mesh, take the lights' side's share too (its draws, on
+    /// mesh edges, would land on fixed ones). Off, they are spread evenly over
+    /// the pixels and the lights' side keeps its share (`grad --even-film-points`).
+    public var gathersInPenumbrae = true
     /// Samples of the delta lights' shadows on the first surface, of the
     /// secondary edges at the vertices beyond the first and of the delta
     /// lights' shadows seen after a bounce, each per secondary sample per pixel.
@@ -583,7 +590,13 @@ extension Scene where T == Double {
         // The first surface's samples: some drawn from the lights' side, the rest from film points.
         let lightSide = LightSideTriangles(lightTriangles)
         let share = tree == nil ? boundary.fromLightsShare : min(boundary.fromLightsShare, boundary.maxFromLightsShareWithTree)
-        let nFromLights = lightSide.total > 0 && nSecondaryAll > 1
+        // The light side draws mesh edges: where the keys move no mesh, its draws
+        // land on fixed edges, and with the samples gathered in the outlines'
+        // penumbrae the film side takes every sample.
+        let meshMoves = !boundary.gathersInPenumbrae || (moving.map { m in shapes.indices.contains { s in
+            if case .mesh = shapes[s].geometry { return m[s] } else { return false }
+        } } ?? true)
+        let nFromLights = lightSide.total > 0 && nSecondaryAll > 1 && meshMoves
             ? min(nSecondaryAll - 1, Int((Double(nSecondaryAll) * min(max(share, 0), 1)).rounded())) : 0
         let nSecondary = nSecondaryAll - nFromLights
         let fromLights = nFromLights > 0 ? (n: nFromLights, lights: lightSide) : nil
@@ -616,6 +629,12 @@ extension Scene where T == Double {
         let tanX = camera.tanHalfFov
         let eps = boundary.offset
         let seed = options.seed &+ 0xED6E_5A3D_1E0F_0001
+        // Where the moving outlines' shadows under area lights lie, the first
+        // surface's film-point samples gather (`PenumbraPixels`).
+        let movingOutlines = analytic.filter { moving?[$0] ?? true }
+        let penumbrae = nSecondary > 0 && boundary.gathersInPenumbrae
+            ? penumbraPixels(samples: nSecondary, analytic: movingOutlines, lights: lightSide,
+                             pilot: min(max(4 * W * H, 4096), 65536), seed: seed, tanX: tanX) : nil
         // The emitter choices of the samples numbered along curves on the film, stratified along them.
         let selection = SelectionStrata(scene: self, vertices: SelectionStrata.vertices, seed: seed)
         // The analytic outlines as the camera sees them, once for all the camera's samples.
@@ -649,9 +668,10 @@ extension Scene where T == Double {
                                                stratum: i, eps: eps, tanX: tanX, moving: moving, attachment: boundary.attachment,
                                                selection: selection, outlines: outlines, &sampler)
                     case .firstSurface:
-                        sample = secondarySample(edges: edges, n: nSecondary, strata: strata(i, nSecondary), eps: eps,
+                        sample = secondarySample(edges: edges, n: nSecondary,
+                                                 strata: penumbrae?.stratum(i, seed: seed) ?? strata(i, nSecondary), eps: eps,
                                                  tanX: tanX, second: second, analytic: analytic, lightTriangles: lightTriangles,
-                                                 points: points, fromLights: fromLights, tree: tree, &sampler)
+                                                 points: points, counts: penumbrae, fromLights: fromLights, tree: tree, &sampler)
                     case .deltaShadows:
                         sample = deltaShadowSample(edges: edges, lights: deltaLights, n: nDelta, stratum: i,
                                                    eps: eps, tanX: tanX, selection: selection, &sampler)
@@ -664,7 +684,7 @@ extension Scene where T == Double {
                                                          strata: strata(i, nDeltaBeyond), eps: eps, tanX: tanX,
                                                          after: deltaAfter, points: points, &sampler)
                     default:
-                        sample = lightSideSecondarySample(edges: edges, nFilm: nSecondary, nLight: nFromLights,
+                        sample = lightSideSecondarySample(edges: edges, nFilm: nSecondary, counts: penumbrae, nLight: nFromLights,
                                                           strata: PixelStratum(i, of: nFromLights, pixels: 1, seed: seed),
                                                           eps: eps, tanX: tanX, second: second, analytic: analytic,
                                                           lights: lightSide, points: points, tree: tree, &sampler)
@@ -821,7 +841,8 @@ extension Scene where T == Double {
     /// `vertexWeight` is 1 / the probability of having chosen this vertex;
     /// `tree` (scenes above `BoundaryOptions.maxFlatSecondaryEdges`) chooses the mesh edges by traversal.
     func secondarySample(edges: [MeshEdge], n: Int, strata: PixelStratum, eps: Double, tanX: Double, second: Scene<Double>,
-                         analytic: [Int], lightTriangles: [(Vec3, Vec3, Vec3)], points: SurfaceFilmPoints, vertex: Int = 1,
+                         analytic: [Int], lightTriangles: [(Vec3, Vec3, Vec3)], points: SurfaceFilmPoints,
+                         counts: PenumbraPixels? = nil, vertex: Int = 1,
                          vertexWeight: Double = 1, fromLights: (n: Int, lights: LightSideTriangles)? = nil,
                          tree: EdgeTree? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
         let W = Double(film.width), H = Double(film.height)
@@ -846,6 +867,10 @@ extension Scene where T == Double {
         // 1 / `vertexWeight`, the piece and the point on it `chosen.pdf`), and the
         // light-side ones.
         var density = Double(n) * filmDensity * chosen.pdf / (W * H * vertexWeight)
+        if let counts {
+            // The first surface's samples gathered in the penumbrae: the pixel's own count.
+            density = filmPointsDensity(si, filmX: fx, filmY: fy, samples: n, counts: counts, points, tanX: tanX) * chosen.pdf
+        }
         if let fromLights, chosen.edge >= 0 {
             density += Double(fromLights.n) * lightSideDensity(si, edge: chosen.edge, q: chosen.point, lights: fromLights.lights,
                                                                edges: edges, tanX: tanX, tree: tree)

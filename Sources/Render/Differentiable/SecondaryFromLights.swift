@@ -270,7 +270,8 @@ extension Scene where T == Double {
     /// One secondary sample at the first surface drawn from the lights' side
     /// (`drawFromLights`), evaluated there as a film-side one
     /// (`secondaryEdgeSample`) and weighted by both ends' densities.
-    func lightSideSecondarySample(edges: [MeshEdge], nFilm: Int, nLight: Int, strata: PixelStratum, eps: Double, tanX: Double,
+    func lightSideSecondarySample(edges: [MeshEdge], nFilm: Int, counts: PenumbraPixels? = nil, nLight: Int, strata: PixelStratum,
+                                  eps: Double, tanX: Double,
                                   second: Scene<Double>, analytic: [Int], lights: LightSideTriangles, points: SurfaceFilmPoints,
                                   tree: EdgeTree? = nil, _ sampler: inout PathSampler) -> BoundarySample? {
         guard let draw = drawFromLights(edges: edges, strata: strata, tanX: tanX, analytic: analytic, lights: lights, tree: tree,
@@ -278,8 +279,11 @@ extension Scene where T == Double {
         else { return nil }
         // Only where the light side's own density says it reaches (see `lightSideDensity`).
         if !(draw.lightDensity > 0) { return nil }
-        let density = Double(nFilm) * draw.filmDensity * filmDensityRatio(draw.si, points, tanX: tanX)
-            + Double(nLight) * draw.lightDensity
+        // The film side's samples per unit film area there: its pixel's count where they gather in penumbrae.
+        let film = counts.map { draw.chosen.pdf * filmPointsDensity(draw.si, filmX: draw.filmX, filmY: draw.filmY, samples: nFilm,
+                                                                       counts: $0, points, tanX: tanX) }
+            ?? Double(nFilm) * draw.filmDensity * filmDensityRatio(draw.si, points, tanX: tanX)
+        let density = film + Double(nLight) * draw.lightDensity
         return secondaryEdgeSample(si: draw.si, bsdf: draw.bsdf, filmX: draw.filmX, filmY: draw.filmY, throughput: .one, prefix: [],
                                    chosen: draw.chosen, density: density, eps: eps, second: second, &sampler)
     }
