@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A geometry gradient over seeds against a high-spp gradient and central
-# differences, and its cost. d mean(image) / d KEY in reverse mode (boundary
-# term on) for SEEDS seeds: the mean and the standard deviation over seeds of
-# each component; the same gradient at REF_SPP spp (edge samples scaled alike:
+# differences, and its cost. d mean(image) / d KEY in reverse mode (forward
+# with MODE=forward; boundary term on) for SEEDS seeds: the mean and the
+# standard deviation over seeds of each component; the same gradient at
+# REF_SPP spp (edge samples scaled alike:
 # `grad`'s default is spp / 32 per pixel) and, per component, the fraction of
 # seeds within 10 % of it; central differences of DiffRay's own renders (same
 # seed, FD_SPP spp, no boundary term) at steps 0.02 and 0.05; the median time
@@ -20,7 +21,9 @@
 #   all the others (seeds 1 ... SEEDS and the reference's); RUNS_DIR=D keeps every gradient
 #   run in D and reuses the ones found there (same binary, scene, key and spp);
 #   GRAD_FLAGS in the environment adds flags to every gradient at SPP, e.g.
-#   GRAD_FLAGS="--edge-budget 1,1,8")
+#   GRAD_FLAGS="--edge-budget 1,1,8"; MODE=forward takes every gradient at SPP,
+#   the REF_RUNS ones too, in forward mode (`grad --mode forward`; default
+#   reverse), the REF_SPP reference in reverse mode; a RUNS_DIR holds one mode's runs)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 scene=${1:-scenes/box-on-floor.xml}; key=${2:-box.translate}; spp=${3:-256}; seeds=${4:-8}
@@ -29,14 +32,16 @@ defines=("${@:8}")
 edgeflag=()
 [[ $edge == default ]] || edgeflag=(--edge-samples "$edge")
 read -r -a gradflags <<< "${GRAD_FLAGS:-}"
+mode=${MODE:-reverse}
+[[ $mode == reverse || $mode == forward ]] || { echo "gradient-spread.sh: MODE must be reverse or forward, got '$mode'" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 runs=${RUNS_DIR:-$tmp/runs}
 mkdir -p "$runs"
-# One gradient at SPP with seed $1 into $runs/grad-$1.json, unless it is there.
+# One gradient at SPP with seed $1 in MODE into $runs/grad-$1.json, unless it is there.
 gradient() {
   [[ -s $runs/grad-$1.json ]] && return
-  "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --spp "$spp" --seed "$1" "${edgeflag[@]}" "${gradflags[@]}" --json 2>/dev/null \
+  "$DIFFRAY" grad "$scene" "${defines[@]}" --param "$key" --spp "$spp" --seed "$1" --mode "$mode" "${edgeflag[@]}" "${gradflags[@]}" --json 2>/dev/null \
     | tail -n 1 > "$runs/grad-$1.tmp"
   mv "$runs/grad-$1.tmp" "$runs/grad-$1.json"
 }
@@ -91,9 +96,9 @@ for h in 0.02 0.05; do
     python3 -c "print(($lp - $lm) / (2 * $h))" >> "$tmp/fd-$h.txt"
   done
 done
-python3 - "$tmp" "$key" "$scene" "$spp" "$seeds" "$fdspp" "$edge" "$(median < "$tmp/primal.txt")" "$refspp" "$runs" <<'PY'
+python3 - "$tmp" "$key" "$scene" "$spp" "$seeds" "$fdspp" "$edge" "$(median < "$tmp/primal.txt")" "$refspp" "$runs" "$mode" <<'PY'
 import glob, json, statistics, sys
-tmp, key, scene, spp, seeds, fdspp, edge, primal, refspp, runs_dir = sys.argv[1:]
+tmp, key, scene, spp, seeds, fdspp, edge, primal, refspp, runs_dir, mode = sys.argv[1:]
 reference = json.load(open(f"{tmp}/reference.json"))
 runs = [json.load(open(f)) for f in sorted(glob.glob(f"{tmp}/grad-*.json"))]
 g = [r["gradients"][key] for r in runs]
@@ -105,7 +110,7 @@ fmt = lambda v: "(" + ", ".join(f"{x:.5f}" for x in v) + ")"
 ref = reference["gradients"][key]
 within = [sum(abs(x - r) <= 0.1 * abs(r) for x in c) / len(c) for c, r in zip(zip(*g), ref)]
 print(f"{scene} d mean(image) / d {key}, {spp} spp, edge samples {edge}, {seeds} seeds")
-print(f"  reverse mode: mean {fmt(mean)}, standard deviation over seeds {fmt(sd)}")
+print(f"  {mode} mode: mean {fmt(mean)}, standard deviation over seeds {fmt(sd)}")
 if "runs" in reference:
     se = reference["standard_error"]
     print(f"  reference, the mean of {reference['runs']} runs at {spp} spp (seeds 1001-{1000 + reference['runs']}): {fmt(ref)}, "

@@ -29,7 +29,7 @@ struct GradCommand: ParsableCommand, ClusterCommand {
           help: "Attach the path replay's first vertex to a rigidly moving sphere or cylinder (the film point moves with it); --no-attach-first-vertex holds the camera ray fixed.")
     var attachFirstVertex = true
     @Flag(inversion: .prefixedNo,
-          help: "In reverse mode, take an attached path's film term relative to a radiance fitted per shape (a control variate); --no-attached-variate leaves it out.")
+          help: "Take an attached path's film term relative to a radiance fitted per shape (a control variate, in both modes); --no-attached-variate leaves it out.")
     var attachedVariate = true
     @Option(help: ArgumentHelp("Edge samples per pixel for camera silhouettes and for shadows (default: spp / 32 each, at least 1).",
                                valueName: "primary,secondary"))

@@ -33,8 +33,8 @@ public struct FirstVertexAttachment: Sendable {
     var offset: Double
     /// Per shape, the radiance (linear RGB, a function of the film point) an
     /// attached path's film term is taken relative to, and that the attached
-    /// sides of camera silhouette samples add back (`attachedVariates`); nil:
-    /// none (forward mode).
+    /// sides of camera silhouette samples add back (`attachedVariates`,
+    /// `attachmentAndVariates`); nil: none.
     var variates: [FilmQuadratic]? = nil
 
     /// Width (pixels) of the band along the film's border over which the

@@ -20,8 +20,9 @@ import Geometry
 //
 //     ∫_Ω d/dθ [f(X − p) φ(X) J] dx = ∮_∂Ω f φ v · n ds,
 //
-// n the outward normal of Ω. So the interior takes L − φ(X) in place of L (φ at
-// the moving film point, on the tape), and the camera's silhouette samples,
+// n the outward normal of Ω. So the interior takes L − φ(X) in place of L in
+// its film term (φ at the moving film point, on the tape in reverse mode, in
+// dual numbers in forward mode), and the camera's silhouette samples,
 // which carry each attached side's −L v · n (`attachedSides`), take L − φ there
 // too: the sum is unchanged in expectation for any φ that does not depend on
 // the gradient's samples, and the film term's variance becomes that of L − φ.
@@ -104,6 +105,21 @@ struct FilmQuadratic: Sendable {
 }
 
 extension Scene where T == Double {
+    /// The first-vertex attachment of a gradient of `keys` with `boundary`'s
+    /// options (`firstVertexAttachment`), with its variates fitted for `seed`
+    /// where they apply: `boundary.subtractsAttachedVariate` and the camera's
+    /// samples run (`primarySamplesPerPixel > 0`, `parts` holding `.camera`),
+    /// since they add the variate's integral back; without them (`--no-boundary`,
+    /// `--edge-parts` without `camera`) the film term stays whole. Forward and
+    /// reverse mode both take their attachment from here: the same φ for a seed.
+    func attachmentAndVariates(keys: [String], _ boundary: BoundaryOptions, seed: UInt64) -> FirstVertexAttachment? {
+        guard var a = firstVertexAttachment(keys: keys, boundary) else { return nil }
+        if boundary.subtractsAttachedVariate, boundary.primarySamplesPerPixel > 0, boundary.parts.contains(.camera) {
+            a.variates = attachedVariates(a, seed: seed)
+        }
+        return a
+    }
+
     /// Per shape, the variate of its attached paths' film term: the
     /// `FilmQuadratic` fitted to the radiance of one path per pixel of
     /// `a.filmBounds` whose first vertex lies on the shape (zero for shapes

@@ -80,10 +80,11 @@ public struct BoundaryOptions: Sendable {
     /// Whether the interior term's first vertex on a rigidly moving shape is
     /// attached to it (`FirstVertexAttachment`; `grad --attach-first-vertex`).
     public var attachesFirstVertex = false
-    /// Whether reverse mode takes an attached path's film term relative to a
-    /// fitted radiance (`attachedVariates`, a control variate; `grad
-    /// --no-attached-variate` leaves it out). Forward mode does not, nor does a
-    /// gradient without the camera's samples, which add the variate back.
+    /// Whether an attached path's film term is taken relative to a fitted
+    /// radiance (`attachedVariates`, a control variate; `grad
+    /// --no-attached-variate` leaves it out), in forward and reverse mode
+    /// alike; a gradient without the camera's samples, which add the variate
+    /// back, does not take it.
     public var subtractsAttachedVariate = true
     /// The attachment the gradient entry points found for their keys (nil: none).
     var attachment: FirstVertexAttachment? = nil

@@ -33,28 +33,21 @@ extension Scene {
             let out = out
             forEachTile(bands, threads: threads, progress: nil) { band in
                 let ya = band * h / bands, yb = (band + 1) * h / bands
+                // `forEachSample`'s film points of the rows that reach the band, and
                 // `forEachWeight`'s pixels and products (the filter weight of each column
                 // times that of each row), the rows clipped to the band, in place: each
                 // pixel sums the same products in the same order, without a closure and a
                 // test per pixel (a pixel's skipped zero weights added nothing).
                 withUnsafeTemporaryAllocation(of: Double.self, capacity: span) { wx in
-                    for sy in max(0, ya - reach)..<min(h, yb + reach) {
-                        for sx in 0..<w {
-                            let pixel = sy * w + sx
-                            for s in 0..<spp {
-                                var sampler = PathSampler(seed: seed, pixel: pixel, index: s)
-                                let (ux, uy) = sampler.next2D()
-                                let fx = Double(sx) + ux, fy = Double(sy) + uy
-                                let xa = max(0, Int((fx - r - 0.5).rounded(.up))), xb = min(w - 1, Int((fx + r - 0.5).rounded(.down)))
-                                let y0 = max(ya, Int((fy - r - 0.5).rounded(.up))), y1 = min(yb - 1, Int((fy + r - 0.5).rounded(.down)))
-                                if xa > xb || y0 > y1 { continue }
-                                for x in xa...xb { wx[x - xa] = ImageBlock.tabulatedWeight(Double(x) + 0.5 - fx, table, radius: r) }
-                                for y in y0...y1 {
-                                    let wy = ImageBlock.tabulatedWeight(Double(y) + 0.5 - fy, table, radius: r)
-                                    let row = out.baseAddress! + y * w
-                                    for x in xa...xb { row[x] += wx[x - xa] * wy }
-                                }
-                            }
+                    forEachSample(x0: 0, y0: max(0, ya - reach), x1: w, y1: min(h, yb + reach), spp: spp, seed: seed) { fx, fy, _ in
+                        let xa = max(0, Int((fx - r - 0.5).rounded(.up))), xb = min(w - 1, Int((fx + r - 0.5).rounded(.down)))
+                        let y0 = max(ya, Int((fy - r - 0.5).rounded(.up))), y1 = min(yb - 1, Int((fy + r - 0.5).rounded(.down)))
+                        if xa > xb || y0 > y1 { return }
+                        for x in xa...xb { wx[x - xa] = ImageBlock.tabulatedWeight(Double(x) + 0.5 - fx, table, radius: r) }
+                        for y in y0...y1 {
+                            let wy = ImageBlock.tabulatedWeight(Double(y) + 0.5 - fy, table, radius: r)
+                            let row = out.baseAddress! + y * w
+                            for x in xa...xb { row[x] += wx[x - xa] * wy }
                         }
                     }
                 }
@@ -173,13 +166,12 @@ extension Scene where T == Double {
         })
         let marked = shapesVarying(with: liftedKeys)
         var boundary = boundary
-        boundary.attachment = marked == nil ? nil : firstVertexAttachment(keys: Array(liftedKeys), boundary)
+        boundary.attachment = marked == nil ? nil : attachmentAndVariates(keys: Array(liftedKeys), boundary, seed: options.seed)
+        let weights = filmWeights(spp: options.samplesPerPixel, seed: options.seed, threads: options.threads)
         let (image, interior) = renderDual(dual, lanes: k, options, marked: marked, attachment: boundary.attachment,
-                                           reusing: marked == nil ? nil : paths?.frame(for: self, options))
+                                           filmWeights: weights, reusing: marked == nil ? nil : paths?.frame(for: self, options))
         guard boundary.isEnabled && geometryMoves else { return (image, interior) }
-        let edges = boundaryDerivatives(dual: dual, width: k, options, boundary,
-                                        filmWeights: filmWeights(spp: options.samplesPerPixel, seed: options.seed, threads: options.threads),
-                                        moving: marked)
+        let edges = boundaryDerivatives(dual: dual, width: k, options, boundary, filmWeights: weights, moving: marked)
         let sum = interior.enumerated().map { j, img in
             var pixels = img.pixels
             let n = pixels.count
@@ -274,12 +266,15 @@ extension Scene where T == Double {
     /// `attachment`, a path whose first vertex lies on an attached shape moves
     /// its film point with that vertex (`attachedCameraRay`): its radiance is
     /// splatted times the map's Jacobian, and the filter's slopes carry the
-    /// film point's motion. With `reuse` (which needs `marked`), a sample that
+    /// film point's motion; with the attachment's `variates`, the derivative
+    /// channels take the radiance relative to its shape's variate, as reverse
+    /// mode sweeps it (`attachedVariates`). `filmWeights` is the film's
+    /// normalisation (`filmWeights(spp:seed:threads:)`). With `reuse` (which needs `marked`), a sample that
     /// meets no moving shape (`StaticPaths.Frame.reusable`) contributes the
     /// kept radiance of the static scene's path instead of its probe's: the same
     /// number, since that path is the same.
     func renderDual<P: SIMD>(_ dual: Scene<Dual<P>>, lanes k: Int, _ options: RenderOptions,
-                             marked: [Bool]?, attachment: FirstVertexAttachment? = nil,
+                             marked: [Bool]?, attachment: FirstVertexAttachment? = nil, filmWeights weights: [Double],
                              reusing reuse: StaticPaths.Frame? = nil) -> (Image, [Image]) where P.Scalar == Double {
         let grid = TileGrid(width: film.width, height: film.height)
         let channels = 3 * (1 + k)
@@ -318,6 +313,8 @@ extension Scene where T == Double {
                     forEachSample(x0: x0, y0: y0, x1: x1, y1: y1, spp: spp, seed: seed) { fx, fy, sampler in
                         var l: RGB<Dual<P>>
                         var moved: (x: Dual<P>, y: Dual<P>)? = nil
+                        // An attached path's film term relative to its shape's variate, times the Jacobian.
+                        var relative: RGB<Dual<P>>? = nil
                         if let markedShapes {
                             defer { r += 1 }
                             // A kept sample touches no moving shape: its radiance, without a camera ray.
@@ -336,35 +333,42 @@ extension Scene where T == Double {
                             // As in reverse mode: every number before the touched vertex is a constant,
                             // so the dual path continues from the probe's state there.
                             var resumed = PathState<Dual<P>>(constant: state)
-                            var jacobian: Dual<P>? = nil
-                            if attachment != nil && state.depth == 0,
-                               let a = attach(&resumed, filmX: fx, filmY: fy, in: dual, attachment!) {
+                            var jacobian: Dual<P>? = nil, variate: RGB<Dual<P>>? = nil
+                            if let attachment, state.depth == 0,
+                               let a = attach(&resumed, filmX: fx, filmY: fy, in: dual, attachment) {
                                 moved = (a.x, a.y)
                                 jacobian = a.jacobian
+                                variate = attachment.variates.map { $0[a.shape](a.x, a.y) }
                             }
                             l = dual.pathRadiance(from: &resumed, &replay, marked: nil, touched: &touched)
-                            if let jacobian { l = l * jacobian }
+                            if let jacobian {
+                                if let variate { relative = (l - variate) * jacobian }
+                                l = l * jacobian
+                            }
                         } else {
                             l = dual.pathRadiance(dual.camera.ray(filmX: fx, filmY: fy, tanHalfFov: dualTanX), &sampler)
                         }
                         let v = l.primal
                         if !(v.r.isFinite && v.g.isFinite && v.b.isFinite) { return }
+                        // The primal channels take the radiance, the derivative channels its film term.
+                        let d = relative ?? l
                         probe.forEachWeight(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, wt in
                             var i = ((y - by0) * bw + (x - bx0)) * channels
                             data[i] += v.r * wt; data[i + 1] += v.g * wt; data[i + 2] += v.b * wt
                             for j in 0..<k {
                                 i += 3
-                                data[i] += l.r.partials[j] * wt; data[i + 1] += l.g.partials[j] * wt; data[i + 2] += l.b.partials[j] * wt
+                                data[i] += d.r.partials[j] * wt; data[i + 1] += d.g.partials[j] * wt; data[i + 2] += d.b.partials[j] * wt
                             }
                         }
                         // The attached film point's motion through the filter's slopes.
                         guard let moved else { return }
+                        let u = d.primal
                         probe.forEachSlope(fx: fx, fy: fy, filmWidth: w, filmHeight: h) { x, y, sx, sy in
                             var i = ((y - by0) * bw + (x - bx0)) * channels
                             for j in 0..<k {
                                 i += 3
                                 let m = sx * moved.x.partials[j] + sy * moved.y.partials[j]
-                                data[i] += v.r * m; data[i + 1] += v.g * m; data[i + 2] += v.b * m
+                                data[i] += u.r * m; data[i + 1] += u.g * m; data[i + 2] += u.b * m
                             }
                         }
                     }
@@ -379,7 +383,6 @@ extension Scene where T == Double {
         }
         // Merge in tile order, then normalise by the film weights: in parallel
         // over bands of rows (each pixel still sums its tiles in tile order).
-        let weights = filmWeights(spp: spp, seed: seed, threads: options.threads)
         let n = w * h * 3
         var images = [Float](repeating: 0, count: (1 + k) * n)
         let merged = blocks  // a `let`: the bands read it in place
@@ -497,13 +500,7 @@ extension Scene where T == Double {
         // Keys of diffuse BSDFs only: the replay keeps its geometry in doubles.
         let coloured = marked == nil ? nil : diffuseBSDFsVarying(with: wanted)
         var boundary = boundary
-        boundary.attachment = marked == nil || cameraVaries ? nil : firstVertexAttachment(keys: keys, boundary)
-        // The variate's integral comes back through the camera's samples: without them
-        // (`--no-boundary`, `--edge-parts` without `camera`) the film term stays whole.
-        if let a = boundary.attachment, boundary.subtractsAttachedVariate,
-           boundary.primarySamplesPerPixel > 0, boundary.parts.contains(.camera) {
-            boundary.attachment!.variates = attachedVariates(a, seed: seed)
-        }
+        boundary.attachment = marked == nil || cameraVaries ? nil : attachmentAndVariates(keys: keys, boundary, seed: seed)
         let attachment = boundary.attachment
         let primalTanX = camera.tanHalfFov
         let shards = options.tiles(grid), owned = shards.owned
@@ -569,11 +566,11 @@ extension Scene where T == Double {
                                          coloured: colouredBSDFs, marked: nil, touched: &touched, gathering: true)
                     } else {
                         var resumed = PathState<Adjoint>(constant: state)
-                        if attachment != nil && state.depth == 0,
-                           let a = attach(&resumed, filmX: fx, filmY: fy, in: scene, attachment!) {
+                        if let attachment, state.depth == 0,
+                           let a = attach(&resumed, filmX: fx, filmY: fy, in: scene, attachment) {
                             scale = attachedSeeds(fx: fx, fy: fy, a.x, a.y, a.jacobian, seeds: (sr, sg, sb), imageAdjoint: imageAdjoint,
                                                   weights: weights, probe)
-                            if let v = attachment!.variates { variate = v[a.shape](a.x, a.y) }
+                            if let v = attachment.variates { variate = v[a.shape](a.x, a.y) }
                         }
                         l = scene.pathRadiance(from: &resumed, &replay, marked: nil, touched: &touched)
                     }
