@@ -4,8 +4,9 @@ import Render
 import SceneFile
 import Testing
 
-/// Silhouettes the camera sees only through a planar mirror or glass: the
-/// image of an edge through a chain of specular faces (`SpecularImages`).
+/// Silhouettes the camera sees only through a mirror or glass, planar or
+/// curved: the image of an edge through a chain of specular surfaces
+/// (`SpecularImages`).
 /// Each scene is an emissive shape over a uniform sky, seen through the
 /// specular surface only (the interior term is zero: every bit of the
 /// gradient is the image's motion). Checked: forward equals reverse, and both
@@ -20,9 +21,12 @@ struct SpecularVisibilityTests {
         ("sphere in a mirror", "mirror-sphere", "ball.center"),
         ("quad through a glass slab", "glass-slab", "quad.translate"),
         ("quad through a thin pane", "thin-pane", "quad.translate"),
+        ("quad in a mirror ball", "mirror-ball-quad", "quad.translate"),
+        ("quad in a moving mirror ball", "mirror-ball-quad", "mirror.center"),
+        ("quad through a glass ball", "glass-ball-quad", "quad.translate"),
     ]
 
-    @Test("silhouette seen through a specular surface", arguments: 0..<4)
+    @Test("silhouette seen through a specular surface", arguments: 0..<7)
     func specularSilhouette(_ which: Int) throws {
         let (name, file, key) = Self.cases[which]
         let scene = try V.scene(file)
