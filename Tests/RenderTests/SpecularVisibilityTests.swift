@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Render
+@testable import Render
 import SceneFile
 import Testing
 
@@ -54,5 +54,37 @@ struct SpecularVisibilityTests {
             #expect(V.error(withoutImages, fd, floorFraction: 0.25) > 0.5, "\(name): without images \(withoutImages) vs \(fd)")
         }
         #expect(V.error(forward, full, floorFraction: 1e-4) < 1e-5, "\(name): forward \(forward) vs reverse \(full)")
+    }
+
+    /// The roots a curved chain's first guesses lead to (`curvedImages`): a
+    /// point has one image in a convex mirror, and one (inverted) through a
+    /// glass ball when it lies beyond the ball's focus, as the quads here do.
+    @Test("images of a point through a curved chain", arguments: ["mirror-ball-quad", "glass-ball-quad"])
+    func curvedRoots(_ file: String) throws {
+        let scene = try V.scene(file)
+        let edges = scene.meshEdges()
+        let quad = try #require(scene.shapes.firstIndex { $0.id == "quad" })
+        let tanX = scene.camera.tanHalfFov
+        // The chain that sees the quad: the mirror's reflection, the ball's two refractions.
+        let chains = scene.specularChains().filter { $0.contains(where: \.isCurved) && $0.count == (file.hasPrefix("glass") ? 2 : 1) }
+        #expect(chains.count == 1, "\(file): \(chains.count) chains")
+        var counts = [Int: Int]()
+        for links in chains {
+            let grid = scene.chainGrid(links, tanX: tanX)
+            for (i, e) in edges.enumerated() where e.shape == quad {
+                for k in 0...16 {
+                    let q = try #require(scene.specularImageTarget(links: links, edge: i, shape: quad, s: Double(k) / 16, edges: edges))
+                    let roots = scene.curvedImages(links, target: q, grid: grid, tanX: tanX)
+                    counts[roots.count, default: 0] += 1
+                    // Each root is one: the chain's ray through it passes through q.
+                    for r in roots {
+                        let f = try #require(scene.specularResidual(links, filmX: r.0, filmY: r.1, target: q, tanX: tanX))
+                        #expect(f.length < 1e-9, "\(file): residual \(f.length) at \(r)")
+                    }
+                }
+            }
+        }
+        print("\(file): points by number of roots \(counts.sorted { $0.key < $1.key })")
+        #expect(counts.keys.sorted() == [1], "\(file): points by number of roots \(counts)")
     }
 }
