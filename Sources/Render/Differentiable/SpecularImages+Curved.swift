@@ -44,6 +44,50 @@ extension Scene where T == Double {
         return ChainGrid(size: n, rays: rays)
     }
 
+    /// A ball holding curved link `l`'s surface (where a chain's last segments start): centre and radius.
+    func curvedBounds(_ l: SpecularLink) -> (center: Vec3, radius: Double)? {
+        let shape = shapes[l.shape]
+        switch shape.geometry {
+        case .sphere: return (shape.placedCenter, shape.radius)
+        case .cylinder(let c):
+            let (base, axis, _, _) = Shape.cylinderFrame(c, shape.offset)
+            return (base + axis * (0.5 * c.length), (shape.radius * shape.radius + 0.25 * c.length * c.length).squareRoot())
+        case .mesh, .disk, .sdfGrid: return nil
+        }
+    }
+
+    /// Whether mesh edge `e` is a silhouette (`isSilhouette`) from some point of
+    /// the ball at `c` of radius `r`: a smooth edge is not when both its faces
+    /// turn the same way to every point of the ball.
+    func maySilhouette(_ e: MeshEdge, within c: Vec3, radius r: Double) -> Bool {
+        if e.f1 < 0 || !e.smooth { return isSilhouette(e, from: c) }
+        let v = shapes[e.shape].vertex(e.v0)
+        let d0 = dot(c - v, e.n0), d1 = dot(c - v, e.n1)
+        return !((d0 > r && d1 > r) || (d0 < -r && d1 < -r))
+    }
+
+    /// For each curved chain (`specularChains`, in order), how many images
+    /// (`curvedImages`) each of `points` + 1 evenly spaced points of every edge
+    /// of shape `id` has: a histogram, number of roots → number of points. A
+    /// check of the first guesses: a convex mirror should give one root each.
+    public func curvedImageRootCounts(shape id: String, points: Int) -> [[Int: Int]] {
+        let edges = meshEdges()
+        let tanX = camera.tanHalfFov
+        guard let s = shapes.firstIndex(where: { $0.id == id }) else { return [] }
+        return specularChains().filter { $0.contains(where: \.isCurved) }.map { links in
+            let grid = chainGrid(links, tanX: tanX)
+            var counts = [Int: Int]()
+            for (i, e) in edges.enumerated() where e.shape == s {
+                for k in 0...points {
+                    guard let q = specularImageTarget(links: links, edge: i, shape: s, s: Double(k) / Double(points), edges: edges)
+                    else { continue }
+                    counts[curvedImages(links, target: q, grid: grid, tanX: tanX).count, default: 0] += 1
+                }
+            }
+            return counts
+        }
+    }
+
     /// The distinct film images of `q` through curved chain `links`: Gauss–Newton
     /// (`solveSpecularImage`) from the grid's local minima of the residual, the
     /// smallest first; roots within a thousandth of a pixel are one.

@@ -61,8 +61,12 @@ extension Scene {
     /// reflects a refracted ray.
     func specularStep(_ ray: Ray<T>, _ l: SpecularLink) -> Ray<T>? {
         let o: Vector3<T>, n: Vector3<T>, dn: T
-        switch shapes[l.shape].geometry {
-        case .mesh:
+        if l.isCurved {
+            guard let hit = curvedHit(ray, l) else { return nil }
+            (o, n) = hit
+            dn = dot(ray.d, n)
+        } else {
+            guard case .mesh = shapes[l.shape].geometry else { return nil }
             let (p0, p1, p2) = shapes[l.shape].triangleVertices(l.triangle)
             n = cross(p1 - p0, p2 - p0).normalized * T(l.side)
             dn = dot(ray.d, n)
@@ -70,11 +74,6 @@ extension Scene {
             let t = dot(p0 - ray.o, n) / dn
             if !(t.primal > 0) { return nil }
             o = ray.o + ray.d * t
-        case .sphere, .cylinder:
-            guard let hit = curvedHit(ray, l) else { return nil }
-            (o, n) = hit
-            dn = dot(ray.d, n)
-        case .disk, .sdfGrid: return nil
         }
         if !l.refracts { return Ray(o: o, d: ray.d - n * (2 * dn)) }
         guard case .dielectric(let b) = bsdfs[shapes[l.shape].bsdf] else { return nil }
@@ -305,20 +304,22 @@ extension Scene where T == Double {
                 guard let q0 = specularImageTarget(links: links, edge: edge, shape: shape, s: s0, edges: edges) else { return }
                 for g in guesses(q0) { add(edge: edge, shape: shape, s0: s0, s1: s1, from: g) }
             }
-            // The piece that follows the image from `first` (near the image of the point at s0).
-            func add(edge: Int, shape: Int, s0: Double, s1: Double, from first: (Double, Double)) {
+            // The piece that follows the image from `first` (near the image of the point at s0);
+            // returns the image of its end (where the next piece starts), kept or not.
+            @discardableResult
+            func add(edge: Int, shape: Int, s0: Double, s1: Double, from first: (Double, Double)) -> (Double, Double)? {
                 var pts = [(Double, Double)]()
                 var last = first
                 for s in [s0, 0.5 * (s0 + s1), edge < 0 ? insideArc(shape, s1, below: s1) : s1] {
                     guard let x = specularImagePoint(links, edge: edge, shape: shape, s: s, edges: edges, guess: last, tanX: tanX)
-                    else { return }
+                    else { return nil }
                     pts.append(x)
                     last = x
                 }
                 // Without one eye, a mesh edge is a silhouette or not as seen from the middle's last segment.
                 if grid != nil, edge >= 0,
                    let ray = chainRay(links, filmX: pts[1].0, filmY: pts[1].1, tanX: tanX),
-                   !isSilhouette(edges[edge], from: ray.o) { return }
+                   !isSilhouette(edges[edge], from: ray.o) { return last }
                 var len = 0.0
                 for j in 0..<2 {
                     if let (lo, hi) = clipToRectangle(pts[j], pts[j + 1], width: W, height: H) {
@@ -326,7 +327,7 @@ extension Scene where T == Double {
                         len += (hi - lo) * (dx * dx + dy * dy).squareRoot()
                     }
                 }
-                if !(len > 0) { return }
+                if !(len > 0) { return last }
                 // Is the middle seen through the chain (its faces met in turn, nothing before q)?
                 if let q = specularImageTarget(links: links, edge: edge, shape: shape, s: 0.5 * (s0 + s1), edges: edges),
                    !seenThrough(links, filmX: pts[1].0, filmY: pts[1].1, target: q, tanX: tanX) {
@@ -334,11 +335,28 @@ extension Scene where T == Double {
                 }
                 let piece = SilhouettePiece.image(links: links, edge: edge, shape: shape, s0: s0, s1: s1, start: pts[0])
                 out.append((piece, len, false))
+                return last
             }
+            let bounds = links.last.flatMap { curvedBounds($0) }
             for (i, e) in edges.enumerated() where imageEdges && !own.contains(e.shape) {
-                if grid == nil && !isSilhouette(e, from: eye ?? camera.toWorld.origin) { continue }
                 let k = SpecularImages.edgePieces
-                for j in 0..<k { add(edge: i, shape: e.shape, s0: Double(j) / Double(k), s1: Double(j + 1) / Double(k)) }
+                guard grid != nil else {
+                    if !isSilhouette(e, from: eye ?? camera.toWorld.origin) { continue }
+                    for j in 0..<k { add(edge: i, shape: e.shape, s0: Double(j) / Double(k), s1: Double(j + 1) / Double(k)) }
+                    continue
+                }
+                // Seen from no point of the last surface as a silhouette: left out unsolved.
+                if let bounds, !maySilhouette(e, within: bounds.center, radius: bounds.radius) { continue }
+                // The roots at the edge's start, each branch followed from piece to piece;
+                // the grid is searched again where every branch has ended.
+                var starts = [(Double, Double)]()
+                for j in 0..<k {
+                    let s0 = Double(j) / Double(k), s1 = Double(j + 1) / Double(k)
+                    if starts.isEmpty, let q0 = specularImageTarget(links: links, edge: i, shape: e.shape, s: s0, edges: edges) {
+                        starts = guesses(q0)
+                    }
+                    starts = starts.compactMap { add(edge: i, shape: e.shape, s0: s0, s1: s1, from: $0) }
+                }
             }
             guard let eye else { continue }
             for s in analyticShapes where !own.contains(s) {
