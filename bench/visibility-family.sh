@@ -59,6 +59,10 @@ silhouette in a mirror, quad|mirror-quad|quad.translate|0.1|-
 silhouette in a mirror, sphere|mirror-sphere|ball.center|0.1|-
 silhouette through a glass slab|glass-slab|quad.translate|0.1|-
 silhouette through a thin pane|thin-pane|quad.translate|0.1|-
+silhouette in a mirror ball, quad|mirror-ball-quad|quad.translate|0.1|-
+silhouette in a mirror ball, ball moves|mirror-ball-quad|mirror.center|0.1|-
+silhouette in a mirror ball, ball grows|mirror-ball-quad|mirror.radius|0.05|-
+silhouette through a glass ball|glass-ball-quad|quad.translate|0.1|-
 sphere's shadow, area light|shadow-sphere-area-light|occluder.center|0.05|-
 disk's shadow, area light|shadow-disk-area-light|occluder.translate|0.05|-
 cylinder's shadow, area light|shadow-cylinder-area-light|occluder.translate|0.05|-

@@ -4,8 +4,9 @@ import Render
 import SceneFile
 import Testing
 
-/// Silhouettes the camera sees only through a planar mirror or glass: the
-/// image of an edge through a chain of specular faces (`SpecularImages`).
+/// Silhouettes the camera sees only through a mirror or glass, planar or
+/// curved: the image of an edge through a chain of specular surfaces
+/// (`SpecularImages`).
 /// Each scene is an emissive shape over a uniform sky, seen through the
 /// specular surface only (the interior term is zero: every bit of the
 /// gradient is the image's motion). Checked: forward equals reverse, and both
@@ -20,9 +21,12 @@ struct SpecularVisibilityTests {
         ("sphere in a mirror", "mirror-sphere", "ball.center"),
         ("quad through a glass slab", "glass-slab", "quad.translate"),
         ("quad through a thin pane", "thin-pane", "quad.translate"),
+        ("quad in a mirror ball", "mirror-ball-quad", "quad.translate"),
+        ("quad in a moving mirror ball", "mirror-ball-quad", "mirror.center"),
+        ("quad through a glass ball", "glass-ball-quad", "quad.translate"),
     ]
 
-    @Test("silhouette seen through a specular surface", arguments: 0..<4)
+    @Test("silhouette seen through a specular surface", arguments: 0..<7)
     func specularSilhouette(_ which: Int) throws {
         let (name, file, key) = Self.cases[which]
         let scene = try V.scene(file)
@@ -50,5 +54,19 @@ struct SpecularVisibilityTests {
             #expect(V.error(withoutImages, fd, floorFraction: 0.25) > 0.5, "\(name): without images \(withoutImages) vs \(fd)")
         }
         #expect(V.error(forward, full, floorFraction: 1e-4) < 1e-5, "\(name): forward \(forward) vs reverse \(full)")
+    }
+
+    /// The roots a curved chain's first guesses lead to (`curvedImages`): a
+    /// point has one image in a convex mirror, and one (inverted) through a
+    /// glass ball when it lies beyond the ball's focus, as the quads here do;
+    /// the glass ball's reflection shows none of the quad behind it.
+    @Test("images of a point through a curved chain", arguments: ["mirror-ball-quad", "glass-ball-quad"])
+    func curvedRoots(_ file: String) throws {
+        let scene = try V.scene(file)
+        let counts = scene.curvedImageRootCounts(shape: "quad", points: 16)
+        print("\(file): points by number of roots, per curved chain: \(counts)")
+        // 17 points on each of the rectangle's 5 edges (its 4 sides and the diagonal between its triangles).
+        let expected: [[Int: Int]] = file.hasPrefix("mirror") ? [[1: 85]] : [[0: 85], [1: 85]]
+        #expect(counts == expected, "\(file): \(counts)")
     }
 }

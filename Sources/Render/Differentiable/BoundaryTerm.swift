@@ -190,10 +190,12 @@ enum SilhouettePiece {
     /// The angular range `phi0...phi1` of a sphere's silhouette circle or a
     /// disk's rim.
     case arc(shape: Int, phi0: Double, phi1: Double)
-    /// The image through a chain of planar specular faces (`SpecularImages`)
+    /// The image through a chain of specular surfaces (`SpecularImages`)
     /// of mesh edge `edge` (t in `s0...s1`), or with `edge` −1 of shape
-    /// `shape`'s outline as seen from the chain's mirrored eye (φ in `s0...s1`).
-    case image(links: [SpecularLink], edge: Int, shape: Int, s0: Double, s1: Double)
+    /// `shape`'s outline as seen from the chain's mirrored eye (φ in `s0...s1`);
+    /// `start` is the film image of the point at `s0` (on a curved chain, the
+    /// root whose branch the piece follows).
+    case image(links: [SpecularLink], edge: Int, shape: Int, s0: Double, s1: Double, start: (x: Double, y: Double))
 }
 
 /// One boundary sample with everything but the motion of the discontinuity:
@@ -708,7 +710,7 @@ extension Scene where T == Double {
         switch piece {
         case .edge(let e, _, _, _, _, _, _): return moving[edges[e].shape]
         case .arc(let s, _, _): return moving[s]
-        case .image(let links, _, let s, _, _): return moving[s] || links.contains(where: { moving[$0.shape] })
+        case .image(let links, _, let s, _, _, _): return moving[s] || links.contains(where: { moving[$0.shape] })
         }
     }
 
@@ -755,8 +757,9 @@ extension Scene where T == Double {
             let speed = (tangent.0 * tangent.0 + tangent.1 * tangent.1).squareRoot()
             if !(speed > 0) { return nil }
             pdf = pPiece / ((phi1 - phi0) * speed)
-        case .image(let links, let edge, let shape, let s0, let s1):
-            guard let r = specularImageSample(links, edge: edge, shape: shape, s0: s0, s1: s1, v: v, edges: edges, tanX: tanX)
+        case .image(let links, let edge, let shape, let s0, let s1, let start):
+            guard let r = specularImageSample(links, edge: edge, shape: shape, s0: s0, s1: s1, start: start, v: v,
+                                              edges: edges, tanX: tanX)
             else { return nil }
             param = r.s
             x = r.x
@@ -983,7 +986,7 @@ extension Scene {
             case .arc(let s, _, _):
                 let f = camera.filmPosition(of: arcPoint(s, b.s, eye: camera.toWorld.origin), tanHalfFov: tanX)
                 x = (f.x, f.y)
-            case .image(let links, let edge, let shape, _, _):
+            case .image(let links, let edge, let shape, _, _, _):
                 // The film point moves by −J⁺ ∂F/∂θ; along the normal, −g · ∂F/∂θ.
                 guard let q = specularImageTarget(links: links, edge: edge, shape: shape, s: b.s, edges: edges),
                       let f = specularResidual(links, filmX: b.filmX, filmY: b.filmY, target: q, tanX: tanX) else { return }

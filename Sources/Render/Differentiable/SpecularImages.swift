@@ -21,15 +21,23 @@ import Geometry
 // at the root, ∂x/∂θ = −J⁺ ∂F/∂θ, F recomputed in the differentiating scalar
 // (so the edge, the faces, the camera and a dielectric's index may all move).
 
-/// One planar specular face of a chain: triangle `triangle` of mesh shape
-/// `shape` (its plane), crossed by reflection or refraction.
+/// One specular surface of a chain: triangle `triangle` of mesh shape
+/// `shape` (its plane), or with `triangle` −1 the whole curved surface of a
+/// sphere or cylinder shape, crossed by reflection or refraction.
 struct SpecularLink {
     var shape: Int
     var triangle: Int
     var refracts: Bool
     /// +1 if the shading normal (the side a dielectric calls outside) is the
-    /// triangle's winding normal, −1 if it is its opposite.
+    /// triangle's winding normal (a curved surface's outward normal), −1 if it
+    /// is its opposite.
     var side: Double
+    /// On a curved surface, the ray meets its far root (it leaves the inside
+    /// through the second crossing); otherwise the near one.
+    var far = false
+
+    /// Whether the link is a sphere's or cylinder's surface rather than a plane.
+    var isCurved: Bool { triangle < 0 }
 }
 
 enum SpecularImages {
@@ -52,14 +60,21 @@ extension Scene {
     /// face's plane; nil where the plane is missed, behind, or totally
     /// reflects a refracted ray.
     func specularStep(_ ray: Ray<T>, _ l: SpecularLink) -> Ray<T>? {
-        guard case .mesh = shapes[l.shape].geometry else { return nil }
-        let (p0, p1, p2) = shapes[l.shape].triangleVertices(l.triangle)
-        let n = cross(p1 - p0, p2 - p0).normalized * T(l.side)
-        let dn = dot(ray.d, n)
-        if !(abs(dn.primal) > 1e-12) { return nil }
-        let t = dot(p0 - ray.o, n) / dn
-        if !(t.primal > 0) { return nil }
-        let o = ray.o + ray.d * t
+        let o: Vector3<T>, n: Vector3<T>, dn: T
+        if l.isCurved {
+            guard let hit = curvedHit(ray, l) else { return nil }
+            (o, n) = hit
+            dn = dot(ray.d, n)
+        } else {
+            guard case .mesh = shapes[l.shape].geometry else { return nil }
+            let (p0, p1, p2) = shapes[l.shape].triangleVertices(l.triangle)
+            n = cross(p1 - p0, p2 - p0).normalized * T(l.side)
+            dn = dot(ray.d, n)
+            if !(abs(dn.primal) > 1e-12) { return nil }
+            let t = dot(p0 - ray.o, n) / dn
+            if !(t.primal > 0) { return nil }
+            o = ray.o + ray.d * t
+        }
         if !l.refracts { return Ray(o: o, d: ray.d - n * (2 * dn)) }
         guard case .dielectric(let b) = bsdfs[shapes[l.shape].bsdf] else { return nil }
         // Against the normal: from outside into the interior.
@@ -72,17 +87,55 @@ extension Scene {
         return Ray(o: o, d: ray.d * ratio + facing * (ratio * cosI - T.sqrt(k)))
     }
 
+    /// Where `ray` meets curved link `l` (a sphere, or a cylinder within its
+    /// length) at the link's root, and the unit normal there (outward times
+    /// `side`), in `T`: the shape's centre, radius and pose may all move. nil
+    /// where it is missed or the root is behind the ray. Branches on primal values.
+    func curvedHit(_ ray: Ray<T>, _ l: SpecularLink) -> (p: Vector3<T>, n: Vector3<T>)? {
+        let shape = shapes[l.shape]
+        switch shape.geometry {
+        case .sphere:
+            let c = shape.placedCenter, r = shape.radius
+            guard let (t0, t1) = quadraticRoots(offset: ray.o - c, direction: ray.d, radius: r) else { return nil }
+            let t = l.far ? t1 : t0
+            if !(t.primal > 0) { return nil }
+            let p = ray.o + ray.d * t
+            return (p, (p - c) * (T(l.side) / r))
+        case .cylinder(let cyl):
+            let (base, axis, _, _) = Shape.cylinderFrame(cyl, shape.offset)
+            let oc = ray.o - base
+            // Across the axis the tube is a circle: the roots of the projected ray.
+            let oPerp = oc - axis * dot(oc, axis), dPerp = ray.d - axis * dot(ray.d, axis)
+            guard let (t0, t1) = quadraticRoots(offset: oPerp, direction: dPerp, radius: shape.radius) else { return nil }
+            let t = l.far ? t1 : t0
+            if !(t.primal > 0) { return nil }
+            let p = ray.o + ray.d * t
+            let z = dot(p - base, axis)
+            if !(z.primal >= 0 && z.primal <= cyl.length) { return nil }
+            let radial = (p - base) - axis * z
+            return (p, radial * (T(l.side) / shape.radius))
+        case .mesh, .disk, .sdfGrid: return nil
+        }
+    }
+
     /// The chain's residual at film point (fx, fy) for target point `q`: the
     /// unit direction from the last face's hit to q less the last segment's
     /// direction; zero when the chain's image of q is at (fx, fy).
     func specularResidual(_ links: [SpecularLink], filmX fx: Double, filmY fy: Double, target q: Vector3<T>,
                           tanX: T) -> Vector3<T>? {
+        guard let ray = chainRay(links, filmX: fx, filmY: fy, tanX: tanX) else { return nil }
+        return (q - ray.o).normalized - ray.d
+    }
+
+    /// The last segment of the camera ray through film point (fx, fy) after
+    /// each link of the chain in turn; nil where a link is missed.
+    func chainRay(_ links: [SpecularLink], filmX fx: Double, filmY fy: Double, tanX: T) -> Ray<T>? {
         var ray = camera.ray(filmX: fx, filmY: fy, tanHalfFov: tanX)
         for l in links {
             guard let next = specularStep(ray, l) else { return nil }
             ray = next
         }
-        return (q - ray.o).normalized - ray.d
+        return ray
     }
 
     /// The camera's position mirrored through each face of a chain of
@@ -121,14 +174,28 @@ extension Scene where T == Double {
     /// transmission does not bend rays: the camera's own silhouettes cover it.
     func specularChains() -> [[SpecularLink]] {
         var faces = [SpecularLink]()
+        var curved = [[SpecularLink]]()
         for (s, shape) in shapes.enumerated() {
-            guard case .mesh(let m) = shape.geometry else { continue }
             let refracts: Bool
             switch bsdfs[shape.bsdf] {
             case .conductor, .thinDielectric: refracts = false
             case .dielectric: refracts = true
             default: continue
             }
+            switch shape.geometry {
+            case .sphere, .cylinder:
+                // The near crossing's reflection; through glass, in at the near crossing and out at the far one.
+                let side = shape.flipNormals ? -1.0 : 1.0
+                curved.append([SpecularLink(shape: s, triangle: -1, refracts: false, side: side)])
+                if refracts {
+                    curved.append([SpecularLink(shape: s, triangle: -1, refracts: true, side: side),
+                                   SpecularLink(shape: s, triangle: -1, refracts: true, side: side, far: true)])
+                }
+                continue
+            case .mesh: break
+            case .disk, .sdfGrid: continue
+            }
+            guard case .mesh(let m) = shape.geometry else { continue }
             var planes = [(n: Vec3, offset: Double)]()
             for t in 0..<m.triangleCount {
                 let (p0, p1, p2) = shape.triangleVertices(t)
@@ -160,7 +227,7 @@ extension Scene where T == Double {
                 for b in glass where b.shape == a.shape && b.triangle != a.triangle { chains.append([a, b]) }
             }
         }
-        return chains
+        return chains + curved
     }
 
     /// The film point (x, y) whose chain `links` reaches `q`, from `guess`
@@ -225,22 +292,34 @@ extension Scene where T == Double {
         for links in chains {
             let own = Set(links.map(\.shape))
             let eye = mirroredEye(links)
-            // A first guess: the point's projection, mirrored for reflections.
-            func guess(_ q: Vec3) -> (Double, Double)? {
+            // A curved chain has no mirrored eye: its guesses come from camera rays traced through it on a grid.
+            let grid = links.contains(where: \.isCurved) ? chainGrid(links, tanX: tanX) : nil
+            // The first guesses: the point's projection, mirrored for reflections; on a curved chain, its roots.
+            func guesses(_ q: Vec3) -> [(Double, Double)] {
+                if let grid { return curvedImages(links, target: q, grid: grid, tanX: tanX) }
                 let f = camera.filmPosition(of: eye == nil ? q : mirrored(q, links), tanHalfFov: tanX)
-                return f.depth > near ? (f.x, f.y) : nil
+                return f.depth > near ? [(f.x, f.y)] : []
             }
             func add(edge: Int, shape: Int, s0: Double, s1: Double) {
+                guard let q0 = specularImageTarget(links: links, edge: edge, shape: shape, s: s0, edges: edges) else { return }
+                for g in guesses(q0) { add(edge: edge, shape: shape, s0: s0, s1: s1, from: g) }
+            }
+            // The piece that follows the image from `first` (near the image of the point at s0);
+            // returns the image of its end (where the next piece starts), kept or not.
+            @discardableResult
+            func add(edge: Int, shape: Int, s0: Double, s1: Double, from first: (Double, Double)) -> (Double, Double)? {
                 var pts = [(Double, Double)]()
-                var last: (Double, Double)?
+                var last = first
                 for s in [s0, 0.5 * (s0 + s1), edge < 0 ? insideArc(shape, s1, below: s1) : s1] {
-                    guard let q = specularImageTarget(links: links, edge: edge, shape: shape, s: s, edges: edges),
-                          let g = last ?? guess(q),
-                          let x = specularImagePoint(links, edge: edge, shape: shape, s: s, edges: edges, guess: g, tanX: tanX)
-                    else { return }
+                    guard let x = specularImagePoint(links, edge: edge, shape: shape, s: s, edges: edges, guess: last, tanX: tanX)
+                    else { return nil }
                     pts.append(x)
                     last = x
                 }
+                // Without one eye, a mesh edge is a silhouette or not as seen from the middle's last segment.
+                if grid != nil, edge >= 0,
+                   let ray = chainRay(links, filmX: pts[1].0, filmY: pts[1].1, tanX: tanX),
+                   !isSilhouette(edges[edge], from: ray.o) { return last }
                 var len = 0.0
                 for j in 0..<2 {
                     if let (lo, hi) = clipToRectangle(pts[j], pts[j + 1], width: W, height: H) {
@@ -248,19 +327,36 @@ extension Scene where T == Double {
                         len += (hi - lo) * (dx * dx + dy * dy).squareRoot()
                     }
                 }
-                if !(len > 0) { return }
+                if !(len > 0) { return last }
                 // Is the middle seen through the chain (its faces met in turn, nothing before q)?
                 if let q = specularImageTarget(links: links, edge: edge, shape: shape, s: 0.5 * (s0 + s1), edges: edges),
                    !seenThrough(links, filmX: pts[1].0, filmY: pts[1].1, target: q, tanX: tanX) {
                     len *= SpecularImages.unseenShare
                 }
-                let piece = SilhouettePiece.image(links: links, edge: edge, shape: shape, s0: s0, s1: s1)
+                let piece = SilhouettePiece.image(links: links, edge: edge, shape: shape, s0: s0, s1: s1, start: pts[0])
                 out.append((piece, len, false))
+                return last
             }
+            let bounds = links.last.flatMap { curvedBounds($0) }
             for (i, e) in edges.enumerated() where imageEdges && !own.contains(e.shape) {
-                if !isSilhouette(e, from: eye ?? camera.toWorld.origin) { continue }
                 let k = SpecularImages.edgePieces
-                for j in 0..<k { add(edge: i, shape: e.shape, s0: Double(j) / Double(k), s1: Double(j + 1) / Double(k)) }
+                guard grid != nil else {
+                    if !isSilhouette(e, from: eye ?? camera.toWorld.origin) { continue }
+                    for j in 0..<k { add(edge: i, shape: e.shape, s0: Double(j) / Double(k), s1: Double(j + 1) / Double(k)) }
+                    continue
+                }
+                // Seen from no point of the last surface as a silhouette: left out unsolved.
+                if let bounds, !maySilhouette(e, within: bounds.center, radius: bounds.radius) { continue }
+                // The roots at the edge's start, each branch followed from piece to piece;
+                // the grid is searched again where every branch has ended.
+                var starts = [(Double, Double)]()
+                for j in 0..<k {
+                    let s0 = Double(j) / Double(k), s1 = Double(j + 1) / Double(k)
+                    if starts.isEmpty, let q0 = specularImageTarget(links: links, edge: i, shape: e.shape, s: s0, edges: edges) {
+                        starts = guesses(q0)
+                    }
+                    starts = starts.compactMap { add(edge: i, shape: e.shape, s0: s0, s1: s1, from: $0) }
+                }
             }
             guard let eye else { continue }
             for s in analyticShapes where !own.contains(s) {
@@ -317,17 +413,25 @@ extension Scene where T == Double {
     /// its parameter range s0...s1: the film point, its tangent per unit
     /// parameter and g (`solveSpecularImage`) for the film normal; nil where
     /// the chain has no image there.
-    func specularImageSample(_ links: [SpecularLink], edge: Int, shape: Int, s0: Double, s1: Double, v: Double,
-                             edges: [MeshEdge], tanX: Double)
+    func specularImageSample(_ links: [SpecularLink], edge: Int, shape: Int, s0: Double, s1: Double,
+                             start: (x: Double, y: Double), v: Double, edges: [MeshEdge], tanX: Double)
         -> (s: Double, x: (Double, Double), tangent: (Double, Double), g: Vec3)? {
         // An outline's piece ends inside its curve (`insideArc`).
         let s = edge < 0 ? insideArc(shape, s0 + (s1 - s0) * v, below: s1) : s0 + (s1 - s0) * v
-        // Start from the piece's ends (solved on the way) towards s.
-        guard let q0 = specularImageTarget(links: links, edge: edge, shape: shape, s: s0, edges: edges) else { return nil }
-        let eye = mirroredEye(links)
-        let g0 = camera.filmPosition(of: eye == nil ? q0 : mirrored(q0, links), tanHalfFov: tanX)
-        guard let a = specularImagePoint(links, edge: edge, shape: shape, s: s0, edges: edges, guess: (g0.x, g0.y), tanX: tanX),
-              let x = specularImagePoint(links, edge: edge, shape: shape, s: s, edges: edges, guess: a, tanX: tanX) else { return nil }
+        // Start from the piece's ends (solved on the way) towards s; a curved
+        // chain's from the root the piece was built on (its branch).
+        let a: (Double, Double)
+        if links.contains(where: \.isCurved) {
+            a = start
+        } else {
+            guard let q0 = specularImageTarget(links: links, edge: edge, shape: shape, s: s0, edges: edges) else { return nil }
+            let eye = mirroredEye(links)
+            let g0 = camera.filmPosition(of: eye == nil ? q0 : mirrored(q0, links), tanHalfFov: tanX)
+            guard let r = specularImagePoint(links, edge: edge, shape: shape, s: s0, edges: edges, guess: (g0.x, g0.y), tanX: tanX)
+            else { return nil }
+            a = r
+        }
+        guard let x = specularImagePoint(links, edge: edge, shape: shape, s: s, edges: edges, guess: a, tanX: tanX) else { return nil }
         // ∂x/∂s by central differences inside the piece.
         let h = 1e-6 * (s1 - s0)
         let lo = max(s - h, s0), hi = edge < 0 ? insideArc(shape, min(s + h, s1), below: s1) : min(s + h, s1)
