@@ -17,10 +17,8 @@ struct PixelStratum {
     var key: UInt64
 
     init(_ stratum: Int, of n: Int, pixels: Int, seed: UInt64) {
-        pixel = stratum % pixels
-        index = stratum / pixels
-        count = n / pixels + (pixel < n % pixels ? 1 : 0)
-        key = PathSampler.mix(seed ^ 0x5851_F42D_4C95_7F2D ^ UInt64(truncatingIfNeeded: pixel))
+        let pixel = stratum % pixels
+        self.init(pixel: pixel, index: stratum / pixels, count: n / pixels + (pixel < n % pixels ? 1 : 0), seed: seed)
     }
 
     /// Sample `index` of the `count` that pixel `pixel` takes (`PenumbraPixels`).

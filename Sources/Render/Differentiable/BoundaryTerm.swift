@@ -779,9 +779,9 @@ extension Scene where T == Double {
         let d = lm - lp
         // Equal sides still carry the attached sides' variates (`attachedSides`).
         if !(d.r.isFinite && d.g.isFinite && d.b.isFinite) || (d.isBlack && attachment?.variates == nil) { return nil }
+        let scale = 1 / (pdf * Double(n))
         return BoundarySample(kind: .primary, piece: k, s: param, filmX: x.0, filmY: x.1, direction: image ?? Vec3(nx, ny, 0),
-                              weight: d * (1 / (pdf * Double(n))), sides: (lm * (1 / (pdf * Double(n))), lp * (1 / (pdf * Double(n)))),
-                              sideScale: 1 / (pdf * Double(n)))
+                              weight: d * scale, sides: (lm * scale, lp * scale), sideScale: scale)
     }
 
     /// One sample of the secondary visibility at a vertex beyond the first: the

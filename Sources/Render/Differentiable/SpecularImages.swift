@@ -192,8 +192,7 @@ extension Scene where T == Double {
                                    SpecularLink(shape: s, triangle: -1, refracts: true, side: side, far: true)])
                 }
                 continue
-            case .mesh: break
-            case .disk, .sdfGrid: continue
+            case .mesh, .disk, .sdfGrid: break
             }
             guard case .mesh(let m) = shape.geometry else { continue }
             var planes = [(n: Vec3, offset: Double)]()
@@ -418,20 +417,10 @@ extension Scene where T == Double {
         -> (s: Double, x: (Double, Double), tangent: (Double, Double), g: Vec3)? {
         // An outline's piece ends inside its curve (`insideArc`).
         let s = edge < 0 ? insideArc(shape, s0 + (s1 - s0) * v, below: s1) : s0 + (s1 - s0) * v
-        // Start from the piece's ends (solved on the way) towards s; a curved
-        // chain's from the root the piece was built on (its branch).
-        let a: (Double, Double)
-        if links.contains(where: \.isCurved) {
-            a = start
-        } else {
-            guard let q0 = specularImageTarget(links: links, edge: edge, shape: shape, s: s0, edges: edges) else { return nil }
-            let eye = mirroredEye(links)
-            let g0 = camera.filmPosition(of: eye == nil ? q0 : mirrored(q0, links), tanHalfFov: tanX)
-            guard let r = specularImagePoint(links, edge: edge, shape: shape, s: s0, edges: edges, guess: (g0.x, g0.y), tanX: tanX)
-            else { return nil }
-            a = r
-        }
-        guard let x = specularImagePoint(links, edge: edge, shape: shape, s: s, edges: edges, guess: a, tanX: tanX) else { return nil }
+        // Start from the image of the piece's start, solved when the piece was
+        // built (on a curved chain, the root whose branch the piece follows).
+        guard let x = specularImagePoint(links, edge: edge, shape: shape, s: s, edges: edges, guess: start, tanX: tanX)
+        else { return nil }
         // ∂x/∂s by central differences inside the piece.
         let h = 1e-6 * (s1 - s0)
         let lo = max(s - h, s0), hi = edge < 0 ? insideArc(shape, min(s + h, s1), below: s1) : min(s + h, s1)
