@@ -66,8 +66,7 @@ extension Scene {
             (o, n) = hit
             dn = dot(ray.d, n)
         } else {
-            guard case .mesh = shapes[l.shape].geometry else { return nil }
-            let (p0, p1, p2) = shapes[l.shape].triangleVertices(l.triangle)
+            guard let (p0, p1, p2) = meshTriangle(l.shape, l.triangle) else { return nil }
             n = cross(p1 - p0, p2 - p0).normalized * T(l.side)
             dn = dot(ray.d, n)
             if !(abs(dn.primal) > 1e-12) { return nil }
@@ -76,7 +75,7 @@ extension Scene {
             o = ray.o + ray.d * t
         }
         if !l.refracts { return Ray(o: o, d: ray.d - n * (2 * dn)) }
-        guard case .dielectric(let b) = bsdfs[shapes[l.shape].bsdf] else { return nil }
+        guard case .dielectric(let b) = bsdfs[shapes.withUnsafeBufferPointer({ $0[l.shape].bsdf })] else { return nil }
         // Against the normal: from outside into the interior.
         let entering = dn.primal < 0
         let ratio = entering ? 1 / b.eta : b.eta          // η_incident / η_transmitted
@@ -92,28 +91,34 @@ extension Scene {
     /// `side`), in `T`: the shape's centre, radius and pose may all move. nil
     /// where it is missed or the root is behind the ray. Branches on primal values.
     func curvedHit(_ ray: Ray<T>, _ l: SpecularLink) -> (p: Vector3<T>, n: Vector3<T>)? {
-        let shape = shapes[l.shape]
-        switch shape.geometry {
+        shapes.withUnsafeBufferPointer { curvedHit(ray, l, $0.baseAddress! + l.shape) }
+    }
+
+    /// `curvedHit` on link `l`'s shape, borrowed in place (a copy of a whole
+    /// `Shape` per step cost more than the step).
+    @inline(__always)
+    private func curvedHit(_ ray: Ray<T>, _ l: SpecularLink, _ s: UnsafePointer<Shape<T>>) -> (p: Vector3<T>, n: Vector3<T>)? {
+        switch s.pointee.geometry {
         case .sphere:
-            let c = shape.placedCenter, r = shape.radius
+            let c = Shape.placed(s.pointee.center, s.pointee.offset), r = s.pointee.radius
             guard let (t0, t1) = quadraticRoots(offset: ray.o - c, direction: ray.d, radius: r) else { return nil }
             let t = l.far ? t1 : t0
             if !(t.primal > 0) { return nil }
             let p = ray.o + ray.d * t
             return (p, (p - c) * (T(l.side) / r))
         case .cylinder(let cyl):
-            let (base, axis, _, _) = Shape.cylinderFrame(cyl, shape.offset)
+            let (base, axis, _, _) = Shape.cylinderFrame(cyl, s.pointee.offset)
             let oc = ray.o - base
             // Across the axis the tube is a circle: the roots of the projected ray.
             let oPerp = oc - axis * dot(oc, axis), dPerp = ray.d - axis * dot(ray.d, axis)
-            guard let (t0, t1) = quadraticRoots(offset: oPerp, direction: dPerp, radius: shape.radius) else { return nil }
+            guard let (t0, t1) = quadraticRoots(offset: oPerp, direction: dPerp, radius: s.pointee.radius) else { return nil }
             let t = l.far ? t1 : t0
             if !(t.primal > 0) { return nil }
             let p = ray.o + ray.d * t
             let z = dot(p - base, axis)
             if !(z.primal >= 0 && z.primal <= cyl.length) { return nil }
             let radial = (p - base) - axis * z
-            return (p, radial * (T(l.side) / shape.radius))
+            return (p, radial * (T(l.side) / s.pointee.radius))
         case .mesh, .disk, .sdfGrid: return nil
         }
     }
@@ -138,13 +143,33 @@ extension Scene {
         return ray
     }
 
+    /// Triangle `t`'s vertices of mesh shape `shape`, in `T` (nil for other
+    /// shapes), read from the shape in place: no copy of the whole `Shape`.
+    @inline(__always)
+    func meshTriangle(_ shape: Int, _ t: Int) -> (Vector3<T>, Vector3<T>, Vector3<T>)? {
+        shapes.withUnsafeBufferPointer {
+            let s = $0.baseAddress! + shape
+            guard let m = s.pointee.meshView else { return nil }
+            return Shape.triangleVertices(m, t, s.pointee.vertices, s.pointee.offset)
+        }
+    }
+
+    /// Vertex `i` of mesh shape `shape`, in `T` (nil for other shapes), read in place.
+    @inline(__always)
+    func meshVertex(_ shape: Int, _ i: Int) -> Vector3<T>? {
+        shapes.withUnsafeBufferPointer {
+            let s = $0.baseAddress! + shape
+            guard let m = s.pointee.meshView else { return nil }
+            return Shape.vertex(m, i, s.pointee.vertices, s.pointee.offset)
+        }
+    }
+
     /// The camera's position mirrored through each face of a chain of
     /// reflections: the eye the chain's last segments come from.
     func mirroredEye(_ links: [SpecularLink]) -> Vector3<T>? {
         var eye = camera.toWorld.origin
         for l in links {
-            guard !l.refracts, case .mesh = shapes[l.shape].geometry else { return nil }
-            let (p0, p1, p2) = shapes[l.shape].triangleVertices(l.triangle)
+            guard !l.refracts, let (p0, p1, p2) = meshTriangle(l.shape, l.triangle) else { return nil }
             let n = cross(p1 - p0, p2 - p0).normalized
             eye = eye - n * (2 * dot(eye - p0, n))
         }
@@ -156,8 +181,7 @@ extension Scene {
     func specularImageTarget(links: [SpecularLink], edge: Int, shape: Int, s: Double, edges: [MeshEdge]) -> Vector3<T>? {
         if edge >= 0 {
             let e = edges[edge]
-            guard case .mesh = shapes[e.shape].geometry else { return nil }
-            let a = shapes[e.shape].vertex(e.v0), b = shapes[e.shape].vertex(e.v1)
+            guard let a = meshVertex(e.shape, e.v0), let b = meshVertex(e.shape, e.v1) else { return nil }
             return a + (b - a) * T(s)
         }
         guard let eye = mirroredEye(links) else { return nil }
@@ -400,8 +424,7 @@ extension Scene where T == Double {
     private func mirrored(_ q: Vec3, _ links: [SpecularLink]) -> Vec3 {
         var q = q
         for l in links.reversed() {
-            guard case .mesh = shapes[l.shape].geometry else { continue }
-            let (p0, p1, p2) = shapes[l.shape].triangleVertices(l.triangle)
+            guard let (p0, p1, p2) = meshTriangle(l.shape, l.triangle) else { continue }
             let n = cross(p1 - p0, p2 - p0).normalized
             q = q - n * (2 * dot(q - p0, n))
         }

@@ -179,8 +179,12 @@ extension Scene {
             return geometry.scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, model: diffuse,
                                     isDeltaOnly: !gathering)
         }
-        return geometry.scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, model: bsdfs[b],
-                                isDeltaOnly: !gathering || deltaOnly[b])
+        // Borrowed in place: `bsdfs[b]` copied the enum (through its value witnesses) at every vertex.
+        let isDeltaOnly = !gathering || deltaOnly[b]
+        return bsdfs.withUnsafeBufferPointer {
+            geometry.scatter(si, &sampler, &radiance, beta: beta, stop: stop, seenFrom: seenFrom, model: $0[b],
+                             isDeltaOnly: isDeltaOnly)
+        }
     }
 
     /// One vertex's next-event estimate (added to `radiance` with throughput
