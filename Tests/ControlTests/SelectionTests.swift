@@ -52,17 +52,10 @@ func selectingSettings() -> SHACSettings {
 /// drawn), written to JSON and read back, a selecting run ends where the whole
 /// run ends: the same candidates, returns, choice and weights.
 @Test func selectionSurvivesAResume() throws {
-    struct Stop: Error {}
     let settings = selectingSettings()
     var whole = TrainingRun(problem: .pendulum, seed: 9, trainer: .shac, settings: settings)
     try whole.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("diffray-select-\(getpid()).json").path
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    var first = TrainingRun(problem: .pendulum, seed: 9, trainer: .shac, settings: settings)
-    #expect(throws: Stop.self) {
-        try first.train(totalEpisodes: 2, report: { _ in }, checkpoint: { run in try run.write(path: path); throw Stop() })
-    }
-    var resumed = try TrainingRun.read(path: path, problem: .pendulum)
+    var resumed = try pendulumRunStoppedAtItsFirstCheckpoint(seed: 9, settings: settings, episodes: 2)
     #expect(resumed.episodes == 1 && resumed.shac?.candidates.count == 1 && resumed.shac?.selectionStarts.count == 2)
     try resumed.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
     #expect(resumed.environmentSteps == 400 && resumed.shac == whole.shac && resumed.network.parameters == whole.network.parameters)
