@@ -199,6 +199,10 @@ extension SHACSettings {
             ("--critic-replay", Double(replayWindows ?? 0), Double(command.replayWindows ?? 0)),
             ("--replay-draws", Double(replayDraws ?? 0), Double(command.replayDraws ?? 0)),
             ("--average-actor", actorAveraging ?? 0, command.actorAveraging ?? 0),
+            ("--select-candidates", Double(selectCandidates ?? 0), Double(command.selectCandidates ?? 0)),
+            ("--select-steps", Double(selectSteps ?? 0), Double(command.selectSteps ?? 0)),
+            ("--select-length", Double(selectLength ?? 0), Double(command.selectLength ?? 0)),
+            ("--select-feeds-critic", (selectFeedsCritic ?? true) ? 1 : 0, (command.selectFeedsCritic ?? true) ? 1 : 0),
         ]
         if let (name, a, b) = named.first(where: { $0.1 != $0.2 }) {
             func text(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }

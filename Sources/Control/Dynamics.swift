@@ -14,6 +14,9 @@ public protocol Dynamics {
     static var maxSteps: Int { get }
     /// A start state drawn as the Gym environment draws it.
     static func startState(_ generator: inout SeededGenerator) -> [Double]
+    /// A start state of an episode as the task is judged (a trainer that starts
+    /// its windows anywhere draws `startState` wider; default: `startState`).
+    static func episodeStartState(_ generator: inout SeededGenerator) -> [Double]
     /// The state after one step under `action` (the environment's action
     /// convention; see each type).
     static func step<T: Real>(_ state: [T], action: T) -> [T]
@@ -23,6 +26,10 @@ public protocol Dynamics {
     static func observation<T: Real>(_ state: [T]) -> [T]
     /// Whether the episode ends in `state` (before truncation).
     static func isTerminal(_ state: [Double]) -> Bool
+}
+
+extension Dynamics {
+    public static func episodeStartState(_ generator: inout SeededGenerator) -> [Double] { startState(&generator) }
 }
 
 /// One episode of an environment: the state, the step count and whether it is over.

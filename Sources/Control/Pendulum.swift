@@ -81,6 +81,9 @@ public enum PendulumTrainingDynamics: Dynamics {
         [gen.uniform(-Double.pi, Double.pi), gen.uniform(-PendulumDynamics.maxSpeed, PendulumDynamics.maxSpeed)]
     }
 
+    /// Gym's start states (`PendulumDynamics.startState`), as episodes are judged.
+    public static func episodeStartState(_ gen: inout SeededGenerator) -> [Double] { PendulumDynamics.startState(&gen) }
+
     @inlinable
     public static func step<T: Real>(_ s: [T], action: T) -> [T] {
         typealias P = PendulumDynamics

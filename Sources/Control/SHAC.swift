@@ -59,6 +59,21 @@ public struct SHACSettings: Codable, Equatable, Sendable {
     /// that share of the budget remains; nil or 0: the last weights (checkpoints
     /// written before the option).
     public var actorAveraging: Double?
+    /// Policy selection by counted rollouts (`SHAC+Selection.swift`; nil: none,
+    /// checkpoints written before the option): the averaged share of the budget is
+    /// cut into this many spans, each span's mean of the actor's weights a
+    /// candidate, and the policy written is the candidate with the highest return
+    /// over the same rollouts from the same start states.
+    public var selectCandidates: Int?
+    /// Environment steps of the budget spent on the candidates' rollouts (all
+    /// candidates together; training gets the rest): `selectCandidates` ×
+    /// starts × `selectLength`.
+    public var selectSteps: Int?
+    /// Steps of each rollout (nil: an episode's `maxSteps`).
+    public var selectLength: Int?
+    /// Whether the rollouts' steps go into the critic's replay (with a replay);
+    /// nil: they do.
+    public var selectFeedsCritic: Bool?
 
     public init(environments: Int, horizon: Int, discount: Double = 0.99, tdLambda: Double = 0.95,
                 actorLearningRate: Double, criticLearningRate: Double, criticIterations: Int = 16, criticBatches: Int = 4,
@@ -163,7 +178,7 @@ public struct SHACSettings: Codable, Equatable, Sendable {
         if let r = restartSteps, r < 1 || r > maxSteps {
             return "restart steps must be in 1...\(maxSteps), got \(r)"
         }
-        return nil
+        return selectionProblem(maxSteps: maxSteps)
     }
 }
 
@@ -186,6 +201,14 @@ public struct SHACState: Equatable {
     /// holds; nil before then and without averaging.
     public var averagedActor: [Double]? = nil
     public var averagedSteps = 0
+    /// The selection's candidates so far (`SHACSettings.selectCandidates`): each
+    /// finished span's mean of the actor's weights, its total return over the
+    /// rollouts from `selectionStarts` (drawn when the first span ends), and the
+    /// environment steps the rollouts took.
+    public var candidates: [[Double]] = []
+    public var candidateReturns: [Double] = []
+    public var selectionStarts: [[Double]] = []
+    public var selectionSteps = 0
 
     public var settings: SHACSettings { learned.settings }
 
@@ -211,10 +234,14 @@ public struct SHACState: Equatable {
         averagedActor = mean
     }
 
-    /// The policy's weights as training leaves them: their average if the
-    /// actor's weights are averaged (`SHACSettings.actorAveraging`) and the
+    /// The policy's weights as training leaves them: the selected candidate once
+    /// every candidate has been rolled out (`SHACSettings.selectCandidates`), else
+    /// their average if the actor's weights are averaged (`SHACSettings.actorAveraging`) and the
     /// averaged share has begun, else `weights`, the actor's last.
-    public func policyWeights(_ weights: [Double]) -> [Double] { averagedActor ?? weights }
+    public func policyWeights(_ weights: [Double]) -> [Double] {
+        if let k = selectedCandidate { return candidates[k] }
+        return averagedActor ?? weights
+    }
 
     /// `count` stored windows drawn without replacement (all of them if there are no more).
     func drawReplay(_ count: Int, generator: inout SeededGenerator) -> [CriticWindow] {
@@ -253,6 +280,7 @@ public struct SHACState: Equatable {
             return "inconsistent critic replay: \(replay.count) windows (at most \(settings.replayWindows ?? 0)), cursor \(replayCursor); "
                 + "expected windows of observations of \(m) values with one loss each"
         }
+        if let p = selectionStateProblem(D.self) { return p }
         return learned.problem(inputs: D.observationSize, maxSteps: D.maxSteps).map { "\(D.name): \($0)" }
     }
 }
@@ -263,6 +291,7 @@ extension SHACState: Codable {
     enum CodingKeys: String, CodingKey {
         case settings, critic, targetCritic, criticOptimizer, states, episodeSteps, episodeReturns, replay, replayCursor
         case averagedActor, averagedSteps
+        case candidates, candidateReturns, selectionStarts, selectionSteps
     }
 
     public init(from decoder: Decoder) throws {
@@ -277,6 +306,10 @@ extension SHACState: Codable {
         replayCursor = try c.decodeIfPresent(Int.self, forKey: .replayCursor) ?? 0
         averagedActor = try c.decodeIfPresent([Double].self, forKey: .averagedActor)
         averagedSteps = try c.decodeIfPresent(Int.self, forKey: .averagedSteps) ?? 0
+        candidates = try c.decodeIfPresent([[Double]].self, forKey: .candidates) ?? []
+        candidateReturns = try c.decodeIfPresent([Double].self, forKey: .candidateReturns) ?? []
+        selectionStarts = try c.decodeIfPresent([[Double]].self, forKey: .selectionStarts) ?? []
+        selectionSteps = try c.decodeIfPresent(Int.self, forKey: .selectionSteps) ?? 0
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -297,6 +330,13 @@ extension SHACState: Codable {
         if let averagedActor {
             try c.encode(averagedActor, forKey: .averagedActor)
             try c.encode(averagedSteps, forKey: .averagedSteps)
+        }
+        // and the selection's state only by runs that select
+        if learned.settings.selects {
+            try c.encode(candidates, forKey: .candidates)
+            try c.encode(candidateReturns, forKey: .candidateReturns)
+            try c.encode(selectionStarts, forKey: .selectionStarts)
+            try c.encode(selectionSteps, forKey: .selectionSteps)
         }
     }
 }

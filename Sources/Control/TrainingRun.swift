@@ -120,9 +120,11 @@ extension Checkpoint where Details == StateTrainingDetails {
             throw ModelFileError(path: path, "a shac checkpoint without the critic's state")
         }
         if let state = run.shac {
-            guard (state.averagedActor?.count ?? n) == n, (state.averagedActor == nil) == (state.averagedSteps == 0) else {
-                throw ModelFileError(path: path, "inconsistent averaged actor: \(state.averagedActor?.count ?? 0) weights over \(state.averagedSteps) steps; "
-                    + "expected \(n) weights and at least one step, or neither")
+            guard (state.averagedActor?.count ?? n) == n, (state.averagedActor == nil) == (state.averagedSteps == 0),
+                  state.candidates.allSatisfy({ $0.count == n }) else {
+                throw ModelFileError(path: path, "inconsistent averaged actor: \(state.averagedActor?.count ?? 0) weights over \(state.averagedSteps) steps, "
+                    + "candidates of \(state.candidates.map { "\($0.count)" }.joined(separator: ", ")) weights; "
+                    + "expected \(n) weights and at least one step, or neither, and \(n) weights a candidate")
             }
             let p: String?
             switch run.problem {
@@ -175,12 +177,24 @@ extension Checkpoint where Details == StateTrainingDetails {
         var trainer = try SHACTrainer<D, L>(actor: try currentNetwork(), optimizer: self.optimizer, actionScale: actionScale, state: state)
         trainer.environmentSteps = self.environmentSteps
         trainer.communicator = .world
-        let budget = totalEpisodes * D.maxSteps
+        let budget = totalEpisodes * D.maxSteps, s = state.settings
+        if let p = s.selectionProblem(budget: budget, maxSteps: D.maxSteps) { throw ControlError("\(D.name): \(p)") }
+        // the training steps: the budget less the selection's (their rates fall to 0 over them)
+        let training = budget - (s.selects ? s.selectSteps ?? 0 : 0)
+        let perCandidate = s.selects ? (s.selectSteps ?? 0) / (s.selectCandidates ?? 1) : 0
+        // the budget spent: training steps and each rolled-out candidate's share (a
+        // rollout that ends where an episode terminates takes fewer steps than its share)
+        func spent(_ t: SHACTrainer<D, L>) -> Int { t.trainingSteps + t.state.candidates.count * perCandidate }
         var returns = [Double]()
-        while trainer.environmentSteps < budget {
-            returns += trainer.iterate(progress: Double(trainer.environmentSteps) / Double(budget), generator: &self.generator)
-            guard trainer.environmentSteps % D.maxSteps == 0 else { continue }
-            self.episodes = trainer.environmentSteps / D.maxSteps
+        while spent(trainer) < budget {
+            let before = spent(trainer), t = trainer.trainingSteps
+            guard t < training else { throw ControlError("\(D.name): the selection has \(trainer.state.candidates.count) of its candidates after training") }
+            returns += trainer.iterate(progress: Double(t) / Double(training), generator: &self.generator)
+            if s.selects, s.endsSpan(iteration: t / s.stepsPerIteration, trainingSteps: training) {
+                trainer.selectCandidate(generator: &self.generator)
+            }
+            guard spent(trainer) / D.maxSteps > before / D.maxSteps else { continue }
+            self.episodes = spent(trainer) / D.maxSteps
             let p = CurvePoint(episode: self.episodes, trainReturn: returns.isEmpty ? .nan : returns.reduce(0, +) / Double(returns.count),
                                evaluation: .nan)
             returns = []

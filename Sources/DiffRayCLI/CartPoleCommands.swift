@@ -54,7 +54,7 @@ struct TrainCartPoleCommand: ParsableCommand, ClusterCommand {
             throw ValidationError("train --pixels: --envs, --actor-lr, --saturation-penalty, --output-init and --restart-every are for training from the state (the pixel actor's rate is --lr)")
         }
         if options.pixels, trainer.stateOnlyGiven {
-            throw ValidationError("train --pixels: --critic-replay, --replay-draws and --average-actor are for training from the state")
+            throw ValidationError("train --pixels: --critic-replay, --replay-draws, --average-actor, --select-* and --recipe are for training from the state")
         }
         if options.pixels, pixelTrainer != .shac, trainer.criticOptionsGiven {
             throw ValidationError("train --pixels: --horizon, --discount, --lambda, --critic-lr, --critic-passes, --critic-width and --action-noise set the learned critic (--trainer shac)")

@@ -29,7 +29,7 @@ struct TrainPendulumCommand: ParsableCommand, ClusterCommand {
             throw ValidationError("train pendulum --pixels: --envs, --restart-every and --actor-lr are for training from the state (the pixel actor's rate is --lr; its windows always restart)")
         }
         if options.pixels, trainer.stateOnlyGiven {
-            throw ValidationError("train pendulum --pixels: --critic-replay, --replay-draws and --average-actor are for training from the state")
+            throw ValidationError("train pendulum --pixels: --critic-replay, --replay-draws, --average-actor, --select-* and --recipe are for training from the state")
         }
         if options.pixels, pixelTrainer != .shac, trainer.criticOptionsGiven {
             throw ValidationError("train pendulum --pixels: --horizon, --discount, --lambda, --critic-lr, --critic-passes, --critic-width, --action-noise, --saturation-penalty and --output-init set the learned critic (--trainer shac)")

@@ -138,6 +138,11 @@ struct TrainResult: Encodable {
     var renderSeconds: Double?
     var seconds: Double
     var trainer: StateTrainer?
+    /// With selection by counted rollouts: the chosen candidate (0-based), each
+    /// candidate's return over the same rollouts, and the steps they took (in `envSteps`).
+    var selectedCandidate: Int?
+    var candidateReturns: [Double]?
+    var selectionSteps: Int?
     /// The mean return over 100 episodes after training (state), from `evaluationSeed`.
     var finalEvaluation: Finite?
     var evaluationSeed: UInt64?
@@ -186,7 +191,30 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     @Option(help: "Actor-critic: the last share of the budget over which the actor's weights are averaged, the average being the policy written (default \(Self.defaults?.actorAveraging ?? 0); 0: the last weights).")
     var averageActor: Double?
 
+    @Option(help: "Actor-critic: candidate policies to choose among by counted rollouts, the means of the actor's weights over as many spans of the averaged share (default \(Self.defaults?.selectCandidates ?? 0); 0: none).")
+    var selectCandidates: Int?
+    @Option(help: "Actor-critic: environment steps of the budget spent rolling out the candidates (all of them; default \(Self.defaults?.selectSteps ?? 0)).")
+    var selectSteps: Int?
+    @Option(help: "Actor-critic: steps of each candidate's rollout from each start state (default an episode's length).")
+    var selectLength: Int?
+    @Option(help: "Actor-critic: whether the rollouts' steps go into the critic's replay (default true).")
+    var selectFeedsCritic: Bool?
+
+    @Option(help: "A named recipe: its settings and budget instead of the default's (\(P.problem.namedRecipes.isEmpty ? "none for \(P.problem.rawValue)" : P.problem.namedRecipes.map { "\($0.name): \($0.summary)" }.joined(separator: "; "))); the options given still apply.")
+    var recipe: String?
+
     static var defaults: SHACSettings? { P.problem.task.shacSettings }
+
+    /// The recipe named by --recipe, or nil; a one-line error for an unknown name.
+    func namedRecipe() throws -> NamedRecipe? {
+        guard let recipe else { return nil }
+        guard let r = P.problem.namedRecipes.first(where: { $0.name == recipe }) else {
+            let known = P.problem.namedRecipes.map(\.name)
+            throw ValidationError("train \(P.problem.rawValue): unknown --recipe '\(recipe)', expected "
+                + (known.isEmpty ? "none (\(P.problem.rawValue) has only its default)" : "one of: \(known.joined(separator: ", "))"))
+        }
+        return r
+    }
 
     /// A learned-critic setting's default from the state, and with --pixels where that differs.
     static func shown<T: Equatable>(_ key: KeyPath<SHACSettings, T>) -> String {
@@ -196,7 +224,10 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     }
 
     /// Whether the critic's replay or the actor's averaging was given (the state trainer's only).
-    var stateOnlyGiven: Bool { criticReplay != nil || replayDraws != nil || averageActor != nil }
+    var stateOnlyGiven: Bool {
+        criticReplay != nil || replayDraws != nil || averageActor != nil || selectCandidates != nil || selectSteps != nil
+            || selectLength != nil || selectFeedsCritic != nil || recipe != nil
+    }
 
     /// Whether any of the learned critic's settings was given (not the trainer, the
     /// parallel environments, the actor's rate or the restarts).
@@ -206,7 +237,7 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
     }
 
     /// The settings: the task's defaults with the options given.
-    func settings() throws -> SHACSettings? { try settings(from: Self.defaults) }
+    func settings() throws -> SHACSettings? { try settings(from: try namedRecipe()?.settings ?? Self.defaults) }
 
     /// `base` with the options given (nil: nil), checked.
     func settings(from base: SHACSettings?) throws -> SHACSettings? {
@@ -227,6 +258,10 @@ struct StateTrainerOptions<P: PixelTask>: ParsableArguments {
         if let criticReplay { s.replayWindows = criticReplay != 0 ? criticReplay : nil }
         if let replayDraws { s.replayDraws = replayDraws != 0 ? replayDraws : nil }
         if let averageActor { s.actorAveraging = averageActor != 0 ? averageActor : nil }
+        if let selectCandidates { s.selectCandidates = selectCandidates != 0 ? selectCandidates : nil }
+        if let selectSteps { s.selectSteps = selectSteps != 0 ? selectSteps : nil }
+        if let selectLength { s.selectLength = selectLength }
+        if let selectFeedsCritic { s.selectFeedsCritic = selectFeedsCritic ? nil : false }
         if let p = s.problem(maxSteps: P.problem == .cartpole ? CartPoleDynamics.maxSteps : PendulumDynamics.maxSteps) {
             throw ValidationError("train \(P.problem.rawValue): \(p)")
         }
@@ -244,6 +279,10 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     let checkpointPath = o.checkpointPath
     let plotPath = modelStem(model) + ".png"
     let trainer = t?.trainer ?? problem.defaultStateTrainer
+    let recipe = try t?.namedRecipe()
+    if recipe != nil, trainer != .shac {
+        throw ValidationError("train \(problem.rawValue): --recipe names an actor-critic recipe, not one for --trainer \(trainer.rawValue)")
+    }
     var session = o.resume ? try TrainingRun.read(path: checkpointPath, problem: problem)
                            : TrainingRun(problem: problem, seed: UInt64(o.seed), trainer: trainer, settings: try t?.settings())
     // a resumed run continues its own budget; one whose budget is not recorded was
@@ -253,7 +292,7 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
         throw ModelFileError(path: checkpointPath, "records no budget and was started with other settings than the default's (\(different)); "
             + "give the run's whole budget with --episodes")
     }
-    let total = o.episodes ?? session.budget ?? problem.defaultEpisodes(trainer: session.trainer ?? .surrogate)
+    let total = o.episodes ?? session.budget ?? recipe?.episodes ?? problem.defaultEpisodes(trainer: session.trainer ?? .surrogate)
     session.budget = total
     if o.resume { print("resuming \(checkpointPath) at episode \(session.episodes)") }
     let shots = problem == .trebuchet
@@ -265,6 +304,11 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
         line += s.restartSteps.map { ", restarts every \(counted($0, "step"))" } ?? ""
         line += s.replays ? ", the critic replays \(s.replayDraws ?? 0) of its last \(s.replayWindows ?? 0) windows" : ""
         line += s.actorAveraging.map { ", the policy the actor's mean over the budget's last share \($0)" } ?? ""
+        if s.selects, let k = s.selectCandidates, let n = s.selectSteps {
+            let length = s.selectionLength(maxSteps: problem == .cartpole ? 500 : 200)
+            line += ", the policy chosen among \(k) span means by \(n) counted steps (each from \(counted(n / (k * length), "start")) × \(length) steps)"
+                + ((s.selectFeedsCritic ?? true) && s.replays ? " fed to the critic" : "")
+        }
         print(line + "; budget \(total) × \(problem == .cartpole ? 500 : 200) steps")
     }
     print("episode  \(shots ? "batch loss" : "train return (episodes ended in it)")  environment steps")
@@ -286,6 +330,10 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
                               xLabel: shots ? "shots" : "training episodes", yLabel: shots ? "loss" : "return")
         try plot.writePNG(to: plotPath)
     })
+    if let state = session.shac, let k = state.selectedCandidate {
+        print("selection: candidate \(k + 1) of \(state.candidates.count) (returns " + state.candidateReturns.map { String(format: "%.1f", $0) }.joined(separator: ", ")
+            + " over \(counted(state.selectionStarts.count, "start")); \(state.selectionSteps) of the steps)")
+    }
     print("\(problem.rawValue): \(session.episodes) episodes, \(session.environmentSteps) environment steps, "
         + String(format: "%.2f s", session.seconds) + " -> \(model), \(plotPath)")
     // after training, on episodes training never drew
@@ -297,6 +345,8 @@ func trainFromState<P: PixelTask>(_ o: TrainOptions<P>, trainer t: StateTrainerO
     }
     try o.json.print(TrainResult(environment: problem, episodes: session.episodes, envSteps: session.environmentSteps,
                                  seconds: session.seconds, trainer: problem == .trebuchet ? nil : session.trainer,
+                                 selectedCandidate: session.shac?.selectedCandidate, candidateReturns: session.shac?.selectedCandidate == nil ? nil : session.shac?.candidateReturns,
+                                 selectionSteps: session.shac?.selectedCandidate == nil ? nil : session.shac?.selectionSteps,
                                  finalEvaluation: evaluation.map { Finite($0.mean) }, evaluationSeed: evaluation == nil ? nil : seed,
                                  model: model, plot: plotPath))
 }

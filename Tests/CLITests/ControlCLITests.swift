@@ -108,9 +108,30 @@ struct ControlCLITests {
         let replay = try diffray(["train", "pendulum", "--critic-replay=-3", "-o", "f.json"], in: folder.path)
         #expect(replay.status == 2 && replay.stderr.contains("replay must keep 0...1000000 windows, got -3"), "\(replay.stderr)")
         let pixels = try diffray(["train", "pendulum", "--pixels", "--replay-draws", "8", "-o", "g.json"], in: folder.path)
-        #expect(pixels.status == 2 && pixels.stderr.contains("--critic-replay, --replay-draws and --average-actor are for training from the state"),
+        #expect(pixels.status == 2 && pixels.stderr.contains("--critic-replay, --replay-draws, --average-actor, --select-* and --recipe are for training from the state"),
                 "\(pixels.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/f.json") && !FileManager.default.fileExists(atPath: folder.path + "/g.json"))
+        // the selection's settings and the named recipes, each refused with its reason
+        let refusals: [([String], String)] = [
+            (["train", "cartpole", "--recipe", "4000"], "unknown --recipe '4000', expected none"),
+            (["train", "pendulum", "--recipe", "400"], "unknown --recipe '400', expected one of: 4000, 4000-select"),
+            (["train", "pendulum", "--recipe", "4000", "--trainer", "surrogate"], "--recipe names an actor-critic recipe"),
+            (["train", "pendulum", "--recipe", "4000-select", "--select-steps", "750"], "a multiple of 200"),
+            (["train", "pendulum", "--recipe", "4000-select", "--select-length", "0"], "rollouts must last 1...200 steps, got 0"),
+            (["train", "pendulum", "--recipe", "4000-select", "--average-actor", "0"], "needs the actor's averaged share"),
+            (["train", "pendulum", "--recipe", "4000-select", "--episodes", "2"], "leave 0 of the budget's 400 for training"),
+        ]
+        // a selecting run as a user starts it: 3 episodes, 400 of their 600 steps the two candidates' rollouts
+        let selecting = try diffray(["train", "pendulum", "--recipe", "4000-select", "--episodes", "3", "-o", "s.json", "--json"], in: folder.path)
+        #expect(selecting.status == 0 && selecting.stdout.contains("the policy chosen among 2 span means by 400 counted steps"), "\(selecting.stderr)")
+        let chosen = try lastJSON(selecting)
+        #expect(chosen["env_steps"] as? Int == 600 && chosen["selection_steps"] as? Int == 400 && (chosen["candidate_returns"] as? [Double])?.count == 2
+                && chosen["selected_candidate"] as? Int != nil, "\(selecting.stdout)")
+        for (arguments, reason) in refusals {
+            let r = try diffray(arguments + ["-o", "h.json"], in: folder.path)
+            #expect(r.status == 2 && r.stderr.contains(reason) && r.stderr.split(separator: "\n").count == 1, "\(arguments): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: folder.path + "/h.json"))
+        }
     }
 
     /// A run with an earlier default's settings, as its checkpoint was written before the budget was recorded:

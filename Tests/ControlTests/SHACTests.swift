@@ -59,7 +59,6 @@ func shacWindowGradientMatchesFiniteDifferences(penalty: Double) throws {
 /// first episode on, so that the checkpoint carries the average).
 @Test(arguments: [false, true])
 func shacTrainingResumesBitForBit(replay: Bool) throws {
-    struct Stop: Error {}
     var settings = PendulumTask.oneStepSettings
     if replay { settings.replayWindows = 30; settings.replayDraws = 3 } else {
         settings.replayWindows = nil; settings.replayDraws = nil; settings.criticBatches = 1  // one step a window to fit
@@ -69,19 +68,26 @@ func shacTrainingResumesBitForBit(replay: Bool) throws {
     try whole.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
     #expect(whole.shac?.replay.count == (replay ? 30 : 0))
     // the same run stopped right after its first checkpoint, as a signal stops it
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("diffray-shac-\(replay)-\(getpid()).json").path
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    var first = TrainingRun(problem: .pendulum, seed: 7, trainer: .shac, settings: settings)
-    #expect(throws: Stop.self) {
-        try first.train(totalEpisodes: 2, report: { _ in }, checkpoint: { run in try run.write(path: path); throw Stop() })
-    }
-    var resumed = try TrainingRun.read(path: path, problem: .pendulum)
+    var resumed = try pendulumRunStoppedAtItsFirstCheckpoint(seed: 7, settings: settings, episodes: 2)
     #expect(resumed.episodes == 1 && resumed.environmentSteps == 200)
     try resumed.train(totalEpisodes: 2, report: { _ in }, checkpoint: { _ in })
     #expect(resumed.environmentSteps == 400 && whole.environmentSteps == 400)
     #expect(resumed.shac == whole.shac && whole.shac?.averagedSteps == 300)
     #expect(resumed.network.parameters == whole.network.parameters)
     #expect(try resumed.policyNetwork().parameters == whole.shac?.averagedActor)
+}
+
+/// A pendulum run of `episodes` with `settings` stopped right after its first
+/// checkpoint (as a signal stops it), written to JSON and read back.
+func pendulumRunStoppedAtItsFirstCheckpoint(seed: UInt64, settings: SHACSettings, episodes: Int) throws -> TrainingRun {
+    struct Stop: Error {}
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("diffray-stopped-\(seed)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var first = TrainingRun(problem: .pendulum, seed: seed, trainer: .shac, settings: settings)
+    #expect(throws: Stop.self) {
+        try first.train(totalEpisodes: episodes, report: { _ in }, checkpoint: { run in try run.write(path: path); throw Stop() })
+    }
+    return try TrainingRun.read(path: path, problem: .pendulum)
 }
 
 /// The trained policy is the mean of the actor's weights after each step of the
