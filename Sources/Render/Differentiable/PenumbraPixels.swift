@@ -17,7 +17,7 @@ import Geometry
 // on an analytic outline as seen from y (by angular length, as the film side's
 // first strategy chooses it from a shading point), the first surface p beyond
 // q and the pixel the camera sees p in. A quarter of the samples stay spread
-// evenly (at least one a pixel); the rest go to the pixels in proportion to the
+// evenly (at least two a pixel, one below four); the rest go to the pixels in proportion to the
 // pilot's hits in them and their eight neighbours. (With half spread evenly the
 // black tube's shadow gradient spread 2.1 times as much in z once the points on
 // the outlines were drawn where a light lies behind them, docs/results.md.) A sample in pixel j then has
@@ -67,7 +67,9 @@ extension Scene where T == Double {
         let W = film.width, H = film.height, pixels = W * H
         guard !analytic.isEmpty, lights.total > 0, pilot > 0 else { return nil }
         guard n >= 2 * pixels else { return nil }
-        let even = max(1, Int((Double(n) * (1 - PenumbraPixels.guidedShare) / Double(pixels)).rounded(.down)))
+        // At least two a pixel where the budget allows: with one, 64 spp (4 a pixel) spread more than with two.
+        let perPixel = Double(n) / Double(pixels)
+        let even = max(Int((perPixel * (1 - PenumbraPixels.guidedShare)).rounded(.down)), min(2, Int((perPixel / 2).rounded(.down))))
         var hits = [Double](repeating: 0, count: pixels)
         for j in 0..<pilot {
             var sampler = PathSampler(seed: seed ^ 0x9E1D_7A3C_55B0_0C11, pixel: j, index: 3)
