@@ -23,7 +23,9 @@ extension Scene where T == Double {
 /// small light over a tiny part of its length, so uniform points along the edge
 /// rarely land there and the few that do carry large weights.
 /// `chooseSecondaryCurvePoint` samples these intervals over all edges at once,
-/// mixed with uniform points along whole edges.
+/// mixed with uniform points along whole edges; the curves of spheres', disks'
+/// and cylinders' outlines take theirs from `init(p:centre:a:b:lights:)` (a
+/// cylinder's silhouette lines are segments).
 struct EdgeLightIntervals {
     /// Disjoint, sorted intervals within [0, 1].
     private(set) var intervals: [(Double, Double)] = []
@@ -70,8 +72,15 @@ struct EdgeLightIntervals {
             let c0 = max(lo, 0), c1 = min(hi, 1)
             if c1 > c0 { raw.append((c0, c1)) }
         }
-        raw.sort { $0.0 < $1.0 }
-        for r in raw {
+        merge(raw)
+    }
+
+    init() {}
+
+    /// Sets the intervals to the union of `raw`, sorted and merged.
+    private mutating func merge(_ raw: [(Double, Double)]) {
+        intervals = []
+        for r in raw.sorted(by: { $0.0 < $1.0 }) {
             if let last = intervals.last, r.0 <= last.1 {
                 intervals[intervals.count - 1].1 = max(last.1, r.1)
             } else {
@@ -114,27 +123,74 @@ struct LightCone {
 }
 
 extension EdgeLightIntervals {
-    /// Where, along an arc of an analytic outline (a sphere's silhouette, a disk's
-    /// rim, a cylinder's circles and lines) seen from a point, a light may lie
-    /// behind it: of the arc's two halves (t ∈ [0, ½] and [½, 1], the unit
-    /// directions `d` to its start, middle and end), those whose directions come
-    /// within a light triangle's cone (`LightCone`, widened by the half's own
-    /// angular half-length). A superset by angle alone, not the exact part: the
-    /// guided strategy only needs a density it can compute, and the uniform one
-    /// keeps every point reachable.
-    init(arcDirections d: (Vec3, Vec3, Vec3), cones: [LightCone]) {
-        func angle(_ a: Vec3, _ b: Vec3) -> Double { acos(min(max(dot(a, b), -1), 1)) }
-        func seesALight(_ a: Vec3, _ b: Vec3) -> Bool {
-            let half = 0.5 * angle(a, b), mid = (a + b).normalized
-            return cones.contains { angle(mid, $0.axis) <= $0.halfAngle + 1.1 * half }
+    /// Where, along the circle x(φ) = `centre` + `a` cos φ + `b` sin φ (φ ∈
+    /// [0, 2π)) seen from p, an area light lies behind it: the intervals of t =
+    /// φ / 2π whose ray from p through x(φ) goes on to meet a light triangle.
+    /// Exact: x(φ) lies in a triangle's cone of directions from p, and on p's
+    /// side of its plane, where four expressions A + B cos φ + C sin φ (one a
+    /// plane through p and a triangle edge, one the light's plane) are not
+    /// negative, each an interval of φ in closed form. A sphere's silhouette
+    /// circle as seen from p, a disk's rim and a cylinder's end circles are such
+    /// circles; `slice` cuts out one arc's part.
+    init(p: Vec3, centre: Vec3, a: Vec3, b: Vec3, lights: [(Vec3, Vec3, Vec3)]) {
+        let twoPi = 2 * Double.pi
+        var raw = [(Double, Double)]()
+        for (q0, q1, q2) in lights {
+            let orientation = dot(q0 - p, cross(q1 - p, q2 - p))
+            if !(abs(orientation) > 0) { continue }                       // p in the light's plane
+            let o = orientation > 0 ? 1.0 : -1.0
+            let nl = cross(q1 - q0, q2 - q0) * (dot(p - q0, cross(q1 - q0, q2 - q0)) > 0 ? 1.0 : -1.0)
+            // (A, B, C) of each condition: the three planes through p and an edge, the light's plane.
+            var conditions = [(Vec3, Vec3)]()                              // (normal, origin)
+            for (qi, qj) in [(q0, q1), (q1, q2), (q2, q0)] { conditions.append((cross(qi - p, qj - p) * o, p)) }
+            conditions.append((nl, q0))
+            var set: [(Double, Double)] = [(0, twoPi)]
+            for (n, origin) in conditions {
+                let A = dot(centre - origin, n), B = dot(a, n), C = dot(b, n)
+                set = Self.intersect(set, Self.nonNegative(A, B, C))
+                if set.isEmpty { break }
+            }
+            raw.append(contentsOf: set.map { ($0.0 / twoPi, $0.1 / twoPi) })
         }
-        let first = seesALight(d.0, d.1), second = seesALight(d.1, d.2)
-        switch (first, second) {
-        case (true, true): intervals = [(0, 1)]
-        case (true, false): intervals = [(0, 0.5)]
-        case (false, true): intervals = [(0.5, 1)]
-        case (false, false): intervals = []
+        merge(raw)
+    }
+
+    /// The intervals of [0, 2π) where A + B cos φ + C sin φ ≥ 0.
+    static func nonNegative(_ A: Double, _ B: Double, _ C: Double) -> [(Double, Double)] {
+        let twoPi = 2 * Double.pi
+        let r = (B * B + C * C).squareRoot()
+        if A >= r { return [(0, twoPi)] }
+        if !(r > 0) || A < -r { return [] }
+        // B cos φ + C sin φ = r cos(φ − ψ) ≥ −A: |φ − ψ| ≤ β.
+        let beta = acos(min(max(-A / r, -1), 1)), psi = atan2(C, B)
+        var lo = (psi - beta).truncatingRemainder(dividingBy: twoPi)
+        if lo < 0 { lo += twoPi }
+        let hi = lo + 2 * beta
+        if hi <= twoPi { return [(lo, hi)] }
+        return [(0, hi - twoPi), (lo, twoPi)]
+    }
+
+    /// The intersection of two sorted lists of disjoint intervals.
+    static func intersect(_ x: [(Double, Double)], _ y: [(Double, Double)]) -> [(Double, Double)] {
+        var out = [(Double, Double)](), i = 0, j = 0
+        while i < x.count && j < y.count {
+            let lo = max(x[i].0, y[j].0), hi = min(x[i].1, y[j].1)
+            if hi > lo { out.append((lo, hi)) }
+            if x[i].1 < y[j].1 { i += 1 } else { j += 1 }
         }
-        length = intervals.reduce(0) { $0 + ($1.1 - $1.0) }
+        return out
+    }
+
+    /// The part of these intervals within [t0, t1], rescaled to [0, 1] (one arc of a curve).
+    func slice(_ t0: Double, _ t1: Double) -> EdgeLightIntervals {
+        let span = t1 - t0
+        var out = EdgeLightIntervals()
+        guard span > 0 else { return out }
+        for (lo, hi) in intervals {
+            let a = max(lo, t0), b = min(hi, t1)
+            if b > a { out.intervals.append(((a - t0) / span, (b - t0) / span)) }
+        }
+        out.length = out.intervals.reduce(0) { $0 + ($1.1 - $1.0) }
+        return out
     }
 }

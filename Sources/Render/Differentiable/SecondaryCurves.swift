@@ -198,7 +198,6 @@ extension Scene where T == Double {
                 c.totalG += c.guided[i]
             }
         }
-        let cones = analytic.isEmpty || lightTriangles.isEmpty ? [] : LightCone.cones(from: p, lights: lightTriangles)
         shapes.withUnsafeBufferPointer { shapes in
             for s in analytic {
                 // Read in place: a copy of the shape per call cost as much as an arc.
@@ -225,6 +224,9 @@ extension Scene where T == Double {
                 @inline(__always) func point(_ a: SecondaryCurves.Angle) -> Vec3 {
                     frame.point(a) ?? arcPoint(of: shape, a.phi, eye: p, cosSin: (a.cosine, a.sine))
                 }
+                // Where a light lies behind each of the shape's curves, exactly (the arcs take their parts).
+                let lit = lightTriangles.isEmpty ? []
+                    : outlineLightIntervals(shape, frame, curves: isCylinder ? (ranges == 3 ? 4 : 2) : 1, p: p, lights: lightTriangles)
                 // An arc's end is the next arc's start on a circle (not on a cylinder, whose
                 // arcs end just below φ1, `insideArc`): the point and its direction are kept.
                 var last: (phi: Double, x: Vec3, d: Vec3)? = nil
@@ -250,8 +252,14 @@ extension Scene where T == Double {
                     c.arcIndex.append(k)
                     c.uniform.append(w)
                     c.totalU += w
-                    // The halves of the arc that a light may lie behind, as for edges.
-                    let li = cones.isEmpty ? nil : EdgeLightIntervals(arcDirections: (d0, d1, d2), cones: cones)
+                    // The part of the arc behind which a light lies.
+                    let li: EdgeLightIntervals?
+                    if lit.isEmpty {
+                        li = nil
+                    } else {
+                        let (curve, t0, t1) = Self.arcOnCurve(k, cylinder: isCylinder)
+                        li = lit[curve].slice(t0, t1)
+                    }
                     let guided = li.map { w * $0.length } ?? 0
                     c.intervals.append(guided > 0 ? li : nil)
                     c.guided.append(guided)
@@ -260,6 +268,48 @@ extension Scene where T == Double {
             }
         }
         return c.totalU > 0 ? c : nil
+    }
+
+    /// Arc `k` of an outline (see `secondaryCurveChoice`) as a part of one of
+    /// its shape's curves: the curve (a sphere's or disk's circle: 0; a
+    /// cylinder's end circles 0 and 1, its silhouette lines 2 and 3) and the
+    /// arc's range [t0, t1] of that curve's unit parameter (φ / 2π on a circle,
+    /// z / length along a line).
+    static func arcOnCurve(_ k: Int, cylinder: Bool) -> (curve: Int, t0: Double, t1: Double) {
+        let arcs = SecondaryCurves.arcs
+        if !cylinder || k < 2 * arcs {
+            let j = k % arcs
+            return (k / arcs, Double(j) / Double(arcs), Double(j + 1) / Double(arcs))
+        }
+        let half = arcs / 2, j = k - 2 * arcs
+        return (2 + j / half, Double(j % half) / Double(half), Double(j % half + 1) / Double(half))
+    }
+
+    /// Where an area light lies behind each of the first `curves` curves of
+    /// `shape`'s outline seen from p (`arcOnCurve`'s numbering), exactly: a
+    /// circle's by `EdgeLightIntervals(p:centre:a:b:lights:)`, a cylinder's
+    /// silhouette lines as segments.
+    func outlineLightIntervals(_ shape: UnsafePointer<Shape<Double>>, _ frame: OutlineFrame, curves: Int, p: Vec3,
+                               lights: [(Vec3, Vec3, Vec3)]) -> [EdgeLightIntervals] {
+        (0..<curves).map { curve in
+            switch frame.kind {
+            case 1:
+                return EdgeLightIntervals(p: p, centre: frame.centre, a: frame.u * frame.radius, b: frame.v * frame.radius, lights: lights)
+            case 2 where curve < 2:
+                return EdgeLightIntervals(p: p, centre: frame.centre + frame.axis * (curve == 0 ? 0 : frame.length),
+                                          a: frame.u * frame.radius, b: frame.v * frame.radius, lights: lights)
+            case 2:
+                let (px, py) = curve == 2 ? frame.line0 : frame.line1
+                let start = frame.centre + frame.u * px + frame.v * py
+                return EdgeLightIntervals(p: p, a: start, b: start + frame.axis * frame.length, lights: lights)
+            default:
+                // A disk's rim: its centre and axes from three of its points.
+                let x0 = arcPoint(of: shape, 0, eye: p, cosSin: (1, 0)), x1 = arcPoint(of: shape, 0.5 * .pi, eye: p, cosSin: (0, 1))
+                let x2 = arcPoint(of: shape, .pi, eye: p, cosSin: (-1, 0))
+                let centre = (x0 + x2) * 0.5
+                return EdgeLightIntervals(p: p, centre: centre, a: x0 - centre, b: x1 - centre, lights: lights)
+            }
+        }
     }
 
     /// The weight of mesh edge `e` for the first strategy of
@@ -289,8 +339,9 @@ extension Scene where T == Double {
     /// in proportion to its angular length as seen from p (length / distance²
     /// for an edge), the point uniform along it; with probability 1 − α a
     /// piece in proportion to the angular length of its parts behind which an
-    /// area light lies (`EdgeLightIntervals`: exactly for an edge, the halves
-    /// of an arc that come within a light's cone), the point uniform over those
+    /// area light lies (`EdgeLightIntervals`, exactly: along an edge or a
+    /// cylinder's silhouette line by the plane through p and the segment, along
+    /// a circle in closed form), the point uniform over those
     /// parts. The second finds the shadow boundaries of small lights over
     /// every edge at once, where choosing the edge first by length left most
     /// samples on edges with no light behind them; the first keeps every point
@@ -352,7 +403,7 @@ struct SecondaryCurveChoice {
     /// Mesh edges come first (index = edge index), then arcs.
     var nEdges: Int
     /// Angular length of each piece (0: not a candidate), and of the parts of
-    /// each piece behind which an area light lies (for arcs, may lie).
+    /// each piece behind which an area light lies.
     var uniform: [Double], guided: [Double]
     var intervals: [EdgeLightIntervals?]
     /// The shape and arc number of each arc piece.
